@@ -1,0 +1,13 @@
+"""fungrad: JAX-style function transforms (grad, jvp, vjp, vmap, jit...) for NumPy code.
+
+``import fungrad as fg; import fungrad.numpy as fnp``.
+"""
+
+from fungrad import lax, numpy, tree_util  # noqa: F401
+from fungrad.core import ShapedArray  # noqa: F401
+from fungrad.dtypes import float0  # noqa: F401
+from fungrad.transforms.api import (  # noqa: F401
+    grad, jvp, linearize, make_ir, stop_gradient, value_and_grad, vjp,
+)
+
+__version__ = "0.1.0"

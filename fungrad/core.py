@@ -1,0 +1,705 @@
+"""The core: primitives, abstract values, traces and tracers, ``bind``, and the IR.
+
+How dispatch works (the "stackless" design). There is exactly one *current trace*. Every
+trace has a parent and a level (parent's level + 1); the bottom is the eval trace, which
+calls a primitive's ``impl`` on NumPy/CuPy arrays. ``bind(prim, *args)`` hands the call to
+the current trace. A trace recognises only tracers that it created itself (``t._trace is
+self``); everything else, including tracers of enclosing (lower-level) traces, is a constant
+to it. When a trace runs a rule it makes its parent current, so primitives bound inside the
+rule fall through to the next interpreter down. Nested transforms therefore never confuse
+each other's perturbations.
+
+When a transform exits, its trace is marked invalid; binding a tracer of an invalid trace
+raises :class:`LeakedTracerError`.
+
+The IR is typed and single-assignment: equations ``(primitive, inputs, outputs, params)``
+over variables with abstract values. :func:`eval_ir` evaluates an IR through ``bind``, so
+evaluating it under a transform transforms it. :class:`StagingTrace` builds IRs.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from typing import Any, Callable
+
+import numpy as np
+
+from fungrad import dtypes
+from fungrad.errors import (
+    ConcretizationError,
+    LeakedTracerError,
+    MissingRuleError,
+    ShapeError,
+    TracerArrayConversionError,
+    user_site,
+)
+
+# ---------------------------------------------------------------------------------------
+# Abstract values
+
+
+class ShapedArray:
+    """The abstract value of an array: shape, dtype, and whether its dtype is weak."""
+
+    __slots__ = ("shape", "dtype", "weak_type")
+
+    def __init__(self, shape: tuple[int, ...], dtype, weak_type: bool = False):
+        self.shape = tuple(shape)
+        self.dtype = np.dtype(dtype)
+        self.weak_type = weak_type
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    def __eq__(self, other):
+        return (
+            isinstance(other, ShapedArray)
+            and self.shape == other.shape
+            and self.dtype == other.dtype
+            and self.weak_type == other.weak_type
+        )
+
+    def __hash__(self):
+        return hash((self.shape, self.dtype, self.weak_type))
+
+    def str_short(self) -> str:
+        """Return a compact form such as ``f64[3,4]`` (``~`` marks a weak dtype)."""
+        kind = "float0" if dtypes.is_float0(self.dtype) else _short_dtype(self.dtype)
+        return f"{'~' if self.weak_type else ''}{kind}[{','.join(map(str, self.shape))}]"
+
+    def __repr__(self):
+        return f"ShapedArray({self.str_short()})"
+
+    def update(self, shape=None, dtype=None, weak_type=None) -> ShapedArray:
+        """Return a copy with some fields replaced."""
+        return ShapedArray(
+            self.shape if shape is None else shape,
+            self.dtype if dtype is None else dtype,
+            self.weak_type if weak_type is None else weak_type,
+        )
+
+
+def _short_dtype(dtype: np.dtype) -> str:
+    names = {"f": "f", "i": "i", "u": "u", "c": "c", "b": "bool"}
+    if dtype.kind == "b":
+        return "bool"
+    return f"{names.get(dtype.kind, dtype.name)}{dtype.itemsize * 8}"
+
+
+_SCALAR_AVALS = {
+    bool: ShapedArray((), np.bool_, False),
+    int: ShapedArray((), np.int64, True),
+    float: ShapedArray((), np.float64, True),
+    complex: ShapedArray((), np.complex128, True),
+}
+
+
+def get_aval(x: Any) -> ShapedArray:
+    """Return the abstract value of an array, scalar or tracer."""
+    if isinstance(x, Tracer):
+        return x.aval
+    aval = _SCALAR_AVALS.get(type(x))
+    if aval is not None:
+        return aval
+    try:
+        return ShapedArray(x.shape, x.dtype, False)
+    except AttributeError:
+        raise TypeError(
+            f"fungrad: a value of type {type(x).__name__} is not an array: {x!r:.80}. "
+            "Pass NumPy/CuPy arrays, Python scalars, or pytrees of them."
+        ) from None
+
+
+def shape_of(x: Any) -> tuple[int, ...]:
+    """Return the shape of an array, tracer or scalar (``np.shape`` rejects tracers)."""
+    try:
+        return x.shape
+    except AttributeError:
+        return ()
+
+
+def is_literal(x: Any) -> bool:
+    """True for rank-0 constants that may appear inline in primitives and in the IR."""
+    return type(x) in _SCALAR_AVALS or isinstance(x, np.generic)
+
+
+# ---------------------------------------------------------------------------------------
+# Primitives
+
+
+class Primitive:
+    """A named operation with an eager ``impl`` and an ``abstract_eval`` shape rule.
+
+    Array operands are positional; static parameters are keyword params and hashable.
+    Rules for other interpretations (JVP, transpose, batching, lowering) live in their own
+    tables keyed by primitive (see ``fungrad.transforms``).
+    """
+
+    multiple_results = False
+
+    def __init__(self, name: str, *, multiple_results: bool = False, linear: bool = False):
+        self.name = name
+        self.multiple_results = multiple_results
+        self.linear = linear  # linear primitives need a transpose rule
+        self.impl: Callable | None = None
+        self.abstract_eval: Callable | None = None
+        registry[name] = self
+
+    def __repr__(self):
+        return self.name
+
+    def def_impl(self, impl: Callable) -> Callable:
+        self.impl = impl
+        return impl
+
+    def def_abstract_eval(self, rule: Callable) -> Callable:
+        self.abstract_eval = rule
+        return rule
+
+    def bind(self, *args, **params):
+        """Apply the primitive on the current trace (eagerly when no transform is active)."""
+        trace = _context.trace
+        if trace is eval_trace:
+            for a in args:
+                if isinstance(a, Tracer):
+                    raise_foreign_tracer(a, eval_trace, self)
+            try:
+                return self.impl(*args, **params)
+            except Exception as err:
+                raise_impl_error(self, args, params, err)
+        return trace.process(self, args, params)
+
+
+registry: dict[str, Primitive] = {}
+
+
+def raise_impl_error(prim: Primitive, args, params, err: Exception):
+    """Re-raise a failing eager impl with the primitive, operand shapes and user's line."""
+    if isinstance(err, (ShapeError, TypeError)) and "fungrad" in str(err):
+        raise err
+    try:
+        avals = [get_aval(a) for a in args]
+        prim.abstract_eval(*avals, **params)
+    except ShapeError as shape_err:
+        raise ShapeError(f"{shape_err}\n  at {user_site()}") from None
+    except Exception:
+        pass
+    raise err
+
+
+def check_same_shapes(prim_name: str, *avals: ShapedArray) -> tuple[int, ...]:
+    """Return the common shape of operands; rank-0 operands broadcast, others must match."""
+    shape = ()
+    for aval in avals:
+        if aval.shape == () or aval.shape == shape:
+            continue
+        if shape == ():
+            shape = aval.shape
+            continue
+        shapes = ", ".join(str(a.shape) for a in avals)
+        raise ShapeError(
+            f"{prim_name}: operand shapes {shapes} differ. lax primitives need equal shapes "
+            "(rank-0 operands excepted); fungrad.numpy functions broadcast for you."
+        )
+    return shape
+
+
+def check_same_dtypes(prim_name: str, *avals: ShapedArray) -> np.dtype:
+    """Return the common dtype of operands; weak rank-0 literals adopt the others' dtype."""
+    strong = [a.dtype for a in avals if not a.weak_type]
+    if len(set(strong)) > 1:
+        names = ", ".join(str(d) for d in strong)
+        raise TypeError(
+            f"fungrad {prim_name}: operand dtypes {names} differ. lax primitives need equal "
+            "dtypes; use fungrad.numpy (which promotes) or lax.convert_element_type."
+        )
+    if strong:
+        return strong[0]
+    return dtypes.result_type([(a.dtype, True) for a in avals])[0]
+
+
+# ---------------------------------------------------------------------------------------
+# Traces and the current-trace context
+
+
+class _Context(threading.local):
+    def __init__(self):
+        self.trace = eval_trace
+
+
+class Trace:
+    """Base class of interpreters. Subclasses implement ``process(prim, args, params)``."""
+
+    transform_name = "trace"
+
+    def __init__(self, parent: Trace | None = None, fun_name: str = "<function>"):
+        self.parent = current_trace() if parent is None else parent
+        self.level = self.parent.level + 1
+        self.valid = True
+        self.tag = next(_trace_tags)
+        self.fun_name = fun_name
+        self.site = user_site()
+
+    def describe(self) -> str:
+        return f"{self.transform_name} of `{self.fun_name}` applied at {self.site}"
+
+    def own(self, x: Any) -> bool:
+        """True if ``x`` is a tracer of this trace; raise if it is a leaked or inner tracer."""
+        if isinstance(x, Tracer):
+            if x._trace is self:
+                return True
+            if not x._trace.valid or x._trace.level >= self.level:
+                raise_foreign_tracer(x, self, None)
+        return False
+
+    def bind_on_parent(self, prim: Primitive, args, params):
+        """Apply ``prim`` on the parent trace: the fall-through of the stackless design."""
+        ctx = _context
+        ctx.trace = self.parent
+        try:
+            return prim.bind(*args, **params)
+        finally:
+            ctx.trace = self
+
+    def process(self, prim: Primitive, args: tuple, params: dict):
+        raise NotImplementedError
+
+    def __repr__(self):
+        return f"<{type(self).__name__} level={self.level} tag={self.tag}>"
+
+
+class EvalTrace(Trace):
+    """The bottom trace: calls the primitive's eager implementation."""
+
+    transform_name = "eager evaluation"
+
+    def __init__(self):
+        self.parent = None
+        self.level = 0
+        self.valid = True
+        self.tag = 0
+        self.fun_name = "<top level>"
+        self.site = "<top level>"
+
+    def process(self, prim, args, params):
+        return prim.impl(*args, **params)
+
+
+_trace_tags = itertools.count(1)
+eval_trace = EvalTrace()
+_context = _Context()
+
+
+def current_trace() -> Trace:
+    """Return the trace that ``bind`` currently dispatches to."""
+    return _context.trace
+
+
+class run_with_trace:
+    """Context manager: make ``trace`` current; on exit restore and (optionally) retire it."""
+
+    __slots__ = ("trace", "prev", "retire")
+
+    def __init__(self, trace: Trace, retire: bool = True):
+        self.trace = trace
+        self.retire = retire
+
+    def __enter__(self):
+        self.prev = _context.trace
+        _context.trace = self.trace
+        return self.trace
+
+    def __exit__(self, *exc):
+        _context.trace = self.prev
+        if self.retire:
+            self.trace.valid = False
+        return False
+
+
+def raise_foreign_tracer(x: Tracer, trace: Trace, prim: Primitive | None):
+    where = f" in `{prim.name}`" if prim is not None else ""
+    origin = x._trace
+    if not origin.valid:
+        raise LeakedTracerError(
+            f"Encountered a leaked tracer {x.aval.str_short()}{where}: it was created by the "
+            f"{origin.describe()}, which has already returned. A tracer escaped that "
+            "transform (stored in a global, an attribute or a returned closure). Return the "
+            "value from the transformed function instead, or compute it outside the transform."
+        )
+    raise LeakedTracerError(
+        f"Encountered a tracer {x.aval.str_short()}{where} from an inner transform "
+        f"({origin.describe()}) while running the {trace.describe()}. Values must not cross "
+        "from an inner transform to an outer one except as outputs of the inner function."
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Tracers
+
+
+class Tracer:
+    """An array-like stand-in for a value being traced by a transform.
+
+    Operators, ``.shape``, ``.T``, indexing and array methods are attached by
+    ``fungrad.numpy`` (the core knows nothing about NumPy's API).
+    """
+
+    __slots__ = ("_trace",)
+    __array_priority__ = 1000
+
+    @property
+    def aval(self) -> ShapedArray:
+        raise NotImplementedError
+
+    def concrete_value(self):
+        """Return the concrete value behind the tracer, or raise ConcretizationError."""
+        raise ConcretizationError(self._concretization_message("a concrete value"))
+
+    def _concretization_message(self, what: str) -> str:
+        return (
+            f"fungrad needed {what} of a traced value {self.aval.str_short()} inside the "
+            f"{self._trace.describe()}, but its value is not known while tracing. "
+            "Use fnp.where(cond, x, y) or lax.cond for value-dependent choices, or mark the "
+            "argument static (static_argnums) if it is a configuration value."
+        )
+
+    @property
+    def shape(self):
+        return self.aval.shape
+
+    @property
+    def dtype(self):
+        return self.aval.dtype
+
+    @property
+    def ndim(self):
+        return len(self.aval.shape)
+
+    @property
+    def size(self):
+        return self.aval.size
+
+    @property
+    def weak_type(self):
+        return self.aval.weak_type
+
+    def __len__(self):
+        if not self.aval.shape:
+            raise TypeError("len() of unsized object (a rank-0 traced value)")
+        return self.aval.shape[0]
+
+    def __iter__(self):
+        if not self.aval.shape:
+            raise TypeError("iteration over a rank-0 traced value")
+        return (self[i] for i in range(self.aval.shape[0]))
+
+    def __bool__(self):
+        return bool(self._concrete_for("bool()"))
+
+    def __float__(self):
+        return float(self._concrete_for("float()"))
+
+    def __int__(self):
+        return int(self._concrete_for("int()"))
+
+    def __complex__(self):
+        return complex(self._concrete_for("complex()"))
+
+    def __index__(self):
+        value = self._concrete_for("an integer index (__index__)")
+        return int(value)
+
+    def _concrete_for(self, what: str):
+        try:
+            return self.concrete_value()
+        except ConcretizationError as err:
+            raise ConcretizationError(
+                str(err).replace("a concrete value", f"a concrete value for {what}", 1)
+            ) from None
+
+    def item(self):
+        return self._concrete_for("item()").item()
+
+    def tolist(self):
+        return self._concrete_for("tolist()").tolist()
+
+    def __array__(self, dtype=None, copy=None):
+        if not self._trace.valid:
+            raise_foreign_tracer(self, current_trace(), None)
+        raise TracerArrayConversionError(
+            f"Cannot convert a traced value {self.aval.str_short()} (inside the "
+            f"{self._trace.describe()}) to a NumPy array. NumPy functions (np.sin, "
+            "np.asarray...) see only concrete arrays; call fungrad.numpy (fnp.sin...) inside "
+            "transformed functions so the transform can follow the computation."
+        )
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        self.__array__()
+
+    def __array_function__(self, func, types, args, kwargs):
+        self.__array__()
+
+    def __hash__(self):
+        raise TypeError(
+            f"unhashable type: traced value {self.aval.str_short()}. Tracers cannot be dict "
+            "keys or static arguments."
+        )
+
+    def __repr__(self):
+        try:
+            value = f" value={self.concrete_value()!r}"
+        except Exception:
+            value = ""
+        return f"Tracer<{self.aval.str_short()}> in {self._trace.transform_name}{value}"
+
+
+def concrete_or_none(x: Any):
+    """Return the concrete value of ``x`` (itself if not a tracer), or None if unknown."""
+    if not isinstance(x, Tracer):
+        return x
+    try:
+        return x.concrete_value()
+    except ConcretizationError:
+        return None
+
+
+# ---------------------------------------------------------------------------------------
+# The IR
+
+
+class Var:
+    """A variable of the IR: an abstract value and a name assigned when printing."""
+
+    __slots__ = ("aval",)
+
+    def __init__(self, aval: ShapedArray):
+        self.aval = aval
+
+    def __repr__(self):
+        return f"Var({self.aval.str_short()})"
+
+
+class Literal:
+    """A rank-0 constant written inline in the IR."""
+
+    __slots__ = ("value", "aval")
+
+    def __init__(self, value):
+        self.value = value
+        self.aval = get_aval(value)
+
+    def __repr__(self):
+        return repr(self.value.item() if isinstance(self.value, np.generic) else self.value)
+
+
+class Eqn:
+    """One equation: ``outputs = primitive[params](*inputs)``, with the user's source line."""
+
+    __slots__ = ("prim", "inputs", "outputs", "params", "site")
+
+    def __init__(self, prim, inputs, outputs, params, site=""):
+        self.prim = prim
+        self.inputs = inputs
+        self.outputs = outputs
+        self.params = params
+        self.site = site
+
+
+class IR:
+    """A typed, single-assignment program ``outvars = f(constvars; invars)``.
+
+    ``consts`` holds the values bound to ``constvars`` (arrays captured while tracing,
+    including tracers of enclosing transforms).
+    """
+
+    def __init__(self, constvars, consts, invars, eqns, outvars):
+        self.constvars = list(constvars)
+        self.consts = list(consts)
+        self.invars = list(invars)
+        self.eqns = list(eqns)
+        self.outvars = list(outvars)
+
+    @property
+    def in_avals(self):
+        return [v.aval for v in self.invars]
+
+    @property
+    def out_avals(self):
+        return [v.aval for v in self.outvars]
+
+    def __call__(self, *args):
+        return eval_ir(self, self.consts, args)
+
+    def __str__(self):
+        return IRPrinter(self).render()
+
+    __repr__ = __str__
+
+
+class IRPrinter:
+    """Renders an IR with short variable names (a, b, ..., z, ba, bb, ...)."""
+
+    def __init__(self, ir: IR):
+        self.ir = ir
+        self.names: dict[int, str] = {}
+
+    def name(self, atom) -> str:
+        if isinstance(atom, Literal):
+            return repr(atom)
+        key = id(atom)
+        if key not in self.names:
+            n, letters = len(self.names), ""
+            while True:
+                letters = chr(ord("a") + n % 26) + letters
+                n = n // 26
+                if n == 0:
+                    break
+            self.names[key] = letters
+        return self.names[key]
+
+    def typed(self, var) -> str:
+        return f"{self.name(var)}:{var.aval.str_short()}"
+
+    def render(self) -> str:
+        ir = self.ir
+        consts = " ".join(self.typed(v) for v in ir.constvars)
+        ins = " ".join(self.typed(v) for v in ir.invars)
+        lines = [f"{{ lambda {consts} ; {ins} . let"]
+        for eqn in ir.eqns:
+            outs = " ".join(self.typed(v) for v in eqn.outputs)
+            params = ""
+            if eqn.params:
+                items = ", ".join(f"{k}={_param_str(v)}" for k, v in sorted(eqn.params.items()))
+                params = f"[{items}]"
+            args = " ".join(self.name(a) for a in eqn.inputs)
+            lines.append(f"    {outs} = {eqn.prim.name}{params} {args}")
+        outs = ", ".join(self.name(v) for v in ir.outvars)
+        lines.append(f"  in ({outs},) }}")
+        return "\n".join(lines)
+
+
+def _param_str(value) -> str:
+    if isinstance(value, IR):
+        return "{ ... }"
+    if callable(value) and hasattr(value, "__name__"):
+        return value.__name__
+    if isinstance(value, np.dtype):
+        return value.name
+    return str(value)
+
+
+def eval_ir(ir: IR, consts, args) -> list:
+    """Evaluate ``ir`` on ``args`` through ``bind`` (so the current trace transforms it)."""
+    env: dict[Var, Any] = {}
+    for v, x in zip(ir.constvars, consts):
+        env[v] = x
+    for v, x in zip(ir.invars, args):
+        env[v] = x
+
+    def read(atom):
+        return atom.value if isinstance(atom, Literal) else env[atom]
+
+    for eqn in ir.eqns:
+        outs = eqn.prim.bind(*[read(a) for a in eqn.inputs], **eqn.params)
+        if eqn.prim.multiple_results:
+            for v, x in zip(eqn.outputs, outs):
+                env[v] = x
+        else:
+            env[eqn.outputs[0]] = outs
+    return [read(v) for v in ir.outvars]
+
+
+# ---------------------------------------------------------------------------------------
+# The staging trace: builds IRs
+
+
+class StagingTracer(Tracer):
+    __slots__ = ("var",)
+
+    def __init__(self, trace: StagingTrace, var: Var):
+        self._trace = trace
+        self.var = var
+
+    @property
+    def aval(self):
+        return self.var.aval
+
+
+class StagingTrace(Trace):
+    """Records every primitive bound on it as an IR equation (nothing is computed).
+
+    Non-literal constants (arrays, and tracers of enclosing transforms) become ``constvars``
+    so that the IR is closed and an enclosing transform still sees them as its inputs.
+    """
+
+    transform_name = "staging"
+    forward_constants = False  # the tangent-staging subclass evaluates constant ops instead
+    record_sites = True  # source lines for IR printing, saved_residuals and errors
+
+    def __init__(self, parent=None, fun_name="<function>"):
+        super().__init__(parent, fun_name)
+        self.eqns: list[Eqn] = []
+        self.constvars: list[Var] = []
+        self.consts: list[Any] = []
+        self.const_ids: dict[int, Var] = {}
+        self.invars: list[Var] = []
+
+    def new_input(self, aval: ShapedArray) -> StagingTracer:
+        var = Var(aval)
+        self.invars.append(var)
+        return StagingTracer(self, var)
+
+    def to_atom(self, x):
+        if self.own(x):
+            return x.var
+        if is_literal(x):
+            return Literal(x)
+        var = self.const_ids.get(id(x))
+        if var is None:
+            var = Var(get_aval(x).update(weak_type=False) if not isinstance(x, Tracer)
+                      else get_aval(x))
+            self.const_ids[id(x)] = var
+            self.constvars.append(var)
+            self.consts.append(x)
+        return var
+
+    def process(self, prim, args, params):
+        if self.forward_constants and not any(self.own(a) for a in args):
+            return self.bind_on_parent(prim, args, params)
+        atoms = [self.to_atom(a) for a in args]
+        rule = prim.abstract_eval
+        if rule is None:
+            raise MissingRuleError(f"primitive `{prim.name}` has no abstract_eval rule")
+        try:
+            out_avals = rule(*[a.aval for a in atoms], **params)
+        except ShapeError as err:
+            raise ShapeError(f"{err}\n  at {user_site()}") from None
+        site = user_site() if self.record_sites else ""
+        if prim.multiple_results:
+            outs = [Var(a) for a in out_avals]
+            self.eqns.append(Eqn(prim, atoms, outs, params, site))
+            return [StagingTracer(self, v) for v in outs]
+        out = Var(out_avals)
+        self.eqns.append(Eqn(prim, atoms, [out], params, site))
+        return StagingTracer(self, out)
+
+    def to_ir(self, out_tracers) -> IR:
+        """Close the trace over ``out_tracers`` (constants among them become constvars)."""
+        outvars = [self.to_atom(x) for x in out_tracers]
+        return IR(self.constvars, self.consts, self.invars, self.eqns, outvars)
+
+
+def stage_flat(fun: Callable, in_avals, fun_name="<function>") -> tuple[IR, Any]:
+    """Trace ``fun(*flat_args) -> flat outputs`` into an IR with the given input avals."""
+    trace = StagingTrace(fun_name=fun_name)
+    with run_with_trace(trace):
+        tracers = [trace.new_input(a) for a in in_avals]
+        outs = fun(*tracers)
+        ir = trace.to_ir(outs)
+    return ir

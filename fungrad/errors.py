@@ -1,0 +1,63 @@
+"""fungrad's error types and the helper that finds the user's source line for them."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+__all__ = [
+    "FungradError",
+    "ShapeError",
+    "ConcretizationError",
+    "TracerArrayConversionError",
+    "LeakedTracerError",
+    "MissingRuleError",
+    "CustomRuleError",
+    "user_site",
+]
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+_SKIP_DIRS = (_PACKAGE_DIR + os.sep,)
+
+
+class FungradError(Exception):
+    """Base class of the errors fungrad raises about user programs."""
+
+
+class ShapeError(FungradError, ValueError):
+    """Operands of a primitive or function have incompatible shapes."""
+
+
+class ConcretizationError(FungradError, TypeError):
+    """A traced value was used where a concrete Python value is required."""
+
+
+class TracerArrayConversionError(FungradError, TypeError):
+    """A tracer was converted to a NumPy array (``np.asarray``, ``np.sin(tracer)``...)."""
+
+
+class LeakedTracerError(FungradError, RuntimeError):
+    """A tracer was used outside the transform that created it."""
+
+
+class MissingRuleError(FungradError, NotImplementedError):
+    """A primitive lacks the rule that a transform needs."""
+
+
+class CustomRuleError(FungradError, TypeError):
+    """A ``custom_jvp``/``custom_vjp`` rule returned outputs of the wrong structure/shape/dtype."""
+
+
+def user_site(skip_dirs: tuple[str, ...] = _SKIP_DIRS) -> str:
+    """Return ``"file:line (function)"`` of the innermost frame outside fungrad.
+
+    Used in error messages and on traces and IR equations so that errors point at the
+    user's line rather than at fungrad's internals.
+    """
+    frame = sys._getframe(1)
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if not filename.startswith(skip_dirs):
+            return f"{filename}:{frame.f_lineno} ({frame.f_code.co_name})"
+        frame = frame.f_back
+    return "<unknown>"

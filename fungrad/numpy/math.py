@@ -1,0 +1,317 @@
+"""Elementwise math of fungrad.numpy: ufunc-like functions written in terms of lax."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from fungrad import lax
+from fungrad.core import get_aval
+from fungrad.numpy.promotion import as_operand, promote, promote_dtypes, to_dtype
+
+_DEFAULT_FLOAT = np.dtype(np.float64)
+
+
+def _inexact(x):
+    """Promote integer/boolean operands to the default float, as NumPy's float ufuncs do."""
+    x = as_operand(x)
+    if get_aval(x).dtype.kind in "fc":
+        return x
+    return to_dtype(x, _DEFAULT_FLOAT)
+
+
+def _unary_float(lax_fn, name: str, doc: str):
+    def fn(x):
+        return lax_fn(_inexact(x))
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"{doc}, elementwise (like ``numpy.{name}``)."
+    return fn
+
+
+def _unary_same(lax_fn, name: str, doc: str):
+    def fn(x):
+        return lax_fn(as_operand(x))
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"{doc}, elementwise (like ``numpy.{name}``)."
+    return fn
+
+
+def _binary(lax_fn, name: str, doc: str):
+    def fn(x, y):
+        x, y = promote(name, as_operand(x), as_operand(y))
+        return lax_fn(x, y)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"{doc}, elementwise with broadcasting (like ``numpy.{name}``)."
+    return fn
+
+
+exp = _unary_float(lax.exp, "exp", "Exponential")
+exp2 = _unary_float(lax.exp2, "exp2", "2 ** x")
+expm1 = _unary_float(lax.expm1, "expm1", "exp(x) - 1")
+log = _unary_float(lax.log, "log", "Natural logarithm")
+log1p = _unary_float(lax.log1p, "log1p", "log(1 + x)")
+sin = _unary_float(lax.sin, "sin", "Sine")
+cos = _unary_float(lax.cos, "cos", "Cosine")
+tan = _unary_float(lax.tan, "tan", "Tangent")
+arcsin = _unary_float(lax.asin, "arcsin", "Inverse sine")
+arccos = _unary_float(lax.acos, "arccos", "Inverse cosine")
+arctan = _unary_float(lax.atan, "arctan", "Inverse tangent")
+sinh = _unary_float(lax.sinh, "sinh", "Hyperbolic sine")
+cosh = _unary_float(lax.cosh, "cosh", "Hyperbolic cosine")
+tanh = _unary_float(lax.tanh, "tanh", "Hyperbolic tangent")
+arcsinh = _unary_float(lax.asinh, "arcsinh", "Inverse hyperbolic sine")
+arccosh = _unary_float(lax.acosh, "arccosh", "Inverse hyperbolic cosine")
+arctanh = _unary_float(lax.atanh, "arctanh", "Inverse hyperbolic tangent")
+sqrt = _unary_float(lax.sqrt, "sqrt", "Square root")
+cbrt = _unary_float(lax.cbrt, "cbrt", "Cube root")
+negative = _unary_same(lax.neg, "negative", "-x")
+sign = _unary_same(lax.sign, "sign", "Sign (-1, 0 or 1)")
+absolute = _unary_same(lax.abs, "absolute", "Absolute value")
+abs = absolute  # noqa: A001 (NumPy's name)
+fabs = _unary_float(lax.abs, "fabs", "Absolute value as a float")
+add = _binary(lax.add, "add", "x + y")
+subtract = _binary(lax.sub, "subtract", "x - y")
+multiply = _binary(lax.mul, "multiply", "x * y")
+maximum = _binary(lax.max, "maximum", "Larger of x and y (ties split the gradient)")
+minimum = _binary(lax.min, "minimum", "Smaller of x and y (ties split the gradient)")
+fmod = _binary(lax.rem, "fmod", "Remainder with the sign of x (C fmod)")
+greater = _binary(lax.gt, "greater", "x > y")
+greater_equal = _binary(lax.ge, "greater_equal", "x >= y")
+less = _binary(lax.lt, "less", "x < y")
+less_equal = _binary(lax.le, "less_equal", "x <= y")
+equal = _binary(lax.eq, "equal", "x == y")
+not_equal = _binary(lax.ne, "not_equal", "x != y")
+bitwise_and = _binary(lax.bitwise_and, "bitwise_and", "x & y")
+bitwise_or = _binary(lax.bitwise_or, "bitwise_or", "x | y")
+bitwise_xor = _binary(lax.bitwise_xor, "bitwise_xor", "x ^ y")
+
+
+def positive(x):
+    """+x (returns x), like ``numpy.positive``."""
+    return as_operand(x)
+
+
+def floor(x):
+    """Largest integer not greater than x, elementwise (zero gradient)."""
+    x = as_operand(x)
+    return x if get_aval(x).dtype.kind in "biu" else lax.floor(x)
+
+
+def ceil(x):
+    """Smallest integer not less than x, elementwise (zero gradient)."""
+    x = as_operand(x)
+    return x if get_aval(x).dtype.kind in "biu" else lax.ceil(x)
+
+
+def trunc(x):
+    """Round toward zero, elementwise (zero gradient)."""
+    x = as_operand(x)
+    if get_aval(x).dtype.kind in "biu":
+        return x
+    return where(less(x, 0), lax.ceil(x), lax.floor(x))
+
+
+def round(x, decimals: int = 0):  # noqa: A001 (NumPy's name)
+    """Round half to even to ``decimals`` places, like ``numpy.round`` (zero gradient)."""
+    x = as_operand(x)
+    if get_aval(x).dtype.kind in "biu" and decimals >= 0:
+        return x
+    if decimals == 0:
+        return lax.round(x)
+    factor = 10.0 ** decimals
+    return divide(lax.round(multiply(x, factor)), factor)
+
+
+around = round
+rint = round
+
+
+def square(x):
+    """x * x, elementwise."""
+    return lax.integer_pow(as_operand(x), 2)
+
+
+def reciprocal(x):
+    """1 / x, elementwise (integer inputs stay integer, like NumPy)."""
+    x = as_operand(x)
+    return lax.div(np.dtype(get_aval(x).dtype).type(1), x)
+
+
+def divide(x, y):
+    """x / y with true division (integers divide to the default float), like NumPy."""
+    x, y = promote("divide", as_operand(x), as_operand(y))
+    if get_aval(x).dtype.kind not in "fc":
+        x, y = _inexact(x), _inexact(y)
+    return lax.div(x, y)
+
+
+true_divide = divide
+
+
+def floor_divide(x, y):
+    """x // y (rounding toward minus infinity), like ``numpy.floor_divide``."""
+    x, y = promote("floor_divide", as_operand(x), as_operand(y))
+    if get_aval(x).dtype.kind in "iu":
+        q = lax.div(x, y)  # toward zero; step down where the remainder has y's opposite sign
+        r = lax.rem(x, y)
+        fix = lax.bitwise_and(lax.ne(r, _zero(r)), lax.ne(lax.lt(r, _zero(r)), lax.lt(y, _zero(y))))
+        return lax.sub(q, lax.convert_element_type(fix, get_aval(q).dtype))
+    return lax.floor(lax.div(lax.sub(x, remainder(x, y)), y))
+
+
+def remainder(x, y):
+    """x mod y with the sign of y (Python's %), like ``numpy.remainder``."""
+    x, y = promote("remainder", as_operand(x), as_operand(y))
+    r = lax.rem(x, y)
+    wrong_sign = lax.bitwise_and(lax.ne(r, _zero(r)), lax.ne(lax.lt(r, _zero(r)), lax.lt(y, _zero(y))))
+    return lax.select_n(wrong_sign, r, lax.add(r, y))
+
+
+mod = remainder
+
+
+def _zero(x):
+    return np.dtype(get_aval(x).dtype).type(0)
+
+
+def power(x, y):
+    """x ** y, elementwise. A Python int exponent uses exact repeated multiplication."""
+    x = as_operand(x)
+    if type(y) is int and get_aval(x).dtype.kind in "fc":
+        return lax.integer_pow(x, y)
+    x, y = promote("power", x, as_operand(y))
+    return lax.pow(x, y)
+
+
+def arctan2(x1, x2):
+    """Angle of the point (x2, x1), elementwise, like ``numpy.arctan2``."""
+    x1, x2 = promote("arctan2", _inexact(x1), _inexact(x2))
+    return lax.atan2(x1, x2)
+
+
+def hypot(x1, x2):
+    """sqrt(x1**2 + x2**2), elementwise, computed without overflow for large inputs."""
+    x1, x2 = promote("hypot", _inexact(x1), _inexact(x2))
+    a, b = lax.abs(x1), lax.abs(x2)
+    big, small = lax.max(a, b), lax.min(a, b)
+    safe_big = where(equal(big, 0), 1, big)
+    ratio = lax.div(small, safe_big)
+    return where(equal(big, 0), 0, lax.mul(big, lax.sqrt(lax.add(1, lax.mul(ratio, ratio)))))
+
+
+def log2(x):
+    """Base-2 logarithm, elementwise."""
+    x = _inexact(x)
+    return lax.div(lax.log(x), np.dtype(get_aval(x).dtype).type(np.log(2.0)))
+
+
+def log10(x):
+    """Base-10 logarithm, elementwise."""
+    x = _inexact(x)
+    return lax.div(lax.log(x), np.dtype(get_aval(x).dtype).type(np.log(10.0)))
+
+
+def deg2rad(x):
+    """Degrees to radians."""
+    return multiply(_inexact(x), np.pi / 180)
+
+
+def rad2deg(x):
+    """Radians to degrees."""
+    return multiply(_inexact(x), 180 / np.pi)
+
+
+radians, degrees = deg2rad, rad2deg
+
+
+def where(condition, x=None, y=None):
+    """Elementwise ``x if condition else y`` with broadcasting.
+
+    The one-argument form ``where(condition)`` (indices of nonzeros) needs concrete values
+    and is not traceable, as in JAX.
+    """
+    if x is None and y is None:
+        from fungrad.core import concrete_or_none  # noqa: PLC0415
+
+        value = concrete_or_none(condition)
+        if value is None:
+            raise TypeError("fnp.where(condition) with one argument returns data-dependent "
+                            "shapes and cannot be traced; use the three-argument form.")
+        return np.nonzero(value)
+    if x is None or y is None:
+        raise TypeError("fnp.where takes one or three arguments")
+    condition = as_operand(condition)
+    if get_aval(condition).dtype != np.bool_:
+        condition = not_equal(condition, 0)
+    x, y = promote_dtypes("where", as_operand(x), as_operand(y))
+    cond, x, y = promote("where", condition, x, y)
+    return lax.select_n(cond, y, x)
+
+
+def clip(a, a_min=None, a_max=None, *, min=None, max=None):  # noqa: A002 (NumPy's names)
+    """Clip values to ``[a_min, a_max]`` (either may be None); ties split the gradient."""
+    a_min = a_min if min is None else min
+    a_max = a_max if max is None else max
+    out = as_operand(a)
+    if a_min is not None:
+        out = maximum(out, a_min)
+    if a_max is not None:
+        out = minimum(out, a_max)
+    return out
+
+
+def isfinite(x):
+    """True where x is neither infinite nor NaN."""
+    x = as_operand(x)
+    if get_aval(x).dtype.kind not in "fc":
+        return lax.eq(x, x)  # integers are always finite
+    return lax.is_finite(x)
+
+
+def isnan(x):
+    """True where x is NaN."""
+    x = as_operand(x)
+    return lax.ne(x, x)
+
+
+def isinf(x):
+    """True where x is +inf or -inf."""
+    x = as_operand(x)
+    if get_aval(x).dtype.kind not in "fc":
+        return lax.ne(x, x)
+    return lax.eq(lax.abs(x), np.dtype(get_aval(x).dtype).type(np.inf))
+
+
+def _as_bool(x):
+    x = as_operand(x)
+    return x if get_aval(x).dtype == np.bool_ else not_equal(x, 0)
+
+
+def logical_and(x, y):
+    """Elementwise truth of ``x and y``."""
+    return bitwise_and(_as_bool(x), _as_bool(y))
+
+
+def logical_or(x, y):
+    """Elementwise truth of ``x or y``."""
+    return bitwise_or(_as_bool(x), _as_bool(y))
+
+
+def logical_xor(x, y):
+    """Elementwise truth of ``x xor y``."""
+    return bitwise_xor(_as_bool(x), _as_bool(y))
+
+
+def logical_not(x):
+    """Elementwise ``not x``."""
+    return lax.bitwise_not(_as_bool(x))
+
+
+def invert(x):
+    """Bitwise NOT (logical NOT for booleans)."""
+    return lax.bitwise_not(as_operand(x))
+
+
+bitwise_not = invert

@@ -1,0 +1,109 @@
+"""Operand preparation for fungrad.numpy: NEP 50 dtype promotion and NumPy broadcasting.
+
+lax primitives are strict (equal shapes and dtypes, rank-0 operands excepted); every
+NumPy convenience happens here, before binding.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from fungrad import dtypes, lax
+from fungrad.core import Tracer, get_aval, is_literal, shape_of
+from fungrad.errors import ShapeError, user_site
+
+_PY_SCALARS = (bool, int, float, complex)
+
+
+def to_dtype(x, dtype: np.dtype):
+    """Cast ``x`` to ``dtype``: literals stay literals, arrays go through lax."""
+    if type(x) in _PY_SCALARS or isinstance(x, np.generic):
+        return dtype.type(x)
+    if get_aval(x).dtype == dtype:
+        return x
+    return lax.convert_element_type(x, dtype)
+
+
+def broadcast_to_shape(x, shape: tuple[int, ...]):
+    """Broadcast ``x`` to ``shape`` by NumPy's rules (trailing axes aligned)."""
+    x_shape = shape_of(x)
+    if x_shape == shape:
+        return x
+    lead = len(shape) - len(x_shape)
+    return lax.broadcast_in_dim(x, shape, tuple(range(lead, len(shape))))
+
+
+def result_shape(fn_name: str, shapes) -> tuple[int, ...]:
+    """NumPy's broadcast shape, or a ShapeError naming the function and all shapes."""
+    try:
+        return np.broadcast_shapes(*shapes)
+    except ValueError:
+        listed = ", ".join(str(tuple(s)) for s in shapes)
+        raise ShapeError(
+            f"fnp.{fn_name}: operands with shapes {listed} cannot be broadcast together "
+            f"(NumPy broadcasting aligns trailing axes; each must match or be 1).\n"
+            f"  at {user_site()}"
+        ) from None
+
+
+def promote_dtypes(fn_name: str, *args):
+    """Cast operands to their common NEP 50 dtype (Python scalars are weak)."""
+    avals = [get_aval(a) for a in args]
+    dtype, _ = dtypes.result_type([(a.dtype, a.weak_type) for a in avals])
+    return [x if a.dtype == dtype else to_dtype(x, dtype) for x, a in zip(args, avals)]
+
+
+def promote(fn_name: str, *args):
+    """Promote dtypes and broadcast shapes of the operands of an elementwise function.
+
+    Rank-0 operands are left unbroadcast (primitives accept them); others are broadcast to
+    the common shape.
+    """
+    if len(args) == 2:
+        fast = _promote_pair_fast(*args)
+        if fast is not None:
+            return fast
+    args = promote_dtypes(fn_name, *args)
+    shapes = [shape_of(a) for a in args]
+    shape = result_shape(fn_name, shapes)
+    return [a if s == shape or s == () else broadcast_to_shape(a, shape)
+            for a, s in zip(args, shapes)]
+
+
+def _promote_pair_fast(x, y):
+    """The common cases (same shape and dtype; array with Python scalar) without overhead."""
+    tx, ty = type(x), type(y)
+    # A Python scalar stays a Python scalar: primitives and NumPy 2 treat it as weak.
+    if ty in _PY_SCALARS and tx not in _PY_SCALARS:
+        return (x, y) if _weak_kind_fits(x.dtype.kind, ty) else None
+    if tx in _PY_SCALARS and ty not in _PY_SCALARS:
+        return (x, y) if _weak_kind_fits(y.dtype.kind, tx) else None
+    if tx in _PY_SCALARS or ty in _PY_SCALARS:
+        return None
+    if x.dtype == y.dtype and x.shape == y.shape and not _weak(x) and not _weak(y):
+        return x, y
+    return None
+
+
+_KIND_ORDER = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+_SCALAR_KIND = {bool: 0, int: 1, float: 2, complex: 3}
+
+
+def _weak_kind_fits(kind: str, scalar_type) -> bool:
+    return _KIND_ORDER.get(kind, -1) >= _SCALAR_KIND[scalar_type] and kind != "u"
+
+
+def _weak(x) -> bool:
+    return isinstance(x, Tracer) and x.aval.weak_type
+
+
+def as_operand(x):
+    """Validate a single operand: arrays, tracers and scalars pass, lists become arrays."""
+    if isinstance(x, (Tracer, np.ndarray)) or is_literal(x):
+        return x
+    if isinstance(x, (list, tuple)):
+        from fungrad.numpy.creation import asarray  # noqa: PLC0415
+
+        return asarray(x)
+    get_aval(x)  # raises a clear TypeError for non-arrays
+    return x

@@ -1,0 +1,78 @@
+"""Attach NumPy-style operators and methods to tracers (the core knows nothing of NumPy).
+
+Every operator routes to a fungrad.numpy function, so ``x * y + 1`` on tracers builds the
+same primitives as ``fnp.add(fnp.multiply(x, y), 1)``. Functions are looked up by name when
+called, so the table below is the whole mapping.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from fungrad.core import Tracer
+
+BINARY_OPERATORS = {
+    "add": "add", "sub": "subtract", "mul": "multiply", "truediv": "divide",
+    "floordiv": "floor_divide", "mod": "remainder", "pow": "power", "matmul": "matmul",
+    "and": "bitwise_and", "or": "bitwise_or", "xor": "bitwise_xor",
+    "lshift": "left_shift", "rshift": "right_shift",
+}
+COMPARISONS = {"lt": "less", "le": "less_equal", "gt": "greater", "ge": "greater_equal",
+               "eq": "equal", "ne": "not_equal"}
+UNARY_OPERATORS = {"neg": "negative", "pos": "positive", "abs": "abs", "invert": "invert"}
+METHODS = ("sum", "mean", "prod", "max", "min", "var", "std", "argmax", "argmin", "all",
+           "any", "cumsum", "cumprod", "ravel", "squeeze", "swapaxes", "clip", "dot", "round",
+           "conj", "conjugate", "trace", "diagonal", "repeat", "take", "sort", "argsort",
+           "nonzero", "ptp")
+
+
+def _fnp():
+    return importlib.import_module("fungrad.numpy")
+
+
+def _method(name):
+    def method(self, *args, **kwargs):
+        return getattr(_fnp(), name)(self, *args, **kwargs)
+
+    method.__name__ = name
+    return method
+
+
+def _binary(name):
+    return lambda self, other: getattr(_fnp(), name)(self, other)
+
+
+def _reflected(name):
+    return lambda self, other: getattr(_fnp(), name)(other, self)
+
+
+def _reshape(self, *shape, order="C"):
+    return _fnp().reshape(self, shape[0] if len(shape) == 1 else shape)
+
+
+def _transpose(self, *axes):
+    return _fnp().transpose(self, (axes[0] if len(axes) == 1 else axes) if axes else None)
+
+
+def install_tracer_methods() -> None:
+    """Give :class:`Tracer` NumPy's operators, properties and array methods."""
+    for op, name in BINARY_OPERATORS.items():
+        setattr(Tracer, f"__{op}__", _binary(name))
+        setattr(Tracer, f"__r{op}__", _reflected(name))
+    for op, name in COMPARISONS.items():
+        setattr(Tracer, f"__{op}__", _binary(name))
+    for op, name in UNARY_OPERATORS.items():
+        setattr(Tracer, f"__{op}__", _method(name))
+    for name in METHODS:
+        setattr(Tracer, name, _method(name))
+    Tracer.__getitem__ = lambda self, idx: _fnp().indexing.getitem(self, idx)
+    Tracer.T = property(lambda self: _fnp().transpose(self))
+    Tracer.mT = property(lambda self: _fnp().swapaxes(self, -1, -2))
+    Tracer.at = property(lambda self: _fnp().indexing.AtIndexer(self))
+    Tracer.real = property(lambda self: _fnp().real(self))
+    Tracer.imag = property(lambda self: _fnp().imag(self))
+    Tracer.astype = lambda self, dtype, copy=False: _fnp().asarray(self, dtype)
+    Tracer.reshape = _reshape
+    Tracer.transpose = _transpose
+    Tracer.flatten = lambda self: _fnp().ravel(self)
+    Tracer.__hash__ = Tracer.__hash__  # __eq__ above would otherwise reset hashing to None

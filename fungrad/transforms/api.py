@@ -1,0 +1,359 @@
+"""Pytree-level front ends of the transforms: flatten, transform the flat function, unflatten.
+
+``grad``, ``value_and_grad``, ``vjp``, ``jvp`` and ``linearize`` mirror JAX's signatures.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from fungrad import dtypes
+from fungrad.core import get_aval
+from fungrad.transforms.jvp import Zero, jvp_flat, zeros_like_aval
+from fungrad.transforms.linearize import linearize_flat
+from fungrad.tree_util import keystr, tree_flatten, tree_flatten_with_path, tree_unflatten
+
+__all__ = ["grad", "value_and_grad", "vjp", "jvp", "linearize", "stop_gradient", "fun_name"]
+
+
+def fun_name(fun: Callable) -> str:
+    """Return a readable name of a user function for error messages."""
+    return getattr(fun, "__qualname__", None) or getattr(fun, "__name__", None) or repr(fun)
+
+
+class _FlatFun:
+    """Wraps ``fun(*args) -> pytree`` as ``flat(*leaves) -> leaves``, recording the output
+    structure (and, with ``has_aux``, the auxiliary output's structure)."""
+
+    def __init__(self, fun, in_tree, has_aux: bool, transform: str):
+        self.fun, self.in_tree, self.has_aux, self.transform = fun, in_tree, has_aux, transform
+        self.out_tree = self.aux_tree = None
+        self.num_out = 0
+
+    def __call__(self, *leaves):
+        args = tree_unflatten(self.in_tree, leaves)
+        out = self.fun(*args)
+        aux_leaves = []
+        if self.has_aux:
+            if not (isinstance(out, (tuple, list)) and len(out) == 2):
+                raise TypeError(
+                    f"{self.transform} of `{fun_name(self.fun)}` with has_aux=True expects the "
+                    f"function to return a pair (output, aux); it returned {type(out).__name__}."
+                )
+            out, aux = out
+            aux_leaves, self.aux_tree = tree_flatten(aux)
+        out_leaves, self.out_tree = tree_flatten(out)
+        self.num_out = len(out_leaves)
+        return out_leaves + aux_leaves
+
+    def split(self, outs):
+        main = tree_unflatten(self.out_tree, outs[: self.num_out])
+        if not self.has_aux:
+            return main, None
+        return main, tree_unflatten(self.aux_tree, outs[self.num_out:])
+
+
+def _check_arrays(transform: str, fun, tree, leaves_with_paths) -> None:
+    for path, leaf in leaves_with_paths:
+        try:
+            get_aval(leaf)
+        except TypeError:
+            raise TypeError(
+                f"{transform} of `{fun_name(fun)}`: argument{keystr(path)} is a "
+                f"{type(leaf).__name__} ({leaf!r:.60}), not an array. Arguments must be arrays, "
+                "Python scalars or pytrees of them; pass other values through a closure or "
+                "functools.partial."
+            ) from None
+
+
+def _flatten_args(transform: str, fun, args):
+    with_paths, in_tree = tree_flatten_with_path(args)
+    _check_arrays(transform, fun, args, with_paths)
+    return [leaf for _, leaf in with_paths], in_tree, with_paths
+
+
+# ---------------------------------------------------------------------------------------
+# jvp and linearize
+
+
+def jvp(fun: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = False):
+    """Evaluate ``fun`` at ``primals`` and its derivative in direction ``tangents``.
+
+    Args:
+        fun: function of arrays (pytrees allowed) returning arrays.
+        primals: tuple/list of arguments.
+        tangents: same structure, shapes and dtypes as ``primals`` (float0 for int inputs).
+        has_aux: ``fun`` returns ``(out, aux)``; aux is returned undifferentiated.
+
+    Returns:
+        ``(primal_out, tangent_out)`` (plus ``aux`` with ``has_aux``).
+
+    Example:
+        >>> import fungrad as fg, fungrad.numpy as fnp
+        >>> fg.jvp(fnp.sin, (0.0,), (2.0,))
+        (array(0.), array(2.))
+    """
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError(
+            "jvp: primals and tangents must be tuples or lists of arguments, e.g. "
+            f"jvp(f, (x,), (t,)); got {type(primals).__name__} and {type(tangents).__name__}."
+        )
+    flat_p, in_tree, with_paths = _flatten_args("jvp", fun, tuple(primals))
+    flat_t, t_tree = tree_flatten(tuple(tangents))
+    if t_tree != in_tree:
+        raise ValueError(
+            f"jvp of `{fun_name(fun)}`: tangents must have the structure of primals.\n"
+            f"  primals:  {in_tree}\n  tangents: {t_tree}"
+        )
+    tangents_in = [_check_tangent(path, p, t) for (path, p), t in zip(with_paths, flat_t)]
+    flat_fun = _FlatFun(fun, in_tree, has_aux, "jvp")
+    outs, touts = jvp_flat(flat_fun, flat_p, tangents_in, fun_name(fun))
+    touts = [zeros_like_aval(t.aval) if isinstance(t, Zero) else t for t in touts]
+    out, aux = flat_fun.split(outs)
+    tout, _ = flat_fun.split(touts)
+    return (out, tout, aux) if has_aux else (out, tout)
+
+
+def _check_tangent(path, primal, tangent):
+    p_aval, t_aval = get_aval(primal), get_aval(tangent)
+    expected = dtypes.tangent_dtype(p_aval.dtype)
+    if p_aval.shape != t_aval.shape:
+        raise ValueError(
+            f"jvp: tangent{keystr(path)} has shape {t_aval.shape} but its primal has shape "
+            f"{p_aval.shape}; they must match."
+        )
+    if dtypes.is_float0(expected):
+        return Zero(p_aval.update(dtype=expected, weak_type=False))
+    if t_aval.dtype != expected and not t_aval.weak_type:
+        raise TypeError(
+            f"jvp: tangent{keystr(path)} has dtype {t_aval.dtype} but its primal has dtype "
+            f"{p_aval.dtype}; tangent dtypes must equal primal dtypes (float0 for ints)."
+        )
+    return np.asarray(tangent, expected) if t_aval.dtype != expected else tangent
+
+
+def linearize(fun: Callable, *primals, has_aux: bool = False):
+    """Return ``fun(*primals)`` and its JVP as a function of the tangents alone.
+
+    The primal computation runs once; calling the returned ``f_jvp(*tangents)`` evaluates
+    only the (staged) linear part.
+    """
+    flat_p, in_tree, _ = _flatten_args("linearize", fun, primals)
+    flat_fun = _FlatFun(fun, in_tree, has_aux, "linearize")
+    outs, lin = linearize_flat(flat_fun, flat_p, fun_name(fun))
+    out, aux = flat_fun.split(outs)
+    out_tree = flat_fun.out_tree
+
+    def f_jvp(*tangents):
+        flat_t, t_tree = tree_flatten(tangents)
+        if t_tree != in_tree:
+            raise ValueError(f"linearize: f_jvp expects tangents with the structure of the "
+                             f"primals.\n  primals:  {in_tree}\n  tangents: {t_tree}")
+        touts = lin.jvp(flat_t)
+        return tree_unflatten(out_tree, touts[: flat_fun.num_out])
+
+    return (out, f_jvp, aux) if has_aux else (out, f_jvp)
+
+
+# ---------------------------------------------------------------------------------------
+# vjp, grad, value_and_grad
+
+
+def vjp(fun: Callable, *primals, has_aux: bool = False):
+    """Evaluate ``fun`` and return a function that pulls cotangents back to the inputs.
+
+    Returns:
+        ``(primal_out, vjp_fn)`` (plus ``aux`` with ``has_aux``); ``vjp_fn(ct)`` returns a
+        tuple with one cotangent per primal argument. Integer inputs get float0 cotangents.
+
+    Example:
+        >>> import fungrad as fg, fungrad.numpy as fnp
+        >>> y, pullback = fg.vjp(fnp.sin, 0.0)
+        >>> pullback(1.0)
+        (array(1.),)
+    """
+    flat_p, in_tree, _ = _flatten_args("vjp", fun, primals)
+    flat_fun = _FlatFun(fun, in_tree, has_aux, "vjp")
+    outs, lin = linearize_flat(flat_fun, flat_p, fun_name(fun))
+    out, aux = flat_fun.split(outs)
+    out_tree, num_out = flat_fun.out_tree, flat_fun.num_out
+    out_avals = [get_aval(o) for o in outs[:num_out]]
+
+    def vjp_fn(ct):
+        ct_with_paths, ct_tree = tree_flatten_with_path(ct)
+        if ct_tree != out_tree:
+            raise ValueError(
+                f"vjp of `{fun_name(fun)}`: the cotangent must have the structure of the "
+                f"output.\n  output:    {out_tree}\n  cotangent: {ct_tree}"
+            )
+        cts = [_check_cotangent(path, c, a) for (path, c), a in zip(ct_with_paths, out_avals)]
+        cts += [None] * (len(lin.out_avals) - num_out)  # aux outputs get no cotangent
+        return tree_unflatten(in_tree, lin.transpose(cts))
+
+    return (out, vjp_fn, aux) if has_aux else (out, vjp_fn)
+
+
+def _check_cotangent(path, ct, aval):
+    ct_aval = get_aval(ct)
+    if ct_aval.shape != aval.shape:
+        raise ValueError(
+            f"vjp: cotangent{keystr(path)} has shape {ct_aval.shape} but the output it "
+            f"belongs to has shape {aval.shape}."
+        )
+    expected = dtypes.tangent_dtype(aval.dtype)
+    if dtypes.is_float0(expected):
+        return None
+    if ct_aval.dtype != expected:
+        from fungrad.lax import convert_element_type  # noqa: PLC0415
+
+        return convert_element_type(ct, expected)
+    return ct
+
+
+def _argnums_tuple(argnums, num_args: int, transform: str, fun) -> tuple[int, ...]:
+    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    for n in nums:
+        if not isinstance(n, int) or not -num_args <= n < num_args:
+            raise ValueError(
+                f"{transform} of `{fun_name(fun)}`: argnums={argnums!r} is out of range for "
+                f"a call with {num_args} positional arguments."
+            )
+    return tuple(n % num_args for n in nums)
+
+
+def _check_grad_inputs(transform, fun, dyn_args, argnums, allow_int, holomorphic):
+    for path, leaf in tree_flatten_with_path(dyn_args)[0]:
+        dtype = get_aval(leaf).dtype
+        name = f"argument {argnums[path[0].idx]}{keystr(path[1:])}"
+        if dtype.kind in "fc" and not (holomorphic and dtype.kind != "c"):
+            continue
+        if dtype.kind in "biu" and allow_int:
+            continue
+        if holomorphic:
+            raise TypeError(f"{transform} of `{fun_name(fun)}` with holomorphic=True needs "
+                            f"complex inputs; {name} has dtype {dtype}.")
+        raise TypeError(
+            f"{transform} of `{fun_name(fun)}` requires real- or complex-valued inputs (float "
+            f"dtypes) to differentiate with respect to; {name} has dtype {dtype}. Pass a float "
+            "array (e.g. x.astype(float)), exclude it from argnums, or use allow_int=True to get "
+            "float0 (zero) gradients for integer inputs."
+        )
+
+
+def _check_scalar_output(transform, fun, out, holomorphic):
+    aval = get_aval(out) if not isinstance(out, (tuple, list, dict)) else None
+    if aval is None or aval.shape != ():
+        what = f"shape {aval.shape}" if aval is not None else f"a {type(out).__name__}"
+        raise TypeError(
+            f"{transform} of `{fun_name(fun)}` requires a scalar output, but the function "
+            f"returned {what}. Reduce it to a scalar (e.g. .sum()), or use fg.vjp / fg.jacrev "
+            "for non-scalar outputs."
+        )
+    if aval.dtype.kind not in "fc" or (aval.dtype.kind == "c" and not holomorphic):
+        raise TypeError(
+            f"{transform} of `{fun_name(fun)}` requires a real-valued float output, but the "
+            f"function returned dtype {aval.dtype}."
+            + (" For complex outputs use holomorphic=True." if aval.dtype.kind == "c" else "")
+        )
+
+
+def value_and_grad(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = False,
+                   allow_int: bool = False) -> Callable:
+    """Return a function computing ``fun``'s value and its gradient w.r.t. ``argnums``.
+
+    Args:
+        fun: function returning a scalar float (with ``has_aux``, a pair ``(scalar, aux)``).
+        argnums: an int or tuple of ints: which positional arguments to differentiate.
+        has_aux: whether ``fun`` returns auxiliary data alongside the scalar.
+        holomorphic: complex inputs and outputs, holomorphic function.
+        allow_int: integer inputs are allowed and get float0 gradients.
+
+    Returns:
+        ``f(*args) -> (value, grads)`` or ``((value, aux), grads)``; ``grads`` matches the
+        structure of the selected argument (a tuple of them when argnums is a tuple).
+    """
+
+    def value_and_grad_f(*args, **kwargs):
+        nums = _argnums_tuple(argnums, len(args), "grad", fun)
+        dyn_args = tuple(args[i] for i in nums)
+        _check_grad_inputs("grad", fun, dyn_args, nums, allow_int, holomorphic)
+
+        def partial_fun(*dyn):
+            full = list(args)
+            for i, x in zip(nums, dyn):
+                full[i] = x
+            return fun(*full, **kwargs)
+
+        partial_fun.__qualname__ = fun_name(fun)
+        results = vjp(partial_fun, *dyn_args, has_aux=has_aux)
+        out, pullback = results[0], results[1]
+        _check_scalar_output("grad", fun, out, holomorphic)
+        grads = pullback(np.ones((), get_aval(out).dtype))
+        grads = grads[0] if isinstance(argnums, int) else grads
+        return ((out, results[2]) if has_aux else out), grads
+
+    value_and_grad_f.__name__ = f"value_and_grad({fun_name(fun)})"
+    value_and_grad_f.__wrapped__ = fun
+    return value_and_grad_f
+
+
+def grad(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = False,
+         allow_int: bool = False) -> Callable:
+    """Return a function computing the gradient of scalar-valued ``fun``.
+
+    Same arguments as :func:`value_and_grad`; returns only the gradient (and ``aux`` as
+    ``(grads, aux)`` with ``has_aux``).
+
+    Example:
+        >>> import fungrad as fg, fungrad.numpy as fnp
+        >>> fg.grad(lambda x: fnp.sum(x ** 2))(fnp.array([1.0, 2.0]))
+        array([2., 4.])
+    """
+    vg = value_and_grad(fun, argnums, has_aux, holomorphic, allow_int)
+
+    def grad_f(*args, **kwargs):
+        (value, grads) = vg(*args, **kwargs)
+        return (grads, value[1]) if has_aux else grads
+
+    grad_f.__name__ = f"grad({fun_name(fun)})"
+    grad_f.__wrapped__ = fun
+    return grad_f
+
+
+def stop_gradient(x: Any) -> Any:
+    """Return ``x`` (a pytree) unchanged but with zero derivatives under every transform."""
+    from fungrad.lax import stop_gradient as stop  # noqa: PLC0415
+    from fungrad.tree_util import tree_map  # noqa: PLC0415
+
+    return tree_map(stop, x)
+
+
+def make_ir(fun: Callable, static_argnums=()) -> Callable:
+    """Return a function that traces ``fun`` on example arguments and returns its IR.
+
+    Example:
+        >>> import fungrad as fg, fungrad.numpy as fnp
+        >>> print(fg.make_ir(lambda x: fnp.sin(x) * 2.0)(1.0))  # doctest: +NORMALIZE_WHITESPACE
+        { lambda  ; a:~f64[] . let
+            b:~f64[] = sin a
+            c:~f64[] = mul b 2.0
+          in (c,) }
+    """
+    from fungrad.core import stage_flat  # noqa: PLC0415
+
+    statics = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
+
+    def make_ir_f(*args):
+        dyn = [a for i, a in enumerate(args) if i not in statics]
+        flat, in_tree, _ = _flatten_args("make_ir", fun, tuple(dyn))
+
+        def flat_fun(*leaves):
+            it = iter(tree_unflatten(in_tree, leaves))
+            full = [a if i in statics else next(it) for i, a in enumerate(args)]
+            return tree_flatten(fun(*full))[0]
+
+        return stage_flat(flat_fun, [get_aval(x) for x in flat], fun_name(fun))
+
+    return make_ir_f

@@ -1,0 +1,216 @@
+"""Forward mode: the JVP trace, the JVP rule table and helpers that keep rules short.
+
+A JVP rule has the signature ``rule(primals, tangents, **params) -> (primal_out,
+tangent_out)``; a tangent is an array (or a tracer of a lower trace) or a symbolic
+:class:`Zero`. Rules call primitives through ``bind`` and so work at any nesting depth.
+
+The same trace class serves reverse mode: :mod:`fungrad.transforms.linearize` runs these very
+rules with a tangent *staging* trace as the current trace, so tangent operations are
+recorded into a linear IR instead of computed, while primal operations (which involve no
+staged tangent) fall through to the parent trace and run concretely.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from fungrad import core, dtypes
+from fungrad.core import Primitive, ShapedArray, Trace, Tracer, get_aval
+from fungrad.errors import MissingRuleError
+
+jvp_rules: dict[Primitive, Callable] = {}
+
+
+class Zero:
+    """A symbolic zero tangent with the abstract value it stands for."""
+
+    __slots__ = ("aval",)
+
+    def __init__(self, aval: ShapedArray):
+        self.aval = aval
+
+    @staticmethod
+    def like_primal(x) -> Zero:
+        aval = get_aval(x)
+        return Zero(ShapedArray(aval.shape, dtypes.tangent_dtype(aval.dtype)))
+
+    def __repr__(self):
+        return f"Zero({self.aval.str_short()})"
+
+
+def instantiate(t, primal) -> Any:
+    """Return tangent ``t`` as an array, materialising a symbolic zero like ``primal``."""
+    if not isinstance(t, Zero):
+        return t
+    return zeros_like_aval(t.aval)
+
+
+def zeros_like_aval(aval: ShapedArray):
+    """Return zeros of the aval's shape and dtype (float0 zeros for float0 avals)."""
+    if dtypes.is_float0(aval.dtype):
+        return np.zeros(aval.shape, dtypes.float0)
+    from fungrad.lax import broadcast_in_dim  # noqa: PLC0415 (lax builds on this module)
+
+    return broadcast_in_dim(np.zeros((), aval.dtype), aval.shape, ())
+
+
+class JVPTracer(Tracer):
+    __slots__ = ("primal", "tangent", "_aval")
+
+    def __init__(self, trace: JVPTrace, primal, tangent):
+        self._trace = trace
+        self.primal = primal
+        self.tangent = tangent
+        self._aval = None
+
+    @property
+    def aval(self):
+        if self._aval is None:
+            self._aval = get_aval(self.primal)
+        return self._aval
+
+    def concrete_value(self):
+        p = self.primal
+        return p.concrete_value() if isinstance(p, Tracer) else p
+
+
+class JVPTrace(Trace):
+    """Carries (primal, tangent) pairs; runs JVP rules with ``rule_trace`` current.
+
+    For forward mode ``rule_trace`` is the parent; for linearize it is a tangent staging
+    trace whose parent is this trace's parent.
+    """
+
+    transform_name = "jvp"
+
+    def __init__(self, parent=None, fun_name="<function>"):
+        super().__init__(parent, fun_name)
+        self.rule_trace = self.parent
+
+    def new_tracer(self, primal, tangent) -> JVPTracer:
+        return JVPTracer(self, primal, tangent)
+
+    def process(self, prim, args, params):
+        primals, tangents, nonzero = [], [], False
+        for a in args:
+            if isinstance(a, Tracer) and self.own(a):
+                primals.append(a.primal)
+                tangents.append(a.tangent)
+                nonzero = nonzero or not isinstance(a.tangent, Zero)
+            else:
+                primals.append(a)
+                tangents.append(None)
+        if not nonzero:
+            return self.bind_on_parent(prim, primals, params)
+        tangents = [Zero.like_primal(p) if t is None else t for p, t in zip(primals, tangents)]
+        rule = jvp_rules.get(prim)
+        if rule is None:
+            raise MissingRuleError(
+                f"Differentiation rule for primitive `{prim.name}` is not implemented "
+                f"(needed by the {self.describe()})."
+            )
+        ctx = core._context
+        ctx.trace = self.rule_trace
+        try:
+            primal_out, tangent_out = rule(primals, tangents, **params)
+        finally:
+            ctx.trace = self
+        if prim.multiple_results:
+            return [self.wrap(p, t) for p, t in zip(primal_out, tangent_out)]
+        return self.wrap(primal_out, tangent_out)
+
+    def wrap(self, primal, tangent):
+        # A value with a zero tangent is a constant to this trace: hand back the bare primal.
+        if isinstance(tangent, Zero):
+            return primal
+        return JVPTracer(self, primal, tangent)
+
+    def unwrap(self, out) -> tuple[Any, Any]:
+        """Split an output into (primal, tangent); non-tracers have a Zero tangent."""
+        if isinstance(out, Tracer) and out._trace is self:
+            return out.primal, out.tangent
+        return out, Zero.like_primal(out)
+
+
+def jvp_flat(fun: Callable, primals, tangents, fun_name="<function>"):
+    """Evaluate ``fun`` and its directional derivative on flat lists of arrays."""
+    trace = JVPTrace(fun_name=fun_name)
+    with core.run_with_trace(trace):
+        ins = [trace.wrap(p, t) for p, t in zip(primals, tangents)]
+        outs = fun(*ins)
+        pairs = [trace.unwrap(o) for o in outs]
+    return [p for p, _ in pairs], [t for _, t in pairs]
+
+
+# ---------------------------------------------------------------------------------------
+# Helpers that build common rules
+
+
+def add_tangents(a, b):
+    """Sum two tangents, skipping symbolic zeros."""
+    if isinstance(a, Zero):
+        return b
+    if isinstance(b, Zero):
+        return a
+    from fungrad.lax import add  # noqa: PLC0415
+
+    return add(a, b)
+
+
+def defjvp(prim: Primitive, *per_operand: Callable | None) -> None:
+    """Define a JVP from one function per operand: ``f(t, ans, *primals, **params)``.
+
+    Each returns that operand's contribution to the output tangent; ``None`` marks an
+    operand that is not differentiable. Contributions of zero tangents are skipped.
+    """
+
+    def rule(primals, tangents, **params):
+        ans = prim.bind(*primals, **params)
+        out = None
+        for fn, t in zip(per_operand, tangents):
+            if fn is None or isinstance(t, Zero):
+                continue
+            term = fn(t, ans, *primals, **params)
+            out = term if out is None else add_tangents(out, term)
+        if out is None:
+            out = Zero.like_primal(ans)
+        return ans, out
+
+    jvp_rules[prim] = rule
+
+
+def defjvp_zero(prim: Primitive) -> None:
+    """Mark a primitive whose outputs are piecewise constant (integer/boolean results)."""
+
+    def rule(primals, tangents, **params):
+        ans = prim.bind(*primals, **params)
+        if prim.multiple_results:
+            return ans, [Zero.like_primal(a) for a in ans]
+        return ans, Zero.like_primal(ans)
+
+    jvp_rules[prim] = rule
+
+
+def deflinear_jvp(prim: Primitive) -> None:
+    """JVP of a primitive linear in all its operands: apply it to the tangents."""
+
+    def rule(primals, tangents, **params):
+        ans = prim.bind(*primals, **params)
+        ts = [instantiate(t, p) for t, p in zip(tangents, primals)]
+        return ans, prim.bind(*ts, **params)
+
+    jvp_rules[prim] = rule
+
+
+def deflinear_in_first_jvp(prim: Primitive) -> None:
+    """JVP of a primitive linear in its first operand (the rest are indices or constants)."""
+
+    def rule(primals, tangents, **params):
+        ans = prim.bind(*primals, **params)
+        if isinstance(tangents[0], Zero):
+            return ans, Zero.like_primal(ans)
+        return ans, prim.bind(tangents[0], *primals[1:], **params)
+
+    jvp_rules[prim] = rule

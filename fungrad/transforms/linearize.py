@@ -1,0 +1,197 @@
+"""Reverse mode: ``vjp = linearize + transpose``.
+
+Linearize runs ``fun`` under a :class:`JVPTrace` whose rules execute with a
+:class:`TangentStagingTrace` current. Primal operations involve no staged tangent, so the
+staging trace hands them to its parent: they run concretely under plain ``grad`` (Python
+control flow works). Tangent operations are recorded into a *linear* IR. The transpose
+interpreter (:func:`backward_pass`) walks that IR backwards, calling one transpose rule per
+linear primitive. Transpose rules bind primitives on the current trace, so the backward
+pass is itself differentiable and batchable (reverse-over-reverse, forward-over-reverse,
+vmap of grad).
+
+A transpose rule has the signature ``rule(ct, *operands, **params) -> list`` with one
+cotangent (or None) per operand. Operands that are linear inputs appear as
+:class:`LinearArg` (their value is unknown; only the abstract value is available); the
+others are ordinary values.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from fungrad import core
+from fungrad.core import IR, Literal, Primitive, ShapedArray, StagingTrace, Var
+from fungrad.errors import MissingRuleError
+from fungrad.transforms.jvp import JVPTrace, Zero, zeros_like_aval
+
+transpose_rules: dict[Primitive, Callable] = {}
+
+
+class LinearArg:
+    """Stands for a linear operand in a transpose rule (JAX calls it an undefined primal)."""
+
+    __slots__ = ("aval",)
+
+    def __init__(self, aval: ShapedArray):
+        self.aval = aval
+
+    def __repr__(self):
+        return f"LinearArg({self.aval.str_short()})"
+
+
+def is_linear(x) -> bool:
+    return type(x) is LinearArg
+
+
+class TangentStagingTrace(StagingTrace):
+    """A staging trace that records only operations touching its own (tangent) tracers."""
+
+    transform_name = "linearize"
+    forward_constants = True
+    record_sites = False  # the linear IR is internal; skipping frame walks keeps grad fast
+
+
+class LinearizeTrace(JVPTrace):
+    """A JVP trace whose tangents are staged into a linear IR."""
+
+    transform_name = "linearize"
+
+    def __init__(self, parent=None, fun_name="<function>"):
+        super().__init__(parent, fun_name)
+        self.tangent_trace = TangentStagingTrace(self.parent, fun_name)
+        self.tangent_trace.transform_name = "linearize"
+        self.rule_trace = self.tangent_trace
+
+
+class LinearFunction:
+    """The linear map produced by :func:`linearize_flat`: a linear IR and its constants.
+
+    ``inputs_linear[i]`` says whether flat input ``i`` has a tangent variable (integer
+    inputs and inputs that do not affect the output need none).
+    """
+
+    def __init__(self, ir: IR, in_avals, out_avals):
+        self.ir = ir
+        self.in_avals = in_avals  # tangent avals of the inputs
+        self.out_avals = out_avals  # tangent avals of the outputs
+
+    def jvp(self, tangents) -> list:
+        present = [v for v in self.ir.outvars if v is not None]
+        ir = IR(self.ir.constvars, self.ir.consts, self.ir.invars, self.ir.eqns, present)
+        values = iter(core.eval_ir(ir, ir.consts, tangents))
+        return [zeros_like_aval(a) if v is None else next(values)
+                for v, a in zip(self.ir.outvars, self.out_avals)]
+
+    def transpose(self, cts_out) -> list:
+        cts_in = backward_pass(self.ir, cts_out)
+        return [zeros_like_aval(a) if ct is None else ct for ct, a in zip(cts_in, self.in_avals)]
+
+
+def linearize_flat(fun: Callable, primals, fun_name="<function>"):
+    """Run ``fun(*primals)`` and return ``(primal_outs, LinearFunction)``."""
+    trace = LinearizeTrace(fun_name=fun_name)
+    staging = trace.tangent_trace
+    with core.run_with_trace(trace):
+        ins, in_avals = [], []
+        for p in primals:
+            aval = Zero.like_primal(p).aval
+            in_avals.append(aval)
+            tangent_in = staging.new_input(aval)  # one linear input per primal, used or not
+            # integer/boolean inputs have float0 (symbolic zero) tangents
+            ins.append(trace.new_tracer(p, tangent_in) if aval.dtype.kind in "fc" else p)
+        outs = fun(*ins)
+        pairs = [trace.unwrap(o) for o in outs]
+    staging.valid = False
+    primal_outs = [p for p, _ in pairs]
+    tangent_outs, out_avals = [], []
+    for p, t in pairs:
+        aval = Zero.like_primal(p).aval
+        out_avals.append(aval)
+        tangent_outs.append(t)
+    ir = close_linear_ir(staging, tangent_outs)
+    return primal_outs, LinearFunction(ir, in_avals, out_avals)
+
+
+def close_linear_ir(staging: TangentStagingTrace, tangent_outs) -> IR:
+    """Build the linear IR; symbolic-zero outputs become ``None`` outvars."""
+    outvars = []
+    for t in tangent_outs:
+        outvars.append(None if isinstance(t, Zero) else staging.to_atom(t))
+    return IR(staging.constvars, staging.consts, staging.invars, staging.eqns, outvars)
+
+
+def backward_pass(ir: IR, cts_out) -> list:
+    """Transpose the linear ``ir``: map output cotangents to input cotangents (None = zero)."""
+    linear_vars = set(ir.invars)
+    for eqn in ir.eqns:
+        linear_vars.update(eqn.outputs)
+    ct_env: dict[Var, Any] = {}
+    const_env = dict(zip(ir.constvars, ir.consts))
+
+    def accumulate(var, ct):
+        if ct is None or var not in linear_vars:
+            return
+        prev = ct_env.get(var)
+        ct_env[var] = ct if prev is None else _add_cts(prev, ct)
+
+    for var, ct in zip(ir.outvars, cts_out):
+        if var is not None and not isinstance(var, Literal):
+            accumulate(var, ct)
+    for eqn in reversed(ir.eqns):
+        cts = [ct_env.pop(v, None) for v in eqn.outputs]
+        if all(c is None for c in cts):
+            continue
+        operands = []
+        for a in eqn.inputs:
+            if isinstance(a, Literal):
+                operands.append(a.value)
+            elif a in linear_vars:
+                operands.append(LinearArg(a.aval))
+            else:
+                operands.append(const_env[a])
+        rule = transpose_rules.get(eqn.prim)
+        if rule is None:
+            raise MissingRuleError(
+                f"Transpose rule for primitive `{eqn.prim.name}` is not implemented, so "
+                "reverse-mode differentiation through it is not possible."
+            )
+        if eqn.prim.multiple_results:
+            ct = [zeros_like_aval(v.aval) if c is None else c for c, v in zip(cts, eqn.outputs)]
+        else:
+            ct = cts[0]
+        in_cts = rule(ct, *operands, **eqn.params)
+        for a, c in zip(eqn.inputs, in_cts):
+            if isinstance(a, Var):
+                accumulate(a, c)
+    return [ct_env.get(v) for v in ir.invars]
+
+
+def _add_cts(a, b):
+    from fungrad.lax import add  # noqa: PLC0415
+
+    return add(a, b)
+
+
+# ---------------------------------------------------------------------------------------
+# Helpers for transpose rules
+
+
+def deflinear(prim: Primitive, transpose: Callable) -> None:
+    """Register a primitive linear in all operands: its JVP applies it to the tangents.
+
+    ``transpose(ct, *operands, **params)`` returns one cotangent per operand.
+    """
+    from fungrad.transforms.jvp import deflinear_jvp  # noqa: PLC0415
+
+    prim.linear = True
+    deflinear_jvp(prim)
+    transpose_rules[prim] = transpose
+
+
+def deflinear_in_first(prim: Primitive, transpose: Callable) -> None:
+    """Register a primitive linear in operand 0; the other operands are constants."""
+    from fungrad.transforms.jvp import deflinear_in_first_jvp  # noqa: PLC0415
+
+    prim.linear = True
+    deflinear_in_first_jvp(prim)
+    transpose_rules[prim] = transpose

@@ -1,0 +1,1 @@
+"""Kernel lowering (Numba on CPU, CuPy on GPU); installed as fungrad.kernels."""
