@@ -439,8 +439,9 @@ class Tracer:
             "transformed functions so the transform can follow the computation."
         )
 
-    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        self.__array__()
+    # None makes NumPy's binary operators return NotImplemented, so `ndarray * tracer`
+    # falls through to Tracer.__rmul__; ufunc calls (np.sin(tracer)) raise TypeError.
+    __array_ufunc__ = None
 
     def __array_function__(self, func, types, args, kwargs):
         self.__array__()

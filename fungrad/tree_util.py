@@ -88,7 +88,9 @@ def keystr(keys: KeyPath, *, simple: bool = False, separator: str = "") -> str:
     if not simple:
         return separator.join(map(str, keys))
     fields = [_KEY_FIELD.get(type(k)) for k in keys]
-    return separator.join(str(k if f is None else getattr(k, f)) for k, f in zip(keys, fields))
+    return separator.join(
+        str(k if f is None else getattr(k, f)) for k, f in zip(keys, fields, strict=True)
+    )
 
 
 # --- Node kinds and the registry ---------------------------------------------------------
@@ -118,7 +120,7 @@ class _NodeKind:
             return list(pairs), aux
         children, aux = self.flatten(x)
         children = list(children)
-        return list(zip(self.key_entries(aux, children), children)), aux
+        return list(zip(self.key_entries(aux, children), children, strict=True)), aux
 
 
 def _sorted_keys(d: dict) -> tuple:
@@ -143,11 +145,13 @@ def _defaultdict_flatten(d):
 
 
 def _show_items(keys, parts) -> str:
-    return "{" + ", ".join(f"{k!r}: {p}" for k, p in zip(keys, parts)) + "}"
+    return "{" + ", ".join(f"{k!r}: {p}" for k, p in zip(keys, parts, strict=True)) + "}"
 
 
 def _show_namedtuple(aux, parts) -> str:
-    return f"{aux.__name__}({', '.join(f'{f}={p}' for f, p in zip(aux._fields, parts))})"
+    return (
+        f"{aux.__name__}({', '.join(f'{f}={p}' for f, p in zip(aux._fields, parts, strict=True))})"
+    )
 
 
 def _itself(x):
@@ -170,7 +174,7 @@ _NONE = _NodeKind("None", lambda x: ((), None), lambda a, c: None, lambda a, p: 
 _DICT = _NodeKind(
     "dict",
     _dict_flatten,
-    lambda a, c: dict(zip(a, c)),
+    lambda a, c: dict(zip(a, c, strict=True)),
     _show_items,
     lambda a, c: map(DictKey, a),
     dict_keys=lambda a: a,
@@ -178,7 +182,7 @@ _DICT = _NodeKind(
 _ORDERED_DICT = _NodeKind(
     "OrderedDict",
     lambda d: (list(d.values()), tuple(d)),
-    lambda a, c: collections.OrderedDict(zip(a, c)),
+    lambda a, c: collections.OrderedDict(zip(a, c, strict=True)),
     lambda a, p: f"OrderedDict({_show_items(a, p)})",
     lambda a, c: map(DictKey, a),
     dict_keys=lambda a: a,
@@ -186,7 +190,7 @@ _ORDERED_DICT = _NodeKind(
 _DEFAULT_DICT = _NodeKind(
     "defaultdict",
     _defaultdict_flatten,
-    lambda a, c: collections.defaultdict(a[0], zip(a[1], c)),
+    lambda a, c: collections.defaultdict(a[0], zip(a[1], c, strict=True)),
     lambda a, p: f"defaultdict({a[0]!r}, {_show_items(a[1], p)})",
     lambda a, c: map(DictKey, a[1]),
     dict_keys=lambda a: a[1],
@@ -322,8 +326,9 @@ def _dataclass_fields(nodetype, data_fields, meta_fields) -> tuple[list[str], li
         expected = {f.name for f in dataclasses.fields(nodetype) if f.init}
         if given != expected:
             raise ValueError(
-                f"{fn}: data_fields and meta_fields of {nodetype.__name__} must name exactly its "
-                f"init fields; missing {sorted(expected - given)}, unknown {sorted(given - expected)}."
+                f"{fn}: data_fields and meta_fields of {nodetype.__name__} must name exactly "
+                f"its init fields; missing {sorted(expected - given)}, "
+                f"unknown {sorted(given - expected)}."
             )
     return data, meta
 
@@ -353,7 +358,9 @@ def register_dataclass(
         return [(GetAttrKey(n), getattr(x, n)) for n in data], tuple(getattr(x, n) for n in meta)
 
     def unflatten(aux, children):
-        return nodetype(**dict(zip(data, children)), **dict(zip(meta, aux)))
+        return nodetype(
+            **dict(zip(data, children, strict=True)), **dict(zip(meta, aux, strict=True))
+        )
 
     _register("register_dataclass", nodetype, flatten, unflatten, flatten_with_keys)
     return nodetype
@@ -625,7 +632,7 @@ def _key_difference(kind: _NodeKind, ref_aux, aux, label: str) -> str:
     return f" ({label} is missing keys {missing!r} and has extra keys {extra!r})"
 
 
-def _first_difference(td: PyTreeDef, tree, is_leaf: IsLeaf, strict: bool, labels, path=()):
+def _first_difference(td: PyTreeDef, tree, is_leaf: IsLeaf, *, strict: bool, labels, path=()):
     """The first ``(key_path, explanation)`` where `tree` departs from `td`, or None.
 
     With `strict`, a leaf of `td` must meet a leaf of `tree`; otherwise it meets anything.
@@ -642,15 +649,17 @@ def _first_difference(td: PyTreeDef, tree, is_leaf: IsLeaf, strict: bool, labels
         if kind is td._kind and kind.dict_keys is not None:
             desc += _key_difference(kind, td._aux, aux, labels[1])
         return path, f"{labels[0]} has {ref_desc}, {labels[1]} has {desc}."
-    for (key, child), child_td in zip(pairs, td._children):
-        found = _first_difference(child_td, child, is_leaf, strict, labels, (*path, key))
+    for (key, child), child_td in zip(pairs, td._children, strict=True):
+        found = _first_difference(
+            child_td, child, is_leaf, strict=strict, labels=labels, path=(*path, key)
+        )
         if found is not None:
             return found
     return None
 
 
-def _mismatch_error(fn_name, labels, ref_td, tree, is_leaf, strict) -> ValueError:
-    found = _first_difference(ref_td, tree, is_leaf, strict, labels)
+def _mismatch_error(fn_name, labels, ref_td, tree, *, is_leaf, strict) -> ValueError:
+    found = _first_difference(ref_td, tree, is_leaf, strict=strict, labels=labels)
     path, why = found if found is not None else ((), "the structures differ.")
     relation = f"match the structure of {labels[0]}" if strict else f"have {labels[0]} as a prefix"
     return ValueError(
@@ -671,13 +680,13 @@ def _collect_up_to(td: PyTreeDef, tree, out: list) -> bool:
     children = list(children)
     if len(children) != len(td._children) or not bool(aux == td._aux):
         return False
-    return all(_collect_up_to(c_td, c, out) for c_td, c in zip(td._children, children))
+    return all(_collect_up_to(c_td, c, out) for c_td, c in zip(td._children, children, strict=True))
 
 
 def _flatten_up_to(td: PyTreeDef, tree, fn_name: str, labels) -> list[Any]:
     out: list[Any] = []
     if not _collect_up_to(td, tree, out):
-        raise _mismatch_error(fn_name, labels, td, tree, None, strict=False)
+        raise _mismatch_error(fn_name, labels, td, tree, is_leaf=None, strict=False)
     return out
 
 
@@ -686,7 +695,7 @@ def _leaves_like(treedef: PyTreeDef, tree, is_leaf: IsLeaf, fn_name: str, index:
     leaves, other = tree_flatten(tree, is_leaf)
     if other != treedef:
         labels = ("tree 0", f"tree {index}")
-        raise _mismatch_error(fn_name, labels, treedef, tree, is_leaf, strict=True)
+        raise _mismatch_error(fn_name, labels, treedef, tree, is_leaf=is_leaf, strict=True)
     return leaves
 
 
@@ -850,7 +859,7 @@ def broadcast_prefix(prefix_tree: PyTree, full_tree: PyTree, is_leaf: IsLeaf = N
     labels = ("prefix tree", "full tree")
     subtrees = _flatten_up_to(prefix_def, full_tree, "broadcast_prefix", labels)
     result: list[Any] = []
-    for leaf, subtree in zip(prefix_leaves, subtrees):
+    for leaf, subtree in zip(prefix_leaves, subtrees, strict=True):
         result.extend([leaf] * len(tree_leaves(subtree)))
     return result
 
@@ -865,7 +874,7 @@ def treedef_is_leaf(treedef: PyTreeDef) -> bool:
       treedef: the structure.
 
     Returns:
-      True for a leaf, and, as in JAX, for a lone None.
+      True for a leaf and, as in JAX, for a childless node such as None or [].
     """
     return treedef.num_nodes == 1
 

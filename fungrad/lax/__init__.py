@@ -1,9 +1,14 @@
-"""Primitives (lax level): strict operands, static params. One module per family."""
+"""Primitives (lax level): strict operands, static params. One module per family.
 
+Each family module lists its public functions and ``*_p`` primitives in ``__all__``.
+"""
+
+from fungrad.lax.creation import *  # noqa: F401,F403
+from fungrad.lax.cumulative import *  # noqa: F401,F403
+from fungrad.lax.dot import *  # noqa: F401,F403
 from fungrad.lax.elementwise import *  # noqa: F401,F403
-from fungrad.lax.elementwise import (  # noqa: F401
-    abs, add, convert_element_type, div, exp, log, max, min, mul, neg, pow, round, select_n,
-    stop_gradient, sub,
-)
-from fungrad.lax.reductions import reduce_sum  # noqa: F401
-from fungrad.lax.shape_ops import broadcast_in_dim, reshape, transpose  # noqa: F401
+from fungrad.lax.indexing import *  # noqa: F401,F403
+from fungrad.lax.linalg import *  # noqa: F401,F403
+from fungrad.lax.reductions import *  # noqa: F401,F403
+from fungrad.lax.shape_ops import *  # noqa: F401,F403
+from fungrad.lax.sorting import *  # noqa: F401,F403

@@ -9,6 +9,109 @@ from __future__ import annotations
 
 import numpy as np
 
+__all__ = [
+    "neg_p",
+    "sign_p",
+    "floor_p",
+    "ceil_p",
+    "round_p",
+    "exp_p",
+    "exp2_p",
+    "log_p",
+    "log1p_p",
+    "expm1_p",
+    "sin_p",
+    "cos_p",
+    "tan_p",
+    "asin_p",
+    "acos_p",
+    "atan_p",
+    "sinh_p",
+    "cosh_p",
+    "tanh_p",
+    "asinh_p",
+    "acosh_p",
+    "atanh_p",
+    "sqrt_p",
+    "cbrt_p",
+    "abs_p",
+    "logistic_p",
+    "not_p",
+    "is_finite_p",
+    "neg",
+    "sign",
+    "floor",
+    "ceil",
+    "round",
+    "exp",
+    "exp2",
+    "log",
+    "log1p",
+    "expm1",
+    "sin",
+    "cos",
+    "tan",
+    "asin",
+    "acos",
+    "atan",
+    "sinh",
+    "cosh",
+    "tanh",
+    "asinh",
+    "acosh",
+    "atanh",
+    "sqrt",
+    "cbrt",
+    "abs",
+    "logistic",
+    "bitwise_not",
+    "is_finite",
+    "integer_pow_p",
+    "integer_pow",
+    "add_p",
+    "sub_p",
+    "mul_p",
+    "div_p",
+    "rem_p",
+    "pow_p",
+    "max_p",
+    "min_p",
+    "atan2_p",
+    "and_p",
+    "or_p",
+    "xor_p",
+    "add",
+    "sub",
+    "mul",
+    "div",
+    "rem",
+    "pow",
+    "max",
+    "min",
+    "atan2",
+    "bitwise_and",
+    "bitwise_or",
+    "bitwise_xor",
+    "eq_p",
+    "ne_p",
+    "lt_p",
+    "le_p",
+    "gt_p",
+    "ge_p",
+    "eq",
+    "ne",
+    "lt",
+    "le",
+    "gt",
+    "ge",
+    "select_n_p",
+    "select_n",
+    "convert_element_type_p",
+    "convert_element_type",
+    "stop_gradient_p",
+    "stop_gradient",
+]
+
 from fungrad import core
 from fungrad.core import Primitive, ShapedArray
 from fungrad.transforms.jvp import Zero, defjvp, defjvp_zero, instantiate, jvp_rules
@@ -367,8 +470,22 @@ def _div_transpose(ct, x, y):
     return [unbroadcast(div(ct, y), x.aval), None]
 
 
-deflinear(add_p, _add_transpose)
-deflinear(sub_p, _sub_transpose)
+def _match_shape(t, ans):
+    """Broadcast a rank-0 tangent to the output's shape (rank-0 operands broadcast)."""
+    shape = core.shape_of(ans)
+    if core.shape_of(t) == shape:
+        return t
+    from fungrad.lax.shape_ops import broadcast_in_dim  # noqa: PLC0415
+
+    return broadcast_in_dim(t, shape, ())
+
+
+defjvp(add_p, lambda t, ans, x, y: _match_shape(t, ans),
+       lambda t, ans, x, y: _match_shape(t, ans))
+defjvp(sub_p, lambda t, ans, x, y: _match_shape(t, ans),
+       lambda t, ans, x, y: _match_shape(neg(t), ans))
+transpose_rules[add_p] = _add_transpose
+transpose_rules[sub_p] = _sub_transpose
 add_p.linear = sub_p.linear = True
 defjvp(mul_p, lambda t, ans, x, y: mul(t, y), lambda t, ans, x, y: mul(x, t))
 transpose_rules[mul_p] = _mul_transpose

@@ -1,11 +1,41 @@
-"""Reduction primitives over static axes: sum, max, min, prod, argmax, argmin."""
+"""Reduction primitives over static axes: sum, max, min, prod, and, or, argmax, argmin.
+
+``reduce_*`` primitives take ``axes``, a tuple of distinct non-negative ints (``()`` is the
+identity), and keep the dtype. Empty reductions give the operation's identity (``-inf`` for
+max, as in JAX); fungrad.numpy raises NumPy's errors before binding instead. ``argmax`` and
+``argmin`` reduce one ``axis`` to the index of the first extreme (NaNs win, like NumPy).
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-from fungrad.core import Primitive, ShapedArray
+__all__ = [
+    "reduce_sum_p",
+    "reduce_sum",
+    "reduce_max_p",
+    "reduce_max",
+    "reduce_min_p",
+    "reduce_min",
+    "reduce_prod_p",
+    "reduce_prod",
+    "reduce_and_p",
+    "reduce_and",
+    "reduce_or_p",
+    "reduce_or",
+    "argmax_p",
+    "argmax",
+    "argmin_p",
+    "argmin",
+]
+
+from fungrad.core import Primitive, ShapedArray, shape_of
 from fungrad.errors import ShapeError
+from fungrad.lax.cumulative import cumprod
+from fungrad.lax.elementwise import convert_element_type, div, eq, mul
+from fungrad.lax.shape_ops import broadcast_in_dim, reshape, transpose
+from fungrad.lax.sorting import shift_along
+from fungrad.transforms.jvp import defjvp_zero, jvp_rules
 from fungrad.transforms.linearize import deflinear
 
 
@@ -13,29 +43,230 @@ def _reduced_aval(name):
     def rule(x, *, axes):
         if any(not 0 <= a < x.ndim for a in axes) or len(set(axes)) != len(axes):
             raise ShapeError(f"{name}: axes {axes} are out of range or repeated for an operand "
-                             f"of shape {x.shape}")
+                             f"of shape {x.shape}; pass distinct axes in [0, {x.ndim})")
         shape = tuple(s for i, s in enumerate(x.shape) if i not in axes)
         return ShapedArray(shape, x.dtype, x.weak_type)
 
     return rule
 
 
-reduce_sum_p = Primitive("reduce_sum")
-reduce_sum_p.def_impl(lambda x, *, axes: np.sum(x, axis=axes))
-reduce_sum_p.def_abstract_eval(_reduced_aval("reduce_sum"))
+def _reduce_primitive(name: str, impl) -> Primitive:
+    prim = Primitive(name)
+    prim.def_impl(impl)
+    prim.def_abstract_eval(_reduced_aval(name))
+    return prim
+
+
+def _axes_param(axes) -> tuple[int, ...]:
+    return tuple(int(a) for a in axes)
+
+
+def _kept_dims(ndim: int, axes) -> tuple[int, ...]:
+    return tuple(d for d in range(ndim) if d not in axes)
+
+
+def _dtype(x) -> np.dtype:
+    dtype = getattr(x, "dtype", None)  # np.dtype is falsy, so no `or` here
+    return np.asarray(x).dtype if dtype is None else np.dtype(dtype)
+
+
+# ---------------------------------------------------------------------------------------
+# reduce_sum (linear: its transpose broadcasts the cotangent back)
+
+# The explicit dtype stops NumPy from widening small integers (lax keeps the dtype).
+reduce_sum_p = _reduce_primitive(
+    "reduce_sum", lambda x, *, axes: np.sum(x, axis=axes, dtype=_dtype(x)))
 
 
 def reduce_sum(x, axes):
-    """Sum ``x`` over ``axes`` (a tuple of non-negative ints)."""
-    return reduce_sum_p.bind(x, axes=tuple(int(a) for a in axes))
+    """Sum ``x`` over ``axes`` (a tuple of distinct non-negative ints; ``()`` is a no-op)."""
+    return reduce_sum_p.bind(x, axes=_axes_param(axes))
 
 
 def _reduce_sum_transpose(ct, x, *, axes):
-    from fungrad.lax.shape_ops import broadcast_in_dim
-
     shape = x.aval.shape
-    kept = tuple(d for d in range(len(shape)) if d not in axes)
-    return [broadcast_in_dim(ct, shape, kept)]
+    return [broadcast_in_dim(ct, shape, _kept_dims(len(shape), axes))]
 
 
 deflinear(reduce_sum_p, _reduce_sum_transpose)
+
+# ---------------------------------------------------------------------------------------
+# reduce_max, reduce_min: ties share the tangent evenly
+
+
+def _identity_of_max(dtype: np.dtype):
+    if dtype.kind == "f":
+        return -np.inf
+    if dtype.kind == "b":
+        return False
+    return np.iinfo(dtype).min
+
+
+def _identity_of_min(dtype: np.dtype):
+    if dtype.kind == "f":
+        return np.inf
+    if dtype.kind == "b":
+        return True
+    return np.iinfo(dtype).max
+
+
+reduce_max_p = _reduce_primitive("reduce_max", lambda x, *, axes: np.max(
+    x, axis=axes, initial=_identity_of_max(_dtype(x))))
+reduce_min_p = _reduce_primitive("reduce_min", lambda x, *, axes: np.min(
+    x, axis=axes, initial=_identity_of_min(_dtype(x))))
+
+
+def reduce_max(x, axes):
+    """Maximum of ``x`` over ``axes``; tied maxima share the derivative evenly.
+
+    Args:
+        x: the operand.
+        axes: a tuple of distinct non-negative axes (``()`` returns ``x``).
+
+    Returns:
+        ``x`` reduced over ``axes`` (``-inf`` or the dtype's minimum where empty).
+    """
+    return reduce_max_p.bind(x, axes=_axes_param(axes))
+
+
+def reduce_min(x, axes):
+    """Minimum of ``x`` over ``axes``; tied minima share the derivative evenly."""
+    return reduce_min_p.bind(x, axes=_axes_param(axes))
+
+
+def _chooser_jvp(prim: Primitive):
+    """tangent = sum(t * winners) / count(winners), winners being the elements equal to ans."""
+
+    def rule(primals, tangents, *, axes):
+        (x,), (t,) = primals, tangents
+        ans = prim.bind(x, axes=axes)
+        shape = shape_of(x)
+        dtype = np.dtype(x.dtype)
+        wide_ans = broadcast_in_dim(ans, shape, _kept_dims(len(shape), axes))
+        winners = convert_element_type(eq(x, wide_ans), dtype)
+        counts = reduce_sum(winners, axes)
+        return ans, div(reduce_sum(mul(t, winners), axes), counts)
+
+    return rule
+
+
+jvp_rules[reduce_max_p] = _chooser_jvp(reduce_max_p)
+jvp_rules[reduce_min_p] = _chooser_jvp(reduce_min_p)
+
+# ---------------------------------------------------------------------------------------
+# reduce_prod: the JVP multiplies each tangent by the product of the other elements
+
+reduce_prod_p = _reduce_primitive(
+    "reduce_prod", lambda x, *, axes: np.prod(x, axis=axes, dtype=_dtype(x)))
+
+
+def reduce_prod(x, axes):
+    """Product of ``x`` over ``axes``; its derivative is exact where ``x`` has zeros."""
+    return reduce_prod_p.bind(x, axes=_axes_param(axes))
+
+
+def _reduce_prod_jvp(primals, tangents, *, axes):
+    (x,), (t,) = primals, tangents
+    ans = reduce_prod(x, axes)
+    x_rows, t_rows = _reduced_axes_last(x, axes), _reduced_axes_last(t, axes)
+    last = len(shape_of(x_rows)) - 1
+    # The product of the others is (product before) * (product after): no division by x,
+    # so zeros in x are handled exactly (and, through cumprod's JVP, to second order).
+    one = np.dtype(x.dtype).type(1)
+    before = shift_along(cumprod(x_rows, last), last, 1, one)
+    after = shift_along(cumprod(x_rows, last, reverse=True), last, -1, one)
+    others = mul(before, after)
+    return ans, reshape(reduce_sum(mul(t_rows, others), (last,)), shape_of(ans))
+
+
+def _reduced_axes_last(x, axes):
+    """Move ``axes`` to the end and merge them into one (for reductions along one axis)."""
+    shape = shape_of(x)
+    kept = _kept_dims(len(shape), axes)
+    moved = transpose(x, kept + tuple(axes))
+    size = int(np.prod([shape[a] for a in axes], dtype=np.int64))
+    return reshape(moved, tuple(shape[d] for d in kept) + (size,))
+
+
+jvp_rules[reduce_prod_p] = _reduce_prod_jvp
+
+# ---------------------------------------------------------------------------------------
+# reduce_and, reduce_or (booleans and integers, bitwise); piecewise constant
+
+
+def _bitwise_reduce(ufunc, logical):
+    def impl(x, *, axes):
+        if _dtype(x) == np.bool_:
+            return logical(x, axis=axes)
+        return ufunc.reduce(x, axis=axes)
+
+    return impl
+
+
+reduce_and_p = _reduce_primitive("reduce_and", _bitwise_reduce(np.bitwise_and, np.all))
+reduce_or_p = _reduce_primitive("reduce_or", _bitwise_reduce(np.bitwise_or, np.any))
+defjvp_zero(reduce_and_p)
+defjvp_zero(reduce_or_p)
+
+
+def reduce_and(x, axes):
+    """Logical (for integers, bitwise) AND of ``x`` over ``axes``."""
+    return reduce_and_p.bind(x, axes=_axes_param(axes))
+
+
+def reduce_or(x, axes):
+    """Logical (for integers, bitwise) OR of ``x`` over ``axes``."""
+    return reduce_or_p.bind(x, axes=_axes_param(axes))
+
+
+# ---------------------------------------------------------------------------------------
+# argmax, argmin: first occurrence, one axis
+
+
+def _arg_primitive(name: str, np_fn) -> Primitive:
+    def impl(x, *, axis, index_dtype):
+        return np.asarray(np_fn(x, axis=axis)).astype(index_dtype, copy=False)
+
+    def abstract_eval(x, *, axis, index_dtype):
+        if not 0 <= axis < x.ndim:
+            raise ShapeError(f"{name}: axis {axis} is out of range for an operand of shape "
+                             f"{x.shape}; pass 0 <= axis < {x.ndim}")
+        if x.shape[axis] == 0:
+            raise ShapeError(f"{name}: axis {axis} of the operand of shape {x.shape} is "
+                             "empty, so it has no extreme element")
+        shape = tuple(s for i, s in enumerate(x.shape) if i != axis)
+        return ShapedArray(shape, index_dtype)
+
+    prim = Primitive(name)
+    prim.def_impl(impl)
+    prim.def_abstract_eval(abstract_eval)
+    defjvp_zero(prim)
+    return prim
+
+
+argmax_p = _arg_primitive("argmax", np.argmax)
+argmin_p = _arg_primitive("argmin", np.argmin)
+
+
+def argmax(x, axis: int, index_dtype=np.int64):
+    """Index of the first maximum of ``x`` along ``axis`` (a NaN counts as the maximum).
+
+    Args:
+        x: the operand (rank >= 1).
+        axis: the axis to reduce (negative counts from the end).
+        index_dtype: integer dtype of the result.
+
+    Returns:
+        Integer indices: ``x``'s shape without ``axis``.
+    """
+    return argmax_p.bind(x, axis=_one_axis(x, axis), index_dtype=np.dtype(index_dtype))
+
+
+def argmin(x, axis: int, index_dtype=np.int64):
+    """Index of the first minimum of ``x`` along ``axis`` (a NaN counts as the minimum)."""
+    return argmin_p.bind(x, axis=_one_axis(x, axis), index_dtype=np.dtype(index_dtype))
+
+
+def _one_axis(x, axis: int) -> int:
+    axis = int(axis)
+    return axis + len(shape_of(x)) if axis < 0 else axis

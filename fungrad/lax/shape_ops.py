@@ -3,12 +3,38 @@ concatenate, slice. All are linear; each transpose is another shape primitive.""
 
 from __future__ import annotations
 
+import builtins
+
 import numpy as np
+
+__all__ = [
+    "broadcast_in_dim_p",
+    "broadcast_in_dim",
+    "reshape_p",
+    "reshape",
+    "transpose_p",
+    "transpose",
+    "broadcast",
+    "squeeze_p",
+    "squeeze",
+    "expand_dims_p",
+    "expand_dims",
+    "rev_p",
+    "rev",
+    "pad_p",
+    "pad",
+    "concatenate_p",
+    "concatenate",
+    "slice_p",
+    "slice",
+    "slice_in_dim",
+]
 
 from fungrad import core
 from fungrad.core import Primitive, ShapedArray
 from fungrad.errors import ShapeError
-from fungrad.transforms.linearize import deflinear, deflinear_in_first
+from fungrad.transforms.jvp import Zero, instantiate, jvp_rules
+from fungrad.transforms.linearize import deflinear, is_linear
 
 # ---------------------------------------------------------------------------------------
 # broadcast_in_dim: operand dimension i becomes output dimension broadcast_dimensions[i]
@@ -110,3 +136,279 @@ def transpose(x, permutation):
 transpose_p.def_abstract_eval(_transpose_abstract_eval)
 deflinear(transpose_p, lambda ct, x, *, permutation: [
     transpose(ct, tuple(np.argsort(permutation)))])
+
+
+def broadcast(x, sizes):
+    """Broadcast ``x`` by prepending dimensions of ``sizes`` (like ``jax.lax.broadcast``)."""
+    sizes, x_shape = tuple(int(s) for s in sizes), core.shape_of(x)
+    lead = len(sizes)
+    return broadcast_in_dim(x, sizes + tuple(x_shape), tuple(range(lead, lead + len(x_shape))))
+
+
+def _check_dimensions(name: str, dimensions, ndim: int, shape) -> None:
+    if any(not 0 <= d < ndim for d in dimensions) or len(set(dimensions)) != len(dimensions):
+        raise ShapeError(f"{name}: dimensions {dimensions} are out of range or repeated for "
+                         f"an operand of shape {shape} (result rank {ndim})")
+
+
+def _zero_literal(dtype):
+    """A rank-0 zero of ``dtype`` that primitives accept as an inline literal."""
+    return np.dtype(dtype).type(0)
+
+
+# ---------------------------------------------------------------------------------------
+# squeeze and expand_dims: drop or insert size-1 dimensions
+
+squeeze_p = Primitive("squeeze")
+squeeze_p.def_impl(lambda x, *, dimensions: np.squeeze(x, axis=dimensions))
+
+
+def _squeeze_abstract_eval(x, *, dimensions):
+    _check_dimensions("squeeze", dimensions, x.ndim, x.shape)
+    if any(x.shape[d] != 1 for d in dimensions):
+        raise ShapeError(f"squeeze: dimensions {dimensions} of an operand of shape {x.shape} "
+                         "must all have size 1")
+    shape = tuple(s for d, s in enumerate(x.shape) if d not in dimensions)
+    return ShapedArray(shape, x.dtype, x.weak_type)
+
+
+def squeeze(x, dimensions):
+    """Remove the size-1 ``dimensions`` (non-negative ints) of ``x``."""
+    dimensions = tuple(sorted(int(d) for d in dimensions))
+    if not dimensions:
+        return x
+    return squeeze_p.bind(x, dimensions=dimensions)
+
+
+squeeze_p.def_abstract_eval(_squeeze_abstract_eval)
+deflinear(squeeze_p, lambda ct, x, *, dimensions: [expand_dims(ct, dimensions)])
+
+expand_dims_p = Primitive("expand_dims")
+expand_dims_p.def_impl(lambda x, *, dimensions: np.expand_dims(x, dimensions))
+
+
+def _expand_dims_abstract_eval(x, *, dimensions):
+    ndim = x.ndim + len(dimensions)
+    _check_dimensions("expand_dims", dimensions, ndim, x.shape)
+    rest = iter(x.shape)
+    shape = tuple(1 if d in dimensions else next(rest) for d in range(ndim))
+    return ShapedArray(shape, x.dtype, x.weak_type)
+
+
+def expand_dims(x, dimensions):
+    """Insert size-1 dimensions of ``x`` at ``dimensions`` (positions in the result)."""
+    dimensions = tuple(sorted(int(d) for d in dimensions))
+    if not dimensions:
+        return x
+    return expand_dims_p.bind(x, dimensions=dimensions)
+
+
+expand_dims_p.def_abstract_eval(_expand_dims_abstract_eval)
+deflinear(expand_dims_p, lambda ct, x, *, dimensions: [squeeze(ct, dimensions)])
+
+# ---------------------------------------------------------------------------------------
+# rev: reverse the order of elements along dimensions
+
+rev_p = Primitive("rev")
+rev_p.def_impl(lambda x, *, dimensions: np.flip(x, dimensions))
+
+
+def _rev_abstract_eval(x, *, dimensions):
+    _check_dimensions("rev", dimensions, x.ndim, x.shape)
+    return x
+
+
+def rev(x, dimensions):
+    """Reverse ``x`` along ``dimensions`` (non-negative ints)."""
+    dimensions = tuple(sorted(int(d) for d in dimensions))
+    if not dimensions:
+        return x
+    return rev_p.bind(x, dimensions=dimensions)
+
+
+rev_p.def_abstract_eval(_rev_abstract_eval)
+deflinear(rev_p, lambda ct, x, *, dimensions: [rev(ct, dimensions)])
+
+# ---------------------------------------------------------------------------------------
+# pad: per dimension (lo, hi, interior); negative lo/hi crop, interior dilates
+
+
+def _dilated(n: int, interior: int) -> int:
+    return n + max(n - 1, 0) * interior
+
+
+def _padded_shape(shape, padding_config) -> tuple[int, ...]:
+    return tuple(lo + hi + _dilated(n, it)
+                 for n, (lo, hi, it) in zip(shape, padding_config, strict=True))
+
+
+pad_p = Primitive("pad")
+
+
+def _pad_impl(x, padding_value, *, padding_config):
+    grown = [(max(lo, 0), max(hi, 0), it) for lo, hi, it in padding_config]
+    in_shape = core.shape_of(x)
+    shape = _padded_shape(in_shape, grown)
+    out = np.full_like(x, padding_value, shape=shape)
+    out[tuple(builtins.slice(lo, lo + _dilated(n, it), it + 1)
+              for n, (lo, _, it) in zip(in_shape, grown, strict=True))] = x
+    return out[tuple(builtins.slice(-min(lo, 0), size + min(hi, 0))
+                     for size, (lo, hi, _) in zip(shape, padding_config, strict=True))]
+
+
+def _pad_abstract_eval(x, padding_value, *, padding_config):
+    core.check_same_dtypes("pad", x, padding_value)
+    if padding_value.ndim != 0:
+        raise ShapeError(f"pad: padding_value must be rank 0, got shape {padding_value.shape}")
+    if len(padding_config) != x.ndim or any(it < 0 for _, _, it in padding_config):
+        raise ShapeError(f"pad: padding_config {padding_config} needs one (lo, hi, interior) "
+                         f"per dimension of the operand of shape {x.shape}, interior >= 0")
+    shape = _padded_shape(x.shape, padding_config)
+    if any(s < 0 for s in shape):
+        raise ShapeError(f"pad: padding_config {padding_config} crops the operand of shape "
+                         f"{x.shape} to a negative size {shape}")
+    return ShapedArray(shape, x.dtype, x.weak_type and padding_value.weak_type)
+
+
+def pad(x, padding_value, padding_config):
+    """Pad ``x`` with the rank-0 ``padding_value``; one ``(lo, hi, interior)`` per dimension.
+
+    Negative ``lo``/``hi`` crop; ``interior`` inserts that many values between elements.
+    """
+    config = tuple((int(lo), int(hi), int(it)) for lo, hi, it in padding_config)
+    if all(c == (0, 0, 0) for c in config):
+        return x
+    return pad_p.bind(x, padding_value, padding_config=config)
+
+
+def _pad_jvp(primals, tangents, *, padding_config):
+    x, padding_value = primals
+    ans = pad(x, padding_value, padding_config)
+    tx, tv = tangents
+    if isinstance(tx, Zero) and isinstance(tv, Zero):
+        return ans, Zero.like_primal(ans)
+    # A zero padding tangent must take the operand's dtype (the padding value may be weak).
+    tv = _zero_literal(core.get_aval(ans).dtype) if isinstance(tv, Zero) else tv
+    return ans, pad(instantiate(tx, x), tv, padding_config)
+
+
+def _pad_transpose(ct, x, padding_value, *, padding_config):
+    from fungrad.lax.reductions import reduce_sum  # noqa: PLC0415 (reductions import us)
+
+    unpadded = pad(ct, _zero_literal(core.get_aval(ct).dtype),
+                   tuple((-lo, -hi, 0) for lo, hi, _ in padding_config))
+    shape = core.shape_of(unpadded)
+    ct_x = slice(unpadded, (0,) * len(shape), shape, tuple(it + 1 for _, _, it in padding_config))
+    ct_value = None
+    if is_linear(padding_value):
+        axes = tuple(range(len(shape)))
+        ct_value = _sub(reduce_sum(ct, axes), reduce_sum(ct_x, axes))
+    return [ct_x if is_linear(x) else None, ct_value]
+
+
+def _sub(a, b):
+    from fungrad.lax.elementwise import sub  # noqa: PLC0415 (elementwise imports us)
+
+    return sub(a, b)
+
+
+pad_p.def_impl(_pad_impl)
+pad_p.def_abstract_eval(_pad_abstract_eval)
+deflinear(pad_p, _pad_transpose)
+jvp_rules[pad_p] = _pad_jvp
+
+# ---------------------------------------------------------------------------------------
+# concatenate: join operands along one dimension
+
+concatenate_p = Primitive("concatenate")
+concatenate_p.def_impl(lambda *xs, dimension: np.concatenate(xs, axis=dimension))
+
+
+def _concatenate_abstract_eval(*xs, dimension):
+    shapes = ", ".join(str(x.shape) for x in xs)
+    first = xs[0]
+    if not 0 <= dimension < first.ndim:
+        raise ShapeError(f"concatenate: dimension {dimension} is out of range for operands "
+                         f"of shapes {shapes}")
+    drop = lambda s: s[:dimension] + s[dimension + 1:]
+    if any(x.ndim != first.ndim or drop(x.shape) != drop(first.shape) for x in xs):
+        raise ShapeError(f"concatenate: operand shapes {shapes} must agree except along "
+                         f"dimension {dimension}")
+    dtype = core.check_same_dtypes("concatenate", *xs)
+    size = sum(x.shape[dimension] for x in xs)
+    shape = first.shape[:dimension] + (size,) + first.shape[dimension + 1:]
+    return ShapedArray(shape, dtype, all(x.weak_type for x in xs))
+
+
+def concatenate(operands, dimension: int):
+    """Join a sequence of arrays along ``dimension`` (like ``jax.lax.concatenate``)."""
+    operands = tuple(operands)
+    if len(operands) == 1:
+        return operands[0]
+    return concatenate_p.bind(*operands, dimension=int(dimension))
+
+
+def _concatenate_transpose(ct, *xs, dimension):
+    out, start = [], 0
+    for x in xs:
+        size = (x.aval if is_linear(x) else core.get_aval(x)).shape[dimension]
+        out.append(slice_in_dim(ct, start, start + size, 1, dimension) if is_linear(x) else None)
+        start += size
+    return out
+
+
+concatenate_p.def_abstract_eval(_concatenate_abstract_eval)
+deflinear(concatenate_p, _concatenate_transpose)
+
+# ---------------------------------------------------------------------------------------
+# slice: static start/limit/stride per dimension
+
+slice_p = Primitive("slice")
+
+
+def _slice_impl(x, *, start_indices, limit_indices, strides):
+    return x[tuple(builtins.slice(s, lim, st)
+                   for s, lim, st in zip(start_indices, limit_indices, strides, strict=True))]
+
+
+def _slice_abstract_eval(x, *, start_indices, limit_indices, strides):
+    ok = len(start_indices) == len(limit_indices) == len(strides) == x.ndim and all(
+        0 <= s <= lim <= n and st >= 1
+        for n, s, lim, st in zip(x.shape, start_indices, limit_indices, strides, strict=True))
+    if not ok:
+        raise ShapeError(f"slice: start_indices {start_indices}, limit_indices {limit_indices} "
+                         f"and strides {strides} do not fit an operand of shape {x.shape} "
+                         "(need 0 <= start <= limit <= size and stride >= 1 per dimension)")
+    shape = tuple(-(-(lim - s) // st)
+                  for s, lim, st in zip(start_indices, limit_indices, strides, strict=True))
+    return ShapedArray(shape, x.dtype, x.weak_type)
+
+
+def slice(x, start_indices, limit_indices, strides=None):  # noqa: A001 (lax's name)
+    """Take ``x[start:limit:stride]`` in every dimension (static, in-bounds indices)."""
+    start = tuple(int(s) for s in start_indices)
+    limit = tuple(int(s) for s in limit_indices)
+    strides = (1,) * len(start) if strides is None else tuple(int(s) for s in strides)
+    if start == (0,) * len(start) and limit == tuple(core.shape_of(x)) and set(strides) <= {1}:
+        return x
+    return slice_p.bind(x, start_indices=start, limit_indices=limit, strides=strides)
+
+
+def slice_in_dim(x, start_index: int, limit_index: int, stride: int = 1, axis: int = 0):
+    """Slice ``x[start:limit:stride]`` along one ``axis`` (the other axes whole)."""
+    shape = core.shape_of(x)
+    start, limit, strides = [0] * len(shape), list(shape), [1] * len(shape)
+    start[axis], limit[axis], strides[axis] = start_index, limit_index, stride
+    return slice(x, start, limit, strides)
+
+
+def _slice_transpose(ct, x, *, start_indices, limit_indices, strides):
+    # Scatter ct back with a pad: interior stride-1 re-spaces it, hi covers the remainder.
+    sizes = zip(x.aval.shape, core.shape_of(ct), start_indices, strides, strict=True)
+    config = tuple((s, n - s - _dilated(m, st - 1), st - 1) for n, m, s, st in sizes)
+    return [pad(ct, _zero_literal(core.get_aval(ct).dtype), config)]
+
+
+slice_p.def_impl(_slice_impl)
+slice_p.def_abstract_eval(_slice_abstract_eval)
+deflinear(slice_p, _slice_transpose)

@@ -3,13 +3,19 @@
 ``import fungrad.numpy as fnp``. Functions accept NumPy arrays, Python scalars, nested lists
 and tracers; they promote dtypes (NEP 50, Python scalars weak) and broadcast like NumPy,
 then bind lax primitives. With no transform active they run NumPy directly.
+
+Each family module lists its public names in ``__all__``.
 """
 
+from fungrad.numpy import indexing, linalg  # noqa: F401
 from fungrad.numpy.array_type import Array  # noqa: F401
+from fungrad.numpy.contractions import *  # noqa: F401,F403
 from fungrad.numpy.creation import *  # noqa: F401,F403
+from fungrad.numpy.indexing import *  # noqa: F401,F403
 from fungrad.numpy.math import *  # noqa: F401,F403
-from fungrad.numpy.math import abs, round  # noqa: F401
-
+from fungrad.numpy.reductions import *  # noqa: F401,F403
+from fungrad.numpy.shape import *  # noqa: F401,F403
+from fungrad.numpy.sorting import *  # noqa: F401,F403
 from fungrad.numpy.tracer_methods import install_tracer_methods as _install
 
 _install()

@@ -8,6 +8,9 @@ from fungrad import lax
 from fungrad.core import Tracer, get_aval
 from fungrad.numpy.array_type import as_array_type
 
+__all__ = ["asarray", "array", "zeros", "ones", "full", "empty", "zeros_like", "ones_like",
+           "full_like", "empty_like"]
+
 
 def _dtype_or_none(dtype):
     return None if dtype is None else np.dtype(dtype)

@@ -4,9 +4,90 @@ from __future__ import annotations
 
 import numpy as np
 
+__all__ = [
+    "exp",
+    "exp2",
+    "expm1",
+    "log",
+    "log1p",
+    "sin",
+    "cos",
+    "tan",
+    "arcsin",
+    "arccos",
+    "arctan",
+    "sinh",
+    "cosh",
+    "tanh",
+    "arcsinh",
+    "arccosh",
+    "arctanh",
+    "sqrt",
+    "cbrt",
+    "negative",
+    "sign",
+    "absolute",
+    "abs",
+    "fabs",
+    "add",
+    "subtract",
+    "multiply",
+    "maximum",
+    "minimum",
+    "fmod",
+    "greater",
+    "greater_equal",
+    "less",
+    "less_equal",
+    "equal",
+    "not_equal",
+    "bitwise_and",
+    "bitwise_or",
+    "bitwise_xor",
+    "positive",
+    "floor",
+    "ceil",
+    "trunc",
+    "round",
+    "around",
+    "rint",
+    "square",
+    "reciprocal",
+    "divide",
+    "true_divide",
+    "floor_divide",
+    "remainder",
+    "mod",
+    "power",
+    "arctan2",
+    "hypot",
+    "log2",
+    "logaddexp",
+    "log10",
+    "deg2rad",
+    "rad2deg",
+    "radians",
+    "degrees",
+    "where",
+    "clip",
+    "isfinite",
+    "isnan",
+    "isinf",
+    "logical_and",
+    "logical_or",
+    "logical_xor",
+    "logical_not",
+    "invert",
+    "bitwise_not",
+]
+
 from fungrad import lax
 from fungrad.core import get_aval
-from fungrad.numpy.promotion import as_operand, promote, promote_dtypes, to_dtype
+from fungrad.transforms.custom_derivatives import custom_jvp
+from fungrad.core import shape_of
+from fungrad.numpy.promotion import (
+    as_operand, broadcast_to_shape, promote, promote_dtypes, result_shape, to_dtype,
+)
 
 _DEFAULT_FLOAT = np.dtype(np.float64)
 
@@ -201,6 +282,31 @@ def hypot(x1, x2):
     return where(equal(big, 0), 0, lax.mul(big, lax.sqrt(lax.add(1, lax.mul(ratio, ratio)))))
 
 
+@custom_jvp
+def _logaddexp(x1, x2):
+    big = lax.max(x1, x2)
+    diff = lax.sub(x1, x2)
+    safe = where(isnan(diff), 0, diff)  # inf - inf: both equal infinities
+    value = lax.add(big, lax.log1p(lax.exp(lax.neg(lax.abs(safe)))))
+    return where(isnan(diff), lax.add(x1, x2), value)
+
+
+@_logaddexp.defjvp
+def _logaddexp_jvp(primals, tangents):
+    # d/dx1 = exp(x1 - out): weights that sum to one, exact even at ties and infinities.
+    (x1, x2), (t1, t2) = primals, tangents
+    out = _logaddexp(x1, x2)
+    w1 = where(isnan(out), 0.5, lax.exp(lax.sub(x1, where(isinf(out), 0, out))))
+    w1 = where(isinf(out), where(equal(x1, x2), 0.5, where(greater(x1, x2), 1, 0)), w1)
+    return out, lax.add(lax.mul(t1, w1), lax.mul(t2, lax.sub(np.dtype(get_aval(w1).dtype).type(1), w1)))
+
+
+def logaddexp(x1, x2):
+    """log(exp(x1) + exp(x2)), computed stably; the gradient splits evenly at ties."""
+    x1, x2 = promote("logaddexp", _inexact(x1), _inexact(x2))
+    return _logaddexp(x1, x2)
+
+
 def log2(x):
     """Base-2 logarithm, elementwise."""
     x = _inexact(x)
@@ -246,7 +352,9 @@ def where(condition, x=None, y=None):
     if get_aval(condition).dtype != np.bool_:
         condition = not_equal(condition, 0)
     x, y = promote_dtypes("where", as_operand(x), as_operand(y))
-    cond, x, y = promote("where", condition, x, y)
+    shape = result_shape("where", [shape_of(condition), shape_of(x), shape_of(y)])
+    cond, x, y = [a if shape_of(a) in (shape, ()) else broadcast_to_shape(a, shape)
+                  for a in (condition, x, y)]
     return lax.select_n(cond, y, x)
 
 

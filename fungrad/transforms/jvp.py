@@ -198,7 +198,11 @@ def deflinear_jvp(prim: Primitive) -> None:
 
     def rule(primals, tangents, **params):
         ans = prim.bind(*primals, **params)
-        ts = [instantiate(t, p) for t, p in zip(tangents, primals)]
+        # A constant operand's zero tangent takes the output's tangent dtype (a Python int
+        # constant in a float sum has a float zero tangent, not float0).
+        dtype = dtypes.tangent_dtype(get_aval(ans).dtype)
+        ts = [zeros_like_aval(t.aval.update(dtype=dtype)) if isinstance(t, Zero) else t
+              for t in tangents]
         return ans, prim.bind(*ts, **params)
 
     jvp_rules[prim] = rule

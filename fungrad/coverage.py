@@ -1,0 +1,50 @@
+"""Rule coverage: which primitives have which rules. ``python -m fungrad.coverage`` prints it.
+
+Every primitive needs an impl, an abstract_eval and a JVP rule; linear primitives also need a
+transpose rule. (Batching and lowering columns join the table as those interpreters land.)
+"""
+
+from __future__ import annotations
+
+import fungrad  # noqa: F401  (registers every primitive)
+from fungrad.core import Primitive, registry
+from fungrad.transforms.jvp import jvp_rules
+from fungrad.transforms.linearize import transpose_rules
+
+
+def all_primitives() -> dict[str, Primitive]:
+    """Return the registry of primitives by name."""
+    return dict(registry)
+
+
+def rule_table(prim: Primitive) -> dict[str, bool | None]:
+    """Return, per rule kind, True/False (present/missing) or None (not required)."""
+    return {
+        "impl": prim.impl is not None,
+        "abstract_eval": prim.abstract_eval is not None,
+        "jvp": prim in jvp_rules,
+        "transpose": (prim in transpose_rules) if prim.linear else None,
+    }
+
+
+def missing_rules(prim: Primitive) -> list[str]:
+    """Return the names of required rules that ``prim`` lacks."""
+    return [kind for kind, ok in rule_table(prim).items() if ok is False]
+
+
+def format_table() -> str:
+    """Render the coverage table as text (one row per primitive)."""
+    kinds = list(rule_table(next(iter(registry.values()))).keys())
+    width = max(len(n) for n in registry) + 2
+    lines = ["primitive".ljust(width) + "  ".join(k.ljust(13) for k in kinds)]
+    for name in sorted(registry):
+        row = rule_table(registry[name])
+        marks = ["yes" if v else ("-" if v is None else "MISSING") for v in row.values()]
+        lines.append(name.ljust(width) + "  ".join(m.ljust(13) for m in marks))
+    total_missing = sum(len(missing_rules(p)) for p in registry.values())
+    lines.append(f"\n{len(registry)} primitives, {total_missing} missing rules")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(format_table())

@@ -1,0 +1,80 @@
+"""Creation primitives and helpers: iota (index ramps) and full.
+
+``iota`` has no operands, so no transform ever sees a tracer in it: its JVP rule exists for
+completeness (the coverage table requires one) and says the output is constant.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "iota_p",
+    "iota",
+    "broadcasted_iota",
+    "full",
+]
+
+from fungrad import core
+from fungrad.core import Primitive, ShapedArray
+from fungrad.errors import ShapeError
+from fungrad.lax.elementwise import convert_element_type
+from fungrad.lax.shape_ops import broadcast_in_dim
+from fungrad.transforms.jvp import defjvp_zero
+
+# ---------------------------------------------------------------------------------------
+# iota: out[..., i, ...] = i along ``dimension``
+
+iota_p = Primitive("iota")
+
+
+def _iota_impl(*, dtype, shape, dimension):
+    ramp = np.arange(shape[dimension], dtype=dtype)
+    expanded = [1] * len(shape)
+    expanded[dimension] = shape[dimension]
+    return np.ascontiguousarray(np.broadcast_to(ramp.reshape(expanded), shape))
+
+
+def _iota_abstract_eval(*, dtype, shape, dimension):
+    if not 0 <= dimension < len(shape) or any(s < 0 for s in shape):
+        raise ShapeError(f"iota: dimension {dimension} is out of range for shape {shape} "
+                         "(or the shape has a negative size)")
+    return ShapedArray(shape, dtype, False)
+
+
+iota_p.def_impl(_iota_impl)
+iota_p.def_abstract_eval(_iota_abstract_eval)
+defjvp_zero(iota_p)
+
+
+def iota(dtype, size: int):
+    """Return ``[0, 1, ..., size - 1]`` with ``dtype`` (like ``jax.lax.iota``)."""
+    return broadcasted_iota(dtype, (size,), 0)
+
+
+def broadcasted_iota(dtype, shape, dimension: int):
+    """Return an array of ``shape`` whose values count up along ``dimension``."""
+    shape = tuple(int(s) for s in shape)
+    return iota_p.bind(dtype=np.dtype(dtype), shape=shape, dimension=int(dimension))
+
+
+def full(shape, fill_value, dtype=None):
+    """Return ``fill_value`` (a rank-0 value, maybe traced) broadcast to ``shape``.
+
+    Args:
+        shape: the result shape (ints).
+        fill_value: a scalar or rank-0 array or tracer.
+        dtype: the result dtype; by default ``fill_value``'s.
+    Returns:
+        An array of ``shape``; differentiable in a traced ``fill_value``.
+    """
+    shape = (int(shape),) if np.ndim(shape) == 0 else tuple(int(s) for s in shape)
+    if core.shape_of(fill_value) != ():
+        raise ShapeError(f"full: fill_value must be rank 0, got shape "
+                         f"{core.shape_of(fill_value)}; broadcast arrays with broadcast_in_dim")
+    value = fill_value
+    if dtype is not None and core.get_aval(fill_value).dtype != np.dtype(dtype):
+        value = convert_element_type(fill_value, dtype)
+    elif core.is_literal(value):
+        value = np.asarray(value, core.get_aval(value).dtype)
+    return broadcast_in_dim(value, shape, ())

@@ -1,0 +1,185 @@
+"""Cumulative primitives along one axis: cumsum, cumprod, cummax, cummin.
+
+Each takes ``axis`` (non-negative) and ``reverse`` (accumulate from the end) params and
+keeps the operand's shape and dtype. ``cumsum`` is linear (its transpose is the reversed
+cumsum); the others have JVPs written with lax operations, so they compose to any order.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "cumsum_p",
+    "cumsum",
+    "cumprod_p",
+    "cumprod",
+    "cummax_p",
+    "cummax",
+    "cummin_p",
+    "cummin",
+]
+
+from fungrad.core import Primitive, ShapedArray, shape_of
+from fungrad.errors import ShapeError
+from fungrad.lax.elementwise import (
+    add,
+    bitwise_or,
+    convert_element_type,
+    div,
+    eq,
+    mul,
+    ne,
+    select_n,
+    sub,
+)
+from fungrad.lax.sorting import gather_along_axis, positions_along, shift_along
+from fungrad.transforms.jvp import Zero, jvp_rules
+from fungrad.transforms.linearize import deflinear
+
+
+def _cumulative_primitive(name: str, accumulate) -> Primitive:
+    """A primitive applying NumPy's ``accumulate`` along an axis (reversed on request)."""
+
+    def impl(x, *, axis, reverse):
+        if not reverse:
+            return accumulate(x, axis)
+        flipped = np.flip(x, axis)
+        return np.flip(accumulate(flipped, axis), axis)
+
+    def abstract_eval(x, *, axis, reverse):
+        if not 0 <= axis < x.ndim:
+            raise ShapeError(f"{name}: axis {axis} is out of range for an operand of shape "
+                             f"{x.shape}; pass 0 <= axis < {x.ndim}")
+        return ShapedArray(x.shape, x.dtype, x.weak_type)
+
+    prim = Primitive(name)
+    prim.def_impl(impl)
+    prim.def_abstract_eval(abstract_eval)
+    return prim
+
+
+def _canonical(x, axis: int) -> int:
+    axis = int(axis)
+    return axis + len(shape_of(x)) if axis < 0 else axis
+
+
+# The explicit dtype stops NumPy from widening small integers (like lax, the dtype is kept).
+cumsum_p = _cumulative_primitive(
+    "cumsum", lambda x, axis: np.cumsum(x, axis=axis, dtype=x.dtype))
+cumprod_p = _cumulative_primitive(
+    "cumprod", lambda x, axis: np.cumprod(x, axis=axis, dtype=x.dtype))
+cummax_p = _cumulative_primitive("cummax", lambda x, axis: np.maximum.accumulate(x, axis=axis))
+cummin_p = _cumulative_primitive("cummin", lambda x, axis: np.minimum.accumulate(x, axis=axis))
+
+
+def cumsum(x, axis: int = 0, reverse: bool = False):
+    """Cumulative sum of ``x`` along ``axis`` (from the end if ``reverse``).
+
+    Args:
+        x: the operand (rank >= 1).
+        axis: the axis to accumulate along (negative counts from the end).
+        reverse: accumulate from the last element toward the first.
+
+    Returns:
+        An array of ``x``'s shape and dtype.
+    """
+    return cumsum_p.bind(x, axis=_canonical(x, axis), reverse=bool(reverse))
+
+
+def cumprod(x, axis: int = 0, reverse: bool = False):
+    """Cumulative product of ``x`` along ``axis`` (from the end if ``reverse``)."""
+    return cumprod_p.bind(x, axis=_canonical(x, axis), reverse=bool(reverse))
+
+
+def cummax(x, axis: int = 0, reverse: bool = False):
+    """Running maximum of ``x`` along ``axis``; tied maxima share the derivative evenly."""
+    return cummax_p.bind(x, axis=_canonical(x, axis), reverse=bool(reverse))
+
+
+def cummin(x, axis: int = 0, reverse: bool = False):
+    """Running minimum of ``x`` along ``axis``; tied minima share the derivative evenly."""
+    return cummin_p.bind(x, axis=_canonical(x, axis), reverse=bool(reverse))
+
+
+deflinear(cumsum_p, lambda ct, x, *, axis, reverse: [cumsum(ct, axis, not reverse)])
+
+
+def _const(value, like):
+    return np.dtype(like.dtype).type(value)
+
+
+def _as_float(pred, like):
+    return convert_element_type(pred, np.dtype(like.dtype))
+
+
+def _cumprod_jvp(primals, tangents, *, axis, reverse):
+    """d y_k = sum_{j<=k} t_j prod_{i<=k, i!=j} x_i, without dividing by a zero x_j.
+
+    With z_k zeros among x_1..x_k and y'_k the product of the nonzero ones: if z_k = 0 the
+    sum is y_k * sum_j t_j / x_j; if z_k = 1 only the zero's own term survives and it is
+    y'_k * t_zero; if z_k >= 2 every term has a zero factor.
+    """
+    (x,), (t,) = primals, tangents
+    ans = cumprod(x, axis, reverse)
+    is_zero = eq(x, _const(0, x))
+    safe_x = select_n(is_zero, x, _const(1, x))
+    nonzero_prod = cumprod(safe_x, axis, reverse)
+    zero_count = cumsum(_as_float(is_zero, x), axis, reverse)
+    no_zero = _as_float(eq(zero_count, _const(0, x)), x)
+    one_zero = _as_float(eq(zero_count, _const(1, x)), x)
+    t_sum = cumsum(div(t, safe_x), axis, reverse)
+    t_zero = cumsum(mul(t, _as_float(is_zero, x)), axis, reverse)
+    terms = add(mul(t_sum, no_zero), mul(t_zero, one_zero))
+    return ans, mul(terms, nonzero_prod)
+
+
+jvp_rules[cumprod_p] = _cumprod_jvp
+
+
+def _running_extreme_jvp(prim: Primitive):
+    """JVP of cummax/cummin: the mean tangent of the elements tied for the running extreme.
+
+    The running extreme is constant on runs of positions; within a run the elements equal to
+    it are the tied winners so far. Sums over a run are cumsums minus the cumsum just before
+    the run's start, found by gathering at each position's run start.
+    """
+
+    def rule(primals, tangents, *, axis, reverse):
+        (x,), (t,) = primals, tangents
+        ans = prim.bind(x, axis=axis, reverse=reverse)
+        if isinstance(t, Zero):
+            return ans, Zero.like_primal(ans)
+        winner = _as_float(eq(x, ans), x)
+        start = _run_starts(ans, axis, reverse)
+        counts = _run_totals(winner, start, axis, reverse)
+        safe_counts = add(counts, _as_float(eq(counts, _const(0, x)), x))  # NaN runs: no winner
+        sums = _run_totals(mul(t, winner), start, axis, reverse)
+        return ans, div(sums, safe_counts)
+
+    return rule
+
+
+def _run_starts(ans, axis: int, reverse: bool):
+    """Index, along ``axis``, of the first position of each position's run of equal ``ans``."""
+    shape = shape_of(ans)
+    step = -1 if reverse else 1
+    previous = shift_along(ans, axis, step, _const(0, ans))
+    pos = positions_along(shape, axis)
+    first = np.int64(shape[axis] - 1 if reverse else 0)
+    starts_run = bitwise_or(ne(ans, previous), eq(pos, first))
+    # Non-start positions get a value the running max (min, when reversed) never picks.
+    fill = np.int64(shape[axis] if reverse else -1)
+    marked = select_n(starts_run, fill, pos)
+    return cummin(marked, axis, True) if reverse else cummax(marked, axis)
+
+
+def _run_totals(values, start, axis: int, reverse: bool):
+    """Sum of ``values`` from each position's run start through the position."""
+    total = cumsum(values, axis, reverse)
+    before = sub(gather_along_axis(total, start, axis), gather_along_axis(values, start, axis))
+    return sub(total, before)
+
+
+jvp_rules[cummax_p] = _running_extreme_jvp(cummax_p)
+jvp_rules[cummin_p] = _running_extreme_jvp(cummin_p)

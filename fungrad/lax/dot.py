@@ -1,0 +1,228 @@
+"""The contraction primitive ``dot_general``: batched tensor products on BLAS.
+
+``dot_general(lhs, rhs, (((lhs_contract), (rhs_contract)), ((lhs_batch), (rhs_batch))))``
+sums over the contracting dimensions, pairs up the batch dimensions, and lays the result out
+as JAX does: batch dimensions, then the free dimensions of ``lhs``, then those of ``rhs``.
+
+The eager impl reduces every case to one ``matmul`` of ``(B, M, K) @ (B, K, N)`` stacks, so
+large products run on BLAS; operands already in a matrix layout (``x @ w``, ``x @ w.T``,
+``x.T @ y``) are passed as views, without a copy.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+__all__ = [
+    "dot_general_p",
+    "dot_general",
+    "dot",
+]
+
+from fungrad import core
+from fungrad.core import Primitive, ShapedArray
+from fungrad.errors import ShapeError
+from fungrad.transforms.jvp import defjvp
+from fungrad.transforms.linearize import is_linear, transpose_rules
+
+dot_general_p = Primitive("dot_general")
+
+
+def dot_general(lhs, rhs, dimension_numbers, preferred_element_type=None):
+    """Contract ``lhs`` with ``rhs`` over paired dimensions, with optional batch dimensions.
+
+    Args:
+        lhs, rhs: arrays of one dtype (rank-0 literals adopt the other's dtype).
+        dimension_numbers: ``((lhs_contract, rhs_contract), (lhs_batch, rhs_batch))``, each
+            a sequence of dimension indices.
+        preferred_element_type: dtype of the result (the operands are cast to it first).
+
+    Returns:
+        An array of shape ``batch + lhs_free + rhs_free``.
+
+    Example:
+        >>> dot_general(x, w, (((1,), (0,)), ((), ())))  # x @ w
+    """
+    (lc, rc), (lb, rb) = dimension_numbers
+    dims = ((_ints(lc), _ints(rc)), (_ints(lb), _ints(rb)))
+    if preferred_element_type is not None:
+        preferred_element_type = np.dtype(preferred_element_type)
+    return dot_general_p.bind(lhs, rhs, dimension_numbers=dims,
+                              preferred_element_type=preferred_element_type)
+
+
+def dot(lhs, rhs, preferred_element_type=None):
+    """Vector/matrix product of 1-D or 2-D operands: contract lhs's last axis with rhs's first.
+
+    Args:
+        lhs, rhs: arrays of rank 1 or 2 and one dtype.
+        preferred_element_type: dtype of the result.
+
+    Returns:
+        ``lhs @ rhs``.
+    """
+    lhs_rank = len(core.shape_of(lhs))
+    return dot_general(lhs, rhs, (((lhs_rank - 1,), (0,)), ((), ())), preferred_element_type)
+
+
+def _ints(dims) -> tuple[int, ...]:
+    return tuple(int(d) for d in dims)
+
+
+def free_dims(rank: int, contract, batch) -> tuple[int, ...]:
+    """The dimensions of an operand that are neither contracted nor batched, in order."""
+    return tuple(d for d in range(rank) if d not in contract and d not in batch)
+
+
+# ---------------------------------------------------------------------------------------
+# Shape rule
+
+
+def _dot_general_abstract_eval(lhs, rhs, *, dimension_numbers, preferred_element_type):
+    (lc, rc), (lb, rb) = dimension_numbers
+    _check_dims(lhs, rhs, dimension_numbers)
+    dtype = core.check_same_dtypes("dot_general", lhs, rhs)
+    if preferred_element_type is not None:
+        dtype = preferred_element_type
+    shape = (tuple(lhs.shape[d] for d in lb)
+             + tuple(lhs.shape[d] for d in free_dims(lhs.ndim, lc, lb))
+             + tuple(rhs.shape[d] for d in free_dims(rhs.ndim, rc, rb)))
+    return ShapedArray(shape, dtype, lhs.weak_type and rhs.weak_type)
+
+
+def _check_dims(lhs, rhs, dimension_numbers):
+    (lc, rc), (lb, rb) = dimension_numbers
+    where = (f"dot_general: lhs shape {lhs.shape}, rhs shape {rhs.shape}, "
+             f"dimension_numbers={dimension_numbers}")
+    for name, dims, rank in [("lhs", lc + lb, lhs.ndim), ("rhs", rc + rb, rhs.ndim)]:
+        if any(not 0 <= d < rank for d in dims) or len(set(dims)) != len(dims):
+            raise ShapeError(f"{where}: the {name} contracting and batch dimensions must be "
+                             f"distinct dimensions in range(0, {rank})")
+    if len(lc) != len(rc) or len(lb) != len(rb):
+        raise ShapeError(f"{where}: lhs and rhs need as many contracting dimensions and as many "
+                         "batch dimensions as each other")
+    for kind, ldims, rdims in [("contracting", lc, rc), ("batch", lb, rb)]:
+        lsizes = tuple(lhs.shape[d] for d in ldims)
+        rsizes = tuple(rhs.shape[d] for d in rdims)
+        if lsizes != rsizes:
+            raise ShapeError(f"{where}: {kind} dimensions have sizes {lsizes} (lhs) and "
+                             f"{rsizes} (rhs), which must be equal")
+
+
+# ---------------------------------------------------------------------------------------
+# Eager impl: everything becomes one matmul of (B, M, K) @ (B, K, N) stacks
+
+
+def _dot_general_impl(lhs, rhs, *, dimension_numbers, preferred_element_type):
+    lhs, rhs = _as_arrays(lhs, rhs, preferred_element_type)
+    (lc, rc), (lb, rb) = dimension_numbers
+    if not lb and lhs.ndim == 2 and rhs.ndim == 2 and len(lc) == 1:
+        # The common case (x @ w, x @ w.T, x.T @ y): one BLAS call on views.
+        return np.matmul(lhs if lc[0] == 1 else lhs.T, rhs if rc[0] == 0 else rhs.T)
+    lfree, rfree = free_dims(lhs.ndim, lc, lb), free_dims(rhs.ndim, rc, rb)
+    out_shape = (tuple(lhs.shape[d] for d in lb) + tuple(lhs.shape[d] for d in lfree)
+                 + tuple(rhs.shape[d] for d in rfree))
+    left = _matrix_stack(lhs, lb, lfree, lc)
+    right = _matrix_stack(rhs, rb, rc, rfree)
+    if left.shape[-1] == 1:  # nothing to sum: an outer product, done elementwise
+        out = left * right
+    else:
+        out = np.matmul(left, right)
+    return out.reshape(out_shape)
+
+
+def _as_arrays(lhs, rhs, preferred_element_type):
+    """Turn rank-0 literals into arrays of the other operand's dtype; apply the result dtype."""
+    if core.is_literal(lhs):
+        lhs = np.asarray(lhs, dtype=None if core.is_literal(rhs) else rhs.dtype)
+    if core.is_literal(rhs):
+        rhs = np.asarray(rhs, dtype=lhs.dtype)
+    if preferred_element_type is not None:
+        lhs = lhs.astype(preferred_element_type, copy=False)
+        rhs = rhs.astype(preferred_element_type, copy=False)
+    return lhs, rhs
+
+
+def _matrix_stack(x, batch, rows, cols):
+    """View ``x`` as a ``(B, R, C)`` stack (``(R, C)`` without batch dims).
+
+    When ``x`` is laid out as (batch, cols, rows) the stack is built transposed and swapped
+    back, so that the reshape is a view and BLAS reads the operand in place.
+    """
+    shape = x.shape
+    sizes = [math.prod(shape[d] for d in dims) for dims in (batch, rows, cols)]
+    lead = (sizes[0],) if batch else ()
+    direct = batch + rows + cols
+    swapped = batch + cols + rows
+    if swapped != direct and list(swapped) == sorted(swapped):
+        return x.reshape(lead + (sizes[2], sizes[1])).swapaxes(-1, -2)
+    return x.transpose(direct).reshape(lead + (sizes[1], sizes[2]))
+
+
+# ---------------------------------------------------------------------------------------
+# Derivatives: bilinear, so the JVP applies dot_general to each tangent and the transpose
+# with respect to one operand is a dot_general of the cotangent with the other.
+
+
+def _dot_general_transpose(ct, lhs, rhs, *, dimension_numbers, preferred_element_type):
+    if is_linear(lhs) and is_linear(rhs):
+        raise TypeError("dot_general: transposing a product of two linear values (not linear)")
+    if is_linear(lhs):
+        ct = _cast_like(ct, lhs.aval)
+        return [_transpose_lhs(ct, rhs, lhs.aval, dimension_numbers), None]
+    ct = _cast_like(ct, rhs.aval)
+    return [None, _transpose_rhs(ct, lhs, rhs.aval, dimension_numbers)]
+
+
+def _cast_like(ct, aval):
+    from fungrad.lax.elementwise import convert_element_type
+
+    if core.get_aval(ct).dtype == aval.dtype:
+        return ct
+    return convert_element_type(ct, aval.dtype)
+
+
+def _transpose_lhs(ct, rhs, lhs_aval, dimension_numbers):
+    """Cotangent of lhs: contract ct's rhs-free axes with rhs, then restore lhs's layout."""
+    (lc, rc), (lb, rb) = dimension_numbers
+    rhs_rank = len(core.shape_of(rhs))
+    lfree = free_dims(lhs_aval.ndim, lc, lb)
+    rfree = free_dims(rhs_rank, rc, rb)
+    nb, start = len(lb), len(lb) + len(lfree)
+    ct_rfree = tuple(range(start, start + len(rfree)))
+    out = dot_general(ct, rhs, ((ct_rfree, rfree), (tuple(range(nb)), rb)))
+    # out's layout: batch, lhs free, then rhs's contracting dims in increasing order.
+    src = list(lb) + list(lfree) + [lc[rc.index(d)] for d in sorted(rc)]
+    return _to_layout(out, src)
+
+
+def _transpose_rhs(ct, lhs, rhs_aval, dimension_numbers):
+    """Cotangent of rhs: contract lhs with ct's lhs-free axes, then restore rhs's layout."""
+    (lc, rc), (lb, rb) = dimension_numbers
+    lhs_rank = len(core.shape_of(lhs))
+    lfree = free_dims(lhs_rank, lc, lb)
+    rfree = free_dims(rhs_aval.ndim, rc, rb)
+    nb = len(lb)
+    ct_lfree = tuple(range(nb, nb + len(lfree)))
+    out = dot_general(lhs, ct, ((lfree, ct_lfree), (lb, tuple(range(nb)))))
+    # out's layout: batch, lhs's contracting dims in increasing order, then rhs free.
+    src = list(rb) + [rc[lc.index(d)] for d in sorted(lc)] + list(rfree)
+    return _to_layout(out, src)
+
+
+def _to_layout(x, src):
+    """Transpose ``x`` whose axis i is operand dimension ``src[i]`` into operand order."""
+    from fungrad.lax.shape_ops import transpose
+
+    return transpose(x, tuple(int(i) for i in np.argsort(src)))
+
+
+dot_general_p.def_impl(_dot_general_impl)
+dot_general_p.def_abstract_eval(_dot_general_abstract_eval)
+defjvp(dot_general_p,
+       lambda t, ans, lhs, rhs, **params: dot_general_p.bind(t, rhs, **params),
+       lambda t, ans, lhs, rhs, **params: dot_general_p.bind(lhs, t, **params))
+transpose_rules[dot_general_p] = _dot_general_transpose
+dot_general_p.linear = True  # linear in each operand separately (bilinear)

@@ -1,0 +1,3 @@
+"""(linalg primitives: being written.)"""
+
+__all__: list[str] = []

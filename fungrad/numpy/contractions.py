@@ -1,0 +1,3 @@
+"""(fungrad.numpy contractions: being written.)"""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""(fungrad.numpy indexing: being written.)"""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""(fungrad.numpy linalg: being written.)"""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""(fungrad.numpy reductions: being written.)"""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""(fungrad.numpy sorting: being written.)"""
+
+__all__: list[str] = []

@@ -1,0 +1,387 @@
+"""User-defined derivative rules: ``custom_jvp`` and ``custom_vjp`` (JAX's API).
+
+Each is a primitive that carries the user's functions as parameters, so every interpreter
+can handle it: the eval trace calls the function; the JVP and linearize traces call the
+custom rule; the staging trace records an equation (so the rule survives into an IR).
+
+Outputs of custom rules are checked against the primal values (pytree structure, shapes,
+dtypes); errors name the user's function and the key path of the offending leaf.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from typing import Callable
+
+import numpy as np
+
+from fungrad import core, dtypes
+from fungrad.core import Primitive, get_aval, stage_flat
+from fungrad.errors import CustomRuleError
+from fungrad.transforms.jvp import Zero, instantiate, jvp_rules
+from fungrad.transforms.linearize import LinearArg, TangentStagingTrace, transpose_rules
+from fungrad.tree_util import keystr, tree_flatten, tree_flatten_with_path, tree_unflatten
+
+__all__ = ["custom_jvp", "custom_vjp"]
+
+
+def _name(fun) -> str:
+    return getattr(fun, "__qualname__", None) or getattr(fun, "__name__", repr(fun))
+
+
+def _resolve_args(fun, args, kwargs) -> tuple:
+    """Turn keyword arguments into positional ones (custom rules see positional args)."""
+    if not kwargs:
+        return args
+    bound = inspect.signature(fun).bind(*args, **kwargs)
+    bound.apply_defaults()
+    return bound.args
+
+
+def _split_nondiff(args, nondiff_argnums):
+    nondiff = tuple(args[i] for i in nondiff_argnums)
+    dyn = tuple(a for i, a in enumerate(args) if i not in nondiff_argnums)
+    return nondiff, dyn
+
+
+def _check_matches(what: str, fun, primal, other, allow_float0: bool = True) -> None:
+    """Check that ``other`` has the structure, shapes and tangent dtypes of ``primal``."""
+    p_leaves, p_tree = tree_flatten_with_path(primal)
+    o_leaves, o_tree = tree_flatten_with_path(other)
+    if p_tree != o_tree:
+        raise CustomRuleError(
+            f"{what} of `{_name(fun)}` has the wrong structure.\n"
+            f"  expected: {p_tree}\n  got:      {o_tree}"
+        )
+    for (path, p), (_, o) in zip(p_leaves, o_leaves):
+        pa, oa = get_aval(p), get_aval(o)
+        expected = dtypes.tangent_dtype(pa.dtype)
+        if pa.shape != oa.shape:
+            raise CustomRuleError(
+                f"{what} of `{_name(fun)}`: leaf{keystr(path)} has shape {oa.shape}, but the "
+                f"primal value has shape {pa.shape}."
+            )
+        if oa.dtype != expected and not (allow_float0 and dtypes.is_float0(expected)) \
+                and not oa.weak_type:
+            raise CustomRuleError(
+                f"{what} of `{_name(fun)}`: leaf{keystr(path)} has dtype {oa.dtype}, but the "
+                f"primal value has dtype {pa.dtype} (expected tangent dtype {expected})."
+            )
+
+
+class _FlatCall:
+    """``fun(*nondiff, *dyn)`` as a function of flat dynamic leaves, recording out_tree."""
+
+    def __init__(self, fun, nondiff, in_tree):
+        self.fun, self.nondiff, self.in_tree = fun, nondiff, in_tree
+        self.out_tree = None
+        self.__name__ = _name(fun)
+
+    def __call__(self, *leaves):
+        out = self.fun(*self.nondiff, *tree_unflatten(self.in_tree, leaves))
+        flat, self.out_tree = tree_flatten(out)
+        return flat
+
+
+def _staged_out_avals(call: _FlatCall, avals):
+    ir = stage_flat(call, avals, call.__name__)
+    return ir.out_avals
+
+
+# ---------------------------------------------------------------------------------------
+# custom_jvp
+
+
+class custom_jvp:  # noqa: N801 (JAX's name)
+    """A function with a user-defined JVP rule (also used by reverse mode via transposition).
+
+    Example:
+        >>> import fungrad as fg, fungrad.numpy as fnp
+        >>> @fg.custom_jvp
+        ... def log1pexp(x):
+        ...     return fnp.log1p(fnp.exp(x))
+        >>> @log1pexp.defjvp
+        ... def log1pexp_jvp(primals, tangents):
+        ...     (x,), (t,) = primals, tangents
+        ...     return log1pexp(x), t * (1 - 1 / (1 + fnp.exp(x)))
+        >>> float(fg.grad(log1pexp)(100.0))
+        1.0
+    """
+
+    def __init__(self, fun: Callable, nondiff_argnums: tuple[int, ...] = ()):
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.nondiff_argnums = tuple(nondiff_argnums)
+        self.jvp: Callable | None = None
+
+    def defjvp(self, jvp: Callable, symbolic_zeros: bool = False) -> Callable:
+        """Set the rule ``jvp(*nondiff_args, primals, tangents) -> (out, tangent_out)``."""
+        self.jvp = jvp
+        return jvp
+
+    def defjvps(self, *jvps: Callable | None) -> None:
+        """Set the rule from one ``f(t, primal_out, *primals)`` per argument (None: zero)."""
+
+        def jvp(primals, tangents):
+            out = self(*primals)
+            total = None
+            for rule, t in zip(jvps, tangents):
+                if rule is None:
+                    continue
+                term = rule(t, out, *primals)
+                total = term if total is None else _tree_add(total, term)
+            if total is None:
+                total = _tree_zeros_like(out)
+            return out, total
+
+        self.jvp = jvp
+
+    def __call__(self, *args, **kwargs):
+        if self.jvp is None:
+            raise AttributeError(
+                f"No JVP defined for custom_jvp function `{_name(self.fun)}`; use "
+                f"`@{_name(self.fun)}.defjvp` to define one."
+            )
+        args = _resolve_args(self.fun, args, kwargs)
+        nondiff, dyn = _split_nondiff(args, self.nondiff_argnums)
+        leaves, in_tree = tree_flatten(dyn)
+        call = _FlatCall(self.fun, nondiff, in_tree)
+        rule = _CustomJVPRule(self, nondiff, in_tree)
+        outs = custom_jvp_call_p.bind(*leaves, call=call, jvp=rule)
+        return tree_unflatten(call.out_tree or rule.out_tree, outs)
+
+
+class _CustomJVPRule:
+    """Calls the user's JVP on pytrees and checks its outputs."""
+
+    def __init__(self, owner: custom_jvp, nondiff, in_tree):
+        self.owner, self.nondiff, self.in_tree = owner, nondiff, in_tree
+        self.out_tree = None
+        self.__name__ = _name(owner.jvp)
+
+    def __call__(self, primals, tangents):
+        p_tree = tree_unflatten(self.in_tree, primals)
+        t_tree = tree_unflatten(self.in_tree, tangents)
+        result = self.owner.jvp(*self.nondiff, p_tree, t_tree)
+        if not (isinstance(result, (tuple, list)) and len(result) == 2):
+            raise CustomRuleError(
+                f"custom JVP rule of `{_name(self.owner.fun)}` must return a pair "
+                f"(primal_out, tangent_out); it returned {type(result).__name__}."
+            )
+        out, t_out = result
+        _check_matches("custom JVP rule's tangent output", self.owner.jvp, out, t_out)
+        flat_out, self.out_tree = tree_flatten(out)
+        flat_t = tree_flatten(t_out)[0]
+        flat_t = [Zero.like_primal(o) if dtypes.is_float0(dtypes.tangent_dtype(get_aval(o).dtype))
+                  else t for o, t in zip(flat_out, flat_t)]
+        return flat_out, flat_t
+
+
+custom_jvp_call_p = Primitive("custom_jvp_call", multiple_results=True)
+custom_jvp_call_p.def_impl(lambda *args, call, jvp: call(*args))
+custom_jvp_call_p.def_abstract_eval(
+    lambda *avals, call, jvp: _staged_out_avals(call, avals))
+
+
+def _custom_jvp_call_jvp(primals, tangents, *, call, jvp):
+    tangents = [instantiate(t, p) for t, p in zip(tangents, primals)]
+    return jvp(primals, tangents)
+
+
+jvp_rules[custom_jvp_call_p] = _custom_jvp_call_jvp
+
+
+# ---------------------------------------------------------------------------------------
+# custom_vjp
+
+
+class custom_vjp:  # noqa: N801 (JAX's name)
+    """A function with user-defined forward (``fwd``) and backward (``bwd``) passes.
+
+    ``fwd(*args) -> (out, residuals)``; ``bwd(*nondiff_args, residuals, ct_out) -> tuple``
+    with one cotangent per (differentiable) argument (None means zero). Forward-mode
+    (``jvp``) of a custom_vjp function is not defined, as in JAX.
+
+    Example:
+        >>> import fungrad as fg, fungrad.numpy as fnp
+        >>> @fg.custom_vjp
+        ... def clip_gradient(x):
+        ...     return x
+        >>> clip_gradient.defvjp(lambda x: (x, None),
+        ...                      lambda res, g: (fnp.clip(g, -1.0, 1.0),))
+        >>> float(fg.grad(lambda x: 5.0 * clip_gradient(x))(2.0))
+        1.0
+    """
+
+    def __init__(self, fun: Callable, nondiff_argnums: tuple[int, ...] = ()):
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.nondiff_argnums = tuple(nondiff_argnums)
+        self.fwd: Callable | None = None
+        self.bwd: Callable | None = None
+
+    def defvjp(self, fwd: Callable, bwd: Callable, symbolic_zeros: bool = False) -> None:
+        """Set the forward pass ``fwd`` and backward pass ``bwd``."""
+        self.fwd, self.bwd = fwd, bwd
+
+    def __call__(self, *args, **kwargs):
+        if self.fwd is None:
+            raise AttributeError(
+                f"No VJP defined for custom_vjp function `{_name(self.fun)}`; use "
+                f"`{_name(self.fun)}.defvjp(fwd, bwd)`."
+            )
+        args = _resolve_args(self.fun, args, kwargs)
+        nondiff, dyn = _split_nondiff(args, self.nondiff_argnums)
+        leaves, in_tree = tree_flatten(dyn)
+        call = _FlatCall(self.fun, nondiff, in_tree)
+        rule = _CustomVJPRule(self, args, nondiff, in_tree)
+        outs = custom_vjp_call_p.bind(*leaves, call=call, vjp=rule)
+        return tree_unflatten(call.out_tree or rule.out_tree, outs)
+
+
+class _CustomVJPRule:
+    """Runs the user's fwd on primals and stages a ``custom_lin`` equation for bwd."""
+
+    def __init__(self, owner: custom_vjp, args, nondiff, in_tree):
+        self.owner, self.args, self.nondiff, self.in_tree = owner, args, nondiff, in_tree
+        self.out_tree = None
+        self.__name__ = f"{_name(owner.fwd)}/{_name(owner.bwd)}"
+
+    def forward(self, primals):
+        dyn = tree_unflatten(self.in_tree, primals)
+        full, it = [], iter(dyn)
+        for i in range(len(self.args)):
+            full.append(self.args[i] if i in self.owner.nondiff_argnums else next(it))
+        result = self.owner.fwd(*full)
+        if not (isinstance(result, (tuple, list)) and len(result) == 2):
+            raise CustomRuleError(
+                f"custom_vjp fwd `{_name(self.owner.fwd)}` must return a pair "
+                f"(output, residuals); it returned {type(result).__name__}."
+            )
+        out, res = result
+        flat_out, self.out_tree = tree_flatten(out)
+        return flat_out, res
+
+    def backward(self, res, ct_flat, primal_avals):
+        ct = tree_unflatten(self.out_tree, ct_flat)
+        cts = self.owner.bwd(*self.nondiff, res, ct)
+        dyn = tree_unflatten(self.in_tree, [_ZerosSpec(a) for a in primal_avals])
+        if not isinstance(cts, (tuple, list)) or len(cts) != len(dyn):
+            raise CustomRuleError(
+                f"custom_vjp bwd `{_name(self.owner.bwd)}` must return a tuple with one "
+                f"cotangent per differentiable argument ({len(dyn)}); it returned "
+                f"{type(cts).__name__}{f' of length {len(cts)}' if isinstance(cts, (tuple, list)) else ''}."
+            )
+        cts = tuple(_fill_none(c, d) for c, d in zip(cts, dyn))
+        _check_matches("custom_vjp bwd output", self.owner.bwd, tuple(_materialize(dyn)), cts)
+        return tree_flatten(cts)[0]
+
+
+class _ZerosSpec:
+    """A placeholder leaf with an aval, standing for a primal input in structure checks."""
+
+    def __init__(self, aval):
+        self.aval = aval
+        self.shape, self.dtype = aval.shape, aval.dtype
+
+
+def _materialize(tree):
+    from fungrad.tree_util import tree_map  # noqa: PLC0415
+
+    return tree_map(lambda z: np.zeros(z.shape, z.dtype), tree,
+                    is_leaf=lambda x: isinstance(x, _ZerosSpec))
+
+
+def _fill_none(ct, primal_tree):
+    """Replace None cotangents (meaning zero) by zeros like the primal."""
+    from fungrad.tree_util import tree_map  # noqa: PLC0415
+
+    if ct is None:
+        return tree_map(lambda z: _zero_ct(z.aval), primal_tree,
+                        is_leaf=lambda x: isinstance(x, _ZerosSpec))
+    return ct
+
+
+def _zero_ct(aval):
+    return np.zeros(aval.shape, dtypes.tangent_dtype(aval.dtype))
+
+
+custom_vjp_call_p = Primitive("custom_vjp_call", multiple_results=True)
+custom_vjp_call_p.def_impl(lambda *args, call, vjp: call(*args))
+custom_vjp_call_p.def_abstract_eval(
+    lambda *avals, call, vjp: _staged_out_avals(call, avals))
+
+
+def _custom_vjp_call_jvp(primals, tangents, *, call, vjp):
+    if not isinstance(core.current_trace(), TangentStagingTrace):
+        raise TypeError(
+            f"can't apply forward-mode autodiff (jvp) to a custom_vjp function "
+            f"(`{call.__name__}`); use grad/vjp, or define the function with custom_jvp."
+        )
+    # Reverse mode: primal computation by fwd on the parent trace (concrete under grad).
+    ctx = core._context
+    staging = ctx.trace
+    ctx.trace = staging.parent
+    try:
+        flat_out, res = vjp.forward(primals)
+    finally:
+        ctx.trace = staging
+    res_leaves, res_tree = tree_flatten(res)
+    ts = [instantiate(t, p) for t, p in zip(tangents, primals)]
+    out_avals = tuple(get_aval(o) for o in flat_out)
+    in_avals = tuple(get_aval(p) for p in primals)
+    t_out = custom_lin_p.bind(*res_leaves, *ts, num_res=len(res_leaves), res_tree=res_tree,
+                              rule=vjp, out_avals=out_avals, in_avals=in_avals)
+    t_out = [Zero.like_primal(o) if o.dtype.kind not in "fc" else t
+             for o, t in zip(out_avals, t_out)]
+    return flat_out, t_out
+
+
+jvp_rules[custom_vjp_call_p] = _custom_vjp_call_jvp
+
+# custom_lin: the linear map whose transpose is the user's bwd. It only exists in linear IRs.
+custom_lin_p = Primitive("custom_lin", multiple_results=True, linear=True)
+
+
+def _custom_lin_impl(*args, num_res, res_tree, rule, out_avals, in_avals):
+    raise TypeError(
+        "custom_vjp functions can only be transposed (grad/vjp); evaluating their linearized "
+        "JVP (linearize(...)'s f_jvp, or jvp of grad) is not supported. Use custom_jvp."
+    )
+
+
+custom_lin_p.def_impl(_custom_lin_impl)
+custom_lin_p.def_abstract_eval(
+    lambda *avals, num_res, res_tree, rule, out_avals, in_avals: [
+        a.update(dtype=dtypes.tangent_dtype(a.dtype)) if a.dtype.kind in "fc" else
+        a.update(dtype=dtypes.float0) for a in out_avals])
+
+
+def _custom_lin_jvp(primals, tangents, **params):
+    _custom_lin_impl(**params)
+
+
+def _custom_lin_transpose(cts, *operands, num_res, res_tree, rule, out_avals, in_avals):
+    res = tree_unflatten(res_tree, operands[:num_res])
+    cts_in = rule.backward(res, list(cts), in_avals)
+    return [None] * num_res + [c if isinstance(o, LinearArg) else None
+                               for c, o in zip(cts_in, operands[num_res:])]
+
+
+jvp_rules[custom_lin_p] = _custom_lin_jvp
+transpose_rules[custom_lin_p] = _custom_lin_transpose
+
+
+def _tree_add(a, b):
+    from fungrad.tree_util import tree_map  # noqa: PLC0415
+
+    return tree_map(lambda x, y: x + y, a, b)
+
+
+def _tree_zeros_like(tree):
+    from fungrad.tree_util import tree_map  # noqa: PLC0415
+
+    return tree_map(lambda x: np.zeros(get_aval(x).shape, dtypes.tangent_dtype(get_aval(x).dtype)),
+                    tree)
+

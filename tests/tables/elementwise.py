@@ -1,0 +1,99 @@
+"""Table rows: elementwise lax primitives and fungrad.numpy math functions."""
+
+import numpy as np
+
+import fungrad.numpy as fnp
+from fungrad import lax as flax
+from tests.tables.spec import A, Case, Const, Int, Pos
+
+S = (3, 4)  # the default shape; broadcasting rows use (3, 1) x (4,) and size-1 axes
+
+CASES = [
+    # lax unary
+    Case("lax.neg", flax.neg, [A(*S)], jax=lambda jnp, lax: lax.neg),
+    Case("lax.exp", flax.exp, [A(*S)], jax=lambda jnp, lax: lax.exp),
+    Case("lax.log", flax.log, [Pos(*S)], jax=lambda jnp, lax: lax.log),
+    Case("lax.sin", flax.sin, [A(*S)], jax=lambda jnp, lax: lax.sin),
+    Case("lax.tanh", flax.tanh, [A(*S)], jax=lambda jnp, lax: lax.tanh),
+    Case("lax.logistic", flax.logistic, [A(*S)], jax=lambda jnp, lax: lax.logistic),
+    Case("lax.integer_pow3", lambda x: flax.integer_pow(x, 3), [A(*S)],
+         jax=lambda jnp, lax: lambda x: lax.integer_pow(x, 3)),
+    Case("lax.integer_pow-2", lambda x: flax.integer_pow(x, -2), [Pos(*S)],
+         jax=lambda jnp, lax: lambda x: lax.integer_pow(x, -2)),
+    # lax binary
+    Case("lax.add", flax.add, [A(*S), A(*S)], jax=lambda jnp, lax: lax.add),
+    Case("lax.sub", flax.sub, [A(*S), A(*S)], jax=lambda jnp, lax: lax.sub),
+    Case("lax.mul", flax.mul, [A(*S), A(*S)], jax=lambda jnp, lax: lax.mul),
+    Case("lax.mul_rank0", flax.mul, [A(*S), A()], jax=lambda jnp, lax: jnp.multiply),
+    Case("lax.div", flax.div, [A(*S), Pos(*S)], jax=lambda jnp, lax: lax.div),
+    Case("lax.rem", flax.rem, [Pos(*S, low=1, high=5), Pos(*S, low=0.7, high=1.5)],
+         jax=lambda jnp, lax: lax.rem),
+    Case("lax.pow", flax.pow, [Pos(*S), A(*S)], jax=lambda jnp, lax: lax.pow),
+    Case("lax.max", flax.max, [A(*S), A(*S)], jax=lambda jnp, lax: lax.max),
+    Case("lax.min", flax.min, [A(*S), A(*S)], jax=lambda jnp, lax: lax.min),
+    Case("lax.atan2", flax.atan2, [A(*S), A(*S)], jax=lambda jnp, lax: lax.atan2),
+    Case("lax.select_n", flax.select_n,
+         [Const(np.array([[True, False, True, False]] * 3)), A(*S), A(*S)],
+         jax=lambda jnp, lax: lax.select_n),
+    Case("lax.convert_f32_to_f64", lambda x: flax.convert_element_type(x, np.float64),
+         [A(*S, dtype="float32")],
+         jax=lambda jnp, lax: lambda x: lax.convert_element_type(x, np.float64)),
+    Case("lax.convert_f64_to_f32", lambda x: flax.convert_element_type(x, np.float32) * 2,
+         [A(*S)], jax=lambda jnp, lax: lambda x: lax.convert_element_type(x, np.float32) * 2,
+         modes=("rev",), order=1, atol=1e-2, rtol=1e-2),
+    # stop_gradient disagrees with finite differences by design (order=0): JAX only.
+    Case("lax.stop_gradient", lambda x: flax.stop_gradient(x) * x, [A(*S)],
+         jax=lambda jnp, lax: lambda x: lax.stop_gradient(x) * x, order=0),
+    # fnp unary math
+    *[Case(f"fnp.{n}", getattr(fnp, n), [arg], jax=lambda jnp, lax, n=n: getattr(jnp, n))
+      for n, arg in [
+          ("exp", A(*S)), ("exp2", A(*S)), ("expm1", A(*S)), ("log", Pos(*S)),
+          ("log2", Pos(*S)), ("log10", Pos(*S)), ("log1p", Pos(*S)), ("sin", A(*S)),
+          ("cos", A(*S)), ("tan", A(*S, low=-1.2, high=1.2)),
+          ("arcsin", A(*S, low=-0.9, high=0.9)), ("arccos", A(*S, low=-0.9, high=0.9)),
+          ("arctan", A(*S)), ("sinh", A(*S)), ("cosh", A(*S)), ("tanh", A(*S)),
+          ("arcsinh", A(*S)), ("arccosh", Pos(*S, low=1.2, high=3)),
+          ("arctanh", A(*S, low=-0.9, high=0.9)), ("sqrt", Pos(*S)), ("cbrt", Pos(*S)),
+          ("reciprocal", Pos(*S)), ("negative", A(*S)), ("abs", A(*S)),
+          ("absolute", A(*S)), ("square", A(*S)), ("positive", A(*S)),
+      ]],
+    *[Case(f"fnp.{n}", getattr(fnp, n), [A(*S)], jax=lambda jnp, lax, n=n: getattr(jnp, n),
+           diff=False)
+      for n in ["sign", "floor", "ceil", "round", "trunc", "isfinite", "isnan", "isinf"]],
+    # fnp binary math, with broadcasting and size-1 axes
+    *[Case(f"fnp.{n}{suffix}", getattr(fnp, n), args,
+           jax=lambda jnp, lax, n=n: getattr(jnp, n))
+      for n in ["add", "subtract", "multiply", "maximum", "minimum", "arctan2", "hypot",
+                "logaddexp"]
+      for suffix, args in [("", [A(*S), A(*S)]), ("_bcast", [A(3, 1), A(4)]),
+                           ("_size1", [A(1, 4), A(3, 1)])]],
+    Case("fnp.divide", fnp.divide, [A(*S), Pos(*S)], jax=lambda jnp, lax: jnp.divide),
+    Case("fnp.divide_bcast", fnp.divide, [A(3, 1), Pos(4)], jax=lambda jnp, lax: jnp.divide),
+    Case("fnp.true_divide", fnp.true_divide, [A(*S), Pos(*S)],
+         jax=lambda jnp, lax: jnp.true_divide),
+    Case("fnp.power", fnp.power, [Pos(*S), A(*S)], jax=lambda jnp, lax: jnp.power),
+    Case("fnp.power_bcast", fnp.power, [Pos(3, 1), A(4)], jax=lambda jnp, lax: jnp.power),
+    Case("fnp.power_int", lambda x: fnp.power(x, 3), [A(*S)],
+         jax=lambda jnp, lax: lambda x: jnp.power(x, 3)),
+    Case("fnp.scalar_mul", lambda x: 2.5 * x - 1, [A(*S)],
+         jax=lambda jnp, lax: lambda x: 2.5 * x - 1),
+    Case("fnp.clip", lambda x: fnp.clip(x, -0.5, 0.7), [A(*S)],
+         jax=lambda jnp, lax: lambda x: jnp.clip(x, -0.5, 0.7)),
+    Case("fnp.where", lambda c, x, y: fnp.where(c, x, y),
+         [Const(np.array([True, False, True, True])), A(3, 1), A(*S)],
+         jax=lambda jnp, lax: jnp.where),
+    Case("fnp.floor_divide", fnp.floor_divide, [A(*S, low=-5, high=5), Pos(*S)],
+         jax=lambda jnp, lax: jnp.floor_divide, diff=False),
+    Case("fnp.remainder", fnp.remainder, [A(*S, low=-5, high=5), Pos(*S)],
+         jax=lambda jnp, lax: jnp.remainder, order=1),
+    Case("fnp.floor_divide_int", fnp.floor_divide, [Int(*S, low=-7, high=7), Int(*S, low=1, high=4)],
+         jax=lambda jnp, lax: jnp.floor_divide, diff=False),
+    Case("fnp.remainder_int", fnp.remainder, [Int(*S, low=-7, high=7), Int(*S, low=1, high=4)],
+         jax=lambda jnp, lax: jnp.remainder, diff=False),
+    *[Case(f"fnp.{n}", getattr(fnp, n), [A(*S), A(3, 1)],
+           jax=lambda jnp, lax, n=n: getattr(jnp, n), diff=False)
+      for n in ["greater", "greater_equal", "less", "less_equal", "equal", "not_equal",
+                "logical_and", "logical_or", "logical_xor"]],
+    Case("fnp.logical_not", fnp.logical_not, [A(*S)], jax=lambda jnp, lax: jnp.logical_not,
+         diff=False),
+]

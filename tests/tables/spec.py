@@ -1,0 +1,85 @@
+"""The format of the primitive test table: one ``Case`` per primitive or fnp function.
+
+Every ``tests/tables/<family>.py`` module defines ``CASES``, a list of ``Case``; the runner
+(``tests/test_primitive_table.py``) collects them all into one table and runs check_grads
+(both modes, order 2, float64), value/JVP/VJP comparisons against JAX when installed, and
+(in later issues) vmap-vs-loop and jit-vs-eager checks.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Arg:
+    """How to draw one argument: a float array on [low, high], an int array, or a constant."""
+
+    shape: tuple = ()
+    dtype: str = "float64"
+    low: float = -2.0
+    high: float = 2.0
+    value: Any = None  # a fixed value (index arrays, special points); overrides drawing
+
+    def draw(self, rng: np.random.Generator):
+        if self.value is not None:
+            return np.array(self.value) if not np.isscalar(self.value) else self.value
+        dtype = np.dtype(self.dtype)
+        if dtype.kind in "iu":
+            return rng.integers(int(self.low), int(self.high), self.shape).astype(dtype)
+        if dtype.kind == "b":
+            return rng.random(self.shape) < 0.5
+        return rng.uniform(self.low, self.high, self.shape).astype(dtype)
+
+
+def A(*shape, low=-2.0, high=2.0, dtype="float64") -> Arg:
+    """A float array on [low, high]."""
+    return Arg(tuple(shape), dtype, low, high)
+
+
+def Pos(*shape, low=0.5, high=2.0, dtype="float64") -> Arg:
+    """A positive float array (domain of log, sqrt...)."""
+    return Arg(tuple(shape), dtype, low, high)
+
+
+def Int(*shape, low=0, high=3, dtype="int64") -> Arg:
+    """An integer array on [low, high)."""
+    return Arg(tuple(shape), dtype, low, high)
+
+
+def Const(value) -> Arg:
+    """A fixed value (an index array, a special point)."""
+    return Arg(value=value)
+
+
+@dataclass
+class Case:
+    """One row: a fungrad function of the drawn arguments and its JAX counterpart.
+
+    ``jax`` maps the modules ``(jnp, lax)`` of JAX to the reference function, e.g.
+    ``jax=lambda jnp, lax: jnp.sin``. ``diff=False`` marks functions with zero or undefined
+    derivatives (comparisons, argmax): only values are compared. ``order=0`` skips the
+    finite-difference check (for stop_gradient-like rows) but still compares with JAX.
+    """
+
+    name: str
+    fun: Callable
+    args: list
+    jax: Callable | None = None
+    order: int = 2
+    modes: tuple = ("fwd", "rev")
+    diff: bool = True
+    atol: float | None = None
+    rtol: float | None = None
+    tags: tuple = field(default_factory=tuple)
+
+    def draw_args(self) -> tuple:
+        rng = np.random.default_rng(zlib.crc32(self.name.encode()))
+        return tuple(a.draw(rng) for a in self.args)
+
+    def __repr__(self):
+        return self.name
