@@ -259,9 +259,20 @@ class Trace:
         return False
 
     def bind_on_parent(self, prim: Primitive, args, params):
-        """Apply ``prim`` on the parent trace: the fall-through of the stackless design."""
+        """Apply ``prim`` on the parent trace: the fall-through of the stackless design.
+
+        Callers have checked every operand with :meth:`own`, so when the parent is the eval
+        trace no operand is a tracer and the impl can be called directly (the hot path of
+        reverse mode under plain ``grad``).
+        """
+        parent = self.parent
+        if parent is eval_trace:
+            try:
+                return prim.impl(*args, **params)
+            except Exception as err:
+                raise_impl_error(prim, args, params, err)
         ctx = _context
-        ctx.trace = self.parent
+        ctx.trace = parent
         try:
             return prim.bind(*args, **params)
         finally:
@@ -663,16 +674,20 @@ class StagingTrace(Trace):
             return Literal(x)
         var = self.const_ids.get(id(x))
         if var is None:
-            var = Var(get_aval(x).update(weak_type=False) if not isinstance(x, Tracer)
-                      else get_aval(x))
+            aval = get_aval(x)
+            var = Var(aval if isinstance(x, Tracer) else ShapedArray(aval.shape, aval.dtype))
             self.const_ids[id(x)] = var
             self.constvars.append(var)
             self.consts.append(x)
         return var
 
     def process(self, prim, args, params):
-        if self.forward_constants and not any(self.own(a) for a in args):
-            return self.bind_on_parent(prim, args, params)
+        if self.forward_constants:
+            for a in args:
+                if isinstance(a, Tracer) and self.own(a):
+                    break
+            else:
+                return self.bind_on_parent(prim, args, params)
         atoms = [self.to_atom(a) for a in args]
         rule = prim.abstract_eval
         if rule is None:

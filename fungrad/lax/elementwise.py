@@ -127,6 +127,9 @@ def _unary_abstract_eval(x: ShapedArray) -> ShapedArray:
 
 def _nary_abstract_eval(name: str):
     def rule(*avals: ShapedArray) -> ShapedArray:
+        first = avals[0]
+        if all(a == first for a in avals):
+            return first
         shape = core.check_same_shapes(name, *avals)
         dtype = core.check_same_dtypes(name, *avals)
         return ShapedArray(shape, dtype, all(a.weak_type for a in avals))

@@ -1,3 +1,416 @@
-"""(fungrad.numpy contractions: being written.)"""
+"""Products and contractions of fungrad.numpy: dot, matmul, vdot, inner, outer, tensordot,
+einsum. Each lowers to ``lax.dot_general`` (BLAS) plus shape primitives."""
 
-__all__: list[str] = []
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["dot", "matmul", "vdot", "inner", "outer", "tensordot", "einsum"]
+
+from fungrad import lax
+from fungrad.core import get_aval, shape_of
+from fungrad.errors import ShapeError, user_site
+from fungrad.numpy.promotion import as_operand, promote, promote_dtypes, to_dtype
+
+
+def _operands(fn_name: str, a, b):
+    """Validate and promote two operands to their common dtype (no broadcasting)."""
+    return promote_dtypes(fn_name, as_operand(a), as_operand(b))
+
+
+def _shape_error(fn_name: str, a, b, what: str) -> ShapeError:
+    return ShapeError(f"fnp.{fn_name}: shapes {tuple(shape_of(a))} and {tuple(shape_of(b))} "
+                      f"are not aligned: {what}\n  at {user_site()}")
+
+
+def _contract(fn_name: str, a, b, a_axes, b_axes):
+    """dot_general after checking that the paired axes have equal sizes."""
+    sa, sb = shape_of(a), shape_of(b)
+    for i, j in zip(a_axes, b_axes, strict=True):
+        if sa[i] != sb[j]:
+            raise _shape_error(fn_name, a, b, f"axis {i} of the first (size {sa[i]}) must "
+                               f"equal axis {j} of the second (size {sb[j]})")
+    return lax.dot_general(a, b, ((tuple(a_axes), tuple(b_axes)), ((), ())))
+
+
+def _scalar_product(fn_name: str, a, b):
+    """The product when an operand is 0-D: plain elementwise multiplication."""
+    a, b = promote(fn_name, a, b)
+    return lax.mul(a, b)
+
+
+def dot(a, b, *, precision=None, preferred_element_type=None):
+    """Dot product with NumPy's rules: matrix product for 2-D, sum over a's last axis and b's
+    second-to-last for N-D, elementwise product when either is 0-D.
+
+    Args:
+        a, b: arrays, scalars or nested lists.
+        precision: accepted for JAX compatibility; ignored.
+        preferred_element_type: dtype of the result.
+
+    Returns:
+        ``numpy.dot(a, b)``.
+    """
+    a, b = _operands("dot", a, b)
+    a, b = _preferred(a, b, preferred_element_type)
+    na, nb = len(shape_of(a)), len(shape_of(b))
+    if na == 0 or nb == 0:
+        return _scalar_product("dot", a, b)
+    return _contract("dot", a, b, (na - 1,), (max(nb - 2, 0),))
+
+
+def _preferred(a, b, dtype):
+    if dtype is None:
+        return a, b
+    dtype = np.dtype(dtype)
+    return to_dtype(a, dtype), to_dtype(b, dtype)
+
+
+def matmul(a, b, *, precision=None, preferred_element_type=None):
+    """Matrix product with broadcasting batch dimensions (the ``@`` operator).
+
+    1-D operands are promoted to matrices (a row for ``a``, a column for ``b``) and the added
+    axis is removed from the result; leading dimensions broadcast like NumPy's.
+
+    Args:
+        a, b: arrays of rank >= 1 (or nested lists).
+        precision: accepted for JAX compatibility; ignored.
+        preferred_element_type: dtype of the result.
+
+    Returns:
+        ``numpy.matmul(a, b)``.
+    """
+    a, b = _operands("matmul", a, b)
+    a, b = _preferred(a, b, preferred_element_type)
+    sa, sb = shape_of(a), shape_of(b)
+    na, nb = len(sa), len(sb)
+    if na == 0 or nb == 0:
+        raise ShapeError(f"fnp.matmul: operands must have at least one dimension, got shapes "
+                         f"{tuple(sa)} and {tuple(sb)}; use fnp.multiply (or *) for scalars."
+                         f"\n  at {user_site()}")
+    b_k = 0 if nb == 1 else nb - 2
+    if sa[-1] != sb[b_k]:
+        raise _shape_error("matmul", a, b, f"the last axis of the first (size {sa[-1]}) must "
+                           f"equal the {'only' if nb == 1 else 'second-to-last'} axis of the "
+                           f"second (size {sb[b_k]})")
+    if na == 1 or nb <= 2:
+        # No batch broadcasting needed: contract directly; dot_general's layout (a's free
+        # axes, then b's) is already matmul's.
+        return _contract("matmul", a, b, (na - 1,), (b_k,))
+    if na == 2:
+        out = _contract("matmul", a, b, (1,), (b_k,))  # (M, *batch, N)
+        return lax.transpose(out, tuple(range(1, nb - 1)) + (0, nb - 1))
+    return _batched_matmul(a, b)
+
+
+def _batched_matmul(a, b):
+    """matmul of two operands of rank >= 3 (the batch shapes broadcast)."""
+    sa, sb = shape_of(a), shape_of(b)
+    try:
+        batch = np.broadcast_shapes(sa[:-2], sb[:-2])
+    except ValueError:
+        raise _shape_error("matmul", a, b, f"batch shapes {tuple(sa[:-2])} and "
+                           f"{tuple(sb[:-2])} do not broadcast") from None
+    a = _broadcast_batch(a, batch)
+    b = _broadcast_batch(b, batch)
+    nbatch = tuple(range(len(batch)))
+    nd = len(batch)
+    return lax.dot_general(a, b, (((nd + 1,), (nd,)), (nbatch, nbatch)))
+
+
+def _broadcast_batch(x, batch):
+    shape = tuple(batch) + tuple(shape_of(x)[-2:])
+    if shape_of(x) == shape:
+        return x
+    lead = len(shape) - len(shape_of(x))
+    return lax.broadcast_in_dim(x, shape, tuple(range(lead, len(shape))))
+
+
+def vdot(a, b, *, precision=None, preferred_element_type=None):
+    """Dot product of the flattened operands (the first is conjugated if complex).
+
+    Args:
+        a, b: arrays with the same number of elements.
+        precision: accepted for JAX compatibility; ignored.
+        preferred_element_type: dtype of the result.
+
+    Returns:
+        A scalar: ``sum(conj(a).ravel() * b.ravel())``.
+    """
+    a, b = _operands("vdot", a, b)
+    a, b = _preferred(a, b, preferred_element_type)
+    a_flat = lax.reshape(a, (get_aval(a).size,))
+    b_flat = lax.reshape(b, (get_aval(b).size,))
+    if get_aval(a).dtype.kind == "c":
+        a_flat = lax.conj(a_flat)
+    if get_aval(a).size != get_aval(b).size:
+        raise _shape_error("vdot", a, b, "both must have the same number of elements")
+    return _contract("vdot", a_flat, b_flat, (0,), (0,))
+
+
+def inner(a, b, *, precision=None, preferred_element_type=None):
+    """Inner product over the last axes (elementwise product when either is 0-D).
+
+    Args:
+        a, b: arrays whose last axes have equal sizes.
+        precision: accepted for JAX compatibility; ignored.
+        preferred_element_type: dtype of the result.
+
+    Returns:
+        An array of shape ``a.shape[:-1] + b.shape[:-1]``.
+    """
+    a, b = _operands("inner", a, b)
+    a, b = _preferred(a, b, preferred_element_type)
+    na, nb = len(shape_of(a)), len(shape_of(b))
+    if na == 0 or nb == 0:
+        return _scalar_product("inner", a, b)
+    return _contract("inner", a, b, (na - 1,), (nb - 1,))
+
+
+def outer(a, b, out=None):
+    """Outer product of the flattened operands.
+
+    Args:
+        a, b: arrays (flattened first, as NumPy does).
+        out: must be None (fungrad arrays are immutable).
+
+    Returns:
+        An array of shape ``(a.size, b.size)``.
+    """
+    _no_out("outer", out)
+    a, b = _operands("outer", a, b)
+    a = lax.reshape(a, (get_aval(a).size,))
+    b = lax.reshape(b, (get_aval(b).size,))
+    return lax.dot_general(a, b, (((), ()), ((), ())))
+
+
+def _no_out(fn_name, out):
+    if out is not None:
+        raise TypeError(f"fnp.{fn_name}: the `out` argument is not supported (fungrad arrays "
+                        "are immutable); use the return value instead.")
+
+
+def tensordot(a, b, axes=2, *, precision=None, preferred_element_type=None):
+    """Sum products over the given axes: the last ``axes`` of a with the first of b, or the
+    pairs ``axes=(a_axes, b_axes)``.
+
+    Args:
+        a, b: arrays.
+        axes: an int N, or a pair of ints or of equal-length sequences of axes.
+        precision: accepted for JAX compatibility; ignored.
+        preferred_element_type: dtype of the result.
+
+    Returns:
+        An array of shape ``a``'s free axes + ``b``'s free axes.
+    """
+    a, b = _operands("tensordot", a, b)
+    a, b = _preferred(a, b, preferred_element_type)
+    na, nb = len(shape_of(a)), len(shape_of(b))
+    a_axes, b_axes = _tensordot_axes(axes, na, nb, a, b)
+    return _contract("tensordot", a, b, a_axes, b_axes)
+
+
+def _tensordot_axes(axes, na, nb, a, b):
+    if isinstance(axes, (int, np.integer)):
+        n = int(axes)
+        if not 0 <= n <= min(na, nb):
+            raise _shape_error("tensordot", a, b, f"axes={n} must be in [0, {min(na, nb)}]")
+        return tuple(range(na - n, na)), tuple(range(n))
+    try:
+        a_axes, b_axes = axes
+    except (TypeError, ValueError):
+        raise TypeError(f"fnp.tensordot: axes must be an int or a pair of axis sequences, got "
+                        f"{axes!r}") from None
+    a_axes = _axis_tuple(a_axes, na, "tensordot", a, b)
+    b_axes = _axis_tuple(b_axes, nb, "tensordot", a, b)
+    if len(a_axes) != len(b_axes):
+        raise _shape_error("tensordot", a, b, f"axes {a_axes} and {b_axes} must have the "
+                           "same length")
+    return a_axes, b_axes
+
+
+def _axis_tuple(axes, ndim, fn_name, a, b):
+    axes = (axes,) if isinstance(axes, (int, np.integer)) else tuple(axes)
+    for ax in axes:
+        if not -ndim <= int(ax) < ndim:
+            raise _shape_error(fn_name, a, b, f"axis {ax} is out of range for rank {ndim}")
+    return tuple(int(ax) % ndim for ax in axes)
+
+
+# ---------------------------------------------------------------------------------------
+# einsum
+
+
+def einsum(subscripts: str, *operands, out=None, optimize=True, precision=None,
+           preferred_element_type=None):
+    """Einstein summation, like ``numpy.einsum`` (string subscripts, ``...``, implicit output).
+
+    The operands are contracted pairwise (cheapest pair first) with ``dot_general``;
+    repeated labels in one operand take its diagonal; labels used nowhere else are summed.
+
+    Args:
+        subscripts: e.g. ``"ij,jk->ik"``, ``"bij,bjk->bik"``, ``"ii"``, ``"...ij->...ji"``.
+        *operands: the arrays, one per comma-separated term.
+        out: must be None.
+        optimize, precision: accepted for NumPy/JAX compatibility; ignored.
+        preferred_element_type: dtype of the result.
+
+    Returns:
+        The contraction, with axes in the output subscript's order.
+
+    Example:
+        >>> einsum("ij,jk->ik", a, b)  # a @ b
+    """
+    _no_out("einsum", out)
+    if not isinstance(subscripts, str):
+        raise TypeError("fnp.einsum: only string subscripts are supported, e.g. "
+                        f"einsum('ij,jk->ik', a, b); got {type(subscripts).__name__}")
+    operands = promote_dtypes("einsum", *[as_operand(x) for x in operands])
+    if preferred_element_type is not None:
+        operands = [to_dtype(x, np.dtype(preferred_element_type)) for x in operands]
+    terms, out_labels, sizes = _parse_einsum(subscripts, [tuple(shape_of(x)) for x in operands])
+    ops = [_prepare_operand(x, labels, sizes) for x, labels in zip(operands, terms, strict=True)]
+    ops = [_sum_unused(x, labels, out_labels, ops, i) for i, (x, labels) in enumerate(ops)]
+    while len(ops) > 1:
+        i, j = _cheapest_pair(ops, out_labels, sizes)
+        rest = [op for k, op in enumerate(ops) if k not in (i, j)]
+        ops = rest + [_contract_pair(ops[i], ops[j], out_labels, rest)]
+    x, labels = ops[0]
+    x, labels = _sum_unused(x, labels, out_labels, [], 0)
+    return lax.transpose(x, tuple(labels.index(lbl) for lbl in out_labels))
+
+
+# Labels are letters (str) for named axes and ints for the axes under an ellipsis, numbered
+# right-aligned so that broadcasting ellipses of different ranks share their trailing labels.
+
+
+def _parse_einsum(subscripts: str, shapes):
+    """Return (labels per operand, output labels, size per label)."""
+    spec = subscripts.replace(" ", "")
+    lhs, arrow, rhs = spec.partition("->")
+    raw_terms = lhs.split(",")
+    if len(raw_terms) != len(shapes):
+        raise ValueError(f"fnp.einsum: subscripts {subscripts!r} name {len(raw_terms)} "
+                         f"operands but {len(shapes)} were given (shapes {shapes})")
+    pairs = list(zip(raw_terms, shapes, strict=True))
+    n_ell = max((len(s) - len(t.replace("...", "")) for t, s in pairs if "..." in t), default=0)
+    terms = [_term_labels(t, len(s), n_ell, subscripts, s) for t, s in pairs]
+    if arrow:
+        out = _term_labels(rhs, None, n_ell, subscripts, None)
+        _check_output(out, terms, subscripts, shapes)
+    else:
+        counts = {}
+        for t in terms:
+            for lbl in t:
+                counts[lbl] = counts.get(lbl, 0) + 1
+        out = list(range(n_ell)) + sorted(k for k, c in counts.items()
+                                          if isinstance(k, str) and c == 1)
+    return terms, out, _label_sizes(terms, shapes, subscripts)
+
+
+def _term_labels(term: str, rank, n_ell: int, subscripts: str, shape):
+    """Expand one term into labels; ``rank`` None marks the output term."""
+    head, ell, tail = term.partition("...")
+    if "." in head + tail or not all(c.isalpha() for c in head + tail):
+        raise ValueError(f"fnp.einsum: invalid subscript term {term!r} in {subscripts!r}: use "
+                         "letters and at most one '...'")
+    n_here = n_ell if rank is None else (rank - len(head) - len(tail) if ell else 0)
+    if rank is not None and (n_here < 0 or (not ell and len(head) != rank)):
+        raise ShapeError(f"fnp.einsum: term {term!r} of {subscripts!r} names "
+                         f"{len(head) + len(tail)} axes but its operand has shape {shape}")
+    return list(head) + list(range(n_ell - n_here, n_ell)) + list(tail)
+
+
+def _check_output(out, terms, subscripts, shapes):
+    seen = {lbl for t in terms for lbl in t}
+    for lbl in out:
+        if isinstance(lbl, str) and lbl not in seen:
+            raise ValueError(f"fnp.einsum: output label {lbl!r} of {subscripts!r} appears in "
+                             "no input term")
+    if len(set(out)) != len(out):
+        raise ValueError(f"fnp.einsum: output of {subscripts!r} repeats a label")
+    if any(isinstance(lbl, int) for lbl in seen) and not any(isinstance(o, int) for o in out):
+        raise ValueError(f"fnp.einsum: the inputs of {subscripts!r} have '...' axes (shapes "
+                         f"{shapes}) but the output has no '...'; add '...' to the output")
+
+
+def _label_sizes(terms, shapes, subscripts):
+    sizes: dict = {}
+    for t, shape in zip(terms, shapes, strict=True):
+        for lbl, n in zip(t, shape, strict=True):
+            prev = sizes.get(lbl, 1)
+            if n != 1 and prev not in (1, n):
+                raise ShapeError(f"fnp.einsum: label {_label_name(lbl)} of {subscripts!r} has "
+                                 f"sizes {prev} and {n} in operands of shapes {shapes}; sizes "
+                                 "must match (or be 1, which broadcasts)")
+            sizes[lbl] = n if n != 1 else prev
+    return sizes
+
+
+def _label_name(lbl) -> str:
+    return repr(lbl) if isinstance(lbl, str) else "'...'"
+
+
+def _prepare_operand(x, labels, sizes):
+    """Drop broadcast size-1 axes and take diagonals of repeated labels."""
+    shape = shape_of(x)
+    keep = [i for i, lbl in enumerate(labels) if not (shape[i] == 1 and sizes[lbl] != 1)]
+    if len(keep) != len(labels):
+        labels = [labels[i] for i in keep]
+        x = lax.reshape(x, tuple(shape[i] for i in keep))
+    while len(set(labels)) != len(labels):
+        i = next(k for k, lbl in enumerate(labels) if labels.index(lbl) != k)
+        x = _diagonal(x, labels.index(labels[i]), i)
+        labels = labels[:i] + labels[i + 1:]
+    return x, labels
+
+
+def _diagonal(x, axis1: int, axis2: int):
+    """The diagonal over two equal-sized axes, kept at ``axis1`` (``axis2`` is removed)."""
+    shape = shape_of(x)
+    dtype = get_aval(x).dtype
+    mask = lax.broadcast_in_dim(np.eye(shape[axis1], dtype=dtype), shape, (axis1, axis2))
+    return lax.reduce_sum(lax.mul(x, mask), (axis2,))
+
+
+def _sum_unused(x, labels, out_labels, ops, index):
+    """Sum the axes whose label is in no other operand and not in the output."""
+    others = {lbl for k, (_, t) in enumerate(ops) if k != index for lbl in t}
+    axes = tuple(i for i, lbl in enumerate(labels) if lbl not in others and
+                 lbl not in out_labels)
+    if not axes:
+        return x, labels
+    return lax.reduce_sum(x, axes), [lbl for i, lbl in enumerate(labels) if i not in axes]
+
+
+def _pair_result(a_labels, b_labels, keep):
+    shared = [lbl for lbl in a_labels if lbl in b_labels]
+    batch = [lbl for lbl in shared if lbl in keep]
+    contract = [lbl for lbl in shared if lbl not in keep]
+    free_a = [lbl for lbl in a_labels if lbl not in shared]
+    free_b = [lbl for lbl in b_labels if lbl not in shared]
+    return batch, contract, free_a, free_b
+
+
+def _cheapest_pair(ops, out_labels, sizes):
+    """The pair of operands whose contraction gives the smallest result (greedy order)."""
+    best = None
+    for i in range(len(ops)):
+        for j in range(i + 1, len(ops)):
+            keep = set(out_labels).union(*[ops[k][1] for k in range(len(ops)) if k not in (i, j)])
+            batch, _, free_a, free_b = _pair_result(ops[i][1], ops[j][1], keep)
+            cost = int(np.prod([sizes[lbl] for lbl in batch + free_a + free_b]))
+            if best is None or cost < best[0]:
+                best = (cost, i, j)
+    return best[1], best[2]
+
+
+def _contract_pair(a_op, b_op, out_labels, rest):
+    (a, a_labels), (b, b_labels) = a_op, b_op
+    keep = set(out_labels).union(*[t for _, t in rest])
+    batch, contract, free_a, free_b = _pair_result(a_labels, b_labels, keep)
+    dims = ((tuple(a_labels.index(lbl) for lbl in contract),
+             tuple(b_labels.index(lbl) for lbl in contract)),
+            (tuple(a_labels.index(lbl) for lbl in batch),
+             tuple(b_labels.index(lbl) for lbl in batch)))
+    return lax.dot_general(a, b, dims), batch + free_a + free_b

@@ -1,15 +1,23 @@
-"""Array creation: array, asarray, zeros, ones, full and their *_like forms."""
+"""Array creation: array, asarray, zeros, ones, full and their *_like forms, ranges
+(arange, linspace), eye/identity/tri, and meshgrid.
+
+Creation from static sizes runs NumPy eagerly and returns :class:`Array`. ``full``,
+``linspace`` and ``meshgrid`` also accept traced values and are differentiable in them.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
 from fungrad import lax
-from fungrad.core import Tracer, get_aval
+from fungrad.core import Tracer, concrete_or_none, get_aval
+from fungrad.errors import ConcretizationError
 from fungrad.numpy.array_type import as_array_type
+from fungrad.numpy.promotion import as_operand, broadcast_to_shape, promote_dtypes, result_shape
 
 __all__ = ["asarray", "array", "zeros", "ones", "full", "empty", "zeros_like", "ones_like",
-           "full_like", "empty_like"]
+           "full_like", "empty_like", "arange", "linspace", "eye", "identity", "tri",
+           "meshgrid"]
 
 
 def _dtype_or_none(dtype):
@@ -104,3 +112,150 @@ def full_like(a, fill_value, dtype=None, shape=None):
 def empty_like(a, dtype=None, shape=None):
     """Zeros like ``a`` (fungrad never exposes uninitialised memory)."""
     return zeros_like(a, dtype, shape)
+
+
+# ---------------------------------------------------------------------------------------
+# Ranges, identity-like matrices and grids
+
+
+def _static(fn: str, arg: str, value):
+    """Return a concrete Python/NumPy value for a size-like argument (tracers must be concrete)."""
+    concrete = concrete_or_none(value)
+    if concrete is None:
+        raise ConcretizationError(
+            f"fnp.{fn}: {arg} must be static, but it is a traced value "
+            f"{value.aval.str_short()}; the output shape depends on it. Pass a Python number "
+            "(or mark the argument static_argnums).")
+    return concrete.item() if isinstance(concrete, np.ndarray) else concrete
+
+
+def arange(start, stop=None, step=None, dtype=None):
+    """Evenly spaced values in ``[start, stop)``, like ``numpy.arange`` (int args -> int64).
+
+    Example:
+        >>> arange(1, 7, 2)
+        Array([1, 3, 5])
+    """
+    start = _static("arange", "start", start)
+    stop = None if stop is None else _static("arange", "stop", stop)
+    step = 1 if step is None else _static("arange", "step", step)
+    if stop is None:
+        start, stop = 0, start
+    return as_array_type(np.arange(start, stop, step, dtype=_dtype_or_none(dtype)))
+
+
+def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = False,  # noqa: PLR0917
+             dtype=None, axis: int = 0):
+    """``num`` evenly spaced samples from ``start`` to ``stop``, like ``numpy.linspace``.
+
+    Args:
+        start, stop: scalars or arrays (broadcast together); may be traced, and the result
+            is differentiable in them.
+        num: number of samples (static).
+        endpoint: include ``stop`` as the last sample.
+        retstep: also return the spacing.
+        dtype: the result dtype (integer dtypes round toward -inf, as NumPy does).
+        axis: where the samples axis goes in the result when start/stop are arrays.
+    Returns:
+        The samples, or ``(samples, step)`` when ``retstep``.
+    """
+    num = int(_static("linspace", "num", num))
+    if num < 0:
+        raise ValueError(f"fnp.linspace: num must be non-negative, got {num}")
+    start, stop = promote_dtypes("linspace", as_operand(start), as_operand(stop))
+    in_dtype = get_aval(start).dtype
+    compute = in_dtype if in_dtype.kind in "fc" else np.dtype(np.float64)
+    start, stop = (_cast(v, compute) for v in (start, stop))
+    bshape = result_shape("linspace", [get_aval(start).shape, get_aval(stop).shape])
+    axis = _normalize_new_axis("linspace", axis, len(bshape))
+    start, stop = (lax.expand_dims(broadcast_to_shape(v, bshape), (axis,)) for v in (start, stop))
+    div = num - 1 if endpoint else num
+    delta = lax.sub(stop, start)
+    step = lax.div(delta, compute.type(div)) if div > 0 else lax.mul(delta, compute.type(np.nan))
+    # The last sample is exactly ``stop`` when it is included (as in NumPy).
+    count = num - 1 if endpoint and num > 1 else num
+    samples = _ramp(start, step, count, axis)
+    if count < num:
+        samples = lax.concatenate([samples, stop], axis)
+    out_dtype = compute if dtype is None else np.dtype(dtype)
+    if out_dtype.kind in "iub":
+        samples = lax.floor(samples)
+    samples = _finish(_cast(samples, out_dtype))
+    return (samples, _finish(lax.squeeze(step, (axis,)))) if retstep else samples
+
+
+def _ramp(start, step, count: int, axis: int):
+    """``start + i * step`` for ``i < count`` along ``axis`` (start/step have size 1 there)."""
+    shape = list(get_aval(start).shape)
+    shape[axis] = count
+    dims = tuple(range(len(shape)))
+    ramp = lax.broadcasted_iota(get_aval(start).dtype, shape, axis)
+    body = lax.add(lax.mul(ramp, lax.broadcast_in_dim(step, shape, dims)),
+                   lax.broadcast_in_dim(start, shape, dims))
+    return body
+
+
+def _normalize_new_axis(fn: str, axis: int, ndim: int) -> int:
+    if not -ndim - 1 <= axis <= ndim:
+        raise ValueError(f"fnp.{fn}: axis {axis} is out of range for a result of rank "
+                         f"{ndim + 1}")
+    return axis % (ndim + 1)
+
+
+def _cast(x, dtype: np.dtype):
+    return x if get_aval(x).dtype == dtype else lax.convert_element_type(x, dtype)
+
+
+def _finish(x):
+    return x if isinstance(x, Tracer) else as_array_type(x)
+
+
+def eye(N: int, M: int | None = None, k: int = 0, dtype=None):  # noqa: N803 (NumPy's names)
+    """2-D array with ones on diagonal ``k`` and zeros elsewhere (float64 by default)."""
+    n = int(_static("eye", "N", N))
+    m = None if M is None else int(_static("eye", "M", M))
+    k = int(_static("eye", "k", k))
+    return as_array_type(np.eye(n, m, k, dtype=_dtype_or(dtype, np.float64)))
+
+
+def identity(n: int, dtype=None):
+    """The ``n`` x ``n`` identity matrix (float64 by default)."""
+    return eye(n, dtype=dtype)
+
+
+def tri(N: int, M: int | None = None, k: int = 0, dtype=None):  # noqa: N803 (NumPy's names)
+    """Ones at and below diagonal ``k``, zeros above (float64 by default, like NumPy)."""
+    n = int(_static("tri", "N", N))
+    m = None if M is None else int(_static("tri", "M", M))
+    k = int(_static("tri", "k", k))
+    return as_array_type(np.tri(n, m, k, dtype=_dtype_or(dtype, np.float64)))
+
+
+def meshgrid(*xi, copy: bool = True, sparse: bool = False, indexing: str = "xy") -> list:
+    """Coordinate matrices from 1-D coordinate vectors, like ``numpy.meshgrid``.
+
+    Args:
+        *xi: coordinate arrays (flattened first); may be traced.
+        sparse: return broadcastable arrays with size-1 axes instead of full grids.
+        indexing: ``"xy"`` (Cartesian: the first two axes swapped) or ``"ij"`` (matrix).
+    Returns:
+        A list of arrays, one per input.
+    """
+    from fungrad.numpy.shape import broadcast_to, ravel  # noqa: PLC0415 (shape imports us)
+
+    if indexing not in ("xy", "ij"):
+        raise ValueError(f"fnp.meshgrid: indexing must be 'xy' or 'ij', got {indexing!r}")
+    arrays = [ravel(x) for x in xi]
+    sizes = [get_aval(x).shape[0] for x in arrays]
+    axes = list(range(len(arrays)))
+    if indexing == "xy" and len(arrays) > 1:
+        axes[0], axes[1] = 1, 0
+        sizes[0], sizes[1] = sizes[1], sizes[0]
+    out = []
+    for x, ax in zip(arrays, axes, strict=True):
+        sparse_shape = [1] * len(arrays)
+        sparse_shape[ax] = get_aval(x).shape[0]
+        grid = lax.reshape(x, sparse_shape)
+        grid = grid if sparse else broadcast_to(grid, sizes)
+        out.append(grid if isinstance(grid, Tracer) else as_array_type(np.array(grid)))
+    return out

@@ -1,3 +1,433 @@
-"""(fungrad.numpy reductions: being written.)"""
+"""Reductions of fungrad.numpy: sum, mean, prod, max, min, var, std, argmax, all, cumsum...
 
-__all__: list[str] = []
+Signatures follow ``jax.numpy``: ``axis`` is an int, a negative int, a tuple or None (all
+axes); ``keepdims`` keeps reduced axes with length 1; ``dtype`` sets the accumulation dtype.
+Like NumPy (and JAX with x64), sums and products of booleans and small integers accumulate
+in 64-bit integers, and means and variances of integers are float64. ``out`` and ``where``
+are not supported (arrays are immutable).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "sum",
+    "mean",
+    "prod",
+    "max",
+    "min",
+    "amax",
+    "amin",
+    "ptp",
+    "var",
+    "std",
+    "average",
+    "nansum",
+    "argmax",
+    "argmin",
+    "all",
+    "any",
+    "cumsum",
+    "cumprod",
+]
+
+from fungrad import lax
+from fungrad.core import get_aval, shape_of
+from fungrad.errors import ShapeError, user_site
+from fungrad.numpy.promotion import as_operand, broadcast_to_shape, promote_dtypes, to_dtype
+from fungrad.numpy.shape import normalize_axes, normalize_axis
+
+_FLOAT = np.dtype(np.float64)
+
+
+# ---------------------------------------------------------------------------------------
+# Shared argument handling
+
+
+def _reduced_axes(fn: str, a, axis) -> tuple[int, ...]:
+    """Sorted non-negative axes to reduce (all of them for None)."""
+    ndim = len(shape_of(a))
+    if axis is None:
+        return tuple(range(ndim))
+    return tuple(sorted(normalize_axes(fn, axis, ndim)))
+
+
+def _keep(out, in_shape: tuple[int, ...], axes: tuple[int, ...], keepdims: bool):
+    """Reinsert reduced axes with length 1 when ``keepdims``."""
+    if not keepdims:
+        return out
+    return lax.reshape(out, tuple(1 if i in axes else n for i, n in enumerate(in_shape)))
+
+
+def _unsupported(fn: str, **args) -> None:
+    for name, value in args.items():
+        if value is not None:
+            raise NotImplementedError(f"fnp.{fn}: the `{name}` argument is not supported "
+                                      "(fungrad arrays are immutable); use the return value")
+
+
+def _dtype(x) -> np.dtype:
+    return np.dtype(get_aval(x).dtype)
+
+
+def _accumulation_dtype(dtype: np.dtype) -> np.dtype:
+    """NumPy's sum/prod dtype: booleans and narrow integers widen to 64 bits."""
+    if dtype.kind == "b" or (dtype.kind == "i" and dtype.itemsize < 8):
+        return np.dtype(np.int64)
+    if dtype.kind == "u" and dtype.itemsize < 8:
+        return np.dtype(np.uint64)
+    return dtype
+
+
+def _inexact_dtype(dtype: np.dtype) -> np.dtype:
+    return dtype if dtype.kind in "fc" else _FLOAT
+
+
+def _count(shape: tuple[int, ...], axes: tuple[int, ...]) -> int:
+    return int(np.prod([shape[i] for i in axes], dtype=np.int64))
+
+
+def _with_initial(fn: str, out, initial, combine):
+    """Combine a reduction with a scalar ``initial`` value (NumPy's ``initial=``)."""
+    if initial is None:
+        return out
+    initial = as_operand(initial)
+    if shape_of(initial) != ():
+        raise ShapeError(f"fnp.{fn}: initial must be a scalar, got shape {shape_of(initial)}"
+                         f"\n  at {user_site()}")
+    return combine(out, to_dtype(initial, _dtype(out)))
+
+
+# ---------------------------------------------------------------------------------------
+# Sums, products, means
+
+
+def sum(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None,  # noqa: A001, PLR0917
+        where=None, promote_integers: bool = True):
+    """Sum of array elements over ``axis``, like ``jax.numpy.sum``.
+
+    Args:
+        a: array-like input.
+        axis: int, tuple of ints, or None (all axes).
+        dtype: accumulation and result dtype (default: ``a``'s, with booleans and narrow
+            integers widened to 64 bits).
+        keepdims: keep reduced axes with length 1.
+        initial: a scalar added to the sum.
+        promote_integers: widen narrow integers (as NumPy does) when ``dtype`` is None.
+
+    Returns:
+        The sum.
+    """
+    _unsupported("sum", out=out, where=where)
+    a = _cast_for_accumulation(as_operand(a), dtype, promote_integers)
+    axes = _reduced_axes("sum", a, axis)
+    result = _with_initial("sum", lax.reduce_sum(a, axes), initial, lax.add)
+    return _keep(result, shape_of(a), axes, keepdims)
+
+
+def _cast_for_accumulation(a, dtype, promote_integers: bool = True):
+    if dtype is not None:
+        return to_dtype(a, np.dtype(dtype))
+    if promote_integers:
+        return to_dtype(a, _accumulation_dtype(_dtype(a)))
+    return a
+
+
+def prod(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None,  # noqa: PLR0917
+         where=None, promote_integers: bool = True):
+    """Product of array elements over ``axis``; exact derivatives where ``a`` has zeros.
+
+    Args:
+        a: array-like input.
+        axis: int, tuple of ints, or None (all axes).
+        dtype: accumulation and result dtype (narrow integers widen to 64 bits by default).
+        keepdims: keep reduced axes with length 1.
+        initial: a scalar multiplied into the product.
+        promote_integers: widen narrow integers (as NumPy does) when ``dtype`` is None.
+
+    Returns:
+        The product.
+    """
+    _unsupported("prod", out=out, where=where)
+    a = _cast_for_accumulation(as_operand(a), dtype, promote_integers)
+    axes = _reduced_axes("prod", a, axis)
+    result = _with_initial("prod", lax.reduce_prod(a, axes), initial, lax.mul)
+    return _keep(result, shape_of(a), axes, keepdims)
+
+
+def nansum(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None,  # noqa: PLR0917
+           where=None):
+    """Sum treating NaNs as zero (their derivative is zero), like ``numpy.nansum``."""
+    a = as_operand(a)
+    if _dtype(a).kind in "fc":
+        a = lax.select_n(lax.ne(a, a), a, _dtype(a).type(0))
+    return sum(a, axis, dtype, out, keepdims, initial, where)
+
+
+def mean(a, axis=None, dtype=None, out=None, keepdims: bool = False, *, where=None):
+    """Arithmetic mean over ``axis``; integer inputs give float64, like ``numpy.mean``.
+
+    Args:
+        a: array-like input.
+        axis: int, tuple of ints, or None (all axes).
+        dtype: computation and result dtype (default: ``a``'s if inexact, else float64).
+        keepdims: keep reduced axes with length 1.
+
+    Returns:
+        The mean (NaN for an empty reduction).
+    """
+    _unsupported("mean", out=out, where=where)
+    a = as_operand(a)
+    dtype = _inexact_dtype(_dtype(a)) if dtype is None else np.dtype(dtype)
+    a = to_dtype(a, dtype)
+    axes = _reduced_axes("mean", a, axis)
+    total = lax.reduce_sum(a, axes)
+    result = lax.div(total, dtype.type(_count(shape_of(a), axes)))
+    return _keep(result, shape_of(a), axes, keepdims)
+
+
+def average(a, axis=None, weights=None, returned: bool = False, keepdims: bool = False):
+    """Weighted average over ``axis``, like ``numpy.average``.
+
+    Args:
+        a: array-like input.
+        axis: int, tuple of ints, or None (all axes).
+        weights: None (plain mean), an array shaped like ``a``, or a 1-D array as long as
+            ``a`` along an int ``axis``.
+        returned: also return the sum of the weights (broadcast like the average).
+        keepdims: keep reduced axes with length 1.
+
+    Returns:
+        The average, or ``(average, sum_of_weights)`` if ``returned``.
+    """
+    a = as_operand(a)
+    if weights is None:
+        avg = mean(a, axis, keepdims=keepdims)
+        if not returned:
+            return avg
+        count = _dtype(avg).type(_count(shape_of(a), _reduced_axes("average", a, axis)))
+        return avg, broadcast_to_shape(count, shape_of(avg))
+    a, weights = promote_dtypes("average", a, as_operand(weights))
+    dtype = _inexact_dtype(_dtype(a))
+    a, weights = to_dtype(a, dtype), to_dtype(weights, dtype)
+    weights = _weights_like(a, weights, axis)
+    axes = _reduced_axes("average", a, axis)
+    total_weight = lax.reduce_sum(weights, axes)
+    avg = lax.div(lax.reduce_sum(lax.mul(a, weights), axes), total_weight)
+    avg = _keep(avg, shape_of(a), axes, keepdims)
+    if returned:
+        return avg, _keep(total_weight, shape_of(a), axes, keepdims)
+    return avg
+
+
+def _weights_like(a, weights, axis):
+    """Broadcast 1-D ``weights`` along ``axis`` to ``a``'s shape (or check equal shapes)."""
+    a_shape, w_shape = shape_of(a), shape_of(weights)
+    if w_shape == a_shape:
+        return weights
+    if axis is None or not isinstance(axis, int) or len(w_shape) != 1:
+        raise ShapeError(
+            f"fnp.average: weights of shape {w_shape} differ from a's shape {a_shape}; pass "
+            "weights shaped like a, or 1-D weights together with an int axis"
+            f"\n  at {user_site()}")
+    ax = normalize_axis("average", axis, len(a_shape))
+    if w_shape[0] != a_shape[ax]:
+        raise ShapeError(
+            f"fnp.average: 1-D weights of length {w_shape[0]} do not match axis {axis} of a "
+            f"(shape {a_shape}, length {a_shape[ax]})\n  at {user_site()}")
+    return lax.broadcast_in_dim(weights, a_shape, (ax,))
+
+
+def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *,  # noqa: PLR0917
+        where=None, mean=None, correction=None):  # noqa: A002 (JAX's name)
+    """Variance over ``axis``: mean of squared deviations, divided by ``N - ddof``.
+
+    Args:
+        a: array-like input (real).
+        axis: int, tuple of ints, or None (all axes).
+        dtype: computation dtype (default: ``a``'s if inexact, else float64).
+        ddof: delta degrees of freedom (``correction`` is the array-API name for it).
+        keepdims: keep reduced axes with length 1.
+
+    Returns:
+        The variance.
+    """
+    _unsupported("var", out=out, where=where, mean=mean)
+    ddof = _resolve_correction("var", ddof, correction)
+    a = as_operand(a)
+    dtype = _inexact_dtype(_dtype(a)) if dtype is None else np.dtype(dtype)
+    if dtype.kind == "c":
+        raise NotImplementedError("fnp.var: complex inputs are not supported yet; pass the "
+                                  "real and imaginary parts separately")
+    a = to_dtype(a, dtype)
+    axes = _reduced_axes("var", a, axis)
+    shape = shape_of(a)
+    centre = lax.div(lax.reduce_sum(a, axes), dtype.type(_count(shape, axes)))
+    deviation = lax.sub(a, lax.broadcast_in_dim(centre, shape, _kept(shape, axes)))
+    squares = lax.reduce_sum(lax.mul(deviation, deviation), axes)
+    result = lax.div(squares, dtype.type(_count(shape, axes) - ddof))
+    return _keep(result, shape, axes, keepdims)
+
+
+def _kept(shape, axes) -> tuple[int, ...]:
+    return tuple(i for i in range(len(shape)) if i not in axes)
+
+
+def _resolve_correction(fn: str, ddof, correction):
+    if correction is None:
+        return ddof
+    if ddof != 0:
+        raise ValueError(f"fnp.{fn}: pass ddof or correction, not both (they are one setting)")
+    return correction
+
+
+def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *,  # noqa: PLR0917
+        where=None, mean=None, correction=None):  # noqa: A002 (JAX's name)
+    """Standard deviation over ``axis``: ``sqrt(var(...))`` with the same arguments."""
+    _unsupported("std", out=out, where=where, mean=mean)
+    return lax.sqrt(var(a, axis, dtype, None, ddof, keepdims, correction=correction))
+
+
+# ---------------------------------------------------------------------------------------
+# Extremes
+
+
+def _extreme(fn: str, lax_reduce, combine, a, *, axis, out, keepdims, initial, where):
+    _unsupported(fn, out=out, where=where)
+    a = as_operand(a)
+    axes = _reduced_axes(fn, a, axis)
+    shape = shape_of(a)
+    if initial is None and _count(shape, axes) == 0:
+        raise ValueError(f"fnp.{fn}: zero-size reduction over axis={axis} of an array of "
+                         f"shape {shape}: there is no identity; pass initial=...")
+    result = _with_initial(fn, lax_reduce(a, axes), initial, combine)
+    return _keep(result, shape, axes, keepdims)
+
+
+def max(a, axis=None, out=None, keepdims: bool = False, initial=None,  # noqa: A001, PLR0917
+        where=None):
+    """Maximum over ``axis``; tied maxima share the gradient evenly (as in JAX).
+
+    Args:
+        a: array-like input.
+        axis: int, tuple of ints, or None (all axes).
+        keepdims: keep reduced axes with length 1.
+        initial: a scalar lower bound of the result (required for empty reductions).
+
+    Returns:
+        The maximum (NaN if any reduced element is NaN).
+    """
+    return _extreme("max", lax.reduce_max, lax.max, a, axis=axis, out=out, keepdims=keepdims,
+                    initial=initial, where=where)
+
+
+def min(a, axis=None, out=None, keepdims: bool = False, initial=None,  # noqa: A001, PLR0917
+        where=None):
+    """Minimum over ``axis``; tied minima share the gradient evenly (as in JAX)."""
+    return _extreme("min", lax.reduce_min, lax.min, a, axis=axis, out=out, keepdims=keepdims,
+                    initial=initial, where=where)
+
+
+amax = max
+amin = min
+
+
+def ptp(a, axis=None, out=None, keepdims: bool = False):
+    """Range (maximum minus minimum) over ``axis``, like ``numpy.ptp``."""
+    a = as_operand(a)
+    return lax.sub(max(a, axis, out, keepdims), min(a, axis, out, keepdims))
+
+
+def _arg_extreme(fn: str, lax_arg, a, *, axis, out, keepdims):
+    _unsupported(fn, out=out)
+    a = as_operand(a)
+    in_shape = shape_of(a)
+    if axis is None:
+        a = lax.reshape(a, (_count(in_shape, tuple(range(len(in_shape)))),))
+        index_axis, axes = 0, tuple(range(len(in_shape)))
+    else:
+        index_axis = normalize_axis(fn, axis, len(in_shape))
+        axes = (index_axis,)
+    if shape_of(a)[index_axis] == 0:
+        raise ValueError(f"fnp.{fn}: attempt to get {fn} of an empty sequence (array of "
+                         f"shape {in_shape}, axis={axis})")
+    return _keep(lax_arg(a, index_axis, np.int64), in_shape, axes, bool(keepdims))
+
+
+def argmax(a, axis=None, out=None, keepdims=None):
+    """Index of the first maximum along ``axis`` (of the flattened array if None).
+
+    Args:
+        a: array-like input.
+        axis: an int, or None to search the flattened array.
+        keepdims: keep the reduced axis (all axes, for None) with length 1.
+
+    Returns:
+        int64 indices.
+    """
+    return _arg_extreme("argmax", lax.argmax, a, axis=axis, out=out, keepdims=keepdims)
+
+
+def argmin(a, axis=None, out=None, keepdims=None):
+    """Index of the first minimum along ``axis`` (of the flattened array if None)."""
+    return _arg_extreme("argmin", lax.argmin, a, axis=axis, out=out, keepdims=keepdims)
+
+
+# ---------------------------------------------------------------------------------------
+# Truth tests
+
+
+def _truth(fn: str, lax_reduce, a, *, axis, out, keepdims, where):
+    _unsupported(fn, out=out, where=where)
+    a = as_operand(a)
+    if _dtype(a) != np.bool_:
+        a = lax.ne(a, _dtype(a).type(0))
+    axes = _reduced_axes(fn, a, axis)
+    return _keep(lax_reduce(a, axes), shape_of(a), axes, keepdims)
+
+
+def all(a, axis=None, out=None, keepdims: bool = False, *, where=None):  # noqa: A001
+    """True where every element over ``axis`` is nonzero (NaN counts as nonzero)."""
+    return _truth("all", lax.reduce_and, a, axis=axis, out=out, keepdims=keepdims, where=where)
+
+
+def any(a, axis=None, out=None, keepdims: bool = False, *, where=None):  # noqa: A001
+    """True where some element over ``axis`` is nonzero (NaN counts as nonzero)."""
+    return _truth("any", lax.reduce_or, a, axis=axis, out=out, keepdims=keepdims, where=where)
+
+
+# ---------------------------------------------------------------------------------------
+# Cumulative sums and products
+
+
+def _cumulative(fn: str, lax_fn, a, *, axis, dtype, out):
+    _unsupported(fn, out=out)
+    a = as_operand(a)
+    if dtype is not None:
+        a = to_dtype(a, np.dtype(dtype))
+    elif _dtype(a) == np.bool_:
+        a = to_dtype(a, np.dtype(np.int64))  # JAX and NumPy count booleans as integers
+    if axis is None:
+        a = lax.reshape(a, (_count(shape_of(a), tuple(range(len(shape_of(a))))),))
+        axis = 0
+    return lax_fn(a, normalize_axis(fn, axis, len(shape_of(a))))
+
+
+def cumsum(a, axis=None, dtype=None, out=None):
+    """Cumulative sum along ``axis`` (of the flattened array if None), like ``jnp.cumsum``.
+
+    Args:
+        a: array-like input.
+        axis: an int, or None to accumulate over the flattened array.
+        dtype: accumulation and result dtype (default: ``a``'s; booleans become int64).
+
+    Returns:
+        An array of ``a``'s shape (1-D for ``axis=None``).
+    """
+    return _cumulative("cumsum", lax.cumsum, a, axis=axis, dtype=dtype, out=out)
+
+
+def cumprod(a, axis=None, dtype=None, out=None):
+    """Cumulative product along ``axis`` (of the flattened array if None); zeros are fine."""
+    return _cumulative("cumprod", lax.cumprod, a, axis=axis, dtype=dtype, out=out)

@@ -1,3 +1,73 @@
-"""(fungrad.numpy sorting: being written.)"""
+"""Sorting in fungrad.numpy: sort and argsort (stable, NaNs last), like ``jax.numpy``."""
 
-__all__: list[str] = []
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["sort", "argsort"]
+
+from fungrad import lax
+from fungrad.core import shape_of
+from fungrad.lax.sorting import reverse_along
+from fungrad.numpy.promotion import as_operand
+from fungrad.numpy.shape import normalize_axis
+
+
+def _prepare(fn: str, a, axis, kind, order):
+    """Flatten for ``axis=None`` and return ``(operand, non-negative axis)``."""
+    if order is not None:
+        raise NotImplementedError(f"fnp.{fn}: `order` (structured arrays) is not supported")
+    del kind  # every sort is stable; the algorithm is not selectable
+    a = as_operand(a)
+    shape = shape_of(a)
+    if axis is None:
+        a = lax.reshape(a, (int(np.prod(shape, dtype=np.int64)),))
+        return a, 0
+    if shape == ():
+        raise ValueError(f"fnp.{fn}: cannot sort a rank-0 array along axis {axis}; "
+                         "pass axis=None or an array of rank >= 1")
+    return a, normalize_axis(fn, axis, len(shape))
+
+
+def sort(a, axis=-1, kind=None, order=None, *, stable: bool = True,
+         descending: bool = False):
+    """Sort ``a`` along ``axis`` (flattened if None); the gradient follows each element.
+
+    Args:
+        a: array-like input.
+        axis: the axis to sort along, or None to sort the flattened array.
+        kind, stable: accepted for NumPy compatibility; sorting is always stable.
+        descending: sort from largest to smallest.
+
+    Returns:
+        The sorted array.
+    """
+    a, axis = _prepare("sort", a, axis, kind, order)
+    ascending = lax.sort(a, axis)
+    # Like JAX, equal elements (and so their gradients) come out in reverse order here.
+    return reverse_along(ascending, axis) if descending else ascending
+
+
+def argsort(a, axis=-1, kind=None, order=None, *, stable: bool = True,
+            descending: bool = False, dtype=None):
+    """Indices that stably sort ``a`` along ``axis`` (of the flattened array if None).
+
+    Args:
+        a: array-like input.
+        axis: the axis to sort along, or None to sort the flattened array.
+        kind, stable: accepted for NumPy compatibility; sorting is always stable.
+        descending: order from largest to smallest; equal elements keep their order.
+        dtype: integer dtype of the result (default int64).
+
+    Returns:
+        Integer indices shaped like ``a`` (1-D for ``axis=None``).
+    """
+    a, axis = _prepare("argsort", a, axis, kind, order)
+    index_dtype = np.dtype(np.int64 if dtype is None else dtype)
+    if not descending:
+        return lax.argsort(a, axis, index_dtype)
+    # Stable-sorting the reversed array and reversing that order gives descending values
+    # with equal elements in their original order; n - 1 - i maps back to a's positions.
+    flipped = reverse_along(lax.argsort(reverse_along(a, axis), axis, index_dtype), axis)
+    last = index_dtype.type(shape_of(a)[axis] - 1)
+    return lax.sub(last, flipped)

@@ -8,6 +8,7 @@ called, so the table below is the whole mapping.
 from __future__ import annotations
 
 import importlib
+import sys
 
 from fungrad.core import Tracer
 
@@ -27,7 +28,8 @@ METHODS = ("sum", "mean", "prod", "max", "min", "var", "std", "argmax", "argmin"
 
 
 def _fnp():
-    return importlib.import_module("fungrad.numpy")
+    # sys.modules lookup: importlib.import_module costs microseconds per operator call.
+    return sys.modules.get("fungrad.numpy") or importlib.import_module("fungrad.numpy")
 
 
 def _method(name):

@@ -33,11 +33,22 @@ class Zero:
 
     @staticmethod
     def like_primal(x) -> Zero:
+        cached = _SCALAR_ZEROS.get(type(x))
+        if cached is not None:
+            return cached
         aval = get_aval(x)
         return Zero(ShapedArray(aval.shape, dtypes.tangent_dtype(aval.dtype)))
 
     def __repr__(self):
         return f"Zero({self.aval.str_short()})"
+
+
+_SCALAR_ZEROS = {
+    float: Zero(ShapedArray((), np.float64)),
+    int: Zero(ShapedArray((), dtypes.float0)),
+    bool: Zero(ShapedArray((), dtypes.float0)),
+    complex: Zero(ShapedArray((), np.complex128)),
+}
 
 
 def instantiate(t, primal) -> Any:
@@ -90,21 +101,26 @@ class JVPTrace(Trace):
         self.rule_trace = self.parent
 
     def new_tracer(self, primal, tangent) -> JVPTracer:
-        return JVPTracer(self, primal, tangent)
+        return self.wrap(primal, tangent)
 
     def process(self, prim, args, params):
-        primals, tangents, nonzero = [], [], False
+        primals, tangents, nonzero, constants = [], [], False, False
         for a in args:
-            if isinstance(a, Tracer) and self.own(a):
+            if type(a) is JVPTracer and a._trace is self:
                 primals.append(a.primal)
                 tangents.append(a.tangent)
-                nonzero = nonzero or not isinstance(a.tangent, Zero)
+                nonzero = True  # wrap() never stores a Zero tangent in a tracer
             else:
+                if isinstance(a, Tracer):
+                    self.own(a)  # raises for leaked or inner tracers
                 primals.append(a)
                 tangents.append(None)
+                constants = True
         if not nonzero:
             return self.bind_on_parent(prim, primals, params)
-        tangents = [Zero.like_primal(p) if t is None else t for p, t in zip(primals, tangents)]
+        if constants:
+            tangents = [Zero.like_primal(p) if t is None else t
+                        for p, t in zip(primals, tangents)]
         rule = jvp_rules.get(prim)
         if rule is None:
             raise MissingRuleError(

@@ -121,47 +121,48 @@ def close_linear_ir(staging: TangentStagingTrace, tangent_outs) -> IR:
 
 
 def backward_pass(ir: IR, cts_out) -> list:
-    """Transpose the linear ``ir``: map output cotangents to input cotangents (None = zero)."""
-    linear_vars = set(ir.invars)
-    for eqn in ir.eqns:
-        linear_vars.update(eqn.outputs)
-    ct_env: dict[Var, Any] = {}
+    """Transpose the linear ``ir``: map output cotangents to input cotangents (None = zero).
+
+    Every equation of a linear IR has at least one linear input (the tangent staging trace
+    evaluates constant-only operations instead of recording them); constvars and literals
+    are the non-linear operands.
+    """
     const_env = dict(zip(ir.constvars, ir.consts))
+    ct_env: dict[Var, Any] = {}
 
     def accumulate(var, ct):
-        if ct is None or var not in linear_vars:
-            return
         prev = ct_env.get(var)
         ct_env[var] = ct if prev is None else _add_cts(prev, ct)
 
     for var, ct in zip(ir.outvars, cts_out):
-        if var is not None and not isinstance(var, Literal):
+        if ct is not None and isinstance(var, Var) and var not in const_env:
             accumulate(var, ct)
     for eqn in reversed(ir.eqns):
-        cts = [ct_env.pop(v, None) for v in eqn.outputs]
-        if all(c is None for c in cts):
-            continue
+        if eqn.prim.multiple_results:
+            cts = [ct_env.pop(v, None) for v in eqn.outputs]
+            if all(c is None for c in cts):
+                continue
+            ct = [zeros_like_aval(v.aval) if c is None else c for c, v in zip(cts, eqn.outputs)]
+        else:
+            ct = ct_env.pop(eqn.outputs[0], None)
+            if ct is None:
+                continue
         operands = []
         for a in eqn.inputs:
-            if isinstance(a, Literal):
+            if type(a) is Literal:
                 operands.append(a.value)
-            elif a in linear_vars:
-                operands.append(LinearArg(a.aval))
-            else:
+            elif a in const_env:
                 operands.append(const_env[a])
+            else:
+                operands.append(LinearArg(a.aval))
         rule = transpose_rules.get(eqn.prim)
         if rule is None:
             raise MissingRuleError(
                 f"Transpose rule for primitive `{eqn.prim.name}` is not implemented, so "
                 "reverse-mode differentiation through it is not possible."
             )
-        if eqn.prim.multiple_results:
-            ct = [zeros_like_aval(v.aval) if c is None else c for c, v in zip(cts, eqn.outputs)]
-        else:
-            ct = cts[0]
-        in_cts = rule(ct, *operands, **eqn.params)
-        for a, c in zip(eqn.inputs, in_cts):
-            if isinstance(a, Var):
+        for a, c in zip(eqn.inputs, rule(ct, *operands, **eqn.params)):
+            if c is not None and type(a) is Var and a not in const_env:
                 accumulate(a, c)
     return [ct_env.get(v) for v in ir.invars]
 
