@@ -351,7 +351,9 @@ defjvp(abs_p, lambda t, ans, x: select_n(ge(x, _const(0, x)), neg(t), t))
 
 def _const(value, like):
     """A rank-0 literal of ``like``'s dtype (rank-0 operands broadcast in primitives)."""
-    return np.dtype(like.dtype).type(value)
+    if type(like) is float:  # a weak Python scalar primal: stay weak
+        return float(value)
+    return core.get_aval(like).dtype.type(value)
 
 
 # ---------------------------------------------------------------------------------------
@@ -546,7 +548,7 @@ def _minmax_jvp(pick_first):
 
 
 def _as_float(pred, like):
-    return convert_element_type(pred, np.dtype(like.dtype))
+    return convert_element_type(pred, core.get_aval(like).dtype)
 
 
 jvp_rules[max_p] = _minmax_jvp(max_p)

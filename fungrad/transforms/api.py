@@ -278,6 +278,7 @@ def value_and_grad(fun: Callable, argnums=0, has_aux: bool = False, holomorphic:
     def value_and_grad_f(*args, **kwargs):
         nums = _argnums_tuple(argnums, len(args), "grad", fun)
         dyn_args = tuple(args[i] for i in nums)
+        _flatten_args("grad", fun, dyn_args)  # clear errors for non-array arguments
         _check_grad_inputs("grad", fun, dyn_args, nums, allow_int, holomorphic)
 
         def partial_fun(*dyn):
