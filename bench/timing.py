@@ -1,0 +1,51 @@
+"""Timing helpers for the benchmarks: interleaved runs, medians, and a printed table.
+
+The machines these run on are noisy, so implementations are timed round-robin (one call of
+each per round) and compared by medians measured in the same run.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import time
+from typing import Callable
+
+import numpy as np
+
+
+def available(module: str) -> bool:
+    """True if ``module`` can be imported (optional comparison libraries)."""
+    return importlib.util.find_spec(module) is not None
+
+
+def time_round_robin(fns: dict[str, Callable[[], object]], rounds: int, warmup: int = 3,
+                     budget_s: float = 20.0) -> dict[str, np.ndarray]:
+    """Call each function once per round, ``rounds`` times; return per-call seconds."""
+    for fn in fns.values():
+        for _ in range(warmup):
+            fn()
+    times = {name: [] for name in fns}
+    start = time.perf_counter()
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - t0)
+        if time.perf_counter() - start > budget_s:
+            break
+    return {name: np.array(ts) for name, ts in times.items()}
+
+
+def format_table(title: str, times: dict[str, np.ndarray], baseline: str,
+                 unit: str = "us") -> str:
+    """Render medians (and ratios to ``baseline``) as an aligned text table."""
+    scale = {"us": 1e6, "ms": 1e3}[unit]
+    base = np.median(times[baseline])
+    width = max(len(n) for n in times) + 2
+    lines = [title, f"{'implementation'.ljust(width)}{'median ' + unit:>14}{'p10 ' + unit:>12}"
+             f"{'x ' + baseline:>{len(baseline) + 12}}{'rounds':>8}"]
+    for name, ts in times.items():
+        med = np.median(ts)
+        lines.append(f"{name.ljust(width)}{med * scale:>14.1f}{np.percentile(ts, 10) * scale:>12.1f}"
+                     f"{med / base:>{len(baseline) + 12}.2f}{len(ts):>8}")
+    return "\n".join(lines)
