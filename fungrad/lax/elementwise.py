@@ -706,3 +706,17 @@ defjvp_zero(stop_gradient_p)
 def stop_gradient(x):
     """Return ``x`` unchanged, but with a zero derivative under every transform."""
     return stop_gradient_p.bind(x)
+
+# ---------------------------------------------------------------------------------------
+# Batching rules
+
+from fungrad.transforms.vmap import defbroadcasting, defvectorized  # noqa: E402
+
+for _p in (neg_p, sign_p, floor_p, ceil_p, round_p, exp_p, exp2_p, log_p, log1p_p, expm1_p,
+           sin_p, cos_p, tan_p, asin_p, acos_p, atan_p, sinh_p, cosh_p, tanh_p, asinh_p,
+           acosh_p, atanh_p, sqrt_p, cbrt_p, abs_p, logistic_p, not_p, is_finite_p,
+           integer_pow_p, convert_element_type_p, stop_gradient_p):
+    defvectorized(_p)
+for _p in (add_p, sub_p, mul_p, div_p, rem_p, pow_p, max_p, min_p, atan2_p, and_p, or_p,
+           xor_p, eq_p, ne_p, lt_p, le_p, gt_p, ge_p, select_n_p):
+    defbroadcasting(_p)

@@ -1,0 +1,208 @@
+"""Vectorising map: the batch trace, the batching rule table and generic batchers.
+
+A batch tracer carries ``(value, batch_dim)``: the value has one extra axis, at
+``batch_dim``, holding the mapped examples. A batching rule has the signature
+``rule(values, dims, **params) -> (out, out_dim)`` where ``dims[i]`` is the batch axis of
+operand ``i`` or ``None`` (unbatched); for primitives with multiple results, ``out`` and
+``out_dim`` are lists. Rules call primitives through ``bind`` (on the parent trace), so a
+batched computation can itself be differentiated or batched again.
+
+A primitive without a batching rule raises an error naming it: there is no fallback loop.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from fungrad import core
+from fungrad.core import Primitive, Trace, Tracer, get_aval, shape_of
+from fungrad.errors import ConcretizationError, MissingRuleError
+
+batching_rules: dict[Primitive, Callable] = {}
+
+not_mapped = None
+
+
+class BatchTracer(Tracer):
+    __slots__ = ("val", "bdim")
+
+    def __init__(self, trace: BatchTrace, val, bdim: int):
+        self._trace = trace
+        self.val = val
+        self.bdim = bdim
+
+    @property
+    def aval(self):
+        aval = get_aval(self.val)
+        shape = aval.shape[: self.bdim] + aval.shape[self.bdim + 1:]
+        return aval.update(shape=shape)
+
+    def concrete_value(self):
+        raise ConcretizationError(
+            f"fungrad needed a concrete value of a batched value {self.aval.str_short()} inside "
+            f"the {self._trace.describe()}. Under vmap each value stands for a whole batch, so "
+            "Python control flow (if/while/bool()) on it cannot pick one branch. Use "
+            "fnp.where(cond, x, y) (both branches computed, selected per example), or "
+            "lax.cond/lax.switch, or take the decision outside vmap."
+        )
+
+
+class BatchTrace(Trace):
+    """Interprets primitives on batched values via the batching rule table."""
+
+    transform_name = "vmap"
+
+    def __init__(self, axis_size: int, parent=None, fun_name="<function>"):
+        super().__init__(parent, fun_name)
+        self.axis_size = axis_size
+
+    def process(self, prim, args, params):
+        vals, dims, batched = [], [], False
+        for a in args:
+            if type(a) is BatchTracer and a._trace is self:
+                vals.append(a.val)
+                dims.append(a.bdim)
+                batched = True
+            else:
+                if isinstance(a, Tracer):
+                    self.own(a)  # raises for leaked or inner tracers
+                vals.append(a)
+                dims.append(None)
+        if not batched:
+            return self.bind_on_parent(prim, vals, params)
+        rule = batching_rules.get(prim)
+        if rule is None:
+            raise MissingRuleError(
+                f"Batching rule for primitive `{prim.name}` is not implemented (needed by the "
+                f"{self.describe()}). fungrad never falls back to a Python loop silently; "
+                "write the loop explicitly or add a rule with defvectorized/defbroadcasting."
+            )
+        ctx = core._context
+        ctx.trace = self.parent
+        try:
+            out, out_dim = rule(vals, dims, **params)
+        finally:
+            ctx.trace = self
+        if prim.multiple_results:
+            return [self.wrap(o, d) for o, d in zip(out, out_dim)]
+        return self.wrap(out, out_dim)
+
+    def wrap(self, val, bdim):
+        return val if bdim is None else BatchTracer(self, val, bdim)
+
+
+# ---------------------------------------------------------------------------------------
+# Moving batch axes (rules use these; all go through lax so they stay transformable)
+
+
+def move_axis(x, src: int, dst: int):
+    """Move axis ``src`` of ``x`` to position ``dst``."""
+    from fungrad.lax import transpose  # noqa: PLC0415
+
+    if src == dst:
+        return x
+    perm = [d for d in range(len(shape_of(x))) if d != src]
+    perm.insert(dst, src)
+    return transpose(x, tuple(perm))
+
+
+def bdim_to_front(x, bdim, size: int):
+    """Return ``x`` with its batch axis first; unbatched values are broadcast to ``size``."""
+    from fungrad.lax import broadcast_in_dim  # noqa: PLC0415
+
+    if bdim is None:
+        shape = shape_of(x)
+        return broadcast_in_dim(x, (size, *shape), tuple(range(1, len(shape) + 1)))
+    return move_axis(x, bdim, 0)
+
+
+def batch_size(vals, dims) -> int:
+    for v, d in zip(vals, dims):
+        if d is not None:
+            return shape_of(v)[d]
+    raise ValueError("no batched operand")
+
+
+# ---------------------------------------------------------------------------------------
+# Generic batchers
+
+
+def defvectorized(prim: Primitive) -> None:
+    """Unary elementwise primitives: apply to the batched value, keep the batch axis."""
+
+    def rule(vals, dims, **params):
+        return prim.bind(*vals, **params), dims[0]
+
+    batching_rules[prim] = rule
+
+
+def defbroadcasting(prim: Primitive) -> None:
+    """N-ary elementwise primitives (equal shapes, rank-0 operands broadcast).
+
+    When every operand is batched at the same axis with the same rank the primitive applies
+    directly; otherwise batch axes move to the front and unbatched operands of rank > 0 are
+    broadcast (a view in eager mode).
+    """
+
+    def rule(vals, dims, **params):
+        ranks = {len(shape_of(v)) for v in vals}
+        first = next(d for d in dims if d is not None)
+        if len(ranks) == 1 and all(d == first for d in dims):
+            return prim.bind(*vals, **params), first
+        size = batch_size(vals, dims)
+        full = max(len(shape_of(v)) - (d is not None) for v, d in zip(vals, dims))
+        out = []
+        for v, d in zip(vals, dims):
+            rank = len(shape_of(v)) - (d is not None)
+            if d is None and rank == 0:
+                out.append(v)  # rank-0 constants broadcast inside the primitive
+                continue
+            v = bdim_to_front(v, d, size)
+            if rank < full:  # a rank-0 batched operand: (B,) -> (B, *shape)
+                shape = _example_shape(vals, dims)
+                v = _broadcast_trailing(v, (size, *shape))
+            out.append(v)
+        return prim.bind(*out, **params), 0
+
+    batching_rules[prim] = rule
+
+
+def _example_shape(vals, dims) -> tuple[int, ...]:
+    for v, d in zip(vals, dims):
+        s = list(shape_of(v))
+        if d is not None:
+            s.pop(d)
+        if s:
+            return tuple(s)
+    return ()
+
+
+def _broadcast_trailing(x, shape):
+    from fungrad.lax import broadcast_in_dim  # noqa: PLC0415
+
+    return broadcast_in_dim(x, shape, tuple(range(len(shape_of(x)))))
+
+
+def defreducer(prim: Primitive, axes_param: str = "axes") -> None:
+    """Reductions over static axes: move the batch axis to the front, shift the axes."""
+
+    def rule(vals, dims, **params):
+        (x,), (d,) = vals, dims
+        x = move_axis(x, d, 0)
+        axes = params[axes_param]
+        shifted = tuple(a + 1 for a in axes) if isinstance(axes, tuple) else axes + 1
+        return prim.bind(x, **{**params, axes_param: shifted}), 0
+
+    batching_rules[prim] = rule
+
+
+def flat_vmap(fun: Callable, args, in_dims, axis_size: int, fun_name="<function>"):
+    """Run ``fun(*args) -> list`` batched; return ``(outs, out_dims)``."""
+    trace = BatchTrace(axis_size, fun_name=fun_name)
+    with core.run_with_trace(trace):
+        ins = [trace.wrap(a, d) for a, d in zip(args, in_dims)]
+        outs = fun(*ins)
+        pairs = [(o.val, o.bdim) if isinstance(o, BatchTracer) and o._trace is trace
+                 else (o, None) for o in outs]
+    return [p for p, _ in pairs], [d for _, d in pairs]
+
