@@ -1,7 +1,7 @@
 """Rule coverage: which primitives have which rules. ``python -m fungrad.coverage`` prints it.
 
-Every primitive needs an impl, an abstract_eval and a JVP rule; linear primitives also need a
-transpose rule. (Batching and lowering columns join the table as those interpreters land.)
+Every primitive needs an impl, an abstract_eval, a JVP rule and a batching rule; linear
+primitives also need a transpose rule. (The lowering column joins when kernels land.)
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import fungrad  # noqa: F401  (registers every primitive)
 from fungrad.core import Primitive, registry
 from fungrad.transforms.jvp import jvp_rules
 from fungrad.transforms.linearize import transpose_rules
+from fungrad.transforms.vmap import batching_rules
 
 
 def all_primitives() -> dict[str, Primitive]:
@@ -24,6 +25,7 @@ def rule_table(prim: Primitive) -> dict[str, bool | None]:
         "abstract_eval": prim.abstract_eval is not None,
         "jvp": prim in jvp_rules,
         "transpose": (prim in transpose_rules) if prim.linear else None,
+        "batching": prim in batching_rules,
     }
 
 

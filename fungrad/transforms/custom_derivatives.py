@@ -19,7 +19,7 @@ import numpy as np
 from fungrad import core, dtypes
 from fungrad.core import Primitive, get_aval, stage_flat
 from fungrad.errors import CustomRuleError
-from fungrad.transforms.jvp import Zero, instantiate, jvp_rules
+from fungrad.transforms.jvp import Zero, instantiate, jvp_rules, zeros_like_aval
 from fungrad.transforms.linearize import LinearArg, TangentStagingTrace, transpose_rules
 from fungrad.tree_util import keystr, tree_flatten, tree_flatten_with_path, tree_unflatten
 
@@ -385,3 +385,140 @@ def _tree_zeros_like(tree):
     return tree_map(lambda x: np.zeros(get_aval(x).shape, dtypes.tangent_dtype(get_aval(x).dtype)),
                     tree)
 
+
+
+# ---------------------------------------------------------------------------------------
+# Batching: re-bind the primitive on the parent with vmapped function and rules, so a
+# differentiating trace below the vmap still sees (and uses) the custom rule.
+
+from fungrad.transforms.vmap import (  # noqa: E402
+    batch_size,
+    batching_rules,
+    bdim_to_front,
+    flat_vmap,
+)
+
+
+def _to_front(vals, dims, size):
+    return [bdim_to_front(v, d, size) for v, d in zip(vals, dims)]
+
+
+class _BatchedCall:
+    """``call`` vmapped over inputs batched at axis 0 (None: unbatched); outputs at 0."""
+
+    def __init__(self, call, in_axes, size):
+        self.call, self.in_axes, self.size = call, in_axes, size
+        self.__name__ = getattr(call, "__name__", "call")
+
+    @property
+    def out_tree(self):
+        return self.call.out_tree
+
+    def __call__(self, *args):
+        outs, dims = flat_vmap(self.call, args, self.in_axes, self.size, self.__name__)
+        return _to_front(outs, dims, self.size)
+
+
+class _BatchedJVPRule:
+    """A custom JVP rule vmapped: tangents are batched like their primals."""
+
+    def __init__(self, rule, in_axes, size):
+        self.rule, self.in_axes, self.size = rule, in_axes, size
+        self.__name__ = getattr(rule, "__name__", "jvp")
+
+    @property
+    def out_tree(self):
+        return self.rule.out_tree
+
+    def __call__(self, primals, tangents):
+        n = len(primals)
+        num_out = []
+
+        def flat_rule(*args):
+            out, t_out = self.rule(list(args[:n]), list(args[n:]))
+            num_out.append(len(out))
+            return list(out) + [zeros_like_aval(t.aval) if isinstance(t, Zero) else t
+                                for t in t_out]
+
+        outs, dims = flat_vmap(flat_rule, list(primals) + list(tangents),
+                               list(self.in_axes) * 2, self.size, self.__name__)
+        outs = _to_front(outs, dims, self.size)
+        k = num_out[-1]
+        return outs[:k], outs[k:]
+
+
+def _custom_jvp_call_batch(vals, dims, *, call, jvp):
+    size = batch_size(vals, dims)
+    vals = [v if d is None else bdim_to_front(v, d, size) for v, d in zip(vals, dims)]
+    in_axes = [None if d is None else 0 for d in dims]
+    outs = custom_jvp_call_p.bind(*vals, call=_BatchedCall(call, in_axes, size),
+                                  jvp=_BatchedJVPRule(jvp, in_axes, size))
+    return outs, [0] * len(outs)
+
+
+class _BatchedVJPRule:
+    """A custom_vjp rule vmapped: fwd and bwd run per example; residuals are batched."""
+
+    def __init__(self, rule, in_axes, size):
+        self.rule, self.in_axes, self.size = rule, in_axes, size
+        self.__name__ = getattr(rule, "__name__", "vjp")
+        self.res_tree = None
+
+    @property
+    def out_tree(self):
+        return self.rule.out_tree
+
+    def forward(self, primals):
+        counts = []
+
+        def flat_forward(*args):
+            out, res = self.rule.forward(list(args))
+            res_leaves, self.res_tree = tree_flatten(res)
+            counts.append(len(out))
+            return list(out) + res_leaves
+
+        outs, dims = flat_vmap(flat_forward, primals, self.in_axes, self.size, self.__name__)
+        outs = _to_front(outs, dims, self.size)
+        k = counts[-1]
+        return outs[:k], tree_unflatten(self.res_tree, outs[k:])
+
+    def backward(self, res, ct_flat, primal_avals):
+        res_leaves, res_tree = tree_flatten(res)
+        example_avals = [a if ax is None else a.update(shape=a.shape[1:])
+                         for a, ax in zip(primal_avals, self.in_axes)]
+        n_res = len(res_leaves)
+
+        def flat_backward(*args):
+            return self.rule.backward(tree_unflatten(res_tree, args[:n_res]),
+                                      list(args[n_res:]), example_avals)
+
+        cts, dims = flat_vmap(flat_backward, res_leaves + list(ct_flat),
+                              [0] * (n_res + len(ct_flat)), self.size, self.__name__)
+        from fungrad.lax import reduce_sum  # noqa: PLC0415
+
+        out = []
+        for c, d, ax in zip(cts, dims, self.in_axes):
+            if ax is None and d is not None:  # an unbatched input: sum over the examples
+                c = reduce_sum(c, (d,))
+            elif ax is not None:
+                c = bdim_to_front(c, d, self.size)
+            out.append(c)
+        return out
+
+
+def _custom_vjp_call_batch(vals, dims, *, call, vjp):
+    size = batch_size(vals, dims)
+    vals = [v if d is None else bdim_to_front(v, d, size) for v, d in zip(vals, dims)]
+    in_axes = [None if d is None else 0 for d in dims]
+    outs = custom_vjp_call_p.bind(*vals, call=_BatchedCall(call, in_axes, size),
+                                  vjp=_BatchedVJPRule(vjp, in_axes, size))
+    return outs, [0] * len(outs)
+
+
+def _custom_lin_batch(vals, dims, **params):
+    _custom_lin_impl(**params)
+
+
+batching_rules[custom_jvp_call_p] = _custom_jvp_call_batch
+batching_rules[custom_vjp_call_p] = _custom_vjp_call_batch
+batching_rules[custom_lin_p] = _custom_lin_batch

@@ -76,9 +76,10 @@ class Case:
     atol: float | None = None
     rtol: float | None = None
     tags: tuple = field(default_factory=tuple)
+    batch: bool = True  # False: the function cannot be vmapped (data-dependent shapes)
 
-    def draw_args(self) -> tuple:
-        rng = np.random.default_rng(zlib.crc32(self.name.encode()))
+    def draw_args(self, seed: int = 0) -> tuple:
+        rng = np.random.default_rng(zlib.crc32(self.name.encode()) + seed)
         return tuple(a.draw(rng) for a in self.args)
 
     def __repr__(self):
