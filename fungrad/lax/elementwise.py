@@ -1,4 +1,4 @@
-"""Elementwise primitives: unary and binary math, comparisons, logic, select, casts.
+"""Elementwise math primitives: unary and binary arithmetic and transcendental functions.
 
 Operands of n-ary primitives have equal shapes and dtypes, except rank-0 operands, which
 broadcast (fungrad.numpy promotes and broadcasts before binding). Each primitive's rules
@@ -92,29 +92,11 @@ __all__ = [
     "bitwise_and",
     "bitwise_or",
     "bitwise_xor",
-    "eq_p",
-    "ne_p",
-    "lt_p",
-    "le_p",
-    "gt_p",
-    "ge_p",
-    "eq",
-    "ne",
-    "lt",
-    "le",
-    "gt",
-    "ge",
-    "select_n_p",
-    "select_n",
-    "convert_element_type_p",
-    "convert_element_type",
-    "stop_gradient_p",
-    "stop_gradient",
 ]
 
 from fungrad import core
 from fungrad.core import Primitive, ShapedArray
-from fungrad.transforms.jvp import Zero, defjvp, defjvp_zero, instantiate, jvp_rules
+from fungrad.transforms.jvp import Zero, defjvp, defjvp_zero, jvp_rules
 from fungrad.transforms.linearize import deflinear, is_linear, transpose_rules
 
 # ---------------------------------------------------------------------------------------
@@ -346,7 +328,7 @@ defjvp(sqrt_p, lambda t, ans, x: div(t, mul(_const(2, ans), ans)))
 defjvp(cbrt_p, lambda t, ans, x: div(t, mul(_const(3, ans), mul(ans, ans))))
 defjvp(logistic_p, lambda t, ans, x: mul(t, mul(ans, sub(_const(1, ans), ans))))
 # |x|' at 0 is taken as +1, as JAX does.
-defjvp(abs_p, lambda t, ans, x: select_n(ge(x, _const(0, x)), neg(t), t))
+defjvp(abs_p, lambda t, ans, x: _cmp.select_n(_cmp.ge(x, _const(0, x)), neg(t), t))
 
 
 def _const(value, like):
@@ -506,13 +488,13 @@ def _pow_jvp_base(t, ans, x, y):
     # d/dx x**y = y * x**(y-1), taken as 0 where y == 0 (so 0**0 has a zero derivative).
     zero = _const(0, ans)
     dx = mul(y, pow(x, sub(y, _const(1, ans))))
-    return mul(t, select_n(eq(y, zero), dx, _zeros_as(dx)))
+    return mul(t, _cmp.select_n(_cmp.eq(y, zero), dx, _zeros_as(dx)))
 
 
 def _pow_jvp_exponent(t, ans, x, y):
     # d/dy x**y = log(x) * x**y, with log(0) replaced by 0 (the limit used by JAX).
     zero = _const(0, ans)
-    safe_x = select_n(eq(x, zero), x, _ones_as(x))
+    safe_x = _cmp.select_n(_cmp.eq(x, zero), x, _ones_as(x))
     return mul(t, mul(log(safe_x), ans))
 
 
@@ -534,7 +516,7 @@ def _minmax_jvp(pick_first):
         x, y = primals
         ans = pick_first.bind(x, y)
         tx, ty = tangents
-        x_wins = select_n(eq(x, y), _as_float(ne(ans, y), ans), _const(0.5, ans))
+        x_wins = _cmp.select_n(_cmp.eq(x, y), _as_float(_cmp.ne(ans, y), ans), _const(0.5, ans))
         y_wins = sub(_const(1, ans), x_wins)
         out = Zero.like_primal(ans)
         if not isinstance(tx, Zero):
@@ -548,7 +530,7 @@ def _minmax_jvp(pick_first):
 
 
 def _as_float(pred, like):
-    return convert_element_type(pred, core.get_aval(like).dtype)
+    return _cmp.convert_element_type(pred, core.get_aval(like).dtype)
 
 
 jvp_rules[max_p] = _minmax_jvp(max_p)
@@ -559,153 +541,9 @@ defjvp(atan2_p,
 for _p in (and_p, or_p, xor_p):
     defjvp_zero(_p)
 
-# ---------------------------------------------------------------------------------------
-# Comparisons (boolean results, zero derivative)
-
-eq_p = binary_primitive("eq", np.equal, predicate=True)
-ne_p = binary_primitive("ne", np.not_equal, predicate=True)
-lt_p = binary_primitive("lt", np.less, predicate=True)
-le_p = binary_primitive("le", np.less_equal, predicate=True)
-gt_p = binary_primitive("gt", np.greater, predicate=True)
-ge_p = binary_primitive("ge", np.greater_equal, predicate=True)
-for _p in (eq_p, ne_p, lt_p, le_p, gt_p, ge_p):
-    defjvp_zero(_p)
-
-
-def eq(x, y):
-    return eq_p.bind(x, y)
-
-
-def ne(x, y):
-    return ne_p.bind(x, y)
-
-
-def lt(x, y):
-    return lt_p.bind(x, y)
-
-
-def le(x, y):
-    return le_p.bind(x, y)
-
-
-def gt(x, y):
-    return gt_p.bind(x, y)
-
-
-def ge(x, y):
-    return ge_p.bind(x, y)
-
-
-# ---------------------------------------------------------------------------------------
-# select_n: out = cases[which], elementwise (which is boolean or integer)
-
-select_n_p = Primitive("select_n")
-
-
-def _select_n_impl(which, *cases):
-    if len(cases) == 2 and np.asarray(which).dtype == np.bool_:
-        return np.where(which, cases[1], cases[0])
-    return np.choose(np.asarray(which, dtype=np.int64), np.broadcast_arrays(*cases))
-
-
-def _select_n_abstract_eval(which, *cases):
-    if which.dtype.kind not in "biu":
-        raise TypeError(f"fungrad select_n: `which` must be boolean or integer, got {which.dtype}")
-    shape = core.check_same_shapes("select_n", which, *cases)
-    dtype = core.check_same_dtypes("select_n", *cases)
-    return ShapedArray(shape, dtype, all(c.weak_type for c in cases))
-
-
-select_n_p.def_impl(_select_n_impl)
-select_n_p.def_abstract_eval(_select_n_abstract_eval)
-
-
-def select_n(which, *cases):
-    """Elementwise ``cases[which]``; with a boolean ``which``, ``(false_case, true_case)``."""
-    return select_n_p.bind(which, *cases)
-
-
-def _select_n_jvp(primals, tangents):
-    which, *cases = primals
-    ans = select_n(which, *cases)
-    if all(isinstance(t, Zero) for t in tangents[1:]):
-        return ans, Zero.like_primal(ans)
-    ts = [_broadcast_zero_tangent(t, c, ans) for t, c in zip(tangents[1:], cases)]
-    return ans, select_n(which, *ts)
-
-
-def _broadcast_zero_tangent(t, primal, ans):
-    if not isinstance(t, Zero):
-        return t
-    return np.zeros((), np.dtype(ans.dtype)) if t.aval.shape == () else instantiate(t, primal)
-
-
-def _select_n_transpose(ct, which, *cases):
-    if is_linear(which):
-        raise TypeError("select_n: the selector cannot be linear")
-    zeros = _zeros_as(ct)
-    out = [None]
-    for i, case in enumerate(cases):
-        if not is_linear(case):
-            out.append(None)
-            continue
-        picked = [zeros] * len(cases)
-        picked[i] = ct
-        out.append(unbroadcast(select_n(which, *picked), case.aval))
-    return out
-
-
-jvp_rules[select_n_p] = _select_n_jvp
-transpose_rules[select_n_p] = _select_n_transpose
-select_n_p.linear = True
-
-# ---------------------------------------------------------------------------------------
-# convert_element_type and stop_gradient
-
-convert_element_type_p = Primitive("convert_element_type")
-
-
-def _convert_impl(x, *, new_dtype):
-    return np.asarray(x).astype(new_dtype, copy=False) if not np.isscalar(x) else \
-        np.dtype(new_dtype).type(x)
-
-
-convert_element_type_p.def_impl(_convert_impl)
-convert_element_type_p.def_abstract_eval(
-    lambda x, *, new_dtype: ShapedArray(x.shape, new_dtype, False)
-)
-
-
-def convert_element_type(x, new_dtype):
-    """Cast ``x`` to ``new_dtype`` (a NumPy dtype)."""
-    return convert_element_type_p.bind(x, new_dtype=np.dtype(new_dtype))
-
-
-def _convert_jvp(primals, tangents, *, new_dtype):
-    (x,), (t,) = primals, tangents
-    ans = convert_element_type(x, new_dtype)
-    if isinstance(t, Zero) or new_dtype.kind not in "fc":
-        return ans, Zero.like_primal(ans)
-    return ans, convert_element_type(t, new_dtype)
-
-
-def _convert_transpose(ct, x, *, new_dtype):
-    return [convert_element_type(ct, x.aval.dtype)]
-
-
-jvp_rules[convert_element_type_p] = _convert_jvp
-transpose_rules[convert_element_type_p] = _convert_transpose
-convert_element_type_p.linear = True
-
-stop_gradient_p = Primitive("stop_gradient")
-stop_gradient_p.def_impl(lambda x: x)
-stop_gradient_p.def_abstract_eval(_unary_abstract_eval)
-defjvp_zero(stop_gradient_p)
-
-
-def stop_gradient(x):
-    """Return ``x`` unchanged, but with a zero derivative under every transform."""
-    return stop_gradient_p.bind(x)
+# Comparisons, select_n and casts live in fungrad.lax.comparison; the rules above reach them
+# through the module (imported last: comparison builds on the constructors defined here).
+import fungrad.lax.comparison as _cmp  # noqa: E402
 
 # ---------------------------------------------------------------------------------------
 # Batching rules
@@ -715,8 +553,8 @@ from fungrad.transforms.vmap import defbroadcasting, defvectorized  # noqa: E402
 for _p in (neg_p, sign_p, floor_p, ceil_p, round_p, exp_p, exp2_p, log_p, log1p_p, expm1_p,
            sin_p, cos_p, tan_p, asin_p, acos_p, atan_p, sinh_p, cosh_p, tanh_p, asinh_p,
            acosh_p, atanh_p, sqrt_p, cbrt_p, abs_p, logistic_p, not_p, is_finite_p,
-           integer_pow_p, convert_element_type_p, stop_gradient_p):
+           integer_pow_p):
     defvectorized(_p)
 for _p in (add_p, sub_p, mul_p, div_p, rem_p, pow_p, max_p, min_p, atan2_p, and_p, or_p,
-           xor_p, eq_p, ne_p, lt_p, le_p, gt_p, ge_p, select_n_p):
+           xor_p):
     defbroadcasting(_p)

@@ -342,7 +342,7 @@ def make_ir(fun: Callable, static_argnums=()) -> Callable:
             c:~f64[] = mul b 2.0
           in (c,) }
     """
-    from fungrad.core import stage_flat  # noqa: PLC0415
+    from fungrad.ir import stage_flat  # noqa: PLC0415
 
     statics = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
 

@@ -17,7 +17,8 @@ from typing import Callable
 import numpy as np
 
 from fungrad import core, dtypes
-from fungrad.core import Primitive, get_aval, stage_flat
+from fungrad.core import Primitive, get_aval
+from fungrad.ir import stage_flat
 from fungrad.errors import CustomRuleError
 from fungrad.transforms.jvp import Zero, instantiate, jvp_rules, zeros_like_aval
 from fungrad.transforms.linearize import LinearArg, TangentStagingTrace, transpose_rules

@@ -20,7 +20,8 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from fungrad import core
-from fungrad.core import IR, Literal, Primitive, ShapedArray, StagingTrace, Var
+from fungrad.core import Primitive, ShapedArray
+from fungrad.ir import IR, Literal, StagingTrace, Var, eval_ir
 from fungrad.errors import MissingRuleError
 from fungrad.transforms.jvp import JVPTrace, Zero, zeros_like_aval
 
@@ -78,7 +79,7 @@ class LinearFunction:
     def jvp(self, tangents) -> list:
         present = [v for v in self.ir.outvars if v is not None]
         ir = IR(self.ir.constvars, self.ir.consts, self.ir.invars, self.ir.eqns, present)
-        values = iter(core.eval_ir(ir, ir.consts, tangents))
+        values = iter(eval_ir(ir, ir.consts, tangents))
         return [zeros_like_aval(a) if v is None else next(values)
                 for v, a in zip(self.ir.outvars, self.out_avals)]
 

@@ -1,0 +1,258 @@
+"""The IR: a typed, single-assignment program, its printer, evaluator and staging trace.
+
+Equations are ``(primitive, inputs, outputs, params)`` over variables with abstract values.
+:func:`eval_ir` evaluates an IR through ``bind``, so evaluating it under a transform
+transforms it. :class:`StagingTrace` records primitives into an IR instead of computing
+them; :func:`stage_flat` traces a flat function into one.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from fungrad.core import (
+    ShapedArray,
+    Trace,
+    Tracer,
+    get_aval,
+    is_literal,
+    run_with_trace,
+)
+from fungrad.errors import MissingRuleError, ShapeError, user_site
+
+class Var:
+    """A variable of the IR: an abstract value and a name assigned when printing."""
+
+    __slots__ = ("aval",)
+
+    def __init__(self, aval: ShapedArray):
+        self.aval = aval
+
+    def __repr__(self):
+        return f"Var({self.aval.str_short()})"
+
+
+class Literal:
+    """A rank-0 constant written inline in the IR."""
+
+    __slots__ = ("value", "aval")
+
+    def __init__(self, value):
+        self.value = value
+        self.aval = get_aval(value)
+
+    def __repr__(self):
+        return repr(self.value.item() if isinstance(self.value, np.generic) else self.value)
+
+
+class Eqn:
+    """One equation: ``outputs = primitive[params](*inputs)``, with the user's source line."""
+
+    __slots__ = ("prim", "inputs", "outputs", "params", "site")
+
+    def __init__(self, prim, inputs, outputs, params, site=""):
+        self.prim = prim
+        self.inputs = inputs
+        self.outputs = outputs
+        self.params = params
+        self.site = site
+
+
+class IR:
+    """A typed, single-assignment program ``outvars = f(constvars; invars)``.
+
+    ``consts`` holds the values bound to ``constvars`` (arrays captured while tracing,
+    including tracers of enclosing transforms).
+    """
+
+    def __init__(self, constvars, consts, invars, eqns, outvars):
+        self.constvars = list(constvars)
+        self.consts = list(consts)
+        self.invars = list(invars)
+        self.eqns = list(eqns)
+        self.outvars = list(outvars)
+
+    @property
+    def in_avals(self):
+        return [v.aval for v in self.invars]
+
+    @property
+    def out_avals(self):
+        return [v.aval for v in self.outvars]
+
+    def __call__(self, *args):
+        return eval_ir(self, self.consts, args)
+
+    def __str__(self):
+        return IRPrinter(self).render()
+
+    __repr__ = __str__
+
+
+class IRPrinter:
+    """Renders an IR with short variable names (a, b, ..., z, ba, bb, ...)."""
+
+    def __init__(self, ir: IR):
+        self.ir = ir
+        self.names: dict[int, str] = {}
+
+    def name(self, atom) -> str:
+        if isinstance(atom, Literal):
+            return repr(atom)
+        key = id(atom)
+        if key not in self.names:
+            n, letters = len(self.names), ""
+            while True:
+                letters = chr(ord("a") + n % 26) + letters
+                n = n // 26
+                if n == 0:
+                    break
+            self.names[key] = letters
+        return self.names[key]
+
+    def typed(self, var) -> str:
+        return f"{self.name(var)}:{var.aval.str_short()}"
+
+    def render(self) -> str:
+        ir = self.ir
+        consts = " ".join(self.typed(v) for v in ir.constvars)
+        ins = " ".join(self.typed(v) for v in ir.invars)
+        lines = [f"{{ lambda {consts} ; {ins} . let"]
+        for eqn in ir.eqns:
+            outs = " ".join(self.typed(v) for v in eqn.outputs)
+            params = ""
+            if eqn.params:
+                items = ", ".join(f"{k}={_param_str(v)}" for k, v in sorted(eqn.params.items()))
+                params = f"[{items}]"
+            args = " ".join(self.name(a) for a in eqn.inputs)
+            lines.append(f"    {outs} = {eqn.prim.name}{params} {args}")
+        outs = ", ".join(self.name(v) for v in ir.outvars)
+        lines.append(f"  in ({outs},) }}")
+        return "\n".join(lines)
+
+
+def _param_str(value) -> str:
+    if isinstance(value, IR):
+        return "{ ... }"
+    if callable(value) and hasattr(value, "__name__"):
+        return value.__name__
+    if isinstance(value, np.dtype):
+        return value.name
+    return str(value)
+
+
+def eval_ir(ir: IR, consts, args) -> list:
+    """Evaluate ``ir`` on ``args`` through ``bind`` (so the current trace transforms it)."""
+    env: dict[Var, Any] = {}
+    for v, x in zip(ir.constvars, consts):
+        env[v] = x
+    for v, x in zip(ir.invars, args):
+        env[v] = x
+
+    def read(atom):
+        return atom.value if isinstance(atom, Literal) else env[atom]
+
+    for eqn in ir.eqns:
+        outs = eqn.prim.bind(*[read(a) for a in eqn.inputs], **eqn.params)
+        if eqn.prim.multiple_results:
+            for v, x in zip(eqn.outputs, outs):
+                env[v] = x
+        else:
+            env[eqn.outputs[0]] = outs
+    return [read(v) for v in ir.outvars]
+
+
+# ---------------------------------------------------------------------------------------
+# The staging trace: builds IRs
+
+
+class StagingTracer(Tracer):
+    __slots__ = ("var",)
+
+    def __init__(self, trace: StagingTrace, var: Var):
+        self._trace = trace
+        self.var = var
+
+    @property
+    def aval(self):
+        return self.var.aval
+
+
+class StagingTrace(Trace):
+    """Records every primitive bound on it as an IR equation (nothing is computed).
+
+    Non-literal constants (arrays, and tracers of enclosing transforms) become ``constvars``
+    so that the IR is closed and an enclosing transform still sees them as its inputs.
+    """
+
+    transform_name = "staging"
+    forward_constants = False  # the tangent-staging subclass evaluates constant ops instead
+    record_sites = True  # source lines for IR printing, saved_residuals and errors
+
+    def __init__(self, parent=None, fun_name="<function>"):
+        super().__init__(parent, fun_name)
+        self.eqns: list[Eqn] = []
+        self.constvars: list[Var] = []
+        self.consts: list[Any] = []
+        self.const_ids: dict[int, Var] = {}
+        self.invars: list[Var] = []
+
+    def new_input(self, aval: ShapedArray) -> StagingTracer:
+        var = Var(aval)
+        self.invars.append(var)
+        return StagingTracer(self, var)
+
+    def to_atom(self, x):
+        if self.own(x):
+            return x.var
+        if is_literal(x):
+            return Literal(x)
+        var = self.const_ids.get(id(x))
+        if var is None:
+            aval = get_aval(x)
+            var = Var(aval if isinstance(x, Tracer) else ShapedArray(aval.shape, aval.dtype))
+            self.const_ids[id(x)] = var
+            self.constvars.append(var)
+            self.consts.append(x)
+        return var
+
+    def process(self, prim, args, params):
+        if self.forward_constants:
+            for a in args:
+                if isinstance(a, Tracer) and self.own(a):
+                    break
+            else:
+                return self.bind_on_parent(prim, args, params)
+        atoms = [self.to_atom(a) for a in args]
+        rule = prim.abstract_eval
+        if rule is None:
+            raise MissingRuleError(f"primitive `{prim.name}` has no abstract_eval rule")
+        try:
+            out_avals = rule(*[a.aval for a in atoms], **params)
+        except ShapeError as err:
+            raise ShapeError(f"{err}\n  at {user_site()}") from None
+        site = user_site() if self.record_sites else ""
+        if prim.multiple_results:
+            outs = [Var(a) for a in out_avals]
+            self.eqns.append(Eqn(prim, atoms, outs, params, site))
+            return [StagingTracer(self, v) for v in outs]
+        out = Var(out_avals)
+        self.eqns.append(Eqn(prim, atoms, [out], params, site))
+        return StagingTracer(self, out)
+
+    def to_ir(self, out_tracers) -> IR:
+        """Close the trace over ``out_tracers`` (constants among them become constvars)."""
+        outvars = [self.to_atom(x) for x in out_tracers]
+        return IR(self.constvars, self.consts, self.invars, self.eqns, outvars)
+
+
+def stage_flat(fun: Callable, in_avals, fun_name="<function>") -> tuple[IR, Any]:
+    """Trace ``fun(*flat_args) -> flat outputs`` into an IR with the given input avals."""
+    trace = StagingTrace(fun_name=fun_name)
+    with run_with_trace(trace):
+        tracers = [trace.new_input(a) for a in in_avals]
+        outs = fun(*tracers)
+        ir = trace.to_ir(outs)
+    return ir

@@ -1,0 +1,195 @@
+"""Comparison, selection and cast primitives: eq/ne/lt/le/gt/ge, select_n,
+convert_element_type and stop_gradient.
+
+Comparisons have boolean results and zero derivatives; select_n is linear in its cases;
+convert_element_type is linear between float dtypes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from fungrad import core
+from fungrad.core import Primitive, ShapedArray
+from fungrad.lax.elementwise import _unary_abstract_eval, _zeros_as, binary_primitive, unbroadcast
+from fungrad.transforms.jvp import Zero, defjvp_zero, instantiate, jvp_rules
+from fungrad.transforms.linearize import is_linear, transpose_rules
+from fungrad.transforms.vmap import defbroadcasting, defvectorized
+
+__all__ = [
+    "eq_p",
+    "ne_p",
+    "lt_p",
+    "le_p",
+    "gt_p",
+    "ge_p",
+    "select_n_p",
+    "convert_element_type_p",
+    "stop_gradient_p",
+    "eq",
+    "ne",
+    "lt",
+    "le",
+    "gt",
+    "ge",
+    "select_n",
+    "convert_element_type",
+    "stop_gradient",
+]
+
+# ---------------------------------------------------------------------------------------
+# Comparisons (boolean results, zero derivative)
+
+eq_p = binary_primitive("eq", np.equal, predicate=True)
+ne_p = binary_primitive("ne", np.not_equal, predicate=True)
+lt_p = binary_primitive("lt", np.less, predicate=True)
+le_p = binary_primitive("le", np.less_equal, predicate=True)
+gt_p = binary_primitive("gt", np.greater, predicate=True)
+ge_p = binary_primitive("ge", np.greater_equal, predicate=True)
+for _p in (eq_p, ne_p, lt_p, le_p, gt_p, ge_p):
+    defjvp_zero(_p)
+
+
+def eq(x, y):
+    return eq_p.bind(x, y)
+
+
+def ne(x, y):
+    return ne_p.bind(x, y)
+
+
+def lt(x, y):
+    return lt_p.bind(x, y)
+
+
+def le(x, y):
+    return le_p.bind(x, y)
+
+
+def gt(x, y):
+    return gt_p.bind(x, y)
+
+
+def ge(x, y):
+    return ge_p.bind(x, y)
+
+
+# ---------------------------------------------------------------------------------------
+# select_n: out = cases[which], elementwise (which is boolean or integer)
+
+select_n_p = Primitive("select_n")
+
+
+def _select_n_impl(which, *cases):
+    if len(cases) == 2 and np.asarray(which).dtype == np.bool_:
+        return np.where(which, cases[1], cases[0])
+    return np.choose(np.asarray(which, dtype=np.int64), np.broadcast_arrays(*cases))
+
+
+def _select_n_abstract_eval(which, *cases):
+    if which.dtype.kind not in "biu":
+        raise TypeError(f"fungrad select_n: `which` must be boolean or integer, got {which.dtype}")
+    shape = core.check_same_shapes("select_n", which, *cases)
+    dtype = core.check_same_dtypes("select_n", *cases)
+    return ShapedArray(shape, dtype, all(c.weak_type for c in cases))
+
+
+select_n_p.def_impl(_select_n_impl)
+select_n_p.def_abstract_eval(_select_n_abstract_eval)
+
+
+def select_n(which, *cases):
+    """Elementwise ``cases[which]``; with a boolean ``which``, ``(false_case, true_case)``."""
+    return select_n_p.bind(which, *cases)
+
+
+def _select_n_jvp(primals, tangents):
+    which, *cases = primals
+    ans = select_n(which, *cases)
+    if all(isinstance(t, Zero) for t in tangents[1:]):
+        return ans, Zero.like_primal(ans)
+    ts = [_broadcast_zero_tangent(t, c, ans) for t, c in zip(tangents[1:], cases)]
+    return ans, select_n(which, *ts)
+
+
+def _broadcast_zero_tangent(t, primal, ans):
+    if not isinstance(t, Zero):
+        return t
+    return np.zeros((), np.dtype(ans.dtype)) if t.aval.shape == () else instantiate(t, primal)
+
+
+def _select_n_transpose(ct, which, *cases):
+    if is_linear(which):
+        raise TypeError("select_n: the selector cannot be linear")
+    zeros = _zeros_as(ct)
+    out = [None]
+    for i, case in enumerate(cases):
+        if not is_linear(case):
+            out.append(None)
+            continue
+        picked = [zeros] * len(cases)
+        picked[i] = ct
+        out.append(unbroadcast(select_n(which, *picked), case.aval))
+    return out
+
+
+jvp_rules[select_n_p] = _select_n_jvp
+transpose_rules[select_n_p] = _select_n_transpose
+select_n_p.linear = True
+
+# ---------------------------------------------------------------------------------------
+# convert_element_type and stop_gradient
+
+convert_element_type_p = Primitive("convert_element_type")
+
+
+def _convert_impl(x, *, new_dtype):
+    return np.asarray(x).astype(new_dtype, copy=False) if not np.isscalar(x) else \
+        np.dtype(new_dtype).type(x)
+
+
+convert_element_type_p.def_impl(_convert_impl)
+convert_element_type_p.def_abstract_eval(
+    lambda x, *, new_dtype: ShapedArray(x.shape, new_dtype, False)
+)
+
+
+def convert_element_type(x, new_dtype):
+    """Cast ``x`` to ``new_dtype`` (a NumPy dtype)."""
+    return convert_element_type_p.bind(x, new_dtype=np.dtype(new_dtype))
+
+
+def _convert_jvp(primals, tangents, *, new_dtype):
+    (x,), (t,) = primals, tangents
+    ans = convert_element_type(x, new_dtype)
+    if isinstance(t, Zero) or new_dtype.kind not in "fc":
+        return ans, Zero.like_primal(ans)
+    return ans, convert_element_type(t, new_dtype)
+
+
+def _convert_transpose(ct, x, *, new_dtype):
+    return [convert_element_type(ct, x.aval.dtype)]
+
+
+jvp_rules[convert_element_type_p] = _convert_jvp
+transpose_rules[convert_element_type_p] = _convert_transpose
+convert_element_type_p.linear = True
+
+stop_gradient_p = Primitive("stop_gradient")
+stop_gradient_p.def_impl(lambda x: x)
+stop_gradient_p.def_abstract_eval(_unary_abstract_eval)
+defjvp_zero(stop_gradient_p)
+
+
+def stop_gradient(x):
+    """Return ``x`` unchanged, but with a zero derivative under every transform."""
+    return stop_gradient_p.bind(x)
+
+
+# ---------------------------------------------------------------------------------------
+# Batching rules
+
+for _p in (eq_p, ne_p, lt_p, le_p, gt_p, ge_p, select_n_p):
+    defbroadcasting(_p)
+defvectorized(convert_element_type_p)
+defvectorized(stop_gradient_p)
