@@ -3,9 +3,10 @@
 ``import fungrad as fg; import fungrad.numpy as fnp``.
 """
 
-from fungrad import lax, numpy, tree_util  # noqa: F401
+from fungrad import lax, numpy, random, tree_util  # noqa: F401
 from fungrad.core import ShapedArray  # noqa: F401
 from fungrad.dtypes import float0  # noqa: F401
+from fungrad.serialization import CheckpointError, load, save  # noqa: F401
 from fungrad.transforms.custom_derivatives import custom_jvp, custom_vjp  # noqa: F401
 from fungrad.transforms.jacobians import hessian, hvp, jacfwd, jacobian, jacrev  # noqa: F401
 from fungrad.transforms.vmap_api import vmap  # noqa: F401

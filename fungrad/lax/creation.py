@@ -18,7 +18,7 @@ __all__ = [
 from fungrad import core
 from fungrad.core import Primitive, ShapedArray
 from fungrad.errors import ShapeError
-from fungrad.lax.elementwise import convert_element_type
+from fungrad.lax.comparison import convert_element_type
 from fungrad.lax.shape_ops import broadcast_in_dim
 from fungrad.transforms.jvp import defjvp_zero
 
@@ -68,7 +68,7 @@ def full(shape, fill_value, dtype=None):
     Returns:
         An array of ``shape``; differentiable in a traced ``fill_value``.
     """
-    shape = (int(shape),) if np.ndim(shape) == 0 else tuple(int(s) for s in shape)
+    shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in shape)
     if core.shape_of(fill_value) != ():
         raise ShapeError(f"full: fill_value must be rank 0, got shape "
                          f"{core.shape_of(fill_value)}; broadcast arrays with broadcast_in_dim")
@@ -78,3 +78,9 @@ def full(shape, fill_value, dtype=None):
     elif core.is_literal(value):
         value = np.asarray(value, core.get_aval(value).dtype)
     return broadcast_in_dim(value, shape, ())
+
+from fungrad.transforms.vmap import batching_rules  # noqa: E402
+
+# iota has no operands, so a batch trace never receives it; the rule exists for the coverage
+# table and simply evaluates it unbatched.
+batching_rules[iota_p] = lambda vals, dims, **params: (iota_p.bind(**params), None)

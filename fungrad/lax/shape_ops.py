@@ -86,6 +86,19 @@ broadcast_in_dim_p.def_impl(_broadcast_in_dim_impl)
 broadcast_in_dim_p.def_abstract_eval(_broadcast_in_dim_abstract_eval)
 deflinear(broadcast_in_dim_p, _broadcast_in_dim_transpose)
 
+from fungrad.transforms.vmap import batching_rules, move_axis  # noqa: E402
+
+
+def _broadcast_in_dim_batch(vals, dims, *, shape, broadcast_dimensions):
+    (x,), (d,) = vals, dims
+    x = move_axis(x, d, 0)
+    size = core.shape_of(x)[0]
+    return broadcast_in_dim(x, (size, *shape),
+                            (0, *(b + 1 for b in broadcast_dimensions))), 0
+
+
+batching_rules[broadcast_in_dim_p] = _broadcast_in_dim_batch
+
 # ---------------------------------------------------------------------------------------
 # reshape
 
@@ -110,6 +123,16 @@ def reshape(x, new_sizes):
 
 reshape_p.def_abstract_eval(_reshape_abstract_eval)
 deflinear(reshape_p, lambda ct, x, *, new_sizes: [reshape(ct, x.aval.shape)])
+
+
+
+def _reshape_batch(vals, dims, *, new_sizes):
+    (x,), (d,) = vals, dims
+    x = move_axis(x, d, 0)
+    return reshape(x, (core.shape_of(x)[0], *new_sizes)), 0
+
+
+batching_rules[reshape_p] = _reshape_batch
 
 # ---------------------------------------------------------------------------------------
 # transpose
@@ -136,6 +159,14 @@ def transpose(x, permutation):
 transpose_p.def_abstract_eval(_transpose_abstract_eval)
 deflinear(transpose_p, lambda ct, x, *, permutation: [
     transpose(ct, tuple(np.argsort(permutation)))])
+
+
+def _transpose_batch(vals, dims, *, permutation):
+    (x,), (d,) = vals, dims
+    return transpose(move_axis(x, d, 0), (0, *(p + 1 for p in permutation))), 0
+
+
+batching_rules[transpose_p] = _transpose_batch
 
 
 def broadcast(x, sizes):
@@ -276,7 +307,7 @@ def pad(x, padding_value, padding_config):
     Negative ``lo``/``hi`` crop; ``interior`` inserts that many values between elements.
     """
     config = tuple((int(lo), int(hi), int(it)) for lo, hi, it in padding_config)
-    if all(c == (0, 0, 0) for c in config):
+    if config == ((0, 0, 0),) * len(core.shape_of(x)):
         return x
     return pad_p.bind(x, padding_value, padding_config=config)
 
@@ -412,3 +443,70 @@ def _slice_transpose(ct, x, *, start_indices, limit_indices, strides):
 slice_p.def_impl(_slice_impl)
 slice_p.def_abstract_eval(_slice_abstract_eval)
 deflinear(slice_p, _slice_transpose)
+
+
+# ---------------------------------------------------------------------------------------
+# Batching rules of the remaining shape primitives: the batch axis goes first and every
+# static axis parameter shifts by one.
+
+
+def _shifted(dims):
+    return tuple(d + 1 for d in dims)
+
+
+def _squeeze_batch(vals, dims, *, dimensions):
+    x = move_axis(vals[0], dims[0], 0)
+    return squeeze(x, _shifted(dimensions)), 0
+
+
+def _expand_dims_batch(vals, dims, *, dimensions):
+    x = move_axis(vals[0], dims[0], 0)
+    return expand_dims(x, _shifted(dimensions)), 0
+
+
+def _rev_batch(vals, dims, *, dimensions):
+    x = move_axis(vals[0], dims[0], 0)
+    return rev(x, _shifted(dimensions)), 0
+
+
+def _slice_batch(vals, dims, *, start_indices, limit_indices, strides):
+    x = move_axis(vals[0], dims[0], 0)
+    size = core.shape_of(x)[0]
+    return slice(x, (0, *start_indices), (size, *limit_indices), (1, *strides)), 0
+
+
+def _concatenate_batch(vals, dims, *, dimension):
+    from fungrad.transforms.vmap import batch_size, bdim_to_front  # noqa: PLC0415
+
+    size = batch_size(vals, dims)
+    xs = [bdim_to_front(v, d, size) for v, d in zip(vals, dims)]
+    return concatenate(xs, dimension + 1), 0
+
+
+def _pad_batch(vals, dims, *, padding_config):
+    from fungrad.lax.elementwise import add, mul, sub  # noqa: PLC0415
+    from fungrad.transforms.vmap import batch_size, bdim_to_front  # noqa: PLC0415
+
+    (x, value), (dx, dv) = vals, dims
+    size = batch_size(vals, dims)
+    x = bdim_to_front(x, dx, size)
+    config = ((0, 0, 0), *padding_config)
+    if dv is None:
+        return pad(x, value, config), 0
+    # A per-example padding value: pad with zeros, then add value * (1 - mask) where the mask
+    # marks the operand's own positions.
+    dtype = core.get_aval(x).dtype
+    zero, one = dtype.type(0), dtype.type(1)
+    padded = pad(x, zero, config)
+    mask = pad(add(mul(x, zero), one), zero, config)
+    out_shape = core.shape_of(padded)
+    v = broadcast_in_dim(move_axis(value, dv, 0), out_shape, (0,))
+    return add(padded, mul(v, sub(one, mask))), 0
+
+
+batching_rules[squeeze_p] = _squeeze_batch
+batching_rules[expand_dims_p] = _expand_dims_batch
+batching_rules[rev_p] = _rev_batch
+batching_rules[slice_p] = _slice_batch
+batching_rules[concatenate_p] = _concatenate_batch
+batching_rules[pad_p] = _pad_batch

@@ -46,10 +46,11 @@ def asarray(a, dtype=None, order=None, *, copy=None):
 def array(object, dtype=None, copy=True, order="K", ndmin=0):  # noqa: A002 (NumPy's name)
     """Create an array (a copy by default), like ``numpy.array``."""
     out = asarray(object, dtype=dtype, copy=copy)
-    if ndmin and np.ndim(out) < ndmin:
+    shape = tuple(get_aval(out).shape)
+    if ndmin and len(shape) < ndmin:
         from fungrad.numpy.shape import reshape  # noqa: PLC0415
 
-        out = reshape(out, (1,) * (ndmin - np.ndim(out)) + tuple(get_aval(out).shape))
+        out = reshape(out, (1,) * (ndmin - len(shape)) + shape)
     return out
 
 
@@ -171,10 +172,13 @@ def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = 
     start, stop = (lax.expand_dims(broadcast_to_shape(v, bshape), (axis,)) for v in (start, stop))
     div = num - 1 if endpoint else num
     delta = lax.sub(stop, start)
-    step = lax.div(delta, compute.type(div)) if div > 0 else lax.mul(delta, compute.type(np.nan))
+    if div > 0:
+        step = ramp_step = lax.div(delta, compute.type(div))
+    else:  # 0 or 1 samples: NumPy reports a NaN step but still returns ``start``
+        step, ramp_step = lax.mul(delta, compute.type(np.nan)), delta
     # The last sample is exactly ``stop`` when it is included (as in NumPy).
     count = num - 1 if endpoint and num > 1 else num
-    samples = _ramp(start, step, count, axis)
+    samples = _ramp(start, ramp_step, count, axis)
     if count < num:
         samples = lax.concatenate([samples, stop], axis)
     out_dtype = compute if dtype is None else np.dtype(dtype)

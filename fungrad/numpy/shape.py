@@ -28,6 +28,20 @@ def _shape_error(message: str) -> ShapeError:
     return ShapeError(f"{message}\n  at {user_site()}")
 
 
+def is_scalar(value) -> bool:
+    """True for a single int/scalar (also a rank-0 tracer); False for sequences and arrays."""
+    if isinstance(value, (list, tuple, range)):
+        return False
+    if isinstance(value, Tracer):
+        return not value.shape
+    return np.ndim(value) == 0
+
+
+def static_ints(fn: str, arg: str, value) -> tuple[int, ...]:
+    """Return an int or a sequence of ints as a tuple of Python ints (static values)."""
+    return tuple(static_int(fn, arg, v) for v in ((value,) if is_scalar(value) else value))
+
+
 def normalize_axis(fn: str, axis, ndim: int, arg: str = "axis") -> int:
     """Return ``axis`` as a non-negative int, or a ShapeError naming ``fn`` and ``arg``."""
     axis = static_int(fn, arg, axis)
@@ -39,7 +53,7 @@ def normalize_axis(fn: str, axis, ndim: int, arg: str = "axis") -> int:
 
 def normalize_axes(fn: str, axes, ndim: int, arg: str = "axis") -> tuple[int, ...]:
     """Normalize an int or a sequence of ints; repeated axes are an error."""
-    axes = (axes,) if np.ndim(axes) == 0 else tuple(axes)
+    axes = static_ints(fn, arg, axes)
     out = tuple(normalize_axis(fn, a, ndim, arg) for a in axes)
     if len(set(out)) != len(out):
         raise _shape_error(f"fnp.{fn}: repeated axis in {arg}={axes}")
@@ -84,8 +98,7 @@ def reshape(a, shape=None, order: str = "C", *, newshape=None, copy=None):
 
 
 def _resolve_shape(fn: str, in_shape, shape) -> tuple[int, ...]:
-    shape = (shape,) if np.ndim(shape) == 0 else tuple(shape)
-    shape = tuple(static_int(fn, "shape", s) for s in shape)
+    shape = static_ints(fn, "shape", shape)
     size = int(np.prod(in_shape, dtype=np.int64))
     if shape.count(-1) > 1 or any(s < -1 for s in shape):
         raise _shape_error(f"fnp.{fn}: invalid shape {shape} (at most one -1, no other "
@@ -146,7 +159,7 @@ def moveaxis(a, source, destination):
 def expand_dims(a, axis):
     """Insert size-1 axes at ``axis`` (int or tuple; positions in the result)."""
     a = as_operand(a)
-    n_new = 1 if np.ndim(axis) == 0 else len(axis)
+    n_new = 1 if is_scalar(axis) else len(axis)
     dims = normalize_axes("expand_dims", axis, len(shape_of(a)) + n_new)
     return lax.expand_dims(a, dims)
 
@@ -172,7 +185,7 @@ def squeeze(a, axis=None):
 def broadcast_to(array, shape):
     """Broadcast ``array`` to ``shape`` by NumPy's rules (trailing axes aligned)."""
     x = as_operand(array)
-    shape = (int(shape),) if np.ndim(shape) == 0 else tuple(int(s) for s in shape)
+    shape = static_ints("broadcast_to", "shape", shape)
     x_shape = shape_of(x)
     lead = len(shape) - len(x_shape)
     if lead < 0 or any(s not in (1, t) for s, t in zip(x_shape, shape[lead:], strict=True)):
@@ -183,7 +196,7 @@ def broadcast_to(array, shape):
 
 def broadcast_shapes(*shapes) -> tuple[int, ...]:
     """Return the shape that arrays of ``shapes`` broadcast to."""
-    shapes = [(s,) if np.ndim(s) == 0 else tuple(s) for s in shapes]
+    shapes = [static_ints("broadcast_shapes", "shapes", s) for s in shapes]
     return tuple(int(s) for s in result_shape("broadcast_shapes", shapes))
 
 
@@ -274,7 +287,7 @@ def _split(fn: str, ary, indices_or_sections, axis, even: bool) -> list:
     x = as_operand(ary)
     axis = normalize_axis(fn, axis, len(shape_of(x)))
     n = shape_of(x)[axis]
-    if np.ndim(indices_or_sections) == 0:
+    if is_scalar(indices_or_sections):
         sections = static_int(fn, "indices_or_sections", indices_or_sections)
         if sections <= 0 or (even and n % sections):
             raise _shape_error(f"fnp.{fn}: cannot split an axis of size {n} (array shape "
@@ -323,39 +336,45 @@ def take_static(x, indices, axis: int):
     add a rev, repeated ones a broadcast), so edge/reflect/wrap padding, rolls and repeats
     cost a handful of primitives.
     """
-    shape = shape_of(x)
-    pieces, i, indices = [], 0, [int(j) for j in indices]
-    while i < len(indices):
-        step = indices[i + 1] - indices[i] if i + 1 < len(indices) else 1
-        step = step if step in (-1, 0, 1) else 1
-        end = i + 1
-        while end < len(indices) and indices[end] - indices[end - 1] == step:
-            end += 1
-        first, last = indices[i], indices[end - 1]
+    shape, pieces = shape_of(x), []
+    for first, step, count in _index_runs([int(j) for j in indices]):
+        last = first + step * (count - 1)
         if step == 0:
             piece = lax.slice_in_dim(x, first, first + 1, 1, axis)
-            out_shape = shape[:axis] + (end - i,) + shape[axis + 1:]
+            out_shape = shape[:axis] + (count,) + shape[axis + 1:]
             piece = lax.broadcast_in_dim(piece, out_shape, range(len(shape)))
         elif step == 1:
             piece = lax.slice_in_dim(x, first, last + 1, 1, axis)
         else:
             piece = lax.rev(lax.slice_in_dim(x, last, first + 1, 1, axis), (axis,))
         pieces.append(piece)
-        i = end
     if not pieces:
         return lax.slice_in_dim(x, 0, 0, 1, axis)
     return lax.concatenate(pieces, axis)
+
+
+def _index_runs(indices: list[int]) -> list[tuple[int, int, int]]:
+    """Split indices into maximal runs ``(first, step, count)`` with step -1, 0 or 1."""
+    runs, i = [], 0
+    while i < len(indices):
+        step = indices[i + 1] - indices[i] if i + 1 < len(indices) else 1
+        step = step if step in (-1, 0, 1) else 1
+        end = i + 1
+        while end < len(indices) and indices[end] - indices[end - 1] == step:
+            end += 1
+        runs.append((indices[i], step, end - i))
+        i = end
+    return runs
 
 
 def roll(a, shift, axis=None):
     """Roll elements along ``axis`` by ``shift`` (ints or tuples; flattened when None)."""
     a = as_operand(a)
     if axis is None:
-        total = sum(static_int("roll", "shift", s) for s in np.ravel(shift)) if not isinstance(
-            shift, Tracer) else static_int("roll", "shift", shift)
+        total = sum(static_ints("roll", "shift", shift))
         return reshape(roll(ravel(a), total, 0), shape_of(a))
-    shift = [static_int("roll", "shift", s) for s in (shift if np.ndim(shift) else [shift])]
-    shifts, axes = np.broadcast_arrays(np.asarray(shift), np.asarray(axis))
+    shifts, axes = np.broadcast_arrays(np.array(static_ints("roll", "shift", shift)),
+                                       np.array(static_ints("roll", "axis", axis)))
     nd, totals = len(shape_of(a)), {}
     for s, raw_axis in zip(shifts.ravel(), axes.ravel(), strict=True):
         ax = normalize_axis("roll", raw_axis, nd)
@@ -370,8 +389,7 @@ def roll(a, shift, axis=None):
 def tile(A, reps):  # noqa: N803 (NumPy's name)
     """Repeat the whole array ``reps`` times along each axis, like ``numpy.tile``."""
     x = as_operand(A)
-    reps = (reps,) if np.ndim(reps) == 0 else tuple(reps)
-    reps = tuple(static_int("tile", "reps", r) for r in reps)
+    reps = static_ints("tile", "reps", reps)
     x_shape = shape_of(x)
     nd = max(len(x_shape), len(reps))
     reps = (1,) * (nd - len(reps)) + reps
@@ -406,8 +424,9 @@ def _static_repeats(repeats, n: int) -> np.ndarray:
     if isinstance(repeats, Tracer):
         repeats = concrete_or_none(repeats)
         if repeats is None:
-            raise ConcretizationError("fnp.repeat: repeats must be static (concrete) counts; "
-                                      "pass total_repeat_length is not enough while tracing")
+            raise ConcretizationError(
+                "fnp.repeat: repeats must be static counts (the output shape depends on "
+                "them), but they are a traced value; pass a Python int or a NumPy array")
     counts = np.asarray(repeats, dtype=np.int64).ravel()
     if counts.size == 1:
         counts = np.full(n, counts[0])
@@ -430,7 +449,8 @@ def _fit_total(counts: np.ndarray, total: int) -> np.ndarray:
 # Padding
 
 
-def pad(array, pad_width, mode: str = "constant", *, constant_values=0, **kwargs):
+def pad(array, pad_width, mode: str = "constant", *, constant_values=0,
+        reflect_type: str = "even"):
     """Pad an array, like ``numpy.pad``.
 
     Args:
@@ -439,6 +459,7 @@ def pad(array, pad_width, mode: str = "constant", *, constant_values=0, **kwargs
         mode: ``"constant"`` (``constant_values``, which may be traced), ``"edge"``,
             ``"reflect"``, ``"symmetric"``, ``"wrap"`` or ``"empty"`` (zeros).
         constant_values: a scalar, or ``(before, after)`` values in any pad_width form.
+        reflect_type: only ``"even"`` (NumPy's default) is supported.
     Returns:
         The padded array.
     """
@@ -447,7 +468,7 @@ def pad(array, pad_width, mode: str = "constant", *, constant_values=0, **kwargs
     widths = _pad_pairs("pad_width", pad_width, nd)
     if (widths < 0).any():
         raise ValueError(f"fnp.pad: pad_width must be non-negative, got {pad_width}")
-    if kwargs.get("reflect_type", "even") != "even":
+    if reflect_type != "even":
         raise NotImplementedError("fnp.pad: only reflect_type='even' is supported")
     if mode == "empty":
         mode, constant_values = "constant", 0
@@ -476,7 +497,7 @@ def _pad_pairs(arg: str, value, nd: int) -> np.ndarray:
 def _pad_constant(x, widths, constant_values):
     dtype = get_aval(x).dtype
     nd = len(widths)
-    if np.ndim(constant_values) == 0:
+    if is_scalar(constant_values):
         value = to_dtype(as_operand(constant_values), dtype)
         return lax.pad(x, value, [(int(b), int(a), 0) for b, a in widths])
     values = np.broadcast_to(np.asarray(constant_values), (nd, 2))

@@ -1,0 +1,728 @@
+"""Stateless, splittable pseudo-random numbers with JAX's API: ``key``, ``split``, samplers.
+
+A key is a plain ``uint32`` NumPy array of shape ``(2,)``, so keys are ordinary pytree leaves
+and travel through every transform like any other array. Nothing here has hidden state: a
+sampler's output depends only on its key and arguments, so the same key always gives the
+same numbers, and a key must not be reused for two purposes. Make fresh keys with
+``split(key, n)`` or ``fold_in(key, i)``:
+
+>>> k = key(0)
+>>> k_init, k_dropout = split(k)
+>>> normal(k_init, (3, 4)).shape
+(3, 4)
+
+Why Philox: it is counter-based, so the stream for a key is a pure function of that key
+(no state to carry) and any block of it can be computed directly. A key's two words form
+half of a 128-bit Philox key; the other half names a *domain* (sampling, split, fold_in), so
+the keys made by ``split`` and ``fold_in`` come from the cipher, never from arithmetic on the
+key, and are independent of each other and of the key's own samples.
+
+Randomness under ``fg.vmap``: keys are ordinary arguments. Pass one key unbatched
+(``in_axes=None``) to use the same random numbers for every example, or a batch of keys,
+``split(key, n)``, with ``in_axes=0`` to give each example its own draws:
+
+>>> import fungrad as fg
+>>> xs = np.zeros((8, 3))
+>>> fg.vmap(lambda k, x: x + normal(k, x.shape))(split(key(1), 8), xs).shape
+(8, 3)
+
+A sampler that receives a batched key draws once per key of the batch (a loop over keys,
+as each key is its own stream) and returns a batched value. Parameters such as ``minval``,
+``p`` and ``logits`` may be traced (batched, or differentiated: ``uniform``'s result is
+differentiable in ``minval`` and ``maxval``); the noise itself has no derivative. Any other
+traced key (one whose value is unknown while tracing) raises an error saying to pass keys
+as non-traced arguments or to split them outside the transform.
+
+Eager results are :class:`fungrad.numpy.Array` (NumPy arrays) of fungrad's default dtypes:
+float64 unless ``dtype`` asks for float32 or float16, int64 for integers.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from fungrad import numpy as fnp
+from fungrad.core import Tracer, concrete_or_none, current_trace, shape_of
+from fungrad.errors import ShapeError
+from fungrad.numpy.array_type import as_array_type
+from fungrad.transforms.vmap import BatchTracer
+
+__all__ = [
+    "key", "PRNGKey", "split", "fold_in", "bits",
+    "uniform", "normal", "bernoulli", "categorical", "randint", "permutation", "choice",
+    "truncated_normal", "gumbel", "exponential",
+]
+
+Shape = int | Sequence[int]
+DTypeLike = Any
+
+# Philox key word 1: which use of the key a stream serves (ASCII 'bits', 'splt', 'fold').
+_SAMPLE, _SPLIT, _FOLD = 0x62697473, 0x73706C74, 0x666F6C64
+_U64 = 1 << 64
+
+# --- Keys --------------------------------------------------------------------------------
+
+
+def key(seed: int) -> np.ndarray:
+    """Make a PRNG key from an integer seed.
+
+    Args:
+      seed: an int in ``[-2**63, 2**64)``; negative seeds wrap modulo ``2**64``.
+
+    Returns:
+      A ``uint32`` array of shape ``(2,)``: the seed's high and low 32-bit words.
+
+    >>> key(1)
+    array([0, 1], dtype=uint32)
+    """
+    s = _concrete_int("key", "seed", seed)
+    return np.array([s >> 32, s & 0xFFFFFFFF], dtype=np.uint32)
+
+
+PRNGKey = key  # JAX's older name for the same function
+
+
+def _concrete_int(fn: str, name: str, value) -> int:
+    """`value` as a Python int in [0, 2**64), wrapping negatives; TypeError otherwise."""
+    concrete = concrete_or_none(value)
+    if concrete is None:
+        raise TypeError(
+            f"{fn}: {name} is a traced value ({value.aval.str_short()}); it must be a concrete "
+            f"int. Compute it outside the transformation, or pass it as a static argument."
+        )
+    if isinstance(concrete, bool) or not isinstance(concrete, (int, np.integer, np.ndarray)):
+        raise TypeError(f"{fn}: {name} must be an int, got {concrete!r:.80}.")
+    if isinstance(concrete, np.ndarray) and (concrete.shape or concrete.dtype.kind not in "iu"):
+        raise TypeError(f"{fn}: {name} must be an int, got an array {concrete!r:.80}.")
+    v = int(concrete)
+    if not -(1 << 63) <= v < _U64:
+        raise ValueError(f"{fn}: {name}={v} is out of range; use an int in [-2**63, 2**64).")
+    return v % _U64
+
+
+def _check_key(fn: str, k) -> np.ndarray:
+    """`k` as a uint32 array of shape (2,), or an error that says how to make one."""
+    if isinstance(k, (int, np.integer)):
+        raise TypeError(
+            f"{fn}: expected a PRNG key, got the integer {k!r}. Make a key with "
+            f"fungrad.random.key({k!r}) and pass that."
+        )
+    arr = np.asarray(k)
+    if arr.dtype == np.uint32 and arr.shape == (2,):
+        return arr
+    if arr.dtype == np.uint32 and arr.ndim >= 2 and arr.shape[-1] == 2:
+        raise ShapeError(
+            f"{fn}: expected a single key of shape (2,), got a batch of keys of shape "
+            f"{arr.shape}. Sample with each key under vmap, e.g. "
+            f"fg.vmap(lambda k: {fn}(k, ...))(keys), or pick one key."
+        )
+    raise TypeError(
+        f"{fn}: expected a PRNG key (uint32 array of shape (2,), made by fungrad.random.key "
+        f"or split), got a {arr.dtype} array of shape {arr.shape}."
+    )
+
+
+def _key_word(k: np.ndarray) -> int:
+    return (int(k[0]) << 32) | int(k[1])
+
+
+def _words_to_keys(words: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    keys = np.stack([words >> np.uint64(32), words & np.uint64(0xFFFFFFFF)], axis=-1)
+    return keys.astype(np.uint32).reshape(*shape, 2)
+
+
+# --- The Philox stream -------------------------------------------------------------------
+
+
+class _ThreadGenerator(threading.local):
+    # Constructing a Philox object costs ~90us, resetting one's state ~15us; one per
+    # thread keeps the reset safe when threads sample concurrently.
+    def __init__(self):
+        self.bitgen = np.random.Philox(0)
+
+
+_generator = _ThreadGenerator()
+
+
+def _philox_words(k: np.ndarray, domain: int, count: int, counter: int = 0) -> np.ndarray:
+    """`count` uint64 words of the Philox stream of (key, domain), from block `counter`."""
+    bitgen = _generator.bitgen
+    counter_words = np.array([counter, 0, 0, 0], dtype=np.uint64)
+    key_words = np.array([_key_word(k), domain], dtype=np.uint64)
+    bitgen.state = {  # buffer_pos=4: the buffer is empty, so generation starts afresh
+        "bit_generator": "Philox", "state": {"counter": counter_words, "key": key_words},
+        "buffer": np.zeros(4, dtype=np.uint64), "buffer_pos": 4, "has_uint32": 0, "uinteger": 0,
+    }
+    return bitgen.random_raw(count)
+
+
+def _words(k: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Random uint64 words of `shape`: the key's sampling stream."""
+    return _philox_words(k, _SAMPLE, math.prod(shape)).reshape(shape)
+
+
+# --- Keys under transforms ---------------------------------------------------------------
+
+
+def _per_key(fn: str, k, draw: Callable[[np.ndarray], Any]):
+    """``draw(k)`` on a concrete key; for a vmap-batched key, once per key of the batch."""
+    if isinstance(k, BatchTracer):
+        return _per_batched_key(fn, k, draw)
+    return draw(_check_key(fn, _concrete_key(fn, k)))
+
+
+def _concrete_key(fn: str, k):
+    value = concrete_or_none(k)
+    if value is None:
+        raise TypeError(
+            f"{fn}: the key is a traced value ({k.aval.str_short()} inside the "
+            f"{k._trace.describe()}), but samplers need concrete keys. Pass keys as non-traced "
+            "arguments (closed over, or static), or split them outside the transformation; "
+            "under vmap, pass split(key, n) with in_axes=0."
+        )
+    return value
+
+
+def _per_batched_key(fn: str, k: BatchTracer, draw):
+    _check_key(fn, np.empty(k.aval.shape, k.aval.dtype))  # the per-example key's shape/dtype
+    # Peel the vmap layers, then move their batch axes to the front, outermost first: each
+    # layer's batch dim counts the axes left once the layers outside it are taken away.
+    layers = []
+    while isinstance(k, BatchTracer):
+        current_trace().own(k)  # raises for a leaked tracer
+        layers.append(k)
+        k = k.val
+    keys = np.asarray(_concrete_key(fn, k))
+    for j, layer in enumerate(reversed(layers)):
+        keys = np.moveaxis(keys, layer.bdim + j, j)
+    sizes = keys.shape[: len(layers)]
+    rows = [np.asarray(draw(row)) for row in keys.reshape(-1, 2)]
+    if not rows:  # an empty batch: draw once for the sample's shape and dtype
+        sample = np.asarray(draw(np.zeros(2, np.uint32)))
+        out = np.empty((*sizes, *sample.shape), sample.dtype)
+    else:
+        out = np.stack(rows).reshape(*sizes, *rows[0].shape)
+    for layer in reversed(layers):
+        out = layer._trace.wrap(out, 0)
+    return out
+
+
+def split(key: np.ndarray, num: Shape = 2) -> np.ndarray:
+    """Split a key into `num` new, independent keys.
+
+    Args:
+      key: a PRNG key; do not use it again after splitting it.
+      num: how many keys to make, or a shape of keys.
+
+    Returns:
+      A uint32 array of shape ``(num, 2)`` (``(*num, 2)`` for a shape): one key per row.
+    """
+    shape = _shape("split", num, "num")
+    return _per_key(
+        "split", key, lambda k: _words_to_keys(_philox_words(k, _SPLIT, math.prod(shape)), shape)
+    )
+
+
+def fold_in(key: np.ndarray, data: int) -> np.ndarray:
+    """Derive a new key from `key` and an integer, e.g. a step number or a layer index.
+
+    Args:
+      key: a PRNG key.
+      data: an int; different values give independent keys.
+
+    Returns:
+      A new key, shape ``(2,)``.
+    """
+    d = _concrete_int("fold_in", "data", data)
+    return _per_key(
+        "fold_in", key, lambda k: _words_to_keys(_philox_words(k, _FOLD, 1, counter=d), ())
+    )
+
+
+# --- Argument checks and result conversion -----------------------------------------------
+
+
+def _shape(fn: str, shape, name: str = "shape") -> tuple[int, ...]:
+    """`shape` (an int or a sequence of ints) as a tuple; errors name `fn` and `name`."""
+    dims = (shape,) if isinstance(shape, (int, np.integer)) else shape
+    try:
+        dims = tuple(dims)
+    except TypeError:
+        dims = None
+    if dims is None or not all(isinstance(d, (int, np.integer)) for d in dims):
+        raise TypeError(f"{fn}: {name} must be an int or a tuple of ints, got {shape!r}.")
+    if any(d < 0 for d in dims):
+        raise ValueError(f"{fn}: {name}={shape!r} has a negative dimension.")
+    return tuple(int(d) for d in dims)
+
+
+def _float_dtype(fn: str, dtype, allow_complex: bool = False) -> np.dtype:
+    dt = np.dtype(dtype)
+    if dt.kind == "f" or (allow_complex and dt.kind == "c"):
+        return dt
+    kinds = "a floating or complex" if allow_complex else "a floating"
+    raise TypeError(
+        f"{fn}: dtype must be {kinds} dtype (float16, float32, float64), got {dt}. "
+        "Use randint for integers and bernoulli for booleans."
+    )
+
+
+def _check_broadcast(fn: str, name: str, arg_shape, shape: tuple[int, ...]) -> None:
+    try:
+        ok = np.broadcast_shapes(tuple(arg_shape), shape) == shape
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ShapeError(
+            f"{fn}: {name} of shape {tuple(arg_shape)} does not broadcast to shape {shape}. "
+            f"Pass a shape that {name} broadcasts to (trailing axes equal, or 1 in {name})."
+        )
+
+
+def _axis(fn: str, axis: int, ndim: int, name: str = "x") -> int:
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"{fn}: axis {axis} is out of range for {name} with {ndim} axes.")
+    return axis % ndim
+
+
+def _operand(x):
+    """A parameter as an array, leaving tracers alone."""
+    return x if isinstance(x, Tracer) else np.asarray(x)
+
+
+def _concrete_array(fn: str, name: str, x, dtype=None) -> np.ndarray:
+    value = concrete_or_none(x)
+    if value is None:
+        raise TypeError(
+            f"{fn}: {name} is a traced value ({x.aval.str_short()}); {fn} needs it concrete. "
+            f"Pass {name} as a non-traced argument (closed over, or in_axes=None under vmap)."
+        )
+    return np.asarray(value, dtype=dtype)
+
+
+def _sample(fn: str, key, draw: Callable, finish: Callable | None = None, *params):
+    """``finish(xp, draw(k), *params)``: noise from the key, then the parameters applied.
+
+    With concrete parameters the whole sample is computed per key in NumPy (xp = np), so a
+    batched key needs no batching rules. Traced parameters are applied after drawing, with
+    xp = fungrad.numpy, so transforms follow them.
+    """
+    if finish is None:
+        return _result(_per_key(fn, key, draw))
+    if any(isinstance(p, Tracer) for p in params):
+        return _result(finish(fnp, _per_key(fn, key, draw), *params))
+    return _result(_per_key(fn, key, lambda k: finish(np, draw(k), *params)))
+
+
+def _result(x):
+    return x if isinstance(x, Tracer) else as_array_type(np.asarray(x))
+
+
+# --- From random words to floats ---------------------------------------------------------
+
+
+def _unit(k: np.ndarray, shape: tuple[int, ...], dtype=np.float64) -> np.ndarray:
+    """Uniform floats in [0, 1)."""
+    return _unit_from_words(_words(k, shape), np.dtype(dtype))
+
+
+def _unit_from_words(words: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    # The top mantissa-many bits of each word, scaled: exact, so never rounds up to 1.
+    nbits = np.finfo(dtype).nmant + 1
+    return (words >> np.uint64(64 - nbits)).astype(dtype) * dtype.type(2.0**-nbits)
+
+
+def _open_unit(k: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Uniform float64 in (0, 1), for logarithms: odd multiples of 2**-53."""
+    return _open_unit_from_words(_words(k, shape))
+
+
+def _open_unit_from_words(words: np.ndarray) -> np.ndarray:
+    odd = (words >> np.uint64(12)) * np.uint64(2) + np.uint64(1)
+    return odd.astype(np.float64) * 2.0**-53
+
+
+def _box_muller(k: np.ndarray, count: int) -> np.ndarray:
+    """`count` float64 standard normals; a prefix of a longer draw with the same key."""
+    words = _philox_words(k, _SAMPLE, 2 * -(-count // 2))
+    radius = np.sqrt(-2.0 * np.log(_open_unit_from_words(words[0::2])))
+    angle = (2.0 * np.pi) * _unit_from_words(words[1::2], np.dtype(np.float64))
+    return np.stack([radius * np.cos(angle), radius * np.sin(angle)], axis=-1).ravel()[:count]
+
+
+# --- Samplers ----------------------------------------------------------------------------
+
+
+def bits(key: np.ndarray, shape: Shape = (), dtype: DTypeLike = np.uint32) -> np.ndarray:
+    """Uniformly random unsigned integers: raw bits.
+
+    Args:
+      key: a PRNG key.
+      shape: the result's shape.
+      dtype: uint8, uint16, uint32 or uint64.
+
+    Returns:
+      An array of `shape` and `dtype`.
+    """
+    shape, dt = _shape("bits", shape), np.dtype(dtype)
+    if dt.kind != "u":
+        raise TypeError(f"bits: dtype must be an unsigned integer dtype, got {dt}.")
+    shift = np.uint64(64 - 8 * dt.itemsize)
+    return _sample("bits", key, lambda k: (_words(k, shape) >> shift).astype(dt))
+
+
+def uniform(key: np.ndarray, shape: Shape = (), dtype: DTypeLike = np.float64,
+            minval: Any = 0.0, maxval: Any = 1.0) -> np.ndarray:
+    """Uniform floats in ``[minval, maxval)``.
+
+    Args:
+      key: a PRNG key.
+      shape: the result's shape; `minval` and `maxval` broadcast to it.
+      dtype: a floating dtype.
+      minval: lower bound (inclusive), scalar or array; may be traced.
+      maxval: upper bound (exclusive), scalar or array; may be traced.
+
+    Returns:
+      An array of `shape` and `dtype`.
+    """
+    fn, shape, dtype = "uniform", _shape("uniform", shape), _float_dtype("uniform", dtype)
+    minval, maxval = _operand(minval), _operand(maxval)
+    _check_broadcast(fn, "minval", shape_of(minval), shape)
+    _check_broadcast(fn, "maxval", shape_of(maxval), shape)
+
+    def finish(xp, u, minval, maxval):
+        lo, hi = xp.asarray(minval, dtype=dtype), xp.asarray(maxval, dtype=dtype)
+        r = u * (hi - lo) + lo
+        return xp.where(r < hi, r, lo)  # rounding can reach hi: keep the interval half-open
+
+    return _sample(fn, key, lambda k: _unit(k, shape, dtype), finish, minval, maxval)
+
+
+def normal(key: np.ndarray, shape: Shape = (), dtype: DTypeLike = np.float64) -> np.ndarray:
+    """Standard normal samples (mean 0, variance 1).
+
+    Args:
+      key: a PRNG key.
+      shape: the result's shape.
+      dtype: a floating dtype, or a complex one (real and imaginary parts each have
+        variance 1/2).
+
+    Returns:
+      An array of `shape` and `dtype`.
+    """
+    shape, dtype = _shape("normal", shape), _float_dtype("normal", dtype, allow_complex=True)
+    n = math.prod(shape)
+
+    def draw(k):
+        if dtype.kind == "c":
+            z = _box_muller(k, 2 * n) * math.sqrt(0.5)
+            return (z[0::2] + 1j * z[1::2]).astype(dtype).reshape(shape)
+        return _box_muller(k, n).astype(dtype).reshape(shape)
+
+    return _sample("normal", key, draw)
+
+
+def gumbel(key: np.ndarray, shape: Shape = (), dtype: DTypeLike = np.float64) -> np.ndarray:
+    """Standard Gumbel samples, ``-log(-log(U))``.
+
+    Args:
+      key: a PRNG key.
+      shape: the result's shape.
+      dtype: a floating dtype.
+
+    Returns:
+      An array of `shape` and `dtype`.
+    """
+    shape, dtype = _shape("gumbel", shape), _float_dtype("gumbel", dtype)
+    return _sample("gumbel", key, lambda k: _gumbel(k, shape).astype(dtype))
+
+
+def _gumbel(k: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    return -np.log(-np.log(_open_unit(k, shape)))
+
+
+def exponential(key: np.ndarray, shape: Shape = (), dtype: DTypeLike = np.float64) -> np.ndarray:
+    """Standard exponential samples (rate 1).
+
+    Args:
+      key: a PRNG key.
+      shape: the result's shape.
+      dtype: a floating dtype.
+
+    Returns:
+      An array of `shape` and `dtype`, all >= 0.
+    """
+    shape, dtype = _shape("exponential", shape), _float_dtype("exponential", dtype)
+    draw = lambda k: (-np.log1p(-_unit(k, shape))).astype(dtype)
+    return _sample("exponential", key, draw)
+
+
+def bernoulli(key: np.ndarray, p: Any = 0.5, shape: Shape | None = None) -> np.ndarray:
+    """Random booleans, True with probability `p`.
+
+    Args:
+      key: a PRNG key.
+      p: the probability of True, scalar or array; may be traced.
+      shape: the result's shape; defaults to `p`'s shape, which must broadcast to it.
+
+    Returns:
+      A bool array.
+    """
+    p = _operand(p)
+    shape = shape_of(p) if shape is None else _shape("bernoulli", shape)
+    _check_broadcast("bernoulli", "p", shape_of(p), shape)
+    return _sample("bernoulli", key, lambda k: _unit(k, shape), lambda xp, u, p: u < p, p)
+
+
+def categorical(key: np.ndarray, logits: Any, axis: int = -1,
+                shape: Shape | None = None) -> np.ndarray:
+    """Sample category indices with probabilities ``softmax(logits, axis)``.
+
+    Args:
+      key: a PRNG key.
+      logits: unnormalised log-probabilities; may be traced. ``-inf`` never gets sampled.
+      axis: the axis of `logits` that holds the categories.
+      shape: the result's shape; defaults to `logits`' shape without `axis`, which must
+        broadcast to it.
+
+    Returns:
+      An int64 array of indices along `axis`.
+    """
+    fn, logits = "categorical", _operand(logits)
+    lshape = tuple(shape_of(logits))
+    if not lshape:
+        raise ShapeError(f"{fn}: logits must have a category axis, got a scalar.")
+    axis = _axis(fn, axis, len(lshape), "logits")
+    batch = lshape[:axis] + lshape[axis + 1:]
+    shape = batch if shape is None else _shape(fn, shape)
+    _check_broadcast(fn, "logits (without the category axis)", batch, shape)
+    # Gumbel-max trick: argmax(logits + Gumbel noise) is a sample of softmax(logits).
+    draw = lambda k: _gumbel(k, (*shape, lshape[axis]))
+    finish = lambda xp, noise, logits: xp.argmax(noise + xp.moveaxis(logits, axis, -1), axis=-1)
+    return _sample(fn, key, draw, finish, logits)
+
+
+def randint(key: np.ndarray, shape: Shape, minval: Any, maxval: Any,
+            dtype: DTypeLike = np.int64) -> np.ndarray:
+    """Uniform integers in ``[minval, maxval)``.
+
+    Bounds are clipped to `dtype`'s range; ``maxval = iinfo(dtype).max + 1`` includes the
+    largest value. Where ``maxval <= minval`` the result is `minval`. The bias from reducing
+    64 random bits modulo the range is below ``range / 2**64``.
+
+    Args:
+      key: a PRNG key.
+      shape: the result's shape; the bounds broadcast to it.
+      minval: lower bound (inclusive), int or integer array.
+      maxval: upper bound (exclusive), int or integer array.
+      dtype: an integer dtype.
+
+    Returns:
+      An array of `shape` and `dtype`.
+    """
+    fn, shape, dt = "randint", _shape("randint", shape), np.dtype(dtype)
+    if dt.kind not in "iu":
+        raise TypeError(f"{fn}: dtype must be an integer dtype, got {dt}; use uniform for floats.")
+    info = np.iinfo(dt)
+    # Python-int arithmetic on the (small) bounds avoids overflow at the dtype's edges.
+    lo = _int_bound(fn, "minval", minval, shape, (info.min, info.max))
+    hi = _int_bound(fn, "maxval", maxval, shape, (info.min, info.max + 1))
+    # Ops on 0-d object arrays return Python ints: re-wrap them to keep object dtype.
+    span = np.where(hi > lo, np.asarray(hi - lo, dtype=object), 1)
+    full = np.asarray(span == _U64, dtype=bool)  # all 2**64 values: each word is a sample
+    span_u = np.where(full, 1, span).astype(np.uint64)
+    base = np.asarray(lo - info.min, dtype=object).astype(np.uint64)  # fits: lo >= info.min
+
+    def draw(k):
+        words = _words(k, shape)
+        offset = np.where(full, words, words % span_u)
+        with np.errstate(over="ignore"):
+            return (base + offset + np.uint64(info.min % _U64)).astype(dt)
+
+    return _sample(fn, key, draw)
+
+
+def _int_bound(fn: str, name: str, x, shape: tuple[int, ...], limits: tuple[int, int]):
+    """A bound as an object array of Python ints clipped to `limits`."""
+    arr = _concrete_array(fn, name, x)
+    if arr.dtype.kind not in "iub":
+        raise TypeError(f"{fn}: {name} must be an int or an integer array, got dtype {arr.dtype}.")
+    _check_broadcast(fn, name, arr.shape, shape)
+    return np.asarray(np.clip(arr.astype(object), *limits), dtype=object)
+
+
+def permutation(key: np.ndarray, x: Any, axis: int = 0, independent: bool = False) -> np.ndarray:
+    """A random permutation of ``range(x)``, or `x` shuffled along `axis`.
+
+    Args:
+      key: a PRNG key.
+      x: an int n (permute ``0..n-1``) or an array, which may be traced.
+      axis: the axis of `x` to shuffle.
+      independent: shuffle each slice along `axis` independently instead of permuting
+        whole slices.
+
+    Returns:
+      The permuted int64 indices, or `x` shuffled.
+    """
+    fn = "permutation"
+    if isinstance(x, (int, np.integer)) or (not isinstance(x, Tracer) and np.ndim(x) == 0):
+        n = _concrete_int(fn, "x", x)
+        return _sample(fn, key, lambda k: _random_order(k, (n,), 0))
+    x = _operand(x)
+    xshape = tuple(shape_of(x))
+    axis = _axis(fn, axis, len(xshape))
+    if independent:
+        draw = lambda k: _random_order(k, xshape, axis)
+        return _sample(fn, key, draw, lambda xp, o, x: xp.take_along_axis(x, o, axis=axis), x)
+    draw = lambda k: _random_order(k, (xshape[axis],), 0)
+    return _sample(fn, key, draw, lambda xp, order, x: xp.take(x, order, axis=axis), x)
+
+
+def _random_order(k: np.ndarray, shape: tuple[int, ...], axis: int) -> np.ndarray:
+    # Sorting by 64-bit random words gives a uniform permutation; ties (probability below
+    # n**2 / 2**65) are broken by position, deterministically.
+    return np.argsort(_words(k, shape), axis=axis, kind="stable")
+
+
+def choice(key: np.ndarray, a: Any, shape: Shape = (), replace: bool = True,  # noqa: PLR0917
+           p: Any = None, axis: int = 0) -> np.ndarray:
+    """Random samples from ``range(a)`` or from the slices of an array along `axis`.
+
+    Args:
+      key: a PRNG key.
+      a: an int n (sample from ``0..n-1``) or an array, which may be traced.
+      shape: how many samples, as a shape.
+      replace: sample with replacement; without it, ``prod(shape)`` must not exceed n.
+      p: optional probabilities of the n entries (concrete; normalised here).
+      axis: the axis of `a` to sample along.
+
+    Returns:
+      int64 indices of `shape` for an int `a`; for an array, ``take(a, indices, axis)``.
+    """
+    fn, shape = "choice", _shape("choice", shape)
+    is_int = isinstance(a, (int, np.integer)) or (not isinstance(a, Tracer) and np.ndim(a) == 0)
+    if not is_int:
+        a = _operand(a)
+        axis = _axis(fn, axis, len(shape_of(a)), "a")
+    n = _concrete_int(fn, "a", a) if is_int else shape_of(a)[axis]
+    count = math.prod(shape)
+    if count and n == 0:
+        raise ValueError(f"{fn}: cannot take {count} samples from an empty population.")
+    if not replace and count > n:
+        raise ValueError(
+            f"{fn}: cannot take {count} samples of shape {shape} without replacement from a "
+            f"population of {n}; pass replace=True or a smaller shape."
+        )
+    probs = None if p is None else _probabilities(fn, p, n)
+    draw = lambda k: _choice_indices(k, n, count, replace, probs).reshape(shape)
+    if is_int:
+        return _sample(fn, key, draw)
+    return _sample(fn, key, draw, lambda xp, idx, a: xp.take(a, idx, axis=axis), a)
+
+
+def _probabilities(fn: str, p, n: int) -> np.ndarray:
+    probs = _concrete_array(fn, "p", p, np.float64)
+    if probs.shape != (n,):
+        raise ShapeError(f"{fn}: p must have shape ({n},), one per entry of a; got {probs.shape}.")
+    if (probs < 0).any() or not probs.sum() > 0:
+        raise ValueError(f"{fn}: p must be non-negative with a positive sum, got {probs!r:.80}.")
+    return probs
+
+
+def _choice_indices(k, n: int, count: int, replace: bool, p) -> np.ndarray:
+    if replace and p is None:
+        return (_words(k, (count,)) % np.uint64(max(n, 1))).astype(np.int64)
+    if replace:
+        cdf = np.cumsum(p)
+        u = _unit(k, (count,)) * cdf[-1]
+        last_positive = np.flatnonzero(p)[-1]  # rounding must not land on a zero-p tail
+        return np.minimum(np.searchsorted(cdf, u, side="right"), last_positive)
+    if p is None:
+        return _random_order(k, (n,), 0)[:count]
+    # Gumbel-top-k: the k largest of log p + Gumbel noise are a sample without replacement.
+    with np.errstate(divide="ignore"):
+        scores = np.log(p) + _gumbel(k, (n,))
+    return np.argsort(-scores, kind="stable")[:count]
+
+
+def truncated_normal(key: np.ndarray, lower: Any, upper: Any, shape: Shape | None = None,
+                     dtype: DTypeLike = np.float64) -> np.ndarray:
+    """Standard normal samples truncated to the open interval ``(lower, upper)``.
+
+    Samples by inverting the normal CDF, on whichever side of 0 keeps the CDF values small
+    and therefore precise, so far tails (``lower=8``) work. The inverse CDF is accurate to
+    about 1e-9 relative.
+
+    Args:
+      key: a PRNG key.
+      lower: lower bound, scalar or array (``-inf`` allowed); concrete.
+      upper: upper bound, scalar or array (``inf`` allowed); concrete.
+      shape: the result's shape; defaults to the bounds' broadcast shape.
+      dtype: a floating dtype.
+
+    Returns:
+      An array of `shape` and `dtype` with every value strictly between the bounds.
+    """
+    fn, dtype = "truncated_normal", _float_dtype("truncated_normal", dtype)
+    lo = _concrete_array(fn, "lower", lower, np.float64)
+    hi = _concrete_array(fn, "upper", upper, np.float64)
+    bounds_shape = np.broadcast_shapes(lo.shape, hi.shape)
+    shape = bounds_shape if shape is None else _shape(fn, shape)
+    _check_broadcast(fn, "lower", lo.shape, shape)
+    _check_broadcast(fn, "upper", hi.shape, shape)
+    flip = lo + hi > 0  # sample the mirrored interval in the lower tail, then negate
+    a, b = np.where(flip, -hi, lo), np.where(flip, -lo, hi)
+    cdf_a, cdf_b = _normal_cdf(a), _normal_cdf(b)
+    lo_t, hi_t = lo.astype(dtype), hi.astype(dtype)
+    floor = np.nextafter(lo_t, dtype.type(np.inf))
+    ceil = np.nextafter(hi_t, dtype.type(-np.inf))
+
+    def draw(k):
+        z = _ndtri(cdf_a + _open_unit(k, shape) * (cdf_b - cdf_a))
+        return np.clip(np.where(flip, -z, z).astype(dtype), floor, ceil)
+
+    return _sample(fn, key, draw)
+
+
+_erfc = np.frompyfunc(math.erfc, 1, 1)
+
+
+def _normal_cdf(x: np.ndarray) -> np.ndarray:
+    # Only the bounds go through this Python-level erfc, never the samples.
+    return 0.5 * np.asarray(_erfc(-np.asarray(x) / math.sqrt(2.0)), dtype=np.float64)
+
+
+# Rational approximations of the inverse normal CDF (P. J. Acklam), relative error < 1.2e-9.
+_A = (-3.969683028665376e01, 2.209460984245205e02, -2.759285104469687e02,
+      1.383577518672690e02, -3.066479806614716e01, 2.506628277459239e00)
+_B = (-5.447609879822406e01, 1.615858368580409e02, -1.556989798598866e02,
+      6.680131188771972e01, -1.328068155288572e01, 1.0)
+_C = (-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e00,
+      -2.549732539343734e00, 4.374664141464968e00, 2.938163982698783e00)
+_D = (7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e00,
+      3.754408661907416e00, 1.0)
+_P_LOW = 0.02425
+
+
+def _polyval(coefs, x):
+    out = np.zeros_like(x)
+    for c in coefs:
+        out = out * x + c
+    return out
+
+
+def _ndtri(p) -> np.ndarray:
+    """The inverse of the standard normal CDF, elementwise, for p in (0, 1)."""
+    p = np.asarray(p, dtype=np.float64)
+    flat = p.ravel()
+    q = flat - 0.5
+    out = _polyval(_A, q * q) * q / _polyval(_B, q * q)
+    for tail, sign in ((flat < _P_LOW, 1.0), (flat > 1.0 - _P_LOW, -1.0)):
+        t = np.sqrt(-2.0 * np.log(flat[tail] if sign > 0 else 1.0 - flat[tail]))
+        out[tail] = sign * _polyval(_C, t) / _polyval(_D, t)
+    return out.reshape(p.shape)
