@@ -22,15 +22,17 @@ __all__ = [
 
 from fungrad.core import Primitive, ShapedArray, shape_of
 from fungrad.errors import ShapeError
+from fungrad.lax.comparison import (
+    convert_element_type,
+    eq,
+    ne,
+    select_n,
+)
 from fungrad.lax.elementwise import (
     add,
     bitwise_or,
-    convert_element_type,
     div,
-    eq,
     mul,
-    ne,
-    select_n,
     sub,
 )
 from fungrad.lax.sorting import gather_along_axis, positions_along, shift_along
@@ -183,3 +185,11 @@ def _run_totals(values, start, axis: int, reverse: bool):
 
 jvp_rules[cummax_p] = _running_extreme_jvp(cummax_p)
 jvp_rules[cummin_p] = _running_extreme_jvp(cummin_p)
+
+# ---------------------------------------------------------------------------------------
+# Batching rules: the batch axis moves to the front and ``axis`` shifts past it
+
+from fungrad.transforms.vmap import defreducer  # noqa: E402
+
+for _p in (cumsum_p, cumprod_p, cummax_p, cummin_p):
+    defreducer(_p, axes_param="axis")

@@ -24,7 +24,7 @@ __all__ = [
 
 from fungrad.core import Primitive, ShapedArray, shape_of
 from fungrad.errors import ShapeError
-from fungrad.lax.elementwise import select_n
+from fungrad.lax.comparison import select_n
 from fungrad.lax.shape_ops import broadcast_in_dim
 from fungrad.transforms.jvp import Zero, defjvp_zero, jvp_rules
 from fungrad.transforms.linearize import deflinear_in_first
@@ -243,3 +243,42 @@ def _sort_jvp(primals, tangents, *, dimension):
 
 
 jvp_rules[sort_p] = _sort_jvp
+
+
+# ---------------------------------------------------------------------------------------
+# Batching rules
+
+from fungrad.transforms.vmap import (  # noqa: E402
+    batch_size,
+    batching_rules,
+    bdim_to_front,
+    defreducer,
+    move_axis,
+)
+
+defreducer(sort_p, axes_param="dimension")
+defreducer(argsort_p, axes_param="dimension")
+
+
+def _index_to_front(idx, d):
+    """Batched indices get their batch axis first; unbatched ones a size-1 leading axis."""
+    if d is not None:
+        return move_axis(idx, d, 0)
+    shape = shape_of(idx)
+    return broadcast_in_dim(idx, (1, *shape), tuple(range(1, len(shape) + 1)))
+
+
+def _along_axis_batch(prim: Primitive):
+    """gather/scatter along an axis: batch axes first (indices broadcast as size 1)."""
+
+    def rule(vals, dims, **params):
+        (x, idx), (dx, di) = vals, dims
+        x = bdim_to_front(x, dx, batch_size(vals, dims))
+        params = {**params, "axis": params["axis"] + 1}
+        return prim.bind(x, _index_to_front(idx, di), **params), 0
+
+    return rule
+
+
+batching_rules[gather_along_axis_p] = _along_axis_batch(gather_along_axis_p)
+batching_rules[scatter_add_along_axis_p] = _along_axis_batch(scatter_add_along_axis_p)
