@@ -26,6 +26,7 @@ from fungrad.core import Primitive, ShapedArray
 from fungrad.errors import ShapeError
 from fungrad.transforms.jvp import defjvp
 from fungrad.transforms.linearize import is_linear, transpose_rules
+from fungrad.transforms.vmap import batching_rules, move_axis
 
 dot_general_p = Primitive("dot_general")
 
@@ -177,7 +178,7 @@ def _dot_general_transpose(ct, lhs, rhs, *, dimension_numbers, preferred_element
 
 
 def _cast_like(ct, aval):
-    from fungrad.lax.elementwise import convert_element_type
+    from fungrad.lax.comparison import convert_element_type
 
     if core.get_aval(ct).dtype == aval.dtype:
         return ct
@@ -226,3 +227,38 @@ defjvp(dot_general_p,
        lambda t, ans, lhs, rhs, **params: dot_general_p.bind(lhs, t, **params))
 transpose_rules[dot_general_p] = _dot_general_transpose
 dot_general_p.linear = True  # linear in each operand separately (bilinear)
+
+
+# ---------------------------------------------------------------------------------------
+# Batching: the mapped axis becomes one more batch dimension (both operands batched) or one
+# more free dimension (one operand batched), so a vmapped product stays one dot_general.
+
+
+def _shift(dims, bdim):
+    """Renumber an example's dimensions for a value whose batch axis sits at ``bdim``."""
+    return tuple(d + (d >= bdim) for d in dims)
+
+
+def _dot_general_batch(vals, dims, *, dimension_numbers, preferred_element_type):
+    (lhs, rhs), (ld, rd) = vals, dims
+    (lc, rc), (lb, rb) = dimension_numbers
+    params = dict(preferred_element_type=preferred_element_type)
+    if ld is not None and rd is not None:
+        lhs, rhs = move_axis(lhs, ld, 0), move_axis(rhs, rd, 0)
+        lc, rc, lb, rb = (tuple(d + 1 for d in ds) for ds in (lc, rc, lb, rb))
+        numbers = ((lc, rc), ((0, *lb), (0, *rb)))
+        return dot_general_p.bind(lhs, rhs, dimension_numbers=numbers, **params), 0
+    if ld is not None:
+        lc, lb = _shift(lc, ld), _shift(lb, ld)
+        lfree = free_dims(len(core.shape_of(lhs)), lc, lb)
+        out_dim = len(lb) + lfree.index(ld)
+    else:
+        rc, rb = _shift(rc, rd), _shift(rb, rd)
+        lfree = free_dims(len(core.shape_of(lhs)), lc, lb)
+        rfree = free_dims(len(core.shape_of(rhs)), rc, rb)
+        out_dim = len(lb) + len(lfree) + rfree.index(rd)
+    numbers = ((lc, rc), (lb, rb))
+    return dot_general_p.bind(lhs, rhs, dimension_numbers=numbers, **params), out_dim
+
+
+batching_rules[dot_general_p] = _dot_general_batch

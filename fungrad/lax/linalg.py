@@ -1,3 +1,543 @@
-"""(linalg primitives: being written.)"""
+"""Linear algebra primitives: cholesky, triangular_solve, solve, slogdet, eigh, svd, qr.
 
-__all__: list[str] = []
+Every primitive takes stacks of matrices: leading dimensions are batch dimensions, equal
+across operands (fungrad.numpy.linalg broadcasts). JVP rules are written with lax functions
+only (dot_general, the solves themselves, masks multiplied in), so derivatives of every order
+come from applying the rules again. The solves are linear in their right-hand side and carry
+transpose rules for it.
+
+Matrix calculus used below, for a tangent ``dA``:
+
+* ``L = chol(A)``: ``dL = L Phi(L^-1 dA L^-T)``, Phi = lower triangle with halved diagonal.
+* ``X = A^-1 B``: ``dX = A^-1 (dB - dA X)``.
+* ``log|det A|``: ``d = trace(A^-1 dA)``.
+* ``A = V diag(w) V^T``: ``dw = diag(V^T dA V)``, ``dV = V (F o V^T dA V)`` with
+  ``F_ij = 1 / (w_j - w_i)`` off the diagonal.
+* ``A = U diag(s) V^T`` and ``A = QR``: see ``_svd_jvp`` and ``_qr_jvp``.
+
+The impls read only one triangle of a symmetric input (LAPACK's convention); their JVPs
+differentiate exactly that, by symmetrising the tangent's lower triangle.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "cholesky_p",
+    "cholesky",
+    "triangular_solve_p",
+    "triangular_solve",
+    "solve_p",
+    "solve",
+    "slogdet_p",
+    "slogdet",
+    "eigh_p",
+    "eigh",
+    "svd_p",
+    "svd",
+    "qr_p",
+    "qr",
+]
+
+from fungrad import core
+from fungrad.core import Primitive, ShapedArray
+from fungrad.errors import ShapeError
+from fungrad.lax.dot import dot_general
+from fungrad.lax.elementwise import add, div, mul, neg, sub
+from fungrad.lax.reductions import reduce_sum
+from fungrad.lax.shape_ops import broadcast_in_dim, transpose
+from fungrad.transforms.jvp import Zero, jvp_rules
+from fungrad.transforms.linearize import is_linear, transpose_rules
+from fungrad.transforms.vmap import batch_size, batching_rules, bdim_to_front, move_axis
+
+# ---------------------------------------------------------------------------------------
+# Helpers (lax-only, so they can run inside JVP and transpose rules)
+
+
+def matmul(x, y):
+    """Batched matrix product of ``(..., m, k)`` and ``(..., k, n)`` with equal batch dims."""
+    nd = len(core.shape_of(x))
+    batch = tuple(range(nd - 2))
+    return dot_general(x, y, (((nd - 1,), (nd - 2,)), (batch, batch)))
+
+
+def matrix_transpose(x):
+    """Swap the last two axes."""
+    nd = len(core.shape_of(x))
+    return transpose(x, tuple(range(nd - 2)) + (nd - 1, nd - 2))
+
+
+def _masked(x, mask: np.ndarray):
+    """``x * mask`` with a constant ``(m, n)`` mask broadcast over the batch dims."""
+    shape = core.shape_of(x)
+    nd = len(shape)
+    mask = mask.astype(core.get_aval(x).dtype)
+    return mul(x, broadcast_in_dim(mask, shape, (nd - 2, nd - 1)))
+
+
+def _tri(n: int, lower: bool, k: int = 0) -> np.ndarray:
+    """Ones on and below (lower) or above the k-th diagonal."""
+    return np.tril(np.ones((n, n)), k) if lower else np.triu(np.ones((n, n)), k)
+
+
+def _symmetrized_lower(t):
+    """The symmetric matrix an impl that reads the lower triangle of ``t`` sees."""
+    n = core.shape_of(t)[-1]
+    strict = _masked(t, _tri(n, True, -1))
+    return add(_masked(t, np.eye(n)), add(strict, matrix_transpose(strict)))
+
+
+def _diag_part(x):
+    """``diag(x)`` of each matrix as a vector ``(..., n)``."""
+    n = core.shape_of(x)[-1]
+    return reduce_sum(_masked(x, np.eye(n)), (len(core.shape_of(x)) - 1,))
+
+
+def _diag_matrix(v):
+    """Embed vectors ``(..., n)`` as diagonal matrices ``(..., n, n)``."""
+    shape = core.shape_of(v)
+    nd = len(shape)
+    full = broadcast_in_dim(v, shape + (shape[-1],), tuple(range(nd)))
+    return _masked(full, np.eye(shape[-1]))
+
+
+def _scale_columns(x, v):
+    """``x @ diag(v)`` for ``x (..., m, n)`` and ``v (..., n)``."""
+    shape = core.shape_of(x)
+    nd = len(shape)
+    return mul(x, broadcast_in_dim(v, shape, tuple(range(nd - 2)) + (nd - 1,)))
+
+
+def _pairwise_inverse_gaps(w):
+    """``F_ij = 1 / (w_j - w_i)`` off the diagonal and 0 on it, for vectors ``(..., n)``."""
+    shape = core.shape_of(w)
+    nd, n = len(shape), shape[-1]
+    mat = shape + (n,)
+    batch = tuple(range(nd - 1))
+    rows = broadcast_in_dim(w, mat, batch + (nd,))  # [..., i, j] = w_j
+    cols = broadcast_in_dim(w, mat, batch + (nd - 1,))  # [..., i, j] = w_i
+    one_on_diag = broadcast_in_dim(np.eye(n, dtype=core.get_aval(w).dtype), mat, (nd - 1, nd))
+    gaps = add(sub(rows, cols), one_on_diag)  # the diagonal becomes 1 (no division by 0)
+    return _masked(div(_ones_like(gaps), gaps), 1 - np.eye(n))
+
+
+def _ones_like(x):
+    aval = core.get_aval(x)
+    return broadcast_in_dim(np.ones((), aval.dtype), aval.shape, ())
+
+
+def _check_matrices(name: str, a: ShapedArray, square: bool = True):
+    if a.ndim < 2 or (square and a.shape[-1] != a.shape[-2]):
+        kind = "square matrices" if square else "matrices"
+        raise ShapeError(f"{name}: expected a stack of {kind} (..., m, n), got shape {a.shape}")
+    if a.dtype.kind not in "fc":
+        raise TypeError(f"fungrad {name}: expected a floating-point operand, got {a.dtype}; "
+                        "fungrad.numpy.linalg converts integer inputs to float64 for you")
+
+
+def _check_rhs(name: str, a: ShapedArray, b: ShapedArray, left_side: bool = True):
+    n = a.shape[-1]
+    rows = b.shape[-2] if left_side else b.shape[-1]
+    if b.ndim != a.ndim or b.shape[:-2] != a.shape[:-2] or rows != n:
+        side = "b's second-to-last" if left_side else "b's last"
+        raise ShapeError(f"{name}: a of shape {a.shape} and b of shape {b.shape} do not match: "
+                         f"b needs a's batch dims {a.shape[:-2]} and {side} axis of size {n}")
+    core.check_same_dtypes(name, a, b)
+
+
+# ---------------------------------------------------------------------------------------
+# cholesky: A = L L^T for symmetric positive definite A (reads A's lower triangle)
+
+cholesky_p = Primitive("cholesky")
+
+
+def cholesky(a):
+    """Lower Cholesky factor of each symmetric positive-definite matrix in ``a``.
+
+    Only the lower triangle of ``a`` is read. Non-positive-definite inputs give NaNs.
+    """
+    return cholesky_p.bind(a)
+
+
+def _cholesky_impl(a):
+    try:
+        return np.linalg.cholesky(a)
+    except np.linalg.LinAlgError:
+        return np.full(a.shape, np.nan, a.dtype)  # as JAX: NaNs, not an exception
+
+
+def _cholesky_abstract_eval(a):
+    _check_matrices("cholesky", a)
+    return a
+
+
+def _cholesky_jvp(primals, tangents):
+    (a,), (da,) = primals, tangents
+    chol = cholesky(a)
+    n = core.shape_of(a)[-1]
+    da = _symmetrized_lower(da)
+    left = triangular_solve(chol, da, left_side=True, lower=True)  # L^-1 dA
+    inner = triangular_solve(chol, left, left_side=False, lower=True, transpose_a=True)
+    phi = _masked(inner, np.tril(np.ones((n, n))) - 0.5 * np.eye(n))
+    return chol, matmul(chol, phi)
+
+
+cholesky_p.def_impl(_cholesky_impl)
+cholesky_p.def_abstract_eval(_cholesky_abstract_eval)
+jvp_rules[cholesky_p] = _cholesky_jvp
+
+# ---------------------------------------------------------------------------------------
+# triangular_solve: op(A) X = B (left side) or X op(A) = B, op(A) = A or A^T
+
+triangular_solve_p = Primitive("triangular_solve")
+
+
+def triangular_solve(a, b, *, left_side: bool = False, lower: bool = False,
+                     transpose_a: bool = False, unit_diagonal: bool = False):
+    """Solve a triangular system, with JAX's ``lax.linalg.triangular_solve`` conventions.
+
+    Args:
+        a: ``(..., n, n)``; only its lower (``lower=True``) or upper triangle is read.
+        b: ``(..., n, k)`` when ``left_side`` else ``(..., k, n)``.
+        left_side: solve ``op(a) @ x = b`` (True) or ``x @ op(a) = b`` (False).
+        lower: which triangle of ``a`` holds the matrix.
+        transpose_a: ``op(a) = a.T`` instead of ``a``.
+        unit_diagonal: take ``a``'s diagonal as ones.
+
+    Returns:
+        ``x``, shaped like ``b``.
+    """
+    return triangular_solve_p.bind(a, b, left_side=bool(left_side), lower=bool(lower),
+                                   transpose_a=bool(transpose_a),
+                                   unit_diagonal=bool(unit_diagonal))
+
+
+def _triangle(a, lower: bool, unit_diagonal: bool):
+    tri = np.tril(a) if lower else np.triu(a)
+    if unit_diagonal:
+        n = a.shape[-1]
+        tri = tri * (1 - np.eye(n, dtype=a.dtype)) + np.eye(n, dtype=a.dtype)
+    return tri
+
+
+def _triangular_solve_impl(a, b, *, left_side, lower, transpose_a, unit_diagonal):
+    op_a = _triangle(a, lower, unit_diagonal)
+    if transpose_a:
+        op_a = np.swapaxes(op_a, -1, -2)
+    if left_side:
+        return np.linalg.solve(op_a, b)
+    # x op(A) = b  <=>  op(A)^T x^T = b^T
+    return np.swapaxes(np.linalg.solve(np.swapaxes(op_a, -1, -2), np.swapaxes(b, -1, -2)),
+                       -1, -2)
+
+
+def _triangular_solve_abstract_eval(a, b, *, left_side, **params):
+    _check_matrices("triangular_solve", a)
+    _check_rhs("triangular_solve", a, b, left_side)
+    return b
+
+
+def _triangular_solve_jvp_a(da, x, a, *, left_side, lower, transpose_a, unit_diagonal):
+    n = core.shape_of(a)[-1]
+    da = _masked(da, _tri(n, lower, (-1 if lower else 1) if unit_diagonal else 0))
+    op_da = matrix_transpose(da) if transpose_a else da
+    rhs = neg(matmul(op_da, x) if left_side else matmul(x, op_da))
+    return triangular_solve(a, rhs, left_side=left_side, lower=lower, transpose_a=transpose_a,
+                            unit_diagonal=unit_diagonal)
+
+
+def _triangular_solve_jvp(primals, tangents, **params):
+    (a, b), (da, db) = primals, tangents
+    x = triangular_solve_p.bind(a, b, **params)
+    out = Zero.like_primal(x)
+    if not isinstance(db, Zero):
+        out = triangular_solve_p.bind(a, db, **params)
+    if not isinstance(da, Zero):
+        term = _triangular_solve_jvp_a(da, x, a, **params)
+        out = term if isinstance(out, Zero) else add(out, term)
+    return x, out
+
+
+def _triangular_solve_transpose(ct, a, b, *, left_side, lower, transpose_a, unit_diagonal):
+    if is_linear(a):
+        raise TypeError("triangular_solve: the matrix `a` of a linear solve must be a constant")
+    return [None, triangular_solve(a, ct, left_side=left_side, lower=lower,
+                                   transpose_a=not transpose_a, unit_diagonal=unit_diagonal)]
+
+
+triangular_solve_p.def_impl(_triangular_solve_impl)
+triangular_solve_p.def_abstract_eval(_triangular_solve_abstract_eval)
+jvp_rules[triangular_solve_p] = _triangular_solve_jvp
+transpose_rules[triangular_solve_p] = _triangular_solve_transpose
+triangular_solve_p.linear = True  # linear in b
+
+# ---------------------------------------------------------------------------------------
+# solve: A X = B for general square A (LU with partial pivoting)
+
+solve_p = Primitive("solve")
+
+
+def solve(a, b):
+    """Solve ``a @ x = b`` for ``a (..., n, n)`` and ``b (..., n, k)`` (equal batch dims).
+
+    Singular matrices give infs/NaNs rather than an exception, as in JAX.
+    """
+    return solve_p.bind(a, b)
+
+
+def _solve_impl(a, b):
+    try:
+        return np.linalg.solve(a, b)
+    except np.linalg.LinAlgError:
+        return np.full(b.shape, np.nan, np.result_type(a, b))
+
+
+def _solve_abstract_eval(a, b):
+    _check_matrices("solve", a)
+    _check_rhs("solve", a, b)
+    return ShapedArray(b.shape, core.check_same_dtypes("solve", a, b))
+
+
+def _solve_jvp(primals, tangents):
+    (a, b), (da, db) = primals, tangents
+    x = solve(a, b)
+    if isinstance(da, Zero):
+        return x, solve(a, db)
+    rhs = neg(matmul(da, x))
+    if not isinstance(db, Zero):
+        rhs = add(db, rhs)
+    return x, solve(a, rhs)
+
+
+def _solve_transpose(ct, a, b):
+    if is_linear(a):
+        raise TypeError("solve: the matrix `a` of a linear solve must be a constant")
+    return [None, solve(matrix_transpose(a), ct)]
+
+
+solve_p.def_impl(_solve_impl)
+solve_p.def_abstract_eval(_solve_abstract_eval)
+jvp_rules[solve_p] = _solve_jvp
+transpose_rules[solve_p] = _solve_transpose
+solve_p.linear = True  # linear in b
+
+# ---------------------------------------------------------------------------------------
+# slogdet: (sign(det A), log|det A|)
+
+slogdet_p = Primitive("slogdet", multiple_results=True)
+
+
+def slogdet(a):
+    """Return ``(sign, log|det a|)`` of each square matrix in ``a``."""
+    sign, logabsdet = slogdet_p.bind(a)
+    return sign, logabsdet
+
+
+def _slogdet_abstract_eval(a):
+    _check_matrices("slogdet", a)
+    out = ShapedArray(a.shape[:-2], a.dtype, a.weak_type)
+    return [out, out]
+
+
+def _slogdet_jvp(primals, tangents):
+    (a,), (da,) = primals, tangents
+    sign, logabsdet = slogdet(a)
+    return [sign, logabsdet], [Zero.like_primal(sign), _trace(solve(a, da))]
+
+
+def _trace(x):
+    nd = len(core.shape_of(x))
+    return reduce_sum(_masked(x, np.eye(core.shape_of(x)[-1])), (nd - 2, nd - 1))
+
+
+slogdet_p.def_impl(lambda a: list(np.linalg.slogdet(a)))
+slogdet_p.def_abstract_eval(_slogdet_abstract_eval)
+jvp_rules[slogdet_p] = _slogdet_jvp
+
+# ---------------------------------------------------------------------------------------
+# eigh: A = V diag(w) V^T for symmetric A (reads the lower triangle); w ascending
+
+eigh_p = Primitive("eigh", multiple_results=True)
+
+
+def eigh(a):
+    """Eigenvectors and eigenvalues ``(v, w)`` of symmetric matrices (lower triangle read).
+
+    Returns:
+        ``v (..., n, n)`` with eigenvectors as columns and ``w (..., n)`` ascending, in the
+        order of JAX's ``lax.linalg.eigh``.
+    """
+    v, w = eigh_p.bind(a)
+    return v, w
+
+
+def _eigh_impl(a):
+    w, v = np.linalg.eigh(a, UPLO="L")
+    return [v, w]
+
+
+def _eigh_abstract_eval(a):
+    _check_matrices("eigh", a)
+    return [a, ShapedArray(a.shape[:-1], a.dtype, a.weak_type)]
+
+
+def _eigh_jvp(primals, tangents):
+    (a,), (da,) = primals, tangents
+    v, w = eigh(a)
+    rotated = matmul(matrix_transpose(v), matmul(_symmetrized_lower(da), v))  # V^T dA V
+    dv = matmul(v, mul(_pairwise_inverse_gaps(w), rotated))
+    return [v, w], [dv, _diag_part(rotated)]
+
+
+eigh_p.def_impl(_eigh_impl)
+eigh_p.def_abstract_eval(_eigh_abstract_eval)
+jvp_rules[eigh_p] = _eigh_jvp
+
+# ---------------------------------------------------------------------------------------
+# svd: A = U diag(s) V^T, s descending
+
+svd_p = Primitive("svd", multiple_results=True)
+
+
+def svd(a, full_matrices: bool = False):
+    """Singular value decomposition ``(u, s, vt)`` of each matrix in ``a``.
+
+    Args:
+        a: ``(..., m, n)``.
+        full_matrices: square ``u`` and ``vt`` (derivatives need ``False`` unless m == n).
+
+    Returns:
+        ``u (..., m, k)``, ``s (..., k)`` descending, ``vt (..., k, n)`` with k = min(m, n)
+        (k replaced by m and n when ``full_matrices``).
+    """
+    u, s, vt = svd_p.bind(a, full_matrices=bool(full_matrices))
+    return u, s, vt
+
+
+def _svd_impl(a, *, full_matrices):
+    u, s, vt = np.linalg.svd(a, full_matrices=full_matrices)
+    return [u, s, vt]
+
+
+def _svd_abstract_eval(a, *, full_matrices):
+    _check_matrices("svd", a, square=False)
+    *batch, m, n = a.shape
+    k = min(m, n)
+    ku, kv = (m, n) if full_matrices else (k, k)
+    return [a.update(shape=(*batch, m, ku)), a.update(shape=(*batch, k)),
+            a.update(shape=(*batch, kv, n))]
+
+
+def _svd_jvp(primals, tangents, *, full_matrices):
+    (a,), (da,) = primals, tangents
+    m, n = core.shape_of(a)[-2:]
+    if full_matrices and m != n:
+        raise NotImplementedError(
+            f"svd: derivatives with full_matrices=True need a square matrix, got shape "
+            f"{core.shape_of(a)}; use full_matrices=False (the extra columns of u or vt "
+            "are not unique, so they have no derivative)")
+    u, s, vt = svd(a, full_matrices)
+    v = matrix_transpose(vt)
+    dp = matmul(matrix_transpose(u), matmul(da, v))  # U^T dA V
+    ds = _diag_part(dp)
+    gaps = _pairwise_inverse_gaps(mul(s, s))  # 1 / (s_j^2 - s_i^2)
+    dp_s = _scale_columns(dp, s)  # dP S
+    s_dp = matrix_transpose(_scale_columns(matrix_transpose(dp), s))  # S dP
+    du = matmul(u, mul(gaps, add(dp_s, matrix_transpose(dp_s))))
+    dv = matmul(v, mul(gaps, add(s_dp, matrix_transpose(s_dp))))
+    inv_s = div(_ones_like(s), s)
+    if m > n:  # the part of dA outside U's column space
+        rest = sub(matmul(da, v), matmul(u, dp))
+        du = add(du, _scale_columns(rest, inv_s))
+    elif n > m:
+        rest = sub(matmul(matrix_transpose(da), u), matmul(v, matrix_transpose(dp)))
+        dv = add(dv, _scale_columns(rest, inv_s))
+    return [u, s, vt], [du, ds, matrix_transpose(dv)]
+
+
+svd_p.def_impl(_svd_impl)
+svd_p.def_abstract_eval(_svd_abstract_eval)
+jvp_rules[svd_p] = _svd_jvp
+
+# ---------------------------------------------------------------------------------------
+# qr: A = Q R, Q with orthonormal columns, R upper triangular
+
+qr_p = Primitive("qr", multiple_results=True)
+
+
+def qr(a, full_matrices: bool = False):
+    """QR decomposition ``(q, r)`` of each matrix in ``a`` (``(..., m, n)``).
+
+    Args:
+        a: ``(..., m, n)``.
+        full_matrices: ``q (..., m, m)`` and ``r (..., m, n)``; otherwise with k = min(m, n),
+            ``q (..., m, k)`` and ``r (..., k, n)``.
+    """
+    q, r = qr_p.bind(a, full_matrices=bool(full_matrices))
+    return q, r
+
+
+def _qr_impl(a, *, full_matrices):
+    q, r = np.linalg.qr(a, mode="complete" if full_matrices else "reduced")
+    return [q, r]
+
+
+def _qr_abstract_eval(a, *, full_matrices):
+    _check_matrices("qr", a, square=False)
+    *batch, m, n = a.shape
+    k = m if full_matrices else min(m, n)
+    return [a.update(shape=(*batch, m, k)), a.update(shape=(*batch, k, n))]
+
+
+def _qr_jvp(primals, tangents, *, full_matrices):
+    # With C = Q^T dA R^-1 = Q^T dQ + dR R^-1: the first term is antisymmetric and the
+    # second upper triangular, so C's strict lower triangle fixes Q^T dQ.
+    (a,), (da,) = primals, tangents
+    m, n = core.shape_of(a)[-2:]
+    if m < n or (full_matrices and m != n):
+        raise NotImplementedError(
+            f"qr: derivatives need m >= n (and full_matrices=False unless square), got shape "
+            f"{core.shape_of(a)} with full_matrices={full_matrices}")
+    q, r = qr(a, full_matrices)
+    da_rinv = triangular_solve(r, da, left_side=False, lower=False)  # dA R^-1
+    c = matmul(matrix_transpose(q), da_rinv)
+    low = _masked(c, _tri(n, True, -1))
+    omega = sub(low, matrix_transpose(low))
+    dq = add(da_rinv, matmul(q, sub(omega, c)))
+    dr = matmul(sub(c, omega), r)
+    return [q, r], [dq, dr]
+
+
+qr_p.def_impl(_qr_impl)
+qr_p.def_abstract_eval(_qr_abstract_eval)
+jvp_rules[qr_p] = _qr_jvp
+
+
+# ---------------------------------------------------------------------------------------
+# Batching: every primitive already takes leading batch dimensions, so the mapped axis moves
+# to the front (unbatched operands of the solves are broadcast to the batch size).
+
+
+def _defbatch_unary(prim):
+    def rule(vals, dims, **params):
+        (a,), (d,) = vals, dims
+        out = prim.bind(move_axis(a, d, 0), **params)
+        return out, ([0] * len(out) if prim.multiple_results else 0)
+
+    batching_rules[prim] = rule
+
+
+def _defbatch_binary(prim):
+    def rule(vals, dims, **params):
+        size = batch_size(vals, dims)
+        a, b = (bdim_to_front(v, d, size) for v, d in zip(vals, dims, strict=True))
+        return prim.bind(a, b, **params), 0
+
+    batching_rules[prim] = rule
+
+
+for _prim in (cholesky_p, slogdet_p, eigh_p, svd_p, qr_p):
+    _defbatch_unary(_prim)
+for _prim in (triangular_solve_p, solve_p):
+    _defbatch_binary(_prim)

@@ -15,7 +15,11 @@ from fungrad.numpy.promotion import as_operand, promote, promote_dtypes, to_dtyp
 
 def _operands(fn_name: str, a, b):
     """Validate and promote two operands to their common dtype (no broadcasting)."""
-    return promote_dtypes(fn_name, as_operand(a), as_operand(b))
+    a, b = as_operand(a), as_operand(b)
+    dtype = getattr(a, "dtype", None)
+    if dtype is not None and dtype == getattr(b, "dtype", None):
+        return a, b  # the common case; equal dtypes need no promotion, weak or not
+    return promote_dtypes(fn_name, a, b)
 
 
 def _shape_error(fn_name: str, a, b, what: str) -> ShapeError:
@@ -127,7 +131,7 @@ def _broadcast_batch(x, batch):
 
 
 def vdot(a, b, *, precision=None, preferred_element_type=None):
-    """Dot product of the flattened operands (the first is conjugated if complex).
+    """Dot product of the flattened operands (real dtypes; complex is not supported yet).
 
     Args:
         a, b: arrays with the same number of elements.
@@ -142,7 +146,8 @@ def vdot(a, b, *, precision=None, preferred_element_type=None):
     a_flat = lax.reshape(a, (get_aval(a).size,))
     b_flat = lax.reshape(b, (get_aval(b).size,))
     if get_aval(a).dtype.kind == "c":
-        a_flat = lax.conj(a_flat)
+        raise TypeError("fnp.vdot: complex operands are not supported yet (fungrad.lax has no "
+                        "conj primitive); pass real arrays")
     if get_aval(a).size != get_aval(b).size:
         raise _shape_error("vdot", a, b, "both must have the same number of elements")
     return _contract("vdot", a_flat, b_flat, (0,), (0,))
@@ -314,10 +319,14 @@ def _term_labels(term: str, rank, n_ell: int, subscripts: str, shape):
     if "." in head + tail or not all(c.isalpha() for c in head + tail):
         raise ValueError(f"fnp.einsum: invalid subscript term {term!r} in {subscripts!r}: use "
                          "letters and at most one '...'")
-    n_here = n_ell if rank is None else (rank - len(head) - len(tail) if ell else 0)
+    if not ell:
+        n_here = 0
+    else:
+        n_here = n_ell if rank is None else rank - len(head) - len(tail)
     if rank is not None and (n_here < 0 or (not ell and len(head) != rank)):
         raise ShapeError(f"fnp.einsum: term {term!r} of {subscripts!r} names "
-                         f"{len(head) + len(tail)} axes but its operand has shape {shape}")
+                         f"{len(head) + len(tail)} axes but its operand has shape {shape}"
+                         f"\n  at {user_site()}")
     return list(head) + list(range(n_ell - n_here, n_ell)) + list(tail)
 
 
@@ -342,7 +351,7 @@ def _label_sizes(terms, shapes, subscripts):
             if n != 1 and prev not in (1, n):
                 raise ShapeError(f"fnp.einsum: label {_label_name(lbl)} of {subscripts!r} has "
                                  f"sizes {prev} and {n} in operands of shapes {shapes}; sizes "
-                                 "must match (or be 1, which broadcasts)")
+                                 f"must match (or be 1, which broadcasts)\n  at {user_site()}")
             sizes[lbl] = n if n != 1 else prev
     return sizes
 
