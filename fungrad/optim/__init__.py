@@ -1,0 +1,25 @@
+"""fungrad.optim: optax-style optimizers as pure ``(init, update)`` pairs over pytrees.
+
+``import fungrad.optim as optim``. An optimizer is a `GradientTransformation`:
+``state = opt.init(params)``, then every step
+``updates, state = opt.update(grads, state, params)`` and
+``params = optim.apply_updates(params, updates)``. Optimizers (`adam`, `sgd`...) are
+`chain`s of building blocks (`scale_by_adam`, `clip_by_global_norm`...); learning rates
+may be schedules of the step count kept in the state. Names, arguments and defaults
+follow optax.
+
+>>> import numpy as np, fungrad as fg, fungrad.optim as optim
+>>> opt = optim.chain(optim.clip_by_global_norm(1.0), optim.adamw(1e-3, weight_decay=1e-2))
+>>> params = {'w': np.ones((2, 2)), 'b': np.zeros(2)}
+>>> state = opt.init(params)
+>>> grads = fg.grad(lambda p: ((p['w'] @ np.ones(2) + p['b']) ** 2).sum())(params)
+>>> updates, state = opt.update(grads, state, params)
+>>> params = optim.apply_updates(params, updates)
+"""
+
+from fungrad.optim.aliases import *  # noqa: F401,F403
+from fungrad.optim.base import *  # noqa: F401,F403
+from fungrad.optim.clipping import *  # noqa: F401,F403
+from fungrad.optim.schedules import *  # noqa: F401,F403
+from fungrad.optim.transforms import *  # noqa: F401,F403
+from fungrad.optim.wrappers import *  # noqa: F401,F403

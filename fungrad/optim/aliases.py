@@ -1,0 +1,194 @@
+"""Optimizers: each a `chain` of building blocks ending in `scale_by_learning_rate`.
+
+All take `learning_rate` as a float or a schedule, and return a `GradientTransformation`.
+Names, arguments and defaults follow optax.
+
+>>> import numpy as np, fungrad as fg, fungrad.optim as optim
+>>> loss = lambda p: (p['x'] - 3.0) ** 2
+>>> opt = optim.adam(learning_rate=0.1)
+>>> params = {'x': np.array(0.0)}
+>>> state = opt.init(params)
+>>> for _ in range(300):
+...     updates, state = opt.update(fg.grad(loss)(params), state, params)
+...     params = optim.apply_updates(params, updates)
+>>> round(float(params['x']), 3)
+3.0
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fungrad.optim.base import GradientTransformation, ScalarOrSchedule, chain, identity
+from fungrad.optim.transforms import (
+    add_decayed_weights,
+    scale_by_adam,
+    scale_by_learning_rate,
+    scale_by_rms,
+    scale_by_rss,
+    scale_by_stddev,
+    scale_by_trust_ratio,
+    trace,
+)
+
+__all__ = ["sgd", "adam", "adamw", "rmsprop", "adagrad", "lamb"]
+
+
+def sgd(
+    learning_rate: ScalarOrSchedule, momentum: float | None = None, nesterov: bool = False
+) -> GradientTransformation:
+    """Stochastic gradient descent, optionally with (Nesterov) momentum.
+
+    Args:
+      learning_rate: the step size, or a schedule of the step count.
+      momentum: the momentum coefficient; None for plain SGD.
+      nesterov: use Nesterov momentum (needs `momentum`).
+
+    Returns:
+      ``chain(trace(momentum, nesterov), scale_by_learning_rate(learning_rate))``.
+    """
+    return chain(
+        identity() if momentum is None else trace(decay=momentum, nesterov=nesterov),
+        scale_by_learning_rate(learning_rate),
+    )
+
+
+def adam(
+    learning_rate: ScalarOrSchedule,
+    b1: float = 0.9,
+    b2: float = 0.999,
+    eps: float = 1e-8,
+    eps_root: float = 0.0,
+    *,
+    nesterov: bool = False,
+) -> GradientTransformation:
+    """Adam (Kingma & Ba, 2014); NAdam with ``nesterov=True``.
+
+    Args:
+      learning_rate: the step size, or a schedule of the step count.
+      b1: decay rate of the gradients' moving average.
+      b2: decay rate of the squared gradients' moving average.
+      eps: added to the denominator outside the square root.
+      eps_root: added inside the square root.
+      nesterov: use Nesterov momentum.
+
+    Returns:
+      ``chain(scale_by_adam(...), scale_by_learning_rate(learning_rate))``.
+    """
+    return chain(
+        scale_by_adam(b1=b1, b2=b2, eps=eps, eps_root=eps_root, nesterov=nesterov),
+        scale_by_learning_rate(learning_rate),
+    )
+
+
+def adamw(  # noqa: PLR0917 (optax's signature)
+    learning_rate: ScalarOrSchedule,
+    b1: float = 0.9,
+    b2: float = 0.999,
+    eps: float = 1e-8,
+    eps_root: float = 0.0,
+    weight_decay: ScalarOrSchedule = 1e-4,
+    mask: Any = None,
+    *,
+    nesterov: bool = False,
+) -> GradientTransformation:
+    """Adam with decoupled weight decay (Loshchilov & Hutter, 2019).
+
+    Args:
+      learning_rate: the step size, or a schedule of the step count.
+      b1, b2, eps, eps_root, nesterov: as in `adam`.
+      weight_decay: the decay rate (multiplied by the learning rate), or a schedule.
+      mask: which params to decay: a pytree of bools or a function ``params -> bools``
+        (e.g. only matrices, not biases); None decays all.
+
+    Returns:
+      ``chain(scale_by_adam(...), add_decayed_weights(weight_decay, mask),
+      scale_by_learning_rate(learning_rate))``.
+    """
+    return chain(
+        scale_by_adam(b1=b1, b2=b2, eps=eps, eps_root=eps_root, nesterov=nesterov),
+        add_decayed_weights(weight_decay, mask),
+        scale_by_learning_rate(learning_rate),
+    )
+
+
+def rmsprop(  # noqa: PLR0917 (optax's signature)
+    learning_rate: ScalarOrSchedule,
+    decay: float = 0.9,
+    eps: float = 1e-8,
+    initial_scale: float = 0.0,
+    eps_in_sqrt: bool = True,
+    centered: bool = False,
+    momentum: float | None = None,
+    nesterov: bool = False,
+) -> GradientTransformation:
+    """RMSProp (Hinton), optionally centered and with momentum.
+
+    Args:
+      learning_rate: the step size, or a schedule of the step count.
+      decay: decay rate of the squared gradients' moving average.
+      eps: added to the average (or to its root, with ``eps_in_sqrt=False``).
+      initial_scale: the average's initial value.
+      eps_in_sqrt: where `eps` goes, as above.
+      centered: divide by the running standard deviation instead of the RMS.
+      momentum: a momentum coefficient applied after scaling; None for none.
+      nesterov: use Nesterov momentum.
+
+    Returns:
+      ``chain(scale_by_rms(...) or scale_by_stddev(...), scale_by_learning_rate(...),
+      trace(momentum, nesterov))``.
+    """
+    scaling = scale_by_stddev if centered else scale_by_rms
+    return chain(
+        scaling(decay=decay, eps=eps, initial_scale=initial_scale, eps_in_sqrt=eps_in_sqrt),
+        scale_by_learning_rate(learning_rate),
+        identity() if momentum is None else trace(decay=momentum, nesterov=nesterov),
+    )
+
+
+def adagrad(
+    learning_rate: ScalarOrSchedule, initial_accumulator_value: float = 0.1, eps: float = 1e-7
+) -> GradientTransformation:
+    """Adagrad (Duchi et al., 2011): steps scaled by the root of all past squared gradients.
+
+    Args:
+      learning_rate: the step size, or a schedule of the step count.
+      initial_accumulator_value: the squared-gradient sum's starting value.
+      eps: added inside the square root.
+
+    Returns:
+      ``chain(scale_by_rss(...), scale_by_learning_rate(learning_rate))``.
+    """
+    return chain(
+        scale_by_rss(initial_accumulator_value=initial_accumulator_value, eps=eps),
+        scale_by_learning_rate(learning_rate),
+    )
+
+
+def lamb(  # noqa: PLR0917 (optax's signature)
+    learning_rate: ScalarOrSchedule,
+    b1: float = 0.9,
+    b2: float = 0.999,
+    eps: float = 1e-6,
+    eps_root: float = 0.0,
+    weight_decay: ScalarOrSchedule = 0.0,
+    mask: Any = None,
+) -> GradientTransformation:
+    """LAMB (You et al., 2020): Adam steps rescaled per leaf by a trust ratio.
+
+    Args:
+      learning_rate: the step size, or a schedule of the step count.
+      b1, b2, eps, eps_root: as in `adam`.
+      weight_decay: decoupled weight decay, as in `adamw`.
+      mask: which params to decay, as in `adamw`.
+
+    Returns:
+      ``chain(scale_by_adam(...), add_decayed_weights(...), scale_by_trust_ratio(),
+      scale_by_learning_rate(learning_rate))``.
+    """
+    return chain(
+        scale_by_adam(b1=b1, b2=b2, eps=eps, eps_root=eps_root),
+        add_decayed_weights(weight_decay=weight_decay, mask=mask),
+        scale_by_trust_ratio(),
+        scale_by_learning_rate(learning_rate),
+    )

@@ -1,0 +1,198 @@
+"""The optimizer protocol: `GradientTransformation`, `chain`, `apply_updates`.
+
+An optimizer is a pair of pure functions. ``init(params)`` returns a state (a NamedTuple of
+arrays); ``update(updates, state, params=None)`` returns ``(new_updates, new_state)``.
+Nothing is mutated, so the same state can be reused, saved, or differentiated through.
+Building blocks are small transformations of the gradient pytree; optimizers are
+``chain(...)`` of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import fungrad.numpy as fnp
+from fungrad.core import get_aval
+from fungrad.optim.leafwise import map_leaves
+
+__all__ = [
+    "GradientTransformation",
+    "EmptyState",
+    "init_empty_state",
+    "Schedule",
+    "ScalarOrSchedule",
+    "identity",
+    "set_to_zero",
+    "stateless",
+    "stateless_with_tree_map",
+    "chain",
+    "apply_updates",
+]
+
+PyTree = Any
+Schedule = Callable[[Any], Any]
+"""A pure function of the step count (an int array) returning a scalar."""
+ScalarOrSchedule = float | Schedule
+
+
+class GradientTransformation(NamedTuple):
+    """A pure optimizer building block: ``init(params) -> state`` and
+    ``update(updates, state, params=None) -> (updates, state)``.
+
+    >>> import numpy as np, fungrad.optim as optim
+    >>> opt = optim.sgd(learning_rate=0.1)
+    >>> params = {'w': np.ones(2)}
+    >>> state = opt.init(params)
+    >>> updates, state = opt.update({'w': np.full(2, 2.0)}, state, params)
+    >>> optim.apply_updates(params, updates)['w']
+    array([0.8, 0.8])
+    """
+
+    init: Callable[[PyTree], Any]
+    update: Callable[..., tuple[PyTree, Any]]
+
+
+class EmptyState(NamedTuple):
+    """The state of a transformation that keeps none."""
+
+
+def init_empty_state(params: PyTree) -> EmptyState:
+    """The `init` of a transformation that keeps no state."""
+    del params
+    return EmptyState()
+
+
+def identity() -> GradientTransformation:
+    """A transformation that returns the updates unchanged.
+
+    Returns:
+      A stateless `GradientTransformation`.
+    """
+
+    def update(updates, state, params=None):
+        del params
+        return updates, state
+
+    return GradientTransformation(init_empty_state, update)
+
+
+def set_to_zero() -> GradientTransformation:
+    """A transformation that replaces every update by zeros (freezes parameters).
+
+    Returns:
+      A stateless `GradientTransformation`; combine with `masked` to freeze a subset.
+    """
+
+    def update(updates, state, params=None):
+        del params
+        return map_leaves("set_to_zero", fnp.zeros_like, ("updates", updates)), state
+
+    return GradientTransformation(init_empty_state, update)
+
+
+def stateless(f: Callable[[PyTree, PyTree | None], PyTree]) -> GradientTransformation:
+    """A stateless transformation from a function of the whole update pytree.
+
+    Args:
+      f: ``f(updates, params) -> new_updates``; `params` may be None.
+
+    Returns:
+      A `GradientTransformation` with an `EmptyState`.
+
+    >>> import numpy as np
+    >>> halve = stateless(lambda u, p: {k: v / 2 for k, v in u.items()})
+    >>> halve.update({'w': np.ones(2)}, halve.init(None))[0]['w']
+    array([0.5, 0.5])
+    """
+
+    def update(updates, state, params=None):
+        return f(updates, params), state
+
+    return GradientTransformation(init_empty_state, update)
+
+
+def stateless_with_tree_map(f: Callable[[Any, Any], Any]) -> GradientTransformation:
+    """A stateless transformation applying ``f(update, param)`` leafwise.
+
+    Args:
+      f: called on each update leaf and its param leaf (None when no params are passed).
+
+    Returns:
+      A `GradientTransformation` with an `EmptyState`.
+    """
+
+    def update(updates, state, params=None):
+        if params is None:
+            new = map_leaves("stateless_with_tree_map", lambda u: f(u, None), ("updates", updates))
+        else:
+            new = map_leaves(
+                "stateless_with_tree_map", f, ("updates", updates), ("params", params)
+            )
+        return new, state
+
+    return GradientTransformation(init_empty_state, update)
+
+
+def chain(*transforms: GradientTransformation) -> GradientTransformation:
+    """Apply transformations one after another; the state is a tuple of their states.
+
+    Args:
+      *transforms: objects with ``init`` and ``update`` (GradientTransformation, MultiSteps).
+
+    Returns:
+      A `GradientTransformation` whose update feeds each transform's output to the next.
+
+    >>> import fungrad.optim as optim
+    >>> opt = optim.chain(optim.clip_by_global_norm(1.0), optim.scale_by_adam(),
+    ...                   optim.scale_by_learning_rate(1e-3))
+    """
+    for i, t in enumerate(transforms):
+        if not (callable(getattr(t, "init", None)) and callable(getattr(t, "update", None))):
+            raise TypeError(
+                f"chain: argument {i} is a {type(t).__name__}, not a GradientTransformation "
+                "(an object with init and update). Call the factory, e.g. optim.scale(0.1)."
+            )
+
+    def init(params):
+        return tuple(t.init(params) for t in transforms)
+
+    def update(updates, state, params=None):
+        if not isinstance(state, tuple) or len(state) != len(transforms):
+            got = f"a tuple of {len(state)}" if isinstance(state, tuple) else type(state).__name__
+            raise ValueError(
+                f"chain: the state must be a tuple of {len(transforms)} states, one per "
+                f"transform, but got {got}. Make it with this chain's init(params)."
+            )
+        new_states = []
+        for t, s in zip(transforms, state, strict=True):
+            updates, new_s = t.update(updates, s, params)
+            new_states.append(new_s)
+        return updates, tuple(new_states)
+
+    return GradientTransformation(init, update)
+
+
+def _apply_leaf(p, u):
+    out = fnp.add(p, u)
+    dtype = get_aval(p).dtype
+    # Mixed precision (float32 params, float64 updates) must not change the params' dtype.
+    return out if get_aval(out).dtype == dtype else fnp.asarray(out, dtype=dtype)
+
+
+def apply_updates(params: PyTree, updates: PyTree) -> PyTree:
+    """``params + updates`` leafwise, keeping each parameter's dtype.
+
+    Args:
+      params: the parameter pytree.
+      updates: a pytree of the same structure and shapes (the output of ``update``).
+
+    Returns:
+      The new parameters; inputs are not modified.
+
+    >>> import numpy as np
+    >>> new = apply_updates({'w': np.ones(2, np.float32)}, {'w': np.full(2, -0.5)})
+    >>> new['w'].dtype, new['w'].tolist()
+    (dtype('float32'), [0.5, 0.5])
+    """
+    return map_leaves("apply_updates", _apply_leaf, ("params", params), ("updates", updates))

@@ -1,0 +1,263 @@
+"""Schedules: pure functions from the step count to a value (a learning rate, a decay...).
+
+A transformation that takes a schedule keeps the count in its state and calls the schedule
+with it, so the n-th update (counting from 0) uses ``schedule(n)``. Schedules are written
+with fungrad.numpy, so they accept Python ints, NumPy ints and traced counts alike.
+
+>>> lr = warmup_cosine_decay_schedule(0.0, peak_value=1.0, warmup_steps=10, decay_steps=110)
+>>> float(lr(5)), float(lr(10)), float(lr(110))
+(0.5, 1.0, 0.0)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import fungrad.numpy as fnp
+from fungrad.optim.base import Schedule
+from fungrad.optim.leafwise import weak_scalar
+
+__all__ = [
+    "constant_schedule",
+    "linear_schedule",
+    "polynomial_schedule",
+    "piecewise_constant_schedule",
+    "exponential_decay",
+    "cosine_decay_schedule",
+    "warmup_cosine_decay_schedule",
+    "join_schedules",
+    "constant",
+    "linear",
+    "piecewise_constant",
+    "cosine_decay",
+    "warmup_cosine_decay",
+]
+
+
+def constant_schedule(value: float) -> Schedule:
+    """The schedule that is always `value`.
+
+    Args:
+      value: the constant.
+
+    Returns:
+      ``count -> value``.
+    """
+    return lambda count: value
+
+
+def polynomial_schedule(
+    init_value: float,
+    end_value: float,
+    power: float,
+    transition_steps: int,
+    transition_begin: int = 0,
+) -> Schedule:
+    """From `init_value` to `end_value` along ``(1 - t)**power`` over `transition_steps`.
+
+    Args:
+      init_value: the value up to step `transition_begin`.
+      end_value: the value from ``transition_begin + transition_steps`` on.
+      power: the polynomial's power (1 for linear).
+      transition_steps: the length of the transition; <= 0 gives a constant `init_value`.
+      transition_begin: the step at which the transition starts (negative counts as 0).
+
+    Returns:
+      The schedule.
+    """
+    if transition_steps <= 0:
+        return constant_schedule(init_value)
+    transition_begin = max(transition_begin, 0)
+
+    def schedule(count):
+        done = fnp.clip(fnp.subtract(count, transition_begin), 0, transition_steps)
+        remaining = 1 - done / transition_steps
+        return (init_value - end_value) * remaining**power + end_value
+
+    return schedule
+
+
+def linear_schedule(
+    init_value: float, end_value: float, transition_steps: int, transition_begin: int = 0
+) -> Schedule:
+    """From `init_value` to `end_value` linearly over `transition_steps`.
+
+    Args:
+      init_value: the value up to step `transition_begin`.
+      end_value: the value from ``transition_begin + transition_steps`` on.
+      transition_steps: the length of the ramp; <= 0 gives a constant `init_value`.
+      transition_begin: the step at which the ramp starts.
+
+    Returns:
+      The schedule.
+
+    >>> float(linear_schedule(1.0, 0.0, transition_steps=4)(1))
+    0.75
+    """
+    return polynomial_schedule(init_value, end_value, 1, transition_steps, transition_begin)
+
+
+def piecewise_constant_schedule(
+    init_value: float, boundaries_and_scales: dict[int, float] | None = None
+) -> Schedule:
+    """`init_value`, multiplied by ``scale`` from each boundary step on.
+
+    Args:
+      init_value: the value before the first boundary.
+      boundaries_and_scales: ``{step: scale}``; from `step` on, the value is multiplied
+        by `scale` (>= 0), cumulatively across boundaries.
+
+    Returns:
+      The schedule.
+
+    >>> s = piecewise_constant_schedule(1.0, {2: 0.5, 4: 0.1})
+    >>> [round(float(s(n)), 6) for n in range(6)]
+    [1.0, 1.0, 0.5, 0.5, 0.05, 0.05]
+    """
+    items = sorted((boundaries_and_scales or {}).items())
+    for step, scale in items:
+        if scale < 0:
+            raise ValueError(
+                f"piecewise_constant_schedule: scales must be >= 0, got {scale} at step {step}."
+            )
+
+    def schedule(count):
+        value = init_value
+        for step, scale in items:
+            value = fnp.where(fnp.less(count, step), value, value * scale)
+        return value
+
+    return schedule
+
+
+def exponential_decay(  # noqa: PLR0917 (optax's signature)
+    init_value: float,
+    transition_steps: int,
+    decay_rate: float,
+    transition_begin: int = 0,
+    staircase: bool = False,
+    end_value: float | None = None,
+) -> Schedule:
+    """``init_value * decay_rate ** ((count - transition_begin) / transition_steps)``.
+
+    Args:
+      init_value: the value up to step `transition_begin`.
+      transition_steps: steps per factor of `decay_rate`; <= 0 gives a constant.
+      decay_rate: the factor per `transition_steps` (0 gives a constant `init_value`).
+      transition_begin: the step at which decay starts (negative counts as 0).
+      staircase: decay in whole steps of `transition_steps` (floor of the exponent).
+      end_value: a floor (for ``decay_rate < 1``) or ceiling (for ``> 1``) on the value.
+
+    Returns:
+      The schedule.
+
+    >>> float(exponential_decay(1.0, transition_steps=2, decay_rate=0.5)(4))
+    0.25
+    """
+    if transition_steps <= 0 or decay_rate == 0:
+        return constant_schedule(init_value)
+    transition_begin = max(transition_begin, 0)
+    bound = None if end_value is None else (fnp.maximum if decay_rate < 1 else fnp.minimum)
+
+    def schedule(count):
+        elapsed = fnp.subtract(count, transition_begin)
+        exponent = elapsed / transition_steps
+        if staircase:
+            exponent = fnp.floor(exponent)
+        value = fnp.where(
+            fnp.less_equal(elapsed, 0), init_value, init_value * fnp.power(decay_rate, exponent)
+        )
+        return value if bound is None else bound(value, end_value)
+
+    return schedule
+
+
+def cosine_decay_schedule(
+    init_value: float, decay_steps: int, alpha: float = 0.0, exponent: float = 1.0
+) -> Schedule:
+    """Half a cosine from `init_value` down to ``alpha * init_value`` over `decay_steps`.
+
+    Args:
+      init_value: the value at step 0.
+      decay_steps: steps until the final value (> 0); constant afterwards.
+      alpha: the final value as a fraction of `init_value`.
+      exponent: raise the cosine factor to this power.
+
+    Returns:
+      The schedule.
+
+    >>> float(cosine_decay_schedule(1.0, decay_steps=10)(5))
+    0.5
+    """
+    if not decay_steps > 0:
+        raise ValueError(f"cosine_decay_schedule: decay_steps must be > 0, got {decay_steps}.")
+
+    def schedule(count):
+        done = fnp.minimum(count, decay_steps)
+        cosine = 0.5 * (1 + fnp.cos(math.pi * done / decay_steps))
+        return init_value * ((1 - alpha) * cosine**exponent + alpha)
+
+    return schedule
+
+
+def join_schedules(schedules: Sequence[Schedule], boundaries: Sequence[int]) -> Schedule:
+    """Run ``schedules[i]`` from ``boundaries[i-1]`` on, each restarted at count 0.
+
+    Args:
+      schedules: the pieces, one more than `boundaries`.
+      boundaries: the steps at which the next piece takes over.
+
+    Returns:
+      The joined schedule.
+    """
+    if len(schedules) != len(boundaries) + 1:
+        raise ValueError(
+            f"join_schedules: needs one more schedule than boundaries, got "
+            f"{len(schedules)} schedules and {len(boundaries)} boundaries."
+        )
+
+    def schedule(count):
+        value = schedules[0](count)
+        for boundary, piece in zip(boundaries, schedules[1:], strict=True):
+            later = piece(fnp.subtract(count, boundary))
+            value = fnp.where(fnp.less(count, boundary), value, later)
+        return value
+
+    return schedule
+
+
+def warmup_cosine_decay_schedule(  # noqa: PLR0917 (optax's signature)
+    init_value: float,
+    peak_value: float,
+    warmup_steps: int,
+    decay_steps: int,
+    end_value: float = 0.0,
+    exponent: float = 1.0,
+) -> Schedule:
+    """A linear warmup to `peak_value`, then a cosine decay to `end_value`.
+
+    Args:
+      init_value: the value at step 0.
+      peak_value: the value at the end of the warmup.
+      warmup_steps: the warmup's length.
+      decay_steps: the total length, warmup included (``> warmup_steps``).
+      end_value: the value from `decay_steps` on.
+      exponent: as in `cosine_decay_schedule`.
+
+    Returns:
+      The schedule.
+    """
+    peak_value, end_value = weak_scalar(peak_value), weak_scalar(end_value)
+    alpha = 0.0 if peak_value == 0 else end_value / peak_value
+    warmup = linear_schedule(init_value, peak_value, warmup_steps)
+    decay = cosine_decay_schedule(peak_value, decay_steps - warmup_steps, alpha, exponent)
+    return join_schedules([warmup, decay], [warmup_steps])
+
+
+# Short names for the same functions.
+constant = constant_schedule
+linear = linear_schedule
+piecewise_constant = piecewise_constant_schedule
+cosine_decay = cosine_decay_schedule
+warmup_cosine_decay = warmup_cosine_decay_schedule
