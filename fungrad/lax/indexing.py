@@ -45,7 +45,8 @@ __all__ = [
 from fungrad import core
 from fungrad.core import Primitive, ShapedArray, get_aval
 from fungrad.errors import ShapeError
-from fungrad.lax.elementwise import add, convert_element_type, div, eq, mul, select_n
+from fungrad.lax.comparison import convert_element_type, eq, select_n
+from fungrad.lax.elementwise import add, div, mul
 from fungrad.transforms.jvp import Zero, add_tangents, instantiate, jvp_rules, zeros_like_aval
 from fungrad.transforms.linearize import deflinear_in_first, is_linear, transpose_rules
 
@@ -101,10 +102,12 @@ def _check_starts(name: str, operand: ShapedArray, starts) -> None:
 
 
 def _clamped_slices(shape, starts, sizes) -> tuple:
-    """Slices of ``sizes`` at ``starts``, each start clamped so the slice stays in bounds."""
+    """Slices of ``sizes`` at ``starts``: a negative start counts from the end (once), then
+    each start is clamped so that the slice stays in bounds (JAX's semantics)."""
     out = []
-    for s, n, k in zip(starts, shape, sizes):
-        begin = min(max(int(s), 0), n - k)
+    for start, n, k in zip(starts, shape, sizes, strict=True):
+        s = int(start)
+        begin = min(max(s + n if s < 0 else s, 0), n - k)
         out.append(slice(begin, begin + k))
     return tuple(out)
 
@@ -112,15 +115,24 @@ def _clamped_slices(shape, starts, sizes) -> tuple:
 dynamic_slice_p = Primitive("dynamic_slice")
 
 
+def _fits(shape, starts, sizes) -> bool:
+    """Cheap eager check (NumPy slicing would silently truncate a bad request)."""
+    return len(starts) == len(shape) == len(sizes) and all(
+        0 <= k <= n for k, n in zip(sizes, shape, strict=True))
+
+
 def _dynamic_slice_impl(operand, *starts, slice_sizes):
     operand = _as_array(operand)
+    if not _fits(operand.shape, starts, slice_sizes):
+        _dynamic_slice_abstract_eval(get_aval(operand), *map(get_aval, starts),
+                                     slice_sizes=slice_sizes)
     return operand[_clamped_slices(operand.shape, starts, slice_sizes)]
 
 
 def _dynamic_slice_abstract_eval(operand, *starts, slice_sizes):
     _check_starts("dynamic_slice", operand, starts)
     if len(slice_sizes) != operand.ndim or any(
-            not 0 <= k <= n for k, n in zip(slice_sizes, operand.shape)):
+            not 0 <= k <= n for k, n in zip(slice_sizes, operand.shape, strict=True)):
         raise ShapeError(f"dynamic_slice: slice_sizes {slice_sizes} do not fit an operand of "
                          f"shape {operand.shape} (one size per dimension, 0 <= size <= dim).")
     return ShapedArray(slice_sizes, operand.dtype, operand.weak_type)
@@ -129,7 +141,8 @@ def _dynamic_slice_abstract_eval(operand, *starts, slice_sizes):
 def dynamic_slice(operand, start_indices, slice_sizes):
     """Slice of ``slice_sizes`` starting at (possibly traced) ``start_indices``.
 
-    Starts are clamped to ``[0, dim - size]`` so the slice stays in bounds, like JAX.
+    A negative start counts from the end (``start + dim``); then starts are clamped to
+    ``[0, dim - size]`` so the slice stays in bounds, like JAX.
 
     Args:
         operand: the array to slice.
@@ -164,13 +177,17 @@ dynamic_update_slice_p = Primitive("dynamic_update_slice")
 
 def _dynamic_update_slice_impl(operand, update, *starts):
     out = _writable_copy(operand)
-    out[_clamped_slices(out.shape, starts, np.shape(update))] = update
+    if not _fits(out.shape, starts, core.shape_of(update)):
+        _dynamic_update_slice_abstract_eval(get_aval(out), get_aval(update),
+                                            *map(get_aval, starts))
+    out[_clamped_slices(out.shape, starts, core.shape_of(update))] = update
     return out
 
 
 def _dynamic_update_slice_abstract_eval(operand, update, *starts):
     _check_starts("dynamic_update_slice", operand, starts)
-    if update.ndim != operand.ndim or any(k > n for k, n in zip(update.shape, operand.shape)):
+    if update.ndim != operand.ndim or any(
+            k > n for k, n in zip(update.shape, operand.shape, strict=True)):
         raise ShapeError(f"dynamic_update_slice: update of shape {update.shape} does not fit "
                          f"in an operand of shape {operand.shape} (same rank, no larger dims).")
     dtype = core.check_same_dtypes("dynamic_update_slice", operand, update)
@@ -180,7 +197,8 @@ def _dynamic_update_slice_abstract_eval(operand, update, *starts):
 def dynamic_update_slice(operand, update, start_indices):
     """Copy of ``operand`` with ``update`` written at (possibly traced) ``start_indices``.
 
-    Starts are clamped to ``[0, dim - update_dim]`` so the update stays in bounds, like JAX.
+    A negative start counts from the end (``start + dim``); then starts are clamped to
+    ``[0, dim - update_dim]`` so the update stays in bounds, like JAX.
 
     Args:
         operand: the array to update (never mutated).
@@ -542,3 +560,167 @@ def _scatter_extremal_jvp(prim: Primitive):
 
 jvp_rules[scatter_min_p] = _scatter_extremal_jvp(scatter_min_p)
 jvp_rules[scatter_max_p] = _scatter_extremal_jvp(scatter_max_p)
+
+# ---------------------------------------------------------------------------------------
+# Batching. Every rule stays one indexing primitive: a batched operand gets a leading full
+# slice (or, when indices are batched too, a leading iota index array that pairs each
+# example with its own indices); batched index arrays carry the batch axis in front of their
+# broadcast shape. Where NumPy then places the batch axis is read off its own rules.
+
+from fungrad.lax.comparison import lt  # noqa: E402
+from fungrad.lax.creation import broadcasted_iota  # noqa: E402
+from fungrad.lax.elementwise import max as lax_max  # noqa: E402
+from fungrad.lax.elementwise import min as lax_min  # noqa: E402
+from fungrad.lax.shape_ops import broadcast_in_dim, reshape, transpose  # noqa: E402
+from fungrad.transforms.vmap import batch_size, batching_rules, bdim_to_front, move_axis  # noqa: E402
+
+_FULL = ("slice", None, None, None)
+
+
+def _marker_position(name, shape, spec, index_shapes) -> int:
+    """Position in ``x[index]``'s shape of the one axis of size ``max + 1`` in the inputs.
+
+    The dummy arrays are zero-strided, so the large marker size costs no memory.
+    """
+    return indexed_shape(name, shape, spec, index_shapes).index(
+        max(d for s in (shape, *index_shapes) for d in s))
+
+
+class _Batched:
+    """A batched index expression: new index operands and spec, and the output layout.
+
+    The operand (batch axis at 0 when ``operand_batched``) gets a leading full slice, or,
+    when some index is batched, a leading iota index array pairing each example with its
+    own indices; batched index arrays get the batch axis in front of their broadcast shape.
+    NumPy may then put the advanced-index block elsewhere than in one example's result:
+    ``perm`` (or None) transposes the batched result to the example's layout, with the
+    batch axis at ``bdim``.
+    """
+
+    def __init__(self, name, operand, indices, *, operand_batched, dims, index_spec, size):
+        example = core.shape_of(operand)[1:] if operand_batched else core.shape_of(operand)
+        shapes = [core.shape_of(i) for i in indices]
+        ex_shapes = [s[:d] + s[d + 1:] if d is not None else s
+                     for s, d in zip(shapes, dims, strict=True)]
+        self.perm, spec = None, tuple(index_spec)
+        marker = max((size, *example, *(d for s in shapes for d in s))) + 1
+        if all(d is None for d in dims):
+            self.indices = list(indices)
+            self.spec = ((_FULL,) if operand_batched else ()) + spec
+            big = (marker, *example) if operand_batched else example
+            self.bdim = _marker_position(name, big, self.spec, tuple(shapes))
+            return
+        block = np.broadcast_shapes(*ex_shapes)
+        self.indices = [i if d is None else _batch_in_front(i, d, len(block))
+                        for i, d in zip(indices, dims, strict=True)]
+        if operand_batched:
+            self.indices.append(broadcasted_iota(np.int64, (size, *(1,) * len(block)), 0))
+            spec = (("array", len(self.indices) - 1), *spec)
+        self.spec = spec
+        new_shapes = [(marker, *block)] * len(self.indices)
+        big = (marker, *example) if operand_batched else example
+        start = _marker_position(name, big, spec, tuple(new_shapes))
+        want = _marker_position(name, example, tuple(index_spec),
+                                ((marker, *block),) * len(indices))
+        self.bdim = want
+        if start != want:
+            rank = len(indexed_shape(name, big, spec, tuple(new_shapes)))
+            moved = list(range(start, start + 1 + len(block)))
+            rest = [a for a in range(rank) if a not in moved]
+            self.perm = tuple(rest[:want] + moved + rest[want:])
+
+
+def _batch_in_front(idx, d, rank):
+    """Index array with its batch axis first, padded so its example axes right-align."""
+    front = move_axis(idx, d, 0)
+    shape = core.shape_of(front)
+    return reshape(front, (shape[0], *(1,) * (rank + 1 - len(shape)), *shape[1:]))
+
+
+def _gather_batch(vals, dims, *, index_spec):
+    operand, *indices = vals
+    size = batch_size(vals, dims)
+    batched = dims[0] is not None
+    if batched:
+        operand = move_axis(operand, dims[0], 0)
+    b = _Batched("gather", operand, indices, operand_batched=batched, dims=dims[1:],
+                 index_spec=index_spec, size=size)
+    out = gather(operand, b.indices, b.spec)
+    return (out if b.perm is None else transpose(out, b.perm)), b.bdim
+
+
+batching_rules[gather_p] = _gather_batch
+
+
+def _scatter_batch(prim: Primitive):
+    def rule(vals, dims, *, index_spec):
+        operand, updates, *indices = vals
+        size = batch_size(vals, dims)
+        operand = bdim_to_front(operand, dims[0], size)
+        b = _Batched(prim.name, operand, indices, operand_batched=True, dims=dims[2:],
+                     index_spec=index_spec, size=size)
+        updates = move_axis(bdim_to_front(updates, dims[1], size), 0, b.bdim)
+        if b.perm is not None:
+            updates = transpose(updates, tuple(int(a) for a in np.argsort(b.perm)))
+        return prim.bind(operand, updates, *b.indices, index_spec=b.spec), 0
+
+    return rule
+
+
+for _p in (scatter_p, scatter_add_p, scatter_mul_p, scatter_min_p, scatter_max_p):
+    batching_rules[_p] = _scatter_batch(_p)
+
+
+def _batched_slice_indices(starts, dims, shape, sizes, size):
+    """Index arrays selecting each example's clamped window (the batch axis first).
+
+    Index array ``i`` has shape ``(size, 1, ..., sizes[i], ..., 1)``, so together they
+    broadcast to ``(size, *sizes)``.
+    """
+    out = []
+    for axis, (start, d, n, k) in enumerate(zip(starts, dims, shape, sizes, strict=True)):
+        full = (size, *(k if a == axis else 1 for a in range(len(shape))))
+        s = broadcast_in_dim(convert_element_type(start, np.int64), full,
+                             (0,) if d is not None else ())
+        s = select_n(lt(s, np.int64(0)), s, add(s, np.int64(n)))  # negative: from the end
+        s = lax_min(lax_max(s, np.int64(0)), np.int64(n - k))
+        out.append(add(s, broadcasted_iota(np.int64, full, axis + 1)))
+    return out
+
+
+def _dynamic_slice_batch(vals, dims, *, slice_sizes):
+    operand, *starts = vals
+    size = batch_size(vals, dims)
+    if all(d is None for d in dims[1:]):
+        operand = move_axis(operand, dims[0], 0)
+        return dynamic_slice(operand, [np.int64(0), *starts], (size, *slice_sizes)), 0
+    shape = core.shape_of(operand)
+    if dims[0] is not None:
+        shape = shape[: dims[0]] + shape[dims[0] + 1:]
+        operand = move_axis(operand, dims[0], 0)
+    indices = _batched_slice_indices(starts, dims[1:], shape, slice_sizes, size)
+    spec = tuple(("array", i) for i in range(len(indices)))
+    if dims[0] is not None:
+        indices.append(broadcasted_iota(np.int64, (size, *(1,) * len(shape)), 0))
+        spec = (("array", len(indices) - 1),) + spec
+    return gather(operand, indices, spec), 0
+
+
+batching_rules[dynamic_slice_p] = _dynamic_slice_batch
+
+
+def _dynamic_update_slice_batch(vals, dims):
+    operand, update, *starts = vals
+    size = batch_size(vals, dims)
+    operand = bdim_to_front(operand, dims[0], size)
+    update = bdim_to_front(update, dims[1], size)
+    if all(d is None for d in dims[2:]):
+        return dynamic_update_slice(operand, update, [np.int64(0), *starts]), 0
+    shape, upd_shape = core.shape_of(operand)[1:], core.shape_of(update)[1:]
+    indices = _batched_slice_indices(starts, dims[2:], shape, upd_shape, size)
+    indices.append(broadcasted_iota(np.int64, (size, *(1,) * len(shape)), 0))
+    spec = (("array", len(indices) - 1),) + tuple(("array", i) for i in range(len(shape)))
+    return scatter(operand, update, indices, spec), 0
+
+
+batching_rules[dynamic_update_slice_p] = _dynamic_update_slice_batch

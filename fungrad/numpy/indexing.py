@@ -269,7 +269,7 @@ class IndexUpdateRef:
     def __repr__(self):
         return f"IndexUpdateRef({self.array!r}, {self.index!r})"
 
-    def _scatter(self, method: str, scatter_fn, values, mode, operand=None, negate=False):
+    def _scatter(self, method: str, scatter_fn, values, mode, *, operand=None, negate=False):
         fn_name = f"x.at[...].{method}"
         _check_mode(fn_name, mode)
         x = as_operand(self.array) if operand is None else operand
@@ -313,14 +313,15 @@ class IndexUpdateRef:
         """Pure ``x[idx] /= values`` (true division, as in JAX)."""
         from fungrad.numpy.math import divide  # noqa: PLC0415
 
-        factor = self._scatter("divide", lax.scatter_mul, values, mode, self._ones())
+        factor = self._scatter("divide", lax.scatter_mul, values, mode, operand=self._ones())
         return _eager_as_array(divide(as_operand(self.array), factor))
 
     def power(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None):
         """Pure ``x[idx] **= values``."""
         from fungrad.numpy.math import power  # noqa: PLC0415
 
-        exponent = self._scatter("power", lax.scatter_mul, values, mode, self._ones())
+        exponent = self._scatter("power", lax.scatter_mul, values, mode,
+                                 operand=self._ones())
         return _eager_as_array(power(as_operand(self.array), exponent))
 
     def min(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None):
@@ -408,7 +409,7 @@ def _filled(out, valid, valid_shape: tuple, fill_value):
     return where(valid, out, fill)
 
 
-def take(a, indices, axis: int | None = None, mode: str | None = None,
+def take(a, indices, axis: int | None = None, out: None = None, mode: str | None = None, *,
          unique_indices: bool = False, indices_are_sorted: bool = False,
          fill_value: Any = None):
     """Take elements of ``a`` along ``axis`` at ``indices``, like ``numpy.take``.
@@ -417,6 +418,7 @@ def take(a, indices, axis: int | None = None, mode: str | None = None,
         a: the source array.
         indices: integer indices (array, list, scalar or tracer).
         axis: the axis to take along; None takes from the flattened array.
+        out: must be None (fungrad never writes into arrays); present for NumPy's signature.
         mode: None or "raise" (NumPy's default: negative indices wrap once, out-of-range
             ones raise), "wrap", "clip", or "fill" (out-of-range gives ``fill_value``:
             NaN for floats by default). JAX's default is "fill"; fungrad's is NumPy's.
@@ -431,6 +433,9 @@ def take(a, indices, axis: int | None = None, mode: str | None = None,
         array([[2., 2., 1.],
                [4., 4., 3.]])
     """
+    if out is not None:
+        raise TypeError("fnp.take: out= is not supported (fungrad never writes into arrays); "
+                        "use the returned array.")
     a = as_operand(a)
     if axis is None:
         a, axis = lax.reshape(a, (get_aval(a).size,)), 0
