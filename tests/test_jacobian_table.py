@@ -1,0 +1,28 @@
+"""jacfwd(f) == jacrev(f) (to 1e-10, float64) over the primitive test table."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import fungrad as fg
+from fungrad.tree_util import tree_flatten
+from tests.test_primitive_table import CASES
+
+ROWS = [c for c in CASES if c.diff and c.order > 0 and c.batch]
+
+
+@pytest.mark.parametrize("case", ROWS, ids=lambda c: c.name)
+def test_jacfwd_equals_jacrev(case):
+    args = case.draw_args()
+    argnums = tuple(i for i, a in enumerate(args)
+                    if case.args[i].value is None and np.asarray(a).dtype == np.float64)
+    if not argnums:
+        pytest.skip("no float64 argument")
+    forward = fg.jacfwd(case.fun, argnums=argnums)(*args)
+    reverse = fg.jacrev(case.fun, argnums=argnums)(*args)
+    f_leaves, f_tree = tree_flatten(forward)
+    r_leaves, r_tree = tree_flatten(reverse)
+    assert f_tree == r_tree
+    for a, b in zip(f_leaves, r_leaves):
+        np.testing.assert_allclose(a, b, atol=1e-10, rtol=1e-10, err_msg=case.name)
