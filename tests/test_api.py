@@ -327,3 +327,11 @@ def test_non_array_argument_error():
 def test_make_ir_prints_readably():
     text = str(fg.make_ir(lambda x: fnp.sum(fnp.sin(x) * 2.0))(X))
     assert "sin a" in text and "mul b 2.0" in text and "f64[3]" in text
+
+
+def test_tracer_reshape_honours_order():
+    x = np.arange(6.0).reshape(2, 3)
+    g = fg.grad(lambda x: fnp.sum(x.reshape(3, 2, order="F")[0] * np.array([0.0, 1.0])))(x)
+    expected = np.zeros((2, 3))
+    expected[1, 1] = 1.0  # F-order reshape: element [0, 1] of the result is x[1, 1]
+    np.testing.assert_array_equal(g, expected)

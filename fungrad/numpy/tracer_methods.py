@@ -49,7 +49,7 @@ def _reflected(name):
 
 
 def _reshape(self, *shape, order="C"):
-    return _fnp().reshape(self, shape[0] if len(shape) == 1 else shape)
+    return _fnp().reshape(self, shape[0] if len(shape) == 1 else shape, order=order)
 
 
 def _transpose(self, *axes):
