@@ -9,6 +9,7 @@ from fungrad.dtypes import float0  # noqa: F401
 from fungrad.serialization import CheckpointError, load, save  # noqa: F401
 from fungrad.transforms.custom_derivatives import custom_jvp, custom_vjp  # noqa: F401
 from fungrad.transforms.jacobians import hessian, hvp, jacfwd, jacobian, jacrev  # noqa: F401
+from fungrad.transforms.jit import jit  # noqa: F401
 from fungrad.transforms.vmap_api import vmap  # noqa: F401
 from fungrad.transforms.api import (  # noqa: F401
     grad, jvp, linearize, make_ir, stop_gradient, value_and_grad, vjp,

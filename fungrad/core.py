@@ -229,6 +229,9 @@ def check_same_dtypes(prim_name: str, *avals: ShapedArray) -> np.dtype:
 class _Context(threading.local):
     def __init__(self):
         self.trace = eval_trace
+        # The source line of the IR equation being re-evaluated by ``eval_ir``, so that
+        # IRs derived from it (JVP, batched, partial) keep the user's line.
+        self.site = ""
 
 
 class Trace:

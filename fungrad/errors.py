@@ -13,6 +13,8 @@ __all__ = [
     "LeakedTracerError",
     "MissingRuleError",
     "CustomRuleError",
+    "TransformError",
+    "UnhashableStaticArgError",
     "user_site",
 ]
 
@@ -46,6 +48,14 @@ class MissingRuleError(FungradError, NotImplementedError):
 
 class CustomRuleError(FungradError, TypeError):
     """A ``custom_jvp``/``custom_vjp`` rule returned outputs of the wrong structure/shape/dtype."""
+
+
+class TransformError(FungradError, ValueError):
+    """A transform cannot be applied to this program (e.g. reverse mode of a while loop)."""
+
+
+class UnhashableStaticArgError(FungradError, TypeError):
+    """A static argument of ``jit`` (or ``checkpoint``) is not hashable."""
 
 
 def user_site(skip_dirs: tuple[str, ...] = _SKIP_DIRS) -> str:

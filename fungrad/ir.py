@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from fungrad import core
 from fungrad.core import (
     ShapedArray,
     Trace,
@@ -20,7 +21,7 @@ from fungrad.core import (
     is_literal,
     run_with_trace,
 )
-from fungrad.errors import MissingRuleError, ShapeError, user_site
+from fungrad.errors import ConcretizationError, MissingRuleError, ShapeError, user_site
 
 class Var:
     """A variable of the IR: an abstract value and a name assigned when printing."""
@@ -73,6 +74,9 @@ class IR:
         self.invars = list(invars)
         self.eqns = list(eqns)
         self.outvars = list(outvars)
+        # Derived IRs (JVP, partial evaluation, transpose, batched) and the compiled
+        # executable, keyed by what was derived; an IR is never mutated after creation.
+        self.cache: dict = {}
 
     @property
     def in_avals(self):
@@ -154,13 +158,19 @@ def eval_ir(ir: IR, consts, args) -> list:
     def read(atom):
         return atom.value if isinstance(atom, Literal) else env[atom]
 
-    for eqn in ir.eqns:
-        outs = eqn.prim.bind(*[read(a) for a in eqn.inputs], **eqn.params)
-        if eqn.prim.multiple_results:
-            for v, x in zip(eqn.outputs, outs):
-                env[v] = x
-        else:
-            env[eqn.outputs[0]] = outs
+    ctx = core._context
+    outer_site = ctx.site
+    try:
+        for eqn in ir.eqns:
+            ctx.site = eqn.site or outer_site
+            outs = eqn.prim.bind(*[read(a) for a in eqn.inputs], **eqn.params)
+            if eqn.prim.multiple_results:
+                for v, x in zip(eqn.outputs, outs):
+                    env[v] = x
+            else:
+                env[eqn.outputs[0]] = outs
+    finally:
+        ctx.site = outer_site
     return [read(v) for v in ir.outvars]
 
 
@@ -178,6 +188,13 @@ class StagingTracer(Tracer):
     @property
     def aval(self):
         return self.var.aval
+
+    def concrete_value(self):
+        message = self._concretization_message("a concrete value")
+        names = self._trace.arguments_feeding(self.var)
+        if names:
+            message += f" The value depends on {', '.join(names)}."
+        raise ConcretizationError(message)
 
 
 class StagingTrace(Trace):
@@ -198,11 +215,22 @@ class StagingTrace(Trace):
         self.consts: list[Any] = []
         self.const_ids: dict[int, Var] = {}
         self.invars: list[Var] = []
+        self.input_names: dict[Var, str] = {}  # for errors: "argument `x['w']`"
 
-    def new_input(self, aval: ShapedArray) -> StagingTracer:
+    def new_input(self, aval: ShapedArray, name: str = "") -> StagingTracer:
         var = Var(aval)
         self.invars.append(var)
+        if name:
+            self.input_names[var] = name
         return StagingTracer(self, var)
+
+    def arguments_feeding(self, var: Var) -> list[str]:
+        """Return the names of the named inputs that ``var`` depends on (for errors)."""
+        needed = {var}
+        for eqn in reversed(self.eqns):
+            if any(o in needed for o in eqn.outputs):
+                needed.update(a for a in eqn.inputs if isinstance(a, Var))
+        return [name for v, name in self.input_names.items() if v in needed]
 
     def to_atom(self, x):
         if self.own(x):
@@ -233,7 +261,7 @@ class StagingTrace(Trace):
             out_avals = rule(*[a.aval for a in atoms], **params)
         except ShapeError as err:
             raise ShapeError(f"{err}\n  at {user_site()}") from None
-        site = user_site() if self.record_sites else ""
+        site = (core._context.site or user_site()) if self.record_sites else ""
         if prim.multiple_results:
             outs = [Var(a) for a in out_avals]
             self.eqns.append(Eqn(prim, atoms, outs, params, site))

@@ -1,0 +1,280 @@
+"""``jit``: trace once per signature, optimize the IR, run it with minimal Python overhead.
+
+``jit(f)`` stages ``f`` into an IR the first time it sees a signature (input structure,
+shapes, dtypes, weak types and static arguments), optimizes it (:mod:`fungrad.ir_passes`)
+and caches it. With no transform active, a cached call runs the IR's compiled executable
+directly (:mod:`fungrad.transforms.executable`). Under a transform the call binds the
+higher-order primitive ``jit_call``, whose rules transform the IR (JVP, partial evaluation
+for reverse mode, transpose, batching; see :mod:`fungrad.transforms.partial_eval`), so
+``grad(jit(f))``, ``vmap(jit(f))``, ``jit(grad(f))`` and ``jit(vmap(f))`` all work.
+
+Values of enclosing transforms captured by ``f`` (closures) become explicit operands of
+``jit_call``; such traces are not cached, since the captured values change every call.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from typing import Any, Callable, Sequence
+
+from fungrad import core
+from fungrad.core import Primitive, get_aval
+from fungrad.errors import UnhashableStaticArgError
+from fungrad.ir import IR
+from fungrad.ir_passes import optimize
+from fungrad.transforms import partial_eval as pe
+from fungrad.transforms.executable import executable
+from fungrad.transforms.jvp import Zero, jvp_rules
+from fungrad.transforms.linearize import is_linear, transpose_rules
+from fungrad.transforms.vmap import batch_size, batching_rules
+from fungrad.tree_util import keystr, tree_flatten, tree_flatten_with_path, tree_unflatten
+
+__all__ = ["jit", "jit_call_p"]
+
+# ---------------------------------------------------------------------------------------
+# The jit_call primitive: ``outs = jit_call[ir, name](*operands)``
+
+jit_call_p = Primitive("jit_call", multiple_results=True)
+jit_call_p.def_impl(lambda *args, ir, name: executable(ir)(*args))
+jit_call_p.def_abstract_eval(lambda *avals, ir, name: ir.out_avals)
+
+
+def _jit_call_jvp(primals, tangents, *, ir, name):
+    nonzero = [not isinstance(t, Zero) for t in tangents]
+    jir, out_nonzero = pe.jvp_ir(ir, nonzero)
+    split = pe.partial_eval_ir(jir, [False] * len(primals) + [True] * sum(nonzero))
+    known = jit_call_p.bind(*primals, ir=split.known, name=name)
+    num_known = len(known) - split.num_res
+    residuals = known[num_known:]
+    tangents_in = [t for t in tangents if not isinstance(t, Zero)]
+    unknown = jit_call_p.bind(*residuals, *tangents_in, ir=split.unknown, name=f"lin({name})")
+    outs = _merge(split.out_unknown, known[:num_known], unknown)
+    n = len(ir.outvars)
+    it = iter(outs[n:])
+    out_tangents = [next(it) if nz else Zero(pe.tangent_aval(a))
+                    for nz, a in zip(out_nonzero, ir.out_avals)]
+    return outs[:n], out_tangents
+
+
+def _merge(out_unknown, known, unknown) -> list:
+    k, u = iter(known), iter(unknown)
+    return [next(u) if flag else next(k) for flag in out_unknown]
+
+
+def _jit_call_transpose(cts, *operands, ir, name):
+    linear = [is_linear(x) for x in operands]
+    tir = pe.transpose_ir(ir, linear)
+    residuals = [x for x in operands if not is_linear(x)]
+    cts = pe.instantiate_zeros(cts, ir.out_avals)
+    outs = iter(jit_call_p.bind(*residuals, *cts, ir=tir, name=f"transpose({name})"))
+    return [next(outs) if lin else None for lin in linear]
+
+
+def _jit_call_batch(vals, dims, *, ir, name):
+    bir, out_dims = pe.vmap_ir(ir, dims, batch_size(vals, dims))
+    return jit_call_p.bind(*vals, ir=bir, name=f"vmap({name})"), list(out_dims)
+
+
+jvp_rules[jit_call_p] = _jit_call_jvp
+transpose_rules[jit_call_p] = _jit_call_transpose
+batching_rules[jit_call_p] = _jit_call_batch
+
+
+# ---------------------------------------------------------------------------------------
+# The user-facing wrapper
+
+
+class _Entry:
+    """One cached trace: the optimized IR, its executable and the output structure."""
+
+    __slots__ = ("ir", "run", "out_tree", "hoisted")
+
+    def __init__(self, ir: IR, out_tree, hoisted):
+        self.ir = ir
+        self.run = executable(ir) if not hoisted else None
+        self.out_tree = out_tree
+        self.hoisted = hoisted
+
+
+class Lowered:
+    """What ``jitted.lower(*args)`` returns: the optimized IR for those arguments."""
+
+    def __init__(self, ir: IR):
+        self.ir = ir
+
+    def as_text(self) -> str:
+        return str(self.ir)
+
+    __str__ = as_text
+
+
+class JittedFunction:
+    """A function compiled by :func:`jit`; call it like the original."""
+
+    def __init__(self, fun: Callable, static_argnums, static_argnames, donate_argnums):
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.name = getattr(fun, "__qualname__", None) or getattr(fun, "__name__", "fun")
+        self.signature = _signature(fun)
+        self.static_argnums, self.static_argnames = _static_spec(
+            fun, self.signature, static_argnums, static_argnames)
+        self.donate_argnums = _normalize_argnums(donate_argnums)
+        self.cache: dict[Any, _Entry] = {}
+        self.trace_count = 0  # how many times `fun` was traced (cache misses)
+
+    def __call__(self, *args, **kwargs):
+        if kwargs:
+            args = self._positional(args, kwargs)
+        statics, leaves, in_tree = self._split(args)
+        key = (in_tree, statics, tuple(_leaf_key(x) for x in leaves))
+        entry = self.cache.get(key)
+        if entry is None:
+            entry = self._trace(args, statics, leaves, in_tree)
+            if not entry.hoisted:
+                self.cache[key] = entry
+        if entry.run is not None and core._context.trace is core.eval_trace:
+            outs = entry.run(*leaves)
+        else:
+            outs = jit_call_p.bind(*entry.hoisted, *leaves, ir=entry.ir, name=self.name)
+        return tree_unflatten(entry.out_tree, outs)
+
+    def lower(self, *args, **kwargs) -> Lowered:
+        """Trace (or fetch from the cache) and return the optimized IR for ``args``."""
+        if kwargs:
+            args = self._positional(args, kwargs)
+        statics, leaves, in_tree = self._split(args)
+        return Lowered(self._trace(args, statics, leaves, in_tree).ir)
+
+    def _cache_size(self) -> int:
+        return len(self.cache)
+
+    def clear_cache(self) -> None:
+        self.cache.clear()
+
+    def _positional(self, args, kwargs) -> tuple:
+        if self.signature is None:
+            raise TypeError(f"jit of `{self.name}`: keyword arguments need a signature")
+        bound = self.signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        if bound.kwargs:
+            raise TypeError(f"jit of `{self.name}`: **kwargs parameters are not supported; "
+                            "pass those values positionally or through a closure")
+        return bound.args
+
+    def _split(self, args):
+        statics = []
+        for i in self.static_argnums:
+            if i >= len(args):
+                raise TypeError(f"jit of `{self.name}`: static_argnums={i} but the function "
+                                f"was called with {len(args)} positional arguments")
+            statics.append(_check_hashable(self.name, i, args[i], self.signature))
+        dyn = tuple(a for i, a in enumerate(args) if i not in self.static_argnums)
+        leaves, in_tree = tree_flatten(dyn)
+        return tuple(statics), leaves, in_tree
+
+    def _trace(self, args, statics, leaves, in_tree) -> _Entry:
+        self.trace_count += 1
+        out_tree = []
+
+        def flat_fun(*tracers):
+            it = iter(tree_unflatten(in_tree, tracers))
+            full = [a if i in self.static_argnums else next(it) for i, a in enumerate(args)]
+            flat, tree = tree_flatten(self.fun(*full))
+            out_tree.append(tree)
+            return flat
+
+        avals = [get_aval(x) for x in leaves]
+        names = self._input_names(args)
+        ir, hoisted = pe.stage_closed(flat_fun, avals, self.name, names)
+        return _Entry(optimize(ir), out_tree[0], hoisted)
+
+    def _input_names(self, args) -> list[str]:
+        params = list(self.signature.parameters) if self.signature else []
+        names = []
+        for i, a in enumerate(args):
+            if i in self.static_argnums:
+                continue
+            label = params[i] if i < len(params) else f"args[{i}]"
+            for path, _ in tree_flatten_with_path(a)[0]:
+                names.append(f"argument `{label}{keystr(path)}` of `{self.name}`")
+        return names
+
+
+def _leaf_key(x):
+    t = type(x)
+    if t is float or t is int or t is bool or t is complex:
+        return t
+    return get_aval(x)
+
+
+def _signature(fun):
+    try:
+        return inspect.signature(fun)
+    except (TypeError, ValueError):
+        return None
+
+
+def _normalize_argnums(argnums) -> tuple[int, ...]:
+    if argnums is None:
+        return ()
+    return (argnums,) if isinstance(argnums, int) else tuple(argnums)
+
+
+def _static_spec(fun, signature, static_argnums, static_argnames):
+    nums = set(_normalize_argnums(static_argnums))
+    names = (static_argnames,) if isinstance(static_argnames, str) else tuple(static_argnames or ())
+    params = list(signature.parameters) if signature else []
+    for name in names:
+        if name not in params:
+            raise ValueError(f"jit: static_argnames {name!r} is not a parameter of "
+                             f"`{getattr(fun, '__name__', fun)}` (parameters: {params})")
+        nums.add(params.index(name))
+    for i, p in enumerate(params):
+        if i in nums and p not in names:
+            names += (p,)
+    if any(i < 0 for i in nums):
+        nums = {i % len(params) if params else i for i in nums}
+    return tuple(sorted(nums)), names
+
+
+def _check_hashable(name, index, value, signature):
+    try:
+        hash(value)
+    except TypeError:
+        params = list(signature.parameters) if signature else []
+        arg = params[index] if index < len(params) else f"args[{index}]"
+        raise UnhashableStaticArgError(
+            f"jit of `{name}`: static argument `{arg}` (position {index}) has unhashable type "
+            f"{type(value).__name__}: {value!r:.60}. Static arguments key the trace cache, so "
+            "they must be hashable: pass a tuple instead of a list, or make the value a "
+            "dynamic (non-static) argument if it is an array."
+        ) from None
+    return value
+
+
+def jit(fun: Callable, static_argnums: int | Sequence[int] = (),
+        static_argnames: str | Sequence[str] = (),
+        donate_argnums: int | Sequence[int] = ()) -> JittedFunction:
+    """Compile ``fun``: trace once per input signature, optimize, and cache the program.
+
+    Args:
+        fun: a pure function of arrays (pytrees of arrays).
+        static_argnums: positions of arguments that are configuration values (hashable,
+            compared by equality; a new value traces again). Python control flow may depend
+            on them.
+        static_argnames: the same, by parameter name.
+        donate_argnums: accepted for JAX compatibility; NumPy buffers are not reused, so
+            donated arguments stay valid (unlike JAX).
+
+    Returns:
+        A :class:`JittedFunction`; ``.lower(*args).as_text()`` shows the optimized IR and
+        ``.trace_count`` counts traces (cache misses).
+
+    Example:
+        >>> import fungrad as fg, fungrad.numpy as fnp
+        >>> f = fg.jit(lambda x: fnp.sin(x) * 2.0)
+        >>> float(f(0.5)) == float(f(0.5)) and f.trace_count
+        1
+    """
+    return JittedFunction(fun, static_argnums, static_argnames, donate_argnums)

@@ -1,0 +1,86 @@
+"""jit over the primitive test table: jit(f) equals f, and derivatives through jit agree.
+
+For every row: the jitted function's values, ``vjp`` of the jitted function
+(``grad(jit(f))``), ``jit`` of the vjp (``jit(grad(f))``) and ``jvp`` through jit all equal
+the eager results. Fixed (``Const``) arguments are closed over, as static configuration;
+rows with data-dependent output shapes (``batch=False``) cannot be traced (as in JAX).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import fungrad as fg
+from fungrad.tree_util import tree_flatten, tree_map
+from tests.tables.spec import Case
+from tests.test_primitive_table import CASES
+
+JIT_CASES = [c for c in CASES if c.batch]
+
+
+def _split(case: Case, args):
+    """Return (dynamic positions, a function of the dynamic args only)."""
+    dyn = [i for i, spec in enumerate(case.args) if spec.value is None]
+
+    def fun(*dyn_args):
+        full = list(args)
+        for i, a in zip(dyn, dyn_args):
+            full[i] = a
+        return case.fun(*full)
+
+    return dyn, fun
+
+
+def _close(actual, expected, case, what):
+    a, ta = tree_flatten(actual)
+    e, te = tree_flatten(expected)
+    assert ta == te, f"{case.name}: {what}: structure {ta} vs {te}"
+    for x, y in zip(a, e):
+        x, y = np.asarray(x), np.asarray(y)
+        assert x.shape == y.shape, f"{case.name}: {what}: shape {x.shape} vs eager {y.shape}"
+        if y.dtype.kind == "V":
+            continue
+        assert x.dtype == y.dtype, f"{case.name}: {what}: dtype {x.dtype} vs eager {y.dtype}"
+        np.testing.assert_allclose(x, y, rtol=1e-10, atol=1e-12, err_msg=f"{case.name}: {what}")
+
+
+@pytest.mark.parametrize("case", JIT_CASES, ids=lambda c: c.name)
+def test_jit_matches_eager(case: Case):
+    args = case.draw_args()
+    dyn, fun = _split(case, args)
+    dyn_args = [args[i] for i in dyn]
+    jitted = fg.jit(fun)
+    _close(jitted(*dyn_args), fun(*dyn_args), case, "jit(f)")
+    _close(jitted(*dyn_args), fun(*dyn_args), case, "jit(f), cached")
+    assert jitted.trace_count == 1
+
+
+@pytest.mark.parametrize("case", [c for c in JIT_CASES if c.diff and c.order > 0],
+                         ids=lambda c: c.name)
+def test_derivatives_through_jit(case: Case):
+    args = case.draw_args()
+    dyn, fun = _split(case, args)
+    diff = [i for i in dyn if np.asarray(args[i]).dtype.kind == "f"]
+    if not diff:
+        pytest.skip("no float argument")
+    fixed = {i: args[i] for i in dyn if i not in diff}
+
+    def f(*primals):
+        it = iter(primals)
+        return fun(*[fixed[i] if i in fixed else next(it) for i in dyn])
+
+    primals = [args[i] for i in diff]
+    rng = np.random.default_rng(3)
+    ct = tree_map(lambda o: rng.standard_normal(np.shape(o)).astype(np.asarray(o).dtype),
+                  f(*primals))
+    tangents = [rng.standard_normal(np.shape(p)).astype(np.asarray(p).dtype) for p in primals]
+
+    def pullback(g):
+        return fg.vjp(g, *primals)[1](ct)
+
+    want = pullback(f)
+    _close(pullback(fg.jit(f)), want, case, "vjp(jit(f))")
+    _close(fg.jit(lambda *p: fg.vjp(f, *p)[1](ct))(*primals), want, case, "jit(vjp(f))")
+    _close(fg.jvp(fg.jit(f), primals, tangents), fg.jvp(f, primals, tangents), case,
+           "jvp(jit(f))")
