@@ -79,8 +79,10 @@ def test_derivatives_through_jit(case: Case):
     def pullback(g):
         return fg.vjp(g, *primals)[1](ct)
 
+    _close(fg.jvp(fg.jit(f), primals, tangents), fg.jvp(f, primals, tangents), case,
+           "jvp(jit(f))")
+    if "rev" not in case.modes:
+        return
     want = pullback(f)
     _close(pullback(fg.jit(f)), want, case, "vjp(jit(f))")
     _close(fg.jit(lambda *p: fg.vjp(f, *p)[1](ct))(*primals), want, case, "jit(vjp(f))")
-    _close(fg.jvp(fg.jit(f), primals, tangents), fg.jvp(f, primals, tangents), case,
-           "jvp(jit(f))")

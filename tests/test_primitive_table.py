@@ -56,6 +56,12 @@ def _close(a, b, case, what):
                                    err_msg=f"{case.name}: {what} differs from JAX")
 
 
+def _tree_map(f, x):
+    from fungrad.tree_util import tree_map
+
+    return tree_map(f, x)
+
+
 def _leaves(x):
     from fungrad.tree_util import tree_leaves
 
@@ -72,9 +78,10 @@ def test_matches_jax(case: Case):
     out = case.fun(*args)
     ref_out = ref(*args)
     _close(out, ref_out, case, "value")
-    if np.asarray(out).dtype.kind != "V" and np.asarray(out).dtype != np.asarray(ref_out).dtype:
-        raise AssertionError(f"{case.name}: dtype {np.asarray(out).dtype} vs JAX "
-                             f"{np.asarray(ref_out).dtype}")
+    for o, r in zip(_leaves(out), _leaves(ref_out)):
+        o, r = np.asarray(o), np.asarray(r)
+        if o.dtype.kind != "V" and o.dtype != r.dtype:
+            raise AssertionError(f"{case.name}: dtype {o.dtype} vs JAX {r.dtype}")
     if not case.diff:
         return
     rng = np.random.default_rng(1)
@@ -95,7 +102,9 @@ def test_matches_jax(case: Case):
     _, t_out = fg.jvp(partial(case.fun), primals, tangents)
     _, ref_t = jax.jvp(partial(ref), primals, tangents)
     _close(t_out, ref_t, case, "jvp")
-    ct = rng.standard_normal(np.shape(out)).astype(np.asarray(out).dtype)
+    if "rev" not in case.modes:
+        return
+    ct = _tree_map(lambda o: rng.standard_normal(np.shape(o)).astype(np.asarray(o).dtype), out)
     _, pullback = fg.vjp(partial(case.fun), *primals)
     _, ref_pullback = jax.vjp(partial(ref), *primals)
     _close(pullback(ct), ref_pullback(ct), case, "vjp")

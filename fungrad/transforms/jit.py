@@ -43,13 +43,17 @@ jit_call_p.def_abstract_eval(lambda *avals, ir, name: ir.out_avals)
 def _jit_call_jvp(primals, tangents, *, ir, name):
     nonzero = [not isinstance(t, Zero) for t in tangents]
     jir, out_nonzero = pe.jvp_ir(ir, nonzero)
-    split = pe.partial_eval_ir(jir, [False] * len(primals) + [True] * sum(nonzero))
-    known = jit_call_p.bind(*primals, ir=split.known, name=name)
-    num_known = len(known) - split.num_res
-    residuals = known[num_known:]
     tangents_in = [t for t in tangents if not isinstance(t, Zero)]
-    unknown = jit_call_p.bind(*residuals, *tangents_in, ir=split.unknown, name=f"lin({name})")
-    outs = _merge(split.out_unknown, known[:num_known], unknown)
+    split = pe.split_if_reverse_possible(jir, [False] * len(primals) + [True] * sum(nonzero))
+    if split is None:  # forward mode through a forward-only program: no split needed
+        outs = jit_call_p.bind(*primals, *tangents_in, ir=jir, name=f"jvp({name})")
+    else:
+        known = jit_call_p.bind(*primals, ir=split.known, name=name)
+        num_known = len(known) - split.num_res
+        residuals = known[num_known:]
+        unknown = jit_call_p.bind(*residuals, *tangents_in, ir=split.unknown,
+                                  name=f"lin({name})")
+        outs = _merge(split.out_unknown, known[:num_known], unknown)
     n = len(ir.outvars)
     it = iter(outs[n:])
     out_tangents = [next(it) if nz else Zero(pe.tangent_aval(a))

@@ -88,6 +88,44 @@ def hoist_tracer_consts(ir: IR):
     return closed, lifted
 
 
+def permute_ir(ir: IR, in_order: Sequence[int], out_order: Sequence[int] | None = None) -> IR:
+    """Return ``ir`` with its inputs (and outputs) reordered: new input j is old ``in_order[j]``."""
+    outvars = ir.outvars if out_order is None else [ir.outvars[i] for i in out_order]
+    return IR(ir.constvars, ir.consts, [ir.invars[i] for i in in_order], ir.eqns, outvars)
+
+
+def stage_pytree_fun(fun: Callable, args_tree_avals, name: str, what: str):
+    """Stage ``fun(*args)`` for pytrees of avals; return ``(ir, hoisted, out_tree)``.
+
+    ``args_tree_avals`` is a tuple of pytrees whose leaves are ShapedArrays. The IR's
+    inputs are the hoisted tracers (see :func:`stage_closed`) followed by the flat leaves.
+    """
+    from fungrad.tree_util import tree_flatten, tree_unflatten  # noqa: PLC0415
+
+    flat_avals, in_tree = tree_flatten(args_tree_avals, is_leaf=_is_aval)
+    out_tree = []
+
+    def flat_fun(*leaves):
+        out = fun(*tree_unflatten(in_tree, leaves))
+        flat, tree = tree_flatten(out)
+        out_tree.append(tree)
+        return flat
+
+    ir, hoisted = stage_closed(flat_fun, flat_avals, name, transform_name=what)
+    return ir, hoisted, out_tree[0]
+
+
+def _is_aval(x) -> bool:
+    return isinstance(x, ShapedArray)
+
+
+def pad_inputs(ir: IR, before: Sequence[ShapedArray], after: Sequence[ShapedArray] = ()) -> IR:
+    """Return ``ir`` with unused inputs of the given avals added before and after its own."""
+    pre = [Var(a) for a in before]
+    post = [Var(a) for a in after]
+    return IR(ir.constvars, ir.consts, pre + ir.invars + post, ir.eqns, ir.outvars)
+
+
 def call_ir(ir: IR, args) -> list:
     """Evaluate ``ir`` on ``args`` with its own constants (through ``bind``)."""
     return eval_ir(ir, ir.consts, args)
@@ -156,19 +194,22 @@ class PartialEval:
 
 
 def partial_eval_ir(ir: IR, unknowns: Sequence[bool], saveable: Callable | None = None,
-                    policy_key=None) -> PartialEval:
+                    policy_key=None, force_unknown: Sequence[bool] | None = None) -> PartialEval:
     """Split ``ir`` into the part computable from the known inputs and the rest.
 
     ``saveable(eqn) -> bool`` (default: everything) decides which known values may be kept
     as residuals; the others are recomputed by the unknown IR from saveable values and known
-    inputs. ``policy_key`` identifies ``saveable`` in the cache.
+    inputs. ``policy_key`` identifies ``saveable`` in the cache. Outputs flagged in
+    ``force_unknown`` come from the unknown IR even when they are known (loop carries and
+    branch outputs need the same split in every iteration or branch).
     """
     unknowns = tuple(bool(u) for u in unknowns)
-    key = ("partial_eval", unknowns, policy_key)
-    return _cached(ir, key, lambda: _build_partial_eval(ir, unknowns, saveable))
+    force = tuple(bool(f) for f in force_unknown) if force_unknown else (False,) * len(ir.outvars)
+    key = ("partial_eval", unknowns, policy_key, force)
+    return _cached(ir, key, lambda: _build_partial_eval(ir, unknowns, saveable, force))
 
 
-def _build_partial_eval(ir: IR, unknowns, saveable) -> PartialEval:
+def _build_partial_eval(ir: IR, unknowns, saveable, force) -> PartialEval:
     unknown_vars = {v for v, u in zip(ir.invars, unknowns) if u}
     known_eqns, unknown_eqns = [], []
     for eqn in ir.eqns:
@@ -178,7 +219,8 @@ def _build_partial_eval(ir: IR, unknowns, saveable) -> PartialEval:
             unknown_vars.update(eqn.outputs)
         else:
             known_eqns.append(eqn)
-    out_unknown = tuple(type(v) is Var and v in unknown_vars for v in ir.outvars)
+    out_unknown = tuple(f or (type(v) is Var and v in unknown_vars)
+                        for v, f in zip(ir.outvars, force))
     residuals, recompute = _residuals(ir, known_eqns, unknown_eqns, unknown_vars, out_unknown,
                                       saveable)
     known_outs = [v for v, u in zip(ir.outvars, out_unknown) if not u]
@@ -192,9 +234,28 @@ def _build_partial_eval(ir: IR, unknowns, saveable) -> PartialEval:
 
 
 def _check_splittable(eqn: Eqn) -> None:
+    """Raise if ``eqn`` (or an equation inside its IRs) cannot be split for reverse mode."""
     reason = forward_only.get(eqn.prim)
     if reason is not None:
         raise TransformError(f"{reason}\n  at {eqn.site or '<unknown>'}")
+    for value in eqn.params.values():
+        for inner in value if isinstance(value, tuple) else (value,):
+            if isinstance(inner, IR):
+                for e in inner.eqns:
+                    _check_splittable(e)
+
+
+def split_if_reverse_possible(ir: IR, unknowns, **kwargs) -> PartialEval | None:
+    """:func:`partial_eval_ir`, or None when ``ir`` is forward-only and no reverse-mode
+    trace is active (the JVP rule then binds the unsplit JVP, as plain forward mode)."""
+    from fungrad.transforms.linearize import TangentStagingTrace  # noqa: PLC0415
+
+    try:
+        return partial_eval_ir(ir, unknowns, **kwargs)
+    except TransformError:
+        if isinstance(core.current_trace(), TangentStagingTrace):
+            raise
+        return None
 
 
 def _residuals(ir, known_eqns, unknown_eqns, unknown_vars, out_unknown, saveable):
