@@ -7,6 +7,10 @@ from fungrad import lax, numpy, optim, random, tree_util  # noqa: F401
 from fungrad.core import ShapedArray  # noqa: F401
 from fungrad.dtypes import float0  # noqa: F401
 from fungrad.serialization import CheckpointError, load, save  # noqa: F401
+from fungrad.transforms.checkpoint import (  # noqa: F401
+    checkpoint, checkpoint_name, checkpoint_policies, print_saved_residuals, remat,
+    saved_residuals,
+)
 from fungrad.transforms.custom_derivatives import custom_jvp, custom_vjp  # noqa: F401
 from fungrad.transforms.jacobians import hessian, hvp, jacfwd, jacobian, jacrev  # noqa: F401
 from fungrad.transforms.jit import jit  # noqa: F401

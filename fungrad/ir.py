@@ -193,7 +193,8 @@ class StagingTracer(Tracer):
         message = self._concretization_message("a concrete value")
         names = self._trace.arguments_feeding(self.var)
         if names:
-            message += f" The value depends on {', '.join(names)}."
+            message = message.replace(
+                " Use fnp.where", f" The value depends on {', '.join(names)}. Use fnp.where", 1)
         raise ConcretizationError(message)
 
 

@@ -128,7 +128,7 @@ class JittedFunction:
         self.trace_count = 0  # how many times `fun` was traced (cache misses)
 
     def __call__(self, *args, **kwargs):
-        if kwargs:
+        if kwargs or (self.static_argnums and self.static_argnums[-1] >= len(args)):
             args = self._positional(args, kwargs)
         statics, leaves, in_tree = self._split(args)
         key = (in_tree, statics, tuple(_leaf_key(x) for x in leaves))

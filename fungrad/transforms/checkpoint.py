@@ -1,0 +1,298 @@
+"""``checkpoint`` (``remat``): trade memory for recomputation in reverse mode.
+
+``checkpoint(f)`` stages ``f`` into a ``remat`` primitive carrying the IR and a *policy*.
+Outside differentiation it just computes ``f``. Under reverse mode its JVP rule splits the
+JVP of the IR (see :func:`fungrad.transforms.partial_eval.partial_eval_ir`) so that only
+the values the policy allows are saved as residuals; every other value the backward pass
+needs is recomputed from the saved ones, inside the transpose of the linear part, i.e.
+during the backward pass. The inputs of ``f`` are always saved.
+
+Policies decide per equation of the forward computation whether its result may be saved:
+``nothing_saveable`` (default), ``everything_saveable``, ``dots_saveable`` and
+``save_only_these_names(*names)`` (values tagged with :func:`checkpoint_name`).
+
+:func:`saved_residuals` lists what a VJP of a function keeps alive between the forward and
+the backward pass, with shapes, bytes and the source line that produced each value.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable, NamedTuple, Sequence
+
+import numpy as np
+
+from fungrad import core
+from fungrad.core import Primitive, get_aval
+from fungrad.ir import IR, Eqn, Var
+from fungrad.transforms import partial_eval as pe
+from fungrad.transforms.executable import executable
+from fungrad.transforms.jvp import Zero, jvp_rules
+from fungrad.transforms.linearize import deflinear, is_linear, transpose_rules
+from fungrad.transforms.vmap import batch_size, batching_rules, defvectorized
+from fungrad.tree_util import tree_flatten, tree_flatten_with_path, tree_unflatten
+
+__all__ = ["checkpoint", "remat", "checkpoint_name", "checkpoint_policies",
+           "saved_residuals", "print_saved_residuals", "remat_p", "name_p"]
+
+
+# ---------------------------------------------------------------------------------------
+# Policies
+
+
+class Policy:
+    """A checkpoint policy: ``saveable(eqn) -> bool`` with a readable, hashable identity."""
+
+    def __init__(self, name: str, saveable: Callable[[Eqn], bool], key=None):
+        self.name = name
+        self.saveable = saveable
+        self.key = key if key is not None else name
+
+    def __eq__(self, other):
+        return isinstance(other, Policy) and self.key == other.key
+
+    def __hash__(self):
+        return hash(self.key)
+
+    def __repr__(self):
+        return self.name
+
+
+def _is_dot(eqn: Eqn) -> bool:
+    return eqn.prim.name == "dot_general"
+
+
+def save_only_these_names(*names: str) -> Policy:
+    """A policy saving only values tagged by ``checkpoint_name(x, name)`` with these names."""
+    wanted = frozenset(names)
+
+    def saveable(eqn: Eqn) -> bool:
+        return eqn.prim is name_p and eqn.params["name"] in wanted
+
+    return Policy(f"save_only_these_names{tuple(sorted(wanted))}", saveable,
+                  ("names", wanted))
+
+
+class checkpoint_policies:  # noqa: N801 (JAX's namespace name)
+    """The built-in policies (``fg.checkpoint_policies.dots_saveable``...)."""
+
+    nothing_saveable = Policy("nothing_saveable", lambda eqn: False)
+    everything_saveable = Policy("everything_saveable", lambda eqn: True)
+    dots_saveable = Policy("dots_saveable", _is_dot)
+    checkpoint_dots = dots_saveable  # JAX's older alias
+    save_only_these_names = staticmethod(save_only_these_names)
+
+
+# ---------------------------------------------------------------------------------------
+# checkpoint_name: an identity that tags a value for `save_only_these_names`
+
+name_p = Primitive("checkpoint_name")
+name_p.def_impl(lambda x, *, name: x)
+name_p.def_abstract_eval(lambda x, *, name: x)
+deflinear(name_p, lambda ct, x, *, name: [ct])
+defvectorized(name_p)
+
+
+def checkpoint_name(x: Any, name: str) -> Any:
+    """Tag every leaf of ``x`` with ``name`` (for ``save_only_these_names``); returns ``x``."""
+    leaves, tree = tree_flatten(x)
+    return tree_unflatten(tree, [name_p.bind(leaf, name=str(name)) for leaf in leaves])
+
+
+# ---------------------------------------------------------------------------------------
+# The remat primitive
+
+remat_p = Primitive("remat", multiple_results=True)
+remat_p.def_impl(lambda *args, ir, policy: executable(ir)(*args))
+remat_p.def_abstract_eval(lambda *avals, ir, policy: ir.out_avals)
+
+
+def _remat_jvp(primals, tangents, *, ir, policy):
+    nonzero = [not isinstance(t, Zero) for t in tangents]
+    jir, out_nonzero = pe.jvp_ir(ir, nonzero)
+    tangents_in = [t for t in tangents if not isinstance(t, Zero)]
+    unknowns = [False] * len(primals) + [True] * sum(nonzero)
+    split = pe.split_if_reverse_possible(jir, unknowns, saveable=policy.saveable,
+                                         policy_key=policy)
+    if split is None:
+        outs = remat_p.bind(*primals, *tangents_in, ir=jir, policy=policy)
+    else:
+        known = remat_p.bind(*primals, ir=split.known, policy=policy)
+        n_known = len(known) - split.num_res
+        lin = remat_p.bind(*known[n_known:], *tangents_in, ir=split.unknown, policy=policy)
+        k, u = iter(known[:n_known]), iter(lin)
+        outs = [next(u) if flag else next(k) for flag in split.out_unknown]
+    n = len(ir.outvars)
+    it = iter(outs[n:])
+    return outs[:n], [next(it) if nz else Zero(pe.tangent_aval(a))
+                      for nz, a in zip(out_nonzero, ir.out_avals)]
+
+
+def _remat_transpose(cts, *operands, ir, policy):
+    from fungrad.transforms.jit import jit_call_p  # noqa: PLC0415
+
+    linear = [is_linear(x) for x in operands]
+    tir = pe.transpose_ir(ir, linear)  # evaluates the recomputed values first
+    residuals = [x for x in operands if not is_linear(x)]
+    cts = pe.instantiate_zeros(cts, ir.out_avals)
+    outs = iter(jit_call_p.bind(*residuals, *cts, ir=tir, name="remat_transpose"))
+    return [next(outs) if lin else None for lin in linear]
+
+
+def _remat_batch(vals, dims, *, ir, policy):
+    bir, out_dims = pe.vmap_ir(ir, dims, batch_size(vals, dims))
+    return remat_p.bind(*vals, ir=bir, policy=policy), list(out_dims)
+
+
+jvp_rules[remat_p] = _remat_jvp
+transpose_rules[remat_p] = _remat_transpose
+batching_rules[remat_p] = _remat_batch
+
+
+# ---------------------------------------------------------------------------------------
+# The API
+
+
+def checkpoint(fun: Callable, *, prevent_cse: bool = True, policy: Policy | None = None,
+               static_argnums: int | Sequence[int] = ()) -> Callable:
+    """Make ``fun`` recompute its intermediate values in the backward pass.
+
+    Args:
+        fun: a pure function of arrays.
+        prevent_cse: accepted for JAX compatibility (fungrad never merges the recomputation
+            with the forward pass).
+        policy: which values may be saved (``fg.checkpoint_policies``); default
+            ``nothing_saveable``: only the inputs of ``fun`` are kept.
+        static_argnums: arguments passed through unchanged (configuration values).
+
+    Returns:
+        A function with ``fun``'s signature and values, whose reverse-mode derivative keeps
+        less memory alive. Use ``fg.saved_residuals`` to see what is kept.
+
+    Example:
+        >>> import fungrad as fg, fungrad.numpy as fnp
+        >>> layer = fg.checkpoint(lambda x: fnp.tanh(fnp.sin(x) * 2.0))
+        >>> float(fg.grad(layer)(0.3)) == float(fg.grad(lambda x: fnp.tanh(fnp.sin(x) * 2.0))(0.3))
+        True
+    """
+    policy = checkpoint_policies.nothing_saveable if policy is None else policy
+    if not isinstance(policy, Policy):
+        raise TypeError(f"checkpoint: policy must be one of fg.checkpoint_policies (got "
+                        f"{policy!r})")
+    statics = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
+    name = getattr(fun, "__qualname__", None) or getattr(fun, "__name__", "fun")
+
+    cache: dict = {}  # signature -> (IR, out_tree); derived IRs are cached on the IR
+
+    @functools.wraps(fun)
+    def checkpointed(*args):
+        if core._context.trace is core.eval_trace:
+            return fun(*args)  # nothing to differentiate: no need to stage
+        dyn = [a for i, a in enumerate(args) if i not in statics]
+        leaves, in_tree = tree_flatten(tuple(dyn))
+        avals = [get_aval(x) for x in leaves]
+        key = (in_tree, tuple(avals), tuple(args[i] for i in statics))
+        hit = cache.get(key)
+        if hit is not None:
+            ir, out_tree = hit
+            return tree_unflatten(out_tree, remat_p.bind(*leaves, ir=ir, policy=policy))
+        out_trees = []
+
+        def flat_fun(*flat):
+            it = iter(tree_unflatten(in_tree, flat))
+            full = [a if i in statics else next(it) for i, a in enumerate(args)]
+            out, tree = tree_flatten(fun(*full))
+            out_trees.append(tree)
+            return out
+
+        ir, hoisted = pe.stage_closed(flat_fun, avals, name, transform_name="checkpoint")
+        ir = pe.optimize_derived(ir)
+        if not hoisted:  # closures over traced values change every call: not cacheable
+            cache[key] = (ir, out_trees[0])
+        outs = remat_p.bind(*hoisted, *leaves, ir=ir, policy=policy)
+        return tree_unflatten(out_trees[0], outs)
+
+    return checkpointed
+
+
+remat = checkpoint
+
+
+# ---------------------------------------------------------------------------------------
+# saved_residuals
+
+
+class SavedResidual(NamedTuple):
+    """One value a VJP keeps alive between the forward and the backward pass."""
+
+    shape: tuple
+    dtype: np.dtype
+    nbytes: int
+    source: str  # "argument x['w']" or "<primitive> at file:line (function)"
+    is_argument: bool
+
+
+def saved_residuals(fun: Callable, *args) -> list[SavedResidual]:
+    """List what ``vjp(fun, *args)`` keeps alive for the backward pass.
+
+    Each entry gives the shape, dtype, bytes and where the value comes from: an argument
+    (which the caller holds anyway) or the primitive and source line that computed it.
+    """
+    with_paths, in_tree = tree_flatten_with_path(args)
+    leaves = [x for _, x in with_paths]
+
+    def flat_fun(*flat):
+        return tree_flatten(fun(*tree_unflatten(in_tree, flat)))[0]
+
+    ir, _ = pe.stage_closed(flat_fun, [get_aval(x) for x in leaves], "saved_residuals",
+                            transform_name="saved_residuals")
+    ir = pe.optimize_derived(ir)
+    nonzero = [get_aval(x).dtype.kind in "fc" for x in leaves]
+    jir, _ = pe.jvp_ir(ir, nonzero)
+    split = pe.partial_eval_ir(jir, [False] * len(leaves) + [True] * sum(nonzero))
+    known = split.known
+    residuals = known.outvars[len(known.outvars) - split.num_res:]
+    producer = {o: e for e in known.eqns for o in e.outputs}
+    names = {v: f"argument {_arg_label(path)}" for v, (path, _) in zip(known.invars, with_paths)}
+    return [_describe(r, producer, names) for r in residuals if type(r) is Var]
+
+
+def _arg_label(path) -> str:
+    from fungrad.tree_util import keystr  # noqa: PLC0415
+
+    return f"args{keystr(path)}"
+
+
+def _describe(var: Var, producer, names) -> SavedResidual:
+    aval = var.aval
+    nbytes = aval.size * aval.dtype.itemsize
+    origin = _origin(var, producer, names)
+    return SavedResidual(aval.shape, aval.dtype, nbytes, origin, origin.startswith("argument"))
+
+
+def _origin(var, producer, names) -> str:
+    """Where ``var`` comes from, looking through the outputs of nested calls and remats."""
+    if var in names:
+        return names[var]
+    eqn = producer.get(var)
+    if eqn is None:
+        return "<constant>"
+    inner = eqn.params.get("ir")
+    if isinstance(inner, IR):
+        inner_var = inner.outvars[eqn.outputs.index(var)]
+        if inner_var in inner.invars:
+            outer = eqn.inputs[inner.invars.index(inner_var)]
+            return _origin(outer, producer, names) if type(outer) is Var else "<constant>"
+        inner_producer = {o: e for e in inner.eqns for o in e.outputs}
+        if inner_var in inner_producer:
+            return _origin(inner_var, inner_producer, {})
+    return f"{eqn.prim.name} at {eqn.site or '<unknown>'}"
+
+
+def print_saved_residuals(fun: Callable, *args) -> None:
+    """Print :func:`saved_residuals` as a table with a total of the non-argument bytes."""
+    rows = saved_residuals(fun, *args)
+    for r in rows:
+        print(f"{r.dtype.name}{list(r.shape)}  {r.nbytes:>12,d} B  {r.source}")
+    total = sum(r.nbytes for r in rows if not r.is_argument)
+    print(f"total (excluding arguments): {total:,d} bytes")
