@@ -11,11 +11,9 @@ same numbers, and a key must not be reused for two purposes. Make fresh keys wit
 >>> normal(k_init, (3, 4)).shape
 (3, 4)
 
-Why Philox: it is counter-based, so the stream for a key is a pure function of that key
-(no state to carry) and any block of it can be computed directly. A key's two words form
-half of a 128-bit Philox key; the other half names a *domain* (sampling, split, fold_in), so
-the keys made by ``split`` and ``fold_in`` come from the cipher, never from arithmetic on the
-key, and are independent of each other and of the key's own samples.
+Keys, the Philox stream behind them, and how samplers meet vmap-batched keys live in
+``fungrad.random_keys``; this module re-exports ``key``, ``PRNGKey``, ``split`` and
+``fold_in`` and holds the samplers.
 
 Randomness under ``fg.vmap``: keys are ordinary arguments. Pass one key unbatched
 (``in_axes=None``) to use the same random numbers for every example, or a batch of keys,
@@ -40,17 +38,29 @@ float64 unless ``dtype`` asks for float32 or float16, int64 for integers.
 from __future__ import annotations
 
 import math
-import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from fungrad import numpy as fnp
-from fungrad.core import Tracer, concrete_or_none, current_trace, shape_of
+from fungrad.core import Tracer, concrete_or_none, shape_of
 from fungrad.errors import ShapeError
 from fungrad.numpy.array_type import as_array_type
-from fungrad.transforms.vmap import BatchTracer
+from fungrad.random_keys import (
+    SAMPLE_DOMAIN,
+    U64,
+    PRNGKey,
+    Shape,
+    concrete_int,
+    fold_in,
+    key,
+    per_key,
+    philox_words,
+    sample_words,
+    shape_tuple,
+    split,
+)
 
 __all__ = [
     "key", "PRNGKey", "split", "fold_in", "bits",
@@ -58,207 +68,9 @@ __all__ = [
     "truncated_normal", "gumbel", "exponential",
 ]
 
-Shape = int | Sequence[int]
 DTypeLike = Any
 
-# Philox key word 1: which use of the key a stream serves (ASCII 'bits', 'splt', 'fold').
-_SAMPLE, _SPLIT, _FOLD = 0x62697473, 0x73706C74, 0x666F6C64
-_U64 = 1 << 64
-
-# --- Keys --------------------------------------------------------------------------------
-
-
-def key(seed: int) -> np.ndarray:
-    """Make a PRNG key from an integer seed.
-
-    Args:
-      seed: an int in ``[-2**63, 2**64)``; negative seeds wrap modulo ``2**64``.
-
-    Returns:
-      A ``uint32`` array of shape ``(2,)``: the seed's high and low 32-bit words.
-
-    >>> key(1)
-    array([0, 1], dtype=uint32)
-    """
-    s = _concrete_int("key", "seed", seed)
-    return np.array([s >> 32, s & 0xFFFFFFFF], dtype=np.uint32)
-
-
-PRNGKey = key  # JAX's older name for the same function
-
-
-def _concrete_int(fn: str, name: str, value) -> int:
-    """`value` as a Python int in [0, 2**64), wrapping negatives; TypeError otherwise."""
-    concrete = concrete_or_none(value)
-    if concrete is None:
-        raise TypeError(
-            f"{fn}: {name} is a traced value ({value.aval.str_short()}); it must be a concrete "
-            f"int. Compute it outside the transformation, or pass it as a static argument."
-        )
-    if isinstance(concrete, bool) or not isinstance(concrete, (int, np.integer, np.ndarray)):
-        raise TypeError(f"{fn}: {name} must be an int, got {concrete!r:.80}.")
-    if isinstance(concrete, np.ndarray) and (concrete.shape or concrete.dtype.kind not in "iu"):
-        raise TypeError(f"{fn}: {name} must be an int, got an array {concrete!r:.80}.")
-    v = int(concrete)
-    if not -(1 << 63) <= v < _U64:
-        raise ValueError(f"{fn}: {name}={v} is out of range; use an int in [-2**63, 2**64).")
-    return v % _U64
-
-
-def _check_key(fn: str, k) -> np.ndarray:
-    """`k` as a uint32 array of shape (2,), or an error that says how to make one."""
-    if isinstance(k, (int, np.integer)):
-        raise TypeError(
-            f"{fn}: expected a PRNG key, got the integer {k!r}. Make a key with "
-            f"fungrad.random.key({k!r}) and pass that."
-        )
-    arr = np.asarray(k)
-    if arr.dtype == np.uint32 and arr.shape == (2,):
-        return arr
-    if arr.dtype == np.uint32 and arr.ndim >= 2 and arr.shape[-1] == 2:
-        raise ShapeError(
-            f"{fn}: expected a single key of shape (2,), got a batch of keys of shape "
-            f"{arr.shape}. Sample with each key under vmap, e.g. "
-            f"fg.vmap(lambda k: {fn}(k, ...))(keys), or pick one key."
-        )
-    raise TypeError(
-        f"{fn}: expected a PRNG key (uint32 array of shape (2,), made by fungrad.random.key "
-        f"or split), got a {arr.dtype} array of shape {arr.shape}."
-    )
-
-
-def _key_word(k: np.ndarray) -> int:
-    return (int(k[0]) << 32) | int(k[1])
-
-
-def _words_to_keys(words: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    keys = np.stack([words >> np.uint64(32), words & np.uint64(0xFFFFFFFF)], axis=-1)
-    return keys.astype(np.uint32).reshape(*shape, 2)
-
-
-# --- The Philox stream -------------------------------------------------------------------
-
-
-class _ThreadGenerator(threading.local):
-    # Constructing a Philox object costs ~90us, resetting one's state ~15us; one per
-    # thread keeps the reset safe when threads sample concurrently.
-    def __init__(self):
-        self.bitgen = np.random.Philox(0)
-
-
-_generator = _ThreadGenerator()
-
-
-def _philox_words(k: np.ndarray, domain: int, count: int, counter: int = 0) -> np.ndarray:
-    """`count` uint64 words of the Philox stream of (key, domain), from block `counter`."""
-    bitgen = _generator.bitgen
-    counter_words = np.array([counter, 0, 0, 0], dtype=np.uint64)
-    key_words = np.array([_key_word(k), domain], dtype=np.uint64)
-    bitgen.state = {  # buffer_pos=4: the buffer is empty, so generation starts afresh
-        "bit_generator": "Philox", "state": {"counter": counter_words, "key": key_words},
-        "buffer": np.zeros(4, dtype=np.uint64), "buffer_pos": 4, "has_uint32": 0, "uinteger": 0,
-    }
-    return bitgen.random_raw(count)
-
-
-def _words(k: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Random uint64 words of `shape`: the key's sampling stream."""
-    return _philox_words(k, _SAMPLE, math.prod(shape)).reshape(shape)
-
-
-# --- Keys under transforms ---------------------------------------------------------------
-
-
-def _per_key(fn: str, k, draw: Callable[[np.ndarray], Any]):
-    """``draw(k)`` on a concrete key; for a vmap-batched key, once per key of the batch."""
-    if isinstance(k, BatchTracer):
-        return _per_batched_key(fn, k, draw)
-    return draw(_check_key(fn, _concrete_key(fn, k)))
-
-
-def _concrete_key(fn: str, k):
-    value = concrete_or_none(k)
-    if value is None:
-        raise TypeError(
-            f"{fn}: the key is a traced value ({k.aval.str_short()} inside the "
-            f"{k._trace.describe()}), but samplers need concrete keys. Pass keys as non-traced "
-            "arguments (closed over, or static), or split them outside the transformation; "
-            "under vmap, pass split(key, n) with in_axes=0."
-        )
-    return value
-
-
-def _per_batched_key(fn: str, k: BatchTracer, draw):
-    _check_key(fn, np.empty(k.aval.shape, k.aval.dtype))  # the per-example key's shape/dtype
-    # Peel the vmap layers, then move their batch axes to the front, outermost first: each
-    # layer's batch dim counts the axes left once the layers outside it are taken away.
-    layers = []
-    while isinstance(k, BatchTracer):
-        current_trace().own(k)  # raises for a leaked tracer
-        layers.append(k)
-        k = k.val
-    keys = np.asarray(_concrete_key(fn, k))
-    for j, layer in enumerate(reversed(layers)):
-        keys = np.moveaxis(keys, layer.bdim + j, j)
-    sizes = keys.shape[: len(layers)]
-    rows = [np.asarray(draw(row)) for row in keys.reshape(-1, 2)]
-    if not rows:  # an empty batch: draw once for the sample's shape and dtype
-        sample = np.asarray(draw(np.zeros(2, np.uint32)))
-        out = np.empty((*sizes, *sample.shape), sample.dtype)
-    else:
-        out = np.stack(rows).reshape(*sizes, *rows[0].shape)
-    for layer in reversed(layers):
-        out = layer._trace.wrap(out, 0)
-    return out
-
-
-def split(key: np.ndarray, num: Shape = 2) -> np.ndarray:
-    """Split a key into `num` new, independent keys.
-
-    Args:
-      key: a PRNG key; do not use it again after splitting it.
-      num: how many keys to make, or a shape of keys.
-
-    Returns:
-      A uint32 array of shape ``(num, 2)`` (``(*num, 2)`` for a shape): one key per row.
-    """
-    shape = _shape("split", num, "num")
-    return _per_key(
-        "split", key, lambda k: _words_to_keys(_philox_words(k, _SPLIT, math.prod(shape)), shape)
-    )
-
-
-def fold_in(key: np.ndarray, data: int) -> np.ndarray:
-    """Derive a new key from `key` and an integer, e.g. a step number or a layer index.
-
-    Args:
-      key: a PRNG key.
-      data: an int; different values give independent keys.
-
-    Returns:
-      A new key, shape ``(2,)``.
-    """
-    d = _concrete_int("fold_in", "data", data)
-    return _per_key(
-        "fold_in", key, lambda k: _words_to_keys(_philox_words(k, _FOLD, 1, counter=d), ())
-    )
-
-
 # --- Argument checks and result conversion -----------------------------------------------
-
-
-def _shape(fn: str, shape, name: str = "shape") -> tuple[int, ...]:
-    """`shape` (an int or a sequence of ints) as a tuple; errors name `fn` and `name`."""
-    dims = (shape,) if isinstance(shape, (int, np.integer)) else shape
-    try:
-        dims = tuple(dims)
-    except TypeError:
-        dims = None
-    if dims is None or not all(isinstance(d, (int, np.integer)) for d in dims):
-        raise TypeError(f"{fn}: {name} must be an int or a tuple of ints, got {shape!r}.")
-    if any(d < 0 for d in dims):
-        raise ValueError(f"{fn}: {name}={shape!r} has a negative dimension.")
-    return tuple(int(d) for d in dims)
 
 
 def _float_dtype(fn: str, dtype, allow_complex: bool = False) -> np.dtype:
@@ -313,10 +125,10 @@ def _sample(fn: str, key, draw: Callable, finish: Callable | None = None, *param
     xp = fungrad.numpy, so transforms follow them.
     """
     if finish is None:
-        return _result(_per_key(fn, key, draw))
+        return _result(per_key(fn, key, draw))
     if any(isinstance(p, Tracer) for p in params):
-        return _result(finish(fnp, _per_key(fn, key, draw), *params))
-    return _result(_per_key(fn, key, lambda k: finish(np, draw(k), *params)))
+        return _result(finish(fnp, per_key(fn, key, draw), *params))
+    return _result(per_key(fn, key, lambda k: finish(np, draw(k), *params)))
 
 
 def _result(x):
@@ -328,7 +140,7 @@ def _result(x):
 
 def _unit(k: np.ndarray, shape: tuple[int, ...], dtype=np.float64) -> np.ndarray:
     """Uniform floats in [0, 1)."""
-    return _unit_from_words(_words(k, shape), np.dtype(dtype))
+    return _unit_from_words(sample_words(k, shape), np.dtype(dtype))
 
 
 def _unit_from_words(words: np.ndarray, dtype: np.dtype) -> np.ndarray:
@@ -339,7 +151,7 @@ def _unit_from_words(words: np.ndarray, dtype: np.dtype) -> np.ndarray:
 
 def _open_unit(k: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """Uniform float64 in (0, 1), for logarithms: odd multiples of 2**-53."""
-    return _open_unit_from_words(_words(k, shape))
+    return _open_unit_from_words(sample_words(k, shape))
 
 
 def _open_unit_from_words(words: np.ndarray) -> np.ndarray:
@@ -349,7 +161,7 @@ def _open_unit_from_words(words: np.ndarray) -> np.ndarray:
 
 def _box_muller(k: np.ndarray, count: int) -> np.ndarray:
     """`count` float64 standard normals; a prefix of a longer draw with the same key."""
-    words = _philox_words(k, _SAMPLE, 2 * -(-count // 2))
+    words = philox_words(k, SAMPLE_DOMAIN, 2 * -(-count // 2))
     radius = np.sqrt(-2.0 * np.log(_open_unit_from_words(words[0::2])))
     angle = (2.0 * np.pi) * _unit_from_words(words[1::2], np.dtype(np.float64))
     return np.stack([radius * np.cos(angle), radius * np.sin(angle)], axis=-1).ravel()[:count]
@@ -369,11 +181,11 @@ def bits(key: np.ndarray, shape: Shape = (), dtype: DTypeLike = np.uint32) -> np
     Returns:
       An array of `shape` and `dtype`.
     """
-    shape, dt = _shape("bits", shape), np.dtype(dtype)
+    shape, dt = shape_tuple("bits", shape), np.dtype(dtype)
     if dt.kind != "u":
         raise TypeError(f"bits: dtype must be an unsigned integer dtype, got {dt}.")
     shift = np.uint64(64 - 8 * dt.itemsize)
-    return _sample("bits", key, lambda k: (_words(k, shape) >> shift).astype(dt))
+    return _sample("bits", key, lambda k: (sample_words(k, shape) >> shift).astype(dt))
 
 
 def uniform(key: np.ndarray, shape: Shape = (), dtype: DTypeLike = np.float64,
@@ -390,7 +202,7 @@ def uniform(key: np.ndarray, shape: Shape = (), dtype: DTypeLike = np.float64,
     Returns:
       An array of `shape` and `dtype`.
     """
-    fn, shape, dtype = "uniform", _shape("uniform", shape), _float_dtype("uniform", dtype)
+    fn, shape, dtype = "uniform", shape_tuple("uniform", shape), _float_dtype("uniform", dtype)
     minval, maxval = _operand(minval), _operand(maxval)
     _check_broadcast(fn, "minval", shape_of(minval), shape)
     _check_broadcast(fn, "maxval", shape_of(maxval), shape)
@@ -415,7 +227,7 @@ def normal(key: np.ndarray, shape: Shape = (), dtype: DTypeLike = np.float64) ->
     Returns:
       An array of `shape` and `dtype`.
     """
-    shape, dtype = _shape("normal", shape), _float_dtype("normal", dtype, allow_complex=True)
+    shape, dtype = shape_tuple("normal", shape), _float_dtype("normal", dtype, allow_complex=True)
     n = math.prod(shape)
 
     def draw(k):
@@ -438,7 +250,7 @@ def gumbel(key: np.ndarray, shape: Shape = (), dtype: DTypeLike = np.float64) ->
     Returns:
       An array of `shape` and `dtype`.
     """
-    shape, dtype = _shape("gumbel", shape), _float_dtype("gumbel", dtype)
+    shape, dtype = shape_tuple("gumbel", shape), _float_dtype("gumbel", dtype)
     return _sample("gumbel", key, lambda k: _gumbel(k, shape).astype(dtype))
 
 
@@ -457,7 +269,7 @@ def exponential(key: np.ndarray, shape: Shape = (), dtype: DTypeLike = np.float6
     Returns:
       An array of `shape` and `dtype`, all >= 0.
     """
-    shape, dtype = _shape("exponential", shape), _float_dtype("exponential", dtype)
+    shape, dtype = shape_tuple("exponential", shape), _float_dtype("exponential", dtype)
     draw = lambda k: (-np.log1p(-_unit(k, shape))).astype(dtype)
     return _sample("exponential", key, draw)
 
@@ -474,7 +286,7 @@ def bernoulli(key: np.ndarray, p: Any = 0.5, shape: Shape | None = None) -> np.n
       A bool array.
     """
     p = _operand(p)
-    shape = shape_of(p) if shape is None else _shape("bernoulli", shape)
+    shape = shape_of(p) if shape is None else shape_tuple("bernoulli", shape)
     _check_broadcast("bernoulli", "p", shape_of(p), shape)
     return _sample("bernoulli", key, lambda k: _unit(k, shape), lambda xp, u, p: u < p, p)
 
@@ -499,7 +311,7 @@ def categorical(key: np.ndarray, logits: Any, axis: int = -1,
         raise ShapeError(f"{fn}: logits must have a category axis, got a scalar.")
     axis = _axis(fn, axis, len(lshape), "logits")
     batch = lshape[:axis] + lshape[axis + 1:]
-    shape = batch if shape is None else _shape(fn, shape)
+    shape = batch if shape is None else shape_tuple(fn, shape)
     _check_broadcast(fn, "logits (without the category axis)", batch, shape)
     # Gumbel-max trick: argmax(logits + Gumbel noise) is a sample of softmax(logits).
     draw = lambda k: _gumbel(k, (*shape, lshape[axis]))
@@ -525,7 +337,7 @@ def randint(key: np.ndarray, shape: Shape, minval: Any, maxval: Any,
     Returns:
       An array of `shape` and `dtype`.
     """
-    fn, shape, dt = "randint", _shape("randint", shape), np.dtype(dtype)
+    fn, shape, dt = "randint", shape_tuple("randint", shape), np.dtype(dtype)
     if dt.kind not in "iu":
         raise TypeError(f"{fn}: dtype must be an integer dtype, got {dt}; use uniform for floats.")
     info = np.iinfo(dt)
@@ -534,15 +346,15 @@ def randint(key: np.ndarray, shape: Shape, minval: Any, maxval: Any,
     hi = _int_bound(fn, "maxval", maxval, shape, (info.min, info.max + 1))
     # Ops on 0-d object arrays return Python ints: re-wrap them to keep object dtype.
     span = np.where(hi > lo, np.asarray(hi - lo, dtype=object), 1)
-    full = np.asarray(span == _U64, dtype=bool)  # all 2**64 values: each word is a sample
+    full = np.asarray(span == U64, dtype=bool)  # all 2**64 values: each word is a sample
     span_u = np.where(full, 1, span).astype(np.uint64)
     base = np.asarray(lo - info.min, dtype=object).astype(np.uint64)  # fits: lo >= info.min
 
     def draw(k):
-        words = _words(k, shape)
+        words = sample_words(k, shape)
         offset = np.where(full, words, words % span_u)
         with np.errstate(over="ignore"):
-            return (base + offset + np.uint64(info.min % _U64)).astype(dt)
+            return (base + offset + np.uint64(info.min % U64)).astype(dt)
 
     return _sample(fn, key, draw)
 
@@ -571,7 +383,7 @@ def permutation(key: np.ndarray, x: Any, axis: int = 0, independent: bool = Fals
     """
     fn = "permutation"
     if isinstance(x, (int, np.integer)) or (not isinstance(x, Tracer) and np.ndim(x) == 0):
-        n = _concrete_int(fn, "x", x)
+        n = concrete_int(fn, "x", x)
         return _sample(fn, key, lambda k: _random_order(k, (n,), 0))
     x = _operand(x)
     xshape = tuple(shape_of(x))
@@ -586,7 +398,7 @@ def permutation(key: np.ndarray, x: Any, axis: int = 0, independent: bool = Fals
 def _random_order(k: np.ndarray, shape: tuple[int, ...], axis: int) -> np.ndarray:
     # Sorting by 64-bit random words gives a uniform permutation; ties (probability below
     # n**2 / 2**65) are broken by position, deterministically.
-    return np.argsort(_words(k, shape), axis=axis, kind="stable")
+    return np.argsort(sample_words(k, shape), axis=axis, kind="stable")
 
 
 def choice(key: np.ndarray, a: Any, shape: Shape = (), replace: bool = True,  # noqa: PLR0917
@@ -604,12 +416,12 @@ def choice(key: np.ndarray, a: Any, shape: Shape = (), replace: bool = True,  # 
     Returns:
       int64 indices of `shape` for an int `a`; for an array, ``take(a, indices, axis)``.
     """
-    fn, shape = "choice", _shape("choice", shape)
+    fn, shape = "choice", shape_tuple("choice", shape)
     is_int = isinstance(a, (int, np.integer)) or (not isinstance(a, Tracer) and np.ndim(a) == 0)
     if not is_int:
         a = _operand(a)
         axis = _axis(fn, axis, len(shape_of(a)), "a")
-    n = _concrete_int(fn, "a", a) if is_int else shape_of(a)[axis]
+    n = concrete_int(fn, "a", a) if is_int else shape_of(a)[axis]
     count = math.prod(shape)
     if count and n == 0:
         raise ValueError(f"{fn}: cannot take {count} samples from an empty population.")
@@ -636,7 +448,7 @@ def _probabilities(fn: str, p, n: int) -> np.ndarray:
 
 def _choice_indices(k, n: int, count: int, replace: bool, p) -> np.ndarray:
     if replace and p is None:
-        return (_words(k, (count,)) % np.uint64(max(n, 1))).astype(np.int64)
+        return (sample_words(k, (count,)) % np.uint64(max(n, 1))).astype(np.int64)
     if replace:
         cdf = np.cumsum(p)
         u = _unit(k, (count,)) * cdf[-1]
@@ -672,7 +484,7 @@ def truncated_normal(key: np.ndarray, lower: Any, upper: Any, shape: Shape | Non
     lo = _concrete_array(fn, "lower", lower, np.float64)
     hi = _concrete_array(fn, "upper", upper, np.float64)
     bounds_shape = np.broadcast_shapes(lo.shape, hi.shape)
-    shape = bounds_shape if shape is None else _shape(fn, shape)
+    shape = bounds_shape if shape is None else shape_tuple(fn, shape)
     _check_broadcast(fn, "lower", lo.shape, shape)
     _check_broadcast(fn, "upper", hi.shape, shape)
     flip = lo + hi > 0  # sample the mirrored interval in the lower tail, then negate
@@ -726,3 +538,8 @@ def _ndtri(p) -> np.ndarray:
         t = np.sqrt(-2.0 * np.log(flat[tail] if sign > 0 else 1.0 - flat[tail]))
         out[tail] = sign * _polyval(_C, t) / _polyval(_D, t)
     return out.reshape(p.shape)
+
+
+# doctest.testmod(fungrad.random) finds only functions defined in this module; list the
+# re-exported key functions too, so their examples run with the samplers'.
+__test__ = {"key": key, "split": split, "fold_in": fold_in}

@@ -8,6 +8,7 @@ import fungrad as fg
 import fungrad.numpy as fnp
 from fungrad import lax
 from fungrad.errors import ShapeError
+from fungrad.lax.gather_scatter import take_along_axis
 from fungrad.test_util import check_grads
 
 
@@ -58,8 +59,12 @@ def test_bad_axis_errors_name_the_function():
         fnp.mean(x, axis=(0, -2))
     with pytest.raises(ShapeError, match="reduce_max"):
         fg.jvp(lambda y: lax.reduce_max(y, (2,)), (x,), (x,))
-    with pytest.raises(ShapeError, match="gather_along_axis"):
-        lax.gather_along_axis(x, np.zeros((2, 3, 1), np.int64), 1)
+    with pytest.raises(ShapeError, match="sort: axis 2"):
+        lax.sort(x, 2)
+    with pytest.raises(ShapeError, match="take_along_axis.*other dimensions"):
+        take_along_axis(x, np.zeros((2, 3, 1), np.int64), 1)
+    with pytest.raises(ShapeError, match="take_along_axis.*other dimensions"):
+        take_along_axis(x, np.zeros((3, 3), np.int64), 1)
 
 
 def test_empty_axes_is_identity():

@@ -35,7 +35,8 @@ from fungrad.lax.elementwise import (
     mul,
     sub,
 )
-from fungrad.lax.sorting import gather_along_axis, positions_along, shift_along
+from fungrad.lax.gather_scatter import take_along_axis
+from fungrad.lax.sorting import positions_along, shift_along
 from fungrad.transforms.jvp import Zero, jvp_rules
 from fungrad.transforms.linearize import deflinear
 
@@ -179,7 +180,7 @@ def _run_starts(ans, axis: int, reverse: bool):
 def _run_totals(values, start, axis: int, reverse: bool):
     """Sum of ``values`` from each position's run start through the position."""
     total = cumsum(values, axis, reverse)
-    before = sub(gather_along_axis(total, start, axis), gather_along_axis(values, start, axis))
+    before = sub(take_along_axis(total, start, axis), take_along_axis(values, start, axis))
     return sub(total, before)
 
 

@@ -1,0 +1,123 @@
+"""Shape functions of fungrad.numpy, part 2: joining and splitting arrays
+(``concatenate``, ``stack`` and its variants, ``split``, ``array_split``).
+
+All of them are linear, built on ``lax.concatenate`` and ``lax.slice_in_dim``; split points
+are static Python values. Public names are re-exported by ``fungrad.numpy.shape`` and
+``fungrad.numpy``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "concatenate", "stack", "hstack", "vstack", "dstack", "column_stack", "split",
+    "array_split",
+]
+
+from fungrad import lax
+from fungrad.core import shape_of
+from fungrad.numpy.promotion import as_operand, promote_dtypes, to_dtype
+from fungrad.numpy.reshaping import (
+    at_least_rank,
+    is_scalar,
+    normalize_axis,
+    ravel,
+    reshape,
+    shape_error,
+    static_int,
+)
+
+# ---------------------------------------------------------------------------------------
+# Joining and splitting
+
+
+def concatenate(arrays, axis: int | None = 0, dtype=None):
+    """Join arrays along an existing ``axis`` (flattened first when ``axis`` is None)."""
+    arrays = [as_operand(a) for a in arrays]
+    if not arrays:
+        raise ValueError("fnp.concatenate: need at least one array to concatenate")
+    if axis is None:
+        arrays = [ravel(a) for a in arrays]
+        axis = 0
+    shapes = [shape_of(a) for a in arrays]
+    if any(len(s) == 0 for s in shapes):
+        raise shape_error(f"fnp.concatenate: zero-dimensional arrays cannot be "
+                           f"concatenated (shapes {shapes}); use fnp.stack")
+    if any(len(s) != len(shapes[0]) for s in shapes):
+        raise shape_error(f"fnp.concatenate: all arrays need the same rank, got shapes "
+                           f"{shapes}")
+    axis = normalize_axis("concatenate", axis, len(shapes[0]))
+    if any(s[:axis] + s[axis + 1:] != shapes[0][:axis] + shapes[0][axis + 1:] for s in shapes):
+        raise shape_error(f"fnp.concatenate: array shapes {shapes} must match except along "
+                           f"axis {axis}")
+    arrays = promote_dtypes("concatenate", *arrays)
+    if dtype is not None:
+        arrays = [to_dtype(a, np.dtype(dtype)) for a in arrays]
+    return lax.concatenate(arrays, axis)
+
+
+def stack(arrays, axis: int = 0, out=None, dtype=None):
+    """Join arrays of equal shape along a new ``axis``."""
+    arrays = [as_operand(a) for a in arrays]
+    if not arrays:
+        raise ValueError("fnp.stack: need at least one array to stack")
+    shapes = [shape_of(a) for a in arrays]
+    if any(s != shapes[0] for s in shapes):
+        raise shape_error(f"fnp.stack: all arrays need the same shape, got {shapes}")
+    axis = normalize_axis("stack", axis, len(shapes[0]) + 1)
+    return concatenate([lax.expand_dims(a, (axis,)) for a in arrays], axis, dtype)
+
+
+def hstack(tup, dtype=None):
+    """Stack arrays horizontally (along axis 1; axis 0 for 1-D arrays)."""
+    arrays = at_least_rank(tup, 1)
+    return concatenate(arrays, 0 if len(shape_of(arrays[0])) == 1 else 1, dtype)
+
+
+def vstack(tup, dtype=None):
+    """Stack arrays vertically (along axis 0, after making them at least 2-D)."""
+    arrays = at_least_rank(tup, 2)
+    return concatenate(arrays, 0, dtype)
+
+
+def dstack(tup, dtype=None):
+    """Stack arrays depth-wise (along axis 2, after making them at least 3-D)."""
+    arrays = at_least_rank(tup, 3)
+    return concatenate(arrays, 2, dtype)
+
+
+def column_stack(tup):
+    """Stack 1-D arrays as columns (2-D arrays are joined along axis 1)."""
+    arrays = [as_operand(a) for a in tup]
+    arrays = [reshape(a, (-1, 1)) if len(shape_of(a)) < 2 else a for a in arrays]
+    return concatenate(arrays, 1)
+
+
+def split(ary, indices_or_sections, axis: int = 0) -> list:
+    """Split into equal sections (an int) or at the given indices, like ``numpy.split``."""
+    return _split("split", ary, indices_or_sections, axis, even=True)
+
+
+def array_split(ary, indices_or_sections, axis: int = 0) -> list:
+    """Like :func:`split`, but a section count need not divide the axis evenly."""
+    return _split("array_split", ary, indices_or_sections, axis, even=False)
+
+
+def _split(fn: str, ary, indices_or_sections, axis, even: bool) -> list:
+    x = as_operand(ary)
+    axis = normalize_axis(fn, axis, len(shape_of(x)))
+    n = shape_of(x)[axis]
+    if is_scalar(indices_or_sections):
+        sections = static_int(fn, "indices_or_sections", indices_or_sections)
+        if sections <= 0 or (even and n % sections):
+            raise shape_error(f"fnp.{fn}: cannot split an axis of size {n} (array shape "
+                               f"{shape_of(x)}) into {sections} equal sections")
+        sizes = [n // sections + (i < n % sections) for i in range(sections)]
+        bounds = np.concatenate([[0], np.cumsum(sizes)])
+    else:
+        cuts = [static_int(fn, "indices_or_sections", i) for i in indices_or_sections]
+        # Python slicing semantics: negative indices count from the end, then clip.
+        bounds = np.clip(np.array([0, *(c + n if c < 0 else c for c in cuts), n]), 0, n)
+    return [lax.slice_in_dim(x, int(lo), int(max(lo, hi)), 1, axis)
+            for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]

@@ -1,0 +1,234 @@
+"""Shape functions of fungrad.numpy, part 3: flipping, rolling, tiling, repeating and
+padding.
+
+Shifts, repeats and pad widths are static, so most of these become a static index
+pattern along an axis, taken by ``take_static`` as a few slices, revs and broadcasts
+(never a gather). All are linear in the array (``pad``'s constant may be traced too).
+Public names are re-exported by ``fungrad.numpy.shape`` and ``fungrad.numpy``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["flip", "fliplr", "flipud", "roll", "tile", "repeat", "pad"]
+
+from fungrad import lax
+from fungrad.core import Tracer, concrete_or_none, get_aval, shape_of
+from fungrad.errors import ConcretizationError
+from fungrad.numpy.promotion import as_operand, to_dtype
+from fungrad.numpy.reshaping import (
+    is_scalar,
+    normalize_axes,
+    normalize_axis,
+    ravel,
+    reshape,
+    shape_error,
+    static_ints,
+)
+
+# ---------------------------------------------------------------------------------------
+# Flipping, rolling, tiling, repeating
+
+
+def flip(m, axis=None):
+    """Reverse the order of elements along ``axis`` (all axes when None)."""
+    m = as_operand(m)
+    nd = len(shape_of(m))
+    return lax.rev(m, range(nd) if axis is None else normalize_axes("flip", axis, nd))
+
+
+def fliplr(m):
+    """Reverse the order of columns (axis 1); ``m`` must be at least 2-D."""
+    m = as_operand(m)
+    if len(shape_of(m)) < 2:
+        raise shape_error(f"fnp.fliplr: needs an array of rank >= 2, got shape {shape_of(m)}")
+    return lax.rev(m, (1,))
+
+
+def flipud(m):
+    """Reverse the order of rows (axis 0); ``m`` must be at least 1-D."""
+    m = as_operand(m)
+    if len(shape_of(m)) < 1:
+        raise shape_error("fnp.flipud: needs an array of rank >= 1, got a scalar")
+    return lax.rev(m, (0,))
+
+
+def take_static(x, indices, axis: int):
+    """Return ``x`` indexed by the static 1-D ``indices`` along ``axis``, without a gather.
+
+    Runs of consecutive, reversed or repeated indices become one slice each (reversed runs
+    add a rev, repeated ones a broadcast), so edge/reflect/wrap padding, rolls and repeats
+    cost a handful of primitives.
+    """
+    shape, pieces = shape_of(x), []
+    for first, step, count in _index_runs([int(j) for j in indices]):
+        last = first + step * (count - 1)
+        if step == 0:
+            piece = lax.slice_in_dim(x, first, first + 1, 1, axis)
+            out_shape = shape[:axis] + (count,) + shape[axis + 1:]
+            piece = lax.broadcast_in_dim(piece, out_shape, range(len(shape)))
+        elif step == 1:
+            piece = lax.slice_in_dim(x, first, last + 1, 1, axis)
+        else:
+            piece = lax.rev(lax.slice_in_dim(x, last, first + 1, 1, axis), (axis,))
+        pieces.append(piece)
+    if not pieces:
+        return lax.slice_in_dim(x, 0, 0, 1, axis)
+    return lax.concatenate(pieces, axis)
+
+
+def _index_runs(indices: list[int]) -> list[tuple[int, int, int]]:
+    """Split indices into maximal runs ``(first, step, count)`` with step -1, 0 or 1."""
+    runs, i = [], 0
+    while i < len(indices):
+        step = indices[i + 1] - indices[i] if i + 1 < len(indices) else 1
+        step = step if step in (-1, 0, 1) else 1
+        end = i + 1
+        while end < len(indices) and indices[end] - indices[end - 1] == step:
+            end += 1
+        runs.append((indices[i], step, end - i))
+        i = end
+    return runs
+
+
+def roll(a, shift, axis=None):
+    """Roll elements along ``axis`` by ``shift`` (ints or tuples; flattened when None)."""
+    a = as_operand(a)
+    if axis is None:
+        total = sum(static_ints("roll", "shift", shift))
+        return reshape(roll(ravel(a), total, 0), shape_of(a))
+    shifts, axes = np.broadcast_arrays(np.array(static_ints("roll", "shift", shift)),
+                                       np.array(static_ints("roll", "axis", axis)))
+    nd, totals = len(shape_of(a)), {}
+    for s, raw_axis in zip(shifts.ravel(), axes.ravel(), strict=True):
+        ax = normalize_axis("roll", raw_axis, nd)
+        totals[ax] = totals.get(ax, 0) + int(s)
+    for ax, s in totals.items():
+        n = shape_of(a)[ax]
+        if n and s % n:
+            a = take_static(a, np.roll(np.arange(n), s % n), ax)
+    return a
+
+
+def tile(A, reps):  # noqa: N803 (NumPy's name)
+    """Repeat the whole array ``reps`` times along each axis, like ``numpy.tile``."""
+    x = as_operand(A)
+    reps = static_ints("tile", "reps", reps)
+    x_shape = shape_of(x)
+    nd = max(len(x_shape), len(reps))
+    reps = (1,) * (nd - len(reps)) + reps
+    x_shape = (1,) * (nd - len(x_shape)) + tuple(x_shape)
+    # (s0, s1) -> (r0, s0, r1, s1) by broadcasting, then merge each pair of axes.
+    interleaved = tuple(v for pair in zip(reps, x_shape, strict=True) for v in pair)
+    tiled = lax.broadcast_in_dim(lax.reshape(x, x_shape), interleaved, range(1, 2 * nd, 2))
+    return lax.reshape(tiled, tuple(r * s for r, s in zip(reps, x_shape, strict=True)))
+
+
+def repeat(a, repeats, axis: int | None = None, *, total_repeat_length: int | None = None):
+    """Repeat each element ``repeats`` times (an int, or one static count per element)."""
+    x = as_operand(a)
+    if axis is None:
+        x, axis = ravel(x), 0
+    axis = normalize_axis("repeat", axis, len(shape_of(x)))
+    n = shape_of(x)[axis]
+    counts = _static_repeats(repeats, n)
+    if total_repeat_length is not None:
+        counts = _fit_total(counts, int(total_repeat_length))
+    if len(set(counts.tolist())) == 1 and n:
+        r = int(counts[0])
+        shape = shape_of(x)
+        wide = shape[:axis + 1] + (r,) + shape[axis + 1:]
+        dims = tuple(d if d <= axis else d + 1 for d in range(len(shape)))
+        out = lax.broadcast_in_dim(x, wide, dims)
+        return lax.reshape(out, shape[:axis] + (n * r,) + shape[axis + 1:])
+    return take_static(x, np.repeat(np.arange(n), counts), axis)
+
+
+def _static_repeats(repeats, n: int) -> np.ndarray:
+    if isinstance(repeats, Tracer):
+        repeats = concrete_or_none(repeats)
+        if repeats is None:
+            raise ConcretizationError(
+                "fnp.repeat: repeats must be static counts (the output shape depends on "
+                "them), but they are a traced value; pass a Python int or a NumPy array")
+    counts = np.asarray(repeats, dtype=np.int64).ravel()
+    if counts.size == 1:
+        counts = np.full(n, counts[0])
+    if counts.size != n or (counts < 0).any():
+        raise shape_error(f"fnp.repeat: repeats of shape {np.shape(repeats)} must be one "
+                           f"non-negative count or one per element ({n}) along the axis")
+    return counts
+
+
+def _fit_total(counts: np.ndarray, total: int) -> np.ndarray:
+    """Cut counts to ``total`` entries, or extend the last element's count (JAX's rule)."""
+    ends = np.minimum(np.cumsum(counts), total)
+    fitted = np.diff(np.concatenate([[0], ends]))
+    if fitted.size and fitted.sum() < total:
+        fitted[-1] += total - fitted.sum()
+    return fitted
+
+
+# ---------------------------------------------------------------------------------------
+# Padding
+
+
+def pad(array, pad_width, mode: str = "constant", *, constant_values=0,
+        reflect_type: str = "even"):
+    """Pad an array, like ``numpy.pad``.
+
+    Args:
+        array: array-like.
+        pad_width: an int, ``(before, after)``, or one ``(before, after)`` per axis.
+        mode: ``"constant"`` (``constant_values``, which may be traced), ``"edge"``,
+            ``"reflect"``, ``"symmetric"``, ``"wrap"`` or ``"empty"`` (zeros).
+        constant_values: a scalar, or ``(before, after)`` values in any pad_width form.
+        reflect_type: only ``"even"`` (NumPy's default) is supported.
+    Returns:
+        The padded array.
+    """
+    x = as_operand(array)
+    nd = len(shape_of(x))
+    widths = _pad_pairs("pad_width", pad_width, nd)
+    if (widths < 0).any():
+        raise ValueError(f"fnp.pad: pad_width must be non-negative, got {pad_width}")
+    if reflect_type != "even":
+        raise NotImplementedError("fnp.pad: only reflect_type='even' is supported")
+    if mode == "empty":
+        mode, constant_values = "constant", 0
+    if mode == "constant":
+        return _pad_constant(x, widths, constant_values)
+    if mode not in ("edge", "reflect", "symmetric", "wrap"):
+        raise NotImplementedError(f"fnp.pad: mode={mode!r} is not supported; use 'constant', "
+                                  "'edge', 'reflect', 'symmetric', 'wrap' or 'empty'")
+    for ax, (before, after) in enumerate(widths):
+        n = shape_of(x)[ax]
+        if (before or after) and n == 0:
+            raise ValueError(f"fnp.pad: cannot pad an empty axis {ax} with mode={mode!r}")
+        if before or after:
+            x = take_static(x, np.pad(np.arange(n), (before, after), mode=mode), ax)
+    return x
+
+
+def _pad_pairs(arg: str, value, nd: int) -> np.ndarray:
+    try:
+        return np.broadcast_to(np.asarray(value, dtype=np.int64), (nd, 2))
+    except ValueError:
+        raise ValueError(f"fnp.pad: {arg}={value!r} must be an int, (before, after), or one "
+                         f"(before, after) per axis of the array (rank {nd})") from None
+
+
+def _pad_constant(x, widths, constant_values):
+    dtype = get_aval(x).dtype
+    nd = len(widths)
+    if is_scalar(constant_values):
+        value = to_dtype(as_operand(constant_values), dtype)
+        return lax.pad(x, value, [(int(b), int(a), 0) for b, a in widths])
+    values = np.broadcast_to(np.asarray(constant_values), (nd, 2))
+    for ax in range(nd):
+        for side in (0, 1):
+            config = [(0, 0, 0)] * nd
+            config[ax] = (int(widths[ax][0]), 0, 0) if side == 0 else (0, int(widths[ax][1]), 0)
+            x = lax.pad(x, dtype.type(values[ax][side]), config)
+    return x

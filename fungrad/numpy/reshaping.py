@@ -1,0 +1,270 @@
+"""Shape functions of fungrad.numpy, part 1: reshaping, axis permutations, broadcasting,
+rank padding (``atleast_*``) and shape queries, plus the static shape/axis argument checks
+the other fungrad.numpy modules share (``normalize_axis``, ``static_ints``...).
+
+Every function here is linear in its array arguments, so all of them are differentiable.
+Shapes and axes are static Python values (NumPy/JAX signatures); axes may be negative.
+Public names are re-exported by ``fungrad.numpy.shape`` and ``fungrad.numpy``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "reshape", "ravel", "transpose", "swapaxes", "moveaxis", "expand_dims", "squeeze",
+    "broadcast_to", "broadcast_arrays", "broadcast_shapes",
+    "atleast_1d", "atleast_2d", "atleast_3d", "ndim", "shape", "size",
+]
+
+from fungrad import lax
+from fungrad.core import Tracer, concrete_or_none, shape_of
+from fungrad.errors import ConcretizationError, ShapeError, user_site
+from fungrad.numpy.promotion import as_operand, result_shape
+
+
+def shape_error(message: str) -> ShapeError:
+    """A ShapeError carrying ``message`` and the user's call site."""
+    return ShapeError(f"{message}\n  at {user_site()}")
+
+
+def is_scalar(value) -> bool:
+    """True for a single int/scalar (also a rank-0 tracer); False for sequences and arrays."""
+    if isinstance(value, (list, tuple, range)):
+        return False
+    if isinstance(value, Tracer):
+        return not value.shape
+    return np.ndim(value) == 0
+
+
+def static_ints(fn: str, arg: str, value) -> tuple[int, ...]:
+    """Return an int or a sequence of ints as a tuple of Python ints (static values)."""
+    return tuple(static_int(fn, arg, v) for v in ((value,) if is_scalar(value) else value))
+
+
+def normalize_axis(fn: str, axis, ndim: int, arg: str = "axis") -> int:
+    """Return ``axis`` as a non-negative int, or a ShapeError naming ``fn`` and ``arg``."""
+    axis = static_int(fn, arg, axis)
+    if not -ndim <= axis < ndim:
+        raise shape_error(f"fnp.{fn}: {arg}={axis} is out of range for an array of rank "
+                           f"{ndim} (valid: {-ndim} to {ndim - 1})")
+    return axis % ndim
+
+
+def normalize_axes(fn: str, axes, ndim: int, arg: str = "axis") -> tuple[int, ...]:
+    """Normalize an int or a sequence of ints; repeated axes are an error."""
+    axes = static_ints(fn, arg, axes)
+    out = tuple(normalize_axis(fn, a, ndim, arg) for a in axes)
+    if len(set(out)) != len(out):
+        raise shape_error(f"fnp.{fn}: repeated axis in {arg}={axes}")
+    return out
+
+
+def static_int(fn: str, arg: str, value) -> int:
+    """Return ``value`` as a Python int; traced values must be concrete (static)."""
+    concrete = concrete_or_none(value)
+    if concrete is None:
+        raise ConcretizationError(
+            f"fnp.{fn}: {arg} must be a static integer, but it is a traced value "
+            f"{value.aval.str_short()}. Pass a Python int (or mark it static_argnums).")
+    return int(concrete)
+
+
+# ---------------------------------------------------------------------------------------
+# Reshaping and axis permutations
+
+
+def reshape(a, shape=None, order: str = "C", *, newshape=None, copy=None):
+    """Give ``a`` a new shape (one entry may be -1), like ``numpy.reshape``.
+
+    Args:
+        a: array-like.
+        shape: int or tuple of ints; ``-1`` is inferred from the size.
+        order: ``"C"`` (row-major) or ``"F"`` (column-major).
+    Returns:
+        The reshaped array.
+    """
+    shape = newshape if shape is None else shape
+    a = as_operand(a)
+    in_shape = shape_of(a)
+    shape = _resolve_shape("reshape", in_shape, shape)
+    if order == "F":
+        flipped = lax.transpose(a, tuple(reversed(range(len(in_shape)))))
+        out = lax.reshape(flipped, shape[::-1])
+        return lax.transpose(out, tuple(reversed(range(len(shape)))))
+    if order not in ("C", "A"):
+        raise ValueError(f"fnp.reshape: order must be 'C' or 'F', got {order!r}")
+    return lax.reshape(a, shape)
+
+
+def _resolve_shape(fn: str, in_shape, shape) -> tuple[int, ...]:
+    shape = static_ints(fn, "shape", shape)
+    size = int(np.prod(in_shape, dtype=np.int64))
+    if shape.count(-1) > 1 or any(s < -1 for s in shape):
+        raise shape_error(f"fnp.{fn}: invalid shape {shape} (at most one -1, no other "
+                           "negative sizes)")
+    known = int(np.prod([s for s in shape if s != -1], dtype=np.int64))
+    if -1 in shape and known and size % known == 0:
+        shape = tuple(size // known if s == -1 else s for s in shape)
+    if int(np.prod(shape, dtype=np.int64)) != size or -1 in shape:
+        raise shape_error(f"fnp.{fn}: cannot reshape an array of shape {tuple(in_shape)} "
+                           f"({size} elements) into shape {shape}")
+    return shape
+
+
+def ravel(a, order: str = "C"):
+    """Flatten ``a`` to 1-D, like ``numpy.ravel``."""
+    return reshape(a, (-1,), order)
+
+
+def transpose(a, axes=None):
+    """Permute the axes of ``a`` (reverse them when ``axes`` is None)."""
+    a = as_operand(a)
+    nd = len(shape_of(a))
+    if axes is None:
+        return lax.transpose(a, tuple(reversed(range(nd))))
+    perm = normalize_axes("transpose", axes, nd, "axes")
+    if len(perm) != nd:
+        raise shape_error(f"fnp.transpose: axes {tuple(axes)} is not a permutation of the "
+                           f"{nd} axes of an array of shape {shape_of(a)}")
+    return lax.transpose(a, perm)
+
+
+def swapaxes(a, axis1: int, axis2: int):
+    """Swap two axes of ``a``."""
+    a = as_operand(a)
+    nd = len(shape_of(a))
+    i, j = normalize_axis("swapaxes", axis1, nd, "axis1"), normalize_axis(
+        "swapaxes", axis2, nd, "axis2")
+    perm = list(range(nd))
+    perm[i], perm[j] = j, i
+    return lax.transpose(a, perm)
+
+
+def moveaxis(a, source, destination):
+    """Move axes ``source`` to positions ``destination`` (ints or sequences)."""
+    a = as_operand(a)
+    nd = len(shape_of(a))
+    src = normalize_axes("moveaxis", source, nd, "source")
+    dst = normalize_axes("moveaxis", destination, nd, "destination")
+    if len(src) != len(dst):
+        raise shape_error(f"fnp.moveaxis: source {source} and destination {destination} "
+                           "must have the same number of elements")
+    rest = [d for d in range(nd) if d not in src]
+    for d, s in sorted(zip(dst, src, strict=True)):
+        rest.insert(d, s)
+    return lax.transpose(a, rest)
+
+
+def expand_dims(a, axis):
+    """Insert size-1 axes at ``axis`` (int or tuple; positions in the result)."""
+    a = as_operand(a)
+    n_new = 1 if is_scalar(axis) else len(axis)
+    dims = normalize_axes("expand_dims", axis, len(shape_of(a)) + n_new)
+    return lax.expand_dims(a, dims)
+
+
+def squeeze(a, axis=None):
+    """Remove size-1 axes (all of them, or those in ``axis``)."""
+    a = as_operand(a)
+    a_shape = shape_of(a)
+    if axis is None:
+        return lax.squeeze(a, [d for d, s in enumerate(a_shape) if s == 1])
+    dims = normalize_axes("squeeze", axis, len(a_shape))
+    bad = [d for d in dims if a_shape[d] != 1]
+    if bad:
+        raise shape_error(f"fnp.squeeze: cannot squeeze axis {bad[0]} of an array of shape "
+                           f"{a_shape}: its size is {a_shape[bad[0]]}, not 1")
+    return lax.squeeze(a, dims)
+
+
+# ---------------------------------------------------------------------------------------
+# Broadcasting
+
+
+def broadcast_to(array, shape):
+    """Broadcast ``array`` to ``shape`` by NumPy's rules (trailing axes aligned)."""
+    x = as_operand(array)
+    shape = static_ints("broadcast_to", "shape", shape)
+    x_shape = shape_of(x)
+    lead = len(shape) - len(x_shape)
+    if lead < 0 or any(s not in (1, t) for s, t in zip(x_shape, shape[lead:], strict=True)):
+        raise shape_error(f"fnp.broadcast_to: cannot broadcast an array of shape {x_shape} "
+                           f"to shape {shape} (each axis must match or be 1)")
+    return lax.broadcast_in_dim(x, shape, tuple(range(lead, len(shape))))
+
+
+def broadcast_shapes(*shapes) -> tuple[int, ...]:
+    """Return the shape that arrays of ``shapes`` broadcast to."""
+    shapes = [static_ints("broadcast_shapes", "shapes", s) for s in shapes]
+    return tuple(int(s) for s in result_shape("broadcast_shapes", shapes))
+
+
+def broadcast_arrays(*args) -> list:
+    """Broadcast arrays against each other; returns a list."""
+    args = [as_operand(a) for a in args]
+    shape = result_shape("broadcast_arrays", [shape_of(a) for a in args])
+    return [broadcast_to(a, shape) for a in args]
+
+
+# ---------------------------------------------------------------------------------------
+# Rank helpers and shape queries
+
+
+_RANK_PADDERS = {
+    1: lambda s: (1,),
+    2: lambda s: (1,) * (2 - len(s)) + s,
+    3: lambda s: {0: (1, 1, 1), 1: (1, *s, 1), 2: (*s, 1)}[len(s)],
+}
+
+
+def at_least_rank(arys, rank: int) -> list:
+    """Each of ``arys`` as an operand of rank >= ``rank`` (size-1 axes added NumPy's way)."""
+    out = []
+    for ary in arys:
+        a = as_operand(ary)
+        a_shape = tuple(shape_of(a))
+        out.append(a if len(a_shape) >= rank else lax.reshape(a, _RANK_PADDERS[rank](a_shape)))
+    return out
+
+
+def atleast_1d(*arys):
+    """View inputs as arrays of rank >= 1 (a list for several inputs)."""
+    out = at_least_rank(arys, 1)
+    return out[0] if len(out) == 1 else out
+
+
+def atleast_2d(*arys):
+    """View inputs as arrays of rank >= 2: ``(n,)`` becomes ``(1, n)``."""
+    out = at_least_rank(arys, 2)
+    return out[0] if len(out) == 1 else out
+
+
+def atleast_3d(*arys):
+    """Rank >= 3 views: ``(n,)`` -> ``(1, n, 1)``, ``(m, n)`` -> ``(m, n, 1)``."""
+    out = at_least_rank(arys, 3)
+    return out[0] if len(out) == 1 else out
+
+
+def _shape_of_any(a) -> tuple[int, ...]:
+    if isinstance(a, Tracer) or hasattr(a, "shape"):
+        return tuple(shape_of(a))
+    return np.shape(a)
+
+
+def ndim(a) -> int:
+    """Number of axes of ``a`` (arrays, tracers, scalars, nested lists)."""
+    return len(_shape_of_any(a))
+
+
+def shape(a) -> tuple[int, ...]:
+    """Shape of ``a`` (arrays, tracers, scalars, nested lists)."""
+    return _shape_of_any(a)
+
+
+def size(a, axis: int | None = None) -> int:
+    """Number of elements of ``a`` (along ``axis`` if given)."""
+    s = _shape_of_any(a)
+    if axis is None:
+        return int(np.prod(s, dtype=np.int64))
+    return s[normalize_axis("size", axis, len(s))]

@@ -1,0 +1,234 @@
+"""PRNG keys for ``fungrad.random``: making, checking, splitting and folding them, and the
+Philox stream that turns a key into random words.
+
+A key is a plain ``uint32`` NumPy array of shape ``(2,)`` (the seed's high and low words).
+
+Why Philox: it is counter-based, so the stream for a key is a pure function of that key
+(no state to carry) and any block of it can be computed directly. A key's two words form
+half of a 128-bit Philox key; the other half names a *domain* (sampling, split, fold_in), so
+the keys made by ``split`` and ``fold_in`` come from the cipher, never from arithmetic on the
+key, and are independent of each other and of the key's own samples.
+
+Samplers draw through :func:`per_key`: on a concrete key it calls the draw once; on a
+vmap-batched key it draws once per key of the batch (each key is its own stream) and
+returns a batched value. Any other traced key raises an error that says how to fix it.
+The public API is ``fungrad.random``, which re-exports ``key``, ``PRNGKey``, ``split`` and
+``fold_in``.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from fungrad.core import concrete_or_none, current_trace
+from fungrad.errors import ShapeError
+from fungrad.transforms.vmap import BatchTracer
+
+__all__ = ["key", "PRNGKey", "split", "fold_in"]
+
+Shape = int | Sequence[int]
+
+# Philox key word 1: which use of the key a stream serves (ASCII 'bits', 'splt', 'fold').
+SAMPLE_DOMAIN, SPLIT_DOMAIN, FOLD_DOMAIN = 0x62697473, 0x73706C74, 0x666F6C64
+U64 = 1 << 64
+
+# --- Keys --------------------------------------------------------------------------------
+
+
+def key(seed: int) -> np.ndarray:
+    """Make a PRNG key from an integer seed.
+
+    Args:
+      seed: an int in ``[-2**63, 2**64)``; negative seeds wrap modulo ``2**64``.
+
+    Returns:
+      A ``uint32`` array of shape ``(2,)``: the seed's high and low 32-bit words.
+
+    >>> key(1)
+    array([0, 1], dtype=uint32)
+    """
+    s = concrete_int("key", "seed", seed)
+    return np.array([s >> 32, s & 0xFFFFFFFF], dtype=np.uint32)
+
+
+PRNGKey = key  # JAX's older name for the same function
+
+
+def concrete_int(fn: str, name: str, value) -> int:
+    """`value` as a Python int in [0, 2**64), wrapping negatives; TypeError otherwise."""
+    concrete = concrete_or_none(value)
+    if concrete is None:
+        raise TypeError(
+            f"{fn}: {name} is a traced value ({value.aval.str_short()}); it must be a concrete "
+            f"int. Compute it outside the transformation, or pass it as a static argument."
+        )
+    if isinstance(concrete, bool) or not isinstance(concrete, (int, np.integer, np.ndarray)):
+        raise TypeError(f"{fn}: {name} must be an int, got {concrete!r:.80}.")
+    if isinstance(concrete, np.ndarray) and (concrete.shape or concrete.dtype.kind not in "iu"):
+        raise TypeError(f"{fn}: {name} must be an int, got an array {concrete!r:.80}.")
+    v = int(concrete)
+    if not -(1 << 63) <= v < U64:
+        raise ValueError(f"{fn}: {name}={v} is out of range; use an int in [-2**63, 2**64).")
+    return v % U64
+
+
+def check_key(fn: str, k) -> np.ndarray:
+    """`k` as a uint32 array of shape (2,), or an error that says how to make one."""
+    if isinstance(k, (int, np.integer)):
+        raise TypeError(
+            f"{fn}: expected a PRNG key, got the integer {k!r}. Make a key with "
+            f"fungrad.random.key({k!r}) and pass that."
+        )
+    arr = np.asarray(k)
+    if arr.dtype == np.uint32 and arr.shape == (2,):
+        return arr
+    if arr.dtype == np.uint32 and arr.ndim >= 2 and arr.shape[-1] == 2:
+        raise ShapeError(
+            f"{fn}: expected a single key of shape (2,), got a batch of keys of shape "
+            f"{arr.shape}. Sample with each key under vmap, e.g. "
+            f"fg.vmap(lambda k: {fn}(k, ...))(keys), or pick one key."
+        )
+    raise TypeError(
+        f"{fn}: expected a PRNG key (uint32 array of shape (2,), made by fungrad.random.key "
+        f"or split), got a {arr.dtype} array of shape {arr.shape}."
+    )
+
+
+def _key_word(k: np.ndarray) -> int:
+    return (int(k[0]) << 32) | int(k[1])
+
+
+def _words_to_keys(words: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    keys = np.stack([words >> np.uint64(32), words & np.uint64(0xFFFFFFFF)], axis=-1)
+    return keys.astype(np.uint32).reshape(*shape, 2)
+
+
+# --- The Philox stream -------------------------------------------------------------------
+
+
+class _ThreadGenerator(threading.local):
+    # Constructing a Philox object costs ~90us, resetting one's state ~15us; one per
+    # thread keeps the reset safe when threads sample concurrently.
+    def __init__(self):
+        self.bitgen = np.random.Philox(0)
+
+
+_generator = _ThreadGenerator()
+
+
+def philox_words(k: np.ndarray, domain: int, count: int, counter: int = 0) -> np.ndarray:
+    """`count` uint64 words of the Philox stream of (key, domain), from block `counter`."""
+    bitgen = _generator.bitgen
+    counter_words = np.array([counter, 0, 0, 0], dtype=np.uint64)
+    key_words = np.array([_key_word(k), domain], dtype=np.uint64)
+    bitgen.state = {  # buffer_pos=4: the buffer is empty, so generation starts afresh
+        "bit_generator": "Philox", "state": {"counter": counter_words, "key": key_words},
+        "buffer": np.zeros(4, dtype=np.uint64), "buffer_pos": 4, "has_uint32": 0, "uinteger": 0,
+    }
+    return bitgen.random_raw(count)
+
+
+def sample_words(k: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Random uint64 words of `shape`: the key's sampling stream."""
+    return philox_words(k, SAMPLE_DOMAIN, math.prod(shape)).reshape(shape)
+
+
+# --- Keys under transforms ---------------------------------------------------------------
+
+
+def per_key(fn: str, k, draw: Callable[[np.ndarray], Any]):
+    """``draw(k)`` on a concrete key; for a vmap-batched key, once per key of the batch."""
+    if isinstance(k, BatchTracer):
+        return _per_batched_key(fn, k, draw)
+    return draw(check_key(fn, _concrete_key(fn, k)))
+
+
+def _concrete_key(fn: str, k):
+    value = concrete_or_none(k)
+    if value is None:
+        raise TypeError(
+            f"{fn}: the key is a traced value ({k.aval.str_short()} inside the "
+            f"{k._trace.describe()}), but samplers need concrete keys. Pass keys as non-traced "
+            "arguments (closed over, or static), or split them outside the transformation; "
+            "under vmap, pass split(key, n) with in_axes=0."
+        )
+    return value
+
+
+def _per_batched_key(fn: str, k: BatchTracer, draw):
+    check_key(fn, np.empty(k.aval.shape, k.aval.dtype))  # the per-example key's shape/dtype
+    # Peel the vmap layers, then move their batch axes to the front, outermost first: each
+    # layer's batch dim counts the axes left once the layers outside it are taken away.
+    layers = []
+    while isinstance(k, BatchTracer):
+        current_trace().own(k)  # raises for a leaked tracer
+        layers.append(k)
+        k = k.val
+    keys = np.asarray(_concrete_key(fn, k))
+    for j, layer in enumerate(reversed(layers)):
+        keys = np.moveaxis(keys, layer.bdim + j, j)
+    sizes = keys.shape[: len(layers)]
+    rows = [np.asarray(draw(row)) for row in keys.reshape(-1, 2)]
+    if not rows:  # an empty batch: draw once for the sample's shape and dtype
+        sample = np.asarray(draw(np.zeros(2, np.uint32)))
+        out = np.empty((*sizes, *sample.shape), sample.dtype)
+    else:
+        out = np.stack(rows).reshape(*sizes, *rows[0].shape)
+    for layer in reversed(layers):
+        out = layer._trace.wrap(out, 0)
+    return out
+
+
+def split(key: np.ndarray, num: Shape = 2) -> np.ndarray:
+    """Split a key into `num` new, independent keys.
+
+    Args:
+      key: a PRNG key; do not use it again after splitting it.
+      num: how many keys to make, or a shape of keys.
+
+    Returns:
+      A uint32 array of shape ``(num, 2)`` (``(*num, 2)`` for a shape): one key per row.
+    """
+    shape = shape_tuple("split", num, "num")
+    count = math.prod(shape)
+    return per_key(
+        "split", key, lambda k: _words_to_keys(philox_words(k, SPLIT_DOMAIN, count), shape)
+    )
+
+
+def fold_in(key: np.ndarray, data: int) -> np.ndarray:
+    """Derive a new key from `key` and an integer, e.g. a step number or a layer index.
+
+    Args:
+      key: a PRNG key.
+      data: an int; different values give independent keys.
+
+    Returns:
+      A new key, shape ``(2,)``.
+    """
+    d = concrete_int("fold_in", "data", data)
+    return per_key(
+        "fold_in", key, lambda k: _words_to_keys(philox_words(k, FOLD_DOMAIN, 1, counter=d), ())
+    )
+
+
+# --- Argument checks shared with the samplers --------------------------------------------
+
+
+def shape_tuple(fn: str, shape, name: str = "shape") -> tuple[int, ...]:
+    """`shape` (an int or a sequence of ints) as a tuple; errors name `fn` and `name`."""
+    dims = (shape,) if isinstance(shape, (int, np.integer)) else shape
+    try:
+        dims = tuple(dims)
+    except TypeError:
+        dims = None
+    if dims is None or not all(isinstance(d, (int, np.integer)) for d in dims):
+        raise TypeError(f"{fn}: {name} must be an int or a tuple of ints, got {shape!r}.")
+    if any(d < 0 for d in dims):
+        raise ValueError(f"{fn}: {name}={shape!r} has a negative dimension.")
+    return tuple(int(d) for d in dims)
