@@ -25,9 +25,10 @@ from typing import Any
 
 import numpy as np
 
-from fungrad.core import concrete_or_none, current_trace
+from fungrad.core import Primitive, ShapedArray, Tracer, concrete_or_none, current_trace
 from fungrad.errors import ShapeError
-from fungrad.transforms.vmap import BatchTracer
+from fungrad.transforms.jvp import defjvp_zero
+from fungrad.transforms.vmap import BatchTracer, batching_rules, move_axis
 
 __all__ = ["key", "PRNGKey", "split", "fold_in"]
 
@@ -142,10 +143,68 @@ def sample_words(k: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 
 def per_key(fn: str, k, draw: Callable[[np.ndarray], Any]):
-    """``draw(k)`` on a concrete key; for a vmap-batched key, once per key of the batch."""
+    """``draw(k)`` on a concrete key; for a vmap-batched key, once per key of the batch.
+
+    A key whose value is unknown while tracing (an argument of ``jit``) is handed to the
+    ``random_draw`` primitive, which draws when the program runs.
+    """
+    if isinstance(k, Tracer) and not _known_value(k):
+        return random_draw_p.bind(k, draw=_Draw(fn, draw))
     if isinstance(k, BatchTracer):
         return _per_batched_key(fn, k, draw)
     return draw(check_key(fn, _concrete_key(fn, k)))
+
+
+def _known_value(k) -> bool:
+    while isinstance(k, BatchTracer):
+        k = k.val
+    return concrete_or_none(k) is not None
+
+
+class _Draw:
+    """A sampler's ``draw(key)`` as a primitive parameter, applied to every key of a batch
+    (the keys' leading axes); hashable by identity of the sampler function."""
+
+    def __init__(self, fn: str, draw: Callable, batch_ndim: int = 0):
+        self.fn, self.draw, self.batch_ndim = fn, draw, batch_ndim
+        self.__name__ = fn
+
+    def __call__(self, keys: np.ndarray):
+        if self.batch_ndim == 0:
+            return np.asarray(self.draw(check_key(self.fn, keys)))
+        sizes = keys.shape[: self.batch_ndim]
+        rows = [np.asarray(self.draw(check_key(self.fn, row))) for row in keys.reshape(-1, 2)]
+        if not rows:
+            sample = np.asarray(self.draw(np.zeros(2, np.uint32)))
+            return np.empty((*sizes, *sample.shape), sample.dtype)
+        return np.stack(rows).reshape(*sizes, *rows[0].shape)
+
+    def __eq__(self, other):
+        return (isinstance(other, _Draw) and self.draw is other.draw
+                and self.batch_ndim == other.batch_ndim)
+
+    def __hash__(self):
+        return hash((id(self.draw), self.batch_ndim))
+
+
+random_draw_p = Primitive("random_draw")
+random_draw_p.def_impl(lambda keys, *, draw: draw(keys))
+
+
+def _random_draw_abstract_eval(keys, *, draw):
+    sample = draw(np.zeros(keys.shape, np.uint32))  # drawn once at trace time for its type
+    return ShapedArray(sample.shape, sample.dtype)
+
+
+def _random_draw_batch(vals, dims, *, draw):
+    keys = move_axis(vals[0], dims[0], 0)
+    batched = _Draw(draw.fn, draw.draw, draw.batch_ndim + 1)
+    return random_draw_p.bind(keys, draw=batched), 0
+
+
+random_draw_p.def_abstract_eval(_random_draw_abstract_eval)
+defjvp_zero(random_draw_p)
+batching_rules[random_draw_p] = _random_draw_batch
 
 
 def _concrete_key(fn: str, k):

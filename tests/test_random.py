@@ -396,3 +396,24 @@ def test_grad_through_uniform_bounds():
 def test_traced_key_error():
     with pytest.raises(TypeError, match="normal: the key is a traced value.*concrete keys"):
         fg.make_ir(R.normal)(K)
+
+
+def test_samplers_under_jit_with_traced_keys():
+    import fungrad as fg
+    from fungrad import random as R
+
+    def f(k, x):
+        k1, k2 = R.split(k)
+        return x * R.normal(k1, (3,)) + R.uniform(k2, (3,)) + R.bernoulli(k2, 0.3, (3,))
+
+    k = R.key(7)
+    jitted = fg.jit(f)
+    np.testing.assert_array_equal(jitted(k, 2.0), f(k, 2.0))
+    np.testing.assert_array_equal(jitted(R.key(8), 2.0), f(R.key(8), 2.0))
+    assert jitted.trace_count == 1
+    keys = R.split(k, 3)
+    want = np.stack([f(kk, 2.0) for kk in keys])
+    np.testing.assert_array_equal(fg.jit(fg.vmap(f, (0, None)))(keys, 2.0), want)
+    np.testing.assert_array_equal(fg.vmap(jitted, (0, None))(keys, 2.0), want)
+    grad = fg.grad(lambda x: jitted(k, x).sum())(2.0)
+    np.testing.assert_allclose(grad, R.normal(R.split(k)[0], (3,)).sum())
