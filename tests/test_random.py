@@ -393,9 +393,12 @@ def test_grad_through_uniform_bounds():
     np.testing.assert_allclose(d_hi, u.sum())
 
 
-def test_traced_key_error():
-    with pytest.raises(TypeError, match="normal: the key is a traced value.*concrete keys"):
-        fg.make_ir(R.normal)(K)
+def test_traced_key_is_staged_and_checked():
+    ir = fg.make_ir(R.normal)(K)
+    assert [e.prim.name for e in ir.eqns] == ["random_draw"]
+    np.testing.assert_array_equal(ir(K)[0], R.normal(K))
+    with pytest.raises((TypeError, ValueError), match="normal"):
+        fg.make_ir(R.normal)(np.zeros(3, np.uint32))
 
 
 def test_samplers_under_jit_with_traced_keys():
