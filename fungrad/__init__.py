@@ -3,7 +3,7 @@
 ``import fungrad as fg; import fungrad.numpy as fnp``.
 """
 
-from fungrad import lax, numpy, optim, random, tree_util  # noqa: F401
+from fungrad import lax, nn, numpy, optim, random, tree_util  # noqa: F401
 from fungrad.core import ShapedArray  # noqa: F401
 from fungrad.dtypes import float0  # noqa: F401
 from fungrad.serialization import CheckpointError, load, save  # noqa: F401

@@ -4,6 +4,7 @@ Each family module lists its public functions and ``*_p`` primitives in ``__all_
 """
 
 from fungrad.lax.conditionals import *  # noqa: F401,F403
+from fungrad.lax.convolution import *  # noqa: F401,F403
 from fungrad.lax.creation import *  # noqa: F401,F403
 from fungrad.lax.cumulative import *  # noqa: F401,F403
 from fungrad.lax.dot import *  # noqa: F401,F403
@@ -16,3 +17,4 @@ from fungrad.lax.reductions import *  # noqa: F401,F403
 from fungrad.lax.shape_ops import *  # noqa: F401,F403
 from fungrad.lax.sorting import *  # noqa: F401,F403
 from fungrad.lax.while_loop import *  # noqa: F401,F403
+from fungrad.lax.windowed import *  # noqa: F401,F403
