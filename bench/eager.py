@@ -21,9 +21,10 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from timing import available, format_table, time_round_robin  # noqa: E402
+
 import fungrad as fg  # noqa: E402
 import fungrad.numpy as fnp  # noqa: E402
-from timing import available, format_table, time_round_robin  # noqa: E402
 
 # ---------------------------------------------------------------------------------------
 # (a) a chain of 100 elementwise ops
@@ -164,7 +165,7 @@ def mlp_benchmarks() -> dict:
     x = rng.standard_normal((BATCH, SIZES[0])).astype(np.float32)
     y = np.eye(SIZES[-1], dtype=np.float32)[rng.integers(0, SIZES[-1], BATCH)]
     ref, ours = numpy_step(params, x, y), fungrad_step(params, x, y)
-    for (w1, b1), (w2, b2) in zip(ref, ours):
+    for (w1, _), (w2, _) in zip(ref, ours):
         np.testing.assert_allclose(w1, w2, rtol=1e-4, atol=1e-6)
         assert w2.dtype == np.float32
     fns = {"numpy (hand backprop)": lambda: numpy_step(params, x, y),

@@ -22,10 +22,11 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import fungrad as fg  # noqa: E402
-import fungrad.numpy as fnp  # noqa: E402
 from eager import BATCH, SIZES, chain, fungrad_step, init_mlp  # noqa: E402
 from timing import available, format_table, time_round_robin  # noqa: E402
+
+import fungrad as fg  # noqa: E402
+import fungrad.numpy as fnp  # noqa: E402
 
 
 def _jax():

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -46,6 +46,7 @@ def format_table(title: str, times: dict[str, np.ndarray], baseline: str,
              f"{'x ' + baseline:>{len(baseline) + 12}}{'rounds':>8}"]
     for name, ts in times.items():
         med = np.median(ts)
-        lines.append(f"{name.ljust(width)}{med * scale:>14.1f}{np.percentile(ts, 10) * scale:>12.1f}"
+        p10 = np.percentile(ts, 10) * scale
+        lines.append(f"{name.ljust(width)}{med * scale:>14.1f}{p10:>12.1f}"
                      f"{med / base:>{len(baseline) + 12}.2f}{len(ts):>8}")
     return "\n".join(lines)

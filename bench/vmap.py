@@ -20,9 +20,10 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from timing import available, format_table, time_round_robin  # noqa: E402
+
 import fungrad as fg  # noqa: E402
 import fungrad.numpy as fnp  # noqa: E402
-from timing import available, format_table, time_round_robin  # noqa: E402
 
 SIZES = (784, 512, 512, 10)
 N = 64

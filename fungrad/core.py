@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import itertools
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -195,7 +196,7 @@ def check_same_shapes(prim_name: str, *avals: ShapedArray) -> tuple[int, ...]:
     """Return the common shape of operands; rank-0 operands broadcast, others must match."""
     shape = ()
     for aval in avals:
-        if aval.shape == () or aval.shape == shape:
+        if aval.shape in ((), shape):
             continue
         if shape == ():
             shape = aval.shape

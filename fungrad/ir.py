@@ -8,7 +8,8 @@ them; :func:`stage_flat` traces a flat function into one.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -22,6 +23,7 @@ from fungrad.core import (
     run_with_trace,
 )
 from fungrad.errors import ConcretizationError, MissingRuleError, ShapeError, user_site
+
 
 class Var:
     """A variable of the IR: an abstract value and a name assigned when printing."""

@@ -16,7 +16,8 @@ The simplification rules are a table keyed by primitive, like every other rule s
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 

@@ -7,7 +7,7 @@ derivative functions themselves up to ``order``.
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 

@@ -3,13 +3,13 @@
 Each family module lists its public functions and ``*_p`` primitives in ``__all__``.
 """
 
+from fungrad.lax.comparison import *  # noqa: F401,F403
 from fungrad.lax.conditionals import *  # noqa: F401,F403
 from fungrad.lax.convolution import *  # noqa: F401,F403
 from fungrad.lax.creation import *  # noqa: F401,F403
 from fungrad.lax.cumulative import *  # noqa: F401,F403
 from fungrad.lax.dot import *  # noqa: F401,F403
 from fungrad.lax.elementwise import *  # noqa: F401,F403
-from fungrad.lax.comparison import *  # noqa: F401,F403
 from fungrad.lax.indexing import *  # noqa: F401,F403
 from fungrad.lax.linalg import *  # noqa: F401,F403
 from fungrad.lax.loops import *  # noqa: F401,F403

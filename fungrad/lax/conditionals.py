@@ -13,7 +13,7 @@ results are chosen per example (like ``fnp.where``); an unbatched one keeps the 
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 

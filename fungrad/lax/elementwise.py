@@ -547,7 +547,6 @@ import fungrad.lax.comparison as _cmp  # noqa: E402
 
 # ---------------------------------------------------------------------------------------
 # Batching rules
-
 from fungrad.transforms.vmap import defbroadcasting, defvectorized  # noqa: E402
 
 for _p in (neg_p, sign_p, floor_p, ceil_p, round_p, exp_p, exp2_p, log_p, log1p_p, expm1_p,

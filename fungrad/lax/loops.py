@@ -20,7 +20,7 @@ bounds it is a ``while_loop`` (forward mode only), as in JAX.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

@@ -9,7 +9,7 @@ runs until every example is done, freezing finished examples with a select.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

@@ -82,12 +82,16 @@ __all__ = [
 ]
 
 from fungrad import lax
-from fungrad.core import get_aval
-from fungrad.transforms.custom_derivatives import custom_jvp
-from fungrad.core import shape_of
+from fungrad.core import get_aval, shape_of
 from fungrad.numpy.promotion import (
-    as_operand, broadcast_to_shape, promote, promote_dtypes, result_shape, to_dtype,
+    as_operand,
+    broadcast_to_shape,
+    promote,
+    promote_dtypes,
+    result_shape,
+    to_dtype,
 )
+from fungrad.transforms.custom_derivatives import custom_jvp
 
 _DEFAULT_FLOAT = np.dtype(np.float64)
 
@@ -246,7 +250,8 @@ def remainder(x, y):
     """x mod y with the sign of y (Python's %), like ``numpy.remainder``."""
     x, y = promote("remainder", as_operand(x), as_operand(y))
     r = lax.rem(x, y)
-    wrong_sign = lax.bitwise_and(lax.ne(r, _zero(r)), lax.ne(lax.lt(r, _zero(r)), lax.lt(y, _zero(y))))
+    differs = lax.ne(lax.lt(r, _zero(r)), lax.lt(y, _zero(y)))
+    wrong_sign = lax.bitwise_and(lax.ne(r, _zero(r)), differs)
     return lax.select_n(wrong_sign, r, lax.add(r, y))
 
 
@@ -298,7 +303,8 @@ def _logaddexp_jvp(primals, tangents):
     out = _logaddexp(x1, x2)
     w1 = where(isnan(out), 0.5, lax.exp(lax.sub(x1, where(isinf(out), 0, out))))
     w1 = where(isinf(out), where(equal(x1, x2), 0.5, where(greater(x1, x2), 1, 0)), w1)
-    return out, lax.add(lax.mul(t1, w1), lax.mul(t2, lax.sub(np.dtype(get_aval(w1).dtype).type(1), w1)))
+    one = np.dtype(get_aval(w1).dtype).type(1)
+    return out, lax.add(lax.mul(t1, w1), lax.mul(t2, lax.sub(one, w1)))
 
 
 def logaddexp(x1, x2):

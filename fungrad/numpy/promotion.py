@@ -66,7 +66,7 @@ def promote(fn_name: str, *args):
     args = promote_dtypes(fn_name, *args)
     shapes = [shape_of(a) for a in args]
     shape = result_shape(fn_name, shapes)
-    return [a if s == shape or s == () else broadcast_to_shape(a, shape)
+    return [a if s in (shape, ()) else broadcast_to_shape(a, shape)
             for a, s in zip(args, shapes)]
 
 

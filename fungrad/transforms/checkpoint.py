@@ -18,7 +18,8 @@ the backward pass, with shapes, bytes and the source line that produced each val
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, NamedTuple, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import functools
 import inspect
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
 from fungrad import core, dtypes
 from fungrad.core import Primitive, get_aval
-from fungrad.ir import stage_flat
 from fungrad.errors import CustomRuleError
+from fungrad.ir import stage_flat
 from fungrad.transforms.jvp import Zero, instantiate, jvp_rules, zeros_like_aval
 from fungrad.transforms.linearize import LinearArg, TangentStagingTrace, transpose_rules
 from fungrad.tree_util import keystr, tree_flatten, tree_flatten_with_path, tree_unflatten
@@ -269,10 +269,11 @@ class _CustomVJPRule:
         cts = self.owner.bwd(*self.nondiff, res, ct)
         dyn = tree_unflatten(self.in_tree, [_ZerosSpec(a) for a in primal_avals])
         if not isinstance(cts, (tuple, list)) or len(cts) != len(dyn):
+            length = f" of length {len(cts)}" if isinstance(cts, (tuple, list)) else ""
             raise CustomRuleError(
                 f"custom_vjp bwd `{_name(self.owner.bwd)}` must return a tuple with one "
                 f"cotangent per differentiable argument ({len(dyn)}); it returned "
-                f"{type(cts).__name__}{f' of length {len(cts)}' if isinstance(cts, (tuple, list)) else ''}."
+                f"{type(cts).__name__}{length}."
             )
         cts = tuple(_fill_none(c, d) for c, d in zip(cts, dyn))
         _check_matches("custom_vjp bwd output", self.owner.bwd, tuple(_materialize(dyn)), cts)

@@ -13,7 +13,8 @@ primitive, the operand shapes and the user's source line of that equation.
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from fungrad.core import raise_impl_error
 from fungrad.ir import IR, Literal, Var

@@ -17,7 +17,7 @@ leaves are input pytrees (a tuple over arguments when ``argnums`` is a tuple).
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

@@ -12,7 +12,8 @@ staged tangent) fall through to the parent trace and run concretely.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 

@@ -17,12 +17,13 @@ others are ordinary values.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from fungrad import core
 from fungrad.core import Primitive, ShapedArray
-from fungrad.ir import IR, Literal, StagingTrace, Var, eval_ir
 from fungrad.errors import MissingRuleError
+from fungrad.ir import IR, Literal, StagingTrace, Var, eval_ir
 from fungrad.transforms.jvp import JVPTrace, Zero, zeros_like_aval
 
 transpose_rules: dict[Primitive, Callable] = {}

@@ -27,7 +27,7 @@ traces are hoisted into explicit operands by :func:`stage_closed`.
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from fungrad import core, dtypes
 from fungrad.core import ShapedArray, Tracer

@@ -12,7 +12,7 @@ A primitive without a batching rule raises an error naming it: there is no fallb
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from fungrad import core
 from fungrad.core import Primitive, Trace, Tracer, get_aval, shape_of

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from fungrad.core import get_aval
 from fungrad.transforms.vmap import bdim_to_front, flat_vmap, move_axis
