@@ -128,15 +128,33 @@ class IRPrinter:
         lines = [f"{{ lambda {consts} ; {ins} . let"]
         for eqn in ir.eqns:
             outs = " ".join(self.typed(v) for v in eqn.outputs)
-            params = ""
+            params, nested = "", []
             if eqn.params:
-                items = ", ".join(f"{k}={_param_str(v)}" for k, v in sorted(eqn.params.items()))
-                params = f"[{items}]"
+                items = []
+                for k, v in sorted(eqn.params.items()):
+                    irs = _nested_irs(v)
+                    items.append(f"{k}={_param_str(v)}" if irs is None else
+                                 f"{k}={'{ ... }' if isinstance(v, IR) else f'({len(irs)} IRs)'}")
+                    nested += [(k if len(irs) == 1 else f"{k}[{i}]", sub)
+                               for i, sub in enumerate(irs or ())]
+                params = f"[{', '.join(items)}]"
             args = " ".join(self.name(a) for a in eqn.inputs)
             lines.append(f"    {outs} = {eqn.prim.name}{params} {args}")
+            for label, sub in nested:  # inner programs, indented under their equation
+                body = IRPrinter(sub).render().replace("\n", "\n        ")
+                lines.append(f"      {label} = {body}")
         outs = ", ".join(self.name(v) for v in ir.outvars)
         lines.append(f"  in ({outs},) }}")
         return "\n".join(lines)
+
+
+def _nested_irs(value):
+    """The IRs held by a parameter (an IR or a tuple of IRs), else None."""
+    if isinstance(value, IR):
+        return [value]
+    if isinstance(value, tuple) and value and all(isinstance(v, IR) for v in value):
+        return list(value)
+    return None
 
 
 def _param_str(value) -> str:
