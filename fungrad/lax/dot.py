@@ -44,7 +44,10 @@ def dot_general(lhs, rhs, dimension_numbers, preferred_element_type=None):
         An array of shape ``batch + lhs_free + rhs_free``.
 
     Example:
-        >>> dot_general(x, w, (((1,), (0,)), ((), ())))  # x @ w
+        >>> import numpy as np
+        >>> x, w = np.ones((2, 3)), np.ones((3, 4))
+        >>> dot_general(x, w, (((1,), (0,)), ((), ()))).shape  # x @ w
+        (2, 4)
     """
     (lc, rc), (lb, rb) = dimension_numbers
     dims = ((_ints(lc), _ints(rc)), (_ints(lb), _ints(rb)))

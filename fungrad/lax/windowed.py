@@ -86,6 +86,8 @@ def reduce_window(  # noqa: PLR0917 (JAX's signature)
         An array of ``operand``'s dtype with one element per window position.
 
     Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
         >>> reduce_window(np.arange(5.0), 0.0, lax.add, (2,), (1,), "VALID")
         array([1., 3., 5., 7.])
     """

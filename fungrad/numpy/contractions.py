@@ -264,7 +264,10 @@ def einsum(subscripts: str, *operands, out=None, optimize=True, precision=None,
         The contraction, with axes in the output subscript's order.
 
     Example:
-        >>> einsum("ij,jk->ik", a, b)  # a @ b
+        >>> import numpy as np
+        >>> a, b = np.ones((2, 3)), np.ones((3, 4))
+        >>> einsum("ij,jk->ik", a, b).shape  # a @ b
+        (2, 4)
     """
     _no_out("einsum", out)
     if not isinstance(subscripts, str):
