@@ -12,45 +12,11 @@ The family lives in three modules, each with its primitives' rules next to them:
 Import from here (or from ``fungrad.lax``); the split is an implementation detail.
 """
 
-from fungrad.lax.dynamic_slicing import (
-    dynamic_slice,
-    dynamic_slice_p,
-    dynamic_update_slice,
-    dynamic_update_slice_p,
-)
-from fungrad.lax.gather_scatter import (
-    gather,
-    gather_p,
-    scatter,
-    scatter_add,
-    scatter_add_p,
-    scatter_max,
-    scatter_max_p,
-    scatter_min,
-    scatter_min_p,
-    scatter_mul,
-    scatter_mul_p,
-    scatter_p,
-)
+from fungrad.lax import dynamic_slicing, gather_scatter
+from fungrad.lax.dynamic_slicing import *  # noqa: F401,F403
+from fungrad.lax.gather_scatter import *  # noqa: F401,F403
 
 # The index_spec helpers stay importable from here, where fungrad.numpy looks for them.
 from fungrad.lax.index_spec import build_index, describe_index, indexed_shape  # noqa: F401
 
-__all__ = [
-    "dynamic_slice_p",
-    "dynamic_slice",
-    "dynamic_update_slice_p",
-    "dynamic_update_slice",
-    "gather_p",
-    "gather",
-    "scatter_p",
-    "scatter",
-    "scatter_add_p",
-    "scatter_add",
-    "scatter_mul_p",
-    "scatter_mul",
-    "scatter_min_p",
-    "scatter_min",
-    "scatter_max_p",
-    "scatter_max",
-]
+__all__ = [*dynamic_slicing.__all__, *gather_scatter.__all__]  # noqa: PLE0604

@@ -28,8 +28,8 @@ from fungrad.core import Primitive, get_aval
 from fungrad.ir import IR, Eqn, Var
 from fungrad.transforms import partial_eval as pe
 from fungrad.transforms.executable import executable
-from fungrad.transforms.jvp import Zero, jvp_rules
-from fungrad.transforms.linearize import deflinear, is_linear, transpose_rules
+from fungrad.transforms.jvp import jvp_rules
+from fungrad.transforms.linearize import deflinear, transpose_rules
 from fungrad.transforms.vmap import batch_size, batching_rules, defvectorized
 from fungrad.tree_util import tree_flatten, tree_flatten_with_path, tree_unflatten
 
@@ -109,35 +109,19 @@ remat_p.def_abstract_eval(lambda *avals, ir, policy: ir.out_avals)
 
 
 def _remat_jvp(primals, tangents, *, ir, policy):
-    nonzero = [not isinstance(t, Zero) for t in tangents]
-    jir, out_nonzero = pe.jvp_ir(ir, nonzero)
-    tangents_in = [t for t in tangents if not isinstance(t, Zero)]
-    unknowns = [False] * len(primals) + [True] * sum(nonzero)
-    split = pe.split_if_reverse_possible(jir, unknowns, saveable=policy.saveable,
-                                         policy_key=policy)
-    if split is None:
-        outs = remat_p.bind(*primals, *tangents_in, ir=jir, policy=policy)
-    else:
-        known = remat_p.bind(*primals, ir=split.known, policy=policy)
-        n_known = len(known) - split.num_res
-        lin = remat_p.bind(*known[n_known:], *tangents_in, ir=split.unknown, policy=policy)
-        k, u = iter(known[:n_known]), iter(lin)
-        outs = [next(u) if flag else next(k) for flag in split.out_unknown]
-    n = len(ir.outvars)
-    it = iter(outs[n:])
-    return outs[:n], [next(it) if nz else Zero(pe.tangent_aval(a))
-                      for nz, a in zip(out_nonzero, ir.out_avals)]
+    def bind(sub_ir, *args):
+        return remat_p.bind(*args, ir=sub_ir, policy=policy)
+
+    return pe.call_jvp(bind, ir, primals, tangents, policy.saveable, policy)
 
 
 def _remat_transpose(cts, *operands, ir, policy):
     from fungrad.transforms.jit import jit_call_p  # noqa: PLC0415
 
-    linear = [is_linear(x) for x in operands]
-    tir = pe.transpose_ir(ir, linear)  # evaluates the recomputed values first
-    residuals = [x for x in operands if not is_linear(x)]
-    cts = pe.instantiate_zeros(cts, ir.out_avals)
-    outs = iter(jit_call_p.bind(*residuals, *cts, ir=tir, name="remat_transpose"))
-    return [next(outs) if lin else None for lin in linear]
+    def bind(sub_ir, *args):  # the transpose evaluates the recomputed values first
+        return jit_call_p.bind(*args, ir=sub_ir, name="remat_transpose")
+
+    return pe.call_transpose(bind, ir, cts, operands)
 
 
 def _remat_batch(vals, dims, *, ir, policy):

@@ -26,8 +26,8 @@ from fungrad.ir import IR
 from fungrad.ir_passes import optimize
 from fungrad.transforms import partial_eval as pe
 from fungrad.transforms.executable import executable
-from fungrad.transforms.jvp import Zero, jvp_rules
-from fungrad.transforms.linearize import is_linear, transpose_rules
+from fungrad.transforms.jvp import jvp_rules
+from fungrad.transforms.linearize import transpose_rules
 from fungrad.transforms.vmap import batch_size, batching_rules
 from fungrad.tree_util import keystr, tree_flatten, tree_flatten_with_path, tree_unflatten
 
@@ -42,38 +42,17 @@ jit_call_p.def_abstract_eval(lambda *avals, ir, name: ir.out_avals)
 
 
 def _jit_call_jvp(primals, tangents, *, ir, name):
-    nonzero = [not isinstance(t, Zero) for t in tangents]
-    jir, out_nonzero = pe.jvp_ir(ir, nonzero)
-    tangents_in = [t for t in tangents if not isinstance(t, Zero)]
-    split = pe.split_if_reverse_possible(jir, [False] * len(primals) + [True] * sum(nonzero))
-    if split is None:  # forward mode through a forward-only program: no split needed
-        outs = jit_call_p.bind(*primals, *tangents_in, ir=jir, name=f"jvp({name})")
-    else:
-        known = jit_call_p.bind(*primals, ir=split.known, name=name)
-        num_known = len(known) - split.num_res
-        residuals = known[num_known:]
-        unknown = jit_call_p.bind(*residuals, *tangents_in, ir=split.unknown,
-                                  name=f"lin({name})")
-        outs = _merge(split.out_unknown, known[:num_known], unknown)
-    n = len(ir.outvars)
-    it = iter(outs[n:])
-    out_tangents = [next(it) if nz else Zero(pe.tangent_aval(a))
-                    for nz, a in zip(out_nonzero, ir.out_avals)]
-    return outs[:n], out_tangents
+    def bind(sub_ir, *args):
+        return jit_call_p.bind(*args, ir=sub_ir, name=f"jvp({name})")
 
-
-def _merge(out_unknown, known, unknown) -> list:
-    k, u = iter(known), iter(unknown)
-    return [next(u) if flag else next(k) for flag in out_unknown]
+    return pe.call_jvp(bind, ir, primals, tangents)
 
 
 def _jit_call_transpose(cts, *operands, ir, name):
-    linear = [is_linear(x) for x in operands]
-    tir = pe.transpose_ir(ir, linear)
-    residuals = [x for x in operands if not is_linear(x)]
-    cts = pe.instantiate_zeros(cts, ir.out_avals)
-    outs = iter(jit_call_p.bind(*residuals, *cts, ir=tir, name=f"transpose({name})"))
-    return [next(outs) if lin else None for lin in linear]
+    def bind(sub_ir, *args):
+        return jit_call_p.bind(*args, ir=sub_ir, name=f"transpose({name})")
+
+    return pe.call_transpose(bind, ir, cts, operands)
 
 
 def _jit_call_batch(vals, dims, *, ir, name):

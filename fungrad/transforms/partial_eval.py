@@ -376,6 +376,47 @@ def _build_vmap(ir: IR, in_dims, axis_size: int, force):
     return optimize_derived(staged), tuple(out_dims)
 
 
+# ---------------------------------------------------------------------------------------
+# Rules shared by call-like primitives (jit_call, remat): ``outs = prim[ir, ...](*args)``
+
+
+def call_jvp(bind: Callable, ir: IR, primals, tangents, saveable=None, policy_key=None):
+    """The JVP rule of a call-like primitive; ``bind(ir, *args)`` binds it on an IR.
+
+    Under reverse mode the JVP is split: the known IR runs on the primals (now, on the
+    parent trace), the unknown (linear) IR is bound on the residuals and tangents. A
+    forward-only program outside reverse mode is bound unsplit.
+    """
+    nonzero = [not isinstance(t, Zero) for t in tangents]
+    jir, out_nonzero = jvp_ir(ir, nonzero)
+    tangents_in = [t for t in tangents if not isinstance(t, Zero)]
+    unknowns = [False] * len(primals) + [True] * sum(nonzero)
+    split = split_if_reverse_possible(jir, unknowns, saveable=saveable, policy_key=policy_key)
+    if split is None:
+        outs = bind(jir, *primals, *tangents_in)
+    else:
+        known = bind(split.known, *primals)
+        n_known = len(known) - split.num_res
+        lin = bind(split.unknown, *known[n_known:], *tangents_in)
+        k, u = iter(known[:n_known]), iter(lin)
+        outs = [next(u) if flag else next(k) for flag in split.out_unknown]
+    n = len(ir.outvars)
+    it = iter(outs[n:])
+    return outs[:n], [next(it) if nz else Zero(tangent_aval(a))
+                      for nz, a in zip(out_nonzero, ir.out_avals)]
+
+
+def call_transpose(bind: Callable, ir: IR, cts, operands) -> list:
+    """The transpose rule of a call-like primitive linear in its ``LinearArg`` operands."""
+    from fungrad.transforms.linearize import is_linear  # noqa: PLC0415
+
+    linear = [is_linear(x) for x in operands]
+    tir = transpose_ir(ir, linear)
+    residuals = [x for x in operands if not is_linear(x)]
+    outs = iter(bind(tir, *residuals, *instantiate_zeros(cts, ir.out_avals)))
+    return [next(outs) if lin else None for lin in linear]
+
+
 def optimize_derived(ir: IR) -> IR:
     """Run the IR passes on a derived IR (dead code, common subexpressions, trivial ops)."""
     from fungrad.ir_passes import optimize  # noqa: PLC0415 (passes import the lax rules)
