@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import sys
 from pathlib import Path
 
 import pytest
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
-SUPPORT_MODULES = {"digits_data"}  # shared data loading, imported by the digits examples
+SUPPORT_MODULES = {"digits_data", "blas_threads"}  # imported by examples, not examples
 
 
 def check_loss_decreased(m: dict) -> None:
@@ -49,6 +50,25 @@ def check_per_example_grads(m: dict) -> None:
     assert m["test_accuracy"] > 0.5, m
 
 
+def check_digits_cnn(m: dict) -> None:
+    check_loss_decreased(m)
+    assert m["test_accuracy"] > 0.8, m
+
+
+def check_lstm_sequence(m: dict) -> None:
+    check_loss_decreased(m)
+    # Even a short run must clearly beat repeating the window's last value...
+    assert m["test_mse"] < 0.5 * m["last_value_mse"], m
+    # ...and no predictor can beat the noise in the targets by much (sampling error only).
+    assert m["test_mse"] > 0.5 * m["noise_floor_mse"], m
+
+
+def check_transformer(m: dict) -> None:
+    check_loss_decreased(m)
+    # Below the unigram entropy: the model uses the context, not just character counts.
+    assert m["final_loss"] < m["unigram_entropy"], m
+
+
 # example name -> (argv for a run of a few seconds, check of the returned metrics)
 SHORT_RUNS = {
     "digits_mlp": (["--epochs", "2", "--hidden", "64"], check_digits_mlp),
@@ -58,6 +78,13 @@ SHORT_RUNS = {
     "gan_2d": (["--steps", "150", "--print-every", "50"], check_gan_2d),
     "per_example_grads": (["--epochs", "2", "--batch-size", "64", "--print-every", "1"],
                           check_per_example_grads),
+    "digits_cnn": (["--epochs", "2", "--channels", "8", "16", "--print-every", "1"],
+                   check_digits_cnn),
+    "lstm_sequence": (["--epochs", "8", "--train-size", "1024", "--test-size", "256",
+                       "--hidden", "16", "--lr", "1e-2", "--batch-size", "32",
+                       "--print-every", "4"], check_lstm_sequence),
+    "transformer": (["--steps", "60", "--context", "16", "--batch-size", "8", "--d-model", "32",
+                     "--generate", "20", "--print-every", "30"], check_transformer),
 }
 
 
@@ -74,6 +101,7 @@ def load_example(name: str, monkeypatch):
     monkeypatch.syspath_prepend(str(EXAMPLES_DIR))
     spec = importlib.util.spec_from_file_location(f"example_{name}", path)
     module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, module)  # dataclasses resolve annotations here
     spec.loader.exec_module(module)
     assert callable(getattr(module, "main", None)), (
         f"examples/{name}.py must define main(argv=None) -> dict of final metrics")

@@ -259,3 +259,16 @@ def test_vmap_over_keys_builds_an_ensemble():
 def test_repr_shows_shapes():
     text = repr(nn.Linear(3, 2, key=fg.random.key(0)))
     assert text == "Linear(weight=float32[3, 2], bias=float32[2], in_features=3, out_features=2)"
+
+
+def test_partition_with_a_module_shaped_bool_filter():
+    # A Module is callable, but as a filter_spec it is a pytree of bools, not a predicate.
+    from fungrad import nn, random
+    from fungrad.tree_util import tree_map
+
+    m = nn.Linear(2, 3, key=random.key(0))
+    params, static = nn.partition(m, tree_map(lambda _: True, m))
+    assert params.weight is m.weight
+    none_params, _ = nn.partition(m, tree_map(lambda _: False, m))
+    assert none_params.weight is None
+    assert nn.combine(params, static).weight is m.weight

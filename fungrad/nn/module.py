@@ -244,7 +244,7 @@ def _is_none(x: Any) -> bool:
 def _leaf_mask(fn: str, tree: PyTree, filter_spec, is_leaf) -> list[bool]:
     """One bool per leaf of `tree`: whether `filter_spec` selects it."""
     leaves, _ = tree_flatten(tree, is_leaf)
-    if callable(filter_spec):
+    if callable(filter_spec) and not isinstance(filter_spec, Module):  # a Module is a tree
         return [bool(filter_spec(x)) for x in leaves]
     if isinstance(filter_spec, bool):
         return [filter_spec] * len(leaves)
