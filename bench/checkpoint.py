@@ -132,6 +132,10 @@ def main(argv=None):
         print(json.dumps(measure(args.child, args.layers, args.width, args.batch,
                                  args.repeats)))
         return None
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from timing import blas_threads_line  # noqa: PLC0415
+
+    print(blas_threads_line())
     print(f"checkpoint: {args.layers}-layer tanh MLP, width {args.width}, batch {args.batch}, "
           "float32; one gradient")
     results = [run_subprocess(v, args) for v in ("none", "every", "sqrt")]

@@ -21,7 +21,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from timing import available, format_table, time_round_robin  # noqa: E402
+from timing import available, blas_threads_line, format_table, time_round_robin  # noqa: E402
 
 import fungrad as fg  # noqa: E402
 import fungrad.numpy as fnp  # noqa: E402
@@ -263,6 +263,7 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     rounds = 20 if args.quick else 300
     chain_times = time_round_robin(chain_benchmarks(), rounds)
+    print(blas_threads_line())
     print(format_table("(a) grad of a chain of 100 elementwise ops, 10-element float64 vector",
                        chain_times, "autograd" if "autograd" in chain_times else "fungrad"))
     print()

@@ -23,7 +23,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from eager import BATCH, SIZES, chain, fungrad_step, init_mlp  # noqa: E402
-from timing import available, format_table, time_round_robin  # noqa: E402
+from timing import available, blas_threads_line, format_table, time_round_robin  # noqa: E402
 
 import fungrad as fg  # noqa: E402
 import fungrad.numpy as fnp  # noqa: E402
@@ -109,6 +109,7 @@ def main(argv=None) -> None:
     parser.add_argument("--quick", action="store_true", help="fewer rounds")
     args = parser.parse_args(argv)
     scale = 0.2 if args.quick else 1.0
+    print(blas_threads_line())
     print(format_table("(a) grad of a chain of 100 elementwise ops, 10-element float64",
                        time_round_robin(chain_benchmarks(), int(300 * scale)), "fungrad eager"))
     print()

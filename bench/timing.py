@@ -7,6 +7,7 @@ each per round) and compared by medians measured in the same run.
 from __future__ import annotations
 
 import importlib.util
+import os
 import time
 from collections.abc import Callable
 
@@ -50,3 +51,16 @@ def format_table(title: str, times: dict[str, np.ndarray], baseline: str,
         lines.append(f"{name.ljust(width)}{med * scale:>14.1f}{p10:>12.1f}"
                      f"{med / base:>{len(baseline) + 12}.2f}{len(ts):>8}")
     return "\n".join(lines)
+
+
+def blas_threads_line() -> str:
+    """Describe the BLAS threading in effect (it changes matrix-product timings 10x on small,
+    shared machines; see the README)."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        setting = os.environ.get("OPENBLAS_NUM_THREADS")
+        return f"BLAS threads: unknown (OPENBLAS_NUM_THREADS={setting})"
+    pools = [p for p in threadpool_info() if p.get("user_api") == "blas"]
+    threads = ", ".join(f"{p.get('internal_api')} {p.get('num_threads')}" for p in pools)
+    return f"BLAS threads: {threads or 'none found'}; {os.cpu_count()} CPUs"

@@ -20,7 +20,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from timing import available, format_table, time_round_robin  # noqa: E402
+from timing import available, blas_threads_line, format_table, time_round_robin  # noqa: E402
 
 import fungrad as fg  # noqa: E402
 import fungrad.numpy as fnp  # noqa: E402
@@ -51,6 +51,7 @@ def main(argv=None) -> None:
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args(argv)
     rounds = 3 if args.quick else 15
+    print(blas_threads_line())
     rng = np.random.default_rng(0)
     params = init_mlp(rng)
     x = rng.standard_normal((N, SIZES[0])).astype(np.float32)
