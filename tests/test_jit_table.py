@@ -1,8 +1,9 @@
 """jit over the primitive test table: jit(f) equals f, and derivatives through jit agree.
 
 For every row: the jitted function's values, ``vjp`` of the jitted function
-(``grad(jit(f))``), ``jit`` of the vjp (``jit(grad(f))``) and ``jvp`` through jit all equal
-the eager results. Fixed (``Const``) arguments are closed over, as static configuration;
+(``grad(jit(f))``), ``jit`` of the vjp (``jit(grad(f))``), ``jvp`` through jit, and the vjp
+of ``checkpoint(f)`` (eager, and jitted with the ``dots_saveable`` policy) all equal the
+eager results. Fixed (``Const``) arguments are closed over, as static configuration;
 rows with data-dependent output shapes (``batch=False``) cannot be traced (as in JAX).
 """
 
@@ -86,3 +87,7 @@ def test_derivatives_through_jit(case: Case):
     want = pullback(f)
     _close(pullback(fg.jit(f)), want, case, "vjp(jit(f))")
     _close(fg.jit(lambda *p: fg.vjp(f, *p)[1](ct))(*primals), want, case, "jit(vjp(f))")
+    _close(pullback(fg.checkpoint(f)), want, case, "vjp(checkpoint(f))")
+    policy = fg.checkpoint_policies.dots_saveable
+    _close(fg.jit(lambda *p: fg.vjp(fg.checkpoint(f, policy=policy), *p)[1](ct))(*primals),
+           want, case, "jit(vjp(checkpoint(f, dots_saveable)))")
