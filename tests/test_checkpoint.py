@@ -97,4 +97,17 @@ def test_checkpoint_static_argnums_and_bad_policy():
     f = fg.checkpoint(lambda x, n: x ** n, static_argnums=1)
     assert float(fg.grad(f)(2.0, 3)) == 12.0
     with pytest.raises(TypeError, match="checkpoint_policies"):
-        fg.checkpoint(layer, policy="dots")
+        fg.checkpoint(layer, policy="dots")  # neither a Policy nor callable
+
+
+def test_jax_style_callable_policy_and_static_argnames():
+    def no_sin(prim, *avals, **params):  # JAX's policy signature
+        return prim.name != "sin"
+
+    f = fg.checkpoint(lambda x, n: fnp.sin(x) ** n, policy=no_sin, static_argnames="n")
+    assert float(fg.grad(f)(0.5, n=3)) == pytest.approx(3 * np.sin(0.5) ** 2 * np.cos(0.5))
+    layer_dots = fg.checkpoint(layer, policy=P.dots_with_no_batch_dims_saveable)
+    _close(fg.grad(lambda w, x: fnp.sum(layer_dots(w, x)))(WS[0], X),
+           fg.grad(lambda w, x: fnp.sum(layer(w, x)))(WS[0], X))
+    with pytest.raises(ValueError, match="static_argnames"):
+        fg.checkpoint(layer, static_argnames="nope")

@@ -148,3 +148,13 @@ def test_donate_argnums_accepted():
     x = np.zeros(2)
     np.testing.assert_allclose(f(x), [1.0, 1.0])
     np.testing.assert_allclose(x, [0.0, 0.0])  # NumPy buffers are never reused
+
+
+def test_jax_signature_decorator_form_and_keyword_only_options():
+    @fg.jit(static_argnames="n", donate_argnames="x", keep_unused=True, inline=True)
+    def power(x, n):
+        return x ** n
+
+    assert float(power(2.0, n=3)) == 8.0
+    with pytest.raises(TypeError):
+        fg.jit(lambda x: x, 0)  # options are keyword-only, as in JAX

@@ -144,7 +144,8 @@ def test_hessian_and_hvp():
 
 
 def test_in_axes_structure_error_shows_key_path():
-    with pytest.raises(ValueError, match=r"in_axes must be a pytree prefix[\s\S]*key path \[0\][\s\S]*missing keys \['v'\]"):
+    with pytest.raises(ValueError, match=r"in_axes must be a pytree prefix[\s\S]*key path \[0\]"
+                                         r"[\s\S]*missing keys \['v'\]"):
         fg.vmap(lambda p: p["w"], in_axes=({"w": 0, "v": 0},))({"w": X, "b": X})
 
 
@@ -154,7 +155,8 @@ def test_in_axes_out_of_range_error():
 
 
 def test_inconsistent_sizes_error_lists_each_argument():
-    with pytest.raises(ValueError, match=r"inconsistent sizes[\s\S]*\[0\]: size 4[\s\S]*\[1\]: size 2"):
+    with pytest.raises(ValueError,
+                       match=r"inconsistent sizes[\s\S]*\[0\]: size 4[\s\S]*\[1\]: size 2"):
         fg.vmap(fnp.add)(X, np.ones((2, 3)))
 
 
@@ -186,3 +188,14 @@ def test_missing_batching_rule_names_primitive():
         from fungrad.core import registry
 
         registry.pop("test_unbatchable")
+
+
+def test_jax_signature_and_keyword_arguments_mapped_over_axis_0():
+    f = lambda x, y, scale=1.0: (x * y).sum() * scale  # noqa: E731
+    xs, ys = np.arange(6.0).reshape(3, 2), np.ones((3, 2))
+    want = np.array([f(x, y) for x, y in zip(xs, ys)])
+    np.testing.assert_allclose(fg.vmap(f, 0, 0, "batch")(xs, ys), want)  # axis_name accepted
+    scales = np.array([1.0, 2.0, 3.0])
+    np.testing.assert_allclose(fg.vmap(f, in_axes=(0, None))(xs, ys[0], scale=scales),
+                               want * scales)
+    np.testing.assert_allclose(fg.vmap(f, axis_size=3, chunk_size=2)(xs, y=ys), want)

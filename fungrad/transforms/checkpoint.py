@@ -74,6 +74,10 @@ def save_only_these_names(*names: str) -> Policy:
                   ("names", wanted))
 
 
+def _is_dot_without_batch_dims(eqn: Eqn) -> bool:
+    return _is_dot(eqn) and not eqn.params["dimension_numbers"][1][0]
+
+
 class checkpoint_policies:  # noqa: N801 (JAX's namespace name)
     """The built-in policies (``fg.checkpoint_policies.dots_saveable``...)."""
 
@@ -81,7 +85,25 @@ class checkpoint_policies:  # noqa: N801 (JAX's namespace name)
     everything_saveable = Policy("everything_saveable", lambda eqn: True)
     dots_saveable = Policy("dots_saveable", _is_dot)
     checkpoint_dots = dots_saveable  # JAX's older alias
+    dots_with_no_batch_dims_saveable = Policy("dots_with_no_batch_dims_saveable",
+                                              _is_dot_without_batch_dims)
     save_only_these_names = staticmethod(save_only_these_names)
+
+
+def as_policy(policy) -> Policy:
+    """A :class:`Policy`, or a JAX-style callable ``policy(prim, *avals, **params) -> bool``."""
+    if policy is None:
+        return checkpoint_policies.nothing_saveable
+    if isinstance(policy, Policy):
+        return policy
+    if callable(policy):
+        def saveable(eqn: Eqn) -> bool:
+            avals = [a.aval for a in eqn.inputs]
+            return bool(policy(eqn.prim, *avals, **eqn.params))
+
+        return Policy(getattr(policy, "__name__", "custom_policy"), saveable, ("fn", policy))
+    raise TypeError(f"checkpoint: policy must be one of fg.checkpoint_policies or a callable "
+                    f"policy(prim, *avals, **params) -> bool (got {policy!r})")
 
 
 # ---------------------------------------------------------------------------------------
@@ -139,16 +161,19 @@ batching_rules[remat_p] = _remat_batch
 
 
 def checkpoint(fun: Callable, *, prevent_cse: bool = True, policy: Policy | None = None,
-               static_argnums: int | Sequence[int] = ()) -> Callable:
+               static_argnums: int | Sequence[int] = (),
+               static_argnames: str | Sequence[str] = ()) -> Callable:
     """Make ``fun`` recompute its intermediate values in the backward pass.
 
     Args:
         fun: a pure function of arrays.
         prevent_cse: accepted for JAX compatibility (fungrad never merges the recomputation
             with the forward pass).
-        policy: which values may be saved (``fg.checkpoint_policies``); default
+        policy: which values may be saved (``fg.checkpoint_policies``, or a JAX-style
+            callable ``policy(prim, *avals, **params) -> bool``); default
             ``nothing_saveable``: only the inputs of ``fun`` are kept.
-        static_argnums: arguments passed through unchanged (configuration values).
+        static_argnums, static_argnames: arguments passed through unchanged
+            (configuration values; hashable).
 
     Returns:
         A function with ``fun``'s signature and values, whose reverse-mode derivative keeps
@@ -160,19 +185,22 @@ def checkpoint(fun: Callable, *, prevent_cse: bool = True, policy: Policy | None
         >>> float(fg.grad(layer)(0.3)) == float(fg.grad(lambda x: fnp.tanh(fnp.sin(x) * 2.0))(0.3))
         True
     """
-    policy = checkpoint_policies.nothing_saveable if policy is None else policy
-    if not isinstance(policy, Policy):
-        raise TypeError(f"checkpoint: policy must be one of fg.checkpoint_policies (got "
-                        f"{policy!r})")
-    statics = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
+    policy = as_policy(policy)
+    statics = _static_positions(fun, static_argnums, static_argnames)
     name = getattr(fun, "__qualname__", None) or getattr(fun, "__name__", "fun")
 
     cache: dict = {}  # signature -> (IR, out_tree); derived IRs are cached on the IR
 
     @functools.wraps(fun)
-    def checkpointed(*args):
+    def checkpointed(*args, **kwargs):
         if core._context.trace is core.eval_trace:
-            return fun(*args)  # nothing to differentiate: no need to stage
+            return fun(*args, **kwargs)  # nothing to differentiate: no need to stage
+        if kwargs:  # keywords become positional, so static_argnames can find them
+            import inspect  # noqa: PLC0415
+
+            bound = inspect.signature(fun).bind(*args, **kwargs)
+            bound.apply_defaults()
+            args = bound.args
         dyn = [a for i, a in enumerate(args) if i not in statics]
         leaves, in_tree = tree_flatten(tuple(dyn))
         avals = [get_aval(x) for x in leaves]
@@ -201,6 +229,21 @@ def checkpoint(fun: Callable, *, prevent_cse: bool = True, policy: Policy | None
 
 
 remat = checkpoint
+
+
+def _static_positions(fun, static_argnums, static_argnames) -> tuple[int, ...]:
+    import inspect  # noqa: PLC0415
+
+    nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
+    names = (static_argnames,) if isinstance(static_argnames, str) else tuple(static_argnames)
+    if names:
+        params = list(inspect.signature(fun).parameters)
+        missing = [n for n in names if n not in params]
+        if missing:
+            raise ValueError(f"checkpoint: static_argnames {missing} are not parameters of "
+                             f"`{getattr(fun, '__name__', fun)}` (parameters: {params})")
+        nums += tuple(params.index(n) for n in names)
+    return tuple(sorted(set(nums)))
 
 
 # ---------------------------------------------------------------------------------------

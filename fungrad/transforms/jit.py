@@ -237,10 +237,14 @@ def _check_hashable(name, index, value, signature):
     return value
 
 
-def jit(fun: Callable, static_argnums: int | Sequence[int] = (),
-        static_argnames: str | Sequence[str] = (),
-        donate_argnums: int | Sequence[int] = ()) -> JittedFunction:
+def jit(fun: Callable | None = None, /, *, static_argnums: int | Sequence[int] = (),
+        static_argnames: str | Sequence[str] = (), donate_argnums: int | Sequence[int] = (),
+        donate_argnames: str | Sequence[str] = (), keep_unused: bool = False,
+        inline: bool = False) -> JittedFunction | Callable[[Callable], JittedFunction]:
     """Compile ``fun``: trace once per input signature, optimize, and cache the program.
+
+    JAX's signature: options are keyword-only, and ``jit(**options)`` without ``fun``
+    returns a decorator.
 
     Args:
         fun: a pure function of arrays (pytrees of arrays).
@@ -248,8 +252,10 @@ def jit(fun: Callable, static_argnums: int | Sequence[int] = (),
             compared by equality; a new value traces again). Python control flow may depend
             on them.
         static_argnames: the same, by parameter name.
-        donate_argnums: accepted for JAX compatibility; NumPy buffers are not reused, so
-            donated arguments stay valid (unlike JAX).
+        donate_argnums, donate_argnames: accepted for JAX compatibility; NumPy buffers are
+            not reused, so donated arguments stay valid (unlike JAX).
+        keep_unused, inline: accepted for JAX compatibility (unused inputs cost nothing
+            here, and nested jitted functions are always inlined into the caller's program).
 
     Returns:
         A :class:`JittedFunction`; ``.lower(*args).as_text()`` shows the optimized IR and
@@ -261,4 +267,6 @@ def jit(fun: Callable, static_argnums: int | Sequence[int] = (),
         >>> float(f(0.5)) == float(f(0.5)) and f.trace_count
         1
     """
+    if fun is None:
+        return lambda f: JittedFunction(f, static_argnums, static_argnames, donate_argnums)
     return JittedFunction(fun, static_argnums, static_argnames, donate_argnums)

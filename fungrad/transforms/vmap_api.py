@@ -81,18 +81,22 @@ def _batch_size(fun, leaves_with_paths, axes, axis_size):
     return distinct.pop()
 
 
-def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | None = None,
+def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_name: Any = None,
+         axis_size: int | None = None, spmd_axis_name: Any = None, *,
          chunk_size: int | None = None) -> Callable:
-    """Vectorise ``fun`` over a batch axis of its inputs.
+    """Vectorise ``fun`` over a batch axis of its inputs (JAX's signature).
 
     Args:
-        fun: function of arrays/pytrees.
+        fun: function of arrays/pytrees. Keyword arguments of the vmapped call are mapped
+            over their axis 0, as in JAX.
         in_axes: int, None, or a tuple with one pytree prefix per positional argument giving
             the batch axis of each leaf (negative ints count from the end; None: unbatched).
         out_axes: pytree prefix of the output giving where the batch axis goes.
+        axis_name, spmd_axis_name: accepted for JAX compatibility; fungrad has no collective
+            operations (``psum``...) that could refer to a named axis.
         axis_size: the batch size, needed only when no argument is batched.
-        chunk_size: evaluate at most this many examples at once (bounds memory; the result
-            is identical).
+        chunk_size: (fungrad only) evaluate at most this many examples at once (bounds
+            memory; the result is identical).
 
     Returns:
         The batched function.
@@ -108,10 +112,15 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | No
     """
 
     def vmapped(*args, **kwargs):
-        if kwargs:
-            raise TypeError(f"vmap of `{_name(fun)}`: pass batched values positionally "
-                            "(keyword arguments are not mapped); use functools.partial for "
-                            "unbatched options.")
+        if kwargs:  # mapped over axis 0, as in JAX: pass them as one more argument
+            axes = in_axes if isinstance(in_axes, tuple) else (in_axes,) * len(args)
+
+            def with_keywords(*a):
+                return fun(*a[:-1], **a[-1])
+
+            with_keywords.__qualname__ = _name(fun)
+            return vmap(with_keywords, (*axes, 0), out_axes, axis_size=axis_size,
+                        chunk_size=chunk_size)(*args, kwargs)
         leaves, axes, with_paths = _resolve_in_axes(fun, args, in_axes)
         size = _batch_size(fun, with_paths, axes, axis_size)
         in_tree = tree_flatten(args)[1]
