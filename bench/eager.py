@@ -217,7 +217,8 @@ def torch_mlp(params, x, y):
     return step
 
 
-def jax_mlp(params, x, y):
+def jax_mlp(params, x, y, jit: bool = False):
+    """JAX's MLP step (``jit=True``: compiled with ``jax.jit``), as a zero-argument callable."""
     import jax
     import jax.numpy as jnp
 
@@ -231,13 +232,12 @@ def jax_mlp(params, x, y):
         logits = h @ params[-1][0] + params[-1][1]
         return -jnp.mean(jnp.sum(jax.nn.log_softmax(logits) * jy, axis=1))
 
-    g = jax.grad(loss)
+    def update(params):
+        grads = jax.grad(loss)(params)
+        return [(w - LR * gw, b - LR * gb) for (w, b), (gw, gb) in zip(params, grads)]
 
-    def step():
-        new = [(w - LR * gw, b - LR * gb) for (w, b), (gw, gb) in zip(jp, g(jp))]
-        return jax.block_until_ready(new)
-
-    return step
+    update = jax.jit(update) if jit else update
+    return lambda: jax.block_until_ready(update(jp))
 
 
 # ---------------------------------------------------------------------------------------

@@ -174,7 +174,7 @@ class _Draw:
             return np.asarray(self.draw(check_key(self.fn, keys)))
         sizes = keys.shape[: self.batch_ndim]
         rows = [np.asarray(self.draw(check_key(self.fn, row))) for row in keys.reshape(-1, 2)]
-        if not rows:
+        if not rows:  # an empty batch: draw once for the sample's shape and dtype
             sample = np.asarray(self.draw(np.zeros(2, np.uint32)))
             return np.empty((*sizes, *sample.shape), sample.dtype)
         return np.stack(rows).reshape(*sizes, *rows[0].shape)
@@ -231,13 +231,7 @@ def _per_batched_key(fn: str, k: BatchTracer, draw):
     keys = np.asarray(_concrete_key(fn, k))
     for j, layer in enumerate(reversed(layers)):
         keys = np.moveaxis(keys, layer.bdim + j, j)
-    sizes = keys.shape[: len(layers)]
-    rows = [np.asarray(draw(row)) for row in keys.reshape(-1, 2)]
-    if not rows:  # an empty batch: draw once for the sample's shape and dtype
-        sample = np.asarray(draw(np.zeros(2, np.uint32)))
-        out = np.empty((*sizes, *sample.shape), sample.dtype)
-    else:
-        out = np.stack(rows).reshape(*sizes, *rows[0].shape)
+    out = _Draw(fn, draw, len(layers))(keys)
     for layer in reversed(layers):
         out = layer._trace.wrap(out, 0)
     return out

@@ -144,17 +144,19 @@ def _check_branch_outputs(funs, staged) -> None:
 
 def _common_inputs(irs: list[IR], hoisted: list[list]) -> list[IR]:
     """Give every branch the same inputs: all branches' hoisted values, then the operands."""
-    avals = [[get_aval(h) for h in hs] for hs in hoisted]
+    return _share_leading_inputs(irs, [[get_aval(h) for h in hs] for hs in hoisted])
+
+
+def _share_leading_inputs(irs: list[IR], own_avals: list[list]) -> list[IR]:
+    """Branch ``k`` reads its own ``len(own_avals[k])`` leading inputs; give every branch the
+    leading inputs of all branches in order (unused ones added), then the shared rest."""
     out = []
     for k, ir in enumerate(irs):
-        before = [a for j in range(k) for a in avals[j]]
-        after = [a for j in range(k + 1, len(irs)) for a in avals[j]]
-        n_own = len(avals[k])
-        own, ops = ir.invars[:n_own], ir.invars[n_own:]
-        padded = pe.pad_inputs(IR(ir.constvars, ir.consts, own, ir.eqns, ir.outvars),
-                               before, after)
-        out.append(IR(padded.constvars, padded.consts, padded.invars + ops, ir.eqns,
-                      ir.outvars))
+        n_own = len(own_avals[k])
+        before = [a for avals in own_avals[:k] for a in avals]
+        after = [a for avals in own_avals[k + 1:] for a in avals]
+        lead = pe.pad_inputs(IR([], [], ir.invars[:n_own], [], []), before, after).invars
+        out.append(IR(ir.constvars, ir.consts, lead + ir.invars[n_own:], ir.eqns, ir.outvars))
     return out
 
 
@@ -178,17 +180,22 @@ def _cond_jvp(primals, tangents, *, branches):
     if any(s is None for s in splits):  # forward mode through a forward-only branch
         outs = cond_p.bind(index, *ops, *tangents_in, branches=tuple(jirs))
         return outs[:n_out], _tangents_out(outs[n_out:], out_nz, branches[0].out_avals)
-    known_irs, res_avals = _unify_residuals(splits)
-    known = cond_p.bind(index, *ops, branches=tuple(known_irs))
-    residuals = known[n_out:]
-    unknown_irs = _unknown_branches(splits, res_avals)
-    lin = cond_p.bind(index, *residuals, *tangents_in, branches=tuple(unknown_irs))
+    known_irs, unknown_irs = _split_branches(splits)
+    known = cond_p.bind(index, *ops, branches=known_irs)
+    lin = cond_p.bind(index, *known[n_out:], *tangents_in, branches=unknown_irs)
     return known[:n_out], _tangents_out(lin, out_nz, branches[0].out_avals)
 
 
 def _tangents_out(values, nonzero, avals) -> list:
     it = iter(values)
     return [next(it) if nz else Zero(pe.tangent_aval(a)) for nz, a in zip(nonzero, avals)]
+
+
+def _split_branches(splits) -> tuple[tuple, tuple]:
+    """The known and the linear branches of a split ``cond``, with unified residuals."""
+    known_irs, res_avals = _unify_residuals(splits)
+    unknown_irs = _share_leading_inputs([sp.unknown for sp in splits], res_avals)
+    return tuple(known_irs), tuple(unknown_irs)
 
 
 def _unify_residuals(splits):
@@ -208,18 +215,6 @@ def _unify_residuals(splits):
         known_irs.append(pe.optimize_derived(
             _stage(known_fun, s.known.in_avals, "cond_known")))
     return known_irs, res_avals
-
-
-def _unknown_branches(splits, res_avals) -> list[IR]:
-    out = []
-    for k, s in enumerate(splits):
-        before = [a for j in range(k) for a in res_avals[j]]
-        after = [a for j in range(k + 1, len(splits)) for a in res_avals[j]]
-        u = s.unknown
-        own, rest = u.invars[: s.num_res], u.invars[s.num_res:]
-        padded = pe.pad_inputs(IR(u.constvars, u.consts, own, u.eqns, u.outvars), before, after)
-        out.append(IR(u.constvars, u.consts, padded.invars + rest, u.eqns, u.outvars))
-    return out
 
 
 def _stage(fun, avals, name) -> IR:

@@ -32,7 +32,7 @@ from fungrad.transforms import partial_eval as pe
 from fungrad.transforms.executable import executable
 from fungrad.transforms.jvp import Zero, jvp_rules, zeros_like_aval
 from fungrad.transforms.linearize import is_linear, transpose_rules
-from fungrad.transforms.vmap import batching_rules, bdim_to_front, move_axis
+from fungrad.transforms.vmap import batch_size, batching_rules, bdim_to_front, move_axis
 from fungrad.tree_util import tree_flatten, tree_unflatten
 
 __all__ = ["scan", "fori_loop", "scan_p"]
@@ -92,7 +92,7 @@ def scan(f: Callable, init, xs=None, length: int | None = None, reverse: bool = 
     x_leaves, x_tree = tree_flatten(xs)
     length = _scan_length(x_leaves, length)
     init_leaves, init_tree = tree_flatten(init)
-    init_leaves = [_as_array(c) for c in init_leaves]
+    init_leaves = [as_carry_array(c) for c in init_leaves]
     carry_avals = [get_aval(c).update(weak_type=False) for c in init_leaves]
     x_avals = [get_aval(x).update(shape=get_aval(x).shape[1:]) for x in x_leaves]
 
@@ -112,7 +112,7 @@ def _name(fun) -> str:
     return getattr(fun, "__qualname__", None) or getattr(fun, "__name__", repr(fun))
 
 
-def _as_array(x):
+def as_carry_array(x):
     """Python scalars in a carry become arrays: a carry's dtype must not change."""
     return np.asarray(x) if type(x) in (int, float, complex, bool) else x
 
@@ -196,6 +196,12 @@ class _Layout:
         return list(seq[:a]), list(seq[a:b]), list(seq[b:])
 
 
+def _jvp_body(body: IR, layout: _Layout, nz, instantiate):
+    """The scan body's JVP with inputs and outputs in scan layout, and its out_nonzero."""
+    jir, out_nz = pe.jvp_ir(body, nz, instantiate=instantiate)
+    return _reorder_jvp_body(jir, layout, nz, layout.nk, out_nz), out_nz
+
+
 def _reorder_jvp_body(jir: IR, layout: _Layout, nz, num_carry_out, out_nz) -> IR:
     """JVP body inputs (primals, tangents) -> (consts, c_tans, carry, k_tans, xs, x_tans)."""
     n = layout.nc + layout.nk + layout.nx
@@ -216,12 +222,15 @@ def _reorder_jvp_body(jir: IR, layout: _Layout, nz, num_carry_out, out_nz) -> IR
     return pe.permute_ir(jir, order, out_order)
 
 
-def _carry_fixed_point(body, layout, const_nz, carry_nz, xs_nz):
-    """Carries with nonzero tangents: those of init, plus any the body makes nonzero."""
+def carry_tangent_fixed_point(body, const_nz, carry_nz, xs_nz=()):
+    """Carries with nonzero tangents: those of init, plus any the body makes nonzero.
+
+    ``body`` maps ``(consts, carry, xs)`` to ``(carry, ...)`` (scan and while bodies).
+    """
     carry_nz = list(carry_nz)
     while True:
-        _, out_nz = pe.jvp_ir(body, const_nz + carry_nz + xs_nz)
-        new = [a or b for a, b in zip(carry_nz, out_nz[: layout.nk])]
+        _, out_nz = pe.jvp_ir(body, list(const_nz) + carry_nz + list(xs_nz))
+        new = [a or b for a, b in zip(carry_nz, out_nz[: len(carry_nz)])]
         if new == carry_nz:
             return carry_nz
         carry_nz = new
@@ -235,11 +244,10 @@ def _scan_jvp(primals, tangents, *, body, num_consts, num_carry, length, reverse
     lay = _Layout(num_consts, num_carry, len(primals) - num_consts - num_carry)
     nz = [not isinstance(t, Zero) for t in tangents]
     c_nz, k_nz, x_nz = lay.split(nz)
-    k_nz = _carry_fixed_point(body, lay, c_nz, k_nz, x_nz)
+    k_nz = carry_tangent_fixed_point(body, c_nz, k_nz, x_nz)
     nz = c_nz + k_nz + x_nz
     n_ys = len(body.outvars) - num_carry
-    jir, out_nz = pe.jvp_ir(body, nz, instantiate=k_nz + [False] * n_ys)
-    jbody = _reorder_jvp_body(jir, lay, nz, num_carry, out_nz)
+    jbody, out_nz = _jvp_body(body, lay, nz, k_nz + [False] * n_ys)
     consts, carry, xs = lay.split(primals)
     c_t, k_t, x_t = lay.split(tangents)
     carry_avals = body.out_avals[:num_carry]
@@ -275,28 +283,43 @@ def _split_scan(jbody: IR, primals, tans, y_nz, length, reverse):
         ys_all = outs[nk + nkt:]
         return (outs[:nk] + ys_all[: len(ys_all) - n_ys_t],
                 outs[nk:nk + nkt] + ys_all[len(ys_all) - n_ys_t:])
-    known = split.known
-    n_known_outs = len(known.outvars) - split.num_res
-    residuals = known.outvars[n_known_outs:]
-    invariant = _loop_invariant(known, len(consts))
-    x_invars = {v: i for i, v in enumerate(known.invars[len(consts) + nk:])}
-    kinds = ["inv" if r in invariant else "x" if r in x_invars else "stack" for r in residuals]
-    stacked = [r for r, k in zip(residuals, kinds) if k == "stack"]
-    known_body = pe.optimize_derived(IR(known.constvars, known.consts, known.invars,
-                                        known.eqns, known.outvars[:n_known_outs] + stacked))
-    outs = scan_p.bind(*consts, *carry, *xs, body=known_body, num_consts=len(consts),
+    parts = _ScanSplit(split, len(consts), nk, len(c_t), nkt)
+    outs = scan_p.bind(*consts, *carry, *xs, body=parts.known_body, num_consts=len(consts),
                        num_carry=nk, length=length, reverse=reverse)
-    inv_res = [r for r, k in zip(residuals, kinds) if k == "inv"]
-    inv_ir = pe.optimize_derived(IR(known.constvars, known.consts, known.invars[: len(consts)],
-                                    known.eqns, inv_res))
-    inv_values = pe.call_ir(inv_ir, consts)
-    x_res = [xs[x_invars[r]] for r, k in zip(residuals, kinds) if k == "x"]
-    stacked_values = outs[n_known_outs:]
-    lin_body = _linear_body(split, kinds, len(c_t), nkt)
-    lin = scan_p.bind(*inv_values, *c_t, *k_t, *x_res, *stacked_values, *x_t, body=lin_body,
-                      num_consts=len(inv_values) + len(c_t), num_carry=nkt, length=length,
-                      reverse=reverse)
+    inv_values = pe.call_ir(parts.invariant_ir, consts)
+    x_res = [xs[i] for i in parts.x_positions]
+    n_known_outs = parts.num_known_outs
+    lin = scan_p.bind(*inv_values, *c_t, *k_t, *x_res, *outs[n_known_outs:], *x_t,
+                      body=parts.linear_body, num_consts=len(inv_values) + len(c_t),
+                      num_carry=nkt, length=length, reverse=reverse)
     return outs[:n_known_outs], lin
+
+
+class _ScanSplit:
+    """The IRs of a scan's reverse-mode split.
+
+    Residuals come in three kinds: loop-invariant ones (computed once, outside the loop,
+    by ``invariant_ir``), ones that are ``xs`` themselves (passed through), and the rest
+    (stacked as extra outputs of the known scan).
+    """
+
+    def __init__(self, split, num_consts: int, nk: int, num_const_tangents: int, nkt: int):
+        known = split.known
+        self.num_known_outs = len(known.outvars) - split.num_res
+        residuals = known.outvars[self.num_known_outs:]
+        invariant = _loop_invariant(known, num_consts)
+        x_invars = {v: i for i, v in enumerate(known.invars[num_consts + nk:])}
+        kinds = ["inv" if r in invariant else "x" if r in x_invars else "stack"
+                 for r in residuals]
+        stacked = [r for r, k in zip(residuals, kinds) if k == "stack"]
+        self.known_body = pe.optimize_derived(IR(
+            known.constvars, known.consts, known.invars, known.eqns,
+            known.outvars[: self.num_known_outs] + stacked))
+        self.invariant_ir = pe.optimize_derived(IR(
+            known.constvars, known.consts, known.invars[:num_consts], known.eqns,
+            [r for r, k in zip(residuals, kinds) if k == "inv"]))
+        self.x_positions = [x_invars[r] for r, k in zip(residuals, kinds) if k == "x"]
+        self.linear_body = _linear_body(split, kinds, num_const_tangents, nkt)
 
 
 def _loop_invariant(known: IR, num_consts: int) -> set:
@@ -326,41 +349,57 @@ def _linear_body(split, kinds, num_const_tangents: int, num_carry_tangents: int)
 def _scan_transpose(cts, *args, body, num_consts, num_carry, length, reverse):
     lay = _Layout(num_consts, num_carry, len(args) - num_consts - num_carry)
     consts, _, xs = lay.split(args)
-    c_lin = [is_linear(c) for c in consts]
-    x_lin = [is_linear(x) for x in xs]
+    c_lin = tuple(is_linear(c) for c in consts)
+    x_lin = tuple(is_linear(x) for x in xs)
+    tbody, lin_c_avals = _transposed_body(body, num_carry, c_lin, x_lin)
     res_c = [c for c, lin in zip(consts, c_lin) if not lin]
     res_x = [x for x, lin in zip(xs, x_lin) if not lin]
-    tir = pe.transpose_ir(body, c_lin + [True] * num_carry + x_lin)
-    lin_c_avals = [pe.tangent_aval(v.aval) for v, lin in zip(body.invars, c_lin) if lin]
-    out_avals = body.out_avals
     cts = pe.instantiate_zeros(cts, _scan_abstract_eval(
         body=body, num_consts=num_consts, num_carry=num_carry, length=length, reverse=reverse))
-    ct_carry, ct_ys = cts[:num_carry], cts[num_carry:]
-    n_rc, n_lc = len(res_c), len(lin_c_avals)
-
-    def transposed_body(*a):
-        rc, ck = a[:n_rc], a[n_rc:n_rc + num_carry]
-        acc = a[n_rc + num_carry:n_rc + num_carry + n_lc]
-        rx, cy = a[n_rc + num_carry + n_lc:][: len(res_x)], a[n_rc + num_carry + n_lc + len(res_x):]
-        outs = pe.call_ir(tir, [*rc, *rx, *ck, *cy])
-        ct_lc, ct_k, ct_lx = outs[:n_lc], outs[n_lc:n_lc + num_carry], outs[n_lc + num_carry:]
-        from fungrad.lax import add  # noqa: PLC0415
-
-        return [*ct_k, *[add(s, t) for s, t in zip(acc, ct_lc)], *ct_lx]
-
-    avals = ([v.aval for v, lin in zip(body.invars, c_lin) if not lin]
-             + [pe.tangent_aval(a) for a in out_avals[:num_carry]] + lin_c_avals
-             + [v.aval for v, lin in zip(body.invars[num_consts + num_carry:], x_lin)
-                if not lin]
-             + [pe.tangent_aval(a) for a in out_avals[num_carry:]])
-    tbody = pe.optimize_derived(stage_flat(transposed_body, avals, "scan_transpose"))
     acc0 = [zeros_like_aval(a) for a in lin_c_avals]
-    outs = scan_p.bind(*res_c, *ct_carry, *acc0, *res_x, *ct_ys, body=tbody, num_consts=n_rc,
-                       num_carry=num_carry + n_lc, length=length, reverse=not reverse)
-    ct_init, ct_lc, ct_lx = outs[:num_carry], iter(outs[num_carry:num_carry + n_lc]), \
-        iter(outs[num_carry + n_lc:])
+    outs = scan_p.bind(*res_c, *cts[:num_carry], *acc0, *res_x, *cts[num_carry:], body=tbody,
+                       num_consts=len(res_c), num_carry=num_carry + len(acc0), length=length,
+                       reverse=not reverse)
+    ct_init, ct_lc, ct_lx = _split_sizes(outs, [num_carry, len(acc0)])
+    ct_lc, ct_lx = iter(ct_lc), iter(ct_lx)
     return ([next(ct_lc) if lin else None for lin in c_lin] + list(ct_init)
             + [next(ct_lx) if lin else None for lin in x_lin])
+
+
+def _transposed_body(body: IR, num_carry: int, c_lin, x_lin):
+    """The body of the transposed scan and the cotangent avals of the linear constants.
+
+    It maps (residual consts; carry cotangents, accumulated constant cotangents; residual
+    xs, ys cotangents) to (earlier carry cotangents, updated accumulators; xs cotangents).
+    """
+    from fungrad.lax import add  # noqa: PLC0415
+
+    tir = pe.transpose_ir(body, list(c_lin) + [True] * num_carry + list(x_lin))
+    res_c_avals = [v.aval for v, lin in zip(body.invars, c_lin) if not lin]
+    lin_c_avals = [pe.tangent_aval(v.aval) for v, lin in zip(body.invars, c_lin) if lin]
+    res_x_avals = [v.aval for v, lin in zip(body.invars[len(c_lin) + num_carry:], x_lin)
+                   if not lin]
+    ct_avals = [pe.tangent_aval(a) for a in body.out_avals]
+    sizes = [len(res_c_avals), num_carry, len(lin_c_avals), len(res_x_avals)]
+
+    def transposed(*a):
+        rc, ck, acc, rx, cy = _split_sizes(a, sizes)
+        ct_lc, ct_k, ct_lx = _split_sizes(pe.call_ir(tir, [*rc, *rx, *ck, *cy]),
+                                          [len(lin_c_avals), num_carry])
+        return [*ct_k, *[add(s, t) for s, t in zip(acc, ct_lc)], *ct_lx]
+
+    avals = (res_c_avals + ct_avals[:num_carry] + lin_c_avals + res_x_avals
+             + ct_avals[num_carry:])
+    return pe.optimize_derived(stage_flat(transposed, avals, "scan_transpose")), lin_c_avals
+
+
+def _split_sizes(seq, sizes) -> list[list]:
+    """Split ``seq`` into consecutive pieces of the given sizes, then the rest."""
+    pieces, start = [], 0
+    for n in sizes:
+        pieces.append(list(seq[start:start + n]))
+        start += n
+    return [*pieces, list(seq[start:])]
 
 
 # ---------------------------------------------------------------------------------------
@@ -368,8 +407,6 @@ def _scan_transpose(cts, *args, body, num_consts, num_carry, length, reverse):
 
 
 def _scan_batch(vals, dims, *, body, num_consts, num_carry, length, reverse):
-    from fungrad.transforms.vmap import batch_size  # noqa: PLC0415
-
     size = batch_size(vals, dims)
     lay = _Layout(num_consts, num_carry, len(vals) - num_consts - num_carry)
     consts, carry, xs = lay.split(vals)

@@ -16,6 +16,7 @@ import numpy as np
 from fungrad.core import Primitive, current_trace, get_aval
 from fungrad.errors import ShapeError, TransformError
 from fungrad.ir import stage_flat
+from fungrad.lax.loops import as_carry_array, carry_tangent_fixed_point
 from fungrad.transforms import partial_eval as pe
 from fungrad.transforms.executable import executable
 from fungrad.transforms.jvp import Zero, jvp_rules, zeros_like_aval
@@ -61,7 +62,7 @@ def while_loop(cond_fun: Callable, body_fun: Callable, init_val):
         16
     """
     leaves, tree = tree_flatten(init_val)
-    leaves = [np.asarray(x) if type(x) in (int, float, complex, bool) else x for x in leaves]
+    leaves = [as_carry_array(x) for x in leaves]
     avals = [get_aval(x).update(weak_type=False) for x in leaves]
     carry_avals = tree_unflatten(tree, avals)
     cond_ir, cond_h, cond_tree = pe.stage_pytree_fun(cond_fun, (carry_avals,), "cond_fun",
@@ -93,21 +94,12 @@ def _while_jvp(primals, tangents, *, cond_ir, body_ir, cond_nconsts, body_nconst
         raise TransformError(REVERSE_MODE_MESSAGE)
     nc, nb = cond_nconsts, body_nconsts
     b_nz = [not isinstance(t, Zero) for t in tangents[nc:nc + nb]]
-    k_nz = [not isinstance(t, Zero) for t in tangents[nc + nb:]]
-    while True:  # carries with nonzero tangents: a fixed point over the body
-        _, out_nz = pe.jvp_ir(body_ir, b_nz + k_nz)
-        new = [a or b for a, b in zip(k_nz, out_nz)]
-        if new == k_nz:
-            break
-        k_nz = new
-    jir, _ = pe.jvp_ir(body_ir, b_nz + k_nz, instantiate=k_nz)
-    nbt, nkt, nk = sum(b_nz), sum(k_nz), len(k_nz)
-    # JVP body inputs (b_consts, carry, b_tans, k_tans) -> (b_consts, b_tans, carry, k_tans)
-    order = (list(range(nb)) + list(range(nb + nk, nb + nk + nbt)) + list(range(nb, nb + nk))
-             + list(range(nb + nk + nbt, nb + nk + nbt + nkt)))
-    jbody = pe.permute_ir(jir, order)
+    k_nz = carry_tangent_fixed_point(body_ir, b_nz, [not isinstance(t, Zero)
+                                                     for t in tangents[nc + nb:]])
+    jbody = _jvp_body(body_ir, b_nz, k_nz)
     jcond = pe.pad_inputs(cond_ir, [], [pe.tangent_aval(a) for a, z in
                                         zip(body_ir.out_avals, k_nz) if z])
+    nbt, nk = sum(b_nz), len(k_nz)
     carry = primals[nc + nb:]
     k_t = [zeros_like_aval(pe.tangent_aval(get_aval(p))) if isinstance(t, Zero) else t
            for p, t, z in zip(carry, tangents[nc + nb:], k_nz) if z]
@@ -117,6 +109,15 @@ def _while_jvp(primals, tangents, *, cond_ir, body_ir, cond_nconsts, body_nconst
     it = iter(outs[nk:])
     return outs[:nk], [next(it) if z else Zero(pe.tangent_aval(a))
                        for z, a in zip(k_nz, body_ir.out_avals)]
+
+
+def _jvp_body(body_ir, b_nz, k_nz):
+    """The body's JVP with inputs (b_consts, b_tans, carry, k_tans): the while layout."""
+    jir, _ = pe.jvp_ir(body_ir, b_nz + k_nz, instantiate=k_nz)
+    nb, nk, nbt, nkt = len(b_nz), len(k_nz), sum(b_nz), sum(k_nz)
+    order = (list(range(nb)) + list(range(nb + nk, nb + nk + nbt)) + list(range(nb, nb + nk))
+             + list(range(nb + nk + nbt, nb + nk + nbt + nkt)))
+    return pe.permute_ir(jir, order)
 
 
 def _while_batch(vals, dims, *, cond_ir, body_ir, cond_nconsts, body_nconsts):
@@ -138,7 +139,7 @@ def _while_batch(vals, dims, *, cond_ir, body_ir, cond_nconsts, body_nconsts):
     carry = [bdim_to_front(c, d, size) if b else c
              for c, d, b in zip(vals[nc + nb:], k_d, batched)]
     if p_dim is not None:
-        bcond, bbody = _select_loop(bcond, bbody, nc, nb, size)
+        bcond, bbody = _select_loop(bcond, bbody, nc, nb)
         args = [*vals[:nc], *vals[:nc], *vals[nc:nc + nb]]
         outs = while_p.bind(*args, *carry, cond_ir=bcond, body_ir=bbody, cond_nconsts=nc,
                             body_nconsts=nc + nb)
@@ -148,7 +149,7 @@ def _while_batch(vals, dims, *, cond_ir, body_ir, cond_nconsts, body_nconsts):
     return outs, [0 if b else None for b in batched]
 
 
-def _select_loop(bcond, bbody, nc, nb, size):
+def _select_loop(bcond, bbody, nc, nb):
     """A batched predicate: loop while any example runs; finished examples keep values."""
     from fungrad.lax import broadcast_in_dim, reduce_or, select_n  # noqa: PLC0415
 
@@ -163,10 +164,8 @@ def _select_loop(bcond, bbody, nc, nb, size):
         return [select_n(broadcast_in_dim(pred, get_aval(c).shape, (0,)), c, n)
                 for c, n in zip(carry, new)]
 
-    carry_avals = bbody.out_avals
     cond = stage_flat(any_cond, bcond.in_avals, "while_any")
     body = stage_flat(frozen_body, bcond.in_avals[:nc] + bbody.in_avals, "while_select")
-    del carry_avals
     return pe.optimize_derived(cond), pe.optimize_derived(body)
 
 

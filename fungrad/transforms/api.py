@@ -213,6 +213,19 @@ def _check_cotangent(path, ct, aval):
     return ct
 
 
+def partial_argnums(fun: Callable, args, nums, kwargs) -> Callable:
+    """``fun`` as a function of the arguments at positions ``nums`` (the rest fixed)."""
+
+    def partial_fun(*dyn):
+        full = list(args)
+        for i, x in zip(nums, dyn):
+            full[i] = x
+        return fun(*full, **kwargs)
+
+    partial_fun.__qualname__ = fun_name(fun)
+    return partial_fun
+
+
 def _argnums_tuple(argnums, num_args: int, transform: str, fun) -> tuple[int, ...]:
     nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
     for n in nums:
@@ -282,13 +295,7 @@ def value_and_grad(fun: Callable, argnums=0, has_aux: bool = False, holomorphic:
         _flatten_args("grad", fun, dyn_args)  # clear errors for non-array arguments
         _check_grad_inputs("grad", fun, dyn_args, nums, allow_int, holomorphic)
 
-        def partial_fun(*dyn):
-            full = list(args)
-            for i, x in zip(nums, dyn):
-                full[i] = x
-            return fun(*full, **kwargs)
-
-        partial_fun.__qualname__ = fun_name(fun)
+        partial_fun = partial_argnums(fun, args, nums, kwargs)
         results = vjp(partial_fun, *dyn_args, has_aux=has_aux)
         out, pullback = results[0], results[1]
         _check_scalar_output("grad", fun, out, holomorphic)

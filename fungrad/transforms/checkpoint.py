@@ -28,6 +28,7 @@ from fungrad.core import Primitive, get_aval
 from fungrad.ir import IR, Eqn, Var
 from fungrad.transforms import partial_eval as pe
 from fungrad.transforms.executable import executable
+from fungrad.transforms.jit import _signature, static_spec
 from fungrad.transforms.jvp import jvp_rules
 from fungrad.transforms.linearize import deflinear, transpose_rules
 from fungrad.transforms.vmap import batch_size, batching_rules, defvectorized
@@ -186,7 +187,8 @@ def checkpoint(fun: Callable, *, prevent_cse: bool = True, policy: Policy | None
         True
     """
     policy = as_policy(policy)
-    statics = _static_positions(fun, static_argnums, static_argnames)
+    signature = _signature(fun)
+    statics, _ = static_spec(fun, signature, static_argnums, static_argnames, "checkpoint")
     name = getattr(fun, "__qualname__", None) or getattr(fun, "__name__", "fun")
 
     cache: dict = {}  # signature -> (IR, out_tree); derived IRs are cached on the IR
@@ -196,9 +198,7 @@ def checkpoint(fun: Callable, *, prevent_cse: bool = True, policy: Policy | None
         if core._context.trace is core.eval_trace:
             return fun(*args, **kwargs)  # nothing to differentiate: no need to stage
         if kwargs:  # keywords become positional, so static_argnames can find them
-            import inspect  # noqa: PLC0415
-
-            bound = inspect.signature(fun).bind(*args, **kwargs)
+            bound = _signature(fun).bind(*args, **kwargs)
             bound.apply_defaults()
             args = bound.args
         dyn = [a for i, a in enumerate(args) if i not in statics]
@@ -229,21 +229,6 @@ def checkpoint(fun: Callable, *, prevent_cse: bool = True, policy: Policy | None
 
 
 remat = checkpoint
-
-
-def _static_positions(fun, static_argnums, static_argnames) -> tuple[int, ...]:
-    import inspect  # noqa: PLC0415
-
-    nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
-    names = (static_argnames,) if isinstance(static_argnames, str) else tuple(static_argnames)
-    if names:
-        params = list(inspect.signature(fun).parameters)
-        missing = [n for n in names if n not in params]
-        if missing:
-            raise ValueError(f"checkpoint: static_argnames {missing} are not parameters of "
-                             f"`{getattr(fun, '__name__', fun)}` (parameters: {params})")
-        nums += tuple(params.index(n) for n in names)
-    return tuple(sorted(set(nums)))
 
 
 # ---------------------------------------------------------------------------------------

@@ -54,21 +54,21 @@ def _compile(ir: IR) -> Callable:
         args = ", ".join(ref(a) for a in eqn.inputs)
         outs = ", ".join(names[o] for o in eqn.outputs)
         target = f"[{outs}]" if eqn.prim.multiple_results else outs
-        body.append(f"    {target} = f{j}({args})")
-        dead = [names[v] for v in last_use.get(j, ()) if not names[v].startswith("k")]
+        body.append(f"        {target} = f{j}({args})")
+        # Only intermediates are freed: constants live in the IR and inputs with the caller
+        # (and the except clause below needs the inputs).
+        dead = [names[v] for v in last_use.get(j, ()) if names[v].startswith("v")]
         if dead:
-            body.append(f"    del {', '.join(dead)}")
+            body.append(f"        del {', '.join(dead)}")
     result = ", ".join(ref(v) for v in ir.outvars)
-    source = "\n".join([f"def run({', '.join(params)}):", *body, f"    return [{result}]"])
+    namespace["_ir"], namespace["_run_slowly"] = ir, _run_slowly
+    source = "\n".join([
+        f"def run({', '.join(params)}):", "    try:", *body, f"        return [{result}]",
+        "    except Exception:",  # re-run one equation at a time to name the failing line
+        f"        return _run_slowly(_ir, ({''.join(p + ', ' for p in params)}))",
+    ])
     exec(compile(source, "<fungrad.jit>", "exec"), namespace)  # noqa: S102 (generated code)
-    fast = namespace["run"]
-
-    def run(*args):
-        try:
-            return fast(*args)
-        except Exception:
-            return _run_slowly(ir, args)
-
+    run = namespace["run"]
     run.source = source
     return run
 

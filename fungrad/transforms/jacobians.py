@@ -22,22 +22,19 @@ from collections.abc import Callable
 import numpy as np
 
 from fungrad.core import get_aval
-from fungrad.transforms.api import _argnums_tuple, _check_grad_inputs, fun_name, grad, jvp, vjp
+from fungrad.transforms.api import (
+    _argnums_tuple,
+    _check_grad_inputs,
+    fun_name,
+    grad,
+    jvp,
+    partial_argnums,
+    vjp,
+)
 from fungrad.transforms.vmap_api import vmap
 from fungrad.tree_util import tree_flatten, tree_unflatten
 
 __all__ = ["jacfwd", "jacrev", "jacobian", "hessian", "hvp"]
-
-
-def _partial_argnums(fun, args, nums, kwargs):
-    def partial_fun(*dyn):
-        full = list(args)
-        for i, x in zip(nums, dyn):
-            full[i] = x
-        return fun(*full, **kwargs)
-
-    partial_fun.__qualname__ = fun_name(fun)
-    return partial_fun
 
 
 def _basis(leaves) -> list:
@@ -99,7 +96,7 @@ def jacfwd(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = 
         nums = _argnums_tuple(argnums, len(args), "jacfwd", fun)
         dyn = tuple(args[i] for i in nums)
         _check_grad_inputs("jacfwd", fun, dyn, nums, False, holomorphic)
-        partial_fun = _partial_argnums(fun, args, nums, kwargs)
+        partial_fun = partial_argnums(fun, args, nums, kwargs)
         in_leaves, in_tree = tree_flatten(dyn)
         basis, sizes = _basis(in_leaves)
         in_shapes = [get_aval(x).shape for x in in_leaves]
@@ -135,7 +132,7 @@ def jacrev(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = 
         nums = _argnums_tuple(argnums, len(args), "jacrev", fun)
         dyn = tuple(args[i] for i in nums)
         _check_grad_inputs("jacrev", fun, dyn, nums, allow_int, holomorphic)
-        partial_fun = _partial_argnums(fun, args, nums, kwargs)
+        partial_fun = partial_argnums(fun, args, nums, kwargs)
         result = vjp(partial_fun, *dyn, has_aux=has_aux)
         out, pullback = result[0], result[1]
         out_leaves, out_tree = tree_flatten(out)

@@ -101,7 +101,7 @@ class JittedFunction:
         self.fun = fun
         self.name = getattr(fun, "__qualname__", None) or getattr(fun, "__name__", "fun")
         self.signature = _signature(fun)
-        self.static_argnums, self.static_argnames = _static_spec(
+        self.static_argnums, self.static_argnames = static_spec(
             fun, self.signature, static_argnums, static_argnames)
         self.donate_argnums = _normalize_argnums(donate_argnums)
         self.cache: dict[Any, _Entry] = {}
@@ -193,6 +193,7 @@ def _leaf_key(x):
 
 
 def _signature(fun):
+    """``inspect.signature(fun)``, or None for callables without one."""
     try:
         return inspect.signature(fun)
     except (TypeError, ValueError):
@@ -205,13 +206,14 @@ def _normalize_argnums(argnums) -> tuple[int, ...]:
     return (argnums,) if isinstance(argnums, int) else tuple(argnums)
 
 
-def _static_spec(fun, signature, static_argnums, static_argnames):
+def static_spec(fun, signature, static_argnums, static_argnames, transform: str = "jit"):
+    """Static positions (sorted) and names from ``static_argnums``/``static_argnames``."""
     nums = set(_normalize_argnums(static_argnums))
     names = (static_argnames,) if isinstance(static_argnames, str) else tuple(static_argnames or ())
     params = list(signature.parameters) if signature else []
     for name in names:
         if name not in params:
-            raise ValueError(f"jit: static_argnames {name!r} is not a parameter of "
+            raise ValueError(f"{transform}: static_argnames {name!r} is not a parameter of "
                              f"`{getattr(fun, '__name__', fun)}` (parameters: {params})")
         nums.add(params.index(name))
     for i, p in enumerate(params):
