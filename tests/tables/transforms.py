@@ -1,0 +1,73 @@
+"""Table rows: transforms that are primitives (jit_call, remat, checkpoint_name) and the
+sampling primitive (random_draw), so they go through check_grads, JAX, vmap-vs-loop and
+jit-vs-eager like every other primitive."""
+
+import fungrad as fg
+import fungrad.numpy as fnp
+from fungrad import random
+from tests.tables.spec import A, Case, Int
+
+S = (3,)
+
+
+def _mlp(x, w):
+    return fnp.tanh(fnp.sin(x) * w) * x
+
+
+def _jax_mlp(jnp):
+    return lambda x, w: jnp.tanh(jnp.sin(x) * w) * x
+
+
+def _inner_jit(x, w):
+    return fg.jit(_mlp)(x, w) + fg.jit(lambda a: a ** 2)(w)
+
+
+def _remat(policy):
+    return lambda x, w: fg.checkpoint(_mlp, policy=policy)(x, w)
+
+
+def _jax_remat(policy_name):
+    def ref(jnp, lax):
+        import jax
+
+        policy = getattr(jax.checkpoint_policies, policy_name)
+        return jax.checkpoint(_jax_mlp(jnp), policy=policy)
+
+    return ref
+
+
+def _named(x, w):
+    def f(x, w):
+        h = fg.checkpoint_name(fnp.sin(x) * w, "h")
+        return fnp.tanh(h) * x
+
+    return fg.checkpoint(f, policy=fg.checkpoint_policies.save_only_these_names("h"))(x, w)
+
+
+def _jax_named(jnp, lax):
+    import jax
+    from jax.ad_checkpoint import checkpoint_name
+
+    def f(x, w):
+        return jnp.tanh(checkpoint_name(jnp.sin(x) * w, "h")) * x
+
+    return jax.checkpoint(f, policy=jax.checkpoint_policies.save_only_these_names("h"))
+
+
+def _noise(key, x):
+    # the key is an argument: under jit it is traced and sampling is staged (random_draw)
+    return x * random.normal(key, S) + random.uniform(key, S)
+
+
+CASES = [
+    Case("fg.jit_nested", _inner_jit, [A(*S), A(*S)],
+         jax=lambda jnp, lax: lambda x, w: _jax_mlp(jnp)(x, w) + w ** 2),
+    Case("fg.checkpoint_nothing_saveable", _remat(None), [A(*S), A(*S)],
+         jax=_jax_remat("nothing_saveable")),
+    Case("fg.checkpoint_everything_saveable", _remat(fg.checkpoint_policies.everything_saveable),
+         [A(*S), A(*S)], jax=_jax_remat("everything_saveable")),
+    Case("fg.checkpoint_dots_saveable", _remat(fg.checkpoint_policies.dots_saveable),
+         [A(*S), A(*S)], jax=_jax_remat("dots_saveable")),
+    Case("fg.checkpoint_name", _named, [A(*S), A(*S)], jax=_jax_named),
+    Case("random.normal_traced_key", _noise, [Int(2, low=0, high=2**31, dtype="uint32"), A(*S)]),
+]
