@@ -19,6 +19,7 @@ The IR (typed, single-assignment equations) and the staging trace that builds it
 from __future__ import annotations
 
 import itertools
+import sys
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -136,18 +137,25 @@ class Primitive:
     """A named operation with an eager ``impl`` and an ``abstract_eval`` shape rule.
 
     Array operands are positional; static parameters are keyword params and hashable.
-    Rules for other interpretations (JVP, transpose, batching, lowering) live in their own
-    tables keyed by primitive (see ``fungrad.transforms``).
+    Rules for other interpretations (JVP, transpose, batching, simplification, lowering)
+    live in tables keyed by primitive, owned by the interpreters (``fungrad.interpreters``)
+    and filled by the module that defines the primitive. ``call_like`` marks primitives
+    that call an IR parameter ``ir`` on their operands (``jit_call``, ``remat``);
+    ``inline`` marks those whose equations the IR passes may inline (``jit_call``).
     """
 
     multiple_results = False
+    inline = False
 
-    def __init__(self, name: str, *, multiple_results: bool = False, linear: bool = False):
+    def __init__(self, name: str, *, multiple_results: bool = False, linear: bool = False,
+                 call_like: bool = False):
         self.name = name
         self.multiple_results = multiple_results
         self.linear = linear  # linear primitives need a transpose rule
+        self.call_like = call_like
         self.impl: Callable | None = None
         self.abstract_eval: Callable | None = None
+        self.module = _defining_module()
         registry[name] = self
 
     def __repr__(self):
@@ -176,6 +184,14 @@ class Primitive:
 
 
 registry: dict[str, Primitive] = {}
+
+
+def _defining_module() -> str:
+    """The module whose top-level code creates the primitive (past family constructors)."""
+    frame = sys._getframe(2)
+    while frame is not None and frame.f_code.co_name != "<module>":
+        frame = frame.f_back
+    return frame.f_globals.get("__name__", "?") if frame is not None else "?"
 
 
 def raise_impl_error(prim: Primitive, args, params, err: Exception):

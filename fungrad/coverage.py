@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import fungrad  # noqa: F401  (registers every primitive)
 from fungrad.core import Primitive, registry
-from fungrad.transforms.jvp import jvp_rules
-from fungrad.transforms.linearize import transpose_rules
-from fungrad.transforms.vmap import batching_rules
+from fungrad.interpreters.batching import batching_rules
+from fungrad.interpreters.jvp import jvp_rules
+from fungrad.interpreters.linearize import transpose_rules
 
 
 def all_primitives() -> dict[str, Primitive]:
@@ -35,14 +35,17 @@ def missing_rules(prim: Primitive) -> list[str]:
 
 
 def format_table() -> str:
-    """Render the coverage table as text (one row per primitive)."""
+    """Render the coverage table as text (one row per primitive, with its defining module)."""
     kinds = list(rule_table(next(iter(registry.values()))).keys())
     width = max(len(n) for n in registry) + 2
-    lines = ["primitive".ljust(width) + "  ".join(k.ljust(13) for k in kinds)]
-    for name in sorted(registry):
+    mod_width = max(len(p.module) for p in registry.values()) + 2
+    lines = ["primitive".ljust(width) + "module".ljust(mod_width)
+             + "  ".join(k.ljust(13) for k in kinds)]
+    for name in sorted(registry, key=lambda n: (registry[n].module, n)):
         row = rule_table(registry[name])
         marks = ["yes" if v else ("-" if v is None else "MISSING") for v in row.values()]
-        lines.append(name.ljust(width) + "  ".join(m.ljust(13) for m in marks))
+        lines.append(name.ljust(width) + registry[name].module.ljust(mod_width)
+                     + "  ".join(m.ljust(13) for m in marks))
     total_missing = sum(len(missing_rules(p)) for p in registry.values())
     lines.append(f"\n{len(registry)} primitives, {total_missing} missing rules")
     return "\n".join(lines)

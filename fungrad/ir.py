@@ -3,7 +3,8 @@
 Equations are ``(primitive, inputs, outputs, params)`` over variables with abstract values.
 :func:`eval_ir` evaluates an IR through ``bind``, so evaluating it under a transform
 transforms it. :class:`StagingTrace` records primitives into an IR instead of computing
-them; :func:`stage_flat` traces a flat function into one.
+them; :func:`stage_flat` traces a flat function into one, :func:`stage_closed` and
+:func:`stage_pytree_fun` into the closed IRs that higher-order primitives carry.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from fungrad.core import (
     run_with_trace,
 )
 from fungrad.errors import ConcretizationError, MissingRuleError, ShapeError, user_site
+from fungrad.tree_util import tree_flatten, tree_unflatten
 
 
 class Var:
@@ -305,3 +307,62 @@ def stage_flat(fun: Callable, in_avals, fun_name="<function>") -> tuple[IR, Any]
         outs = fun(*tracers)
         ir = trace.to_ir(outs)
     return ir
+
+
+# ---------------------------------------------------------------------------------------
+# Closed IRs: what higher-order primitives carry (constants concrete, tracers hoisted)
+
+
+def stage_closed(fun: Callable, in_avals, name: str, input_names=None,
+                 transform_name: str = "jit"):
+    """Stage ``fun`` into an IR whose constants are concrete; return ``(ir, hoisted)``.
+
+    Tracers of enclosing transforms captured by ``fun`` are moved to the front of the IR's
+    inputs; ``hoisted`` holds them, to be passed as the first operands of the primitive.
+    """
+    trace = StagingTrace(fun_name=name)
+    trace.transform_name = transform_name
+    with core.run_with_trace(trace):
+        names = input_names or [""] * len(in_avals)
+        tracers = [trace.new_input(a, n) for a, n in zip(in_avals, names)]
+        ir = trace.to_ir(fun(*tracers))
+    return hoist_tracer_consts(ir)
+
+
+def hoist_tracer_consts(ir: IR):
+    """Turn constants that are tracers into leading inputs; return ``(ir, hoisted)``."""
+    keep_vars, keep_vals, lift_vars, lifted = [], [], [], []
+    for v, x in zip(ir.constvars, ir.consts):
+        if isinstance(x, Tracer):
+            lift_vars.append(v)
+            lifted.append(x)
+        else:
+            keep_vars.append(v)
+            keep_vals.append(x)
+    if not lifted:
+        return ir, []
+    closed = IR(keep_vars, keep_vals, lift_vars + ir.invars, ir.eqns, ir.outvars)
+    return closed, lifted
+
+
+def stage_pytree_fun(fun: Callable, args_tree_avals, name: str, what: str):
+    """Stage ``fun(*args)`` for pytrees of avals; return ``(ir, hoisted, out_tree)``.
+
+    ``args_tree_avals`` is a tuple of pytrees whose leaves are ShapedArrays. The IR's
+    inputs are the hoisted tracers (see :func:`stage_closed`) followed by the flat leaves.
+    """
+    flat_avals, in_tree = tree_flatten(args_tree_avals, is_leaf=_is_aval)
+    out_tree = []
+
+    def flat_fun(*leaves):
+        out = fun(*tree_unflatten(in_tree, leaves))
+        flat, tree = tree_flatten(out)
+        out_tree.append(tree)
+        return flat
+
+    ir, hoisted = stage_closed(flat_fun, flat_avals, name, transform_name=what)
+    return ir, hoisted, out_tree[0]
+
+
+def _is_aval(x) -> bool:
+    return isinstance(x, ShapedArray)

@@ -11,7 +11,9 @@ because derived IRs are cached on them):
   **common-subexpression elimination** (equal primitive, operands and parameters);
 - **dead-code elimination** (primitives are pure, so an unused result need not be computed).
 
-The simplification rules are a table keyed by primitive, like every other rule set.
+The simplification rules are a table keyed by primitive, like every other rule set; the
+module that defines a primitive registers its rule (most are built by the constructors
+here: :func:`identity_unless`, :func:`involution`, :func:`same_shape_identity`).
 """
 
 from __future__ import annotations
@@ -43,15 +45,15 @@ def optimize(ir: IR, inline: bool = True) -> IR:
 
 
 def inline_calls(ir: IR) -> IR:
-    """Replace nested ``jit_call`` equations by the equations of their IRs."""
-    if not any(e.prim.name == "jit_call" for e in ir.eqns):
+    """Replace nested call equations that allow it (``prim.inline``) by their IRs' equations."""
+    if not any(e.prim.inline for e in ir.eqns):
         return ir
     constvars, consts = list(ir.constvars), list(ir.consts)
     eqns: list[Eqn] = []
     subst: dict[Var, Any] = {}  # outputs of inlined calls -> the inner results
     for eqn in ir.eqns:
         eqn = _substituted(eqn, subst)
-        if eqn.prim.name != "jit_call":
+        if not eqn.prim.inline:
             eqns.append(eqn)
             continue
         inner = inline_calls(eqn.params["ir"])
@@ -199,7 +201,7 @@ def eliminate_dead_code(ir: IR) -> IR:
 # Simplification rules
 
 
-def _is_scalar_constant(sweep: _Sweep, atom, value) -> bool:
+def is_scalar_constant(sweep: _Sweep, atom, value) -> bool:
     c = sweep.constant(atom)
     if c is None or np.size(c) != 1:
         return False
@@ -209,68 +211,29 @@ def _is_scalar_constant(sweep: _Sweep, atom, value) -> bool:
         return False
 
 
-def _identity_unless(value, *, commutes: bool):
+def identity_unless(value, *, commutes: bool):
     """``op(x, value) -> x`` (and ``op(value, x) -> x`` when the operation commutes)."""
 
     def rule(eqn: Eqn, sweep: _Sweep):
         x, y = eqn.inputs
-        if _is_scalar_constant(sweep, y, value):
+        if is_scalar_constant(sweep, y, value):
             return x
-        if commutes and _is_scalar_constant(sweep, x, value):
+        if commutes and is_scalar_constant(sweep, x, value):
             return y
         return None
 
     return rule
 
 
-def _double_negation(eqn: Eqn, sweep: _Sweep):
+def involution(eqn: Eqn, sweep: _Sweep):
+    """``f(f(x)) -> x`` for a primitive that is its own inverse (neg, conj)."""
     inner = sweep.producer.get(eqn.inputs[0])
     if inner is not None and inner.prim is eqn.prim:
         return inner.inputs[0]
     return None
 
 
-def _transpose_of_transpose(eqn: Eqn, sweep: _Sweep):
-    perm = eqn.params["permutation"]
-    if tuple(perm) == tuple(range(len(perm))):
-        return eqn.inputs[0]
-    inner = sweep.producer.get(eqn.inputs[0])
-    if inner is None or inner.prim is not eqn.prim:
-        return None
-    composed = tuple(inner.params["permutation"][p] for p in perm)
-    if composed == tuple(range(len(composed))):
-        return inner.inputs[0]
-    return Eqn(eqn.prim, [inner.inputs[0]], eqn.outputs, {"permutation": composed}, eqn.site)
-
-
-def _same_dtype_cast(eqn: Eqn, sweep: _Sweep):
-    x = eqn.inputs[0]
-    aval = x.aval if type(x) is Var else get_aval(x.value)
-    return x if aval.dtype == eqn.params["new_dtype"] and type(x) is Var else None
-
-
-def _same_shape(eqn: Eqn, sweep: _Sweep):
+def same_shape_identity(eqn: Eqn, sweep: _Sweep):
+    """``f(x) -> x`` when the output has ``x``'s shape (a reshape or broadcast to itself)."""
     x = eqn.inputs[0]
     return x if type(x) is Var and x.aval.shape == eqn.outputs[0].aval.shape else None
-
-
-def _trivial_broadcast(eqn: Eqn, sweep: _Sweep):
-    dims = tuple(eqn.params["broadcast_dimensions"])
-    return _same_shape(eqn, sweep) if dims == tuple(range(len(dims))) else None
-
-
-def _register_rules() -> None:
-    from fungrad import lax  # noqa: PLC0415 (lax registers its primitives on import)
-
-    simplify_rules[lax.mul_p] = _identity_unless(1, commutes=True)
-    simplify_rules[lax.add_p] = _identity_unless(0, commutes=True)
-    simplify_rules[lax.sub_p] = _identity_unless(0, commutes=False)
-    simplify_rules[lax.div_p] = _identity_unless(1, commutes=False)
-    simplify_rules[lax.neg_p] = _double_negation
-    simplify_rules[lax.transpose_p] = _transpose_of_transpose
-    simplify_rules[lax.convert_element_type_p] = _same_dtype_cast
-    simplify_rules[lax.reshape_p] = _same_shape
-    simplify_rules[lax.broadcast_in_dim_p] = _trivial_broadcast
-
-
-_register_rules()

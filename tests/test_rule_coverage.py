@@ -9,3 +9,14 @@ from fungrad import coverage
 def test_primitive_has_required_rules(name):
     missing = coverage.missing_rules(coverage.all_primitives()[name])
     assert not missing, f"primitive `{name}` lacks: {', '.join(missing)}"
+
+
+def test_table_names_the_defining_module():
+    import importlib
+
+    for name, prim in coverage.all_primitives().items():
+        module = importlib.import_module(prim.module)
+        defined = [v for v in vars(module).values() if v is prim]
+        assert defined, f"primitive `{name}` is not defined in {prim.module}"
+    text = coverage.format_table()
+    assert "fungrad.lax.elementwise" in text and "fungrad.interpreters.jvp" in text

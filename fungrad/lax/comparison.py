@@ -11,10 +11,12 @@ import numpy as np
 
 from fungrad import core
 from fungrad.core import Primitive, ShapedArray
+from fungrad.interpreters.batching import defbroadcasting, defvectorized
+from fungrad.interpreters.jvp import Zero, defjvp_zero, instantiate, jvp_rules
+from fungrad.interpreters.linearize import is_linear, transpose_rules
+from fungrad.ir import Var
+from fungrad.ir_passes import simplify_rules
 from fungrad.lax.elementwise import _unary_abstract_eval, _zeros_as, binary_primitive, unbroadcast
-from fungrad.transforms.jvp import Zero, defjvp_zero, instantiate, jvp_rules
-from fungrad.transforms.linearize import is_linear, transpose_rules
-from fungrad.transforms.vmap import defbroadcasting, defvectorized
 
 __all__ = [
     "eq_p",
@@ -136,6 +138,7 @@ def _select_n_transpose(ct, which, *cases):
 jvp_rules[select_n_p] = _select_n_jvp
 transpose_rules[select_n_p] = _select_n_transpose
 select_n_p.linear = True
+defbroadcasting(select_n_p)
 
 # ---------------------------------------------------------------------------------------
 # convert_element_type and stop_gradient
@@ -171,25 +174,24 @@ def _convert_transpose(ct, x, *, new_dtype):
     return [convert_element_type(ct, x.aval.dtype)]
 
 
+def _same_dtype_cast(eqn, sweep):
+    x = eqn.inputs[0]
+    return x if type(x) is Var and x.aval.dtype == eqn.params["new_dtype"] else None
+
+
 jvp_rules[convert_element_type_p] = _convert_jvp
 transpose_rules[convert_element_type_p] = _convert_transpose
 convert_element_type_p.linear = True
+defvectorized(convert_element_type_p)
+simplify_rules[convert_element_type_p] = _same_dtype_cast
 
 stop_gradient_p = Primitive("stop_gradient")
 stop_gradient_p.def_impl(lambda x: x)
 stop_gradient_p.def_abstract_eval(_unary_abstract_eval)
 defjvp_zero(stop_gradient_p)
+defvectorized(stop_gradient_p)
 
 
 def stop_gradient(x):
     """Return ``x`` unchanged, but with a zero derivative under every transform."""
     return stop_gradient_p.bind(x)
-
-
-# ---------------------------------------------------------------------------------------
-# Batching rules
-
-for _p in (eq_p, ne_p, lt_p, le_p, gt_p, ge_p, select_n_p):
-    defbroadcasting(_p)
-defvectorized(convert_element_type_p)
-defvectorized(stop_gradient_p)

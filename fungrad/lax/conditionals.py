@@ -20,12 +20,12 @@ import numpy as np
 from fungrad import core
 from fungrad.core import Primitive, get_aval
 from fungrad.errors import ShapeError
-from fungrad.ir import IR
-from fungrad.transforms import partial_eval as pe
-from fungrad.transforms.executable import executable
-from fungrad.transforms.jvp import Zero, jvp_rules, zeros_like_aval
-from fungrad.transforms.linearize import is_linear, transpose_rules
-from fungrad.transforms.vmap import batch_size, batching_rules, bdim_to_front
+from fungrad.interpreters import partial_eval as pe
+from fungrad.interpreters.batching import batch_size, batching_rules, bdim_to_front
+from fungrad.interpreters.executable import executable
+from fungrad.interpreters.jvp import Zero, jvp_rules, zeros_like_aval
+from fungrad.interpreters.linearize import is_linear, transpose_rules
+from fungrad.ir import IR, stage_pytree_fun
 from fungrad.tree_util import tree_flatten, tree_unflatten
 
 __all__ = ["cond", "switch", "cond_p"]
@@ -118,7 +118,7 @@ def _stage_branch(fun, in_tree, avals):
     def branch(*leaves):
         return fun(*tree_unflatten(in_tree, leaves))
 
-    ir, hoisted, out_tree = pe.stage_pytree_fun(branch, tuple(avals), _name(fun), "cond")
+    ir, hoisted, out_tree = stage_pytree_fun(branch, tuple(avals), _name(fun), "cond")
     return ir, hoisted, out_tree
 
 

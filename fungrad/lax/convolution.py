@@ -42,11 +42,11 @@ __all__ = [
 from fungrad import core
 from fungrad.core import Primitive, ShapedArray
 from fungrad.errors import ShapeError
+from fungrad.interpreters.batching import batching_rules, move_axis
+from fungrad.interpreters.jvp import defjvp, zeros_like_aval
+from fungrad.interpreters.linearize import is_linear, transpose_rules
 from fungrad.lax.comparison import convert_element_type
 from fungrad.lax.shape_ops import pad_p, reshape, rev, transpose
-from fungrad.transforms.jvp import defjvp, zeros_like_aval
-from fungrad.transforms.linearize import is_linear, transpose_rules
-from fungrad.transforms.vmap import batching_rules, move_axis
 
 conv_general_dilated_p = Primitive("conv_general_dilated")
 

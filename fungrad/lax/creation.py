@@ -18,9 +18,9 @@ __all__ = [
 from fungrad import core
 from fungrad.core import Primitive, ShapedArray
 from fungrad.errors import ShapeError
+from fungrad.interpreters.jvp import defjvp_zero
 from fungrad.lax.comparison import convert_element_type
 from fungrad.lax.shape_ops import broadcast_in_dim
-from fungrad.transforms.jvp import defjvp_zero
 
 # ---------------------------------------------------------------------------------------
 # iota: out[..., i, ...] = i along ``dimension``
@@ -79,7 +79,7 @@ def full(shape, fill_value, dtype=None):
         value = np.asarray(value, core.get_aval(value).dtype)
     return broadcast_in_dim(value, shape, ())
 
-from fungrad.transforms.vmap import batching_rules  # noqa: E402
+from fungrad.interpreters.batching import batching_rules  # noqa: E402
 
 # iota has no operands, so a batch trace never receives it; the rule exists for the coverage
 # table and simply evaluates it unbatched.

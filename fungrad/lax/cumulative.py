@@ -22,6 +22,8 @@ __all__ = [
 
 from fungrad.core import Primitive, ShapedArray, shape_of
 from fungrad.errors import ShapeError
+from fungrad.interpreters.jvp import Zero, jvp_rules
+from fungrad.interpreters.linearize import deflinear
 from fungrad.lax.comparison import (
     convert_element_type,
     eq,
@@ -37,8 +39,6 @@ from fungrad.lax.elementwise import (
 )
 from fungrad.lax.gather_scatter import take_along_axis
 from fungrad.lax.sorting import positions_along, shift_along
-from fungrad.transforms.jvp import Zero, jvp_rules
-from fungrad.transforms.linearize import deflinear
 
 
 def _cumulative_primitive(name: str, accumulate) -> Primitive:
@@ -190,7 +190,7 @@ jvp_rules[cummin_p] = _running_extreme_jvp(cummin_p)
 # ---------------------------------------------------------------------------------------
 # Batching rules: the batch axis moves to the front and ``axis`` shifts past it
 
-from fungrad.transforms.vmap import defreducer  # noqa: E402
+from fungrad.interpreters.batching import defreducer  # noqa: E402
 
 for _p in (cumsum_p, cumprod_p, cummax_p, cummin_p):
     defreducer(_p, axes_param="axis")

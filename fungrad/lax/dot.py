@@ -24,9 +24,9 @@ __all__ = [
 from fungrad import core
 from fungrad.core import Primitive, ShapedArray
 from fungrad.errors import ShapeError
-from fungrad.transforms.jvp import defjvp
-from fungrad.transforms.linearize import is_linear, transpose_rules
-from fungrad.transforms.vmap import batching_rules, move_axis
+from fungrad.interpreters.batching import batching_rules, move_axis
+from fungrad.interpreters.jvp import defjvp
+from fungrad.interpreters.linearize import is_linear, transpose_rules
 
 dot_general_p = Primitive("dot_general")
 

@@ -21,6 +21,9 @@ __all__ = [
 from fungrad import core
 from fungrad.core import Primitive, ShapedArray, get_aval
 from fungrad.errors import ShapeError
+from fungrad.interpreters.batching import batch_size, batching_rules, bdim_to_front, move_axis
+from fungrad.interpreters.jvp import jvp_rules, zeros_like_aval
+from fungrad.interpreters.linearize import deflinear_in_first, is_linear, transpose_rules
 from fungrad.lax.comparison import convert_element_type, lt, select_n
 from fungrad.lax.creation import broadcasted_iota
 from fungrad.lax.elementwise import add
@@ -35,9 +38,6 @@ from fungrad.lax.index_spec import (
     zeros_array,
 )
 from fungrad.lax.shape_ops import broadcast_in_dim
-from fungrad.transforms.jvp import jvp_rules, zeros_like_aval
-from fungrad.transforms.linearize import deflinear_in_first, is_linear, transpose_rules
-from fungrad.transforms.vmap import batch_size, batching_rules, bdim_to_front, move_axis
 
 # ---------------------------------------------------------------------------------------
 # dynamic_slice: operand[s0:s0+k0, s1:s1+k1, ...] with traced starts, clamped in bounds

@@ -96,8 +96,10 @@ __all__ = [
 
 from fungrad import core
 from fungrad.core import Primitive, ShapedArray
-from fungrad.transforms.jvp import Zero, defjvp, defjvp_zero, jvp_rules
-from fungrad.transforms.linearize import deflinear, is_linear, transpose_rules
+from fungrad.interpreters.batching import defbroadcasting, defvectorized
+from fungrad.interpreters.jvp import Zero, defjvp, defjvp_zero, jvp_rules
+from fungrad.interpreters.linearize import deflinear, is_linear, transpose_rules
+from fungrad.ir_passes import identity_unless, involution, simplify_rules
 
 # ---------------------------------------------------------------------------------------
 # Constructors for the families of elementwise primitives
@@ -129,19 +131,29 @@ def _predicate_abstract_eval(name: str):
 
 
 def unary_primitive(name: str, impl) -> Primitive:
-    """A unary elementwise primitive computed by the NumPy ufunc ``impl``."""
+    """A unary elementwise primitive computed by the NumPy ufunc ``impl``.
+
+    The family's shared rules come with it: the abstract value of the operand, and the
+    vectorized batching rule (the primitive applies to the batched value as it is).
+    """
     prim = Primitive(name)
     prim.def_impl(impl)
     prim.def_abstract_eval(_unary_abstract_eval)
+    defvectorized(prim)
     return prim
 
 
 def binary_primitive(name: str, impl, predicate: bool = False) -> Primitive:
-    """A binary elementwise primitive (rank-0 operands broadcast)."""
+    """A binary elementwise primitive (rank-0 operands broadcast).
+
+    Registers the family's abstract-eval rule (equal shapes and dtypes; boolean results for
+    predicates) and the broadcasting batching rule.
+    """
     prim = Primitive(name)
     prim.def_impl(impl)
     rule = _predicate_abstract_eval(name) if predicate else _nary_abstract_eval(name)
     prim.def_abstract_eval(rule)
+    defbroadcasting(prim)
     return prim
 
 
@@ -188,6 +200,7 @@ not_p = unary_primitive("not", np.invert)
 is_finite_p = Primitive("is_finite")
 is_finite_p.def_impl(np.isfinite)
 is_finite_p.def_abstract_eval(lambda x: ShapedArray(x.shape, np.bool_))
+defvectorized(is_finite_p)
 
 
 def neg(x):
@@ -303,6 +316,7 @@ def is_finite(x):
 
 
 deflinear(neg_p, lambda ct, x: [neg(ct)])
+simplify_rules[neg_p] = involution
 for _p in (sign_p, floor_p, ceil_p, round_p, not_p, is_finite_p):
     defjvp_zero(_p)
 
@@ -344,6 +358,7 @@ def _const(value, like):
 integer_pow_p = Primitive("integer_pow")
 integer_pow_p.def_impl(lambda x, *, y: np.power(x, y) if y >= 0 else 1 / np.power(x, -y))
 integer_pow_p.def_abstract_eval(lambda x, *, y: x)
+defvectorized(integer_pow_p)
 
 
 def integer_pow(x, y: int):
@@ -474,11 +489,15 @@ defjvp(sub_p, lambda t, ans, x, y: _match_shape(t, ans),
 transpose_rules[add_p] = _add_transpose
 transpose_rules[sub_p] = _sub_transpose
 add_p.linear = sub_p.linear = True
+simplify_rules[add_p] = identity_unless(0, commutes=True)
+simplify_rules[sub_p] = identity_unless(0, commutes=False)
 defjvp(mul_p, lambda t, ans, x, y: mul(t, y), lambda t, ans, x, y: mul(x, t))
 transpose_rules[mul_p] = _mul_transpose
+simplify_rules[mul_p] = identity_unless(1, commutes=True)
 defjvp(div_p, lambda t, ans, x, y: div(t, y),
        lambda t, ans, x, y: neg(mul(t, div(ans, y))))
 transpose_rules[div_p] = _div_transpose
+simplify_rules[div_p] = identity_unless(1, commutes=False)
 # fmod(x, y) = x - y * trunc(x / y)
 defjvp(rem_p, lambda t, ans, x, y: t,
        lambda t, ans, x, y: neg(mul(t, mul(sign(div(x, y)), floor(abs(div(x, y)))))))
@@ -544,16 +563,3 @@ for _p in (and_p, or_p, xor_p):
 # Comparisons, select_n and casts live in fungrad.lax.comparison; the rules above reach them
 # through the module (imported last: comparison builds on the constructors defined here).
 import fungrad.lax.comparison as _cmp  # noqa: E402
-
-# ---------------------------------------------------------------------------------------
-# Batching rules
-from fungrad.transforms.vmap import defbroadcasting, defvectorized  # noqa: E402
-
-for _p in (neg_p, sign_p, floor_p, ceil_p, round_p, exp_p, exp2_p, log_p, log1p_p, expm1_p,
-           sin_p, cos_p, tan_p, asin_p, acos_p, atan_p, sinh_p, cosh_p, tanh_p, asinh_p,
-           acosh_p, atanh_p, sqrt_p, cbrt_p, abs_p, logistic_p, not_p, is_finite_p,
-           integer_pow_p):
-    defvectorized(_p)
-for _p in (add_p, sub_p, mul_p, div_p, rem_p, pow_p, max_p, min_p, atan2_p, and_p, or_p,
-           xor_p):
-    defbroadcasting(_p)

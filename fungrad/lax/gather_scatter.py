@@ -29,6 +29,9 @@ __all__ = [
 from fungrad import core
 from fungrad.core import Primitive, ShapedArray, get_aval
 from fungrad.errors import ShapeError
+from fungrad.interpreters.batching import batch_size, batching_rules, bdim_to_front, move_axis
+from fungrad.interpreters.jvp import Zero, add_tangents, jvp_rules, zeros_like_aval
+from fungrad.interpreters.linearize import deflinear_in_first, is_linear, transpose_rules
 from fungrad.lax.comparison import convert_element_type, eq, select_n
 from fungrad.lax.creation import broadcasted_iota
 from fungrad.lax.elementwise import add, div, mul
@@ -44,9 +47,6 @@ from fungrad.lax.index_spec import (
     zeros_array,
 )
 from fungrad.lax.shape_ops import reshape, transpose
-from fungrad.transforms.jvp import Zero, add_tangents, jvp_rules, zeros_like_aval
-from fungrad.transforms.linearize import deflinear_in_first, is_linear, transpose_rules
-from fungrad.transforms.vmap import batch_size, batching_rules, bdim_to_front, move_axis
 
 # ---------------------------------------------------------------------------------------
 # gather: operand[index]

@@ -27,8 +27,8 @@ __all__ = ["build_index", "describe_index", "indexed_shape"]
 from fungrad import core
 from fungrad.core import Primitive, ShapedArray, get_aval
 from fungrad.errors import ShapeError
-from fungrad.transforms.jvp import Zero, instantiate, zeros_like_aval
-from fungrad.transforms.linearize import is_linear
+from fungrad.interpreters.jvp import Zero, instantiate, zeros_like_aval
+from fungrad.interpreters.linearize import is_linear
 
 # ---------------------------------------------------------------------------------------
 # Helpers shared by the indexing primitives (gather/scatter and dynamic slicing)

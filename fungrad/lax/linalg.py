@@ -43,13 +43,13 @@ __all__ = [
 from fungrad import core
 from fungrad.core import Primitive, ShapedArray
 from fungrad.errors import ShapeError
+from fungrad.interpreters.batching import batch_size, batching_rules, bdim_to_front, move_axis
+from fungrad.interpreters.jvp import Zero, jvp_rules
+from fungrad.interpreters.linearize import is_linear, transpose_rules
 from fungrad.lax.dot import dot_general
 from fungrad.lax.elementwise import add, div, mul, neg, sub
 from fungrad.lax.reductions import reduce_sum
 from fungrad.lax.shape_ops import broadcast_in_dim, transpose
-from fungrad.transforms.jvp import Zero, jvp_rules
-from fungrad.transforms.linearize import is_linear, transpose_rules
-from fungrad.transforms.vmap import batch_size, batching_rules, bdim_to_front, move_axis
 
 # ---------------------------------------------------------------------------------------
 # Helpers (lax-only, so they can run inside JVP and transpose rules)

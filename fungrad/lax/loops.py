@@ -4,7 +4,7 @@
 (an IR ``(consts, carry, x) -> (carry, y)``) over the leading axis of ``xs`` and returns
 ``(*final_carry, *stacked_ys)``.
 
-Rules (all transform the body IR, see :mod:`fungrad.transforms.partial_eval`):
+Rules (all transform the body IR, see :mod:`fungrad.interpreters.partial_eval`):
 
 - JVP: the body's JVP, with a fixed point over which carries have nonzero tangents.
 - Reverse mode: the JVP body is split into a known scan (the primal loop, which also
@@ -27,12 +27,12 @@ import numpy as np
 from fungrad import core
 from fungrad.core import Primitive, get_aval
 from fungrad.errors import ShapeError
-from fungrad.ir import IR, Var, stage_flat
-from fungrad.transforms import partial_eval as pe
-from fungrad.transforms.executable import executable
-from fungrad.transforms.jvp import Zero, jvp_rules, zeros_like_aval
-from fungrad.transforms.linearize import is_linear, transpose_rules
-from fungrad.transforms.vmap import batch_size, batching_rules, bdim_to_front, move_axis
+from fungrad.interpreters import partial_eval as pe
+from fungrad.interpreters.batching import batch_size, batching_rules, bdim_to_front, move_axis
+from fungrad.interpreters.executable import executable
+from fungrad.interpreters.jvp import Zero, jvp_rules, zeros_like_aval
+from fungrad.interpreters.linearize import is_linear, transpose_rules
+from fungrad.ir import IR, Var, stage_flat, stage_pytree_fun
 from fungrad.tree_util import tree_flatten, tree_unflatten
 
 __all__ = ["scan", "fori_loop", "scan_p"]
@@ -100,7 +100,7 @@ def scan(f: Callable, init, xs=None, length: int | None = None, reverse: bool = 
         return f(carry, x)
 
     args_avals = (tree_unflatten(init_tree, carry_avals), tree_unflatten(x_tree, x_avals))
-    ir, hoisted, out_tree = pe.stage_pytree_fun(body, args_avals, _name(f), "scan")
+    ir, hoisted, out_tree = stage_pytree_fun(body, args_avals, _name(f), "scan")
     carry_tree, num_ys = _check_carry(f, out_tree, init_tree, ir, len(carry_avals), carry_avals)
     outs = scan_p.bind(*hoisted, *init_leaves, *x_leaves, body=ir, num_consts=len(hoisted),
                        num_carry=len(init_leaves), length=length, reverse=bool(reverse))

@@ -33,8 +33,12 @@ __all__ = [
 from fungrad import core
 from fungrad.core import Primitive, ShapedArray
 from fungrad.errors import ShapeError
-from fungrad.transforms.jvp import Zero, instantiate, jvp_rules
-from fungrad.transforms.linearize import deflinear, is_linear
+from fungrad.interpreters import hooks
+from fungrad.interpreters.batching import batch_size, batching_rules, bdim_to_front, move_axis
+from fungrad.interpreters.jvp import Zero, instantiate, jvp_rules
+from fungrad.interpreters.linearize import deflinear, is_linear
+from fungrad.ir import Eqn
+from fungrad.ir_passes import same_shape_identity, simplify_rules
 
 # ---------------------------------------------------------------------------------------
 # broadcast_in_dim: operand dimension i becomes output dimension broadcast_dimensions[i]
@@ -72,7 +76,7 @@ def broadcast_in_dim(x, shape, broadcast_dimensions):
 
 
 def _broadcast_in_dim_transpose(ct, x, *, shape, broadcast_dimensions):
-    from fungrad.lax.reductions import reduce_sum
+    from fungrad.lax.reductions import reduce_sum  # noqa: PLC0415 (reductions import us)
 
     in_shape = x.aval.shape
     new_dims = tuple(d for d in range(len(shape)) if d not in broadcast_dimensions)
@@ -86,7 +90,13 @@ broadcast_in_dim_p.def_impl(_broadcast_in_dim_impl)
 broadcast_in_dim_p.def_abstract_eval(_broadcast_in_dim_abstract_eval)
 deflinear(broadcast_in_dim_p, _broadcast_in_dim_transpose)
 
-from fungrad.transforms.vmap import batching_rules, move_axis  # noqa: E402
+
+def _trivial_broadcast(eqn, sweep):
+    dims = tuple(eqn.params["broadcast_dimensions"])
+    return same_shape_identity(eqn, sweep) if dims == tuple(range(len(dims))) else None
+
+
+simplify_rules[broadcast_in_dim_p] = _trivial_broadcast
 
 
 def _broadcast_in_dim_batch(vals, dims, *, shape, broadcast_dimensions):
@@ -123,7 +133,7 @@ def reshape(x, new_sizes):
 
 reshape_p.def_abstract_eval(_reshape_abstract_eval)
 deflinear(reshape_p, lambda ct, x, *, new_sizes: [reshape(ct, x.aval.shape)])
-
+simplify_rules[reshape_p] = same_shape_identity
 
 
 def _reshape_batch(vals, dims, *, new_sizes):
@@ -159,6 +169,22 @@ def transpose(x, permutation):
 transpose_p.def_abstract_eval(_transpose_abstract_eval)
 deflinear(transpose_p, lambda ct, x, *, permutation: [
     transpose(ct, tuple(np.argsort(permutation)))])
+
+
+def _transpose_of_transpose(eqn, sweep):
+    perm = eqn.params["permutation"]
+    if tuple(perm) == tuple(range(len(perm))):
+        return eqn.inputs[0]
+    inner = sweep.producer.get(eqn.inputs[0])
+    if inner is None or inner.prim is not eqn.prim:
+        return None
+    composed = tuple(inner.params["permutation"][p] for p in perm)
+    if composed == tuple(range(len(composed))):
+        return inner.inputs[0]
+    return Eqn(eqn.prim, [inner.inputs[0]], eqn.outputs, {"permutation": composed}, eqn.site)
+
+
+simplify_rules[transpose_p] = _transpose_of_transpose
 
 
 def _transpose_batch(vals, dims, *, permutation):
@@ -476,16 +502,13 @@ def _slice_batch(vals, dims, *, start_indices, limit_indices, strides):
 
 
 def _concatenate_batch(vals, dims, *, dimension):
-    from fungrad.transforms.vmap import batch_size, bdim_to_front  # noqa: PLC0415
-
     size = batch_size(vals, dims)
     xs = [bdim_to_front(v, d, size) for v, d in zip(vals, dims)]
     return concatenate(xs, dimension + 1), 0
 
 
 def _pad_batch(vals, dims, *, padding_config):
-    from fungrad.lax.elementwise import add, mul, sub  # noqa: PLC0415
-    from fungrad.transforms.vmap import batch_size, bdim_to_front  # noqa: PLC0415
+    from fungrad.lax.comparison import select_n  # noqa: PLC0415 (comparison imports us)
 
     (x, value), (dx, dv) = vals, dims
     size = batch_size(vals, dims)
@@ -493,15 +516,13 @@ def _pad_batch(vals, dims, *, padding_config):
     config = ((0, 0, 0), *padding_config)
     if dv is None:
         return pad(x, value, config), 0
-    # A per-example padding value: pad with zeros, then add value * (1 - mask) where the mask
-    # marks the operand's own positions.
-    dtype = core.get_aval(x).dtype
-    zero, one = dtype.type(0), dtype.type(1)
+    # A per-example padding value: select it outside a mask of the operand's own positions
+    # (a select, not arithmetic on the mask, so inf and nan stay where they are).
+    zero = core.get_aval(x).dtype.type(0)
     padded = pad(x, zero, config)
-    mask = pad(add(mul(x, zero), one), zero, config)
-    out_shape = core.shape_of(padded)
-    v = broadcast_in_dim(move_axis(value, dv, 0), out_shape, (0,))
-    return add(padded, mul(v, sub(one, mask))), 0
+    inside = pad(broadcast_in_dim(np.True_, core.shape_of(x), ()), np.False_, config)
+    v = broadcast_in_dim(move_axis(value, dv, 0), core.shape_of(padded), (0,))
+    return select_n(inside, v, padded), 0
 
 
 batching_rules[squeeze_p] = _squeeze_batch
@@ -510,3 +531,6 @@ batching_rules[rev_p] = _rev_batch
 batching_rules[slice_p] = _slice_batch
 batching_rules[concatenate_p] = _concatenate_batch
 batching_rules[pad_p] = _pad_batch
+
+# The interpreters build zeros and move batch axes with these (see fungrad.interpreters.hooks).
+hooks.install(broadcast_in_dim=broadcast_in_dim, transpose=transpose)

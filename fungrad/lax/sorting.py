@@ -20,11 +20,11 @@ __all__ = [
 
 from fungrad.core import Primitive, ShapedArray, shape_of
 from fungrad.errors import ShapeError
+from fungrad.interpreters.batching import defreducer
+from fungrad.interpreters.jvp import Zero, defjvp_zero, jvp_rules
 from fungrad.lax.comparison import select_n
 from fungrad.lax.gather_scatter import take_along_axis
 from fungrad.lax.shape_ops import broadcast_in_dim, rev
-from fungrad.transforms.jvp import Zero, defjvp_zero, jvp_rules
-from fungrad.transforms.vmap import defreducer
 
 
 def _check_axis(name: str, x: ShapedArray, axis: int) -> None:

@@ -15,13 +15,13 @@ import numpy as np
 
 from fungrad.core import Primitive, current_trace, get_aval
 from fungrad.errors import ShapeError, TransformError
-from fungrad.ir import stage_flat
+from fungrad.interpreters import partial_eval as pe
+from fungrad.interpreters.batching import batch_size, batching_rules, bdim_to_front
+from fungrad.interpreters.executable import executable
+from fungrad.interpreters.jvp import Zero, jvp_rules, zeros_like_aval
+from fungrad.interpreters.linearize import TangentStagingTrace
+from fungrad.ir import stage_flat, stage_pytree_fun
 from fungrad.lax.loops import as_carry_array, carry_tangent_fixed_point
-from fungrad.transforms import partial_eval as pe
-from fungrad.transforms.executable import executable
-from fungrad.transforms.jvp import Zero, jvp_rules, zeros_like_aval
-from fungrad.transforms.linearize import TangentStagingTrace
-from fungrad.transforms.vmap import batch_size, batching_rules, bdim_to_front
 from fungrad.tree_util import tree_flatten, tree_unflatten
 
 __all__ = ["while_loop", "while_p"]
@@ -65,9 +65,9 @@ def while_loop(cond_fun: Callable, body_fun: Callable, init_val):
     leaves = [as_carry_array(x) for x in leaves]
     avals = [get_aval(x).update(weak_type=False) for x in leaves]
     carry_avals = tree_unflatten(tree, avals)
-    cond_ir, cond_h, cond_tree = pe.stage_pytree_fun(cond_fun, (carry_avals,), "cond_fun",
+    cond_ir, cond_h, cond_tree = stage_pytree_fun(cond_fun, (carry_avals,), "cond_fun",
                                                      "while_loop")
-    body_ir, body_h, body_tree = pe.stage_pytree_fun(body_fun, (carry_avals,), "body_fun",
+    body_ir, body_h, body_tree = stage_pytree_fun(body_fun, (carry_avals,), "body_fun",
                                                      "while_loop")
     _check(cond_ir, body_ir, body_tree, tree, avals)
     outs = while_p.bind(*cond_h, *body_h, *leaves, cond_ir=cond_ir, body_ir=body_ir,

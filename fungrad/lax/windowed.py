@@ -33,6 +33,9 @@ __all__ = [
 from fungrad import core
 from fungrad.core import Primitive, ShapedArray, Tracer
 from fungrad.errors import ShapeError
+from fungrad.interpreters.batching import batching_rules, move_axis
+from fungrad.interpreters.jvp import defjvp_zero, jvp_rules
+from fungrad.interpreters.linearize import deflinear
 from fungrad.lax.comparison import convert_element_type
 from fungrad.lax.convolution import (
     dilate_dim,
@@ -47,9 +50,6 @@ from fungrad.lax.elementwise import max as lax_max
 from fungrad.lax.elementwise import min as lax_min
 from fungrad.lax.indexing import gather
 from fungrad.lax.shape_ops import pad, reshape
-from fungrad.transforms.jvp import defjvp_zero, jvp_rules
-from fungrad.transforms.linearize import deflinear
-from fungrad.transforms.vmap import batching_rules, move_axis
 
 _PARAM_NAMES = ("window_dimensions", "window_strides", "padding", "base_dilation",
                 "window_dilation")

@@ -12,8 +12,8 @@ import numpy as np
 
 from fungrad import dtypes
 from fungrad.core import get_aval
-from fungrad.transforms.jvp import Zero, jvp_flat, zeros_like_aval
-from fungrad.transforms.linearize import linearize_flat
+from fungrad.interpreters.jvp import Zero, jvp_flat, zeros_like_aval
+from fungrad.interpreters.linearize import linearize_flat
 from fungrad.tree_util import keystr, tree_flatten, tree_flatten_with_path, tree_unflatten
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "linearize", "stop_gradient", "fun_name"]

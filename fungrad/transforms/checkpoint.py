@@ -2,7 +2,7 @@
 
 ``checkpoint(f)`` stages ``f`` into a ``remat`` primitive carrying the IR and a *policy*.
 Outside differentiation it just computes ``f``. Under reverse mode its JVP rule splits the
-JVP of the IR (see :func:`fungrad.transforms.partial_eval.partial_eval_ir`) so that only
+JVP of the IR (see :func:`fungrad.interpreters.partial_eval.partial_eval_ir`) so that only
 the values the policy allows are saved as residuals; every other value the backward pass
 needs is recomputed from the saved ones, inside the transpose of the linear part, i.e.
 during the backward pass. The inputs of ``f`` are always saved.
@@ -25,14 +25,15 @@ import numpy as np
 
 from fungrad import core
 from fungrad.core import Primitive, get_aval
-from fungrad.ir import IR, Eqn, Var
-from fungrad.transforms import partial_eval as pe
-from fungrad.transforms.executable import executable
-from fungrad.transforms.jit import _signature, static_spec
-from fungrad.transforms.jvp import jvp_rules
-from fungrad.transforms.linearize import deflinear, transpose_rules
-from fungrad.transforms.vmap import batch_size, batching_rules, defvectorized
-from fungrad.tree_util import tree_flatten, tree_flatten_with_path, tree_unflatten
+from fungrad.interpreters import partial_eval as pe
+from fungrad.interpreters.batching import batch_size, batching_rules, defvectorized
+from fungrad.interpreters.executable import executable
+from fungrad.interpreters.jvp import jvp_rules
+from fungrad.interpreters.linearize import deflinear, transpose_rules
+from fungrad.ir import Eqn, Var, stage_closed
+from fungrad.lax import dot_general_p
+from fungrad.transforms.jit import _signature, jit_call_p, static_spec
+from fungrad.tree_util import keystr, tree_flatten, tree_flatten_with_path, tree_unflatten
 
 __all__ = ["checkpoint", "remat", "checkpoint_name", "checkpoint_policies",
            "saved_residuals", "print_saved_residuals", "remat_p", "name_p"]
@@ -61,7 +62,7 @@ class Policy:
 
 
 def _is_dot(eqn: Eqn) -> bool:
-    return eqn.prim.name == "dot_general"
+    return eqn.prim is dot_general_p
 
 
 def save_only_these_names(*names: str) -> Policy:
@@ -126,7 +127,7 @@ def checkpoint_name(x: Any, name: str) -> Any:
 # ---------------------------------------------------------------------------------------
 # The remat primitive
 
-remat_p = Primitive("remat", multiple_results=True)
+remat_p = Primitive("remat", multiple_results=True, call_like=True)
 remat_p.def_impl(lambda *args, ir, policy: executable(ir)(*args))
 remat_p.def_abstract_eval(lambda *avals, ir, policy: ir.out_avals)
 
@@ -139,8 +140,6 @@ def _remat_jvp(primals, tangents, *, ir, policy):
 
 
 def _remat_transpose(cts, *operands, ir, policy):
-    from fungrad.transforms.jit import jit_call_p  # noqa: PLC0415
-
     def bind(sub_ir, *args):  # the transpose evaluates the recomputed values first
         return jit_call_p.bind(*args, ir=sub_ir, name="remat_transpose")
 
@@ -218,7 +217,7 @@ def checkpoint(fun: Callable, *, prevent_cse: bool = True, policy: Policy | None
             out_trees.append(tree)
             return out
 
-        ir, hoisted = pe.stage_closed(flat_fun, avals, name, transform_name="checkpoint")
+        ir, hoisted = stage_closed(flat_fun, avals, name, transform_name="checkpoint")
         ir = pe.optimize_derived(ir)
         if not hoisted:  # closures over traced values change every call: not cacheable
             cache[key] = (ir, out_trees[0])
@@ -257,7 +256,7 @@ def saved_residuals(fun: Callable, *args) -> list[SavedResidual]:
     def flat_fun(*flat):
         return tree_flatten(fun(*tree_unflatten(in_tree, flat)))[0]
 
-    ir, _ = pe.stage_closed(flat_fun, [get_aval(x) for x in leaves], "saved_residuals",
+    ir, _ = stage_closed(flat_fun, [get_aval(x) for x in leaves], "saved_residuals",
                             transform_name="saved_residuals")
     ir = pe.optimize_derived(ir)
     nonzero = [get_aval(x).dtype.kind in "fc" for x in leaves]
@@ -271,8 +270,6 @@ def saved_residuals(fun: Callable, *args) -> list[SavedResidual]:
 
 
 def _arg_label(path) -> str:
-    from fungrad.tree_util import keystr  # noqa: PLC0415
-
     return f"args{keystr(path)}"
 
 
@@ -290,8 +287,8 @@ def _origin(var, producer, names) -> str:
     eqn = producer.get(var)
     if eqn is None:
         return "<constant>"
-    inner = eqn.params.get("ir")
-    if isinstance(inner, IR):
+    if eqn.prim.call_like:
+        inner = eqn.params["ir"]
         inner_var = inner.outvars[eqn.outputs.index(var)]
         if inner_var in inner.invars:
             outer = eqn.inputs[inner.invars.index(inner_var)]

@@ -19,9 +19,9 @@ import numpy as np
 from fungrad import core, dtypes
 from fungrad.core import Primitive, get_aval
 from fungrad.errors import CustomRuleError
+from fungrad.interpreters.jvp import Zero, instantiate, jvp_rules, zeros_like_aval
+from fungrad.interpreters.linearize import LinearArg, TangentStagingTrace, transpose_rules
 from fungrad.ir import stage_flat
-from fungrad.transforms.jvp import Zero, instantiate, jvp_rules, zeros_like_aval
-from fungrad.transforms.linearize import LinearArg, TangentStagingTrace, transpose_rules
 from fungrad.tree_util import keystr, tree_flatten, tree_flatten_with_path, tree_unflatten
 
 __all__ = ["custom_jvp", "custom_vjp"]
@@ -393,7 +393,7 @@ def _tree_zeros_like(tree):
 # Batching: re-bind the primitive on the parent with vmapped function and rules, so a
 # differentiating trace below the vmap still sees (and uses) the custom rule.
 
-from fungrad.transforms.vmap import (  # noqa: E402
+from fungrad.interpreters.batching import (  # noqa: E402
     batch_size,
     batching_rules,
     bdim_to_front,

@@ -3,9 +3,9 @@
 ``jit(f)`` stages ``f`` into an IR the first time it sees a signature (input structure,
 shapes, dtypes, weak types and static arguments), optimizes it (:mod:`fungrad.ir_passes`)
 and caches it. With no transform active, a cached call runs the IR's compiled executable
-directly (:mod:`fungrad.transforms.executable`). Under a transform the call binds the
+directly (:mod:`fungrad.interpreters.executable`). Under a transform the call binds the
 higher-order primitive ``jit_call``, whose rules transform the IR (JVP, partial evaluation
-for reverse mode, transpose, batching; see :mod:`fungrad.transforms.partial_eval`), so
+for reverse mode, transpose, batching; see :mod:`fungrad.interpreters.partial_eval`), so
 ``grad(jit(f))``, ``vmap(jit(f))``, ``jit(grad(f))`` and ``jit(vmap(f))`` all work.
 
 Values of enclosing transforms captured by ``f`` (closures) become explicit operands of
@@ -22,13 +22,13 @@ from typing import Any
 from fungrad import core
 from fungrad.core import Primitive, get_aval
 from fungrad.errors import UnhashableStaticArgError
-from fungrad.ir import IR
+from fungrad.interpreters import partial_eval as pe
+from fungrad.interpreters.batching import batch_size, batching_rules
+from fungrad.interpreters.executable import executable
+from fungrad.interpreters.jvp import jvp_rules
+from fungrad.interpreters.linearize import transpose_rules
+from fungrad.ir import IR, stage_closed
 from fungrad.ir_passes import optimize
-from fungrad.transforms import partial_eval as pe
-from fungrad.transforms.executable import executable
-from fungrad.transforms.jvp import jvp_rules
-from fungrad.transforms.linearize import transpose_rules
-from fungrad.transforms.vmap import batch_size, batching_rules
 from fungrad.tree_util import keystr, tree_flatten, tree_flatten_with_path, tree_unflatten
 
 __all__ = ["jit", "jit_call_p"]
@@ -36,7 +36,8 @@ __all__ = ["jit", "jit_call_p"]
 # ---------------------------------------------------------------------------------------
 # The jit_call primitive: ``outs = jit_call[ir, name](*operands)``
 
-jit_call_p = Primitive("jit_call", multiple_results=True)
+jit_call_p = Primitive("jit_call", multiple_results=True, call_like=True)
+jit_call_p.inline = True  # the IR passes splice nested jitted programs into the caller
 jit_call_p.def_impl(lambda *args, ir, name: executable(ir)(*args))
 jit_call_p.def_abstract_eval(lambda *avals, ir, name: ir.out_avals)
 
@@ -170,7 +171,7 @@ class JittedFunction:
 
         avals = [get_aval(x) for x in leaves]
         names = self._input_names(args)
-        ir, hoisted = pe.stage_closed(flat_fun, avals, self.name, names)
+        ir, hoisted = stage_closed(flat_fun, avals, self.name, names)
         return _Entry(optimize(ir), out_tree[0], hoisted)
 
     def _input_names(self, args) -> list[str]:

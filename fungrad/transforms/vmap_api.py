@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fungrad.core import get_aval
-from fungrad.transforms.vmap import bdim_to_front, flat_vmap, move_axis
+from fungrad.interpreters.batching import bdim_to_front, flat_vmap, move_axis
 from fungrad.tree_util import (
     broadcast_prefix,
     keystr,

@@ -4,10 +4,14 @@ A JVP rule has the signature ``rule(primals, tangents, **params) -> (primal_out,
 tangent_out)``; a tangent is an array (or a tracer of a lower trace) or a symbolic
 :class:`Zero`. Rules call primitives through ``bind`` and so work at any nesting depth.
 
-The same trace class serves reverse mode: :mod:`fungrad.transforms.linearize` runs these very
+The same trace class serves reverse mode: :mod:`fungrad.interpreters.linearize` runs these very
 rules with a tangent *staging* trace as the current trace, so tangent operations are
 recorded into a linear IR instead of computed, while primal operations (which involve no
 staged tangent) fall through to the parent trace and run concretely.
+
+Tangents are summed with ``add_any`` (defined here, like JAX's ``add_jaxvals``): a
+primitive of the interpreters, so they need no arithmetic from lax, and accumulation of
+tangents and cotangents is visible as such in printed IRs.
 """
 
 from __future__ import annotations
@@ -18,8 +22,10 @@ from typing import Any
 import numpy as np
 
 from fungrad import core, dtypes
-from fungrad.core import Primitive, ShapedArray, Trace, Tracer, get_aval
-from fungrad.errors import MissingRuleError
+from fungrad.core import Primitive, ShapedArray, Trace, Tracer, get_aval, shape_of
+from fungrad.errors import MissingRuleError, ShapeError
+from fungrad.interpreters import hooks
+from fungrad.ir_passes import identity_unless, simplify_rules
 
 jvp_rules: dict[Primitive, Callable] = {}
 
@@ -63,9 +69,7 @@ def zeros_like_aval(aval: ShapedArray):
     """Return zeros of the aval's shape and dtype (float0 zeros for float0 avals)."""
     if dtypes.is_float0(aval.dtype):
         return np.zeros(aval.shape, dtypes.float0)
-    from fungrad.lax import broadcast_in_dim  # noqa: PLC0415 (lax builds on this module)
-
-    return broadcast_in_dim(np.zeros((), aval.dtype), aval.shape, ())
+    return hooks.broadcast_in_dim(np.zeros((), aval.dtype), aval.shape, ())
 
 
 class JVPTracer(Tracer):
@@ -165,15 +169,41 @@ def jvp_flat(fun: Callable, primals, tangents, fun_name="<function>"):
 # Helpers that build common rules
 
 
+# ---------------------------------------------------------------------------------------
+# add_any: the sum of two tangents (or cotangents) of the same abstract value
+
+add_any_p = Primitive("add_any", linear=True)
+add_any_p.def_impl(np.add)
+
+
+def _add_any_abstract_eval(x: ShapedArray, y: ShapedArray) -> ShapedArray:
+    if x.shape != y.shape:
+        raise ShapeError(f"add_any: tangent shapes {x.shape} and {y.shape} differ")
+    dtype = core.check_same_dtypes("add_any", x, y)
+    return ShapedArray(x.shape, dtype, x.weak_type and y.weak_type)
+
+
+add_any_p.def_abstract_eval(_add_any_abstract_eval)
+
+
+def add_any(x, y):
+    """Sum two tangents of equal shape (the accumulation of linear contributions)."""
+    return add_any_p.bind(x, y)
+
+
 def add_tangents(a, b):
-    """Sum two tangents, skipping symbolic zeros."""
+    """Sum two tangents, skipping symbolic zeros; a rank-0 term broadcasts to the other."""
     if isinstance(a, Zero):
         return b
     if isinstance(b, Zero):
         return a
-    from fungrad.lax import add  # noqa: PLC0415
-
-    return add(a, b)
+    sa, sb = shape_of(a), shape_of(b)
+    if sa != sb:
+        if sa == ():
+            a = hooks.broadcast_in_dim(a, sb, ())
+        elif sb == ():
+            b = hooks.broadcast_in_dim(b, sa, ())
+    return add_any(a, b)
 
 
 def defjvp(prim: Primitive, *per_operand: Callable | None) -> None:
@@ -235,3 +265,7 @@ def deflinear_in_first_jvp(prim: Primitive) -> None:
         return ans, prim.bind(tangents[0], *primals[1:], **params)
 
     jvp_rules[prim] = rule
+
+
+deflinear_jvp(add_any_p)
+simplify_rules[add_any_p] = identity_unless(0, commutes=True)

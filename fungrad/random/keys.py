@@ -9,9 +9,9 @@ half of a 128-bit Philox key; the other half names a *domain* (sampling, split, 
 the keys made by ``split`` and ``fold_in`` come from the cipher, never from arithmetic on the
 key, and are independent of each other and of the key's own samples.
 
-Samplers draw through :func:`per_key`: on a concrete key it calls the draw once; on a
-vmap-batched key it draws once per key of the batch (each key is its own stream) and
-returns a batched value. Any other traced key raises an error that says how to fix it.
+Samplers draw through :func:`per_key`: on a concrete key it calls the draw once; a traced
+key becomes a ``random_draw`` equation, whose batching rule draws once per key of a vmap
+batch (each key is its own stream) and which jit stages to draw when the program runs.
 The public API is ``fungrad.random``, which re-exports ``key``, ``PRNGKey``, ``split`` and
 ``fold_in``.
 """
@@ -25,10 +25,10 @@ from typing import Any
 
 import numpy as np
 
-from fungrad.core import Primitive, ShapedArray, Tracer, concrete_or_none, current_trace
+from fungrad.core import Primitive, ShapedArray, Tracer, concrete_or_none
 from fungrad.errors import ShapeError
-from fungrad.transforms.jvp import defjvp_zero
-from fungrad.transforms.vmap import BatchTracer, batching_rules, move_axis
+from fungrad.interpreters.batching import batching_rules, move_axis
+from fungrad.interpreters.jvp import defjvp_zero
 
 __all__ = ["key", "PRNGKey", "split", "fold_in"]
 
@@ -143,22 +143,16 @@ def sample_words(k: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 
 def per_key(fn: str, k, draw: Callable[[np.ndarray], Any]):
-    """``draw(k)`` on a concrete key; for a vmap-batched key, once per key of the batch.
+    """``draw(k)`` on a concrete key; a traced key goes through the ``random_draw`` primitive.
 
-    A key whose value is unknown while tracing (an argument of ``jit``) is handed to the
-    ``random_draw`` primitive, which draws when the program runs.
+    There is one dispatch path for traced keys: the primitive's batching rule draws once per
+    key of a vmap batch, jit stages it (the draw happens when the program runs), and its
+    JVP is zero.
     """
-    if isinstance(k, Tracer) and not _known_value(k):
+    if isinstance(k, Tracer):
+        check_key(fn, np.empty(k.aval.shape, k.aval.dtype))  # the per-example key's type
         return random_draw_p.bind(k, draw=_Draw(fn, draw))
-    if isinstance(k, BatchTracer):
-        return _per_batched_key(fn, k, draw)
-    return draw(check_key(fn, _concrete_key(fn, k)))
-
-
-def _known_value(k) -> bool:
-    while isinstance(k, BatchTracer):
-        k = k.val
-    return concrete_or_none(k) is not None
+    return draw(check_key(fn, k))
 
 
 class _Draw:
@@ -205,36 +199,6 @@ def _random_draw_batch(vals, dims, *, draw):
 random_draw_p.def_abstract_eval(_random_draw_abstract_eval)
 defjvp_zero(random_draw_p)
 batching_rules[random_draw_p] = _random_draw_batch
-
-
-def _concrete_key(fn: str, k):
-    value = concrete_or_none(k)
-    if value is None:
-        raise TypeError(
-            f"{fn}: the key is a traced value ({k.aval.str_short()} inside the "
-            f"{k._trace.describe()}), but samplers need concrete keys. Pass keys as non-traced "
-            "arguments (closed over, or static), or split them outside the transformation; "
-            "under vmap, pass split(key, n) with in_axes=0."
-        )
-    return value
-
-
-def _per_batched_key(fn: str, k: BatchTracer, draw):
-    check_key(fn, np.empty(k.aval.shape, k.aval.dtype))  # the per-example key's shape/dtype
-    # Peel the vmap layers, then move their batch axes to the front, outermost first: each
-    # layer's batch dim counts the axes left once the layers outside it are taken away.
-    layers = []
-    while isinstance(k, BatchTracer):
-        current_trace().own(k)  # raises for a leaked tracer
-        layers.append(k)
-        k = k.val
-    keys = np.asarray(_concrete_key(fn, k))
-    for j, layer in enumerate(reversed(layers)):
-        keys = np.moveaxis(keys, layer.bdim + j, j)
-    out = _Draw(fn, draw, len(layers))(keys)
-    for layer in reversed(layers):
-        out = layer._trace.wrap(out, 0)
-    return out
 
 
 def split(key: np.ndarray, num: Shape = 2) -> np.ndarray:

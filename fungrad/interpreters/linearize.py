@@ -23,8 +23,16 @@ from typing import Any
 from fungrad import core
 from fungrad.core import Primitive, ShapedArray
 from fungrad.errors import MissingRuleError
+from fungrad.interpreters.jvp import (
+    JVPTrace,
+    Zero,
+    add_any,
+    add_any_p,
+    deflinear_in_first_jvp,
+    deflinear_jvp,
+    zeros_like_aval,
+)
 from fungrad.ir import IR, Literal, StagingTrace, Var, eval_ir
-from fungrad.transforms.jvp import JVPTrace, Zero, zeros_like_aval
 
 transpose_rules: dict[Primitive, Callable] = {}
 
@@ -134,7 +142,7 @@ def backward_pass(ir: IR, cts_out) -> list:
 
     def accumulate(var, ct):
         prev = ct_env.get(var)
-        ct_env[var] = ct if prev is None else _add_cts(prev, ct)
+        ct_env[var] = ct if prev is None else add_any(prev, ct)
 
     for var, ct in zip(ir.outvars, cts_out):
         if ct is not None and isinstance(var, Var) and var not in const_env:
@@ -169,12 +177,6 @@ def backward_pass(ir: IR, cts_out) -> list:
     return [ct_env.get(v) for v in ir.invars]
 
 
-def _add_cts(a, b):
-    from fungrad.lax import add  # noqa: PLC0415
-
-    return add(a, b)
-
-
 # ---------------------------------------------------------------------------------------
 # Helpers for transpose rules
 
@@ -184,8 +186,6 @@ def deflinear(prim: Primitive, transpose: Callable) -> None:
 
     ``transpose(ct, *operands, **params)`` returns one cotangent per operand.
     """
-    from fungrad.transforms.jvp import deflinear_jvp  # noqa: PLC0415
-
     prim.linear = True
     deflinear_jvp(prim)
     transpose_rules[prim] = transpose
@@ -193,8 +193,13 @@ def deflinear(prim: Primitive, transpose: Callable) -> None:
 
 def deflinear_in_first(prim: Primitive, transpose: Callable) -> None:
     """Register a primitive linear in operand 0; the other operands are constants."""
-    from fungrad.transforms.jvp import deflinear_in_first_jvp  # noqa: PLC0415
-
     prim.linear = True
     deflinear_in_first_jvp(prim)
     transpose_rules[prim] = transpose
+
+
+def _add_any_transpose(ct, x, y):
+    return [ct if is_linear(x) else None, ct if is_linear(y) else None]
+
+
+transpose_rules[add_any_p] = _add_any_transpose

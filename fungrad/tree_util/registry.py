@@ -4,7 +4,7 @@ A dict maps each node type to a `NodeKind`: how to take that node apart and put 
 how to show it, and which key path entries its children get. The built-in containers
 (tuple, list, None, dict, OrderedDict, defaultdict and every namedtuple class) have kinds
 here; `register_pytree_node` and its siblings add user classes. Flattening and the
-`PyTreeDef` structure live in `fungrad.pytree_structure`; the public API is
+`PyTreeDef` structure live in `fungrad.tree_util.structure`; the public API is
 `fungrad.tree_util`, which re-exports both.
 """
 

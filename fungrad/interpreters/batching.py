@@ -17,6 +17,8 @@ from collections.abc import Callable
 from fungrad import core
 from fungrad.core import Primitive, Trace, Tracer, get_aval, shape_of
 from fungrad.errors import ConcretizationError, MissingRuleError
+from fungrad.interpreters import hooks
+from fungrad.interpreters.jvp import add_any_p
 
 batching_rules: dict[Primitive, Callable] = {}
 
@@ -92,27 +94,24 @@ class BatchTrace(Trace):
 
 
 # ---------------------------------------------------------------------------------------
-# Moving batch axes (rules use these; all go through lax so they stay transformable)
+# Moving batch axes (rules use these; they bind lax primitives through the hooks, so they
+# stay transformable)
 
 
 def move_axis(x, src: int, dst: int):
     """Move axis ``src`` of ``x`` to position ``dst``."""
-    from fungrad.lax import transpose  # noqa: PLC0415
-
     if src == dst:
         return x
     perm = [d for d in range(len(shape_of(x))) if d != src]
     perm.insert(dst, src)
-    return transpose(x, tuple(perm))
+    return hooks.transpose(x, tuple(perm))
 
 
 def bdim_to_front(x, bdim, size: int):
     """Return ``x`` with its batch axis first; unbatched values are broadcast to ``size``."""
-    from fungrad.lax import broadcast_in_dim  # noqa: PLC0415
-
     if bdim is None:
         shape = shape_of(x)
-        return broadcast_in_dim(x, (size, *shape), tuple(range(1, len(shape) + 1)))
+        return hooks.broadcast_in_dim(x, (size, *shape), tuple(range(1, len(shape) + 1)))
     return move_axis(x, bdim, 0)
 
 
@@ -178,9 +177,7 @@ def _example_shape(vals, dims) -> tuple[int, ...]:
 
 
 def _broadcast_trailing(x, shape):
-    from fungrad.lax import broadcast_in_dim  # noqa: PLC0415
-
-    return broadcast_in_dim(x, shape, tuple(range(len(shape_of(x)))))
+    return hooks.broadcast_in_dim(x, shape, tuple(range(len(shape_of(x)))))
 
 
 def defreducer(prim: Primitive, axes_param: str = "axes") -> None:
@@ -206,3 +203,13 @@ def flat_vmap(fun: Callable, args, in_dims, axis_size: int, fun_name="<function>
                  else (o, None) for o in outs]
     return [p for p, _ in pairs], [d for _, d in pairs]
 
+
+
+def _add_any_batch(vals, dims):
+    if dims[0] == dims[1]:
+        return add_any_p.bind(*vals), dims[0]
+    size = batch_size(vals, dims)
+    return add_any_p.bind(*(bdim_to_front(v, d, size) for v, d in zip(vals, dims))), 0
+
+
+batching_rules[add_any_p] = _add_any_batch

@@ -3,8 +3,8 @@
 This is the public module (`from fungrad.tree_util import tree_map`, as in JAX). It holds
 the functions built on flattening (`tree_map`, `tree_reduce`, `tree_transpose`,
 `broadcast_prefix`, treedef helpers) and re-exports the rest, which lives by concept in
-`fungrad.pytree_registry` (key path entries, node kinds, registration) and
-`fungrad.pytree_structure` (`PyTreeDef`, flatten and unflatten, key paths, mismatch errors).
+`fungrad.tree_util.registry` (key path entries, node kinds, registration) and
+`fungrad.tree_util.structure` (`PyTreeDef`, flatten and unflatten, key paths, mismatch errors).
 
 Leaves are opaque: these modules never look inside them, so they need no NumPy.
 """
@@ -15,7 +15,7 @@ import functools
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from fungrad.pytree_registry import (
+from fungrad.tree_util.registry import (
     TUPLE_KIND,
     DictKey,
     FlattenedIndexKey,
@@ -33,7 +33,7 @@ from fungrad.pytree_registry import (
     register_pytree_node_class,
     register_pytree_with_keys,
 )
-from fungrad.pytree_structure import (
+from fungrad.tree_util.structure import (
     PyTreeDef,
     compose_treedefs,
     leaves_like,
@@ -277,5 +277,5 @@ def treedef_tuple(treedefs: Iterable[PyTreeDef]) -> PyTreeDef:
 __test__ = {
     name: obj for name, obj in globals().items()
     if name in __all__ and getattr(obj, "__module__", None) in (
-        "fungrad.pytree_registry", "fungrad.pytree_structure")
+        "fungrad.tree_util.registry", "fungrad.tree_util.structure")
 }

@@ -12,7 +12,7 @@ same numbers, and a key must not be reused for two purposes. Make fresh keys wit
 (3, 4)
 
 Keys, the Philox stream behind them, and how samplers meet vmap-batched keys live in
-``fungrad.random_keys``; this module re-exports ``key``, ``PRNGKey``, ``split`` and
+``fungrad.random.keys``; this module re-exports ``key``, ``PRNGKey``, ``split`` and
 ``fold_in`` and holds the samplers.
 
 Randomness under ``fg.vmap``: keys are ordinary arguments. Pass one key unbatched
@@ -47,7 +47,7 @@ from fungrad import numpy as fnp
 from fungrad.core import Tracer, concrete_or_none, shape_of
 from fungrad.errors import ShapeError
 from fungrad.numpy.array_type import as_array_type
-from fungrad.random_keys import (
+from fungrad.random.keys import (
     SAMPLE_DOMAIN,
     U64,
     PRNGKey,

@@ -3,7 +3,7 @@
 Every transform's front end flattens its arguments, transforms the flat function, and
 unflattens the results, so `tree_flatten` is on the hot path of every call. The design
 follows from that: flattening is a tight recursion over the node kinds of
-`fungrad.pytree_registry` that handles leaf children inline, and a lone leaf never reaches
+`fungrad.tree_util.registry` that handles leaf children inline, and a lone leaf never reaches
 the recursion. Key paths, which only errors and the `*_with_path` functions need, take a
 separate, slower route so the common route pays nothing for them. When two structures
 disagree, the errors name the first differing key path and show both structures.
@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from fungrad.pytree_registry import (
+from fungrad.tree_util.registry import (
     LIST_KIND,
     NAMEDTUPLE_KIND,
     NONE_KIND,

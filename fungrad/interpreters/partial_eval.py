@@ -22,7 +22,7 @@ Derived IRs are cached on the IR they come from (``ir.cache``), so a jitted func
 is differentiated on every step is transformed only once.
 
 IRs carried by higher-order primitives hold only concrete constants: values of enclosing
-traces are hoisted into explicit operands by :func:`stage_closed`.
+traces are hoisted into explicit operands by :func:`fungrad.ir.stage_closed`.
 """
 
 from __future__ import annotations
@@ -30,12 +30,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from fungrad import core, dtypes
-from fungrad.core import ShapedArray, Tracer
+from fungrad.core import ShapedArray
 from fungrad.errors import TransformError
+from fungrad.interpreters.batching import bdim_to_front, flat_vmap
+from fungrad.interpreters.jvp import Zero, jvp_flat, zeros_like_aval
+from fungrad.interpreters.linearize import TangentStagingTrace, backward_pass, is_linear
 from fungrad.ir import IR, Eqn, Literal, Var, eval_ir, stage_flat
-from fungrad.transforms.jvp import Zero, jvp_flat, zeros_like_aval
-from fungrad.transforms.linearize import backward_pass
-from fungrad.transforms.vmap import bdim_to_front, flat_vmap
+from fungrad.ir_passes import optimize
 
 # Primitives that cannot be split into known and unknown parts, with the reason (reverse
 # mode through them is impossible): filled in by the modules that define them.
@@ -54,69 +55,10 @@ def _cached(ir: IR, key, build: Callable):
     return hit
 
 
-def stage_closed(fun: Callable, in_avals, name: str, input_names=None,
-                 transform_name: str = "jit"):
-    """Stage ``fun`` into an IR whose constants are concrete; return ``(ir, hoisted)``.
-
-    Tracers of enclosing transforms captured by ``fun`` are moved to the front of the IR's
-    inputs; ``hoisted`` holds them, to be passed as the first operands of the primitive.
-    """
-    from fungrad.ir import StagingTrace  # noqa: PLC0415
-
-    trace = StagingTrace(fun_name=name)
-    trace.transform_name = transform_name
-    with core.run_with_trace(trace):
-        names = input_names or [""] * len(in_avals)
-        tracers = [trace.new_input(a, n) for a, n in zip(in_avals, names)]
-        ir = trace.to_ir(fun(*tracers))
-    return hoist_tracer_consts(ir)
-
-
-def hoist_tracer_consts(ir: IR):
-    """Turn constants that are tracers into leading inputs; return ``(ir, hoisted)``."""
-    keep_vars, keep_vals, lift_vars, lifted = [], [], [], []
-    for v, x in zip(ir.constvars, ir.consts):
-        if isinstance(x, Tracer):
-            lift_vars.append(v)
-            lifted.append(x)
-        else:
-            keep_vars.append(v)
-            keep_vals.append(x)
-    if not lifted:
-        return ir, []
-    closed = IR(keep_vars, keep_vals, lift_vars + ir.invars, ir.eqns, ir.outvars)
-    return closed, lifted
-
-
 def permute_ir(ir: IR, in_order: Sequence[int], out_order: Sequence[int] | None = None) -> IR:
     """Return ``ir`` with its inputs (and outputs) reordered: new input j is old ``in_order[j]``."""
     outvars = ir.outvars if out_order is None else [ir.outvars[i] for i in out_order]
     return IR(ir.constvars, ir.consts, [ir.invars[i] for i in in_order], ir.eqns, outvars)
-
-
-def stage_pytree_fun(fun: Callable, args_tree_avals, name: str, what: str):
-    """Stage ``fun(*args)`` for pytrees of avals; return ``(ir, hoisted, out_tree)``.
-
-    ``args_tree_avals`` is a tuple of pytrees whose leaves are ShapedArrays. The IR's
-    inputs are the hoisted tracers (see :func:`stage_closed`) followed by the flat leaves.
-    """
-    from fungrad.tree_util import tree_flatten, tree_unflatten  # noqa: PLC0415
-
-    flat_avals, in_tree = tree_flatten(args_tree_avals, is_leaf=_is_aval)
-    out_tree = []
-
-    def flat_fun(*leaves):
-        out = fun(*tree_unflatten(in_tree, leaves))
-        flat, tree = tree_flatten(out)
-        out_tree.append(tree)
-        return flat
-
-    ir, hoisted = stage_closed(flat_fun, flat_avals, name, transform_name=what)
-    return ir, hoisted, out_tree[0]
-
-
-def _is_aval(x) -> bool:
-    return isinstance(x, ShapedArray)
 
 
 def pad_inputs(ir: IR, before: Sequence[ShapedArray], after: Sequence[ShapedArray] = ()) -> IR:
@@ -248,8 +190,6 @@ def _check_splittable(eqn: Eqn) -> None:
 def split_if_reverse_possible(ir: IR, unknowns, **kwargs) -> PartialEval | None:
     """:func:`partial_eval_ir`, or None when ``ir`` is forward-only and no reverse-mode
     trace is active (the JVP rule then binds the unsplit JVP, as plain forward mode)."""
-    from fungrad.transforms.linearize import TangentStagingTrace  # noqa: PLC0415
-
     try:
         return partial_eval_ir(ir, unknowns, **kwargs)
     except TransformError:
@@ -408,8 +348,6 @@ def call_jvp(bind: Callable, ir: IR, primals, tangents, saveable=None, policy_ke
 
 def call_transpose(bind: Callable, ir: IR, cts, operands) -> list:
     """The transpose rule of a call-like primitive linear in its ``LinearArg`` operands."""
-    from fungrad.transforms.linearize import is_linear  # noqa: PLC0415
-
     linear = [is_linear(x) for x in operands]
     tir = transpose_ir(ir, linear)
     residuals = [x for x in operands if not is_linear(x)]
@@ -419,8 +357,6 @@ def call_transpose(bind: Callable, ir: IR, cts, operands) -> list:
 
 def optimize_derived(ir: IR) -> IR:
     """Run the IR passes on a derived IR (dead code, common subexpressions, trivial ops)."""
-    from fungrad.ir_passes import optimize  # noqa: PLC0415 (passes import the lax rules)
-
     return optimize(ir)
 
 
