@@ -25,7 +25,11 @@ from fungrad.interpreters.batching import batch_size, batching_rules, bdim_to_fr
 from fungrad.interpreters.executable import executable
 from fungrad.interpreters.jvp import Zero, jvp_rules, zeros_like_aval
 from fungrad.interpreters.linearize import is_linear, transpose_rules
-from fungrad.ir import IR, stage_pytree_fun
+from fungrad.ir import IR, stage_flat, stage_pytree_fun
+from fungrad.lax.comparison import convert_element_type, ne, select_n
+from fungrad.lax.elementwise import max as lax_max
+from fungrad.lax.elementwise import min as lax_min
+from fungrad.lax.shape_ops import broadcast_in_dim
 from fungrad.tree_util import tree_flatten, tree_unflatten
 
 __all__ = ["cond", "switch", "cond_p"]
@@ -96,8 +100,6 @@ def cond(pred, true_fun: Callable, false_fun: Callable, *operands):
     if aval.shape != ():
         raise TypeError(f"lax.cond: pred must be a scalar, got {aval.str_short()}; for "
                         "elementwise choices use fnp.where(pred, x, y)")
-    from fungrad.lax import convert_element_type, ne  # noqa: PLC0415
-
     if aval.dtype != np.bool_:
         pred = ne(pred, aval.dtype.type(0))
     return switch(convert_element_type(pred, np.int32), [false_fun, true_fun], *operands)
@@ -105,13 +107,11 @@ def cond(pred, true_fun: Callable, false_fun: Callable, *operands):
 
 def _clamp_index(index, n: int):
     """The index as an int32 scalar in ``[0, n)`` (out-of-range indices clamp, as in JAX)."""
-    from fungrad.lax import convert_element_type, max, min  # noqa: PLC0415, A004
-
     concrete = core.concrete_or_none(index)
     if concrete is not None:
         return np.int32(np.clip(int(concrete), 0, n - 1))
     index = convert_element_type(index, np.int32)
-    return max(min(index, np.int32(n - 1)), np.int32(0))
+    return lax_max(lax_min(index, np.int32(n - 1)), np.int32(0))
 
 
 def _stage_branch(fun, in_tree, avals):
@@ -218,7 +218,6 @@ def _unify_residuals(splits):
 
 
 def _stage(fun, avals, name) -> IR:
-    from fungrad.ir import stage_flat  # noqa: PLC0415
 
     return stage_flat(fun, list(avals), name)
 
@@ -253,7 +252,6 @@ def _cond_batch(vals, dims, *, branches):
 
 def _select_branches(index, idx_dim, ops, op_dims, branches, size):
     """A batched predicate: run every branch, then pick each example's result."""
-    from fungrad.lax import broadcast_in_dim, select_n  # noqa: PLC0415
 
     index = bdim_to_front(index, idx_dim, size)
     results = []

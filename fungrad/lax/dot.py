@@ -27,6 +27,8 @@ from fungrad.errors import ShapeError
 from fungrad.interpreters.batching import batching_rules, move_axis
 from fungrad.interpreters.jvp import defjvp
 from fungrad.interpreters.linearize import is_linear, transpose_rules
+from fungrad.lax.comparison import convert_element_type
+from fungrad.lax.shape_ops import transpose
 
 dot_general_p = Primitive("dot_general")
 
@@ -181,8 +183,6 @@ def _dot_general_transpose(ct, lhs, rhs, *, dimension_numbers, preferred_element
 
 
 def _cast_like(ct, aval):
-    from fungrad.lax.comparison import convert_element_type
-
     if core.get_aval(ct).dtype == aval.dtype:
         return ct
     return convert_element_type(ct, aval.dtype)
@@ -218,8 +218,6 @@ def _transpose_rhs(ct, lhs, rhs_aval, dimension_numbers):
 
 def _to_layout(x, src):
     """Transpose ``x`` whose axis i is operand dimension ``src[i]`` into operand order."""
-    from fungrad.lax.shape_ops import transpose
-
     return transpose(x, tuple(int(i) for i in np.argsort(src)))
 
 

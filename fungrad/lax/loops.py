@@ -33,6 +33,7 @@ from fungrad.interpreters.executable import executable
 from fungrad.interpreters.jvp import Zero, jvp_rules, zeros_like_aval
 from fungrad.interpreters.linearize import is_linear, transpose_rules
 from fungrad.ir import IR, Var, stage_flat, stage_pytree_fun
+from fungrad.lax.elementwise import add
 from fungrad.tree_util import tree_flatten, tree_unflatten
 
 __all__ = ["scan", "fori_loop", "scan_p"]
@@ -171,7 +172,7 @@ def fori_loop(lower, upper, body_fun: Callable, init_val):
         (_, val), _ = scan(step, (np.asarray(lo, np.int64), init_val), None,
                            length=max(hi - lo, 0))
         return val
-    from fungrad.lax.while_loop import while_loop  # noqa: PLC0415
+    from fungrad.lax.while_loop import while_loop  # noqa: PLC0415 (while_loop imports us)
 
     def cond_fun(carry):
         return carry[0] < upper
@@ -372,7 +373,6 @@ def _transposed_body(body: IR, num_carry: int, c_lin, x_lin):
     It maps (residual consts; carry cotangents, accumulated constant cotangents; residual
     xs, ys cotangents) to (earlier carry cotangents, updated accumulators; xs cotangents).
     """
-    from fungrad.lax import add  # noqa: PLC0415
 
     tir = pe.transpose_ir(body, list(c_lin) + [True] * num_carry + list(x_lin))
     res_c_avals = [v.aval for v, lin in zip(body.invars, c_lin) if not lin]

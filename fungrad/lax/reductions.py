@@ -31,6 +31,7 @@ __all__ = [
 
 from fungrad.core import Primitive, ShapedArray, shape_of
 from fungrad.errors import ShapeError
+from fungrad.interpreters.batching import defreducer
 from fungrad.interpreters.jvp import defjvp_zero, jvp_rules
 from fungrad.interpreters.linearize import deflinear
 from fungrad.lax.comparison import convert_element_type, eq
@@ -272,7 +273,6 @@ def _one_axis(x, axis: int) -> int:
     axis = int(axis)
     return axis + len(shape_of(x)) if axis < 0 else axis
 
-from fungrad.interpreters.batching import defreducer  # noqa: E402
 
 for _p in (reduce_sum_p, reduce_max_p, reduce_min_p, reduce_prod_p, reduce_and_p, reduce_or_p):
     defreducer(_p)

@@ -21,7 +21,10 @@ from fungrad.interpreters.executable import executable
 from fungrad.interpreters.jvp import Zero, jvp_rules, zeros_like_aval
 from fungrad.interpreters.linearize import TangentStagingTrace
 from fungrad.ir import stage_flat, stage_pytree_fun
+from fungrad.lax.comparison import select_n
 from fungrad.lax.loops import as_carry_array, carry_tangent_fixed_point
+from fungrad.lax.reductions import reduce_or
+from fungrad.lax.shape_ops import broadcast_in_dim
 from fungrad.tree_util import tree_flatten, tree_unflatten
 
 __all__ = ["while_loop", "while_p"]
@@ -151,7 +154,6 @@ def _while_batch(vals, dims, *, cond_ir, body_ir, cond_nconsts, body_nconsts):
 
 def _select_loop(bcond, bbody, nc, nb):
     """A batched predicate: loop while any example runs; finished examples keep values."""
-    from fungrad.lax import broadcast_in_dim, reduce_or, select_n  # noqa: PLC0415
 
     def any_cond(*args):
         (pred,) = pe.call_ir(bcond, args)
