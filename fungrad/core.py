@@ -142,10 +142,13 @@ class Primitive:
     and filled by the module that defines the primitive. ``call_like`` marks primitives
     that call an IR parameter ``ir`` on their operands (``jit_call``, ``remat``);
     ``inline`` marks those whose equations the IR passes may inline (``jit_call``).
+    ``elementwise`` marks primitives that map operands to results element by element (the
+    elementwise family constructors set it); kernel fusion may fuse them.
     """
 
     multiple_results = False
     inline = False
+    elementwise = False
 
     def __init__(self, name: str, *, multiple_results: bool = False, linear: bool = False,
                  call_like: bool = False):

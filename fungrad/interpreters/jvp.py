@@ -173,6 +173,7 @@ def jvp_flat(fun: Callable, primals, tangents, fun_name="<function>"):
 # add_any: the sum of two tangents (or cotangents) of the same abstract value
 
 add_any_p = Primitive("add_any", linear=True)
+add_any_p.elementwise = True
 add_any_p.def_impl(np.add)
 
 

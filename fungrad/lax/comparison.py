@@ -139,6 +139,7 @@ jvp_rules[select_n_p] = _select_n_jvp
 transpose_rules[select_n_p] = _select_n_transpose
 select_n_p.linear = True
 defbroadcasting(select_n_p)
+select_n_p.elementwise = True
 
 # ---------------------------------------------------------------------------------------
 # convert_element_type and stop_gradient
@@ -183,6 +184,7 @@ jvp_rules[convert_element_type_p] = _convert_jvp
 transpose_rules[convert_element_type_p] = _convert_transpose
 convert_element_type_p.linear = True
 defvectorized(convert_element_type_p)
+convert_element_type_p.elementwise = True
 simplify_rules[convert_element_type_p] = _same_dtype_cast
 
 stop_gradient_p = Primitive("stop_gradient")

@@ -139,6 +139,7 @@ def unary_primitive(name: str, impl) -> Primitive:
     prim = Primitive(name)
     prim.def_impl(impl)
     prim.def_abstract_eval(_unary_abstract_eval)
+    prim.elementwise = True
     defvectorized(prim)
     return prim
 
@@ -153,6 +154,7 @@ def binary_primitive(name: str, impl, predicate: bool = False) -> Primitive:
     prim.def_impl(impl)
     rule = _predicate_abstract_eval(name) if predicate else _nary_abstract_eval(name)
     prim.def_abstract_eval(rule)
+    prim.elementwise = True
     defbroadcasting(prim)
     return prim
 
@@ -200,6 +202,7 @@ not_p = unary_primitive("not", np.invert)
 is_finite_p = Primitive("is_finite")
 is_finite_p.def_impl(np.isfinite)
 is_finite_p.def_abstract_eval(lambda x: ShapedArray(x.shape, np.bool_))
+is_finite_p.elementwise = True
 defvectorized(is_finite_p)
 
 
@@ -358,6 +361,7 @@ def _const(value, like):
 integer_pow_p = Primitive("integer_pow")
 integer_pow_p.def_impl(lambda x, *, y: np.power(x, y) if y >= 0 else 1 / np.power(x, -y))
 integer_pow_p.def_abstract_eval(lambda x, *, y: x)
+integer_pow_p.elementwise = True
 defvectorized(integer_pow_p)
 
 

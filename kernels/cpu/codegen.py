@@ -1,0 +1,304 @@
+"""Numba source for one fused group of the plan.
+
+A kernel takes flat, C-contiguous 1-D arrays and its loop sizes as arguments, so one
+compiled kernel serves every shape with the same structure (the sizes never appear in the
+source) and is shared by every jitted function that needs it. Its loop nest runs over the
+group's space after *collapsing* adjacent dims that every access treats alike (CuPy's
+``reduce_dims``, done when the kernel is planned): a ``(128, 512)`` elementwise group is one
+loop of ``128 * 512``.
+
+Inside the nest, main values are registers of the innermost body; ``red`` reductions
+accumulate in registers opened one level above the reduced dims, and the epilogue runs there
+once the row is complete; ``ared`` reductions accumulate into a scratch array over their
+kept dims. Python-scalar literals are scalar arguments of the operation's dtype, so
+``f32 * 0.01`` stays float32 (Numba would compute it in float64) and a new learning rate
+does not make a new kernel. Results are cast to their dtype, because Numba widens small
+integer arithmetic.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+from fungrad.kernels.cpu.lowering import accumulator_dtype, cpu_lowerings, reduce_rules
+from fungrad.kernels.plan import ARED, EPI, MAIN, RED, Group, Read, canonical_axes
+
+from fungrad.core import get_aval
+from fungrad.ir import Eqn, Var
+from fungrad.lax import select_n_p
+
+FASTMATH = '{"contract", "reassoc", "nsz"}'  # never nnan/ninf: NaN and inf propagate
+
+
+@dataclass
+class Kernel:
+    """A rendered kernel and how the driver calls it.
+
+    ``sizes[d]`` is the size of loop ``d``; ``inputs`` are the arrays to pass flat (in
+    order), ``literals`` the scalar arguments, ``outputs`` the values to allocate (flat, of
+    ``out_sizes``) and reshape afterwards.
+    """
+
+    name: str
+    source: str
+    sizes: tuple[int, ...]
+    inputs: list[Var]
+    literals: list[np.generic]
+    outputs: list[Var]
+    out_sizes: list[int]
+
+    @property
+    def signature(self) -> str:
+        return self.source.split('@numba.njit("', 1)[1].split('"', 1)[0]
+
+
+def numba_type(dtype) -> str:
+    dtype = np.dtype(dtype)
+    return "boolean" if dtype == np.bool_ else dtype.name
+
+
+def op_dtype(eqn: Eqn) -> np.dtype:
+    """The dtype an elementwise equation computes in (its operands', for comparisons)."""
+    operands = eqn.inputs[1:] if eqn.prim is select_n_p else eqn.inputs
+    for a in operands:
+        if type(a) is Var:
+            return a.aval.dtype
+    return eqn.outputs[0].aval.dtype
+
+
+def lower_expression(eqn: Eqn, operands: list[str]) -> str | None:
+    """The expression computing ``eqn`` from operand expressions, or None if declined."""
+    rule = cpu_lowerings.get(eqn.prim)
+    if rule is None:
+        return None
+    return rule(op_dtype(eqn), eqn.params, *operands)
+
+
+def can_lower(eqn: Eqn) -> bool:
+    """True if the CPU table compiles ``eqn`` (primitive and dtypes)."""
+    if eqn.prim.multiple_results or not eqn.prim.elementwise:
+        return False
+    return lower_expression(eqn, [f"x{i}" for i in range(len(eqn.inputs))]) is not None
+
+
+def can_reduce(eqn: Eqn) -> bool:
+    """True for reductions the CPU kernels accumulate (sum/max/min of floats and ints)."""
+    return eqn.prim in reduce_rules and eqn.outputs[0].aval.dtype.kind in "fiu" and (
+        eqn.outputs[0].aval.dtype.kind != "f" or eqn.outputs[0].aval.dtype.itemsize in (4, 8))
+
+
+# ---------------------------------------------------------------------------------------
+# Loop collapsing
+
+
+def _collapse(rank: int, accesses: list[tuple[int, ...]], reduced: list[tuple[int, ...]],
+              split: int) -> list[int]:
+    """Map each dim to its collapsed loop: ``d`` and ``d + 1`` merge when every access and
+    reduction treats them alike and the row split does not fall between them."""
+    loop_of, loop = [0] * rank, 0
+    for d in range(1, rank):
+        merge = d != split
+        for acc in accesses:
+            if (d - 1 in acc) != (d in acc):
+                merge = False
+            elif d in acc and acc.index(d) != acc.index(d - 1) + 1:
+                merge = False
+        for red in reduced:
+            if (d - 1 in red) != (d in red):
+                merge = False
+        loop += not merge
+        loop_of[d] = loop
+    return loop_of
+
+
+def _remap(dims: tuple[int, ...], loop_of: list[int]) -> tuple[int, ...]:
+    out: list[int] = []
+    for d in dims:
+        if not out or out[-1] != loop_of[d]:
+            out.append(loop_of[d])
+    return tuple(out)
+
+
+def _offset(dims: tuple[int, ...]) -> str:
+    if not dims:
+        return "0"
+    expr = f"i{dims[0]}"
+    for d in dims[1:]:
+        expr = f"{expr} * n{d} + i{d}"
+    return expr
+
+
+# ---------------------------------------------------------------------------------------
+# Rendering
+
+
+class _Renderer:
+    def __init__(self, g: Group):
+        self.g = g
+        self.rank = len(g.space)
+        k = len(g.red_dims or ())
+        self.split = self.rank - k  # loops >= split are reduced by the ``red`` reductions
+        self.reg: dict[Var, str] = {}
+        self.inputs: dict[Var, str] = {}
+        self.literals: list[np.generic] = []
+        self.outputs: dict[Var, str] = {}
+        self.ared_dims: dict[Var, tuple[int, ...]] = {}
+        self.ared_kept: dict[Var, tuple[int, ...]] = {}
+
+    def render(self) -> Kernel:
+        g = self.g
+        for eqn in g.eqns:
+            out = eqn.outputs[0]
+            if g.phase[out] == ARED:
+                red = self._reduced(eqn)
+                self.ared_dims[out] = red
+                self.ared_kept[out] = tuple(d for d in range(self.rank) if d not in red)
+        accesses = self._accesses()
+        reduced = list(self.ared_dims.values())
+        if g.red_dims:
+            reduced.append(tuple(g.red_dims))
+        self.loop_of = _collapse(self.rank, accesses, reduced, self.split)
+        loops = self.loop_of[-1] + 1 if self.rank else 0
+        sizes = [1] * loops
+        for d, size in enumerate(g.space):
+            sizes[self.loop_of[d]] *= size
+        self.loops = loops
+        self.loop_split = self.loop_of[self.split] if self.split < self.rank else loops
+        body = self._body()
+        return self._kernel(tuple(sizes), body)
+
+    def _reduced(self, eqn: Eqn) -> tuple[int, ...]:
+        canon = canonical_axes(eqn.inputs[0].aval.shape)
+        return tuple(sorted(canon[a] for a in eqn.params["axes"] if canon[a] is not None))
+
+    def _accesses(self) -> list[tuple[int, ...]]:
+        g = self.g
+        acc = []
+        for eqn in g.eqns:
+            acc.extend(r.dims for r in g.reads[id(eqn)] if r.var is not None
+                       and r.var not in g.phase)
+        kept = tuple(range(self.split))
+        for v in g.outputs:
+            phase = g.phase[v]
+            acc.append(tuple(range(self.rank)) if phase == MAIN
+                       else self.ared_kept[v] if phase == ARED else kept)
+        return acc
+
+    def read(self, r: Read, eqn: Eqn, i: int) -> str:
+        if r.literal is not None:
+            dtype = (get_aval(r.literal.value).dtype if eqn.prim is select_n_p and i == 0
+                     else op_dtype(eqn))
+            self.literals.append(np.dtype(dtype).type(r.literal.value))
+            return f"c{len(self.literals) - 1}"
+        if r.var in self.g.phase:
+            return self.reg[r.var]
+        name = self.inputs.setdefault(r.var, f"a{len(self.inputs)}")
+        return f"{name}[{_offset(_remap(r.dims, self.loop_of))}]"
+
+    def _assign(self, eqn: Eqn, lines: list[str]) -> None:
+        out = eqn.outputs[0]
+        reads = self.g.reads[id(eqn)]
+        args = [self.read(r, eqn, i) for i, r in enumerate(reads)]
+        expr = lower_expression(eqn, args)
+        name = self.reg[out] = f"t{len(self.reg)}"
+        dtype = out.aval.dtype
+        lines.append(f"{name} = {expr}" if dtype == np.bool_ else
+                     f"{name} = np.{dtype.name}({expr})")
+
+    def _body(self) -> dict[str, list[str]]:
+        g = self.g
+        parts = {"setup": [], "init": [], "main": [], "epi": [], "finish": []}
+        for eqn in g.eqns:
+            out = eqn.outputs[0]
+            phase = g.phase[out]
+            if phase == MAIN:
+                self._assign(eqn, parts["main"])
+            elif phase == EPI:
+                self._assign(eqn, parts["epi"])
+            else:
+                self._reduction(eqn, phase, parts)
+        full = _offset(_remap(tuple(range(self.rank)), self.loop_of))
+        kept = _offset(_remap(tuple(range(self.split)), self.loop_of))
+        for v in g.outputs:
+            name = self.outputs[v] = f"o{len(self.outputs)}"
+            phase = g.phase[v]
+            if phase == MAIN:
+                parts["main"].append(f"{name}[{full}] = {self.reg[v]}")
+            elif phase in (RED, EPI):
+                parts["epi"].append(f"{name}[{kept}] = {self.reg[v]}")
+            else:
+                parts["finish"] += [f"for q in range({self.reg[v]}.size):",
+                                    f"    {name}[q] = {self.reg[v]}[q]"]
+        return parts
+
+    def _reduction(self, eqn: Eqn, phase: str, parts) -> None:
+        out = eqn.outputs[0]
+        rule = reduce_rules[eqn.prim]
+        acc_dtype = accumulator_dtype(eqn.prim, out.aval.dtype)
+        value = self.read(self.g.reads[id(eqn)][0], eqn, 0)
+        identity = f"np.{acc_dtype.name}({rule.identity(acc_dtype)})"
+        if phase == RED:
+            acc = f"r{len(self.reg)}"
+            parts["init"].append(f"{acc} = {identity}")
+            parts["main"].append(rule.combine(acc, value))
+            name = self.reg[out] = f"t{len(self.reg)}"
+            parts["epi"].insert(0, f"{name} = np.{out.aval.dtype.name}({acc})")
+            return
+        scratch = self.reg[out] = f"s{len(self.reg)}"
+        kept = _remap(self.ared_kept[out], self.loop_of)
+        size = " * ".join(f"n{d}" for d in kept) or "1"
+        parts["setup"].append(f"{scratch} = np.full({size}, {identity}, np.{acc_dtype.name})")
+        parts["main"].append(rule.combine(f"{scratch}[{_offset(kept)}]", value))
+
+    def _kernel(self, sizes, parts) -> Kernel:
+        g = self.g
+        ins = list(self.inputs.items())
+        outs = list(self.outputs.items())
+        params = ([f"n{d}" for d in range(self.loops)] + [n for _, n in ins]
+                  + [f"c{i}" for i in range(len(self.literals))] + [n for _, n in outs])
+        types = (["int64"] * self.loops
+                 + [f"{numba_type(v.aval.dtype)}[::1]" for v, _ in ins]
+                 + [numba_type(c.dtype) for c in self.literals]
+                 + [f"{numba_type(v.aval.dtype)}[::1]" for v, _ in outs])
+        lines = [f"def kernel({', '.join(params)}):"]
+        pad = "    "
+        lines += [pad + s for s in parts["setup"]]
+        depth = 1
+        for loop in range(self.loops):
+            if loop == self.loop_split:
+                lines += [pad * depth + s for s in parts["init"]]
+            lines.append(pad * depth + f"for i{loop} in range(n{loop}):")
+            depth += 1
+        if self.loop_split == self.loops:
+            lines += [pad * depth + s for s in parts["init"]]
+        lines += [pad * depth + s for s in parts["main"]]
+        epi_depth = 1 + self.loop_split
+        lines += [pad * epi_depth + s for s in parts["epi"]]
+        lines += [pad + s for s in parts["finish"]]
+        signature = f"void({', '.join(types)})"
+        source = "\n".join([
+            "import numpy as np",
+            "import numba",
+            "from fungrad.kernels.cpu.vmath import *  # noqa: F403",
+            "",
+            "",
+            f'@numba.njit("{signature}", cache=True, nogil=True, error_model="numpy", '
+            f"fastmath={FASTMATH})",
+            *lines, "",
+        ])
+        name = "fk_" + hashlib.sha256(source.encode()).hexdigest()[:24]
+        out_sizes = []
+        for v, _ in outs:
+            phase = g.phase[v]
+            dims = (range(self.rank) if phase == MAIN else self.ared_kept[v] if phase == ARED
+                    else range(self.split))
+            out_sizes.append(int(np.prod([g.space[d] for d in dims], dtype=np.int64)))
+        return Kernel(name, source, sizes, [v for v, _ in ins], self.literals,
+                      [v for v, _ in outs], out_sizes)
+
+
+def render(group: Group) -> Kernel:
+    """The Numba kernel for ``group``."""
+    return _Renderer(group).render()

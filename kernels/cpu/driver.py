@@ -1,0 +1,103 @@
+"""The fused program: one generated Python function that runs a plan's steps in order.
+
+Unfused equations call their impl (so ``dot_general`` stays on BLAS), as the NumPy
+executable does; each kernel step allocates its flat outputs, passes flat C-contiguous
+views of its inputs (a copy only for a strided or broadcast input), its loop sizes and
+literal arguments, calls the kernel's compiled entry point directly and reshapes the
+outputs. Intermediates are deleted after their last use, as in the executable.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from fungrad.kernels.cpu import cache
+from fungrad.kernels.cpu.codegen import Kernel, can_lower, can_reduce, render
+from fungrad.kernels.plan import Group, Plan, plan
+
+from fungrad.interpreters.executable import _run_slowly as run_slowly
+from fungrad.ir import IR, Literal, Var
+
+
+def cpu_plan(ir: IR) -> tuple[Plan, list[Kernel]]:
+    """The fusion plan of ``ir`` for the CPU and the rendered kernel of each group."""
+    p = plan(ir, can_lower, can_reduce)
+    return p, [render(g) for g in p.groups]
+
+
+def flat(x, dtype) -> np.ndarray:
+    """``x`` as a flat C-contiguous array of ``dtype`` (a view when it already is one)."""
+    if type(x) is np.ndarray and x.dtype == dtype and x.flags.c_contiguous:
+        return x.reshape(-1)
+    return np.ascontiguousarray(x, dtype=dtype).reshape(-1)
+
+
+def build(ir: IR, p: Plan, kernels: list[Kernel]) -> Callable:
+    """Compile the kernels (cached) and return ``run(*args) -> list`` for the plan."""
+    entries = {id(g): (k, cache.compiled(k)) for g, k in zip(p.groups, kernels)}
+    namespace: dict[str, Any] = {"np": np, "_flat": flat}
+    names: dict[Var, str] = {}
+    for i, (v, c) in enumerate(zip(ir.constvars, ir.consts)):
+        names[v] = f"k{i}"
+        namespace[f"k{i}"] = c
+    params = [f"a{i}" for i in range(len(ir.invars))]
+    names.update(zip(ir.invars, params))
+
+    def ref(atom) -> str:
+        if type(atom) is Literal:
+            key = f"l{len(namespace)}"
+            namespace[key] = atom.value
+            return key
+        return names[atom]
+
+    body: list[str] = []
+    for j, step in enumerate(p.steps):
+        if isinstance(step, Group):
+            kernel, entry = entries[id(step)]
+            body += _kernel_call(j, kernel, entry, namespace, names, ref)
+            continue
+        fn = functools.partial(step.prim.impl, **step.params) if step.params else step.prim.impl
+        namespace[f"f{j}"] = fn
+        for o in step.outputs:
+            names[o] = f"v{len(names)}"
+        args = ", ".join(ref(a) for a in step.inputs)
+        outs = ", ".join(names[o] for o in step.outputs)
+        body.append(f"        {'[' + outs + ']' if step.prim.multiple_results else outs}"
+                    f" = f{j}({args})")
+    result = ", ".join(ref(v) for v in ir.outvars)
+    namespace["_ir"], namespace["_run_slowly"] = ir, run_slowly
+    source = "\n".join([
+        f"def run({', '.join(params)}):", "    try:", *body, f"        return [{result}]",
+        "    except Exception:",  # re-run one equation at a time to name the failing line
+        f"        return _run_slowly(_ir, ({''.join(p + ', ' for p in params)}))",
+    ])
+    exec(compile(source, "<fungrad.jit.numba>", "exec"), namespace)  # noqa: S102 (generated)
+    run = namespace["run"]
+    run.source = source
+    return run
+
+
+def _kernel_call(j: int, kernel: Kernel, entry, namespace, names, ref) -> list[str]:
+    namespace[f"K{j}"] = entry
+    lines = []
+    args = [str(n) for n in kernel.sizes]
+    for v in kernel.inputs:
+        dtype = f"D{j}_{len(args)}"
+        namespace[dtype] = v.aval.dtype
+        args.append(f"_flat({ref(v)}, {dtype})")
+    for i, c in enumerate(kernel.literals):
+        namespace[f"C{j}_{i}"] = c
+        args.append(f"C{j}_{i}")
+    outs = []
+    for i, (v, size) in enumerate(zip(kernel.outputs, kernel.out_sizes)):
+        namespace[f"D{j}_o{i}"] = v.aval.dtype
+        lines.append(f"        O{j}_{i} = np.empty({size}, D{j}_o{i})")
+        outs.append(f"O{j}_{i}")
+    lines.append(f"        K{j}({', '.join(args + outs)})")
+    for i, v in enumerate(kernel.outputs):
+        names[v] = f"v{len(names)}"
+        lines.append(f"        {names[v]} = O{j}_{i}.reshape({tuple(v.aval.shape)!r})")
+    return lines
