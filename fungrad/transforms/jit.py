@@ -19,7 +19,8 @@ import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from fungrad import core
+from fungrad import core, float_checks
+from fungrad.config import switches
 from fungrad.core import Primitive, get_aval
 from fungrad.errors import UnhashableStaticArgError
 from fungrad.ir import IR
@@ -108,6 +109,8 @@ class JittedFunction:
         self.trace_count = 0  # how many times `fun` was traced (cache misses)
 
     def __call__(self, *args, **kwargs):
+        if switches.disable_jit:
+            return self.fun(*args, **kwargs)
         if kwargs or (self.static_argnums and self.static_argnums[-1] >= len(args)):
             args = self._positional(args, kwargs)
         statics, leaves, in_tree = self._split(args)
@@ -117,7 +120,8 @@ class JittedFunction:
             entry = self._trace(args, statics, leaves, in_tree)
             if not entry.hoisted:
                 self.cache[key] = entry
-        if entry.run is not None and core._context.trace is core.eval_trace:
+        if (entry.run is not None and core._context.trace is core.eval_trace
+                and not float_checks.state.enabled):
             outs = entry.run(*leaves)
         else:
             outs = jit_call_p.bind(*entry.hoisted, *leaves, ir=entry.ir, name=self.name)
