@@ -266,6 +266,8 @@ def jit(fun: Callable | None = None, /, *, static_argnums: int | Sequence[int] =
     Returns:
         A :class:`JittedFunction`; ``.lower(*args).as_text()`` shows the optimized IR and
         ``.trace_count`` counts traces (cache misses).
+        Under ``fg.disable_jit()`` it calls ``fun`` directly; while ``debug_nans`` or
+        ``debug_infs`` is on, the program runs one checked equation at a time.
 
     Example:
         >>> import fungrad as fg, fungrad.numpy as fnp
