@@ -79,7 +79,7 @@ def check_result(prim: Primitive, args, out, site: str = "", where: str = "") ->
     """Raise FloatingPointError if ``out`` holds a nan (inf) that ``args`` do not.
 
     ``site`` is the equation's source line (default: the line being evaluated, or the
-    user's innermost frame); ``where`` says what ran it (e.g. "a jitted program").
+    user's innermost frame); ``where`` says what ran it (e.g. "constant folding").
     """
     outs = out if prim.multiple_results else (out,)
     for flag, test, what in ((state.nans, _has_nan, "nan"), (state.infs, _has_inf, "inf")):

@@ -119,6 +119,7 @@ def _log_of_sin(x):
 
 
 NAN_AT = np.array([1.0, 4.0])
+STAGED = " inside a staged program (jit, loop or branch body)"
 
 
 def test_checks_are_off_by_default():
@@ -157,7 +158,8 @@ def test_debug_nans_under_jit():
     jitted = fg.jit(_log_of_sin)
     np.testing.assert_allclose(jitted(np.array([1.0])), np.log(np.sin(1.0)) * 2.0)
     with pytest.raises(FloatingPointError, match=r"`log` produced nan .*forward pass inside a "
-                                                 r"jitted program, at " + _site(_log_of_sin, 2)):
+                                                 r"staged program \(jit, loop or branch body\), "
+                                                 r"at " + _site(_log_of_sin, 2)):
         jitted(NAN_AT)
 
 
@@ -192,14 +194,26 @@ def test_debug_nans_backward_pass():
     fg.config.update("debug_nans", True)
     _where_log(x)  # the forward pass alone does not raise
     for fun, inside in [(fg.grad(_where_log), ""),
-                        (fg.jit(fg.grad(_where_log)), " inside a jitted program"),
-                        (fg.grad(fg.jit(_where_log)), " inside a jitted program")]:
+                        (fg.jit(fg.grad(_where_log)), STAGED),
+                        (fg.grad(fg.jit(_where_log)), STAGED)]:
         with pytest.raises(FloatingPointError) as info:
             fun(x)
         first = str(info.value).splitlines()[0]
         assert re.search(r"primitive `(div|mul)` produced nan", first), first
         assert f"in the backward pass (a derivative of this line){inside}, at " in first
         assert re.search(_site(_where_log, 1) + r"\.$", first), first
+
+
+def test_debug_nans_in_constant_folding():
+    const = np.array([-1.0, 1.0])
+
+    def f(x):
+        return x + fnp.log(const)  # folded while tracing: the check runs then
+
+    fg.config.update("debug_nans", True)
+    with pytest.raises(FloatingPointError, match=r"`log` produced nan .*inside constant "
+                                                 r"folding, at " + _site(f, 1)):
+        fg.jit(f)(1.0)
 
 
 def test_debug_nans_vjp_with_infinite_cotangent():
@@ -218,7 +232,7 @@ def test_debug_infs_eager_and_jit():
     fg.config.update("debug_infs", True)
     fnp.exp(np.array([np.inf]))  # an inf that comes in is not reported
     fnp.log(np.array([np.nan]))
-    for fun, inside in [(_log, ""), (fg.jit(_log), " inside a jitted program")]:
+    for fun, inside in [(_log, ""), (fg.jit(_log), re.escape(STAGED))]:
         expected = (rf"debug_infs: primitive `log` produced inf from operands without inf, in "
                     rf"the forward pass{inside}, at " + _site(_log, 1))
         with pytest.raises(FloatingPointError, match=expected):

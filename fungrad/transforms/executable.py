@@ -119,6 +119,6 @@ def _run_slowly(ir: IR, args, check: bool = False) -> list:
             raise_impl_error(eqn.prim, values, eqn.params, err)
         if check:
             float_checks.check_result(eqn.prim, values, outs, eqn.site or "<unknown>",
-                                      "a jitted program")
+                                      "a staged program (jit, loop or branch body)")
         env.update(zip(eqn.outputs, outs if eqn.prim.multiple_results else [outs]))
     return [read(v) for v in ir.outvars]
