@@ -80,7 +80,7 @@ class Config:
         float_checks.install(nans=self._values["debug_nans"], infs=self._values["debug_infs"])
 
     def __getattr__(self, name: str):
-        if name.startswith("__"):
+        if name.startswith("_"):  # dunder probes (copy, pickle), and _values before init
             raise AttributeError(name)
         return self._values[_canonical(name, "fg.config")]
 
