@@ -3,7 +3,10 @@
 ``import fungrad as fg; import fungrad.numpy as fnp``.
 """
 
-from fungrad import lax, nn, numpy, optim, random, tree_util  # noqa: F401
+from fungrad import debug, lax, nn, numpy, optim, random, tree_util  # noqa: F401
+
+# `fg.config` is the options object (it hides the submodule fungrad.config, as in JAX).
+from fungrad.config import config, disable_jit  # noqa: F401
 from fungrad.core import ShapedArray  # noqa: F401
 from fungrad.dtypes import float0  # noqa: F401
 from fungrad.serialization import CheckpointError, load, save  # noqa: F401

@@ -65,6 +65,19 @@ class Eqn:
         self.site = site
 
 
+BACKWARD_MARK = ", backward pass"
+
+
+def backward_site(site: str) -> str:
+    """Return ``site`` marked as the source of a backward-pass (transposed) equation."""
+    return site if not site or site.endswith(BACKWARD_MARK) else site + BACKWARD_MARK
+
+
+def is_backward_site(site: str) -> bool:
+    """True if ``site`` was marked by :func:`backward_site`."""
+    return site.endswith(BACKWARD_MARK)
+
+
 class IR:
     """A typed, single-assignment program ``outvars = f(constvars; invars)``.
 
@@ -81,6 +94,7 @@ class IR:
         # Derived IRs (JVP, partial evaluation, transpose, batched) and the compiled
         # executable, keyed by what was derived; an IR is never mutated after creation.
         self.cache: dict = {}
+        self.show_sites = False  # str() appends each equation's source line (make_ir)
 
     @property
     def in_avals(self):
@@ -94,16 +108,21 @@ class IR:
         return eval_ir(self, self.consts, args)
 
     def __str__(self):
-        return IRPrinter(self).render()
+        return IRPrinter(self, self.show_sites).render()
 
     __repr__ = __str__
 
 
 class IRPrinter:
-    """Renders an IR with short variable names (a, b, ..., z, ba, bb, ...)."""
+    """Renders an IR with short variable names (a, b, ..., z, ba, bb, ...).
 
-    def __init__(self, ir: IR):
+    With ``sites``, each equation line ends with ``# file:line (function)`` of the user's
+    code that produced it (``, backward pass`` for equations of a transposed derivative).
+    """
+
+    def __init__(self, ir: IR, sites: bool = False):
         self.ir = ir
+        self.sites = sites
         self.names: dict[int, str] = {}
 
     def name(self, atom) -> str:
@@ -141,9 +160,10 @@ class IRPrinter:
                                for i, sub in enumerate(irs or ())]
                 params = f"[{', '.join(items)}]"
             args = " ".join(self.name(a) for a in eqn.inputs)
-            lines.append(f"    {outs} = {eqn.prim.name}{params} {args}")
+            line = f"    {outs + ' = ' if outs else ''}{eqn.prim.name}{params} {args}"
+            lines.append(f"{line}  # {eqn.site or '<unknown>'}" if self.sites else line)
             for label, sub in nested:  # inner programs, indented under their equation
-                body = IRPrinter(sub).render().replace("\n", "\n        ")
+                body = IRPrinter(sub, self.sites).render().replace("\n", "\n        ")
                 lines.append(f"      {label} = {body}")
         outs = ", ".join(self.name(v) for v in ir.outvars)
         lines.append(f"  in ({outs},) }}")
@@ -299,9 +319,11 @@ class StagingTrace(Trace):
         return IR(self.constvars, self.consts, self.invars, self.eqns, outvars)
 
 
-def stage_flat(fun: Callable, in_avals, fun_name="<function>") -> tuple[IR, Any]:
+def stage_flat(fun: Callable, in_avals, fun_name="<function>",
+               transform_name: str = "staging") -> IR:
     """Trace ``fun(*flat_args) -> flat outputs`` into an IR with the given input avals."""
     trace = StagingTrace(fun_name=fun_name)
+    trace.transform_name = transform_name
     with run_with_trace(trace):
         tracers = [trace.new_input(a) for a in in_avals]
         outs = fun(*tracers)

@@ -11,6 +11,9 @@ because derived IRs are cached on them):
   **common-subexpression elimination** (equal primitive, operands and parameters);
 - **dead-code elimination** (primitives are pure, so an unused result need not be computed).
 
+Effectful primitives (``effectful``: ``debug_callback``, filled in by the module defining
+it) are kept by DCE, never folded at trace time and never merged by CSE.
+
 The simplification rules are a table keyed by primitive, like every other rule set; the
 module that defines a primitive registers its rule (most are built by the constructors
 here: :func:`identity_unless`, :func:`involution`, :func:`same_shape_identity`).
@@ -23,12 +26,14 @@ from typing import Any
 
 import numpy as np
 
+from fungrad import float_checks
 from fungrad.core import Primitive, ShapedArray, get_aval
 from fungrad.ir import IR, Eqn, Literal, Var
 
 # A rule gets (eqn with substituted inputs, producer lookup) and returns an atom that
 # replaces the single output, a new Eqn, or None (no simplification).
 simplify_rules: dict[Primitive, Callable] = {}
+effectful: set[Primitive] = set()
 
 FOLD_LIMIT = 4096  # fold results up to this size even when larger than the operands
 
@@ -112,6 +117,9 @@ class _Sweep:
         return IR(self.constvars, self.consts, ir.invars, self.eqns, outvars)
 
     def visit(self, eqn: Eqn) -> None:
+        if eqn.prim in effectful:
+            self.eqns.append(eqn)
+            return
         if self.fold(eqn):
             return
         rule = simplify_rules.get(eqn.prim)
@@ -144,6 +152,8 @@ class _Sweep:
             outs = eqn.prim.impl(*values, **eqn.params)
         except Exception:
             return False  # leave the error to run time, where it names the user's line
+        if float_checks.state.enabled:
+            float_checks.check_result(eqn.prim, values, outs, eqn.site, "constant folding")
         outs = outs if eqn.prim.multiple_results else [outs]
         for var, value in zip(eqn.outputs, outs):
             self.subst[var] = self.new_constant(var.aval, value)
@@ -185,11 +195,11 @@ def _cse_key(eqn: Eqn):
 
 
 def eliminate_dead_code(ir: IR) -> IR:
-    """Drop equations none of whose results are used, and unused constants."""
+    """Drop equations none of whose results are used (unless effectful), unused constants."""
     live = {v for v in ir.outvars if type(v) is Var}
     kept = []
     for eqn in reversed(ir.eqns):
-        if any(o in live for o in eqn.outputs):
+        if eqn.prim in effectful or any(o in live for o in eqn.outputs):
             kept.append(eqn)
             live.update(a for a in eqn.inputs if type(a) is Var)
     kept.reverse()

@@ -7,7 +7,8 @@ as early as in eager mode). A later lowering step replaces groups of equations b
 kernels; the IR and the cache (``ir.cache['executable']``) are the seam where it slots in.
 
 If an impl raises, the program is re-run equation by equation so the error names the
-primitive, the operand shapes and the user's source line of that equation.
+primitive, the operand shapes and the user's source line of that equation. While
+``debug_nans``/``debug_infs`` is on, programs run that way too, checking every result.
 """
 
 from __future__ import annotations
@@ -16,12 +17,15 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+from fungrad import float_checks
 from fungrad.core import raise_impl_error
 from fungrad.ir import IR, Literal, Var
 
 
 def executable(ir: IR) -> Callable:
     """Return (and cache on ``ir``) a function ``run(*args) -> list`` that evaluates ``ir``."""
+    if float_checks.state.enabled:
+        return functools.partial(_run_checked, ir)
     run = ir.cache.get("executable")
     if run is None:
         run = ir.cache["executable"] = _compile(ir)
@@ -90,8 +94,15 @@ def _last_uses(ir: IR) -> dict[int, list[Var]]:
     return by_eqn
 
 
-def _run_slowly(ir: IR, args) -> list:
-    """Evaluate ``ir`` one equation at a time, reporting a failure at its source line."""
+def _run_checked(ir: IR, *args) -> list:
+    return _run_slowly(ir, args, check=True)
+
+
+def _run_slowly(ir: IR, args, check: bool = False) -> list:
+    """Evaluate ``ir`` one equation at a time, reporting a failure at its source line.
+
+    With ``check``, every result goes through the ``debug_nans``/``debug_infs`` check.
+    """
     env = dict(zip(ir.constvars, ir.consts))
     env.update(zip(ir.invars, args))
 
@@ -106,5 +117,8 @@ def _run_slowly(ir: IR, args) -> list:
             if eqn.site and hasattr(err, "add_note"):  # Python >= 3.11
                 err.add_note(f"in jit-compiled `{eqn.prim.name}` at {eqn.site}")
             raise_impl_error(eqn.prim, values, eqn.params, err)
+        if check:
+            float_checks.check_result(eqn.prim, values, outs, eqn.site or "<unknown>",
+                                      "a staged program (jit, loop or branch body)")
         env.update(zip(eqn.outputs, outs if eqn.prim.multiple_results else [outs]))
     return [read(v) for v in ir.outvars]

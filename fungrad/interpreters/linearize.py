@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from fungrad import core
+from fungrad import core, float_checks
 from fungrad.core import Primitive, ShapedArray
 from fungrad.errors import MissingRuleError
 from fungrad.interpreters.jvp import (
@@ -32,7 +32,7 @@ from fungrad.interpreters.jvp import (
     deflinear_jvp,
     zeros_like_aval,
 )
-from fungrad.ir import IR, Literal, StagingTrace, Var, eval_ir
+from fungrad.ir import IR, Literal, StagingTrace, Var, backward_site, eval_ir
 
 transpose_rules: dict[Primitive, Callable] = {}
 
@@ -58,18 +58,26 @@ class TangentStagingTrace(StagingTrace):
 
     transform_name = "linearize"
     forward_constants = True
-    record_sites = False  # the linear IR is internal; skipping frame walks keeps grad fast
+    record_sites = False  # see LinearizeTrace: frame walks on every op would slow grad
 
 
 class LinearizeTrace(JVPTrace):
-    """A JVP trace whose tangents are staged into a linear IR."""
+    """A JVP trace whose tangents are staged into a linear IR.
 
-    transform_name = "linearize"
+    ``transform_name`` is the user's word for it ("grad", "vjp", "linearize"), shown in
+    tracer reprs and errors. The linear IR records the user's source lines when asked
+    (``fg.linearize``), when the program is being staged anyway (jit, make_ir) and while
+    ``debug_nans``/``debug_infs`` is on (so backward-pass errors name the line).
+    """
 
-    def __init__(self, parent=None, fun_name="<function>"):
+    def __init__(self, parent=None, fun_name="<function>", transform_name="linearize",
+                 record_sites=False):
         super().__init__(parent, fun_name)
+        self.transform_name = transform_name
         self.tangent_trace = TangentStagingTrace(self.parent, fun_name)
-        self.tangent_trace.transform_name = "linearize"
+        self.tangent_trace.transform_name = transform_name
+        self.tangent_trace.record_sites = (record_sites or float_checks.state.enabled
+                                           or isinstance(self.parent, StagingTrace))
         self.rule_trace = self.tangent_trace
 
 
@@ -97,9 +105,15 @@ class LinearFunction:
         return [zeros_like_aval(a) if ct is None else ct for ct, a in zip(cts_in, self.in_avals)]
 
 
-def linearize_flat(fun: Callable, primals, fun_name="<function>"):
-    """Run ``fun(*primals)`` and return ``(primal_outs, LinearFunction)``."""
-    trace = LinearizeTrace(fun_name=fun_name)
+def linearize_flat(fun: Callable, primals, fun_name="<function>",
+                   transform_name="linearize", record_sites=False):
+    """Run ``fun(*primals)`` and return ``(primal_outs, LinearFunction)``.
+
+    ``transform_name`` names the transform in tracers and errors; ``record_sites`` keeps
+    the user's source line on every linear equation.
+    """
+    trace = LinearizeTrace(fun_name=fun_name, transform_name=transform_name,
+                           record_sites=record_sites)
     staging = trace.tangent_trace
     with core.run_with_trace(trace):
         ins, in_avals = [], []
@@ -135,8 +149,18 @@ def backward_pass(ir: IR, cts_out) -> list:
 
     Every equation of a linear IR has at least one linear input (the tangent staging trace
     evaluates constant-only operations instead of recording them); constvars and literals
-    are the non-linear operands.
+    are the non-linear operands. While a rule runs, the current site is its equation's
+    source line marked as backward (for staged equations and ``debug_nans`` errors).
     """
+    ctx = core._context
+    outer_site = ctx.site
+    try:
+        return _transpose_eqns(ir, cts_out, ctx, outer_site)
+    finally:
+        ctx.site = outer_site
+
+
+def _transpose_eqns(ir: IR, cts_out, ctx, outer_site) -> list:
     const_env = dict(zip(ir.constvars, ir.consts))
     ct_env: dict[Var, Any] = {}
 
@@ -171,6 +195,7 @@ def backward_pass(ir: IR, cts_out) -> list:
                 f"Transpose rule for primitive `{eqn.prim.name}` is not implemented, so "
                 "reverse-mode differentiation through it is not possible."
             )
+        ctx.site = backward_site(eqn.site) if eqn.site else outer_site
         for a, c in zip(eqn.inputs, rule(ct, *operands, **eqn.params)):
             if c is not None and type(a) is Var and a not in const_env:
                 accumulate(a, c)

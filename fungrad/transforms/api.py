@@ -139,11 +139,12 @@ def linearize(fun: Callable, *primals, has_aux: bool = False):
     """Return ``fun(*primals)`` and its JVP as a function of the tangents alone.
 
     The primal computation runs once; calling the returned ``f_jvp(*tangents)`` evaluates
-    only the (staged) linear part.
+    only the (staged) linear part. ``fg.make_ir(f_jvp, sites=True)(*tangents)`` prints
+    that linear program with the source line of each equation.
     """
     flat_p, in_tree, _ = _flatten_args("linearize", fun, primals)
     flat_fun = _FlatFun(fun, in_tree, has_aux, "linearize")
-    outs, lin = linearize_flat(flat_fun, flat_p, fun_name(fun))
+    outs, lin = linearize_flat(flat_fun, flat_p, fun_name(fun), record_sites=True)
     out, aux = flat_fun.split(outs)
     out_tree = flat_fun.out_tree
 
@@ -175,9 +176,14 @@ def vjp(fun: Callable, *primals, has_aux: bool = False):
         >>> [float(c) for c in pullback(1.0)]
         [1.0]
     """
-    flat_p, in_tree, _ = _flatten_args("vjp", fun, primals)
-    flat_fun = _FlatFun(fun, in_tree, has_aux, "vjp")
-    outs, lin = linearize_flat(flat_fun, flat_p, fun_name(fun))
+    return _vjp(fun, primals, has_aux, "vjp")
+
+
+def _vjp(fun: Callable, primals, has_aux: bool, transform: str):
+    """:func:`vjp`, with ``transform`` ("vjp", "grad") naming it in errors and tracers."""
+    flat_p, in_tree, _ = _flatten_args(transform, fun, primals)
+    flat_fun = _FlatFun(fun, in_tree, has_aux, transform)
+    outs, lin = linearize_flat(flat_fun, flat_p, fun_name(fun), transform)
     out, aux = flat_fun.split(outs)
     out_tree, num_out = flat_fun.out_tree, flat_fun.num_out
     out_avals = [get_aval(o) for o in outs[:num_out]]
@@ -296,7 +302,7 @@ def value_and_grad(fun: Callable, argnums=0, has_aux: bool = False, holomorphic:
         _check_grad_inputs("grad", fun, dyn_args, nums, allow_int, holomorphic)
 
         partial_fun = partial_argnums(fun, args, nums, kwargs)
-        results = vjp(partial_fun, *dyn_args, has_aux=has_aux)
+        results = _vjp(partial_fun, dyn_args, has_aux, "grad")
         out, pullback = results[0], results[1]
         _check_scalar_output("grad", fun, out, holomorphic)
         grads = pullback(np.ones((), get_aval(out).dtype))
@@ -339,8 +345,12 @@ def stop_gradient(x: Any) -> Any:
     return tree_map(stop, x)
 
 
-def make_ir(fun: Callable, static_argnums=()) -> Callable:
+def make_ir(fun: Callable, static_argnums=(), sites: bool = False) -> Callable:
     """Return a function that traces ``fun`` on example arguments and returns its IR.
+
+    With ``sites=True`` the printed IR ends each equation with the user's source line
+    (``file:line (function)``); equations of a backward pass (``make_ir(fg.grad(f))``) are
+    marked ``backward pass`` and show the line whose derivative they compute.
 
     Example:
         >>> import fungrad as fg, fungrad.numpy as fnp
@@ -363,6 +373,8 @@ def make_ir(fun: Callable, static_argnums=()) -> Callable:
             full = [a if i in statics else next(it) for i, a in enumerate(args)]
             return tree_flatten(fun(*full))[0]
 
-        return stage_flat(flat_fun, [get_aval(x) for x in flat], fun_name(fun))
+        ir = stage_flat(flat_fun, [get_aval(x) for x in flat], fun_name(fun), "make_ir")
+        ir.show_sites = sites
+        return ir
 
     return make_ir_f

@@ -19,7 +19,8 @@ import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from fungrad import core
+from fungrad import core, float_checks
+from fungrad.config import switches
 from fungrad.core import Primitive, get_aval
 from fungrad.errors import UnhashableStaticArgError
 from fungrad.interpreters import partial_eval as pe
@@ -109,6 +110,8 @@ class JittedFunction:
         self.trace_count = 0  # how many times `fun` was traced (cache misses)
 
     def __call__(self, *args, **kwargs):
+        if switches.disable_jit:
+            return self.fun(*args, **kwargs)
         if kwargs or (self.static_argnums and self.static_argnums[-1] >= len(args)):
             args = self._positional(args, kwargs)
         statics, leaves, in_tree = self._split(args)
@@ -118,7 +121,8 @@ class JittedFunction:
             entry = self._trace(args, statics, leaves, in_tree)
             if not entry.hoisted:
                 self.cache[key] = entry
-        if entry.run is not None and core._context.trace is core.eval_trace:
+        if (entry.run is not None and core._context.trace is core.eval_trace
+                and not float_checks.state.enabled):
             outs = entry.run(*leaves)
         else:
             outs = jit_call_p.bind(*entry.hoisted, *leaves, ir=entry.ir, name=self.name)
@@ -263,6 +267,8 @@ def jit(fun: Callable | None = None, /, *, static_argnums: int | Sequence[int] =
     Returns:
         A :class:`JittedFunction`; ``.lower(*args).as_text()`` shows the optimized IR and
         ``.trace_count`` counts traces (cache misses).
+        Under ``fg.disable_jit()`` it calls ``fun`` directly; while ``debug_nans`` or
+        ``debug_infs`` is on, the program runs one checked equation at a time.
 
     Example:
         >>> import fungrad as fg, fungrad.numpy as fnp

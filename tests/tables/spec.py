@@ -9,8 +9,9 @@ Every ``tests/tables/<family>.py`` module defines ``CASES``, a list of ``Case``;
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 

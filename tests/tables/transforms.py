@@ -1,6 +1,8 @@
-"""Table rows: transforms that are primitives (jit_call, remat, checkpoint_name) and the
-sampling primitive (random_draw), so they go through check_grads, JAX, vmap-vs-loop and
-jit-vs-eager like every other primitive."""
+"""Table rows: transforms that are primitives (jit_call, remat, checkpoint_name), the
+sampling primitive (random_draw) and the effect primitive (debug_callback), so they go
+through check_grads, JAX, vmap-vs-loop and jit-vs-eager like every other primitive."""
+
+import numpy as np
 
 import fungrad as fg
 import fungrad.numpy as fnp
@@ -59,6 +61,27 @@ def _noise(key, x):
     return x * random.normal(key, S) + random.uniform(key, S)
 
 
+def _check_example(v):
+    # under every transform the callback sees one concrete example (vmap unrolls)
+    if type(v) is not np.ndarray or v.shape != S or not np.isfinite(v).all():
+        raise AssertionError(f"debug.callback got {type(v).__name__} of shape {np.shape(v)}")
+
+
+def _with_callback(x, w):
+    fg.debug.callback(_check_example, x)
+    return fnp.sin(x) * w
+
+
+def _jax_with_callback(jnp, lax):
+    import jax
+
+    def f(x, w):
+        jax.debug.callback(lambda v: _check_example(np.asarray(v)), x)
+        return jnp.sin(x) * w
+
+    return f
+
+
 CASES = [
     Case("fg.jit_nested", _inner_jit, [A(*S), A(*S)],
          jax=lambda jnp, lax: lambda x, w: _jax_mlp(jnp)(x, w) + w ** 2),
@@ -69,5 +92,6 @@ CASES = [
     Case("fg.checkpoint_dots_saveable", _remat(fg.checkpoint_policies.dots_saveable),
          [A(*S), A(*S)], jax=_jax_remat("dots_saveable")),
     Case("fg.checkpoint_name", _named, [A(*S), A(*S)], jax=_jax_named),
+    Case("fg.debug.callback", _with_callback, [A(*S), A(*S)], jax=_jax_with_callback),
     Case("random.normal_traced_key", _noise, [Int(2, low=0, high=2**31, dtype="uint32"), A(*S)]),
 ]
