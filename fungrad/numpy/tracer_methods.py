@@ -11,6 +11,7 @@ import importlib
 import sys
 
 from fungrad.core import Tracer
+from fungrad.numpy.numpy_dispatch import array_function, array_ufunc
 
 BINARY_OPERATORS = {
     "add": "add", "sub": "subtract", "mul": "multiply", "truediv": "divide",
@@ -67,6 +68,8 @@ def install_tracer_methods() -> None:
         setattr(Tracer, f"__{op}__", _method(name))
     for name in METHODS:
         setattr(Tracer, name, _method(name))
+    Tracer.__array_ufunc__ = array_ufunc
+    Tracer.__array_function__ = array_function
     Tracer.__getitem__ = lambda self, idx: _fnp().indexing.getitem(self, idx)
     Tracer.T = property(lambda self: _fnp().transpose(self))
     Tracer.mT = property(lambda self: _fnp().swapaxes(self, -1, -2))
