@@ -26,6 +26,7 @@ METHODS = ("sum", "mean", "prod", "max", "min", "var", "std", "argmax", "argmin"
            "any", "cumsum", "cumprod", "ravel", "squeeze", "swapaxes", "clip", "dot", "round",
            "conj", "conjugate", "trace", "diagonal", "repeat", "take", "sort", "argsort",
            "nonzero", "ptp")
+PROPERTIES = ("real", "imag")  # attributes computed by the fnp function of the same name
 
 
 def _fnp():
@@ -74,8 +75,8 @@ def install_tracer_methods() -> None:
     Tracer.T = property(lambda self: _fnp().transpose(self))
     Tracer.mT = property(lambda self: _fnp().swapaxes(self, -1, -2))
     Tracer.at = property(lambda self: _fnp().indexing.AtIndexer(self))
-    Tracer.real = property(lambda self: _fnp().real(self))
-    Tracer.imag = property(lambda self: _fnp().imag(self))
+    for name in PROPERTIES:
+        setattr(Tracer, name, property(_method(name)))
     Tracer.astype = lambda self, dtype, copy=False: _fnp().asarray(self, dtype)
     Tracer.reshape = _reshape
     Tracer.transpose = _transpose
