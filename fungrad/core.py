@@ -471,12 +471,8 @@ class Tracer:
             "transformed functions so the transform can follow the computation."
         )
 
-    # None makes NumPy's binary operators return NotImplemented, so `ndarray * tracer`
-    # falls through to Tracer.__rmul__; ufunc calls (np.sin(tracer)) raise TypeError.
-    __array_ufunc__ = None
-
-    def __array_function__(self, func, types, args, kwargs):
-        self.__array__()
+    # __array_ufunc__ and __array_function__ (np.sin(tracer), np.sum(tracer)) are installed
+    # by fungrad.numpy (numpy_dispatch.py): the core knows nothing of NumPy's functions.
 
     def __hash__(self):
         raise TypeError(

@@ -26,8 +26,13 @@ class FungradError(Exception):
     """Base class of the errors fungrad raises about user programs."""
 
 
-class ShapeError(FungradError, ValueError):
-    """Operands of a primitive or function have incompatible shapes."""
+class ShapeError(FungradError, ValueError, TypeError):
+    """Operands of a primitive or function have incompatible shapes.
+
+    Both a ValueError (what NumPy raises) and a TypeError (what JAX raises for shapes that
+    do not fit: ``dot``, ``matmul``, ``einsum``, ``reshape``), so ported ``except`` clauses
+    of either kind still catch it.
+    """
 
 
 class ConcretizationError(FungradError, TypeError):

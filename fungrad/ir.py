@@ -221,19 +221,20 @@ def eval_ir(ir: IR, consts, args) -> list:
 
 
 class StagingTracer(Tracer):
-    __slots__ = ("var",)
+    # `_var`, not `var`: a slot named `var` would shadow the array method `x.var()`.
+    __slots__ = ("_var",)
 
     def __init__(self, trace: StagingTrace, var: Var):
         self._trace = trace
-        self.var = var
+        self._var = var
 
     @property
     def aval(self):
-        return self.var.aval
+        return self._var.aval
 
     def concrete_value(self):
         message = self._concretization_message("a concrete value")
-        names = self._trace.arguments_feeding(self.var)
+        names = self._trace.arguments_feeding(self._var)
         if names:
             message = message.replace(
                 " Use fnp.where", f" The value depends on {', '.join(names)}. Use fnp.where", 1)
@@ -277,7 +278,7 @@ class StagingTrace(Trace):
 
     def to_atom(self, x):
         if self.own(x):
-            return x.var
+            return x._var
         if is_literal(x):
             return Literal(x)
         var = self.const_ids.get(id(x))

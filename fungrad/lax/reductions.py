@@ -143,7 +143,7 @@ def _chooser_jvp(prim: Primitive):
         (x,), (t,) = primals, tangents
         ans = prim.bind(x, axes=axes)
         shape = shape_of(x)
-        dtype = np.dtype(x.dtype)
+        dtype = _dtype(x)
         wide_ans = broadcast_in_dim(ans, shape, _kept_dims(len(shape), axes))
         winners = convert_element_type(eq(x, wide_ans), dtype)
         counts = reduce_sum(winners, axes)
@@ -174,7 +174,7 @@ def _reduce_prod_jvp(primals, tangents, *, axes):
     last = len(shape_of(x_rows)) - 1
     # The product of the others is (product before) * (product after): no division by x,
     # so zeros in x are handled exactly (and, through cumprod's JVP, to second order).
-    one = np.dtype(x.dtype).type(1)
+    one = _dtype(x).type(1)
     before = shift_along(cumprod(x_rows, last), last, 1, one)
     after = shift_along(cumprod(x_rows, last, reverse=True), last, -1, one)
     others = mul(before, after)

@@ -14,6 +14,7 @@ from fungrad.numpy.creation import *  # noqa: F401,F403
 from fungrad.numpy.indexing import *  # noqa: F401,F403
 from fungrad.numpy.math import *  # noqa: F401,F403
 from fungrad.numpy.reductions import *  # noqa: F401,F403
+from fungrad.numpy.searching import *  # noqa: F401,F403
 from fungrad.numpy.shape import *  # noqa: F401,F403
 from fungrad.numpy.sorting import *  # noqa: F401,F403
 from fungrad.numpy.tracer_methods import install_tracer_methods as _install

@@ -1,7 +1,8 @@
 """The eager array type returned by fungrad.numpy constructors.
 
 ``Array`` is a NumPy ndarray in every respect, plus JAX's functional update property
-``x.at[idx].set(v)``. Arrays made by ``fnp.array``/``fnp.zeros``/... are ``Array``s, and
+``x.at[idx].set(v)`` and indexing by traced values (``a[i]`` inside jit/vmap of ``i``,
+for a closed-over ``a``). Arrays made by ``fnp.array``/``fnp.zeros``/... are ``Array``s, and
 NumPy keeps the subclass through arithmetic on them. A plain ``np.ndarray`` has no ``.at``:
 write ``fnp.asarray(x).at[idx].set(v)`` (no copy is made by ``asarray``).
 """
@@ -12,14 +13,35 @@ import sys
 
 import numpy as np
 
+from fungrad.core import Tracer
+
 
 class Array(np.ndarray):
-    """A NumPy array with JAX's ``.at[...]`` functional updates."""
+    """A NumPy array with JAX's ``.at[...]`` functional updates and traced indexing."""
 
     @property
     def at(self):
         # sys.modules lookup: an import statement here cost ~30 us per access.
         return sys.modules["fungrad.numpy.indexing"].AtIndexer(self)
+
+    def __getitem__(self, idx):
+        # NumPy's indexing would call __array__/__index__ on a traced index and fail;
+        # fungrad's indexing stages a gather or dynamic slice instead (as JAX arrays do).
+        if type(idx) is not int and _holds_tracer(idx):
+            return sys.modules["fungrad.numpy.indexing"].getitem(self, idx)
+        return _ndarray_getitem(self, idx)
+
+
+_ndarray_getitem = np.ndarray.__getitem__
+
+
+def _holds_tracer(idx) -> bool:
+    """Whether an index (an entry, a slice, a tuple or list of them) contains a tracer."""
+    if isinstance(idx, Tracer):
+        return True
+    if type(idx) is slice:
+        return any(isinstance(v, Tracer) for v in (idx.start, idx.stop, idx.step))
+    return type(idx) in (tuple, list) and any(_holds_tracer(i) for i in idx)
 
 
 def as_array_type(x):

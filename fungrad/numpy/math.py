@@ -44,6 +44,8 @@ __all__ = [
     "bitwise_and",
     "bitwise_or",
     "bitwise_xor",
+    "left_shift",
+    "right_shift",
     "positive",
     "floor",
     "ceil",
@@ -429,3 +431,32 @@ def invert(x):
 
 
 bitwise_not = invert
+
+
+def _shift_operands(fn: str, x, y):
+    """Promoted integer operands of a shift (booleans shift as int8, as in NumPy)."""
+    x, y = promote(fn, as_operand(x), as_operand(y))
+    dtype = get_aval(x).dtype if hasattr(x, "dtype") else get_aval(y).dtype
+    if dtype == np.bool_:
+        return to_dtype(x, np.dtype(np.int8)), to_dtype(y, np.dtype(np.int8))
+    if dtype.kind not in "iu":
+        raise TypeError(f"fnp.{fn}: operands have dtype {dtype}, but shifts take integers "
+                        "or booleans; cast with .astype(int), or multiply by 2 ** y")
+    return x, y
+
+
+def left_shift(x, y):
+    """``x << y`` elementwise on integers with broadcasting (like ``numpy.left_shift``).
+
+    Shift amounts outside ``[0, bits)`` give 0, as in JAX (NumPy leaves them undefined).
+    """
+    return lax.shift_left(*_shift_operands("left_shift", x, y))
+
+
+def right_shift(x, y):
+    """``x >> y`` elementwise: arithmetic for signed integers, logical for unsigned ones."""
+    x, y = _shift_operands("right_shift", x, y)
+    dtype = get_aval(x).dtype if hasattr(x, "dtype") else get_aval(y).dtype
+    if dtype.kind == "u":
+        return lax.shift_right_logical(x, y)
+    return lax.shift_right_arithmetic(x, y)

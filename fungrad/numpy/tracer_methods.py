@@ -11,6 +11,7 @@ import importlib
 import sys
 
 from fungrad.core import Tracer
+from fungrad.numpy.numpy_dispatch import array_function, array_ufunc
 
 BINARY_OPERATORS = {
     "add": "add", "sub": "subtract", "mul": "multiply", "truediv": "divide",
@@ -25,6 +26,7 @@ METHODS = ("sum", "mean", "prod", "max", "min", "var", "std", "argmax", "argmin"
            "any", "cumsum", "cumprod", "ravel", "squeeze", "swapaxes", "clip", "dot", "round",
            "conj", "conjugate", "trace", "diagonal", "repeat", "take", "sort", "argsort",
            "nonzero", "ptp")
+PROPERTIES = ("real", "imag")  # attributes computed by the fnp function of the same name
 
 
 def _fnp():
@@ -67,12 +69,14 @@ def install_tracer_methods() -> None:
         setattr(Tracer, f"__{op}__", _method(name))
     for name in METHODS:
         setattr(Tracer, name, _method(name))
+    Tracer.__array_ufunc__ = array_ufunc
+    Tracer.__array_function__ = array_function
     Tracer.__getitem__ = lambda self, idx: _fnp().indexing.getitem(self, idx)
     Tracer.T = property(lambda self: _fnp().transpose(self))
     Tracer.mT = property(lambda self: _fnp().swapaxes(self, -1, -2))
     Tracer.at = property(lambda self: _fnp().indexing.AtIndexer(self))
-    Tracer.real = property(lambda self: _fnp().real(self))
-    Tracer.imag = property(lambda self: _fnp().imag(self))
+    for name in PROPERTIES:
+        setattr(Tracer, name, property(_method(name)))
     Tracer.astype = lambda self, dtype, copy=False: _fnp().asarray(self, dtype)
     Tracer.reshape = _reshape
     Tracer.transpose = _transpose

@@ -46,6 +46,14 @@ def _split_nondiff(args, nondiff_argnums):
     return nondiff, dyn
 
 
+def _merge_nondiff(nondiff, dyn, nondiff_argnums) -> tuple:
+    """Inverse of ``_split_nondiff``: the arguments in the user's original order."""
+    fixed = dict(zip(nondiff_argnums, nondiff))
+    rest = iter(dyn)
+    return tuple(fixed[i] if i in fixed else next(rest)
+                 for i in range(len(nondiff) + len(dyn)))
+
+
 def _check_matches(what: str, fun, primal, other, allow_float0: bool = True) -> None:
     """Check that ``other`` has the structure, shapes and tangent dtypes of ``primal``."""
     p_leaves, p_tree = tree_flatten_with_path(primal)
@@ -72,15 +80,21 @@ def _check_matches(what: str, fun, primal, other, allow_float0: bool = True) -> 
 
 
 class _FlatCall:
-    """``fun(*nondiff, *dyn)`` as a function of flat dynamic leaves, recording out_tree."""
+    """``fun(*args)`` as a function of flat dynamic leaves, recording out_tree.
 
-    def __init__(self, fun, nondiff, in_tree):
+    The nondiff arguments go back to their original positions (``nondiff_argnums``): only
+    the rules receive them first.
+    """
+
+    def __init__(self, fun, nondiff, in_tree, nondiff_argnums=()):
         self.fun, self.nondiff, self.in_tree = fun, nondiff, in_tree
+        self.nondiff_argnums = tuple(nondiff_argnums)
         self.out_tree = None
         self.__name__ = _name(fun)
 
     def __call__(self, *leaves):
-        out = self.fun(*self.nondiff, *tree_unflatten(self.in_tree, leaves))
+        dyn = tree_unflatten(self.in_tree, leaves)
+        out = self.fun(*_merge_nondiff(self.nondiff, dyn, self.nondiff_argnums))
         flat, self.out_tree = tree_flatten(out)
         return flat
 
@@ -123,6 +137,12 @@ class custom_jvp:  # noqa: N801 (JAX's name)
 
     def defjvps(self, *jvps: Callable | None) -> None:
         """Set the rule from one ``f(t, primal_out, *primals)`` per argument (None: zero)."""
+        if self.nondiff_argnums:
+            raise TypeError(
+                f"custom_jvp.defjvps of `{_name(self.fun)}` can't be used with "
+                f"nondiff_argnums={self.nondiff_argnums}; use defjvp, whose rule receives "
+                f"the nondiff arguments first."
+            )
 
         def jvp(primals, tangents):
             out = self(*primals)
@@ -147,7 +167,7 @@ class custom_jvp:  # noqa: N801 (JAX's name)
         args = _resolve_args(self.fun, args, kwargs)
         nondiff, dyn = _split_nondiff(args, self.nondiff_argnums)
         leaves, in_tree = tree_flatten(dyn)
-        call = _FlatCall(self.fun, nondiff, in_tree)
+        call = _FlatCall(self.fun, nondiff, in_tree, self.nondiff_argnums)
         rule = _CustomJVPRule(self, nondiff, in_tree)
         outs = custom_jvp_call_p.bind(*leaves, call=call, jvp=rule)
         return tree_unflatten(call.out_tree or rule.out_tree, outs)
@@ -235,8 +255,8 @@ class custom_vjp:  # noqa: N801 (JAX's name)
         args = _resolve_args(self.fun, args, kwargs)
         nondiff, dyn = _split_nondiff(args, self.nondiff_argnums)
         leaves, in_tree = tree_flatten(dyn)
-        call = _FlatCall(self.fun, nondiff, in_tree)
-        rule = _CustomVJPRule(self, args, nondiff, in_tree)
+        call = _FlatCall(self.fun, nondiff, in_tree, self.nondiff_argnums)
+        rule = _CustomVJPRule(self, nondiff, in_tree)
         outs = custom_vjp_call_p.bind(*leaves, call=call, vjp=rule)
         return tree_unflatten(call.out_tree or rule.out_tree, outs)
 
@@ -244,17 +264,14 @@ class custom_vjp:  # noqa: N801 (JAX's name)
 class _CustomVJPRule:
     """Runs the user's fwd on primals and stages a ``custom_lin`` equation for bwd."""
 
-    def __init__(self, owner: custom_vjp, args, nondiff, in_tree):
-        self.owner, self.args, self.nondiff, self.in_tree = owner, args, nondiff, in_tree
+    def __init__(self, owner: custom_vjp, nondiff, in_tree):
+        self.owner, self.nondiff, self.in_tree = owner, nondiff, in_tree
         self.out_tree = None
         self.__name__ = f"{_name(owner.fwd)}/{_name(owner.bwd)}"
 
     def forward(self, primals):
         dyn = tree_unflatten(self.in_tree, primals)
-        full, it = [], iter(dyn)
-        for i in range(len(self.args)):
-            full.append(self.args[i] if i in self.owner.nondiff_argnums else next(it))
-        result = self.owner.fwd(*full)
+        result = self.owner.fwd(*_merge_nondiff(self.nondiff, dyn, self.owner.nondiff_argnums))
         if not (isinstance(result, (tuple, list)) and len(result) == 2):
             raise CustomRuleError(
                 f"custom_vjp fwd `{_name(self.owner.fwd)}` must return a pair "

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import types
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -115,7 +116,7 @@ class JittedFunction:
         if kwargs or (self.static_argnums and self.static_argnums[-1] >= len(args)):
             args = self._positional(args, kwargs)
         statics, leaves, in_tree = self._split(args)
-        key = (in_tree, statics, tuple(_leaf_key(x) for x in leaves))
+        key = (in_tree, statics, self._leaf_keys(args, leaves))
         entry = self.cache.get(key)
         if entry is None:
             entry = self._trace(args, statics, leaves, in_tree)
@@ -128,11 +129,22 @@ class JittedFunction:
             outs = jit_call_p.bind(*entry.hoisted, *leaves, ir=entry.ir, name=self.name)
         return tree_unflatten(entry.out_tree, outs)
 
+    def __get__(self, obj, objtype=None):
+        """Bind ``self`` when the jitted function is a method (as ``jax.jit``'s are).
+
+        ``A().f(x)`` is ``f(A(), x)``: ``self`` is an ordinary argument, so it must be a
+        pytree of arrays or be marked static (``static_argnums=0``).
+        """
+        if obj is None:
+            return self
+        return types.MethodType(self, obj)
+
     def lower(self, *args, **kwargs) -> Lowered:
         """Trace (or fetch from the cache) and return the optimized IR for ``args``."""
         if kwargs:
             args = self._positional(args, kwargs)
         statics, leaves, in_tree = self._split(args)
+        self._leaf_keys(args, leaves)
         return Lowered(self._trace(args, statics, leaves, in_tree).ir)
 
     def _cache_size(self) -> int:
@@ -161,6 +173,34 @@ class JittedFunction:
         dyn = tuple(a for i, a in enumerate(args) if i not in self.static_argnums)
         leaves, in_tree = tree_flatten(dyn)
         return tuple(statics), leaves, in_tree
+
+    def _leaf_keys(self, args, leaves) -> tuple:
+        try:
+            return tuple(_leaf_key(x) for x in leaves)
+        except TypeError:
+            raise self._non_array_error(args) from None
+
+    def _non_array_error(self, args) -> TypeError:
+        """The error for a dynamic argument that is not an array, naming the fix."""
+        params = list(self.signature.parameters) if self.signature else []
+        for i, a in enumerate(args):
+            if i in self.static_argnums:
+                continue
+            for path, leaf in tree_flatten_with_path(a)[0]:
+                try:
+                    get_aval(leaf)
+                except TypeError:
+                    label = params[i] if i < len(params) else f"args[{i}]"
+                    return TypeError(
+                        f"jit of `{self.name}`: argument `{label}{keystr(path)}` (position "
+                        f"{i}) is a {type(leaf).__name__}, not an array or a pytree of arrays."
+                        f" Mark it static with static_argnums={i}"
+                        + (f" or static_argnames={label!r}" if i < len(params) else "")
+                        + f" (a hashable value; a new value traces again), or register "
+                        f"{type(leaf).__name__} as a pytree (fg.tree_util.register_pytree_node "
+                        "or register_dataclass)."
+                    )
+        return TypeError(f"jit of `{self.name}`: an argument is not an array")
 
     def _trace(self, args, statics, leaves, in_tree) -> _Entry:
         self.trace_count += 1

@@ -97,3 +97,32 @@ CASES = [
     Case("fnp.logical_not", fnp.logical_not, [A(*S)], jax=lambda jnp, lax: jnp.logical_not,
          diff=False),
 ]
+
+
+def _ints(x, dtype, lax):
+    """A float table argument as integers, so that the vmap runner batches shift rows."""
+    return lax.convert_element_type(x, np.dtype(dtype))
+
+
+def _shift_row(name, fun, jax_fun, dtype, low, high, amount_low=-3, amount_high=70):
+    """Shift amounts run past the bit width and below zero: those give 0 (or the sign)."""
+    return Case(
+        f"{name}_{dtype}",
+        lambda x, y: fun(_ints(x, dtype, flax), _ints(y, dtype, flax)),
+        [A(*S, low=low, high=high), A(*S, low=amount_low, high=amount_high)],
+        jax=lambda jnp, lax: lambda x, y: jax_fun(jnp, lax)(_ints(x, dtype, lax),
+                                                           _ints(y, dtype, lax)),
+        diff=False)
+
+
+CASES += [
+    *[_shift_row(f"lax.{n}", getattr(flax, n), lambda jnp, lax, n=n: getattr(lax, n),
+                 dtype, low, high, amount_low)
+      for n in ["shift_left", "shift_right_arithmetic", "shift_right_logical"]
+      for dtype, low, high, amount_low in [("int64", -1e6, 1e6, -3), ("int32", -1e4, 1e4, -3),
+                                           ("uint8", 0, 255, 0)]],
+    *[_shift_row(f"fnp.{n}", getattr(fnp, n), lambda jnp, lax, n=n: getattr(jnp, n),
+                 dtype, low, high, 0, 8)
+      for n in ["left_shift", "right_shift"]
+      for dtype, low, high in [("int64", -100, 100), ("uint8", 0, 255)]],
+]

@@ -168,3 +168,17 @@ TAKE_CASES = [
 ]
 
 CASES = LAX_CASES + GETITEM_CASES + LIST_CASES + AT_CASES + TAKE_CASES
+
+CASES += [
+    Case("fnp.nonzero", lambda x: fnp.nonzero(x > 0.5), [A(*S)],
+         jax=lambda jnp, lax: lambda x: jnp.nonzero(x > 0.5), batch=False, diff=False),
+    Case("fnp.nonzero[size_pad]", lambda x: fnp.nonzero(x > 0.5, size=9, fill_value=-1),
+         [A(*S)], jax=lambda jnp, lax: lambda x: jnp.nonzero(x > 0.5, size=9, fill_value=-1),
+         diff=False),
+    Case("fnp.nonzero[size_cut]", lambda x: fnp.nonzero(x, size=2), [A(*S)],
+         jax=lambda jnp, lax: lambda x: jnp.nonzero(x, size=2), diff=False),
+    Case("fnp.nonzero[size_fill_per_dim]",
+         lambda x: fnp.nonzero(x > 0.0, size=14, fill_value=(7, 8)), [A(*S)],
+         jax=lambda jnp, lax: lambda x: jnp.nonzero(x > 0.0, size=14, fill_value=(7, 8)),
+         diff=False),
+]

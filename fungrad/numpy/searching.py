@@ -1,0 +1,107 @@
+"""Searching in fungrad.numpy: ``nonzero`` (with JAX's ``size=`` for traced arrays).
+
+The number of nonzero elements decides the result's shape, so it must be known: either the
+array is concrete (eager, or under grad/jvp) or the caller fixes the length with ``size``
+(JAX's convention), padding with ``fill_value`` or dropping the excess.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from fungrad import lax
+from fungrad.core import concrete_or_none, get_aval, shape_of
+from fungrad.errors import ConcretizationError
+from fungrad.numpy.promotion import as_operand
+
+__all__ = ["nonzero"]
+
+_INDEX_DTYPE = np.dtype(np.int64)
+
+
+def nonzero(a, *, size: int | None = None, fill_value=None) -> tuple:
+    """Indices of the nonzero elements of ``a``, one index array per dimension.
+
+    Args:
+        a: an array of rank >= 1.
+        size: the length of each index array. Required when ``a`` is traced under jit or
+            vmap (the count is not known there); pads with ``fill_value`` or drops the
+            indices past ``size``.
+        fill_value: the padding index (default 0): a scalar, or one per dimension.
+
+    Returns:
+        A tuple of ``a.ndim`` int64 arrays, in row-major order of the elements.
+
+    Example:
+        >>> import fungrad.numpy as fnp
+        >>> [i.tolist() for i in fnp.nonzero(fnp.array([0, 3, 0, 5]), size=3, fill_value=-1)]
+        [[1, 3, -1]]
+    """
+    a = as_operand(a)
+    shape = shape_of(a)
+    if shape == ():
+        raise ValueError("fnp.nonzero: a rank-0 array has no dimensions to index; use "
+                         "fnp.atleast_1d(a).nonzero() (NumPy and JAX refuse it too)")
+    if size is None:
+        return _concrete_nonzero(a, fill_value)
+    size = _static_size(size)
+    fills = _fill_values(fill_value, len(shape))
+    flat = lax.reshape(a, (int(np.prod(shape, dtype=np.int64)),))
+    found, valid = _first_nonzero_positions(flat, size)
+    coords, stride = [], 1
+    for dim, fill in zip(reversed(shape), reversed(fills)):
+        coord = lax.rem(lax.div(found, _INDEX_DTYPE.type(stride)), _INDEX_DTYPE.type(dim))
+        coords.append(lax.select_n(valid, lax.full((size,), fill, _INDEX_DTYPE), coord))
+        stride *= dim
+    return tuple(reversed(coords))
+
+
+def _concrete_nonzero(a, fill_value):
+    value = concrete_or_none(a)
+    if value is None:
+        raise ConcretizationError(
+            f"fnp.nonzero: the number of nonzero elements of a traced array "
+            f"{get_aval(a).str_short()} is not known while tracing, and it decides the "
+            "result's shape. Pass size=N (the result's length; fill_value pads it), as in "
+            "jax.numpy.nonzero, or call nonzero outside jit/vmap."
+        )
+    if fill_value is not None:
+        raise ValueError("fnp.nonzero: fill_value needs size= (it pads to that length)")
+    return tuple(i.astype(_INDEX_DTYPE) for i in np.nonzero(np.asarray(value)))
+
+
+def _static_size(size) -> int:
+    value = concrete_or_none(size)
+    if value is None or int(value) != value or int(value) < 0:
+        raise TypeError(f"fnp.nonzero: size must be a non-negative Python int, got {size!r}")
+    return int(value)
+
+
+def _fill_values(fill_value, ndim: int) -> tuple:
+    if fill_value is None:
+        return (0,) * ndim
+    if np.ndim(fill_value) == 0:
+        return (fill_value,) * ndim
+    fills = tuple(fill_value)
+    if len(fills) != ndim:
+        raise ValueError(f"fnp.nonzero: fill_value has {len(fills)} entries, but the array "
+                         f"has {ndim} dimensions; pass a scalar or one per dimension")
+    return fills
+
+
+def _first_nonzero_positions(flat, size: int):
+    """Flat positions of the first ``size`` nonzero elements, and which of them exist."""
+    n = shape_of(flat)[0]
+    is_zero = lax.convert_element_type(lax.eq(flat, _zero_of(flat)), _INDEX_DTYPE)
+    # A stable sort of the 0/1 keys puts the nonzero positions first, in their order.
+    order = lax.argsort(is_zero, 0, _INDEX_DTYPE)
+    count = lax.reduce_sum(lax.sub(_INDEX_DTYPE.type(1), is_zero), (0,))
+    if size > n:  # pad the order; the padded slots are past `count`, so invalid
+        order = lax.concatenate([order, lax.full((size - n,), 0, _INDEX_DTYPE)], 0)
+    found = lax.slice(order, (0,), (size,))
+    valid = lax.lt(lax.iota(_INDEX_DTYPE, size), count)
+    return found, valid
+
+
+def _zero_of(x):
+    return np.dtype(get_aval(x).dtype).type(0)
