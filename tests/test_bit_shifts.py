@@ -6,7 +6,7 @@ import pytest
 import fungrad as fg
 import fungrad.numpy as fnp
 from fungrad import dtypes, lax
-from fungrad.transforms.jvp import Zero, jvp_rules
+from fungrad.interpreters.jvp import Zero, jvp_rules
 
 X = np.array([-8, -1, 0, 3, 7], np.int32)
 AMOUNTS = np.array([0, 1, 31, 32, -1], np.int32)  # 32 and -1 are out of range for int32

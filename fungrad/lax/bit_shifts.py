@@ -13,9 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 from fungrad.core import ShapedArray
+from fungrad.interpreters.jvp import defjvp_zero
 from fungrad.lax.elementwise import binary_primitive
-from fungrad.transforms.jvp import defjvp_zero
-from fungrad.transforms.vmap import defbroadcasting
 
 __all__ = [
     "shift_left_p",
@@ -82,7 +81,6 @@ def _integer_only(prim):
 
     prim.def_abstract_eval(checked)
     defjvp_zero(prim)
-    defbroadcasting(prim)
     return prim
 
 
