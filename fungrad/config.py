@@ -9,6 +9,13 @@ The options carry JAX's names (JAX's ``jax_``-prefixed spellings, as in
   pass. See :mod:`fungrad.float_checks`.
 - ``debug_infs``: the same for infinities (the operands hold no infinity and no nan).
 - ``disable_jit``: ``jit(f)`` calls ``f`` directly, so Python side effects run every call.
+- ``jit_backend``: ``"auto"`` (default), ``"numba"`` or ``"numpy"``: the default of
+  ``jit(backend=...)`` (see :func:`fungrad.jit`).
+- ``jit_exact_math``: fused kernels call libm for exp/log/tanh/logistic instead of the
+  vectorisable polynomials of ``fungrad.kernels.cpu.vmath`` (slower, bit-for-bit libm).
+- ``compilation_cache_dir``: where compiled kernels are kept: a path, or ``""`` for memory
+  only; the default ``None`` means ``$FUNGRAD_COMPILATION_CACHE_DIR``, else
+  ``$XDG_CACHE_HOME/fungrad`` (``~/.cache/fungrad``), as JAX's cache directory option.
 - ``enable_x64``: accepted for JAX compatibility. fungrad's default dtypes follow NumPy and
   are already 64-bit (float64, int64); unlike JAX, ``False`` does not switch them to 32-bit
   (a warning says so).
@@ -19,6 +26,7 @@ Unlike JAX, options are global, not thread-local.
 from __future__ import annotations
 
 import contextlib
+import os
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -27,12 +35,18 @@ from fungrad import float_checks
 
 __all__ = ["Config", "config", "disable_jit", "switches"]
 
-_DEFAULTS: dict[str, bool] = {
+_DEFAULTS: dict[str, Any] = {
     "debug_nans": False,
     "debug_infs": False,
     "disable_jit": False,
     "enable_x64": True,
+    "jit_backend": "auto",
+    "jit_exact_math": False,
+    "compilation_cache_dir": None,
 }
+# Options that are not True/False: the values they take.
+_CHOICES = {"jit_backend": ("auto", "numba", "numpy")}
+_PATHS = {"compilation_cache_dir"}
 
 
 class _Switches:
@@ -68,9 +82,7 @@ class Config:
             >>> fg.config.update("debug_nans", False)
         """
         key = _canonical(name, "config.update")
-        if not isinstance(value, bool):
-            raise TypeError(f"config.update: option {name!r} takes True or False; got "
-                            f"{type(value).__name__} {value!r:.40}.")
+        _check_value(name, key, value)
         if key == "enable_x64" and not value:
             warnings.warn("fungrad: enable_x64=False has no effect: fungrad's default dtypes "
                           "follow NumPy and stay 64-bit; cast explicitly (x.astype(float32)) "
@@ -90,6 +102,21 @@ class Config:
 
     def __repr__(self):
         return f"Config({self._values})"
+
+
+def _check_value(name: str, key: str, value) -> None:
+    """Raise TypeError/ValueError for a value option ``key`` cannot take."""
+    if key in _CHOICES:
+        if value not in _CHOICES[key]:
+            raise ValueError(f"config.update: option {name!r} takes one of {_CHOICES[key]}; "
+                             f"got {value!r:.40}.")
+    elif key in _PATHS:
+        if value is not None and not isinstance(value, (str, os.PathLike)):
+            raise TypeError(f"config.update: option {name!r} takes a path or None; got "
+                            f"{type(value).__name__} {value!r:.40}.")
+    elif not isinstance(value, bool):
+        raise TypeError(f"config.update: option {name!r} takes True or False; got "
+                        f"{type(value).__name__} {value!r:.40}.")
 
 
 def _canonical(name: str, where: str) -> str:

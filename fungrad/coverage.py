@@ -1,7 +1,11 @@
 """Rule coverage: which primitives have which rules. ``python -m fungrad.coverage`` prints it.
 
 Every primitive needs an impl, an abstract_eval, a JVP rule and a batching rule; linear
-primitives also need a transpose rule. (The lowering column joins when kernels land.)
+primitives also need a transpose rule. The ``cpu`` column is the Numba lowering:
+elementwise primitives need a rule in ``fungrad.kernels.cpu.lowering`` or a stated reason
+for running their NumPy impl (``declined``; ``python -m fungrad.coverage --reasons`` lists
+them); reductions that kernels accumulate show ``yes``; every other primitive runs its impl
+inside fused programs (``impl``).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from fungrad.core import Primitive, registry
 from fungrad.interpreters.batching import batching_rules
 from fungrad.interpreters.jvp import jvp_rules
 from fungrad.interpreters.linearize import transpose_rules
+from fungrad.kernels.cpu.lowering import cpu_declined, cpu_lowerings, reduce_rules
 
 
 def all_primitives() -> dict[str, Primitive]:
@@ -26,7 +31,16 @@ def rule_table(prim: Primitive) -> dict[str, bool | None]:
         "jvp": prim in jvp_rules,
         "transpose": (prim in transpose_rules) if prim.linear else None,
         "batching": prim in batching_rules,
+        "cpu": _cpu(prim),
     }
+
+
+def _cpu(prim: Primitive) -> bool | str:
+    if prim in cpu_lowerings or prim in reduce_rules:
+        return True
+    if prim in cpu_declined:
+        return "declined"
+    return False if prim.elementwise else "impl"
 
 
 def missing_rules(prim: Primitive) -> list[str]:
@@ -43,7 +57,8 @@ def format_table() -> str:
              + "  ".join(k.ljust(13) for k in kinds)]
     for name in sorted(registry, key=lambda n: (registry[n].module, n)):
         row = rule_table(registry[name])
-        marks = ["yes" if v else ("-" if v is None else "MISSING") for v in row.values()]
+        marks = [v if isinstance(v, str) else "yes" if v else ("-" if v is None else "MISSING")
+                 for v in row.values()]
         lines.append(name.ljust(width) + registry[name].module.ljust(mod_width)
                      + "  ".join(m.ljust(13) for m in marks))
     total_missing = sum(len(missing_rules(p)) for p in registry.values())
@@ -51,5 +66,13 @@ def format_table() -> str:
     return "\n".join(lines)
 
 
+def format_reasons() -> str:
+    """The elementwise primitives that run their impl inside fused programs, and why."""
+    return "\n".join(f"{p.name}: {why}" for p, why in sorted(cpu_declined.items(),
+                                                            key=lambda kv: kv[0].name))
+
+
 if __name__ == "__main__":
-    print(format_table())
+    import sys
+
+    print(format_reasons() if "--reasons" in sys.argv else format_table())

@@ -5,14 +5,16 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-_overrides: dict[str, object] = {}
+from fungrad.config import config
 
 
 def compilation_cache_dir() -> str | None:
-    """``compilation_cache_dir`` option, else ``$FUNGRAD_COMPILATION_CACHE_DIR``, else the
-    user's cache directory (``$XDG_CACHE_HOME/fungrad`` or ``~/.cache/fungrad``)."""
-    if "compilation_cache_dir" in _overrides:
-        return _overrides["compilation_cache_dir"]
+    """The kernel cache's root: the ``compilation_cache_dir`` option (``""``: none), else
+    ``$FUNGRAD_COMPILATION_CACHE_DIR``, else ``$XDG_CACHE_HOME/fungrad`` or
+    ``~/.cache/fungrad``."""
+    value = config.compilation_cache_dir
+    if value is not None:
+        return str(value) or None
     env = os.environ.get("FUNGRAD_COMPILATION_CACHE_DIR")
     if env is not None:
         return env or None
@@ -22,4 +24,9 @@ def compilation_cache_dir() -> str | None:
 
 def exact_math() -> bool:
     """``jit_exact_math``: libm transcendentals instead of the vectorisable ones."""
-    return bool(_overrides.get("jit_exact_math", False))
+    return bool(config.jit_exact_math)
+
+
+def default_backend() -> str:
+    """``jit_backend``: the backend of ``jit`` calls that do not name one."""
+    return config.jit_backend

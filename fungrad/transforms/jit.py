@@ -20,6 +20,9 @@ import types
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from fungrad.kernels import settings, tiering
+from fungrad.kernels.cpu.driver import cpu_plan
+
 from fungrad import core, float_checks
 from fungrad.config import switches
 from fungrad.core import Primitive, get_aval
@@ -40,7 +43,19 @@ __all__ = ["jit", "jit_call_p"]
 
 jit_call_p = Primitive("jit_call", multiple_results=True, call_like=True)
 jit_call_p.inline = True  # the IR passes splice nested jitted programs into the caller
-jit_call_p.def_impl(lambda *args, ir, name: executable(ir)(*args))
+
+
+def _jit_call_impl(*args, ir, name):
+    # The program of a jitted IR reached through bind (under grad, vmap, inside another
+    # trace's parent) follows the configured backend, tiered like a top-level call.
+    run = ir.cache.get("program")
+    if run is None:
+        run = ir.cache["program"] = tiering.program(
+            ir, None, lambda fused: ir.cache.__setitem__("program", fused))
+    return run(*args)
+
+
+jit_call_p.def_impl(_jit_call_impl)
 jit_call_p.def_abstract_eval(lambda *avals, ir, name: ir.out_avals)
 
 
@@ -73,25 +88,51 @@ batching_rules[jit_call_p] = _jit_call_batch
 
 
 class _Entry:
-    """One cached trace: the optimized IR, its executable and the output structure."""
+    """One cached trace: the optimized IR, the program that runs it and the output structure.
+
+    ``run`` starts as the backend's choice (:func:`fungrad.kernels.tiering.program`); a
+    tiered program replaces it by the fused one when compiling has paid off.
+    """
 
     __slots__ = ("ir", "run", "out_tree", "hoisted")
 
-    def __init__(self, ir: IR, out_tree, hoisted):
+    def __init__(self, ir: IR, out_tree, hoisted, backend: str):
         self.ir = ir
-        self.run = executable(ir) if not hoisted else None
         self.out_tree = out_tree
         self.hoisted = hoisted
+        self.run = None if hoisted else tiering.program(ir, backend, self._install)
+
+    def _install(self, run) -> None:
+        self.run = run
 
 
 class Lowered:
-    """What ``jitted.lower(*args)`` returns: the optimized IR for those arguments."""
+    """What ``jitted.lower(*args)`` returns: the optimized IR for those arguments.
 
-    def __init__(self, ir: IR):
+    ``as_text()`` shows the IR and, for the Numba backend, the fusion plan (which equations
+    run together as kernels); ``kernel_sources()`` the generated Numba source of each kernel;
+    ``compile()`` compiles the kernels now and returns the program.
+    """
+
+    def __init__(self, ir: IR, backend: str):
         self.ir = ir
+        self.backend = backend
 
     def as_text(self) -> str:
-        return str(self.ir)
+        text = str(self.ir)
+        if (self.backend or settings.default_backend()) == "numpy":
+            return text
+        plan, _ = cpu_plan(self.ir)
+        return f"{text}\n\n# fusion plan ({len(plan.groups)} kernels)\n{plan.describe()}"
+
+    def kernel_sources(self) -> list[str]:
+        """The Numba source of each fused kernel, in program order."""
+        return [k.source for k in cpu_plan(self.ir)[1]]
+
+    def compile(self) -> Callable:
+        """Compile the fused kernels now; return ``run(*flat_args) -> list`` of outputs."""
+        fused = tiering.compile_fused(self.ir)
+        return fused if fused is not None else executable(self.ir)
 
     __str__ = as_text
 
@@ -99,9 +140,11 @@ class Lowered:
 class JittedFunction:
     """A function compiled by :func:`jit`; call it like the original."""
 
-    def __init__(self, fun: Callable, static_argnums, static_argnames, donate_argnums):
+    def __init__(self, fun: Callable, static_argnums, static_argnames, donate_argnums,
+                 backend: str | None = None):
         functools.update_wrapper(self, fun)
         self.fun = fun
+        self.backend = tiering.check_backend(backend)
         self.name = getattr(fun, "__qualname__", None) or getattr(fun, "__name__", "fun")
         self.signature = _signature(fun)
         self.static_argnums, self.static_argnames = static_spec(
@@ -145,7 +188,7 @@ class JittedFunction:
             args = self._positional(args, kwargs)
         statics, leaves, in_tree = self._split(args)
         self._leaf_keys(args, leaves)
-        return Lowered(self._trace(args, statics, leaves, in_tree).ir)
+        return Lowered(self._trace(args, statics, leaves, in_tree).ir, self.backend)
 
     def _cache_size(self) -> int:
         return len(self.cache)
@@ -216,7 +259,7 @@ class JittedFunction:
         avals = [get_aval(x) for x in leaves]
         names = self._input_names(args)
         ir, hoisted = stage_closed(flat_fun, avals, self.name, names)
-        return _Entry(optimize(ir), out_tree[0], hoisted)
+        return _Entry(optimize(ir), out_tree[0], hoisted, self.backend)
 
     def _input_names(self, args) -> list[str]:
         params = list(self.signature.parameters) if self.signature else []
@@ -287,6 +330,7 @@ def _check_hashable(name, index, value, signature):
 def jit(fun: Callable | None = None, /, *, static_argnums: int | Sequence[int] = (),
         static_argnames: str | Sequence[str] = (), donate_argnums: int | Sequence[int] = (),
         donate_argnames: str | Sequence[str] = (), keep_unused: bool = False,
+        device=None, backend: str | None = None,
         inline: bool = False) -> JittedFunction | Callable[[Callable], JittedFunction]:
     """Compile ``fun``: trace once per input signature, optimize, and cache the program.
 
@@ -303,6 +347,12 @@ def jit(fun: Callable | None = None, /, *, static_argnums: int | Sequence[int] =
             not reused, so donated arguments stay valid (unlike JAX).
         keep_unused, inline: accepted for JAX compatibility (unused inputs cost nothing
             here, and nested jitted functions are always inlined into the caller's program).
+        device: accepted for JAX compatibility (the CPU is the only device).
+        backend: ``"auto"`` (default; also ``None`` and JAX's ``"cpu"``) runs the NumPy
+            executable while a signature is new and switches to fused Numba kernels once
+            compiling them pays off (at once when they are in the disk cache);
+            ``"numba"`` compiles the kernels on the first call; ``"numpy"`` never does.
+            The default comes from ``fg.config.jit_backend``.
 
     Returns:
         A :class:`JittedFunction`; ``.lower(*args).as_text()`` shows the optimized IR and
@@ -317,5 +367,6 @@ def jit(fun: Callable | None = None, /, *, static_argnums: int | Sequence[int] =
         1
     """
     if fun is None:
-        return lambda f: JittedFunction(f, static_argnums, static_argnames, donate_argnums)
-    return JittedFunction(fun, static_argnums, static_argnames, donate_argnums)
+        return lambda f: JittedFunction(f, static_argnums, static_argnames, donate_argnums,
+                                        backend)
+    return JittedFunction(fun, static_argnums, static_argnames, donate_argnums, backend)

@@ -29,6 +29,7 @@ import functools
 import hashlib
 import importlib.util
 import os
+import platform
 import secrets
 import shutil
 import sys
@@ -36,6 +37,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from importlib import metadata
 from pathlib import Path
 
 from fungrad.kernels.cpu.codegen import Kernel
@@ -76,17 +78,15 @@ def cache_root() -> Path | None:
 
 
 def cache_dir() -> Path | None:
-    """This process's versioned kernel directory, created if possible (None if not)."""
+    """This process's versioned kernel directory, created if possible (None if not).
+
+    Finding it imports nothing heavy (versions come from package metadata), so a first call
+    can look for cached kernels without paying for ``import numba``.
+    """
     root = cache_root()
     if root is None:
         return None
-    numba = numba_module()
-    import llvmlite  # noqa: PLC0415
-    import numpy  # noqa: PLC0415
-
-    cpu = numba.core.config.CPU_NAME or _host_cpu()
-    name = f"numba-{numba.__version__}-llvmlite-{llvmlite.__version__}-numpy-{numpy.__version__}"
-    path = root / "kernels" / f"{name}-{cpu}-vmath-{_helpers_hash()}"
+    path = root / "kernels" / _versions_key()
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError:
@@ -95,19 +95,30 @@ def cache_dir() -> Path | None:
 
 
 @functools.cache
+def _versions_key() -> str:
+    """Numba, llvmlite and NumPy versions, the CPU and a hash of the kernel helpers."""
+    versions = "-".join(f"{p}-{metadata.version(p)}" for p in ("numba", "llvmlite", "numpy"))
+    return f"{versions}-{_cpu_key()}-vmath-{_helpers_hash()}"
+
+
+def _cpu_key() -> str:
+    """The machine and a hash of its CPU feature flags (Numba compiles for the host CPU)."""
+    flags = ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = next((line for line in f if line.startswith("flags")), "")
+    except OSError:
+        pass
+    return f"{platform.machine()}-{hashlib.sha256(flags.encode()).hexdigest()[:8]}"
+
+
+@functools.cache
 def _helpers_hash() -> str:
     """A hash of the helper module the kernels call: Numba's cache of a kernel embeds the
     helpers' code but checks only the kernel file's stamp, so a changed helper must not
     find old kernels."""
-    from fungrad.kernels.cpu import vmath  # noqa: PLC0415 (imports Numba)
-
-    return hashlib.sha256(Path(vmath.__file__).read_bytes()).hexdigest()[:12]
-
-
-def _host_cpu() -> str:
-    from llvmlite import binding  # noqa: PLC0415
-
-    return binding.get_host_cpu_name()
+    path = Path(__file__).with_name("vmath.py")
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
 
 
 def compiled(kernel: Kernel) -> Callable:
@@ -123,6 +134,11 @@ def compiled(kernel: Kernel) -> Callable:
             entry = _compiled[kernel.name] = _load_or_compile(kernel)
             stats["compile_seconds"] += time.perf_counter() - start
     return entry
+
+
+def compiled_names() -> set[str]:
+    """The names of the kernels compiled (or loaded) in this process."""
+    return set(_compiled)
 
 
 def is_cached(kernel: Kernel) -> bool:

@@ -126,7 +126,7 @@ def _offset(dims: tuple[int, ...]) -> str:
         return "0"
     expr = f"i{dims[0]}"
     for d in dims[1:]:
-        expr = f"{expr} * n{d} + i{d}"
+        expr = f"({expr}) * n{d} + i{d}" if "+" in expr else f"{expr} * n{d} + i{d}"
     return expr
 
 

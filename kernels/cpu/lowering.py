@@ -126,6 +126,11 @@ defelementwise(lax.not_p, lambda dtype, params, x: (
     f"(not {x})" if np.dtype(dtype) == np.bool_ else f"(~{x})"), INTS + BOOLS)
 
 
+_SHIFTS = "JAX's semantics for out-of-range shift amounts; runs its NumPy impl"
+for _prim in (lax.shift_left_p, lax.shift_right_arithmetic_p, lax.shift_right_logical_p):
+    cpu_declined[_prim] = _SHIFTS
+
+
 def _integer_pow(x: str, y: int) -> str:
     if y == 0:
         return "1"  # x ** 0 is 1 for every x, nan included (as NumPy)

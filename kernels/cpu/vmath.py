@@ -9,8 +9,7 @@ a loop that calls them vectorises.
 How: ``exp`` reduces ``x = k ln2 + r`` with ``|r| <= ln2/2`` (ln2 in two parts, so ``r`` is
 exact), evaluates ``expm1(r)`` by its Taylor polynomial (degree 13 for float64, whose
 truncation error is below 1e-17; degree 7 for float32, below 6e-9) and scales by ``2**k``
-built from the exponent bits, in two steps so that results in the subnormal range come out
-right. ``log`` splits off the exponent from the bits, takes the mantissa into
+added to the exponent bits (subnormal results by two multiplications that round once). ``log`` splits off the exponent from the bits, takes the mantissa into
 ``[sqrt(1/2), sqrt(2))`` and sums the odd series of ``2 atanh(s)``, ``s = (m-1)/(m+1)``.
 ``tanh(x) = -t / (t + 2)`` with ``t = expm1(-2|x|)``, accurate to the last bits near 0
 because ``expm1`` is. float32 versions compute in float64 with shorter polynomials and round
@@ -19,6 +18,11 @@ nan, subnormals, signed zeros): float64 within 2 ulp, float32 within 1 ulp of th
 rounded value.
 
 ``fg.config.update("jit_exact_math", True)`` makes the kernels call libm instead.
+
+Every helper sets ``fastmath=False`` explicitly: Numba lets a callee inherit the caller's
+fastmath flags when it sets none, and the kernels' ``reassoc`` would undo the two-part ln2
+of the range reduction (measured: 214 ulp near exp's overflow). Numba's cache also did not
+tell the two compilations apart.
 """
 
 import numpy as np
@@ -37,6 +41,7 @@ EXP_HI = 709.782712893384  # exp overflows above this
 EXP_LO = -745.1332191019412  # and is 0 below this
 SQRT_HALF = 0.70710678118654752440
 TINY = 2.2250738585072014e-308  # the smallest normal float64
+TWO_M1000 = 2.0**-1000
 
 
 @intrinsic
@@ -55,19 +60,19 @@ def _bits_of_float(typingctx, x):
     return types.int64(types.float64), codegen
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", fastmath=False)
 def vm_max(a, b):
     """NumPy's maximum: NaN wins."""
     return a if (a > b or a != a) else b
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", fastmath=False)
 def vm_min(a, b):
     """NumPy's minimum: NaN wins."""
     return a if (a < b or a != a) else b
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", fastmath=False)
 def vm_sign(x):
     """NumPy's sign: -1, 0 or 1 (signed zeros and NaN are returned as they are)."""
     return 1 if x > 0 else (-1 if x < 0 else x)
@@ -77,7 +82,7 @@ def vm_sign(x):
 # exp and expm1
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", fastmath=False)
 def _expm1_poly64(r):
     """expm1(r) for |r| <= ln2/2, Taylor to degree 13 (Horner)."""
     p = 1.0 / 6227020800.0
@@ -95,7 +100,7 @@ def _expm1_poly64(r):
     return r + r * r * p
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", fastmath=False)
 def _expm1_poly32(r):
     """expm1(r) for |r| <= ln2/2 to float32 accuracy: Taylor to degree 7."""
     p = 1.0 / 5040.0
@@ -107,13 +112,13 @@ def _expm1_poly32(r):
     return r + r * r * p
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", fastmath=False)
 def _pow2(k):
     """2.0 ** k for an integral float k in [-1022, 1023]."""
     return _float_from_bits((np.int64(k) + 1023) << 52)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", fastmath=False)
 def _reduce(x):
     """(k, r) with x = k ln2 + r, |r| <= ln2/2 (x clamped to exp's finite range)."""
     xc = x if x > EXP_LO else EXP_LO
@@ -122,14 +127,22 @@ def _reduce(x):
     return k, (xc - k * LN2_HI) - k * LN2_LO
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", fastmath=False)
 def _scale(p1, k):
-    """p1 * 2**k in two steps, so that subnormal and near-overflow results are exact."""
-    k1 = np.floor(k * 0.5)
-    return p1 * _pow2(k1) * _pow2(k - k1)
+    """p1 * 2**k for p1 in [0.5, 2) and an integral k <= 1024 (exp's range).
+
+    Normal results add k to the exponent bits directly. Subnormal results (k <= -1022) take
+    two multiplications, the second by a constant, so they round once. (Two multiplications
+    by computed powers of two, p1 * 2**a * 2**b, were measured to overflow once LLVM had
+    inlined them into a loop: it may merge them.)
+    """
+    normal = _float_from_bits(_bits_of_float(p1) + (np.int64(k) << 52))
+    kk = k + 1000.0 if k + 1000.0 > -1022.0 else -1022.0
+    tiny = p1 * _pow2(kk) * TWO_M1000
+    return normal if k > -1022.0 else tiny
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", fastmath=False)
 def _exp_finish(x, p, k):
     """exp(x) from expm1(r) = p and k, with the overflow, underflow and NaN cases."""
     y = _scale(1.0 + p, k)
@@ -138,7 +151,7 @@ def _exp_finish(x, p, k):
     return x if x != x else y
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", fastmath=False)
 def _expm1_finish(x, p, k):
     """expm1(x) from expm1(r) = p and k: accurate relative to the result also near 0."""
     scale = _scale(1.0, k)
@@ -148,20 +161,20 @@ def _expm1_finish(x, p, k):
     return x if x != x else y
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", fastmath=False)
 def vm_exp_f64(x):
     """exp(x) for float64 (within 1 ulp on the tested grid)."""
     k, r = _reduce(x)
     return _exp_finish(x, _expm1_poly64(r), k)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", fastmath=False)
 def _exp_short(x):
     k, r = _reduce(x)
     return _exp_finish(x, _expm1_poly32(r), k)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", fastmath=False)
 def vm_exp_f32(x):
     """exp(x) for float32 (within 1 ulp), computed in float64."""
     return np.float32(_exp_short(np.float64(x)))
@@ -171,7 +184,7 @@ def vm_exp_f32(x):
 # log
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", fastmath=False)
 def _log_parts(x):
     """(e, s) with x = 2**e * m, m in [sqrt(1/2), sqrt(2)), s = (m - 1) / (m + 1)."""
     tiny = x < TINY
@@ -185,7 +198,7 @@ def _log_parts(x):
     return np.float64(e), (m - 1.0) / (m + 1.0)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", fastmath=False)
 def _log_finish(x, e, s, z, p):
     """log(x) = e ln2 + 2 (s + s z p), with the zero, negative, inf and NaN cases."""
     y = e * LN2_HI + (2.0 * s + (2.0 * s * z * p + e * LN2_LO))
@@ -195,7 +208,7 @@ def _log_finish(x, e, s, z, p):
     return x if x != x else y
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", fastmath=False)
 def vm_log_f64(x):
     """log(x) for float64 (within 2 ulp)."""
     e, s = _log_parts(x)
@@ -213,7 +226,7 @@ def vm_log_f64(x):
     return _log_finish(x, e, s, z, p)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", fastmath=False)
 def _log_short(x):
     e, s = _log_parts(x)
     z = s * s
@@ -224,7 +237,7 @@ def _log_short(x):
     return _log_finish(x, e, s, z, p)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", fastmath=False)
 def vm_log_f32(x):
     """log(x) for float32 (within 1 ulp), computed in float64."""
     return np.float32(_log_short(np.float64(x)))
@@ -234,24 +247,24 @@ def vm_log_f32(x):
 # tanh and logistic
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", fastmath=False)
 def _tanh_finish(x, t):
     """tanh(x) from t = expm1(-2|x|), keeping signed zeros and NaN."""
     y = -t / (t + 2.0)
     return y if x > 0.0 else (-y if x < 0.0 else x)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", fastmath=False)
 def _clamped_abs(x):
     a = abs(x)
     return a if a < 22.0 else 22.0  # tanh(22) rounds to 1 in float64
 
 
-# Inlined by Numba (not only by LLVM): with its degree-13 polynomial it is past LLVM's
-# inlining threshold, and a call left in the loop stops vectorisation (26 ms -> 1.5 ms per
+# Inlined by Numba (not only by LLVM): with its polynomial and two finishing steps it is
+# past LLVM's inlining threshold, and a call left in the loop stops vectorisation (26 ms -> 1.5 ms per
 # 1e6 elements, measured). Only this helper is: Numba-level inlining repeats type inference
 # at every call site, which made compile times explode when applied to all of them.
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy", fastmath=False, inline="always")
 def vm_tanh_f64(x):
     """tanh(x) for float64 (within 3 ulp)."""
     m = -2.0 * _clamped_abs(x)
@@ -259,7 +272,7 @@ def vm_tanh_f64(x):
     return _tanh_finish(x, _expm1_finish(m, _expm1_poly64(r), k))
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", fastmath=False, inline="always")  # see vm_tanh_f64
 def vm_tanh_f32(x):
     """tanh(x) for float32 (within 1 ulp), computed in float64."""
     x64 = np.float64(x)
@@ -268,27 +281,27 @@ def vm_tanh_f32(x):
     return np.float32(_tanh_finish(x64, _expm1_finish(m, _expm1_poly32(r), k)))
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", fastmath=False)
 def _logistic_finish(x, e):
     """1 / (1 + exp(-x)) from e = exp(-|x|)."""
     y = 1.0 / (1.0 + e) if x >= 0.0 else e / (1.0 + e)
     return x if x != x else y
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", fastmath=False)
 def vm_logistic_f64(x):
     """1 / (1 + exp(-x)) for float64, without overflow (within 2 ulp)."""
     return _logistic_finish(x, vm_exp_f64(-abs(x)))
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", fastmath=False)
 def vm_logistic_f32(x):
     """1 / (1 + exp(-x)) for float32 (within 1 ulp), computed in float64."""
     x64 = np.float64(x)
     return np.float32(_logistic_finish(x64, _exp_short(-abs(x64))))
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", fastmath=False)
 def vm_logistic_exact_f64(x):
     """1 / (1 + exp(-x)) through libm's exp (``jit_exact_math``), without overflow."""
     e = np.exp(-abs(x))
@@ -296,7 +309,7 @@ def vm_logistic_exact_f64(x):
     return x if x != x else y
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", fastmath=False)
 def vm_logistic_exact_f32(x):
     """float32 logistic through libm (``jit_exact_math``)."""
     return np.float32(vm_logistic_exact_f64(np.float64(x)))

@@ -1,0 +1,142 @@
+"""Which program a jitted signature runs: the NumPy executable or the fused kernels.
+
+Compile latency is part of the feature: a first call never waits for Numba unless asked.
+
+- ``backend="numpy"``: the executable (one generated Python function calling the impls).
+- ``backend="numba"``: the fused program, compiled on the first call.
+- ``backend="auto"`` (the default): the executable runs while the signature is new. The plan
+  is made on the first call (milliseconds); a plan without kernels stays on the executable.
+  If every kernel is already compiled in this process or in the disk cache, the fused
+  program is loaded at once. Otherwise each call's time is added up, and once the time spent
+  exceeds the expected cost of compiling (rent or buy: never worse than twice the better of
+  the two choices), the kernels are compiled on the caller's thread and the signature
+  switches. Measured on a 2-core machine, compiling in a background thread made the
+  foreground about 4x slower for the whole compile (Numba holds the GIL), so it is not done.
+
+If Numba cannot be imported or fails to compile, the executable keeps running and one
+warning says why.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Callable
+
+from fungrad.kernels import settings
+
+from fungrad.interpreters.executable import executable
+from fungrad.ir import IR
+
+FIRST_KERNEL_SECONDS = 1.0  # Numba's one-time initialisation plus the first compile
+KERNEL_SECONDS = 0.4  # each further kernel (measured 0.3 to 0.55 s on 2 cores)
+BACKENDS = ("auto", "numpy", "numba")
+_state = {"numba_failed": None, "numba_ready": False}
+
+
+def check_backend(backend: str | None) -> str | None:
+    """The backend name (``"cpu"`` means ``"auto"``, None the configured default)."""
+    if backend is None:
+        return None
+    if backend == "cpu":
+        return "auto"
+    if backend not in BACKENDS:
+        raise ValueError(f"jit: backend={backend!r} is not one of {BACKENDS} (or 'cpu'); "
+                         "'numpy' runs the impls, 'numba' fused kernels, 'auto' switches to "
+                         "kernels once compiling them pays off.")
+    return backend
+
+
+def program(ir: IR, backend: str, install: Callable[[Callable], None]) -> Callable:
+    """The function to run ``ir`` with; ``install(run)`` replaces it later (tier switch)."""
+    backend = backend or settings.default_backend()
+    if backend == "numpy" or _state["numba_failed"]:
+        return executable(ir)
+    if backend == "numba":
+        fused = compile_fused(ir)
+        return fused if fused is not None else executable(ir)
+    return _Tiered(ir, install)
+
+
+def compile_fused(ir: IR) -> Callable | None:
+    """The fused program for ``ir`` (compiling its kernels now), or None if Numba fails."""
+    try:
+        from fungrad.kernels.cpu import driver  # noqa: PLC0415 (imports Numba lazily)
+
+        p, kernels = driver.cpu_plan(ir)
+        if not kernels:
+            return executable(ir)
+        run = driver.build(ir, p, kernels)
+    except Exception as err:  # noqa: BLE001 (any Numba failure falls back, once, loudly)
+        _numba_failed(err)
+        return None
+    _state["numba_ready"] = True
+    return run
+
+
+def _numba_failed(err: Exception) -> None:
+    if _state["numba_failed"] is None:
+        _state["numba_failed"] = err
+        warnings.warn(f"fungrad.jit: fused Numba kernels are unavailable ({type(err).__name__}: "
+                      f"{err}); jitted functions run the NumPy executable instead.",
+                      RuntimeWarning, stacklevel=4)
+
+
+class _Tiered:
+    """Runs the executable and decides when the fused program is worth compiling."""
+
+    __slots__ = ("ir", "install", "fallback", "spent", "cost", "planned")
+
+    def __init__(self, ir: IR, install: Callable[[Callable], None]):
+        self.ir = ir
+        self.install = install
+        self.fallback = executable(ir)
+        self.spent = 0.0
+        self.cost = None  # expected compile seconds, from the plan
+        self.planned = False
+
+    def __call__(self, *args):
+        if not self.planned:
+            self.planned = True
+            if self._plan():
+                return self.ir.cache["fused"](*args)
+        start = time.perf_counter()
+        out = self.fallback(*args)
+        self.spent += time.perf_counter() - start
+        if self.cost is not None and self.spent > self.cost:
+            self.cost = None
+            fused = compile_fused(self.ir)
+            self.install(fused if fused is not None else self.fallback)
+        return out
+
+    def _plan(self) -> bool:
+        """Plan; switch now if every kernel is cached. Return True if switched."""
+        try:
+            from fungrad.kernels.cpu import cache, driver  # noqa: PLC0415
+
+            p, kernels = driver.cpu_plan(self.ir)
+        except Exception as err:  # noqa: BLE001
+            _numba_failed(err)
+            self.install(self.fallback)
+            return False
+        if not kernels:
+            self.install(self.fallback)
+            return False
+        try:
+            cached = all(cache.is_cached(k) for k in kernels)
+        except Exception as err:  # noqa: BLE001 (Numba missing or broken)
+            _numba_failed(err)
+            self.install(self.fallback)
+            return False
+        if cached:
+            fused = compile_fused(self.ir)
+            if fused is not None:
+                self.ir.cache["fused"] = fused
+                self.install(fused)
+                return True
+        new = len({k.name for k in kernels} - cache.compiled_names())
+        if _state["numba_ready"]:
+            self.cost = KERNEL_SECONDS * new
+        else:
+            self.cost = FIRST_KERNEL_SECONDS + KERNEL_SECONDS * max(new - 1, 0)
+        return False

@@ -1,0 +1,283 @@
+"""Fused Numba kernels: the plan, and fused programs against the NumPy executable.
+
+Every fusible primitive runs inside a kernel on special values (signed zeros, subnormals,
+infinities, NaN) in float32 and float64, binary primitives over the broadcast patterns
+(rank-0, row, column, unit dims), integer and boolean primitives, and reductions over
+trailing, leading, middle and all axes. Results must match the executable's (which runs the
+NumPy impls): exactly where the kernels compute exactly (arithmetic, comparisons, selects),
+within stated tolerances where they use the vector-math helpers.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+from fungrad.kernels.cpu import cache, lowering
+from fungrad.kernels.cpu.driver import build, cpu_plan
+from fungrad.kernels.plan import Group
+
+import fungrad as fg
+import fungrad.nn as fnn
+import fungrad.numpy as fnp
+from fungrad import lax
+from fungrad.interpreters.executable import executable
+from fungrad.tree_util import tree_flatten
+
+pytest.importorskip("numba")
+
+RTOL = {np.float32: 3e-6, np.float64: 2e-14}  # vector math: float32 1 ulp, float64 3 ulp
+
+
+def _fused_and_reference(f, *args):
+    ir = fg.jit(f, backend="numpy").lower(*args).ir
+    plan, kernels = cpu_plan(ir)
+    leaves = tree_flatten(args)[0]
+    with np.errstate(all="ignore"):
+        return build(ir, plan, kernels)(*leaves), executable(ir)(*leaves), plan
+
+
+def _assert_same(fused, ref, rtol, what):
+    for i, (a, b) in enumerate(zip(fused, ref)):
+        a, b = np.asarray(a), np.asarray(b)
+        assert a.shape == b.shape and a.dtype == b.dtype, (what, i, a.dtype, b.dtype)
+        np.testing.assert_allclose(a, b, rtol=rtol, atol=0, equal_nan=True,
+                                   err_msg=f"{what}: output {i}")
+
+
+def _special(dtype):
+    fi = np.finfo(dtype)
+    return np.array([-np.inf, -fi.max, -3.0, -1.0, -0.5, -0.0, 0.0, fi.smallest_subnormal,
+                     fi.tiny, 0.25, 0.5, 1.0, 3.0, 20.0, fi.max, np.inf, np.nan], dtype)
+
+
+UNARY = ["neg", "sign", "floor", "ceil", "round", "exp", "exp2", "log", "log1p", "expm1",
+         "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh",
+         "atanh", "sqrt", "cbrt", "abs", "logistic", "is_finite"]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_unary_primitives_in_one_kernel(dtype):
+    def f(x):
+        y = x * 1.0001  # one main value that every output reads: one kernel
+        return [getattr(lax, name)(y) for name in UNARY]
+
+    x = np.concatenate([_special(dtype), np.linspace(-4, 4, 33, dtype=dtype)])
+    fused, ref, plan = _fused_and_reference(f, x)
+    assert len(plan.groups) == 1 and len(plan.groups[0].eqns) == len(UNARY) + 1
+    for name, a, b in zip(UNARY, fused, ref):
+        _assert_same([a], [b], RTOL[dtype] if name in ("exp", "log", "tanh", "logistic")
+                     else 4 * np.finfo(dtype).eps, f"lax.{name} {np.dtype(dtype).name}")
+
+
+BINARY = ["add", "sub", "mul", "div", "rem", "pow", "max", "min", "atan2", "eq", "ne", "lt",
+          "le", "gt", "ge"]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_binary_primitives_on_special_values(dtype):
+    def f(x, y):
+        a, b = x + dtype(0.5), y - dtype(0.25)
+        return [getattr(lax, name)(a, b) for name in BINARY] + [lax.select_n(a > b, a, b)]
+
+    s = _special(dtype)
+    x, y = np.meshgrid(s, s)
+    fused, ref, plan = _fused_and_reference(f, x.ravel(), y.ravel())
+    assert len(plan.groups) == 1
+    for name, a, b in zip([*BINARY, "select_n"], fused, ref):
+        _assert_same([a], [b], 4 * np.finfo(dtype).eps, f"lax.{name}")
+
+
+PATTERNS = [((3, 4), (3, 4)), ((3, 4), ()), ((3, 4), (4,)), ((3, 4), (3, 1)),
+            ((1, 4), (3, 1)), ((3, 1, 4), (3, 1, 4)), ((2, 3, 4), (3, 1)), ((5,), (1,))]
+
+
+@pytest.mark.parametrize("shapes", PATTERNS, ids=str)
+def test_broadcast_patterns(shapes):
+    def f(x, y):
+        a = fnp.exp(x) * 0.5
+        return [a + y, a * y, fnp.maximum(a, y), fnp.where(a > y, a, y - 1.0),
+                fnp.tanh(a - y)]
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(shapes[0])
+    y = rng.standard_normal(shapes[1])
+    fused, ref, plan = _fused_and_reference(f, x, y)
+    assert plan.groups
+    _assert_same(fused, ref, RTOL[np.float64], f"shapes {shapes}")
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.int64, np.uint8])
+def test_integer_and_boolean_primitives(dtype):
+    def f(x, y):
+        a = x + y
+        b = x * y
+        return [a, b, a - b, -a, lax.max(a, b), lax.min(a, b), lax.abs(a), lax.sign(b),
+                a & b, a | b, a ^ b, ~a, a > b, lax.select_n(a > b, a, b),
+                lax.convert_element_type(a, np.float32), (a > b) & (b < x),
+                lax.convert_element_type(a > b, np.float64)]
+
+    info = np.iinfo(dtype)
+    rng = np.random.default_rng(1)
+    x = rng.integers(info.min // 2, info.max // 2, 64, dtype=dtype)
+    y = rng.integers(info.min // 4, info.max // 4, 64, dtype=dtype)
+    fused, ref, _ = _fused_and_reference(f, x, y)
+    for i, (a, b) in enumerate(zip(fused, ref)):
+        assert a.dtype == b.dtype, (i, a.dtype, b.dtype)
+        np.testing.assert_array_equal(a, b, err_msg=f"output {i}")  # wrap-around included
+
+
+@pytest.mark.parametrize("axes", [(2,), (1, 2), (0,), (0, 1), (1,), (0, 2), (0, 1, 2)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_reductions_over_axes(axes, dtype):
+    def f(x):
+        e = fnp.exp(x * 0.5)
+        s = fnp.sum(e, axis=axes)
+        return [s, fnp.log(s), fnp.max(e, axis=axes), fnp.min(x - 1.0, axis=axes)]
+
+    x = np.random.default_rng(2).standard_normal((4, 5, 6)).astype(dtype)
+    x[1, 2, 3] = np.nan  # NaN propagates through max and min as in NumPy
+    fused, ref, plan = _fused_and_reference(f, x)
+    assert any(g.has_reduction for g in plan.groups)
+    _assert_same(fused, ref, 1e-5 if dtype == np.float32 else 1e-13, f"axes {axes}")
+
+
+def test_float32_sums_accumulate_in_float64():
+    x = np.full(100_000, 0.1, np.float32)
+    fused, _, plan = _fused_and_reference(lambda x: fnp.sum(x * 1.5 + 0.0), x)
+    exact = np.sum(x.astype(np.float64) * np.float64(np.float32(1.5)))
+    assert plan.groups and fused[0].dtype == np.float32
+    assert abs(float(fused[0]) - exact) / exact < 1e-7
+
+
+def test_weak_literals_keep_float32():
+    x = np.linspace(0, 1, 50, dtype=np.float32)
+    fused, ref, _ = _fused_and_reference(lambda x: (x * 0.01 + 0.3) * x, x)
+    assert fused[0].dtype == np.float32
+    np.testing.assert_array_equal(fused[0], ref[0])  # the same float32 operations
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softmax_cross_entropy_and_layernorm_gradients(dtype):
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((8, 300)).astype(dtype)
+    labels = np.eye(300, dtype=dtype)[rng.integers(0, 300, 8)]
+
+    def xent(x, y):
+        return fnp.mean(-fnp.sum(y * fnn.log_softmax(x), axis=-1))
+
+    def layernorm(x, g, b):
+        m = fnp.mean(x, -1, keepdims=True)
+        v = fnp.mean((x - m) ** 2, -1, keepdims=True)
+        return (x - m) / fnp.sqrt(v + 1e-5) * g + b
+
+    def ln_vjp(x, g, b, ct):
+        y, back = fg.vjp(layernorm, x, g, b)
+        return (y, *back(ct))
+
+    for name, f, args in [("xent", fg.value_and_grad(xent), (x, labels)),
+                          ("layernorm", ln_vjp, (x, x[0], x[1], x))]:
+        fused, ref, plan = _fused_and_reference(f, *args)
+        assert 1 <= len(plan.groups) <= 5, plan.describe()
+        scale = max(float(np.max(np.abs(r))) for r in ref)
+        for a, b in zip(fused, ref):
+            np.testing.assert_allclose(a, b, rtol=1e-4 if dtype == np.float32 else 1e-11,
+                                       atol=1e-6 * scale, err_msg=name)
+
+
+def test_plan_structure():
+    x = np.ones((4, 8))
+    ir = fg.jit(lambda x: fnp.sin(x)).lower(x).ir
+    assert not cpu_plan(ir)[0].groups  # a single op: NumPy's ufunc is as good
+    ir = fg.jit(lambda x: fnp.sin(x) * 2.0 + 1.0).lower(x).ir
+    plan, kernels = cpu_plan(ir)
+    assert len(plan.groups) == 1 and len(kernels) == 1
+    assert "for i0 in range(n0):" in kernels[0].source and "for i1" not in kernels[0].source
+    ir = fg.jit(lambda s: s * 2.0 + 1.0).lower(3.0).ir
+    assert not cpu_plan(ir)[0].groups  # rank-0 work never starts a kernel
+    # A broadcast read only by a kernel is an index map, not a step.
+    ir = fg.jit(lambda x, b: fnp.tanh(x + b) * 2.0).lower(x, np.ones(8)).ir
+    steps = cpu_plan(ir)[0].steps
+    assert len(steps) == 1 and isinstance(steps[0], Group)
+
+
+def test_no_cycle_through_an_unfused_step():
+    # b depends on kernel values through a matmul; the add that reads both must not join
+    # the first kernel (it would wait on the matmul, which waits on the kernel).
+    def f(x, w):
+        a = fnp.tanh(x) * 2.0
+        b = a @ w
+        return fnp.exp(a) + b * 3.0
+
+    x, w = np.random.default_rng(4).standard_normal((2, 6, 6))
+    fused, ref, plan = _fused_and_reference(f, x, w)
+    _assert_same(fused, ref, RTOL[np.float64], "cycle")
+    assert any(not isinstance(s, Group) and s.prim is lax.dot_general_p for s in plan.steps)
+
+
+def test_kernels_are_shape_polymorphic_and_shared():
+    f = fg.jit(lambda x: fnp.tanh(x) * 2.0 + 1.0, backend="numba")
+    x1, x2 = np.ones((3, 5)), np.ones((7, 11))
+    k1 = f.lower(x1).kernel_sources()
+    k2 = f.lower(x2).kernel_sources()
+    assert k1 == k2  # sizes are arguments: one kernel for every shape
+    np.testing.assert_allclose(f(x2), np.tanh(x2) * 2 + 1, rtol=1e-14)
+    before = cache.stats["compiled"] + cache.stats["loaded"]
+    np.testing.assert_allclose(f(x1), np.tanh(x1) * 2 + 1, rtol=1e-14)
+    assert cache.stats["compiled"] + cache.stats["loaded"] == before
+
+
+def test_lowered_shows_plan_and_compiles():
+    f = fg.jit(lambda x: fnp.sum(fnp.exp(x) * x, axis=1), backend="numba")
+    x = np.random.default_rng(5).standard_normal((4, 9))
+    lowered = f.lower(x)
+    text = lowered.as_text()
+    assert "fusion plan (1 kernels)" in text and "red " in text
+    assert "@numba.njit" in lowered.kernel_sources()[0]
+    run = lowered.compile()
+    np.testing.assert_allclose(run(x)[0], np.sum(np.exp(x) * x, axis=1), rtol=1e-13)
+    assert "fusion plan" not in fg.jit(f.fun, backend="numpy").lower(x).as_text()
+
+
+def test_exact_math_option_uses_libm():
+    x = np.linspace(-3, 3, 20)
+    try:
+        fg.config.update("jit_exact_math", True)
+        source = fg.jit(lambda x: fnp.exp(x) * 2.0).lower(x).kernel_sources()[0]
+        assert "np.exp(" in source and "vm_exp" not in source
+    finally:
+        fg.config.update("jit_exact_math", False)
+    source = fg.jit(lambda x: fnp.exp(x) * 2.0).lower(x).kernel_sources()[0]
+    assert "vm_exp_f64(" in source
+
+
+def test_jit_backend_option_and_errors():
+    with pytest.raises(ValueError, match="backend='tpu'"):
+        fg.jit(lambda x: x, backend="tpu")
+    with pytest.raises(ValueError, match="jit_backend"):
+        fg.config.update("jit_backend", "fast")
+    assert fg.jit(lambda x: x, backend="cpu").backend == "auto"  # JAX's name for the CPU
+
+
+def test_planning_time_for_a_long_program():
+    def chain(x):
+        for i in range(500):
+            x = fnp.sin(x) * 1.0001 if i % 2 else fnp.cos(x) + 0.5
+        return x
+
+    ir = fg.jit(chain).lower(np.ones(10)).ir
+    assert len(ir.eqns) >= 1000
+    start = time.perf_counter()
+    plan, kernels = cpu_plan(ir)
+    elapsed = time.perf_counter() - start
+    assert len(plan.groups) == 1 and len(kernels) == 1
+    assert elapsed < 2.0, f"planning {len(ir.eqns)} equations took {elapsed:.2f} s"
+
+
+def test_every_elementwise_primitive_has_a_cpu_rule_or_a_reason():
+    from fungrad.core import registry
+
+    for name, prim in registry.items():
+        if prim.elementwise:
+            assert prim in lowering.cpu_lowerings or prim in lowering.cpu_declined, name
