@@ -484,7 +484,7 @@ def _concatenate_batch(vals, dims, *, dimension):
 
 
 def _pad_batch(vals, dims, *, padding_config):
-    from fungrad.lax.elementwise import add, mul, sub  # noqa: PLC0415
+    from fungrad.lax.comparison import select_n  # noqa: PLC0415 (as elementwise, lazily)
     from fungrad.transforms.vmap import batch_size, bdim_to_front  # noqa: PLC0415
 
     (x, value), (dx, dv) = vals, dims
@@ -493,15 +493,12 @@ def _pad_batch(vals, dims, *, padding_config):
     config = ((0, 0, 0), *padding_config)
     if dv is None:
         return pad(x, value, config), 0
-    # A per-example padding value: pad with zeros, then add value * (1 - mask) where the mask
-    # marks the operand's own positions.
-    dtype = core.get_aval(x).dtype
-    zero, one = dtype.type(0), dtype.type(1)
-    padded = pad(x, zero, config)
-    mask = pad(add(mul(x, zero), one), zero, config)
-    out_shape = core.shape_of(padded)
-    v = broadcast_in_dim(move_axis(value, dv, 0), out_shape, (0,))
-    return add(padded, mul(v, sub(one, mask))), 0
+    # A per-example padding value: pad with zeros, then select the value outside a built mask
+    # of the operand's own positions (value * (1 - mask) would turn an inf value into nan).
+    padded = pad(x, core.get_aval(x).dtype.type(0), config)
+    own = pad(np.ones(core.shape_of(x), np.bool_), np.bool_(False), config)
+    v = broadcast_in_dim(move_axis(value, dv, 0), core.shape_of(padded), (0,))
+    return select_n(own, v, padded), 0
 
 
 batching_rules[squeeze_p] = _squeeze_batch
