@@ -506,9 +506,14 @@ defjvp(rem_p, lambda t, ans, x, y: t,
 
 def _pow_jvp_base(t, ans, x, y):
     # d/dx x**y = y * x**(y-1), taken as 0 where y == 0: x**0 is the constant 1, so 0**0 has a
-    # zero derivative (JAX gives nan for a float y == 0 and 0 for an integer one).
-    dx = mul(t, mul(y, pow(x, sub(y, _const(1, ans)))))
-    return _cmp.select_n(_cmp.eq(y, _const(0, ans)), dx, _zeros_as(dx))
+    # zero derivative (JAX gives nan for a float y == 0 and 0 for an integer one). The factor
+    # is selected rather than the product with t, because reverse mode transposes mul(t, .);
+    # and where y == 0 its exponent is 1, so that the unselected 0 * 0**-1 and its own
+    # derivatives stay finite (a zero cotangent times them must stay zero).
+    y_is_zero = _cmp.eq(y, _const(0, ans))
+    exponent = _cmp.select_n(y_is_zero, sub(y, _const(1, ans)), _const(1, ans))
+    factor = mul(y, pow(x, exponent))
+    return mul(t, _cmp.select_n(y_is_zero, factor, _zeros_as(factor)))
 
 
 def _pow_jvp_exponent(t, ans, x, y):
