@@ -31,6 +31,7 @@ from fungrad.lax.comparison import (
     select_n,
 )
 from fungrad.lax.elementwise import (
+    _zeros_as,
     add,
     bitwise_or,
     div,
@@ -129,11 +130,12 @@ def _cumprod_jvp(primals, tangents, *, axis, reverse):
     safe_x = select_n(is_zero, x, _const(1, x))
     nonzero_prod = cumprod(safe_x, axis, reverse)
     zero_count = cumsum(_as_float(is_zero, x), axis, reverse)
-    no_zero = _as_float(eq(zero_count, _const(0, x)), x)
-    one_zero = _as_float(eq(zero_count, _const(1, x)), x)
     t_sum = cumsum(div(t, safe_x), axis, reverse)
-    t_zero = cumsum(mul(t, _as_float(is_zero, x)), axis, reverse)
-    terms = add(mul(t_sum, no_zero), mul(t_zero, one_zero))
+    zeros = _zeros_as(t)
+    t_zero = cumsum(select_n(is_zero, zeros, t), axis, reverse)
+    # Pick the term by the zero count with selects: a 0/1 mask times inf would be nan.
+    terms = select_n(eq(zero_count, _const(1, x)), zeros, t_zero)
+    terms = select_n(eq(zero_count, _const(0, x)), terms, t_sum)
     return ans, mul(terms, nonzero_prod)
 
 
@@ -153,11 +155,13 @@ def _running_extreme_jvp(prim: Primitive):
         ans = prim.bind(x, axis=axis, reverse=reverse)
         if isinstance(t, Zero):
             return ans, Zero.like_primal(ans)
-        winner = _as_float(eq(x, ans), x)
+        is_winner = eq(x, ans)
         start = _run_starts(ans, axis, reverse)
-        counts = _run_totals(winner, start, axis, reverse)
+        counts = _run_totals(_as_float(is_winner, x), start, axis, reverse)
         safe_counts = add(counts, _as_float(eq(counts, _const(0, x)), x))  # NaN runs: no winner
-        sums = _run_totals(mul(t, winner), start, axis, reverse)
+        # Losers' tangents are selected away, not multiplied by 0 (inf * 0 is nan).
+        winner_t = select_n(is_winner, _zeros_as(t), t)
+        sums = _run_totals(winner_t, start, axis, reverse)
         return ans, div(sums, safe_counts)
 
     return rule

@@ -97,7 +97,14 @@ __all__ = [
 from fungrad import core
 from fungrad.core import Primitive, ShapedArray
 from fungrad.interpreters.batching import defbroadcasting, defvectorized
-from fungrad.interpreters.jvp import Zero, defjvp, defjvp_zero, jvp_rules
+from fungrad.interpreters.jvp import (
+    Zero,
+    add_tangents,
+    defjvp,
+    defjvp_zero,
+    jvp_rules,
+    zeros_like_aval,
+)
 from fungrad.interpreters.linearize import deflinear, is_linear, transpose_rules
 from fungrad.ir_passes import identity_unless, involution, simplify_rules
 
@@ -211,6 +218,7 @@ def neg(x):
 
 
 def sign(x):
+    """Sign of ``x`` (-1, 0 or 1); its derivative is 0 everywhere, 0 included, as JAX."""
     return sign_p.bind(x)
 
 
@@ -235,6 +243,7 @@ def exp2(x):
 
 
 def log(x):
+    """Natural logarithm; at 0 it is -inf and its derivative 1/x is inf, as JAX."""
     return log_p.bind(x)
 
 
@@ -295,6 +304,8 @@ def atanh(x):
 
 
 def sqrt(x):
+    """Square root. At 0 the derivative 1/(2 sqrt(x)) is inf, so a nonzero tangent gives inf
+    and a zero one gives nan (0/0), as JAX."""
     return sqrt_p.bind(x)
 
 
@@ -303,6 +314,7 @@ def cbrt(x):
 
 
 def abs(x):  # noqa: A001 (lax's name)
+    """Absolute value; its derivative at 0 is taken as +1, as JAX."""
     return abs_p.bind(x)
 
 
@@ -344,7 +356,7 @@ defjvp(atanh_p, lambda t, ans, x: div(t, sub(_const(1, x), mul(x, x))))
 defjvp(sqrt_p, lambda t, ans, x: div(t, mul(_const(2, ans), ans)))
 defjvp(cbrt_p, lambda t, ans, x: div(t, mul(_const(3, ans), mul(ans, ans))))
 defjvp(logistic_p, lambda t, ans, x: mul(t, mul(ans, sub(_const(1, ans), ans))))
-# |x|' at 0 is taken as +1, as JAX does.
+# |x|' at 0 is taken as +1, as JAX does (see abs).
 defjvp(abs_p, lambda t, ans, x: _cmp.select_n(_cmp.ge(x, _const(0, x)), neg(t), t))
 
 
@@ -366,12 +378,13 @@ defvectorized(integer_pow_p)
 
 
 def integer_pow(x, y: int):
+    """``x ** y`` for a static integer ``y``; ``x ** 0`` has a zero derivative everywhere."""
     return integer_pow_p.bind(x, y=y)
 
 
 def _integer_pow_jvp(t, ans, x, *, y):
-    if y == 0:
-        return mul(t, _const(0, x))
+    if y == 0:  # x ** 0 is the constant 1: a symbolic zero, even for an inf or nan tangent
+        return Zero.like_primal(ans)
     factor = _const(y, x) if y == 1 else mul(_const(y, x), integer_pow(x, y - 1))
     return mul(t, factor)
 
@@ -425,18 +438,25 @@ def rem(x, y):
 
 
 def pow(x, y):  # noqa: A001 (lax's name)
+    """``x ** y`` elementwise. Where ``y == 0`` the derivative in ``x`` is 0 (``x ** 0`` is the
+    constant 1, even at ``x == 0``; JAX gives nan there for a float ``y``); the derivative in
+    ``y`` uses ``log(x)`` taken as 0 at ``x == 0`` (so ``0 ** y`` for ``y > 0`` has zero
+    derivatives), as JAX."""
     return pow_p.bind(x, y)
 
 
 def max(x, y):  # noqa: A001 (lax's name)
+    """Elementwise maximum; at ties ``x == y`` each operand gets half the derivative, as JAX."""
     return max_p.bind(x, y)
 
 
 def min(x, y):  # noqa: A001 (lax's name)
+    """Elementwise minimum; at ties ``x == y`` each operand gets half the derivative, as JAX."""
     return min_p.bind(x, y)
 
 
 def atan2(x, y):
+    """Angle of the point ``(y, x)``; at the origin its derivatives are nan (0/0), as JAX."""
     return atan2_p.bind(x, y)
 
 
@@ -508,52 +528,55 @@ defjvp(rem_p, lambda t, ans, x, y: t,
 
 
 def _pow_jvp_base(t, ans, x, y):
-    # d/dx x**y = y * x**(y-1), taken as 0 where y == 0 (so 0**0 has a zero derivative).
-    zero = _const(0, ans)
-    dx = mul(y, pow(x, sub(y, _const(1, ans))))
-    return mul(t, _cmp.select_n(_cmp.eq(y, zero), dx, _zeros_as(dx)))
+    # d/dx x**y = y * x**(y-1), taken as 0 where y == 0: x**0 is the constant 1, so 0**0 has a
+    # zero derivative (JAX gives nan for a float y == 0 and 0 for an integer one). The factor
+    # is selected rather than the product with t, because reverse mode transposes mul(t, .);
+    # and where y == 0 its exponent is 1, so that the unselected 0 * 0**-1 and its own
+    # derivatives stay finite (a zero cotangent times them must stay zero).
+    y_is_zero = _cmp.eq(y, _const(0, ans))
+    exponent = _cmp.select_n(y_is_zero, sub(y, _const(1, ans)), _const(1, ans))
+    factor = mul(y, pow(x, exponent))
+    return mul(t, _cmp.select_n(y_is_zero, factor, _zeros_as(factor)))
 
 
 def _pow_jvp_exponent(t, ans, x, y):
     # d/dy x**y = log(x) * x**y, with log(0) replaced by 0 (the limit used by JAX).
-    zero = _const(0, ans)
-    safe_x = _cmp.select_n(_cmp.eq(x, zero), x, _ones_as(x))
+    safe_x = _cmp.select_n(_cmp.eq(x, _const(0, ans)), x, _const(1, x))
     return mul(t, mul(log(safe_x), ans))
 
 
 def _zeros_as(x):
-    return mul(x, _const(0, x))
-
-
-def _ones_as(x):
-    return add(_zeros_as(x), _const(1, x))
+    """Zeros of ``x``'s shape and dtype, built from its aval (``x * 0`` turns inf into nan)."""
+    return zeros_like_aval(core.get_aval(x))
 
 
 defjvp(pow_p, _pow_jvp_base, _pow_jvp_exponent)
 
 
-def _minmax_jvp(pick_first):
-    """Tangent of max/min: the chosen operand's tangent; ties split the tangent evenly."""
+def _minmax_jvp(prim):
+    """Tangent of max/min: the chosen operand's tangent; ties split it evenly, as JAX.
+
+    Built from selects between the tangents and built zeros, never as a product with a 0/1
+    mask: an inf or nan tangent of the operand that is not chosen must not leak (inf * 0).
+    Where the result is nan (a nan operand) the tangent is 0, as in JAX.
+    """
 
     def rule(primals, tangents):
         x, y = primals
-        ans = pick_first.bind(x, y)
-        tx, ty = tangents
-        x_wins = _cmp.select_n(_cmp.eq(x, y), _as_float(_cmp.ne(ans, y), ans), _const(0.5, ans))
-        y_wins = sub(_const(1, ans), x_wins)
+        ans = prim.bind(x, y)
         out = Zero.like_primal(ans)
-        if not isinstance(tx, Zero):
-            out = mul(tx, x_wins)
-        if not isinstance(ty, Zero):
-            term = mul(ty, y_wins)
-            out = term if isinstance(out, Zero) else add(out, term)
+        for mine, other, t in ((x, y, tangents[0]), (y, x, tangents[1])):
+            if not isinstance(t, Zero):
+                out = add_tangents(out, _chosen_tangent(_match_shape(t, ans), mine, other, ans))
         return ans, out
 
     return rule
 
 
-def _as_float(pred, like):
-    return _cmp.convert_element_type(pred, core.get_aval(like).dtype)
+def _chosen_tangent(t, mine, other, ans):
+    """``t`` where only ``mine`` equals ``ans``, ``t / 2`` where both operands do, else 0."""
+    shared = _cmp.select_n(_cmp.eq(other, ans), t, mul(t, _const(0.5, t)))
+    return _cmp.select_n(_cmp.eq(mine, ans), _zeros_as(t), shared)
 
 
 jvp_rules[max_p] = _minmax_jvp(max_p)

@@ -318,16 +318,17 @@ def _scatter_extremal_jvp(prim: Primitive):
         t_op, t_upd = tangents[0], tangents[1]
         ans = _bind_scatter(prim, operand, updates, indices, index_spec)
         aval = get_aval(ans)
-        op_wins = convert_element_type(eq(operand, ans), aval.dtype)
-        upd_wins = convert_element_type(eq(updates, gather(ans, indices, index_spec)),
-                                        aval.dtype)
-        count = add(op_wins, scatter_add(zeros_array(aval.shape, aval.dtype), upd_wins, indices,
-                                         index_spec))
+        op_wins = eq(operand, ans)
+        upd_wins = eq(updates, gather(ans, indices, index_spec))
+        count = add(convert_element_type(op_wins, aval.dtype),
+                    scatter_add(zeros_array(aval.shape, aval.dtype),
+                                convert_element_type(upd_wins, aval.dtype), indices, index_spec))
+        # Losers' tangents are selected away, not multiplied by 0 (inf * 0 is nan).
         out = Zero.like_primal(ans)
         if not isinstance(t_op, Zero):
-            out = mul(t_op, op_wins)
+            out = select_n(op_wins, zeros_like_aval(get_aval(t_op)), t_op)
         if not isinstance(t_upd, Zero):
-            scaled = mul(t_upd, upd_wins)
+            scaled = select_n(upd_wins, zeros_like_aval(get_aval(t_upd)), t_upd)
             zeros = zeros_array(aval.shape, get_aval(scaled).dtype)
             out = add_tangents(out, scatter_add(zeros, scaled, indices, index_spec))
         return ans, div(out, count)

@@ -34,9 +34,9 @@ from fungrad.errors import ShapeError
 from fungrad.interpreters.batching import defreducer
 from fungrad.interpreters.jvp import defjvp_zero, jvp_rules
 from fungrad.interpreters.linearize import deflinear
-from fungrad.lax.comparison import convert_element_type, eq
+from fungrad.lax.comparison import convert_element_type, eq, select_n
 from fungrad.lax.cumulative import cumprod
-from fungrad.lax.elementwise import div, mul
+from fungrad.lax.elementwise import _zeros_as, div, mul
 from fungrad.lax.shape_ops import broadcast_in_dim, reshape, transpose
 from fungrad.lax.sorting import shift_along
 
@@ -137,7 +137,11 @@ def reduce_min(x, axes):
 
 
 def _chooser_jvp(prim: Primitive):
-    """tangent = sum(t * winners) / count(winners), winners being the elements equal to ans."""
+    """tangent = sum(t over winners) / count(winners), winners being the elements equal to ans.
+
+    The losers' tangents are replaced by built zeros (a select), not multiplied by a 0/1
+    mask, so an inf or nan tangent of a loser does not leak into the result (inf * 0).
+    """
 
     def rule(primals, tangents, *, axes):
         (x,), (t,) = primals, tangents
@@ -145,9 +149,9 @@ def _chooser_jvp(prim: Primitive):
         shape = shape_of(x)
         dtype = _dtype(x)
         wide_ans = broadcast_in_dim(ans, shape, _kept_dims(len(shape), axes))
-        winners = convert_element_type(eq(x, wide_ans), dtype)
-        counts = reduce_sum(winners, axes)
-        return ans, div(reduce_sum(mul(t, winners), axes), counts)
+        is_winner = eq(x, wide_ans)
+        counts = reduce_sum(convert_element_type(is_winner, dtype), axes)
+        return ans, div(reduce_sum(select_n(is_winner, _zeros_as(t), t), axes), counts)
 
     return rule
 

@@ -381,8 +381,10 @@ def _diagonal(x, axis1: int, axis2: int):
     """The diagonal over two equal-sized axes, kept at ``axis1`` (``axis2`` is removed)."""
     shape = shape_of(x)
     dtype = get_aval(x).dtype
-    mask = lax.broadcast_in_dim(np.eye(shape[axis1], dtype=dtype), shape, (axis1, axis2))
-    return lax.reduce_sum(lax.mul(x, mask), (axis2,))
+    on_diagonal = lax.broadcast_in_dim(np.eye(shape[axis1], dtype=np.bool_), shape, (axis1, axis2))
+    # A select, not x * eye: an inf off the diagonal times 0 would make the diagonal nan.
+    zeros = lax.broadcast_in_dim(np.zeros((), dtype), shape, ())
+    return lax.reduce_sum(lax.select_n(on_diagonal, zeros, x), (axis2,))
 
 
 def _sum_unused(x, labels, out_labels, ops, index):

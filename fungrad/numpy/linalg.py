@@ -258,6 +258,11 @@ def norm(x, ord=None, axis=None, keepdims: bool = False):  # noqa: A002 (NumPy's
 
     Returns:
         The norms, with the reduced axes removed (or kept with size 1).
+
+    At a zero input the derivatives follow JAX: nan (0/0) for the 2-norm, Frobenius and
+    p-norms; ``sign`` (+1 at 0) for ord=1 vectors; the max-based norms (vector inf, matrix 1,
+    inf and 2) split it among the tied entries and a floor at 0, so each of the ``n`` tied
+    entries of a zero vector gets ``1 / (2 n)`` for ord=inf.
     """
     x = _float_operand(x)
     nd = len(shape_of(x))
@@ -303,7 +308,7 @@ def _vector_norm(x, ord, axis: int):  # noqa: A002
                          "numbers (None, 2, 1, inf, -inf, 0, p)")
     magnitude = lax.abs(x)
     if ord == np.inf:
-        return lax.reduce_max(magnitude, (axis,))
+        return _largest(magnitude, (axis,))
     if ord == -np.inf:
         return lax.reduce_min(magnitude, (axis,))
     if ord == 0:
@@ -324,14 +329,21 @@ def _matrix_norm(x, ord, axes):  # noqa: A002
         last = (len(shape_of(s)) - 1,)
         if ord == "nuc":
             return lax.reduce_sum(s, last)
-        return (lax.reduce_max if ord == 2 else lax.reduce_min)(s, last)
+        return _largest(s, last) if ord == 2 else lax.reduce_min(s, last)
     if ord in (1, -1, np.inf, -np.inf):
         summed, kept = (rows, cols) if ord in (1, -1) else (cols, rows)
         sums = lax.reduce_sum(lax.abs(x), (summed,))
         kept -= kept > summed
-        return (lax.reduce_max if ord > 0 else lax.reduce_min)(sums, (kept,))
+        return _largest(sums, (kept,)) if ord > 0 else lax.reduce_min(sums, (kept,))
     raise ValueError(f"fnp.linalg.norm: ord={ord!r} is not a matrix norm; use None, 'fro', "
                      "'nuc', 1, -1, 2, -2, inf or -inf")
+
+
+def _largest(magnitudes, axes):
+    # The max of nonnegative values, floored at 0 like JAX's norms (a max with initial=0): the
+    # value is unchanged, and at an all-zero input the floor takes half the derivative, as JAX.
+    out = lax.reduce_max(magnitudes, axes)
+    return lax.max(out, np.dtype(get_aval(out).dtype).type(0))
 
 
 def _axes_last(x, rows: int, cols: int):

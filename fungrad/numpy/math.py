@@ -137,7 +137,7 @@ def _binary(lax_fn, name: str, doc: str):
 exp = _unary_float(lax.exp, "exp", "Exponential")
 exp2 = _unary_float(lax.exp2, "exp2", "2 ** x")
 expm1 = _unary_float(lax.expm1, "expm1", "exp(x) - 1")
-log = _unary_float(lax.log, "log", "Natural logarithm")
+log = _unary_float(lax.log, "log", "Natural logarithm (derivative inf at 0, as JAX)")
 log1p = _unary_float(lax.log1p, "log1p", "log(1 + x)")
 sin = _unary_float(lax.sin, "sin", "Sine")
 cos = _unary_float(lax.cos, "cos", "Cosine")
@@ -151,18 +151,18 @@ tanh = _unary_float(lax.tanh, "tanh", "Hyperbolic tangent")
 arcsinh = _unary_float(lax.asinh, "arcsinh", "Inverse hyperbolic sine")
 arccosh = _unary_float(lax.acosh, "arccosh", "Inverse hyperbolic cosine")
 arctanh = _unary_float(lax.atanh, "arctanh", "Inverse hyperbolic tangent")
-sqrt = _unary_float(lax.sqrt, "sqrt", "Square root")
+sqrt = _unary_float(lax.sqrt, "sqrt", "Square root (derivative inf at 0, as JAX)")
 cbrt = _unary_float(lax.cbrt, "cbrt", "Cube root")
 negative = _unary_same(lax.neg, "negative", "-x")
-sign = _unary_same(lax.sign, "sign", "Sign (-1, 0 or 1)")
-absolute = _unary_same(lax.abs, "absolute", "Absolute value")
+sign = _unary_same(lax.sign, "sign", "Sign (-1, 0 or 1; zero derivative, as JAX)")
+absolute = _unary_same(lax.abs, "absolute", "Absolute value (derivative +1 at 0, as JAX)")
 abs = absolute  # noqa: A001 (NumPy's name)
 fabs = _unary_float(lax.abs, "fabs", "Absolute value as a float")
 add = _binary(lax.add, "add", "x + y")
 subtract = _binary(lax.sub, "subtract", "x - y")
 multiply = _binary(lax.mul, "multiply", "x * y")
-maximum = _binary(lax.max, "maximum", "Larger of x and y (ties split the gradient)")
-minimum = _binary(lax.min, "minimum", "Smaller of x and y (ties split the gradient)")
+maximum = _binary(lax.max, "maximum", "Larger of x and y (ties get half each, as JAX)")
+minimum = _binary(lax.min, "minimum", "Smaller of x and y (ties get half each, as JAX)")
 fmod = _binary(lax.rem, "fmod", "Remainder with the sign of x (C fmod)")
 greater = _binary(lax.gt, "greater", "x > y")
 greater_equal = _binary(lax.ge, "greater_equal", "x >= y")
@@ -265,7 +265,12 @@ def _zero(x):
 
 
 def power(x, y):
-    """x ** y, elementwise. A Python int exponent uses exact repeated multiplication."""
+    """x ** y, elementwise. A Python int exponent uses exact repeated multiplication.
+
+    ``x ** 0`` (and ``x ** 0.0``) has a zero derivative, even at ``x == 0``: JAX agrees for
+    integer exponents but gives nan for float ones. ``0 ** y`` has a zero derivative in ``y``
+    for ``y > 0`` and ``x ** 0.5`` an inf one at 0, as JAX (see ``fungrad.lax.pow``).
+    """
     x = as_operand(x)
     if type(y) is int and get_aval(x).dtype.kind in "fc":
         return lax.integer_pow(x, y)
@@ -274,19 +279,45 @@ def power(x, y):
 
 
 def arctan2(x1, x2):
-    """Angle of the point (x2, x1), elementwise, like ``numpy.arctan2``."""
+    """Angle of the point (x2, x1), elementwise, like ``numpy.arctan2``.
+
+    At the origin the derivatives are nan (0/0), as JAX.
+    """
     x1, x2 = promote("arctan2", _inexact(x1), _inexact(x2))
     return lax.atan2(x1, x2)
 
 
 def hypot(x1, x2):
-    """sqrt(x1**2 + x2**2), elementwise, computed without overflow for large inputs."""
+    """sqrt(x1**2 + x2**2), elementwise, computed without overflow for large inputs.
+
+    The derivative is ``(x1, x2) / hypot(x1, x2)`` (smooth to every order away from the
+    origin, ties ``|x1| == |x2|`` included); at the origin it is taken as ``(0.5, 0.5)``, as
+    JAX. JAX's own second derivative is 0 at ties (its max/min split); fungrad's is exact.
+    """
     x1, x2 = promote("hypot", _inexact(x1), _inexact(x2))
+    return _hypot(x1, x2)
+
+
+@custom_jvp
+def _hypot(x1, x2):
     a, b = lax.abs(x1), lax.abs(x2)
     big, small = lax.max(a, b), lax.min(a, b)
     safe_big = where(equal(big, 0), 1, big)
     ratio = lax.div(small, safe_big)
     return where(equal(big, 0), 0, lax.mul(big, lax.sqrt(lax.add(1, lax.mul(ratio, ratio)))))
+
+
+@_hypot.defjvp
+def _hypot_jvp(primals, tangents):
+    # The max/min of the value would split the tangent at ties, which is right to first order
+    # only; x / r is the exact derivative of every order.
+    (x1, x2), (t1, t2) = primals, tangents
+    out = _hypot(x1, x2)
+    origin = equal(out, 0)
+    safe_out = where(origin, 1, out)
+    w1 = where(origin, 0.5, lax.div(x1, safe_out))
+    w2 = where(origin, 0.5, lax.div(x2, safe_out))
+    return out, lax.add(lax.mul(t1, w1), lax.mul(t2, w2))
 
 
 @custom_jvp
@@ -345,6 +376,11 @@ def where(condition, x=None, y=None):
 
     The one-argument form ``where(condition)`` (indices of nonzeros) needs concrete values
     and is not traceable, as in JAX.
+
+    The derivative reaches only the selected operand: the other gets built zeros, so an inf
+    or nan value or cotangent on the unselected side stays out of it, as JAX. A nan
+    *derivative* inside the unselected branch (``where(x > 0, sqrt(x), 0)`` at ``x < 0``)
+    still reaches ``x`` through that branch, as in JAX: make the branch's input safe too.
     """
     if x is None and y is None:
         from fungrad.core import concrete_or_none  # noqa: PLC0415
@@ -367,7 +403,11 @@ def where(condition, x=None, y=None):
 
 
 def clip(a, a_min=None, a_max=None, *, min=None, max=None):  # noqa: A002 (NumPy's names)
-    """Clip values to ``[a_min, a_max]`` (either may be None); ties split the gradient."""
+    """Clip values to ``[a_min, a_max]`` (either may be None).
+
+    At a bound (``a == a_min`` or ``a == a_max``) ``a`` gets half the derivative, as JAX
+    (clip is a maximum and a minimum, whose ties split evenly).
+    """
     a_min = a_min if min is None else min
     a_max = a_max if max is None else max
     out = as_operand(a)

@@ -284,7 +284,11 @@ def _resolve_correction(fn: str, ddof, correction):
 
 def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *,  # noqa: PLR0917
         where=None, mean=None, correction=None):  # noqa: A002 (JAX's name)
-    """Standard deviation over ``axis``: ``sqrt(var(...))`` with the same arguments."""
+    """Standard deviation over ``axis``: ``sqrt(var(...))`` with the same arguments.
+
+    Where the variance is 0 (a constant slice, or a single element) the derivative is nan
+    (a zero tangent of the variance times sqrt's inf derivative at 0), as JAX.
+    """
     _unsupported("std", out=out, where=where, mean=mean)
     return lax.sqrt(var(a, axis, dtype, None, ddof, keepdims, correction=correction))
 

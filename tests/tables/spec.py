@@ -25,6 +25,7 @@ class Arg:
     low: float = -2.0
     high: float = 2.0
     value: Any = None  # a fixed value (index arrays, special points); overrides drawing
+    point: bool = False  # the fixed value is a point to differentiate at, not configuration
 
     def draw(self, rng: np.random.Generator):
         if self.value is not None:
@@ -35,6 +36,11 @@ class Arg:
         if dtype.kind == "b":
             return rng.random(self.shape) < 0.5
         return rng.uniform(self.low, self.high, self.shape).astype(dtype)
+
+    @property
+    def dynamic(self) -> bool:
+        """Whether the runners treat this argument as an input (not closed-over configuration)."""
+        return self.value is None or self.point
 
 
 def A(*shape, low=-2.0, high=2.0, dtype="float64") -> Arg:
@@ -53,8 +59,15 @@ def Int(*shape, low=0, high=3, dtype="int64") -> Arg:
 
 
 def Const(value) -> Arg:
-    """A fixed value (an index array, a special point)."""
+    """A fixed value (an index array, a tie pattern): configuration, closed over by jit and
+    left unbatched by vmap."""
     return Arg(value=value)
+
+
+def Point(value) -> Arg:
+    """A fixed float point (a kink, a singularity, an inf): an argument like a drawn one, so
+    vmap batches it (every example the same point) and jit takes it as an input."""
+    return Arg(value=np.asarray(value, dtype=np.float64), point=True)
 
 
 @dataclass
@@ -64,7 +77,9 @@ class Case:
     ``jax`` maps the modules ``(jnp, lax)`` of JAX to the reference function, e.g.
     ``jax=lambda jnp, lax: jnp.sin``. ``diff=False`` marks functions with zero or undefined
     derivatives (comparisons, argmax): only values are compared. ``order=0`` skips the
-    finite-difference check (for stop_gradient-like rows) but still compares with JAX.
+    finite-difference check (for stop_gradient-like rows, and rows at kinks and singular
+    points, where central differences are meaningless) but still compares values, JVPs and
+    VJPs with JAX, and derivatives through vmap and jit with eager ones.
     """
 
     name: str
