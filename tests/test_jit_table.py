@@ -92,3 +92,62 @@ def test_derivatives_through_jit(case: Case):
     policy = fg.checkpoint_policies.dots_saveable
     _close(fg.jit(lambda *p: fg.vjp(fg.checkpoint(f, policy=policy), *p)[1](ct))(*primals),
            want, case, "jit(vjp(checkpoint(f, dots_saveable)))")
+
+
+@pytest.fixture
+def numba_backend():
+    """Every jitted program of the test runs as fused Numba kernels (compiled at once)."""
+    pytest.importorskip("numba")
+    previous = fg.config.jit_backend
+    fg.config.update("jit_backend", "numba")
+    try:
+        yield
+    finally:
+        fg.config.update("jit_backend", previous)
+
+
+def _close_fused(actual, expected, case, what):
+    """Fused kernels use vector math (float32 within 1 ulp) and reassociated sums."""
+    a, ta = tree_flatten(actual)
+    e, te = tree_flatten(expected)
+    assert ta == te, f"{case.name}: {what}: structure {ta} vs {te}"
+    for x, y in zip(a, e):
+        x, y = np.asarray(x), np.asarray(y)
+        assert x.shape == y.shape and x.dtype == y.dtype, f"{case.name}: {what}"
+        if y.dtype.kind == "V":
+            continue
+        rtol = 1e-5 if y.dtype in (np.float32, np.complex64) else 1e-10
+        np.testing.assert_allclose(x, y, rtol=rtol, atol=1e-12, equal_nan=True,
+                                   err_msg=f"{case.name}: {what} (backend='numba')")
+
+
+@pytest.mark.parametrize("case", JIT_CASES, ids=lambda c: c.name)
+def test_numba_backend_matches_eager(case: Case, numba_backend):
+    args = case.draw_args()
+    dyn, fun = _split(case, args)
+    dyn_args = [args[i] for i in dyn]
+    jitted = fg.jit(fun)
+    want = fun(*dyn_args)
+    _close_fused(jitted(*dyn_args), want, case, "jit(f)")
+    _close_fused(jitted(*dyn_args), want, case, "jit(f), cached")
+    diff = [k for k, i in enumerate(dyn) if np.asarray(args[i]).dtype.kind == "f"]
+    if not case.diff or not diff:
+        return
+    def f(*primals):
+        full = list(dyn_args)
+        for k, p in zip(diff, primals):
+            full[k] = p
+        return fun(*full)
+
+    primals = [dyn_args[k] for k in diff]
+    rng = np.random.default_rng(3)
+    tangents = [rng.standard_normal(np.shape(p)).astype(np.asarray(p).dtype) for p in primals]
+    _close_fused(fg.jvp(fg.jit(f), primals, tangents), fg.jvp(f, primals, tangents), case,
+                 "jvp(jit(f))")
+    if "rev" not in case.modes:
+        return
+    ct = tree_map(lambda o: rng.standard_normal(np.shape(o)).astype(np.asarray(o).dtype), want)
+    want_ct = fg.vjp(f, *primals)[1](ct)
+    _close_fused(fg.vjp(fg.jit(f), *primals)[1](ct), want_ct, case, "vjp(jit(f))")
+    _close_fused(fg.jit(lambda *p: fg.vjp(f, *p)[1](ct))(*primals), want_ct, case,
+                 "jit(vjp(f))")
