@@ -54,7 +54,10 @@ def _float64_impl(name: str, fn):
     def impl(*args):
         dtype = np.result_type(*args)
         _check_float(name, dtype)
-        out = fn(*[np.asarray(a, dtype=np.float64) for a in args]).astype(dtype, copy=False)
+        # Poles, overflow and nan follow the documented conventions, without NumPy warnings.
+        with np.errstate(all="ignore"):
+            out = fn(*[np.asarray(a, dtype=np.float64) for a in args])
+        out = out.astype(dtype, copy=False)
         return out[()] if out.ndim == 0 else out
 
     return impl

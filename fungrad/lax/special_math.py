@@ -293,7 +293,7 @@ def digamma(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=np.float64)
     out = np.full_like(x, np.nan)
     pos = x > 0
-    out[pos] = _digamma_positive(np.minimum(x[pos], 1e300))
+    out[pos] = _digamma_positive(x[pos])
     out[x == np.inf] = np.inf
     neg = (x < 0) & (x > -np.inf)
     xn = x[neg]
@@ -309,13 +309,19 @@ def digamma(x: np.ndarray) -> np.ndarray:
 # polygamma
 
 
-def _cot_derivative_poly(n: int) -> np.polynomial.Polynomial:
-    """``P_n`` with ``d^n/dx^n cot(pi x) = pi^n P_n(cot(pi x))``."""
+def _cot_derivative(n: int, c):
+    """``P_n(c)`` with ``d^n/dx^n cot(pi x) = pi^n P_n(cot(pi x))``.
+
+    ``P_0(c) = c`` and ``P_(k+1) = -(1 + c^2) P_k'``: ``P_n`` has only powers of the parity
+    of ``n + 1``, all with the sign ``(-1)^n``, evaluated by Horner's rule in ``c^2`` so that
+    an infinite ``c`` (next to a pole) gives an infinite result rather than ``0 * inf``.
+    """
     p = np.polynomial.Polynomial([0.0, 1.0])
-    one_plus_c2 = np.polynomial.Polynomial([1.0, 0.0, 1.0])
     for _ in range(n):
-        p = -one_plus_c2 * p.deriv()
-    return p
+        p = -np.polynomial.Polynomial([1.0, 0.0, 1.0]) * p.deriv()
+    even = p.coef[(n + 1) % 2::2]
+    out = _horner(list(even), c * c)
+    return c * out if n % 2 == 0 else out
 
 
 def _polygamma_order(n: int, x):
@@ -332,7 +338,7 @@ def _polygamma_order(n: int, x):
         # reflection, differentiated n times: psi(x) = psi(1 - x) - pi cot(pi x)
         cot = cospi(xn) / sin
         reflected = (-1.0) ** n * sign_fact * hurwitz_zeta(n + 1.0, 1.0 - xn)
-        val = reflected - math.pi ** (n + 1) * _cot_derivative_poly(n)(cot)
+        val = reflected - math.pi ** (n + 1) * _cot_derivative(n, cot)
     out[neg] = np.where(sin != 0, val, out[neg])
     out[x == np.inf] = 0.0
     out[x == -np.inf] = np.nan
