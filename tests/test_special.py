@@ -148,6 +148,76 @@ def test_polygamma_orders_elementwise():
     np.testing.assert_allclose(lax.polygamma(m, x), want, rtol=3e-15)
 
 
+def _shape_grid(low, high, n=3000):
+    a = RNG.uniform(low, high, n)
+    return a, a * RNG.uniform(0.01, 3.0, n)  # x on both sides of a + 1
+
+
+# SciPy itself is off by up to 8e-14 near a = 0.5, x = 1 (see the mpmath test below)
+@pytest.mark.parametrize("low, high, bound", [(1e-3, 1, 1e-13), (1, 10, 2e-14),
+                                              (10, 100, 5e-13)])
+def test_igamma_and_igammac_accuracy(low, high, bound):
+    a, x = _shape_grid(low, high)
+    p, q = lax.igamma(a, x), lax.igammac(a, x)
+    want_p, want_q = sc.gammainc(a, x), sc.gammaincc(a, x)
+    big_p, big_q = want_p > 1e-300, want_q > 1e-300
+    _assert_relative(p[big_p], want_p[big_p], bound, x[big_p], "igamma")
+    # igammac below x = a + 1 is 1 - igamma: relative to max(Q, 1/2) there
+    upper = (x >= a + 1) & big_q
+    _assert_relative(q[upper], want_q[upper], bound, x[upper], "igammac")
+    np.testing.assert_allclose(q, want_q, rtol=bound, atol=1e-15)
+
+
+def test_igamma_and_igammac_against_mpmath():
+    a, x = _shape_grid(1e-3, 10, 200)
+    lower = _mpmath_pairs(lambda mp, u, v: mp.gammainc(u, 0, v, regularized=True), a, x)
+    upper = _mpmath_pairs(lambda mp, u, v: mp.gammainc(u, v, mp.inf, regularized=True), a, x)
+    _assert_relative(lax.igamma(a, x), lower, 1e-14, x, "igamma")
+    fraction = x >= a + 1  # below, igammac is 1 - igamma (bounded by atol)
+    _assert_relative(lax.igammac(a, x)[fraction], upper[fraction], 1e-14, x[fraction],
+                     "igammac")
+    np.testing.assert_allclose(lax.igammac(a, x), upper, rtol=1e-14, atol=2e-16)
+
+
+def _mpmath_pairs(fn, a, x, digits=30):
+    mp = pytest.importorskip("mpmath")
+    with mp.workdps(digits):
+        return np.array([float(fn(mp, mp.mpf(float(u)), mp.mpf(float(v))))
+                         for u, v in zip(a, x)])
+
+
+def test_igamma_grad_a_against_mpmath():
+    a, x = _shape_grid(0.05, 8, 150)
+    want = _mpmath_pairs(lambda mp, u, v: mp.diff(
+        lambda s: mp.gammainc(s, 0, v, regularized=True), u), a, x, digits=40)
+    _assert_relative(lax.igamma_grad_a(a, x), want, 1e-13, x, "igamma_grad_a")
+    np.testing.assert_allclose(fg.grad(lax.igammac)(1.5, 2.0), -lax.igamma_grad_a(1.5, 2.0),
+                               rtol=1e-15)
+
+
+def test_igamma_edges_match_jax():
+    a = np.array([0.0, 0.0, 1.0, -1.0, 1.0, INF, 1.0, 2.0, 1.0, NAN, 3.0])
+    x = np.array([0.0, 1.0, 0.0, 1.0, -1.0, 1.0, INF, NAN, 0.0, 1.0, INF])
+    want_p = [NAN, 1.0, 0.0, NAN, NAN, NAN, 1.0, NAN, 0.0, NAN, 1.0]
+    np.testing.assert_array_equal(lax.igamma(a, x), want_p)
+    np.testing.assert_array_equal(lax.igammac(a, x), 1.0 - np.array(want_p))
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    for name in ("igamma", "igammac", "igamma_grad_a"):
+        np.testing.assert_array_equal(getattr(lax, name)(a, x),
+                                      np.asarray(getattr(jax.lax, name)(a, x)), err_msg=name)
+
+
+def test_igammac_upper_tail_keeps_its_digits():
+    x = np.array([50.0, 200.0, 700.0])
+    _assert_relative(lax.igammac(1.0, x), np.exp(-x), 4e-15, x, "igammac(1, x)")
+
+
+def test_second_derivative_in_a_is_a_clear_error():
+    with pytest.raises(NotImplementedError, match="igamma_grad_a: the second derivative"):
+        fg.grad(fg.grad(lax.igamma))(1.5, 2.0)
+
+
 # ---------------------------------------------------------------------------------------
 # float32
 
@@ -155,10 +225,13 @@ def test_polygamma_orders_elementwise():
 @pytest.mark.parametrize("name, ref, low, high", [
     ("erf", sc.erf, -5, 5), ("erfc", sc.erfc, -5, 9), ("erf_inv", sc.erfinv, -0.999, 0.999),
     ("lgamma", sc.gammaln, 1e-3, 50), ("digamma", sc.psi, 1e-3, 50),
+    ("igamma", lambda x: sc.gammainc(2.5, x), 1e-3, 20),
+    ("igammac", lambda x: sc.gammaincc(2.5, x), 1e-3, 20),
 ])
 def test_float32_within_one_ulp(name, ref, low, high):
     x = _grid(low, high, 4001).astype(np.float32)
-    got = getattr(lax, name)(x)
+    fn = getattr(lax, name)
+    got = fn(np.float32(2.5), x) if name.startswith("igamma") else fn(x)
     assert got.dtype == np.float32
     want = ref(x.astype(np.float64))
     ulp = np.spacing(np.abs(want).astype(np.float32)).astype(np.float64)
@@ -212,6 +285,8 @@ def test_no_numpy_warnings_at_extremes():
             getattr(lax, name)(x)
         for n in (1.0, 2.0):
             lax.polygamma(n, x)
+        for name in ("igamma", "igammac", "igamma_grad_a"):
+            getattr(lax, name)(x, x[::-1])
 
 
 def test_integer_operands_are_rejected_with_the_function_name():

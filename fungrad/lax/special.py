@@ -1,4 +1,5 @@
-"""Special-function primitives: erf, erfc, erf_inv, lgamma, digamma, polygamma.
+"""Special-function primitives: erf, erfc, erf_inv, lgamma, digamma, polygamma, igamma,
+igammac and igamma_grad_a.
 
 Names and conventions follow ``jax.lax``. Operands are floating point; float32 operands are
 evaluated in float64 and rounded back, so they are correctly rounded but for rare ties.
@@ -19,7 +20,7 @@ import numpy as np
 from fungrad import core
 from fungrad.core import Primitive, ShapedArray
 from fungrad.lax import special_math
-from fungrad.lax.elementwise import _const, add, exp, mul, neg
+from fungrad.lax.elementwise import _const, add, exp, log, mul, neg, sub
 from fungrad.transforms.jvp import defjvp
 from fungrad.transforms.vmap import defbroadcasting, defvectorized
 
@@ -30,12 +31,18 @@ __all__ = [
     "lgamma_p",
     "digamma_p",
     "polygamma_p",
+    "igamma_p",
+    "igammac_p",
+    "igamma_grad_a_p",
     "erf",
     "erfc",
     "erf_inv",
     "lgamma",
     "digamma",
     "polygamma",
+    "igamma",
+    "igammac",
+    "igamma_grad_a",
 ]
 
 # ---------------------------------------------------------------------------------------
@@ -196,8 +203,78 @@ defjvp(polygamma_p, _polygamma_m_jvp,
        lambda t, ans, m, x: mul(t, polygamma(add(m, _const(1, m)), x)))
 
 # ---------------------------------------------------------------------------------------
+# The regularized incomplete gamma functions
+
+igamma_p = special_primitive("igamma", special_math.igamma)
+igammac_p = special_primitive("igammac", special_math.igammac)
+igamma_grad_a_p = special_primitive("igamma_grad_a", special_math.igamma_grad_a)
+
+def igamma(a, x):
+    """The regularized lower incomplete gamma function ``P(a, x)``, elementwise.
+
+    ``P(a, x) = 1/Gamma(a) * integral_0^x t^(a-1) exp(-t) dt``: a power series below
+    ``x = a + 1``, one minus Legendre's continued fraction for the upper function above.
+    Differentiable in ``x`` to any order and in ``a`` once (through igamma_grad_a).
+    The lower function is nan where ``a < 0``, ``x < 0``, ``a = inf`` or ``a = x = 0``; 1 at
+    ``a = 0 < x``, as in JAX. Relative error about 5e-15 in float64 for ``a <= 10``,
+    growing roughly like ``a * 1e-15`` beyond (the factor ``exp(a log x - x - lgamma(a))``).
+
+    >>> round(float(igamma(1.0, 2.0)), 15)  # 1 - exp(-2)
+    0.864664716763387
+    """
+    return igamma_p.bind(a, x)
+
+
+def igammac(a, x):
+    """The regularized upper incomplete gamma function ``Q(a, x) = 1 - P(a, x)``.
+
+    Computed directly (not as ``1 - P``) above ``x = a + 1``, so its upper tail keeps its
+    digits: ``igammac(1, 50) = exp(-50)``. Below ``x = a + 1`` it is ``1 - P``, so where it
+    is much smaller than 1 there (``a < 1``) its relative error grows like ``1e-16 / Q``.
+    Differentiable like igamma.
+    The upper function is nan where ``a < 0``, ``x < 0``, ``a = inf`` or ``a = x = 0``; 0 at
+    ``a = 0 < x``, as in JAX. Relative error about 5e-15 in float64 for ``a <= 10``,
+    growing roughly like ``a * 1e-15`` beyond (the factor ``exp(a log x - x - lgamma(a))``).
+
+    >>> bool(abs(igammac(1.0, 50.0) / np.exp(-50.0) - 1) < 1e-15)
+    True
+    """
+    return igammac_p.bind(a, x)
+
+
+def igamma_grad_a(a, x):
+    """``d/da igamma(a, x)``, elementwise; summed alongside igamma's series and fraction.
+
+    Differentiable in ``x``; its own derivative in ``a`` (the second ``a``-derivative of
+    igamma) is not implemented, as in JAX. nan at ``x = inf``, 0 at ``x = 0``.
+    """
+    return igamma_grad_a_p.bind(a, x)
+
+
+def _igamma_density(a, x):
+    """``dP/dx = x^(a-1) exp(-x) / Gamma(a)``, as one exponential (no overflow of x^(a-1))."""
+    return exp(sub(sub(mul(sub(a, _const(1, a)), log(x)), x), lgamma(a)))
+
+
+def _igamma_grad_a_of_a(t, ans, a, x):
+    raise NotImplementedError(
+        "fungrad lax.igamma_grad_a: the second derivative of igamma/igammac with respect "
+        "to `a` is not implemented (JAX lacks it too); differentiate once in `a`, or pass "
+        "`a` through lax.stop_gradient in the inner derivative")
+
+
+defjvp(igamma_p, lambda t, ans, a, x: mul(t, igamma_grad_a(a, x)),
+       lambda t, ans, a, x: mul(t, _igamma_density(a, x)))
+defjvp(igammac_p, lambda t, ans, a, x: neg(mul(t, igamma_grad_a(a, x))),
+       lambda t, ans, a, x: neg(mul(t, _igamma_density(a, x))))
+# d/dx dP/da = d/da dP/dx = dP/dx * (log x - digamma(a))
+defjvp(igamma_grad_a_p, _igamma_grad_a_of_a,
+       lambda t, ans, a, x: mul(t, mul(_igamma_density(a, x), sub(log(x), digamma(a)))))
+
+# ---------------------------------------------------------------------------------------
 # Batching rules
 
 for _p in (erf_p, erfc_p, erf_inv_p, lgamma_p, digamma_p):
     defvectorized(_p)
-defbroadcasting(polygamma_p)
+for _p in (polygamma_p, igamma_p, igammac_p, igamma_grad_a_p):
+    defbroadcasting(_p)

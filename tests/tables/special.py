@@ -14,6 +14,7 @@ from tests.tables.spec import A, Case, Pos
 
 S = (3, 4)
 ORDERS = np.broadcast_to(np.array([0.0, 1.0, 2.0, 3.0]), S).copy()  # polygamma's m, per column
+SHAPES = np.broadcast_to(np.array([0.3, 1.0, 2.5, 7.0]), S).copy()  # igamma's a, per column
 
 
 def _jax_polygamma(n):
@@ -63,6 +64,23 @@ CASES = [
     Case("lax.polygamma_m_arg", lambda m, x: flax.polygamma(fnp.round(m), x),
          [A(*S, low=0, high=3), Pos(*S, low=0.5, high=4)],
          jax=lambda jnp, lax: lambda m, x: lax.polygamma(jnp.round(m), x)),
+    # igamma/igammac: order 2 in x (a closed over), order 1 in both (the second derivative
+    # in a is not implemented, as in JAX); both sides of x = a + 1, where the method changes
+    *[Case(f"lax.{name}_x", lambda x, f=getattr(flax, name): f(SHAPES, x),
+           [Pos(*S, low=0.2, high=12)],
+           jax=lambda jnp, lax, n=name: lambda x: getattr(lax, n)(SHAPES, x))
+      for name in ("igamma", "igammac")],
+    *[Case(f"lax.{name}_a_x", getattr(flax, name),
+           [Pos(*S, low=0.3, high=6), Pos(*S, low=0.2, high=9)],
+           jax=lambda jnp, lax, n=name: getattr(lax, n), order=1)
+      for name in ("igamma", "igammac")],
+    Case("lax.igammac_tail", lambda x: flax.igammac(SHAPES, x), [Pos(*S, low=40, high=80)],
+         jax=lambda jnp, lax: lambda x: lax.igammac(SHAPES, x), atol=1e-300),
+    # JAX cannot differentiate igamma_grad_a: values against JAX, derivatives by check_grads
+    Case("lax.igamma_grad_a", lambda x: flax.igamma_grad_a(SHAPES, x), [Pos(*S, low=0.2, high=9)]),
+    Case("lax.igamma_grad_a_values", flax.igamma_grad_a,
+         [Pos(*S, low=0.2, high=9), Pos(*S, low=0.2, high=9)],
+         jax=lambda jnp, lax: lax.igamma_grad_a, diff=False),
     # float32: evaluated in float64 and rounded, so within an ulp or two of JAX's float32.
     # order=0: central differences in float32 cannot reach these tolerances (the float64
     # rows above check the derivatives); values, JVPs and VJPs are still compared with JAX.
