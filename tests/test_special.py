@@ -290,7 +290,7 @@ def test_no_numpy_warnings_at_extremes():
 
 
 def test_integer_operands_are_rejected_with_the_function_name():
-    with pytest.raises(TypeError, match="lax.lgamma: expected a floating-point operand"):
+    with pytest.raises(TypeError, match="lax.lgamma: expected floating-point operands"):
         lax.lgamma(np.arange(3))
 
 

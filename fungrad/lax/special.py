@@ -1,13 +1,15 @@
 """Special-function primitives: erf, erfc, erf_inv, lgamma, digamma, polygamma, igamma,
 igammac and igamma_grad_a.
 
-Names and conventions follow ``jax.lax``. Operands are floating point; float32 operands are
-evaluated in float64 and rounded back, so they are correctly rounded but for rare ties.
-The float64 numerics (``fungrad.lax.special_math``, NumPy only) reach, against 30-digit
-references: relative error below about 2e-15 for erf, erfc (tails included), erf_inv,
-lgamma (x > 0) and polygamma; 5e-15 for digamma (x > 0, its zero at 1.4616 included).
-At negative ``x`` the reflection formulas keep the absolute error near 1e-15 times the
-size of the terms, so relative error grows near the zeros of lgamma and digamma there.
+Names and conventions follow ``jax.lax`` (at poles, infinities and nan too; each function
+says where SciPy differs). Operands are floating point; float32 operands are evaluated in
+float64 and rounded back, so results are within one float32 ulp. The float64 numerics
+(``fungrad.lax.special_math``, NumPy arrays only) reach, against 30-digit references:
+relative error below about 2e-15 for erf, erfc (tails included), erf_inv, lgamma (x > 0)
+and polygamma; 5e-15 for digamma (x > 0, its zero at 1.4616 included) and for igamma and
+igammac with ``a <= 10``. At negative ``x`` the reflection formulas keep the absolute error
+near 1e-15 times the size of their terms, so the relative error grows near the zeros of
+lgamma and digamma there. Subnormal operands are honoured (JAX on CPU flushes them to 0).
 Each primitive's rules sit next to it: impl, abstract_eval, JVP and batching.
 """
 
@@ -51,8 +53,8 @@ __all__ = [
 
 def _check_float(name: str, dtype) -> None:
     if not np.issubdtype(dtype, np.floating):
-        raise TypeError(f"fungrad lax.{name}: expected a floating-point operand, got {dtype}; "
-                        f"convert it first, e.g. lax.{name}(x.astype(np.float32))")
+        raise TypeError(f"fungrad lax.{name}: expected floating-point operands, got {dtype}; "
+                        "convert them first, e.g. with x.astype(np.float64)")
 
 
 def _float64_impl(name: str, fn):

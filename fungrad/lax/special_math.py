@@ -3,7 +3,7 @@
 Every function here takes and returns float64 arrays; the primitives cast float32 operands
 in and out. The methods need no tabulated coefficients beyond the Bernoulli numbers:
 
-- ``erf`` near 0 is its Maclaurin series; ``erfc`` from 1 to 8 is the scaled function
+- ``erf`` near 0 is its Maclaurin series; ``erfc`` from 1/2 to 8 is the scaled function
   ``erfcx(x) = exp(x^2) erfc(x)`` expanded in Taylor series around a grid of centres, whose
   coefficients follow from the ODE ``y' = 2 x y - 2/sqrt(pi)`` and whose values come from
   the Laplace continued fraction summed deeply once, at import; beyond 8 that continued
@@ -13,6 +13,12 @@ in and out. The methods need no tabulated coefficients beyond the Bernoulli numb
   positive zero) below, and the reflection formulas for negative ``x``.
 - ``polygamma(n, x) = (-1)^(n+1) n! zeta(n+1, x)`` with the Hurwitz zeta summed by
   Euler-Maclaurin; reflection again for negative ``x``.
+- ``erf_inv`` refines a closed-form first guess by Halley steps on erf (or erfc).
+- ``igamma``/``igammac``: the power series of P below ``x = a + 1``, Legendre's continued
+  fraction of Q above, each carrying its derivative in ``a``.
+
+The series constants (zeta values at integers and at digamma's zero) are computed at
+import by the Hurwitz zeta below, so every number in this file can be re-derived here.
 """
 
 from __future__ import annotations
@@ -43,7 +49,7 @@ def _horner(coefs, x):
 # erf, erfc
 
 _ERF_SERIES = [2.0 / _SQRT_PI * (-1) ** k / (math.factorial(k) * (2 * k + 1)) for k in range(22)]
-_GRID_START, _GRID_STEP, _GRID_END = 1.0, 1.0 / 8.0, 8.0  # Taylor centres for erfcx
+_GRID_START, _GRID_STEP, _GRID_END = 0.5, 1.0 / 8.0, 8.0  # Taylor centres for erfcx
 _GRID_TERMS = 14
 _TAIL_DEPTH = 40  # continued-fraction depth above _GRID_END (converged to 1e-17)
 
@@ -71,7 +77,7 @@ _ERFCX_TABLE = _erfcx_taylor_table()
 
 
 def _erfcx_grid(x):
-    """erfcx on [1, 8]: Taylor series around the nearest grid centre (|h| <= 1/16)."""
+    """erfcx on [1/2, 8]: Taylor series around the nearest grid centre (|h| <= 1/16)."""
     idx = np.rint((x - _GRID_START) / _GRID_STEP).astype(np.intp)
     h = x - (_GRID_START + idx * _GRID_STEP)
     rows = _ERFCX_TABLE[idx]
@@ -88,13 +94,18 @@ def _exp_neg_square(x):
 
 
 def _erfc_large(a):
-    """erfc(a) for ``a >= 1``."""
+    """erfc(a) for ``a >= 1/2``."""
     out = np.zeros_like(a)
     grid = a < _GRID_END
     out[grid] = _erfcx_grid(a[grid])
     tail = ~grid & (a < 27.5)  # erfc(27.3) underflows float64
     out[tail] = _erfcx_fraction(a[tail], _TAIL_DEPTH)
     return out * np.where(a < 27.5, _exp_neg_square(np.minimum(a, 27.5)), 0.0)
+
+
+# |x| below which erf is its series: erf up to 1; erfc = 1 - erf only up to 1/2, where
+# erfc >= 0.48 loses no digits to the subtraction.
+_ERF_SERIES_BELOW, _ERFC_SERIES_BELOW = 1.0, 0.5
 
 
 def _erf_small(x):
@@ -106,7 +117,7 @@ def erf(x: np.ndarray) -> np.ndarray:
     """The error function, relative error below 1e-15."""
     x = np.asarray(x, dtype=np.float64)
     a = np.abs(x)
-    small = a < 1.0
+    small = a < _ERF_SERIES_BELOW
     out = np.empty_like(x)
     out[small] = _erf_small(x[small])
     big = ~small
@@ -119,7 +130,7 @@ def erfc(x: np.ndarray) -> np.ndarray:
     """The complementary error function, relative error below 1e-15 (tails included)."""
     x = np.asarray(x, dtype=np.float64)
     a = np.abs(x)
-    small = a < 1.0
+    small = a < _ERFC_SERIES_BELOW
     out = np.empty_like(x)
     out[small] = 1.0 - _erf_small(x[small])
     big = ~small
