@@ -124,8 +124,8 @@ def erfc(x):
 def erf_inv(x):
     """The inverse error function on ``[-1, 1]``: ``erf(erf_inv(x)) == x``.
 
-    ``erf_inv(±1) = ±inf`` and nan outside ``[-1, 1]``, as in JAX. Relative error about
-    1e-16 in float64, also as ``x`` approaches ±1 (computed from ``1 - |x|``, exact there).
+    ``erf_inv(±1) = ±inf`` and nan outside ``[-1, 1]``, as in JAX. Relative error below
+    1e-15 in float64, also as ``x`` approaches ±1 (computed from ``1 - |x|``, exact there).
 
     >>> float(erf_inv(0.5))
     0.4769362762044699
@@ -182,8 +182,10 @@ def polygamma(m, x):
     ``m`` holds whole numbers in the dtype of ``x`` (``m = 0`` is digamma); a rank-0 ``m``
     broadcasts, and a Python number is converted to ``x``'s dtype. ``nan`` where ``m`` is
     not a whole number; at the poles (0 and the negative integers) ``+inf`` for odd ``m``
-    and ``nan`` for even ``m``, as JAX gives. Relative error about 2e-15 in float64 for
-    ``x > 0`` and moderate ``m`` (tested to 6). Differentiable in ``x`` only.
+    and ``nan`` for even ``m``, as JAX gives; 0 at ``x = inf`` (JAX: nan for even ``m``).
+    Relative error about 2e-15 in float64 for moderate ``m`` (tested to 6), at negative
+    ``x`` too, by reflection (JAX's values there go wrong, even in sign, below about -20);
+    orders above 170 overflow. Differentiable in ``x`` only.
 
     >>> round(float(polygamma(1.0, 1.0)), 15)  # pi^2 / 6
     1.644934066848226

@@ -338,7 +338,8 @@ def _cot_derivative(n: int, c):
 def _polygamma_order(n: int, x):
     """polygamma of integer order ``n >= 1``; at the poles +inf (n odd) or nan (n even)."""
     out = np.full_like(x, np.inf if n % 2 else np.nan)
-    sign_fact = (-1.0) ** (n + 1) * math.factorial(n)
+    # n! overflows float64 above n = 170 (those orders overflow to ±inf or nan)
+    sign_fact = (-1.0) ** (n + 1) * (float(math.factorial(n)) if n <= 170 else math.inf)
     pos = x > 0
     with np.errstate(over="ignore"):
         out[pos] = sign_fact * hurwitz_zeta(n + 1.0, x[pos])
