@@ -17,5 +17,6 @@ from fungrad.lax.loops import *  # noqa: F401,F403
 from fungrad.lax.reductions import *  # noqa: F401,F403
 from fungrad.lax.shape_ops import *  # noqa: F401,F403
 from fungrad.lax.sorting import *  # noqa: F401,F403
+from fungrad.lax.special import *  # noqa: F401,F403
 from fungrad.lax.while_loop import *  # noqa: F401,F403
 from fungrad.lax.windowed import *  # noqa: F401,F403

@@ -204,7 +204,16 @@ atanh_p = unary_primitive("atanh", np.arctanh)
 sqrt_p = unary_primitive("sqrt", np.sqrt)
 cbrt_p = unary_primitive("cbrt", np.cbrt)
 abs_p = unary_primitive("abs", np.abs)
-logistic_p = unary_primitive("logistic", lambda x: 1.0 / (1.0 + np.exp(-x)))
+
+
+def _logistic_impl(x):
+    # exp(-|x|) never overflows; for x < 0, e / (1 + e) = exp(x) / (1 + exp(x)).
+    e = np.exp(-np.abs(x))
+    ratio = 1 / (1 + e)  # Python ints keep float32 float32
+    return np.where(x >= 0, ratio, e * ratio)[()]  # [()]: scalars in, scalars out
+
+
+logistic_p = unary_primitive("logistic", _logistic_impl)
 not_p = unary_primitive("not", np.invert)
 is_finite_p = Primitive("is_finite")
 is_finite_p.def_impl(np.isfinite)

@@ -15,8 +15,6 @@ import numpy as np
 
 from fungrad import lax
 from fungrad import numpy as fnp
-from fungrad.core import get_aval
-from fungrad.transforms.custom_derivatives import custom_jvp
 
 __all__ = [
     "relu", "gelu", "sigmoid", "log_sigmoid", "tanh", "softplus", "silu", "swish",
@@ -160,41 +158,7 @@ def gelu(x: Array, approximate: bool = True) -> Array:
     if approximate:
         inner = math.sqrt(2.0 / math.pi) * (x + 0.044715 * x * x * x)
         return 0.5 * x * (1.0 + fnp.tanh(inner))
-    return 0.5 * x * _erfc(x * (-1.0 / math.sqrt(2.0)))
-
-
-# --- erfc, for the exact gelu ------------------------------------------------------------
-
-_ERFC_SPLIT = 2.0  # |z| below: 1 - (Taylor series of erf); above: a continued fraction
-_TAYLOR_TERMS, _FRACTION_DEPTH = 32, 60  # relative error about 2e-13 (float64) everywhere
-
-
-@custom_jvp
-def _erfc(z):
-    """The complementary error function, accurate in the tails (so gelu(-30) is right)."""
-    dtype = get_aval(z).dtype
-    z = fnp.asarray(z, dtype=np.float64)  # float32 would lose digits in the series
-    small = fnp.clip(z, -_ERFC_SPLIT, _ERFC_SPLIT)
-    # erf(z) = 2/sqrt(pi) * sum_k (-1)^k z^(2k+1) / (k! (2k+1))
-    term, total, z2 = small, small, small * small
-    for k in range(1, _TAYLOR_TERMS):
-        term = term * (-z2) * (1.0 / k)
-        total = total + term * (1.0 / (2 * k + 1))
-    near = 1.0 - total * (2.0 / math.sqrt(math.pi))
-    # erfc(a) = exp(-a^2) / sqrt(pi) / (a + (1/2) / (a + 1 / (a + (3/2) / (a + ...)))), a > 0
-    a = fnp.maximum(fnp.abs(z), _ERFC_SPLIT)
-    denom = a
-    for k in range(_FRACTION_DEPTH, 0, -1):
-        denom = a + (k / 2.0) / denom
-    tail = fnp.exp(-a * a) / (math.sqrt(math.pi) * denom)
-    far = fnp.where(z > 0, tail, 2.0 - tail)
-    return fnp.asarray(fnp.where(fnp.abs(z) < _ERFC_SPLIT, near, far), dtype=dtype)
-
-
-@_erfc.defjvp
-def _erfc_jvp(primals, tangents):
-    (z,), (t,) = primals, tangents
-    return _erfc(z), t * ((-2.0 / math.sqrt(math.pi)) * fnp.exp(-z * z))
+    return 0.5 * x * lax.erfc(x * (-1.0 / math.sqrt(2.0)))  # erfc: exact in the tail
 
 
 # --- Softmax family ----------------------------------------------------------------------

@@ -46,6 +46,7 @@ import numpy as np
 from fungrad import numpy as fnp
 from fungrad.core import Tracer, concrete_or_none, shape_of
 from fungrad.errors import ShapeError
+from fungrad.lax.special import erfc
 from fungrad.numpy.array_type import as_array_type
 from fungrad.random.keys import (
     SAMPLE_DOMAIN,
@@ -501,12 +502,9 @@ def truncated_normal(key: np.ndarray, lower: Any, upper: Any, shape: Shape | Non
     return _sample(fn, key, draw)
 
 
-_erfc = np.frompyfunc(math.erfc, 1, 1)
-
-
 def _normal_cdf(x: np.ndarray) -> np.ndarray:
-    # Only the bounds go through this Python-level erfc, never the samples.
-    return 0.5 * np.asarray(_erfc(-np.asarray(x) / math.sqrt(2.0)), dtype=np.float64)
+    # erfc rather than 1 + erf keeps the far lower tail (the bounds are concrete arrays).
+    return 0.5 * np.asarray(erfc(np.asarray(x, np.float64) * (-1.0 / math.sqrt(2.0))))
 
 
 # Rational approximations of the inverse normal CDF (P. J. Acklam), relative error < 1.2e-9.

@@ -279,8 +279,10 @@ class _Renderer:
         lines += [pad + s for s in parts["finish"]]
         signature = f"void({', '.join(types)})"
         source = "\n".join([
-            "import numpy as np",
+            "import math",
+            "",
             "import numba",
+            "import numpy as np",
             "from fungrad.kernels.cpu.vmath import *  # noqa: F403",
             "",
             "",

@@ -126,6 +126,15 @@ defelementwise(lax.not_p, lambda dtype, params, x: (
     f"(not {x})" if np.dtype(dtype) == np.bool_ else f"(~{x})"), INTS + BOOLS)
 
 
+# special functions: libm's, where Numba has them (scalar calls: correct, not vectorised)
+defelementwise(lax.erf_p, _fmt("math.erf({0})"), FLOATS)
+defelementwise(lax.erfc_p, _fmt("math.erfc({0})"), FLOATS)
+defelementwise(lax.lgamma_p, _fmt("math.lgamma({0})"), FLOATS)
+_SPECIAL = "no Numba implementation; runs its NumPy impl (fungrad.lax.special_math)"
+for _prim in (lax.erf_inv_p, lax.digamma_p, lax.polygamma_p, lax.igamma_p, lax.igammac_p,
+              lax.igamma_grad_a_p):
+    cpu_declined[_prim] = _SPECIAL
+
 _SHIFTS = "JAX's semantics for out-of-range shift amounts; runs its NumPy impl"
 for _prim in (lax.shift_left_p, lax.shift_right_arithmetic_p, lax.shift_right_logical_p):
     cpu_declined[_prim] = _SHIFTS
