@@ -102,7 +102,7 @@ def test_callbacks_survive_dead_code_folding_and_cse(capsys):
         return x * 2.0
 
     jitted = fg.jit(f)
-    text = jitted.lower(1.0).as_text()
+    text = str(jitted.lower(1.0).ir)  # as_text() adds the fusion plan below it
     assert text.count("debug_callback") == 3
     assert _lines(capsys) == []
     jitted(1.0)
