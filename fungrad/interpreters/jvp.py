@@ -73,19 +73,14 @@ def zeros_like_aval(aval: ShapedArray):
 
 
 class JVPTracer(Tracer):
-    __slots__ = ("primal", "tangent", "_aval")
+    # ``aval`` is a slot, not a property: the NumPy front end reads it on every operation.
+    __slots__ = ("primal", "tangent", "aval")
 
     def __init__(self, trace: JVPTrace, primal, tangent):
         self._trace = trace
         self.primal = primal
         self.tangent = tangent
-        self._aval = None
-
-    @property
-    def aval(self):
-        if self._aval is None:
-            self._aval = get_aval(self.primal)
-        return self._aval
+        self.aval = get_aval(primal)
 
     def concrete_value(self):
         p = self.primal
@@ -124,8 +119,9 @@ class JVPTrace(Trace):
         if not nonzero:
             return self.bind_on_parent(prim, primals, params)
         if constants:
-            tangents = [Zero.like_primal(p) if t is None else t
-                        for p, t in zip(primals, tangents)]
+            for i, t in enumerate(tangents):
+                if t is None:
+                    tangents[i] = Zero.like_primal(primals[i])
         rule = jvp_rules.get(prim)
         if rule is None:
             raise MissingRuleError(
@@ -139,12 +135,12 @@ class JVPTrace(Trace):
         finally:
             ctx.trace = self
         if prim.multiple_results:
-            return [self.wrap(p, t) for p, t in zip(primal_out, tangent_out)]
+            return list(map(self.wrap, primal_out, tangent_out))
         return self.wrap(primal_out, tangent_out)
 
     def wrap(self, primal, tangent):
         # A value with a zero tangent is a constant to this trace: hand back the bare primal.
-        if isinstance(tangent, Zero):
+        if type(tangent) is Zero:
             return primal
         return JVPTracer(self, primal, tangent)
 

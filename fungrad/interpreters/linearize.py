@@ -139,14 +139,10 @@ def backward_pass(ir: IR, cts_out) -> list:
     """
     const_env = dict(zip(ir.constvars, ir.consts))
     ct_env: dict[Var, Any] = {}
-
-    def accumulate(var, ct):
-        prev = ct_env.get(var)
-        ct_env[var] = ct if prev is None else add_any(prev, ct)
-
     for var, ct in zip(ir.outvars, cts_out):
         if ct is not None and isinstance(var, Var) and var not in const_env:
-            accumulate(var, ct)
+            prev = ct_env.get(var)
+            ct_env[var] = ct if prev is None else add_any(prev, ct)
     for eqn in reversed(ir.eqns):
         if eqn.prim.multiple_results:
             cts = [ct_env.pop(v, None) for v in eqn.outputs]
@@ -173,7 +169,8 @@ def backward_pass(ir: IR, cts_out) -> list:
             )
         for a, c in zip(eqn.inputs, rule(ct, *operands, **eqn.params)):
             if c is not None and type(a) is Var and a not in const_env:
-                accumulate(a, c)
+                prev = ct_env.get(a)
+                ct_env[a] = c if prev is None else add_any(prev, c)
     return [ct_env.get(v) for v in ir.invars]
 
 

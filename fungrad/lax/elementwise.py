@@ -112,8 +112,17 @@ def _unary_abstract_eval(x: ShapedArray) -> ShapedArray:
 def _nary_abstract_eval(name: str):
     def rule(*avals: ShapedArray) -> ShapedArray:
         first = avals[0]
-        if all(a == first for a in avals):
-            return first
+        if not first.weak_type:
+            # The common case of every staged arithmetic equation, decided by comparing
+            # fields: each operand has first's shape and dtype or is a weak rank-0 literal
+            # (which adopts the dtype), so the result is first's aval.
+            shape, dtype = first.shape, first.dtype
+            for a in avals:
+                weak_scalar = a.weak_type and a.shape == ()
+                if not weak_scalar and (a.weak_type or a.shape != shape or a.dtype != dtype):
+                    break
+            else:
+                return first
         shape = core.check_same_shapes(name, *avals)
         dtype = core.check_same_dtypes(name, *avals)
         return ShapedArray(shape, dtype, all(a.weak_type for a in avals))
