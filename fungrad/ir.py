@@ -296,6 +296,15 @@ class StagingTrace(Trace):
         except ShapeError as err:
             raise ShapeError(f"{err}\n  at {user_site()}") from None
         site = (core._context.site or user_site()) if self.record_sites else ""
+        return self.record(prim, atoms, params, out_avals, site)
+
+    def record(self, prim, atoms, params, out_avals, site: str = ""):
+        """Append ``prim[params](*atoms)`` with the given output aval(s); return its tracer(s).
+
+        :meth:`process` calls it after abstract evaluation; a direct linearization rule
+        (:mod:`fungrad.interpreters.linearize`), which knows the output's aval from the
+        primal, calls it to skip dispatch and abstract evaluation.
+        """
         if prim.multiple_results:
             outs = [Var(a) for a in out_avals]
             self.eqns.append(Eqn(prim, atoms, outs, params, site))

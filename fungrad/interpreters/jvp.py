@@ -95,6 +95,10 @@ class JVPTrace(Trace):
     """
 
     transform_name = "jvp"
+    # Rules consulted before ``jvp_rules``: ``rule(rule_trace, primals, tangents, **params)``
+    # runs with the parent current and records its tangents into ``rule_trace`` itself
+    # (linearize's direct linearizations; plain forward mode has none).
+    direct_rules: dict[Primitive, Callable] = {}
 
     def __init__(self, parent=None, fun_name="<function>"):
         super().__init__(parent, fun_name)
@@ -122,18 +126,26 @@ class JVPTrace(Trace):
             for i, t in enumerate(tangents):
                 if t is None:
                     tangents[i] = Zero.like_primal(primals[i])
-        rule = jvp_rules.get(prim)
-        if rule is None:
-            raise MissingRuleError(
-                f"Differentiation rule for primitive `{prim.name}` is not implemented "
-                f"(needed by the {self.describe()})."
-            )
         ctx = core._context
-        ctx.trace = self.rule_trace
-        try:
-            primal_out, tangent_out = rule(primals, tangents, **params)
-        finally:
-            ctx.trace = self
+        direct = self.direct_rules.get(prim)
+        if direct is not None:
+            ctx.trace = self.parent
+            try:
+                primal_out, tangent_out = direct(self.rule_trace, primals, tangents, **params)
+            finally:
+                ctx.trace = self
+        else:
+            rule = jvp_rules.get(prim)
+            if rule is None:
+                raise MissingRuleError(
+                    f"Differentiation rule for primitive `{prim.name}` is not implemented "
+                    f"(needed by the {self.describe()})."
+                )
+            ctx.trace = self.rule_trace
+            try:
+                primal_out, tangent_out = rule(primals, tangents, **params)
+            finally:
+                ctx.trace = self
         if prim.multiple_results:
             return list(map(self.wrap, primal_out, tangent_out))
         return self.wrap(primal_out, tangent_out)
