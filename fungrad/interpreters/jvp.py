@@ -135,12 +135,7 @@ class JVPTrace(Trace):
             finally:
                 ctx.trace = self
         else:
-            rule = jvp_rules.get(prim)
-            if rule is None:
-                raise MissingRuleError(
-                    f"Differentiation rule for primitive `{prim.name}` is not implemented "
-                    f"(needed by the {self.describe()})."
-                )
+            rule = jvp_rules.get(prim) or self.missing_rule(prim)
             ctx.trace = self.rule_trace
             try:
                 primal_out, tangent_out = rule(primals, tangents, **params)
@@ -149,6 +144,12 @@ class JVPTrace(Trace):
         if prim.multiple_results:
             return list(map(self.wrap, primal_out, tangent_out))
         return self.wrap(primal_out, tangent_out)
+
+    def missing_rule(self, prim: Primitive):
+        raise MissingRuleError(
+            f"Differentiation rule for primitive `{prim.name}` is not implemented "
+            f"(needed by the {self.describe()})."
+        )
 
     def wrap(self, primal, tangent):
         # A value with a zero tangent is a constant to this trace: hand back the bare primal.
