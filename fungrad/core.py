@@ -45,8 +45,10 @@ class ShapedArray:
     __slots__ = ("shape", "dtype", "weak_type")
 
     def __init__(self, shape: tuple[int, ...], dtype, weak_type: bool = False):
-        self.shape = tuple(shape)
-        self.dtype = np.dtype(dtype)
+        # Avals are built for every traced operation: skip the conversions when the
+        # arguments already have the right types (an array's .shape and .dtype do).
+        self.shape = shape if type(shape) is tuple else tuple(shape)
+        self.dtype = dtype if isinstance(dtype, np.dtype) else np.dtype(dtype)
         self.weak_type = weak_type
 
     @property

@@ -10,6 +10,7 @@ them; :func:`stage_flat` traces a flat function into one, :func:`stage_closed` a
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -220,6 +221,9 @@ def eval_ir(ir: IR, consts, args) -> list:
 # The staging trace: builds IRs
 
 
+_aval_of = attrgetter("aval")
+
+
 class StagingTracer(Tracer):
     # `_var`, not `var`: a slot named `var` would shadow the array method `x.var()`.
     __slots__ = ("_var",)
@@ -277,35 +281,53 @@ class StagingTrace(Trace):
         return [name for v, name in self.input_names.items() if v in needed]
 
     def to_atom(self, x):
-        if self.own(x):
+        """Return the IR atom for ``x``: its variable, a literal, or a (new) constvar."""
+        if type(x) is StagingTracer and x._trace is self:
             return x._var
-        if is_literal(x):
+        var = self.const_ids.get(id(x))  # constvars keep their values, so ids stay unique
+        if var is not None:
+            return var
+        if type(x) is not np.ndarray and is_literal(x):  # arrays: the common constants
             return Literal(x)
-        var = self.const_ids.get(id(x))
-        if var is None:
-            aval = get_aval(x)
-            var = Var(aval if isinstance(x, Tracer) else ShapedArray(aval.shape, aval.dtype))
-            self.const_ids[id(x)] = var
-            self.constvars.append(var)
-            self.consts.append(x)
+        if isinstance(x, Tracer):
+            self.own(x)  # raises for leaked and inner tracers; others are constants here
+        # get_aval of a non-tracer array is never weak, as a constvar's aval must be
+        var = Var(get_aval(x))
+        self.const_ids[id(x)] = var
+        self.constvars.append(var)
+        self.consts.append(x)
         return var
 
     def process(self, prim, args, params):
         if self.forward_constants:
+            # Under linearize most binds are primal operations inside JVP rules: hand them
+            # to the parent before any staging work.
             for a in args:
-                if isinstance(a, Tracer) and self.own(a):
+                if isinstance(a, Tracer) and (a._trace is self or self.own(a)):
                     break
             else:
                 return self.bind_on_parent(prim, args, params)
-        atoms = [self.to_atom(a) for a in args]
+        # map() rather than comprehensions: no extra Python frame per staged equation
+        atoms = list(map(self.to_atom, args))
         rule = prim.abstract_eval
         if rule is None:
             raise MissingRuleError(f"primitive `{prim.name}` has no abstract_eval rule")
         try:
-            out_avals = rule(*[a.aval for a in atoms], **params)
+            out_avals = rule(*map(_aval_of, atoms), **params)
         except ShapeError as err:
             raise ShapeError(f"{err}\n  at {user_site()}") from None
         site = (core._context.site or user_site()) if self.record_sites else ""
+        return self.record(prim, atoms, params, out_avals, site)
+
+    def record(self, prim, atoms, params, out_avals, site: str = ""):
+        """Append ``prim[params](*atoms)`` with the given output aval(s); return its tracer(s).
+
+        :meth:`process` calls it after abstract evaluation; a direct linearization rule
+        (:mod:`fungrad.interpreters.linearize`), which knows the output's aval from the
+        primal, calls it to skip dispatch and abstract evaluation.
+        """
+        if not site and self.record_sites:
+            site = core._context.site or user_site()
         if prim.multiple_results:
             outs = [Var(a) for a in out_avals]
             self.eqns.append(Eqn(prim, atoms, outs, params, site))

@@ -1,9 +1,10 @@
 """Array operations the interpreters need but do not define; the ``lax`` package installs them.
 
-The interpreters build zeros (:func:`broadcast_in_dim` of a rank-0 zero) and move batch
-axes (:func:`transpose`). Those are lax primitives, and lax builds on the interpreters, so
-the interpreters call them through these hooks instead of importing lax: the import graph
-stays one stack. ``lax/shape_ops.py`` calls :func:`install` when it is imported.
+The interpreters build zeros (:func:`broadcast_in_dim` of a rank-0 zero), move batch
+axes (:func:`transpose`) and scale tangents (:func:`mul_p`, the product primitive). Those
+are lax primitives, and lax builds on the interpreters, so the interpreters call them
+through these hooks instead of importing lax: the import graph stays one stack.
+``lax/shape_ops.py`` and ``lax/elementwise.py`` call :func:`install` when imported.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ _ops: dict[str, Callable] = {}
 
 
 def install(**ops: Callable) -> None:
-    """Install the named array operations (``broadcast_in_dim``, ``transpose``)."""
+    """Install the named array operations (``broadcast_in_dim``, ``transpose``, ``mul_p``)."""
     _ops.update(ops)
 
 
@@ -36,3 +37,8 @@ def broadcast_in_dim(x, shape: tuple[int, ...], broadcast_dimensions: tuple[int,
 def transpose(x, permutation: tuple[int, ...]):
     """``lax.transpose``: permute the axes of ``x``."""
     return _op("transpose")(x, permutation)
+
+
+def mul_p():
+    """``lax.mul_p``: the primitive that scaled tangents are recorded as."""
+    return _op("mul_p")

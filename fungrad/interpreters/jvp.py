@@ -73,19 +73,14 @@ def zeros_like_aval(aval: ShapedArray):
 
 
 class JVPTracer(Tracer):
-    __slots__ = ("primal", "tangent", "_aval")
+    # ``aval`` is a slot, not a property: the NumPy front end reads it on every operation.
+    __slots__ = ("primal", "tangent", "aval")
 
     def __init__(self, trace: JVPTrace, primal, tangent):
         self._trace = trace
         self.primal = primal
         self.tangent = tangent
-        self._aval = None
-
-    @property
-    def aval(self):
-        if self._aval is None:
-            self._aval = get_aval(self.primal)
-        return self._aval
+        self.aval = get_aval(primal)
 
     def concrete_value(self):
         p = self.primal
@@ -100,6 +95,10 @@ class JVPTrace(Trace):
     """
 
     transform_name = "jvp"
+    # Rules consulted before ``jvp_rules``: ``rule(rule_trace, primals, tangents, **params)``
+    # runs with the parent current and records its tangents into ``rule_trace`` itself
+    # (linearize's direct linearizations; plain forward mode has none).
+    direct_rules: dict[Primitive, Callable] = {}
 
     def __init__(self, parent=None, fun_name="<function>"):
         super().__init__(parent, fun_name)
@@ -124,27 +123,37 @@ class JVPTrace(Trace):
         if not nonzero:
             return self.bind_on_parent(prim, primals, params)
         if constants:
-            tangents = [Zero.like_primal(p) if t is None else t
-                        for p, t in zip(primals, tangents)]
-        rule = jvp_rules.get(prim)
-        if rule is None:
-            raise MissingRuleError(
-                f"Differentiation rule for primitive `{prim.name}` is not implemented "
-                f"(needed by the {self.describe()})."
-            )
+            for i, t in enumerate(tangents):
+                if t is None:
+                    tangents[i] = Zero.like_primal(primals[i])
         ctx = core._context
-        ctx.trace = self.rule_trace
-        try:
-            primal_out, tangent_out = rule(primals, tangents, **params)
-        finally:
-            ctx.trace = self
+        direct = self.direct_rules.get(prim)
+        if direct is not None:
+            ctx.trace = self.parent
+            try:
+                primal_out, tangent_out = direct(self.rule_trace, primals, tangents, **params)
+            finally:
+                ctx.trace = self
+        else:
+            rule = jvp_rules.get(prim) or self.missing_rule(prim)
+            ctx.trace = self.rule_trace
+            try:
+                primal_out, tangent_out = rule(primals, tangents, **params)
+            finally:
+                ctx.trace = self
         if prim.multiple_results:
-            return [self.wrap(p, t) for p, t in zip(primal_out, tangent_out)]
+            return list(map(self.wrap, primal_out, tangent_out))
         return self.wrap(primal_out, tangent_out)
+
+    def missing_rule(self, prim: Primitive):
+        raise MissingRuleError(
+            f"Differentiation rule for primitive `{prim.name}` is not implemented "
+            f"(needed by the {self.describe()})."
+        )
 
     def wrap(self, primal, tangent):
         # A value with a zero tangent is a constant to this trace: hand back the bare primal.
-        if isinstance(tangent, Zero):
+        if type(tangent) is Zero:
             return primal
         return JVPTracer(self, primal, tangent)
 

@@ -23,18 +23,24 @@ from typing import Any
 from fungrad import core, float_checks
 from fungrad.core import Primitive, ShapedArray
 from fungrad.errors import MissingRuleError
+from fungrad.interpreters import hooks
 from fungrad.interpreters.jvp import (
     JVPTrace,
     Zero,
     add_any,
     add_any_p,
+    defjvp,
     deflinear_in_first_jvp,
     deflinear_jvp,
+    jvp_rules,
     zeros_like_aval,
 )
-from fungrad.ir import IR, Literal, StagingTrace, Var, backward_site, eval_ir
+from fungrad.ir import IR, Literal, StagingTrace, StagingTracer, Var, backward_site, eval_ir
 
 transpose_rules: dict[Primitive, Callable] = {}
+# Direct linearizations: JVP rules for reverse mode that stage their tangent equations
+# themselves (see defjvp_scaled); the LinearizeTrace consults them before jvp_rules.
+linearize_rules: dict[Primitive, Callable] = {}
 
 
 class LinearArg:
@@ -69,6 +75,8 @@ class LinearizeTrace(JVPTrace):
     (``fg.linearize``), when the program is being staged anyway (jit, make_ir) and while
     ``debug_nans``/``debug_infs`` is on (so backward-pass errors name the line).
     """
+
+    direct_rules = linearize_rules
 
     def __init__(self, parent=None, fun_name="<function>", transform_name="linearize",
                  record_sites=False):
@@ -163,14 +171,10 @@ def backward_pass(ir: IR, cts_out) -> list:
 def _transpose_eqns(ir: IR, cts_out, ctx, outer_site) -> list:
     const_env = dict(zip(ir.constvars, ir.consts))
     ct_env: dict[Var, Any] = {}
-
-    def accumulate(var, ct):
-        prev = ct_env.get(var)
-        ct_env[var] = ct if prev is None else add_any(prev, ct)
-
     for var, ct in zip(ir.outvars, cts_out):
         if ct is not None and isinstance(var, Var) and var not in const_env:
-            accumulate(var, ct)
+            prev = ct_env.get(var)
+            ct_env[var] = ct if prev is None else add_any(prev, ct)
     for eqn in reversed(ir.eqns):
         if eqn.prim.multiple_results:
             cts = [ct_env.pop(v, None) for v in eqn.outputs]
@@ -198,8 +202,75 @@ def _transpose_eqns(ir: IR, cts_out, ctx, outer_site) -> list:
         ctx.site = backward_site(eqn.site) if eqn.site else outer_site
         for a, c in zip(eqn.inputs, rule(ct, *operands, **eqn.params)):
             if c is not None and type(a) is Var and a not in const_env:
-                accumulate(a, c)
+                prev = ct_env.get(a)
+                ct_env[a] = c if prev is None else add_any(prev, c)
     return [ct_env.get(v) for v in ir.invars]
+
+
+# ---------------------------------------------------------------------------------------
+# Scaled tangents: the JVP of most elementwise primitives, linearized directly
+
+
+def defjvp_scaled(prim: Primitive, *factors: Callable | None) -> None:
+    """Define the JVP of an elementwise ``prim`` whose operand ``i`` contributes
+    ``mul(t_i, factors[i](ans, *primals))`` to the output tangent (None: no contribution).
+
+    The forward rule is the :func:`defjvp` one. Reverse mode gets a direct linearization
+    with the same equations: the primal output and the factors are computed with the
+    parent trace current, and each contribution is recorded as one ``mul`` equation whose
+    aval is the output's tangent aval. That skips the staging trace's forwarding of
+    primal operations, its dispatch and its abstract evaluation, which were most of the
+    cost of eager ``grad`` on elementwise code.
+
+    Example: ``defjvp_scaled(sin_p, lambda ans, x: cos(x))``.
+    """
+    defjvp(prim, *[None if f is None else _scaled_jvp(f) for f in factors])
+    linearize_rules[prim] = _scaled_linearization(prim, factors)
+
+
+def _scaled_jvp(factor: Callable) -> Callable:
+    return lambda t, ans, *primals, **params: hooks.mul_p().bind(
+        t, factor(ans, *primals, **params))
+
+
+def _scaled_linearization(prim: Primitive, factors) -> Callable:
+    general = jvp_rules[prim]
+    mul = None  # lax.mul_p, looked up on first use (lax installs it after these rules)
+
+    def rule(staging, primals, tangents, **params):
+        nonlocal mul
+        for t in tangents:
+            if type(t) is not Zero and (type(t) is not StagingTracer or t._trace is not staging):
+                return _run_general(general, staging, primals, tangents, params)
+        ans = prim.bind(*primals, **params)
+        scaled = []
+        for f, t in zip(factors, tangents):
+            if f is not None and type(t) is not Zero:
+                scaled.append((t, f(ans, *primals, **params)))
+        if not scaled:
+            return ans, Zero.like_primal(ans)
+        mul = mul or hooks.mul_p()
+        shape, out = core.shape_of(ans), None
+        for t, factor in scaled:
+            # The product's aval is the output's tangent aval; it is the tangent's own aval
+            # unless a rank-0 operand was broadcast (the aval abstract evaluation would give).
+            aval = t._var.aval if t._var.aval.shape == shape else Zero.like_primal(ans).aval
+            term = staging.record(mul, [t._var, staging.to_atom(factor)], {}, aval)
+            out = term if out is None else staging.record(add_any_p, [out._var, term._var], {},
+                                                          aval)
+        return ans, out
+
+    return rule
+
+
+def _run_general(rule: Callable, staging: TangentStagingTrace, primals, tangents, params):
+    """Run a JVP rule as the LinearizeTrace does (tangents that other rules made concrete)."""
+    ctx = core._context
+    parent, ctx.trace = ctx.trace, staging
+    try:
+        return rule(primals, tangents, **params)
+    finally:
+        ctx.trace = parent
 
 
 # ---------------------------------------------------------------------------------------

@@ -96,6 +96,7 @@ __all__ = [
 
 from fungrad import core
 from fungrad.core import Primitive, ShapedArray
+from fungrad.interpreters import hooks
 from fungrad.interpreters.batching import defbroadcasting, defvectorized
 from fungrad.interpreters.jvp import (
     Zero,
@@ -105,7 +106,12 @@ from fungrad.interpreters.jvp import (
     jvp_rules,
     zeros_like_aval,
 )
-from fungrad.interpreters.linearize import deflinear, is_linear, transpose_rules
+from fungrad.interpreters.linearize import (
+    defjvp_scaled,
+    deflinear,
+    is_linear,
+    transpose_rules,
+)
 from fungrad.ir_passes import identity_unless, involution, simplify_rules
 
 # ---------------------------------------------------------------------------------------
@@ -119,8 +125,17 @@ def _unary_abstract_eval(x: ShapedArray) -> ShapedArray:
 def _nary_abstract_eval(name: str):
     def rule(*avals: ShapedArray) -> ShapedArray:
         first = avals[0]
-        if all(a == first for a in avals):
-            return first
+        if not first.weak_type:
+            # The common case of every staged arithmetic equation, decided by comparing
+            # fields: each operand has first's shape and dtype or is a weak rank-0 literal
+            # (which adopts the dtype), so the result is first's aval.
+            shape, dtype = first.shape, first.dtype
+            for a in avals:
+                weak_scalar = a.weak_type and a.shape == ()
+                if not weak_scalar and (a.weak_type or a.shape != shape or a.dtype != dtype):
+                    break
+            else:
+                return first
         shape = core.check_same_shapes(name, *avals)
         dtype = core.check_same_dtypes(name, *avals)
         return ShapedArray(shape, dtype, all(a.weak_type for a in avals))
@@ -344,27 +359,27 @@ simplify_rules[neg_p] = involution
 for _p in (sign_p, floor_p, ceil_p, round_p, not_p, is_finite_p):
     defjvp_zero(_p)
 
-defjvp(exp_p, lambda t, ans, x: mul(t, ans))
-defjvp(exp2_p, lambda t, ans, x: mul(t, mul(ans, _const(np.log(2.0), ans))))
+defjvp_scaled(exp_p, lambda ans, x: ans)
+defjvp_scaled(exp2_p, lambda ans, x: mul(ans, _const(np.log(2.0), ans)))
 defjvp(log_p, lambda t, ans, x: div(t, x))
 defjvp(log1p_p, lambda t, ans, x: div(t, add(x, _const(1, x))))
-defjvp(expm1_p, lambda t, ans, x: mul(t, add(ans, _const(1, ans))))
-defjvp(sin_p, lambda t, ans, x: mul(t, cos(x)))
+defjvp_scaled(expm1_p, lambda ans, x: add(ans, _const(1, ans)))
+defjvp_scaled(sin_p, lambda ans, x: cos(x))
 defjvp(cos_p, lambda t, ans, x: neg(mul(t, sin(x))))
-defjvp(tan_p, lambda t, ans, x: mul(t, add(_const(1, ans), mul(ans, ans))))
+defjvp_scaled(tan_p, lambda ans, x: add(_const(1, ans), mul(ans, ans)))
 defjvp(asin_p, lambda t, ans, x: div(t, sqrt(sub(_const(1, x), mul(x, x)))))
 defjvp(acos_p, lambda t, ans, x: neg(div(t, sqrt(sub(_const(1, x), mul(x, x))))))
 defjvp(atan_p, lambda t, ans, x: div(t, add(_const(1, x), mul(x, x))))
-defjvp(sinh_p, lambda t, ans, x: mul(t, cosh(x)))
-defjvp(cosh_p, lambda t, ans, x: mul(t, sinh(x)))
-defjvp(tanh_p, lambda t, ans, x: mul(t, sub(_const(1, ans), mul(ans, ans))))
+defjvp_scaled(sinh_p, lambda ans, x: cosh(x))
+defjvp_scaled(cosh_p, lambda ans, x: sinh(x))
+defjvp_scaled(tanh_p, lambda ans, x: sub(_const(1, ans), mul(ans, ans)))
 defjvp(asinh_p, lambda t, ans, x: div(t, sqrt(add(mul(x, x), _const(1, x)))))
 defjvp(acosh_p, lambda t, ans, x: div(t, mul(sqrt(sub(x, _const(1, x))),
                                                sqrt(add(x, _const(1, x))))))
 defjvp(atanh_p, lambda t, ans, x: div(t, sub(_const(1, x), mul(x, x))))
 defjvp(sqrt_p, lambda t, ans, x: div(t, mul(_const(2, ans), ans)))
 defjvp(cbrt_p, lambda t, ans, x: div(t, mul(_const(3, ans), mul(ans, ans))))
-defjvp(logistic_p, lambda t, ans, x: mul(t, mul(ans, sub(_const(1, ans), ans))))
+defjvp_scaled(logistic_p, lambda ans, x: mul(ans, sub(_const(1, ans), ans)))
 # |x|' at 0 is taken as +1, as JAX does (see abs).
 defjvp(abs_p, lambda t, ans, x: _cmp.select_n(_cmp.ge(x, _const(0, x)), neg(t), t))
 
@@ -415,6 +430,7 @@ atan2_p = binary_primitive("atan2", np.arctan2)
 and_p = binary_primitive("and", np.bitwise_and)
 or_p = binary_primitive("or", np.bitwise_or)
 xor_p = binary_primitive("xor", np.bitwise_xor)
+hooks.install(mul_p=mul_p)  # scaled tangents (defjvp_scaled) are recorded as products
 
 
 def _div_impl(x, y):
@@ -524,7 +540,7 @@ transpose_rules[sub_p] = _sub_transpose
 add_p.linear = sub_p.linear = True
 simplify_rules[add_p] = identity_unless(0, commutes=True)
 simplify_rules[sub_p] = identity_unless(0, commutes=False)
-defjvp(mul_p, lambda t, ans, x, y: mul(t, y), lambda t, ans, x, y: mul(x, t))
+defjvp_scaled(mul_p, lambda ans, x, y: y, lambda ans, x, y: x)
 transpose_rules[mul_p] = _mul_transpose
 simplify_rules[mul_p] = identity_unless(1, commutes=True)
 defjvp(div_p, lambda t, ans, x, y: div(t, y),
