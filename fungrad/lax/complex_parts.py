@@ -39,21 +39,25 @@ __all__ = [
 ]
 
 
-def _complex_operand(name: str):
-    def rule(x: ShapedArray) -> ShapedArray:
-        if x.dtype.kind != "c":
-            raise TypeError(f"lax.{name}: expected a complex operand, got {x.dtype}; "
-                            f"fungrad.numpy.{name} accepts real arrays too")
-        return ShapedArray(x.shape, real_dtype(x.dtype) if name != "conj" else x.dtype,
-                           x.weak_type)
-
-    return rule
+def _check_complex(name: str, dtype) -> None:
+    if np.dtype(dtype).kind != "c":
+        raise TypeError(f"lax.{name}: expected a complex operand, got {np.dtype(dtype)}; "
+                        f"fungrad.numpy.{name} accepts real arrays too")
 
 
-def _complex_part_primitive(name: str, impl) -> Primitive:
+def _complex_part_primitive(name: str, np_fn) -> Primitive:
+    # Eager calls skip abstract_eval, so the impl checks the operand's dtype too.
+    def impl(x):
+        _check_complex(name, np.result_type(x))
+        return np_fn(x)
+
+    def abstract_eval(x: ShapedArray) -> ShapedArray:
+        _check_complex(name, x.dtype)
+        return x.update(dtype=x.dtype if name == "conj" else real_dtype(x.dtype))
+
     prim = Primitive(name)
     prim.def_impl(impl)
-    prim.def_abstract_eval(_complex_operand(name))
+    prim.def_abstract_eval(abstract_eval)
     return prim
 
 
@@ -95,9 +99,16 @@ deflinear(conj_p, lambda ct, x: [conj(ct)])
 complex_p = Primitive("complex")
 
 
+def _check_parts(x_dtype, y_dtype) -> None:
+    if np.dtype(x_dtype).kind != "f" or np.dtype(y_dtype).kind != "f":
+        raise TypeError(f"lax.complex: expected real floating operands, got {x_dtype} and "
+                        f"{y_dtype}; convert integers with fnp.asarray(x, float) first")
+
+
 def _complex_impl(x, y):
     # Assigning the parts (not x + 1j * y) keeps infinities exact: 1j * inf is nan + inf j.
     x, y = np.asarray(x), np.asarray(y)
+    _check_parts(x.dtype, y.dtype)
     out = np.empty(np.broadcast_shapes(x.shape, y.shape), complex_dtype(np.result_type(x, y)))
     out.real, out.imag = x, y
     return out if out.ndim else out[()]
@@ -105,10 +116,8 @@ def _complex_impl(x, y):
 
 def _complex_abstract_eval(x: ShapedArray, y: ShapedArray) -> ShapedArray:
     shape = core.check_same_shapes("complex", x, y)
+    _check_parts(x.dtype, y.dtype)
     dtype = core.check_same_dtypes("complex", x, y)
-    if dtype.kind != "f":
-        raise TypeError(f"lax.complex: expected real floating operands, got {x.dtype} and "
-                        f"{y.dtype}; convert integers with fnp.asarray(x, float) first")
     return ShapedArray(shape, complex_dtype(dtype), x.weak_type and y.weak_type)
 
 
