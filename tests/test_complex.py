@@ -227,3 +227,8 @@ def test_check_grads_catches_a_conjugating_vjp():
 def test_check_grads_on_complex_functions():
     check_grads(lambda z: fnp.sin(z) * fnp.conj(z) + fnp.abs(z), (V,), order=2)
     check_grads(lambda z, x: fnp.angle(z * x), (V, np.array([0.5, 2.0, 1.5])), order=2)
+
+
+def test_iscomplexobj():
+    assert fnp.iscomplexobj(V) and fnp.iscomplexobj(1j)
+    assert not fnp.iscomplexobj(np.ones(2)) and not fnp.iscomplexobj(2.0)

@@ -370,14 +370,19 @@ def slogdet(a):
 
 def _slogdet_abstract_eval(a):
     _check_matrices("slogdet", a)
-    out = ShapedArray(a.shape[:-2], a.dtype, a.weak_type)
-    return [out, out]
+    sign = ShapedArray(a.shape[:-2], a.dtype, a.weak_type)
+    return [sign, sign.update(dtype=real_dtype(a.dtype))]  # log|det| is real
 
 
 def _slogdet_jvp(primals, tangents):
     (a,), (da,) = primals, tangents
     sign, logabsdet = slogdet(a)
-    return [sign, logabsdet], [Zero.like_primal(sign), _trace(solve(a, da))]
+    trace = _trace(solve(a, da))  # d log(det A) = tr(A^-1 dA)
+    if not _is_complex(trace):
+        return [sign, logabsdet], [Zero.like_primal(sign), trace]
+    # log(det A) = log|det A| + i arg(det A): the real part moves log|det|, the imaginary
+    # part turns the phase sign = exp(i arg).
+    return [sign, logabsdet], [mul(sign, _times_i(imag(trace))), real(trace)]
 
 
 def _trace(x):
@@ -538,8 +543,8 @@ def _qr_abstract_eval(a, *, full_matrices):
 
 
 def _qr_jvp(primals, tangents, *, full_matrices):
-    # With C = Q^T dA R^-1 = Q^T dQ + dR R^-1: the first term is antisymmetric and the
-    # second upper triangular, so C's strict lower triangle fixes Q^T dQ.
+    # With C = Q^H dA R^-1 = Q^H dQ + dR R^-1: the first term is antihermitian and the
+    # second upper triangular, so C's strict lower triangle fixes Q^H dQ.
     (a,), (da,) = primals, tangents
     m, n = core.shape_of(a)[-2:]
     if m < n or (full_matrices and m != n):
@@ -548,9 +553,14 @@ def _qr_jvp(primals, tangents, *, full_matrices):
             f"{core.shape_of(a)} with full_matrices={full_matrices}")
     q, r = qr(a, full_matrices)
     da_rinv = triangular_solve(r, da, left_side=False, lower=False)  # dA R^-1
-    c = matmul(matrix_transpose(q), da_rinv)
+    c = matmul(matrix_adjoint(q), da_rinv)
     low = _masked(c, _tri(n, True, -1))
-    omega = sub(low, matrix_transpose(low))
+    omega = sub(low, matrix_adjoint(low))
+    if _is_complex(c):
+        # LAPACK's R has a real diagonal, so diag(dR R^-1) is real and the imaginary part
+        # of diag(C) belongs to the antihermitian Q^H dQ (as JAX takes it).
+        diag = _masked(c, np.eye(n))
+        omega = add(omega, mul(sub(diag, conj(diag)), core.get_aval(c).dtype.type(0.5)))
     dq = add(da_rinv, matmul(q, sub(omega, c)))
     dr = matmul(sub(c, omega), r)
     return [q, r], [dq, dr]

@@ -85,3 +85,12 @@ def angle(z, deg: bool = False):
     z = as_operand(z)
     out = arctan2(imag(z), real(z))
     return multiply(out, 180 / np.pi) if deg else out
+
+
+def abs_squared(x):
+    """``|x| ** 2`` as a real array: ``re**2 + im**2`` for complex ``x`` (never ``x * x``)."""
+    x = as_operand(x)
+    if not _is_complex(x):
+        return lax.mul(x, x)
+    re, im = lax.real(x), lax.imag(x)
+    return lax.add(lax.mul(re, re), lax.mul(im, im))

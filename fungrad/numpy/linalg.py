@@ -19,6 +19,7 @@ from fungrad.core import get_aval, shape_of
 from fungrad.dtypes import real_dtype
 from fungrad.errors import ShapeError, user_site
 from fungrad.lax import linalg as lax_linalg
+from fungrad.numpy.complex_parts import abs_squared
 from fungrad.numpy.promotion import as_operand, promote_dtypes, to_dtype
 
 _DEFAULT_FLOAT = np.dtype(np.float64)
@@ -147,7 +148,8 @@ def slogdet(a, *, method=None) -> SlogdetResult:
 def det(a):
     """Determinant of each square matrix in ``a``."""
     sign, logabsdet = slogdet(a)
-    return lax.mul(sign, lax.exp(logabsdet))
+    magnitude = lax.exp(logabsdet)  # real; the sign carries a complex determinant's phase
+    return lax.mul(sign, to_dtype(magnitude, get_aval(sign).dtype))
 
 
 # ---------------------------------------------------------------------------------------
@@ -266,7 +268,7 @@ def norm(x, ord=None, axis=None, keepdims: bool = False):  # noqa: A002 (NumPy's
     if axis is None:
         if ord is None:
             axes = tuple(range(nd))
-            out = lax.sqrt(lax.reduce_sum(_abs_squared(x), axes))
+            out = lax.sqrt(lax.reduce_sum(abs_squared(x), axes))
             return _keep(out, shape_of(x), axes) if keepdims else out
         if nd not in (1, 2):
             raise ShapeError(f"fnp.linalg.norm: ord={ord!r} with axis=None needs a 1-D or 2-D "
@@ -296,18 +298,10 @@ def _keep(out, shape, axes):
     return lax.reshape(out, tuple(1 if i in axes else s for i, s in enumerate(shape)))
 
 
-def _abs_squared(x):
-    """``|x|**2`` as a real array: ``re**2 + im**2`` for complex ``x`` (not ``x * x``)."""
-    if get_aval(x).dtype.kind != "c":
-        return lax.mul(x, x)
-    re, im = lax.real(x), lax.imag(x)
-    return lax.add(lax.mul(re, re), lax.mul(im, im))
-
-
 def _vector_norm(x, ord, axis: int):  # noqa: A002
     dtype = real_dtype(get_aval(x).dtype)
     if ord is None or ord == 2:
-        return lax.sqrt(lax.reduce_sum(_abs_squared(x), (axis,)))
+        return lax.sqrt(lax.reduce_sum(abs_squared(x), (axis,)))
     if isinstance(ord, str):
         raise ValueError(f"fnp.linalg.norm: ord={ord!r} is a matrix norm; vector norms take "
                          "numbers (None, 2, 1, inf, -inf, 0, p)")
@@ -328,7 +322,7 @@ def _vector_norm(x, ord, axis: int):  # noqa: A002
 def _matrix_norm(x, ord, axes):  # noqa: A002
     rows, cols = axes
     if ord is None or ord == "fro":
-        return lax.sqrt(lax.reduce_sum(_abs_squared(x), tuple(sorted(axes))))
+        return lax.sqrt(lax.reduce_sum(abs_squared(x), tuple(sorted(axes))))
     if ord in ("nuc", 2, -2):
         s = svd(_axes_last(x, rows, cols), compute_uv=False)
         last = (len(shape_of(s)) - 1,)

@@ -25,6 +25,7 @@ def _hermitian_pd(n: int, batch=()):
 
 H3, H3B = _hermitian_pd(3), _hermitian_pd(3, (2,))
 M43 = _rng.uniform(-1, 1, (4, 3)) + 1j * _rng.uniform(-1, 1, (4, 3))
+G3 = _rng.uniform(-1, 1, (3, 3)) + 1j * _rng.uniform(-1, 1, (3, 3)) + 3 * np.eye(3)
 
 
 def _same(name):
@@ -77,6 +78,12 @@ CASES = [
           ("imag", C(*S)), ("conj", C(*S)), ("conjugate", C(*S)), ("angle", C(*S, low=0.5)),
           ("square", C(*S)), ("negative", C(*S)), ("reciprocal", C(*S, low=0.5)),
           ("expm1", C(*S, low=-1, high=1)), ("log1p", C(*S, low=0.5)),
+          ("tan", C(*S, low=-0.5, high=0.5)), ("sinh", C(*S, low=-1, high=1)),
+          ("cosh", C(*S, low=-1, high=1)), ("arcsin", C(*S, low=0.2, high=0.7)),
+          ("arccos", C(*S, low=0.2, high=0.7)), ("arctan", C(*S, low=0.2, high=0.7)),
+          ("arcsinh", C(*S, low=0.2, high=0.7)), ("arccosh", C(*S, low=0.5, high=1.5)),
+          ("arctanh", C(*S, low=0.2, high=0.7)), ("exp2", C(*S, low=-1, high=1)),
+          ("log2", C(*S, low=0.5)), ("log10", C(*S, low=0.5)),
       ]],
     *[Case(f"fnp.{n}_of_real", getattr(fnp, n), [A(*S)], jax=_same(n))
       for n in ["real", "imag", "conj", "angle"]],
@@ -91,6 +98,8 @@ CASES = [
                            ("_c64_f64", [C(*S, low=0.5, dtype="complex64"), A(*S)])]
       if not (suffix == "_c64_f64" and n == "divide")],
     Case("fnp.divide_by_real", fnp.divide, [C(*S), A(*S, low=0.5)], jax=_same("divide")),
+    Case("fnp.power_complex", fnp.power, [C(*S, low=0.5), C(*S, low=-1, high=1)],
+         jax=_same("power")),
     Case("fnp.power_int_complex", lambda z: fnp.power(z, 3), [C(*S)],
          jax=lambda jnp, lax: lambda z: jnp.power(z, 3)),
     Case("fnp.scalar_complex", lambda z: (1 - 2j) * z + 0.5j, [A(*S)],
@@ -107,6 +116,17 @@ CASES = [
     Case("fnp.sum_complex", lambda z: fnp.sum(z, axis=1), [C(*S)],
          jax=lambda jnp, lax: lambda z: jnp.sum(z, axis=1)),
     Case("fnp.mean_complex", fnp.mean, [C(*S)], jax=_same("mean")),
+    Case("fnp.prod_complex", lambda z: fnp.prod(z, axis=0), [C(*S)],
+         jax=lambda jnp, lax: lambda z: jnp.prod(z, axis=0)),
+    Case("fnp.cumsum_complex", lambda z: fnp.cumsum(z, axis=1), [C(*S)],
+         jax=lambda jnp, lax: lambda z: jnp.cumsum(z, axis=1)),
+    Case("fnp.cumprod_complex", lambda z: fnp.cumprod(z, axis=1), [C(*S)],
+         jax=lambda jnp, lax: lambda z: jnp.cumprod(z, axis=1)),
+    Case("fnp.var_complex", lambda z: fnp.var(z, axis=1), [C(*S)],
+         jax=lambda jnp, lax: lambda z: jnp.var(z, axis=1)),
+    Case("fnp.std_complex", lambda z: fnp.std(z, ddof=1), [C(*S)],
+         jax=lambda jnp, lax: lambda z: jnp.std(z, ddof=1)),
+    Case("fnp.trace_complex", fnp.trace, [C(3, 3)], jax=_same("trace")),
     Case("fnp.abs2_sum", lambda z: fnp.sum(fnp.real(z * fnp.conj(z))), [C(*S)],
          jax=lambda jnp, lax: lambda z: jnp.sum(jnp.real(z * jnp.conj(z)))),
     # norms of complex vectors and matrices
@@ -122,6 +142,22 @@ CASES = [
          [C(3, 4, 2)], jax=lambda jnp, lax: lambda x: jnp.linalg.norm(x, axis=1, keepdims=True)),
     Case("fnp.linalg.norm_complex_flat", fnp.linalg.norm, [C(2, 3, 2)],
          jax=lambda jnp, lax: jnp.linalg.norm),
+    # solves, inverses and determinants of complex matrices
+    Case("fnp.linalg.solve_complex", fnp.linalg.solve, [Const(G3), C(3, 2)],
+         jax=lambda jnp, lax: jnp.linalg.solve),
+    Case("fnp.linalg.inv_complex", fnp.linalg.inv, [Const(G3)],
+         jax=lambda jnp, lax: jnp.linalg.inv),
+    Case("fnp.linalg.det_complex", fnp.linalg.det, [Const(G3)],
+         jax=lambda jnp, lax: jnp.linalg.det),
+    Case("fnp.linalg.slogdet_complex", lambda a: tuple(fnp.linalg.slogdet(a)), [Const(G3)],
+         jax=lambda jnp, lax: lambda a: tuple(jnp.linalg.slogdet(a))),
+    Case("lax.triangular_solve_complex",
+         lambda a, b: flax.linalg.triangular_solve(a, b, left_side=True, lower=True),
+         [Const(np.tril(G3)), C(3, 2)],
+         jax=lambda jnp, lax: lambda a, b: lax.linalg.triangular_solve(a, b, left_side=True,
+                                                                        lower=True)),
+    Case("fnp.linalg.qr_complex", lambda a: tuple(fnp.linalg.qr(a)), [Const(M43)],
+         jax=lambda jnp, lax: lambda a: tuple(jnp.linalg.qr(a))),
     # Hermitian decompositions (symmetrised with the conjugate transpose, as JAX)
     Case("fnp.linalg.cholesky_hermitian", fnp.linalg.cholesky, [Const(H3)],
          jax=lambda jnp, lax: jnp.linalg.cholesky),
