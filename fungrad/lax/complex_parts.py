@@ -10,8 +10,9 @@ transpose of ``mul(x, c)`` simply ``mul(ct, c)``. Under it:
 - ``conj(t)`` transposes to ``conj(ct)``;
 - ``complex(x, y)`` transposes to ``(real(ct), -imag(ct))``.
 
-``grad`` of a real-valued ``f`` of complex ``z`` therefore returns ``conj(df/dz*)``-style
-values exactly as JAX does, e.g. ``grad(abs)(z) == conj(z) / abs(z)``.
+``grad`` of a real-valued ``f`` of ``z = x + iy`` therefore returns ``df/dx - i df/dy``
+(twice the Wirtinger derivative ``df/dz``; its conjugate is the steepest-ascent direction),
+exactly as JAX does: ``grad(abs)(z) == conj(z) / abs(z)``.
 """
 
 from __future__ import annotations

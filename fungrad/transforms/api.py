@@ -316,8 +316,8 @@ def value_and_grad(fun: Callable, argnums=0, has_aux: bool = False, holomorphic:
         has_aux: whether ``fun`` returns auxiliary data alongside the scalar.
         holomorphic: ``fun`` is holomorphic, with complex inputs and a complex output;
             the gradient is then ``df/dz``. Without it, complex inputs are allowed with a
-            real output and the gradient is JAX's ``conj(df/dz*)``-style cotangent (e.g.
-            ``grad(abs)(z) == conj(z) / abs(z)``).
+            real output and the gradient is JAX's ``df/dx - i df/dy`` for ``z = x + iy``
+            (e.g. ``grad(abs)(z) == conj(z) / abs(z)``).
         allow_int: integer inputs are allowed and get float0 gradients.
 
     Returns:

@@ -32,6 +32,15 @@ def _same(name):
     return lambda jnp, lax: getattr(jnp, name)
 
 
+# Rows whose functions are holomorphic in their complex arguments: the Jacobian table also
+# checks jacfwd(holomorphic=True) == jacrev(holomorphic=True) on them.
+HOLO = ("holomorphic",)
+_HOLOMORPHIC_UNARY = {"exp", "log", "sin", "cos", "tanh", "sqrt", "square", "negative",
+                      "reciprocal", "expm1", "log1p", "tan", "sinh", "cosh", "arcsin",
+                      "arccos", "arctan", "arcsinh", "arccosh", "arctanh", "exp2", "log2",
+                      "log10"}
+
+
 def _eigh_invariants(linalg):
     """Eigenvalues and |V|^2: free of each eigenvector's arbitrary phase."""
 
@@ -70,7 +79,8 @@ CASES = [
     Case("lax.convert_f64_to_c128", lambda x: flax.convert_element_type(x, np.complex128),
          [A(*S)], jax=lambda jnp, lax: lambda x: lax.convert_element_type(x, np.complex128)),
     # fnp unary functions of complex arrays
-    *[Case(f"fnp.{n}_complex", getattr(fnp, n), [arg], jax=_same(n))
+    *[Case(f"fnp.{n}_complex", getattr(fnp, n), [arg], jax=_same(n),
+           tags=HOLO if n in _HOLOMORPHIC_UNARY else ())
       for n, arg in [
           ("exp", C(*S, low=-1, high=1)), ("log", C(*S, low=0.5)), ("sin", C(*S, low=-1, high=1)),
           ("cos", C(*S, low=-1, high=1)), ("tanh", C(*S, low=-0.5, high=0.5)),
@@ -91,7 +101,7 @@ CASES = [
          jax=lambda jnp, lax: lambda z: jnp.angle(z, deg=True)),
     Case("fnp.sign_complex", fnp.sign, [C(*S)], jax=_same("sign"), diff=False),
     # fnp binary arithmetic: complex with complex, with float64 and float32 (promotion)
-    *[Case(f"fnp.{n}_complex{suffix}", getattr(fnp, n), args, jax=_same(n))
+    *[Case(f"fnp.{n}_complex{suffix}", getattr(fnp, n), args, jax=_same(n), tags=HOLO)
       for n in ["add", "subtract", "multiply", "divide"]
       for suffix, args in [("", [C(*S), C(*S, low=0.5)]),
                            ("_real", [A(*S), C(*S, low=0.5)]),
@@ -99,34 +109,34 @@ CASES = [
       if not (suffix == "_c64_f64" and n == "divide")],
     Case("fnp.divide_by_real", fnp.divide, [C(*S), A(*S, low=0.5)], jax=_same("divide")),
     Case("fnp.power_complex", fnp.power, [C(*S, low=0.5), C(*S, low=-1, high=1)],
-         jax=_same("power")),
+         jax=_same("power"), tags=HOLO),
     Case("fnp.power_int_complex", lambda z: fnp.power(z, 3), [C(*S)],
-         jax=lambda jnp, lax: lambda z: jnp.power(z, 3)),
+         jax=lambda jnp, lax: lambda z: jnp.power(z, 3), tags=HOLO),
     Case("fnp.scalar_complex", lambda z: (1 - 2j) * z + 0.5j, [A(*S)],
          jax=lambda jnp, lax: lambda z: (1 - 2j) * z + 0.5j),
     Case("tracer_methods_complex", _tracer_methods, [C(*S)],
          jax=lambda jnp, lax: _tracer_methods),
     # contractions and reductions
-    Case("fnp.matmul_complex", fnp.matmul, [C(3, 4), C(4, 2)], jax=_same("matmul")),
+    Case("fnp.matmul_complex", fnp.matmul, [C(3, 4), C(4, 2)], jax=_same("matmul"), tags=HOLO),
     Case("fnp.matmul_complex_real", fnp.matmul, [C(3, 4), A(4, 2)], jax=_same("matmul")),
-    Case("fnp.dot_complex", fnp.dot, [C(4), C(4)], jax=_same("dot")),
+    Case("fnp.dot_complex", fnp.dot, [C(4), C(4)], jax=_same("dot"), tags=HOLO),
     Case("fnp.vdot_complex", fnp.vdot, [C(2, 3), C(2, 3)], jax=_same("vdot")),
     Case("fnp.einsum_complex", lambda a, b: fnp.einsum("ij,kj->ik", a, b), [C(3, 4), C(2, 4)],
-         jax=lambda jnp, lax: lambda a, b: jnp.einsum("ij,kj->ik", a, b)),
+         jax=lambda jnp, lax: lambda a, b: jnp.einsum("ij,kj->ik", a, b), tags=HOLO),
     Case("fnp.sum_complex", lambda z: fnp.sum(z, axis=1), [C(*S)],
-         jax=lambda jnp, lax: lambda z: jnp.sum(z, axis=1)),
-    Case("fnp.mean_complex", fnp.mean, [C(*S)], jax=_same("mean")),
+         jax=lambda jnp, lax: lambda z: jnp.sum(z, axis=1), tags=HOLO),
+    Case("fnp.mean_complex", fnp.mean, [C(*S)], jax=_same("mean"), tags=HOLO),
     Case("fnp.prod_complex", lambda z: fnp.prod(z, axis=0), [C(*S)],
-         jax=lambda jnp, lax: lambda z: jnp.prod(z, axis=0)),
+         jax=lambda jnp, lax: lambda z: jnp.prod(z, axis=0), tags=HOLO),
     Case("fnp.cumsum_complex", lambda z: fnp.cumsum(z, axis=1), [C(*S)],
-         jax=lambda jnp, lax: lambda z: jnp.cumsum(z, axis=1)),
+         jax=lambda jnp, lax: lambda z: jnp.cumsum(z, axis=1), tags=HOLO),
     Case("fnp.cumprod_complex", lambda z: fnp.cumprod(z, axis=1), [C(*S)],
-         jax=lambda jnp, lax: lambda z: jnp.cumprod(z, axis=1)),
+         jax=lambda jnp, lax: lambda z: jnp.cumprod(z, axis=1), tags=HOLO),
     Case("fnp.var_complex", lambda z: fnp.var(z, axis=1), [C(*S)],
          jax=lambda jnp, lax: lambda z: jnp.var(z, axis=1)),
     Case("fnp.std_complex", lambda z: fnp.std(z, ddof=1), [C(*S)],
          jax=lambda jnp, lax: lambda z: jnp.std(z, ddof=1)),
-    Case("fnp.trace_complex", fnp.trace, [C(3, 3)], jax=_same("trace")),
+    Case("fnp.trace_complex", fnp.trace, [C(3, 3)], jax=_same("trace"), tags=HOLO),
     Case("fnp.abs2_sum", lambda z: fnp.sum(fnp.real(z * fnp.conj(z))), [C(*S)],
          jax=lambda jnp, lax: lambda z: jnp.sum(jnp.real(z * jnp.conj(z)))),
     # norms of complex vectors and matrices
