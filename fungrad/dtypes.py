@@ -18,6 +18,8 @@ __all__ = [
     "is_float0",
     "python_scalar_dtype",
     "canonicalize",
+    "real_dtype",
+    "complex_dtype",
 ]
 
 # The dtype of tangents and cotangents of integer and boolean values: it holds no data.
@@ -53,6 +55,17 @@ def tangent_dtype(dtype) -> np.dtype:
     """Return the dtype of a tangent for a value of ``dtype``: itself, or float0 for ints."""
     dtype = np.dtype(dtype)
     return dtype if dtype.kind in "fc" else float0
+
+
+def real_dtype(dtype) -> np.dtype:
+    """Return the dtype of a complex dtype's parts (complex64 -> float32); others unchanged."""
+    dtype = np.dtype(dtype)
+    return np.dtype(f"f{dtype.itemsize // 2}") if dtype.kind == "c" else dtype
+
+
+def complex_dtype(dtype) -> np.dtype:
+    """Return the complex dtype with parts of float dtype ``dtype`` (float32 -> complex64)."""
+    return np.result_type(np.dtype(dtype), np.complex64)
 
 
 def canonicalize(dtype) -> np.dtype:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from fungrad.dtypes import float0, real_dtype
 from fungrad.transforms.api import jvp, vjp
 from fungrad.tree_util import tree_flatten, tree_map
 
@@ -24,16 +25,28 @@ def _inexact(x) -> bool:
     return np.asarray(x).dtype.kind in "fc"
 
 
-def _random_like(rng, tree):
+def _random_like(rng, tree, part: str = "real"):
+    """Random directions like ``tree``: float0 zeros for integer leaves; for complex leaves
+    a real (``part="real"``), purely imaginary (``"imag"``) or general (``"both"``) one."""
+
     def draw(x):
         x = np.asarray(x)
         if x.dtype.kind not in "fc":
-            from fungrad.dtypes import float0  # noqa: PLC0415
-
             return np.zeros(x.shape, float0)
-        return rng.standard_normal(x.shape).astype(x.dtype)
+        values = rng.standard_normal(x.shape)
+        if x.dtype.kind == "c" and part == "imag":
+            values = 1j * values
+        elif x.dtype.kind == "c" and part == "both":
+            values = values + 1j * rng.standard_normal(x.shape)
+        return values.astype(x.dtype)
 
     return tree_map(draw, tree)
+
+
+def _directions(args) -> tuple[str, ...]:
+    """Finite differences run along real directions, and imaginary ones for complex inputs."""
+    complex_in = any(np.asarray(x).dtype.kind == "c" for x in tree_flatten(args)[0])
+    return ("real", "imag") if complex_in else ("real",)
 
 
 def _axpy(a: float, x, y):
@@ -41,14 +54,23 @@ def _axpy(a: float, x, y):
 
 
 def _vdot(x, y) -> float:
+    """``Re(sum(x * y))`` over leaves: the bilinear pairing (no conjugation) under which
+    fungrad's VJPs, like JAX's, are the transposes of its JVPs."""
     xs, _ = tree_flatten(x)
     ys, _ = tree_flatten(y)
-    return float(sum(np.vdot(np.asarray(a), np.asarray(b)).real for a, b in zip(xs, ys)
+    return float(sum(np.sum(np.asarray(a) * np.asarray(b)).real for a, b in zip(xs, ys)
                      if _inexact(b) and np.asarray(a).dtype.kind in "fc"))
 
 
+def _central_difference(f, args, tangent, eps):
+    plus = f(*_axpy(eps, tangent, args))
+    minus = f(*_axpy(-eps, tangent, args))
+    return tree_map(lambda p, m: (np.asarray(p) - np.asarray(m)) / (2 * eps)
+                    if _inexact(p) else p, plus, minus)
+
+
 def _tolerance(args, atol, rtol, eps):
-    dtypes = [np.asarray(x).dtype for x in tree_flatten(args)[0] if _inexact(x)]
+    dtypes = [real_dtype(np.asarray(x).dtype) for x in tree_flatten(args)[0] if _inexact(x)]
     dtype = np.dtype("float32") if np.dtype("float32") in dtypes else np.dtype("float64")
     return (atol or _DEFAULT_TOL[dtype], rtol or _DEFAULT_TOL[dtype],
             eps or _DEFAULT_EPS[dtype])
@@ -68,37 +90,50 @@ def _assert_close(what, actual, expected, atol, rtol):
 
 
 def check_jvp(f: Callable, args: Sequence, atol=None, rtol=None, eps=None, seed=0) -> None:
-    """Check ``jvp(f)`` against a central difference in a random direction."""
+    """Check ``jvp(f)`` against central differences in random directions.
+
+    Complex inputs are checked along a real and along an imaginary direction.
+    """
     atol, rtol, eps = _tolerance(args, atol, rtol, eps)
+    args = tuple(args)
     rng = np.random.default_rng(seed)
-    tangent = _random_like(rng, tuple(args))
-    out, t_out = jvp(f, tuple(args), tangent)
-    plus = f(*_axpy(eps, tangent, tuple(args)))
-    minus = f(*_axpy(-eps, tangent, tuple(args)))
-    numeric = tree_map(lambda p, m: (np.asarray(p) - np.asarray(m)) / (2 * eps)
-                       if _inexact(p) else p, plus, minus)
-    _assert_close("jvp vs central difference", t_out, numeric, atol, rtol)
+    for part in _directions(args):
+        tangent = _random_like(rng, args, part)
+        out, t_out = jvp(f, args, tangent)
+        numeric = _central_difference(f, args, tangent, eps)
+        _assert_close(f"jvp vs central difference ({part} direction)", t_out, numeric,
+                      atol, rtol)
     _assert_close("jvp primal output vs f(*args)", out, f(*args), atol, rtol)
 
 
 def check_vjp(f: Callable, args: Sequence, atol=None, rtol=None, eps=None, seed=0) -> None:
-    """Check that ``vjp(f)`` is the transpose of ``jvp(f)`` (checked numerically too)."""
-    atol, rtol, eps = _tolerance(args, atol, rtol, eps)
+    """Check ``vjp(f)`` against central differences: ``<ct, J t> == <J^T ct, t>``.
+
+    Only reverse mode and evaluations of ``f`` run (no JVP), so functions with a
+    ``custom_vjp`` can be checked. Complex inputs are checked along real and imaginary
+    directions; cotangents of complex outputs have both parts random.
+    """
+    _check_vjp(f, tuple(args), _tolerance(args, atol, rtol, eps), seed, against_jvp=False)
+
+
+def _check_vjp(f, args, tolerance, seed, against_jvp: bool) -> None:
+    """check_vjp; with ``against_jvp`` also ``<ct, jvp(t)> == <vjp(ct), t>`` tightly."""
+    atol, rtol, eps = tolerance
     rng = np.random.default_rng(seed + 1)
     out, pullback = vjp(f, *args)
-    tangent = _random_like(rng, tuple(args))
-    _, t_out = jvp(f, tuple(args), tangent)
-    ct = _random_like(rng, out)
+    tangents = [_random_like(rng, args, part) for part in _directions(args)]
+    ct = _random_like(rng, out, "both")
     ct_in = pullback(ct)
-    lhs, rhs = _vdot(ct, t_out), _vdot(ct_in, tangent)
-    np.testing.assert_allclose(lhs, rhs, atol=atol, rtol=rtol,
-                               err_msg="<ct, J t> != <J^T ct, t> (vjp is not jvp's transpose)")
-    plus = f(*_axpy(eps, tangent, tuple(args)))
-    minus = f(*_axpy(-eps, tangent, tuple(args)))
-    numeric = _vdot(ct, tree_map(lambda p, m: (np.asarray(p) - np.asarray(m)) / (2 * eps)
-                                 if _inexact(p) else p, plus, minus))
-    np.testing.assert_allclose(rhs, numeric, atol=atol * 10, rtol=rtol * 10,
-                               err_msg="vjp disagrees with central differences")
+    for part, tangent in zip(_directions(args), tangents):
+        rhs = _vdot(ct_in, tangent)
+        if against_jvp:
+            lhs = _vdot(ct, jvp(f, args, tangent)[1])
+            np.testing.assert_allclose(lhs, rhs, atol=atol, rtol=rtol, err_msg=(
+                f"<ct, J t> != <J^T ct, t> along a {part} t (vjp is not jvp's transpose)"))
+        numeric = _vdot(ct, _central_difference(f, args, tangent, eps))
+        np.testing.assert_allclose(rhs, numeric, atol=atol * 10, rtol=rtol * 10,
+                                   err_msg=f"vjp disagrees with central differences "
+                                           f"({part} direction)")
 
 
 def check_grads(f: Callable, args: Sequence, order: int = 2, modes=("fwd", "rev"),
@@ -110,9 +145,13 @@ def check_grads(f: Callable, args: Sequence, order: int = 2, modes=("fwd", "rev"
         args: the point to check at.
         order: 1 checks first derivatives; 2 also checks derivatives of the JVP/VJP
             functions (forward-over-forward, reverse-over-reverse), and so on.
-        modes: ``"fwd"`` (JVP) and/or ``"rev"`` (VJP).
+        modes: ``"fwd"`` (JVP) and/or ``"rev"`` (VJP). ``modes=("rev",)`` never runs
+            forward mode, so it checks ``custom_vjp`` functions (which have no JVP).
         atol, rtol, eps: tolerances and finite-difference step (defaults by dtype).
         seed: seed of the random directions.
+
+    Complex inputs are perturbed along real and imaginary directions; VJPs are checked as
+    the transposes of JVPs under the pairing ``Re(sum(a * b))``, JAX's convention.
 
     Raises:
         AssertionError: with the mode, order and output leaf that disagree.
@@ -121,25 +160,28 @@ def check_grads(f: Callable, args: Sequence, order: int = 2, modes=("fwd", "rev"
         >>> import fungrad.numpy as fnp
         >>> check_grads(fnp.sin, (0.5,), order=2)
     """
-    args = tuple(args)
+    _check_grads(f, tuple(args), order, modes, (atol, rtol, eps), seed, "fwd" in modes)
+
+
+def _check_grads(f, args, order, modes, tols, seed, against_jvp: bool) -> None:
     if order < 1:
         return
     rng = np.random.default_rng(seed + 17 * order)
     if "fwd" in modes:
-        check_jvp(f, args, atol, rtol, eps, seed)
-        tangent = _random_like(rng, args)
+        check_jvp(f, args, *tols, seed)
+        tangent = _random_like(rng, args, "both")
         n = len(args)
 
         def f_jvp(*primals_and_tangents):
             return jvp(f, primals_and_tangents[:n], primals_and_tangents[n:])[1]
 
-        check_grads(f_jvp, args + tangent, order - 1, ("fwd",), atol, rtol, eps, seed + 1)
+        _check_grads(f_jvp, args + tangent, order - 1, ("fwd",), tols, seed + 1, False)
     if "rev" in modes:
-        check_vjp(f, args, atol, rtol, eps, seed)
+        _check_vjp(f, args, _tolerance(args, *tols), seed, against_jvp)
         out = f(*args)
-        ct = _random_like(rng, out)
+        ct = _random_like(rng, out, "both")
 
         def f_vjp(*primals):
             return vjp(f, *primals)[1](ct)
 
-        check_grads(f_vjp, args, order - 1, ("rev",), atol, rtol, eps, seed + 2)
+        _check_grads(f_vjp, args, order - 1, ("rev",), tols, seed + 2, against_jvp)

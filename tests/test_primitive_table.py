@@ -10,7 +10,7 @@ import pytest
 
 import tests.tables as tables_pkg
 from fungrad.test_util import check_grads
-from tests.tables.spec import Case
+from tests.tables.spec import Case, differentiable, direction
 
 
 def _collect_cases() -> list[Case]:
@@ -85,9 +85,8 @@ def test_matches_jax(case: Case):
     if not case.diff:
         return
     rng = np.random.default_rng(1)
-    diff_idx = [i for i, a in enumerate(args) if np.asarray(a).dtype.kind == "f"]
-    tangents = tuple(rng.standard_normal(np.shape(args[i])).astype(np.asarray(args[i]).dtype)
-                     for i in diff_idx)
+    diff_idx = [i for i, a in enumerate(args) if differentiable(a)]
+    tangents = tuple(direction(rng, args[i]) for i in diff_idx)
 
     def partial(f):
         def g(*dargs):
@@ -104,7 +103,7 @@ def test_matches_jax(case: Case):
     _close(t_out, ref_t, case, "jvp")
     if "rev" not in case.modes:
         return
-    ct = _tree_map(lambda o: rng.standard_normal(np.shape(o)).astype(np.asarray(o).dtype), out)
+    ct = _tree_map(lambda o: direction(rng, o), out)
     _, pullback = fg.vjp(partial(case.fun), *primals)
     _, ref_pullback = jax.vjp(partial(ref), *primals)
     _close(pullback(ct), ref_pullback(ct), case, "vjp")

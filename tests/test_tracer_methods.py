@@ -14,11 +14,6 @@ import fungrad as fg
 import fungrad.numpy as fnp
 from fungrad.numpy import tracer_methods as tm
 
-# fnp.real/imag/conj/conjugate are added (with their primitives, in
-# fungrad/lax/complex_parts.py) on another branch; remove this allow-list when it merges
-# (test_pending_names_are_still_missing fails then, as a reminder).
-PENDING = {"conj", "conjugate", "real", "imag"}
-
 ROUTES = ([(f"__{op}__", name) for op, name in tm.BINARY_OPERATORS.items()]
           + [(f"__{op}__", name) for op, name in tm.COMPARISONS.items()]
           + [(f"__{op}__", name) for op, name in tm.UNARY_OPERATORS.items()]
@@ -86,8 +81,6 @@ def _check_method(attr: str, transform: str):
 @pytest.mark.parametrize("transform", ["jit", "vmap", "jvp"])
 @pytest.mark.parametrize("attr, name", ROUTES, ids=[a for a, _ in ROUTES])
 def test_routed_name_exists_and_works_on_a_tracer(attr, name, transform):
-    if name in PENDING:
-        pytest.skip(f"fnp.{name} lands with complex_parts (another branch)")
     assert callable(getattr(fnp, name, None)), f"Tracer.{attr} routes to missing fnp.{name}"
     op = attr.strip("_")
     if transform == "jvp" and op in INTEGER_OPS:
@@ -98,12 +91,6 @@ def test_routed_name_exists_and_works_on_a_tracer(attr, name, transform):
         np.testing.assert_array_equal(fg.jit(lambda a: getattr(a, attr))(F), getattr(F, attr))
     else:
         _check_method(attr, transform)
-
-
-def test_pending_names_are_still_missing():
-    assert PENDING <= {name for _, name in ROUTES}
-    landed = {name for name in PENDING if hasattr(fnp, name)}
-    assert not landed, f"fnp now has {sorted(landed)}: remove them from PENDING"
 
 
 def _subclasses(cls):

@@ -5,6 +5,7 @@ Each family module lists its public functions and ``*_p`` primitives in ``__all_
 
 from fungrad.lax.bit_shifts import *  # noqa: F401,F403
 from fungrad.lax.comparison import *  # noqa: F401,F403
+from fungrad.lax.complex_parts import *  # noqa: F401,F403
 from fungrad.lax.conditionals import *  # noqa: F401,F403
 from fungrad.lax.convolution import *  # noqa: F401,F403
 from fungrad.lax.creation import *  # noqa: F401,F403

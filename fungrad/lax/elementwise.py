@@ -94,7 +94,7 @@ __all__ = [
     "bitwise_xor",
 ]
 
-from fungrad import core
+from fungrad import core, dtypes
 from fungrad.core import Primitive, ShapedArray
 from fungrad.interpreters import hooks
 from fungrad.interpreters.batching import defbroadcasting, defvectorized
@@ -219,6 +219,7 @@ atanh_p = unary_primitive("atanh", np.arctanh)
 sqrt_p = unary_primitive("sqrt", np.sqrt)
 cbrt_p = unary_primitive("cbrt", np.cbrt)
 abs_p = unary_primitive("abs", np.abs)
+abs_p.def_abstract_eval(lambda x: x.update(dtype=dtypes.real_dtype(x.dtype)))  # |z| is real
 
 
 def _logistic_impl(x):
@@ -380,8 +381,15 @@ defjvp(atanh_p, lambda t, ans, x: div(t, sub(_const(1, x), mul(x, x))))
 defjvp(sqrt_p, lambda t, ans, x: div(t, mul(_const(2, ans), ans)))
 defjvp(cbrt_p, lambda t, ans, x: div(t, mul(_const(3, ans), mul(ans, ans))))
 defjvp_scaled(logistic_p, lambda ans, x: mul(ans, sub(_const(1, ans), ans)))
-# |x|' at 0 is taken as +1, as JAX does (see abs).
-defjvp(abs_p, lambda t, ans, x: _cmp.select_n(_cmp.ge(x, _const(0, x)), neg(t), t))
+
+
+def _abs_jvp(t, ans, x):
+    if core.get_aval(x).dtype.kind == "c":
+        return _cplx.abs_complex_jvp(t, ans, x)
+    return _cmp.select_n(_cmp.ge(x, _const(0, x)), neg(t), t)  # |x|' at 0 is +1, as JAX
+
+
+defjvp(abs_p, _abs_jvp)
 
 
 def _const(value, like):
@@ -615,3 +623,4 @@ for _p in (and_p, or_p, xor_p):
 # Comparisons, select_n and casts live in fungrad.lax.comparison; the rules above reach them
 # through the module (imported last: comparison builds on the constructors defined here).
 import fungrad.lax.comparison as _cmp  # noqa: E402
+import fungrad.lax.complex_parts as _cplx  # noqa: E402

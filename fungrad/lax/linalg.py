@@ -8,15 +8,17 @@ transpose rules for it.
 
 Matrix calculus used below, for a tangent ``dA``:
 
-* ``L = chol(A)``: ``dL = L Phi(L^-1 dA L^-T)``, Phi = lower triangle with halved diagonal.
+* ``L = chol(A)``: ``dL = L Phi(L^-1 dA L^-H)``, Phi = lower triangle with halved diagonal.
 * ``X = A^-1 B``: ``dX = A^-1 (dB - dA X)``.
 * ``log|det A|``: ``d = trace(A^-1 dA)``.
-* ``A = V diag(w) V^T``: ``dw = diag(V^T dA V)``, ``dV = V (F o V^T dA V)`` with
+* ``A = V diag(w) V^H``: ``dw = Re diag(V^H dA V)``, ``dV = V (F o V^H dA V)`` with
   ``F_ij = 1 / (w_j - w_i)`` off the diagonal.
 * ``A = U diag(s) V^T`` and ``A = QR``: see ``_svd_jvp`` and ``_qr_jvp``.
 
-The impls read only one triangle of a symmetric input (LAPACK's convention); their JVPs
-differentiate exactly that, by symmetrising the tangent's lower triangle.
+The impls read only one triangle of a symmetric (complex: Hermitian) input (LAPACK's
+convention); their JVPs differentiate exactly that, by symmetrising the tangent's lower
+triangle with the conjugate transpose. For complex inputs every ``^T`` above is ``^H`` and,
+as in JAX, transposes of these linear maps conjugate nothing.
 """
 
 from __future__ import annotations
@@ -42,10 +44,14 @@ __all__ = [
 
 from fungrad import core
 from fungrad.core import Primitive, ShapedArray
+from fungrad.dtypes import real_dtype
 from fungrad.errors import ShapeError
 from fungrad.interpreters.batching import batch_size, batching_rules, bdim_to_front, move_axis
-from fungrad.interpreters.jvp import Zero, jvp_rules
+from fungrad.interpreters.jvp import Zero, jvp_rules, zeros_like_aval
 from fungrad.interpreters.linearize import is_linear, transpose_rules
+from fungrad.lax.comparison import convert_element_type
+from fungrad.lax.complex_parts import complex as complex_from_parts
+from fungrad.lax.complex_parts import conj, imag, real
 from fungrad.lax.dot import dot_general
 from fungrad.lax.elementwise import add, div, mul, neg, sub
 from fungrad.lax.reductions import reduce_sum
@@ -68,6 +74,22 @@ def matrix_transpose(x):
     return transpose(x, tuple(range(nd - 2)) + (nd - 1, nd - 2))
 
 
+def matrix_adjoint(x):
+    """Swap the last two axes and conjugate (the transpose, for real ``x``)."""
+    xt = matrix_transpose(x)
+    return conj(xt) if _is_complex(x) else xt
+
+
+def _is_complex(x) -> bool:
+    return core.get_aval(x).dtype.kind == "c"
+
+
+def _as_dtype_of(x, like):
+    """``x`` cast to ``like``'s dtype (real gaps and scales meeting complex matrices)."""
+    dtype = core.get_aval(like).dtype
+    return x if core.get_aval(x).dtype == dtype else convert_element_type(x, dtype)
+
+
 def _masked(x, mask: np.ndarray):
     """``x * mask`` with a constant ``(m, n)`` mask broadcast over the batch dims."""
     shape = core.shape_of(x)
@@ -82,10 +104,14 @@ def _tri(n: int, lower: bool, k: int = 0) -> np.ndarray:
 
 
 def _symmetrized_lower(t):
-    """The symmetric matrix an impl that reads the lower triangle of ``t`` sees."""
+    """The symmetric (Hermitian) matrix an impl that reads the lower triangle of ``t`` sees;
+    LAPACK takes a Hermitian matrix's diagonal as real."""
     n = core.shape_of(t)[-1]
     strict = _masked(t, _tri(n, True, -1))
-    return add(_masked(t, np.eye(n)), add(strict, matrix_transpose(strict)))
+    diag = _masked(t, np.eye(n))
+    if _is_complex(t):
+        diag = mul(add(diag, conj(diag)), core.get_aval(t).dtype.type(0.5))
+    return add(diag, add(strict, matrix_adjoint(strict)))
 
 
 def _diag_part(x):
@@ -178,9 +204,17 @@ def _cholesky_jvp(primals, tangents):
     n = core.shape_of(a)[-1]
     da = _symmetrized_lower(da)
     left = triangular_solve(chol, da, left_side=True, lower=True)  # L^-1 dA
-    inner = triangular_solve(chol, left, left_side=False, lower=True, transpose_a=True)
+    inner = _solve_right_adjoint(chol, left)  # L^-1 dA L^-H
     phi = _masked(inner, np.tril(np.ones((n, n))) - 0.5 * np.eye(n))
     return chol, matmul(chol, phi)
+
+
+def _solve_right_adjoint(chol, b):
+    """``b L^-H`` for lower-triangular ``L``: conj(conj(b) L^-T) when complex."""
+    if not _is_complex(b):
+        return triangular_solve(chol, b, left_side=False, lower=True, transpose_a=True)
+    x = triangular_solve(chol, conj(b), left_side=False, lower=True, transpose_a=True)
+    return conj(x)
 
 
 cholesky_p.def_impl(_cholesky_impl)
@@ -336,14 +370,19 @@ def slogdet(a):
 
 def _slogdet_abstract_eval(a):
     _check_matrices("slogdet", a)
-    out = ShapedArray(a.shape[:-2], a.dtype, a.weak_type)
-    return [out, out]
+    sign = ShapedArray(a.shape[:-2], a.dtype, a.weak_type)
+    return [sign, sign.update(dtype=real_dtype(a.dtype))]  # log|det| is real
 
 
 def _slogdet_jvp(primals, tangents):
     (a,), (da,) = primals, tangents
     sign, logabsdet = slogdet(a)
-    return [sign, logabsdet], [Zero.like_primal(sign), _trace(solve(a, da))]
+    trace = _trace(solve(a, da))  # d log(det A) = tr(A^-1 dA)
+    if not _is_complex(trace):
+        return [sign, logabsdet], [Zero.like_primal(sign), trace]
+    # log(det A) = log|det A| + i arg(det A): the real part moves log|det|, the imaginary
+    # part turns the phase sign = exp(i arg).
+    return [sign, logabsdet], [mul(sign, _times_i(imag(trace))), real(trace)]
 
 
 def _trace(x):
@@ -379,15 +418,16 @@ def _eigh_impl(a):
 
 def _eigh_abstract_eval(a):
     _check_matrices("eigh", a)
-    return [a, ShapedArray(a.shape[:-1], a.dtype, a.weak_type)]
+    return [a, ShapedArray(a.shape[:-1], real_dtype(a.dtype), a.weak_type)]
 
 
 def _eigh_jvp(primals, tangents):
     (a,), (da,) = primals, tangents
     v, w = eigh(a)
-    rotated = matmul(matrix_transpose(v), matmul(_symmetrized_lower(da), v))  # V^T dA V
-    dv = matmul(v, mul(_pairwise_inverse_gaps(w), rotated))
-    return [v, w], [dv, _diag_part(rotated)]
+    rotated = matmul(matrix_adjoint(v), matmul(_symmetrized_lower(da), v))  # V^H dA V
+    dv = matmul(v, mul(_as_dtype_of(_pairwise_inverse_gaps(w), v), rotated))
+    dw = _diag_part(rotated)
+    return [v, w], [dv, real(dw) if _is_complex(dw) else dw]
 
 
 eigh_p.def_impl(_eigh_impl)
@@ -425,7 +465,8 @@ def _svd_abstract_eval(a, *, full_matrices):
     *batch, m, n = a.shape
     k = min(m, n)
     ku, kv = (m, n) if full_matrices else (k, k)
-    return [a.update(shape=(*batch, m, ku)), a.update(shape=(*batch, k)),
+    return [a.update(shape=(*batch, m, ku)),
+            a.update(shape=(*batch, k), dtype=real_dtype(a.dtype)),
             a.update(shape=(*batch, kv, n))]
 
 
@@ -438,22 +479,33 @@ def _svd_jvp(primals, tangents, *, full_matrices):
             f"{core.shape_of(a)}; use full_matrices=False (the extra columns of u or vt "
             "are not unique, so they have no derivative)")
     u, s, vt = svd(a, full_matrices)
-    v = matrix_transpose(vt)
-    dp = matmul(matrix_transpose(u), matmul(da, v))  # U^T dA V
+    v = matrix_adjoint(vt)
+    dp = matmul(matrix_adjoint(u), matmul(da, v))  # U^H dA V
     ds = _diag_part(dp)
-    gaps = _pairwise_inverse_gaps(mul(s, s))  # 1 / (s_j^2 - s_i^2)
-    dp_s = _scale_columns(dp, s)  # dP S
-    s_dp = matrix_transpose(_scale_columns(matrix_transpose(dp), s))  # S dP
-    du = matmul(u, mul(gaps, add(dp_s, matrix_transpose(dp_s))))
-    dv = matmul(v, mul(gaps, add(s_dp, matrix_transpose(s_dp))))
-    inv_s = div(_ones_like(s), s)
+    gaps = _as_dtype_of(_pairwise_inverse_gaps(mul(s, s)), dp)  # 1 / (s_j^2 - s_i^2)
+    s_c = _as_dtype_of(s, dp)
+    dp_s = _scale_columns(dp, s_c)  # dP S
+    s_dp = matrix_transpose(_scale_columns(matrix_transpose(dp), s_c))  # S dP
+    du = matmul(u, mul(gaps, add(dp_s, matrix_adjoint(dp_s))))
+    dv = matmul(v, mul(gaps, add(s_dp, matrix_adjoint(s_dp))))
+    inv_s = div(_ones_like(s_c), s_c)
+    if _is_complex(dp):
+        # diag(dP) = i Im(U^H dU)_ii s_i + ds_i - i Im(V^H dV)_ii s_i: the phase of each
+        # singular pair is free; like JAX, V's diagonal part is 0 and U takes it all.
+        du = add(du, _scale_columns(u, mul(_times_i(imag(ds)), inv_s)))
+        ds = real(ds)
     if m > n:  # the part of dA outside U's column space
         rest = sub(matmul(da, v), matmul(u, dp))
         du = add(du, _scale_columns(rest, inv_s))
     elif n > m:
-        rest = sub(matmul(matrix_transpose(da), u), matmul(v, matrix_transpose(dp)))
+        rest = sub(matmul(matrix_adjoint(da), u), matmul(v, matrix_adjoint(dp)))
         dv = add(dv, _scale_columns(rest, inv_s))
-    return [u, s, vt], [du, ds, matrix_transpose(dv)]
+    return [u, s, vt], [du, ds, matrix_adjoint(dv)]
+
+
+def _times_i(x):
+    """``1j * x`` for a real ``x``, built from its parts (exact for infinities)."""
+    return complex_from_parts(zeros_like_aval(core.get_aval(x)), x)
 
 
 svd_p.def_impl(_svd_impl)
@@ -491,8 +543,8 @@ def _qr_abstract_eval(a, *, full_matrices):
 
 
 def _qr_jvp(primals, tangents, *, full_matrices):
-    # With C = Q^T dA R^-1 = Q^T dQ + dR R^-1: the first term is antisymmetric and the
-    # second upper triangular, so C's strict lower triangle fixes Q^T dQ.
+    # With C = Q^H dA R^-1 = Q^H dQ + dR R^-1: the first term is antihermitian and the
+    # second upper triangular, so C's strict lower triangle fixes Q^H dQ.
     (a,), (da,) = primals, tangents
     m, n = core.shape_of(a)[-2:]
     if m < n or (full_matrices and m != n):
@@ -501,9 +553,14 @@ def _qr_jvp(primals, tangents, *, full_matrices):
             f"{core.shape_of(a)} with full_matrices={full_matrices}")
     q, r = qr(a, full_matrices)
     da_rinv = triangular_solve(r, da, left_side=False, lower=False)  # dA R^-1
-    c = matmul(matrix_transpose(q), da_rinv)
+    c = matmul(matrix_adjoint(q), da_rinv)
     low = _masked(c, _tri(n, True, -1))
-    omega = sub(low, matrix_transpose(low))
+    omega = sub(low, matrix_adjoint(low))
+    if _is_complex(c):
+        # LAPACK's R has a real diagonal, so diag(dR R^-1) is real and the imaginary part
+        # of diag(C) belongs to the antihermitian Q^H dQ (as JAX takes it).
+        diag = _masked(c, np.eye(n))
+        omega = add(omega, mul(sub(diag, conj(diag)), core.get_aval(c).dtype.type(0.5)))
     dq = add(da_rinv, matmul(q, sub(omega, c)))
     dr = matmul(sub(c, omega), r)
     return [q, r], [dq, dr]

@@ -9,6 +9,7 @@ Each family module lists its public names in ``__all__``.
 
 from fungrad.numpy import indexing, linalg  # noqa: F401
 from fungrad.numpy.array_type import Array  # noqa: F401
+from fungrad.numpy.complex_parts import *  # noqa: F401,F403
 from fungrad.numpy.contractions import *  # noqa: F401,F403
 from fungrad.numpy.creation import *  # noqa: F401,F403
 from fungrad.numpy.indexing import *  # noqa: F401,F403

@@ -131,7 +131,7 @@ def _broadcast_batch(x, batch):
 
 
 def vdot(a, b, *, precision=None, preferred_element_type=None):
-    """Dot product of the flattened operands (real dtypes; complex is not supported yet).
+    """Dot product of the flattened operands, conjugating ``a`` (like ``numpy.vdot``).
 
     Args:
         a, b: arrays with the same number of elements.
@@ -146,8 +146,7 @@ def vdot(a, b, *, precision=None, preferred_element_type=None):
     a_flat = lax.reshape(a, (get_aval(a).size,))
     b_flat = lax.reshape(b, (get_aval(b).size,))
     if get_aval(a).dtype.kind == "c":
-        raise TypeError("fnp.vdot: complex operands are not supported yet (fungrad.lax has no "
-                        "conj primitive); pass real arrays")
+        a_flat = lax.conj(a_flat)  # numpy.vdot conjugates its first operand
     if get_aval(a).size != get_aval(b).size:
         raise _shape_error("vdot", a, b, "both must have the same number of elements")
     return _contract("vdot", a_flat, b_flat, (0,), (0,))

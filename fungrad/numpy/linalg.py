@@ -16,8 +16,10 @@ __all__ = ["inv", "solve", "det", "slogdet", "cholesky", "eigh", "eigvalsh", "sv
 
 from fungrad import lax
 from fungrad.core import get_aval, shape_of
+from fungrad.dtypes import real_dtype
 from fungrad.errors import ShapeError, user_site
 from fungrad.lax import linalg as lax_linalg
+from fungrad.numpy.complex_parts import abs_squared
 from fungrad.numpy.promotion import as_operand, promote_dtypes, to_dtype
 
 _DEFAULT_FLOAT = np.dtype(np.float64)
@@ -83,8 +85,9 @@ def matrix_transpose(x):
 
 
 def _symmetrize(a):
-    """``(a + a^T) / 2``: what JAX's ``symmetrize_input=True`` differentiates."""
-    return lax.mul(lax.add(a, lax_linalg.matrix_transpose(a)), np.dtype(a.dtype).type(0.5))
+    """``(a + a^H) / 2``: what JAX's ``symmetrize_input=True`` differentiates (Hermitian
+    for complex ``a``)."""
+    return lax.mul(lax.add(a, lax_linalg.matrix_adjoint(a)), np.dtype(a.dtype).type(0.5))
 
 
 # ---------------------------------------------------------------------------------------
@@ -145,7 +148,8 @@ def slogdet(a, *, method=None) -> SlogdetResult:
 def det(a):
     """Determinant of each square matrix in ``a``."""
     sign, logabsdet = slogdet(a)
-    return lax.mul(sign, lax.exp(logabsdet))
+    magnitude = lax.exp(logabsdet)  # real; the sign carries a complex determinant's phase
+    return lax.mul(sign, to_dtype(magnitude, get_aval(sign).dtype))
 
 
 # ---------------------------------------------------------------------------------------
@@ -158,8 +162,8 @@ def cholesky(a, *, upper: bool = False, symmetrize_input: bool = True):
     Args:
         a: ``(..., n, n)``.
         upper: return ``L.T`` (upper triangular) instead of ``L``.
-        symmetrize_input: factor ``(a + a.T) / 2`` (as JAX does; derivatives are then
-            symmetric). Otherwise only the lower triangle of ``a`` is read.
+        symmetrize_input: factor ``(a + a.T.conj()) / 2`` (as JAX does; derivatives are
+            then symmetric). Otherwise only the lower triangle of ``a`` is read.
 
     Returns:
         The triangular factor; NaNs where ``a`` is not positive definite.
@@ -172,12 +176,12 @@ def cholesky(a, *, upper: bool = False, symmetrize_input: bool = True):
 
 
 def eigh(a, UPLO: str | None = None, symmetrize_input: bool = True) -> EighResult:  # noqa: N803
-    """Eigenvalues (ascending) and eigenvectors of symmetric matrices.
+    """Eigenvalues (ascending, real) and eigenvectors of symmetric or Hermitian matrices.
 
     Args:
         a: ``(..., n, n)``.
         UPLO: ``"L"`` (default) or ``"U"``: the triangle read when not symmetrizing.
-        symmetrize_input: use ``(a + a.T) / 2`` (as JAX does).
+        symmetrize_input: use ``(a + a.T.conj()) / 2`` (as JAX does).
 
     Returns:
         ``EighResult(eigenvalues (..., n), eigenvectors (..., n, n))`` (columns).
@@ -188,7 +192,7 @@ def eigh(a, UPLO: str | None = None, symmetrize_input: bool = True) -> EighResul
     if symmetrize_input:
         a = _symmetrize(a)
     elif UPLO == "U":
-        a = lax_linalg.matrix_transpose(a)
+        a = lax_linalg.matrix_adjoint(a)
     v, w = lax_linalg.eigh(a)
     return EighResult(w, v)
 
@@ -269,7 +273,7 @@ def norm(x, ord=None, axis=None, keepdims: bool = False):  # noqa: A002 (NumPy's
     if axis is None:
         if ord is None:
             axes = tuple(range(nd))
-            out = lax.sqrt(lax.reduce_sum(lax.mul(x, x), axes))
+            out = lax.sqrt(lax.reduce_sum(abs_squared(x), axes))
             return _keep(out, shape_of(x), axes) if keepdims else out
         if nd not in (1, 2):
             raise ShapeError(f"fnp.linalg.norm: ord={ord!r} with axis=None needs a 1-D or 2-D "
@@ -300,9 +304,9 @@ def _keep(out, shape, axes):
 
 
 def _vector_norm(x, ord, axis: int):  # noqa: A002
-    dtype = np.dtype(get_aval(x).dtype)
+    dtype = real_dtype(get_aval(x).dtype)
     if ord is None or ord == 2:
-        return lax.sqrt(lax.reduce_sum(lax.mul(x, x), (axis,)))
+        return lax.sqrt(lax.reduce_sum(abs_squared(x), (axis,)))
     if isinstance(ord, str):
         raise ValueError(f"fnp.linalg.norm: ord={ord!r} is a matrix norm; vector norms take "
                          "numbers (None, 2, 1, inf, -inf, 0, p)")
@@ -312,7 +316,7 @@ def _vector_norm(x, ord, axis: int):  # noqa: A002
     if ord == -np.inf:
         return lax.reduce_min(magnitude, (axis,))
     if ord == 0:
-        nonzero = lax.ne(x, dtype.type(0))
+        nonzero = lax.ne(x, get_aval(x).dtype.type(0))
         return lax.reduce_sum(lax.convert_element_type(nonzero, dtype), (axis,))
     if ord == 1:
         return lax.reduce_sum(magnitude, (axis,))
@@ -323,7 +327,7 @@ def _vector_norm(x, ord, axis: int):  # noqa: A002
 def _matrix_norm(x, ord, axes):  # noqa: A002
     rows, cols = axes
     if ord is None or ord == "fro":
-        return lax.sqrt(lax.reduce_sum(lax.mul(x, x), tuple(sorted(axes))))
+        return lax.sqrt(lax.reduce_sum(abs_squared(x), tuple(sorted(axes))))
     if ord in ("nuc", 2, -2):
         s = svd(_axes_last(x, rows, cols), compute_uv=False)
         last = (len(shape_of(s)) - 1,)

@@ -34,7 +34,9 @@ __all__ = [
 
 from fungrad import lax
 from fungrad.core import get_aval, shape_of
+from fungrad.dtypes import real_dtype
 from fungrad.errors import ShapeError, user_site
+from fungrad.numpy.complex_parts import abs_squared
 from fungrad.numpy.promotion import as_operand, broadcast_to_shape, promote_dtypes, to_dtype
 from fungrad.numpy.shape import normalize_axes, normalize_axis
 
@@ -244,7 +246,7 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *,  
     """Variance over ``axis``: mean of squared deviations, divided by ``N - ddof``.
 
     Args:
-        a: array-like input (real).
+        a: array-like input (real or complex; the variance of complex input is real).
         axis: int, tuple of ints, or None (all axes).
         dtype: computation dtype (default: ``a``'s if inexact, else float64).
         ddof: delta degrees of freedom (``correction`` is the array-API name for it).
@@ -257,16 +259,13 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *,  
     ddof = _resolve_correction("var", ddof, correction)
     a = as_operand(a)
     dtype = _inexact_dtype(_dtype(a)) if dtype is None else np.dtype(dtype)
-    if dtype.kind == "c":
-        raise NotImplementedError("fnp.var: complex inputs are not supported yet; pass the "
-                                  "real and imaginary parts separately")
     a = to_dtype(a, dtype)
     axes = _reduced_axes("var", a, axis)
     shape = shape_of(a)
     centre = lax.div(lax.reduce_sum(a, axes), dtype.type(_count(shape, axes)))
     deviation = lax.sub(a, lax.broadcast_in_dim(centre, shape, _kept(shape, axes)))
-    squares = lax.reduce_sum(lax.mul(deviation, deviation), axes)
-    result = lax.div(squares, dtype.type(_count(shape, axes) - ddof))
+    squares = lax.reduce_sum(abs_squared(deviation), axes)  # |x - mean|^2: real for complex
+    result = lax.div(squares, real_dtype(dtype).type(_count(shape, axes) - ddof))
     return _keep(result, shape, axes, keepdims)
 
 

@@ -243,23 +243,56 @@ def _argnums_tuple(argnums, num_args: int, transform: str, fun) -> tuple[int, ..
     return tuple(n % num_args for n in nums)
 
 
-def _check_grad_inputs(transform, fun, dyn_args, argnums, allow_int, holomorphic):
+def _check_grad_inputs(transform, fun, dyn_args, argnums, allow_int, holomorphic,
+                       complex_ok: bool = True):
+    """Input dtypes as JAX checks them: complex ones with ``holomorphic``, float (and, where
+    ``complex_ok``, complex) ones without; integers only with ``allow_int``."""
     for path, leaf in tree_flatten_with_path(dyn_args)[0]:
         dtype = get_aval(leaf).dtype
         name = f"argument {argnums[path[0].idx]}{keystr(path[1:])}"
-        if dtype.kind in "fc" and not (holomorphic and dtype.kind != "c"):
+        if holomorphic:
+            if dtype.kind == "c":
+                continue
+            raise TypeError(
+                f"{transform} of `{fun_name(fun)}` with holomorphic=True requires inputs with "
+                f"complex dtype, but got {dtype} ({name}). Pass complex inputs (e.g. "
+                "x.astype(complex)) or drop holomorphic=True.")
+        if dtype.kind == "f" or (dtype.kind == "c" and complex_ok):
             continue
+        if dtype.kind == "c":
+            raise TypeError(
+                f"{transform} of `{fun_name(fun)}` requires real-valued inputs (input dtype that "
+                f"is a sub-dtype of np.floating), but got {dtype} ({name}). For holomorphic "
+                "differentiation, pass holomorphic=True. For differentiation of non-holomorphic "
+                "functions involving complex inputs, use fg.jvp directly.")
         if dtype.kind in "biu" and allow_int:
             continue
-        if holomorphic:
-            raise TypeError(f"{transform} of `{fun_name(fun)}` with holomorphic=True needs "
-                            f"complex inputs; {name} has dtype {dtype}.")
         raise TypeError(
             f"{transform} of `{fun_name(fun)}` requires real- or complex-valued inputs (float "
             f"dtypes) to differentiate with respect to; {name} has dtype {dtype}. Pass a float "
             "array (e.g. x.astype(float)), exclude it from argnums, or use allow_int=True to get "
             "float0 (zero) gradients for integer inputs."
         )
+
+
+def check_output_dtypes(transform: str, fun, out, holomorphic: bool) -> None:
+    """Raise JAX's TypeErrors for complex outputs without ``holomorphic`` and for real
+    outputs with it (reverse mode pulls back real cotangents unless holomorphic)."""
+    for path, leaf in tree_flatten_with_path(out)[0]:
+        dtype = get_aval(leaf).dtype
+        where = f"output{keystr(path)}" if path else "the output"
+        if holomorphic and dtype.kind != "c":
+            raise TypeError(
+                f"{transform} of `{fun_name(fun)}` with holomorphic=True requires outputs with "
+                f"complex dtype, but got {dtype} ({where}). Drop holomorphic=True for "
+                "real-valued functions.")
+        if not holomorphic and dtype.kind == "c":
+            raise TypeError(
+                f"{transform} of `{fun_name(fun)}` requires real-valued outputs (output dtype "
+                f"that is a sub-dtype of np.floating), but got {dtype} ({where}). For "
+                "holomorphic differentiation, pass holomorphic=True. For differentiation of "
+                "non-holomorphic functions involving complex outputs, use fg.vjp directly "
+                "(or differentiate fnp.real / fnp.imag of the output).")
 
 
 def _check_scalar_output(transform, fun, out, holomorphic):
@@ -271,11 +304,11 @@ def _check_scalar_output(transform, fun, out, holomorphic):
             f"returned {what}. Reduce it to a scalar (e.g. .sum()), or use fg.vjp / fg.jacrev "
             "for non-scalar outputs."
         )
-    if aval.dtype.kind not in "fc" or (aval.dtype.kind == "c" and not holomorphic):
+    check_output_dtypes(transform, fun, out, holomorphic)
+    if aval.dtype.kind not in "fc":
         raise TypeError(
             f"{transform} of `{fun_name(fun)}` requires a real-valued float output, but the "
             f"function returned dtype {aval.dtype}."
-            + (" For complex outputs use holomorphic=True." if aval.dtype.kind == "c" else "")
         )
 
 
@@ -287,7 +320,10 @@ def value_and_grad(fun: Callable, argnums=0, has_aux: bool = False, holomorphic:
         fun: function returning a scalar float (with ``has_aux``, a pair ``(scalar, aux)``).
         argnums: an int or tuple of ints: which positional arguments to differentiate.
         has_aux: whether ``fun`` returns auxiliary data alongside the scalar.
-        holomorphic: complex inputs and outputs, holomorphic function.
+        holomorphic: ``fun`` is holomorphic, with complex inputs and a complex output;
+            the gradient is then ``df/dz``. Without it, complex inputs are allowed with a
+            real output and the gradient is JAX's ``df/dx - i df/dy`` for ``z = x + iy``
+            (e.g. ``grad(abs)(z) == conj(z) / abs(z)``).
         allow_int: integer inputs are allowed and get float0 gradients.
 
     Returns:

@@ -25,6 +25,7 @@ from fungrad.core import get_aval
 from fungrad.transforms.api import (
     _argnums_tuple,
     _check_grad_inputs,
+    check_output_dtypes,
     fun_name,
     grad,
     jvp,
@@ -86,7 +87,8 @@ def jacfwd(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = 
         argnums: int or tuple of ints: the arguments to differentiate.
         has_aux: ``fun`` returns ``(out, aux)``; the Jacobian function returns
             ``(jacobian, aux)``.
-        holomorphic: complex holomorphic function.
+        holomorphic: ``fun`` is holomorphic with complex inputs and outputs; the Jacobian
+            is then ``df/dz``. Without it, inputs must be real (as in JAX).
 
     Returns:
         A function with ``fun``'s signature returning the Jacobian (layout in module doc).
@@ -95,7 +97,7 @@ def jacfwd(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = 
     def jacfun(*args, **kwargs):
         nums = _argnums_tuple(argnums, len(args), "jacfwd", fun)
         dyn = tuple(args[i] for i in nums)
-        _check_grad_inputs("jacfwd", fun, dyn, nums, False, holomorphic)
+        _check_grad_inputs("jacfwd", fun, dyn, nums, False, holomorphic, complex_ok=False)
         partial_fun = partial_argnums(fun, args, nums, kwargs)
         in_leaves, in_tree = tree_flatten(dyn)
         basis, sizes = _basis(in_leaves)
@@ -107,6 +109,8 @@ def jacfwd(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = 
             return result[1], (result[0], result[2] if has_aux else None)
 
         jac, (out, aux) = vmap(pushfwd, out_axes=(-1, None))(*basis)
+        if holomorphic:
+            check_output_dtypes("jacfwd", fun, out, holomorphic)
         out_leaves, out_tree = tree_flatten(out)
         jac_leaves = tree_flatten(jac)[0]
         per_out = []
@@ -125,7 +129,8 @@ def jacrev(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = 
            allow_int: bool = False):
     """Jacobian of ``fun`` by reverse mode (vmap of vjp over output basis vectors).
 
-    Same arguments and output layout as :func:`jacfwd` (plus ``allow_int``).
+    Same arguments and output layout as :func:`jacfwd` (plus ``allow_int``). Without
+    ``holomorphic``, complex inputs are allowed but outputs must be real (as in JAX).
     """
 
     def jacfun(*args, **kwargs):
@@ -135,6 +140,7 @@ def jacrev(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = 
         partial_fun = partial_argnums(fun, args, nums, kwargs)
         result = vjp(partial_fun, *dyn, has_aux=has_aux)
         out, pullback = result[0], result[1]
+        check_output_dtypes("jacrev", fun, out, holomorphic)
         out_leaves, out_tree = tree_flatten(out)
         basis, sizes = _basis(out_leaves)
         out_shapes = [get_aval(x).shape for x in out_leaves]

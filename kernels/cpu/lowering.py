@@ -135,6 +135,10 @@ for _prim in (lax.erf_inv_p, lax.digamma_p, lax.polygamma_p, lax.igamma_p, lax.i
               lax.igamma_grad_a_p):
     cpu_declined[_prim] = _SPECIAL
 
+_COMPLEX = "complex operands or results: kernels compute in real dtypes only"
+for _prim in (lax.real_p, lax.imag_p, lax.conj_p, lax.complex_p):
+    cpu_declined[_prim] = _COMPLEX
+
 _SHIFTS = "JAX's semantics for out-of-range shift amounts; runs its NumPy impl"
 for _prim in (lax.shift_left_p, lax.shift_right_arithmetic_p, lax.shift_right_logical_p):
     cpu_declined[_prim] = _SHIFTS

@@ -18,7 +18,8 @@ import numpy as np
 
 @dataclass(frozen=True)
 class Arg:
-    """How to draw one argument: a float array on [low, high], an int array, or a constant."""
+    """How to draw one argument: a float array on [low, high], a complex one (both parts on
+    [low, high]), an int array, or a constant."""
 
     shape: tuple = ()
     dtype: str = "float64"
@@ -35,6 +36,9 @@ class Arg:
             return rng.integers(int(self.low), int(self.high), self.shape).astype(dtype)
         if dtype.kind == "b":
             return rng.random(self.shape) < 0.5
+        if dtype.kind == "c":  # real and imaginary parts each uniform on [low, high]
+            parts = rng.uniform(self.low, self.high, (2, *self.shape))
+            return (parts[0] + 1j * parts[1]).astype(dtype)
         return rng.uniform(self.low, self.high, self.shape).astype(dtype)
 
     @property
@@ -46,6 +50,27 @@ class Arg:
 def A(*shape, low=-2.0, high=2.0, dtype="float64") -> Arg:
     """A float array on [low, high]."""
     return Arg(tuple(shape), dtype, low, high)
+
+
+def C(*shape, low=-2.0, high=2.0, dtype="complex128") -> Arg:
+    """A complex array whose real and imaginary parts are uniform on [low, high] (with
+    low > 0 the values lie in the first quadrant, away from log's and sqrt's branch cut)."""
+    return Arg(tuple(shape), dtype, low, high)
+
+
+def direction(rng: np.random.Generator, x) -> np.ndarray:
+    """A random tangent or cotangent like ``x``: standard normal parts, both parts for a
+    complex ``x`` (so real and imaginary directions are exercised)."""
+    x = np.asarray(x)
+    values = rng.standard_normal(np.shape(x))
+    if x.dtype.kind == "c":
+        values = values + 1j * rng.standard_normal(np.shape(x))
+    return values.astype(x.dtype)
+
+
+def differentiable(x) -> bool:
+    """Whether ``x`` is a float or complex value (the kinds derivatives are taken of)."""
+    return np.asarray(x).dtype.kind in "fc"
 
 
 def Pos(*shape, low=0.5, high=2.0, dtype="float64") -> Arg:
