@@ -20,6 +20,7 @@ import types
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
 from fungrad.kernels import settings, tiering
 from fungrad.kernels.cpu.driver import cpu_plan
 
@@ -158,7 +159,11 @@ class JittedFunction:
             return self.fun(*args, **kwargs)
         if kwargs or (self.static_argnums and self.static_argnums[-1] >= len(args)):
             args = self._positional(args, kwargs)
-        statics, leaves, in_tree = self._split(args)
+        if self.static_argnums:
+            statics, leaves, in_tree = self._split(args)
+        else:  # the common case, kept short: this path is the cached call's overhead
+            statics = ()
+            leaves, in_tree = tree_flatten(args)
         key = (in_tree, statics, self._leaf_keys(args, leaves))
         entry = self.cache.get(key)
         if entry is None:
@@ -219,7 +224,7 @@ class JittedFunction:
 
     def _leaf_keys(self, args, leaves) -> tuple:
         try:
-            return tuple(_leaf_key(x) for x in leaves)
+            return tuple(map(_leaf_key, leaves))
         except TypeError:
             raise self._non_array_error(args) from None
 
@@ -274,7 +279,11 @@ class JittedFunction:
 
 
 def _leaf_key(x):
+    """What the trace of a leaf depends on: its shape and dtype (a Python scalar: its type,
+    as it is weakly typed). Arrays skip building an aval: this runs on every call."""
     t = type(x)
+    if t is np.ndarray or isinstance(x, np.ndarray):
+        return (x.shape, x.dtype)
     if t is float or t is int or t is bool or t is complex:
         return t
     return get_aval(x)
