@@ -54,19 +54,25 @@ def build(ir: IR, p: Plan, kernels: list[Kernel]) -> Callable:
         return names[atom]
 
     body: list[str] = []
+    last_use = _last_uses(ir, p, entries)
     for j, step in enumerate(p.steps):
         if isinstance(step, Group):
             kernel, entry = entries[id(step)]
             body += _kernel_call(j, kernel, entry, namespace, names, ref)
-            continue
-        fn = functools.partial(step.prim.impl, **step.params) if step.params else step.prim.impl
-        namespace[f"f{j}"] = fn
-        for o in step.outputs:
-            names[o] = f"v{len(names)}"
-        args = ", ".join(ref(a) for a in step.inputs)
-        outs = ", ".join(names[o] for o in step.outputs)
-        body.append(f"        {'[' + outs + ']' if step.prim.multiple_results else outs}"
-                    f" = f{j}({args})")
+        else:
+            fn = (functools.partial(step.prim.impl, **step.params) if step.params
+                  else step.prim.impl)
+            namespace[f"f{j}"] = fn
+            for o in step.outputs:
+                names[o] = f"v{len(names)}"
+            args = ", ".join(ref(a) for a in step.inputs)
+            outs = ", ".join(names[o] for o in step.outputs)
+            body.append(f"        {'[' + outs + ']' if step.prim.multiple_results else outs}"
+                        f" = f{j}({args})")
+        # Free intermediates as early as eager mode would (inputs and constants stay).
+        dead = [names[v] for v in last_use.get(j, ()) if names.get(v, "").startswith("v")]
+        if dead:
+            body.append(f"        del {', '.join(dead)}")
     result = ", ".join(ref(v) for v in ir.outvars)
     namespace["_ir"], namespace["_run_slowly"] = ir, run_slowly
     source = "\n".join([
@@ -78,6 +84,29 @@ def build(ir: IR, p: Plan, kernels: list[Kernel]) -> Callable:
     run = namespace["run"]
     run.source = source
     return run
+
+
+def _last_uses(ir: IR, p: Plan, entries) -> dict[int, list[Var]]:
+    """Map step index -> values read for the last time there (the outputs excepted)."""
+    keep = {v for v in ir.outvars if type(v) is Var}
+    last: dict[Var, int] = {}
+    for j, step in enumerate(p.steps):
+        if isinstance(step, Group):
+            kernel = entries[id(step)][0]
+            reads, made = kernel.inputs, kernel.outputs
+        else:
+            reads = [a for a in step.inputs if type(a) is Var]
+            made = step.outputs
+        for v in reads:
+            if v not in keep:
+                last[v] = j
+        for v in made:
+            if v not in keep:
+                last.setdefault(v, j)  # an unused result dies where it is made
+    by_step: dict[int, list[Var]] = {}
+    for v, j in last.items():
+        by_step.setdefault(j, []).append(v)
+    return by_step
 
 
 def _kernel_call(j: int, kernel: Kernel, entry, namespace, names, ref) -> list[str]:
