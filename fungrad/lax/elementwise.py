@@ -195,30 +195,61 @@ def unbroadcast(ct, aval: ShapedArray):
 # Unary math
 
 neg_p = unary_primitive("neg", np.negative)
+deflinear(neg_p, lambda ct, x: [neg(ct)])
+simplify_rules[neg_p] = involution
 sign_p = unary_primitive("sign", np.sign)
 floor_p = unary_primitive("floor", np.floor)
 ceil_p = unary_primitive("ceil", np.ceil)
 round_p = unary_primitive("round", np.round)  # round half to even, like NumPy
 exp_p = unary_primitive("exp", np.exp)
+defjvp_scaled(exp_p, lambda ans, x: ans)
 exp2_p = unary_primitive("exp2", np.exp2)
+defjvp_scaled(exp2_p, lambda ans, x: mul(ans, _const(np.log(2.0), ans)))
 log_p = unary_primitive("log", np.log)
+defjvp(log_p, lambda t, ans, x: div(t, x))
 log1p_p = unary_primitive("log1p", np.log1p)
+defjvp(log1p_p, lambda t, ans, x: div(t, add(x, _const(1, x))))
 expm1_p = unary_primitive("expm1", np.expm1)
+defjvp_scaled(expm1_p, lambda ans, x: add(ans, _const(1, ans)))
 sin_p = unary_primitive("sin", np.sin)
+defjvp_scaled(sin_p, lambda ans, x: cos(x))
 cos_p = unary_primitive("cos", np.cos)
+defjvp(cos_p, lambda t, ans, x: neg(mul(t, sin(x))))
 tan_p = unary_primitive("tan", np.tan)
+defjvp_scaled(tan_p, lambda ans, x: add(_const(1, ans), mul(ans, ans)))
 asin_p = unary_primitive("asin", np.arcsin)
+defjvp(asin_p, lambda t, ans, x: div(t, sqrt(sub(_const(1, x), mul(x, x)))))
 acos_p = unary_primitive("acos", np.arccos)
+defjvp(acos_p, lambda t, ans, x: neg(div(t, sqrt(sub(_const(1, x), mul(x, x))))))
 atan_p = unary_primitive("atan", np.arctan)
+defjvp(atan_p, lambda t, ans, x: div(t, add(_const(1, x), mul(x, x))))
 sinh_p = unary_primitive("sinh", np.sinh)
+defjvp_scaled(sinh_p, lambda ans, x: cosh(x))
 cosh_p = unary_primitive("cosh", np.cosh)
+defjvp_scaled(cosh_p, lambda ans, x: sinh(x))
 tanh_p = unary_primitive("tanh", np.tanh)
+defjvp_scaled(tanh_p, lambda ans, x: sub(_const(1, ans), mul(ans, ans)))
 asinh_p = unary_primitive("asinh", np.arcsinh)
+defjvp(asinh_p, lambda t, ans, x: div(t, sqrt(add(mul(x, x), _const(1, x)))))
 acosh_p = unary_primitive("acosh", np.arccosh)
+defjvp(acosh_p, lambda t, ans, x: div(t, mul(sqrt(sub(x, _const(1, x))),
+                                               sqrt(add(x, _const(1, x))))))
 atanh_p = unary_primitive("atanh", np.arctanh)
+defjvp(atanh_p, lambda t, ans, x: div(t, sub(_const(1, x), mul(x, x))))
 sqrt_p = unary_primitive("sqrt", np.sqrt)
+defjvp(sqrt_p, lambda t, ans, x: div(t, mul(_const(2, ans), ans)))
 cbrt_p = unary_primitive("cbrt", np.cbrt)
+defjvp(cbrt_p, lambda t, ans, x: div(t, mul(_const(3, ans), mul(ans, ans))))
 abs_p = unary_primitive("abs", np.abs)
+
+
+def _abs_jvp(t, ans, x):
+    if core.get_aval(x).dtype.kind == "c":
+        return _cplx.abs_complex_jvp(t, ans, x)
+    return _cmp.select_n(_cmp.ge(x, _const(0, x)), neg(t), t)  # |x|' at 0 is +1, as JAX
+
+
+defjvp(abs_p, _abs_jvp)
 abs_p.def_abstract_eval(lambda x: x.update(dtype=dtypes.real_dtype(x.dtype)))  # |z| is real
 
 
@@ -230,12 +261,15 @@ def _logistic_impl(x):
 
 
 logistic_p = unary_primitive("logistic", _logistic_impl)
+defjvp_scaled(logistic_p, lambda ans, x: mul(ans, sub(_const(1, ans), ans)))
 not_p = unary_primitive("not", np.invert)
 is_finite_p = Primitive("is_finite")
 is_finite_p.def_impl(np.isfinite)
 is_finite_p.def_abstract_eval(lambda x: ShapedArray(x.shape, np.bool_))
 is_finite_p.elementwise = True
 defvectorized(is_finite_p)
+for _p in (sign_p, floor_p, ceil_p, round_p, not_p, is_finite_p):
+    defjvp_zero(_p)
 
 
 def neg(x):
@@ -353,43 +387,6 @@ def bitwise_not(x):
 
 def is_finite(x):
     return is_finite_p.bind(x)
-
-
-deflinear(neg_p, lambda ct, x: [neg(ct)])
-simplify_rules[neg_p] = involution
-for _p in (sign_p, floor_p, ceil_p, round_p, not_p, is_finite_p):
-    defjvp_zero(_p)
-
-defjvp_scaled(exp_p, lambda ans, x: ans)
-defjvp_scaled(exp2_p, lambda ans, x: mul(ans, _const(np.log(2.0), ans)))
-defjvp(log_p, lambda t, ans, x: div(t, x))
-defjvp(log1p_p, lambda t, ans, x: div(t, add(x, _const(1, x))))
-defjvp_scaled(expm1_p, lambda ans, x: add(ans, _const(1, ans)))
-defjvp_scaled(sin_p, lambda ans, x: cos(x))
-defjvp(cos_p, lambda t, ans, x: neg(mul(t, sin(x))))
-defjvp_scaled(tan_p, lambda ans, x: add(_const(1, ans), mul(ans, ans)))
-defjvp(asin_p, lambda t, ans, x: div(t, sqrt(sub(_const(1, x), mul(x, x)))))
-defjvp(acos_p, lambda t, ans, x: neg(div(t, sqrt(sub(_const(1, x), mul(x, x))))))
-defjvp(atan_p, lambda t, ans, x: div(t, add(_const(1, x), mul(x, x))))
-defjvp_scaled(sinh_p, lambda ans, x: cosh(x))
-defjvp_scaled(cosh_p, lambda ans, x: sinh(x))
-defjvp_scaled(tanh_p, lambda ans, x: sub(_const(1, ans), mul(ans, ans)))
-defjvp(asinh_p, lambda t, ans, x: div(t, sqrt(add(mul(x, x), _const(1, x)))))
-defjvp(acosh_p, lambda t, ans, x: div(t, mul(sqrt(sub(x, _const(1, x))),
-                                               sqrt(add(x, _const(1, x))))))
-defjvp(atanh_p, lambda t, ans, x: div(t, sub(_const(1, x), mul(x, x))))
-defjvp(sqrt_p, lambda t, ans, x: div(t, mul(_const(2, ans), ans)))
-defjvp(cbrt_p, lambda t, ans, x: div(t, mul(_const(3, ans), mul(ans, ans))))
-defjvp_scaled(logistic_p, lambda ans, x: mul(ans, sub(_const(1, ans), ans)))
-
-
-def _abs_jvp(t, ans, x):
-    if core.get_aval(x).dtype.kind == "c":
-        return _cplx.abs_complex_jvp(t, ans, x)
-    return _cmp.select_n(_cmp.ge(x, _const(0, x)), neg(t), t)  # |x|' at 0 is +1, as JAX
-
-
-defjvp(abs_p, _abs_jvp)
 
 
 def _const(value, like):
