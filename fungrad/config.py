@@ -16,6 +16,8 @@ The options carry JAX's names (JAX's ``jax_``-prefixed spellings, as in
 - ``compilation_cache_dir``: where compiled kernels are kept: a path, or ``""`` for memory
   only; the default ``None`` means ``$FUNGRAD_COMPILATION_CACHE_DIR``, else
   ``$XDG_CACHE_HOME/fungrad`` (``~/.cache/fungrad``), as JAX's cache directory option.
+- ``jit_kernel_threads``: threads a fused kernel of at least 2**17 elements may use
+  (``numba.prange`` over its outer loop) on calls that find a core free; default 1 (serial).
 - ``enable_x64``: accepted for JAX compatibility. fungrad's default dtypes follow NumPy and
   are already 64-bit (float64, int64); unlike JAX, ``False`` does not switch them to 32-bit
   (a warning says so).
@@ -43,10 +45,12 @@ _DEFAULTS: dict[str, Any] = {
     "jit_backend": "auto",
     "jit_exact_math": False,
     "compilation_cache_dir": None,
+    "jit_kernel_threads": 1,
 }
 # Options that are not True/False: the values they take.
 _CHOICES = {"jit_backend": ("auto", "numba", "numpy")}
 _PATHS = {"compilation_cache_dir"}
+_COUNTS = {"jit_kernel_threads"}
 
 
 class _Switches:
@@ -110,6 +114,10 @@ def _check_value(name: str, key: str, value) -> None:
         if value not in _CHOICES[key]:
             raise ValueError(f"config.update: option {name!r} takes one of {_CHOICES[key]}; "
                              f"got {value!r:.40}.")
+    elif key in _COUNTS:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"config.update: option {name!r} takes a positive int; got "
+                             f"{value!r:.40}.")
     elif key in _PATHS:
         if value is not None and not isinstance(value, (str, os.PathLike)):
             raise TypeError(f"config.update: option {name!r} takes a path or None; got "

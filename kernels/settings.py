@@ -30,3 +30,8 @@ def exact_math() -> bool:
 def default_backend() -> str:
     """``jit_backend``: the backend of ``jit`` calls that do not name one."""
     return config.jit_backend
+
+
+def kernel_threads() -> int:
+    """``jit_kernel_threads``: threads a large kernel may use when cores are free (1: serial)."""
+    return int(config.jit_kernel_threads)

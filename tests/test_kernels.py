@@ -295,3 +295,28 @@ def test_special_functions_in_kernels(dtype):
     for a, b in zip(fused, ref):  # libm against fungrad's own numerics: a few ulp
         np.testing.assert_allclose(a, b, rtol=8 * np.finfo(dtype).eps, atol=1e-300,
                                    equal_nan=True)
+
+
+def test_parallel_variant_for_large_kernels():
+    x = np.random.default_rng(6).standard_normal((512, 300))
+
+    def f(x):
+        e = fnp.exp(x * 0.5)
+        return e / fnp.sum(e, axis=1, keepdims=True)
+
+    ir = fg.jit(f).lower(x).ir
+    plan, kernels = cpu_plan(ir)
+    from fungrad.kernels.cpu.codegen import can_parallelize, render
+
+    groups = [g for g in plan.groups if can_parallelize(g)]
+    assert groups
+    source = render(groups[0], parallel=True).source
+    assert "numba.prange(n0)" in source and "parallel=True" in source
+    try:
+        fg.config.update("jit_kernel_threads", 2)
+        fused = build(ir, plan, kernels)(x)
+    finally:
+        fg.config.update("jit_kernel_threads", 1)
+    np.testing.assert_allclose(fused[0], executable(ir)(x)[0], rtol=1e-13)
+    with pytest.raises(ValueError, match="positive int"):
+        fg.config.update("jit_kernel_threads", 0)

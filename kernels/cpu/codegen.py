@@ -135,8 +135,9 @@ def _offset(dims: tuple[int, ...]) -> str:
 
 
 class _Renderer:
-    def __init__(self, g: Group):
+    def __init__(self, g: Group, parallel: bool = False):
         self.g = g
+        self.parallel = parallel
         self.rank = len(g.space)
         k = len(g.red_dims or ())
         self.split = self.rank - k  # loops >= split are reduced by the ``red`` reductions
@@ -269,7 +270,8 @@ class _Renderer:
         for loop in range(self.loops):
             if loop == self.loop_split:
                 lines += [pad * depth + s for s in parts["init"]]
-            lines.append(pad * depth + f"for i{loop} in range(n{loop}):")
+            loop_range = "numba.prange" if self.parallel and loop == 0 else "range"
+            lines.append(pad * depth + f"for i{loop} in {loop_range}(n{loop}):")
             depth += 1
         if self.loop_split == self.loops:
             lines += [pad * depth + s for s in parts["init"]]
@@ -287,7 +289,7 @@ class _Renderer:
             "",
             "",
             f'@numba.njit("{signature}", cache=True, nogil=True, error_model="numpy", '
-            f"fastmath={FASTMATH})",
+            f"fastmath={FASTMATH}{', parallel=True' if self.parallel else ''})",
             *lines, "",
         ])
         name = "fk_" + hashlib.sha256(source.encode()).hexdigest()[:24]
@@ -301,6 +303,14 @@ class _Renderer:
                       [v for v, _ in outs], out_sizes)
 
 
-def render(group: Group) -> Kernel:
-    """The Numba kernel for ``group``."""
-    return _Renderer(group).render()
+def render(group: Group, parallel: bool = False) -> Kernel:
+    """The Numba kernel for ``group``; ``parallel``: its outer loop is a ``prange``."""
+    return _Renderer(group, parallel).render()
+
+
+def can_parallelize(group: Group) -> bool:
+    """True if the group's outer loop may run in threads: it is not reduced over (each
+    thread keeps its own row accumulators) and no array accumulator is shared."""
+    if any(p == ARED for p in group.phase.values()):
+        return False
+    return not group.red_dims or len(group.red_dims) < len(group.space)

@@ -10,12 +10,15 @@ outputs. Intermediates are deleted after their last use, as in the executable.
 from __future__ import annotations
 
 import functools
+import math
+import os
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from fungrad.kernels import settings
 from fungrad.kernels.cpu import cache
-from fungrad.kernels.cpu.codegen import Kernel, can_lower, can_reduce, render
+from fungrad.kernels.cpu.codegen import Kernel, can_lower, can_parallelize, can_reduce, render
 from fungrad.kernels.plan import Group, Plan, plan
 
 from fungrad.interpreters.executable import _run_slowly as run_slowly
@@ -35,9 +38,24 @@ def flat(x, dtype) -> np.ndarray:
     return np.ascontiguousarray(x, dtype=dtype).reshape(-1)
 
 
+PARALLEL_MIN_SIZE = 1 << 17  # below this, a prange region costs more than it saves
+
+
 def build(ir: IR, p: Plan, kernels: list[Kernel]) -> Callable:
-    """Compile the kernels (cached) and return ``run(*args) -> list`` for the plan."""
-    entries = {id(g): (k, cache.compiled(k)) for g, k in zip(p.groups, kernels)}
+    """Compile the kernels (cached) and return ``run(*args) -> list`` for the plan.
+
+    Kernels are serial. With ``fg.config.jit_kernel_threads`` above 1, a group of at least
+    ``PARALLEL_MIN_SIZE`` elements whose outer loop can be split also gets a ``prange``
+    variant, used only on calls that find a core free (measured on a busy 2-core machine,
+    ``prange`` lost 10 to 1000x whenever its threads had to wait for a core).
+    """
+    threads = settings.kernel_threads()
+    entries = {}
+    for g, k in zip(p.groups, kernels):
+        entry = cache.compiled(k)
+        if threads > 1 and math.prod(k.sizes) >= PARALLEL_MIN_SIZE and can_parallelize(g):
+            entry = _Threaded(entry, cache.compiled(render(g, parallel=True)), threads)
+        entries[id(g)] = (k, entry)
     namespace: dict[str, Any] = {"np": np, "_flat": flat}
     names: dict[Var, str] = {}
     for i, (v, c) in enumerate(zip(ir.constvars, ir.consts)):
@@ -84,6 +102,27 @@ def build(ir: IR, p: Plan, kernels: list[Kernel]) -> Callable:
     run = namespace["run"]
     run.source = source
     return run
+
+
+class _Threaded:
+    """Calls the parallel variant of a kernel when a core is free, else the serial one."""
+
+    __slots__ = ("serial", "parallel", "threads")
+
+    def __init__(self, serial, parallel, threads: int):
+        self.serial, self.parallel, self.threads = serial, parallel, threads
+
+    def __call__(self, *args):
+        busy = os.getloadavg()[0]
+        if busy + self.threads - 1 <= (os.cpu_count() or 1):
+            cache.numba_module().set_num_threads(min(self.threads, numba_threads()))
+            return self.parallel(*args)
+        return self.serial(*args)
+
+
+def numba_threads() -> int:
+    """The most threads Numba's pool has."""
+    return cache.numba_module().config.NUMBA_NUM_THREADS
 
 
 def _last_uses(ir: IR, p: Plan, entries) -> dict[int, list[Var]]:
