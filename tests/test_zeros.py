@@ -77,11 +77,14 @@ def test_power_with_zero_exponent_has_zero_derivative():
     _eq(fg.grad(lax.pow, argnums=(0, 1))(0.0, 0.5), (INF, 0.0))
 
 
-def test_std_of_a_constant_matches_jax_nan():
-    # The variance is identically 0 on one element; sqrt's derivative there is inf, and JAX
-    # (jax.grad(jnp.std)(jnp.array([1.0]))) gives nan: fungrad matches it.
-    assert np.isnan(fg.grad(fnp.std)(np.array([1.0]))).all()
+def test_std_of_one_element_is_constant():
+    # std of one element is identically 0, so its derivative is 0 (JAX: nan, from sqrt's
+    # inf derivative at 0 times a zero tangent). A constant slice of several elements is a
+    # kink of std: nan there, as JAX.
+    _eq(fg.grad(fnp.std)(np.array([1.0])), [0.0])
+    _eq(fg.grad(lambda x: fnp.sum(fnp.std(x, axis=1)))(np.array([[1.0], [2.0]])), [[0.0], [0.0]])
     _eq(fg.grad(fnp.var)(np.array([1.0])), [0.0])
+    assert np.isnan(fg.grad(fnp.std)(np.array([1.5, 1.5]))).all()
 
 
 def test_hypot_second_derivative_at_ties():

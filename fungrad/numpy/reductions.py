@@ -285,11 +285,17 @@ def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *,  
         where=None, mean=None, correction=None):  # noqa: A002 (JAX's name)
     """Standard deviation over ``axis``: ``sqrt(var(...))`` with the same arguments.
 
-    Where the variance is 0 (a constant slice, or a single element) the derivative is nan
-    (a zero tangent of the variance times sqrt's inf derivative at 0), as JAX.
+    Conventions at a zero variance: where each slice has one element (and ``ddof=0``) the
+    standard deviation is identically 0, so its derivative is 0 (JAX gives nan there). Where
+    a slice of several elements happens to be constant, std has a kink (like ``|x|`` at 0)
+    and the derivative is nan, as JAX.
     """
     _unsupported("std", out=out, where=where, mean=mean)
-    return lax.sqrt(var(a, axis, dtype, None, ddof, keepdims, correction=correction))
+    result = lax.sqrt(var(a, axis, dtype, None, ddof, keepdims, correction=correction))
+    a = as_operand(a)
+    if _count(shape_of(a), _reduced_axes("std", a, axis)) == 1 and not (ddof or correction):
+        return lax.stop_gradient(result)  # a constant function of a: zero derivative
+    return result
 
 
 # ---------------------------------------------------------------------------------------
