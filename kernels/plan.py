@@ -290,10 +290,13 @@ class _Planner:
         mains = {self.find(self.group_of[r.var]) for r in reads
                  if r.var in self.group_of and self.group(r.var).phase.get(r.var) == MAIN
                  and self.group(r.var).space == space}
-        if mains and self.can_merge(mains, reads):
-            g = self.merge(mains)
-            self.add_member(g, eqn, reads, MAIN)
-            return True
+        # Join every group whose main values it reads; if that would close a cycle, join
+        # the latest one that it can (the others' values are read as their outputs).
+        for candidate in [mains] + [{gid} for gid in sorted(mains, reverse=True)]:
+            if candidate and self.can_merge(candidate, reads):
+                g = self.merge(candidate)
+                self.add_member(g, eqn, reads, MAIN)
+                return True
         for r in reads:
             g = self.group(r.var) if r.var is not None else None
             if (g is not None and g.phase.get(r.var) in (RED, EPI) and g.kept_space == space
