@@ -109,6 +109,7 @@ from fungrad.interpreters.jvp import (
 from fungrad.interpreters.linearize import (
     defjvp_scaled,
     deflinear,
+    deflinearize_passthrough,
     is_linear,
     transpose_rules,
 )
@@ -543,6 +544,8 @@ defjvp(add_p, lambda t, ans, x, y: _match_shape(t, ans),
        lambda t, ans, x, y: _match_shape(t, ans))
 defjvp(sub_p, lambda t, ans, x, y: _match_shape(t, ans),
        lambda t, ans, x, y: _match_shape(neg(t), ans))
+deflinearize_passthrough(add_p, 0, 1)
+deflinearize_passthrough(sub_p, 0)
 transpose_rules[add_p] = _add_transpose
 transpose_rules[sub_p] = _sub_transpose
 add_p.linear = sub_p.linear = True
