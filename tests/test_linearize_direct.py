@@ -1,4 +1,5 @@
-"""Direct linearizations (``defjvp_scaled``) record the same linear IR as the general path.
+"""Direct linearizations (``defjvp_scaled``, ``deflinearize_passthrough``) record the same
+linear IR as the general path.
 
 Under reverse mode the LinearizeTrace runs a primitive's direct linearization when it has
 one (``linearize.linearize_rules``) instead of running its JVP rule on the tangent staging
@@ -19,6 +20,8 @@ FUNCTIONS = {
     "scalar_broadcast": lambda x: fnp.sum(x[0] * fnp.cosh(x) + fnp.sinh(x[1]) * x),
     "all_scaled": lambda x: fnp.sum(fnp.expm1(x) * fnp.exp2(x) + fnp.tan(x) * fg.lax.logistic(x)),
     "float32": lambda x: fnp.sum(fnp.sin(x.astype(np.float32)) * np.float32(3.0)),
+    "sums": lambda x: fnp.sum((x + 0.5) - 1.0 + (2.0 + x) - (3.0 - x) + (x - x) + x[1]),
+    "rank0_sums": lambda x: fnp.sum((fnp.sum(x) + np.ones(3)) - (x[0] - np.ones(3)) + x[2]),
 }
 
 

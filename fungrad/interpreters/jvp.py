@@ -80,7 +80,9 @@ class JVPTracer(Tracer):
         self._trace = trace
         self.primal = primal
         self.tangent = tangent
-        self.aval = get_aval(primal)
+        # One tracer per traced operation: build an array's aval without get_aval's dispatch.
+        self.aval = (ShapedArray(primal.shape, primal.dtype) if type(primal) is np.ndarray
+                     else get_aval(primal))
 
     def concrete_value(self):
         p = self.primal

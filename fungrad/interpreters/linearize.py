@@ -169,12 +169,15 @@ def backward_pass(ir: IR, cts_out) -> list:
 
 
 def _transpose_eqns(ir: IR, cts_out, ctx, outer_site) -> list:
+    # The loop runs once per linear equation of every eager grad: it does one dict lookup
+    # per operand and sets the thread-local site only when it changes.
     const_env = dict(zip(ir.constvars, ir.consts))
     ct_env: dict[Var, Any] = {}
     for var, ct in zip(ir.outvars, cts_out):
         if ct is not None and isinstance(var, Var) and var not in const_env:
             prev = ct_env.get(var)
             ct_env[var] = ct if prev is None else add_any(prev, ct)
+    site = outer_site
     for eqn in reversed(ir.eqns):
         if eqn.prim.multiple_results:
             cts = [ct_env.pop(v, None) for v in eqn.outputs]
@@ -189,19 +192,20 @@ def _transpose_eqns(ir: IR, cts_out, ctx, outer_site) -> list:
         for a in eqn.inputs:
             if type(a) is Literal:
                 operands.append(a.value)
-            elif a in const_env:
-                operands.append(const_env[a])
             else:
-                operands.append(LinearArg(a.aval))
+                value = const_env.get(a)  # constants are arrays, never None
+                operands.append(LinearArg(a.aval) if value is None else value)
         rule = transpose_rules.get(eqn.prim)
         if rule is None:
             raise MissingRuleError(
                 f"Transpose rule for primitive `{eqn.prim.name}` is not implemented, so "
                 "reverse-mode differentiation through it is not possible."
             )
-        ctx.site = backward_site(eqn.site) if eqn.site else outer_site
-        for a, c in zip(eqn.inputs, rule(ct, *operands, **eqn.params)):
-            if c is not None and type(a) is Var and a not in const_env:
+        eqn_site = backward_site(eqn.site) if eqn.site else outer_site
+        if eqn_site is not site:
+            ctx.site = site = eqn_site
+        for a, x, c in zip(eqn.inputs, operands, rule(ct, *operands, **eqn.params)):
+            if c is not None and type(x) is LinearArg:
                 prev = ct_env.get(a)
                 ct_env[a] = c if prev is None else add_any(prev, c)
     return [ct_env.get(v) for v in ir.invars]
@@ -271,6 +275,44 @@ def _run_general(rule: Callable, staging: TangentStagingTrace, primals, tangents
         return rule(primals, tangents, **params)
     finally:
         ctx.trace = parent
+
+
+def deflinearize_passthrough(prim: Primitive, *operands: int) -> None:
+    """Give ``prim`` (whose JVP rule is registered) a direct linearization for the case where
+    the output's tangent *is* an input's: only operand ``i`` in ``operands`` has a nonzero
+    tangent and it has the output's shape (``x + c``, ``x - c``, ``c + x``).
+
+    The general path records no equation in that case either, but it dispatches the primal
+    operation through the tangent staging trace first; ``x + c`` is common enough in user
+    code for that to show in eager ``grad``. Every other case runs the general rule.
+
+    Example: ``deflinearize_passthrough(sub_p, 0)`` (``c - x`` negates: not a pass-through).
+    """
+    general = jvp_rules[prim]
+
+    def rule(staging, primals, tangents, **params):
+        t = _passed_tangent(staging, primals, tangents, operands)
+        if t is None:
+            return _run_general(general, staging, primals, tangents, params)
+        return prim.bind(*primals, **params), t
+
+    linearize_rules[prim] = rule
+
+
+def _passed_tangent(staging, primals, tangents, operands):
+    """The one nonzero tangent, if it is staged, from ``operands`` and of the output's shape."""
+    passed = None
+    for i, t in enumerate(tangents):
+        if type(t) is Zero:
+            continue
+        if passed is not None or i not in operands:
+            return None
+        passed = t
+    if type(passed) is not StagingTracer or passed._trace is not staging:
+        return None
+    if passed._var.aval.shape == () and any(core.shape_of(p) != () for p in primals):
+        return None  # a rank-0 operand broadcast against the others: the tangent broadcasts
+    return passed
 
 
 # ---------------------------------------------------------------------------------------

@@ -84,8 +84,50 @@ select_n_p = Primitive("select_n")
 
 def _select_n_impl(which, *cases):
     if len(cases) == 2 and np.asarray(which).dtype == np.bool_:
+        if _selects_by_bits(which, cases):
+            return _select_bits(which, *cases)
         return np.where(which, cases[1], cases[0])
     return np.choose(np.asarray(which, dtype=np.int64), np.broadcast_arrays(*cases))
+
+
+# Unsigned integers as wide as a case's dtype: the words that _select_bits masks.
+_WORDS = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
+# Below this size np.where is as fast (measured on 10 to 65536 float32 elements), and
+# the bit select makes five NumPy calls.
+_BIT_SELECT_MIN_SIZE = 4096
+
+
+def _selects_by_bits(which, cases) -> bool:
+    """True when a boolean select of NumPy arrays is large enough for :func:`_select_bits`."""
+    if type(which) is not np.ndarray or which.size < _BIT_SELECT_MIN_SIZE:
+        return False
+    for c in cases:
+        if type(c) is np.ndarray:
+            if c.shape not in (which.shape, ()):
+                return False
+        elif not core.is_literal(c):  # CuPy arrays keep np.where (their own dispatch)
+            return False
+    dtype = np.result_type(*cases)
+    return dtype.kind in "biufc" and dtype.itemsize in _WORDS
+
+
+def _select_bits(which, false_case, true_case):
+    """``np.where(which, true_case, false_case)`` computed on the bits, without branches.
+
+    Why: np.where branches on every element, so on an unpredictable mask (a ReLU's: the
+    backward pass of ``maximum`` selects between the cotangent and zeros) it runs 5-10x
+    slower than a product. Here a word of all ones where ``which`` is true picks the bits:
+    ``f ^ ((f ^ t) & mask)``, exact for every value (inf, nan, -0.0), at product speed.
+    """
+    dtype = np.result_type(false_case, true_case)
+    word = _WORDS[dtype.itemsize]
+    f = np.asarray(false_case, dtype).view(word)
+    t = np.asarray(true_case, dtype).view(word)
+    mask = which.astype(word)
+    np.negative(mask, out=mask)  # 1 -> all ones (unsigned wrap-around), 0 -> 0
+    out = np.bitwise_and(np.bitwise_xor(f, t), mask, out=mask)
+    np.bitwise_xor(out, f, out=out)
+    return out.view(dtype)
 
 
 def _select_n_abstract_eval(which, *cases):

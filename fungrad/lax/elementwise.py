@@ -109,6 +109,7 @@ from fungrad.interpreters.jvp import (
 from fungrad.interpreters.linearize import (
     defjvp_scaled,
     deflinear,
+    deflinearize_passthrough,
     is_linear,
     transpose_rules,
 )
@@ -540,6 +541,8 @@ defjvp(add_p, lambda t, ans, x, y: _match_shape(t, ans),
        lambda t, ans, x, y: _match_shape(t, ans))
 defjvp(sub_p, lambda t, ans, x, y: _match_shape(t, ans),
        lambda t, ans, x, y: _match_shape(neg(t), ans))
+deflinearize_passthrough(add_p, 0, 1)
+deflinearize_passthrough(sub_p, 0)
 transpose_rules[add_p] = _add_transpose
 transpose_rules[sub_p] = _sub_transpose
 add_p.linear = sub_p.linear = True
@@ -604,9 +607,14 @@ def _minmax_jvp(prim):
 
 
 def _chosen_tangent(t, mine, other, ans):
-    """``t`` where only ``mine`` equals ``ans``, ``t / 2`` where both operands do, else 0."""
-    shared = _cmp.select_n(_cmp.eq(other, ans), t, mul(t, _const(0.5, t)))
-    return _cmp.select_n(_cmp.eq(mine, ans), _zeros_as(t), shared)
+    """``t`` where only ``mine`` equals ``ans``, ``t / 2`` where both operands do, else 0.
+
+    The halving at ties is a product with a primal weight (1 or 0.5), so the tangent is
+    two linear operations, a product and one select: the backward pass of a ReLU is one
+    select and one product, not three selects.
+    """
+    weight = _cmp.select_n(_cmp.eq(other, ans), _const(1, t), _const(0.5, t))
+    return _cmp.select_n(_cmp.eq(mine, ans), _zeros_as(t), mul(t, weight))
 
 
 jvp_rules[max_p] = _minmax_jvp(max_p)

@@ -84,12 +84,13 @@ __all__ = [
 ]
 
 from fungrad import lax
-from fungrad.core import get_aval, shape_of
+from fungrad.core import Tracer, get_aval, shape_of
 from fungrad.numpy.promotion import (
     as_operand,
     broadcast_to_shape,
     promote,
     promote_dtypes,
+    promote_operands,
     result_shape,
     to_dtype,
 )
@@ -100,8 +101,12 @@ _DEFAULT_FLOAT = np.dtype(np.float64)
 
 def _inexact(x):
     """Promote integer/boolean operands to the default float, as NumPy's float ufuncs do."""
-    x = as_operand(x)
-    if get_aval(x).dtype.kind in "fc":
+    if type(x) is np.ndarray or isinstance(x, Tracer):  # the common case: read the dtype
+        kind = x.dtype.kind
+    else:
+        x = as_operand(x)
+        kind = get_aval(x).dtype.kind
+    if kind in "fc":
         return x
     return to_dtype(x, _DEFAULT_FLOAT)
 
@@ -126,7 +131,7 @@ def _unary_same(lax_fn, name: str, doc: str):
 
 def _binary(lax_fn, name: str, doc: str):
     def fn(x, y):
-        x, y = promote(name, as_operand(x), as_operand(y))
+        x, y = promote_operands(name, x, y)
         return lax_fn(x, y)
 
     fn.__name__ = fn.__qualname__ = name
@@ -228,7 +233,7 @@ def reciprocal(x):
 
 def divide(x, y):
     """x / y with true division (integers divide to the default float), like NumPy."""
-    x, y = promote("divide", as_operand(x), as_operand(y))
+    x, y = promote_operands("divide", x, y)
     if get_aval(x).dtype.kind not in "fc":
         x, y = _inexact(x), _inexact(y)
     return lax.div(x, y)

@@ -70,9 +70,28 @@ def promote(fn_name: str, *args):
             for a, s in zip(args, shapes)]
 
 
+def promote_operands(fn_name: str, x, y):
+    """Validate (:func:`as_operand`) and :func:`promote` the two operands of a binary function.
+
+    The common pairs (arrays or tracers of one shape and dtype, or with a Python scalar)
+    need neither step and return at once: this runs on every operator of traced code.
+    """
+    fast = _promote_pair_fast(x, y)
+    if fast is not None:
+        return fast
+    return promote(fn_name, as_operand(x), as_operand(y))
+
+
 def _promote_pair_fast(x, y):
-    """The common cases (same shape and dtype; array with Python scalar) without overhead."""
+    """The common cases (same shape and dtype; array with Python scalar) without overhead.
+
+    Returns None for everything else, including operands that are not arrays yet (lists).
+    """
     tx, ty = type(x), type(y)
+    if not (tx is np.ndarray or tx in _PY_SCALARS or isinstance(x, Tracer)):
+        return None
+    if not (ty is np.ndarray or ty in _PY_SCALARS or isinstance(y, Tracer)):
+        return None
     # A Python scalar stays a Python scalar: primitives and NumPy 2 treat it as weak.
     if ty in _PY_SCALARS and tx not in _PY_SCALARS:
         return (x, y) if _weak_kind_fits(x.dtype.kind, ty) else None
