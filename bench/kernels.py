@@ -23,7 +23,8 @@ disk cache, and the first call of each new jitted function with ``backend="auto"
 ``backend="numpy"`` (target: no slower than 1.5x).
 
 Before timing, every workload checks fungrad numba ~ fungrad numpy ~ JAX ~ NumPy (rtol 1e-4
-for float32, 1e-10 for float64). BLAS runs on one thread (set before NumPy is imported).
+for float32, 1e-10 for float64). BLAS runs on one thread (set before NumPy is imported);
+XLA keeps its own thread pool unless ``--jax-threads 1``.
 """
 
 from __future__ import annotations
@@ -281,7 +282,7 @@ def _assert_close(w: Workload, name: str, got, want) -> None:
 def time_row(w: Workload, quick: bool) -> dict[str, float]:
     """Median seconds per implementation, timed round-robin."""
     fns = implementations(w)
-    budget = 0.5 if quick else 4.0
+    budget = 0.5 if quick else 6.0
     times = time_round_robin(fns, rounds=50 if quick else 1000, warmup=2, budget_s=budget)
     return {name: float(np.median(ts)) for name, ts in times.items()}
 
@@ -399,6 +400,9 @@ def parse_args(argv):
                         help="one size (1e4), float32 only, fewer rounds (a smoke run)")
     parser.add_argument("--sizes", type=int, nargs="+", help="element counts of rows (2)")
     parser.add_argument("--dtypes", nargs="+", choices=("float32", "float64"))
+    parser.add_argument("--jax-threads", type=int, choices=(1,),
+                        help="1: run XLA's CPU code on one thread, as BLAS is here (default: "
+                        "XLA's own thread pool, one thread per CPU)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.sizes is None:
@@ -432,8 +436,14 @@ def timed_rows(args, dtypes) -> None:
     """Print the round-robin table."""
     with_jax = available("jax")
     if with_jax:
+        if args.jax_threads == 1:  # read when JAX starts its CPU backend
+            os.environ["XLA_FLAGS"] = ("--xla_cpu_multi_thread_eigen=false "
+                                       "intra_op_parallelism_threads=1")
         _jax_lib()  # x64 on before any JAX array is made
     print(blas_threads_line())
+    if with_jax:
+        print(f"JAX: synchronous (block_until_ready in each timed call); XLA threads: "
+              f"{'1' if args.jax_threads == 1 else 'default (one per CPU)'}")
     print(header())
     met = 0
     rows = all_workloads(args.sizes, dtypes, with_jax=with_jax)
