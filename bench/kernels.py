@@ -37,6 +37,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import argparse  # noqa: E402
 import functools  # noqa: E402
 import json  # noqa: E402
+import resource  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
@@ -279,12 +280,18 @@ def _assert_close(w: Workload, name: str, got, want) -> None:
                                    err_msg=f"{w.name}: {name} output {i} vs fungrad numba")
 
 
-def time_row(w: Workload, quick: bool) -> dict[str, float]:
-    """Median seconds per implementation, timed round-robin."""
+def time_row(w: Workload, quick: bool) -> tuple[dict[str, float], float]:
+    """Median seconds per implementation, timed round-robin, and fungrad numba's minor page
+    faults per call (fresh pages for its outputs and intermediates: what makes large rows
+    bimodal, depending on whether malloc hands back reused memory)."""
     fns = implementations(w)
     budget = 0.5 if quick else 6.0
     times = time_round_robin(fns, rounds=50 if quick else 1000, warmup=2, budget_s=budget)
-    return {name: float(np.median(ts)) for name, ts in times.items()}
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(5):
+        fns["fungrad numba"]()
+    faults = (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / 5
+    return {name: float(np.median(ts)) for name, ts in times.items()}, faults
 
 
 # ---------------------------------------------------------------------------------------
@@ -293,10 +300,11 @@ def time_row(w: Workload, quick: bool) -> dict[str, float]:
 COLUMNS = ("jax jit", "fungrad numba", "fungrad numpy", "numpy", "gemm floor")
 
 
-def format_row(w: Workload, medians: dict[str, float]) -> tuple[str, bool]:
-    """One table line (medians in us, then each target's ratio) and whether all are met."""
+def format_row(w: Workload, medians: dict[str, float], faults: float) -> tuple[str, bool]:
+    """One table line (medians in us, page faults, each target's ratio) and whether all
+    targets are met."""
     cells = "".join(f"{medians[c] * 1e6:>14.1f}" if c in medians else f"{'-':>14}"
-                    for c in COLUMNS)
+                    for c in COLUMNS) + f"{faults:>10.0f}"
     notes, met = [], True
     for impl, ref, limit in w.targets:
         if impl not in medians or ref not in medians:
@@ -310,7 +318,7 @@ def format_row(w: Workload, medians: dict[str, float]) -> tuple[str, bool]:
 
 
 def header() -> str:
-    cols = "".join(f"{c:>14}" for c in COLUMNS)
+    cols = "".join(f"{c:>14}" for c in COLUMNS) + f"{'faults':>10}"
     return f"{'workload (median us)':<24}{cols}  ratios of fungrad numba to target"
 
 
@@ -448,10 +456,11 @@ def timed_rows(args, dtypes) -> None:
     met = 0
     rows = all_workloads(args.sizes, dtypes, with_jax=with_jax)
     for w in rows:
-        line, ok = format_row(w, time_row(w, args.quick))
+        line, ok = format_row(w, *time_row(w, args.quick))
         met += ok
         print(line, flush=True)
-    print(f"rows meeting every target: {met} of {len(rows)}")
+    print(f"rows meeting every target: {met} of {len(rows)}  (faults: fungrad numba's minor "
+          "page faults per call)")
 
 
 if __name__ == "__main__":
