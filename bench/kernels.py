@@ -22,6 +22,9 @@ one-time cost of importing Numba), the same from a second process that loads the
 disk cache, and the first call of each new jitted function with ``backend="auto"`` against
 ``backend="numpy"`` (target: no slower than 1.5x).
 
+``--profile ROW`` prints one row's fusion plan and the time of each step of its fused
+program instead (which kernels or unfused impls dominate a missed target).
+
 Before timing, every workload checks fungrad numba ~ fungrad numpy ~ JAX ~ NumPy (rtol 1e-4
 for float32, 1e-10 for float64). BLAS runs on one thread (set before NumPy is imported);
 XLA keeps its own thread pool unless ``--jax-threads 1``.
@@ -400,6 +403,48 @@ def compile_report(args, cache_dir: str) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------------
+# --profile: where one row's fused program spends its time
+
+
+def profile_row(w: Workload, calls: int = 30) -> str:
+    """The row's fusion plan and the time of each step of its fused program.
+
+    Each line of the generated program (``run.source``: a kernel call, an unfused impl, an
+    output allocation) is re-run with a timer around it, in the program's own namespace.
+    """
+    jitted = fg.jit(functools.partial(w.fn, FG), backend="numba")
+    lowered = jitted.lower(*w.args)
+    run = lowered.compile()
+    lines = run.source.splitlines()
+    steps = [ln.strip() for ln in lines[2:] if ln.startswith(" " * 8)
+             and not ln.strip().startswith("return")]
+    result = next(ln.strip() for ln in lines if ln.strip().startswith("return ["))
+    source = [lines[0].replace("def run(", "def _timed_run(", 1), "    _t = _clock()"]
+    for i, step in enumerate(steps):
+        source += [f"    {step}", f"    _spent[{i}] += _clock() - _t; _t = _clock()"]
+    source.append(f"    {result}")
+    namespace = run.__globals__
+    spent = namespace["_spent"] = [0.0] * len(steps)
+    namespace["_clock"] = time.perf_counter
+    exec("\n".join(source), namespace)  # noqa: S102 (the program's own lines, timed)
+    leaves = fg.tree_util.tree_leaves(w.args)
+    for _ in range(3):
+        namespace["_timed_run"](*leaves)
+    spent[:] = [0.0] * len(steps)
+    start = time.perf_counter()
+    for _ in range(calls):
+        namespace["_timed_run"](*leaves)
+    total = (time.perf_counter() - start) / calls
+    text = lowered.as_text()
+    out = [text[text.find("# fusion plan"):], "", f"{w.name}: {total * 1e6:.0f} us per call "
+           "(K<j>: the kernel of plan step j, f<j>: the impl of step j, steps counted from 0 "
+           "in the order listed above)"]
+    for t, step in sorted(zip(spent, steps), reverse=True)[:15]:
+        out.append(f"{t / calls * 1e6:>10.1f} us {t / calls / total:>6.1%}  {step[:100]}")
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------------------------------
 
 
 def parse_args(argv):
@@ -411,6 +456,9 @@ def parse_args(argv):
     parser.add_argument("--jax-threads", type=int, choices=(1,),
                         help="1: run XLA's CPU code on one thread, as BLAS is here (default: "
                         "XLA's own thread pool, one thread per CPU)")
+    parser.add_argument("--profile", metavar="ROW",
+                        help='print one row\'s fusion plan and per-step times, e.g. '
+                        '"xent 1e5 float32" (with --sizes 100000 --dtypes float32)')
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.sizes is None:
@@ -428,6 +476,13 @@ def main(argv=None) -> None:
             print(json.dumps(child_compile(args.sizes, dtypes)))
         else:
             print(json.dumps(child_first_call(args.sizes, dtypes, args.child.split("-")[1])))
+        return
+    if args.profile:
+        rows = {w.name: w for w in all_workloads(args.sizes, dtypes)}
+        if args.profile not in rows:
+            raise SystemExit(f"bench/kernels.py --profile: no row {args.profile!r}; rows with "
+                             f"these --sizes/--dtypes: {', '.join(rows)}")
+        print(profile_row(rows[args.profile]))
         return
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="fungrad-bench-") as cache_dir:
