@@ -22,6 +22,10 @@ one-time cost of importing Numba), the same from a second process that loads the
 disk cache, and the first call of each new jitted function with ``backend="auto"`` against
 ``backend="numpy"`` (target: no slower than 1.5x).
 
+The ``faults`` column counts fungrad numba's minor page faults per call: fresh pages for its
+outputs and intermediates, which make the 1e6 rows slow or fast depending on whether malloc
+hands back reused memory.
+
 ``--profile ROW`` prints one row's fusion plan and the time of each step of its fused
 program instead (which kernels or unfused impls dominate a missed target).
 
