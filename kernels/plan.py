@@ -371,6 +371,8 @@ class _Planner:
 
     def merge(self, gids: set[int]) -> Group:
         keep = self.groups[min(gids)]
+        if len(gids) == 1:
+            return keep
         for gid in sorted(gids - {keep.gid}):
             other = self.groups.pop(gid)
             self.parent[gid] = keep.gid
@@ -387,8 +389,7 @@ class _Planner:
 
     def add_member(self, g: Group, eqn: Eqn, reads: list[Read], phase: str) -> None:
         out = eqn.outputs[0]
-        g.eqns.append(eqn)
-        g.eqns.sort(key=self.position)
+        g.eqns.append(eqn)  # the sweep is in program order, so members stay in order
         g.phase[out] = phase
         g.reads[id(eqn)] = reads
         for r in reads:

@@ -5,9 +5,9 @@ Compile latency is part of the feature: a first call never waits for Numba unles
 - ``backend="numpy"``: the executable (one generated Python function calling the impls).
 - ``backend="numba"``: the fused program, compiled on the first call.
 - ``backend="auto"`` (the default): the executable runs while the signature is new. The plan
-  is made on the first call (milliseconds); a plan without kernels stays on the executable.
-  If every kernel is already compiled in this process or in the disk cache, the fused
-  program is loaded at once. Otherwise each call's time is added up, and once the time spent
+  is made on the second call (milliseconds, so a function called once never pays for it);
+  a plan without kernels stays on the executable. If every kernel is already compiled in
+  this process or in the disk cache, the fused program is loaded then, at once. Otherwise each call's time is added up, and once the time spent
   exceeds the expected cost of compiling (rent or buy: never worse than twice the better of
   the two choices), the kernels are compiled on the caller's thread and the signature
   switches. Measured on a 2-core machine, compiling in a background thread made the
@@ -85,7 +85,7 @@ def _numba_failed(err: Exception) -> None:
 class _Tiered:
     """Runs the executable and decides when the fused program is worth compiling."""
 
-    __slots__ = ("ir", "install", "fallback", "spent", "cost", "planned")
+    __slots__ = ("ir", "install", "fallback", "spent", "cost", "calls")
 
     def __init__(self, ir: IR, install: Callable[[Callable], None]):
         self.ir = ir
@@ -93,13 +93,12 @@ class _Tiered:
         self.fallback = executable(ir)
         self.spent = 0.0
         self.cost = None  # expected compile seconds, from the plan
-        self.planned = False
+        self.calls = 0
 
     def __call__(self, *args):
-        if not self.planned:
-            self.planned = True
-            if self._plan():
-                return self.ir.cache["fused"](*args)
+        self.calls += 1
+        if self.calls == 2 and self._plan():
+            return self.ir.cache["fused"](*args)
         start = time.perf_counter()
         out = self.fallback(*args)
         self.spent += time.perf_counter() - start
