@@ -7,8 +7,9 @@ Compile latency is part of the feature: a first call never waits for Numba unles
 - ``backend="auto"`` (the default): the executable runs while the signature is new. The plan
   is made on the second call (milliseconds, so a function called once never pays for it);
   a plan without kernels stays on the executable. If every kernel is already compiled in
-  this process or in the disk cache, the fused program is loaded then, at once. Otherwise each call's time is added up, and once the time spent
-  exceeds the expected cost of compiling (rent or buy: never worse than twice the better of
+  this process or in the disk cache, the fused program is loaded then, at once. Otherwise
+  each call's time is added up, and once the time spent exceeds the expected cost of
+  compiling (rent or buy: never worse than twice the better of
   the two choices), the kernels are compiled on the caller's thread and the signature
   switches. Measured on a 2-core machine, compiling in a background thread made the
   foreground about 4x slower for the whole compile (Numba holds the GIL), so it is not done.
