@@ -47,6 +47,15 @@ _lock = threading.Lock()
 stats = {"compiled": 0, "loaded": 0, "memory_hits": 0, "compile_seconds": 0.0}
 
 
+def _new_lock_in_child() -> None:
+    # A fork taken while another thread compiles would copy the lock held, forever.
+    global _lock  # noqa: PLW0603
+    _lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_new_lock_in_child)
+
+
 @functools.cache
 def numba_module():
     """Import Numba on first use (the import alone costs 0.2 to 0.9 s)."""
@@ -87,10 +96,14 @@ def cache_dir() -> Path | None:
     if root is None:
         return None
     path = root / "kernels" / _versions_key()
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return None
+    if not path.is_dir():
+        existing = next(p for p in path.parents if p.exists())
+        if not os.access(existing, os.W_OK):
+            return None  # read-only: create nothing there
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return None
     return path if os.access(path, os.W_OK) else None
 
 
@@ -142,41 +155,49 @@ def compiled_names() -> set[str]:
 
 
 def is_cached(kernel: Kernel) -> bool:
-    """True if ``kernel`` is compiled in this process or its module is in the disk cache."""
+    """True if ``kernel`` is compiled in this process or its module is in the disk cache.
+
+    Raises ImportError if Numba cannot be found (without importing it), so that a first
+    call falls back to the executable, with its warning, at once.
+    """
     if kernel.name in _compiled:
         return True
+    if importlib.util.find_spec("numba") is None:
+        raise ImportError("Numba is not installed (or its import is blocked)")
     directory = cache_dir()
     return directory is not None and (directory / f"{kernel.name}.py").exists() and any(
         (directory / "__pycache__").glob(f"{kernel.name}.kernel-*.nbi"))
 
 
 def _load_or_compile(kernel: Kernel) -> Callable:
+    numba_module()  # before touching files: a missing Numba is no corrupt entry
     directory = cache_dir()
     if directory is None:
         return _compile_in_memory(kernel)
     path = directory / f"{kernel.name}.py"
-    fresh = not any((directory / "__pycache__").glob(f"{kernel.name}.kernel-*.nbi"))
     try:
         _write_once(path, kernel.source)
-        entry = _import_entry(kernel, path)
+        dispatcher = _import_kernel(kernel, path)
     except Exception:
-        # A corrupt or stale entry: drop its files and compile from the source we have.
+        # A corrupt entry (Numba's index or data unreadable): drop it and compile again.
         _remove_entry(directory, kernel.name)
         try:
             _write_once(path, kernel.source)
-            entry = _import_entry(kernel, path)
+            dispatcher = _import_kernel(kernel, path)
         except OSError:
             return _compile_in_memory(kernel)
-        fresh = True
-    stats["compiled" if fresh else "loaded"] += 1
-    return entry
+    # Numba itself recompiles an entry it finds stale (another source, CPU or signature).
+    stats["loaded" if sum(dispatcher.stats.cache_hits.values()) else "compiled"] += 1
+    return _entry_point(dispatcher)
 
 
 def _write_once(path: Path, source: str) -> None:
     if path.exists():
         if path.read_text() == source:
             return
-        path.unlink()  # a name clash or a damaged file: the name is the source's hash
+        # A damaged file or another text under this name: drop what Numba compiled from it
+        # (older Numbas stamp sources by mtime and size, not content) and write ours.
+        _remove_entry(path.parent, path.stem)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w") as f:
@@ -187,8 +208,8 @@ def _write_once(path: Path, source: str) -> None:
         raise
 
 
-def _import_entry(kernel: Kernel, path: Path) -> Callable:
-    numba_module()
+def _import_kernel(kernel: Kernel, path: Path):
+    """The Numba dispatcher of the module at ``path`` (loaded or compiled by Numba)."""
     name = f"fungrad_kernels.{kernel.name}"
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
@@ -198,7 +219,7 @@ def _import_entry(kernel: Kernel, path: Path) -> Callable:
     except BaseException:
         sys.modules.pop(name, None)
         raise
-    return _entry_point(module.kernel)
+    return module.kernel
 
 
 def _entry_point(dispatcher) -> Callable:
@@ -208,7 +229,6 @@ def _entry_point(dispatcher) -> Callable:
 
 
 def _compile_in_memory(kernel: Kernel) -> Callable:
-    numba_module()
     namespace: dict = {"__name__": f"fungrad_kernels.{kernel.name}"}
     source = kernel.source.replace("cache=True", "cache=False")
     exec(compile(source, f"<{kernel.name}>", "exec"), namespace)  # noqa: S102 (generated)
