@@ -9,8 +9,11 @@ updates of an MLP are one kernel.
 rewritten, with ``@njit(signature, cache=True)``: Numba stores the machine code beside it
 (``__pycache__``), keyed by the file's stamp, the signature and the CPU. The directory's
 name carries the Numba, llvmlite and NumPy versions and the CPU, so an upgrade starts a new
-cache instead of loading stale code. A corrupt entry (a failing import or load) is deleted
-and compiled again; a read-only or missing directory compiles in memory only.
+cache instead of loading stale code. A corrupt entry (a failing import or load) or a module
+whose text is not the kernel's is deleted with Numba's files beside it and compiled again;
+a read-only directory, or a path that cannot be one, compiles in memory only and creates
+nothing. ``stats["loaded"]`` counts the kernels Numba took from the disk, ``"compiled"`` the
+others (Numba itself recompiles an index that does not match the source, CPU or signature).
 
 **Where.** ``fg.config.update("compilation_cache_dir", path)``, else the environment variable
 ``FUNGRAD_COMPILATION_CACHE_DIR`` (as JAX's ``JAX_COMPILATION_CACHE_DIR``), else
