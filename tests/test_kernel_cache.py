@@ -142,18 +142,25 @@ def test_cold_process_compiles_and_warm_processes_load(cold, warm):
           f"auto warm {auto['seconds']:.2f} s (each with Numba's start-up)")
 
 
-def _garble(files: list[Path], how: str) -> None:
-    for path in files:
-        data = path.read_bytes()
-        path.write_bytes(data[: len(data) // 2] if how == "truncate" else b"\x80garbage" * 9)
+def _truncate(data: bytes) -> bytes:
+    return data[: len(data) // 2]
 
 
-@pytest.mark.parametrize("part", ["source", "index", "data"])
+def _garble(data: bytes) -> bytes:
+    return b"\x80garbage" * 9
+
+
+# What is damaged: the kernel's module (cut short), Numba's index or its machine code.
+DAMAGE = {"source": ("py", _truncate), "index": ("nbi", _garble), "data": ("nbc", _garble)}
+
+
+@pytest.mark.parametrize("part", sorted(DAMAGE))
 def test_corrupt_entry_is_compiled_again(warm, part):
     files = entry_files(warm)
     good_source = files["py"][0].read_text()
-    _garble(files["py"] if part == "source" else files["nbi" if part == "index" else "nbc"],
-            "truncate" if part == "source" else "garble")
+    kind, damage = DAMAGE[part]
+    for path in files[kind]:
+        path.write_bytes(damage(path.read_bytes()))
     out = run("check('tanh'); report()", warm)
     # A source that is not the kernel's text also drops what Numba compiled beside it.
     assert out["stats"]["compiled"] == 1 and out["stats"]["loaded"] == 0
