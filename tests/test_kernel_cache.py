@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -70,10 +71,10 @@ def child_env(cache_root) -> dict:
 
 
 def start(code: str, cache_root, prelude: str = PRELUDE) -> subprocess.Popen:
-    """Start ``python -c prelude + code`` in the repository root."""
+    """Start ``python -c prelude + code`` in the repository root, in a session of its own."""
     return subprocess.Popen([sys.executable, "-c", prelude + code], cwd=ROOT,
                             env=child_env(cache_root), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
 
 
 def result(proc: subprocess.Popen) -> dict:
@@ -81,7 +82,7 @@ def result(proc: subprocess.Popen) -> dict:
     try:
         out, err = proc.communicate(timeout=TIMEOUT_S)
     except subprocess.TimeoutExpired:
-        proc.kill()
+        os.killpg(proc.pid, signal.SIGKILL)  # with its forked workers, which hold the pipes
         out, err = proc.communicate()
         pytest.fail(f"child ran past {TIMEOUT_S} s:\n{out}\n{err}")
     assert proc.returncode == 0, f"child exited with {proc.returncode}:\n{out}\n{err}"
@@ -242,9 +243,10 @@ def work(name):
     check(name)
     queue.put({"name": name, "first_id": first_id, "stats": cache.stats})
 
-workers = [ctx.Process(target=work, args=(name,)) for name in names]
-for w in workers:
-    w.start()
+workers = [ctx.Process(target=work, args=(name,), daemon=True) for name in names]
+with cache._lock:  # as if another thread were compiling when the workers fork
+    for w in workers:
+        w.start()
 results = [queue.get(timeout=90) for _ in workers]
 for w in workers:
     w.join(timeout=20)
