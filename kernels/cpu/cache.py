@@ -9,8 +9,11 @@ updates of an MLP are one kernel.
 rewritten, with ``@njit(signature, cache=True)``: Numba stores the machine code beside it
 (``__pycache__``), keyed by the file's stamp, the signature and the CPU. The directory's
 name carries the Numba, llvmlite and NumPy versions and the CPU, so an upgrade starts a new
-cache instead of loading stale code. A corrupt entry (a failing import or load) is deleted
-and compiled again; a read-only or missing directory compiles in memory only.
+cache instead of loading stale code. A corrupt entry (a failing import or load) or a module
+whose text is not the kernel's is deleted with Numba's files beside it and compiled again;
+a read-only directory, or a path that cannot be one, compiles in memory only and creates
+nothing. ``stats["loaded"]`` counts the kernels Numba took from the disk, ``"compiled"`` the
+others (Numba itself recompiles an index that does not match the source, CPU or signature).
 
 **Where.** ``fg.config.update("compilation_cache_dir", path)``, else the environment variable
 ``FUNGRAD_COMPILATION_CACHE_DIR`` (as JAX's ``JAX_COMPILATION_CACHE_DIR``), else
@@ -45,6 +48,15 @@ from fungrad.kernels.cpu.codegen import Kernel
 _compiled: dict[str, Callable] = {}
 _lock = threading.Lock()
 stats = {"compiled": 0, "loaded": 0, "memory_hits": 0, "compile_seconds": 0.0}
+
+
+def _new_lock_in_child() -> None:
+    # A fork taken while another thread compiles would copy the lock held, forever.
+    global _lock  # noqa: PLW0603
+    _lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_new_lock_in_child)
 
 
 @functools.cache
@@ -87,10 +99,14 @@ def cache_dir() -> Path | None:
     if root is None:
         return None
     path = root / "kernels" / _versions_key()
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return None
+    if not path.is_dir():
+        existing = next(p for p in path.parents if p.exists())
+        if not os.access(existing, os.W_OK):
+            return None  # read-only: create nothing there
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return None
     return path if os.access(path, os.W_OK) else None
 
 
@@ -142,41 +158,49 @@ def compiled_names() -> set[str]:
 
 
 def is_cached(kernel: Kernel) -> bool:
-    """True if ``kernel`` is compiled in this process or its module is in the disk cache."""
+    """True if ``kernel`` is compiled in this process or its module is in the disk cache.
+
+    Raises ImportError if Numba cannot be found (without importing it), so that a first
+    call falls back to the executable, with its warning, at once.
+    """
     if kernel.name in _compiled:
         return True
+    if importlib.util.find_spec("numba") is None:
+        raise ImportError("Numba is not installed (or its import is blocked)")
     directory = cache_dir()
     return directory is not None and (directory / f"{kernel.name}.py").exists() and any(
         (directory / "__pycache__").glob(f"{kernel.name}.kernel-*.nbi"))
 
 
 def _load_or_compile(kernel: Kernel) -> Callable:
+    numba_module()  # before touching files: a missing Numba is no corrupt entry
     directory = cache_dir()
     if directory is None:
         return _compile_in_memory(kernel)
     path = directory / f"{kernel.name}.py"
-    fresh = not any((directory / "__pycache__").glob(f"{kernel.name}.kernel-*.nbi"))
     try:
         _write_once(path, kernel.source)
-        entry = _import_entry(kernel, path)
+        dispatcher = _import_kernel(kernel, path)
     except Exception:
-        # A corrupt or stale entry: drop its files and compile from the source we have.
+        # A corrupt entry (Numba's index or data unreadable): drop it and compile again.
         _remove_entry(directory, kernel.name)
         try:
             _write_once(path, kernel.source)
-            entry = _import_entry(kernel, path)
+            dispatcher = _import_kernel(kernel, path)
         except OSError:
             return _compile_in_memory(kernel)
-        fresh = True
-    stats["compiled" if fresh else "loaded"] += 1
-    return entry
+    # Numba itself recompiles an entry it finds stale (another source, CPU or signature).
+    stats["loaded" if sum(dispatcher.stats.cache_hits.values()) else "compiled"] += 1
+    return _entry_point(dispatcher)
 
 
 def _write_once(path: Path, source: str) -> None:
     if path.exists():
         if path.read_text() == source:
             return
-        path.unlink()  # a name clash or a damaged file: the name is the source's hash
+        # A damaged file or another text under this name: drop what Numba compiled from it
+        # (older Numbas stamp sources by mtime and size, not content) and write ours.
+        _remove_entry(path.parent, path.stem)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w") as f:
@@ -187,8 +211,8 @@ def _write_once(path: Path, source: str) -> None:
         raise
 
 
-def _import_entry(kernel: Kernel, path: Path) -> Callable:
-    numba_module()
+def _import_kernel(kernel: Kernel, path: Path):
+    """The Numba dispatcher of the module at ``path`` (loaded or compiled by Numba)."""
     name = f"fungrad_kernels.{kernel.name}"
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
@@ -198,7 +222,7 @@ def _import_entry(kernel: Kernel, path: Path) -> Callable:
     except BaseException:
         sys.modules.pop(name, None)
         raise
-    return _entry_point(module.kernel)
+    return module.kernel
 
 
 def _entry_point(dispatcher) -> Callable:
@@ -208,7 +232,6 @@ def _entry_point(dispatcher) -> Callable:
 
 
 def _compile_in_memory(kernel: Kernel) -> Callable:
-    numba_module()
     namespace: dict = {"__name__": f"fungrad_kernels.{kernel.name}"}
     source = kernel.source.replace("cache=True", "cache=False")
     exec(compile(source, f"<{kernel.name}>", "exec"), namespace)  # noqa: S102 (generated)
