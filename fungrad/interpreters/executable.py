@@ -33,65 +33,98 @@ def executable(ir: IR) -> Callable:
 
 
 def _compile(ir: IR) -> Callable:
-    namespace: dict[str, Any] = {}
-    names: dict[Var, str] = {}
-    for i, (v, c) in enumerate(zip(ir.constvars, ir.consts)):
-        names[v] = f"k{i}"
-        namespace[f"k{i}"] = c
-    params = [f"a{i}" for i in range(len(ir.invars))]
-    names.update(zip(ir.invars, params))
-
-    def ref(atom) -> str:
-        if type(atom) is Literal:
-            key = f"l{len(namespace)}"
-            namespace[key] = atom.value
-            return key
-        return names[atom]
-
-    last_use = _last_uses(ir)
-    body = []
+    writer = ProgramWriter(ir)
+    last_use = last_uses(ir, [([a for a in e.inputs if type(a) is Var], e.outputs)
+                              for e in ir.eqns])
     for j, eqn in enumerate(ir.eqns):
+        writer.call_impl(j, eqn)
+        writer.free(last_use.get(j, ()))
+    return writer.finish("<fungrad.jit>")
+
+
+class ProgramWriter:
+    """Writes the source of one straight-line function ``run(*args) -> list`` for an IR.
+
+    Constants and literals live in the function's namespace; equations append lines to its
+    body. If the function raises, it re-runs the IR one equation at a time, so the error
+    names the failing primitive and its source line. The fused Numba driver writes its
+    programs with it too (its kernel calls are lines of the same body).
+    """
+
+    def __init__(self, ir: IR):
+        self.ir = ir
+        self.namespace: dict[str, Any] = {}
+        self.names: dict[Var, str] = {}
+        self.body: list[str] = []
+        for i, (v, c) in enumerate(zip(ir.constvars, ir.consts)):
+            self.names[v] = f"k{i}"
+            self.namespace[f"k{i}"] = c
+        self.params = [f"a{i}" for i in range(len(ir.invars))]
+        self.names.update(zip(ir.invars, self.params))
+
+    def ref(self, atom) -> str:
+        """The name the generated code uses for a variable or literal."""
+        if type(atom) is Literal:
+            key = f"l{len(self.namespace)}"
+            self.namespace[key] = atom.value
+            return key
+        return self.names[atom]
+
+    def new_name(self, v: Var) -> str:
+        self.names[v] = name = f"v{len(self.names)}"
+        return name
+
+    def call_impl(self, j: int, eqn) -> None:
+        """Append ``outs = impl(*inputs)`` for equation ``eqn`` (the ``j``-th step)."""
         fn = functools.partial(eqn.prim.impl, **eqn.params) if eqn.params else eqn.prim.impl
-        namespace[f"f{j}"] = fn
-        for o in eqn.outputs:
-            names[o] = f"v{len(names)}"
-        args = ", ".join(ref(a) for a in eqn.inputs)
-        outs = ", ".join(names[o] for o in eqn.outputs)
+        self.namespace[f"f{j}"] = fn
+        outs = ", ".join(self.new_name(o) for o in eqn.outputs)
+        args = ", ".join(self.ref(a) for a in eqn.inputs)
         target = f"[{outs}]" if eqn.prim.multiple_results else outs
-        body.append(f"        {target} = f{j}({args})")
-        # Only intermediates are freed: constants live in the IR and inputs with the caller
-        # (and the except clause below needs the inputs).
-        dead = [names[v] for v in last_use.get(j, ()) if names[v].startswith("v")]
+        self.body.append(f"        {target} = f{j}({args})")
+
+    def free(self, dead_vars) -> None:
+        """Delete intermediates read for the last time (inputs and constants stay: they live
+        with the caller and the IR, and the except clause needs the inputs)."""
+        dead = [self.names[v] for v in dead_vars if self.names.get(v, "").startswith("v")]
         if dead:
-            body.append(f"        del {', '.join(dead)}")
-    result = ", ".join(ref(v) for v in ir.outvars)
-    namespace["_ir"], namespace["_run_slowly"] = ir, _run_slowly
-    source = "\n".join([
-        f"def run({', '.join(params)}):", "    try:", *body, f"        return [{result}]",
-        "    except Exception:",  # re-run one equation at a time to name the failing line
-        f"        return _run_slowly(_ir, ({''.join(p + ', ' for p in params)}))",
-    ])
-    exec(compile(source, "<fungrad.jit>", "exec"), namespace)  # noqa: S102 (generated code)
-    run = namespace["run"]
-    run.source = source
-    return run
+            self.body.append(f"        del {', '.join(dead)}")
+
+    def finish(self, filename: str) -> Callable:
+        """Compile the function; its source is kept as ``run.source``."""
+        result = ", ".join(self.ref(v) for v in self.ir.outvars)
+        self.namespace["_ir"], self.namespace["_run_slowly"] = self.ir, _run_slowly
+        params = self.params
+        source = "\n".join([
+            f"def run({', '.join(params)}):", "    try:", *self.body,
+            f"        return [{result}]",
+            "    except Exception:",  # re-run one equation at a time to name the failing line
+            f"        return _run_slowly(_ir, ({''.join(p + ', ' for p in params)}))",
+        ])
+        exec(compile(source, filename, "exec"), self.namespace)  # noqa: S102 (generated code)
+        run = self.namespace["run"]
+        run.source = source
+        return run
 
 
-def _last_uses(ir: IR) -> dict[int, list[Var]]:
-    """Map equation index -> variables read for the last time there (not outputs)."""
+def last_uses(ir: IR, steps) -> dict[int, list[Var]]:
+    """Map step index -> variables read for the last time there (outputs of ``ir`` excepted).
+
+    ``steps`` lists ``(variables read, variables made)`` per step in program order.
+    """
     keep = {v for v in ir.outvars if type(v) is Var}
     last: dict[Var, int] = {}
-    for j, eqn in enumerate(ir.eqns):
-        for a in eqn.inputs:
-            if type(a) is Var and a not in keep:
-                last[a] = j
-        for o in eqn.outputs:
-            if o not in keep:
-                last.setdefault(o, j)  # an unused output dies where it is made
-    by_eqn: dict[int, list[Var]] = {}
+    for j, (reads, made) in enumerate(steps):
+        for v in reads:
+            if v not in keep:
+                last[v] = j
+        for v in made:
+            if v not in keep:
+                last.setdefault(v, j)  # an unused result dies where it is made
+    by_step: dict[int, list[Var]] = {}
     for v, j in last.items():
-        by_eqn.setdefault(j, []).append(v)
-    return by_eqn
+        by_step.setdefault(j, []).append(v)
+    return by_step
 
 
 def _run_checked(ir: IR, *args) -> list:

@@ -9,11 +9,9 @@ outputs. Intermediates are deleted after their last use, as in the executable.
 
 from __future__ import annotations
 
-import functools
 import math
 import os
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 from fungrad.kernels import settings
@@ -21,8 +19,8 @@ from fungrad.kernels.cpu import cache
 from fungrad.kernels.cpu.codegen import Kernel, can_lower, can_parallelize, can_reduce, render
 from fungrad.kernels.plan import Group, Plan, plan
 
-from fungrad.interpreters.executable import _run_slowly as run_slowly
-from fungrad.ir import IR, Literal, Var
+from fungrad.interpreters.executable import ProgramWriter, last_uses
+from fungrad.ir import IR, Var
 
 
 def cpu_plan(ir: IR) -> tuple[Plan, list[Kernel]]:
@@ -56,52 +54,23 @@ def build(ir: IR, p: Plan, kernels: list[Kernel]) -> Callable:
         if threads > 1 and math.prod(k.sizes) >= PARALLEL_MIN_SIZE and can_parallelize(g):
             entry = _Threaded(entry, cache.compiled(render(g, parallel=True)), threads)
         entries[id(g)] = (k, entry)
-    namespace: dict[str, Any] = {"np": np, "_flat": flat}
-    names: dict[Var, str] = {}
-    for i, (v, c) in enumerate(zip(ir.constvars, ir.consts)):
-        names[v] = f"k{i}"
-        namespace[f"k{i}"] = c
-    params = [f"a{i}" for i in range(len(ir.invars))]
-    names.update(zip(ir.invars, params))
-
-    def ref(atom) -> str:
-        if type(atom) is Literal:
-            key = f"l{len(namespace)}"
-            namespace[key] = atom.value
-            return key
-        return names[atom]
-
-    body: list[str] = []
-    last_use = _last_uses(ir, p, entries)
+    writer = ProgramWriter(ir)
+    writer.namespace.update(np=np, _flat=flat)
+    steps = []
+    for step in p.steps:
+        if isinstance(step, Group):
+            kernel = entries[id(step)][0]
+            steps.append((kernel.inputs, kernel.outputs))
+        else:
+            steps.append(([a for a in step.inputs if type(a) is Var], step.outputs))
+    last_use = last_uses(ir, steps)
     for j, step in enumerate(p.steps):
         if isinstance(step, Group):
-            kernel, entry = entries[id(step)]
-            body += _kernel_call(j, kernel, entry, namespace, names, ref)
+            _kernel_call(j, *entries[id(step)], writer)
         else:
-            fn = (functools.partial(step.prim.impl, **step.params) if step.params
-                  else step.prim.impl)
-            namespace[f"f{j}"] = fn
-            for o in step.outputs:
-                names[o] = f"v{len(names)}"
-            args = ", ".join(ref(a) for a in step.inputs)
-            outs = ", ".join(names[o] for o in step.outputs)
-            body.append(f"        {'[' + outs + ']' if step.prim.multiple_results else outs}"
-                        f" = f{j}({args})")
-        # Free intermediates as early as eager mode would (inputs and constants stay).
-        dead = [names[v] for v in last_use.get(j, ()) if names.get(v, "").startswith("v")]
-        if dead:
-            body.append(f"        del {', '.join(dead)}")
-    result = ", ".join(ref(v) for v in ir.outvars)
-    namespace["_ir"], namespace["_run_slowly"] = ir, run_slowly
-    source = "\n".join([
-        f"def run({', '.join(params)}):", "    try:", *body, f"        return [{result}]",
-        "    except Exception:",  # re-run one equation at a time to name the failing line
-        f"        return _run_slowly(_ir, ({''.join(p + ', ' for p in params)}))",
-    ])
-    exec(compile(source, "<fungrad.jit.numba>", "exec"), namespace)  # noqa: S102 (generated)
-    run = namespace["run"]
-    run.source = source
-    return run
+            writer.call_impl(j, step)
+        writer.free(last_use.get(j, ()))  # as early as eager mode would
+    return writer.finish("<fungrad.jit.numba>")
 
 
 class _Threaded:
@@ -125,37 +94,15 @@ def numba_threads() -> int:
     return cache.numba_module().config.NUMBA_NUM_THREADS
 
 
-def _last_uses(ir: IR, p: Plan, entries) -> dict[int, list[Var]]:
-    """Map step index -> values read for the last time there (the outputs excepted)."""
-    keep = {v for v in ir.outvars if type(v) is Var}
-    last: dict[Var, int] = {}
-    for j, step in enumerate(p.steps):
-        if isinstance(step, Group):
-            kernel = entries[id(step)][0]
-            reads, made = kernel.inputs, kernel.outputs
-        else:
-            reads = [a for a in step.inputs if type(a) is Var]
-            made = step.outputs
-        for v in reads:
-            if v not in keep:
-                last[v] = j
-        for v in made:
-            if v not in keep:
-                last.setdefault(v, j)  # an unused result dies where it is made
-    by_step: dict[int, list[Var]] = {}
-    for v, j in last.items():
-        by_step.setdefault(j, []).append(v)
-    return by_step
-
-
-def _kernel_call(j: int, kernel: Kernel, entry, namespace, names, ref) -> list[str]:
+def _kernel_call(j: int, kernel: Kernel, entry, writer: ProgramWriter) -> None:
+    """Append: allocate the flat outputs, call the kernel, reshape its outputs."""
+    namespace, lines = writer.namespace, writer.body
     namespace[f"K{j}"] = entry
-    lines = []
     args = [str(n) for n in kernel.sizes]
     for v in kernel.inputs:
         dtype = f"D{j}_{len(args)}"
         namespace[dtype] = v.aval.dtype
-        args.append(f"_flat({ref(v)}, {dtype})")
+        args.append(f"_flat({writer.ref(v)}, {dtype})")
     for i, c in enumerate(kernel.literals):
         namespace[f"C{j}_{i}"] = c
         args.append(f"C{j}_{i}")
@@ -166,6 +113,4 @@ def _kernel_call(j: int, kernel: Kernel, entry, namespace, names, ref) -> list[s
         outs.append(f"O{j}_{i}")
     lines.append(f"        K{j}({', '.join(args + outs)})")
     for i, v in enumerate(kernel.outputs):
-        names[v] = f"v{len(names)}"
-        lines.append(f"        {names[v]} = O{j}_{i}.reshape({tuple(v.aval.shape)!r})")
-    return lines
+        lines.append(f"        {writer.new_name(v)} = O{j}_{i}.reshape({tuple(v.aval.shape)!r})")
