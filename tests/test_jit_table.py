@@ -34,7 +34,7 @@ def _split(case: Case, args):
     return dyn, fun
 
 
-def _close(actual, expected, case, what):
+def _close(actual, expected, case, what, float32_rtol=1e-10):
     a, ta = tree_flatten(actual)
     e, te = tree_flatten(expected)
     assert ta == te, f"{case.name}: {what}: structure {ta} vs {te}"
@@ -44,7 +44,9 @@ def _close(actual, expected, case, what):
         if y.dtype.kind == "V":
             continue
         assert x.dtype == y.dtype, f"{case.name}: {what}: dtype {x.dtype} vs eager {y.dtype}"
-        np.testing.assert_allclose(x, y, rtol=1e-10, atol=1e-12, err_msg=f"{case.name}: {what}")
+        rtol = float32_rtol if y.dtype in (np.float32, np.complex64) else 1e-10
+        np.testing.assert_allclose(x, y, rtol=rtol, atol=1e-12, equal_nan=True,
+                                   err_msg=f"{case.name}: {what}")
 
 
 @pytest.mark.parametrize("case", JIT_CASES, ids=lambda c: c.name)
@@ -107,17 +109,7 @@ def numba_backend():
 
 def _close_fused(actual, expected, case, what):
     """Fused kernels use vector math (float32 within 1 ulp) and reassociated sums."""
-    a, ta = tree_flatten(actual)
-    e, te = tree_flatten(expected)
-    assert ta == te, f"{case.name}: {what}: structure {ta} vs {te}"
-    for x, y in zip(a, e):
-        x, y = np.asarray(x), np.asarray(y)
-        assert x.shape == y.shape and x.dtype == y.dtype, f"{case.name}: {what}"
-        if y.dtype.kind == "V":
-            continue
-        rtol = 1e-5 if y.dtype in (np.float32, np.complex64) else 1e-10
-        np.testing.assert_allclose(x, y, rtol=rtol, atol=1e-12, equal_nan=True,
-                                   err_msg=f"{case.name}: {what} (backend='numba')")
+    _close(actual, expected, case, f"{what} (backend='numba')", float32_rtol=1e-5)
 
 
 @pytest.mark.parametrize("case", JIT_CASES, ids=lambda c: c.name)
