@@ -46,20 +46,22 @@ TINY = 2.2250738585072014e-308  # the smallest normal float64
 TWO_M1000 = 2.0**-1000
 
 
-@intrinsic
-def _float_from_bits(typingctx, bits):
-    """Reinterpret an int64 as the float64 with those bits."""
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], llvm_ir.DoubleType())
-    return types.float64(types.int64), codegen
+def _bitcast(source, target, llvm_target):
+    """An intrinsic reinterpreting a ``source`` scalar's bits as a ``target`` scalar."""
+
+    @intrinsic
+    def reinterpret(typingctx, x):
+        def codegen(context, builder, signature, args):
+            return builder.bitcast(args[0], llvm_target)
+        return target(source), codegen
+
+    return reinterpret
 
 
-@intrinsic
-def _bits_of_float(typingctx, x):
-    """Reinterpret a float64 as the int64 with its bits."""
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], llvm_ir.IntType(64))
-    return types.int64(types.float64), codegen
+_float_from_bits = _bitcast(types.int64, types.float64, llvm_ir.DoubleType())
+_bits_of_float = _bitcast(types.float64, types.int64, llvm_ir.IntType(64))
+_f32_from_bits = _bitcast(types.int32, types.float32, llvm_ir.FloatType())
+_bits_of_f32 = _bitcast(types.float32, types.int32, llvm_ir.IntType(32))
 
 
 @njit(cache=True, error_model="numpy", fastmath=False)
@@ -174,22 +176,6 @@ def vm_exp_f64(x):
 def _exp_short(x):
     k, r = _reduce(x)
     return _exp_finish(x, _expm1_poly32(r), k)
-
-
-@intrinsic
-def _f32_from_bits(typingctx, bits):
-    """Reinterpret an int32 as the float32 with those bits."""
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], llvm_ir.FloatType())
-    return types.float32(types.int32), codegen
-
-
-@intrinsic
-def _bits_of_f32(typingctx, x):
-    """Reinterpret a float32 as the int32 with its bits."""
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], llvm_ir.IntType(32))
-    return types.int32(types.float32), codegen
 
 
 # float32 constants: every literal of vm_exp_f32 is one, so nothing widens to float64
