@@ -335,25 +335,33 @@ def current_trace() -> Trace:
     return _context.trace
 
 
-class run_with_trace:
-    """Context manager: make ``trace`` current; on exit restore and (optionally) retire it."""
+def run_in_trace(trace: Trace, body: Callable[[], Any], retire: bool = True):
+    """Call ``body()`` with ``trace`` current; restore the previous trace (and retire
+    ``trace``) however ``body`` ends, a KeyboardInterrupt included.
 
-    __slots__ = ("trace", "prev", "retire")
-
-    def __init__(self, trace: Trace, retire: bool = True):
-        self.trace = trace
-        self.retire = retire
-
-    def __enter__(self):
-        self.prev = _context.trace
-        _context.trace = self.trace
-        return self.trace
-
-    def __exit__(self, *exc):
-        _context.trace = self.prev
-        if self.retire:
-            self.trace.valid = False
-        return False
+    This is the one place a trace is entered. It is a function, not a context manager, on
+    purpose: a ``with`` statement calls ``__exit__``, and CPython delivers a pending signal
+    when that Python function starts, before its first line restores anything. Here the
+    restoring stores are the first statements of ``finally`` blocks in this frame, and
+    CPython checks for signals only at calls and backward jumps, never between unwinding into
+    a ``finally`` and its first store. The outer ``finally`` repeats the restore so that an
+    exception injected at any single line (tests/test_trace_faults.py does this at every
+    line) still leaves the previous trace current.
+    """
+    ctx = _context
+    prev = ctx.trace
+    try:
+        try:
+            ctx.trace = trace
+            return body()
+        finally:
+            ctx.trace = prev
+            if retire:
+                trace.valid = False
+    finally:
+        ctx.trace = prev
+        if retire:
+            trace.valid = False
 
 
 def raise_foreign_tracer(x: Tracer, trace: Trace, prim: Primitive | None):

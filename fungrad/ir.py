@@ -22,7 +22,7 @@ from fungrad.core import (
     Tracer,
     get_aval,
     is_literal,
-    run_with_trace,
+    run_in_trace,
 )
 from fungrad.errors import ConcretizationError, MissingRuleError, ShapeError, user_site
 from fungrad.tree_util import tree_flatten, tree_unflatten
@@ -347,11 +347,11 @@ def stage_flat(fun: Callable, in_avals, fun_name="<function>",
     """Trace ``fun(*flat_args) -> flat outputs`` into an IR with the given input avals."""
     trace = StagingTrace(fun_name=fun_name)
     trace.transform_name = transform_name
-    with run_with_trace(trace):
+    def body():
         tracers = [trace.new_input(a) for a in in_avals]
-        outs = fun(*tracers)
-        ir = trace.to_ir(outs)
-    return ir
+        return trace.to_ir(fun(*tracers))
+
+    return run_in_trace(trace, body)
 
 
 # ---------------------------------------------------------------------------------------
@@ -367,11 +367,12 @@ def stage_closed(fun: Callable, in_avals, name: str, input_names=None,
     """
     trace = StagingTrace(fun_name=name)
     trace.transform_name = transform_name
-    with core.run_with_trace(trace):
+    def body():
         names = input_names or [""] * len(in_avals)
         tracers = [trace.new_input(a, n) for a, n in zip(in_avals, names)]
-        ir = trace.to_ir(fun(*tracers))
-    return hoist_tracer_consts(ir)
+        return trace.to_ir(fun(*tracers))
+
+    return hoist_tracer_consts(run_in_trace(trace, body))
 
 
 def hoist_tracer_consts(ir: IR):

@@ -9,7 +9,14 @@ mismatch can be reported by name.
 
 Writes are atomic: the archive goes to a temporary file in the target's directory, is
 flushed and fsync'ed, and only then renamed onto the target with ``os.replace``. A crash
-mid-write leaves any existing checkpoint untouched, and the temporary file is removed.
+mid-write leaves any existing checkpoint untouched, and the temporary file is removed, an
+interrupt included. A process killed outright (``kill -9``) cannot clean up: its temporary
+file's name records the target and the writer's process id, so the next save of the same
+path removes it once that process no longer exists.
+
+Reading never trusts the file: sizes in member headers are checked against the member's
+stored size before anything is allocated, pickles are refused, and whatever is wrong with a
+corrupt file is reported as a `CheckpointError` that names the path.
 
 Example::
 
@@ -25,7 +32,6 @@ import json
 import os
 import secrets
 import zipfile
-import zlib
 from collections.abc import Callable
 from typing import Any, BinaryIO
 
@@ -131,31 +137,86 @@ def _write_atomically(path: str | os.PathLike, write: Callable[[BinaryIO], None]
     """Write through `write` to a temporary file, fsync it, then rename it onto `path`."""
     target = os.path.abspath(os.fspath(path))
     directory = os.path.dirname(target)
-    tmp, fd = _create_temp(directory, os.path.basename(target))
+    base = os.path.basename(target)
+    _remove_stale_temps(directory, base)
+    # `claimed` holds the temporary's name from *before* it is created, so that an interrupt
+    # landing anywhere (even between os.open returning and its result being stored) still
+    # lets the handler below remove the file.
+    claimed: list[str] = []
     try:
+        fd = _create_temp(directory, base, claimed)
         with os.fdopen(fd, "wb") as f:
             write(f)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, target)
+        os.replace(claimed[0], target)
+        claimed.clear()
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        for tmp in claimed:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
         raise
     _fsync_directory(directory)
 
 
-def _create_temp(directory: str, base: str) -> tuple[str, int]:
+_TEMP_SUFFIX = ".fungrad-tmp"
+
+
+def _temp_prefix(base: str) -> str:
+    return f".{base}."
+
+
+def _create_temp(directory: str, base: str, claimed: list[str]) -> int:
     # Same directory as the target, so os.replace is a rename within one filesystem. Mode
     # 0o666 lets the umask decide permissions, as for any new file (mkstemp would use 0o600).
+    # The name is .<target>.<pid>-<random>.fungrad-tmp (see _remove_stale_temps).
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     for _ in range(100):
-        tmp = os.path.join(directory, f".{base}.{secrets.token_hex(6)}.tmp")
+        tmp = os.path.join(
+            directory, f"{_temp_prefix(base)}{os.getpid()}-{secrets.token_hex(6)}{_TEMP_SUFFIX}")
+        claimed.append(tmp)
         try:
-            return tmp, os.open(tmp, flags, 0o666)
+            return os.open(tmp, flags, 0o666)
         except FileExistsError:
-            continue
+            claimed.pop()  # someone else's file: never remove it
     raise FileExistsError(f"save: could not create a temporary file in {directory!r}.")
+
+
+def _remove_stale_temps(directory: str, base: str) -> None:
+    """Remove temporaries of earlier saves of ``base`` whose writing process has died.
+
+    A file is provably ours when its name has the exact form `_create_temp` gives it for
+    this target; it is stale when the process id in the name no longer exists on this
+    machine (a live id, even one reused by another program, keeps the file).
+    """
+    prefix = _temp_prefix(base)
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return
+    for name in names:
+        if not (name.startswith(prefix) and name.endswith(_TEMP_SUFFIX)):
+            continue
+        pid, sep, token = name[len(prefix):-len(_TEMP_SUFFIX)].partition("-")
+        if not (sep and pid.isdigit() and len(token) == 12 and _hex(token)):
+            continue
+        if int(pid) != os.getpid() and not _process_exists(int(pid)):
+            with contextlib.suppress(OSError):
+                os.unlink(os.path.join(directory, name))
+
+
+def _hex(text: str) -> bool:
+    return all(c in "0123456789abcdef" for c in text)
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # exists but belongs to someone else, or we cannot tell: keep the file
+    return True
 
 
 def _fsync_directory(directory: str) -> None:
@@ -197,27 +258,60 @@ def load(path: str | os.PathLike, like: PyTree = _NOT_GIVEN) -> PyTree:
 
 
 def _read_archive(path) -> tuple[dict, dict[str, np.ndarray]]:
-    try:
-        with zipfile.ZipFile(path) as zf:
-            if _META not in zf.namelist():
-                raise _Invalid(f"it has no {_META} member (written by np.savez or another tool?)")
-            meta = json.loads(zf.read(_META))
-            _check_meta(meta)
-            arrays = {}
-            for entry in meta["leaves"]:
-                with zf.open(entry["path"] + ".npy") as member:
-                    arr = np.lib.format.read_array(member, allow_pickle=False)
-                if list(arr.shape) != entry["shape"] or str(arr.dtype) != entry["dtype"]:
-                    raise _Invalid(f"member {entry['path']!r} disagrees with {_META}")
-                arrays[entry["path"]] = as_array_type(arr)
-    except (_Invalid, zipfile.BadZipFile, KeyError, ValueError, TypeError, EOFError,
-            zlib.error) as err:
-        why = str(err) if isinstance(err, _Invalid) else f"{type(err).__name__}: {err}"
-        raise CheckpointError(
-            f"load: {os.fspath(path)!r} is not a valid fungrad checkpoint: {why}. The file is "
-            "truncated or corrupt, or was not written by fungrad.save."
-        ) from err
+    # Opening is outside the conversion below: a missing or unreadable file is an OSError
+    # about the file (FileNotFoundError, PermissionError), not a corrupt checkpoint.
+    with open(path, "rb") as f:
+        try:
+            return _parse_archive(f)
+        except MemoryError:
+            raise  # sizes were checked against the file: a real shortage of memory
+        except Exception as err:  # anything else a damaged file provokes in zipfile/NumPy
+            why = str(err) if isinstance(err, _Invalid) else f"{type(err).__name__}: {err}"
+            raise CheckpointError(
+                f"load: {os.fspath(path)!r} is not a valid fungrad checkpoint: {why}. The file "
+                "is truncated or corrupt, or was not written by fungrad.save."
+            ) from err
+
+
+def _parse_archive(f: BinaryIO) -> tuple[dict, dict[str, np.ndarray]]:
+    with zipfile.ZipFile(f) as zf:
+        if _META not in zf.namelist():
+            raise _Invalid(f"it has no {_META} member (written by np.savez or another tool?)")
+        meta = json.loads(zf.read(_META))
+        _check_meta(meta)
+        arrays = {}
+        for entry in meta["leaves"]:
+            info = zf.getinfo(entry["path"] + ".npy")
+            with zf.open(info) as member:
+                _check_member_size(member, info, entry["path"])
+            with zf.open(info) as member:
+                arr = np.lib.format.read_array(member, allow_pickle=False)
+            if list(arr.shape) != entry["shape"] or str(arr.dtype) != entry["dtype"]:
+                raise _Invalid(f"member {entry['path']!r} disagrees with {_META}")
+            arrays[entry["path"]] = as_array_type(arr)
     return meta, arrays
+
+
+def _check_member_size(member, info: zipfile.ZipInfo, name: str) -> None:
+    """Refuse a member whose header describes more (or fewer) bytes than it stores."""
+    version = np.lib.format.read_magic(member)
+    if version == (1, 0):
+        shape, _, dtype = np.lib.format.read_array_header_1_0(member)
+    elif version == (2, 0):
+        shape, _, dtype = np.lib.format.read_array_header_2_0(member)
+    else:
+        raise _Invalid(f"member {name!r} has .npy format version {version}, which fungrad "
+                       "does not write")
+    if dtype.hasobject:
+        raise _Invalid(f"member {name!r} holds Python objects (a pickle); refused")
+    count = 1
+    for n in shape:
+        count *= int(n)
+    stored = info.file_size - member.tell()
+    if count * dtype.itemsize != stored:
+        raise _Invalid(
+            f"member {name!r} claims shape {tuple(shape)} of {dtype} "
+            f"({count * dtype.itemsize} bytes) but stores {stored} bytes")
 
 
 class _Invalid(Exception):

@@ -196,11 +196,12 @@ def defreducer(prim: Primitive, axes_param: str = "axes") -> None:
 def flat_vmap(fun: Callable, args, in_dims, axis_size: int, fun_name="<function>"):
     """Run ``fun(*args) -> list`` batched; return ``(outs, out_dims)``."""
     trace = BatchTrace(axis_size, fun_name=fun_name)
-    with core.run_with_trace(trace):
+    def body():
         ins = [trace.wrap(a, d) for a, d in zip(args, in_dims)]
-        outs = fun(*ins)
-        pairs = [(o.val, o.bdim) if isinstance(o, BatchTracer) and o._trace is trace
-                 else (o, None) for o in outs]
+        return [(o.val, o.bdim) if isinstance(o, BatchTracer) and o._trace is trace
+                else (o, None) for o in fun(*ins)]
+
+    pairs = core.run_in_trace(trace, body)
     return [p for p, _ in pairs], [d for _, d in pairs]
 
 

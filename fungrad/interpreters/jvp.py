@@ -169,10 +169,11 @@ class JVPTrace(Trace):
 def jvp_flat(fun: Callable, primals, tangents, fun_name="<function>"):
     """Evaluate ``fun`` and its directional derivative on flat lists of arrays."""
     trace = JVPTrace(fun_name=fun_name)
-    with core.run_with_trace(trace):
+    def body():
         ins = [trace.wrap(p, t) for p, t in zip(primals, tangents)]
-        outs = fun(*ins)
-        pairs = [trace.unwrap(o) for o in outs]
+        return [trace.unwrap(o) for o in fun(*ins)]
+
+    pairs = core.run_in_trace(trace, body)
     return [p for p, _ in pairs], [t for _, t in pairs]
 
 

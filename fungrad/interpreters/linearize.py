@@ -123,17 +123,22 @@ def linearize_flat(fun: Callable, primals, fun_name="<function>",
     trace = LinearizeTrace(fun_name=fun_name, transform_name=transform_name,
                            record_sites=record_sites)
     staging = trace.tangent_trace
-    with core.run_with_trace(trace):
-        ins, in_avals = [], []
+    in_avals = []
+
+    def body():
+        ins = []
         for p in primals:
             aval = Zero.like_primal(p).aval
             in_avals.append(aval)
             tangent_in = staging.new_input(aval)  # one linear input per primal, used or not
             # integer/boolean inputs have float0 (symbolic zero) tangents
             ins.append(trace.new_tracer(p, tangent_in) if aval.dtype.kind in "fc" else p)
-        outs = fun(*ins)
-        pairs = [trace.unwrap(o) for o in outs]
-    staging.valid = False
+        return [trace.unwrap(o) for o in fun(*ins)]
+
+    try:
+        pairs = core.run_in_trace(trace, body)
+    finally:
+        staging.valid = False
     primal_outs = [p for p, _ in pairs]
     tangent_outs, out_avals = [], []
     for p, t in pairs:

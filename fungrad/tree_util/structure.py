@@ -13,7 +13,9 @@ The public API is `fungrad.tree_util`, which re-exports the public names here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+import sys
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from fungrad.tree_util.registry import (
@@ -29,6 +31,42 @@ from fungrad.tree_util.registry import (
     kind_of,
     registry,
 )
+
+# --- Depth ------------------------------------------------------------------------------
+
+
+class PyTreeDepthError(RecursionError):
+    """A pytree nested more deeply than Python's recursion limit lets fungrad walk."""
+
+
+def too_deep(fn_name: str, err: RecursionError) -> PyTreeDepthError:
+    """The error for a RecursionError met while walking a pytree in ``fn_name``."""
+    if isinstance(err, PyTreeDepthError):
+        return err
+    limit = sys.getrecursionlimit()
+    return PyTreeDepthError(
+        f"{fn_name}: the pytree is nested too deeply to walk within Python's recursion limit "
+        f"({limit}; each level of nesting takes a few frames). Nest less deeply (for example "
+        f"a flat list of layers rather than each layer inside the previous one), or raise "
+        f"the limit: `import sys; sys.setrecursionlimit({4 * limit})`."
+    )
+
+
+def depth_guarded(fn_name: str) -> Callable:
+    """Decorate a pytree walk so that running out of stack raises `PyTreeDepthError`."""
+
+    def wrap(fn):
+        @functools.wraps(fn)
+        def guarded(*args, **kwargs):
+            try:
+                return fn(*args, **kwargs)
+            except RecursionError as err:
+                raise too_deep(fn_name, err) from None
+
+        return guarded
+
+    return wrap
+
 
 # --- PyTreeDef ---------------------------------------------------------------------------
 
@@ -79,6 +117,7 @@ class PyTreeDef:
         """
         return subtrees_up_to(self, tree, "PyTreeDef.flatten_up_to", ("treedef", "tree"))
 
+    @depth_guarded("PyTreeDef.__repr__")
     def __repr__(self) -> str:
         return f"PyTreeDef({_show(self)})"
 
@@ -87,18 +126,23 @@ class PyTreeDef:
             return True
         if not isinstance(other, PyTreeDef):
             return NotImplemented
-        return (
-            self._kind is other._kind
-            and self._num_nodes == other._num_nodes
-            and self._num_leaves == other._num_leaves
-            and bool(self._aux == other._aux)
-            and self._children == other._children
-        )
+        try:  # (a try costs nothing until it catches, on the hot path of jit's cache)
+            return (
+                self._kind is other._kind
+                and self._num_nodes == other._num_nodes
+                and self._num_leaves == other._num_leaves
+                and bool(self._aux == other._aux)
+                and self._children == other._children
+            )
+        except RecursionError as err:
+            raise too_deep("PyTreeDef.__eq__", err) from None
 
     def __hash__(self) -> int:
         if self._hash is None:
             try:
                 self._hash = hash((self._kind, self._aux, self._children))
+            except RecursionError as err:
+                raise too_deep("PyTreeDef.__hash__", err) from None
             except TypeError as e:
                 raise TypeError(
                     f"PyTreeDef: cannot hash {self!r} ({e}); the aux data of every node "
@@ -116,6 +160,7 @@ def _show(td: PyTreeDef) -> str:
     return td._kind.show(td._aux, [_show(c) for c in td._children])
 
 
+@depth_guarded("compose_treedefs")
 def compose_treedefs(outer: PyTreeDef, inner: PyTreeDef) -> PyTreeDef:
     """`outer` with every leaf replaced by `inner`."""
     if outer._kind is None:
@@ -166,7 +211,10 @@ def tree_flatten(tree: PyTree, is_leaf: IsLeaf = None) -> tuple[list[Any], PyTre
     if kind is None:
         return [tree], LEAF
     leaves: list[Any] = []
-    return leaves, _flatten_node(kind, tree, leaves, is_leaf)
+    try:
+        return leaves, _flatten_node(kind, tree, leaves, is_leaf)
+    except RecursionError as err:
+        raise too_deep("tree_flatten", err) from None
 
 
 def tree_leaves(tree: PyTree, is_leaf: IsLeaf = None) -> list[Any]:
@@ -203,6 +251,7 @@ def _build(td: PyTreeDef, leaf_iter) -> PyTree:
     return td._kind.unflatten(td._aux, children)
 
 
+@depth_guarded("tree_unflatten")
 def _unflatten(treedef: PyTreeDef, leaves: Iterable[Any], fn_name: str) -> PyTree:
     if not isinstance(treedef, PyTreeDef):
         raise TypeError(
@@ -239,6 +288,7 @@ def _flatten_with_path(x, path: KeyPath, out: list, is_leaf: IsLeaf) -> PyTreeDe
     return PyTreeDef(kind, aux, [_flatten_with_path(c, (*path, k), out, is_leaf) for k, c in pairs])
 
 
+@depth_guarded("tree_flatten_with_path")
 def tree_flatten_with_path(
     tree: PyTree, is_leaf: IsLeaf = None
 ) -> tuple[list[tuple[KeyPath, Any]], PyTreeDef]:
@@ -347,6 +397,7 @@ def _collect_up_to(td: PyTreeDef, tree, out: list) -> bool:
     return all(_collect_up_to(c_td, c, out) for c_td, c in zip(td._children, children, strict=True))
 
 
+@depth_guarded("flatten_up_to")
 def subtrees_up_to(td: PyTreeDef, tree, fn_name: str, labels) -> list[Any]:
     """The subtrees of `tree` at `td`'s leaves; a ValueError naming `fn_name` on a mismatch."""
     out: list[Any] = []
