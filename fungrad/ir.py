@@ -203,15 +203,18 @@ def eval_ir(ir: IR, consts, args) -> list:
 
     ctx = core._context
     outer_site = ctx.site
-    try:
-        for eqn in ir.eqns:
-            ctx.site = eqn.site or outer_site
-            outs = eqn.prim.bind(*[read(a) for a in eqn.inputs], **eqn.params)
-            if eqn.prim.multiple_results:
-                for v, x in zip(eqn.outputs, outs):
-                    env[v] = x
-            else:
-                env[eqn.outputs[0]] = outs
+    try:  # the site is restored twice, as core.run_in_trace restores the trace (see there)
+        try:
+            for eqn in ir.eqns:
+                ctx.site = eqn.site or outer_site
+                outs = eqn.prim.bind(*[read(a) for a in eqn.inputs], **eqn.params)
+                if eqn.prim.multiple_results:
+                    for v, x in zip(eqn.outputs, outs):
+                        env[v] = x
+                else:
+                    env[eqn.outputs[0]] = outs
+        finally:
+            ctx.site = outer_site
     finally:
         ctx.site = outer_site
     return [read(v) for v in ir.outvars]

@@ -116,6 +116,7 @@ def _run_with_fault(program, target) -> bool:
 def _assert_eager_current(what: str):
     assert core.current_trace() is core.eval_trace, (
         f"after {what}, the current trace is {core.current_trace()!r}, not eager evaluation")
+    assert core._context.site == "", f"after {what}, a stale source site is current"
     out = fnp.sin(np.ones(2))
     assert type(out) is not core.Tracer and not isinstance(out, core.Tracer), (
         f"after {what}, eager fnp.sin returned a tracer")
@@ -135,6 +136,9 @@ def test_fault_at_every_machinery_line_leaves_eager_current(name):
     program(X)
 
 
+# A signal landing in a garbage-collection callback (JAX installs one) is reported by Python
+# as unraisable instead of propagating; that is Python's behaviour, not a fault of ours.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_timer_signals_at_random_moments_leave_eager_current():
     """KeyboardInterrupts delivered by SIGALRM (the same Python-level path as SIGINT's
     default handler) during small transformed calls, for about two seconds."""

@@ -167,8 +167,11 @@ def backward_pass(ir: IR, cts_out) -> list:
     """
     ctx = core._context
     outer_site = ctx.site
-    try:
-        return _transpose_eqns(ir, cts_out, ctx, outer_site)
+    try:  # the site is restored twice, as core.run_in_trace restores the trace (see there)
+        try:
+            return _transpose_eqns(ir, cts_out, ctx, outer_site)
+        finally:
+            ctx.site = outer_site
     finally:
         ctx.site = outer_site
 
