@@ -4,6 +4,18 @@
 """
 
 from fungrad import debug, lax, nn, numpy, optim, random, tree_util  # noqa: F401
+from fungrad import flatten_util, tree  # noqa: F401
+from fungrad.devices import (  # noqa: F401
+    Device,
+    block_until_ready,
+    default_backend,
+    device_count,
+    device_get,
+    device_put,
+    devices,
+    local_devices,
+)
+from fungrad.numpy.array_type import Array  # noqa: F401
 
 # `fg.config` is the options object (it hides the submodule fungrad.config, as in JAX).
 from fungrad.config import config, disable_jit  # noqa: F401

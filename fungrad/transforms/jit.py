@@ -35,6 +35,7 @@ from fungrad.interpreters.jvp import jvp_rules
 from fungrad.interpreters.linearize import transpose_rules
 from fungrad.ir import IR, stage_closed
 from fungrad.ir_passes import optimize
+from fungrad.numpy.array_type import as_output
 from fungrad.tree_util import keystr, tree_flatten, tree_flatten_with_path, tree_unflatten
 
 __all__ = ["jit", "jit_call_p"]
@@ -175,7 +176,7 @@ class JittedFunction:
             outs = entry.run(*leaves)
         else:
             outs = jit_call_p.bind(*entry.hoisted, *leaves, ir=entry.ir, name=self.name)
-        return tree_unflatten(entry.out_tree, outs)
+        return tree_unflatten(entry.out_tree, list(map(as_output, outs)))
 
     def __get__(self, obj, objtype=None):
         """Bind ``self`` when the jitted function is a method (as ``jax.jit``'s are).
