@@ -4,7 +4,7 @@
 """
 
 from fungrad import debug, lax, nn, numpy, optim, random, tree_util  # noqa: F401
-from fungrad import flatten_util, tree  # noqa: F401
+from fungrad import ad_checkpoint, flatten_util, tree, typing  # noqa: F401
 from fungrad.devices import (  # noqa: F401
     Device,
     block_until_ready,
@@ -19,6 +19,13 @@ from fungrad.numpy.array_type import Array  # noqa: F401
 
 # `fg.config` is the options object (it hides the submodule fungrad.config, as in JAX).
 from fungrad.config import config, disable_jit  # noqa: F401
+from fungrad.config_states import (  # noqa: F401
+    check_tracer_leaks,
+    checking_leaks,
+    debug_infs,
+    debug_nans,
+    enable_x64,
+)
 from fungrad.core import ShapedArray  # noqa: F401
 from fungrad.dtypes import float0  # noqa: F401
 from fungrad.serialization import CheckpointError, load, save  # noqa: F401
@@ -39,9 +46,20 @@ from fungrad.transforms.checkpoint import (  # noqa: F401
     remat,
     saved_residuals,
 )
+from fungrad.transforms.callbacks import pure_callback  # noqa: F401
 from fungrad.transforms.custom_derivatives import custom_jvp, custom_vjp  # noqa: F401
+from fungrad.transforms.custom_gradient import custom_gradient  # noqa: F401
 from fungrad.transforms.jacobians import hessian, hvp, jacfwd, jacobian, jacrev  # noqa: F401
-from fungrad.transforms.jit import jit  # noqa: F401
+from fungrad.transforms.jit import clear_caches, jit  # noqa: F401
+from fungrad.transforms.linear_transpose import linear_transpose  # noqa: F401
+from fungrad.transforms.staging_api import (  # noqa: F401
+    ShapeDtypeStruct,
+    closure_convert,
+    eval_shape,
+    make_jaxpr,
+    named_call,
+    named_scope,
+)
 from fungrad.transforms.vmap_api import vmap  # noqa: F401
 
 __version__ = "0.1.0"

@@ -15,6 +15,7 @@ from fungrad.core import get_aval
 from fungrad.interpreters.jvp import Zero, jvp_flat, zeros_like_aval
 from fungrad.interpreters.linearize import linearize_flat
 from fungrad.numpy.array_type import as_outputs
+from fungrad.transforms import leak_checks
 from fungrad.tree_util import keystr, tree_flatten, tree_flatten_with_path, tree_unflatten
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "linearize", "stop_gradient", "fun_name"]
@@ -111,7 +112,9 @@ def jvp(fun: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fa
         )
     tangents_in = [_check_tangent(path, p, t) for (path, p), t in zip(with_paths, flat_t)]
     flat_fun = _FlatFun(fun, in_tree, has_aux, "jvp")
+    marker = leak_checks.start()
     outs, touts = jvp_flat(flat_fun, flat_p, tangents_in, fun_name(fun))
+    leak_checks.finish(marker, "jvp", fun)
     touts = [zeros_like_aval(t.aval) if isinstance(t, Zero) else t for t in touts]
     outs, touts = as_outputs(outs), as_outputs(touts)
     out, aux = flat_fun.split(outs)
@@ -146,7 +149,9 @@ def linearize(fun: Callable, *primals, has_aux: bool = False):
     """
     flat_p, in_tree, _ = _flatten_args("linearize", fun, primals)
     flat_fun = _FlatFun(fun, in_tree, has_aux, "linearize")
+    marker = leak_checks.start()
     outs, lin = linearize_flat(flat_fun, flat_p, fun_name(fun), record_sites=True)
+    leak_checks.finish(marker, "linearize", fun)
     out, aux = flat_fun.split(as_outputs(outs))
     out_tree = flat_fun.out_tree
 
@@ -185,7 +190,9 @@ def _vjp(fun: Callable, primals, has_aux: bool, transform: str):
     """:func:`vjp`, with ``transform`` ("vjp", "grad") naming it in errors and tracers."""
     flat_p, in_tree, _ = _flatten_args(transform, fun, primals)
     flat_fun = _FlatFun(fun, in_tree, has_aux, transform)
+    marker = leak_checks.start()
     outs, lin = linearize_flat(flat_fun, flat_p, fun_name(fun), transform)
+    leak_checks.finish(marker, transform, fun)
     out, aux = flat_fun.split(as_outputs(outs))
     out_tree, num_out = flat_fun.out_tree, flat_fun.num_out
     out_avals = [get_aval(o) for o in outs[:num_out]]
@@ -411,7 +418,9 @@ def make_ir(fun: Callable, static_argnums=(), sites: bool = False) -> Callable:
             full = [a if i in statics else next(it) for i, a in enumerate(args)]
             return tree_flatten(fun(*full))[0]
 
+        marker = leak_checks.start()
         ir = stage_flat(flat_fun, [get_aval(x) for x in flat], fun_name(fun), "make_ir")
+        leak_checks.finish(marker, "make_ir", fun)
         ir.show_sites = sites
         return ir
 

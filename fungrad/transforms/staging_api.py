@@ -22,6 +22,7 @@ import numpy as np
 from fungrad.core import ShapedArray, Tracer, get_aval
 from fungrad.ir import IR, IRPrinter, Literal, eval_ir, stage_flat
 from fungrad.numpy.array_type import as_outputs
+from fungrad.transforms import leak_checks
 from fungrad.transforms.api import fun_name
 from fungrad.tree_util import keystr, tree_flatten_with_path, tree_unflatten
 
@@ -114,7 +115,9 @@ def _stage(fn: str, fun: Callable, args: tuple, kwargs: dict, statics=()):
                 arg_aval(f"{fn}: output", path, leaf)
         return [leaf for _, leaf in out_pairs]
 
+    marker = leak_checks.start()
     ir = stage_flat(flat_fun, avals, fun_name(fun), fn)
+    leak_checks.finish(marker, fn, fun)
     return ir, out_tree_box[0]
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from fungrad.core import get_aval
 from fungrad.interpreters.batching import bdim_to_front, flat_vmap, move_axis
 from fungrad.numpy.array_type import as_outputs
+from fungrad.transforms import leak_checks
 from fungrad.tree_util import (
     broadcast_prefix,
     keystr,
@@ -125,9 +126,13 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_name: Any = No
         leaves, axes, with_paths = _resolve_in_axes(fun, args, in_axes)
         size = _batch_size(fun, with_paths, axes, axis_size)
         in_tree = tree_flatten(args)[1]
+        marker = leak_checks.start()
         if chunk_size is not None and size > chunk_size:
-            return _chunked(args, axes, leaves, in_tree, size)
-        return _run(leaves, axes, in_tree, size)
+            out = _chunked(args, axes, leaves, in_tree, size)
+        else:
+            out = _run(leaves, axes, in_tree, size)
+        leak_checks.finish(marker, "vmap", fun)
+        return out
 
     def _run(leaves, axes, in_tree, size):
         out_tree_box = []
