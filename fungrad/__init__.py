@@ -3,19 +3,19 @@
 ``import fungrad as fg; import fungrad.numpy as fnp``.
 """
 
-from fungrad import debug, lax, nn, numpy, optim, random, tree_util  # noqa: F401
-from fungrad import ad_checkpoint, flatten_util, tree, typing  # noqa: F401
-from fungrad.devices import (  # noqa: F401
-    Device,
-    block_until_ready,
-    default_backend,
-    device_count,
-    device_get,
-    device_put,
-    devices,
-    local_devices,
+from fungrad import (  # noqa: F401
+    ad_checkpoint,
+    debug,
+    flatten_util,
+    lax,
+    nn,
+    numpy,
+    optim,
+    random,
+    tree,
+    tree_util,
+    typing,
 )
-from fungrad.numpy.array_type import Array  # noqa: F401
 
 # `fg.config` is the options object (it hides the submodule fungrad.config, as in JAX).
 from fungrad.config import config, disable_jit  # noqa: F401
@@ -27,7 +27,18 @@ from fungrad.config_states import (  # noqa: F401
     enable_x64,
 )
 from fungrad.core import ShapedArray  # noqa: F401
+from fungrad.devices import (  # noqa: F401
+    Device,
+    block_until_ready,
+    default_backend,
+    device_count,
+    device_get,
+    device_put,
+    devices,
+    local_devices,
+)
 from fungrad.dtypes import float0  # noqa: F401
+from fungrad.numpy.array_type import Array  # noqa: F401
 from fungrad.serialization import CheckpointError, load, save  # noqa: F401
 from fungrad.transforms.api import (  # noqa: F401
     grad,
@@ -38,6 +49,7 @@ from fungrad.transforms.api import (  # noqa: F401
     value_and_grad,
     vjp,
 )
+from fungrad.transforms.callbacks import pure_callback  # noqa: F401
 from fungrad.transforms.checkpoint import (  # noqa: F401
     checkpoint,
     checkpoint_name,
@@ -46,7 +58,6 @@ from fungrad.transforms.checkpoint import (  # noqa: F401
     remat,
     saved_residuals,
 )
-from fungrad.transforms.callbacks import pure_callback  # noqa: F401
 from fungrad.transforms.custom_derivatives import custom_jvp, custom_vjp  # noqa: F401
 from fungrad.transforms.custom_gradient import custom_gradient  # noqa: F401
 from fungrad.transforms.jacobians import hessian, hvp, jacfwd, jacobian, jacrev  # noqa: F401

@@ -101,7 +101,7 @@ def _check_device(fn: str, device) -> None:
 
 def device_put(x: Any, device: Any = None, *, src: Any = None, donate: bool = False,
                may_alias: bool | None = None) -> Any:
-    """Return the pytree ``x`` with every array leaf as an :class:`fungrad.numpy.Array` on ``device``.
+    """Return the pytree ``x`` with every array leaf a :class:`fungrad.numpy.Array` on ``device``.
 
     NumPy arrays are viewed, not copied (``may_alias=False`` copies); Python and NumPy
     scalars become 0-d arrays; tracers pass through.
@@ -126,8 +126,9 @@ def device_put(x: Any, device: Any = None, *, src: Any = None, donate: bool = Fa
             if leaf.dtype == object:
                 raise TypeError(f"device_put: a leaf of type {type(leaf).__name__} is not an "
                                 "array or a scalar.")
-        out = as_output(leaf)
-        return out.copy() if may_alias is False and out is leaf else out
+        if may_alias is False and isinstance(leaf, np.ndarray):
+            leaf = leaf.copy()
+        return as_output(leaf)
 
     return tree_map(put, x)
 

@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from fungrad import tree_util
-from fungrad.tree_util import PyTreeDef, T
 from fungrad.tree_util import _MISSING as _NO_INITIALIZER
+from fungrad.tree_util import PyTreeDef, T
 
 __all__ = ["map", "leaves", "structure", "flatten", "unflatten", "reduce", "all",
            "transpose", "map_with_path", "leaves_with_path", "flatten_with_path",

@@ -59,6 +59,7 @@ class _FlatCallback:
 
 
 def _pure_callback_impl(*args, callback, result_avals, vmap_method):
+    batched = " (batched by vmap)" if isinstance(callback, _BatchedCallback) else ""
     outs = []
     for i, (x, aval) in enumerate(zip(callback(*args), result_avals)):
         x = np.asarray(x)
@@ -66,7 +67,7 @@ def _pure_callback_impl(*args, callback, result_avals, vmap_method):
             raise TypeError(
                 f"pure_callback: `{callback.__name__}` returned {x.dtype}{list(x.shape)} as "
                 f"result leaf {i}, but result_shape_dtypes declares "
-                f"{aval.dtype}{list(aval.shape)}{' (batched by vmap)' if isinstance(callback, _BatchedCallback) else ''}."
+                f"{aval.dtype}{list(aval.shape)}{batched}."
                 " Return arrays of the declared shapes and dtypes (np.asarray(y, dtype)).")
         outs.append(x)
     return outs

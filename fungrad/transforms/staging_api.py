@@ -330,7 +330,7 @@ def make_jaxpr(fun: Callable, static_argnums: int | Sequence[int] = (),
 
     @functools.wraps(fun)
     def make_jaxpr_f(*args, **kwargs):
-        positions = tuple(i % len(args) if args else i for i in statics)
+        positions = tuple(i + len(args) if i < 0 else i for i in statics)
         for i in positions:
             if not 0 <= i < len(args):
                 raise ValueError(f"make_jaxpr of `{fun_name(fun)}`: static_argnums={i} is "

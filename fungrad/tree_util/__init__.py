@@ -15,6 +15,7 @@ import functools
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from fungrad.tree_util.partial import Partial
 from fungrad.tree_util.registry import (
     TUPLE_KIND,
     DictKey,
@@ -36,7 +37,6 @@ from fungrad.tree_util.registry import (
     register_pytree_with_keys_class,
     register_static,
 )
-from fungrad.tree_util.partial import Partial
 from fungrad.tree_util.structure import (
     PyTreeDef,
     compose_treedefs,
