@@ -7,12 +7,13 @@ use it to work on a model's parameter pytree. Both directions are built from
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from fungrad import dtypes, lax
+from fungrad import lax
 from fungrad import numpy as fnp
 from fungrad.core import get_aval
 from fungrad.numpy.array_type import as_output, as_outputs
@@ -24,9 +25,11 @@ __all__ = ["ravel_pytree"]
 def ravel_pytree(pytree: Any) -> tuple[Any, Callable[[Any], Any]]:
     """Ravel every leaf of ``pytree`` and concatenate them into one 1-D array.
 
-    Leaves of different dtypes are promoted to their common dtype (as ``fnp.result_type``
-    would, e.g. float32 and int64 give float64); ``unravel`` casts each piece back to
-    its leaf's dtype.
+    Leaves of different dtypes are promoted to a common dtype as JAX promotes them (which
+    differs from NumPy in one way: an integer or bool leaf with a float or complex one
+    gives that inexact dtype, so float32 and int64 give float32; a Python scalar counts
+    as its default dtype, float64 or int64). ``unravel`` casts each piece back to its
+    leaf's dtype.
 
     Args:
       pytree: a pytree of arrays and scalars.
@@ -48,10 +51,9 @@ def ravel_pytree(pytree: Any) -> tuple[Any, Callable[[Any], Any]]:
         except TypeError:
             raise TypeError(f"ravel_pytree: leaf{keystr(path)} is a {type(leaf).__name__} "
                             f"({leaf!r:.40}), not an array or a scalar.") from None
-    if not avals:
-        dtype = np.dtype(np.float64)
-    else:
-        dtype = dtypes.result_type([(a.dtype, a.weak_type) for a in avals])[0]
+    dtype = functools.reduce(_promote, [a.dtype for a in avals], np.dtype(np.bool_))
+    if dtype == np.bool_ and not any(a.dtype == np.bool_ for a in avals):
+        dtype = np.dtype(np.float64)  # no leaves: JAX's empty float vector
     pieces = [fnp.ravel(_cast(leaf, dtype)) for _, leaf in pairs]
     flat = fnp.concatenate(pieces) if pieces else fnp.zeros((0,), dtype)
     sizes = [a.size for a in avals]
@@ -74,6 +76,16 @@ def ravel_pytree(pytree: Any) -> tuple[Any, Callable[[Any], Any]]:
         return tree_unflatten(treedef, as_outputs(leaves))
 
     return as_output(flat), unravel
+
+
+def _promote(a: np.dtype, b: np.dtype) -> np.dtype:
+    """JAX's promotion of two (strong) dtypes."""
+    a_exact, b_exact = a.kind in "biu", b.kind in "biu"
+    if a_exact and not b_exact:
+        return b
+    if b_exact and not a_exact:
+        return a
+    return np.promote_types(a, b)
 
 
 def _aval_of_flat(x):

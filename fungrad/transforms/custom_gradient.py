@@ -61,7 +61,7 @@ def custom_gradient(fun: Callable) -> Callable:
     def bwd(res, ct):
         return res.func(ct, *res.args)
 
-    bwd.__qualname__ = f"the vjp_fn of custom_gradient `{fun_name(fun)}`"
+    bwd.__qualname__ = f"vjp_fn of custom_gradient {fun_name(fun)}"
     wrapped.defvjp(fwd, bwd)
     return functools.wraps(fun)(lambda *args: wrapped(*args))
 

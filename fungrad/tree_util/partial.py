@@ -28,7 +28,7 @@ class Partial(functools.partial):
     ([1.0, 2.0], 6.0)
     """
 
-    def __new__(cls, func, *args, **kw):
+    def __new__(klass, func, *args, **kw):  # noqa: N804 (JAX's parameter name)
         if not callable(func):
             raise TypeError(f"Partial: func must be callable, got a {type(func).__name__} "
                             f"({func!r:.40}).")
@@ -41,7 +41,7 @@ class Partial(functools.partial):
                 return inner(*a, **k)
 
             func.func = inner.func  # type: ignore[attr-defined]
-        return super().__new__(cls, func, *args, **kw)
+        return super().__new__(klass, func, *args, **kw)
 
     def __repr__(self) -> str:
         parts = [repr(self.func), *map(repr, self.args)]
