@@ -216,6 +216,16 @@ def test_custom_gradient_under_jit_vmap_and_second_order():
     np.testing.assert_allclose(hess, -2.0 * np.sin(0.4))
 
 
+def test_custom_gradient_keyword_arguments():
+    @fg.custom_gradient
+    def f(x, w=2.0):
+        return x * w, lambda g: (g * w * 3.0, g * x)
+
+    assert float(f(1.0)) == 2.0 and float(f(1.0, w=3.0)) == 3.0
+    assert float(fg.grad(lambda x: f(x, w=3.0))(1.0)) == 9.0
+    assert float(fg.grad(f, argnums=1)(1.0, 5.0)) == 1.0
+
+
 def test_custom_gradient_errors():
     with pytest.raises(CustomRuleError, match=r"must return a pair \(value, vjp_fn\)"):
         fg.grad(fg.custom_gradient(lambda x: x * 2))(1.0)

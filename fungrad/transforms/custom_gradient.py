@@ -10,6 +10,7 @@ captured tracers from the transforms.
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable
 
 from fungrad import dtypes
@@ -63,7 +64,19 @@ def custom_gradient(fun: Callable) -> Callable:
 
     bwd.__qualname__ = f"vjp_fn of custom_gradient {fun_name(fun)}"
     wrapped.defvjp(fwd, bwd)
-    return functools.wraps(fun)(lambda *args: wrapped(*args))
+
+    @functools.wraps(fun)
+    def call(*args, **kwargs):
+        if kwargs:  # keyword arguments become positional, so each gets a cotangent
+            bound = inspect.signature(fun).bind(*args, **kwargs)
+            bound.apply_defaults()
+            if bound.kwargs:
+                raise TypeError(f"custom_gradient of `{fun_name(fun)}`: **kwargs parameters "
+                                "are not supported; pass those values positionally.")
+            args = bound.args
+        return wrapped(*args)
+
+    return call
 
 
 def _split(fun, result):
