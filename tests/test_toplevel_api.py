@@ -141,6 +141,9 @@ def test_make_jaxpr_text_matches_jax_for_simple_programs():
     ours = fg.make_jaxpr(fnp.sin)(np.ones(3))
     assert str(ours) == "{ lambda ; a:f64[3]. let b:f64[3] = sin a in (b,) }"
     assert str(ours) == str(jax.make_jaxpr(jnp.sin)(np.ones(3)))
+    for f, jf in [(lambda x: fnp.sin(fnp.cos(x)), lambda x: jnp.sin(jnp.cos(x))),
+                  (lambda x: (x, 1.0), lambda x: (x, 1.0)), (lambda x: x, lambda x: x)]:
+        assert str(fg.make_jaxpr(f)(1.0)) == str(jax.make_jaxpr(jf)(1.0))
 
 
 def test_make_jaxpr_attributes():

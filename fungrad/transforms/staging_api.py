@@ -81,7 +81,7 @@ class ShapeDtypeStruct:
         return hash((self.shape, self.dtype, self.weak_type))
 
 
-def arg_aval(fn: str, path, x) -> ShapedArray:
+def arg_aval(fn: str, path, x, what: str = "argument") -> ShapedArray:
     """The abstract value of an argument leaf: an array, scalar, tracer or ShapeDtypeStruct."""
     if isinstance(x, ShapeDtypeStruct):
         return ShapedArray(x.shape, x.dtype, x.weak_type)
@@ -89,7 +89,7 @@ def arg_aval(fn: str, path, x) -> ShapedArray:
         return get_aval(x)
     except TypeError:
         raise TypeError(
-            f"{fn}: argument{keystr(path)} is a {type(x).__name__} ({x!r:.40}), not an array,"
+            f"{fn}: {what}{keystr(path)} is a {type(x).__name__} ({x!r:.40}), not an array,"
             " a scalar or a ShapeDtypeStruct. Pass other values through a closure or "
             "functools.partial (or static_argnums, for make_jaxpr).") from None
 
@@ -112,7 +112,7 @@ def _stage(fn: str, fun: Callable, args: tuple, kwargs: dict, statics=()):
         out_tree_box.append(out_tree)
         for path, leaf in out_pairs:
             if not isinstance(leaf, Tracer):
-                arg_aval(f"{fn}: output", path, leaf)
+                arg_aval(fn, path, leaf, "output")
         return [leaf for _, leaf in out_pairs]
 
     marker = leak_checks.start()
@@ -258,8 +258,9 @@ class _JaxprPrinter(IRPrinter):
         ins = " ".join(self.typed(v) for v in ir.invars)
         head = f"{{ lambda {consts + ' ' if consts else ''}; {ins}. let"
         eqns = [self._eqn(e) for e in ir.eqns]
-        tail = f"in ({', '.join(self.name(v) for v in ir.outvars)},) }}"
-        one_line = " ".join([head, *eqns, tail])
+        outs = [self._atom(v) for v in ir.outvars]
+        tail = f"in ({outs[0]},) }}" if len(outs) == 1 else f"in ({', '.join(outs)}) }}"
+        one_line = f"{head} {'; '.join(eqns)} {tail}"
         if len(one_line) <= 80 and not any("\n" in e for e in eqns):
             return one_line
         return "\n".join([head, *(f"    {e}" for e in eqns), f"  {tail}"])
