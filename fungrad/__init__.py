@@ -3,12 +3,42 @@
 ``import fungrad as fg; import fungrad.numpy as fnp``.
 """
 
-from fungrad import debug, lax, nn, numpy, optim, random, tree_util  # noqa: F401
+from fungrad import (  # noqa: F401
+    ad_checkpoint,
+    debug,
+    flatten_util,
+    lax,
+    nn,
+    numpy,
+    optim,
+    random,
+    tree,
+    tree_util,
+    typing,
+)
 
 # `fg.config` is the options object (it hides the submodule fungrad.config, as in JAX).
 from fungrad.config import config, disable_jit  # noqa: F401
+from fungrad.config_states import (  # noqa: F401
+    check_tracer_leaks,
+    checking_leaks,
+    debug_infs,
+    debug_nans,
+    enable_x64,
+)
 from fungrad.core import ShapedArray  # noqa: F401
+from fungrad.devices import (  # noqa: F401
+    Device,
+    block_until_ready,
+    default_backend,
+    device_count,
+    device_get,
+    device_put,
+    devices,
+    local_devices,
+)
 from fungrad.dtypes import float0  # noqa: F401
+from fungrad.numpy.array_type import Array  # noqa: F401
 from fungrad.serialization import CheckpointError, load, save  # noqa: F401
 from fungrad.transforms.api import (  # noqa: F401
     grad,
@@ -19,6 +49,7 @@ from fungrad.transforms.api import (  # noqa: F401
     value_and_grad,
     vjp,
 )
+from fungrad.transforms.callbacks import pure_callback  # noqa: F401
 from fungrad.transforms.checkpoint import (  # noqa: F401
     checkpoint,
     checkpoint_name,
@@ -28,8 +59,18 @@ from fungrad.transforms.checkpoint import (  # noqa: F401
     saved_residuals,
 )
 from fungrad.transforms.custom_derivatives import custom_jvp, custom_vjp  # noqa: F401
+from fungrad.transforms.custom_gradient import custom_gradient  # noqa: F401
 from fungrad.transforms.jacobians import hessian, hvp, jacfwd, jacobian, jacrev  # noqa: F401
-from fungrad.transforms.jit import jit  # noqa: F401
+from fungrad.transforms.jit import clear_caches, jit  # noqa: F401
+from fungrad.transforms.linear_transpose import linear_transpose  # noqa: F401
+from fungrad.transforms.staging_api import (  # noqa: F401
+    ShapeDtypeStruct,
+    closure_convert,
+    eval_shape,
+    make_jaxpr,
+    named_call,
+    named_scope,
+)
 from fungrad.transforms.vmap_api import vmap  # noqa: F401
 
 __version__ = "0.1.0"

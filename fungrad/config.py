@@ -18,6 +18,10 @@ The options carry JAX's names (JAX's ``jax_``-prefixed spellings, as in
   ``$XDG_CACHE_HOME/fungrad`` (``~/.cache/fungrad``), as JAX's cache directory option.
 - ``jit_kernel_threads``: threads a fused kernel of at least 2**17 elements may use
   (``numba.prange`` over its outer loop) on calls that find a core free; default 1 (serial).
+- ``check_tracer_leaks``: after each transform returns, look for tracers of it that are
+  still referenced (stored in a global, an attribute, a closure) and raise
+  :class:`fungrad.errors.LeakedTracerError` naming the transform (slow: it walks the
+  garbage collector's objects; ``fg.checking_leaks()`` turns it on for a block).
 - ``enable_x64``: accepted for JAX compatibility. fungrad's default dtypes follow NumPy and
   are already 64-bit (float64, int64); unlike JAX, ``False`` does not switch them to 32-bit
   (a warning says so).
@@ -40,6 +44,7 @@ __all__ = ["Config", "config", "disable_jit", "switches"]
 _DEFAULTS: dict[str, Any] = {
     "debug_nans": False,
     "debug_infs": False,
+    "check_tracer_leaks": False,
     "disable_jit": False,
     "enable_x64": True,
     "jit_backend": "auto",

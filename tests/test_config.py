@@ -42,7 +42,7 @@ def test_update_and_read():
     assert fg.config.jax_debug_nans is False
     assert set(fg.config.values) == {"debug_nans", "debug_infs", "disable_jit", "enable_x64",
                                      "jit_backend", "jit_exact_math", "compilation_cache_dir",
-                                     "jit_kernel_threads"}
+                                     "jit_kernel_threads", "check_tracer_leaks"}
 
 
 def test_unknown_option_lists_known_names():

@@ -5,6 +5,11 @@
 for a closed-over ``a``). Arrays made by ``fnp.array``/``fnp.zeros``/... are ``Array``s, and
 NumPy keeps the subclass through arithmetic on them. A plain ``np.ndarray`` has no ``.at``:
 write ``fnp.asarray(x).at[idx].set(v)`` (no copy is made by ``asarray``).
+
+``isinstance(x, Array)`` is also true for tracers, so ``fg.Array`` annotates and checks
+values both eagerly and inside transforms (as ``jax.Array`` does). Every array that a
+transform (``jit``, ``grad``, ``vjp``, ``jvp``, ``vmap``, the Jacobians) returns is an
+``Array``: :func:`as_output` views its outputs as one (no copy).
 """
 
 from __future__ import annotations
@@ -16,8 +21,19 @@ import numpy as np
 from fungrad.core import Tracer
 
 
-class Array(np.ndarray):
-    """A NumPy array with JAX's ``.at[...]`` functional updates and traced indexing."""
+class _ArrayMeta(type):
+    """Makes ``isinstance(tracer, Array)`` true: a tracer stands for an Array."""
+
+    def __instancecheck__(cls, x) -> bool:
+        return type.__instancecheck__(cls, x) or (cls is Array and isinstance(x, Tracer))
+
+
+class Array(np.ndarray, metaclass=_ArrayMeta):
+    """A NumPy array with JAX's ``.at[...]`` functional updates and traced indexing.
+
+    As JAX arrays, it has ``block_until_ready()`` (eager NumPy work is already done, so it
+    returns the array itself), ``devices()`` and ``device`` (the CPU device).
+    """
 
     @property
     def at(self):
@@ -30,6 +46,19 @@ class Array(np.ndarray):
         if type(idx) is not int and _holds_tracer(idx):
             return sys.modules["fungrad.numpy.indexing"].getitem(self, idx)
         return _ndarray_getitem(self, idx)
+
+    def block_until_ready(self) -> Array:
+        """Return the array itself: NumPy computes eagerly, so it is always ready."""
+        return self
+
+    @property
+    def device(self):
+        """The device holding the array (the CPU device, ``CpuDevice(id=0)``)."""
+        return sys.modules["fungrad.devices"].cpu_device
+
+    def devices(self) -> set:
+        """The set of devices holding the array: ``{CpuDevice(id=0)}``."""
+        return {sys.modules["fungrad.devices"].cpu_device}
 
 
 _ndarray_getitem = np.ndarray.__getitem__
@@ -49,3 +78,29 @@ def as_array_type(x):
     if isinstance(x, Array):
         return x
     return np.asarray(x).view(Array)
+
+
+_SCALAR_TYPES = (bool, int, float, complex)
+
+
+def as_output(x):
+    """One output of a transform as an :class:`Array` (a view, no copy).
+
+    NumPy arrays, NumPy scalars and Python scalars become ``Array``s; tracers (the outputs
+    of a transform nested in another) and other objects pass through unchanged. This is
+    the one place a backend's array type is chosen for results (CuPy arrays will pass
+    through here too).
+    """
+    t = type(x)
+    if t is Array:
+        return x
+    if t is np.ndarray:
+        return x.view(Array)
+    if t in _SCALAR_TYPES or isinstance(x, np.generic):
+        return np.asarray(x).view(Array)
+    return x
+
+
+def as_outputs(leaves) -> list:
+    """:func:`as_output` of each of a list of flat outputs."""
+    return [as_output(x) for x in leaves]

@@ -14,6 +14,8 @@ from fungrad import dtypes
 from fungrad.core import get_aval
 from fungrad.interpreters.jvp import Zero, jvp_flat, zeros_like_aval
 from fungrad.interpreters.linearize import linearize_flat
+from fungrad.numpy.array_type import as_outputs
+from fungrad.transforms import leak_checks
 from fungrad.tree_util import keystr, tree_flatten, tree_flatten_with_path, tree_unflatten
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "linearize", "stop_gradient", "fun_name"]
@@ -110,8 +112,11 @@ def jvp(fun: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fa
         )
     tangents_in = [_check_tangent(path, p, t) for (path, p), t in zip(with_paths, flat_t)]
     flat_fun = _FlatFun(fun, in_tree, has_aux, "jvp")
+    marker = leak_checks.start()
     outs, touts = jvp_flat(flat_fun, flat_p, tangents_in, fun_name(fun))
+    leak_checks.finish(marker, "jvp", fun)
     touts = [zeros_like_aval(t.aval) if isinstance(t, Zero) else t for t in touts]
+    outs, touts = as_outputs(outs), as_outputs(touts)
     out, aux = flat_fun.split(outs)
     tout, _ = flat_fun.split(touts)
     return (out, tout, aux) if has_aux else (out, tout)
@@ -144,8 +149,10 @@ def linearize(fun: Callable, *primals, has_aux: bool = False):
     """
     flat_p, in_tree, _ = _flatten_args("linearize", fun, primals)
     flat_fun = _FlatFun(fun, in_tree, has_aux, "linearize")
+    marker = leak_checks.start()
     outs, lin = linearize_flat(flat_fun, flat_p, fun_name(fun), record_sites=True)
-    out, aux = flat_fun.split(outs)
+    leak_checks.finish(marker, "linearize", fun)
+    out, aux = flat_fun.split(as_outputs(outs))
     out_tree = flat_fun.out_tree
 
     def f_jvp(*tangents):
@@ -154,7 +161,7 @@ def linearize(fun: Callable, *primals, has_aux: bool = False):
             raise ValueError(f"linearize: f_jvp expects tangents with the structure of the "
                              f"primals.\n  primals:  {in_tree}\n  tangents: {t_tree}")
         touts = lin.jvp(flat_t)
-        return tree_unflatten(out_tree, touts[: flat_fun.num_out])
+        return tree_unflatten(out_tree, as_outputs(touts[: flat_fun.num_out]))
 
     return (out, f_jvp, aux) if has_aux else (out, f_jvp)
 
@@ -183,8 +190,10 @@ def _vjp(fun: Callable, primals, has_aux: bool, transform: str):
     """:func:`vjp`, with ``transform`` ("vjp", "grad") naming it in errors and tracers."""
     flat_p, in_tree, _ = _flatten_args(transform, fun, primals)
     flat_fun = _FlatFun(fun, in_tree, has_aux, transform)
+    marker = leak_checks.start()
     outs, lin = linearize_flat(flat_fun, flat_p, fun_name(fun), transform)
-    out, aux = flat_fun.split(outs)
+    leak_checks.finish(marker, transform, fun)
+    out, aux = flat_fun.split(as_outputs(outs))
     out_tree, num_out = flat_fun.out_tree, flat_fun.num_out
     out_avals = [get_aval(o) for o in outs[:num_out]]
 
@@ -197,7 +206,7 @@ def _vjp(fun: Callable, primals, has_aux: bool, transform: str):
             )
         cts = [_check_cotangent(path, c, a) for (path, c), a in zip(ct_with_paths, out_avals)]
         cts += [None] * (len(lin.out_avals) - num_out)  # aux outputs get no cotangent
-        return tree_unflatten(in_tree, lin.transpose(cts))
+        return tree_unflatten(in_tree, as_outputs(lin.transpose(cts)))
 
     return (out, vjp_fn, aux) if has_aux else (out, vjp_fn)
 
@@ -409,7 +418,9 @@ def make_ir(fun: Callable, static_argnums=(), sites: bool = False) -> Callable:
             full = [a if i in statics else next(it) for i, a in enumerate(args)]
             return tree_flatten(fun(*full))[0]
 
+        marker = leak_checks.start()
         ir = stage_flat(flat_fun, [get_aval(x) for x in flat], fun_name(fun), "make_ir")
+        leak_checks.finish(marker, "make_ir", fun)
         ir.show_sites = sites
         return ir
 

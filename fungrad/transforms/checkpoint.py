@@ -76,6 +76,17 @@ def save_only_these_names(*names: str) -> Policy:
                   ("names", wanted))
 
 
+def save_any_names_but_these(*names_not_to_save: str) -> Policy:
+    """A policy saving every value tagged by ``checkpoint_name`` except those with these names."""
+    unwanted = frozenset(names_not_to_save)
+
+    def saveable(eqn: Eqn) -> bool:
+        return eqn.prim is name_p and eqn.params["name"] not in unwanted
+
+    return Policy(f"save_any_names_but_these{tuple(sorted(unwanted))}", saveable,
+                  ("names_but", unwanted))
+
+
 def _is_dot_without_batch_dims(eqn: Eqn) -> bool:
     return _is_dot(eqn) and not eqn.params["dimension_numbers"][1][0]
 
@@ -90,6 +101,7 @@ class checkpoint_policies:  # noqa: N801 (JAX's namespace name)
     dots_with_no_batch_dims_saveable = Policy("dots_with_no_batch_dims_saveable",
                                               _is_dot_without_batch_dims)
     save_only_these_names = staticmethod(save_only_these_names)
+    save_any_names_but_these = staticmethod(save_any_names_but_these)
 
 
 def as_policy(policy) -> Policy:

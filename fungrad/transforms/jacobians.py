@@ -22,6 +22,7 @@ from collections.abc import Callable
 import numpy as np
 
 from fungrad.core import get_aval
+from fungrad.numpy.array_type import as_outputs
 from fungrad.transforms.api import (
     _argnums_tuple,
     _check_grad_inputs,
@@ -115,7 +116,7 @@ def jacfwd(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = 
         jac_leaves = tree_flatten(jac)[0]
         per_out = []
         for o, j in zip(out_leaves, jac_leaves):
-            blocks = _split_last(j, sizes, in_shapes, get_aval(o).shape)
+            blocks = as_outputs(_split_last(j, sizes, in_shapes, get_aval(o).shape))
             tree = tree_unflatten(in_tree, blocks)
             per_out.append(tree[0] if isinstance(argnums, int) else tree)
         result = tree_unflatten(out_tree, per_out)
@@ -147,7 +148,8 @@ def jacrev(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = 
         cts = vmap(lambda *b: pullback(tree_unflatten(out_tree, b)))(*basis)
         ct_leaves, in_tree = tree_flatten(cts)
         # ct_leaves[i] has shape (M, *in_shape_i); split M into the output leaves' shapes.
-        per_in = [_split_first(c, sizes, out_shapes, get_aval(c).shape[1:]) for c in ct_leaves]
+        per_in = [as_outputs(_split_first(c, sizes, out_shapes, get_aval(c).shape[1:]))
+                  for c in ct_leaves]
         per_out = []
         for j in range(len(out_leaves)):
             tree = tree_unflatten(in_tree, [blocks[j] for blocks in per_in])

@@ -17,11 +17,13 @@ from __future__ import annotations
 import functools
 import inspect
 import types
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 from fungrad.kernels import settings, tiering
+from fungrad.kernels.cpu import cache as kernel_cache
 from fungrad.kernels.cpu.driver import cpu_plan
 
 from fungrad import core, float_checks
@@ -35,9 +37,11 @@ from fungrad.interpreters.jvp import jvp_rules
 from fungrad.interpreters.linearize import transpose_rules
 from fungrad.ir import IR, stage_closed
 from fungrad.ir_passes import optimize
+from fungrad.numpy.array_type import as_output
+from fungrad.transforms import leak_checks
 from fungrad.tree_util import keystr, tree_flatten, tree_flatten_with_path, tree_unflatten
 
-__all__ = ["jit", "jit_call_p"]
+__all__ = ["jit", "jit_call_p", "clear_caches"]
 
 # ---------------------------------------------------------------------------------------
 # The jit_call primitive: ``outs = jit_call[ir, name](*operands)``
@@ -153,6 +157,7 @@ class JittedFunction:
         self.donate_argnums = _normalize_argnums(donate_argnums)
         self.cache: dict[Any, _Entry] = {}
         self.trace_count = 0  # how many times `fun` was traced (cache misses)
+        _live_jitted.add(self)
 
     def __call__(self, *args, **kwargs):
         if switches.disable_jit:
@@ -167,7 +172,9 @@ class JittedFunction:
         key = (in_tree, statics, self._leaf_keys(args, leaves))
         entry = self.cache.get(key)
         if entry is None:
+            marker = leak_checks.start()
             entry = self._trace(args, statics, leaves, in_tree)
+            leak_checks.finish(marker, "jit", self.fun)
             if not entry.hoisted:
                 self.cache[key] = entry
         if (entry.run is not None and core._context.trace is core.eval_trace
@@ -175,7 +182,7 @@ class JittedFunction:
             outs = entry.run(*leaves)
         else:
             outs = jit_call_p.bind(*entry.hoisted, *leaves, ir=entry.ir, name=self.name)
-        return tree_unflatten(entry.out_tree, outs)
+        return tree_unflatten(entry.out_tree, list(map(as_output, outs)))
 
     def __get__(self, obj, objtype=None):
         """Bind ``self`` when the jitted function is a method (as ``jax.jit``'s are).
@@ -276,6 +283,20 @@ class JittedFunction:
             for path, _ in tree_flatten_with_path(a)[0]:
                 names.append(f"argument `{label}{keystr(path)}` of `{self.name}`")
         return names
+
+
+_live_jitted: weakref.WeakSet[JittedFunction] = weakref.WeakSet()
+
+
+def clear_caches() -> None:
+    """Forget every jitted function's traces and the kernels compiled in this process.
+
+    The next call of each jitted function traces again (``trace_count`` grows); kernels
+    in the on-disk cache stay there and are loaded again instead of being recompiled.
+    """
+    for jitted in list(_live_jitted):
+        jitted.clear_cache()
+    kernel_cache.clear_memory()
 
 
 def _leaf_key(x):

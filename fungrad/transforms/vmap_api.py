@@ -7,6 +7,8 @@ from typing import Any
 
 from fungrad.core import get_aval
 from fungrad.interpreters.batching import bdim_to_front, flat_vmap, move_axis
+from fungrad.numpy.array_type import as_outputs
+from fungrad.transforms import leak_checks
 from fungrad.tree_util import (
     broadcast_prefix,
     keystr,
@@ -124,9 +126,13 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_name: Any = No
         leaves, axes, with_paths = _resolve_in_axes(fun, args, in_axes)
         size = _batch_size(fun, with_paths, axes, axis_size)
         in_tree = tree_flatten(args)[1]
+        marker = leak_checks.start()
         if chunk_size is not None and size > chunk_size:
-            return _chunked(args, axes, leaves, in_tree, size)
-        return _run(leaves, axes, in_tree, size)
+            out = _chunked(args, axes, leaves, in_tree, size)
+        else:
+            out = _run(leaves, axes, in_tree, size)
+        leak_checks.finish(marker, "vmap", fun)
+        return out
 
     def _run(leaves, axes, in_tree, size):
         out_tree_box = []
@@ -141,7 +147,7 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_name: Any = No
         out_example, out_tree = out_tree_box[-1]
         spec = _normalize_axes(fun, out_axes, tree_unflatten(out_tree, outs), "out_axes")
         placed = [_place_output(fun, o, d, a, size) for o, d, a in zip(outs, dims, spec)]
-        return tree_unflatten(out_tree, placed)
+        return tree_unflatten(out_tree, as_outputs(placed))
 
     def _chunked(args, axes, leaves, in_tree, size):
         from fungrad.numpy import concatenate  # noqa: PLC0415
@@ -160,7 +166,7 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_name: Any = No
             parts = [tree_flatten(p)[0][i] for p in pieces]
             joined.append(parts[0] if axis is None else
                           concatenate(parts, axis=axis % len(get_aval(parts[0]).shape)))
-        return tree_unflatten(out_tree, joined)
+        return tree_unflatten(out_tree, as_outputs(joined))
 
     vmapped.__name__ = f"vmap({_name(fun)})"
     vmapped.__wrapped__ = fun

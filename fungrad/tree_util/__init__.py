@@ -15,6 +15,7 @@ import functools
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from fungrad.tree_util.partial import Partial
 from fungrad.tree_util.registry import (
     TUPLE_KIND,
     DictKey,
@@ -26,12 +27,15 @@ from fungrad.tree_util.registry import (
     PyTree,
     SequenceKey,
     T,
+    is_tree_node,
     keystr,
     kind_of,
     register_dataclass,
     register_pytree_node,
     register_pytree_node_class,
     register_pytree_with_keys,
+    register_pytree_with_keys_class,
+    register_static,
 )
 from fungrad.tree_util.structure import (
     PyTreeDef,
@@ -50,7 +54,8 @@ __all__ = [
     "PyTree", "PyTreeDef", "IsLeaf", "KeyEntry", "KeyPath",
     "SequenceKey", "DictKey", "GetAttrKey", "FlattenedIndexKey", "keystr",
     "register_pytree_node", "register_pytree_with_keys", "register_pytree_node_class",
-    "register_dataclass",
+    "register_dataclass", "register_pytree_with_keys_class", "register_static", "is_tree_node",
+    "Partial", "tree_broadcast",
     "tree_flatten", "tree_leaves", "tree_structure", "tree_unflatten",
     "tree_flatten_with_path", "tree_leaves_with_path",
     "tree_map", "tree_map_with_path", "tree_reduce", "tree_all", "all_leaves",
@@ -83,7 +88,8 @@ def tree_map(f: Callable[..., Any], tree: PyTree, *rest: PyTree, is_leaf: IsLeaf
 
 
 def tree_map_with_path(
-    f: Callable[..., Any], tree: PyTree, *rest: PyTree, is_leaf: IsLeaf = None
+    f: Callable[..., Any], tree: PyTree, *rest: PyTree, is_leaf: Callable[..., bool] | None = None,
+    is_leaf_takes_path: bool = False,
 ) -> PyTree:
     """Like `tree_map`, with the key path as the first argument of `f`.
 
@@ -92,13 +98,15 @@ def tree_map_with_path(
       tree: the pytree whose structure the result has.
       *rest: more pytrees, each with exactly `tree`'s structure.
       is_leaf: optional predicate marking subtrees to keep as leaves, in every tree.
+      is_leaf_takes_path: call ``is_leaf(key_path, subtree)`` instead of ``is_leaf(subtree)``.
 
     Returns:
       A pytree of `tree`'s structure holding f's results.
     """
-    pairs, treedef = tree_flatten_with_path(tree, is_leaf)
+    pairs, treedef = tree_flatten_with_path(tree, is_leaf, is_leaf_takes_path)
     fn = "tree_map_with_path"
-    others = [leaves_like(treedef, r, is_leaf, fn, i) for i, r in enumerate(rest, 1)]
+    others = [subtrees_up_to(treedef, r, fn, ("tree 0", f"tree {i}")) if is_leaf_takes_path
+              else leaves_like(treedef, r, is_leaf, fn, i) for i, r in enumerate(rest, 1)]
     return treedef.unflatten(map(f, [p for p, _ in pairs], [x for _, x in pairs], *others))
 
 
@@ -224,6 +232,29 @@ def broadcast_prefix(prefix_tree: PyTree, full_tree: PyTree, is_leaf: IsLeaf = N
     return result
 
 
+def tree_broadcast(prefix_tree: PyTree, full_tree: PyTree, is_leaf: IsLeaf = None) -> PyTree:
+    """Return `prefix_tree` with each leaf repeated over the `full_tree` subtree under it.
+
+    Args:
+      prefix_tree: a pytree whose structure is a prefix of `full_tree`'s.
+      full_tree: the pytree whose structure the result has.
+      is_leaf: optional predicate marking subtrees to keep as leaves (in both trees).
+
+    Returns:
+      A pytree with `full_tree`'s structure (as far as `prefix_tree` reaches: a leaf of
+      `prefix_tree` replaces its whole subtree's leaves by copies of itself).
+
+    >>> tree_broadcast((1, {'a': 2}), ((3, 4), {'a': [5, 6]}))
+    ((1, 1), {'a': [2, 2]})
+    """
+    prefix_leaves, prefix_def = tree_flatten(prefix_tree, is_leaf)
+    labels = ("prefix_tree", "full_tree")
+    subtrees = subtrees_up_to(prefix_def, full_tree, "tree_broadcast", labels)
+    spread = [tree_map(lambda _, v=leaf: v, sub, is_leaf=is_leaf)
+              for leaf, sub in zip(prefix_leaves, subtrees, strict=True)]
+    return prefix_def.unflatten(spread)
+
+
 # --- Treedef helpers ---------------------------------------------------------------------
 
 
@@ -277,5 +308,5 @@ def treedef_tuple(treedefs: Iterable[PyTreeDef]) -> PyTreeDef:
 __test__ = {
     name: obj for name, obj in globals().items()
     if name in __all__ and getattr(obj, "__module__", None) in (
-        "fungrad.tree_util.registry", "fungrad.tree_util.structure")
+        "fungrad.tree_util.registry", "fungrad.tree_util.structure", "fungrad.tree_util.partial")
 }

@@ -304,6 +304,60 @@ def register_pytree_node_class(cls: type[T]) -> type[T]:
     return cls
 
 
+def register_pytree_with_keys_class(cls: type[T]) -> type[T]:
+    """Class decorator: register `cls` through `tree_flatten_with_keys` and `tree_unflatten`.
+
+    Args:
+      cls: a class with a method ``tree_flatten_with_keys(self) -> ((key, child) pairs,
+        aux_data)``, a classmethod ``tree_unflatten(cls, aux_data, children)`` and
+        optionally a faster ``tree_flatten(self) -> (children, aux_data)``.
+
+    Returns:
+      `cls`, now registered.
+    """
+    fn = "register_pytree_with_keys_class"
+    for method in ("tree_flatten_with_keys", "tree_unflatten"):
+        if not callable(getattr(cls, method, None)):
+            raise TypeError(f"{fn}: {cls!r} has no method {method}; define it (see the "
+                            "docstring) or use register_pytree_node_class.")
+    flatten = getattr(cls, "tree_flatten", None)
+    register_pytree_with_keys(
+        cls, lambda x: x.tree_flatten_with_keys(), cls.tree_unflatten,
+        None if flatten is None else (lambda x: x.tree_flatten()))
+    return cls
+
+
+def register_static(cls: type[T]) -> type[T]:
+    """Register `cls` as a pytree node with no children: its instances are structure.
+
+    An instance is kept in the treedef (so it must be hashable, and equal instances give
+    equal structures); transforms see it as a static value, not an array.
+
+    Args:
+      cls: the class to register.
+
+    Returns:
+      `cls`, so this works as a decorator.
+    """
+    _register("register_static", cls, lambda x: ((), x), lambda aux, children: aux)
+    return cls
+
+
+def is_tree_node(typ: type) -> bool:
+    """Whether instances of the class `typ` are pytree nodes (not leaves).
+
+    Args:
+      typ: a class, e.g. ``list`` or a registered class.
+
+    Returns:
+      True for registered node types (tuple, list, dict, None's type, namedtuples...).
+    """
+    if not isinstance(typ, type):
+        raise TypeError(f"is_tree_node: expected a class, got a {type(typ).__name__} "
+                        f"({typ!r:.40}); pass type(x).")
+    return typ in registry or (issubclass(typ, tuple) and hasattr(typ, "_fields"))
+
+
 def _dataclass_fields(nodetype, data_fields, meta_fields) -> tuple[list[str], list[str]]:
     fn = "register_dataclass"
     if (data_fields is None) != (meta_fields is None):

@@ -279,24 +279,27 @@ def tree_unflatten(treedef: PyTreeDef, leaves: Iterable[Any]) -> PyTree:
     return _unflatten(treedef, leaves, "tree_unflatten")
 
 
-def _flatten_with_path(x, path: KeyPath, out: list, is_leaf: IsLeaf) -> PyTreeDef:
-    kind = None if is_leaf is not None and is_leaf(x) else kind_of(x)
+def _flatten_with_path(x, path: KeyPath, out: list, is_leaf, takes_path: bool) -> PyTreeDef:
+    stop = is_leaf is not None and (is_leaf(path, x) if takes_path else is_leaf(x))
+    kind = None if stop else kind_of(x)
     if kind is None:
         out.append((path, x))
         return LEAF
     pairs, aux = kind.flatten_with_keys(x)
-    return PyTreeDef(kind, aux, [_flatten_with_path(c, (*path, k), out, is_leaf) for k, c in pairs])
+    return PyTreeDef(kind, aux, [_flatten_with_path(c, (*path, k), out, is_leaf, takes_path)
+                                 for k, c in pairs])
 
 
 @depth_guarded("tree_flatten_with_path")
 def tree_flatten_with_path(
-    tree: PyTree, is_leaf: IsLeaf = None
+    tree: PyTree, is_leaf: Callable[..., bool] | None = None, is_leaf_takes_path: bool = False
 ) -> tuple[list[tuple[KeyPath, Any]], PyTreeDef]:
     """Flatten a pytree, pairing each leaf with its key path.
 
     Args:
       tree: the pytree.
       is_leaf: optional predicate marking subtrees to keep as leaves.
+      is_leaf_takes_path: call ``is_leaf(key_path, subtree)`` instead of ``is_leaf(subtree)``.
 
     Returns:
       ``([(key_path, leaf), ...], treedef)``.
@@ -305,21 +308,24 @@ def tree_flatten_with_path(
     ["['a'][0]", "['a'][1]"]
     """
     out: list[tuple[KeyPath, Any]] = []
-    treedef = _flatten_with_path(tree, (), out, is_leaf)
+    treedef = _flatten_with_path(tree, (), out, is_leaf, is_leaf_takes_path)
     return out, treedef
 
 
-def tree_leaves_with_path(tree: PyTree, is_leaf: IsLeaf = None) -> list[tuple[KeyPath, Any]]:
+def tree_leaves_with_path(
+    tree: PyTree, is_leaf: Callable[..., bool] | None = None, is_leaf_takes_path: bool = False
+) -> list[tuple[KeyPath, Any]]:
     """The ``(key_path, leaf)`` pairs of a pytree, in flattening order.
 
     Args:
       tree: the pytree.
       is_leaf: optional predicate marking subtrees to keep as leaves.
+      is_leaf_takes_path: call ``is_leaf(key_path, subtree)`` instead of ``is_leaf(subtree)``.
 
     Returns:
       The list of pairs.
     """
-    return tree_flatten_with_path(tree, is_leaf)[0]
+    return tree_flatten_with_path(tree, is_leaf, is_leaf_takes_path)[0]
 
 
 # --- Structure mismatches ----------------------------------------------------------------

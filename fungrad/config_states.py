@@ -1,0 +1,65 @@
+"""Options as objects: ``fg.debug_nans``, ``fg.debug_infs``, ``fg.enable_x64``,
+``fg.check_tracer_leaks`` and ``fg.checking_leaks`` (JAX 0.10's ``jax.debug_nans``...).
+
+Each is a :class:`State` over one option of ``fg.config``: ``fg.debug_nans.value`` reads
+it, and ``with fg.debug_nans(True):`` sets it for a block (restoring the previous value
+after it, even on an error). ``fg.checking_leaks()`` is ``fg.check_tracer_leaks(True)``.
+As ``fg.config``, the options are global, not thread-local (JAX's context managers are
+thread-local).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from collections.abc import Iterator
+from typing import Any
+
+from fungrad.config import config
+
+__all__ = ["State", "debug_nans", "debug_infs", "enable_x64", "check_tracer_leaks",
+           "checking_leaks"]
+
+_NO_VALUE: Any = object()
+
+
+class State:
+    """One option of ``fg.config`` as an object: ``.value``, and a context manager."""
+
+    def __init__(self, option: str, default_context_value: Any = True):
+        self.option = option
+        self.name = f"jax_{option}"  # JAX's name for it (config.update accepts both)
+        self._default_context_value = default_context_value
+
+    @property
+    def value(self) -> Any:
+        """The option's current value."""
+        return config._values[self.option]
+
+    def __call__(self, new_val: Any = _NO_VALUE) -> contextlib.AbstractContextManager:
+        """Return a context manager setting the option to ``new_val`` (default True)."""
+        value = self._default_context_value if new_val is _NO_VALUE else new_val
+        return self._set_within(value)
+
+    @contextlib.contextmanager
+    def _set_within(self, value: Any) -> Iterator[None]:
+        previous = self.value
+        config.update(self.option, value)  # validates the value before anything changes
+        try:
+            yield
+        finally:
+            config.update(self.option, previous)
+
+    def __bool__(self):
+        raise TypeError(f"bool() of fg.{self.option} (a State) is ambiguous: read "
+                        f"fg.{self.option}.value, or use `with fg.{self.option}(True):`.")
+
+    def __repr__(self) -> str:
+        return f"State({self.option}={self.value!r})"
+
+
+debug_nans = State("debug_nans")
+debug_infs = State("debug_infs")
+enable_x64 = State("enable_x64")
+check_tracer_leaks = State("check_tracer_leaks")
+checking_leaks = functools.partial(check_tracer_leaks, True)

@@ -1,0 +1,141 @@
+"""``fg.tree``: the short names of the pytree functions (JAX's ``jax.tree`` module).
+
+``fg.tree.map(f, tree)`` is ``fg.tree_util.tree_map(f, tree)``, and so on; parameter names
+and defaults are JAX's. See :mod:`fungrad.tree_util` for registration and key paths.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from fungrad import tree_util
+from fungrad.tree_util import _MISSING as _NO_INITIALIZER
+from fungrad.tree_util import PyTreeDef, T
+
+__all__ = ["map", "leaves", "structure", "flatten", "unflatten", "reduce", "all",
+           "transpose", "map_with_path", "leaves_with_path", "flatten_with_path",
+           "broadcast", "reduce_associative", "static"]
+
+IsLeaf = Callable[[Any], bool] | None
+
+
+def map(f: Callable[..., Any], tree: Any, *rest: Any, is_leaf: IsLeaf = None) -> Any:  # noqa: A001
+    """Apply ``f`` leafwise across pytrees of one structure (``tree_util.tree_map``).
+
+    >>> import fungrad as fg
+    >>> fg.tree.map(lambda x, y: x + y, {'a': 1, 'b': 2}, {'a': 10, 'b': 20})
+    {'a': 11, 'b': 22}
+    """
+    return tree_util.tree_map(f, tree, *rest, is_leaf=is_leaf)
+
+
+def leaves(tree: Any, is_leaf: IsLeaf = None) -> list:
+    """Return the leaves of ``tree`` in flattening order (``tree_util.tree_leaves``)."""
+    return tree_util.tree_leaves(tree, is_leaf)
+
+
+def structure(tree: Any, is_leaf: IsLeaf = None) -> PyTreeDef:
+    """Return the structure of ``tree`` (``tree_util.tree_structure``)."""
+    return tree_util.tree_structure(tree, is_leaf)
+
+
+def flatten(tree: Any, is_leaf: IsLeaf = None) -> tuple[list, PyTreeDef]:
+    """Return ``(leaves, treedef)`` of ``tree`` (``tree_util.tree_flatten``)."""
+    return tree_util.tree_flatten(tree, is_leaf)
+
+
+def unflatten(treedef: PyTreeDef, leaves: Iterable[Any]) -> Any:
+    """Build the pytree of structure ``treedef`` from ``leaves`` (``tree_util.tree_unflatten``)."""
+    return tree_util.tree_unflatten(treedef, leaves)
+
+
+def reduce(function: Callable[[T, Any], T], tree: Any, initializer: Any = _NO_INITIALIZER,
+           is_leaf: IsLeaf = None) -> T:
+    """Fold ``function`` over the leaves of ``tree``, left to right (``tree_util.tree_reduce``)."""
+    return tree_util.tree_reduce(function, tree, initializer, is_leaf)
+
+
+def all(tree: Any, *, is_leaf: IsLeaf = None) -> bool:  # noqa: A001
+    """Whether every leaf of ``tree`` is truthy (``tree_util.tree_all``)."""
+    return tree_util.tree_all(tree, is_leaf)
+
+
+def transpose(outer_treedef: PyTreeDef, inner_treedef: PyTreeDef | None,
+              pytree_to_transpose: Any) -> Any:
+    """Turn an outer-of-inner pytree into an inner-of-outer one (``tree_util.tree_transpose``)."""
+    return tree_util.tree_transpose(outer_treedef, inner_treedef, pytree_to_transpose)
+
+
+def map_with_path(f: Callable[..., Any], tree: Any, *rest: Any,
+                  is_leaf: Callable[..., bool] | None = None,
+                  is_leaf_takes_path: bool = False) -> Any:
+    """Like :func:`map`, with each leaf's key path as ``f``'s first argument."""
+    return tree_util.tree_map_with_path(f, tree, *rest, is_leaf=is_leaf,
+                                        is_leaf_takes_path=is_leaf_takes_path)
+
+
+def leaves_with_path(tree: Any, is_leaf: Callable[..., bool] | None = None,
+                     is_leaf_takes_path: bool = False) -> list:
+    """Return the ``(key_path, leaf)`` pairs of ``tree`` (``tree_util.tree_leaves_with_path``)."""
+    return tree_util.tree_leaves_with_path(tree, is_leaf, is_leaf_takes_path)
+
+
+def flatten_with_path(tree: Any, is_leaf: Callable[..., bool] | None = None,
+                      is_leaf_takes_path: bool = False) -> tuple[list, PyTreeDef]:
+    """Return ``([(key_path, leaf), ...], treedef)`` (``tree_util.tree_flatten_with_path``)."""
+    return tree_util.tree_flatten_with_path(tree, is_leaf, is_leaf_takes_path)
+
+
+def broadcast(prefix_tree: Any, full_tree: Any, is_leaf: IsLeaf = None) -> Any:
+    """Repeat each leaf of ``prefix_tree`` over ``full_tree``'s subtree under it.
+
+    >>> import fungrad as fg
+    >>> fg.tree.broadcast((1, 2), ((3, 4), 5))
+    ((1, 1), 2)
+    """
+    return tree_util.tree_broadcast(prefix_tree, full_tree, is_leaf)
+
+
+def reduce_associative(operation: Callable[[T, T], T], tree: Any, *,
+                       identity: Any = _NO_INITIALIZER, is_leaf: IsLeaf = None) -> T:
+    """Combine the leaves of ``tree`` with an associative ``operation``, pairwise as a tree.
+
+    Unlike :func:`reduce`, the leaves are combined in a balanced tree of calls (depth
+    about ``log2(n)``, the same grouping as JAX's), so long sums stay shallow.
+
+    Args:
+      operation: an associative ``(a, b) -> c``.
+      tree: the pytree.
+      identity: returned for a tree without leaves (otherwise that is a TypeError).
+      is_leaf: optional predicate marking subtrees to keep as leaves.
+
+    >>> import fungrad as fg
+    >>> fg.tree.reduce_associative(lambda a, b: (a, b), [1, 2, 3, 4, 5])
+    ((1, 2), (3, (4, 5)))
+    """
+    values = tree_util.tree_leaves(tree, is_leaf)
+    if not values:
+        if identity is _NO_INITIALIZER:
+            raise TypeError("reduce_associative: the tree has no leaves; pass identity=.")
+        return identity
+    return _combine(operation, values)
+
+
+def _combine(operation, values: list):
+    """Split in halves (the left one smaller for odd counts) and combine them."""
+    if len(values) == 1:
+        return values[0]
+    half = len(values) // 2
+    return operation(_combine(operation, values[:half]), _combine(operation, values[half:]))
+
+
+def static(**kwargs) -> Any:
+    """A dataclass field marked static for ``tree_util.register_dataclass``.
+
+    Takes the arguments of ``dataclasses.field``; adds ``metadata={'static': True}``.
+    """
+    metadata = dict(kwargs.pop("metadata", None) or {})
+    metadata["static"] = True
+    return dataclasses.field(metadata=metadata, **kwargs)
