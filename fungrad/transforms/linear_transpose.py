@@ -90,17 +90,18 @@ def _stage_linear(fun, in_tree, avals) -> tuple[IR, object]:
     trace = TangentStagingTrace(fun_name=fun_name(fun))
     trace.transform_name = "linear_transpose"
     trace.record_sites = True  # errors name the non-linear line
-    out_tree_box = []
-    with core.run_with_trace(trace):
+
+    def body():
         tracers = [trace.new_input(a) for a in avals]
         out_leaves, out_tree = tree_flatten(fun(*tree_unflatten(in_tree, tracers)))
-        out_tree_box.append(out_tree)
-        outvars = [trace.to_atom(o) for o in out_leaves]
+        return out_leaves, out_tree, [trace.to_atom(o) for o in out_leaves]
+
+    out_leaves, out_tree, outvars = core.run_in_trace(trace, body)
     for o, v in zip(out_leaves, outvars):
         if not isinstance(v, Var) or v in trace.constvars:
             _check_zero_constant(fun, o)
     ir = IR(trace.constvars, trace.consts, trace.invars, trace.eqns, outvars)
-    return ir, out_tree_box[0]
+    return ir, out_tree
 
 
 def _check_zero_constant(fun, value,
