@@ -21,3 +21,4 @@ from fungrad.lax.sorting import *  # noqa: F401,F403
 from fungrad.lax.special import *  # noqa: F401,F403
 from fungrad.lax.while_loop import *  # noqa: F401,F403
 from fungrad.lax.windowed import *  # noqa: F401,F403
+from fungrad.lax.collectives import *  # noqa: F401,F403
