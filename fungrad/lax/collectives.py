@@ -340,6 +340,8 @@ def psum_scatter(x: Any, axis_name: Any, *, scatter_dimension: int = 0, axis_ind
     def scatter(leaf):
         sd = _axis_arg("psum_scatter", "scatter_dimension", scatter_dimension,
                        len(shape_of(leaf)), shape_of(leaf))
+        _psum_scatter_abstract_eval(get_aval(leaf), axis_name=name, scatter_dimension=sd,
+                                    tiled=tiled)  # eager calls check the shape here
         return psum_scatter_p.bind(leaf, axis_name=name, scatter_dimension=sd,
                                    tiled=bool(tiled))
 
@@ -397,6 +399,7 @@ def ppermute(x: Any, axis_name: Any, perm) -> Any:
         if len(set(seen)) != len(seen):
             raise ValueError(f"lax.ppermute: perm {list(pairs)} repeats a {side} lane; each "
                              "lane sends and receives at most once.")
+    _ppermute_abstract_eval(None, axis_name=name, perm=pairs)  # checks the lanes' range
     return tree_map(lambda leaf: ppermute_p.bind(leaf, axis_name=name, perm=pairs), x)
 
 
