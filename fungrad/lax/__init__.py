@@ -22,3 +22,7 @@ from fungrad.lax.special import *  # noqa: F401,F403
 from fungrad.lax.while_loop import *  # noqa: F401,F403
 from fungrad.lax.windowed import *  # noqa: F401,F403
 from fungrad.lax.collectives import *  # noqa: F401,F403
+from fungrad.lax.derived_ops import *  # noqa: F401,F403
+from fungrad.lax.precision import *  # noqa: F401,F403
+from fungrad.lax.slicing_in_dim import *  # noqa: F401,F403
+from fungrad.lax.conv_shorthands import *  # noqa: F401,F403
