@@ -26,3 +26,6 @@ from fungrad.lax.derived_ops import *  # noqa: F401,F403
 from fungrad.lax.precision import *  # noqa: F401,F403
 from fungrad.lax.slicing_in_dim import *  # noqa: F401,F403
 from fungrad.lax.conv_shorthands import *  # noqa: F401,F403
+from fungrad.lax.generic_reduce import *  # noqa: F401,F403
+from fungrad.lax.scans import *  # noqa: F401,F403
+from fungrad.lax.top_k import *  # noqa: F401,F403
