@@ -29,3 +29,4 @@ from fungrad.lax.conv_shorthands import *  # noqa: F401,F403
 from fungrad.lax.generic_reduce import *  # noqa: F401,F403
 from fungrad.lax.scans import *  # noqa: F401,F403
 from fungrad.lax.top_k import *  # noqa: F401,F403
+from fungrad.lax.implicit import *  # noqa: F401,F403
