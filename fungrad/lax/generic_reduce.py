@@ -119,6 +119,10 @@ def _tree_reduce(leaves, inits, treedef, computation, dims):
                             f"operands have {treedef}")
         return out
 
+    shape = shape_of(leaves[0])
+    if any(shape[d] == 0 for d in dims):  # an empty reduction gives the init values
+        out_shape = tuple(s for i, s in enumerate(shape) if i not in dims)
+        return [broadcast_in_dim(_as_array(v, x), out_shape, ()) for v, x in zip(inits, leaves)]
     # Reduce the highest dimension first so that the lower ones keep their indices.
     for d in reversed(dims):
         while shape_of(leaves[0])[d] > 1:
@@ -131,10 +135,6 @@ def _tree_reduce(leaves, inits, treedef, computation, dims):
                 paired = [concatenate([p, slice_in_dim(x, 2 * half, n, axis=d)], d)
                           for p, x in zip(paired, leaves)]
             leaves = paired
-        if shape_of(leaves[0])[d] == 0:  # an empty reduction gives the init value
-            out_shape = tuple(s if i != d else 1 for i, s in enumerate(shape_of(leaves[0])))
-            leaves = [broadcast_in_dim(_as_array(v, x), out_shape, ()) for v, x in
-                      zip(inits, leaves)]
         leaves = [squeeze(x, (d,)) for x in leaves]
     out_shape = shape_of(leaves[0])
     init_b = [broadcast_in_dim(_as_array(v, x), out_shape, ()) for v, x in zip(inits, leaves)]

@@ -13,7 +13,7 @@ __all__ = [
     "index_in_dim",
 ]
 
-from fungrad.core import is_literal, shape_of
+from fungrad.core import concrete_or_none, is_literal, shape_of
 from fungrad.lax.dynamic_slicing import dynamic_slice, dynamic_update_slice
 from fungrad.lax.elementwise import max as lax_max
 from fungrad.lax.shape_ops import slice_in_dim, squeeze
@@ -27,12 +27,16 @@ def _axis(fn: str, axis: int, shape) -> int:
     return axis % ndim
 
 
-def _start(index, allow_negative_indices: bool):
+def _start(fn: str, index, allow_negative_indices: bool, size: int):
     if type(index) is int or (is_literal(index) and not isinstance(index, np.ndarray)):
         index = np.int64(index)
     if allow_negative_indices:
         return index  # dynamic_slice counts negative starts from the end
-    return lax_max(index, index.dtype.type(0)) if hasattr(index, "dtype") else index
+    known = concrete_or_none(index)
+    if known is not None and int(known) < 0:
+        raise ValueError(f"lax.{fn}: index {int(known)} is out of bounds for an axis of size "
+                         f"{size} with allow_negative_indices=False")
+    return lax_max(index, index.dtype.type(0))  # a traced start: clamp as dynamic_slice does
 
 
 def _starts(shape, axis: int, start):
@@ -45,12 +49,13 @@ def dynamic_slice_in_dim(operand, start_index, slice_size: int, axis: int = 0, *
     """``slice_size`` elements from (possibly traced) ``start_index`` along ``axis``.
 
     The start is clamped so the slice stays in bounds; a negative start counts from the end
-    unless ``allow_negative_indices=False`` (then it is clamped to 0).
+    unless ``allow_negative_indices=False`` (then a concrete negative start is an error and a
+    traced one is clamped to 0).
     """
     shape = shape_of(operand)
     axis = _axis("dynamic_slice_in_dim", axis, shape)
     sizes = [int(slice_size) if d == axis else n for d, n in enumerate(shape)]
-    start = _start(start_index, allow_negative_indices)
+    start = _start("dynamic_slice_in_dim", start_index, allow_negative_indices, shape[axis])
     return dynamic_slice(operand, _starts(shape, axis, start), sizes)
 
 
@@ -59,7 +64,8 @@ def dynamic_update_slice_in_dim(operand, update, start_index, axis: int, *,
     """``operand`` with ``update`` written from (possibly traced) ``start_index`` on ``axis``."""
     shape = shape_of(operand)
     axis = _axis("dynamic_update_slice_in_dim", axis, shape)
-    start = _start(start_index, allow_negative_indices)
+    start = _start("dynamic_update_slice_in_dim", start_index, allow_negative_indices,
+                   shape[axis])
     return dynamic_update_slice(operand, update, _starts(shape, axis, start))
 
 
