@@ -241,12 +241,12 @@ def custom_root(f: Callable, initial_guess: Any, solve: Callable, tangent_solve:
         has_aux: ``solve`` returns ``(x, aux)``; ``aux`` is returned, not differentiated.
 
     Example:
-        >>> import numpy as np
+        >>> import fungrad as fg
+        >>> from fungrad import lax
         >>> def sqrt_newton(a):
         ...     f = lambda x: x * x - a
-        ...     newton = lambda f, x: fori_loop(0, 30, lambda i, x: x - f(x) / (2 * x), x)
-        ...     return custom_root(f, 1.0, newton, lambda g, y: y / g(1.0))
-        >>> import fungrad as fg
+        ...     newton = lambda f, x: lax.fori_loop(0, 30, lambda i, x: x - f(x) / (2 * x), x)
+        ...     return lax.custom_root(f, 1.0, newton, lambda g, y: y / g(1.0))
         >>> round(float(fg.grad(sqrt_newton)(4.0)), 6)  # 1 / (2 sqrt(4))
         0.25
     """

@@ -38,7 +38,7 @@ def map(f: Callable, xs: Any, *, batch_size: int | None = None) -> Any:  # noqa:
     Example:
         >>> import numpy as np
         >>> map(lambda x: x.sum(), np.arange(6.0).reshape(3, 2))
-        array([ 1.,  5.,  9.])
+        array([1., 5., 9.])
     """
     leaves, treedef = tree_flatten(xs)
     n = _leading_size("map", leaves)
