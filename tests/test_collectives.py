@@ -24,6 +24,10 @@ X1 = RNG.standard_normal((3, 4))  # one name: 3 lanes of shape (4,)
 X2 = RNG.standard_normal((2, 3, 4))  # two names: 2 x 3 lanes of shape (4,)
 FULL = [(0, 1), (1, 2), (2, 0)]
 
+def _remat(np_):
+    return jax.checkpoint if np_ is jnp else fg.checkpoint
+
+
 # (name, per-lane function of (np, lax, x), names, JAX differentiates it)
 ONE = [
     ("psum", lambda np, lax, x: lax.psum(x, "i") * x, True),
@@ -47,6 +51,8 @@ ONE = [
     ("scan_psum", lambda np, lax, x: lax.scan(
         lambda c, _: (np.sin(c) + lax.psum(c, "i"), lax.axis_index("i") * c), x, length=2)[1],
      True),
+    ("checkpoint_psum", lambda np, lax, x: _remat(np)(
+        lambda v: np.sin(lax.psum(v * v, "i")) * v)(x), True),
     ("fori_psum", lambda np, lax, x: lax.fori_loop(
         0, 2, lambda i, c: c * lax.psum(c[:1], "i"), x), True),
 ]
@@ -216,3 +222,26 @@ def test_errors():
         fg.vmap(lambda v: v, axis_name="i", chunk_size=2)
     with pytest.raises(NotImplementedError, match="axis_index_groups"):
         fg.vmap(lambda v: flax.psum(v, "i", axis_index_groups=[[0]]), axis_name="i")(X1)
+
+
+def test_custom_jvp_with_collectives():
+    def make(custom_jvp, lax):
+        @custom_jvp
+        def f(x):
+            return lax.psum(x, "i") * x
+
+        @f.defjvp
+        def f_jvp(primals, tangents):
+            (x,), (t,) = primals, tangents
+            return f(x), lax.psum(t, "i") * x + lax.psum(x, "i") * t
+
+        return f
+
+    ours, theirs = make(fg.custom_jvp, flax), make(jax.custom_jvp, jlax)
+    x = np.arange(1.0, 4.0)
+    v_ours, v_theirs = fg.vmap(ours, axis_name="i"), jax.vmap(theirs, axis_name="i")
+    _close(v_ours(x), v_theirs(x))
+    _close(fg.jvp(v_ours, (x,), (x,))[1], jax.jvp(v_theirs, (x,), (x,))[1])
+    _close(fg.grad(lambda v: fnp.sum(v_ours(v) ** 2))(x),
+           jax.grad(lambda v: jnp.sum(v_theirs(v) ** 2))(x))
+    _close(fg.vmap(fg.grad(ours), axis_name="i")(x), jax.vmap(jax.grad(theirs), axis_name="i")(x))
