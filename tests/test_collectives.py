@@ -245,3 +245,15 @@ def test_custom_jvp_with_collectives():
     _close(fg.grad(lambda v: fnp.sum(v_ours(v) ** 2))(x),
            jax.grad(lambda v: jnp.sum(v_theirs(v) ** 2))(x))
     _close(fg.vmap(fg.grad(ours), axis_name="i")(x), jax.vmap(jax.grad(theirs), axis_name="i")(x))
+
+
+def test_unbatched_operands_of_a_program_that_uses_the_name():
+    """A jitted cond/scan of unbatched values still resolves the collective over the axis."""
+    branchy = fg.jit(lambda c, u: flax.cond(c, lambda u: flax.psum(u, "i"), lambda u: u, u))
+    loop = fg.jit(lambda u: flax.scan(lambda c, _: (c + flax.psum(c, "i"), None), u,
+                                      length=2)[0])
+    lanes = fg.vmap(lambda v: (branchy(True, 2.0) + v, loop(1.0) + v, fg.jit(
+        lambda: flax.axis_index("i"))()), axis_name="i")(np.zeros(3))
+    _close(lanes[0], [6.0, 6.0, 6.0])
+    _close(lanes[1], [16.0, 16.0, 16.0])
+    _close(lanes[2], [0, 1, 2])

@@ -168,12 +168,13 @@ class BatchTrace(Trace):
                 f"'{self.axis_name}' of the {self.describe()}; this is not supported.")
         size = self.axis_size
 
-        def broadcast_first(vals, dims, **params):
-            # batch one operand so that the rule batches the IR under our name
-            vals = [bdim_to_front(vals[0], None, size), *vals[1:]]
-            return base(vals, [0, *dims[1:]], **params)
+        def broadcast_last(vals, dims, **params):
+            # Batch one operand so that the rule batches the IR under our name: the last,
+            # since leading operands are often indices or predicates (cond's index).
+            vals = [*vals[:-1], bdim_to_front(vals[-1], None, size)]
+            return base(vals, [*dims[:-1], 0], **params)
 
-        return self._run_rule(prim, broadcast_first, vals, dims, params)
+        return self._run_rule(prim, broadcast_last, vals, dims, params)
 
     def _run_rule(self, prim, rule, vals, dims, params):
         if rule is None:
