@@ -22,6 +22,7 @@ import pytest
 import fungrad as fg
 import fungrad.numpy as fnp
 from fungrad import core, lax
+from fungrad.interpreters import batching
 
 MACHINERY = tuple(
     os.path.join(os.path.dirname(fg.__file__), part)
@@ -57,6 +58,10 @@ PROGRAMS = {
     "scan_grad": lambda x: fg.grad(_scan_f)(x),
     "cond": lambda x: fg.grad(lambda t: lax.cond(t > 0, fnp.sin, fnp.cos, t))(x[0]),
     "checkpoint": lambda x: fg.grad(fg.checkpoint(_f))(x),
+    "vmap_psum": lambda x: fg.vmap(lambda t: t - lax.pmean(t, "i"), axis_name="i")(x),
+    "vmap_vmap_psum": lambda x: fg.grad(lambda u: fnp.sum(fg.vmap(
+        fg.vmap(lambda t: lax.psum(fnp.sin(t), ("i", "j")), axis_name="j"), axis_name="i")(
+        fnp.stack([u, u])) ** 2))(x),
     "custom_jvp": lambda x: fg.grad(lambda t: fnp.sum(fg.nn.relu(t) + fg.nn.softplus(t)))(x),
 }
 
@@ -117,6 +122,8 @@ def _assert_eager_current(what: str):
     assert core.current_trace() is core.eval_trace, (
         f"after {what}, the current trace is {core.current_trace()!r}, not eager evaluation")
     assert core._context.site == "", f"after {what}, a stale source site is current"
+    assert batching.axis_env.frames == () and batching.axis_env.rule_axis is None, (
+        f"after {what}, a stale named axis is bound")
     out = fnp.sin(np.ones(2))
     assert type(out) is not core.Tracer and not isinstance(out, core.Tracer), (
         f"after {what}, eager fnp.sin returned a tracer")

@@ -8,10 +8,24 @@ operand ``i`` or ``None`` (unbatched); for primitives with multiple results, ``o
 batched computation can itself be differentiated or batched again.
 
 A primitive without a batching rule raises an error naming it: there is no fallback loop.
+
+Named axes. ``vmap(f, axis_name="i")`` makes its batch trace the owner of the name ``i``
+for the dynamic extent of the call (:data:`axis_env`, a stack of ``(name, size)``
+frames that abstract evaluation of collectives reads). A primitive that refers to axis
+names (``psum``...) lists them in ``collective_axes[prim](params)``; the trace owning one
+of those names runs ``collective_rules[prim](name, size, vals, dims, **params)`` even when
+no operand is batched (``psum(1.0, "i")`` is the axis size), while a trace that does not
+own any of them uses the ordinary ``batching_rules`` entry. Higher-order primitives whose
+IRs use the name also go through their rule, with one operand broadcast, so that the
+batched IR (built by :func:`vmap_ir`, which inherits the name of the trace whose rule is
+running) resolves the collective. A later ``pmap`` plugs in as one more owner of names:
+a trace (or the eval trace with a device mesh) that pushes a frame and runs collectives
+with communication instead of batch-axis reductions.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 from fungrad import core
@@ -19,8 +33,64 @@ from fungrad.core import Primitive, Trace, Tracer, get_aval, shape_of
 from fungrad.errors import ConcretizationError, MissingRuleError
 from fungrad.interpreters import hooks
 from fungrad.interpreters.jvp import add_any_p
+from fungrad.ir import eval_ir
 
 batching_rules: dict[Primitive, Callable] = {}
+# Named-axis primitives: ``collective_axes[prim](params) -> tuple of names`` and the rule
+# for the trace that owns one of them (see the module docstring).
+collective_axes: dict[Primitive, Callable] = {}
+collective_rules: dict[Primitive, Callable] = {}
+
+INHERIT = object()  # flat_vmap's default axis_name: that of the trace whose rule is running
+
+
+class _AxisEnv(threading.local):
+    def __init__(self):
+        self.frames: tuple[tuple, ...] = ()  # ((name, size), ...), outermost first
+        self.rule_axis = None  # the axis name of the batch trace running a rule
+
+
+axis_env = _AxisEnv()
+
+
+def axis_frame(name):
+    """Return ``(name, size)`` of the innermost binding of axis ``name``, or None."""
+    for frame in reversed(axis_env.frames):
+        if frame[0] == name:
+            return frame
+    return None
+
+
+def bound_axis_names() -> tuple:
+    """The axis names bound by the enclosing ``vmap(..., axis_name=)`` calls, outermost first."""
+    return tuple(f[0] for f in axis_env.frames)
+
+
+def _uses_axis(prim, params, name) -> bool:
+    axes = collective_axes.get(prim)
+    if axes is not None:
+        return name in axes(params)
+    for value in params.values():
+        irs = _ir_list(value)
+        if irs and any(_ir_uses_axis(ir, name) for ir in irs):
+            return True
+    return False
+
+
+def _ir_list(value):
+    if hasattr(value, "eqns") and hasattr(value, "outvars"):
+        return [value]
+    if isinstance(value, tuple) and value and all(hasattr(v, "eqns") for v in value):
+        return list(value)
+    return None
+
+
+def _ir_uses_axis(ir, name) -> bool:
+    key = ("uses_axis", name)
+    found = ir.cache.get(key)
+    if found is None:
+        found = ir.cache[key] = any(_uses_axis(e.prim, e.params, name) for e in ir.eqns)
+    return found
 
 not_mapped = None
 
@@ -54,9 +124,10 @@ class BatchTrace(Trace):
 
     transform_name = "vmap"
 
-    def __init__(self, axis_size: int, parent=None, fun_name="<function>"):
+    def __init__(self, axis_size: int, parent=None, fun_name="<function>", axis_name=None):
         super().__init__(parent, fun_name)
         self.axis_size = axis_size
+        self.axis_name = axis_name
 
     def process(self, prim, args, params):
         vals, dims, batched = [], [], False
@@ -70,9 +141,42 @@ class BatchTrace(Trace):
                     self.own(a)  # raises for leaked or inner tracers
                 vals.append(a)
                 dims.append(None)
+        if self.axis_name is not None and _uses_axis(prim, params, self.axis_name):
+            return self._process_named(prim, vals, dims, batched, params)
         if not batched:
             return self.bind_on_parent(prim, vals, params)
-        rule = batching_rules.get(prim)
+        return self._run_rule(prim, batching_rules.get(prim), vals, dims, params)
+
+    def _process_named(self, prim, vals, dims, batched, params):
+        """A primitive that refers to this trace's axis name (directly or in an IR)."""
+        collective = collective_rules.get(prim)
+        if collective is not None:
+            name, size = self.axis_name, self.axis_size
+
+            def rule(vals, dims, **params):
+                return collective(name, size, vals, dims, **params)
+
+            return self._run_rule(prim, rule, vals, dims, params)
+        base = batching_rules.get(prim)
+        if batched or base is None:
+            return self._run_rule(prim, base, vals, dims, params)
+        if not vals and prim.call_like:  # nothing to batch: run the called IR here
+            return eval_ir(params["ir"], params["ir"].consts, [])
+        if not vals:
+            raise MissingRuleError(
+                f"`{prim.name}` has no operands but its IR uses axis name "
+                f"'{self.axis_name}' of the {self.describe()}; this is not supported.")
+        size = self.axis_size
+
+        def broadcast_last(vals, dims, **params):
+            # Batch one operand so that the rule batches the IR under our name: the last,
+            # since leading operands are often indices or predicates (cond's index).
+            vals = [*vals[:-1], bdim_to_front(vals[-1], None, size)]
+            return base(vals, [*dims[:-1], 0], **params)
+
+        return self._run_rule(prim, broadcast_last, vals, dims, params)
+
+    def _run_rule(self, prim, rule, vals, dims, params):
         if rule is None:
             raise MissingRuleError(
                 f"Batching rule for primitive `{prim.name}` is not implemented (needed by the "
@@ -81,10 +185,13 @@ class BatchTrace(Trace):
             )
         ctx = core._context
         ctx.trace = self.parent
+        env, outer_axis = axis_env, axis_env.rule_axis
+        env.rule_axis = self.axis_name
         try:
             out, out_dim = rule(vals, dims, **params)
         finally:
             ctx.trace = self
+            env.rule_axis = outer_axis
         if prim.multiple_results:
             return [self.wrap(o, d) for o, d in zip(out, out_dim)]
         return self.wrap(out, out_dim)
@@ -193,15 +300,32 @@ def defreducer(prim: Primitive, axes_param: str = "axes") -> None:
     batching_rules[prim] = rule
 
 
-def flat_vmap(fun: Callable, args, in_dims, axis_size: int, fun_name="<function>"):
-    """Run ``fun(*args) -> list`` batched; return ``(outs, out_dims)``."""
-    trace = BatchTrace(axis_size, fun_name=fun_name)
+def flat_vmap(fun: Callable, args, in_dims, axis_size: int, fun_name="<function>",
+              axis_name=INHERIT):
+    """Run ``fun(*args) -> list`` batched; return ``(outs, out_dims)``.
+
+    ``axis_name`` names the batch axis for collectives; by default it is the name of the
+    batch trace whose rule is running (a rule re-batching an inner IR keeps the name).
+    """
+    if axis_name is INHERIT:
+        axis_name = axis_env.rule_axis
+    trace = BatchTrace(axis_size, fun_name=fun_name, axis_name=axis_name)
+    env, frames, rule_axis = axis_env, axis_env.frames, axis_env.rule_axis
+
     def body():
         ins = [trace.wrap(a, d) for a, d in zip(args, in_dims)]
         return [(o.val, o.bdim) if isinstance(o, BatchTracer) and o._trace is trace
                 else (o, None) for o in fun(*ins)]
 
-    pairs = core.run_in_trace(trace, body)
+    try:  # the axis state is restored twice, as core.run_in_trace restores the trace
+        try:
+            if axis_name is not None:
+                env.frames = (*frames, (axis_name, axis_size))
+            pairs = core.run_in_trace(trace, body)
+        finally:
+            env.frames, env.rule_axis = frames, rule_axis
+    finally:
+        env.frames, env.rule_axis = frames, rule_axis
     return [p for p, _ in pairs], [d for _, d in pairs]
 
 

@@ -32,7 +32,7 @@ from collections.abc import Callable, Sequence
 from fungrad import core, dtypes
 from fungrad.core import ShapedArray
 from fungrad.errors import TransformError
-from fungrad.interpreters.batching import bdim_to_front, flat_vmap
+from fungrad.interpreters.batching import axis_env, bdim_to_front, flat_vmap
 from fungrad.interpreters.jvp import Zero, jvp_flat, zeros_like_aval
 from fungrad.interpreters.linearize import TangentStagingTrace, backward_pass, is_linear
 from fungrad.ir import IR, Eqn, Literal, Var, eval_ir, stage_flat
@@ -287,11 +287,14 @@ def vmap_ir(ir: IR, in_dims: Sequence[int | None], axis_size: int,
     in_dims = tuple(in_dims)
     force = tuple([bool(force_front)] * len(ir.outvars) if isinstance(force_front, bool)
                   else (bool(f) for f in force_front))
-    key = ("vmap", in_dims, axis_size, force)
-    return _cached(ir, key, lambda: _build_vmap(ir, in_dims, axis_size, force))
+    # The batched IR resolves collectives over the axis of the trace whose rule runs; the
+    # bound axis sizes shape those over other names (all_gather), so both key the cache.
+    axis_name = axis_env.rule_axis
+    key = ("vmap", in_dims, axis_size, force, axis_name, axis_env.frames)
+    return _cached(ir, key, lambda: _build_vmap(ir, in_dims, axis_size, force, axis_name))
 
 
-def _build_vmap(ir: IR, in_dims, axis_size: int, force):
+def _build_vmap(ir: IR, in_dims, axis_size: int, force, axis_name=None):
     avals = []
     for aval, d in zip(ir.in_avals, in_dims):
         if d is None:
@@ -303,7 +306,8 @@ def _build_vmap(ir: IR, in_dims, axis_size: int, force):
     out_dims: list = []
 
     def batched_fun(*args):
-        outs, dims = flat_vmap(lambda *xs: call_ir(ir, xs), args, in_dims, axis_size, "vmap")
+        outs, dims = flat_vmap(lambda *xs: call_ir(ir, xs), args, in_dims, axis_size, "vmap",
+                               axis_name=axis_name)
         result = []
         for o, d, f in zip(outs, dims, force):
             if f:

@@ -4,20 +4,29 @@ Each family module lists its public functions and ``*_p`` primitives in ``__all_
 """
 
 from fungrad.lax.bit_shifts import *  # noqa: F401,F403
+from fungrad.lax.collectives import *  # noqa: F401,F403
 from fungrad.lax.comparison import *  # noqa: F401,F403
 from fungrad.lax.complex_parts import *  # noqa: F401,F403
 from fungrad.lax.conditionals import *  # noqa: F401,F403
+from fungrad.lax.conv_shorthands import *  # noqa: F401,F403
 from fungrad.lax.convolution import *  # noqa: F401,F403
 from fungrad.lax.creation import *  # noqa: F401,F403
 from fungrad.lax.cumulative import *  # noqa: F401,F403
+from fungrad.lax.derived_ops import *  # noqa: F401,F403
 from fungrad.lax.dot import *  # noqa: F401,F403
 from fungrad.lax.elementwise import *  # noqa: F401,F403
+from fungrad.lax.generic_reduce import *  # noqa: F401,F403
+from fungrad.lax.implicit import *  # noqa: F401,F403
 from fungrad.lax.indexing import *  # noqa: F401,F403
 from fungrad.lax.linalg import *  # noqa: F401,F403
 from fungrad.lax.loops import *  # noqa: F401,F403
+from fungrad.lax.precision import *  # noqa: F401,F403
 from fungrad.lax.reductions import *  # noqa: F401,F403
+from fungrad.lax.scans import *  # noqa: F401,F403
 from fungrad.lax.shape_ops import *  # noqa: F401,F403
+from fungrad.lax.slicing_in_dim import *  # noqa: F401,F403
 from fungrad.lax.sorting import *  # noqa: F401,F403
 from fungrad.lax.special import *  # noqa: F401,F403
+from fungrad.lax.top_k import *  # noqa: F401,F403
 from fungrad.lax.while_loop import *  # noqa: F401,F403
 from fungrad.lax.windowed import *  # noqa: F401,F403

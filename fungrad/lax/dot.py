@@ -33,14 +33,18 @@ from fungrad.lax.shape_ops import transpose
 dot_general_p = Primitive("dot_general")
 
 
-def dot_general(lhs, rhs, dimension_numbers, preferred_element_type=None):
+def dot_general(lhs, rhs, dimension_numbers, precision=None, preferred_element_type=None, *,
+                out_sharding=None):
     """Contract ``lhs`` with ``rhs`` over paired dimensions, with optional batch dimensions.
 
     Args:
         lhs, rhs: arrays of one dtype (rank-0 literals adopt the other's dtype).
         dimension_numbers: ``((lhs_contract, rhs_contract), (lhs_batch, rhs_batch))``, each
             a sequence of dimension indices.
+        precision: accepted for JAX compatibility (``lax.Precision`` or None) and ignored:
+            NumPy/BLAS compute in the operands' dtype.
         preferred_element_type: dtype of the result (the operands are cast to it first).
+        out_sharding: accepted for JAX compatibility; must be None (no sharding).
 
     Returns:
         An array of shape ``batch + lhs_free + rhs_free``.
@@ -51,6 +55,10 @@ def dot_general(lhs, rhs, dimension_numbers, preferred_element_type=None):
         >>> dot_general(x, w, (((1,), (0,)), ((), ()))).shape  # x @ w
         (2, 4)
     """
+    del precision
+    if out_sharding is not None:
+        raise NotImplementedError("lax.dot_general: out_sharding is not supported (fungrad "
+                                  "has no sharding); pass None.")
     (lc, rc), (lb, rb) = dimension_numbers
     dims = ((_ints(lc), _ints(rc)), (_ints(lb), _ints(rb)))
     if preferred_element_type is not None:
@@ -59,18 +67,24 @@ def dot_general(lhs, rhs, dimension_numbers, preferred_element_type=None):
                               preferred_element_type=preferred_element_type)
 
 
-def dot(lhs, rhs, preferred_element_type=None):
+def dot(lhs, rhs, *, dimension_numbers=None, precision=None, preferred_element_type=None,
+        out_sharding=None):
     """Vector/matrix product of 1-D or 2-D operands: contract lhs's last axis with rhs's first.
 
     Args:
         lhs, rhs: arrays of rank 1 or 2 and one dtype.
+        dimension_numbers: if given, ``dot`` is :func:`dot_general` with them.
+        precision, out_sharding: as in :func:`dot_general`.
         preferred_element_type: dtype of the result.
 
     Returns:
         ``lhs @ rhs``.
     """
-    lhs_rank = len(core.shape_of(lhs))
-    return dot_general(lhs, rhs, (((lhs_rank - 1,), (0,)), ((), ())), preferred_element_type)
+    if dimension_numbers is None:
+        lhs_rank = len(core.shape_of(lhs))
+        dimension_numbers = (((lhs_rank - 1,), (0,)), ((), ()))
+    return dot_general(lhs, rhs, dimension_numbers, precision,
+                       preferred_element_type=preferred_element_type, out_sharding=out_sharding)
 
 
 def _ints(dims) -> tuple[int, ...]:

@@ -155,12 +155,14 @@ def _check_carry(f, out_tree, init_tree, ir, num_carry, carry_avals):
     return y_tree, len(ir.outvars) - num_carry
 
 
-def fori_loop(lower, upper, body_fun: Callable, init_val):
+def fori_loop(lower, upper, body_fun: Callable, init_val, *, unroll: int | bool | None = None):
     """Return ``val`` after ``val = body_fun(i, val)`` for ``i`` in ``range(lower, upper)``.
 
     With concrete bounds this is a ``scan`` (reverse-mode differentiable); with traced
-    bounds a ``while_loop`` (forward mode only).
+    bounds a ``while_loop`` (forward mode only). ``unroll`` is accepted for JAX
+    compatibility; the result does not depend on it (the body IR runs once per step).
     """
+    del unroll
     lo, hi = core.concrete_or_none(lower), core.concrete_or_none(upper)
     if lo is not None and hi is not None:
         lo, hi = int(lo), int(hi)

@@ -31,7 +31,7 @@ from fungrad.config import switches
 from fungrad.core import Primitive, get_aval
 from fungrad.errors import UnhashableStaticArgError
 from fungrad.interpreters import partial_eval as pe
-from fungrad.interpreters.batching import batch_size, batching_rules
+from fungrad.interpreters.batching import axis_env, batch_size, batching_rules
 from fungrad.interpreters.executable import executable
 from fungrad.interpreters.jvp import jvp_rules
 from fungrad.interpreters.linearize import transpose_rules
@@ -169,7 +169,8 @@ class JittedFunction:
         else:  # the common case, kept short: this path is the cached call's overhead
             statics = ()
             leaves, in_tree = tree_flatten(args)
-        key = (in_tree, statics, self._leaf_keys(args, leaves))
+        # the bound axis names and sizes (vmap axis_name=) shape collectives in the trace
+        key = (in_tree, statics, self._leaf_keys(args, leaves), axis_env.frames)
         entry = self.cache.get(key)
         if entry is None:
             marker = leak_checks.start()

@@ -94,8 +94,9 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_name: Any = No
         in_axes: int, None, or a tuple with one pytree prefix per positional argument giving
             the batch axis of each leaf (negative ints count from the end; None: unbatched).
         out_axes: pytree prefix of the output giving where the batch axis goes.
-        axis_name, spmd_axis_name: accepted for JAX compatibility; fungrad has no collective
-            operations (``psum``...) that could refer to a named axis.
+        axis_name: a hashable name for the mapped axis, which collectives inside ``fun``
+            (``lax.psum``, ``lax.all_gather``, ``lax.axis_index``...) refer to.
+        spmd_axis_name: accepted for JAX compatibility and ignored (no device sharding).
         axis_size: the batch size, needed only when no argument is batched.
         chunk_size: (fungrad only) evaluate at most this many examples at once (bounds
             memory; the result is identical).
@@ -113,6 +114,12 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_name: Any = No
     to share one key.
     """
 
+    if axis_name is not None and chunk_size is not None:
+        raise ValueError(
+            f"vmap of `{_name(fun)}`: chunk_size={chunk_size} cannot be combined with "
+            f"axis_name={axis_name!r}: collectives over the axis would see one chunk instead "
+            "of the whole batch. Drop chunk_size (or axis_name).")
+
     def vmapped(*args, **kwargs):
         if kwargs:  # mapped over axis 0, as in JAX: pass them as one more argument
             axes = in_axes if isinstance(in_axes, tuple) else (in_axes,) * len(args)
@@ -121,8 +128,8 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_name: Any = No
                 return fun(*a[:-1], **a[-1])
 
             with_keywords.__qualname__ = _name(fun)
-            return vmap(with_keywords, (*axes, 0), out_axes, axis_size=axis_size,
-                        chunk_size=chunk_size)(*args, kwargs)
+            return vmap(with_keywords, (*axes, 0), out_axes, axis_name=axis_name,
+                        axis_size=axis_size, chunk_size=chunk_size)(*args, kwargs)
         leaves, axes, with_paths = _resolve_in_axes(fun, args, in_axes)
         size = _batch_size(fun, with_paths, axes, axis_size)
         in_tree = tree_flatten(args)[1]
@@ -143,7 +150,7 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_name: Any = No
             out_tree_box.append((out, out_tree))
             return out_leaves
 
-        outs, dims = flat_vmap(flat_fun, leaves, axes, size, _name(fun))
+        outs, dims = flat_vmap(flat_fun, leaves, axes, size, _name(fun), axis_name=axis_name)
         out_example, out_tree = out_tree_box[-1]
         spec = _normalize_axes(fun, out_axes, tree_unflatten(out_tree, outs), "out_axes")
         placed = [_place_output(fun, o, d, a, size) for o, d, a in zip(outs, dims, spec)]
