@@ -12,6 +12,7 @@ from fungrad.lax.creation import *  # noqa: F401,F403
 from fungrad.lax.cumulative import *  # noqa: F401,F403
 from fungrad.lax.dot import *  # noqa: F401,F403
 from fungrad.lax.elementwise import *  # noqa: F401,F403
+from fungrad.lax.fft import *  # noqa: F401,F403
 from fungrad.lax.indexing import *  # noqa: F401,F403
 from fungrad.lax.linalg import *  # noqa: F401,F403
 from fungrad.lax.loops import *  # noqa: F401,F403
