@@ -265,7 +265,7 @@ def fftfreq(n: int, d=1.0, *, dtype=None, device=None):
 
     Example:
         >>> fftfreq(4)
-        array([ 0.  ,  0.25, -0.5 , -0.25])
+        Array([ 0.  ,  0.25, -0.5 , -0.25])
     """
     n = static_int("fft.fftfreq", "n", n)
     k = np.concatenate([np.arange((n - 1) // 2 + 1), -np.arange(n // 2, 0, -1)])
