@@ -15,6 +15,8 @@ from fungrad.lax.elementwise import *  # noqa: F401,F403
 from fungrad.lax.fft import *  # noqa: F401,F403
 from fungrad.lax.indexing import *  # noqa: F401,F403
 from fungrad.lax.linalg import *  # noqa: F401,F403
+from fungrad.lax.linalg_eig import *  # noqa: F401,F403
+from fungrad.lax.linalg_pinv import *  # noqa: F401,F403
 from fungrad.lax.loops import *  # noqa: F401,F403
 from fungrad.lax.reductions import *  # noqa: F401,F403
 from fungrad.lax.shape_ops import *  # noqa: F401,F403
