@@ -178,3 +178,10 @@ def test_lax_fft_errors():
 def test_errors_under_jit():
     with pytest.raises(TypeError, match=r"lax\.fft \(FFT\): expected a complex operand"):
         fg.jit(lambda x: lax.fft(x, "fft", (6,)))(X)
+
+
+def test_numpy_fft_dispatches_under_grad():
+    x = X[0, 0]
+    g = fg.grad(lambda v: np.fft.rfft(v).real.sum() + np.abs(np.fft.fft(v)).sum())(x)
+    ref = fg.grad(lambda v: fnp.fft.rfft(v).real.sum() + fnp.abs(fnp.fft.fft(v)).sum())(x)
+    np.testing.assert_allclose(g, ref)

@@ -93,8 +93,8 @@ def _vector_norm(x, ord, axes: tuple[int, ...], fn: str = "norm"):  # noqa: A002
     if ord is None or ord == 2:
         return lax.sqrt(lax.reduce_sum(abs_squared(x), axes))
     if isinstance(ord, str):
-        raise ValueError(f"fnp.linalg.{fn}: ord={ord!r} is not a vector norm; vector norms "
-                         "take numbers (2, 1, fnp.inf, -fnp.inf, 0 or any p)")
+        raise ValueError(f"fnp.linalg.{fn}: ord={ord!r} names a matrix norm, not a vector "
+                         "norm; vector norms take numbers (2, 1, fnp.inf, -fnp.inf, 0, p)")
     magnitude = lax.abs(x)
     if ord == np.inf:
         return _largest(magnitude, axes)
