@@ -105,7 +105,7 @@ CASES = [
           [A(3), A(3, 4), A(4, 2), A(2, 5), A(5)]),
     _case("multi_dot_two", lambda L: lambda *xs: L.multi_dot(xs), [A(4), A(4, 3)]),
     _case("multi_dot_complex", lambda L: lambda *xs: L.multi_dot(xs),
-          [C(2, 3), A(3, 4), C(4, 2)]),
+          [C(2, 3), A(3, 4), C(4, 2)], tags=("holomorphic",)),
     # vector and matrix norms
     _case("vector_norm", lambda L: L.vector_norm, [A(3, 4)]),
     _case("vector_norm_axis", lambda L: lambda x: L.vector_norm(x, axis=1), [A(3, 4, 2)]),
