@@ -50,6 +50,11 @@ class FftType(enum.IntEnum):
     RFFT = 2
     IRFFT = 3
 
+    def __str__(self):  # printed IRs show fft_type=RFFT, not 2
+        return self.name
+
+    __repr__ = __str__
+
 
 _NAMES = {"fft": FftType.FFT, "ifft": FftType.IFFT, "rfft": FftType.RFFT,
           "irfft": FftType.IRFFT}
