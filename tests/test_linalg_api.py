@@ -36,6 +36,26 @@ def test_vmap_of_eig_and_pinv(in_axes):
     np.testing.assert_allclose(p, np.stack([np.linalg.pinv(r) for r in R]), atol=1e-12)
 
 
+@pytest.mark.parametrize("fun", [
+    lambda a: fnp.linalg.cond(a),
+    lambda a: fnp.linalg.cond(a, 1),
+    lambda a: fnp.linalg.matrix_power(a, -3),
+    lambda a: fnp.linalg.multi_dot([a, a.T, a]),
+    lambda a: fnp.linalg.lstsq(a, a[:, 0])[:2],
+    lambda a: fnp.linalg.matrix_rank(a),
+    lambda a: fnp.linalg.matrix_norm(a, ord="nuc"),
+    lambda a: fnp.linalg.vector_norm(a, axis=(0, 1), ord=3),
+], ids=["cond", "cond_1", "matrix_power", "multi_dot", "lstsq", "matrix_rank", "nuc",
+        "vector_norm"])
+def test_vmap_matches_loop(fun):
+    for in_axes in (0, 2):
+        out = fg.vmap(fun, in_axes=in_axes)(np.moveaxis(G, 0, in_axes))
+        loop = [fun(g) for g in G]
+        for leaf, *examples in zip(fg.tree_util.tree_leaves(out),
+                                   *(fg.tree_util.tree_leaves(x) for x in loop)):
+            np.testing.assert_allclose(leaf, np.stack(examples), atol=1e-12)
+
+
 def test_vmap_of_grad_of_eig_and_pinv():
     def loss(a):
         return fnp.sum(fnp.real(fnp.linalg.eigvals(a)) ** 2) + fnp.sum(fnp.linalg.pinv(a) ** 2)
