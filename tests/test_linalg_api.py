@@ -119,11 +119,11 @@ def test_numpy_functions_dispatch_under_grad():
 
 
 def test_pinv_errors():
-    with pytest.raises(ShapeError, match=r"fnp\.linalg\.pinv: rtol must be a static scalar.*"
+    with pytest.raises(ShapeError, match=r"fnp\.linalg\.pinv: rtol must be a scalar.*"
                                          r"shape \(4,\)"):
         fnp.linalg.pinv(G, rtol=np.ones(4))
-    with pytest.raises(ShapeError, match=r"fnp\.linalg\.pinv: rtol must be a static scalar.*"
-                                         r"traced"):
+    with pytest.raises(ConcretizationError, match=r"fnp\.linalg\.pinv: rtol must be static, "
+                                                  r"but it is a traced value ~?f64\[\]"):
         fg.jit(lambda a, t: fnp.linalg.pinv(a, rtol=t))(G[0], 0.1)
     with pytest.raises(ValueError, match=r"only one of rtol and rcond"):
         fnp.linalg.pinv(G, rtol=0.1, rcond=0.1)

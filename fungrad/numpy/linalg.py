@@ -298,10 +298,13 @@ def eigvals(a):
 
 def _static_scalar(fn: str, arg: str, value) -> float:
     concrete = concrete_or_none(value)
-    if concrete is None or np.ndim(concrete) != 0:
-        what = "a traced value" if concrete is None else f"shape {np.shape(concrete)}"
-        raise ShapeError(f"fnp.linalg.{fn}: {arg} must be a static scalar (one tolerance for "
-                         f"every matrix), got {what}\n  at {user_site()}")
+    if concrete is None:
+        raise ConcretizationError(
+            f"fnp.linalg.{fn}: {arg} must be static, but it is a traced value "
+            f"{value.aval.str_short()}; pass a Python float (or mark it static_argnums)")
+    if np.ndim(concrete) != 0:
+        raise ShapeError(f"fnp.linalg.{fn}: {arg} must be a scalar (one tolerance for every "
+                         f"matrix), got shape {np.shape(concrete)}\n  at {user_site()}")
     return float(concrete)
 
 
