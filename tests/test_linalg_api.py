@@ -72,6 +72,17 @@ def test_eigvals_second_derivatives():
     assert hess.shape == (3, 3, 3, 3) and np.all(np.isfinite(hess))
 
 
+def test_eigvals_derivatives_at_a_repeated_eigenvalue():
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    a, t = np.diag([1.0, 1.0, 2.0]), rng.standard_normal((3, 3))
+    with np.errstate(all="raise"):  # the eigenvector terms (1 / 0) are never formed
+        ours = fg.jvp(fnp.linalg.eigvals, (a,), (t,))[1]
+        grad = fg.grad(lambda m: fnp.real(fnp.linalg.eigvals(m)).sum())(a)
+    np.testing.assert_allclose(ours, jax.jvp(jax.numpy.linalg.eigvals, (a,), (t,))[1])
+    np.testing.assert_allclose(grad, np.eye(3), atol=1e-12)
+
+
 def test_eig_dtypes_and_reconstruction():
     w, v = fnp.linalg.eig(G)
     assert w.dtype == v.dtype == np.complex128

@@ -50,35 +50,45 @@ from fungrad.lax.shape_ops import broadcast_in_dim
 eig_p = Primitive("eig", multiple_results=True)
 
 
-def eig(a):
+def eig(a, compute_eigenvectors: bool = True):
     """Eigenvalues ``w (..., n)`` and right eigenvectors ``v (..., n, n)`` (columns) of
-    square matrices ``a``; both complex. Non-finite inputs give NaNs, as in JAX."""
-    w, v = eig_p.bind(a)
-    return w, v
+    square matrices ``a``; both complex. Non-finite inputs give NaNs, as in JAX.
+
+    With ``compute_eigenvectors=False`` only ``[w]`` is returned, and derivatives skip the
+    eigenvector terms (which hold ``1 / (w_j - w_i)``: infinite at repeated eigenvalues,
+    where the eigenvalues themselves still have derivatives).
+    """
+    return eig_p.bind(a, compute_eigenvectors=bool(compute_eigenvectors))
 
 
-def _eig_impl(a):
+def _eig_impl(a, *, compute_eigenvectors):
+    # Always LAPACK's geev with vectors: without them it may order the eigenvalues
+    # differently, and the JVP (which needs the vectors) must see the same w.
     a = np.asarray(a)
     out = complex_dtype(real_dtype(a.dtype))
     try:
         w, v = np.linalg.eig(a)
     except np.linalg.LinAlgError:  # non-finite entries or no convergence
-        return [np.full(a.shape[:-1], np.nan, out), np.full(a.shape, np.nan, out)]
-    return [w.astype(out, copy=False), v.astype(out, copy=False)]
+        w, v = np.full(a.shape[:-1], np.nan, out), np.full(a.shape, np.nan, out)
+    w, v = w.astype(out, copy=False), v.astype(out, copy=False)
+    return [w, v] if compute_eigenvectors else [w]
 
 
-def _eig_abstract_eval(a: ShapedArray):
+def _eig_abstract_eval(a: ShapedArray, *, compute_eigenvectors):
     _check_matrices("eig", a)
     out = complex_dtype(real_dtype(a.dtype))
-    return [ShapedArray(a.shape[:-1], out), ShapedArray(a.shape, out)]
+    w = ShapedArray(a.shape[:-1], out)
+    return [w, ShapedArray(a.shape, out)] if compute_eigenvectors else [w]
 
 
-def _eig_jvp(primals, tangents):
+def _eig_jvp(primals, tangents, *, compute_eigenvectors):
     (a,), (da,) = primals, tangents
     w, v = eig(a)
     dtype = core.get_aval(v).dtype
     da = da if core.get_aval(da).dtype == dtype else convert_element_type(da, dtype)
     p = matmul(solve(v, da), v)  # V^-1 dA V
+    if not compute_eigenvectors:
+        return [w], [_diag_part(p)]
     u = matmul(v, mul(_pairwise_inverse_gaps(w), p))
     return [w, v], [_diag_part(p), add(u, _scale_columns(v, _normalising_shift(v, u)))]
 
@@ -98,9 +108,10 @@ def _normalising_shift(v, u):
     return complex_from_parts(re, im)
 
 
-def _eig_batch(vals, dims):
+def _eig_batch(vals, dims, *, compute_eigenvectors):
     (a,), (d,) = vals, dims
-    return eig_p.bind(move_axis(a, d, 0)), [0, 0]
+    out = eig_p.bind(move_axis(a, d, 0), compute_eigenvectors=compute_eigenvectors)
+    return out, [0] * len(out)
 
 
 eig_p.def_impl(_eig_impl)

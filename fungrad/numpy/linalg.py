@@ -288,12 +288,14 @@ def eig(a) -> EigResult:
     (``lax.linalg.eig(..., enable_eigvec_derivs=True)``); the values agree with that.
     """
     a = _matrices("eig", a)
-    return EigResult(*lax_linalg_eig.eig(a))
+    return EigResult(*lax_linalg_eig.eig(a, compute_eigenvectors=True))
 
 
 def eigvals(a):
-    """Eigenvalues (complex) of general square matrices; see ``eig``."""
-    return eig(a).eigenvalues
+    """Eigenvalues (complex) of general square matrices; see ``eig``. Their derivatives
+    exist at repeated eigenvalues too, as long as the matrix is diagonalizable."""
+    (w,) = lax_linalg_eig.eig(_matrices("eigvals", a), compute_eigenvectors=False)
+    return w
 
 
 def _static_scalar(fn: str, arg: str, value) -> float:
