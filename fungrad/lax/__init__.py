@@ -17,8 +17,11 @@ from fungrad.lax.dot import *  # noqa: F401,F403
 from fungrad.lax.elementwise import *  # noqa: F401,F403
 from fungrad.lax.generic_reduce import *  # noqa: F401,F403
 from fungrad.lax.implicit import *  # noqa: F401,F403
+from fungrad.lax.fft import *  # noqa: F401,F403
 from fungrad.lax.indexing import *  # noqa: F401,F403
 from fungrad.lax.linalg import *  # noqa: F401,F403
+from fungrad.lax.linalg_eig import *  # noqa: F401,F403
+from fungrad.lax.linalg_pinv import *  # noqa: F401,F403
 from fungrad.lax.loops import *  # noqa: F401,F403
 from fungrad.lax.precision import *  # noqa: F401,F403
 from fungrad.lax.reductions import *  # noqa: F401,F403

@@ -7,7 +7,7 @@ then bind lax primitives. With no transform active they run NumPy directly.
 Each family module lists its public names in ``__all__``.
 """
 
-from fungrad.numpy import indexing, linalg  # noqa: F401
+from fungrad.numpy import fft, indexing, linalg  # noqa: F401
 from fungrad.numpy.array_type import Array  # noqa: F401
 from fungrad.numpy.complex_parts import *  # noqa: F401,F403
 from fungrad.numpy.contractions import *  # noqa: F401,F403

@@ -2,32 +2,41 @@
 
 Inputs are stacks of matrices (leading axes are batch axes and broadcast between operands);
 integer inputs are converted to float64 as NumPy does. Decompositions return NumPy's named
-tuples (``SlogdetResult``, ``EighResult``, ``SVDResult``, ``QRResult``).
+tuples (``SlogdetResult``, ``EigResult``, ``EighResult``, ``SVDResult``, ``QRResult``).
 """
 
 from __future__ import annotations
 
+import operator
 from typing import NamedTuple
 
 import numpy as np
 
 __all__ = ["inv", "solve", "det", "slogdet", "cholesky", "eigh", "eigvalsh", "svd", "svdvals",
-           "qr", "norm", "matrix_transpose"]
+           "qr", "norm", "matrix_transpose", "eig", "eigvals", "pinv", "lstsq", "matrix_power",
+           "matrix_rank", "cond", "multi_dot", "vector_norm", "matrix_norm"]
 
 from fungrad import lax
-from fungrad.core import get_aval, shape_of
-from fungrad.dtypes import real_dtype
-from fungrad.errors import ShapeError, user_site
+from fungrad.core import concrete_or_none, get_aval, shape_of
+from fungrad.errors import ConcretizationError, ShapeError, user_site
 from fungrad.lax import linalg as lax_linalg
+from fungrad.lax import linalg_eig as lax_linalg_eig
+from fungrad.lax import linalg_pinv as lax_linalg_pinv
+from fungrad.numpy import math, reductions
 from fungrad.numpy.complex_parts import abs_squared
+from fungrad.numpy.contractions import matmul
+from fungrad.numpy.linalg_norms import float_operand, matrix_norm, norm, vector_norm
 from fungrad.numpy.promotion import as_operand, promote_dtypes, to_dtype
-
-_DEFAULT_FLOAT = np.dtype(np.float64)
 
 
 class SlogdetResult(NamedTuple):
     sign: object
     logabsdet: object
+
+
+class EigResult(NamedTuple):
+    eigenvalues: object
+    eigenvectors: object
 
 
 class EighResult(NamedTuple):
@@ -46,16 +55,8 @@ class QRResult(NamedTuple):
     R: object
 
 
-def _float_operand(x):
-    """Validate ``x`` and convert integer/boolean arrays to float64."""
-    x = as_operand(x)
-    if get_aval(x).dtype.kind in "fc":
-        return x
-    return to_dtype(x, _DEFAULT_FLOAT)
-
-
 def _matrices(fn_name: str, a, square: bool = True):
-    a = _float_operand(a)
+    a = float_operand(a)
     shape = shape_of(a)
     if len(shape) < 2 or (square and shape[-1] != shape[-2]):
         kind = "square matrices" if square else "matrices"
@@ -75,7 +76,7 @@ def _broadcast_leading(x, batch):
     return lax.broadcast_in_dim(x, target, tuple(range(lead, len(target))))
 
 
-def matrix_transpose(x):
+def matrix_transpose(x, /):
     """Swap the last two axes of ``x`` (like ``numpy.matrix_transpose``)."""
     x = as_operand(x)
     if len(shape_of(x)) < 2:
@@ -105,7 +106,7 @@ def solve(a, b):
         ``x``, shaped like ``b`` (with broadcast batch axes).
     """
     a = _matrices("solve", a)
-    a, b = promote_dtypes("solve", a, _float_operand(b))
+    a, b = promote_dtypes("solve", a, float_operand(b))
     sa, sb = shape_of(a), shape_of(b)
     vector = len(sb) == 1
     if vector:
@@ -197,12 +198,13 @@ def eigh(a, UPLO: str | None = None, symmetrize_input: bool = True) -> EighResul
     return EighResult(w, v)
 
 
-def eigvalsh(a, UPLO: str | None = "L"):  # noqa: N803
-    """Eigenvalues (ascending) of symmetric matrices."""
-    return eigh(a, UPLO).eigenvalues
+def eigvalsh(a, UPLO: str | None = "L", *, symmetrize_input: bool = True):  # noqa: N803
+    """Eigenvalues (ascending) of symmetric matrices (see ``eigh`` for the arguments)."""
+    return eigh(a, UPLO, symmetrize_input).eigenvalues
 
 
-def svd(a, full_matrices: bool = True, compute_uv: bool = True, hermitian: bool = False):
+def svd(a, full_matrices: bool = True, compute_uv: bool = True, hermitian: bool = False,
+        subset_by_index: tuple[int, int] | None = None):
     """Singular value decomposition ``a = U @ diag(S) @ Vh``.
 
     Args:
@@ -211,17 +213,38 @@ def svd(a, full_matrices: bool = True, compute_uv: bool = True, hermitian: bool 
             inputs need ``full_matrices=False``.
         compute_uv: return ``SVDResult(U, S, Vh)``; otherwise only ``S``.
         hermitian: accepted for NumPy compatibility; ignored.
+        subset_by_index: ``(start, end)``: keep singular values ``start`` to ``end - 1``
+            (descending order) and their vectors; needs ``full_matrices=False``.
 
     Returns:
         ``SVDResult`` or the singular values (descending).
     """
     a = _matrices("svd", a, square=False)
+    if subset_by_index is not None:
+        return _svd_subset(a, compute_uv, full_matrices, subset_by_index)
     if not compute_uv:
         return lax_linalg.svd(a, full_matrices=False)[1]
     return SVDResult(*lax_linalg.svd(a, full_matrices=full_matrices))
 
 
-def svdvals(x):
+def _svd_subset(a, compute_uv: bool, full_matrices: bool, subset_by_index):
+    k = min(shape_of(a)[-2:])
+    start, end = (int(i) for i in subset_by_index)
+    if full_matrices and compute_uv:
+        raise ValueError("fnp.linalg.svd: subset_by_index needs full_matrices=False")
+    if not 0 <= start <= end <= k:
+        raise ValueError(f"fnp.linalg.svd: subset_by_index={tuple(subset_by_index)} must "
+                         f"satisfy 0 <= start <= end <= {k} for shape {tuple(shape_of(a))}")
+    u, s, vh = lax_linalg.svd(a, full_matrices=False)
+    s = lax.slice_in_dim(s, start, end, axis=len(shape_of(s)) - 1)
+    if not compute_uv:
+        return s
+    nd = len(shape_of(a))
+    return SVDResult(lax.slice_in_dim(u, start, end, axis=nd - 1), s,
+                     lax.slice_in_dim(vh, start, end, axis=nd - 2))
+
+
+def svdvals(x, /):
     """Singular values (descending) of each matrix in ``x``."""
     return svd(x, compute_uv=False)
 
@@ -246,111 +269,276 @@ def qr(a, mode: str = "reduced"):
 
 
 # ---------------------------------------------------------------------------------------
-# Norms
+# General matrices: eigenvalues, pseudo-inverse, least squares, powers, rank, condition
 
 
-def norm(x, ord=None, axis=None, keepdims: bool = False):  # noqa: A002 (NumPy's name)
-    """Vector or matrix norm, like ``numpy.linalg.norm``.
+def eig(a) -> EigResult:
+    """Eigenvalues and right eigenvectors of general square matrices.
 
     Args:
-        x: an array.
-        ord: vectors: None/2, 1, inf, -inf, 0 (count of nonzeros) or any p; matrices:
-            None/'fro', 'nuc', 1, -1, 2, -2, inf, -inf.
-        axis: None (all of a 1-D or 2-D ``x``; all axes flattened when ``ord`` is None),
-            an int (vector norms) or a pair of ints (matrix norms).
-        keepdims: keep the reduced axes with size 1.
+        a: ``(..., n, n)``.
 
     Returns:
-        The norms, with the reduced axes removed (or kept with size 1).
+        ``EigResult(eigenvalues (..., n), eigenvectors (..., n, n))``, both complex (as in
+        JAX, also for real ``a``); eigenvector ``j`` is column ``j``, of unit norm with its
+        largest component real (LAPACK's normalisation).
 
-    At a zero input the derivatives follow JAX: nan (0/0) for the 2-norm, Frobenius and
-    p-norms; ``sign`` (+1 at 0) for ord=1 vectors; the max-based norms (vector inf, matrix 1,
-    inf and 2) split it among the tied entries and a floor at 0, so each of the ``n`` tied
-    entries of a zero vector gets ``1 / (2 n)`` for ord=inf.
+    Eigenvalues and eigenvectors are differentiable (forward and reverse, any order) where
+    the eigenvalues are distinct. JAX differentiates eigenvectors only when asked
+    (``lax.linalg.eig(..., enable_eigvec_derivs=True)``); the values agree with that.
     """
-    x = _float_operand(x)
-    nd = len(shape_of(x))
-    if axis is None:
-        if ord is None:
-            axes = tuple(range(nd))
-            out = lax.sqrt(lax.reduce_sum(abs_squared(x), axes))
-            return _keep(out, shape_of(x), axes) if keepdims else out
-        if nd not in (1, 2):
-            raise ShapeError(f"fnp.linalg.norm: ord={ord!r} with axis=None needs a 1-D or 2-D "
-                             f"array, got shape {tuple(shape_of(x))}; pass axis\n"
-                             f"  at {user_site()}")
-        axis = tuple(range(nd))
-    axes = _norm_axes(axis, nd, shape_of(x))
-    if len(axes) == 1:
-        out = _vector_norm(x, ord, axes[0])
+    a = _matrices("eig", a)
+    return EigResult(*lax_linalg_eig.eig(a, compute_eigenvectors=True))
+
+
+def eigvals(a):
+    """Eigenvalues (complex) of general square matrices; see ``eig``. Their derivatives
+    exist at repeated eigenvalues too, as long as the matrix is diagonalizable."""
+    (w,) = lax_linalg_eig.eig(_matrices("eigvals", a), compute_eigenvectors=False)
+    return w
+
+
+def _static_scalar(fn: str, arg: str, value) -> float:
+    concrete = concrete_or_none(value)
+    if concrete is None:
+        raise ConcretizationError(
+            f"fnp.linalg.{fn}: {arg} must be static, but it is a traced value "
+            f"{value.aval.str_short()}; pass a Python float (or mark it static_argnums)")
+    if np.ndim(concrete) != 0:
+        raise ShapeError(f"fnp.linalg.{fn}: {arg} must be a scalar (one tolerance for every "
+                         f"matrix), got shape {np.shape(concrete)}\n  at {user_site()}")
+    return float(concrete)
+
+
+def pinv(a, rtol=None, hermitian: bool = False, *, rcond=None):
+    """Moore-Penrose pseudo-inverse of each matrix in ``a``.
+
+    Args:
+        a: ``(..., m, n)``.
+        rtol: singular values at or below ``rtol`` times the largest count as zero; default
+            ``10 * max(m, n) * eps``. A static scalar.
+        hermitian: ``a`` is Hermitian; ``(a + a^H) / 2`` is inverted (as JAX does).
+        rcond: the older name of ``rtol`` (give at most one).
+
+    Returns:
+        ``(..., n, m)``. Differentiable, to any order, wherever the rank does not change
+        (with its own rule, not through the SVD, so repeated singular values are fine).
+    """
+    if rcond is not None:
+        if rtol is not None:
+            raise ValueError("fnp.linalg.pinv: give only one of rtol and rcond")
+        rtol = rcond
+    a = _matrices("pinv", a, square=hermitian)
+    if hermitian:
+        a = _symmetrize(a)
+    m, n = shape_of(a)[-2:]
+    eps = np.finfo(get_aval(a).dtype).eps
+    rtol = 10.0 * max(m, n) * eps if rtol is None else _static_scalar("pinv", "rtol", rtol)
+    return lax_linalg_pinv.pinv(a, rtol)
+
+
+def lstsq(a, b, rcond=None, *, numpy_resid: bool = False):
+    """Least-squares solution of ``a @ x = b`` (minimum norm when ``a`` is rank deficient).
+
+    Args:
+        a: ``(m, n)``.
+        b: ``(m,)`` or ``(m, k)``.
+        rcond: singular values below ``rcond`` times the largest count as zero (default
+            ``eps * max(m, n)``; negative: ``eps``). A static scalar.
+        numpy_resid: return empty residuals where NumPy does (rank < n or m <= n); needs a
+            concrete rank. Otherwise residuals are always computed (as JAX does).
+
+    Returns:
+        ``(x, residuals, rank, s)``: the solution ``(n,)`` or ``(n, k)``, the squared
+        residual norms ``(k,)`` (``(1,)`` for a vector ``b``), the rank (int64) and the
+        singular values of ``a``. ``x``, ``residuals`` and ``s`` are differentiable.
+    """
+    a, b = promote_dtypes("lstsq", float_operand(a), float_operand(b))
+    sa, sb = tuple(shape_of(a)), tuple(shape_of(b))
+    if len(sa) != 2 or len(sb) not in (1, 2) or sb[0] != sa[0]:
+        raise ShapeError(f"fnp.linalg.lstsq: needs a of shape (m, n) and b of shape (m,) or "
+                         f"(m, k), got a {sa} and b {sb}\n  at {user_site()}")
+    b2 = lax.reshape(b, (sb[0], 1)) if len(sb) == 1 else b
+    eps = np.finfo(get_aval(a).dtype).eps
+    rcond = eps * max(sa) if rcond is None else _static_scalar("lstsq", "rcond", rcond)
+    rcond = eps if rcond < 0 else rcond
+    s = svd(a, compute_uv=False)
+    x = lax_linalg.matmul(lax_linalg_pinv.pinv(a, rcond), b2)
+    rank = _rank_of(s, rcond)
+    residual = lax.sub(b2, lax_linalg.matmul(a, x))
+    resid = lax.reduce_sum(abs_squared(residual), (0,))
+    if numpy_resid and _numpy_drops_residuals(rank, sa):
+        resid = np.zeros((0,), get_aval(resid).dtype)
+    return (lax.reshape(x, (sa[1],)) if len(sb) == 1 else x), resid, rank, s
+
+
+def _rank_of(s, rcond: float):
+    """Count of singular values above zero and at or above ``rcond`` times the largest."""
+    s = lax.stop_gradient(s)
+    k = shape_of(s)[-1]
+    if k == 0:
+        return np.int64(0)
+    largest = lax.broadcast_in_dim(lax.slice_in_dim(s, 0, 1), (k,), (0,))
+    dtype = get_aval(s).dtype
+    kept = lax.bitwise_and(lax.gt(s, dtype.type(0)),
+                           lax.ge(s, lax.mul(largest, dtype.type(rcond))))
+    return lax.reduce_sum(lax.convert_element_type(kept, np.int64), (0,))
+
+
+def _numpy_drops_residuals(rank, shape) -> bool:
+    concrete = concrete_or_none(rank)
+    if concrete is None:
+        raise ConcretizationError(
+            "fnp.linalg.lstsq: numpy_resid=True needs a concrete rank (the residuals' shape "
+            "depends on it), but it is traced; use numpy_resid=False under jit and vmap")
+    m, n = shape
+    return int(concrete) < n or m <= n
+
+
+def matrix_power(a, n: int):
+    """``a`` multiplied by itself ``n`` times (``n < 0``: powers of the inverse, ``n = 0``:
+    identity matrices), by repeated squaring. Integer matrices stay integer for n >= 0."""
+    a = as_operand(a)
+    shape = tuple(shape_of(a))
+    if len(shape) < 2 or shape[-1] != shape[-2]:
+        raise ShapeError(f"fnp.linalg.matrix_power: expected a (stack of) square matrices "
+                         f"(..., n, n), got shape {shape}\n  at {user_site()}")
+    try:
+        n = operator.index(n)
+    except TypeError:
+        raise TypeError(f"fnp.linalg.matrix_power: the exponent n must be an integer, got "
+                        f"{n!r}") from None
+    if n == 0:
+        eye = np.eye(shape[-1], dtype=get_aval(a).dtype)
+        return lax.broadcast_in_dim(eye, shape, (len(shape) - 2, len(shape) - 1))
+    if n < 0:
+        a, n = inv(a), -n
+    result, square = None, a
+    while True:
+        n, bit = divmod(n, 2)
+        if bit:
+            result = square if result is None else matmul(result, square)
+        if not n:
+            return result
+        square = matmul(square, square)
+
+
+def matrix_rank(M, rtol=None, *, hermitian: bool = False, tol=None):  # noqa: N803
+    """Number of singular values above a threshold, for each matrix in ``M``.
+
+    Args:
+        M: ``(..., m, n)``; a vector or scalar has rank 1 unless all zero.
+        rtol: as in JAX, the threshold itself (compared with the singular values); default
+            ``max singular value * max(m, n) * eps``. May be an array broadcasting with the
+            batch axes.
+        hermitian: accepted for JAX compatibility (the singular values are the same).
+        tol: the older name of ``rtol`` (give at most one).
+
+    Returns:
+        The ranks (int64; int32 for a vector or scalar ``M``, as JAX). Not differentiable.
+    """
+    if tol is not None:
+        if rtol is not None:
+            raise ValueError("fnp.linalg.matrix_rank: give only one of tol and rtol")
+        rtol = tol
+    M = float_operand(M)
+    shape = shape_of(M)
+    if len(shape) < 2:
+        nonzero = lax.ne(M, get_aval(M).dtype.type(0))
+        return lax.convert_element_type(reductions.any(nonzero), np.int32)
+    s = lax.stop_gradient(svd(M, compute_uv=False))
+    dtype = get_aval(s).dtype
+    if rtol is None:
+        rtol = lax.mul(lax.reduce_max(s, (len(shape_of(s)) - 1,)),
+                       dtype.type(max(shape[-2:]) * np.finfo(dtype).eps))
+    threshold = _with_trailing_axis(rtol)
+    return reductions.sum(math.greater(s, threshold), axis=-1)
+
+
+def _with_trailing_axis(rtol):
+    """``rtol`` with a trailing axis, to compare with each matrix's singular values."""
+    rtol = as_operand(rtol)
+    return lax.reshape(rtol, tuple(shape_of(rtol)) + (1,))
+
+
+def cond(x, p=None):
+    """Condition number of each matrix in ``x`` in the ``p``-norm (default: 2).
+
+    ``p`` is None, 2, -2 (singular values; any shape) or one of ``norm``'s matrix orders
+    'fro', 'nuc', 1, -1, inf, -inf (square matrices). Singular matrices give inf, as in
+    JAX; differentiable where finite.
+    """
+    x = float_operand(x)
+    shape = tuple(shape_of(x))
+    if len(shape) < 2 or 0 in shape[-2:]:
+        raise ShapeError(f"fnp.linalg.cond: needs non-empty matrices (..., m, n), got shape "
+                         f"{shape}\n  at {user_site()}")
+    if p is None or p in (2, -2):
+        s = svd(x, compute_uv=False)
+        last = len(shape_of(s)) - 1
+        top, bottom = (lax.slice_in_dim(s, i, i + 1, axis=last) for i in (0, shape_of(s)[-1] - 1))
+        ratio = lax.squeeze(lax.div(top, bottom) if p != -2 else lax.div(bottom, top), (last,))
+        if p != -2:
+            return ratio
     else:
-        out = _matrix_norm(x, ord, axes)
-    return _keep(out, shape_of(x), axes) if keepdims else out
+        if shape[-1] != shape[-2]:
+            raise ShapeError(f"fnp.linalg.cond: p={p!r} needs square matrices, got shape "
+                             f"{shape}\n  at {user_site()}")
+        ratio = lax.mul(norm(x, p, axis=(-2, -1)), norm(inv(x), p, axis=(-2, -1)))
+    # A singular matrix gives nan (0 * inf, inf / inf): report it as inf unless x held nans.
+    clean = math.logical_not(reductions.any(math.isnan(x), axis=(-2, -1)))
+    return math.where(math.logical_and(math.isnan(ratio), clean), np.inf, ratio)
 
 
-def _norm_axes(axis, nd: int, shape) -> tuple[int, ...]:
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
-    if len(axes) not in (1, 2) or any(not -nd <= int(a) < nd for a in axes):
-        raise ShapeError(f"fnp.linalg.norm: axis={axis!r} must be one or two axes of an array "
-                         f"of shape {tuple(shape)}\n  at {user_site()}")
-    axes = tuple(int(a) % nd for a in axes)
-    if len(set(axes)) != len(axes):
-        raise ShapeError(f"fnp.linalg.norm: axis={axis!r} repeats an axis\n  at {user_site()}")
-    return axes
+def multi_dot(arrays, *, precision=None):
+    """The product of a chain of matrices, multiplied in the cheapest order.
+
+    Args:
+        arrays: two or more arrays; the first may be a vector (a row) and the last a vector
+            (a column), the others are matrices.
+        precision: accepted for JAX compatibility; NumPy products are exact in the dtype.
+
+    Returns:
+        The product, with the vector ends' axes dropped.
+    """
+    arrays = [as_operand(x) for x in arrays]
+    if len(arrays) < 2:
+        raise ValueError(f"fnp.linalg.multi_dot: needs at least two arrays, got {len(arrays)}")
+    first_vec, last_vec = len(shape_of(arrays[0])) == 1, len(shape_of(arrays[-1])) == 1
+    if first_vec:
+        arrays[0] = lax.reshape(arrays[0], (1, shape_of(arrays[0])[0]))
+    if last_vec:
+        arrays[-1] = lax.reshape(arrays[-1], (shape_of(arrays[-1])[0], 1))
+    shapes = [tuple(shape_of(x)) for x in arrays]
+    if any(len(s) != 2 for s in shapes) or any(
+            s[1] != t[0] for s, t in zip(shapes, shapes[1:])):
+        raise ShapeError(f"fnp.linalg.multi_dot: needs a chain of matrices (vectors allowed "
+                         f"at the ends) with matching inner sizes, got shapes "
+                         f"{[tuple(shape_of(x)) for x in arrays]}\n  at {user_site()}")
+    out = _chain_product(arrays, _chain_order([s[0] for s in shapes] + [shapes[-1][1]]),
+                         0, len(arrays) - 1)
+    drop = (0,) * first_vec + (1,) * last_vec
+    if not drop:
+        return out
+    return lax.reshape(out, tuple(d for i, d in enumerate(shape_of(out)) if i not in drop))
 
 
-def _keep(out, shape, axes):
-    return lax.reshape(out, tuple(1 if i in axes else s for i, s in enumerate(shape)))
+def _chain_order(dims: list[int]) -> dict:
+    """Where to split each sub-chain ``i..j`` of matrices ``dims[k] x dims[k + 1]`` so that
+    the whole product costs the fewest multiplications (the classic O(n^3) recurrence)."""
+    n = len(dims) - 1
+    cost, split = {(i, i): 0 for i in range(n)}, {}
+    for length in range(1, n):
+        for i in range(n - length):
+            j = i + length
+            cost[i, j], split[i, j] = min(
+                (cost[i, k] + cost[k + 1, j] + dims[i] * dims[k + 1] * dims[j + 1], k)
+                for k in range(i, j))
+    return split
 
 
-def _vector_norm(x, ord, axis: int):  # noqa: A002
-    dtype = real_dtype(get_aval(x).dtype)
-    if ord is None or ord == 2:
-        return lax.sqrt(lax.reduce_sum(abs_squared(x), (axis,)))
-    if isinstance(ord, str):
-        raise ValueError(f"fnp.linalg.norm: ord={ord!r} is a matrix norm; vector norms take "
-                         "numbers (None, 2, 1, inf, -inf, 0, p)")
-    magnitude = lax.abs(x)
-    if ord == np.inf:
-        return _largest(magnitude, (axis,))
-    if ord == -np.inf:
-        return lax.reduce_min(magnitude, (axis,))
-    if ord == 0:
-        nonzero = lax.ne(x, get_aval(x).dtype.type(0))
-        return lax.reduce_sum(lax.convert_element_type(nonzero, dtype), (axis,))
-    if ord == 1:
-        return lax.reduce_sum(magnitude, (axis,))
-    p = dtype.type(ord)
-    return lax.pow(lax.reduce_sum(lax.pow(magnitude, p), (axis,)), dtype.type(1.0) / p)
-
-
-def _matrix_norm(x, ord, axes):  # noqa: A002
-    rows, cols = axes
-    if ord is None or ord == "fro":
-        return lax.sqrt(lax.reduce_sum(abs_squared(x), tuple(sorted(axes))))
-    if ord in ("nuc", 2, -2):
-        s = svd(_axes_last(x, rows, cols), compute_uv=False)
-        last = (len(shape_of(s)) - 1,)
-        if ord == "nuc":
-            return lax.reduce_sum(s, last)
-        return _largest(s, last) if ord == 2 else lax.reduce_min(s, last)
-    if ord in (1, -1, np.inf, -np.inf):
-        summed, kept = (rows, cols) if ord in (1, -1) else (cols, rows)
-        sums = lax.reduce_sum(lax.abs(x), (summed,))
-        kept -= kept > summed
-        return _largest(sums, (kept,)) if ord > 0 else lax.reduce_min(sums, (kept,))
-    raise ValueError(f"fnp.linalg.norm: ord={ord!r} is not a matrix norm; use None, 'fro', "
-                     "'nuc', 1, -1, 2, -2, inf or -inf")
-
-
-def _largest(magnitudes, axes):
-    # The max of nonnegative values, floored at 0 like JAX's norms (a max with initial=0): the
-    # value is unchanged, and at an all-zero input the floor takes half the derivative, as JAX.
-    out = lax.reduce_max(magnitudes, axes)
-    return lax.max(out, np.dtype(get_aval(out).dtype).type(0))
-
-
-def _axes_last(x, rows: int, cols: int):
-    nd = len(shape_of(x))
-    rest = tuple(i for i in range(nd) if i not in (rows, cols))
-    return lax.transpose(x, rest + (rows, cols))
+def _chain_product(arrays, split: dict, i: int, j: int):
+    if i == j:
+        return arrays[i]
+    k = split[i, j]
+    return matmul(_chain_product(arrays, split, i, k), _chain_product(arrays, split, k + 1, j))
