@@ -541,3 +541,6 @@ def _ndtri(p) -> np.ndarray:
 # doctest.testmod(fungrad.random) finds only functions defined in this module; list the
 # re-exported key functions too, so their examples run with the samplers'.
 __test__ = {"key": key, "split": split, "fold_in": fold_in}
+
+# The distribution modules build on the helpers above, so they are imported last.
+from fungrad.random.gamma_family import *  # noqa: E402,F401,F403
