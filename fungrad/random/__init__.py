@@ -56,15 +56,17 @@ from fungrad.random.keys import (
     concrete_int,
     fold_in,
     key,
+    key_data,
     per_key,
     philox_words,
     sample_words,
     shape_tuple,
     split,
+    wrap_key_data,
 )
 
 __all__ = [
-    "key", "PRNGKey", "split", "fold_in", "bits",
+    "key", "PRNGKey", "split", "fold_in", "key_data", "wrap_key_data", "bits",
     "uniform", "normal", "bernoulli", "categorical", "randint", "permutation", "choice",
     "truncated_normal", "gumbel", "exponential",
 ]
@@ -540,7 +542,11 @@ def _ndtri(p) -> np.ndarray:
 
 # doctest.testmod(fungrad.random) finds only functions defined in this module; list the
 # re-exported key functions too, so their examples run with the samplers'.
-__test__ = {"key": key, "split": split, "fold_in": fold_in}
+__test__ = {"key": key, "split": split, "fold_in": fold_in, "key_data": key_data}
 
 # The distribution modules build on the helpers above, so they are imported last.
 from fungrad.random.gamma_family import *  # noqa: E402,F401,F403
+from fungrad.random.distributions import *  # noqa: E402,F401,F403
+from fungrad.random import distributions, gamma_family  # noqa: E402
+
+__all__ += [*gamma_family.__all__, *distributions.__all__]

@@ -32,8 +32,7 @@ from fungrad.lax.special import erf_inv, igamma_grad_a, lgamma
 from fungrad.random import _check_broadcast, _float_dtype, _open_unit, _operand, _sample
 from fungrad.random.keys import Shape, shape_tuple
 
-__all__ = ["gamma", "loggamma", "beta", "dirichlet", "chisquare", "t", "f",
-           "random_gamma_grad"]
+__all__ = ["gamma", "loggamma", "beta", "dirichlet", "chisquare", "t", "f"]
 
 DTypeLike = Any
 _NEWTON_STEPS = 100
