@@ -256,8 +256,8 @@ def beta(key: np.ndarray, a: Any, b: Any, shape: Shape | None = None,
 
     def finish(xp, u, a, b):
         log_x, log_y = _log_gamma_noise(xp, u[0], a), _log_gamma_noise(xp, u[1], b)
-        # X / (X + Y) = 1 / (1 + exp(log Y - log X)): no underflow of X and Y themselves
-        return xp.asarray(1.0 / (1.0 + xp.exp(log_y - log_x)), dtype=dtype)
+        # X / (X + Y) in log space: no underflow of X and Y themselves, no overflow
+        return xp.asarray(xp.exp(log_x - xp.logaddexp(log_x, log_y)), dtype=dtype)
 
     return _sample(fn, key, lambda k: _open_unit(k, (2, *shape)), finish, a, b)
 
