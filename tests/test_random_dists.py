@@ -40,6 +40,9 @@ CONTINUOUS = {
                     st.weibull_min(1.5, scale=2.0)),
     "rayleigh": (lambda k, n: fr.rayleigh(k, 2.0, (n,)), st.rayleigh(scale=2.0)),
     "maxwell": (lambda k, n: fr.maxwell(k, (n,)), st.maxwell()),
+    "double_sided_maxwell_abs": (
+        lambda k, n: np.abs(fr.double_sided_maxwell(k, 1.0, 2.0, (n,)) - 1.0),
+        st.maxwell(scale=2.0)),
     "triangular": (lambda k, n: fr.triangular(k, -1.0, 0.5, 2.0, (n,)),
                    st.triang(0.5, loc=-1.0, scale=3.0)),
     "wald": (lambda k, n: fr.wald(k, 1.5, (n,)), st.invgauss(1.5)),
@@ -69,6 +72,11 @@ def test_continuous_ks_and_moments(name):
         if np.isfinite(dist.stats("k")):  # the variance's error needs the fourth moment
             var_se = var * np.sqrt((2 + float(dist.stats("k"))) / len(x))
             assert abs(x.var() - var) < 5 * var_se, (x.var(), var)
+
+
+def test_double_sided_maxwell_is_symmetric():
+    x = np.asarray(fr.double_sided_maxwell(KEY, 1.0, 2.0, (N,))) - 1.0
+    assert st.ks_2samp(x, -x).pvalue > 1e-3
 
 
 def test_ks_fails_for_the_wrong_distribution():
@@ -181,6 +189,7 @@ SAMPLERS = {
     "weibull_min": lambda k, p: fr.weibull_min(k, p, 1.5, (3,)),
     "triangular": lambda k, p: fr.triangular(k, -p, 0.0, p, (3,)),
     "wald": lambda k, p: fr.wald(k, p, (3,)),
+    "double_sided_maxwell": lambda k, p: fr.double_sided_maxwell(k, p, 2.0 * p, (3,)),
     "geometric": lambda k, p: fr.geometric(k, p / 4.0, (3,)),
     "laplace": lambda k, p: p * fr.laplace(k, (3,)),
     "cauchy": lambda k, p: p * fr.cauchy(k, (3,)),

@@ -8,9 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from fungrad import lax
+from fungrad import lax, random
 from fungrad import numpy as fnp
-from fungrad import random
 from fungrad.errors import ShapeError
 from fungrad.nn.activations import logsumexp, softmax
 from fungrad.nn.linear import Linear, check_features

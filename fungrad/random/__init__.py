@@ -69,6 +69,12 @@ __all__ = [
     "key", "PRNGKey", "split", "fold_in", "key_data", "wrap_key_data", "bits",
     "uniform", "normal", "bernoulli", "categorical", "randint", "permutation", "choice",
     "truncated_normal", "gumbel", "exponential",
+    # fungrad.random.gamma_family
+    "gamma", "loggamma", "beta", "dirichlet", "chisquare", "t", "f",
+    # fungrad.random.distributions
+    "laplace", "logistic", "cauchy", "lognormal", "multivariate_normal", "orthogonal",
+    "rademacher", "ball", "generalized_normal", "poisson", "geometric", "pareto",
+    "weibull_min", "rayleigh", "maxwell", "double_sided_maxwell", "triangular", "wald",
 ]
 
 DTypeLike = Any
@@ -545,8 +551,24 @@ def _ndtri(p) -> np.ndarray:
 __test__ = {"key": key, "split": split, "fold_in": fold_in, "key_data": key_data}
 
 # The distribution modules build on the helpers above, so they are imported last.
-from fungrad.random.gamma_family import *  # noqa: E402,F401,F403
-from fungrad.random.distributions import *  # noqa: E402,F401,F403
-from fungrad.random import distributions, gamma_family  # noqa: E402
-
-__all__ += [*gamma_family.__all__, *distributions.__all__]
+from fungrad.random.distributions import (  # noqa: E402
+    ball,
+    cauchy,
+    double_sided_maxwell,
+    generalized_normal,
+    geometric,
+    laplace,
+    logistic,
+    lognormal,
+    maxwell,
+    multivariate_normal,
+    orthogonal,
+    pareto,
+    poisson,
+    rademacher,
+    rayleigh,
+    triangular,
+    wald,
+    weibull_min,
+)
+from fungrad.random.gamma_family import beta, chisquare, dirichlet, f, gamma, loggamma, t  # noqa: E402

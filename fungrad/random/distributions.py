@@ -1,7 +1,7 @@
 """Continuous and discrete samplers built from uniform and normal noise by a closed form or
 an inverse CDF: laplace, logistic, cauchy, lognormal, multivariate_normal, orthogonal,
 rademacher, ball, generalized_normal, poisson, geometric, pareto, weibull_min, rayleigh,
-maxwell, triangular and wald.
+maxwell, double_sided_maxwell, triangular and wald.
 
 Parameters documented as "may be traced" are applied after the noise is drawn, so the
 samples are differentiable in them (the reparameterisation); integer-valued samplers
@@ -33,7 +33,7 @@ from fungrad.random.keys import Shape, concrete_int, sample_words, shape_tuple
 __all__ = [
     "laplace", "logistic", "cauchy", "lognormal", "multivariate_normal", "orthogonal",
     "rademacher", "ball", "generalized_normal", "poisson", "geometric", "pareto",
-    "weibull_min", "rayleigh", "maxwell", "triangular", "wald",
+    "weibull_min", "rayleigh", "maxwell", "double_sided_maxwell", "triangular", "wald",
 ]
 
 DTypeLike = Any
@@ -116,6 +116,32 @@ def maxwell(key: np.ndarray, shape: Shape = (), dtype: DTypeLike = None) -> np.n
     fn, shape, dtype = "maxwell", shape_tuple("maxwell", shape), _dtype("maxwell", dtype)
     draw = lambda k: np.linalg.norm(_normals(k, (*shape, 3)), axis=-1).astype(dtype)
     return _sample(fn, key, draw)
+
+
+def double_sided_maxwell(key: np.ndarray, loc: Any, scale: Any, shape: Shape = (),
+                         dtype: DTypeLike = None) -> np.ndarray:
+    """``loc + scale * S * M`` for a random sign S and a Maxwell sample M.
+
+    Args:
+      key: a PRNG key.
+      loc: the centre; may be traced.
+      scale: the scale, positive; may be traced.
+      shape: the result's shape; the parameters broadcast to it.
+      dtype: a floating dtype (default float64).
+
+    Returns:
+      An array of `shape` and `dtype`.
+    """
+    fn, dtype = "double_sided_maxwell", _dtype("double_sided_maxwell", dtype)
+    loc, scale = _operand(loc), _operand(scale)
+    shape = _param_shape(fn, shape, loc, scale)
+
+    def draw(k):
+        normals = _normals(k, (*shape, 4))  # three for the length, one for the sign
+        return np.where(normals[..., 3] < 0, -1.0, 1.0) * np.linalg.norm(normals[..., :3], axis=-1)
+
+    finish = lambda xp, m, loc, scale: xp.asarray(loc + scale * m, dtype=dtype)
+    return _sample(fn, key, draw, finish, loc, scale)
 
 
 # --- Parameterised continuous families ----------------------------------------------------

@@ -167,7 +167,9 @@ def _param_shape(fn: str, shape, *params) -> tuple[int, ...]:
         try:
             return np.broadcast_shapes(*shapes)
         except ValueError:
-            raise ShapeError(f"{fn}: parameter shapes {shapes} do not broadcast together.") from None
+            raise ShapeError(
+                f"{fn}: parameter shapes {shapes} do not broadcast together."
+            ) from None
     shape = shape_tuple(fn, shape)
     for i, s in enumerate(shapes):
         _check_broadcast(fn, f"parameter {i}", s, shape)
