@@ -51,31 +51,32 @@ def _check_mask(mask: Any, logits_shape: tuple[int, ...]) -> Array:
 
 
 def _attend(query: Array, key: Array, value: Array, mask: Any, is_causal: bool) -> Array:
-    """``softmax(q k^T / sqrt(d)) v`` per head, with an optional boolean mask.
-
-    (Heads come before the sequence axis here, unlike `jax.nn.dot_product_attention`.)
+    """`dot_product_attention` for the heads-first layout of `MultiheadAttention`.
 
     Args:
       query: ``(..., heads, q_seq, d)``.
       key: ``(..., heads, k_seq, d)``.
-      value: ``(..., heads, k_seq, d_v)``.
+      value: ``(..., heads, k_seq, d)``.
       mask: booleans broadcastable to ``(..., heads, q_seq, k_seq)``; False entries get no
         weight. A query row with no True entry attends uniformly.
       is_causal: also mask keys after each query position (key j > query i).
 
     Returns:
-      ``(..., heads, q_seq, d_v)``.
+      ``(..., heads, q_seq, d)``.
     """
-    d = fnp.shape(query)[-1]
-    logits = fnp.matmul(query, fnp.swapaxes(key, -1, -2)) * (1.0 / math.sqrt(max(d, 1)))
-    shape = tuple(fnp.shape(logits))
-    if is_causal:
-        causal = fnp.tril(fnp.ones(shape[-2:], dtype=bool))
-        mask = causal if mask is None else fnp.logical_and(_check_mask(mask, shape), causal)
+    *lead, heads, t, _ = fnp.shape(query)
+    s = fnp.shape(key)[-2]
+    logits_shape = (*lead, heads, t, s)
+
+    def btnh(x):  # (..., heads, seq, d) -> (batch, seq, heads, d)
+        return fnp.swapaxes(fnp.reshape(x, (-1, *fnp.shape(x)[-3:])), 1, 2)
+
     if mask is not None:
-        lowest = np.finfo(np.dtype(logits.dtype)).min  # finite: a fully masked row stays finite
-        logits = fnp.where(_check_mask(mask, shape), logits, lowest)
-    return fnp.matmul(softmax(logits, axis=-1), value)
+        mask = fnp.broadcast_to(_check_mask(mask, logits_shape), logits_shape)
+        mask = fnp.reshape(mask, (-1, heads, t, s))
+    out = dot_product_attention(btnh(query), btnh(key), btnh(value), mask=mask,
+                                is_causal=is_causal)
+    return fnp.reshape(fnp.swapaxes(out, 1, 2), (*lead, heads, t, fnp.shape(value)[-1]))
 
 
 # --- dot_product_attention ----------------------------------------------------------------
