@@ -90,6 +90,15 @@ DISCRETE = {
     "poisson_2e4": (lambda k, n: fr.poisson(k, 2e4, (n,)), st.poisson(2e4)),
     "geometric": (lambda k, n: fr.geometric(k, 0.3, (n,)), st.geom(0.3)),
     "rademacher": (lambda k, n: (fr.rademacher(k, (n,)) + 1) // 2, st.bernoulli(0.5)),
+    "binomial_10": (lambda k, n: fr.binomial(k, 10, 0.3, (n,)).astype(np.int64),
+                    st.binom(10, 0.3)),
+    "binomial_1000": (lambda k, n: fr.binomial(k, 1000, 0.01, (n,)).astype(np.int64),
+                      st.binom(1000, 0.01)),
+    "binomial_200": (lambda k, n: fr.binomial(k, 200.0, 0.7, (n,)).astype(np.int64),
+                     st.binom(200, 0.7)),
+    "multinomial_marginal": (
+        lambda k, n: fr.multinomial(k, 20.0, np.array([2.0, 3.0, 5.0]), shape=(n, 3))[:, 1]
+        .astype(np.int64), st.binom(20, 0.3)),
 }
 
 
@@ -110,6 +119,19 @@ def test_discrete_frequencies_and_moments(name):
     assert st.chisquare(f_obs, f_exp * f_obs.sum() / f_exp.sum()).pvalue > 1e-3
     mean, var = dist.stats()
     assert abs(x.mean() - mean) < 5 * np.sqrt(var / N)
+
+
+def test_binomial_and_multinomial_edges():
+    x = np.asarray(fr.binomial(KEY, np.array([0.0, 7.0, 7.0]), np.array([0.5, 0.0, 1.0]),
+                               (50, 3)))
+    assert x.dtype == np.float64
+    np.testing.assert_array_equal(x, np.broadcast_to([0.0, 0.0, 7.0], (50, 3)))
+    counts = np.asarray(fr.multinomial(KEY, np.array([5.0, 12.0]),
+                                       np.array([[0.5, 0.0, 0.5], [0.1, 0.2, 0.7]])))
+    assert counts.shape == (2, 3) and counts[0, 1] == 0
+    np.testing.assert_array_equal(counts.sum(-1), [5.0, 12.0])
+    many = np.asarray(fr.multinomial(KEY, 30.0, np.array([0.2, 0.3, 0.5]), shape=(4000, 3)))
+    np.testing.assert_allclose(np.cov(many.T)[0, 1], -30 * 0.2 * 0.3, rtol=0.1)
 
 
 def test_poisson_edge_rates():
@@ -197,6 +219,8 @@ SAMPLERS = {
     "ball": lambda k, p: p * fr.ball(k, 2, 1.5, (3,)),
     "rademacher": lambda k, p: p * fr.rademacher(k, (3,)),
     "poisson": lambda k, p: p * fr.poisson(k, 2.5, (3,)),
+    "binomial": lambda k, p: p * fr.binomial(k, 12, 0.4, (3,)),
+    "multinomial": lambda k, p: p * fr.multinomial(k, 9, np.array([0.3, 0.7])),
 }
 
 
@@ -342,5 +366,11 @@ def test_errors_name_function_and_argument():
         fg.jit(lambda lam: fr.poisson(KEY, lam))(2.0)
     with pytest.raises(TypeError, match="poisson: dtype must be an integer dtype"):
         fr.poisson(KEY, 1.0, dtype=np.float64)
+    with pytest.raises(ValueError, match="binomial: n must hold non-negative whole numbers"):
+        fr.binomial(KEY, 2.5, 0.5)
+    with pytest.raises(ValueError, match="binomial: p must lie in"):
+        fr.binomial(KEY, 3, 1.5)
+    with pytest.raises(ShapeError, match="multinomial: shape \\(4,\\) must end with"):
+        fr.multinomial(KEY, 3, np.ones(3), shape=(4,))
     with pytest.raises(ValueError, match="ball: p must be a positive number"):
         fr.ball(KEY, 2, p=0.0)

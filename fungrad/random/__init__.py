@@ -13,7 +13,10 @@ same numbers, and a key must not be reused for two purposes. Make fresh keys wit
 
 Keys, the Philox stream behind them, and how samplers meet vmap-batched keys live in
 ``fungrad.random.keys``; this module re-exports ``key``, ``PRNGKey``, ``split`` and
-``fold_in`` and holds the samplers.
+``fold_in`` and holds the basic samplers. The gamma family (``gamma``, ``beta``,
+``dirichlet``, ...) lives in ``fungrad.random.gamma_family``, the other continuous
+distributions in ``fungrad.random.distributions``, the counts (``poisson``, ``binomial``,
+...) in ``fungrad.random.discrete``; all are re-exported here.
 
 Randomness under ``fg.vmap``: keys are ordinary arguments. Pass one key unbatched
 (``in_axes=None``) to use the same random numbers for every example, or a batch of keys,
@@ -73,8 +76,10 @@ __all__ = [
     "gamma", "loggamma", "beta", "dirichlet", "chisquare", "t", "f",
     # fungrad.random.distributions
     "laplace", "logistic", "cauchy", "lognormal", "multivariate_normal", "orthogonal",
-    "rademacher", "ball", "generalized_normal", "poisson", "geometric", "pareto",
-    "weibull_min", "rayleigh", "maxwell", "double_sided_maxwell", "triangular", "wald",
+    "rademacher", "ball", "generalized_normal", "pareto", "weibull_min", "rayleigh",
+    "maxwell", "double_sided_maxwell", "triangular", "wald",
+    # fungrad.random.discrete
+    "poisson", "binomial", "multinomial", "geometric",
 ]
 
 DTypeLike = Any
@@ -551,12 +556,12 @@ def _ndtri(p) -> np.ndarray:
 __test__ = {"key": key, "split": split, "fold_in": fold_in, "key_data": key_data}
 
 # The distribution modules build on the helpers above, so they are imported last.
+from fungrad.random.discrete import binomial, geometric, multinomial, poisson  # noqa: E402
 from fungrad.random.distributions import (  # noqa: E402
     ball,
     cauchy,
     double_sided_maxwell,
     generalized_normal,
-    geometric,
     laplace,
     logistic,
     lognormal,
@@ -564,7 +569,6 @@ from fungrad.random.distributions import (  # noqa: E402
     multivariate_normal,
     orthogonal,
     pareto,
-    poisson,
     rademacher,
     rayleigh,
     triangular,

@@ -1,11 +1,10 @@
-"""Continuous and discrete samplers built from uniform and normal noise by a closed form or
-an inverse CDF: laplace, logistic, cauchy, lognormal, multivariate_normal, orthogonal,
-rademacher, ball, generalized_normal, poisson, geometric, pareto, weibull_min, rayleigh,
-maxwell, double_sided_maxwell, triangular and wald.
+"""Samplers built from uniform and normal noise by a closed form or an inverse CDF: laplace,
+logistic, cauchy, lognormal, multivariate_normal, orthogonal, rademacher, ball,
+generalized_normal, pareto, weibull_min, rayleigh, maxwell, double_sided_maxwell,
+triangular and wald.
 
 Parameters documented as "may be traced" are applied after the noise is drawn, so the
-samples are differentiable in them (the reparameterisation); integer-valued samplers
-(poisson) need concrete parameters.
+samples are differentiable in them (the reparameterisation).
 """
 
 from __future__ import annotations
@@ -32,7 +31,7 @@ from fungrad.random.keys import Shape, concrete_int, sample_words, shape_tuple
 
 __all__ = [
     "laplace", "logistic", "cauchy", "lognormal", "multivariate_normal", "orthogonal",
-    "rademacher", "ball", "generalized_normal", "poisson", "geometric", "pareto",
+    "rademacher", "ball", "generalized_normal", "pareto",
     "weibull_min", "rayleigh", "maxwell", "double_sided_maxwell", "triangular", "wald",
 ]
 
@@ -450,79 +449,3 @@ def ball(key: np.ndarray, d: int, p: float = 2, shape: Shape = (),
         return (g / total[..., None] ** (1.0 / p)).astype(dtype)
 
     return _sample(fn, key, draw)
-
-
-# --- Discrete samplers ---------------------------------------------------------------------
-
-
-def _int_dtype(fn: str, dtype) -> np.dtype:
-    dt = np.dtype(np.int64 if dtype is None else dtype)
-    if dt.kind not in "iu":
-        raise TypeError(f"{fn}: dtype must be an integer dtype, got {dt}.")
-    return dt
-
-
-def _poisson_quantile(lam: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """The smallest k with ``P(X <= k) = Q(k + 1, lam) >= u``, by bisection on k."""
-    lo = np.zeros(u.shape)  # P(X <= lo - 1) < u always holds for lo = 0
-    hi = np.ceil(lam + 40.0 * np.sqrt(lam) + 40.0)  # P(X > hi) is far below 2**-53
-    positive = lam > 0
-    while np.any(hi > lo):
-        mid = np.floor(0.5 * (lo + hi))
-        cdf = special_math.igammac(mid + 1.0, np.where(positive, lam, 1.0))
-        below = positive & (cdf < u)
-        lo, hi = np.where(below, mid + 1.0, lo), np.where(below, hi, mid)
-        hi = np.where(positive, hi, 0.0)
-    return lo
-
-
-def poisson(key: np.ndarray, lam: Any, shape: Shape | None = None,
-            dtype: DTypeLike = None) -> np.ndarray:
-    """Poisson samples with rate `lam`, by inverting the CDF ``Q(k + 1, lam)``.
-
-    Exact up to the rounding of the CDF (relative error near 1e-15), for any rate.
-
-    Args:
-      key: a PRNG key.
-      lam: the rate, non-negative, scalar or array; concrete.
-      shape: the result's shape; defaults to `lam`'s shape, which must broadcast to it.
-      dtype: an integer dtype (default int64).
-
-    Returns:
-      An array of `shape` and `dtype`.
-    """
-    fn, dt = "poisson", _int_dtype("poisson", dtype)
-    lam = _concrete_array(fn, "lam", lam, np.float64)
-    if np.any(~(lam >= 0)) or np.any(np.isinf(lam)):
-        raise ValueError(f"{fn}: lam must be finite and non-negative, got {lam!r:.80}.")
-    shape = _param_shape(fn, shape, lam)
-    lam_full = np.broadcast_to(lam, shape)
-
-    def draw(k):
-        with np.errstate(all="ignore"):
-            return _poisson_quantile(lam_full, _open_unit(k, shape)).astype(dt)
-
-    return _sample(fn, key, draw)
-
-
-def geometric(key: np.ndarray, p: Any, shape: Shape | None = None,
-              dtype: DTypeLike = None) -> np.ndarray:
-    """Geometric samples: the number of Bernoulli(p) trials up to the first success (>= 1).
-
-    Args:
-      key: a PRNG key.
-      p: the success probability, in (0, 1]; may be traced (the result has no derivative).
-      shape: the result's shape; defaults to `p`'s shape.
-      dtype: an integer dtype (default int64).
-
-    Returns:
-      An array of `shape` and `dtype`.
-    """
-    fn, p, dt = "geometric", _operand(p), _int_dtype("geometric", dtype)
-    shape = _param_shape(fn, shape, p)
-
-    def finish(xp, log_u, p):
-        trials = xp.floor(log_u / xp.log1p(-p)) + 1.0
-        return xp.asarray(xp.where(p >= 1.0, 1.0, trials), dtype=dt)
-
-    return _sample(fn, key, lambda k: np.log(_open_unit(k, shape)), finish, p)
