@@ -352,7 +352,7 @@ def test_reparameterised_gradients_of_location_scale_samplers():
 def test_errors_name_function_and_argument():
     with pytest.raises(ValueError, match="gamma: a must be positive"):
         fr.gamma(KEY, -1.0)
-    with pytest.raises(ShapeError, match="gamma: parameter 0 of shape \\(3,\\)"):
+    with pytest.raises(ShapeError, match="gamma: a of shape \\(3,\\) does not broadcast"):
         fr.gamma(KEY, np.ones(3), (2,))
     with pytest.raises(ShapeError, match="dirichlet: alpha must have at least one axis"):
         fr.dirichlet(KEY, 1.0)

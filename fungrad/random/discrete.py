@@ -66,7 +66,7 @@ def poisson(key: np.ndarray, lam: Any, shape: Shape | None = None,
     lam = _concrete_array(fn, "lam", lam, np.float64)
     if np.any(~(lam >= 0)) or np.any(np.isinf(lam)):
         raise ValueError(f"{fn}: lam must be finite and non-negative, got {lam!r:.80}.")
-    shape = _param_shape(fn, shape, lam)
+    shape = _param_shape(fn, shape, lam=lam)
     lam_full = np.broadcast_to(lam, shape)
 
     def draw(k):
@@ -90,7 +90,7 @@ def geometric(key: np.ndarray, p: Any, shape: Shape | None = None,
       An array of `shape` and `dtype`.
     """
     fn, p, dt = "geometric", _operand(p), _int_dtype("geometric", dtype)
-    shape = _param_shape(fn, shape, p)
+    shape = _param_shape(fn, shape, p=p)
 
     def finish(xp, log_u, p):
         trials = xp.floor(log_u / xp.log1p(-p)) + 1.0
@@ -189,7 +189,7 @@ def binomial(key: np.ndarray, n: Any, p: Any, shape: Shape | None = None,
     """
     fn, dtype = "binomial", _float_dtype("binomial", np.float64 if dtype is None else dtype)
     n, p = _trials(fn, n), _probability(fn, p)
-    shape = _param_shape(fn, shape, n, p)
+    shape = _param_shape(fn, shape, n=n, p=p)
     n_full, p_full = np.broadcast_to(n, shape).ravel(), np.broadcast_to(p, shape).ravel()
 
     def draw(k):

@@ -133,7 +133,7 @@ def double_sided_maxwell(key: np.ndarray, loc: Any, scale: Any, shape: Shape = (
     """
     fn, dtype = "double_sided_maxwell", _dtype("double_sided_maxwell", dtype)
     loc, scale = _operand(loc), _operand(scale)
-    shape = _param_shape(fn, shape, loc, scale)
+    shape = _param_shape(fn, shape, loc=loc, scale=scale)
 
     def draw(k):
         normals = _normals(k, (*shape, 4))  # three for the length, one for the sign
@@ -160,7 +160,7 @@ def lognormal(key: np.ndarray, sigma: Any = 1.0, shape: Shape | None = None,
       An array of `shape` and `dtype`, positive.
     """
     fn, sigma, dtype = "lognormal", _operand(sigma), _dtype("lognormal", dtype)
-    shape = _param_shape(fn, shape, sigma)
+    shape = _param_shape(fn, shape, sigma=sigma)
     finish = lambda xp, z, sigma: xp.asarray(xp.exp(sigma * z), dtype=dtype)
     return _sample(fn, key, lambda k: _normals(k, shape), finish, sigma)
 
@@ -179,7 +179,7 @@ def pareto(key: np.ndarray, b: Any, shape: Shape | None = None,
       An array of `shape` and `dtype`, at least 1.
     """
     fn, b, dtype = "pareto", _operand(b), _dtype("pareto", dtype)
-    shape = _param_shape(fn, shape, b)
+    shape = _param_shape(fn, shape, b=b)
     finish = lambda xp, e, b: xp.asarray(xp.exp(e / b), dtype=dtype)
     return _sample(fn, key, lambda k: -np.log(_open_unit(k, shape)), finish, b)
 
@@ -200,7 +200,7 @@ def weibull_min(key: np.ndarray, scale: Any, concentration: Any, shape: Shape = 
     """
     fn, dtype = "weibull_min", _dtype("weibull_min", dtype)
     scale, concentration = _operand(scale), _operand(concentration)
-    shape = _param_shape(fn, shape, scale, concentration)
+    shape = _param_shape(fn, shape, scale=scale, concentration=concentration)
 
     def finish(xp, e, scale, c):
         return xp.asarray(scale * xp.exp(xp.log(e) / c), dtype=dtype)
@@ -222,7 +222,7 @@ def rayleigh(key: np.ndarray, scale: Any, shape: Shape | None = None,
       An array of `shape` and `dtype`, positive.
     """
     fn, scale, dtype = "rayleigh", _operand(scale), _dtype("rayleigh", dtype)
-    shape = _param_shape(fn, shape, scale)
+    shape = _param_shape(fn, shape, scale=scale)
     draw = lambda k: np.sqrt(-2.0 * np.log(_open_unit(k, shape)))
     return _sample(fn, key, draw, lambda xp, r, scale: xp.asarray(scale * r, dtype=dtype), scale)
 
@@ -244,7 +244,7 @@ def triangular(key: np.ndarray, left: Any, mode: Any, right: Any, shape: Shape |
     """
     fn, dtype = "triangular", _dtype("triangular", dtype)
     left, mode, right = _operand(left), _operand(mode), _operand(right)
-    shape = _param_shape(fn, shape, left, mode, right)
+    shape = _param_shape(fn, shape, left=left, mode=mode, right=right)
 
     def finish(xp, u, left, mode, right):
         width = right - left
@@ -273,7 +273,7 @@ def wald(key: np.ndarray, mean: Any, shape: Shape | None = None,
       An array of `shape` and `dtype`, positive.
     """
     fn, mean, dtype = "wald", _operand(mean), _dtype("wald", dtype)
-    shape = _param_shape(fn, shape, mean)
+    shape = _param_shape(fn, shape, mean=mean)
 
     def draw(k):
         noise = _box_muller(k, 2 * math.prod(shape)).reshape(2, *shape)
@@ -333,7 +333,8 @@ def multivariate_normal(key: np.ndarray, mean: Any, cov: Any,  # noqa: PLR0917 (
             f"cov {cshape}."
         )
     n = mshape[-1]
-    batch = _param_shape(fn, shape, np.empty(mshape[:-1]), np.empty(cshape[:-2]))
+    batch = _param_shape(fn, shape, **{"mean (without its last axis)": np.empty(mshape[:-1]),
+                                        "cov (without its last two axes)": np.empty(cshape[:-2])})
 
     def finish(xp, z, mean, cov):
         factor = _mvn_factor(cov, method)

@@ -160,19 +160,20 @@ defjvp(log_igamma_inv_p,
 # --- Samplers ---------------------------------------------------------------------------
 
 
-def _param_shape(fn: str, shape, *params) -> tuple[int, ...]:
+def _param_shape(fn: str, shape, **params) -> tuple[int, ...]:
     """`shape`, or the parameters' broadcast shape; each parameter must broadcast to it."""
-    shapes = [tuple(shape_of(p)) for p in params]
+    shapes = {name: tuple(shape_of(p)) for name, p in params.items()}
     if shape is None:
         try:
-            return np.broadcast_shapes(*shapes)
+            return np.broadcast_shapes(*shapes.values())
         except ValueError:
+            listed = ", ".join(f"{name} {s}" for name, s in shapes.items())
             raise ShapeError(
-                f"{fn}: parameter shapes {shapes} do not broadcast together."
+                f"{fn}: the parameters' shapes ({listed}) do not broadcast together."
             ) from None
     shape = shape_tuple(fn, shape)
-    for i, s in enumerate(shapes):
-        _check_broadcast(fn, f"parameter {i}", s, shape)
+    for name, s in shapes.items():
+        _check_broadcast(fn, name, s, shape)
     return shape
 
 
@@ -204,7 +205,7 @@ def loggamma(key: np.ndarray, a: Any, shape: Shape | None = None,
     """
     fn, a = "loggamma", _operand(a)
     dtype = _float_dtype(fn, np.float64 if dtype is None else dtype)
-    shape = _param_shape(fn, shape, a)
+    shape = _param_shape(fn, shape, a=a)
     _check_positive(fn, "a", a)
     finish = lambda xp, u, a: xp.asarray(_log_gamma_noise(xp, u, a), dtype=dtype)
     return _sample(fn, key, lambda k: _open_unit(k, shape), finish, a)
@@ -230,7 +231,7 @@ def gamma(key: np.ndarray, a: Any, shape: Shape | None = None,
     """
     fn, a = "gamma", _operand(a)
     dtype = _float_dtype(fn, np.float64 if dtype is None else dtype)
-    shape = _param_shape(fn, shape, a)
+    shape = _param_shape(fn, shape, a=a)
     _check_positive(fn, "a", a)
     finish = lambda xp, u, a: xp.asarray(xp.exp(_log_gamma_noise(xp, u, a)), dtype=dtype)
     return _sample(fn, key, lambda k: _open_unit(k, shape), finish, a)
@@ -252,7 +253,7 @@ def beta(key: np.ndarray, a: Any, b: Any, shape: Shape | None = None,
     """
     fn, a, b = "beta", _operand(a), _operand(b)
     dtype = _float_dtype(fn, np.float64 if dtype is None else dtype)
-    shape = _param_shape(fn, shape, a, b)
+    shape = _param_shape(fn, shape, a=a, b=b)
     _check_positive(fn, "a", a)
     _check_positive(fn, "b", b)
 
@@ -311,7 +312,7 @@ def chisquare(key: np.ndarray, df: Any, shape: Shape | None = None,
     """
     fn, df = "chisquare", _operand(df)
     dtype = _float_dtype(fn, np.float64 if dtype is None else dtype)
-    shape = _param_shape(fn, shape, df)
+    shape = _param_shape(fn, shape, df=df)
     _check_positive(fn, "df", df)
     finish = lambda xp, u, df: xp.asarray(2.0 * xp.exp(_log_gamma_noise(xp, u, df / 2.0)),
                                           dtype=dtype)
@@ -332,7 +333,7 @@ def t(key: np.ndarray, df: Any, shape: Shape | None = None, dtype: DTypeLike = N
     """
     fn, df = "t", _operand(df)
     dtype = _float_dtype(fn, np.float64 if dtype is None else dtype)
-    shape = _param_shape(fn, shape, df)
+    shape = _param_shape(fn, shape, df=df)
     _check_positive(fn, "df", df)
 
     def finish(xp, u, df):
@@ -364,7 +365,7 @@ def f(key: np.ndarray, dfnum: Any, dfden: Any, shape: Shape | None = None,
     """
     fn, dfnum, dfden = "f", _operand(dfnum), _operand(dfden)
     dtype = _float_dtype(fn, np.float64 if dtype is None else dtype)
-    shape = _param_shape(fn, shape, dfnum, dfden)
+    shape = _param_shape(fn, shape, dfnum=dfnum, dfden=dfden)
     _check_positive(fn, "dfnum", dfnum)
     _check_positive(fn, "dfden", dfden)
 
