@@ -36,7 +36,7 @@ __all__ = ["gamma", "loggamma", "beta", "dirichlet", "chisquare", "t", "f"]
 
 DTypeLike = Any
 _NEWTON_STEPS = 100
-_TOL = 4e-16
+_TOL = 1e-13  # on the step in log z: Newton's next error is about its square
 
 # --- The inverse of P(a, .) in log space ---------------------------------------------------
 
@@ -82,7 +82,13 @@ def _log_igamma_inv_newton(a, u):
     out = np.full(a.shape, np.nan)
     ok = (a > 0) & (a < np.inf)
     out[ok & (u == 0)], out[ok & (u == 1)] = -np.inf, np.inf
-    active = np.flatnonzero(ok & (u > 0) & (u < 1))
+    inside = ok & (u > 0) & (u < 1)
+    # Below z = e^-700, P(a, z) = z^a / Gamma(a + 1) to double precision (the next term is
+    # a z / (a + 1)), so the power law is the root there; such z underflow (a << 1).
+    with_power_law = np.where(inside, (np.log(u) + special_math.lgamma(a + 1.0)) / a, 0.0)
+    tiny = inside & (with_power_law < -700.0)
+    out[tiny] = with_power_law[tiny]
+    active = np.flatnonzero(inside & ~tiny)
     t = _first_guess(a[active], u[active])
     lo, hi = np.full_like(t, -np.inf), np.full_like(t, np.inf)
     for _ in range(_NEWTON_STEPS):
@@ -92,8 +98,9 @@ def _log_igamma_inv_newton(a, u):
         r, slope = _residual(aa, t, uu)
         lo, hi = np.where(r < 0, np.maximum(lo, t), lo), np.where(r > 0, np.minimum(hi, t), hi)
         new = t - np.clip(r / slope, -1.0, 1.0)  # at most a factor e per step
-        # A step that leaves the bracket (or overflows) bisects it, or walks out by e^2.
-        outside = ~((new > lo) & (new < hi))
+        # A step that leaves the bracket (or overflows) bisects it, or walks out by e^2. A
+        # step below t's ulp lands on the bracket's end: that is convergence, not leaving.
+        outside = ~((new >= lo) & (new <= hi))
         bisect = np.where(np.isfinite(lo) & np.isfinite(hi), 0.5 * (lo + hi),
                           np.where(np.isfinite(lo), t + 2.0, t - 2.0))
         new = np.where(outside, bisect, new)
