@@ -28,7 +28,7 @@ from fungrad.errors import ShapeError
 from fungrad.interpreters.batching import defbroadcasting
 from fungrad.interpreters.jvp import defjvp
 from fungrad.lax import special_math
-from fungrad.lax.special import erf_inv, igamma_grad_a, lgamma
+from fungrad.lax.special import digamma, erf_inv, igamma_grad_a, lgamma
 from fungrad.random import _check_broadcast, _float_dtype, _open_unit, _operand, _sample
 from fungrad.random.keys import Shape, shape_tuple
 
@@ -159,9 +159,18 @@ def random_gamma_grad(a, x):
     return -igamma_grad_a(a, x) * x / fnp.exp(_log_density_times_z(a, fnp.log(x)))
 
 
-# d(log z)/da = (dz/da) / z; d(log z)/du = 1 / (z * density).
+def _log_sample_grad_a(a, log_z):
+    """``d(log z)/da = (dz/da) / z``; where z underflows (log z < -700), the derivative of
+    the power law ``log z = (log u + lgamma(a + 1)) / a`` that the kernel solved there."""
+    tiny = log_z < -700.0
+    safe = fnp.where(tiny, fnp.zeros_like(log_z), log_z)  # no 0/0 in the unused branch
+    z = fnp.exp(safe)
+    return fnp.where(tiny, (digamma(a + 1.0) - log_z) / a, random_gamma_grad(a, z) / z)
+
+
+# d(log z)/du = 1 / (z * density), evaluated in log space.
 defjvp(log_igamma_inv_p,
-       lambda t, ans, a, u: t * random_gamma_grad(a, fnp.exp(ans)) / fnp.exp(ans),
+       lambda t, ans, a, u: t * _log_sample_grad_a(a, ans),
        lambda t, ans, a, u: t / fnp.exp(_log_density_times_z(a, ans)))
 
 # --- Samplers ---------------------------------------------------------------------------
