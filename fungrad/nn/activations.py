@@ -19,6 +19,9 @@ from fungrad import numpy as fnp
 __all__ = [
     "relu", "gelu", "sigmoid", "log_sigmoid", "tanh", "softplus", "silu", "swish",
     "leaky_relu", "elu", "softmax", "log_softmax", "logsumexp", "one_hot",
+    "relu6", "selu", "celu", "glu", "mish", "hard_tanh", "standardize", "identity",
+    "hard_sigmoid", "hard_silu", "hard_swish", "soft_sign", "squareplus", "log1mexp",
+    "sparse_plus",
 ]
 
 Array = Any
@@ -159,6 +162,248 @@ def gelu(x: Array, approximate: bool = True) -> Array:
         inner = math.sqrt(2.0 / math.pi) * (x + 0.044715 * x * x * x)
         return 0.5 * x * (1.0 + fnp.tanh(inner))
     return 0.5 * x * lax.erfc(x * (-1.0 / math.sqrt(2.0)))  # erfc: exact in the tail
+
+
+def _clamp(x: Array, low: float, high: float) -> Array:
+    """`x` clamped to [low, high]; the derivative is 0 at both ends, as in JAX."""
+    inside = fnp.logical_and(x > low, x < high)
+    edge = fnp.where(x <= low, fnp.full_like(x, low), fnp.full_like(x, high))
+    return fnp.where(inside, x, edge)
+
+
+def relu6(x: Array) -> Array:
+    """``min(max(x, 0), 6)``; the derivative is 0 at 0 and at 6, as in JAX.
+
+    Args:
+      x: an array.
+
+    Returns:
+      An array like `x`, in [0, 6].
+    """
+    return _clamp(_float(x), 0.0, 6.0)
+
+
+def hard_tanh(x: Array) -> Array:
+    """``x`` clamped to [-1, 1].
+
+    Args:
+      x: an array.
+
+    Returns:
+      An array like `x`, in [-1, 1].
+    """
+    return _clamp(_float(x), -1.0, 1.0)
+
+
+def hard_sigmoid(x: Array) -> Array:
+    """``relu6(x + 3) / 6``: a piecewise-linear sigmoid.
+
+    Args:
+      x: an array.
+
+    Returns:
+      An array like `x`, in [0, 1].
+    """
+    return relu6(_float(x) + 3.0) / 6.0
+
+
+def hard_silu(x: Array) -> Array:
+    """``x * hard_sigmoid(x)`` (also called hard_swish).
+
+    Args:
+      x: an array.
+
+    Returns:
+      An array like `x`.
+    """
+    x = _float(x)
+    return x * hard_sigmoid(x)
+
+
+hard_swish = hard_silu  # JAX's other name for the same function
+
+
+def celu(x: Array, alpha: Any = 1.0) -> Array:
+    """Continuously differentiable ELU: ``x`` where ``x > 0``, else ``alpha * expm1(x / alpha)``.
+
+    Args:
+      x: an array.
+      alpha: the value approached as ``x -> -inf`` is ``-alpha``.
+
+    Returns:
+      An array like `x`.
+    """
+    x = _float(x)
+    negative = fnp.where(x > 0, fnp.zeros_like(x), x)  # no overflow in the unused branch
+    return fnp.where(x > 0, x, alpha * fnp.expm1(negative / alpha))
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def selu(x: Array) -> Array:
+    """Scaled ELU, ``scale * elu(x, alpha)`` with the self-normalising constants.
+
+    Args:
+      x: an array.
+
+    Returns:
+      An array like `x`.
+    """
+    return _SELU_SCALE * elu(x, _SELU_ALPHA)
+
+
+def glu(x: Array, axis: int = -1) -> Array:
+    """Gated linear unit: split `x` in two halves along `axis`, ``a * sigmoid(b)``.
+
+    Args:
+      x: an array whose `axis` has even length.
+      axis: the axis to split.
+
+    Returns:
+      An array like `x` with `axis` halved.
+    """
+    x = _float(x)
+    size = fnp.shape(x)[axis]
+    if size % 2:
+        raise ValueError(
+            f"glu: axis {axis} of x (shape {tuple(fnp.shape(x))}) must have even length to "
+            "split into a value half and a gate half."
+        )
+    a, b = fnp.split(x, 2, axis=axis)
+    return a * sigmoid(b)
+
+
+def mish(x: Array) -> Array:
+    """``x * tanh(softplus(x))``.
+
+    Args:
+      x: an array.
+
+    Returns:
+      An array like `x`.
+    """
+    x = _float(x)
+    return x * fnp.tanh(softplus(x))
+
+
+def identity(x: Array) -> Array:
+    """`x` itself, as an array.
+
+    Args:
+      x: an array.
+
+    Returns:
+      `x`.
+    """
+    return fnp.asarray(x)
+
+
+def soft_sign(x: Array) -> Array:
+    """``x / (|x| + 1)``.
+
+    Args:
+      x: an array.
+
+    Returns:
+      An array like `x`, in (-1, 1).
+    """
+    x = _float(x)
+    return x / (fnp.abs(x) + 1.0)
+
+
+def squareplus(x: Array, b: Any = 4) -> Array:
+    """``(x + sqrt(x^2 + b)) / 2``, a smooth relu; no cancellation for large negative `x`.
+
+    Args:
+      x: an array.
+      b: the smoothness, non-negative.
+
+    Returns:
+      An array like `x`, positive.
+    """
+    x = _float(x)
+    sqrt_b = fnp.sqrt(fnp.asarray(b, dtype=x.dtype))
+    # For x < 0, x + root cancels: x + root = b / (root - x). Each branch sees only its
+    # own sign of x, so neither divides by 0 (hypot: no overflow of x^2).
+    pos = fnp.where(x >= 0, x, fnp.zeros_like(x))
+    neg = fnp.where(x >= 0, -fnp.ones_like(x), x)
+    upper = 0.5 * (pos + fnp.hypot(pos, sqrt_b))
+    lower = 0.5 * b / (fnp.hypot(neg, sqrt_b) - neg)
+    return fnp.where(x >= 0, upper, lower)
+
+
+def log1mexp(x: Array) -> Array:
+    """``log(1 - exp(-x))`` for ``x > 0``, accurate at both ends (Maechler 2012).
+
+    Args:
+      x: an array of positive values.
+
+    Returns:
+      An array like `x`, negative.
+    """
+    x = _float(x)
+    # Each branch sees only its own range, so neither evaluates log(0) for the other.
+    near = fnp.where(x > math.log(2.0), fnp.full_like(x, 1.0), x)
+    far = fnp.where(x > math.log(2.0), x, fnp.full_like(x, 1.0))
+    return fnp.where(x > math.log(2.0), fnp.log1p(-fnp.exp(-far)), fnp.log(-fnp.expm1(-near)))
+
+
+def sparse_plus(x: Array) -> Array:
+    """0 for ``x <= -1``, ``x`` for ``x >= 1``, ``(x + 1)^2 / 4`` between.
+
+    Args:
+      x: an array.
+
+    Returns:
+      An array like `x`, non-negative.
+    """
+    x = _float(x)
+    middle = 0.25 * fnp.square(_clamp(x, -1.0, 1.0) + 1.0)
+    return fnp.where(x <= -1.0, fnp.zeros_like(x), fnp.where(x >= 1.0, x, middle))
+
+
+def standardize(x: Array, axis: Axis = -1, mean: Any = None,  # noqa: PLR0917 (JAX's order)
+                variance: Any = None, epsilon: Any = 1e-5, where: Any = None, *,
+                algorithm: str = "fast") -> Array:
+    """``(x - mean) / sqrt(variance + epsilon)`` over `axis`.
+
+    Args:
+      x: an array.
+      axis: the axis or axes to normalise over.
+      mean: the mean to subtract (default: the mean of `x` over `axis`).
+      variance: the variance to divide by (default: that of `x` over `axis`).
+      epsilon: added to the variance.
+      where: booleans selecting the elements that enter the mean and variance.
+      algorithm: how the default variance is computed: ``"fast"`` is
+        ``mean(x^2) - mean(x)^2`` clipped at 0 (JAX's default); ``"stable"`` the two-pass
+        ``mean((x - mean)^2)``.
+
+    Returns:
+      An array like `x`.
+    """
+    if algorithm not in ("fast", "stable"):
+        raise ValueError(f"standardize: algorithm must be 'fast' or 'stable', got {algorithm!r}.")
+    x = _float(x)
+    if mean is None:
+        mean = _masked_mean(x, axis, where)
+    if variance is None:
+        if algorithm == "stable":
+            variance = _masked_mean(fnp.square(x - mean), axis, where)
+        else:
+            variance = _masked_mean(fnp.square(x), axis, where) - fnp.square(mean)
+            variance = fnp.maximum(variance, 0.0)  # the one-pass formula can round below 0
+    return (x - mean) / fnp.sqrt(variance + epsilon)
+
+
+def _masked_mean(x: Array, axis: Axis, where: Any) -> Array:
+    """The mean over `axis` (kept) of the entries of `x` where `where` is True."""
+    if where is None:
+        return fnp.mean(x, axis, keepdims=True)
+    where = fnp.broadcast_to(fnp.asarray(where, dtype=bool), fnp.shape(x))
+    total = fnp.sum(fnp.where(where, x, fnp.zeros_like(x)), axis, keepdims=True)
+    return total / fnp.sum(fnp.asarray(where, dtype=x.dtype), axis, keepdims=True)
 
 
 # --- Softmax family ----------------------------------------------------------------------

@@ -13,7 +13,10 @@ same numbers, and a key must not be reused for two purposes. Make fresh keys wit
 
 Keys, the Philox stream behind them, and how samplers meet vmap-batched keys live in
 ``fungrad.random.keys``; this module re-exports ``key``, ``PRNGKey``, ``split`` and
-``fold_in`` and holds the samplers.
+``fold_in`` and holds the basic samplers. The gamma family (``gamma``, ``beta``,
+``dirichlet``, ...) lives in ``fungrad.random.gamma_family``, the other continuous
+distributions in ``fungrad.random.distributions``, the counts (``poisson``, ``binomial``,
+...) in ``fungrad.random.discrete``; all are re-exported here.
 
 Randomness under ``fg.vmap``: keys are ordinary arguments. Pass one key unbatched
 (``in_axes=None``) to use the same random numbers for every example, or a batch of keys,
@@ -56,17 +59,27 @@ from fungrad.random.keys import (
     concrete_int,
     fold_in,
     key,
+    key_data,
     per_key,
     philox_words,
     sample_words,
     shape_tuple,
     split,
+    wrap_key_data,
 )
 
 __all__ = [
-    "key", "PRNGKey", "split", "fold_in", "bits",
+    "key", "PRNGKey", "split", "fold_in", "key_data", "wrap_key_data", "bits",
     "uniform", "normal", "bernoulli", "categorical", "randint", "permutation", "choice",
     "truncated_normal", "gumbel", "exponential",
+    # fungrad.random.gamma_family
+    "gamma", "loggamma", "beta", "dirichlet", "chisquare", "t", "f",
+    # fungrad.random.distributions
+    "laplace", "logistic", "cauchy", "lognormal", "multivariate_normal", "orthogonal",
+    "rademacher", "ball", "generalized_normal", "pareto", "weibull_min", "rayleigh",
+    "maxwell", "double_sided_maxwell", "triangular", "wald",
+    # fungrad.random.discrete
+    "poisson", "binomial", "multinomial", "geometric",
 ]
 
 DTypeLike = Any
@@ -540,4 +553,26 @@ def _ndtri(p) -> np.ndarray:
 
 # doctest.testmod(fungrad.random) finds only functions defined in this module; list the
 # re-exported key functions too, so their examples run with the samplers'.
-__test__ = {"key": key, "split": split, "fold_in": fold_in}
+__test__ = {"key": key, "split": split, "fold_in": fold_in, "key_data": key_data}
+
+# The distribution modules build on the helpers above, so they are imported last.
+from fungrad.random.discrete import binomial, geometric, multinomial, poisson  # noqa: E402
+from fungrad.random.distributions import (  # noqa: E402
+    ball,
+    cauchy,
+    double_sided_maxwell,
+    generalized_normal,
+    laplace,
+    logistic,
+    lognormal,
+    maxwell,
+    multivariate_normal,
+    orthogonal,
+    pareto,
+    rademacher,
+    rayleigh,
+    triangular,
+    wald,
+    weibull_min,
+)
+from fungrad.random.gamma_family import beta, chisquare, dirichlet, f, gamma, loggamma, t  # noqa: E402

@@ -30,7 +30,7 @@ from fungrad.errors import ShapeError
 from fungrad.interpreters.batching import batching_rules, move_axis
 from fungrad.interpreters.jvp import defjvp_zero
 
-__all__ = ["key", "PRNGKey", "split", "fold_in"]
+__all__ = ["key", "PRNGKey", "split", "fold_in", "key_data", "wrap_key_data"]
 
 Shape = int | Sequence[int]
 
@@ -232,6 +232,52 @@ def fold_in(key: np.ndarray, data: int) -> np.ndarray:
     return per_key(
         "fold_in", key, lambda k: _words_to_keys(philox_words(k, FOLD_DOMAIN, 1, counter=d), ())
     )
+
+
+def _check_key_words(fn: str, name: str, keys) -> None:
+    shape, dtype = (keys.aval.shape, keys.aval.dtype) if isinstance(keys, Tracer) else (
+        np.shape(keys), np.asarray(keys).dtype)
+    if np.dtype(dtype) != np.uint32 or len(shape) < 1 or shape[-1] != 2:
+        raise TypeError(
+            f"{fn}: {name} must be a uint32 array of shape (..., 2), one key per row (as made "
+            f"by fungrad.random.key or split), got a {np.dtype(dtype)} array of shape "
+            f"{tuple(shape)}."
+        )
+
+
+def key_data(keys: Any) -> np.ndarray:
+    """The raw ``uint32`` words of a key or a batch of keys.
+
+    fungrad keys already are their words (shape ``(..., 2)``), so this checks `keys` and
+    returns them unchanged; it exists so that code written for JAX's typed keys runs.
+
+    >>> key_data(key(7)).tolist()
+    [0, 7]
+    """
+    _check_key_words("key_data", "keys", keys)
+    return keys if isinstance(keys, Tracer) else np.asarray(keys)
+
+
+def wrap_key_data(key_bits_array: Any, *, impl: Any = None, dtype: Any = None) -> np.ndarray:
+    """Keys from raw ``uint32`` words, the inverse of :func:`key_data`.
+
+    Args:
+      key_bits_array: a uint32 array of shape ``(..., 2)``.
+      impl: must be None or ``"philox"``: fungrad has one PRNG implementation.
+      dtype: must be None (fungrad has no typed key dtypes).
+
+    Returns:
+      The keys, a uint32 array of the same shape.
+    """
+    if impl not in (None, "philox") or dtype is not None:
+        raise ValueError(
+            "wrap_key_data: fungrad keys are Philox uint32 word pairs; pass impl=None and "
+            f"dtype=None (got impl={impl!r}, dtype={dtype!r})."
+        )
+    _check_key_words("wrap_key_data", "key_bits_array", key_bits_array)
+    if isinstance(key_bits_array, Tracer):
+        return key_bits_array
+    return np.array(key_bits_array, dtype=np.uint32)
 
 
 # --- Argument checks shared with the samplers --------------------------------------------
