@@ -203,7 +203,7 @@ def psum(x: Any, axis_name: Any, *, axis_index_groups=None) -> Any:
     Example:
         >>> import numpy as np, fungrad as fg, fungrad.lax as lax
         >>> fg.vmap(lambda v: v / lax.psum(v, "i"), axis_name="i")(np.array([1.0, 3.0]))
-        array([0.25, 0.75])
+        Array([0.25, 0.75])
     """
     return _over_leaves(psum_p, "psum", x, axis_name, axis_index_groups)
 

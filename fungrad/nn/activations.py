@@ -415,24 +415,64 @@ def _stopped_max(x: Array, axis: Axis) -> Array:
     return fnp.where(fnp.isfinite(m), m, fnp.zeros_like(m))
 
 
-def logsumexp(a: Array, axis: Axis = None, keepdims: bool = False) -> Array:
-    """``log(sum(exp(a), axis))``, without overflow; its gradient is ``softmax(a)``.
+def _masked(x: Array, where) -> tuple[Array, Array | None]:
+    """`x` with excluded entries set to -inf (so maxima ignore them), and the mask."""
+    if where is None:
+        return x, None
+    where = fnp.broadcast_to(fnp.asarray(where, dtype=bool), fnp.shape(x))
+    return fnp.where(where, x, -np.inf), where
+
+
+def logsumexp(a: Array, axis: Axis = None, b: Array | None = None, keepdims: bool = False,
+              return_sign: bool = False, where: Array | None = None):
+    """``log(sum(b * exp(a), axis))``, without overflow; its gradient is ``softmax(a)``.
 
     Args:
       a: an array.
       axis: the axis or axes to reduce; None reduces all.
+      b: optional weights broadcast against `a` (may be negative or zero).
       keepdims: keep the reduced axes with length 1.
+      return_sign: also return the sign of the sum; then the first result is
+        ``log(abs(sum))``. Without it, a negative sum gives nan (as JAX).
+      where: optional boolean mask of the entries to include.
 
     Returns:
-      The reduced array. All ``-inf`` along the axis gives ``-inf``.
+      The reduced array (and the sign, with `return_sign`). All ``-inf`` (or nothing
+      included) along the axis gives ``-inf``.
 
     >>> float(logsumexp(np.array([1000.0, 1000.0])))  # 1000 + log 2
     1000.6931471805599
+    >>> [float(v) for v in logsumexp(np.array([0.0, 0.0]), b=np.array([1.0, -2.0]),
+    ...                              return_sign=True)]
+    [0.0, -1.0]
     """
     a = _float(a)
-    m = _stopped_max(a, axis)
-    out = fnp.log(fnp.sum(fnp.exp(a - m), axis=axis, keepdims=True)) + m
-    return out if keepdims else fnp.squeeze(out, axis=_squeeze_axes(a, axis))
+    if b is not None:
+        a, b = fnp.broadcast_arrays(a, fnp.asarray(b))
+        b = b.astype(a.dtype) if b.dtype.kind != "c" else b
+    masked, where = _masked(a, where)
+    if b is not None:  # a zero weight excludes its entry from the maximum too
+        masked = fnp.where(b != 0, masked, -np.inf)
+    m = _stopped_max(masked, axis)
+    terms = fnp.exp(masked - m)
+    if b is not None:
+        terms = terms * b
+    total = fnp.sum(terms, axis=axis, keepdims=True)
+    if return_sign:
+        sign = lax.stop_gradient(fnp.sign(total))
+        total = fnp.abs(total)
+    if b is None and where is None:
+        out = fnp.log(total) + m
+    else:  # an empty or cancelling sum: -inf (and nan below 0), without NumPy warnings
+        positive = total > 0
+        out = fnp.where(positive, fnp.log(fnp.where(positive, total, 1.0)) + m,
+                        fnp.where(total == 0, -np.inf, np.nan))
+    if not keepdims:
+        axes = _squeeze_axes(a, axis)
+        out = fnp.squeeze(out, axis=axes)
+        if return_sign:
+            sign = fnp.squeeze(sign, axis=axes)
+    return (out, sign) if return_sign else out
 
 
 def _squeeze_axes(a: Array, axis: Axis) -> tuple[int, ...]:
@@ -441,34 +481,50 @@ def _squeeze_axes(a: Array, axis: Axis) -> tuple[int, ...]:
     return (axis,) if isinstance(axis, int) else tuple(axis)
 
 
-def softmax(x: Array, axis: Axis = -1) -> Array:
+def softmax(x: Array, axis: Axis = -1, where: Array | None = None) -> Array:
     """``exp(x) / sum(exp(x), axis)``, computed stably.
 
     Args:
       x: an array of logits.
       axis: the axis (or axes) that sums to one.
+      where: optional boolean mask of the entries to include; excluded entries get 0 (and
+        a slice with nothing included is all 0), with zero gradient.
 
     Returns:
       Probabilities, an array like `x`.
+
+    >>> softmax(np.array([0.0, 5.0, 0.0]), where=np.array([True, False, True])).tolist()
+    [0.5, 0.0, 0.5]
     """
     x = _float(x)
-    unnormalized = fnp.exp(x - _stopped_max(x, axis))
-    return unnormalized / fnp.sum(unnormalized, axis=axis, keepdims=True)
+    masked, where = _masked(x, where)
+    unnormalized = fnp.exp(masked - _stopped_max(masked, axis))
+    total = fnp.sum(unnormalized, axis=axis, keepdims=True)
+    if where is None:
+        return unnormalized / total
+    return fnp.where(where, unnormalized / fnp.where(total == 0, 1.0, total), 0.0)
 
 
-def log_softmax(x: Array, axis: Axis = -1) -> Array:
+def log_softmax(x: Array, axis: Axis = -1, where: Array | None = None) -> Array:
     """``x - logsumexp(x, axis)``: log-probabilities, finite for huge logits.
 
     Args:
       x: an array of logits.
       axis: the axis (or axes) to normalise over.
+      where: optional boolean mask of the entries to include; excluded entries get
+        ``-inf``, with zero gradient.
 
     Returns:
       An array like `x`.
     """
     x = _float(x)
-    shifted = x - _stopped_max(x, axis)
-    return shifted - fnp.log(fnp.sum(fnp.exp(shifted), axis=axis, keepdims=True))
+    masked, where = _masked(x, where)
+    shifted = masked - _stopped_max(masked, axis)
+    total = fnp.sum(fnp.exp(shifted), axis=axis, keepdims=True)
+    if where is None:
+        return shifted - fnp.log(total)
+    out = shifted - fnp.log(fnp.where(total == 0, 1.0, total))
+    return fnp.where(where, out, -np.inf)
 
 
 def one_hot(x: Array, num_classes: int, *, dtype: Any = np.float64, axis: int = -1) -> Array:

@@ -11,6 +11,7 @@ from fungrad import nn
 from tests.tables.spec import A, Case, Const, Point, Pos
 
 S = (3, 4)
+SIGNED = np.array([[1.0, -0.5, 2.0, 1.0], [-1.0, -2.0, 0.5, 0.0], [3.0, -1.0, -1.0, 0.5]])
 MASK = np.array([[True, False, True, True], [True, True, False, True], [False, True, True, True]])
 
 
@@ -55,4 +56,18 @@ CASES = [
          [A(*S), A(3, 1), Pos(3, 1)],
          jax=lambda jnp, lax: lambda x, m, v: __import__("jax").nn.standardize(
              x, mean=m, variance=v)),
+    # where= / b= / return_sign= (masked-out entries are compared where finite only)
+    Case("nn.softmax_where", lambda x: nn.softmax(x, where=MASK), [A(*S)],
+         jax=_jax_nn("softmax", where=MASK)),
+    Case("nn.log_softmax_where", lambda x: nn.log_softmax(x, axis=1, where=MASK)[MASK],
+         [A(*S)], jax=lambda jnp, lax: lambda x: __import__("jax").nn.log_softmax(
+             x, axis=1, where=MASK)[MASK]),
+    Case("nn.logsumexp_where", lambda x: nn.logsumexp(x, axis=1, where=MASK), [A(*S)],
+         jax=_jax_nn("logsumexp", axis=1, where=MASK)),
+    Case("nn.logsumexp_b", lambda x, b: nn.logsumexp(x, axis=0, b=b), [A(*S), Pos(*S)],
+         jax=lambda jnp, lax: lambda x, b: __import__("jax").nn.logsumexp(x, axis=0, b=b)),
+    Case("nn.logsumexp_b_signed",
+         lambda x: nn.logsumexp(x, axis=1, b=SIGNED, keepdims=True, return_sign=True)[0],
+         [A(*S)], jax=lambda jnp, lax: lambda x: __import__("jax").nn.logsumexp(
+             x, axis=1, b=SIGNED, keepdims=True, return_sign=True)[0]),
 ]
