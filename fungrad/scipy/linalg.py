@@ -411,5 +411,11 @@ def qr(a, overwrite_a: bool = False, lwork=None, mode: str = "full", pivoting: b
         raise ValueError(f"fungrad.scipy.linalg.qr: `mode` must be 'full', 'r' or "
                          f"'economic' ('raw' is not implemented), got {mode!r}")
     a = _matrix("qr", a, square=False)
-    q, r = fnp.linalg.qr(a, mode="complete" if mode in ("full", "r") else "reduced")
-    return (r,) if mode == "r" else (q, r)
+    if mode == "r":  # the reduced R padded with zero rows: differentiable for tall a too
+        r = fnp.linalg.qr(a, mode="reduced")[1]
+        m, n = a.shape[-2:]
+        if m > n:
+            r = fnp.concatenate([r, fnp.zeros((*a.shape[:-2], m - n, n), dtype=r.dtype)], -2)
+        return (r,)
+    q, r = fnp.linalg.qr(a, mode="complete" if mode == "full" else "reduced")
+    return q, r
