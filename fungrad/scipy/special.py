@@ -38,15 +38,22 @@ _SQRT_TWO = math.sqrt(2.0)
 
 
 def _floats(name: str, *args):
-    """Promote and broadcast ``args`` to one float dtype (integers and bools to float64)."""
+    """Promote and broadcast ``args`` to one float dtype (integers and bools to float64).
+
+    Python scalars become arrays of that dtype, so that ``1 / 0`` is ``inf`` (as in
+    NumPy) rather than a ZeroDivisionError.
+    """
     args = promote(name, *[as_operand(a) for a in args])
-    dtype = np.dtype(fnp.asarray(args[0]).dtype if not hasattr(args[0], "dtype")
-                     else args[0].dtype)
-    if dtype.kind not in "f":
-        if dtype.kind == "c":
-            raise TypeError(f"fungrad.scipy.special.{name}: complex operands are not "
-                            "supported; pass real floating-point arrays")
-        args = [to_dtype(a, np.dtype(np.float64)) for a in args]
+    dtype = next((np.dtype(a.dtype) for a in args if hasattr(a, "dtype")), None)
+    if dtype is None:
+        dtype = np.result_type(*args)
+    if dtype.kind == "c":
+        raise TypeError(f"fungrad.scipy.special.{name}: complex operands are not "
+                        "supported; pass real floating-point arrays")
+    if dtype.kind != "f":
+        dtype = np.dtype(np.float64)
+    args = [np.asarray(a, dtype=dtype) if isinstance(a, (bool, int, float)) else
+            a if np.dtype(a.dtype) == dtype else to_dtype(a, dtype) for a in args]
     return args if len(args) > 1 else args[0]
 
 

@@ -10,7 +10,7 @@ import numpy as np
 
 import fungrad.numpy as fnp
 from fungrad.scipy import special
-from fungrad.scipy.stats.location_scale import standardized
+from fungrad.scipy.stats.location_scale import log_of_probability, standardized
 
 
 def logpdf(x, a, b, loc=0, scale=1):
@@ -37,8 +37,8 @@ def cdf(x, a, b, loc=0, scale=1):
 
 
 def logcdf(x, a, b, loc=0, scale=1):
-    """The log of the beta CDF."""
-    return fnp.log(cdf(x, a, b, loc, scale))
+    """The log of the beta CDF (from the survival function where the CDF is near 1)."""
+    return log_of_probability(cdf(x, a, b, loc, scale), sf(x, a, b, loc, scale))
 
 
 def sf(x, a, b, loc=0, scale=1):
@@ -48,5 +48,5 @@ def sf(x, a, b, loc=0, scale=1):
 
 
 def logsf(x, a, b, loc=0, scale=1):
-    """The log of the survival function."""
-    return fnp.log(sf(x, a, b, loc, scale))
+    """The log of the survival function (from the CDF where it is near 1)."""
+    return log_of_probability(sf(x, a, b, loc, scale), cdf(x, a, b, loc, scale))

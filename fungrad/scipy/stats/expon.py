@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 import fungrad.numpy as fnp
 from fungrad.scipy.stats.location_scale import floats, standardized
+
+_LOG_2 = math.log(2.0)
 
 
 def _split(name, x, loc, scale):
@@ -32,9 +36,13 @@ def cdf(x, loc=0, scale=1):
 
 
 def logcdf(x, loc=0, scale=1):
-    """``log(1 - exp(-y))``, ``-inf`` below ``loc``."""
+    """``log(1 - exp(-y))`` (as ``log(-expm1(-y))`` below ``y = log 2``, ``log1p(-exp(-y))``
+    above), ``-inf`` below ``loc``."""
     y, inside, _ = _split("expon.logcdf", x, loc, scale)
-    return fnp.where(inside, fnp.log(-fnp.expm1(-y)), -np.inf)
+    near = y < _LOG_2
+    out = fnp.where(near, fnp.log(-fnp.expm1(-fnp.where(near, y, 1.0))),
+                    fnp.log1p(-fnp.exp(-fnp.where(near, 1.0, y))))
+    return fnp.where(inside, out, -np.inf)
 
 
 def sf(x, loc=0, scale=1):

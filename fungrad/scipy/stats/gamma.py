@@ -7,7 +7,7 @@ import numpy as np
 import fungrad.numpy as fnp
 from fungrad import lax
 from fungrad.scipy import special
-from fungrad.scipy.stats.location_scale import standardized
+from fungrad.scipy.stats.location_scale import log_of_probability, standardized
 
 
 def logpdf(x, a, loc=0, scale=1):
@@ -32,8 +32,8 @@ def cdf(x, a, loc=0, scale=1):
 
 
 def logcdf(x, a, loc=0, scale=1):
-    """The log of the gamma CDF."""
-    return fnp.log(cdf(x, a, loc, scale))
+    """The log of the gamma CDF (from the survival function where the CDF is near 1)."""
+    return log_of_probability(cdf(x, a, loc, scale), sf(x, a, loc, scale))
 
 
 def sf(x, a, loc=0, scale=1):
@@ -43,5 +43,5 @@ def sf(x, a, loc=0, scale=1):
 
 
 def logsf(x, a, loc=0, scale=1):
-    """The log of the survival function."""
-    return fnp.log(sf(x, a, loc, scale))
+    """The log of the survival function (from the CDF where it is near 1)."""
+    return log_of_probability(sf(x, a, loc, scale), cdf(x, a, loc, scale))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fungrad.numpy as fnp
 from fungrad.scipy.special import _floats
 
 
@@ -15,3 +16,11 @@ def standardized(name: str, x, loc, scale, *shape_params):
     """``((x - loc) / scale, scale, *shape_params)``, all promoted to one float dtype."""
     x, loc, scale, *rest = floats(name, x, loc, scale, *shape_params)
     return ((x - loc) / scale, scale, *rest)
+
+
+def log_of_probability(p, complement):
+    """``log(p)`` where ``p < 1/2``, else ``log1p(-complement)`` (keeps the digits of a
+    ``p`` near 1). Each branch sees only values it is finite at, so gradients stay finite."""
+    small = p < 0.5
+    return fnp.where(small, fnp.log(fnp.where(small, p, 0.5)),
+                     fnp.log1p(-fnp.where(small, 0.5, complement)))
