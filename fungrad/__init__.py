@@ -3,8 +3,7 @@
 ``import fungrad as fg; import fungrad.numpy as fnp``.
 """
 
-from fungrad import debug, lax, nn, numpy, optim, random, tree_util  # noqa: F401
-from fungrad import scipy  # noqa: F401
+from fungrad import debug, lax, nn, numpy, optim, random, scipy, tree_util  # noqa: F401
 
 # `fg.config` is the options object (it hides the submodule fungrad.config, as in JAX).
 from fungrad.config import config, disable_jit  # noqa: F401

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import fungrad.numpy as fnp
 import numpy as np  # noqa: F401  (doctests)
 
+import fungrad.numpy as fnp
 from fungrad.errors import ShapeError
 
 __all__ = ["trapezoid"]

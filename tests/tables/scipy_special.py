@@ -80,7 +80,8 @@ CASES = [
     _row("beta", [Pos(*S, low=0.3, high=5), Pos(*S, low=0.3, high=5)]),
     _row("beta", [A(*S, low=-0.9, high=-0.1), Pos(*S, low=1.2, high=3)], "_neg"),
     # betainc: differentiable in x only (a and b closed over), both sides of the mirror point
-    Case("scipy.special.betainc_x", lambda x: fss.betainc(SHAPES, SECOND, x), [Pos(*S, low=0.05, high=0.95)],
+    Case("scipy.special.betainc_x", lambda x: fss.betainc(SHAPES, SECOND, x),
+         [Pos(*S, low=0.05, high=0.95)],
          jax=_jax(lambda jss: lambda x: jss.betainc(SHAPES, SECOND, x)), rtol=1e-11),
     Case("scipy.special.betainc_values", fss.betainc,
          [Pos(*S, low=0.3, high=20), Pos(*S, low=0.3, high=20), Pos(*S, low=0.01, high=0.99)],
@@ -124,7 +125,8 @@ CASES = [
          jax=_jax(lambda jss: lambda a, b: jss.logsumexp(a, axis=0, b=b, return_sign=True))),
     Case("scipy.special.logsumexp_where", lambda a: fss.logsumexp(
         a, axis=-1, keepdims=True, where=Y_POINTS > 0.6), [A(*S, low=-5, high=5)],
-         jax=_jax(lambda jss: lambda a: jss.logsumexp(a, axis=-1, keepdims=True, where=Y_POINTS > 0.6))),
+         jax=_jax(lambda jss: lambda a: jss.logsumexp(a, axis=-1, keepdims=True,
+                                                      where=Y_POINTS > 0.6))),
     _row("softmax", [A(*S, low=-5, high=5)]),
     Case("scipy.special.softmax_axis", lambda x: fss.softmax(x, axis=1), [A(*S, low=-5, high=5)],
          jax=_jax(lambda jss: lambda x: jss.softmax(x, axis=1))),
@@ -140,4 +142,11 @@ CASES = [
     _row("poch", [Pos(*S, low=0.3, high=4), Pos(*S, low=0.3, high=3)]),
     Case("scipy.special.zeta_q", lambda q: fss.zeta(SHAPES + 1.5, q), [Pos(*S, low=0.3, high=5)],
          jax=_jax(lambda jss: lambda q: jss.zeta(SHAPES + 1.5, q))),
+    # float32: the new primitives evaluate in float64 and round (values, JVPs, VJPs vs JAX)
+    *[_row(name, [arg], "_f32", rtol=1e-5, atol=1e-6, order=0)
+      for name, arg in [("erfcx", A(*S, low=-2, high=8, dtype="float32")),
+                        ("i0e", A(*S, low=-8, high=8, dtype="float32")),
+                        ("i1e", A(*S, low=-8, high=8, dtype="float32")),
+                        ("ndtri", Pos(*S, low=0.05, high=0.95, dtype="float32")),
+                        ("log_ndtr", A(*S, low=-8, high=4, dtype="float32"))]],
 ]
