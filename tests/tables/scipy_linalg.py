@@ -78,6 +78,11 @@ CASES = [
     # a 1-norm of about 12: two squarings
     _row("expm_scaled", lambda sl, np_: lambda a: sl.expm(4 * a), [A(N, N, low=-1, high=1)],
          None, rtol=1e-9),
+    # JAX's sqrtm (a Schur form) has no derivative: values only against JAX; derivatives
+    # (through the fixed Denman-Beavers steps) by check_grads on the real part
+    _row("sqrtm", lambda sl, np_: lambda b: sl.sqrtm(_spd(b)), [A(N, N)], None, diff=False),
+    Case("scipy.linalg.sqrtm_derivative", lambda b: fnp.real(fsl.sqrtm(_spd(b))), [A(N, N)],
+         order=1),
     _row("block_diag", lambda sl, np_: lambda a, b, c: sl.block_diag(a, b, c),
          [A(2, 3), A(1, 2), A(2)], None),
     _row("det", lambda sl, np_: lambda a: sl.det(_general(a)), [A(N, N)], None),

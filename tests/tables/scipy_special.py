@@ -69,6 +69,7 @@ CASES = [
     _row("gamma", [Pos(*S, low=0.2, high=4)]),
     _row("gamma", [A(*S, low=-0.9, high=-0.1)], "_neg"),
     _row("gamma", [A(*S, low=-2.9, high=-2.1)], "_neg3"),
+    _row("gammasgn", [A(*S, low=-3.9, high=3.9)], diff=False),
     _row("digamma", [Pos(*S, low=0.3, high=6)]),
     _row("psi", [Pos(*S, low=0.3, high=6)], jax_name="digamma"),
     Case("scipy.special.polygamma", lambda x: fss.polygamma(ORDERS, x), [Pos(*S, low=0.5, high=4)],

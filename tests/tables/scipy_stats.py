@@ -105,6 +105,8 @@ CASES = [
                                             Pos(*S, low=0.1, high=0.9)]),
     *_rows("bernoulli", ("cdf",), [Const(np.minimum(COUNTS, 1.0) - 0.5),
                                    Pos(*S, low=0.1, high=0.9)]),
+    *_rows("bernoulli", ("ppf",), [Pos(*S, low=0.05, high=0.95), Pos(*S, low=0.1, high=0.9)],
+           diff=False),
     *_rows("binom", ("pmf", "logpmf"), [Const(COUNTS), Const(TRIALS),
                                         Pos(*S, low=0.1, high=0.9)]),
     Case("scipy.stats.dirichlet.logpdf", _on_simplex(fst, "logpdf", 1.0),
