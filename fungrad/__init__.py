@@ -12,6 +12,7 @@ from fungrad import (  # noqa: F401
     numpy,
     optim,
     random,
+    scipy,
     tree,
     tree_util,
     typing,

@@ -1,0 +1,395 @@
+"""``fungrad.scipy.special``: SciPy's special functions, like ``jax.scipy.special``.
+
+Every function is differentiable (where JAX's is) and works under ``vmap`` and ``jit``.
+Operands are promoted and broadcast like NumPy; integers become float64. The special
+primitives themselves are in ``fungrad.lax.special`` and ``fungrad.lax.special_scipy``;
+this module composes them.
+
+Where fungrad differs from JAX: ``i0`` and ``i1`` have their exact derivatives at 0 (JAX's
+``i0'(0)`` is 1, from ``|x|``'s derivative); ``erfcinv`` exists (SciPy's name; JAX has
+none); ``log_ndtr`` accepts ``series_order`` but does not need it (it is computed from
+``erfcx`` in the lower tail, accurate to ``x = -1e150``); ``ndtri`` keeps its digits down to
+``p = 1e-300``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+import fungrad.numpy as fnp
+from fungrad import lax
+from fungrad.errors import ShapeError
+from fungrad.lax import special_scipy
+from fungrad.numpy.promotion import as_operand, promote, to_dtype
+from fungrad.transforms.custom_derivatives import custom_jvp
+
+__all__ = [
+    "erf", "erfc", "erfinv", "erfcinv", "erfcx", "expit", "logit", "gammaln", "loggamma",
+    "gamma", "gammasgn", "digamma", "psi", "polygamma", "multigammaln", "betaln", "beta",
+    "betainc", "gammainc", "gammaincc", "xlogy", "xlog1py", "ndtr", "ndtri", "log_ndtr",
+    "entr", "kl_div", "rel_entr", "i0", "i0e", "i1", "i1e", "logsumexp", "softmax",
+    "log_softmax", "factorial", "comb", "poch", "zeta",
+]
+
+_SQRT_HALF = math.sqrt(0.5)
+_SQRT_TWO = math.sqrt(2.0)
+
+
+def _floats(name: str, *args):
+    """Promote and broadcast ``args`` to one float dtype (integers and bools to float64).
+
+    Python scalars become arrays of that dtype, so that ``1 / 0`` is ``inf`` (as in
+    NumPy) rather than a ZeroDivisionError.
+    """
+    args = promote(name, *[as_operand(a) for a in args])
+    dtype = next((np.dtype(a.dtype) for a in args if hasattr(a, "dtype")), None)
+    if dtype is None:
+        dtype = np.result_type(*args)
+    if dtype.kind == "c":
+        raise TypeError(f"fungrad.scipy.special.{name}: complex operands are not "
+                        "supported; pass real floating-point arrays")
+    if dtype.kind != "f":
+        dtype = np.dtype(np.float64)
+    args = [np.asarray(a, dtype=dtype) if isinstance(a, (bool, int, float)) else
+            a if np.dtype(a.dtype) == dtype else to_dtype(a, dtype) for a in args]
+    return args if len(args) > 1 else args[0]
+
+
+def _unary(lax_fn, name: str, doc: str):
+    def fn(x):
+        return lax_fn(_floats(name, x))
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc
+    return fn
+
+
+erf = _unary(lax.erf, "erf", "The error function, elementwise (``scipy.special.erf``).")
+erfc = _unary(lax.erfc, "erfc", "The complementary error function ``1 - erf(x)``.")
+erfinv = _unary(lax.erf_inv, "erfinv", "The inverse error function on ``[-1, 1]``.")
+erfcinv = _unary(special_scipy.erfc_inv, "erfcinv",
+                 "The inverse of erfc on ``[0, 2]``, accurate in both tails (SciPy's name).")
+erfcx = _unary(special_scipy.erfcx, "erfcx", "The scaled complementary error function "
+               "``exp(x^2) erfc(x)``.")
+expit = _unary(lax.logistic, "expit", "The logistic sigmoid ``1 / (1 + exp(-x))``.")
+gammaln = _unary(lax.lgamma, "gammaln", "``log|Gamma(x)|`` (``inf`` at the poles, as JAX).")
+digamma = _unary(lax.digamma, "digamma", "The digamma function ``d/dx gammaln(x)``.")
+psi = digamma
+i0e = _unary(special_scipy.bessel_i0e, "i0e", "``exp(-|x|) I_0(x)``, the scaled modified "
+             "Bessel function of order 0.")
+i1e = _unary(special_scipy.bessel_i1e, "i1e", "``exp(-|x|) I_1(x)``, the scaled modified "
+             "Bessel function of order 1.")
+
+
+def logit(x):
+    """``log(x / (1 - x))``, the inverse of expit (``-inf`` at 0, ``inf`` at 1)."""
+    x = _floats("logit", x)
+    return fnp.log(x / (1 - x))
+
+
+def loggamma(x):
+    """``log(Gamma(x))`` for real ``x > 0``; nan for ``x <= 0`` (as JAX's real loggamma)."""
+    x = _floats("loggamma", x)
+    return fnp.where(x > 0, lax.lgamma(x), np.nan)
+
+
+def gammasgn(x):
+    """The sign of ``Gamma(x)`` (1 or -1; nan at the negative integers and at nan; the sign
+    of the zero at ``x = ±0``). Its derivative is 0."""
+    x = _floats("gammasgn", x)
+    one = fnp.ones_like(x)
+    floor_x = fnp.floor(x)
+    pole = ((x < 0) & (x == floor_x)) | fnp.isnan(x)
+    # arctan2(±0, -1) = ±pi tells the zeros' signs apart
+    negative = ((x < 0) & (fnp.fmod(floor_x, 2) != 0)) | ((x == 0) & (fnp.arctan2(x, -one) < 0))
+    return lax.stop_gradient(fnp.where(pole, np.nan * one, fnp.where(negative, -one, one)))
+
+
+def gamma(x):
+    """The gamma function ``sign * exp(gammaln(x))``; nan at the negative integers."""
+    x = _floats("gamma", x)
+    return gammasgn(x) * fnp.exp(lax.lgamma(x))
+
+
+def polygamma(n, x):
+    """The ``n``-th derivative of digamma (``n`` whole; differentiable in ``x`` only)."""
+    n, x = _floats("polygamma", n, x)
+    return lax.polygamma(lax.stop_gradient(n), x)
+
+
+def multigammaln(a, d):
+    """The log of the multivariate gamma function of dimension ``d`` (a static int):
+    ``d (d-1)/4 log(pi) + sum_(j<d) gammaln(a - j/2)``."""
+    if isinstance(d, bool) or not isinstance(d, (int, np.integer)):
+        raise TypeError(f"fungrad.scipy.special.multigammaln: `d` must be a Python int (the "
+                        f"dimension, static), got {type(d).__name__} {d!r}")
+    a = _floats("multigammaln", a)
+    total = sum(lax.lgamma(a - 0.5 * j) for j in range(int(d)))
+    return total + 0.25 * d * (d - 1) * math.log(math.pi)
+
+
+def betaln(a, b):
+    """``log|B(a, b)| = gammaln(a) + gammaln(b) - gammaln(a + b)``."""
+    a, b = _floats("betaln", a, b)
+    return lax.lgamma(a) + lax.lgamma(b) - lax.lgamma(a + b)
+
+
+def beta(a, b):
+    """The beta function ``Gamma(a) Gamma(b) / Gamma(a + b)``, signed."""
+    a, b = _floats("beta", a, b)
+    sign = gammasgn(a) * gammasgn(b) * gammasgn(a + b)
+    return sign * fnp.exp(betaln(a, b))
+
+
+def betainc(a, b, x):
+    """The regularized incomplete beta function ``I_x(a, b)`` (differentiable in ``x``)."""
+    a, b, x = _floats("betainc", a, b, x)
+    return special_scipy.betainc(a, b, x)
+
+
+def gammainc(a, x):
+    """The regularized lower incomplete gamma function ``P(a, x)``."""
+    a, x = _floats("gammainc", a, x)
+    return lax.igamma(a, x)
+
+
+def gammaincc(a, x):
+    """The regularized upper incomplete gamma function ``Q(a, x) = 1 - P(a, x)``."""
+    a, x = _floats("gammaincc", a, x)
+    return lax.igammac(a, x)
+
+
+@custom_jvp
+def xlogy(x, y):
+    """``x * log(y)``, 0 where ``x == 0`` (nan in ``y`` propagates).
+
+    Its derivative is JAX's: ``log(y) dx + x / y dy`` (so at ``(0, 0)``: ``-inf`` in x,
+    nan in y).
+    """
+    x, y = _floats("xlogy", x, y)
+    return fnp.where((x != 0) | fnp.isnan(y), x * fnp.log(y), 0.0)
+
+
+@xlogy.defjvp
+def _xlogy_jvp(primals, tangents):
+    x, y = _floats("xlogy", *primals)
+    dx, dy = tangents
+    return xlogy(x, y), dx * fnp.log(y) + dy * (x / y)
+
+
+@custom_jvp
+def xlog1py(x, y):
+    """``x * log1p(y)``, 0 where ``x == 0`` (nan in ``y`` propagates); derivative as JAX's."""
+    x, y = _floats("xlog1py", x, y)
+    return fnp.where((x != 0) | fnp.isnan(y), x * fnp.log1p(y), 0.0)
+
+
+@xlog1py.defjvp
+def _xlog1py_jvp(primals, tangents):
+    x, y = _floats("xlog1py", *primals)
+    dx, dy = tangents
+    return xlog1py(x, y), dx * fnp.log1p(y) + dy * (x / (1 + y))
+
+
+@custom_jvp
+def _xlogx(x):
+    return xlogy(x, x)
+
+
+@_xlogx.defjvp
+def _xlogx_jvp(primals, tangents):
+    (x,), (dx,) = primals, tangents
+    return _xlogx(x), dx * (fnp.log(x) + 1)
+
+
+def entr(x):
+    """The elementwise entropy ``-x log x``: 0 at 0, ``-inf`` for ``x < 0``."""
+    x = _floats("entr", x)
+    return fnp.where(x < 0, -np.inf, -_xlogx(x))
+
+
+def rel_entr(p, q):
+    """``p log(p / q)`` for ``p, q > 0``; 0 where ``p == 0 <= q``; ``inf`` elsewhere."""
+    p, q = _floats("rel_entr", p, q)
+    both = (p > 0) & (q > 0)
+    safe_p, safe_q = fnp.where(both, p, 1.0), fnp.where(both, q, 1.0)
+    inside = _xlogx(safe_p) - xlogy(safe_p, safe_q)
+    return fnp.where(both, inside, fnp.where((p == 0) & (q >= 0), 0.0, np.inf))
+
+
+def kl_div(p, q):
+    """``p log(p / q) - p + q`` (``rel_entr(p, q) - p + q``)."""
+    p, q = _floats("kl_div", p, q)
+    return rel_entr(p, q) - p + q
+
+
+def ndtr(x):
+    """The standard normal CDF ``(1 + erf(x / sqrt 2)) / 2``, accurate in the lower tail."""
+    x = _floats("ndtr", x)
+    return 0.5 * lax.erfc(x * -_SQRT_HALF)
+
+
+def ndtri(p):
+    """The inverse of ndtr on ``[0, 1]`` (``-inf`` at 0, ``inf`` at 1, nan outside).
+
+    Computed as ``-sqrt(2) erfcinv(2 p)``; ``2 p`` and (for ``p > 3/4``) ``2 (1 - p)`` are
+    exact, so both tails keep their digits (``ndtri(1e-300) = -37.047096...``).
+    """
+    p = _floats("ndtri", p)
+    return special_scipy.erfc_inv(2.0 * p) * -_SQRT_TWO
+
+
+def log_ndtr(x, series_order: int = 3):
+    """``log(ndtr(x))``, accurate in both tails: ``log_ndtr(-40) = -804.608...``.
+
+    For ``x <= 0`` it is ``log(erfcx(-x / sqrt 2) / 2) - x^2 / 2`` (no underflow), for
+    ``x > 0`` ``log1p(-ndtr(-x))``. ``series_order`` (JAX's asymptotic-series length, 0 to
+    30) is checked and otherwise not needed.
+    """
+    if isinstance(series_order, bool) or not isinstance(series_order, (int, np.integer)) \
+            or not 0 <= series_order <= 30:
+        raise ValueError(f"fungrad.scipy.special.log_ndtr: `series_order` must be an int in "
+                         f"[0, 30], got {series_order!r}")
+    x = _floats("log_ndtr", x)
+    lower = x <= 0
+    neg = fnp.where(lower, x, 0.0)  # each branch sees only its own half (no nan gradients)
+    pos = fnp.where(lower, 0.0, x)
+    low = fnp.log(0.5 * special_scipy.erfcx(neg * -_SQRT_HALF)) - 0.5 * neg * neg
+    high = fnp.log1p(-0.5 * lax.erfc(pos * _SQRT_HALF))
+    return fnp.where(lower, low, high)
+
+
+def _abs_without_kink(x):
+    """``|x|`` as ``x sign(x)``: the same values, derivative 0 at 0 (so i0'(0) = 0)."""
+    return x * lax.stop_gradient(fnp.sign(x))
+
+
+def i0(x):
+    """The modified Bessel function of the first kind of order 0, ``i0e(x) exp(|x|)``."""
+    x = _floats("i0", x)
+    return special_scipy.bessel_i0e(x) * fnp.exp(_abs_without_kink(x))
+
+
+def i1(x):
+    """The modified Bessel function of the first kind of order 1, ``i1e(x) exp(|x|)``."""
+    x = _floats("i1", x)
+    return special_scipy.bessel_i1e(x) * fnp.exp(_abs_without_kink(x))
+
+
+def factorial(n, exact: bool = False):
+    """``Gamma(n + 1)`` (0 for ``n < 0``); ``exact=True`` is not supported (as in JAX)."""
+    if exact:
+        raise NotImplementedError("fungrad.scipy.special.factorial: exact=True is not "
+                                  "supported (no arbitrary-precision integers); use "
+                                  "math.factorial for exact values")
+    n = _floats("factorial", n)
+    return fnp.where(n < 0, 0.0, fnp.exp(lax.lgamma(n + 1)))
+
+
+def comb(N, k, *, repetition: bool = False):  # noqa: N803 (SciPy's name)
+    """The binomial coefficient ``N choose k`` as a float (0 where ``N < 0``, ``k < 0`` or
+    ``k > N``); with ``repetition=True`` the number of multisets ``comb(N + k - 1, k)``."""
+    N, k = _floats("comb", N, k)  # noqa: N806
+    if repetition:
+        return fnp.where((k == 0) & (N >= 0), 1.0, comb(N + k - 1, k))
+    ok = (k <= N) & (N >= 0) & (k >= 0)
+    safe_n, safe_k = fnp.where(ok, N, 0.0), fnp.where(ok, k, 0.0)
+    out = fnp.exp(lax.lgamma(safe_n + 1) - lax.lgamma(safe_k + 1)
+                  - lax.lgamma(safe_n + 1 - safe_k))
+    return fnp.where(ok, out, 0.0)
+
+
+def poch(z, m):
+    """The Pochhammer symbol ``Gamma(z + m) / Gamma(z)`` (1 where ``m == 0``)."""
+    z, m = _floats("poch", z, m)
+    return fnp.where(m == 0, 1.0, gamma(z + m) / gamma(z))
+
+
+def zeta(x, q=None):
+    """The Hurwitz zeta function ``sum_k (q + k)^-x`` (differentiable in ``q``).
+
+    ``q=None`` (the Riemann zeta function) is not implemented, as in JAX: pass ``q=1``.
+    """
+    if q is None:
+        raise NotImplementedError("fungrad.scipy.special.zeta: the Riemann zeta function "
+                                  "(q=None) is not implemented; pass q=1.0")
+    x, q = _floats("zeta", x, q)
+    return special_scipy.zeta(x, q)
+
+
+# ---------------------------------------------------------------------------------------
+# logsumexp and the softmax family
+
+
+def _axes(name: str, axis, ndim: int):
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    out = []
+    for ax in axes:
+        if not -ndim <= ax < ndim:
+            raise ShapeError(f"fungrad.scipy.special.{name}: axis {ax} is out of bounds for "
+                             f"an array of rank {ndim}")
+        out.append(int(ax) % ndim)
+    return tuple(out)
+
+
+def logsumexp(a, axis=None, b=None, keepdims: bool = False, return_sign: bool = False,
+              where=None):
+    """``log(sum(b * exp(a), axis))`` without overflow (SciPy's and JAX's signature).
+
+    Args:
+        a: the array.
+        axis: an int, a tuple of ints or None (all axes).
+        b: scale factors, broadcast against ``a`` (may be negative with ``return_sign``).
+        keepdims: keep reduced axes with size 1.
+        return_sign: also return the sign of the sum; then the log is of ``|sum|``.
+        where: a boolean mask of the elements to include.
+    Returns:
+        The log-sum-exp (nan where the sum is negative and ``return_sign`` is False), or
+        ``(log|sum|, sign)``.
+
+    >>> float(logsumexp(np.array([1000.0, 1000.0])))
+    1000.6931471805599
+    """
+    a = _floats("logsumexp", a)
+    if b is not None:
+        a, b = _floats("logsumexp", a, b)
+    if where is not None:
+        where = fnp.broadcast_to(fnp.asarray(where), fnp.shape(a))
+        a = fnp.where(where, a, -np.inf)
+        if b is not None:
+            b = fnp.where(where, b, 0.0)
+    axes = _axes("logsumexp", axis, fnp.ndim(a))
+    top = lax.stop_gradient(fnp.max(a, axis=axes, keepdims=True) if axes else a)
+    top = fnp.where(fnp.isfinite(top), top, 0.0)
+    terms = fnp.exp(a - top)
+    if b is not None:
+        terms = terms * b
+    total = fnp.sum(terms, axis=axes, keepdims=True)
+    sign = lax.stop_gradient(fnp.sign(total))
+    if return_sign:
+        total = fnp.abs(total)
+    out = fnp.log(total) + top
+    if not keepdims:
+        out = fnp.squeeze(out, axis=axes) if axes else out
+        sign = fnp.squeeze(sign, axis=axes) if axes else sign
+    return (out, sign) if return_sign else out
+
+
+def softmax(x, /, *, axis=None):
+    """``exp(x) / sum(exp(x), axis)`` computed stably (``axis=None``: over all axes)."""
+    x = _floats("softmax", x)
+    axes = _axes("softmax", axis, fnp.ndim(x))
+    unnormalized = fnp.exp(x - lax.stop_gradient(fnp.max(x, axis=axes, keepdims=True)))
+    return unnormalized / fnp.sum(unnormalized, axis=axes, keepdims=True)
+
+
+def log_softmax(x, /, *, axis=None):
+    """``x - logsumexp(x, axis)`` computed stably (``axis=None``: over all axes)."""
+    x = _floats("log_softmax", x)
+    axes = _axes("log_softmax", axis, fnp.ndim(x))
+    shifted = x - lax.stop_gradient(fnp.max(x, axis=axes, keepdims=True))
+    return shifted - fnp.log(fnp.sum(fnp.exp(shifted), axis=axes, keepdims=True))

@@ -1,0 +1,25 @@
+"""``fungrad.scipy.stats``: probability distributions, like ``jax.scipy.stats``.
+
+One submodule per distribution, with JAX's functions and parameter names:
+``stats.norm.logpdf(x, loc=0, scale=1)``. Everything is differentiable (in ``x`` and in the
+parameters, except where a special function is not: betainc in ``a``, ``b``) and works
+under ``vmap`` and ``jit``.
+"""
+
+from fungrad.scipy.stats import (  # noqa: F401
+    bernoulli,
+    beta,
+    binom,
+    cauchy,
+    chi2,
+    dirichlet,
+    expon,
+    gamma,
+    laplace,
+    logistic,
+    multivariate_normal,
+    norm,
+    poisson,
+    t,
+    uniform,
+)

@@ -1,0 +1,128 @@
+"""Table rows: fungrad.scipy.stats against jax.scipy.stats.
+
+Each distribution's functions are rows of the drawn point and drawn parameters (``loc``,
+``scale`` and shapes), so derivatives in the parameters are checked too, except where
+JAX's are not defined (the beta CDF in ``a`` and ``b``: closed over). Discrete
+distributions take their counts as fixed integer arrays (``Const``; promoted to float like
+JAX's, and not differentiated).
+"""
+
+import numpy as np
+
+from fungrad.scipy import stats as fst
+from tests.tables.spec import A, Case, Const, Pos
+
+S = (3, 4)
+SHAPES = np.broadcast_to(np.array([0.8, 1.5, 2.5, 6.0]), S).copy()
+SECOND = np.broadcast_to(np.array([[0.9], [2.0], [4.5]]), S).copy()
+COUNTS = np.array([[0, 1, 2, 3], [4, 0, 7, 1], [2, 5, 0, 6]])
+TRIALS = COUNTS + np.array([[0], [2], [5]])
+
+
+def _jst(dist, fn, *fixed, keywords=None):
+    """The reference ``jax.scipy.stats.<dist>.<fn>``, with ``fixed`` appended to the
+    drawn arguments."""
+
+    def ref(jnp, lax):
+        import jax.scipy.stats as jst
+
+        f = getattr(getattr(jst, dist), fn)
+        return lambda *args: f(*args, *fixed, **(keywords or {}))
+
+    return ref
+
+
+def _rows(dist, fns, args, fixed=(), suffix="", **kw):
+    cases = []
+    for fn in fns:
+        f = getattr(getattr(fst, dist), fn)
+        cases.append(Case(f"scipy.stats.{dist}.{fn}{suffix}",
+                          lambda *a, f=f, fixed=fixed: f(*a, *fixed), args,
+                          jax=_jst(dist, fn, *fixed), **kw))
+    return cases
+
+
+def _jax_stats(make):
+    """A ``jax=`` reference built from the module jax.scipy.stats: ``make(jst)``."""
+
+    def ref(jnp, lax):
+        import jax.scipy.stats as jst
+
+        return make(jst)
+
+    return ref
+
+
+def _on_simplex(stats, fn, total):
+    """``dirichlet.<fn>`` at ``x`` normalized to sum to ``total`` (1, or less than 1 for
+    the ``K - 1`` form)."""
+    return lambda x, alpha: getattr(stats.dirichlet, fn)(total * x / x.sum(0), alpha)
+
+
+def _mvn(stats, fn):
+    """``multivariate_normal.<fn>`` with the covariance ``b b^T + 2 I`` (positive definite)."""
+
+    def f(x, mean, b):
+        cov = b @ b.swapaxes(-1, -2) + 2 * np.eye(b.shape[-1])
+        return getattr(stats.multivariate_normal, fn)(x, mean, cov)
+
+    return f
+
+
+LOC, SCALE = A(*S, low=-1, high=1), Pos(*S, low=0.5, high=2)
+CONT = ("pdf", "logpdf", "cdf", "sf")
+
+CASES = [
+    *_rows("norm", CONT + ("logcdf", "logsf"), [A(*S, low=-4, high=4), LOC, SCALE]),
+    *_rows("norm", ("logcdf",), [A(*S, low=-38, high=-10)], suffix="_tail", rtol=1e-8),
+    *_rows("norm", ("ppf", "isf"), [Pos(*S, low=0.02, high=0.98), LOC, SCALE]),
+    *_rows("t", ("pdf", "logpdf"), [A(*S, low=-4, high=4), Pos(*S, low=0.5, high=8), LOC,
+                                    SCALE]),
+    *_rows("gamma", CONT + ("logcdf", "logsf"), [Pos(*S, low=1.2, high=6),
+                                                 Pos(*S, low=0.5, high=5)], fixed=(0.2, 1.5),
+           order=1),
+    *_rows("gamma", ("pdf", "logpdf", "cdf"), [Pos(*S, low=0.2, high=6)], fixed=(SHAPES,),
+           suffix="_x"),
+    *_rows("chi2", CONT + ("logcdf", "logsf"), [Pos(*S, low=0.5, high=8)], fixed=(SHAPES * 2,)),
+    *_rows("beta", ("pdf", "logpdf"), [Pos(*S, low=0.1, high=0.9), Pos(*S, low=0.5, high=4),
+                                       Pos(*S, low=0.5, high=4)]),
+    *_rows("beta", ("cdf", "sf", "logcdf", "logsf"), [Pos(*S, low=0.1, high=0.9)],
+           fixed=(SHAPES, SECOND), rtol=1e-10),
+    *_rows("expon", CONT + ("logcdf", "logsf"), [Pos(*S, low=0.3, high=4), A(*S, low=-0.2,
+                                                                               high=0.2), SCALE]),
+    *_rows("expon", ("ppf",), [Pos(*S, low=0.05, high=0.95), LOC, SCALE]),
+    *_rows("laplace", ("pdf", "logpdf", "cdf"), [A(*S, low=-4, high=4), LOC, SCALE]),
+    *_rows("cauchy", CONT + ("logcdf", "logsf"), [A(*S, low=-4, high=4), LOC, SCALE]),
+    *_rows("cauchy", ("ppf", "isf"), [Pos(*S, low=0.05, high=0.95), LOC, SCALE]),
+    *_rows("logistic", ("pdf", "logpdf", "cdf", "sf"), [A(*S, low=-6, high=6), LOC, SCALE]),
+    *_rows("logistic", ("ppf", "isf"), [Pos(*S, low=0.05, high=0.95), LOC, SCALE]),
+    *_rows("uniform", ("pdf", "logpdf", "cdf"), [Pos(*S, low=0.1, high=0.9),
+                                                 A(*S, low=-0.05, high=0.05),
+                                                 Pos(*S, low=1.0, high=2.0)]),
+    *_rows("uniform", ("ppf",), [Pos(*S, low=0.05, high=0.95), LOC, SCALE]),
+    *_rows("poisson", ("pmf", "logpmf", "cdf"), [Const(COUNTS), Pos(*S, low=0.5, high=6)]),
+    *_rows("bernoulli", ("pmf", "logpmf"), [Const(np.minimum(COUNTS, 1)),
+                                            Pos(*S, low=0.1, high=0.9)]),
+    *_rows("bernoulli", ("cdf",), [Const(np.minimum(COUNTS, 1.0) - 0.5),
+                                   Pos(*S, low=0.1, high=0.9)]),
+    *_rows("bernoulli", ("ppf",), [Pos(*S, low=0.05, high=0.95), Pos(*S, low=0.1, high=0.9)],
+           diff=False),
+    *_rows("binom", ("pmf", "logpmf"), [Const(COUNTS), Const(TRIALS),
+                                        Pos(*S, low=0.1, high=0.9)]),
+    Case("scipy.stats.dirichlet.logpdf", _on_simplex(fst, "logpdf", 1.0),
+         [Pos(4, 3, low=0.2, high=1), Pos(4, low=0.5, high=3)],
+         jax=_jax_stats(lambda jst: _on_simplex(jst, "logpdf", 1.0))),
+    Case("scipy.stats.dirichlet.pdf_k_minus_1", _on_simplex(fst, "pdf", 0.3),
+         [Pos(3, low=0.2, high=1), Pos(4, low=0.5, high=3)],
+         jax=_jax_stats(lambda jst: _on_simplex(jst, "pdf", 0.3))),
+    *[Case(f"scipy.stats.multivariate_normal.{fn}{suffix}", _mvn(fst, fn), args,
+           jax=_jax_stats(lambda jst, fn=fn: _mvn(jst, fn)))
+      for fn in ("logpdf", "pdf")
+      for suffix, args in [("", [A(3), A(3), A(3, 3, low=-1, high=1)]),
+                           ("_batch", [A(2, 3), A(3), A(2, 3, 3, low=-1, high=1)])]],
+    Case("scipy.stats.multivariate_normal.logpdf_scalar_cov",
+         lambda x, mean, c: fst.multivariate_normal.logpdf(x, mean, c[0] ** 2 + 0.5),
+         [A(2, 3), A(3), A(1)],
+         jax=_jax_stats(lambda jst: lambda x, mean, c: jst.multivariate_normal.logpdf(
+             x, mean, c[0] ** 2 + 0.5))),
+]
