@@ -167,10 +167,10 @@ def plot_samples(run: RunFiles, g_params: list[dict], key, n: int = 2000) -> Non
     fig, ax = pyplot().subplots(figsize=(5, 5))
     ax.scatter(real[:, 0], real[:, 1], s=3, alpha=0.4, label="real")
     ax.scatter(fake[:, 0], fake[:, 1], s=3, alpha=0.4, label="generated")
-    ax.plot(*TRUE_MEAN, "k+", ms=14, label="true mean")
+    ax.plot(*TRUE_MEAN, "k+", ms=14)
     ax.set_aspect("equal")
     ax.legend(markerscale=3)
-    ax.set_title(f"real vs generated points (step {run.step})")
+    ax.set_title(f"real vs generated points (step {run.step}; +: true mean)")
     run.save_figure(fig, "samples.png")
 
 
