@@ -65,7 +65,8 @@ class ProgressBar:
             bar = f"[{'#' * filled}{'.' * (self.width - filled)}]  {self.count}/{self.total}"
         else:
             bar = f"{self.count}"
-        line = f"{self.desc} {bar}  {self.postfix}  [{now - self._start:5.1f}s]".strip()
+        parts = (self.desc, bar, self.postfix, f"[{now - self._start:5.1f}s]")
+        line = "  ".join(p for p in parts if p)
         pad = " " * max(0, self._drawn_width - len(line))
         self.stream.write("\r" + line + pad)
         self.stream.flush()

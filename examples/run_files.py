@@ -19,7 +19,9 @@ With ``--resume`` the state is read back from ``checkpoint.npz``, rows of ``metr
 past the checkpoint's step (written after it, by a run that was then interrupted) are
 dropped and new rows are appended. Random draws that depend on the epoch or step come from
 ``(seed, epoch)`` / ``(seed, step)`` in the examples, so a resumed run draws what the
-uninterrupted run would have drawn.
+uninterrupted run would have drawn: resuming with the same options gives the same
+parameters as never stopping. Learning-rate schedules are built from ``--epochs`` /
+``--steps``, so resuming with a larger value stretches the schedule from the saved step on.
 """
 
 from __future__ import annotations
