@@ -16,9 +16,10 @@ characters from the first 90% and minimises the mean next-character cross-entrop
 Progress lines show the training loss in nats per character, the loss on windows of the
 held-out text, and the corpus's unigram entropy (what a model that ignores the context can
 reach). At the end the script prints a continuation of ``--prompt``, greedy or sampled
-(``--temperature``). With the defaults the training loss falls from about 3.9 to well
-under 1 nat per character in about 35 seconds on two CPU cores: the model learns much of
-the story by heart, and the held-out loss, on text it never saw, stays far higher.
+(``--temperature``). With the defaults the training loss falls from about 3.9 to about
+0.3 nats per character (the unigram entropy is 2.94): the model learns much of the story
+by heart. The held-out loss, on text it never saw, is lowest (about 1.8) near step 200 and
+then rises to about 2.2 as the model memorises (next-character accuracy about 0.58).
 
 Writes the parameters, a checkpoint, ``metrics.csv`` (``loss``: training loss,
 ``heldout_loss`` and ``accuracy``: loss and next-character accuracy on the held-out text),
