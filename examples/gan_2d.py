@@ -14,7 +14,14 @@ beside the true ones, at the end, with the distance between the means. The discr
 loss also carries the R1 gradient penalty (``--r1``), a gradient of a gradient, which
 damps the oscillation around the equilibrium.
 
-Usage: python examples/gan_2d.py [--steps N] [--lr LR] [--seed S]
+The whole training step (sampling, both gradients including the R1 grad-of-grad, both Adam
+updates) is one ``fg.jit`` function, traced once (``--no-jit`` runs it eagerly, to compare).
+Writes the parameters of both players, a checkpoint, ``metrics.csv`` (``loss`` is the
+discriminator's loss, ``g_loss`` the generator's, ``mean_distance`` the generated mean's
+distance from the true one; ``accuracy`` is empty), ``curves.png`` and ``samples.png``
+(real against generated points) under ``--out`` (see run_files.py); ``--resume`` continues.
+
+Usage: python examples/gan_2d.py [--steps N] [--lr LR] [--seed S] [--out DIR] [--resume]
 """
 
 from __future__ import annotations
@@ -23,6 +30,8 @@ import argparse
 import time
 
 import numpy as np
+from progress import ProgressBar
+from run_files import RunFiles, add_run_flags, pyplot
 
 import fungrad as fg
 import fungrad.numpy as fnp
@@ -107,8 +116,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--b1", type=float, default=0.5, help="Adam's first-moment decay")
     parser.add_argument("--r1", type=float, default=1.0,
                         help="weight of the R1 gradient penalty on real points (0: none)")
-    parser.add_argument("--print-every", type=int, default=500, help="steps between reports")
+    parser.add_argument("--print-every", type=int, default=500,
+                        help="steps between reports (and checkpoints)")
+    parser.add_argument("--log-every", type=int, default=50,
+                        help="steps between rows of metrics.csv")
+    parser.add_argument("--jit", action=argparse.BooleanOptionalAction, default=True,
+                        help="compile the training step with fg.jit")
     parser.add_argument("--seed", type=int, default=0, help="seeds every random draw")
+    add_run_flags(parser, "gan_2d")
     return parser.parse_args(argv)
 
 
@@ -130,7 +145,7 @@ def make_train_step(args: argparse.Namespace):
         return {"g": g_params, "d": d_params,
                 "g_opt": g_opt.init(g_params), "d_opt": d_opt.init(d_params)}
 
-    def train_step(players: dict, key) -> tuple[dict, tuple[float, float]]:
+    def train_step(players: dict, key) -> tuple[dict, tuple]:
         real_key, d_noise_key, g_noise_key = random.split(key, 3)
         real = sample_data(real_key, args.batch_size)
         d_noise, g_noise = (random.normal(k, real.shape) for k in (d_noise_key, g_noise_key))
@@ -139,9 +154,24 @@ def make_train_step(args: argparse.Namespace):
         g_loss, grads = g_grad(players["g"], d_params, g_noise)
         g_params, g_state = optimizer_step(g_opt, players["g"], players["g_opt"], grads)
         players = {"g": g_params, "d": d_params, "g_opt": g_state, "d_opt": d_state}
-        return players, (float(d_loss), float(g_loss))
+        return players, (d_loss, g_loss)
 
-    return init, train_step
+    return init, fg.jit(train_step) if args.jit else train_step
+
+
+def plot_samples(run: RunFiles, g_params: list[dict], key, n: int = 2000) -> None:
+    """Write samples.png: real points of the target Gaussian beside generated ones."""
+    real_key, noise_key = random.split(key)
+    real = np.asarray(sample_data(real_key, n))
+    fake = np.asarray(mlp(g_params, random.normal(noise_key, (n, 2))))
+    fig, ax = pyplot().subplots(figsize=(5, 5))
+    ax.scatter(real[:, 0], real[:, 1], s=3, alpha=0.4, label="real")
+    ax.scatter(fake[:, 0], fake[:, 1], s=3, alpha=0.4, label="generated")
+    ax.plot(*TRUE_MEAN, "k+", ms=14)
+    ax.set_aspect("equal")
+    ax.legend(markerscale=3)
+    ax.set_title(f"real vs generated points (step {run.step}; +: true mean)")
+    run.save_figure(fig, "samples.png")
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -152,13 +182,33 @@ def main(argv: list[str] | None = None) -> dict:
     players = init(init_mlp(g_key, [2, args.hidden, args.hidden, 2]),
                    init_mlp(d_key, [2, args.hidden, args.hidden, 1]))
     print(f"target: mean {TRUE_MEAN}, cov {TRUE_COV.ravel()} (row-major)")
-    start = time.perf_counter()
-    initial_distance = report(0, players["g"], eval_key, 0.0)
-    losses = (float("nan"), float("nan"))
-    for step in range(1, args.steps + 1):
-        players, losses = train_step(players, random.fold_in(train_key, step))
+    initial_distance = float(np.linalg.norm(generated_stats(players["g"], eval_key)[0]
+                                            - TRUE_MEAN))
+    run = RunFiles(args, "gan_2d", ["loss", "accuracy", "d_loss", "g_loss", "mean_distance"])
+    players = run.start(players)
+    done = run.already_done(args.steps, unit="step")
+    if done is not None:
+        return done
+    start = time.perf_counter() - run.elapsed
+    report(run.step, players["g"], eval_key, run.elapsed)
+    losses, interval = (float("nan"), float("nan")), []
+    bar = ProgressBar(args.steps - run.step, desc=f"steps {run.step + 1}-{args.steps}")
+    for step in range(run.step + 1, args.steps + 1):
+        players, step_losses = train_step(players, random.fold_in(train_key, step))
+        interval.append(step_losses)
+        bar.update()
+        if step % args.log_every == 0 or step % args.print_every == 0 or step == args.steps:
+            losses = tuple(float(v) for v in np.mean(np.asarray(interval), axis=0))
+            interval = []
+            run.step, run.elapsed = step, time.perf_counter() - start
+            distance = float(np.linalg.norm(generated_stats(players["g"], eval_key)[0]
+                                            - TRUE_MEAN))
+            run.log(loss=losses[0], d_loss=losses[0], g_loss=losses[1], mean_distance=distance)
         if step % args.print_every == 0 or step == args.steps:
-            report(step, players["g"], eval_key, time.perf_counter() - start, losses)
+            bar.close()
+            report(step, players["g"], eval_key, run.elapsed, losses)
+            run.save(players, {"g": players["g"], "d": players["d"]})
+    bar.close()
     mean, cov = generated_stats(players["g"], eval_key, n=20000)
     metrics = {
         "initial_mean_distance": initial_distance,
@@ -171,6 +221,10 @@ def main(argv: list[str] | None = None) -> dict:
           f"distance {metrics['mean_distance']:.3f}")
     print(f"generated covariance {flat(cov)} vs true {flat(TRUE_COV)}: "
           f"relative error {metrics['cov_error']:.3f}")
+    run.plot_curves([("loss", ["d_loss", "g_loss"]),
+                     ("|generated mean - true mean|", ["mean_distance"])])
+    plot_samples(run, players["g"], random.fold_in(eval_key, 1))
+    run.finish(metrics, ["samples.png"])
     return metrics
 
 

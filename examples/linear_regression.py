@@ -6,8 +6,12 @@ decay ``optim.add_decayed_weights(weight_decay)`` (on ``w`` only) adds the gradi
 ``0.5 * weight_decay * |w|^2``, so SGD converges to the ridge estimate, which has a closed
 form. Momentum SGD with a cosine-decayed learning rate gets there to a few parts in 10^4.
 Prints one line per few epochs (objective, distance to the ridge solution, elapsed time).
+Writes the parameters, a checkpoint, ``metrics.csv`` (``loss`` is the ridge objective;
+``accuracy`` is empty: this is regression; ``w_relative_error`` is the distance to the
+closed form) and ``curves.png`` under ``--out`` (see run_files.py); ``--resume`` continues.
 
 Usage: python examples/linear_regression.py [--epochs N] [--weight-decay WD] [--seed S]
+                                            [--out DIR] [--resume]
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ import argparse
 import time
 
 import numpy as np
+from progress import progress
+from run_files import RunFiles, add_run_flags
 
 import fungrad as fg
 import fungrad.numpy as fnp
@@ -78,6 +84,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--weight-decay", type=float, default=0.1, help="ridge penalty")
     parser.add_argument("--print-every", type=int, default=10, help="epochs between reports")
     parser.add_argument("--seed", type=int, default=0, help="seeds the data and the order")
+    add_run_flags(parser, "linear_regression")
     return parser.parse_args(argv)
 
 
@@ -118,16 +125,27 @@ def main(argv: list[str] | None = None) -> dict:
           f"ridge optimum {objective(ridge):.6f}")
     params = {"w": np.zeros(args.features), "b": np.asarray(0.0)}
     opt = make_optimizer(args)
-    opt_state, initial_objective = opt.init(params), objective(params)
-    start = time.perf_counter()
-    for epoch in range(1, args.epochs + 1):
-        order = rng.permutation(args.samples)
-        batches = ((x[i], y[i]) for i in np.array_split(order, batches_per_epoch(args)))
+    initial_objective = objective(params)
+    run = RunFiles(args, "linear_regression", ["epoch", "loss", "accuracy", "w_relative_error"])
+    state = run.start({"params": params, "opt_state": opt.init(params)})
+    done = run.already_done(args.epochs)
+    if done is not None:
+        return done
+    params, opt_state = state["params"], state["opt_state"]
+    start = time.perf_counter() - run.elapsed
+    for epoch in range(run.epoch + 1, args.epochs + 1):
+        # The epoch's order from (seed, epoch): a resumed run draws the same batches.
+        order = np.random.default_rng((args.seed, epoch)).permutation(args.samples)
+        split = np.array_split(order, batches_per_epoch(args))
+        batches = ((x[i], y[i]) for i in progress(split, desc=f"epoch {epoch:3d}/{args.epochs}"))
         params, opt_state = train_epoch(params, opt_state, opt, batches)
+        value, error = objective(params), relative_error(params, ridge)
+        run.step, run.epoch, run.elapsed = run.step + len(split), epoch, time.perf_counter() - start
         if epoch % args.print_every == 0 or epoch == args.epochs:
-            print(f"epoch {epoch:3d}/{args.epochs}  objective {objective(params):.6f}  "
-                  f"|w - w_ridge|/|w_ridge| {relative_error(params, ridge):.2e}  "
-                  f"[{time.perf_counter() - start:5.1f}s]", flush=True)
+            print(f"epoch {epoch:3d}/{args.epochs}  objective {value:.6f}  "
+                  f"|w - w_ridge|/|w_ridge| {error:.2e}  [{run.elapsed:5.1f}s]", flush=True)
+        run.log(epoch=epoch, loss=value, w_relative_error=error)
+        run.save({"params": params, "opt_state": opt_state}, params)
     metrics = {
         "initial_objective": initial_objective, "final_objective": objective(params),
         "ridge_objective": objective(ridge), "w_relative_error": relative_error(params, ridge),
@@ -136,6 +154,9 @@ def main(argv: list[str] | None = None) -> dict:
         "seconds": time.perf_counter() - start,
     }
     print_summary(metrics, relative_error(ridge, truth))
+    run.plot_curves([("ridge objective", ["loss"]), ("|w - w_ridge| / |w_ridge|",
+                                                     ["w_relative_error"])], log_loss=True)
+    run.finish(metrics)
     return metrics
 
 

@@ -12,7 +12,13 @@ the window) and a linear autoregression on the whole window fitted by least squa
 the training set. The noise in the target itself bounds what any predictor can reach:
 ``noise ** 2``. With the defaults the LSTM gets far below both baselines, near that floor.
 
+Writes the parameters, a checkpoint, ``metrics.csv`` (``loss`` is the train MSE,
+``accuracy`` is empty: this is regression, ``test_mse`` the held-out MSE), ``curves.png``
+and ``predictions.png`` (held-out predictions against the truth) under ``--out`` (see
+run_files.py); ``--resume`` continues a run from its checkpoint.
+
 Usage: python examples/lstm_sequence.py [--epochs N] [--hidden H] [--window T] [--seed S]
+                                        [--out DIR] [--resume]
 """
 
 from __future__ import annotations
@@ -23,6 +29,8 @@ from typing import Any
 
 import numpy as np
 from blas_threads import limit_blas_threads
+from progress import progress
+from run_files import RunFiles, add_run_flags, pyplot
 
 import fungrad as fg
 import fungrad.numpy as fnp
@@ -127,30 +135,66 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--blas-threads", type=int, default=1,
                         help="cap on BLAS threads (0: leave the library's default)")
     parser.add_argument("--seed", type=int, default=0, help="seeds the data, init and order")
+    add_run_flags(parser, "lstm_sequence")
     return parser.parse_args(argv)
 
 
-def train(model: NextValuePredictor, args: argparse.Namespace, train_set, test_set):
-    """Run the epochs, printing train loss and test MSE; returns the trained model."""
-    windows, targets = train_set
-    steps = args.epochs * -(-len(windows) // args.batch_size)
+def make_optimizer(args: argparse.Namespace, train_size: int) -> optim.GradientTransformation:
+    """Adam after global-norm clipping, with a warmup-cosine schedule over the run."""
+    steps = args.epochs * -(-train_size // args.batch_size)
     schedule = optim.warmup_cosine_decay_schedule(
         0.0, args.lr, warmup_steps=min(100, steps // 10), decay_steps=steps)
-    opt = optim.chain(optim.clip_by_global_norm(1.0), optim.adam(schedule))
-    train_step, opt_state = make_train_step(opt), opt.init(model)
-    test_loss = fg.jit(loss_fn)
-    rng, start = np.random.default_rng(args.seed), time.perf_counter()
-    for epoch in range(1, args.epochs + 1):
-        order, losses = rng.permutation(len(windows)), []
-        for i in range(0, len(windows), args.batch_size):
-            idx = order[i:i + args.batch_size]
+    return optim.chain(optim.clip_by_global_norm(1.0), optim.adam(schedule))
+
+
+def train(model: NextValuePredictor, opt_state, opt, args: argparse.Namespace, train_set,
+          test_set, run: RunFiles):
+    """Run the epochs from ``run.epoch + 1``, printing train loss and test MSE and writing
+    the run files; returns the trained model."""
+    windows, targets = train_set
+    train_step, test_loss = make_train_step(opt), fg.jit(loss_fn)
+    start = time.perf_counter() - run.elapsed
+    for epoch in range(run.epoch + 1, args.epochs + 1):
+        # The epoch's order from (seed, epoch): a resumed run draws the same batches.
+        order, losses = np.random.default_rng((args.seed, epoch)).permutation(len(windows)), []
+        batches = [order[i:i + args.batch_size] for i in range(0, len(windows), args.batch_size)]
+        for idx in progress(batches, desc=f"epoch {epoch:3d}/{args.epochs}"):
             model, opt_state, loss = train_step(model, opt_state, windows[idx], targets[idx])
             losses.append(float(loss))
+        test_mse = float(test_loss(model, *test_set))
+        run.step, run.epoch = run.step + len(batches), epoch
+        run.elapsed = time.perf_counter() - start
         if epoch % args.print_every == 0 or epoch == args.epochs:
             print(f"epoch {epoch:3d}/{args.epochs}  train mse {np.mean(losses):.5f}  "
-                  f"test mse {float(test_loss(model, *test_set)):.5f}  "
-                  f"[{time.perf_counter() - start:5.1f}s]", flush=True)
+                  f"test mse {test_mse:.5f}  [{run.elapsed:5.1f}s]", flush=True)
+        run.log(epoch=epoch, loss=float(np.mean(losses)), test_mse=test_mse)
+        run.save({"params": model, "opt_state": opt_state}, model)
     return model
+
+
+def plot_predictions(run: RunFiles, model: NextValuePredictor, test_set, shown: int = 4):
+    """Write predictions.png: held-out predictions against the true next values (left),
+    and a few held-out windows with their true and predicted next value (right)."""
+    windows, targets = test_set
+    predicted = np.asarray(model(windows))
+    fig, (left, right) = pyplot().subplots(1, 2, figsize=(10, 4))
+    left.scatter(targets, predicted, s=4, alpha=0.5)
+    lo, hi = float(min(targets.min(), predicted.min())), float(max(targets.max(),
+                                                                   predicted.max()))
+    left.plot([lo, hi], [lo, hi], "k--", lw=1, label="prediction = truth")
+    left.set_xlabel("true next value")
+    left.set_ylabel("predicted next value")
+    left.set_title(f"held-out set (mse {np.mean((predicted - targets) ** 2):.4f})")
+    left.legend()
+    t = np.arange(windows.shape[1])
+    for i in range(min(shown, len(windows))):
+        (line,) = right.plot(t, windows[i], lw=1)
+        right.plot(t[-1] + 1, targets[i], "o", color=line.get_color())
+        right.plot(t[-1] + 1, predicted[i], "x", color=line.get_color(), ms=9)
+    right.set_xlabel("time step")
+    right.set_title("held-out windows: truth (o) and prediction (x) of the next value")
+    right.title.set_fontsize(9)
+    run.save_figure(fig, "predictions.png")
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -168,15 +212,24 @@ def main(argv: list[str] | None = None) -> dict:
           f"{baselines['linear_ar_mse']:.5f}, noise floor {baselines['noise_floor_mse']:.5f}")
     model = NextValuePredictor(args.hidden, key=random.key(args.seed))
     initial_loss = float(loss_fn(model, *train_set))
+    opt = make_optimizer(args, len(train_set[0]))
+    run = RunFiles(args, "lstm_sequence", ["epoch", "loss", "accuracy", "test_mse"])
+    state = run.start({"params": model, "opt_state": opt.init(model)})
+    done = run.already_done(args.epochs)
+    if done is not None:
+        return done
     start = time.perf_counter()
     with limit_blas_threads(args.blas_threads):
-        model = train(model, args, train_set, test_set)
+        model = train(state["params"], state["opt_state"], opt, args, train_set, test_set, run)
     metrics = {"initial_loss": initial_loss, "final_loss": float(loss_fn(model, *train_set)),
                "test_mse": float(loss_fn(model, *test_set)), **baselines,
                "seconds": time.perf_counter() - start}
     print(f"final test mse {metrics['test_mse']:.5f} (predict the last value "
           f"{metrics['last_value_mse']:.5f}, linear AR {metrics['linear_ar_mse']:.5f}, "
           f"noise floor {metrics['noise_floor_mse']:.5f}) in {metrics['seconds']:.1f}s")
+    run.plot_curves([("mse", ["loss", "test_mse"])], log_loss=True)
+    plot_predictions(run, model, test_set)
+    run.finish(metrics, ["predictions.png"])
     return metrics
 
 

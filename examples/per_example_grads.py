@@ -11,9 +11,11 @@ With fungrad the per-example gradients of a whole batch are one call::
 per-example norms are ``fg.vmap(optim.global_norm)(per_example_grads)``. The script first
 checks once that the vmapped gradients equal a Python loop of ``fg.grad`` calls, then trains
 a small MLP and reports held-out accuracy. (It does not compute the privacy budget epsilon;
-that needs a privacy accountant.)
+that needs a privacy accountant.) Writes the parameters, a checkpoint, ``metrics.csv`` and
+``curves.png`` under ``--out`` (see run_files.py); ``--resume`` continues a run.
 
 Usage: python examples/per_example_grads.py [--epochs N] [--clip C] [--noise-multiplier S]
+                                            [--out DIR] [--resume]
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ import time
 
 import numpy as np
 from digits_data import NUM_CLASSES, NUM_FEATURES, load_digits_split, minibatches
+from progress import progress
+from run_files import RunFiles, add_run_flags
 
 import fungrad as fg
 import fungrad.numpy as fnp
@@ -105,6 +109,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="noise std as a multiple of --clip")
     parser.add_argument("--print-every", type=int, default=5, help="epochs between reports")
     parser.add_argument("--seed", type=int, default=0, help="seeds the split, init and noise")
+    add_run_flags(parser, "per_example_grads")
     return parser.parse_args(argv)
 
 
@@ -145,25 +150,40 @@ def main(argv: list[str] | None = None) -> dict:
     loop_difference = check_against_loop(params, x_train[:args.batch_size],
                                          y_onehot[:args.batch_size])
     opt = optim.sgd(args.lr, momentum=args.momentum)
-    opt_state, noise_key = opt.init(params), random.key(args.seed)
+    noise_key = random.key(args.seed)
     initial_loss = float(loss_fn(params, x_train, y_onehot))
-    start = time.perf_counter()
-    for epoch in range(1, args.epochs + 1):
+    run = RunFiles(args, "per_example_grads", ["epoch", "loss", "accuracy", "clipped"])
+    state = run.start({"params": params, "opt_state": opt.init(params)})
+    done = run.already_done(args.epochs)
+    if done is not None:
+        return done
+    params, opt_state = state["params"], state["opt_state"]
+    start = time.perf_counter() - run.elapsed
+    for epoch in range(run.epoch + 1, args.epochs + 1):
+        rng = np.random.default_rng((args.seed, epoch))  # the epoch's order, also on resume
+        idx = list(minibatches(rng, len(x_train), args.batch_size))
         batches = ((x_train[i], y_onehot[i])
-                   for i in minibatches(rng, len(x_train), args.batch_size))
+                   for i in progress(idx, desc=f"epoch {epoch:3d}/{args.epochs}"))
         params, opt_state, clipped = train_epoch(params, opt_state, opt, batches, args=args,
                                                  key=random.fold_in(noise_key, epoch))
+        loss = float(loss_fn(params, x_train, y_onehot))
+        test_acc = accuracy(params, x_test, y_test)
+        run.step, run.epoch, run.elapsed = run.step + len(idx), epoch, time.perf_counter() - start
         if epoch % args.print_every == 0 or epoch == args.epochs:
-            print(f"epoch {epoch:3d}/{args.epochs}  "
-                  f"train loss {float(loss_fn(params, x_train, y_onehot)):.4f}  "
-                  f"clipped {clipped:4.0%}  test acc {accuracy(params, x_test, y_test):.4f}"
-                  f"  [{time.perf_counter() - start:5.1f}s]", flush=True)
+            print(f"epoch {epoch:3d}/{args.epochs}  train loss {loss:.4f}  "
+                  f"clipped {clipped:4.0%}  test acc {test_acc:.4f}"
+                  f"  [{run.elapsed:5.1f}s]", flush=True)
+        run.log(epoch=epoch, loss=loss, accuracy=test_acc, clipped=clipped)
+        run.save({"params": params, "opt_state": opt_state}, params)
     metrics = {"initial_loss": initial_loss,
                "final_loss": float(loss_fn(params, x_train, y_onehot)),
                "test_accuracy": accuracy(params, x_test, y_test),
                "loop_difference": loop_difference, "seconds": time.perf_counter() - start}
     print(f"final test accuracy: {metrics['test_accuracy']:.4f} with clip {args.clip}, "
           f"noise multiplier {args.noise_multiplier}, batch size {args.batch_size}")
+    run.plot_curves([("loss", ["loss"]), ("test accuracy", ["accuracy"]),
+                     ("share of clipped gradients", ["clipped"])])
+    run.finish(metrics)
     return metrics
 
 

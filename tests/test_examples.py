@@ -4,19 +4,30 @@ Each script exposes ``main(argv) -> dict`` of final metrics. `SHORT_RUNS` gives 
 example tiny settings and a check of its metrics; a script in ``examples/`` without an entry
 fails `test_example_runs`, so a new example must come with its short run here. Modules that
 examples import but that are not examples themselves are listed in `SUPPORT_MODULES`.
+
+Every short run writes into a temporary ``--out``: the test checks the files of
+``examples/run_files.py`` (params and checkpoint loadable with ``fg.load``, metrics.csv,
+the PNGs read back as images), then runs again with ``--resume`` and a little more training
+(`RESUME_ARGV`) and checks that metrics.csv's steps continue instead of restarting.
 """
 
 from __future__ import annotations
 
+import csv
 import importlib.util
+import io
 import math
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+import fungrad as fg
+
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
-SUPPORT_MODULES = {"digits_data", "blas_threads"}  # imported by examples, not examples
+# imported by examples, not examples
+SUPPORT_MODULES = {"digits_data", "blas_threads", "run_files", "progress"}
 
 
 def check_loss_decreased(m: dict) -> None:
@@ -67,6 +78,9 @@ def check_transformer(m: dict) -> None:
     check_loss_decreased(m)
     # Below the unigram entropy: the model uses the context, not just character counts.
     assert m["final_loss"] < m["unigram_entropy"], m
+    # The held-out text (never trained on) is predicted better than by the initial model.
+    assert m["heldout_loss"] < 0.8 * m["initial_heldout_loss"], m
+    assert 0.0 <= m["heldout_accuracy"] <= 1.0, m
 
 
 # example name -> (argv for a run of a few seconds, check of the returned metrics)
@@ -86,6 +100,54 @@ SHORT_RUNS = {
     "transformer": (["--steps", "60", "--context", "16", "--batch-size", "8", "--d-model", "32",
                      "--generate", "20", "--print-every", "30"], check_transformer),
 }
+
+
+# example name -> the options of the --resume run (more epochs or steps than SHORT_RUNS)
+RESUME_ARGV = {
+    "digits_mlp": ["--epochs", "3", "--hidden", "64"],
+    "linear_regression": ["--epochs", "13", "--samples", "500", "--print-every", "4"],
+    "softmax_regression": ["--epochs", "4", "--print-every", "1"],
+    "gan_2d": ["--steps", "200", "--print-every", "50"],
+    "per_example_grads": ["--epochs", "3", "--batch-size", "64", "--print-every", "1"],
+    "digits_cnn": ["--epochs", "3", "--channels", "8", "16", "--print-every", "1"],
+    "lstm_sequence": ["--epochs", "9", "--train-size", "1024", "--test-size", "256",
+                      "--hidden", "16", "--lr", "1e-2", "--batch-size", "32",
+                      "--print-every", "4"],
+    "transformer": ["--steps", "70", "--context", "16", "--batch-size", "8", "--d-model", "32",
+                    "--generate", "20", "--print-every", "30"],
+}
+
+# example name -> the PNGs it writes besides curves.png
+EXTRA_PNGS = {"gan_2d": ["samples.png"], "lstm_sequence": ["predictions.png"],
+              "digits_cnn": ["confusion.png"]}
+
+
+def read_metrics(out: Path) -> tuple[list[str], list[dict]]:
+    """metrics.csv's header and rows."""
+    with open(out / "metrics.csv", newline="") as f:
+        reader = csv.DictReader(f)
+        return list(reader.fieldnames or []), list(reader)
+
+
+def check_run_files(name: str, out: Path) -> list[int]:
+    """The files every run writes exist and read back; returns metrics.csv's steps."""
+    from matplotlib import image
+
+    params = fg.load(out / "params.npz")
+    assert params and all(np.all(np.isfinite(a)) for a in params.values()
+                          if np.issubdtype(a.dtype, np.inexact)), f"{name}: params {params}"
+    assert fg.load(out / "checkpoint.npz"), f"{name}: empty checkpoint"
+    header, rows = read_metrics(out)
+    assert header[0] == "step" and header[-1] == "time", f"{name}: header {header}"
+    assert {"loss", "accuracy"} <= set(header), f"{name}: header {header}"
+    assert rows, f"{name}: metrics.csv has a header but no rows"
+    assert all(r["loss"] and math.isfinite(float(r["loss"])) for r in rows), rows
+    for png in ["curves.png", *EXTRA_PNGS.get(name, [])]:
+        pixels = image.imread(out / png)
+        assert pixels.ndim == 3 and pixels.shape[2] in (3, 4), f"{name}/{png}: {pixels.shape}"
+        assert min(pixels.shape[:2]) >= 100, f"{name}/{png}: {pixels.shape}"
+        assert pixels.std() > 0, f"{name}/{png} is blank"
+    return [int(r["step"]) for r in rows]
 
 
 def discovered_examples() -> list[str]:
@@ -109,18 +171,35 @@ def load_example(name: str, monkeypatch):
 
 
 @pytest.mark.parametrize("name", discovered_examples())
-def test_example_runs(name, monkeypatch, capsys):
-    if name not in SHORT_RUNS:
-        pytest.fail(f"examples/{name}.py has no entry in SHORT_RUNS in tests/test_examples.py: "
-                    f"add tiny settings (a run of a few seconds) and a check of its metrics "
+def test_example_runs(name, monkeypatch, capsys, tmp_path):
+    if name not in SHORT_RUNS or name not in RESUME_ARGV:
+        pytest.fail(f"examples/{name}.py has no entry in SHORT_RUNS or RESUME_ARGV in "
+                    f"tests/test_examples.py: add tiny settings (a run of a few seconds), a "
+                    f"check of its metrics and the options of a slightly longer --resume run "
                     f"(or, for a module that is not an example, add it to SUPPORT_MODULES).")
     argv, check = SHORT_RUNS[name]
-    metrics = load_example(name, monkeypatch).main(argv)
+    out = tmp_path / "run"
+    module = load_example(name, monkeypatch)
+    metrics = module.main([*argv, "--out", str(out)])
     assert isinstance(metrics, dict) and metrics, f"{name}.main returned {metrics!r}"
     for key, value in metrics.items():
         assert isinstance(value, float) and math.isfinite(value), f"{name}: {key} = {value!r}"
     check(metrics)
-    assert capsys.readouterr().out.strip(), f"{name} printed no progress"
+    printed = capsys.readouterr().out
+    assert printed.strip(), f"{name} printed no progress"
+    assert "\r" not in printed, f"{name} drew a progress bar on a captured (non-tty) stdout"
+    steps = check_run_files(name, out)
+
+    # --resume with more training continues the step count and appends to metrics.csv.
+    resumed = module.main([*RESUME_ARGV[name], "--out", str(out), "--resume"])
+    assert resumed and all(math.isfinite(v) for v in resumed.values()), resumed
+    assert "resuming" in capsys.readouterr().out
+    all_steps = check_run_files(name, out)
+    assert all_steps[:len(steps)] == steps, f"{name}: rows before the resume changed"
+    new = all_steps[len(steps):]
+    assert new, f"{name}: the resumed run appended no rows to metrics.csv"
+    assert new[0] > steps[-1] and new == sorted(new), (
+        f"{name}: steps after --resume {new} do not continue from {steps[-1]}")
 
 
 @pytest.mark.parametrize("name", discovered_examples())
@@ -133,8 +212,54 @@ def test_example_help(name, monkeypatch, capsys):
 
 
 def test_short_runs_name_existing_examples():
-    stale = sorted(set(SHORT_RUNS) - set(discovered_examples()))
-    assert not stale, f"SHORT_RUNS has entries for missing examples: {stale}"
+    stale = sorted((set(SHORT_RUNS) | set(RESUME_ARGV)) - set(discovered_examples()))
+    assert not stale, f"SHORT_RUNS/RESUME_ARGV have entries for missing examples: {stale}"
+
+
+def test_resume_is_exact_and_stops_when_done(monkeypatch, capsys, tmp_path):
+    # 2 epochs then --resume to 3 gives the parameters of 3 epochs in one go (same batches,
+    # same optimizer state), and resuming a finished run says so and trains nothing.
+    module = load_example("digits_mlp", monkeypatch)
+    small = ["--hidden", "32"]
+    module.main([*small, "--epochs", "3", "--out", str(tmp_path / "straight")])
+    module.main([*small, "--epochs", "2", "--out", str(tmp_path / "resumed")])
+    module.main([*small, "--epochs", "3", "--out", str(tmp_path / "resumed"), "--resume"])
+    straight = fg.load(tmp_path / "straight" / "checkpoint.npz")
+    resumed = fg.load(tmp_path / "resumed" / "checkpoint.npz")
+    assert straight.keys() == resumed.keys()
+    for key in straight:
+        if key != "['elapsed']":
+            np.testing.assert_array_equal(resumed[key], straight[key], err_msg=key)
+    capsys.readouterr()
+    rows_before = read_metrics(tmp_path / "resumed")[1]
+    done = module.main([*small, "--epochs", "3", "--out", str(tmp_path / "resumed"),
+                        "--resume"])
+    assert "already reached epoch 3" in capsys.readouterr().out
+    assert done["test_accuracy"] > 0.5, done
+    assert read_metrics(tmp_path / "resumed")[1] == rows_before
+
+
+def test_resume_without_checkpoint_says_what_to_do(monkeypatch, tmp_path):
+    module = load_example("softmax_regression", monkeypatch)
+    with pytest.raises(FileNotFoundError, match="run once without --resume"):
+        module.main(["--epochs", "1", "--out", str(tmp_path / "none"), "--resume"])
+
+
+def test_progress_bar_draws_only_on_a_terminal(monkeypatch):
+    monkeypatch.syspath_prepend(str(EXAMPLES_DIR))
+    import progress
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    pipe, tty = io.StringIO(), Terminal()
+    assert list(progress.progress(range(5), desc="epoch 1/2", stream=pipe)) == list(range(5))
+    assert pipe.getvalue() == ""
+    assert list(progress.progress(range(5), desc="epoch 1/2", stream=tty)) == list(range(5))
+    drawn = tty.getvalue()
+    assert "epoch 1/2" in drawn and "5/5" in drawn and "#" * 30 in drawn, drawn
+    assert drawn.endswith("\r"), "the bar is erased when the epoch ends"
 
 
 def test_discovery_sees_the_examples():
