@@ -106,6 +106,12 @@ TRANSFORMS = [
     ("lbfgs_no_linesearch", lambda m: m.lbfgs(0.1, memory_size=3, linesearch=None)),
     ("lbfgs_unscaled", lambda m: m.lbfgs(0.1, memory_size=4, scale_init_precond=False,
                                          linesearch=None)),
+    ("schedule_free_sgd", lambda m: m.contrib.schedule_free_sgd(0.1, warmup_steps=3,
+                                                               weight_decay=0.01)),
+    ("schedule_free_adamw", lambda m: m.contrib.schedule_free_adamw(0.05, weight_decay=0.01)),
+    ("schedule_free_lion", lambda m: m.contrib.schedule_free(
+        m.lion(m.linear_schedule(0.01, 0.001, 6)), m.linear_schedule(0.01, 0.001, 6))),
+    ("normalize", lambda m: m.chain(m.contrib.normalize(), m.sgd(0.1))),
     ("inject_adam", lambda m: m.inject_hyperparams(m.adam)(learning_rate=0.1, b1=0.8)),
     ("inject_schedule", lambda m: m.inject_hyperparams(m.sgd)(
         learning_rate=m.linear_schedule(0.1, 0.01, 5), momentum=0.9)),
@@ -548,3 +554,32 @@ def test_clear_errors_name_optimizer_and_argument():
     with pytest.raises(ValueError, match="scale_by_factored_rms: update.. needs the current"):
         t = optim.scale_by_factored_rms()
         t.update({"w": np.ones(2)}, t.init({"w": np.ones(2)}))
+
+
+@pytest.mark.parametrize("name", ["sgd", "adam", "adamw", "lion", "nadam", "radam", "adamax",
+                                  "amsgrad", "adabelief", "adafactor", "lbfgs", "rmsprop"])
+def test_bad_learning_rate_type_names_optimizer_and_argument(name):
+    for bad, kind in (("0.1", "str"), (np.ones(2), "shape"), (True, "bool")):
+        with pytest.raises(TypeError, match=f"{name}: learning_rate must be a real scalar.*{kind}"):
+            getattr(optim, name)(learning_rate=bad)
+    getattr(optim, name)(learning_rate=np.float32(0.1))  # NumPy scalars are fine
+    with pytest.raises(TypeError, match="adamw: weight_decay must be a real scalar"):
+        optim.adamw(0.1, weight_decay="big")
+
+
+def test_schedule_free_eval_params_match_optax():
+    make = lambda m: m.contrib.schedule_free_adamw(0.05)  # noqa: E731
+    s_ours, s_theirs = run_both(make)
+    p = params0()
+    assert_close(optim.contrib.schedule_free_eval_params(s_ours, p),
+                 optax.contrib.schedule_free_eval_params(s_theirs, tree_map(jnp.asarray, p)))
+    with pytest.raises(ValueError, match="schedule_free_eval_params: state must be a"):
+        optim.contrib.schedule_free_eval_params(optim.sgd(0.1).init(p), p)
+
+
+@pytest.mark.parametrize("name", ["schedule_free", "schedule_free_sgd", "schedule_free_adamw",
+                                  "schedule_free_eval_params", "normalize"])
+def test_contrib_signature_matches_optax(name):
+    ours = _parameters(getattr(optim.contrib, name))
+    theirs = _parameters(getattr(optax.contrib, name))
+    assert ours == theirs

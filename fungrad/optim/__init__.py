@@ -29,7 +29,7 @@ from fungrad.optim.lbfgs import *  # noqa: F401,F403
 from fungrad.optim.moments import *  # noqa: F401,F403
 from fungrad.optim.partition import *  # noqa: F401,F403
 from fungrad.optim.stepping import *  # noqa: F401,F403
-from fungrad.optim import losses, tree, tree_utils  # noqa: F401,E402
+from fungrad.optim import contrib, losses, tree, tree_utils  # noqa: F401,E402
 from fungrad.nn.losses import (  # noqa: F401,E402 (optax's top-level loss names)
     cosine_distance,
     cosine_similarity,

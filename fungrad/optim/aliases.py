@@ -19,7 +19,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fungrad.optim.base import GradientTransformation, ScalarOrSchedule, chain, identity
+from fungrad.optim.base import (
+    GradientTransformation,
+    ScalarOrSchedule,
+    chain,
+    check_scalar_or_schedule,
+    identity,
+)
 from fungrad.optim.transforms import (
     add_decayed_weights,
     scale_by_adam,
@@ -51,6 +57,7 @@ def sgd(
     Returns:
       ``chain(trace(momentum, nesterov), scale_by_learning_rate(learning_rate))``.
     """
+    check_scalar_or_schedule("sgd", "learning_rate", learning_rate)
     return chain(
         identity() if momentum is None else trace(
             decay=momentum, nesterov=nesterov, accumulator_dtype=accumulator_dtype
@@ -83,6 +90,7 @@ def adam(
     Returns:
       ``chain(scale_by_adam(...), scale_by_learning_rate(learning_rate))``.
     """
+    check_scalar_or_schedule("adam", "learning_rate", learning_rate)
     return chain(
         scale_by_adam(b1=b1, b2=b2, eps=eps, eps_root=eps_root, mu_dtype=mu_dtype,
                       nesterov=nesterov),
@@ -115,6 +123,8 @@ def adamw(  # noqa: PLR0917 (optax's signature)
       ``chain(scale_by_adam(...), add_decayed_weights(weight_decay, mask),
       scale_by_learning_rate(learning_rate))``.
     """
+    check_scalar_or_schedule("adamw", "learning_rate", learning_rate)
+    check_scalar_or_schedule("adamw", "weight_decay", weight_decay)
     return chain(
         scale_by_adam(b1=b1, b2=b2, eps=eps, eps_root=eps_root, mu_dtype=mu_dtype,
                       nesterov=nesterov),
@@ -151,6 +161,7 @@ def rmsprop(  # noqa: PLR0917 (optax's signature)
       ``chain(scale_by_rms(...) or scale_by_stddev(...), scale_by_learning_rate(...),
       trace(momentum, nesterov))``.
     """
+    check_scalar_or_schedule("rmsprop", "learning_rate", learning_rate)
     scaling = scale_by_stddev if centered else scale_by_rms
     return chain(
         scaling(decay=decay, eps=eps, initial_scale=initial_scale, eps_in_sqrt=eps_in_sqrt,
@@ -173,6 +184,7 @@ def adagrad(
     Returns:
       ``chain(scale_by_rss(...), scale_by_learning_rate(learning_rate))``.
     """
+    check_scalar_or_schedule("adagrad", "learning_rate", learning_rate)
     return chain(
         scale_by_rss(initial_accumulator_value=initial_accumulator_value, eps=eps),
         scale_by_learning_rate(learning_rate),
@@ -200,6 +212,8 @@ def lamb(  # noqa: PLR0917 (optax's signature)
       ``chain(scale_by_adam(...), add_decayed_weights(...), scale_by_trust_ratio(),
       scale_by_learning_rate(learning_rate))``.
     """
+    check_scalar_or_schedule("lamb", "learning_rate", learning_rate)
+    check_scalar_or_schedule("lamb", "weight_decay", weight_decay)
     return chain(
         scale_by_adam(b1=b1, b2=b2, eps=eps, eps_root=eps_root),
         add_decayed_weights(weight_decay=weight_decay, mask=mask),

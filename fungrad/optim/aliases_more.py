@@ -15,7 +15,12 @@ from typing import Any
 import numpy as np
 
 from fungrad.optim.aliases import adam, adamw
-from fungrad.optim.base import GradientTransformationExtraArgs, ScalarOrSchedule, chain
+from fungrad.optim.base import (
+    GradientTransformationExtraArgs,
+    ScalarOrSchedule,
+    chain,
+    check_scalar_or_schedule,
+)
 from fungrad.optim.moments import (
     clip_by_block_rms,
     ema,
@@ -52,6 +57,8 @@ def lion(  # noqa: PLR0917 (optax's signature)
     Returns:
       ``chain(scale_by_lion(...), add_decayed_weights(...), scale_by_learning_rate(...))``.
     """
+    check_scalar_or_schedule("lion", "learning_rate", learning_rate)
+    check_scalar_or_schedule("lion", "weight_decay", weight_decay)
     return chain(
         scale_by_lion(b1=b1, b2=b2, mu_dtype=mu_dtype),
         add_decayed_weights(weight_decay, mask),
@@ -70,6 +77,7 @@ def nadam(  # noqa: PLR0917 (optax's signature)
     nesterov: bool = True,
 ) -> GradientTransformationExtraArgs:
     """NAdam (Dozat, 2016): `adam` with Nesterov momentum (``nesterov=True``)."""
+    check_scalar_or_schedule("nadam", "learning_rate", learning_rate)
     return adam(learning_rate, b1, b2, eps, eps_root, mu_dtype, nesterov=nesterov)
 
 
@@ -86,6 +94,8 @@ def nadamw(  # noqa: PLR0917 (optax's signature)
     nesterov: bool = True,
 ) -> GradientTransformationExtraArgs:
     """NAdamW: `adamw` with Nesterov momentum (``nesterov=True``)."""
+    check_scalar_or_schedule("nadamw", "learning_rate", learning_rate)
+    check_scalar_or_schedule("nadamw", "weight_decay", weight_decay)
     return adamw(
         learning_rate, b1, b2, eps, eps_root, mu_dtype, weight_decay, mask, nesterov=nesterov
     )
@@ -110,6 +120,7 @@ def radam(  # noqa: PLR0917 (optax's signature)
     Returns:
       ``chain(scale_by_radam(...), scale_by_learning_rate(learning_rate))``.
     """
+    check_scalar_or_schedule("radam", "learning_rate", learning_rate)
     return chain(
         scale_by_radam(b1=b1, b2=b2, eps=eps, eps_root=eps_root, threshold=threshold,
                        nesterov=nesterov),
@@ -125,6 +136,7 @@ def adamax(
     Returns:
       ``chain(scale_by_adamax(b1, b2, eps), scale_by_learning_rate(learning_rate))``.
     """
+    check_scalar_or_schedule("adamax", "learning_rate", learning_rate)
     return chain(scale_by_adamax(b1=b1, b2=b2, eps=eps), scale_by_learning_rate(learning_rate))
 
 
@@ -143,6 +155,7 @@ def amsgrad(  # noqa: PLR0917 (optax's signature)
     Returns:
       ``chain(scale_by_amsgrad(...), scale_by_learning_rate(learning_rate))``.
     """
+    check_scalar_or_schedule("amsgrad", "learning_rate", learning_rate)
     return chain(
         scale_by_amsgrad(b1=b1, b2=b2, eps=eps, eps_root=eps_root, mu_dtype=mu_dtype,
                          bias_correction_mu=bias_correction_mu,
@@ -165,6 +178,7 @@ def adabelief(
     Returns:
       ``chain(scale_by_belief(...), scale_by_learning_rate(learning_rate))``.
     """
+    check_scalar_or_schedule("adabelief", "learning_rate", learning_rate)
     return chain(
         scale_by_belief(b1=b1, b2=b2, eps=eps, eps_root=eps_root, nesterov=nesterov),
         scale_by_learning_rate(learning_rate),
@@ -202,6 +216,7 @@ def adafactor(  # noqa: PLR0913, PLR0917 (optax's signature)
     Returns:
       A `chain` of those blocks, ending with ``scale(-1)``.
     """
+    check_scalar_or_schedule("adafactor", "learning_rate", learning_rate, optional=True)
     blocks = [scale_by_factored_rms(factored, decay_rate, decay_offset, min_dim_size_to_factor,
                                     eps)]
     if clipping_threshold is not None:

@@ -33,6 +33,7 @@ __all__ = [
     "stateless_with_tree_map",
     "chain",
     "apply_updates",
+    "check_scalar_or_schedule",
 ]
 
 PyTree = Any
@@ -62,6 +63,37 @@ class GradientTransformation(NamedTuple):
 
     init: Callable[[PyTree], Any]
     update: Callable[..., tuple[PyTree, Any]]
+
+
+def check_scalar_or_schedule(fn: str, arg: str, value: Any, *, optional: bool = False) -> None:
+    """Raise a TypeError naming `fn` and `arg` unless `value` is a real scalar or a schedule.
+
+    Args:
+      fn: the optimizer or transformation being built (for the message).
+      arg: the argument's name.
+      value: a Python or NumPy real scalar, a 0-d array or tracer, or a callable.
+      optional: whether None is allowed.
+    """
+    if callable(value) or (optional and value is None):
+        return
+    if isinstance(value, bool):
+        kind = "a bool"
+    elif isinstance(value, int | float):
+        return
+    else:
+        try:
+            aval = get_aval(value)
+        except TypeError:
+            aval = None
+        if aval is not None and aval.shape == () and aval.dtype.kind in "iuf":
+            return
+        kind = (f"an array of shape {aval.shape} and dtype {aval.dtype}" if aval is not None
+                else f"a {type(value).__name__} ({value!r:.40})")
+    raise TypeError(
+        f"{fn}: {arg} must be a real scalar (a float) or a schedule (a function of the step "
+        f"count such as optim.cosine_decay_schedule(...)), got {kind}."
+        + (" None is allowed too." if optional else "")
+    )
 
 
 class GradientTransformationExtraArgs(GradientTransformation):

@@ -38,6 +38,7 @@ from fungrad.optim.base import (
     GradientTransformationExtraArgs,
     ScalarOrSchedule,
     chain,
+    check_scalar_or_schedule,
     identity,
 )
 from fungrad.optim.clipping import global_norm
@@ -324,6 +325,7 @@ def lbfgs(
       A `GradientTransformationExtraArgs`; with a line search, call ``update(grad, state,
       params, value=..., grad=..., value_fn=...)``.
     """
+    check_scalar_or_schedule("lbfgs", "learning_rate", learning_rate, optional=True)
     return chain(
         scale_by_lbfgs(memory_size=memory_size, scale_init_precond=scale_init_precond),
         scale(-1.0) if learning_rate is None else scale_by_learning_rate(learning_rate),

@@ -19,6 +19,7 @@ from fungrad.optim.base import (
     GradientTransformation,
     ScalarOrSchedule,
     Schedule,
+    check_scalar_or_schedule,
     identity,
     init_empty_state,
 )
@@ -161,6 +162,8 @@ def scale_by_learning_rate(
     Returns:
       `scale` for a scalar rate, `scale_by_schedule` for a schedule, `identity` for None.
     """
+    check_scalar_or_schedule("scale_by_learning_rate", "learning_rate", learning_rate,
+                             optional=True)
     if learning_rate is None:
         return identity()
     sign = -1 if flip_sign else 1
