@@ -17,19 +17,6 @@ follow optax.
 >>> params = optim.apply_updates(params, updates)
 """
 
-from fungrad.optim.aliases import *  # noqa: F401,F403
-from fungrad.optim.base import *  # noqa: F401,F403
-from fungrad.optim.clipping import *  # noqa: F401,F403
-from fungrad.optim.schedules import *  # noqa: F401,F403
-from fungrad.optim.transforms import *  # noqa: F401,F403
-from fungrad.optim.wrappers import *  # noqa: F401,F403
-from fungrad.optim.aliases_more import *  # noqa: F401,F403
-from fungrad.optim.hyperparams import *  # noqa: F401,F403
-from fungrad.optim.lbfgs import *  # noqa: F401,F403
-from fungrad.optim.moments import *  # noqa: F401,F403
-from fungrad.optim.partition import *  # noqa: F401,F403
-from fungrad.optim.stepping import *  # noqa: F401,F403
-from fungrad.optim import contrib, losses, tree, tree_utils  # noqa: F401,E402
 from fungrad.nn.losses import (  # noqa: F401,E402 (optax's top-level loss names)
     cosine_distance,
     cosine_similarity,
@@ -41,3 +28,16 @@ from fungrad.nn.losses import (  # noqa: F401,E402 (optax's top-level loss names
     sigmoid_focal_loss,
     smooth_labels,
 )
+from fungrad.optim import contrib, losses, tree, tree_utils  # noqa: F401,E402
+from fungrad.optim.aliases import *  # noqa: F401,F403
+from fungrad.optim.aliases_more import *  # noqa: F401,F403
+from fungrad.optim.base import *  # noqa: F401,F403
+from fungrad.optim.clipping import *  # noqa: F401,F403
+from fungrad.optim.hyperparams import *  # noqa: F401,F403
+from fungrad.optim.lbfgs import *  # noqa: F401,F403
+from fungrad.optim.moments import *  # noqa: F401,F403
+from fungrad.optim.partition import *  # noqa: F401,F403
+from fungrad.optim.schedules import *  # noqa: F401,F403
+from fungrad.optim.stepping import *  # noqa: F401,F403
+from fungrad.optim.transforms import *  # noqa: F401,F403
+from fungrad.optim.wrappers import *  # noqa: F401,F403

@@ -121,7 +121,9 @@ def _two_loop(updates, dp_memory, dg_memory, rhos, identity_scale, start, memory
     return vec
 
 
-def scale_by_lbfgs(memory_size: int = 10, scale_init_precond: bool = True) -> GradientTransformation:
+def scale_by_lbfgs(
+    memory_size: int = 10, scale_init_precond: bool = True
+) -> GradientTransformation:
     """Precondition the updates by the L-BFGS inverse-Hessian estimate.
 
     Args:
@@ -133,7 +135,9 @@ def scale_by_lbfgs(memory_size: int = 10, scale_init_precond: bool = True) -> Gr
       A `GradientTransformation` with a `ScaleByLBFGSState`; ``update`` needs `params`.
     """
     if not isinstance(memory_size, int) or memory_size < 1:
-        raise ValueError(f"scale_by_lbfgs: memory_size must be an int >= 1, got {memory_size!r}.")
+        raise ValueError(
+            f"scale_by_lbfgs: memory_size must be an int >= 1, got {memory_size!r}."
+        )
     name = "scale_by_lbfgs"
 
     def init(params):
@@ -305,13 +309,15 @@ def scale_by_backtracking_linesearch(  # noqa: PLR0913, PLR0917 (optax's signatu
 # --- lbfgs and the value/grad reuse --------------------------------------------------------------
 
 
+# A backtracking search that stores the gradient, so value_and_grad_from_state can reuse it.
+_DEFAULT_LINESEARCH = scale_by_backtracking_linesearch(max_backtracking_steps=20, store_grad=True)
+
+
 def lbfgs(
     learning_rate: ScalarOrSchedule | None = None,
     memory_size: int = 10,
     scale_init_precond: bool = True,
-    linesearch: GradientTransformation | None = scale_by_backtracking_linesearch(
-        max_backtracking_steps=20, store_grad=True
-    ),
+    linesearch: GradientTransformation | None = _DEFAULT_LINESEARCH,
 ) -> GradientTransformationExtraArgs:
     """L-BFGS: `scale_by_lbfgs`, a descent sign (or learning rate), then a line search.
 

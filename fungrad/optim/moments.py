@@ -7,6 +7,7 @@ blocks run eagerly, under grad and under vmap alike.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -59,7 +60,8 @@ def zeros_tree(name: str, params: Any, dtype: Any = None) -> Any:
 def moment(g: Any, m: Any, decay: Any, order: int = 1) -> Any:
     """``decay * m + (1 - decay) * g**order``, cast to `m`'s dtype."""
     power = g if order == 1 else fnp.square(g)
-    out = fnp.multiply(scalar_like(decay, m), m) + fnp.multiply(scalar_like(1 - decay, power), power)
+    out = fnp.multiply(scalar_like(decay, m), m)
+    out = out + fnp.multiply(scalar_like(1 - decay, power), power)
     return astype_like(out, m)
 
 
@@ -179,13 +181,22 @@ def scale_by_radam(
         t = step_number(count)
         b2t = b2**t
         rho = rho_inf - 2 * t * b2t / (1 - b2t)
-        r = fnp.sqrt((rho - 4.0) * (rho - 2.0) * rho_inf / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho))
+        concrete = isinstance(rho, float) and isinstance(threshold, int | float)
+        known = rho >= threshold if concrete else None
+        if known is not False:
+            r2 = (rho - 4.0) * (rho - 2.0) * rho_inf / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho)
+            # r2 < 0 (rho < 4) gives NaN steps, as in optax: keep threshold >= 4.
+            r = (math.sqrt(r2) if r2 >= 0 else math.nan) if known else fnp.sqrt(r2)
 
         def step(g, m, v):
             m, v = moment(g, m, b1), moment(g, v, b2, 2)
             m_hat = _nesterov_mean(g, m, b1, t) if nesterov else debiased(m, b1, t)
-            v_hat = debiased(v, b2, t)
-            adaptive = fnp.multiply(scalar_like(r, m_hat), m_hat) / (fnp.sqrt(v_hat + eps_root) + eps)
+            if known is False:  # momentum SGD steps: no adaptive denominator to compute
+                return astype_like(m_hat, g), m, v
+            den = fnp.sqrt(debiased(v, b2, t) + eps_root) + eps
+            adaptive = fnp.multiply(scalar_like(r, m_hat), m_hat) / den
+            if known:
+                return astype_like(adaptive, g), m, v
             return astype_like(fnp.where(rho >= threshold, adaptive, m_hat), g), m, v
 
         new, mu, nu = map_leaves(
@@ -321,7 +332,9 @@ def scale_by_belief(
 # --- Adamax --------------------------------------------------------------------------------
 
 
-def scale_by_adamax(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> GradientTransformation:
+def scale_by_adamax(
+    b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8
+) -> GradientTransformation:
     """Adamax (Kingma & Ba, 2014): Adam with an infinity norm in place of the second moment.
 
     Args:
