@@ -368,6 +368,16 @@ LOSSES = [  # (name, args builder from the inputs, keyword arguments, which args
     ("sigmoid_focal_loss", lambda x, y, p, l01, s: (x, 0.8 * l01 + 0.1),
      dict(alpha=0.25, gamma=1.5), (0,)),
     ("safe_softmax_cross_entropy", lambda x, y, p, l01, s: (x, p), {}, (0,)),
+    ("softmax_cross_entropy", lambda x, y, p, l01, s: (x, p), {}, (0,)),
+    ("softmax_cross_entropy", lambda x, y, p, l01, s: (x, p), dict(axis=0), (0,)),
+    ("softmax_cross_entropy", lambda x, y, p, l01, s: (x, p), dict(where=_rng_inputs()[3] > 0), (0,)),
+    ("softmax_cross_entropy_with_integer_labels",
+     lambda x, y, p, l01, s: (x, np.array([0, 3, 4, 1])), {}, (0,)),
+    ("softmax_cross_entropy_with_integer_labels",
+     lambda x, y, p, l01, s: (x, np.array([0, 3, 2, 1, 1])), dict(axis=0), (0,)),
+    ("softmax_cross_entropy_with_integer_labels",
+     lambda x, y, p, l01, s: (x, np.array([0, 3, 4, 1])),
+     dict(where=np.array([[1, 1, 0, 1, 1]] * 3 + [[0] * 5], bool)), (0,)),
 ]
 
 
@@ -505,7 +515,8 @@ NEW_NAMES = (
     "sgd adam adamw rmsprop adagrad lamb scale_by_adam scale_by_rms scale_by_stddev "
     "scale_by_rss scale_by_trust_ratio trace add_decayed_weights scale scale_by_schedule "
     "scale_by_learning_rate clip clip_by_global_norm masked apply_if_finite MultiSteps "
-    "chain with_extra_args_support"
+    "chain with_extra_args_support losses.softmax_cross_entropy "
+    "losses.softmax_cross_entropy_with_integer_labels"
 ).split()
 
 
@@ -516,7 +527,10 @@ def _parameters(f):
 
 @pytest.mark.parametrize("name", NEW_NAMES)
 def test_signature_matches_optax(name):
-    ours, theirs = _parameters(getattr(optim, name)), _parameters(getattr(optax, name))
+    ours, theirs = optim, optax
+    for part in name.split("."):
+        ours, theirs = getattr(ours, part), getattr(theirs, part)
+    ours, theirs = _parameters(ours), _parameters(theirs)
     assert [p[:2] for p in ours] == [p[:2] for p in theirs]
     for (pname, _, d_ours), (_, _, d_theirs) in zip(ours, theirs, strict=True):
         if name == "lbfgs" and pname == "linesearch":

@@ -35,55 +35,97 @@ def _shape_dtype(x) -> tuple[tuple[int, ...], np.dtype]:
     return tuple(x.shape), np.dtype(x.dtype)
 
 
-def softmax_cross_entropy_with_integer_labels(logits: Array, labels: Array) -> Array:
+def _class_axis(fn: str, axis, ndim: int) -> int:
+    if not isinstance(axis, int | np.integer) or not -ndim <= axis < ndim:
+        raise ValueError(f"{fn}: axis must be an int in [{-ndim}, {ndim}) (the class axis), "
+                         f"got {axis!r}.")
+    return int(axis) % ndim
+
+
+def _masked_logits(logits, where, axis):
+    """`logits` with -inf outside `where` (expanded along the class axis if needed)."""
+    if where is None:
+        return logits, None
+    where = fnp.asarray(where)
+    if where.ndim != fnp.ndim(logits):
+        where = fnp.expand_dims(where, axis)
+    return fnp.where(where, logits, -np.inf), where
+
+
+def softmax_cross_entropy_with_integer_labels(
+    logits: Array, labels: Array, axis: int = -1, where: Array | None = None
+) -> Array:
     """Cross entropy between ``softmax(logits)`` and integer class labels.
 
     Args:
-      logits: unnormalised log-probabilities, shape ``(..., num_classes)``.
-      labels: integer class indices, shape ``(...)`` (the logits' shape without the last).
+      logits: unnormalised log-probabilities, with the classes along `axis`.
+      labels: integer class indices, of the logits' shape without `axis`.
+      axis: the class axis (an int; optax also takes a tuple, fungrad does not).
+      where: a mask of the classes to include (the logits' shape, or theirs without
+        `axis`); rows with no class included give 0.
 
     Returns:
-      ``-log softmax(logits)[label]`` per example, shape ``(...)``.
+      ``-log softmax(logits)[label]`` per example, the logits' shape without `axis`.
     """
     fn = "softmax_cross_entropy_with_integer_labels"
     (lshape, _), (yshape, ydtype) = _shape_dtype(logits), _shape_dtype(labels)
     if ydtype.kind not in "iu":
         raise TypeError(f"{fn}: labels must be integers, got dtype {ydtype}; for "
                         "probabilities use softmax_cross_entropy.")
-    if not lshape or yshape != lshape[:-1]:
+    if not lshape:
+        raise ShapeError(f"{fn}: logits must have a class axis, got a scalar.")
+    axis = _class_axis(fn, axis, len(lshape))
+    expected = lshape[:axis] + lshape[axis + 1:]
+    if yshape != expected:
         raise ShapeError(
             f"{fn}: labels of shape {yshape} must have the shape of logits {lshape} without "
-            f"its last (class) axis, i.e. {lshape[:-1]}."
+            f"its class axis {axis}, i.e. {expected}."
         )
-    picked = fnp.take_along_axis(logits, fnp.expand_dims(labels, -1), axis=-1)
-    return logsumexp(logits, axis=-1) - fnp.squeeze(picked, axis=-1)
+    picked = fnp.take_along_axis(logits, fnp.expand_dims(labels, axis), axis=axis)
+    masked, where = _masked_logits(logits, where, axis)
+    out = logsumexp(masked, axis=axis) - fnp.squeeze(picked, axis=axis)
+    if where is None:
+        return out
+    return fnp.where(fnp.any(where, axis=axis), out, 0.0)
 
 
-def softmax_cross_entropy(logits: Array, labels: Array) -> Array:
+def softmax_cross_entropy(
+    logits: Array, labels: Array, axis: int = -1, where: Array | None = None
+) -> Array:
     """Cross entropy between ``softmax(logits)`` and labels, per example.
 
-    Unlike optax's function of this name, `labels` may also be integer class indices.
+    Unlike optax's function of this name, `labels` may also be integer class indices, and
+    classes with zero label weight contribute 0 even where their logit is ``-inf``.
 
     Args:
-      logits: unnormalised log-probabilities, shape ``(..., num_classes)``.
-      labels: either integer class indices of shape ``(...)``, or probabilities (e.g.
-        one-hot rows) of the logits' shape, each row summing to one.
+      logits: unnormalised log-probabilities, with the classes along `axis`.
+      labels: either integer class indices (the logits' shape without `axis`), or
+        probabilities (e.g. one-hot rows) of the logits' shape.
+      axis: the class axis (an int).
+      where: a mask of the classes to include.
 
     Returns:
-      ``-sum(labels * log_softmax(logits), axis=-1)``, shape ``(...)``.
+      ``-sum(labels * log_softmax(logits), axis)``, the logits' shape without `axis`.
     """
     (lshape, _), (yshape, ydtype) = _shape_dtype(logits), _shape_dtype(labels)
     if ydtype.kind in "iu":
-        return softmax_cross_entropy_with_integer_labels(logits, labels)
+        return softmax_cross_entropy_with_integer_labels(logits, labels, axis, where)
     if yshape != lshape:
         raise ShapeError(
             f"softmax_cross_entropy: labels of shape {yshape} must be probabilities of the "
-            f"logits' shape {lshape}, or integer class indices of shape {lshape[:-1]}."
+            f"logits' shape {lshape}, or integer class indices of the logits' shape without "
+            "the class axis."
         )
-    log_p = log_softmax(logits, axis=-1)
+    axis = _class_axis("softmax_cross_entropy", axis, len(lshape))
+    masked, where = _masked_logits(logits, where, axis)
+    if where is None:
+        log_p = log_softmax(logits, axis=axis)
+    else:
+        log_p = masked - logsumexp(masked, axis=axis, keepdims=True)
     # 0 * log(0) counts as 0, so classes with -inf logits and zero weight are harmless.
-    weighted = fnp.where(labels == 0, fnp.zeros_like(log_p), labels * log_p)
-    return -fnp.sum(weighted, axis=-1)
+    skip = labels == 0 if where is None else fnp.logical_or(labels == 0, fnp.logical_not(where))
+    weighted = fnp.where(skip, fnp.zeros_like(log_p), labels * log_p)
+    return -fnp.sum(weighted, axis=axis)
 
 
 def _check_same_shape(fn: str, a, b, names=("predictions", "targets")) -> None:

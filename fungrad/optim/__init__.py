@@ -24,9 +24,14 @@ from fungrad.nn.losses import (  # noqa: F401,E402 (optax's top-level loss names
     hinge_loss,
     huber_loss,
     kl_divergence,
+    l2_loss,
     safe_softmax_cross_entropy,
+    sigmoid_binary_cross_entropy,
     sigmoid_focal_loss,
     smooth_labels,
+    softmax_cross_entropy,
+    softmax_cross_entropy_with_integer_labels,
+    squared_error,
 )
 from fungrad.optim import contrib, losses, tree, tree_utils  # noqa: F401,E402
 from fungrad.optim.aliases import *  # noqa: F401,F403
