@@ -598,3 +598,41 @@ def test_contrib_signature_matches_optax(name):
     ours = _parameters(getattr(optim.contrib, name))
     theirs = _parameters(getattr(optax.contrib, name))
     assert ours == theirs
+
+
+# --- Under transforms: jvp (traced updates) and vmap (batched gradient sequences) ----------
+
+TRACEABLE = ["lion", "nadam", "radam", "adamax", "amsgrad", "adabelief", "adafactor",
+             "adafactor_factored", "ema", "apply_every", "zero_nans", "adaptive_grad_clip",
+             "partition", "freeze", "flatten", "lbfgs_no_linesearch", "inject_adam",
+             "schedule_free_adamw", "rmsprop_bias_correction"]
+_BY_NAME = dict(TRANSFORMS)
+
+
+def _run(opt, params, grads_seq):
+    state = opt.init(params)
+    for g in grads_seq:
+        u, state = opt.update(g, state, params)
+        params = optim.apply_updates(params, u)
+    return params
+
+
+@pytest.mark.parametrize("name", TRACEABLE)
+def test_traced_updates_equal_eager(name):
+    opt = _BY_NAME[name](optim)
+    params, grads = params0(), grad_sequence(params0(), 6)
+    eager = _run(opt, params, grads)
+    traced, _ = fg.jvp(lambda g0: _run(opt, params, [g0, *grads[1:]]), (grads[0],), (grads[0],))
+    assert_close(traced, eager, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("name", TRACEABLE)
+def test_vmap_over_gradient_sequences(name):
+    opt = _BY_NAME[name](optim)
+    params = params0()
+    seqs = [grad_sequence(params, 6, seed=s) for s in (1, 2)]
+    stacked = [tree_map(lambda a, b: np.stack([a, b]), g1, g2) for g1, g2 in zip(*seqs)]
+    batched = fg.vmap(lambda gs: _run(opt, params, gs))(stacked)
+    for i, seq in enumerate(seqs):
+        assert_close(tree_map(lambda x, i=i: x[i], batched), _run(opt, params, seq),
+                     rtol=1e-12, atol=1e-14)
