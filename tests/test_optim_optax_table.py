@@ -500,6 +500,10 @@ def test_types_and_extra_args():
     opt = optim.chain(optim.scale(2.0), tx, optim.masked(tx, {"w": True}))
     opt.update({"w": np.ones(1)}, opt.init({"w": np.ones(1)}), None, value=3.0)
     assert seen == {"value": 3.0}
+    seen.clear()
+    multi = optim.MultiSteps(optim.chain(tx), every_k_schedule=1)
+    multi.update({"w": np.ones(1)}, multi.init({"w": np.ones(1)}), None, grad=4.0)
+    assert seen == {"grad": 4.0}
 
 
 NEW_NAMES = (

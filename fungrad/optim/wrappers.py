@@ -295,8 +295,11 @@ class MultiSteps:
         out = div_(fnp.subtract(g, acc), scalar_like(increment(n), acc))
         return astype_like(add_(out, acc), acc)
 
-    def update(self, updates: PyTree, state: MultiStepsState, params: PyTree = None):
+    def update(self, updates: PyTree, state: MultiStepsState, params: PyTree = None,
+               **extra_args: Any):
         """Accumulate `updates`; every k-th call, return the inner optimizer's step.
+
+        Extra keyword arguments go to the inner optimizer when it takes them.
 
         Returns:
           ``(updates, state)``: zeros on accumulating calls, the inner step on the k-th.
@@ -326,7 +329,9 @@ class MultiSteps:
             zeros = map_leaves(name, fnp.zeros_like, ("updates", updates))
             return zeros, state._replace(mini_step=mini_step, acc_grads=acc)
         grads = map_leaves(name, astype_like, ("state.acc_grads", acc), ("updates", updates))
-        new_updates, inner_state = self._opt.update(grads, state.inner_opt_state, params)
+        new_updates, inner_state = with_extra_args_support(self._opt).update(
+            grads, state.inner_opt_state, params, **extra_args
+        )
         cleared = tree_map(fnp.zeros_like, acc)
         step = increment(state.gradient_step)
         if known is None:
@@ -340,6 +345,6 @@ class MultiSteps:
         """Whether the last `update` call took a real inner step."""
         return fnp.logical_and(fnp.equal(state.mini_step, 0), fnp.greater(state.gradient_step, 0))
 
-    def gradient_transformation(self) -> GradientTransformation:
-        """This accumulator as a plain `GradientTransformation`."""
-        return GradientTransformation(self.init, self.update)
+    def gradient_transformation(self) -> GradientTransformationExtraArgs:
+        """This accumulator as a `GradientTransformationExtraArgs`."""
+        return GradientTransformationExtraArgs(self.init, self.update)
