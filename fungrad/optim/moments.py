@@ -23,6 +23,7 @@ from fungrad.optim.leafwise import (
     step_number,
     structure_error,
     weak_scalar,
+    zeros_tree,
 )
 from fungrad.optim.transforms import ScaleByAdamState
 from fungrad.tree_util import tree_flatten
@@ -47,14 +48,6 @@ __all__ = [
 
 def _zero_count():
     return fnp.zeros((), dtype=np.int32)
-
-
-def zeros_tree(name: str, params: Any, dtype: Any = None) -> Any:
-    """Zeros shaped like each leaf of `params`, in `dtype` (None: the leaf's dtype)."""
-    if dtype is None:
-        return map_leaves(name, fnp.zeros_like, ("params", params))
-    dtype = np.dtype(dtype)
-    return map_leaves(name, lambda p: fnp.zeros_like(p, dtype=dtype), ("params", params))
 
 
 def moment(g: Any, m: Any, decay: Any, order: int = 1) -> Any:

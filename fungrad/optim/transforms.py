@@ -37,6 +37,7 @@ from fungrad.optim.leafwise import (
     step_number,
     sub_,
     weak_scalar,
+    zeros_tree,
 )
 from fungrad.optim.wrappers import masked
 
@@ -65,15 +66,6 @@ __all__ = [
 
 def _zero_count():
     return fnp.zeros((), dtype=np.int32)
-
-
-def _zeros(name: str, params, dtype=None):
-    """Zeros like each leaf of `params`, in `dtype` (None: the leaf's own dtype)."""
-    if dtype is None:
-        return map_leaves(name, fnp.zeros_like, ("params", params))
-    dtype = np.dtype(dtype)
-    return map_leaves(name, lambda p: fnp.zeros_like(p, dtype=dtype), ("params", params))
-
 
 
 def _is_zero(x: Any) -> bool:
@@ -237,7 +229,7 @@ def scale_by_adam(
     name = "scale_by_adam"
 
     def init(params):
-        mu = _zeros(name, params, mu_dtype)
+        mu = zeros_tree(name, params, mu_dtype)
         nu = map_leaves(name, fnp.zeros_like, ("params", params))
         return ScaleByAdamState(count=_zero_count(), mu=mu, nu=nu)
 
@@ -537,7 +529,7 @@ def trace(
     name = "trace"
 
     def init(params):
-        return TraceState(trace=_zeros(name, params, accumulator_dtype))
+        return TraceState(trace=zeros_tree(name, params, accumulator_dtype))
 
     def momentum(g, t):
         return add_(fnp.multiply(t, scalar_like(decay, t)), g)
