@@ -18,11 +18,13 @@ import numpy as np
 
 from fungrad import numpy as fnp
 from fungrad.errors import ShapeError
-from fungrad.nn.activations import log_sigmoid, log_softmax, logsumexp
+from fungrad.nn.activations import log_sigmoid, log_softmax, logsumexp, one_hot
 
 __all__ = [
     "softmax_cross_entropy", "softmax_cross_entropy_with_integer_labels", "squared_error",
     "l2_loss", "mse", "binary_cross_entropy_with_logits", "sigmoid_binary_cross_entropy",
+    "huber_loss", "cosine_similarity", "cosine_distance", "kl_divergence", "hinge_loss",
+    "smooth_labels", "sigmoid_focal_loss", "safe_softmax_cross_entropy", "ctc_loss",
 ]
 
 Array = Any
@@ -33,55 +35,97 @@ def _shape_dtype(x) -> tuple[tuple[int, ...], np.dtype]:
     return tuple(x.shape), np.dtype(x.dtype)
 
 
-def softmax_cross_entropy_with_integer_labels(logits: Array, labels: Array) -> Array:
+def _class_axis(fn: str, axis, ndim: int) -> int:
+    if not isinstance(axis, int | np.integer) or not -ndim <= axis < ndim:
+        raise ValueError(f"{fn}: axis must be an int in [{-ndim}, {ndim}) (the class axis), "
+                         f"got {axis!r}.")
+    return int(axis) % ndim
+
+
+def _masked_logits(logits, where, axis):
+    """`logits` with -inf outside `where` (expanded along the class axis if needed)."""
+    if where is None:
+        return logits, None
+    where = fnp.asarray(where)
+    if where.ndim != fnp.ndim(logits):
+        where = fnp.expand_dims(where, axis)
+    return fnp.where(where, logits, -np.inf), where
+
+
+def softmax_cross_entropy_with_integer_labels(
+    logits: Array, labels: Array, axis: int = -1, where: Array | None = None
+) -> Array:
     """Cross entropy between ``softmax(logits)`` and integer class labels.
 
     Args:
-      logits: unnormalised log-probabilities, shape ``(..., num_classes)``.
-      labels: integer class indices, shape ``(...)`` (the logits' shape without the last).
+      logits: unnormalised log-probabilities, with the classes along `axis`.
+      labels: integer class indices, of the logits' shape without `axis`.
+      axis: the class axis (an int; optax also takes a tuple, fungrad does not).
+      where: a mask of the classes to include (the logits' shape, or theirs without
+        `axis`); rows with no class included give 0.
 
     Returns:
-      ``-log softmax(logits)[label]`` per example, shape ``(...)``.
+      ``-log softmax(logits)[label]`` per example, the logits' shape without `axis`.
     """
     fn = "softmax_cross_entropy_with_integer_labels"
     (lshape, _), (yshape, ydtype) = _shape_dtype(logits), _shape_dtype(labels)
     if ydtype.kind not in "iu":
         raise TypeError(f"{fn}: labels must be integers, got dtype {ydtype}; for "
                         "probabilities use softmax_cross_entropy.")
-    if not lshape or yshape != lshape[:-1]:
+    if not lshape:
+        raise ShapeError(f"{fn}: logits must have a class axis, got a scalar.")
+    axis = _class_axis(fn, axis, len(lshape))
+    expected = lshape[:axis] + lshape[axis + 1:]
+    if yshape != expected:
         raise ShapeError(
             f"{fn}: labels of shape {yshape} must have the shape of logits {lshape} without "
-            f"its last (class) axis, i.e. {lshape[:-1]}."
+            f"its class axis {axis}, i.e. {expected}."
         )
-    picked = fnp.take_along_axis(logits, fnp.expand_dims(labels, -1), axis=-1)
-    return logsumexp(logits, axis=-1) - fnp.squeeze(picked, axis=-1)
+    picked = fnp.take_along_axis(logits, fnp.expand_dims(labels, axis), axis=axis)
+    masked, where = _masked_logits(logits, where, axis)
+    out = logsumexp(masked, axis=axis) - fnp.squeeze(picked, axis=axis)
+    if where is None:
+        return out
+    return fnp.where(fnp.any(where, axis=axis), out, 0.0)
 
 
-def softmax_cross_entropy(logits: Array, labels: Array) -> Array:
+def softmax_cross_entropy(
+    logits: Array, labels: Array, axis: int = -1, where: Array | None = None
+) -> Array:
     """Cross entropy between ``softmax(logits)`` and labels, per example.
 
-    Unlike optax's function of this name, `labels` may also be integer class indices.
+    Unlike optax's function of this name, `labels` may also be integer class indices, and
+    classes with zero label weight contribute 0 even where their logit is ``-inf``.
 
     Args:
-      logits: unnormalised log-probabilities, shape ``(..., num_classes)``.
-      labels: either integer class indices of shape ``(...)``, or probabilities (e.g.
-        one-hot rows) of the logits' shape, each row summing to one.
+      logits: unnormalised log-probabilities, with the classes along `axis`.
+      labels: either integer class indices (the logits' shape without `axis`), or
+        probabilities (e.g. one-hot rows) of the logits' shape.
+      axis: the class axis (an int).
+      where: a mask of the classes to include.
 
     Returns:
-      ``-sum(labels * log_softmax(logits), axis=-1)``, shape ``(...)``.
+      ``-sum(labels * log_softmax(logits), axis)``, the logits' shape without `axis`.
     """
     (lshape, _), (yshape, ydtype) = _shape_dtype(logits), _shape_dtype(labels)
     if ydtype.kind in "iu":
-        return softmax_cross_entropy_with_integer_labels(logits, labels)
+        return softmax_cross_entropy_with_integer_labels(logits, labels, axis, where)
     if yshape != lshape:
         raise ShapeError(
             f"softmax_cross_entropy: labels of shape {yshape} must be probabilities of the "
-            f"logits' shape {lshape}, or integer class indices of shape {lshape[:-1]}."
+            f"logits' shape {lshape}, or integer class indices of the logits' shape without "
+            "the class axis."
         )
-    log_p = log_softmax(logits, axis=-1)
+    axis = _class_axis("softmax_cross_entropy", axis, len(lshape))
+    masked, where = _masked_logits(logits, where, axis)
+    if where is None:
+        log_p = log_softmax(logits, axis=axis)
+    else:
+        log_p = masked - logsumexp(masked, axis=axis, keepdims=True)
     # 0 * log(0) counts as 0, so classes with -inf logits and zero weight are harmless.
-    weighted = fnp.where(labels == 0, fnp.zeros_like(log_p), labels * log_p)
-    return -fnp.sum(weighted, axis=-1)
+    skip = labels == 0 if where is None else fnp.logical_or(labels == 0, fnp.logical_not(where))
+    weighted = fnp.where(skip, fnp.zeros_like(log_p), labels * log_p)
+    return -fnp.sum(weighted, axis=axis)
 
 
 def _check_same_shape(fn: str, a, b, names=("predictions", "targets")) -> None:
@@ -159,3 +203,228 @@ def binary_cross_entropy_with_logits(logits: Array, labels: Array) -> Array:
 
 
 sigmoid_binary_cross_entropy = binary_cross_entropy_with_logits  # optax's name
+
+
+def _require_float(fn: str, name: str, x) -> None:
+    _, dtype = _shape_dtype(x)
+    if dtype.kind not in "fc":
+        raise TypeError(f"{fn}: {name} must be floating point, got dtype {dtype}; cast it "
+                        "with fnp.asarray(x, dtype=float).")
+
+
+def huber_loss(predictions: Array, targets: Array | None = None, *, delta: float = 1.0) -> Array:
+    """Elementwise Huber loss: quadratic for errors below `delta`, linear above.
+
+    Args:
+      predictions: a float array.
+      targets: an array of the same shape, or None for zeros.
+      delta: where the loss turns from ``0.5 * e**2`` to ``delta * (|e| - 0.5 * delta)``.
+
+    Returns:
+      An array of the predictions' shape.
+    """
+    _require_float("huber_loss", "predictions", predictions)
+    if targets is not None:
+        _check_same_shape("huber_loss", predictions, targets)
+    errors = predictions if targets is None else fnp.subtract(predictions, targets)
+    abs_errors = fnp.abs(errors)
+    quadratic = fnp.minimum(abs_errors, delta)
+    return 0.5 * quadratic**2 + delta * (abs_errors - quadratic)
+
+
+def cosine_similarity(predictions: Array, targets: Array, *, epsilon: float = 0.0,
+                      axis: Any = -1, where: Array | None = None) -> Array:
+    """The cosine of the angle between `predictions` and `targets` along `axis`.
+
+    Args:
+      predictions, targets: float arrays of one shape.
+      epsilon: a floor on the squared norms (keeps zero vectors finite).
+      axis: the vector axis (or axes).
+      where: a mask of the elements to include.
+
+    Returns:
+      The similarities, `axis` reduced.
+    """
+    fn = "cosine_similarity"
+    _require_float(fn, "predictions", predictions)
+    _require_float(fn, "targets", targets)
+    _check_same_shape(fn, predictions, targets)
+    kw = {} if where is None else {"where": where}
+
+    def unit(x):
+        norm2 = fnp.sum(fnp.square(x), axis=axis, keepdims=True, **kw)
+        return x / fnp.sqrt(fnp.maximum(norm2, epsilon))
+
+    return fnp.sum(unit(predictions) * unit(targets), axis=axis, **kw)
+
+
+def cosine_distance(predictions: Array, targets: Array, *, epsilon: float = 0.0,
+                    axis: Any = -1, where: Array | None = None) -> Array:
+    """``1 - cosine_similarity(predictions, targets)``, with the same arguments."""
+    return 1.0 - cosine_similarity(predictions, targets, epsilon=epsilon, axis=axis, where=where)
+
+
+def kl_divergence(log_predictions: Array, targets: Array, axis: Any = -1,
+                  where: Array | None = None) -> Array:
+    """The Kullback-Leibler divergence ``KL(targets || exp(log_predictions))`` along `axis`.
+
+    Args:
+      log_predictions: log-probabilities.
+      targets: probabilities of the same shape (zeros contribute nothing).
+      axis: the distribution axis (or axes).
+      where: a mask of the elements to include.
+
+    Returns:
+      ``sum(targets * (log(targets) - log_predictions))``, `axis` reduced.
+    """
+    fn = "kl_divergence"
+    _require_float(fn, "log_predictions", log_predictions)
+    _require_float(fn, "targets", targets)
+    _check_same_shape(fn, log_predictions, targets, ("log_predictions", "targets"))
+    safe = fnp.where(targets == 0, fnp.ones_like(targets), targets)
+    log_targets = fnp.where(targets == 0, fnp.zeros_like(targets), fnp.log(safe))
+    loss = targets * (log_targets - log_predictions)
+    kw = {} if where is None else {"where": where}
+    return fnp.sum(loss, axis=axis, **kw)
+
+
+def hinge_loss(predictor_outputs: Array, targets: Array) -> Array:
+    """Elementwise hinge loss ``max(0, 1 - predictor_outputs * targets)``, targets in {-1, 1}."""
+    return fnp.maximum(0, 1 - predictor_outputs * targets)
+
+
+def smooth_labels(labels: Array, alpha: float, *, axis: Any = -1,
+                  where: Array | None = None) -> Array:
+    """Label smoothing: ``(1 - alpha) * labels + alpha / num_categories``.
+
+    Args:
+      labels: one-hot (or probability) float labels.
+      alpha: the smoothing weight.
+      axis: the category axis.
+      where: a mask of the valid categories (their count is then `num_categories`).
+
+    Returns:
+      The smoothed labels, of the labels' shape.
+    """
+    _require_float("smooth_labels", "labels", labels)
+    if where is None:
+        shape = _shape_dtype(labels)[0]
+        axes = (axis,) if isinstance(axis, int) else tuple(axis)
+        num = int(np.prod([shape[a] for a in axes]))
+    else:
+        num = fnp.sum(where, axis=axis, keepdims=True)
+    return (1.0 - alpha) * labels + alpha / num
+
+
+def sigmoid_focal_loss(logits: Array, labels: Array, *, alpha: float | None = None,
+                       gamma: float = 2.0) -> Array:
+    """Focal loss (Lin et al., 2017): binary cross entropy weighted by ``(1 - p_t)**gamma``.
+
+    Args:
+      logits: float logits.
+      labels: targets in [0, 1] of the same shape.
+      alpha: the weight of positives (``1 - alpha`` for negatives); None for none.
+      gamma: the focusing exponent.
+
+    Returns:
+      An array of the logits' shape.
+    """
+    _require_float("sigmoid_focal_loss", "logits", logits)
+    _check_same_shape("sigmoid_focal_loss", logits, labels, ("logits", "labels"))
+    logits = fnp.asarray(logits)
+    labels = fnp.asarray(labels, dtype=logits.dtype)
+    ce = -(labels * log_sigmoid(logits) + (1 - labels) * log_sigmoid(-logits))
+
+    def log_weighted(log_x, w):
+        positive = w > 0
+        log_w = fnp.log(fnp.where(positive, w, fnp.ones_like(w)))
+        return fnp.where(positive, log_x + log_w, -np.inf)
+
+    # log(1 - p_t) = log((1 - y) p + y (1 - p)), in log space for large |logits|.
+    log_one_minus_pt = fnp.logaddexp(log_weighted(log_sigmoid(logits), 1 - labels),
+                                     log_weighted(log_sigmoid(-logits), labels))
+    loss = ce * fnp.exp(gamma * log_one_minus_pt)
+    if alpha is None:
+        return loss
+    return (alpha * labels + (1.0 - alpha) * (1.0 - labels)) * loss
+
+
+def safe_softmax_cross_entropy(logits: Array, labels: Array) -> Array:
+    """Cross entropy with probability labels that stays finite for ``-inf`` logits.
+
+    Classes with zero label weight contribute 0 even where their logit is ``-inf``.
+
+    Args:
+      logits: float logits, shape ``(..., num_classes)``.
+      labels: probabilities of the logits' shape.
+
+    Returns:
+      The loss per example, shape ``(...)``.
+    """
+    _require_float("safe_softmax_cross_entropy", "logits", logits)
+    _check_same_shape("safe_softmax_cross_entropy", logits, labels, ("logits", "labels"))
+    log_p = log_softmax(logits, axis=-1)
+    weighted = fnp.where(labels == 0, fnp.zeros_like(log_p), labels * log_p)
+    return -fnp.sum(weighted, axis=-1)
+
+
+def _ctc_check(logits, logit_paddings, labels, label_paddings):
+    fn = "ctc_loss"
+    (lshape, _), (pshape, _) = _shape_dtype(logits), _shape_dtype(logit_paddings)
+    (yshape, ydtype), (qshape, _) = _shape_dtype(labels), _shape_dtype(label_paddings)
+    if len(lshape) != 3 or len(yshape) != 2:
+        raise ShapeError(f"{fn}: logits must be (batch, time, classes) and labels (batch, "
+                         f"max_label_length); got shapes {lshape} and {yshape}.")
+    if pshape != lshape[:2] or qshape != yshape or yshape[0] != lshape[0]:
+        raise ShapeError(
+            f"{fn}: logit_paddings {pshape} must be the logits' (batch, time) {lshape[:2]}, "
+            f"label_paddings {qshape} the labels' shape {yshape}, with one batch size."
+        )
+    if ydtype.kind not in "iu":
+        raise TypeError(f"{fn}: labels must be integer class ids, got dtype {ydtype}.")
+
+
+def ctc_loss(logits: Array, logit_paddings: Array, labels: Array, label_paddings: Array, *,
+             blank_id: int = 0, log_epsilon: float = -1e5) -> Array:
+    """Connectionist temporal classification loss (Graves et al., 2006), per sequence.
+
+    The forward algorithm in log space, with blank and label states kept apart; impossible
+    paths get the log-probability `log_epsilon` instead of ``-inf``, so gradients stay finite.
+
+    Args:
+      logits: ``(batch, time, classes)`` unnormalised log-probabilities.
+      logit_paddings: ``(batch, time)``: 1.0 at padded time steps, 0.0 elsewhere.
+      labels: ``(batch, max_label_length)`` integer label ids.
+      label_paddings: ``(batch, max_label_length)``: 1.0 at padded label positions.
+      blank_id: the blank class.
+      log_epsilon: the log-probability that stands for impossible.
+
+    Returns:
+      ``-log p(labels | logits)``, shape ``(batch,)``.
+    """
+    _ctc_check(logits, logit_paddings, labels, label_paddings)
+    batch, steps, classes = _shape_dtype(logits)[0]
+    max_len = _shape_dtype(labels)[0][1]
+    logp = log_softmax(logits, axis=-1)
+    label_lengths = max_len - fnp.asarray(fnp.sum(label_paddings, axis=1), dtype=np.int32)
+    same = fnp.asarray(fnp.equal(labels[:, :-1], labels[:, 1:]), dtype=np.float64)
+    repeat = fnp.concatenate([same, fnp.zeros((batch, 1))], axis=1)
+    logp_blank = logp[:, :, blank_id]                                  # (batch, time)
+    logp_label = fnp.einsum("btk,bnk->btn", logp, one_hot(labels, classes))
+    blank = fnp.concatenate([fnp.zeros((batch, 1)), fnp.full((batch, max_len), log_epsilon)], 1)
+    emit = fnp.full((batch, max_len), log_epsilon)
+
+    def merge(phi, extra):
+        # phi[:, 0] (no label emitted yet) cannot be reached from an emission.
+        return fnp.concatenate([phi[:, :1], fnp.logaddexp(phi[:, 1:], extra)], axis=1)
+
+    for t in range(steps):
+        pad = fnp.reshape(fnp.asarray(logit_paddings[:, t], dtype=np.float64), (batch, 1))
+        into_blank = merge(blank, emit + log_epsilon * repeat)
+        lp_label, lp_blank = logp_label[:, t], fnp.reshape(logp_blank[:, t], (batch, 1))
+        next_emit = fnp.logaddexp(into_blank[:, :-1] + lp_label, emit + lp_label)
+        next_blank = merge(into_blank + lp_blank, emit + lp_blank + log_epsilon * (1.0 - repeat))
+        emit = pad * emit + (1.0 - pad) * next_emit
+        blank = pad * blank + (1.0 - pad) * next_blank
+    final = merge(blank, emit)
+    return -fnp.sum(final * one_hot(label_lengths, max_len + 1), axis=1)

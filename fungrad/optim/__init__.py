@@ -17,9 +17,32 @@ follow optax.
 >>> params = optim.apply_updates(params, updates)
 """
 
+from fungrad.nn.losses import (  # noqa: F401,E402 (optax's top-level loss names)
+    cosine_distance,
+    cosine_similarity,
+    ctc_loss,
+    hinge_loss,
+    huber_loss,
+    kl_divergence,
+    l2_loss,
+    safe_softmax_cross_entropy,
+    sigmoid_binary_cross_entropy,
+    sigmoid_focal_loss,
+    smooth_labels,
+    softmax_cross_entropy,
+    softmax_cross_entropy_with_integer_labels,
+    squared_error,
+)
+from fungrad.optim import contrib, losses, tree, tree_utils  # noqa: F401,E402
 from fungrad.optim.aliases import *  # noqa: F401,F403
+from fungrad.optim.aliases_more import *  # noqa: F401,F403
 from fungrad.optim.base import *  # noqa: F401,F403
 from fungrad.optim.clipping import *  # noqa: F401,F403
+from fungrad.optim.hyperparams import *  # noqa: F401,F403
+from fungrad.optim.lbfgs import *  # noqa: F401,F403
+from fungrad.optim.moments import *  # noqa: F401,F403
+from fungrad.optim.partition import *  # noqa: F401,F403
 from fungrad.optim.schedules import *  # noqa: F401,F403
+from fungrad.optim.stepping import *  # noqa: F401,F403
 from fungrad.optim.transforms import *  # noqa: F401,F403
 from fungrad.optim.wrappers import *  # noqa: F401,F403

@@ -19,7 +19,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fungrad.optim.base import GradientTransformation, ScalarOrSchedule, chain, identity
+from fungrad.optim.base import (
+    GradientTransformation,
+    ScalarOrSchedule,
+    chain,
+    check_scalar_or_schedule,
+    identity,
+)
 from fungrad.optim.transforms import (
     add_decayed_weights,
     scale_by_adam,
@@ -35,7 +41,10 @@ __all__ = ["sgd", "adam", "adamw", "rmsprop", "adagrad", "lamb"]
 
 
 def sgd(
-    learning_rate: ScalarOrSchedule, momentum: float | None = None, nesterov: bool = False
+    learning_rate: ScalarOrSchedule,
+    momentum: float | None = None,
+    nesterov: bool = False,
+    accumulator_dtype: Any = None,
 ) -> GradientTransformation:
     """Stochastic gradient descent, optionally with (Nesterov) momentum.
 
@@ -43,12 +52,16 @@ def sgd(
       learning_rate: the step size, or a schedule of the step count.
       momentum: the momentum coefficient; None for plain SGD.
       nesterov: use Nesterov momentum (needs `momentum`).
+      accumulator_dtype: the momentum buffer's dtype (None: the params' dtype).
 
     Returns:
       ``chain(trace(momentum, nesterov), scale_by_learning_rate(learning_rate))``.
     """
+    check_scalar_or_schedule("sgd", "learning_rate", learning_rate)
     return chain(
-        identity() if momentum is None else trace(decay=momentum, nesterov=nesterov),
+        identity() if momentum is None else trace(
+            decay=momentum, nesterov=nesterov, accumulator_dtype=accumulator_dtype
+        ),
         scale_by_learning_rate(learning_rate),
     )
 
@@ -59,6 +72,7 @@ def adam(
     b2: float = 0.999,
     eps: float = 1e-8,
     eps_root: float = 0.0,
+    mu_dtype: Any = None,
     *,
     nesterov: bool = False,
 ) -> GradientTransformation:
@@ -70,13 +84,16 @@ def adam(
       b2: decay rate of the squared gradients' moving average.
       eps: added to the denominator outside the square root.
       eps_root: added inside the square root.
+      mu_dtype: the first moment's dtype in the state (None: the params' dtype).
       nesterov: use Nesterov momentum.
 
     Returns:
       ``chain(scale_by_adam(...), scale_by_learning_rate(learning_rate))``.
     """
+    check_scalar_or_schedule("adam", "learning_rate", learning_rate)
     return chain(
-        scale_by_adam(b1=b1, b2=b2, eps=eps, eps_root=eps_root, nesterov=nesterov),
+        scale_by_adam(b1=b1, b2=b2, eps=eps, eps_root=eps_root, mu_dtype=mu_dtype,
+                      nesterov=nesterov),
         scale_by_learning_rate(learning_rate),
     )
 
@@ -87,6 +104,7 @@ def adamw(  # noqa: PLR0917 (optax's signature)
     b2: float = 0.999,
     eps: float = 1e-8,
     eps_root: float = 0.0,
+    mu_dtype: Any = None,
     weight_decay: ScalarOrSchedule = 1e-4,
     mask: Any = None,
     *,
@@ -96,7 +114,7 @@ def adamw(  # noqa: PLR0917 (optax's signature)
 
     Args:
       learning_rate: the step size, or a schedule of the step count.
-      b1, b2, eps, eps_root, nesterov: as in `adam`.
+      b1, b2, eps, eps_root, mu_dtype, nesterov: as in `adam`.
       weight_decay: the decay rate (multiplied by the learning rate), or a schedule.
       mask: which params to decay: a pytree of bools or a function ``params -> bools``
         (e.g. only matrices, not biases); None decays all.
@@ -105,8 +123,11 @@ def adamw(  # noqa: PLR0917 (optax's signature)
       ``chain(scale_by_adam(...), add_decayed_weights(weight_decay, mask),
       scale_by_learning_rate(learning_rate))``.
     """
+    check_scalar_or_schedule("adamw", "learning_rate", learning_rate)
+    check_scalar_or_schedule("adamw", "weight_decay", weight_decay)
     return chain(
-        scale_by_adam(b1=b1, b2=b2, eps=eps, eps_root=eps_root, nesterov=nesterov),
+        scale_by_adam(b1=b1, b2=b2, eps=eps, eps_root=eps_root, mu_dtype=mu_dtype,
+                      nesterov=nesterov),
         add_decayed_weights(weight_decay, mask),
         scale_by_learning_rate(learning_rate),
     )
@@ -121,6 +142,7 @@ def rmsprop(  # noqa: PLR0917 (optax's signature)
     centered: bool = False,
     momentum: float | None = None,
     nesterov: bool = False,
+    bias_correction: bool = False,
 ) -> GradientTransformation:
     """RMSProp (Hinton), optionally centered and with momentum.
 
@@ -133,14 +155,17 @@ def rmsprop(  # noqa: PLR0917 (optax's signature)
       centered: divide by the running standard deviation instead of the RMS.
       momentum: a momentum coefficient applied after scaling; None for none.
       nesterov: use Nesterov momentum.
+      bias_correction: bias-correct the moving averages (see `scale_by_rms`).
 
     Returns:
       ``chain(scale_by_rms(...) or scale_by_stddev(...), scale_by_learning_rate(...),
       trace(momentum, nesterov))``.
     """
+    check_scalar_or_schedule("rmsprop", "learning_rate", learning_rate)
     scaling = scale_by_stddev if centered else scale_by_rms
     return chain(
-        scaling(decay=decay, eps=eps, initial_scale=initial_scale, eps_in_sqrt=eps_in_sqrt),
+        scaling(decay=decay, eps=eps, initial_scale=initial_scale, eps_in_sqrt=eps_in_sqrt,
+                bias_correction=bias_correction),
         scale_by_learning_rate(learning_rate),
         identity() if momentum is None else trace(decay=momentum, nesterov=nesterov),
     )
@@ -159,6 +184,7 @@ def adagrad(
     Returns:
       ``chain(scale_by_rss(...), scale_by_learning_rate(learning_rate))``.
     """
+    check_scalar_or_schedule("adagrad", "learning_rate", learning_rate)
     return chain(
         scale_by_rss(initial_accumulator_value=initial_accumulator_value, eps=eps),
         scale_by_learning_rate(learning_rate),
@@ -186,6 +212,8 @@ def lamb(  # noqa: PLR0917 (optax's signature)
       ``chain(scale_by_adam(...), add_decayed_weights(...), scale_by_trust_ratio(),
       scale_by_learning_rate(learning_rate))``.
     """
+    check_scalar_or_schedule("lamb", "learning_rate", learning_rate)
+    check_scalar_or_schedule("lamb", "weight_decay", weight_decay)
     return chain(
         scale_by_adam(b1=b1, b2=b2, eps=eps, eps_root=eps_root),
         add_decayed_weights(weight_decay=weight_decay, mask=mask),

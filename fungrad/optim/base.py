@@ -18,6 +18,11 @@ from fungrad.optim.leafwise import map_leaves
 
 __all__ = [
     "GradientTransformation",
+    "GradientTransformationExtraArgs",
+    "with_extra_args_support",
+    "OptState",
+    "Params",
+    "Updates",
     "EmptyState",
     "init_empty_state",
     "Schedule",
@@ -28,9 +33,16 @@ __all__ = [
     "stateless_with_tree_map",
     "chain",
     "apply_updates",
+    "check_scalar_or_schedule",
 ]
 
 PyTree = Any
+OptState = Any
+"""An optimizer state: a pytree (usually NamedTuples of arrays)."""
+Params = Any
+"""A parameter pytree."""
+Updates = Any
+"""A gradient or update pytree, of the parameters' structure."""
 Schedule = Callable[[Any], Any]
 """A pure function of the step count (an int array) returning a scalar."""
 ScalarOrSchedule = float | Schedule
@@ -51,6 +63,65 @@ class GradientTransformation(NamedTuple):
 
     init: Callable[[PyTree], Any]
     update: Callable[..., tuple[PyTree, Any]]
+
+
+def check_scalar_or_schedule(fn: str, arg: str, value: Any, *, optional: bool = False) -> None:
+    """Raise a TypeError naming `fn` and `arg` unless `value` is a real scalar or a schedule.
+
+    Args:
+      fn: the optimizer or transformation being built (for the message).
+      arg: the argument's name.
+      value: a Python or NumPy real scalar, a 0-d array or tracer, or a callable.
+      optional: whether None is allowed.
+    """
+    if callable(value) or (optional and value is None):
+        return
+    if isinstance(value, bool):
+        kind = "a bool"
+    elif isinstance(value, int | float):
+        return
+    else:
+        try:
+            aval = get_aval(value)
+        except TypeError:
+            aval = None
+        if aval is not None and aval.shape == () and aval.dtype.kind in "iuf":
+            return
+        kind = (f"an array of shape {aval.shape} and dtype {aval.dtype}" if aval is not None
+                else f"a {type(value).__name__} ({value!r:.40})")
+    raise TypeError(
+        f"{fn}: {arg} must be a real scalar (a float) or a schedule (a function of the step "
+        f"count such as optim.cosine_decay_schedule(...)), got {kind}."
+        + (" None is allowed too." if optional else "")
+    )
+
+
+class GradientTransformationExtraArgs(GradientTransformation):
+    """A `GradientTransformation` whose ``update`` takes extra keyword arguments.
+
+    ``update(updates, state, params=None, **extra_args)``: `chain` passes the extra
+    arguments (say ``value=``, ``grad=``, ``value_fn=`` for a line search) to the members
+    that are of this type and drops them for plain `GradientTransformation` members.
+    """
+
+
+def with_extra_args_support(tx: GradientTransformation) -> GradientTransformationExtraArgs:
+    """`tx` as a `GradientTransformationExtraArgs` that ignores extra keyword arguments.
+
+    Args:
+      tx: a transformation (returned as it is when it already takes extra arguments).
+
+    Returns:
+      A `GradientTransformationExtraArgs`.
+    """
+    if isinstance(tx, GradientTransformationExtraArgs):
+        return tx
+
+    def update(updates, state, params=None, **extra_args):
+        del extra_args
+        return tx.update(updates, state, params)
+
+    return GradientTransformationExtraArgs(tx.init, update)
 
 
 class EmptyState(NamedTuple):
@@ -134,19 +205,21 @@ def stateless_with_tree_map(f: Callable[[Any, Any], Any]) -> GradientTransformat
     return GradientTransformation(init_empty_state, update)
 
 
-def chain(*transforms: GradientTransformation) -> GradientTransformation:
+def chain(*args: GradientTransformation) -> GradientTransformationExtraArgs:
     """Apply transformations one after another; the state is a tuple of their states.
 
     Args:
-      *transforms: objects with ``init`` and ``update`` (GradientTransformation, MultiSteps).
+      *args: objects with ``init`` and ``update`` (GradientTransformation, MultiSteps).
 
     Returns:
-      A `GradientTransformation` whose update feeds each transform's output to the next.
+      A `GradientTransformationExtraArgs` whose update feeds each transform's output to
+      the next; extra keyword arguments go to the members that accept them.
 
     >>> import fungrad.optim as optim
     >>> opt = optim.chain(optim.clip_by_global_norm(1.0), optim.scale_by_adam(),
     ...                   optim.scale_by_learning_rate(1e-3))
     """
+    transforms = args
     for i, t in enumerate(transforms):
         if not (callable(getattr(t, "init", None)) and callable(getattr(t, "update", None))):
             raise TypeError(
@@ -157,7 +230,7 @@ def chain(*transforms: GradientTransformation) -> GradientTransformation:
     def init(params):
         return tuple(t.init(params) for t in transforms)
 
-    def update(updates, state, params=None):
+    def update(updates, state, params=None, **extra_args):
         if not isinstance(state, tuple) or len(state) != len(transforms):
             got = f"a tuple of {len(state)}" if isinstance(state, tuple) else type(state).__name__
             raise ValueError(
@@ -166,11 +239,14 @@ def chain(*transforms: GradientTransformation) -> GradientTransformation:
             )
         new_states = []
         for t, s in zip(transforms, state, strict=True):
-            updates, new_s = t.update(updates, s, params)
+            if isinstance(t, GradientTransformationExtraArgs):
+                updates, new_s = t.update(updates, s, params, **extra_args)
+            else:
+                updates, new_s = t.update(updates, s, params)
             new_states.append(new_s)
         return updates, tuple(new_states)
 
-    return GradientTransformation(init, update)
+    return GradientTransformationExtraArgs(init, update)
 
 
 def _apply_leaf(p, u):

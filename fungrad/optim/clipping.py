@@ -9,7 +9,7 @@ from fungrad.optim.base import GradientTransformation, init_empty_state
 from fungrad.optim.leafwise import concrete_bool, map_leaves, scalar_like, weak_scalar
 from fungrad.tree_util import tree_flatten
 
-__all__ = ["global_norm", "clip", "clip_by_global_norm"]
+__all__ = ["global_norm", "clip", "clip_by_global_norm", "adaptive_grad_clip", "unitwise_norm"]
 
 
 
@@ -88,5 +88,65 @@ def clip_by_global_norm(max_norm: float) -> GradientTransformation:
             ("updates", updates),
         )
         return new, state
+
+    return GradientTransformation(init_empty_state, update)
+
+
+def unitwise_norm(x: Any, axis: int | tuple[int, ...] | None = None) -> Any:
+    """The L2 norm of each output unit of `x`, broadcast back to `x`'s shape.
+
+    Args:
+      x: a parameter or gradient leaf.
+      axis: the axes to reduce; None picks them from the rank: everything for vectors,
+        axis 0 for matrices and 3-D kernels, all but the last for 4-D and 5-D kernels.
+
+    Returns:
+      An array of `x`'s shape.
+    """
+    shape = fnp.shape(x)
+    if axis is None:
+        squeezed = [n for n in shape if n != 1]
+        if len(squeezed) <= 1:
+            axis = tuple(range(len(shape)))
+        elif len(shape) in (2, 3):
+            axis = 0
+        elif len(shape) in (4, 5):
+            axis = tuple(range(len(shape) - 1))
+        else:
+            raise ValueError(
+                f"adaptive_grad_clip: cannot choose the unit axes of a leaf of shape {shape} "
+                "(ranks 1 to 5 are known); pass axis= to say which axes to reduce."
+            )
+    squared = fnp.sum(fnp.square(x), axis=axis, keepdims=True)
+    return fnp.broadcast_to(fnp.sqrt(squared), shape)
+
+
+def adaptive_grad_clip(
+    clipping: float, eps: float = 1e-3, axis: int | tuple[int, ...] | None = None
+) -> GradientTransformation:
+    """Adaptive gradient clipping (Brock et al., 2021): clip each unit's gradient norm to
+    ``clipping * max(||param unit||, eps)``.
+
+    Args:
+      clipping: the largest gradient-to-parameter norm ratio let through.
+      eps: the floor on parameter norms (so zero-initialised units can move).
+      axis: the reduction axes of `unitwise_norm` (None: chosen from each leaf's rank).
+
+    Returns:
+      A stateless `GradientTransformation`; ``update`` needs `params`.
+    """
+
+    def clipped(g, p):
+        g_norm, p_norm = unitwise_norm(g, axis), unitwise_norm(p, axis)
+        max_norm = clipping * fnp.maximum(p_norm, eps)
+        scaled = g * (max_norm / fnp.maximum(g_norm, 1e-6))
+        return fnp.where(g_norm < max_norm, g, scaled)
+
+    def update(updates, state, params=None):
+        if params is None:
+            raise ValueError("adaptive_grad_clip: update() needs the current parameters: "
+                             "call update(updates, state, params).")
+        return map_leaves("adaptive_grad_clip", clipped, ("updates", updates),
+                          ("params", params)), state
 
     return GradientTransformation(init_empty_state, update)

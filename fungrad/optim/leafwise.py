@@ -25,6 +25,7 @@ from fungrad.tree_util import keystr, tree_flatten, tree_leaves_with_path, tree_
 
 __all__ = [
     "map_leaves",
+    "zeros_tree",
     "structure_error",
     "weak_scalar",
     "scalar_like",
@@ -87,6 +88,14 @@ def map_leaves(
         return treedef.unflatten(out)
     columns = list(zip(*out, strict=True)) or [()] * n_outputs
     return tuple(treedef.unflatten(column) for column in columns)
+
+
+def zeros_tree(transform: str, params: PyTree, dtype: Any = None) -> PyTree:
+    """Zeros shaped like each leaf of `params`, in `dtype` (None: each leaf's own dtype)."""
+    if dtype is None:
+        return map_leaves(transform, fnp.zeros_like, ("params", params))
+    dtype = np.dtype(dtype)
+    return map_leaves(transform, lambda p: fnp.zeros_like(p, dtype=dtype), ("params", params))
 
 
 def structure_error(transform: str, name_a: str, a: PyTree, name_b: str, b: PyTree) -> ValueError:

@@ -12,7 +12,7 @@ with fungrad.numpy, so they accept Python ints, NumPy ints and traced counts ali
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import fungrad.numpy as fnp
 from fungrad.optim.base import Schedule
@@ -27,6 +27,12 @@ __all__ = [
     "cosine_decay_schedule",
     "warmup_cosine_decay_schedule",
     "join_schedules",
+    "warmup_constant_schedule",
+    "warmup_exponential_decay_schedule",
+    "sgdr_schedule",
+    "piecewise_interpolate_schedule",
+    "linear_onecycle_schedule",
+    "cosine_onecycle_schedule",
     "constant",
     "linear",
     "piecewise_constant",
@@ -253,6 +259,179 @@ def warmup_cosine_decay_schedule(  # noqa: PLR0917 (optax's signature)
     warmup = linear_schedule(init_value, peak_value, warmup_steps)
     decay = cosine_decay_schedule(peak_value, decay_steps - warmup_steps, alpha, exponent)
     return join_schedules([warmup, decay], [warmup_steps])
+
+
+def warmup_constant_schedule(init_value: float, peak_value: float, warmup_steps: int) -> Schedule:
+    """A linear warmup from `init_value` to `peak_value`, then constant.
+
+    Args:
+      init_value: the value at step 0.
+      peak_value: the value from `warmup_steps` on.
+      warmup_steps: the warmup's length.
+
+    Returns:
+      The schedule.
+    """
+    return linear_schedule(init_value, peak_value, warmup_steps)
+
+
+def warmup_exponential_decay_schedule(  # noqa: PLR0917 (optax's signature)
+    init_value: float,
+    peak_value: float,
+    warmup_steps: int,
+    transition_steps: int,
+    decay_rate: float,
+    transition_begin: int = 0,
+    staircase: bool = False,
+    end_value: float | None = None,
+) -> Schedule:
+    """A linear warmup to `peak_value`, then `exponential_decay` from it.
+
+    Args:
+      init_value: the value at step 0.
+      peak_value: the value at the end of the warmup.
+      warmup_steps: the warmup's length.
+      transition_steps, decay_rate, transition_begin, staircase, end_value: as in
+        `exponential_decay`, counted from the end of the warmup.
+
+    Returns:
+      The schedule.
+    """
+    return join_schedules(
+        [linear_schedule(init_value, peak_value, warmup_steps),
+         exponential_decay(peak_value, transition_steps, decay_rate, transition_begin,
+                           staircase, end_value)],
+        [warmup_steps],
+    )
+
+
+def sgdr_schedule(cosine_kwargs: Iterable[dict]) -> Schedule:
+    """SGD with warm restarts (Loshchilov & Hutter, 2017): warmup-cosine cycles in a row.
+
+    Args:
+      cosine_kwargs: one dict of `warmup_cosine_decay_schedule` arguments per cycle; each
+        cycle lasts its ``decay_steps``.
+
+    Returns:
+      The schedule.
+
+    >>> s = sgdr_schedule([dict(init_value=0.0, peak_value=1.0, warmup_steps=2,
+    ...                         decay_steps=4)] * 2)
+    >>> [round(float(s(n)), 3) for n in range(8)]
+    [0.0, 0.5, 1.0, 0.5, 0.0, 0.5, 1.0, 0.5]
+    """
+    schedules, boundaries, step = [], [], 0
+    for kwargs in cosine_kwargs:
+        schedules.append(warmup_cosine_decay_schedule(**kwargs))
+        step += kwargs["decay_steps"]
+        boundaries.append(step)
+    if not schedules:
+        raise ValueError("sgdr_schedule: cosine_kwargs must hold at least one cycle's dict.")
+    return join_schedules(schedules, boundaries[:-1])
+
+
+def _interpolate(kind: str, start, end, pct):
+    if kind == "linear":
+        return (end - start) * pct + start
+    return end + (start - end) / 2.0 * (fnp.cos(math.pi * pct) + 1)
+
+
+def piecewise_interpolate_schedule(
+    interpolate_type: str, init_value: float, boundaries_and_scales: dict[int, float] | None = None
+) -> Schedule:
+    """Interpolate (linearly or along a half cosine) between values set at boundary steps.
+
+    The value at ``boundaries[i]`` is `init_value` times the product of the scales up to
+    it; between boundaries it is interpolated; from the last boundary on it is constant.
+
+    Args:
+      interpolate_type: 'linear' or 'cosine'.
+      init_value: the value at step 0.
+      boundaries_and_scales: ``{step: scale}`` with scales >= 0.
+
+    Returns:
+      The schedule.
+
+    >>> s = piecewise_interpolate_schedule('linear', 1.0, {4: 0.5})
+    >>> [float(s(n)) for n in (0, 2, 4, 9)]
+    [1.0, 0.75, 0.5, 0.5]
+    """
+    name = "piecewise_interpolate_schedule"
+    if interpolate_type not in ("linear", "cosine"):
+        raise ValueError(f"{name}: interpolate_type must be 'linear' or 'cosine', got "
+                         f"{interpolate_type!r}.")
+    items = sorted((boundaries_and_scales or {}).items())
+    if any(scale < 0 for _, scale in items):
+        raise ValueError(f"{name}: scales must be >= 0, got {dict(items)}.")
+    bounds = [0] + [b for b, _ in items]
+    values = [init_value]
+    for _, scale in items:
+        values.append(values[-1] * scale)
+
+    def schedule(count):
+        value = fnp.where(fnp.less_equal(bounds[-1], count), values[-1], 0.0)
+        for lo, hi, start, end in zip(bounds[:-1], bounds[1:], values[:-1], values[1:],
+                                      strict=True):
+            pct = fnp.subtract(count, lo) / max(hi - lo, 1)
+            inside = fnp.logical_and(fnp.less_equal(lo, count), fnp.less(count, hi))
+            value = value + fnp.where(inside, _interpolate(interpolate_type, start, end, pct), 0.0)
+        return value
+
+    return schedule
+
+
+def _onecycle_check(name: str, transition_steps: int) -> None:
+    if transition_steps <= 0:
+        raise ValueError(f"{name}: transition_steps must be > 0, got {transition_steps}.")
+
+
+def linear_onecycle_schedule(  # noqa: PLR0917 (optax's signature)
+    transition_steps: int,
+    peak_value: float,
+    pct_start: float = 0.3,
+    pct_final: float = 0.85,
+    div_factor: float = 25.0,
+    final_div_factor: float = 1e4,
+) -> Schedule:
+    """The one-cycle policy (Smith & Topin, 2017) with linear pieces.
+
+    Up from ``peak_value / div_factor`` to `peak_value` over the first `pct_start` of
+    `transition_steps`, back down by `pct_final`, then to
+    ``peak_value / div_factor / final_div_factor`` at `transition_steps`.
+
+    Returns:
+      The schedule.
+    """
+    _onecycle_check("linear_onecycle_schedule", transition_steps)
+    return piecewise_interpolate_schedule(
+        "linear", peak_value / div_factor,
+        {int(pct_start * transition_steps): div_factor,
+         int(pct_final * transition_steps): 1.0 / div_factor,
+         transition_steps: 1.0 / final_div_factor},
+    )
+
+
+def cosine_onecycle_schedule(
+    transition_steps: int,
+    peak_value: float,
+    pct_start: float = 0.3,
+    div_factor: float = 25.0,
+    final_div_factor: float = 1e4,
+) -> Schedule:
+    """The one-cycle policy with half-cosine pieces.
+
+    Up from ``peak_value / div_factor`` to `peak_value` over the first `pct_start` of
+    `transition_steps`, then down to ``peak_value / (div_factor * final_div_factor)``.
+
+    Returns:
+      The schedule.
+    """
+    _onecycle_check("cosine_onecycle_schedule", transition_steps)
+    return piecewise_interpolate_schedule(
+        "cosine", peak_value / div_factor,
+        {int(pct_start * transition_steps): div_factor,
+         int(transition_steps): 1.0 / (div_factor * final_div_factor)},
+    )
 
 
 # Short names for the same functions.

@@ -19,6 +19,7 @@ from fungrad.optim.base import (
     GradientTransformation,
     ScalarOrSchedule,
     Schedule,
+    check_scalar_or_schedule,
     identity,
     init_empty_state,
 )
@@ -36,6 +37,7 @@ from fungrad.optim.leafwise import (
     step_number,
     sub_,
     weak_scalar,
+    zeros_tree,
 )
 from fungrad.optim.wrappers import masked
 
@@ -48,8 +50,10 @@ __all__ = [
     "ScaleByAdamState",
     "scale_by_rms",
     "ScaleByRmsState",
+    "ScaleByRmsWithCountState",
     "scale_by_stddev",
     "ScaleByStddevState",
+    "ScaleByRStdDevWithCountState",
     "scale_by_rss",
     "ScaleByRssState",
     "scale_by_trust_ratio",
@@ -62,7 +66,6 @@ __all__ = [
 
 def _zero_count():
     return fnp.zeros((), dtype=np.int32)
-
 
 
 def _is_zero(x: Any) -> bool:
@@ -140,7 +143,7 @@ def scale_by_schedule(step_size_fn: Schedule) -> GradientTransformation:
 
 
 def scale_by_learning_rate(
-    learning_rate: ScalarOrSchedule | None, *, flip_sign: bool = True
+    learning_rate: ScalarOrSchedule | None = None, *, flip_sign: bool = True
 ) -> GradientTransformation:
     """Multiply by ``-learning_rate`` (descent), where the rate may be a schedule.
 
@@ -151,6 +154,8 @@ def scale_by_learning_rate(
     Returns:
       `scale` for a scalar rate, `scale_by_schedule` for a schedule, `identity` for None.
     """
+    check_scalar_or_schedule("scale_by_learning_rate", "learning_rate", learning_rate,
+                             optional=True)
     if learning_rate is None:
         return identity()
     sign = -1 if flip_sign else 1
@@ -202,6 +207,7 @@ def scale_by_adam(
     b2: float = 0.999,
     eps: float = 1e-8,
     eps_root: float = 0.0,
+    mu_dtype: Any = None,
     *,
     nesterov: bool = False,
 ) -> GradientTransformation:
@@ -213,6 +219,7 @@ def scale_by_adam(
       eps: added to the denominator outside the square root.
       eps_root: added inside the square root (keeps its derivative finite when
         differentiating through the update).
+      mu_dtype: the first moment's dtype in the state (None: the params' dtype).
       nesterov: use Nesterov momentum (NAdam, Dozat 2016).
 
     Returns:
@@ -222,7 +229,7 @@ def scale_by_adam(
     name = "scale_by_adam"
 
     def init(params):
-        mu = map_leaves(name, fnp.zeros_like, ("params", params))
+        mu = zeros_tree(name, params, mu_dtype)
         nu = map_leaves(name, fnp.zeros_like, ("params", params))
         return ScaleByAdamState(count=_zero_count(), mu=mu, nu=nu)
 
@@ -261,6 +268,13 @@ class ScaleByRmsState(NamedTuple):
     nu: Any
 
 
+class ScaleByRmsWithCountState(NamedTuple):
+    """The step count and moving average `nu` (``scale_by_rms(bias_correction=True)``)."""
+
+    count: Any
+    nu: Any
+
+
 def _inverse_root_scaled(g, v, eps, eps_in_sqrt):
     """``g / sqrt(v + eps)`` or ``g / (sqrt(v) + eps)``; `v` is a fresh buffer or state."""
     if eps_in_sqrt:
@@ -275,6 +289,7 @@ def scale_by_rms(
     eps: float = 1e-8,
     initial_scale: float = 0.0,
     eps_in_sqrt: bool = True,
+    bias_correction: bool = False,
 ) -> GradientTransformation:
     """Rescale updates by the root of a moving average of their squares (RMSProp).
 
@@ -283,26 +298,37 @@ def scale_by_rms(
       eps: added to the average (or, with ``eps_in_sqrt=False``, to its root).
       initial_scale: the average's initial value.
       eps_in_sqrt: where `eps` goes, as above.
+      bias_correction: divide the average by ``1 - decay**t`` (the state then keeps
+        the step count).
 
     Returns:
-      A `GradientTransformation` with a `ScaleByRmsState`.
+      A `GradientTransformation` with a `ScaleByRmsState` (`ScaleByRmsWithCountState`
+      with `bias_correction`).
     """
     decay, eps, initial_scale = (weak_scalar(x) for x in (decay, eps, initial_scale))
     name = "scale_by_rms"
 
     def init(params):
         nu = map_leaves(name, lambda p: fnp.full_like(p, initial_scale), ("params", params))
+        if bias_correction:
+            return ScaleByRmsWithCountState(count=_zero_count(), nu=nu)
         return ScaleByRmsState(nu=nu)
 
-    def step(g, v):
+    def step(g, v, correction):
         v = _second_moment(g, v, decay)
-        return _inverse_root_scaled(g, v, eps, eps_in_sqrt), v
+        v_hat = v if correction is None else fnp.divide(v, scalar_like(correction, v))
+        return _inverse_root_scaled(g, v_hat, eps, eps_in_sqrt), v
 
     def update(updates, state, params=None):
         del params
+        count = increment(state.count) if bias_correction else None
+        correction = 1 - decay ** step_number(count) if bias_correction else None
         new, nu = map_leaves(
-            name, step, ("updates", updates), ("state.nu", state.nu), n_outputs=2
+            name, lambda g, v: step(g, v, correction), ("updates", updates),
+            ("state.nu", state.nu), n_outputs=2,
         )
+        if bias_correction:
+            return new, ScaleByRmsWithCountState(count=count, nu=nu)
         return new, ScaleByRmsState(nu=nu)
 
     return GradientTransformation(init, update)
@@ -311,6 +337,14 @@ def scale_by_rms(
 class ScaleByStddevState(NamedTuple):
     """Moving averages of the updates (`mu`) and of their squares (`nu`)."""
 
+    mu: Any
+    nu: Any
+
+
+class ScaleByRStdDevWithCountState(NamedTuple):
+    """The step count and both averages (``scale_by_stddev(bias_correction=True)``)."""
+
+    count: Any
     mu: Any
     nu: Any
 
@@ -330,6 +364,7 @@ def scale_by_stddev(
     eps: float = 1e-8,
     initial_scale: float = 0.0,
     eps_in_sqrt: bool = True,
+    bias_correction: bool = False,
 ) -> GradientTransformation:
     """Rescale updates by their running standard deviation (centered RMSProp).
 
@@ -338,9 +373,12 @@ def scale_by_stddev(
       eps: added to the variance (or, with ``eps_in_sqrt=False``, to its root).
       initial_scale: the initial average of squares.
       eps_in_sqrt: where `eps` goes, as above.
+      bias_correction: divide both averages by ``1 - decay**t`` (the state then keeps
+        the step count).
 
     Returns:
-      A `GradientTransformation` with a `ScaleByStddevState`.
+      A `GradientTransformation` with a `ScaleByStddevState` (`ScaleByRStdDevWithCountState`
+      with `bias_correction`).
     """
     decay, eps, initial_scale = (weak_scalar(x) for x in (decay, eps, initial_scale))
     name = "scale_by_stddev"
@@ -348,18 +386,28 @@ def scale_by_stddev(
     def init(params):
         mu = map_leaves(name, fnp.zeros_like, ("params", params))
         nu = map_leaves(name, lambda p: fnp.full_like(p, initial_scale), ("params", params))
+        if bias_correction:
+            return ScaleByRStdDevWithCountState(count=_zero_count(), mu=mu, nu=nu)
         return ScaleByStddevState(mu=mu, nu=nu)
 
-    def step(g, m, v):
+    def step(g, m, v, correction):
         m, v = _first_moment(g, m, decay), _second_moment(g, v, decay)
-        return _inverse_stddev_scaled(g, m, v, eps, eps_in_sqrt), m, v
+        if correction is None:
+            return _inverse_stddev_scaled(g, m, v, eps, eps_in_sqrt), m, v
+        m_hat = fnp.divide(m, scalar_like(correction, m))
+        v_hat = fnp.divide(v, scalar_like(correction, v))
+        return _inverse_stddev_scaled(g, m_hat, v_hat, eps, eps_in_sqrt), m, v
 
     def update(updates, state, params=None):
         del params
+        count = increment(state.count) if bias_correction else None
+        correction = 1 - decay ** step_number(count) if bias_correction else None
         new, mu, nu = map_leaves(
-            name, step, ("updates", updates), ("state.mu", state.mu), ("state.nu", state.nu),
-            n_outputs=3,
+            name, lambda g, m, v: step(g, m, v, correction), ("updates", updates),
+            ("state.mu", state.mu), ("state.nu", state.nu), n_outputs=3,
         )
+        if bias_correction:
+            return new, ScaleByRStdDevWithCountState(count=count, mu=mu, nu=nu)
         return new, ScaleByStddevState(mu=mu, nu=nu)
 
     return GradientTransformation(init, update)
@@ -464,12 +512,15 @@ class TraceState(NamedTuple):
     trace: Any
 
 
-def trace(decay: float, nesterov: bool = False) -> GradientTransformation:
+def trace(
+    decay: float, nesterov: bool = False, accumulator_dtype: Any = None
+) -> GradientTransformation:
     """Momentum: ``t = g + decay * t``; the update is `t` (or ``g + decay * t`` for Nesterov).
 
     Args:
       decay: the momentum coefficient.
       nesterov: use Nesterov's accelerated variant.
+      accumulator_dtype: the buffer's dtype (None: the params' dtype).
 
     Returns:
       A `GradientTransformation` with a `TraceState`.
@@ -478,7 +529,7 @@ def trace(decay: float, nesterov: bool = False) -> GradientTransformation:
     name = "trace"
 
     def init(params):
-        return TraceState(trace=map_leaves(name, fnp.zeros_like, ("params", params)))
+        return TraceState(trace=zeros_tree(name, params, accumulator_dtype))
 
     def momentum(g, t):
         return add_(fnp.multiply(t, scalar_like(decay, t)), g)

@@ -17,7 +17,12 @@ from typing import Any, NamedTuple
 import numpy as np
 
 import fungrad.numpy as fnp
-from fungrad.optim.base import GradientTransformation, Schedule
+from fungrad.optim.base import (
+    GradientTransformation,
+    GradientTransformationExtraArgs,
+    Schedule,
+    with_extra_args_support,
+)
 from fungrad.optim.leafwise import (
     add_,
     all_finite,
@@ -91,16 +96,20 @@ def _hide(tree: PyTree, flags: list[bool]) -> PyTree:
     )
 
 
-def masked(inner: GradientTransformation, mask: Any) -> GradientTransformation:
+def masked(
+    inner: GradientTransformation, mask: Any, *, mask_compatible_extra_args: bool = False
+) -> GradientTransformationExtraArgs:
     """Apply `inner` to the leaves where `mask` is True; pass the others through unchanged.
 
     Args:
       inner: the transformation for the selected leaves (it keeps state only for them).
       mask: a pytree of bools with the params' structure (or a prefix of it: one bool
         then covers a whole subtree), or a function ``params -> such a pytree``.
+      mask_compatible_extra_args: also mask the extra keyword arguments of ``update``
+        that have the updates' structure (say a ``grad=`` for a line search).
 
     Returns:
-      A `GradientTransformation` with a `MaskedState`.
+      A `GradientTransformationExtraArgs` with a `MaskedState`.
 
     >>> import numpy as np, fungrad.optim as optim
     >>> t = masked(optim.scale(0.0), {'w': True, 'b': False})
@@ -109,6 +118,7 @@ def masked(inner: GradientTransformation, mask: Any) -> GradientTransformation:
     {'b': array([1.]), 'w': array([0.])}
     """
     as_function = _mask_is_function(mask)
+    inner = with_extra_args_support(inner)
 
     def init(params):
         if params is None:
@@ -116,11 +126,19 @@ def masked(inner: GradientTransformation, mask: Any) -> GradientTransformation:
         flags = _mask_flags(mask(params) if as_function else mask, params, "params")
         return MaskedState(inner_state=inner.init(_hide(params, flags)))
 
-    def update(updates, state, params=None):
+    def update(updates, state, params=None, **extra_args):
         flags = _mask_flags(mask(updates) if as_function else mask, updates, "updates")
         hidden_params = None if params is None else _hide(params, flags)
         hidden_updates = _hide(updates, flags)
-        new_inner, inner_state = inner.update(hidden_updates, state.inner_state, hidden_params)
+        if mask_compatible_extra_args:
+            structure = tree_flatten(updates)[1]
+            extra_args = {
+                k: _hide(v, flags) if tree_flatten(v)[1] == structure else v
+                for k, v in extra_args.items()
+            }
+        new_inner, inner_state = inner.update(
+            hidden_updates, state.inner_state, hidden_params, **extra_args
+        )
         new_leaves = tree_leaves(new_inner)
         if len(new_leaves) != sum(flags):
             raise ValueError(
@@ -132,7 +150,7 @@ def masked(inner: GradientTransformation, mask: Any) -> GradientTransformation:
         out = [next(replaced) if keep else leaf for leaf, keep in zip(leaves, flags, strict=True)]
         return treedef.unflatten(out), MaskedState(inner_state=inner_state)
 
-    return GradientTransformation(init, update)
+    return GradientTransformationExtraArgs(init, update)
 
 
 # --- apply_if_finite ---------------------------------------------------------------------------
@@ -204,12 +222,14 @@ class MultiStepsState(NamedTuple):
       gradient_step: real (inner) steps taken so far (int32).
       inner_opt_state: the inner optimizer's state.
       acc_grads: the running mean (or sum) of the accumulated gradients.
+      skip_state: what ``should_skip_update_fn`` returned last (``()`` without one).
     """
 
     mini_step: Any
     gradient_step: Any
     inner_opt_state: Any
     acc_grads: Any
+    skip_state: Any = ()
 
 
 class MultiSteps:
@@ -223,6 +243,11 @@ class MultiSteps:
       opt: the inner optimizer.
       every_k_schedule: k, or a schedule giving k from the number of real steps taken.
       use_grad_mean: accumulate the mean (True) or the sum of the gradients.
+      should_skip_update_fn: ``f(updates, gradient_step, params) -> (skip, skip_state)``
+        (say `skip_not_finite`); a call where `skip` is True changes nothing but the
+        state's `skip_state` and returns zeros.
+      accumulator_dtype: the dtype of the accumulated gradients (None: the params';
+        optax defaults to float32).
 
     >>> import fungrad.optim as optim
     >>> opt = optim.MultiSteps(optim.adam(1e-3), every_k_schedule=4)
@@ -233,6 +258,8 @@ class MultiSteps:
         opt: GradientTransformation,
         every_k_schedule: int | Schedule,
         use_grad_mean: bool = True,
+        should_skip_update_fn: Callable[..., Any] | None = None,
+        accumulator_dtype: Any = None,
     ):
         if not callable(every_k_schedule):
             k = int(every_k_schedule)
@@ -242,6 +269,8 @@ class MultiSteps:
         self._opt = opt
         self._every_k: Callable[[Any], Any] = every_k_schedule
         self._use_grad_mean = use_grad_mean
+        self._should_skip = should_skip_update_fn
+        self._accumulator_dtype = None if accumulator_dtype is None else np.dtype(accumulator_dtype)
 
     @property
     def inner_opt(self) -> GradientTransformation:
@@ -251,8 +280,13 @@ class MultiSteps:
     def init(self, params: PyTree) -> MultiStepsState:
         """The initial state: zero accumulators and the inner optimizer's state."""
         zero = fnp.zeros((), dtype=np.int32)
-        acc = map_leaves("MultiSteps", fnp.zeros_like, ("params", params))
-        return MultiStepsState(zero, zero, self._opt.init(params), acc)
+        dtype = self._accumulator_dtype
+        acc = map_leaves("MultiSteps", lambda p: fnp.zeros_like(p, dtype=dtype), ("params", params))
+        skip_state = ()
+        if self._should_skip is not None:
+            zeros = map_leaves("MultiSteps", fnp.zeros_like, ("params", params))
+            _, skip_state = self._should_skip(zeros, zero, params)
+        return MultiStepsState(zero, zero, self._opt.init(params), acc, skip_state)
 
     def _accumulate(self, g, acc, n):
         if not self._use_grad_mean:
@@ -261,13 +295,27 @@ class MultiSteps:
         out = div_(fnp.subtract(g, acc), scalar_like(increment(n), acc))
         return astype_like(add_(out, acc), acc)
 
-    def update(self, updates: PyTree, state: MultiStepsState, params: PyTree = None):
+    def update(self, updates: PyTree, state: MultiStepsState, params: PyTree = None,
+               **extra_args: Any):
         """Accumulate `updates`; every k-th call, return the inner optimizer's step.
+
+        Extra keyword arguments go to the inner optimizer when it takes them.
 
         Returns:
           ``(updates, state)``: zeros on accumulating calls, the inner step on the k-th.
         """
         name = "MultiSteps"
+        if self._should_skip is not None:
+            skip, skip_state = self._should_skip(updates, state.gradient_step, params)
+            if concrete_bool(skip) is None:
+                raise NotImplementedError(
+                    "MultiSteps: should_skip_update_fn returned a traced value (under vmap); "
+                    "fungrad decides the skip in Python, so it must be concrete."
+                )
+            if concrete_bool(skip):
+                zeros = map_leaves(name, fnp.zeros_like, ("updates", updates))
+                return zeros, state._replace(skip_state=skip_state)
+            state = state._replace(skip_state=skip_state)
         k = self._every_k(state.gradient_step)
         acc = map_leaves(
             name,
@@ -281,7 +329,9 @@ class MultiSteps:
             zeros = map_leaves(name, fnp.zeros_like, ("updates", updates))
             return zeros, state._replace(mini_step=mini_step, acc_grads=acc)
         grads = map_leaves(name, astype_like, ("state.acc_grads", acc), ("updates", updates))
-        new_updates, inner_state = self._opt.update(grads, state.inner_opt_state, params)
+        new_updates, inner_state = with_extra_args_support(self._opt).update(
+            grads, state.inner_opt_state, params, **extra_args
+        )
         cleared = tree_map(fnp.zeros_like, acc)
         step = increment(state.gradient_step)
         if known is None:
@@ -289,12 +339,12 @@ class MultiSteps:
             inner_state = tree_select(emit, inner_state, state.inner_opt_state)
             cleared = tree_select(emit, cleared, acc)
             step = fnp.where(emit, step, state.gradient_step)
-        return new_updates, MultiStepsState(mini_step, step, inner_state, cleared)
+        return new_updates, MultiStepsState(mini_step, step, inner_state, cleared, state.skip_state)
 
     def has_updated(self, state: MultiStepsState) -> Any:
         """Whether the last `update` call took a real inner step."""
         return fnp.logical_and(fnp.equal(state.mini_step, 0), fnp.greater(state.gradient_step, 0))
 
-    def gradient_transformation(self) -> GradientTransformation:
-        """This accumulator as a plain `GradientTransformation`."""
-        return GradientTransformation(self.init, self.update)
+    def gradient_transformation(self) -> GradientTransformationExtraArgs:
+        """This accumulator as a `GradientTransformationExtraArgs`."""
+        return GradientTransformationExtraArgs(self.init, self.update)
