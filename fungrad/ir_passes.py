@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from fungrad import float_checks
+from fungrad import core, float_checks
 from fungrad.core import Primitive, ShapedArray, get_aval
 from fungrad.ir import IR, Eqn, Literal, Var
 
@@ -149,7 +149,11 @@ class _Sweep:
         if any(o.aval.size > max(FOLD_LIMIT, in_size) for o in eqn.outputs):
             return False  # e.g. a broadcast: keep it lazy rather than store its result
         try:
-            outs = eqn.prim.impl(*values, **eqn.params)
+            # On the eval trace: an impl that binds primitives itself (a custom_jvp call, a
+            # nested program) must compute concrete values, never tracers of whatever
+            # transform happens to be current while the pass runs (they would leak).
+            outs = core.run_in_trace(
+                core.eval_trace, lambda: eqn.prim.impl(*values, **eqn.params), retire=False)
         except Exception:
             return False  # leave the error to run time, where it names the user's line
         if float_checks.state.enabled:

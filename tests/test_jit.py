@@ -158,3 +158,22 @@ def test_jax_signature_decorator_form_and_keyword_only_options():
     assert float(power(2.0, n=3)) == 8.0
     with pytest.raises(TypeError):
         fg.jit(lambda x: x, 0)  # options are keyword-only, as in JAX
+
+
+def test_constant_folding_never_captures_a_tracer_of_the_current_transform():
+    """Folding a constant-only equation whose impl binds primitives (logaddexp is a
+    custom_jvp) once stored a tracer of the enclosing jit in a checkpointed IR, which then
+    leaked when the VJP ran (found through optax's ctc_loss)."""
+    labels = np.array([[1, 2, 2], [3, 1, 0]])
+
+    def f(x):
+        lp = fnp.einsum("btk,bnk->btn", fg.nn.log_softmax(x), fg.nn.one_hot(labels, 4))[:, 0]
+        blank = fnp.concatenate([fnp.zeros((2, 1)), fnp.full((2, 3), -1e5)], 1)
+        merged = fnp.concatenate(
+            [blank[:, :1], fnp.logaddexp(blank[:, 1:], fnp.full((2, 3), -1e5))], 1)
+        return fnp.sum(merged[:, :-1] + lp, axis=1)
+
+    x = np.random.default_rng(0).standard_normal((2, 1, 4))
+    want = fg.vjp(f, x)[1](np.ones(2))[0]
+    got = fg.jit(lambda p: fg.vjp(fg.checkpoint(f), p)[1](np.ones(2)))(x)[0]
+    np.testing.assert_allclose(got, want, rtol=1e-12)
