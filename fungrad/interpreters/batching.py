@@ -48,6 +48,7 @@ class _AxisEnv(threading.local):
     def __init__(self):
         self.frames: tuple[tuple, ...] = ()  # ((name, size), ...), outermost first
         self.rule_axis = None  # the axis name of the batch trace running a rule
+        self.rule_owner = None  # the batch trace running a rule (its inner IRs inherit it)
 
 
 axis_env = _AxisEnv()
@@ -185,13 +186,13 @@ class BatchTrace(Trace):
             )
         ctx = core._context
         ctx.trace = self.parent
-        env, outer_axis = axis_env, axis_env.rule_axis
-        env.rule_axis = self.axis_name
+        env, outer_axis, outer_owner = axis_env, axis_env.rule_axis, axis_env.rule_owner
+        env.rule_axis, env.rule_owner = self.axis_name, self
         try:
             out, out_dim = rule(vals, dims, **params)
         finally:
             ctx.trace = self
-            env.rule_axis = outer_axis
+            env.rule_axis, env.rule_owner = outer_axis, outer_owner
         if prim.multiple_results:
             return [self.wrap(o, d) for o, d in zip(out, out_dim)]
         return self.wrap(out, out_dim)
@@ -307,9 +308,15 @@ def flat_vmap(fun: Callable, args, in_dims, axis_size: int, fun_name="<function>
     ``axis_name`` names the batch axis for collectives; by default it is the name of the
     batch trace whose rule is running (a rule re-batching an inner IR keeps the name).
     """
+    owner = None
     if axis_name is INHERIT:
-        axis_name = axis_env.rule_axis
-    trace = BatchTrace(axis_size, fun_name=fun_name, axis_name=axis_name)
+        axis_name, owner = axis_env.rule_axis, axis_env.rule_owner
+    # A pmap trace re-batches its inner IRs (jit, cond, scan...) with its own kind of trace,
+    # so that their collectives still communicate (``named_subtrace``, ``frame_size``).
+    subtrace = getattr(owner, "named_subtrace", None) if axis_name is not None else None
+    trace = (subtrace(axis_size, fun_name) if subtrace is not None
+             else BatchTrace(axis_size, fun_name=fun_name, axis_name=axis_name))
+    frame_size = getattr(trace, "frame_size", axis_size)
     env, frames, rule_axis = axis_env, axis_env.frames, axis_env.rule_axis
 
     def body():
@@ -320,7 +327,7 @@ def flat_vmap(fun: Callable, args, in_dims, axis_size: int, fun_name="<function>
     try:  # the axis state is restored twice, as core.run_in_trace restores the trace
         try:
             if axis_name is not None:
-                env.frames = (*frames, (axis_name, axis_size))
+                env.frames = (*frames, (axis_name, frame_size))
             pairs = core.run_in_trace(trace, body)
         finally:
             env.frames, env.rule_axis = frames, rule_axis
