@@ -302,13 +302,13 @@ def defreducer(prim: Primitive, axes_param: str = "axes") -> None:
 
 
 def flat_vmap(fun: Callable, args, in_dims, axis_size: int, fun_name="<function>",
-              axis_name=INHERIT):
+              axis_name=INHERIT, owner=None):
     """Run ``fun(*args) -> list`` batched; return ``(outs, out_dims)``.
 
     ``axis_name`` names the batch axis for collectives; by default it is the name of the
     batch trace whose rule is running (a rule re-batching an inner IR keeps the name).
+    ``owner`` (by default that trace too) may make the trace (``named_subtrace``: pmap).
     """
-    owner = None
     if axis_name is INHERIT:
         axis_name, owner = axis_env.rule_axis, axis_env.rule_owner
     # A pmap trace re-batches its inner IRs (jit, cond, scan...) with its own kind of trace,

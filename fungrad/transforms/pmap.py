@@ -79,6 +79,7 @@ class PmapTrace(BatchTrace):
         super().__init__(axis_size, fun_name=fun_name, axis_name=axis_name)
         self.nprocs = nprocs
         self.frame_size = axis_size * nprocs  # the global axis, as collectives see it
+        self.subtrace_key = ("pmap", nprocs)  # inner IRs batched for pmap are cached apart
 
     def named_subtrace(self, axis_size: int, fun_name: str) -> PmapTrace:
         return PmapTrace(axis_size, fun_name, self.axis_name, self.nprocs)
