@@ -58,7 +58,7 @@ def _signature_check(name: str, x: np.ndarray, extra=()) -> None:
 
 def _gathered(name: str, x: np.ndarray, extra=()) -> np.ndarray:
     """``(size, *x.shape)``: every rank's ``x``, in rank order."""
-    x = np.ascontiguousarray(x)
+    x = np.asarray(x, order="C")
     _signature_check(name, x, extra)
     raw = _w.allgather_bytes(x.reshape(-1).view(np.uint8), name)
     return raw.view(x.dtype).reshape((_w.world.size, *x.shape))
@@ -176,7 +176,7 @@ def _row(a: np.ndarray, i: int) -> np.ndarray:
 
 def _ppermute_impl(x, *, perm, size):
     _check_size("process_ppermute", size)
-    x = np.ascontiguousarray(x)
+    x = np.asarray(x, order="C")
     lanes = x.shape[0]
     out = np.zeros_like(x)
     rank = _w.world.rank

@@ -26,7 +26,7 @@ def _flat(fn: str, tree):
     leaves = []
     for path, leaf in pairs:
         try:
-            leaves.append(np.ascontiguousarray(np.asarray(leaf)))
+            leaves.append(np.asarray(leaf, order="C"))
         except Exception as err:  # a tracer: these helpers run outside transforms
             raise TypeError(f"distributed.{fn}: leaf {keystr(path) or '<root>'} is "
                             f"{type(leaf).__name__}, not an array; call {fn} on concrete "
