@@ -131,13 +131,21 @@ def _ensure() -> _World:
     return world
 
 
-def process_index() -> int:
-    """This process's rank in the world (0 without MPI)."""
+def _check_backend(fn: str, backend) -> None:
+    if backend not in (None, "cpu"):
+        raise ValueError(f"{fn}: backend={backend!r}; fungrad's processes run on 'cpu' "
+                         "(or pass None)")
+
+
+def process_index(backend: str | None = None) -> int:
+    """This process's rank in the world (0 without MPI); JAX's signature."""
+    _check_backend("process_index", backend)
     return _ensure().rank
 
 
-def process_count() -> int:
-    """The number of processes in the world (1 without MPI)."""
+def process_count(backend: str | None = None) -> int:
+    """The number of processes in the world (1 without MPI); JAX's signature."""
+    _check_backend("process_count", backend)
     return _ensure().size
 
 
