@@ -64,6 +64,12 @@ def check_case(name: str, rank: int = 0, nprocs: int = 1, rtol: float = 1e-12) -
     got_g = fg.grad(lambda a: fnp.sum(fg.pmap(f, "i")(a) * wout[mine]))(x[mine])
     np.testing.assert_allclose(np.asarray(got_g), np.asarray(ref_g)[mine], rtol=1e-11,
                                atol=1e-12, err_msg=f"grad {name}")
+    # vmap around pmap: the process primitives' batching rules
+    xs = np.stack([x, 2.0 * x[::-1]])
+    ref_b = np.asarray(fg.vmap(fg.vmap(f, axis_name="i"))(xs))
+    got_b = np.asarray(fg.vmap(fg.pmap(f, "i"))(xs[:, mine]))
+    np.testing.assert_allclose(got_b, ref_b[:, mine], rtol=rtol, atol=1e-13,
+                               err_msg=f"vmap of pmap {name}")
     # grad inside the map: per-lane gradient of a collective-using function
     inner = lambda v: fnp.sum(f(v))
     ref_i = np.asarray(fg.vmap(fg.grad(inner), axis_name="i")(x))

@@ -9,6 +9,7 @@ a batch or data set. Collectives are bounded by a timeout and check that every r
 the same shapes and dtypes; an uncaught exception on one rank aborts them all.
 """
 
+from fungrad.distributed import primitives  # noqa: F401  (registers the process_* primitives)
 from fungrad.distributed.training import (  # noqa: F401
     DEFAULT_BUCKET_BYTES,
     allreduce_gradients,
@@ -25,7 +26,6 @@ from fungrad.distributed.world import (  # noqa: F401
     process_index,
     shutdown,
 )
-from fungrad.distributed import primitives  # noqa: F401  (registers the process_* primitives)
 
 __all__ = ["initialize", "is_initialized", "process_index", "process_count", "shutdown",
            "broadcast_one_to_all", "allreduce_gradients", "process_shard", "shard_range",

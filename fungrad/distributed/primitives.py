@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from fungrad.distributed import world as _w
 from fungrad.core import Primitive, ShapedArray, get_aval
+from fungrad.distributed import world as _w
 from fungrad.errors import ShapeError
 from fungrad.interpreters.batching import batching_rules, defvectorized, move_axis
 from fungrad.interpreters.jvp import jvp_rules, zeros_like_aval

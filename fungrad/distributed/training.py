@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from fungrad.distributed import world as _w
-from fungrad.tree_util import keystr, tree_flatten_with_path, tree_unflatten, tree_map
+from fungrad.tree_util import keystr, tree_flatten_with_path, tree_map, tree_unflatten
 
 __all__ = ["broadcast_one_to_all", "allreduce_gradients", "process_shard", "shard_range"]
 
