@@ -161,19 +161,21 @@ def shutdown() -> None:
 
 
 def _wait(request, what: str) -> None:
-    deadline = time.monotonic() + world.timeout
-    spins = 0
+    # Poll as MPI's blocking calls do (busy for the first millisecond), then yield the core,
+    # then sleep 0.5 ms between polls; the deadline is checked throughout.
+    start = time.monotonic()
+    deadline = start + world.timeout
     while not request.Test():
-        spins += 1
-        if spins > 200:
-            if time.monotonic() > deadline:
-                raise CollectiveTimeoutError(
-                    f"distributed: rank {world.rank} of {world.size} waited more than "
-                    f"{world.timeout:g} s for the other ranks in {what}; a rank has stopped, "
-                    "is stuck, or skipped this collective (every rank must make the same "
-                    "collective calls in the same order). Raise the limit with "
-                    "distributed.initialize(heartbeat_timeout_seconds=...).")
-            time.sleep(0.0002 if spins < 5000 else 0.002)
+        now = time.monotonic()
+        if now > deadline:
+            raise CollectiveTimeoutError(
+                f"distributed: rank {world.rank} of {world.size} waited more than "
+                f"{world.timeout:g} s for the other ranks in {what}; a rank has stopped, "
+                "is stuck, or skipped this collective (every rank must make the same "
+                "collective calls in the same order). Raise the limit with "
+                "distributed.initialize(heartbeat_timeout_seconds=...).")
+        if now - start > 0.001:  # past 1 ms: yield the core (shared machines), then sleep
+            time.sleep(0 if now - start < 0.05 else 0.0005)
 
 
 def allgather_bytes(buf: np.ndarray, what: str) -> np.ndarray:
