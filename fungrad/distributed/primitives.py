@@ -25,7 +25,7 @@ import numpy as np
 
 from fungrad.core import Primitive, ShapedArray, get_aval
 from fungrad.distributed import world as _w
-from fungrad.errors import ShapeError
+from fungrad.errors import ShapeError, user_site
 from fungrad.interpreters.batching import batching_rules, defvectorized, move_axis
 from fungrad.interpreters.jvp import jvp_rules, zeros_like_aval
 from fungrad.interpreters.linearize import deflinear
@@ -49,9 +49,10 @@ def _signature_check(name: str, x: np.ndarray, extra=()) -> None:
     sig = (name, x.shape, x.dtype.str, extra)
 
     def describe(ref, mine):
-        return (f"operand shape {mine[1]} dtype {np.dtype(mine[2]).name} where rank 0 has "
+        what = (f"operand shape {mine[1]} dtype {np.dtype(mine[2]).name} where rank 0 has "
                 f"shape {ref[1]} dtype {np.dtype(ref[2]).name}" if ref[1:3] != mine[1:3]
                 else f"parameters {mine[3]} where rank 0 has {ref[3]}")
+        return f"{what}, in the collective called at {user_site()}"
 
     _w.check_same(sig, name, describe)
 

@@ -18,9 +18,10 @@ no operand is batched (``psum(1.0, "i")`` is the axis size), while a trace that 
 own any of them uses the ordinary ``batching_rules`` entry. Higher-order primitives whose
 IRs use the name also go through their rule, with one operand broadcast, so that the
 batched IR (built by :func:`vmap_ir`, which inherits the name of the trace whose rule is
-running) resolves the collective. A later ``pmap`` plugs in as one more owner of names:
-a trace (or the eval trace with a device mesh) that pushes a frame and runs collectives
-with communication instead of batch-axis reductions.
+running) resolves the collective. ``pmap`` (fungrad/transforms/pmap.py) is one more owner
+of names: a batch-trace subclass whose frame holds the global size and whose collective
+rules communicate; inner IRs re-batched while its rule runs get the same kind of trace
+(``rule_owner.named_subtrace``, ``frame_size``, ``subtrace_key``).
 """
 
 from __future__ import annotations
