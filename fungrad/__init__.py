@@ -6,6 +6,7 @@
 from fungrad import (  # noqa: F401
     ad_checkpoint,
     debug,
+    distributed,
     flatten_util,
     lax,
     nn,
@@ -38,6 +39,7 @@ from fungrad.devices import (  # noqa: F401
     devices,
     local_devices,
 )
+from fungrad.distributed.world import process_count, process_index  # noqa: F401
 from fungrad.dtypes import float0  # noqa: F401
 from fungrad.numpy.array_type import Array  # noqa: F401
 from fungrad.serialization import CheckpointError, load, save  # noqa: F401
@@ -64,6 +66,7 @@ from fungrad.transforms.custom_gradient import custom_gradient  # noqa: F401
 from fungrad.transforms.jacobians import hessian, hvp, jacfwd, jacobian, jacrev  # noqa: F401
 from fungrad.transforms.jit import clear_caches, jit  # noqa: F401
 from fungrad.transforms.linear_transpose import linear_transpose  # noqa: F401
+from fungrad.transforms.pmap import pmap  # noqa: F401
 from fungrad.transforms.staging_api import (  # noqa: F401
     ShapeDtypeStruct,
     closure_convert,

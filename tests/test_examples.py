@@ -74,6 +74,11 @@ def check_lstm_sequence(m: dict) -> None:
     assert m["test_mse"] > 0.5 * m["noise_floor_mse"], m
 
 
+def check_data_parallel(m: dict) -> None:
+    check_loss_decreased(m)
+    assert m["test_accuracy"] > 0.8, m
+
+
 def check_transformer(m: dict) -> None:
     check_loss_decreased(m)
     # Below the unigram entropy: the model uses the context, not just character counts.
@@ -99,6 +104,8 @@ SHORT_RUNS = {
                        "--print-every", "4"], check_lstm_sequence),
     "transformer": (["--steps", "60", "--context", "16", "--batch-size", "8", "--d-model", "32",
                      "--generate", "20", "--print-every", "30"], check_transformer),
+    "data_parallel": (["--steps", "60", "--hidden", "32", "--print-every", "20"],
+                      check_data_parallel),
 }
 
 
@@ -115,6 +122,7 @@ RESUME_ARGV = {
                       "--print-every", "4"],
     "transformer": ["--steps", "70", "--context", "16", "--batch-size", "8", "--d-model", "32",
                     "--generate", "20", "--print-every", "30"],
+    "data_parallel": ["--steps", "80", "--hidden", "32", "--print-every", "20"],
 }
 
 # example name -> the PNGs it writes besides curves.png

@@ -18,9 +18,10 @@ no operand is batched (``psum(1.0, "i")`` is the axis size), while a trace that 
 own any of them uses the ordinary ``batching_rules`` entry. Higher-order primitives whose
 IRs use the name also go through their rule, with one operand broadcast, so that the
 batched IR (built by :func:`vmap_ir`, which inherits the name of the trace whose rule is
-running) resolves the collective. A later ``pmap`` plugs in as one more owner of names:
-a trace (or the eval trace with a device mesh) that pushes a frame and runs collectives
-with communication instead of batch-axis reductions.
+running) resolves the collective. ``pmap`` (fungrad/transforms/pmap.py) is one more owner
+of names: a batch-trace subclass whose frame holds the global size and whose collective
+rules communicate; inner IRs re-batched while its rule runs get the same kind of trace
+(``rule_owner.named_subtrace``, ``frame_size``, ``subtrace_key``).
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ class _AxisEnv(threading.local):
     def __init__(self):
         self.frames: tuple[tuple, ...] = ()  # ((name, size), ...), outermost first
         self.rule_axis = None  # the axis name of the batch trace running a rule
+        self.rule_owner = None  # the batch trace running a rule (its inner IRs inherit it)
 
 
 axis_env = _AxisEnv()
@@ -185,13 +187,13 @@ class BatchTrace(Trace):
             )
         ctx = core._context
         ctx.trace = self.parent
-        env, outer_axis = axis_env, axis_env.rule_axis
-        env.rule_axis = self.axis_name
+        env, outer_axis, outer_owner = axis_env, axis_env.rule_axis, axis_env.rule_owner
+        env.rule_axis, env.rule_owner = self.axis_name, self
         try:
             out, out_dim = rule(vals, dims, **params)
         finally:
             ctx.trace = self
-            env.rule_axis = outer_axis
+            env.rule_axis, env.rule_owner = outer_axis, outer_owner
         if prim.multiple_results:
             return [self.wrap(o, d) for o, d in zip(out, out_dim)]
         return self.wrap(out, out_dim)
@@ -301,15 +303,21 @@ def defreducer(prim: Primitive, axes_param: str = "axes") -> None:
 
 
 def flat_vmap(fun: Callable, args, in_dims, axis_size: int, fun_name="<function>",
-              axis_name=INHERIT):
+              axis_name=INHERIT, owner=None):
     """Run ``fun(*args) -> list`` batched; return ``(outs, out_dims)``.
 
     ``axis_name`` names the batch axis for collectives; by default it is the name of the
     batch trace whose rule is running (a rule re-batching an inner IR keeps the name).
+    ``owner`` (by default that trace too) may make the trace (``named_subtrace``: pmap).
     """
     if axis_name is INHERIT:
-        axis_name = axis_env.rule_axis
-    trace = BatchTrace(axis_size, fun_name=fun_name, axis_name=axis_name)
+        axis_name, owner = axis_env.rule_axis, axis_env.rule_owner
+    # A pmap trace re-batches its inner IRs (jit, cond, scan...) with its own kind of trace,
+    # so that their collectives still communicate (``named_subtrace``, ``frame_size``).
+    subtrace = getattr(owner, "named_subtrace", None) if axis_name is not None else None
+    trace = (subtrace(axis_size, fun_name) if subtrace is not None
+             else BatchTrace(axis_size, fun_name=fun_name, axis_name=axis_name))
+    frame_size = getattr(trace, "frame_size", axis_size)
     env, frames, rule_axis = axis_env, axis_env.frames, axis_env.rule_axis
 
     def body():
@@ -320,7 +328,7 @@ def flat_vmap(fun: Callable, args, in_dims, axis_size: int, fun_name="<function>
     try:  # the axis state is restored twice, as core.run_in_trace restores the trace
         try:
             if axis_name is not None:
-                env.frames = (*frames, (axis_name, axis_size))
+                env.frames = (*frames, (axis_name, frame_size))
             pairs = core.run_in_trace(trace, body)
         finally:
             env.frames, env.rule_axis = frames, rule_axis

@@ -289,12 +289,15 @@ def vmap_ir(ir: IR, in_dims: Sequence[int | None], axis_size: int,
                   else (bool(f) for f in force_front))
     # The batched IR resolves collectives over the axis of the trace whose rule runs; the
     # bound axis sizes shape those over other names (all_gather), so both key the cache.
-    axis_name = axis_env.rule_axis
-    key = ("vmap", in_dims, axis_size, force, axis_name, axis_env.frames)
-    return _cached(ir, key, lambda: _build_vmap(ir, in_dims, axis_size, force, axis_name))
+    # A pmap trace re-batches with its own kind of trace (``subtrace_key`` tells them apart).
+    axis_name, owner = axis_env.rule_axis, axis_env.rule_owner
+    kind = getattr(owner, "subtrace_key", None)
+    key = ("vmap", in_dims, axis_size, force, axis_name, axis_env.frames, kind)
+    return _cached(ir, key, lambda: _build_vmap(ir, in_dims, axis_size, force, axis_name,
+                                                owner if kind is not None else None))
 
 
-def _build_vmap(ir: IR, in_dims, axis_size: int, force, axis_name=None):
+def _build_vmap(ir: IR, in_dims, axis_size: int, force, axis_name=None, owner=None):
     avals = []
     for aval, d in zip(ir.in_avals, in_dims):
         if d is None:
@@ -307,7 +310,7 @@ def _build_vmap(ir: IR, in_dims, axis_size: int, force, axis_name=None):
 
     def batched_fun(*args):
         outs, dims = flat_vmap(lambda *xs: call_ir(ir, xs), args, in_dims, axis_size, "vmap",
-                               axis_name=axis_name)
+                               axis_name=axis_name, owner=owner)
         result = []
         for o, d, f in zip(outs, dims, force):
             if f:
