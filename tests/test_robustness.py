@@ -1,0 +1,95 @@
+"""Issue 16: no silent wrong results, and errors a user can act on.
+
+Each test is a reproduction from the bad-input battery, then the expected value or the
+fragments the error must contain (the function, the argument or key path, and the fix).
+"""
+
+import math
+import operator
+
+import numpy as np
+import pytest
+
+import fungrad as fg
+import fungrad.numpy as fnp
+from fungrad.errors import ConcretizationError
+
+
+def raises(exc, *fragments):
+    """Context manager: ``exc`` is raised and its message contains every fragment."""
+    return _Raises(exc, fragments)
+
+
+class _Raises:
+    def __init__(self, exc, fragments):
+        self.exc, self.fragments = exc, fragments
+
+    def __enter__(self):
+        self.ctx = pytest.raises(self.exc)
+        self.info = self.ctx.__enter__()
+        return self.info
+
+    def __exit__(self, *exc_info):
+        suppressed = self.ctx.__exit__(*exc_info)
+        message = str(self.info.value)
+        for fragment in self.fragments:
+            assert fragment in message, f"{fragment!r} not in: {message}"
+        return suppressed
+
+
+# ---------------------------------------------------------------------------------------
+# Converting a value that carries a derivative to a Python/NumPy number
+
+
+CONVERSIONS = {
+    "float": (lambda x: float(x) * x, "float()"),
+    "complex": (lambda x: complex(x).real * x, "complex()"),
+    "item": (lambda x: x.item() * x, "item()"),
+    "math.sin": (lambda x: math.sin(x) + x, "float()"),
+    "np.float64": (lambda x: np.float64(x) * x, "fnp.sin"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CONVERSIONS))
+@pytest.mark.parametrize("transform", ["grad", "jvp", "vjp", "vmap", "jit"])
+def test_scalar_conversion_of_traced_value_raises(name, transform):
+    fun, what = CONVERSIONS[name]
+    calls = {
+        "grad": lambda: fg.grad(fun)(2.0),
+        "jvp": lambda: fg.jvp(fun, (2.0,), (1.0,)),
+        "vjp": lambda: fg.vjp(fun, 2.0),
+        "vmap": lambda: fg.vmap(fun)(np.ones(2)),
+        "jit": lambda: fg.jit(fun)(2.0),
+    }
+    with raises(TypeError, what, "fnp.sin") as info:
+        calls[transform]()
+    if name != "np.float64":
+        assert isinstance(info.value, ConcretizationError)
+        assert "stop_gradient" in str(info.value)
+
+
+def test_scalar_conversion_message_names_transform_and_derivative():
+    with raises(ConcretizationError, "float()", "grad of", "carries a derivative",
+                "fg.stop_gradient"):
+        fg.grad(lambda x: math.sin(x))(2.0)
+
+
+def test_conversions_that_drop_nothing_still_work_under_grad():
+    # Python control flow under eager grad (JAX's JVPTracer allows it too).
+    assert fg.grad(lambda x: x if x > 0 else -x)(-2.0) == -1.0
+    assert fg.grad(lambda x: x * bool(x))(2.0) == 1.0
+    # int() is piecewise constant: its zero derivative is the right one (as in JAX).
+    assert fg.grad(lambda x: int(x) * x)(2.5) == 2.0
+    # The derivative was dropped on purpose.
+    assert fg.grad(lambda x: float(fg.stop_gradient(x)) * x)(3.0) == 3.0
+    # Values without a derivative convert: an argument not differentiated, an integer.
+    assert fg.grad(lambda x, y: x * float(y))(2.0, 3.0) == 3.0
+    assert fg.grad(lambda x, n: x * [1.0, 2.0, 4.0][n], allow_int=True)(1.0, 2) == 4.0
+    assert fg.grad(lambda x, n: x * n.item(), allow_int=True)(1.0, np.int64(3)) == 3.0
+
+
+def test_operator_index_of_float_tracer_raises():
+    with raises(TypeError, "index", "astype(int)"):
+        fg.grad(lambda x: [1.0, 2.0, 3.0][x] * x)(2.0)
+    with raises(TypeError, "index"):
+        fg.grad(lambda x: operator.index(x) * x)(2.0)
