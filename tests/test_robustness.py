@@ -93,3 +93,37 @@ def test_operator_index_of_float_tracer_raises():
         fg.grad(lambda x: [1.0, 2.0, 3.0][x] * x)(2.0)
     with raises(TypeError, "index"):
         fg.grad(lambda x: operator.index(x) * x)(2.0)
+
+
+# ---------------------------------------------------------------------------------------
+# argnums and jvp tangents
+
+
+def test_grad_repeated_argnums_raises():
+    with raises(ValueError, "grad of", "argnums=(0, 0)", "more than once"):
+        fg.grad(lambda x, y: x * y, argnums=(0, 0))(2.0, 3.0)
+    with raises(ValueError, "argnums=(1, -1)"):
+        fg.grad(lambda x, y: x * y, argnums=(1, -1))(2.0, 3.0)
+
+
+def test_grad_argnums_given_a_name_suggests_the_position():
+    def f(x, y):
+        return x * y
+
+    with raises(TypeError, "grad of `", "argnums must be an int", "'y'", "argnums=1"):
+        fg.grad(f, argnums="y")(2.0, 3.0)
+    with raises(TypeError, "argnums must be an int", "argnames"):
+        fg.grad(f, argnums="z")(2.0, 3.0)
+    for bad in (1.0, (), True):
+        with raises(TypeError, "argnums must be an int"):
+            fg.grad(f, argnums=bad)(2.0, 3.0)
+    assert fg.grad(f, argnums=np.int64(1))(2.0, 3.0) == 2.0
+
+
+def test_jvp_float_tangent_for_integer_primal_raises():
+    with raises(TypeError, "jvp: tangent", "int64", "float0", "fg.float0"):
+        fg.jvp(lambda x: x * 2, (np.int64(2),), (1.0,))
+    with raises(TypeError, "tangent[1]", "float0"):
+        fg.jvp(lambda x, n: x * n, (1.0, np.arange(3)), (1.0, np.ones(3)))
+    out, t = fg.jvp(lambda x, n: x * n, (1.0, np.arange(3)), (1.0, np.zeros(3, fg.float0)))
+    np.testing.assert_array_equal(t, np.arange(3.0))

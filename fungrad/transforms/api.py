@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -126,6 +127,13 @@ def _check_tangent(path, primal, tangent):
             f"{p_aval.shape}; they must match."
         )
     if dtypes.is_float0(expected):
+        if not dtypes.is_float0(t_aval.dtype):
+            raise TypeError(
+                f"jvp: tangent{keystr(path)} has dtype {t_aval.dtype} but its primal has "
+                f"dtype {p_aval.dtype}, whose tangents have the expected dtype float0 (integer "
+                "and boolean values have no derivative). Pass "
+                "np.zeros(shape, fg.float0) as its tangent, or make the primal a float "
+                "(x.astype(float)) to differentiate with respect to it.")
         return Zero(p_aval.update(dtype=expected, weak_type=False))
     if t_aval.dtype != expected and not t_aval.weak_type:
         raise TypeError(
@@ -233,14 +241,49 @@ def partial_argnums(fun: Callable, args, nums, kwargs) -> Callable:
 
 
 def _argnums_tuple(argnums, num_args: int, transform: str, fun) -> tuple[int, ...]:
-    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    if isinstance(argnums, (int, np.integer)) and not isinstance(argnums, bool):
+        nums = (argnums,)
+    elif isinstance(argnums, (tuple, list)):
+        nums = tuple(argnums)
+    else:
+        nums = None
+    if nums is None or not nums or not all(
+            isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in nums):
+        raise TypeError(
+            f"{transform} of `{fun_name(fun)}`: argnums must be an int or a non-empty tuple of "
+            f"ints (positions of the arguments to differentiate), got {argnums!r}."
+            f"{_argnums_hint(fun, argnums)}")
     for n in nums:
-        if not isinstance(n, int) or not -num_args <= n < num_args:
+        if not -num_args <= n < num_args:
             raise ValueError(
                 f"{transform} of `{fun_name(fun)}`: argnums={argnums!r} is out of range for "
                 f"a call with {num_args} positional arguments."
             )
-    return tuple(n % num_args for n in nums)
+    normal = tuple(int(n) % num_args for n in nums)
+    if len(set(normal)) != len(normal):
+        raise ValueError(
+            f"{transform} of `{fun_name(fun)}`: argnums={argnums!r} names an argument more "
+            "than once. List each argument once (a repeated argument's derivative would be "
+            "the same).")
+    return normal
+
+
+def _argnums_hint(fun, argnums) -> str:
+    """Suggest the position of a parameter named by a string given as ``argnums``."""
+    names = [argnums] if isinstance(argnums, str) else [
+        a for a in argnums if isinstance(a, str)] if isinstance(argnums, (tuple, list)) else []
+    if not names:
+        return ""
+    try:
+        params = list(inspect.signature(fun).parameters)
+    except (TypeError, ValueError):
+        params = []
+    positions = [params.index(n) for n in names if n in params]
+    if len(positions) == len(names):
+        pos = positions[0] if isinstance(argnums, str) else tuple(positions)
+        return f" To differentiate by name, give the position: argnums={pos!r}."
+    return (" grad has no argnames (as in JAX): pass the argument positionally and give its "
+            "position in argnums.")
 
 
 def _check_grad_inputs(transform, fun, dyn_args, argnums, allow_int, holomorphic,
@@ -342,7 +385,7 @@ def value_and_grad(fun: Callable, argnums=0, has_aux: bool = False, holomorphic:
         out, pullback = results[0], results[1]
         _check_scalar_output("grad", fun, out, holomorphic)
         grads = pullback(np.ones((), get_aval(out).dtype))
-        grads = grads[0] if isinstance(argnums, int) else grads
+        grads = grads[0] if isinstance(argnums, (int, np.integer)) else grads
         return ((out, results[2]) if has_aux else out), grads
 
     value_and_grad_f.__name__ = f"value_and_grad({fun_name(fun)})"

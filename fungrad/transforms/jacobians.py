@@ -117,7 +117,7 @@ def jacfwd(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = 
         for o, j in zip(out_leaves, jac_leaves):
             blocks = _split_last(j, sizes, in_shapes, get_aval(o).shape)
             tree = tree_unflatten(in_tree, blocks)
-            per_out.append(tree[0] if isinstance(argnums, int) else tree)
+            per_out.append(tree[0] if isinstance(argnums, (int, np.integer)) else tree)
         result = tree_unflatten(out_tree, per_out)
         return (result, aux) if has_aux else result
 
@@ -151,7 +151,7 @@ def jacrev(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = 
         per_out = []
         for j in range(len(out_leaves)):
             tree = tree_unflatten(in_tree, [blocks[j] for blocks in per_in])
-            per_out.append(tree[0] if isinstance(argnums, int) else tree)
+            per_out.append(tree[0] if isinstance(argnums, (int, np.integer)) else tree)
         jac = tree_unflatten(out_tree, per_out)
         return (jac, result[2]) if has_aux else jac
 
