@@ -127,3 +127,100 @@ def test_jvp_float_tangent_for_integer_primal_raises():
         fg.jvp(lambda x, n: x * n, (1.0, np.arange(3)), (1.0, np.ones(3)))
     out, t = fg.jvp(lambda x, n: x * n, (1.0, np.arange(3)), (1.0, np.zeros(3, fg.float0)))
     np.testing.assert_array_equal(t, np.arange(3.0))
+
+
+# ---------------------------------------------------------------------------------------
+# custom_jvp / custom_vjp rules whose primal output is not the function's
+
+
+@fg.custom_jvp
+def _wrong_primal_jvp(x):
+    return fnp.sin(x)
+
+
+@_wrong_primal_jvp.defjvp
+def _wrong_primal_jvp_rule(primals, tangents):
+    (x,), (t,) = primals, tangents
+    return fnp.stack([fnp.sin(x), fnp.sin(x)]), fnp.cos(x) * t
+
+
+@fg.custom_jvp
+def _wrong_tangent_jvp(x):
+    return fnp.sin(x)
+
+
+@_wrong_tangent_jvp.defjvp
+def _wrong_tangent_jvp_rule(primals, tangents):
+    (x,), (t,) = primals, tangents
+    return fnp.sin(x), fnp.stack([t, t])
+
+
+@fg.custom_vjp
+def _wrong_shape_fwd(x):
+    return fnp.sin(x)
+
+
+def _wrong_shape_fwd_fwd(x):
+    return fnp.stack([x, x]), x
+
+
+_wrong_shape_fwd.defvjp(_wrong_shape_fwd_fwd, lambda res, g: (g,))
+
+
+@fg.custom_vjp
+def _wrong_dtype_fwd(x):
+    return fnp.sin(x)
+
+
+def _wrong_dtype_fwd_fwd(x):
+    return fnp.sin(x).astype(np.float32), x
+
+
+_wrong_dtype_fwd.defvjp(_wrong_dtype_fwd_fwd, lambda res, g: (g,))
+
+CUSTOM_PATHS = {
+    "grad": lambda f: fg.grad(lambda x: fnp.sum(f(x)))(np.ones(3)),
+    "vmap(grad)": lambda f: fg.vmap(fg.grad(lambda x: fnp.sum(f(x))))(np.ones((2, 3))),
+    "grad(vmap)": lambda f: fg.grad(lambda x: fnp.sum(fg.vmap(f)(x)))(np.ones((2, 3))),
+    "jit(grad)": lambda f: fg.jit(fg.grad(lambda x: fnp.sum(f(x))))(np.ones(3)),
+}
+CUSTOM_CASES = {
+    "jvp primal": (_wrong_primal_jvp, ["custom JVP rule", "_wrong_primal_jvp_rule",
+                                       "f64[2,3]", "f64[3]"]),
+    "jvp tangent": (_wrong_tangent_jvp, ["_wrong_tangent_jvp_rule", "(2, 3)", "(3,)"]),
+    "vjp fwd shape": (_wrong_shape_fwd, ["custom_vjp fwd", "_wrong_shape_fwd_fwd",
+                                         "`_wrong_shape_fwd` returns f64[3]"]),
+    "vjp fwd dtype": (_wrong_dtype_fwd, ["_wrong_dtype_fwd_fwd", "f32[3]", "f64[3]"]),
+}
+
+
+@pytest.mark.parametrize("path", sorted(CUSTOM_PATHS))
+@pytest.mark.parametrize("case", sorted(CUSTOM_CASES))
+def test_custom_rule_output_checked_on_every_path(case, path):
+    fun, fragments = CUSTOM_CASES[case]
+    if "vmap" in path:
+        fragments = fragments[:2]  # the shapes carry the batch axis there
+    with raises(fg.errors.CustomRuleError, *fragments):
+        CUSTOM_PATHS[path](fun)
+
+
+def test_custom_jvp_forward_mode_checks_primal():
+    with raises(fg.errors.CustomRuleError, "_wrong_primal_jvp_rule", "f64[2,3]"):
+        fg.jvp(_wrong_primal_jvp, (np.ones(3),), (np.ones(3),))
+
+
+def test_custom_jvp_with_value_dependent_python_control_flow_still_works():
+    @fg.custom_jvp
+    def relu(x):
+        return x if x > 0 else 0.0 * x
+
+    relu.defjvp(lambda p, t: (relu(p[0]), t[0] * (p[0] > 0)))
+    assert fg.grad(relu)(2.0) == 1.0
+
+
+def test_python_bool_operand_promotes_under_tracing():
+    # The staged output once claimed bool[] for a float times True.
+    ir = fg.make_ir(lambda x: x * True)(2.0)
+    assert ir.out_avals[0].dtype == np.float64
+    assert fg.jit(lambda x: x * True)(np.float32(2.0)).dtype == np.float32
+    assert fg.grad(lambda x: x * (x > 0))(2.0) == 1.0

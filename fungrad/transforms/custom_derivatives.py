@@ -18,7 +18,7 @@ import numpy as np
 
 from fungrad import core, dtypes
 from fungrad.core import Primitive, get_aval
-from fungrad.errors import CustomRuleError
+from fungrad.errors import ConcretizationError, CustomRuleError
 from fungrad.interpreters.jvp import Zero, instantiate, jvp_rules, zeros_like_aval
 from fungrad.interpreters.linearize import LinearArg, TangentStagingTrace, transpose_rules
 from fungrad.ir import stage_flat
@@ -104,6 +104,33 @@ def _staged_out_avals(call: _FlatCall, avals):
     return ir.out_avals
 
 
+def _check_rule_primal_out(what: str, rule, call, primals, flat_out, out_tree) -> None:
+    """Check that a rule's primal output has the structure, shapes and dtypes of ``f``'s.
+
+    ``f`` is staged on the primals' abstract values; an ``f`` whose Python control flow
+    needs concrete values cannot be staged, and is then not checked.
+    """
+    try:
+        expected = _staged_out_avals(call, [get_aval(p) for p in primals])
+    except ConcretizationError:
+        return
+    fun = call.__name__
+    if call.out_tree is not None and out_tree is not None and call.out_tree != out_tree:
+        raise CustomRuleError(
+            f"{what} `{rule.__name__}` of `{fun}` returned an output of another structure "
+            f"than `{fun}` itself.\n  `{fun}` returns: {call.out_tree}\n  the rule returned: "
+            f"{out_tree}\nReturn the function's own output (e.g. `{fun}(x)`) as the primal.")
+    paths = [path for path, _ in tree_flatten_with_path(
+        tree_unflatten(call.out_tree, expected))[0]] if call.out_tree else [()] * len(expected)
+    for path, e, o in zip(paths, expected, flat_out):
+        oa = get_aval(o)
+        if oa.shape != e.shape or (oa.dtype != e.dtype and not (oa.weak_type or e.weak_type)):
+            raise CustomRuleError(
+                f"{what} `{rule.__name__}` of `{fun}`: output{keystr(path)} is "
+                f"{oa.str_short()}, but `{fun}` returns {e.str_short()} there. The rule must "
+                f"return the function's own output (same shapes and dtypes) as the primal.")
+
+
 # ---------------------------------------------------------------------------------------
 # custom_jvp
 
@@ -168,7 +195,7 @@ class custom_jvp:  # noqa: N801 (JAX's name)
         nondiff, dyn = _split_nondiff(args, self.nondiff_argnums)
         leaves, in_tree = tree_flatten(dyn)
         call = _FlatCall(self.fun, nondiff, in_tree, self.nondiff_argnums)
-        rule = _CustomJVPRule(self, nondiff, in_tree)
+        rule = _CustomJVPRule(self, nondiff, in_tree, call)
         outs = custom_jvp_call_p.bind(*leaves, call=call, jvp=rule)
         return tree_unflatten(call.out_tree or rule.out_tree, outs)
 
@@ -176,8 +203,8 @@ class custom_jvp:  # noqa: N801 (JAX's name)
 class _CustomJVPRule:
     """Calls the user's JVP on pytrees and checks its outputs."""
 
-    def __init__(self, owner: custom_jvp, nondiff, in_tree):
-        self.owner, self.nondiff, self.in_tree = owner, nondiff, in_tree
+    def __init__(self, owner: custom_jvp, nondiff, in_tree, call):
+        self.owner, self.nondiff, self.in_tree, self.call = owner, nondiff, in_tree, call
         self.out_tree = None
         self.__name__ = _name(owner.jvp)
 
@@ -191,8 +218,10 @@ class _CustomJVPRule:
                 f"(primal_out, tangent_out); it returned {type(result).__name__}."
             )
         out, t_out = result
-        _check_matches("custom JVP rule's tangent output", self.owner.jvp, out, t_out)
         flat_out, self.out_tree = tree_flatten(out)
+        _check_rule_primal_out("custom JVP rule", self, self.call, primals, flat_out,
+                               self.out_tree)
+        _check_matches("custom JVP rule's tangent output", self.owner.jvp, out, t_out)
         flat_t = tree_flatten(t_out)[0]
         flat_t = [Zero.like_primal(o) if dtypes.is_float0(dtypes.tangent_dtype(get_aval(o).dtype))
                   else t for o, t in zip(flat_out, flat_t)]
@@ -256,7 +285,7 @@ class custom_vjp:  # noqa: N801 (JAX's name)
         nondiff, dyn = _split_nondiff(args, self.nondiff_argnums)
         leaves, in_tree = tree_flatten(dyn)
         call = _FlatCall(self.fun, nondiff, in_tree, self.nondiff_argnums)
-        rule = _CustomVJPRule(self, nondiff, in_tree)
+        rule = _CustomVJPRule(self, nondiff, in_tree, call)
         outs = custom_vjp_call_p.bind(*leaves, call=call, vjp=rule)
         return tree_unflatten(call.out_tree or rule.out_tree, outs)
 
@@ -264,8 +293,8 @@ class custom_vjp:  # noqa: N801 (JAX's name)
 class _CustomVJPRule:
     """Runs the user's fwd on primals and stages a ``custom_lin`` equation for bwd."""
 
-    def __init__(self, owner: custom_vjp, nondiff, in_tree):
-        self.owner, self.nondiff, self.in_tree = owner, nondiff, in_tree
+    def __init__(self, owner: custom_vjp, nondiff, in_tree, call):
+        self.owner, self.nondiff, self.in_tree, self.call = owner, nondiff, in_tree, call
         self.out_tree = None
         self.__name__ = f"{_name(owner.fwd)}/{_name(owner.bwd)}"
 
@@ -279,6 +308,9 @@ class _CustomVJPRule:
             )
         out, res = result
         flat_out, self.out_tree = tree_flatten(out)
+        fwd = _NamedRule(_name(self.owner.fwd))
+        _check_rule_primal_out("custom_vjp fwd", fwd, self.call, primals, flat_out,
+                               self.out_tree)
         return flat_out, res
 
     def backward(self, res, ct_flat, primal_avals):
@@ -295,6 +327,13 @@ class _CustomVJPRule:
         cts = tuple(_fill_none(c, d) for c, d in zip(cts, dyn))
         _check_matches("custom_vjp bwd output", self.owner.bwd, tuple(_materialize(dyn)), cts)
         return tree_flatten(cts)[0]
+
+
+class _NamedRule:
+    """Names a rule in error messages."""
+
+    def __init__(self, name: str):
+        self.__name__ = name
 
 
 class _ZerosSpec:
