@@ -224,3 +224,39 @@ def test_python_bool_operand_promotes_under_tracing():
     assert ir.out_avals[0].dtype == np.float64
     assert fg.jit(lambda x: x * True)(np.float32(2.0)).dtype == np.float32
     assert fg.grad(lambda x: x * (x > 0))(2.0) == 1.0
+
+
+# ---------------------------------------------------------------------------------------
+# jit: captured arrays and static argument keys
+
+
+def test_jit_bakes_captured_arrays_in_at_trace_time():
+    weights = np.ones(3)
+
+    @fg.jit
+    def f(x):
+        # One use that could be folded (sum of a constant) and one that is not.
+        return x * weights + fnp.sum(weights * 2.0)
+
+    np.testing.assert_array_equal(f(1.0), [7.0, 7.0, 7.0])
+    weights[:] = 5.0
+    np.testing.assert_array_equal(f(1.0), [7.0, 7.0, 7.0])
+    f.clear_cache()
+    np.testing.assert_array_equal(f(1.0), [35.0, 35.0, 35.0])
+
+
+def test_jit_bakes_captured_arrays_inside_control_flow():
+    table = np.ones(3)
+    g = fg.jit(lambda x: fg.lax.cond(x > 0, lambda: x * table, lambda: -x * table))
+    np.testing.assert_array_equal(g(1.0), [1.0, 1.0, 1.0])
+    table[:] = 7.0
+    np.testing.assert_array_equal(g(1.0), [1.0, 1.0, 1.0])
+
+
+def test_jit_static_arguments_keyed_by_type():
+    h = fg.jit(lambda n: fnp.full(3, n), static_argnums=0)
+    assert [h(v).dtype for v in (1, 1.0, True)] == [np.int64, np.float64, np.bool_]
+    assert h.trace_count == 3
+    assert h((1,)).dtype == np.int64 and h((1.0,)).dtype == np.float64
+    h(1)
+    assert h.trace_count == 5

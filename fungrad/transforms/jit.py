@@ -164,7 +164,7 @@ class JittedFunction:
         else:  # the common case, kept short: this path is the cached call's overhead
             statics = ()
             leaves, in_tree = tree_flatten(args)
-        key = (in_tree, statics, self._leaf_keys(args, leaves))
+        key = (in_tree, tuple(map(_static_key, statics)), self._leaf_keys(args, leaves))
         entry = self.cache.get(key)
         if entry is None:
             entry = self._trace(args, statics, leaves, in_tree)
@@ -289,6 +289,15 @@ def _leaf_key(x):
     return get_aval(x)
 
 
+def _static_key(value):
+    """A static argument as a cache key: with its type, since ``1 == 1.0 == True`` trace
+    differently (``fnp.full(3, n)`` has n's dtype)."""
+    t = type(value)
+    if t is tuple or t is list:
+        return t, tuple(map(_static_key, value))
+    return t, value
+
+
 def _signature(fun):
     """``inspect.signature(fun)``, or None for callables without one."""
     try:
@@ -346,10 +355,14 @@ def jit(fun: Callable | None = None, /, *, static_argnums: int | Sequence[int] =
     JAX's signature: options are keyword-only, and ``jit(**options)`` without ``fun``
     returns a decorator.
 
+    Arrays that ``fun`` reads from globals or closures are copied into the program when it
+    is traced (JAX's semantics): mutating them afterwards does not affect cached traces.
+
     Args:
         fun: a pure function of arrays (pytrees of arrays).
         static_argnums: positions of arguments that are configuration values (hashable,
-            compared by equality; a new value traces again). Python control flow may depend
+            compared by type and equality: ``1``, ``1.0`` and ``True`` trace separately; a new
+            value traces again). Python control flow may depend
             on them.
         static_argnames: the same, by parameter name.
         donate_argnums, donate_argnames: accepted for JAX compatibility; NumPy buffers are
