@@ -260,3 +260,24 @@ def test_jit_static_arguments_keyed_by_type():
     assert h((1,)).dtype == np.int64 and h((1.0,)).dtype == np.float64
     h(1)
     assert h.trace_count == 5
+
+
+# ---------------------------------------------------------------------------------------
+# det at singular matrices: the adjugate (the table rows in tests/tables/singular_linalg.py
+# compare these with JAX, to second order)
+
+
+def test_grad_det_at_singular_matrices_is_the_adjugate():
+    np.testing.assert_allclose(fg.grad(fnp.linalg.det)(np.array([[1.0, 2.0], [2.0, 4.0]])),
+                               [[4.0, -2.0], [-2.0, 1.0]], atol=1e-12)
+    rank2 = np.arange(1.0, 10.0).reshape(3, 3)
+    np.testing.assert_allclose(fg.grad(fnp.linalg.det)(rank2),
+                               [[-3.0, 6.0, -3.0], [6.0, -12.0, 6.0], [-3.0, 6.0, -3.0]],
+                               atol=1e-12)
+    rank1 = np.outer([1.0, 2.0, 3.0], [1.0, -1.0, 2.0])
+    np.testing.assert_allclose(fg.grad(fnp.linalg.det)(rank1), np.zeros((3, 3)), atol=1e-12)
+    hess = fg.hessian(fnp.linalg.det)(np.array([[1.0, 2.0], [2.0, 4.0]]))
+    expected = np.zeros((2, 2, 2, 2))
+    expected[0, 0, 1, 1] = expected[1, 1, 0, 0] = 1.0
+    expected[0, 1, 1, 0] = expected[1, 0, 0, 1] = -1.0
+    np.testing.assert_allclose(hess, expected, atol=1e-12)
