@@ -281,3 +281,28 @@ def test_grad_det_at_singular_matrices_is_the_adjugate():
     expected[0, 0, 1, 1] = expected[1, 1, 0, 0] = 1.0
     expected[0, 1, 1, 0] = expected[1, 0, 0, 1] = -1.0
     np.testing.assert_allclose(hess, expected, atol=1e-12)
+
+
+# ---------------------------------------------------------------------------------------
+# BatchNorm state
+
+
+@pytest.mark.parametrize("inference", [False, True])
+def test_batchnorm_state_validated_against_the_layer(inference):
+    bn = fg.nn.BatchNorm(4, dtype=np.float64)
+    x = np.ones((2, 4))
+    one = fg.nn.BatchNormState(np.zeros(1), np.ones(1))  # once broadcast silently
+    with raises(fg.errors.ShapeError, "BatchNorm(4)", "state.mean", "(1,)", "(4,)",
+                "initial_state()"):
+        bn(x, one, inference=inference)
+    other = fg.nn.BatchNorm(3).initial_state()
+    with raises(fg.errors.ShapeError, "BatchNorm(4)", "state.mean", "(3,)"):
+        bn(x, other, inference=inference)
+    with raises(fg.errors.ShapeError, "state.var", "(2,)"):
+        bn(x, fg.nn.BatchNormState(np.zeros(4), np.ones(2)), inference=inference)
+    for bad in (None, (np.zeros(4), np.ones(4))):
+        with raises(TypeError, "BatchNorm(4)", "state must be a BatchNormState",
+                    "initial_state()"):
+            bn(x, bad, inference=inference)
+    y, state = fg.jit(lambda s: bn(x, s, inference=inference))(bn.initial_state())
+    assert isinstance(state, fg.nn.BatchNormState) and y.shape == (2, 4)
