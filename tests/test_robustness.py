@@ -306,3 +306,108 @@ def test_batchnorm_state_validated_against_the_layer(inference):
             bn(x, bad, inference=inference)
     y, state = fg.jit(lambda s: bn(x, s, inference=inference))(bn.initial_state())
     assert isinstance(state, fg.nn.BatchNormState) and y.shape == (2, 4)
+
+
+# ---------------------------------------------------------------------------------------
+# Errors a user can act on
+
+
+def test_loss_aux_pair_without_has_aux_suggests_it():
+    with raises(TypeError, "grad of", "scalar output", "tuple", "has_aux=True"):
+        fg.grad(lambda x: (x * x, x))(2.0)
+
+
+def test_none_output_under_grad():
+    with raises(TypeError, "grad of", "output", "None", "return"):
+        fg.grad(lambda x: None)(2.0)
+
+
+@pytest.mark.parametrize("transform", ["grad", "vmap", "jit", "jvp", "vjp"])
+def test_string_output_names_transform_and_output(transform):
+    def f(x):
+        return {"loss": fnp.sum(x), "name": "a"}
+
+    calls = {
+        "grad": lambda: fg.grad(lambda x: f(x)["name"])(np.ones(2)),
+        "vmap": lambda: fg.vmap(f)(np.ones((3, 2))),
+        "jit": lambda: fg.jit(f)(np.ones(2)),
+        "jvp": lambda: fg.jvp(f, (np.ones(2),), (np.ones(2),)),
+        "vjp": lambda: fg.vjp(f, np.ones(2)),
+    }
+    fragments = [f"{transform} of", "output", "str", "not an array"]
+    if transform != "grad":
+        fragments.append("output['name']")
+    with raises(TypeError, *fragments):
+        calls[transform]()
+
+
+def test_string_in_aux_names_the_aux_output():
+    with raises(TypeError, "grad (has_aux", "output['k']", "str"):
+        fg.grad(lambda x: (x * x, {"k": "a"}), has_aux=True)(2.0)
+
+
+def test_none_output_is_an_empty_pytree_under_vmap_and_jit():
+    assert fg.vmap(lambda x: None)(np.ones(2)) is None
+    assert fg.jit(lambda x: None)(2.0) is None
+
+
+@pytest.mark.parametrize("bad", [0.5, (0, "1"), True])
+def test_vmap_in_axes_of_wrong_type(bad):
+    with raises(TypeError, "vmap of", "in_axes must be an int, None", "in_axes=(0, None)"):
+        fg.vmap(lambda x, y: x, in_axes=bad)
+
+
+def test_vmap_out_axes_of_wrong_type():
+    with raises(TypeError, "vmap of", "out_axes must be an int, None"):
+        fg.vmap(lambda x: x, out_axes=0.0)
+
+
+@pytest.mark.parametrize("bad", [0, -2, 1.5])
+def test_vmap_chunk_size_must_be_positive(bad):
+    with raises(ValueError, "vmap of", "chunk_size must be a positive int or None", repr(bad)):
+        fg.vmap(lambda x: x, chunk_size=bad)
+
+
+def test_vmap_negative_axis_size():
+    with raises(ValueError, "axis_size must be a non-negative int"):
+        fg.vmap(lambda x: x, in_axes=None, axis_size=-1)
+
+
+def test_jit_string_argument_suggests_static():
+    with raises(TypeError, "jit of", "argument `mode`", "str", "static_argnums=1",
+                "static_argnames='mode'"):
+        fg.jit(lambda x, mode: x)(2.0, "fast")
+
+
+@pytest.mark.parametrize("make", [
+    lambda n: fnp.zeros(n), lambda n: fnp.ones((2, n)), lambda n: fnp.full(n, 1.0)])
+def test_creation_with_traced_shape_says_shapes_are_static(make):
+    with raises(ConcretizationError, "fnp.", "shape", "traced", "Shapes must be static",
+                "static_argnums"):
+        fg.jit(make)(3)
+    with raises(ConcretizationError, "Shapes must be static"):
+        fg.vmap(make)(np.arange(1, 3))
+    # A concrete integer shape is fine, also when it arrives as a static argument.
+    assert fg.jit(make, static_argnums=0)(3).size in (3, 6)
+
+
+def test_setitem_on_tracer_suggests_at_set():
+    def f(x):
+        x[0] = 5.0
+        return x
+
+    for transform in (fg.jit, fg.grad):
+        g = transform(f) if transform is fg.jit else fg.grad(lambda x: fnp.sum(f(x)))
+        with raises(TypeError, "immutable", "x[0] = ...", "x = x.at[0].set(value)"):
+            g(np.ones(3))
+
+
+def test_cond_and_switch_with_non_callable_branch():
+    with raises(TypeError, "lax.cond", "true_fun must be a function", "lambda *_: value"):
+        fg.lax.cond(True, 1.0, lambda: 2.0)
+    with raises(TypeError, "lax.cond", "false_fun must be a function", "*operands"):
+        fg.lax.cond(True, lambda x: x, 3, 1.0)
+    with raises(TypeError, "lax.switch", "branches[1] must be a function"):
+        fg.lax.switch(0, [lambda x: x, None], 1.0)
+    with raises(TypeError, "lax.cond", "pred must be a boolean"):
+        fg.lax.cond(None, lambda: 1.0, lambda: 2.0)

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from fungrad import dtypes
-from fungrad.core import get_aval
+from fungrad.core import Tracer, get_aval
 from fungrad.interpreters.jvp import Zero, jvp_flat, zeros_like_aval
 from fungrad.interpreters.linearize import linearize_flat
 from fungrad.tree_util import keystr, tree_flatten, tree_flatten_with_path, tree_unflatten
@@ -45,8 +45,9 @@ class _FlatFun:
                     f"function to return a pair (output, aux); it returned {type(out).__name__}."
                 )
             out, aux = out
-            aux_leaves, self.aux_tree = tree_flatten(aux)
-        out_leaves, self.out_tree = tree_flatten(out)
+            aux_leaves, self.aux_tree = flatten_output(
+                f"{self.transform} (has_aux: the aux part)", self.fun, aux)
+        out_leaves, self.out_tree = flatten_output(self.transform, self.fun, out)
         self.num_out = len(out_leaves)
         return out_leaves + aux_leaves
 
@@ -55,6 +56,26 @@ class _FlatFun:
         if not self.has_aux:
             return main, None
         return main, tree_unflatten(self.aux_tree, outs[self.num_out:])
+
+
+def flatten_output(transform: str, fun, out):
+    """``tree_flatten(out)``; raise naming the transform and the output's key path if a
+    leaf is not an array (a string, an object, a None inside a list...)."""
+    leaves, tree = tree_flatten(out)
+    for leaf in leaves:
+        if isinstance(leaf, Tracer):
+            continue
+        try:
+            get_aval(leaf)
+        except TypeError:
+            path = next(p for p, x in tree_flatten_with_path(out)[0] if x is leaf)
+            raise TypeError(
+                f"{transform} of `{fun_name(fun)}`: output{keystr(path)} is a "
+                f"{type(leaf).__name__} ({leaf!r:.60}), not an array. A transformed function "
+                "must return arrays, Python scalars or pytrees of them; keep other values "
+                "outside the transformed function (e.g. in a closure)."
+            ) from None
+    return leaves, tree
 
 
 def _check_arrays(transform: str, fun, tree, leaves_with_paths) -> None:
@@ -339,13 +360,19 @@ def check_output_dtypes(transform: str, fun, out, holomorphic: bool) -> None:
 
 
 def _check_scalar_output(transform, fun, out, holomorphic):
+    if out is None:
+        raise TypeError(
+            f"{transform} of `{fun_name(fun)}` requires a scalar output, but the function "
+            "returned None (is a `return` missing?).")
     aval = get_aval(out) if not isinstance(out, (tuple, list, dict)) else None
     if aval is None or aval.shape != ():
         what = f"shape {aval.shape}" if aval is not None else f"a {type(out).__name__}"
+        aux = (" If it returns (loss, aux), pass has_aux=True."
+               if isinstance(out, (tuple, list)) and len(out) == 2 else "")
         raise TypeError(
             f"{transform} of `{fun_name(fun)}` requires a scalar output, but the function "
             f"returned {what}. Reduce it to a scalar (e.g. .sum()), or use fg.vjp / fg.jacrev "
-            "for non-scalar outputs."
+            f"for non-scalar outputs.{aux}"
         )
     check_output_dtypes(transform, fun, out, holomorphic)
     if aval.dtype.kind not in "fc":

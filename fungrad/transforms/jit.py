@@ -35,6 +35,7 @@ from fungrad.interpreters.jvp import jvp_rules
 from fungrad.interpreters.linearize import transpose_rules
 from fungrad.ir import IR, stage_closed
 from fungrad.ir_passes import optimize
+from fungrad.transforms.api import flatten_output
 from fungrad.tree_util import keystr, tree_flatten, tree_flatten_with_path, tree_unflatten
 
 __all__ = ["jit", "jit_call_p"]
@@ -257,7 +258,7 @@ class JittedFunction:
         def flat_fun(*tracers):
             it = iter(tree_unflatten(in_tree, tracers))
             full = [a if i in self.static_argnums else next(it) for i, a in enumerate(args)]
-            flat, tree = tree_flatten(self.fun(*full))
+            flat, tree = flatten_output("jit", self.fun, self.fun(*full))
             out_tree.append(tree)
             return flat
 
