@@ -411,3 +411,25 @@ def test_cond_and_switch_with_non_callable_branch():
         fg.lax.switch(0, [lambda x: x, None], 1.0)
     with raises(TypeError, "lax.cond", "pred must be a boolean"):
         fg.lax.cond(None, lambda: 1.0, lambda: 2.0)
+
+
+def test_checkpoint_policy_errors():
+    policies = fg.checkpoint_policies
+    with raises(TypeError, "checkpoint", "save_only_these_names is the policy factory",
+                "save_only_these_names('hidden')"):
+        fg.checkpoint(fnp.sin, policy=policies.save_only_these_names)
+    layer = fg.checkpoint(lambda x: fnp.sin(x) * 2.0, policy=lambda: True)
+    with raises(TypeError, "checkpoint", "policy `<lambda>`",
+                "policy(prim, *avals, **params)", "fg.checkpoint_policies"):
+        fg.grad(layer)(1.0)
+    named = fg.checkpoint(lambda x: fnp.sin(x) * 2.0, policy=policies.save_only_these_names())
+    assert np.isclose(fg.grad(named)(1.0), 2.0 * np.cos(1.0))
+
+
+def test_checkpoint_unhashable_static_argument():
+    layer = fg.checkpoint(lambda x, s: x * len(s), static_argnums=(1,))
+    for call in (lambda: layer(1.0, [1]), lambda: fg.grad(layer)(1.0, [1])):
+        with raises(fg.errors.UnhashableStaticArgError, "checkpoint of", "position 1",
+                    "list", "tuple instead of a list"):
+            call()
+    assert fg.grad(layer)(1.0, (1, 2)) == 2.0
