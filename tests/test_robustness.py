@@ -433,3 +433,54 @@ def test_checkpoint_unhashable_static_argument():
                     "list", "tuple instead of a list"):
             call()
     assert fg.grad(layer)(1.0, (1, 2)) == 2.0
+
+
+# ---------------------------------------------------------------------------------------
+# Optimizers
+
+
+def test_optimizer_state_of_another_optimizer():
+    optim = fg.optim
+    params = {"w": np.ones(2)}
+    grads = {"w": np.ones(2)}
+    with raises(TypeError, "ScaleByAdamState", "EmptyState", "another optimizer",
+                "init(params)"):
+        optim.sgd(0.1).update(grads, optim.adam(0.1).init(params), params)
+    with raises(TypeError, "scale_by_adam", "TraceState", "ScaleByAdamState"):
+        optim.adam(0.1).update(grads, optim.sgd(0.1, momentum=0.9).init(params), params)
+    with raises(ValueError, "chain", "tuple of 2 states"):
+        optim.adam(0.1).update(grads, optim.rmsprop(0.1).init(params), params)
+
+
+def test_schedule_of_the_wrong_signature_or_result():
+    optim = fg.optim
+    params = {"w": np.ones(2)}
+    with raises(TypeError, "learning_rate", "schedule(count)", "function of the step count"):
+        optim.sgd(lambda: 0.1)
+    with raises(TypeError, "learning_rate", "missing a required argument"):
+        optim.sgd(lambda count, other: 0.1)
+    for bad, fragment in ((lambda c: np.ones(2), "shape (2,)"), (lambda c: "a", "'a'")):
+        opt = optim.sgd(bad)
+        with raises(TypeError, "learning_rate", "schedule", fragment, "real scalar"):
+            opt.update(params, opt.init(params), params)
+    with raises(TypeError, "scale_by_schedule", "schedule(count)"):
+        optim.scale_by_schedule(lambda: 1.0)
+
+
+@pytest.mark.parametrize("bad, fragment", [("0.1", "without quotes"), ([0.1], "list"),
+                                           (None, "NoneType"), (np.ones(2), "shape (2,)")])
+def test_learning_rate_and_hyperparameters_must_be_real_scalars(bad, fragment):
+    optim = fg.optim
+    if bad is None:  # None means no scaling in scale_by_learning_rate; b1 must be a number
+        with raises(TypeError, "scale_by_adam: b1", fragment):
+            optim.adam(0.1, b1=bad)
+        return
+    with raises(TypeError, "learning_rate must be", fragment):
+        optim.sgd(bad)
+    with raises(TypeError, "scale_by_adam: b1 must be", fragment):
+        optim.adam(0.1, b1=bad)
+    # Scalars of every kind still work: Python, NumPy, 0-d arrays.
+    for lr in (0.1, np.float32(0.1), np.array(0.1)):
+        opt = optim.adam(lr)
+        params = {"w": np.ones(2)}
+        opt.update(params, opt.init(params), params)

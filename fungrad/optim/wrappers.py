@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 import fungrad.numpy as fnp
-from fungrad.optim.base import GradientTransformation, Schedule
+from fungrad.optim.base import GradientTransformation, Schedule, check_state
 from fungrad.optim.leafwise import (
     add_,
     all_finite,
@@ -117,6 +117,7 @@ def masked(inner: GradientTransformation, mask: Any) -> GradientTransformation:
         return MaskedState(inner_state=inner.init(_hide(params, flags)))
 
     def update(updates, state, params=None):
+        check_state("masked", state, MaskedState)
         flags = _mask_flags(mask(updates) if as_function else mask, updates, "updates")
         hidden_params = None if params is None else _hide(params, flags)
         hidden_updates = _hide(updates, flags)
@@ -173,6 +174,7 @@ def apply_if_finite(
         return ApplyIfFiniteState(zero, fnp.asarray(True), zero, inner.init(params))
 
     def update(updates, state, params=None):
+        check_state("apply_if_finite", state, ApplyIfFiniteState)
         finite = all_finite(updates)
         notfinite_count = fnp.where(finite, 0, increment(state.notfinite_count))
         total = fnp.where(finite, state.total_notfinite, increment(state.total_notfinite))
@@ -267,6 +269,7 @@ class MultiSteps:
         Returns:
           ``(updates, state)``: zeros on accumulating calls, the inner step on the k-th.
         """
+        check_state("MultiSteps", state, MultiStepsState)
         name = "MultiSteps"
         k = self._every_k(state.gradient_step)
         acc = map_leaves(
