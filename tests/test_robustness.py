@@ -484,3 +484,46 @@ def test_learning_rate_and_hyperparameters_must_be_real_scalars(bad, fragment):
         opt = optim.adam(lr)
         params = {"w": np.ones(2)}
         opt.update(params, opt.init(params), params)
+
+
+# ---------------------------------------------------------------------------------------
+# Found by probing beyond the list
+
+
+def test_linearize_f_jvp_checks_tangents():
+    _, f_jvp = fg.linearize(lambda x: x * 2.0, np.arange(3.0))
+    with raises(ValueError, "linearize's f_jvp", "tangent[0]", "(2,)", "(3,)"):
+        f_jvp(np.ones(2))  # once broadcast silently to [2., 2.]
+    with raises(TypeError, "linearize's f_jvp", "str"):
+        f_jvp("a")
+    np.testing.assert_array_equal(f_jvp(np.ones(3)), [2.0, 2.0, 2.0])
+
+
+@pytest.mark.parametrize("transform", ["grad", "value_and_grad", "vjp", "jvp", "linearize",
+                                       "vmap", "jit", "checkpoint", "jacfwd", "jacrev"])
+def test_transforms_of_non_callables(transform):
+    with raises(TypeError, f"{transform}: expected a function", "not its result"):
+        getattr(fg, transform)(3.0)
+
+
+def test_hvp_needs_tuples():
+    with raises(TypeError, "hvp", "tuples or lists", "hvp(f, (x,), (v,))"):
+        fg.hvp(lambda x: fnp.sum(x ** 2), np.arange(3.0), np.ones(3))
+
+
+def test_cotangent_that_is_not_an_array():
+    _, pullback = fg.vjp(lambda x: x * 2.0, np.arange(3.0))
+    with raises(TypeError, "vjp: cotangent", "str", "(3,)"):
+        pullback("a")
+
+
+def test_jit_bad_keyword_names_the_function():
+    def f(x):
+        return x
+
+    with raises(TypeError, "jit of `", "unexpected keyword argument 'z'", "f(x)"):
+        fg.jit(f)(2.0, z=3.0)
+
+
+def test_jacrev_of_function_without_outputs():
+    assert fg.jacrev(lambda x: None)(np.arange(3.0)) is None

@@ -13,7 +13,7 @@ import numpy as np
 
 from fungrad import dtypes
 from fungrad.core import Tracer, get_aval
-from fungrad.interpreters.jvp import Zero, jvp_flat, zeros_like_aval
+from fungrad.interpreters.jvp import Zero, instantiate, jvp_flat, zeros_like_aval
 from fungrad.interpreters.linearize import linearize_flat
 from fungrad.tree_util import keystr, tree_flatten, tree_flatten_with_path, tree_unflatten
 
@@ -56,6 +56,15 @@ class _FlatFun:
         if not self.has_aux:
             return main, None
         return main, tree_unflatten(self.aux_tree, outs[self.num_out:])
+
+
+def check_callable(transform: str, fun) -> None:
+    """Raise unless ``fun`` can be called (JAX: "Expected a callable value")."""
+    if not callable(fun):
+        raise TypeError(
+            f"{transform}: expected a function to transform, got {fun!r:.60} (type "
+            f"{type(fun).__name__}). Pass the function itself, e.g. {transform}(f), not its "
+            "result f(x).")
 
 
 def flatten_output(transform: str, fun, out):
@@ -118,6 +127,7 @@ def jvp(fun: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fa
         >>> [float(v) for v in fg.jvp(fnp.sin, (0.0,), (2.0,))]
         [0.0, 2.0]
     """
+    check_callable("jvp", fun)
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
         raise TypeError(
             "jvp: primals and tangents must be tuples or lists of arguments, e.g. "
@@ -139,18 +149,25 @@ def jvp(fun: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fa
     return (out, tout, aux) if has_aux else (out, tout)
 
 
-def _check_tangent(path, primal, tangent):
-    p_aval, t_aval = get_aval(primal), get_aval(tangent)
+def _check_tangent(path, primal, tangent, where: str = "jvp"):
+    p_aval = get_aval(primal)
+    try:
+        t_aval = get_aval(tangent)
+    except TypeError:
+        raise TypeError(
+            f"{where}: tangent{keystr(path)} is a {type(tangent).__name__} "
+            f"({tangent!r:.40}), not an array; pass an array of the primal's shape "
+            f"{p_aval.shape} and dtype {dtypes.tangent_dtype(p_aval.dtype)}.") from None
     expected = dtypes.tangent_dtype(p_aval.dtype)
     if p_aval.shape != t_aval.shape:
         raise ValueError(
-            f"jvp: tangent{keystr(path)} has shape {t_aval.shape} but its primal has shape "
+            f"{where}: tangent{keystr(path)} has shape {t_aval.shape} but its primal has shape "
             f"{p_aval.shape}; they must match."
         )
     if dtypes.is_float0(expected):
         if not dtypes.is_float0(t_aval.dtype):
             raise TypeError(
-                f"jvp: tangent{keystr(path)} has dtype {t_aval.dtype} but its primal has "
+                f"{where}: tangent{keystr(path)} has dtype {t_aval.dtype} but its primal has "
                 f"dtype {p_aval.dtype}, whose tangents have the expected dtype float0 (integer "
                 "and boolean values have no derivative). Pass "
                 "np.zeros(shape, fg.float0) as its tangent, or make the primal a float "
@@ -158,7 +175,7 @@ def _check_tangent(path, primal, tangent):
         return Zero(p_aval.update(dtype=expected, weak_type=False))
     if t_aval.dtype != expected and not t_aval.weak_type:
         raise TypeError(
-            f"jvp: tangent{keystr(path)} has dtype {t_aval.dtype} but its primal has dtype "
+            f"{where}: tangent{keystr(path)} has dtype {t_aval.dtype} but its primal has dtype "
             f"{p_aval.dtype}; tangent dtypes must equal primal dtypes (float0 for ints)."
         )
     return np.asarray(tangent, expected) if t_aval.dtype != expected else tangent
@@ -171,7 +188,8 @@ def linearize(fun: Callable, *primals, has_aux: bool = False):
     only the (staged) linear part. ``fg.make_ir(f_jvp, sites=True)(*tangents)`` prints
     that linear program with the source line of each equation.
     """
-    flat_p, in_tree, _ = _flatten_args("linearize", fun, primals)
+    check_callable("linearize", fun)
+    flat_p, in_tree, with_paths = _flatten_args("linearize", fun, primals)
     flat_fun = _FlatFun(fun, in_tree, has_aux, "linearize")
     outs, lin = linearize_flat(flat_fun, flat_p, fun_name(fun), record_sites=True)
     out, aux = flat_fun.split(outs)
@@ -182,7 +200,9 @@ def linearize(fun: Callable, *primals, has_aux: bool = False):
         if t_tree != in_tree:
             raise ValueError(f"linearize: f_jvp expects tangents with the structure of the "
                              f"primals.\n  primals:  {in_tree}\n  tangents: {t_tree}")
-        touts = lin.jvp(flat_t)
+        flat_t = [_check_tangent(path, p, t, "linearize's f_jvp")
+                  for (path, p), t in zip(with_paths, flat_t)]
+        touts = lin.jvp([instantiate(t, p) for t, p in zip(flat_t, flat_p)])
         return tree_unflatten(out_tree, touts[: flat_fun.num_out])
 
     return (out, f_jvp, aux) if has_aux else (out, f_jvp)
@@ -205,6 +225,7 @@ def vjp(fun: Callable, *primals, has_aux: bool = False):
         >>> [float(c) for c in pullback(1.0)]
         [1.0]
     """
+    check_callable("vjp", fun)
     return _vjp(fun, primals, has_aux, "vjp")
 
 
@@ -232,7 +253,12 @@ def _vjp(fun: Callable, primals, has_aux: bool, transform: str):
 
 
 def _check_cotangent(path, ct, aval):
-    ct_aval = get_aval(ct)
+    try:
+        ct_aval = get_aval(ct)
+    except TypeError:
+        raise TypeError(
+            f"vjp: cotangent{keystr(path)} is a {type(ct).__name__} ({ct!r:.40}), not an "
+            f"array; pass an array of the output's shape {aval.shape}.") from None
     if ct_aval.shape != aval.shape:
         raise ValueError(
             f"vjp: cotangent{keystr(path)} has shape {ct_aval.shape} but the output it "
@@ -400,6 +426,7 @@ def value_and_grad(fun: Callable, argnums=0, has_aux: bool = False, holomorphic:
         ``f(*args) -> (value, grads)`` or ``((value, aux), grads)``; ``grads`` matches the
         structure of the selected argument (a tuple of them when argnums is a tuple).
     """
+    check_callable("value_and_grad", fun)
 
     def value_and_grad_f(*args, **kwargs):
         nums = _argnums_tuple(argnums, len(args), "grad", fun)
@@ -432,6 +459,7 @@ def grad(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = Fa
         >>> fg.grad(lambda x: fnp.sum(x ** 2))(fnp.array([1.0, 2.0])).tolist()
         [2.0, 4.0]
     """
+    check_callable("grad", fun)
     vg = value_and_grad(fun, argnums, has_aux, holomorphic, allow_int)
 
     def grad_f(*args, **kwargs):

@@ -33,6 +33,7 @@ from fungrad.interpreters.jvp import jvp_rules
 from fungrad.interpreters.linearize import deflinear, transpose_rules
 from fungrad.ir import Eqn, Var, stage_closed
 from fungrad.lax import dot_general_p
+from fungrad.transforms.api import check_callable
 from fungrad.transforms.jit import _signature, jit_call_p, static_spec
 from fungrad.tree_util import keystr, tree_flatten, tree_flatten_with_path, tree_unflatten
 
@@ -203,6 +204,7 @@ def checkpoint(fun: Callable, *, prevent_cse: bool = True, policy: Policy | None
         >>> float(fg.grad(layer)(0.3)) == float(fg.grad(lambda x: fnp.tanh(fnp.sin(x) * 2.0))(0.3))
         True
     """
+    check_callable("checkpoint", fun)
     policy = as_policy(policy)
     signature = _signature(fun)
     statics, _ = static_spec(fun, signature, static_argnums, static_argnames, "checkpoint")

@@ -25,6 +25,7 @@ from fungrad.core import get_aval
 from fungrad.transforms.api import (
     _argnums_tuple,
     _check_grad_inputs,
+    check_callable,
     check_output_dtypes,
     fun_name,
     grad,
@@ -94,6 +95,8 @@ def jacfwd(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = 
         A function with ``fun``'s signature returning the Jacobian (layout in module doc).
     """
 
+    check_callable("jacfwd", fun)
+
     def jacfun(*args, **kwargs):
         nums = _argnums_tuple(argnums, len(args), "jacfwd", fun)
         dyn = tuple(args[i] for i in nums)
@@ -133,6 +136,8 @@ def jacrev(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = 
     ``holomorphic``, complex inputs are allowed but outputs must be real (as in JAX).
     """
 
+    check_callable("jacrev", fun)
+
     def jacfun(*args, **kwargs):
         nums = _argnums_tuple(argnums, len(args), "jacrev", fun)
         dyn = tuple(args[i] for i in nums)
@@ -142,6 +147,8 @@ def jacrev(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = 
         out, pullback = result[0], result[1]
         check_output_dtypes("jacrev", fun, out, holomorphic)
         out_leaves, out_tree = tree_flatten(out)
+        if not out_leaves:  # no outputs (None, an empty tuple): an empty Jacobian
+            return (out, result[2]) if has_aux else out
         basis, sizes = _basis(out_leaves)
         out_shapes = [get_aval(x).shape for x in out_leaves]
         cts = vmap(lambda *b: pullback(tree_unflatten(out_tree, b)))(*basis)
@@ -182,6 +189,10 @@ def hvp(fun: Callable, primals, tangents):
         ``H @ v`` with the structure of the first argument (a tuple over arguments when
         ``fun`` takes several).
     """
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError(
+            "hvp: primals and tangents must be tuples or lists of arguments, e.g. "
+            f"hvp(f, (x,), (v,)); got {type(primals).__name__} and {type(tangents).__name__}.")
     primals, tangents = tuple(primals), tuple(tangents)
     nums = tuple(range(len(primals)))
     g = grad(fun, argnums=nums[0] if len(nums) == 1 else nums)

@@ -35,7 +35,7 @@ from fungrad.interpreters.jvp import jvp_rules
 from fungrad.interpreters.linearize import transpose_rules
 from fungrad.ir import IR, stage_closed
 from fungrad.ir_passes import optimize
-from fungrad.transforms.api import flatten_output
+from fungrad.transforms.api import check_callable, flatten_output
 from fungrad.tree_util import keystr, tree_flatten, tree_flatten_with_path, tree_unflatten
 
 __all__ = ["jit", "jit_call_p"]
@@ -205,7 +205,11 @@ class JittedFunction:
     def _positional(self, args, kwargs) -> tuple:
         if self.signature is None:
             raise TypeError(f"jit of `{self.name}`: keyword arguments need a signature")
-        bound = self.signature.bind(*args, **kwargs)
+        try:
+            bound = self.signature.bind(*args, **kwargs)
+        except TypeError as err:
+            raise TypeError(f"jit of `{self.name}`: {err} (the signature is "
+                            f"{self.name}{self.signature}).") from None
         bound.apply_defaults()
         if bound.kwargs:
             raise TypeError(f"jit of `{self.name}`: **kwargs parameters are not supported; "
@@ -390,6 +394,7 @@ def jit(fun: Callable | None = None, /, *, static_argnums: int | Sequence[int] =
         1
     """
     if fun is None:
-        return lambda f: JittedFunction(f, static_argnums, static_argnames, donate_argnums,
-                                        backend)
+        return lambda f: jit(f, static_argnums=static_argnums, static_argnames=static_argnames,
+                             donate_argnums=donate_argnums, backend=backend)
+    check_callable("jit", fun)
     return JittedFunction(fun, static_argnums, static_argnames, donate_argnums, backend)

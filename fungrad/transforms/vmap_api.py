@@ -9,7 +9,7 @@ import numpy as np
 
 from fungrad.core import get_aval
 from fungrad.interpreters.batching import bdim_to_front, flat_vmap, move_axis
-from fungrad.transforms.api import flatten_output
+from fungrad.transforms.api import check_callable, flatten_output
 from fungrad.tree_util import (
     broadcast_prefix,
     keystr,
@@ -114,6 +114,7 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_name: Any = No
     to share one key.
     """
 
+    check_callable("vmap", fun)
     _check_vmap_options(fun, in_axes, out_axes, axis_size, chunk_size)
 
     def vmapped(*args, **kwargs):
