@@ -114,7 +114,8 @@ def get_aval(x: Any) -> ShapedArray:
     except AttributeError:
         raise TypeError(
             f"fungrad: a value of type {type(x).__name__} is not an array: {x!r:.80}. "
-            "Pass NumPy/CuPy arrays, Python scalars, or pytrees of them."
+            "Pass NumPy/CuPy arrays, Python scalars, or pytrees of them.\n"
+            f"  at {user_site()}"
         ) from None
 
 

@@ -85,6 +85,7 @@ __all__ = [
 
 from fungrad import lax
 from fungrad.core import Tracer, get_aval, shape_of
+from fungrad.errors import ConcretizationError
 from fungrad.numpy.promotion import (
     as_operand,
     broadcast_to_shape,
@@ -208,6 +209,11 @@ def trunc(x):
 def round(x, decimals: int = 0):  # noqa: A001 (NumPy's name)
     """Round half to even to ``decimals`` places, like ``numpy.round`` (zero gradient)."""
     x = as_operand(x)
+    if isinstance(decimals, Tracer):
+        raise ConcretizationError(
+            f"fnp.round: decimals must be a static Python int, but it is a traced value "
+            f"{decimals.aval.str_short()}. Pass a Python int (or mark the argument static with "
+            "static_argnums).")
     if get_aval(x).dtype.kind in "biu" and decimals >= 0:
         return x
     if decimals == 0:
