@@ -546,3 +546,14 @@ def test_round_with_traced_decimals():
 def test_non_array_operand_error_points_at_the_user_line():
     with raises(TypeError, "not an array", "test_robustness.py"):
         fnp.sin("a")
+
+
+def test_loops_and_tree_map_with_non_callables():
+    with raises(TypeError, "lax.scan: f must be a function"):
+        fg.lax.scan(3, 0.0, np.ones(3))
+    with raises(TypeError, "lax.fori_loop: body_fun must be a function"):
+        fg.lax.fori_loop(0, 3, None, 0.0)
+    with raises(TypeError, "lax.while_loop: cond_fun must be a function"):
+        fg.lax.while_loop(None, lambda c: c, 0.0)
+    with raises(TypeError, "tree_map: f must be a function", "tree_map(f, tree)"):
+        fg.tree_util.tree_map({"a": 1}, lambda x: x)
