@@ -303,6 +303,9 @@ class StagingTrace(Trace):
         if self.copy_constants and isinstance(x, np.ndarray):
             self.captured.append(x)
             x = x.copy()
+            # Read-only: a program that returns the constant must not let the caller edit
+            # what later calls return.
+            x.flags.writeable = False
         self.consts.append(x)
         return var
 

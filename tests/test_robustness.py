@@ -557,3 +557,19 @@ def test_loops_and_tree_map_with_non_callables():
         fg.lax.while_loop(None, lambda c: c, 0.0)
     with raises(TypeError, "tree_map: f must be a function", "tree_map(f, tree)"):
         fg.tree_util.tree_map({"a": 1}, lambda x: x)
+
+
+def test_jit_constant_outputs_cannot_corrupt_the_cache():
+    table = np.ones(2)
+    f = fg.jit(lambda x: table)
+    out = f(1.0)
+    with pytest.raises(ValueError, match="read-only"):
+        out[0] = 5.0
+    np.testing.assert_array_equal(f(1.0), [1.0, 1.0])
+
+
+def test_python_round_and_format_of_tracers():
+    assert fg.grad(lambda x: round(x) * x)(2.3) == 2.0
+    assert fg.grad(lambda x: (f"{x:.2f}", x * x)[1])(2.0) == 4.0  # logging under grad
+    with raises(ConcretizationError, "format(x, '.2f')", "jit of"):
+        fg.jit(lambda x: f"{x:.2f}" and x)(1.0)
