@@ -573,3 +573,16 @@ def test_python_round_and_format_of_tracers():
     assert fg.grad(lambda x: (f"{x:.2f}", x * x)[1])(2.0) == 4.0  # logging under grad
     with raises(ConcretizationError, "format(x, '.2f')", "jit of"):
         fg.jit(lambda x: f"{x:.2f}" and x)(1.0)
+
+
+def test_hypot_of_inf_and_nan_is_inf():
+    # IEEE, NumPy and JAX: an infinite side wins over nan.
+    np.testing.assert_array_equal(fnp.hypot(np.array([np.inf, -np.inf, np.nan]),
+                                            np.array([np.nan, np.nan, np.inf])), np.inf)
+    assert fg.jit(fnp.hypot)(np.nan, np.inf) == np.inf
+
+
+def test_round_integers_to_negative_decimals_stays_integer():
+    out = fnp.round(np.array([15, 25, 14]), -1)
+    assert out.dtype == np.int64
+    np.testing.assert_array_equal(out, np.round(np.array([15, 25, 14]), -1))
