@@ -183,6 +183,7 @@ CUSTOM_PATHS = {
     "vmap(grad)": lambda f: fg.vmap(fg.grad(lambda x: fnp.sum(f(x))))(np.ones((2, 3))),
     "grad(vmap)": lambda f: fg.grad(lambda x: fnp.sum(fg.vmap(f)(x)))(np.ones((2, 3))),
     "jit(grad)": lambda f: fg.jit(fg.grad(lambda x: fnp.sum(f(x))))(np.ones(3)),
+    "grad(jit)": lambda f: fg.grad(lambda x: fnp.sum(fg.jit(f)(x)))(np.ones(3)),
 }
 CUSTOM_CASES = {
     "jvp primal": (_wrong_primal_jvp, ["custom JVP rule", "_wrong_primal_jvp_rule",
@@ -586,3 +587,23 @@ def test_round_integers_to_negative_decimals_stays_integer():
     out = fnp.round(np.array([15, 25, 14]), -1)
     assert out.dtype == np.int64
     np.testing.assert_array_equal(out, np.round(np.array([15, 25, 14]), -1))
+
+
+def test_grad_through_staged_custom_vjp():
+    # grad of jit / cond / scan / checkpoint of a custom_vjp function once raised the
+    # forward-mode error: the staged JVP of an IR now stages fwd and transposes bwd.
+    @fg.custom_vjp
+    def f(x):
+        return fnp.sin(x)
+
+    f.defvjp(lambda x: (fnp.sin(x), fnp.cos(x)), lambda cos_x, g: (2.0 * g * cos_x,))
+    x = np.linspace(0.0, 1.0, 3)
+    expected = 2.0 * np.cos(x)
+    wrappers = [fg.jit, fg.checkpoint,
+                lambda g: lambda x: fg.lax.cond(True, lambda: g(x), lambda: x)]
+    for wrap in wrappers:
+        np.testing.assert_allclose(fg.grad(lambda x: fnp.sum(wrap(f)(x)))(x), expected)
+    scanned = fg.grad(lambda x: fg.lax.scan(lambda c, xi: (c + f(xi), None), 0.0, x)[0])
+    np.testing.assert_allclose(scanned(x), expected)
+    with raises(TypeError, "custom_vjp", "forward-mode jvp", "custom_jvp"):
+        fg.jvp(fg.jit(f), (x,), (x,))

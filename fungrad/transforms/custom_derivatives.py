@@ -21,7 +21,7 @@ from fungrad.core import Primitive, get_aval
 from fungrad.errors import ConcretizationError, CustomRuleError
 from fungrad.interpreters.jvp import Zero, instantiate, jvp_rules, zeros_like_aval
 from fungrad.interpreters.linearize import LinearArg, TangentStagingTrace, transpose_rules
-from fungrad.ir import stage_flat
+from fungrad.ir import StagingTrace, stage_flat
 from fungrad.tree_util import keystr, tree_flatten, tree_flatten_with_path, tree_unflatten
 
 __all__ = ["custom_jvp", "custom_vjp"]
@@ -372,19 +372,25 @@ custom_vjp_call_p.def_abstract_eval(
 
 
 def _custom_vjp_call_jvp(primals, tangents, *, call, vjp):
-    if not isinstance(core.current_trace(), TangentStagingTrace):
+    current = core.current_trace()
+    if isinstance(current, TangentStagingTrace):
+        # Reverse mode: primal computation by fwd on the parent trace (concrete under grad).
+        ctx = core._context
+        ctx.trace = current.parent
+        try:
+            flat_out, res = vjp.forward(primals)
+        finally:
+            ctx.trace = current
+    elif isinstance(current, StagingTrace):
+        # The staged JVP of an IR (grad of a jitted function): fwd is staged with it, and
+        # the custom_lin equation is transposed when the linear part is (evaluating it
+        # instead, i.e. forward mode, raises custom_lin's error).
+        flat_out, res = vjp.forward(primals)
+    else:
         raise TypeError(
             f"can't apply forward-mode autodiff (jvp) to a custom_vjp function "
             f"(`{call.__name__}`); use grad/vjp, or define the function with custom_jvp."
         )
-    # Reverse mode: primal computation by fwd on the parent trace (concrete under grad).
-    ctx = core._context
-    staging = ctx.trace
-    ctx.trace = staging.parent
-    try:
-        flat_out, res = vjp.forward(primals)
-    finally:
-        ctx.trace = staging
     res_leaves, res_tree = tree_flatten(res)
     ts = [instantiate(t, p) for t, p in zip(tangents, primals)]
     out_avals = tuple(get_aval(o) for o in flat_out)
@@ -405,7 +411,8 @@ custom_lin_p = Primitive("custom_lin", multiple_results=True, linear=True)
 def _custom_lin_impl(*args, num_res, res_tree, rule, out_avals, in_avals):
     raise TypeError(
         "custom_vjp functions can only be transposed (grad/vjp); evaluating their linearized "
-        "JVP (linearize(...)'s f_jvp, or jvp of grad) is not supported. Use custom_jvp."
+        "JVP (forward-mode jvp, linearize(...)'s f_jvp, or jvp of grad) is not supported. "
+        "Use custom_jvp."
     )
 
 
