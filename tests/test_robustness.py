@@ -607,3 +607,10 @@ def test_grad_through_staged_custom_vjp():
     np.testing.assert_allclose(scanned(x), expected)
     with raises(TypeError, "custom_vjp", "forward-mode jvp", "custom_jvp"):
         fg.jvp(fg.jit(f), (x,), (x,))
+
+
+@pytest.mark.parametrize("bad", [None, np.zeros(4), (np.zeros(4),)])
+def test_lstm_cell_state_must_be_a_pair(bad):
+    cell = fg.nn.LSTMCell(3, 4, key=fg.random.PRNGKey(0))
+    with raises(TypeError, "LSTMCell", "state must be a pair (h, c)", "fnp.zeros(4)"):
+        cell(np.ones(3, np.float32), bad)
