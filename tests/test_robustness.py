@@ -614,3 +614,22 @@ def test_lstm_cell_state_must_be_a_pair(bad):
     cell = fg.nn.LSTMCell(3, 4, key=fg.random.PRNGKey(0))
     with raises(TypeError, "LSTMCell", "state must be a pair (h, c)", "fnp.zeros(4)"):
         cell(np.ones(3, np.float32), bad)
+
+
+def test_conv2d_promotes_like_linear():
+    conv = fg.nn.Conv2d(3, 4, 3, key=fg.random.PRNGKey(0))
+    for dtype, expected in ((np.float32, np.float32), (np.float64, np.float64),
+                            (np.int64, np.float64)):
+        assert conv(np.ones((1, 5, 5, 3), dtype)).dtype == expected
+
+
+def test_sequential_of_a_non_sequence():
+    with raises(TypeError, "Sequential", "list or tuple of layers"):
+        fg.nn.Sequential(None)
+    with raises(TypeError, "Sequential", "list or tuple"):
+        fg.nn.Sequential(fg.nn.relu)
+
+
+def test_debug_print_with_a_missing_field():
+    with raises(ValueError, "debug.print", "'x'", "x=x"):
+        fg.debug.print("{x}", y=1.0)
