@@ -633,3 +633,13 @@ def test_sequential_of_a_non_sequence():
 def test_debug_print_with_a_missing_field():
     with raises(ValueError, "debug.print", "'x'", "x=x"):
         fg.debug.print("{x}", y=1.0)
+
+
+def test_schedule_hyperparameters_must_be_numbers():
+    optim = fg.optim
+    with raises(TypeError, "polynomial_schedule: init_value must be a real number", "'a'"):
+        optim.linear_schedule("a", 0.0, 5)
+    with raises(TypeError, "exponential_decay: decay_rate", "write 0.5 without quotes"):
+        optim.exponential_decay(0.1, 10, "0.5")
+    with raises(TypeError, "cosine_decay_schedule: init_value", "NoneType"):
+        optim.cosine_decay_schedule(None, 10)

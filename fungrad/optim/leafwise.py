@@ -141,17 +141,29 @@ def weak_scalar(x: Any, where: str = "a hyperparameter") -> Any:
         return x
     shape = getattr(x, "shape", None)
     kind = getattr(getattr(x, "dtype", None), "kind", "")
+    schedule = (" (A learning rate may also be a schedule: a function of the step count.)"
+                if "learning_rate" in where else "")
     if shape is not None and shape != () and kind in "biuf":
         raise TypeError(
-            f"{where} must be a scalar, got an array of shape {tuple(shape)}. Pass one number "
-            "(or, for a learning rate, a schedule: a function of the step count).")
+            f"{where} must be a scalar, got an array of shape {tuple(shape)}. Pass one "
+            f"number.{schedule}")
     if isinstance(x, bool) or not (isinstance(x, (int, float, np.integer, np.floating))
                                    or (shape == () and kind in "iuf")):
         raise TypeError(
             f"{where} must be a real number, got {x!r:.40} of type {type(x).__name__}"
-            + (f"; write {x.strip()} without quotes" if isinstance(x, str) else "")
-            + ". (A learning rate may also be a schedule: a function of the step count.)")
+            f"{_unquote_hint(x)}.{schedule}")
     return x
+
+
+def _unquote_hint(x: Any) -> str:
+    """``; write 0.1 without quotes`` for a string that holds a number."""
+    if not isinstance(x, str):
+        return ""
+    try:
+        float(x)
+    except ValueError:
+        return ""
+    return f"; write {x.strip()} without quotes"
 
 
 def scalar_like(s: Any, like: Any) -> Any:
