@@ -180,10 +180,10 @@ def _check_vmap_options(fun, in_axes, out_axes, axis_size, chunk_size) -> None:
         bad = [a for a in leaves if a is not None and (
             isinstance(a, bool) or not isinstance(a, (int, np.integer)))]
         if bad:
+            which = "argument" if what == "in_axes" else "output"
             raise TypeError(
                 f"vmap of `{_name(fun)}`: {what} must be an int, None, or a tuple/pytree of "
-                f"ints and Nones (the batch axis of each {'argument' if what == 'in_axes' else 'output'}"
-                f"), got {spec!r} (an entry "
+                f"ints and Nones (the batch axis of each {which}), got {spec!r} (an entry "
                 f"{bad[0]!r} of type {type(bad[0]).__name__}). Use e.g. {what}=0, or "
                 f"{what}=(0, None) for one entry per argument.")
     for what, value in (("chunk_size", chunk_size), ("axis_size", axis_size)):
