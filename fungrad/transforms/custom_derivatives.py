@@ -104,24 +104,37 @@ def _staged_out_avals(call: _FlatCall, avals):
     return ir.out_avals
 
 
-def _check_rule_primal_out(what: str, rule, call, primals, flat_out, out_tree) -> None:
+def _check_rule_primal_out(what: str, rule, call, primals, flat_out, out_tree,
+                           owner) -> None:
     """Check that a rule's primal output has the structure, shapes and dtypes of ``f``'s.
 
-    ``f`` is staged on the primals' abstract values; an ``f`` whose Python control flow
-    needs concrete values cannot be staged, and is then not checked.
+    ``f`` is staged on the primals' abstract values (once per input signature: the result
+    is cached on ``owner``, the custom_jvp/custom_vjp object, when there are no nondiff
+    arguments); an ``f`` whose Python control flow needs concrete values cannot be
+    staged, and is then not checked.
     """
-    try:
-        expected = _staged_out_avals(call, [get_aval(p) for p in primals])
-    except ConcretizationError:
-        return
-    fun = call.__name__
-    if call.out_tree is not None and out_tree is not None and call.out_tree != out_tree:
+    avals = tuple(get_aval(p) for p in primals)
+    key = (call.in_tree, avals) if not call.nondiff else None
+    hit = owner.out_signatures.get(key) if key is not None else None
+    if hit is None:
+        try:
+            hit = (tuple(_staged_out_avals(call, avals)), call.out_tree)
+        except ConcretizationError:
+            return
+        if key is not None:
+            owner.out_signatures[key] = hit
+    expected, expected_tree = hit
+    _compare_primal_out(what, rule, call.__name__, expected, expected_tree, flat_out, out_tree)
+
+
+def _compare_primal_out(what, rule, fun, expected, expected_tree, flat_out, out_tree) -> None:
+    if expected_tree is not None and out_tree is not None and expected_tree != out_tree:
         raise CustomRuleError(
             f"{what} `{rule.__name__}` of `{fun}` returned an output of another structure "
-            f"than `{fun}` itself.\n  `{fun}` returns: {call.out_tree}\n  the rule returned: "
+            f"than `{fun}` itself.\n  `{fun}` returns: {expected_tree}\n  the rule returned: "
             f"{out_tree}\nReturn the function's own output (e.g. `{fun}(x)`) as the primal.")
     paths = [path for path, _ in tree_flatten_with_path(
-        tree_unflatten(call.out_tree, expected))[0]] if call.out_tree else [()] * len(expected)
+        tree_unflatten(expected_tree, expected))[0]] if expected_tree else [()] * len(expected)
     for path, e, o in zip(paths, expected, flat_out):
         oa = get_aval(o)
         if oa.shape != e.shape or (oa.dtype != e.dtype and not (oa.weak_type or e.weak_type)):
@@ -156,6 +169,7 @@ class custom_jvp:  # noqa: N801 (JAX's name)
         self.fun = fun
         self.nondiff_argnums = tuple(nondiff_argnums)
         self.jvp: Callable | None = None
+        self.out_signatures: dict = {}  # (in_tree, avals) -> fun's (out avals, out_tree)
 
     def defjvp(self, jvp: Callable, symbolic_zeros: bool = False) -> Callable:
         """Set the rule ``jvp(*nondiff_args, primals, tangents) -> (out, tangent_out)``."""
@@ -220,7 +234,7 @@ class _CustomJVPRule:
         out, t_out = result
         flat_out, self.out_tree = tree_flatten(out)
         _check_rule_primal_out("custom JVP rule", self, self.call, primals, flat_out,
-                               self.out_tree)
+                               self.out_tree, self.owner)
         _check_matches("custom JVP rule's tangent output", self.owner.jvp, out, t_out)
         flat_t = tree_flatten(t_out)[0]
         flat_t = [Zero.like_primal(o) if dtypes.is_float0(dtypes.tangent_dtype(get_aval(o).dtype))
@@ -270,6 +284,7 @@ class custom_vjp:  # noqa: N801 (JAX's name)
         self.nondiff_argnums = tuple(nondiff_argnums)
         self.fwd: Callable | None = None
         self.bwd: Callable | None = None
+        self.out_signatures: dict = {}  # (in_tree, avals) -> fun's (out avals, out_tree)
 
     def defvjp(self, fwd: Callable, bwd: Callable, symbolic_zeros: bool = False) -> None:
         """Set the forward pass ``fwd`` and backward pass ``bwd``."""
@@ -310,7 +325,7 @@ class _CustomVJPRule:
         flat_out, self.out_tree = tree_flatten(out)
         fwd = _NamedRule(_name(self.owner.fwd))
         _check_rule_primal_out("custom_vjp fwd", fwd, self.call, primals, flat_out,
-                               self.out_tree)
+                               self.out_tree, self.owner)
         return flat_out, res
 
     def backward(self, res, ct_flat, primal_avals):
