@@ -387,7 +387,8 @@ def stage_closed(fun: Callable, in_avals, name: str, input_names=None,
     """
     trace = StagingTrace(fun_name=name)
     trace.transform_name = transform_name
-    trace.copy_constants = trace.copy_constants or transform_name == "jit"
+    # jit and checkpoint cache their traces across calls: bake captured arrays in.
+    trace.copy_constants = trace.copy_constants or transform_name in ("jit", "checkpoint")
     with core.run_with_trace(trace):
         names = input_names or [""] * len(in_avals)
         tracers = [trace.new_input(a, n) for a, n in zip(in_avals, names)]

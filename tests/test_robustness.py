@@ -643,3 +643,12 @@ def test_schedule_hyperparameters_must_be_numbers():
         optim.exponential_decay(0.1, 10, "0.5")
     with raises(TypeError, "cosine_decay_schedule: init_value", "NoneType"):
         optim.cosine_decay_schedule(None, 10)
+
+
+def test_checkpoint_bakes_captured_arrays_like_jit():
+    # A cached checkpoint trace once mixed a constant-folded old value with a live new one.
+    weights = np.ones(3)
+    layer = fg.checkpoint(lambda x: fnp.sum(x * weights) + fnp.sum(weights * 2.0))
+    assert fg.value_and_grad(layer)(1.0) == (9.0, 3.0)
+    weights[:] = 5.0
+    assert fg.value_and_grad(layer)(1.0) == (9.0, 3.0)
