@@ -114,7 +114,8 @@ def get_aval(x: Any) -> ShapedArray:
     except AttributeError:
         raise TypeError(
             f"fungrad: a value of type {type(x).__name__} is not an array: {x!r:.80}. "
-            "Pass NumPy/CuPy arrays, Python scalars, or pytrees of them."
+            "Pass NumPy/CuPy arrays, Python scalars, or pytrees of them.\n"
+            f"  at {user_site()}"
         ) from None
 
 
@@ -445,17 +446,21 @@ class Tracer:
         return bool(self._concrete_for("bool()"))
 
     def __float__(self):
-        return float(self._concrete_for("float()"))
+        return float(self._scalar_for("float()"))
 
     def __int__(self):
         return int(self._concrete_for("int()"))
 
     def __complex__(self):
-        return complex(self._concrete_for("complex()"))
+        return complex(self._scalar_for("complex()"))
 
     def __index__(self):
-        value = self._concrete_for("an integer index (__index__)")
-        return int(value)
+        if self.aval.dtype.kind not in "iu":
+            raise TypeError(
+                f"only integer traced values can be used as an index (operator.index, "
+                f"range(), list indexing); got {self.aval.str_short()}. Convert with "
+                "x.astype(int) first, or index arrays with fnp functions (fnp.take).")
+        return int(self._concrete_for("an integer index (__index__)"))
 
     def _concrete_for(self, what: str):
         try:
@@ -465,11 +470,30 @@ class Tracer:
                 str(err).replace("a concrete value", f"a concrete value for {what}", 1)
             ) from None
 
+    def _scalar_for(self, what: str):
+        """The concrete value for a conversion to a Python/NumPy number (``float()``,
+        ``math.sin``, ``np.float64``, ``.item()``), which must not drop a derivative."""
+        self.check_no_derivative(what)
+        try:
+            return self._concrete_for(what)
+        except ConcretizationError as err:
+            raise ConcretizationError(f"{err} {_CONVERSION_FIX}") from None
+
+    def check_no_derivative(self, what: str) -> None:
+        """Raise if converting this value to a plain number would drop a derivative.
+
+        Overridden by the JVP tracer; other tracers carry no derivative of their own.
+        """
+
     def item(self):
-        return self._concrete_for("item()").item()
+        if self.aval.dtype.kind in "fc":
+            return np.asarray(self._scalar_for("item()")).item()
+        return np.asarray(self._concrete_for("item()")).item()
 
     def tolist(self):
-        return self._concrete_for("tolist()").tolist()
+        if self.aval.dtype.kind in "fc":
+            return np.asarray(self._scalar_for("tolist()")).tolist()
+        return np.asarray(self._concrete_for("tolist()")).tolist()
 
     def __array__(self, dtype=None, copy=None):
         if not self._trace.valid:
@@ -496,6 +520,22 @@ class Tracer:
         except Exception:
             value = ""
         return f"Tracer<{self.aval.str_short()}> in {self._trace.transform_name}{value}"
+
+
+_CONVERSION_FIX = (
+    "Use fungrad.numpy functions instead of Python/NumPy scalar functions (fnp.sin(x) for "
+    "math.sin(x), x.astype(float) for float(x)), or apply fg.stop_gradient(x) first if "
+    "dropping the derivative is intended."
+)
+
+
+def derivative_dropped_message(tracer: Tracer, what: str) -> str:
+    """The error for converting a value that carries a derivative to a plain number."""
+    return (
+        f"{what} of a traced value {tracer.aval.str_short()} that carries a derivative "
+        f"(inside the {tracer._trace.describe()}) would silently drop the derivative. "
+        f"{_CONVERSION_FIX}"
+    )
 
 
 def concrete_or_none(x: Any):

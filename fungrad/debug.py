@@ -142,6 +142,13 @@ def print(fmt: str, *args: Any, ordered: bool = False, **kwargs: Any) -> None:  
                         f"{type(fmt).__name__}.")
 
     def format_and_print(*values, **named):
-        builtins.print(fmt.format(*values, **named))
+        try:
+            text = fmt.format(*values, **named)
+        except (KeyError, IndexError) as err:
+            raise ValueError(
+                f"debug.print: the format {fmt!r} refers to {err}, which was not passed "
+                f"({len(values)} positional values, keywords {sorted(named)}). Pass it, e.g. "
+                "fg.debug.print('x = {x}', x=x).") from None
+        builtins.print(text)
 
     _bind(format_and_print, args, kwargs, f"print {fmt!r}")

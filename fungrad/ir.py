@@ -258,9 +258,14 @@ class StagingTrace(Trace):
     transform_name = "staging"
     forward_constants = False  # the tangent-staging subclass evaluates constant ops instead
     record_sites = True  # source lines for IR printing, saved_residuals and errors
+    # Under jit, captured arrays are copied when staged: the program (and its constant
+    # folding) sees their values at trace time, as in JAX, even if the user mutates them.
+    copy_constants = False
 
     def __init__(self, parent=None, fun_name="<function>"):
         super().__init__(parent, fun_name)
+        self.copy_constants = _inherits_copy_constants(self.parent)
+        self.captured: list[Any] = []  # originals of copied constants, keeping ids unique
         self.eqns: list[Eqn] = []
         self.constvars: list[Var] = []
         self.consts: list[Any] = []
@@ -298,6 +303,12 @@ class StagingTrace(Trace):
         var = Var(get_aval(x))
         self.const_ids[id(x)] = var
         self.constvars.append(var)
+        if self.copy_constants and isinstance(x, np.ndarray):
+            self.captured.append(x)
+            x = x.copy()
+            # Read-only: a program that returns the constant must not let the caller edit
+            # what later calls return.
+            x.flags.writeable = False
         self.consts.append(x)
         return var
 
@@ -357,6 +368,15 @@ def stage_flat(fun: Callable, in_avals, fun_name="<function>",
     return run_in_trace(trace, body)
 
 
+def _inherits_copy_constants(trace) -> bool:
+    """True if a staging trace below ``trace`` copies its captured arrays (under jit)."""
+    while trace is not None:
+        if isinstance(trace, StagingTrace):
+            return trace.copy_constants
+        trace = trace.parent
+    return False
+
+
 # ---------------------------------------------------------------------------------------
 # Closed IRs: what higher-order primitives carry (constants concrete, tracers hoisted)
 
@@ -370,6 +390,9 @@ def stage_closed(fun: Callable, in_avals, name: str, input_names=None,
     """
     trace = StagingTrace(fun_name=name)
     trace.transform_name = transform_name
+    # jit and checkpoint cache their traces across calls: bake captured arrays in.
+    trace.copy_constants = trace.copy_constants or transform_name in ("jit", "checkpoint")
+
     def body():
         names = input_names or [""] * len(in_avals)
         tracers = [trace.new_input(a, n) for a, n in zip(in_avals, names)]

@@ -88,6 +88,13 @@ class JVPTracer(Tracer):
         p = self.primal
         return p.concrete_value() if isinstance(p, Tracer) else p
 
+    def check_no_derivative(self, what: str) -> None:
+        # Integer and boolean values have float0 tangents: converting them drops nothing.
+        if self.aval.dtype.kind in "fc":
+            raise core.ConcretizationError(core.derivative_dropped_message(self, what))
+        if isinstance(self.primal, Tracer):
+            self.primal.check_no_derivative(what)
+
 
 class JVPTrace(Trace):
     """Carries (primal, tangent) pairs; runs JVP rules with ``rule_trace`` current.

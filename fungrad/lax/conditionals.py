@@ -70,6 +70,8 @@ def switch(index, branches: Sequence[Callable], *operands):
     branches = list(branches)
     if not branches:
         raise ValueError("lax.switch: `branches` must contain at least one function")
+    for i, b in enumerate(branches):
+        _check_callable("lax.switch", f"branches[{i}]", b)
     idx_aval = get_aval(index)
     if idx_aval.shape != () or idx_aval.dtype.kind not in "iub":
         raise TypeError(f"lax.switch: index must be an integer scalar, got "
@@ -96,13 +98,30 @@ def cond(pred, true_fun: Callable, false_fun: Callable, *operands):
         >>> float(lax.cond(3.0 > 2.0, lambda x: x * 2.0, lambda x: -x, 1.5))
         3.0
     """
-    aval = get_aval(pred)
+    _check_callable("lax.cond", "true_fun", true_fun)
+    _check_callable("lax.cond", "false_fun", false_fun)
+    try:
+        aval = get_aval(pred)
+    except TypeError:
+        raise TypeError(f"lax.cond: pred must be a boolean (or number) scalar, got a "
+                        f"{type(pred).__name__} ({pred!r:.40}).") from None
     if aval.shape != ():
         raise TypeError(f"lax.cond: pred must be a scalar, got {aval.str_short()}; for "
                         "elementwise choices use fnp.where(pred, x, y)")
     if aval.dtype != np.bool_:
         pred = ne(pred, aval.dtype.type(0))
     return switch(convert_element_type(pred, np.int32), [false_fun, true_fun], *operands)
+
+
+def _check_callable(fn: str, arg: str, value) -> None:
+    if not callable(value):
+        raise TypeError(
+            f"{fn}: {arg} must be a function of the operands, got {value!r:.40} (type "
+            f"{type(value).__name__}). Wrap a constant as `lambda *_: value`; the operands "
+            f"follow the branches: {fn}(pred, true_fun, false_fun, *operands)."
+            if fn == "lax.cond" else
+            f"{fn}: {arg} must be a function of the operands, got {value!r:.40} (type "
+            f"{type(value).__name__}). Wrap a constant as `lambda *_: value`.")
 
 
 def _clamp_index(index, n: int):

@@ -90,6 +90,7 @@ def scan(f: Callable, init, xs=None, length: int | None = None, reverse: bool = 
         >>> float(carry), ys.tolist()
         (6.0, [0.0, 0.0, 2.0, 9.0])
     """
+    _check_function("lax.scan", "f", f)
     x_leaves, x_tree = tree_flatten(xs)
     length = _scan_length(x_leaves, length)
     init_leaves, init_tree = tree_flatten(init)
@@ -163,6 +164,7 @@ def fori_loop(lower, upper, body_fun: Callable, init_val, *, unroll: int | bool 
     compatibility; the result does not depend on it (the body IR runs once per step).
     """
     del unroll
+    _check_function("lax.fori_loop", "body_fun", body_fun)
     lo, hi = core.concrete_or_none(lower), core.concrete_or_none(upper)
     if lo is not None and hi is not None:
         lo, hi = int(lo), int(hi)
@@ -434,3 +436,9 @@ def _scan_batch(vals, dims, *, body, num_consts, num_carry, length, reverse):
 jvp_rules[scan_p] = _scan_jvp
 transpose_rules[scan_p] = _scan_transpose
 batching_rules[scan_p] = _scan_batch
+
+
+def _check_function(fn: str, arg: str, value) -> None:
+    if not callable(value):
+        raise TypeError(f"{fn}: {arg} must be a function, got {value!r:.40} (type "
+                        f"{type(value).__name__}).")

@@ -64,6 +64,8 @@ def while_loop(cond_fun: Callable, body_fun: Callable, init_val):
         >>> int(lax.while_loop(lambda v: v < 10, lambda v: v * 2, 1))
         16
     """
+    _check_function("lax.while_loop", "cond_fun", cond_fun)
+    _check_function("lax.while_loop", "body_fun", body_fun)
     leaves, tree = tree_flatten(init_val)
     leaves = [as_carry_array(x) for x in leaves]
     avals = [get_aval(x).update(weak_type=False) for x in leaves]
@@ -173,3 +175,9 @@ def _select_loop(bcond, bbody, nc, nb):
 
 jvp_rules[while_p] = _while_jvp
 batching_rules[while_p] = _while_batch
+
+
+def _check_function(fn: str, arg: str, value) -> None:
+    if not callable(value):
+        raise TypeError(f"{fn}: {arg} must be a function, got {value!r:.40} (type "
+                        f"{type(value).__name__}).")

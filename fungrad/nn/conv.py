@@ -17,6 +17,7 @@ from fungrad import lax, random
 from fungrad import numpy as fnp
 from fungrad.errors import ShapeError
 from fungrad.nn.module import Module
+from fungrad.numpy.promotion import promote_dtypes
 
 __all__ = ["Conv2d", "MaxPool2d", "AvgPool2d"]
 
@@ -146,8 +147,10 @@ class Conv2d(Module):
           ``(..., H', W', out_channels)``.
         """
         batch, lead = _as_batch("Conv2d", x, self.in_channels)
+        # NumPy's promotion, as Linear's matmul does (float64 images, float32 weights).
+        batch, weight = promote_dtypes("Conv2d", batch, self.weight)
         y = lax.conv_general_dilated(
-            batch, self.weight, self.stride, self.padding, rhs_dilation=self.dilation,
+            batch, weight, self.stride, self.padding, rhs_dilation=self.dilation,
             dimension_numbers=_NHWC, feature_group_count=self.groups,
         )
         if self.bias is not None:

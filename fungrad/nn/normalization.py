@@ -148,6 +148,7 @@ class BatchNorm(Module):
           ``(y, new_state)``, `y` of `x`'s shape.
         """
         check_features("BatchNorm", "x", x, (self.num_features,))
+        self._check_state(state)
         if inference:
             y = _normalize(x, state.mean, state.var, self.eps)
             return y * self.weight + self.bias, state
@@ -165,3 +166,20 @@ class BatchNorm(Module):
         new_state = BatchNormState(m * state.mean + (1.0 - m) * mean,
                                    m * state.var + (1.0 - m) * var)
         return y, new_state
+
+    def _check_state(self, state) -> None:
+        """Raise unless ``state`` is a `BatchNormState` with one entry per feature."""
+        fix = "pass bn.initial_state() or the state the previous call returned"
+        if not isinstance(state, BatchNormState):
+            raise TypeError(
+                f"BatchNorm({self.num_features}): state must be a BatchNormState(mean, var), "
+                f"got {type(state).__name__} ({state!r:.60}); {fix}.")
+        for field in BatchNormState._fields:
+            value = getattr(state, field)
+            shape = tuple(value.shape) if hasattr(value, "shape") else np.shape(value)
+            if shape != (self.num_features,):
+                raise ShapeError(
+                    f"BatchNorm({self.num_features}): state.{field} has shape {shape}, but the "
+                    f"layer has {self.num_features} features and needs shape "
+                    f"({self.num_features},); {fix} (a state from another layer size does "
+                    "not fit).")

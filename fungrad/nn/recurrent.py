@@ -65,6 +65,12 @@ class LSTMCell(Module):
           The new ``(h, c)``.
         """
         check_features("LSTMCell", "x", x, (self.input_size,))
+        if not (isinstance(state, (tuple, list)) and len(state) == 2):
+            raise TypeError(
+                f"LSTMCell: state must be a pair (h, c) of arrays of shape (..., "
+                f"{self.hidden_size}), got {type(state).__name__} ({state!r:.60}). Start from "
+                f"(fnp.zeros({self.hidden_size}), fnp.zeros({self.hidden_size})) or the state "
+                "the previous step returned.")
         h, c = state
         check_features("LSTMCell", "state[0] (h)", h, (self.hidden_size,))
         check_features("LSTMCell", "state[1] (c)", c, (self.hidden_size,))

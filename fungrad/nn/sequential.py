@@ -48,6 +48,10 @@ class Sequential(Module):
         Args:
           layers: Modules or functions of one argument.
         """
+        if callable(layers) or isinstance(layers, str) or not hasattr(layers, "__iter__"):
+            raise TypeError(
+                f"Sequential: layers must be a list or tuple of layers, got {layers!r:.60}; "
+                "e.g. Sequential([Linear(...), relu]).")
         wrapped = []
         for i, layer in enumerate(layers):
             if not callable(layer):

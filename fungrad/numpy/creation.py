@@ -67,19 +67,44 @@ def _stack_nested(a, dtype):
     return stack(items)
 
 
+def static_shape(fn_name: str, shape):
+    """``shape`` with traced entries replaced by their concrete values, or an error saying
+    that shapes must be static (known while tracing)."""
+    dims = shape if isinstance(shape, (tuple, list)) else (shape,)
+    if not any(isinstance(d, Tracer) for d in dims):
+        return shape
+    out = []
+    for d in dims:
+        value = concrete_or_none(d) if isinstance(d, Tracer) else d
+        if isinstance(d, Tracer) and (value is None or d.aval.dtype.kind not in "iu"):
+            shown = ", ".join(f"<traced {x.aval.str_short()}>" if isinstance(x, Tracer)
+                              else repr(x) for x in dims)
+            raise ConcretizationError(
+                f"fnp.{fn_name}: the shape ({shown}) contains a traced value "
+                f"{d.aval.str_short()} (inside the {d._trace.describe()}). Shapes must be "
+                "static: Python ints known while tracing. Compute them from array shapes "
+                "(x.shape[0]), or mark the argument that gives the size static "
+                "(static_argnums / static_argnames).")
+        out.append(int(value) if isinstance(d, Tracer) else d)
+    return tuple(out) if isinstance(shape, (tuple, list)) else out[0]
+
+
 def zeros(shape, dtype=None):
     """Array of zeros (float64 by default)."""
+    shape = static_shape("zeros", shape)
     return as_array_type(np.zeros(shape, dtype=_dtype_or(dtype, np.float64)))
 
 
 def ones(shape, dtype=None):
     """Array of ones (float64 by default)."""
+    shape = static_shape("ones", shape)
     return as_array_type(np.ones(shape, dtype=_dtype_or(dtype, np.float64)))
 
 
 def full(shape, fill_value, dtype=None):
     """Array of ``shape`` filled with ``fill_value`` (which may be traced)."""
-    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    shape = static_shape("full", shape)
+    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
     if isinstance(fill_value, Tracer):
         value = asarray(fill_value, dtype)
         lead = len(shape) - value.ndim

@@ -23,10 +23,14 @@ from fungrad.lax import linalg as lax_linalg
 from fungrad.lax import linalg_eig as lax_linalg_eig
 from fungrad.lax import linalg_pinv as lax_linalg_pinv
 from fungrad.numpy import math, reductions
-from fungrad.numpy.complex_parts import abs_squared
+from fungrad.numpy.complex_parts import abs_squared, conjugate
 from fungrad.numpy.contractions import matmul
 from fungrad.numpy.linalg_norms import float_operand, matrix_norm, norm, vector_norm
+from fungrad.numpy.math import where
 from fungrad.numpy.promotion import as_operand, promote_dtypes, to_dtype
+from fungrad.numpy.reductions import prod, sum  # noqa: A004 (NumPy's names)
+from fungrad.numpy.reshaping import expand_dims
+from fungrad.transforms.custom_derivatives import custom_jvp
 
 
 class SlogdetResult(NamedTuple):
@@ -147,10 +151,45 @@ def slogdet(a, *, method=None) -> SlogdetResult:
 
 
 def det(a):
-    """Determinant of each square matrix in ``a``."""
+    """Determinant of each square matrix in ``a``.
+
+    The derivative is the adjugate (``d det(A) = trace(adj(A) @ dA)``), exact at singular
+    matrices as well (``[[4, -2], [-2, 1]]`` at ``[[1, 2], [2, 4]]``, zero at rank n - 2),
+    as in JAX.
+    """
+    return _det(_matrices("det", a))
+
+
+@custom_jvp
+def _det(a):
     sign, logabsdet = slogdet(a)
     magnitude = lax.exp(logabsdet)  # real; the sign carries a complex determinant's phase
     return lax.mul(sign, to_dtype(magnitude, get_aval(sign).dtype))
+
+
+@_det.defjvp
+def _det_jvp(primals, tangents):
+    # det(A) tr(A^-1 dA) would be 0 * inf at a singular A; the adjugate is the same
+    # derivative without the inverse.
+    (a,), (da,) = primals, tangents
+    return _det(a), sum(matrix_transpose(adjugate(a)) * da, axis=(-2, -1))
+
+
+def adjugate(a):
+    """The adjugate (transposed cofactor matrix) of each square matrix in ``a``.
+
+    From the SVD ``a = U diag(s) Vh``: ``adj(a) = det(U) det(Vh) Vh^H diag(p) U^H`` with
+    ``p_i`` the product of the other singular values, so no inverse is formed and singular
+    matrices are exact (``adj(a) = det(a) inv(a)`` where ``a`` is invertible).
+    """
+    u, s, vh = lax_linalg.svd(a, full_matrices=False)
+    n = shape_of(s)[-1]
+    # others[..., i, j] = s_j for j != i, else 1: p_i is the product of row i (prod's
+    # derivative is exact with zeros, unlike prod(s) / s_i's).
+    others = where(np.eye(n, dtype=bool), 1, expand_dims(s, -2))
+    p = prod(others, axis=-1) * (slogdet(u)[0] * slogdet(vh)[0])[..., None]
+    return matmul(conjugate(matrix_transpose(vh)) * p[..., None, :],
+                  conjugate(matrix_transpose(u)))
 
 
 # ---------------------------------------------------------------------------------------

@@ -85,6 +85,7 @@ __all__ = [
 
 from fungrad import lax
 from fungrad.core import Tracer, get_aval, shape_of
+from fungrad.errors import ConcretizationError
 from fungrad.numpy.promotion import (
     as_operand,
     broadcast_to_shape,
@@ -208,12 +209,19 @@ def trunc(x):
 def round(x, decimals: int = 0):  # noqa: A001 (NumPy's name)
     """Round half to even to ``decimals`` places, like ``numpy.round`` (zero gradient)."""
     x = as_operand(x)
+    if isinstance(decimals, Tracer):
+        raise ConcretizationError(
+            f"fnp.round: decimals must be a static Python int, but it is a traced value "
+            f"{decimals.aval.str_short()}. Pass a Python int (or mark the argument static with "
+            "static_argnums).")
     if get_aval(x).dtype.kind in "biu" and decimals >= 0:
         return x
     if decimals == 0:
         return lax.round(x)
     factor = 10.0 ** decimals
-    return divide(lax.round(multiply(x, factor)), factor)
+    rounded = divide(lax.round(multiply(x, factor)), factor)
+    # Integers rounded to tens, hundreds... stay integers, as in NumPy.
+    return to_dtype(rounded, get_aval(x).dtype) if get_aval(x).dtype.kind in "biu" else rounded
 
 
 around = round
@@ -309,7 +317,9 @@ def _hypot(x1, x2):
     big, small = lax.max(a, b), lax.min(a, b)
     safe_big = where(equal(big, 0), 1, big)
     ratio = lax.div(small, safe_big)
-    return where(equal(big, 0), 0, lax.mul(big, lax.sqrt(lax.add(1, lax.mul(ratio, ratio)))))
+    value = where(equal(big, 0), 0, lax.mul(big, lax.sqrt(lax.add(1, lax.mul(ratio, ratio)))))
+    # IEEE (NumPy, JAX): an infinite side gives inf even when the other is nan.
+    return where(logical_or(isinf(x1), isinf(x2)), np.inf, value)
 
 
 @_hypot.defjvp

@@ -109,6 +109,9 @@ _SCALAR_KIND = {bool: 0, int: 1, float: 2, complex: 3}
 
 
 def _weak_kind_fits(kind: str, scalar_type) -> bool:
+    # A Python bool is a strong bool[] to the primitives: only bool operands take it as is.
+    if scalar_type is bool:
+        return kind == "b"
     return _KIND_ORDER.get(kind, -1) >= _SCALAR_KIND[scalar_type] and kind != "u"
 
 

@@ -265,7 +265,12 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *,  
     centre = lax.div(lax.reduce_sum(a, axes), dtype.type(_count(shape, axes)))
     deviation = lax.sub(a, lax.broadcast_in_dim(centre, shape, _kept(shape, axes)))
     squares = lax.reduce_sum(abs_squared(deviation), axes)  # |x - mean|^2: real for complex
-    result = lax.div(squares, real_dtype(dtype).type(_count(shape, axes) - ddof))
+    divisor = _count(shape, axes) - ddof
+    real = real_dtype(dtype).type
+    # ddof >= N: no degrees of freedom left, nan as in JAX (N - ddof < 0 once gave a
+    # variance of -0.0; NumPy warns and gives inf or nan).
+    result = (lax.div(squares, real(divisor)) if divisor > 0
+              else lax.mul(squares, real(np.nan)))
     return _keep(result, shape, axes, keepdims)
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import importlib
 import sys
 
+import numpy as np
+
 from fungrad.core import Tracer
 from fungrad.numpy.numpy_dispatch import array_function, array_ufunc
 
@@ -58,6 +60,28 @@ def _transpose(self, *axes):
     return _fnp().transpose(self, (axes[0] if len(axes) == 1 else axes) if axes else None)
 
 
+def _setitem(self, idx, value):
+    raise TypeError(
+        f"traced values are immutable: `x[{_index_text(idx)}] = ...` cannot update the traced "
+        f"value {self.aval.str_short()} (inside the {self._trace.describe()}). Use "
+        f"`x = x.at[{_index_text(idx)}].set(value)` (or .add, .multiply, .min, .max), which "
+        "returns the updated array.")
+
+
+def _index_text(idx) -> str:
+    parts = idx if isinstance(idx, tuple) else (idx,)
+    return ", ".join(repr(p) if isinstance(p, (int, type(None), type(Ellipsis))) else
+                     ":" if isinstance(p, slice) and p == slice(None) else "idx" for p in parts)
+
+
+def _format(self, spec: str) -> str:
+    # f"{loss:.3f}" for logging under eager grad: the concrete value's text (JAX formats
+    # concrete values too); without a value (jit, vmap), the tracer's description.
+    if not spec:
+        return repr(self)
+    return format(np.asarray(self._concrete_for(f"format(x, {spec!r})"))[()], spec)
+
+
 def install_tracer_methods() -> None:
     """Give :class:`Tracer` NumPy's operators, properties and array methods."""
     for op, name in BINARY_OPERATORS.items():
@@ -75,6 +99,9 @@ def install_tracer_methods() -> None:
     Tracer.T = property(lambda self: _fnp().transpose(self))
     Tracer.mT = property(lambda self: _fnp().swapaxes(self, -1, -2))
     Tracer.at = property(lambda self: _fnp().indexing.AtIndexer(self))
+    Tracer.__setitem__ = _setitem
+    Tracer.__round__ = lambda self, ndigits=None: _fnp().round(self, ndigits or 0)
+    Tracer.__format__ = _format
     for name in PROPERTIES:
         setattr(Tracer, name, property(_method(name)))
     Tracer.astype = lambda self, dtype, copy=False: _fnp().asarray(self, dtype)

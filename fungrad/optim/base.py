@@ -25,6 +25,7 @@ __all__ = [
     "Updates",
     "EmptyState",
     "init_empty_state",
+    "check_state",
     "Schedule",
     "ScalarOrSchedule",
     "identity",
@@ -128,6 +129,16 @@ class EmptyState(NamedTuple):
     """The state of a transformation that keeps none."""
 
 
+def check_state(transform: str, state: Any, state_type: type) -> None:
+    """Raise unless ``state`` is the state ``transform`` keeps (not another optimizer's)."""
+    if type(state) is not state_type:
+        raise TypeError(
+            f"{transform}: got a state of type {type(state).__name__} ({state!r:.80}), but "
+            f"{transform} keeps a {state_type.__name__} state. It was made by another "
+            "optimizer's or transformation's init (e.g. adam's state passed to sgd's update); "
+            "make it with this optimizer's own init(params).")
+
+
 def init_empty_state(params: PyTree) -> EmptyState:
     """The `init` of a transformation that keeps no state."""
     del params
@@ -142,6 +153,7 @@ def identity() -> GradientTransformation:
     """
 
     def update(updates, state, params=None):
+        check_state("identity", state, EmptyState)
         del params
         return updates, state
 
@@ -156,6 +168,7 @@ def set_to_zero() -> GradientTransformation:
     """
 
     def update(updates, state, params=None):
+        check_state("set_to_zero", state, EmptyState)
         del params
         return map_leaves("set_to_zero", fnp.zeros_like, ("updates", updates)), state
 
@@ -178,6 +191,7 @@ def stateless(f: Callable[[PyTree, PyTree | None], PyTree]) -> GradientTransform
     """
 
     def update(updates, state, params=None):
+        check_state("stateless", state, EmptyState)
         return f(updates, params), state
 
     return GradientTransformation(init_empty_state, update)
@@ -194,6 +208,7 @@ def stateless_with_tree_map(f: Callable[[Any, Any], Any]) -> GradientTransformat
     """
 
     def update(updates, state, params=None):
+        check_state("stateless_with_tree_map", state, EmptyState)
         if params is None:
             new = map_leaves("stateless_with_tree_map", lambda u: f(u, None), ("updates", updates))
         else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import fungrad.numpy as fnp
-from fungrad.optim.base import GradientTransformation, init_empty_state
+from fungrad.optim.base import EmptyState, GradientTransformation, check_state, init_empty_state
 from fungrad.optim.leafwise import concrete_bool, map_leaves, scalar_like, weak_scalar
 from fungrad.tree_util import tree_flatten
 
@@ -42,13 +42,14 @@ def clip(max_delta: float) -> GradientTransformation:
     Returns:
       A stateless `GradientTransformation`.
     """
-    max_delta = weak_scalar(max_delta)
+    max_delta = weak_scalar(max_delta, "clip: max_delta")
 
     def clipped(g):
         bound = scalar_like(max_delta, g)
         return fnp.clip(g, -bound, bound)
 
     def update(updates, state, params=None):
+        check_state("clip", state, EmptyState)
         del params
         return map_leaves("clip", clipped, ("updates", updates)), state
 
@@ -70,9 +71,10 @@ def clip_by_global_norm(max_norm: float) -> GradientTransformation:
     >>> t.update({'w': np.array([3.0, 4.0])}, t.init(None))[0]['w']
     array([0.6, 0.8])
     """
-    max_norm = weak_scalar(max_norm)
+    max_norm = weak_scalar(max_norm, "clip_by_global_norm: max_norm")
 
     def update(updates, state, params=None):
+        check_state("clip_by_global_norm", state, EmptyState)
         del params
         norm = global_norm(updates)
         small = fnp.less(norm, max_norm)

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 import fungrad.numpy as fnp
-from fungrad.core import concrete_or_none, get_aval, shape_of
+from fungrad.core import Tracer, concrete_or_none, get_aval, shape_of
 from fungrad.tree_util import keystr, tree_flatten, tree_leaves_with_path, tree_map
 
 __all__ = [
@@ -136,16 +136,43 @@ def _shape_error(transform: str, named_trees, index: int, leaves) -> ValueError:
 # --- Scalars and dtypes --------------------------------------------------------------------
 
 
-def weak_scalar(x: Any) -> Any:
+def weak_scalar(x: Any, where: str = "a hyperparameter") -> Any:
     """A hyperparameter as a Python number when it is a concrete scalar.
 
     Python numbers are weakly typed: ``float32_array * 0.9`` stays float32, whereas
     ``float32_array * np.float64(0.9)`` would promote every update to float64.
-    Tracers (a hyperparameter being differentiated) are returned unchanged.
+    Tracers (a hyperparameter being differentiated) are returned unchanged. Anything but a
+    real number (a string, None, a list, a non-scalar array) raises, naming ``where``.
     """
-    if isinstance(x, (np.ndarray, np.generic)) and x.ndim == 0:
+    if isinstance(x, (np.ndarray, np.generic)) and x.ndim == 0 and x.dtype.kind in "biuf":
         return x.item()
+    if type(x) in (int, float) or (isinstance(x, Tracer) and x.aval.shape == ()):
+        return x
+    shape = getattr(x, "shape", None)
+    kind = getattr(getattr(x, "dtype", None), "kind", "")
+    schedule = (" (A learning rate may also be a schedule: a function of the step count.)"
+                if "learning_rate" in where else "")
+    if shape is not None and shape != () and kind in "biuf":
+        raise TypeError(
+            f"{where} must be a scalar, got an array of shape {tuple(shape)}. Pass one "
+            f"number.{schedule}")
+    if isinstance(x, bool) or not (isinstance(x, (int, float, np.integer, np.floating))
+                                   or (shape == () and kind in "iuf")):
+        raise TypeError(
+            f"{where} must be a real number, got {x!r:.40} of type {type(x).__name__}"
+            f"{_unquote_hint(x)}.{schedule}")
     return x
+
+
+def _unquote_hint(x: Any) -> str:
+    """``; write 0.1 without quotes`` for a string that holds a number."""
+    if not isinstance(x, str):
+        return ""
+    try:
+        float(x)
+    except ValueError:
+        return ""
+    return f"; write {x.strip()} without quotes"
 
 
 def scalar_like(s: Any, like: Any) -> Any:

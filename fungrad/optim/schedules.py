@@ -41,6 +41,12 @@ __all__ = [
 ]
 
 
+def _check_numbers(fn: str, **values) -> None:
+    """Raise naming the schedule and argument for a value that is not a real number."""
+    for name, value in values.items():
+        weak_scalar(value, f"{fn}: {name}")
+
+
 def constant_schedule(value: float) -> Schedule:
     """The schedule that is always `value`.
 
@@ -50,6 +56,7 @@ def constant_schedule(value: float) -> Schedule:
     Returns:
       ``count -> value``.
     """
+    _check_numbers("constant_schedule", value=value)
     return lambda count: value
 
 
@@ -72,6 +79,9 @@ def polynomial_schedule(
     Returns:
       The schedule.
     """
+    _check_numbers("polynomial_schedule", init_value=init_value, end_value=end_value,
+                   power=power, transition_steps=transition_steps,
+                   transition_begin=transition_begin)
     if transition_steps <= 0:
         return constant_schedule(init_value)
     transition_begin = max(transition_begin, 0)
@@ -121,7 +131,10 @@ def piecewise_constant_schedule(
     >>> [round(float(s(n)), 6) for n in range(6)]
     [1.0, 1.0, 0.5, 0.5, 0.05, 0.05]
     """
+    _check_numbers("piecewise_constant_schedule", init_value=init_value)
     items = sorted((boundaries_and_scales or {}).items())
+    for step, scale in items:
+        _check_numbers("piecewise_constant_schedule", boundary=step, scale=scale)
     for step, scale in items:
         if scale < 0:
             raise ValueError(
@@ -161,6 +174,11 @@ def exponential_decay(  # noqa: PLR0917 (optax's signature)
     >>> float(exponential_decay(1.0, transition_steps=2, decay_rate=0.5)(4))
     0.25
     """
+    _check_numbers("exponential_decay", init_value=init_value,
+                   transition_steps=transition_steps, decay_rate=decay_rate,
+                   transition_begin=transition_begin)
+    if end_value is not None:
+        _check_numbers("exponential_decay", end_value=end_value)
     if transition_steps <= 0 or decay_rate == 0:
         return constant_schedule(init_value)
     transition_begin = max(transition_begin, 0)
@@ -196,6 +214,8 @@ def cosine_decay_schedule(
     >>> float(cosine_decay_schedule(1.0, decay_steps=10)(5))
     0.5
     """
+    _check_numbers("cosine_decay_schedule", init_value=init_value, decay_steps=decay_steps,
+                   alpha=alpha, exponent=exponent)
     if not decay_steps > 0:
         raise ValueError(f"cosine_decay_schedule: decay_steps must be > 0, got {decay_steps}.")
 

@@ -9,17 +9,20 @@ through them).
 
 from __future__ import annotations
 
+import inspect
 from typing import Any, NamedTuple
 
 import numpy as np
 
 import fungrad.numpy as fnp
+from fungrad.core import concrete_or_none
 from fungrad.optim.base import (
     EmptyState,
     GradientTransformation,
     ScalarOrSchedule,
     Schedule,
     check_scalar_or_schedule,
+    check_state,
     identity,
     init_empty_state,
 )
@@ -97,9 +100,10 @@ def scale(step_size: float) -> GradientTransformation:
     >>> t.update({'w': np.ones(2)}, t.init(None))[0]['w']
     array([-0.5, -0.5])
     """
-    step_size = weak_scalar(step_size)
+    step_size = weak_scalar(step_size, "scale: step_size")
 
     def update(updates, state, params=None):
+        check_state("scale", state, EmptyState)
         del params
         new = map_leaves(
             "scale", lambda g: fnp.multiply(g, scalar_like(step_size, g)), ("updates", updates)
@@ -115,6 +119,40 @@ class ScaleByScheduleState(NamedTuple):
     count: Any
 
 
+def check_schedule(where: str, schedule: Schedule) -> None:
+    """Raise unless ``schedule`` can be called with one argument (the step count)."""
+    try:
+        signature = inspect.signature(schedule)
+    except (TypeError, ValueError):
+        return
+    try:
+        signature.bind(0)
+    except TypeError as err:
+        raise TypeError(
+            f"{where}: the schedule `{_fun_name(schedule)}` cannot be called as schedule(count) "
+            f"({err}). A schedule is a function of the step count returning a scalar, e.g. "
+            "lambda count: 0.1 * 0.99 ** count, or optim.exponential_decay(...).") from None
+
+
+def _schedule_value(where: str, schedule: Schedule, count):
+    """``schedule(count)``, which must be a real scalar."""
+    value = schedule(count)
+    shape = getattr(value, "shape", ())
+    kind = getattr(getattr(value, "dtype", None), "kind", "f")
+    if shape != () or kind not in "biuf" or isinstance(value, (str, bytes)) or value is None:
+        what = f"shape {tuple(shape)}" if shape != () else f"{value!r:.40} ({type(value).__name__})"
+        step = concrete_or_none(count)
+        at = f" for step {int(step)}" if step is not None else ""
+        raise TypeError(
+            f"{where}: the schedule `{_fun_name(schedule)}` returned {what}{at}; "
+            "a schedule must return a real scalar (the step size at that count).")
+    return value
+
+
+def _fun_name(fun) -> str:
+    return getattr(fun, "__qualname__", None) or getattr(fun, "__name__", repr(fun))
+
+
 def scale_by_schedule(step_size_fn: Schedule) -> GradientTransformation:
     """Multiply the updates by ``step_size_fn(count)``, `count` updates having been made.
 
@@ -125,13 +163,16 @@ def scale_by_schedule(step_size_fn: Schedule) -> GradientTransformation:
       A `GradientTransformation` with a `ScaleByScheduleState`.
     """
 
+    check_schedule("scale_by_schedule", step_size_fn)
+
     def init(params):
         del params
         return ScaleByScheduleState(count=_zero_count())
 
     def update(updates, state, params=None):
+        check_state("scale_by_schedule", state, ScaleByScheduleState)
         del params
-        step = step_size_fn(state.count)
+        step = _schedule_value("scale_by_schedule", step_size_fn, state.count)
         new = map_leaves(
             "scale_by_schedule",
             lambda g: fnp.multiply(g, scalar_like(step, g)),
@@ -160,8 +201,13 @@ def scale_by_learning_rate(
         return identity()
     sign = -1 if flip_sign else 1
     if callable(learning_rate):
-        return scale_by_schedule(lambda count: sign * learning_rate(count))
-    return scale(sign * weak_scalar(learning_rate))
+        check_schedule("learning_rate", learning_rate)
+
+        def signed(count):
+            return sign * _schedule_value("learning_rate", learning_rate, count)
+
+        return scale_by_schedule(signed)
+    return scale(sign * weak_scalar(learning_rate, "learning_rate"))
 
 
 # --- Moment estimates -------------------------------------------------------------------------
@@ -225,7 +271,8 @@ def scale_by_adam(
     Returns:
       A `GradientTransformation` with a `ScaleByAdamState`.
     """
-    b1, b2, eps, eps_root = (weak_scalar(x) for x in (b1, b2, eps, eps_root))
+    b1, b2, eps, eps_root = (weak_scalar(x, f"scale_by_adam: {n}") for x, n in zip(
+        (b1, b2, eps, eps_root), ("b1", "b2", "eps", "eps_root")))
     name = "scale_by_adam"
 
     def init(params):
@@ -243,6 +290,7 @@ def scale_by_adam(
         return mul_(rdiv_(den, m), scalar_like(root_c2 / c1, den))
 
     def update(updates, state, params=None):
+        check_state("scale_by_adam", state, ScaleByAdamState)
         del params
         count = increment(state.count)
         t = step_number(count)
@@ -320,6 +368,7 @@ def scale_by_rms(
         return _inverse_root_scaled(g, v_hat, eps, eps_in_sqrt), v
 
     def update(updates, state, params=None):
+        check_state("scale_by_rms", state, ScaleByRmsState)
         del params
         count = increment(state.count) if bias_correction else None
         correction = 1 - decay ** step_number(count) if bias_correction else None
@@ -399,6 +448,7 @@ def scale_by_stddev(
         return _inverse_stddev_scaled(g, m_hat, v_hat, eps, eps_in_sqrt), m, v
 
     def update(updates, state, params=None):
+        check_state("scale_by_stddev", state, ScaleByStddevState)
         del params
         count = increment(state.count) if bias_correction else None
         correction = 1 - decay ** step_number(count) if bias_correction else None
@@ -453,6 +503,7 @@ def scale_by_rss(
         return _rss_scaled(g, s, eps), s
 
     def update(updates, state, params=None):
+        check_state("scale_by_rss", state, ScaleByRssState)
         del params
         new, acc = map_leaves(
             name, step, ("updates", updates), ("state.sum_of_squares", state.sum_of_squares),
@@ -499,6 +550,7 @@ def scale_by_trust_ratio(
         return fnp.multiply(u, scalar_like(ratio, u))
 
     def update(updates, state, params=None):
+        check_state("scale_by_trust_ratio", state, EmptyState)
         _requires_params("scale_by_trust_ratio", params)
         new = map_leaves("scale_by_trust_ratio", scaled, ("updates", updates), ("params", params))
         return new, state
@@ -525,7 +577,7 @@ def trace(
     Returns:
       A `GradientTransformation` with a `TraceState`.
     """
-    decay = weak_scalar(decay)
+    decay = weak_scalar(decay, "trace: decay")
     name = "trace"
 
     def init(params):
@@ -539,6 +591,7 @@ def trace(
         return (momentum(g, t) if nesterov else t), t
 
     def update(updates, state, params=None):
+        check_state("trace", state, TraceState)
         del params
         new, new_trace = map_leaves(
             name, step, ("updates", updates), ("state.trace", state.trace), n_outputs=2
@@ -572,7 +625,8 @@ def add_decayed_weights(
     ...                                                           for k, v in p.items()})
     """
     scheduled = callable(weight_decay)
-    weight_decay = weight_decay if scheduled else weak_scalar(weight_decay)
+    weight_decay = weight_decay if scheduled else weak_scalar(
+        weight_decay, "add_decayed_weights: weight_decay")
     name = "add_decayed_weights"
 
     def init(params):
@@ -580,6 +634,8 @@ def add_decayed_weights(
         return AddDecayedWeightsState(count=_zero_count()) if scheduled else EmptyState()
 
     def update(updates, state, params=None):
+        check_state("add_decayed_weights", state,
+                    AddDecayedWeightsState if scheduled else EmptyState)
         _requires_params(name, params)
         if not scheduled and _is_zero(weight_decay):
             return updates, state

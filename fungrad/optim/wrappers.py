@@ -21,6 +21,7 @@ from fungrad.optim.base import (
     GradientTransformation,
     GradientTransformationExtraArgs,
     Schedule,
+    check_state,
     with_extra_args_support,
 )
 from fungrad.optim.leafwise import (
@@ -127,6 +128,7 @@ def masked(
         return MaskedState(inner_state=inner.init(_hide(params, flags)))
 
     def update(updates, state, params=None, **extra_args):
+        check_state("masked", state, MaskedState)
         flags = _mask_flags(mask(updates) if as_function else mask, updates, "updates")
         hidden_params = None if params is None else _hide(params, flags)
         hidden_updates = _hide(updates, flags)
@@ -191,6 +193,7 @@ def apply_if_finite(
         return ApplyIfFiniteState(zero, fnp.asarray(True), zero, inner.init(params))
 
     def update(updates, state, params=None):
+        check_state("apply_if_finite", state, ApplyIfFiniteState)
         finite = all_finite(updates)
         notfinite_count = fnp.where(finite, 0, increment(state.notfinite_count))
         total = fnp.where(finite, state.total_notfinite, increment(state.total_notfinite))
@@ -304,6 +307,7 @@ class MultiSteps:
         Returns:
           ``(updates, state)``: zeros on accumulating calls, the inner step on the k-th.
         """
+        check_state("MultiSteps", state, MultiStepsState)
         name = "MultiSteps"
         if self._should_skip is not None:
             skip, skip_state = self._should_skip(updates, state.gradient_step, params)

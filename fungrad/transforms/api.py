@@ -5,14 +5,15 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from fungrad import dtypes
-from fungrad.core import get_aval
-from fungrad.interpreters.jvp import Zero, jvp_flat, zeros_like_aval
+from fungrad.core import Tracer, get_aval
+from fungrad.interpreters.jvp import Zero, instantiate, jvp_flat, zeros_like_aval
 from fungrad.interpreters.linearize import linearize_flat
 from fungrad.numpy.array_type import as_outputs
 from fungrad.transforms import leak_checks
@@ -46,8 +47,9 @@ class _FlatFun:
                     f"function to return a pair (output, aux); it returned {type(out).__name__}."
                 )
             out, aux = out
-            aux_leaves, self.aux_tree = tree_flatten(aux)
-        out_leaves, self.out_tree = tree_flatten(out)
+            aux_leaves, self.aux_tree = flatten_output(
+                f"{self.transform} (has_aux: the aux part)", self.fun, aux)
+        out_leaves, self.out_tree = flatten_output(self.transform, self.fun, out)
         self.num_out = len(out_leaves)
         return out_leaves + aux_leaves
 
@@ -56,6 +58,35 @@ class _FlatFun:
         if not self.has_aux:
             return main, None
         return main, tree_unflatten(self.aux_tree, outs[self.num_out:])
+
+
+def check_callable(transform: str, fun) -> None:
+    """Raise unless ``fun`` can be called (JAX: "Expected a callable value")."""
+    if not callable(fun):
+        raise TypeError(
+            f"{transform}: expected a function to transform, got {fun!r:.60} (type "
+            f"{type(fun).__name__}). Pass the function itself, e.g. {transform}(f), not its "
+            "result f(x).")
+
+
+def flatten_output(transform: str, fun, out):
+    """``tree_flatten(out)``; raise naming the transform and the output's key path if a
+    leaf is not an array (a string, an object, a None inside a list...)."""
+    leaves, tree = tree_flatten(out)
+    for leaf in leaves:
+        if isinstance(leaf, Tracer):
+            continue
+        try:
+            get_aval(leaf)
+        except TypeError:
+            path = next(p for p, x in tree_flatten_with_path(out)[0] if x is leaf)
+            raise TypeError(
+                f"{transform} of `{fun_name(fun)}`: output{keystr(path)} is a "
+                f"{type(leaf).__name__} ({leaf!r:.60}), not an array. A transformed function "
+                "must return arrays, Python scalars or pytrees of them; keep other values "
+                "outside the transformed function (e.g. in a closure)."
+            ) from None
+    return leaves, tree
 
 
 def _check_arrays(transform: str, fun, tree, leaves_with_paths) -> None:
@@ -98,6 +129,7 @@ def jvp(fun: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fa
         >>> [float(v) for v in fg.jvp(fnp.sin, (0.0,), (2.0,))]
         [0.0, 2.0]
     """
+    check_callable("jvp", fun)
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
         raise TypeError(
             "jvp: primals and tangents must be tuples or lists of arguments, e.g. "
@@ -122,19 +154,33 @@ def jvp(fun: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fa
     return (out, tout, aux) if has_aux else (out, tout)
 
 
-def _check_tangent(path, primal, tangent):
-    p_aval, t_aval = get_aval(primal), get_aval(tangent)
+def _check_tangent(path, primal, tangent, where: str = "jvp"):
+    p_aval = get_aval(primal)
+    try:
+        t_aval = get_aval(tangent)
+    except TypeError:
+        raise TypeError(
+            f"{where}: tangent{keystr(path)} is a {type(tangent).__name__} "
+            f"({tangent!r:.40}), not an array; pass an array of the primal's shape "
+            f"{p_aval.shape} and dtype {dtypes.tangent_dtype(p_aval.dtype)}.") from None
     expected = dtypes.tangent_dtype(p_aval.dtype)
     if p_aval.shape != t_aval.shape:
         raise ValueError(
-            f"jvp: tangent{keystr(path)} has shape {t_aval.shape} but its primal has shape "
+            f"{where}: tangent{keystr(path)} has shape {t_aval.shape} but its primal has shape "
             f"{p_aval.shape}; they must match."
         )
     if dtypes.is_float0(expected):
+        if not dtypes.is_float0(t_aval.dtype):
+            raise TypeError(
+                f"{where}: tangent{keystr(path)} has dtype {t_aval.dtype} but its primal has "
+                f"dtype {p_aval.dtype}, whose tangents have the expected dtype float0 (integer "
+                "and boolean values have no derivative). Pass "
+                "np.zeros(shape, fg.float0) as its tangent, or make the primal a float "
+                "(x.astype(float)) to differentiate with respect to it.")
         return Zero(p_aval.update(dtype=expected, weak_type=False))
     if t_aval.dtype != expected and not t_aval.weak_type:
         raise TypeError(
-            f"jvp: tangent{keystr(path)} has dtype {t_aval.dtype} but its primal has dtype "
+            f"{where}: tangent{keystr(path)} has dtype {t_aval.dtype} but its primal has dtype "
             f"{p_aval.dtype}; tangent dtypes must equal primal dtypes (float0 for ints)."
         )
     return np.asarray(tangent, expected) if t_aval.dtype != expected else tangent
@@ -147,7 +193,8 @@ def linearize(fun: Callable, *primals, has_aux: bool = False):
     only the (staged) linear part. ``fg.make_ir(f_jvp, sites=True)(*tangents)`` prints
     that linear program with the source line of each equation.
     """
-    flat_p, in_tree, _ = _flatten_args("linearize", fun, primals)
+    check_callable("linearize", fun)
+    flat_p, in_tree, with_paths = _flatten_args("linearize", fun, primals)
     flat_fun = _FlatFun(fun, in_tree, has_aux, "linearize")
     marker = leak_checks.start()
     outs, lin = linearize_flat(flat_fun, flat_p, fun_name(fun), record_sites=True)
@@ -160,7 +207,9 @@ def linearize(fun: Callable, *primals, has_aux: bool = False):
         if t_tree != in_tree:
             raise ValueError(f"linearize: f_jvp expects tangents with the structure of the "
                              f"primals.\n  primals:  {in_tree}\n  tangents: {t_tree}")
-        touts = lin.jvp(flat_t)
+        flat_t = [_check_tangent(path, p, t, "linearize's f_jvp")
+                  for (path, p), t in zip(with_paths, flat_t)]
+        touts = lin.jvp([instantiate(t, p) for t, p in zip(flat_t, flat_p)])
         return tree_unflatten(out_tree, as_outputs(touts[: flat_fun.num_out]))
 
     return (out, f_jvp, aux) if has_aux else (out, f_jvp)
@@ -183,6 +232,7 @@ def vjp(fun: Callable, *primals, has_aux: bool = False):
         >>> [float(c) for c in pullback(1.0)]
         [1.0]
     """
+    check_callable("vjp", fun)
     return _vjp(fun, primals, has_aux, "vjp")
 
 
@@ -212,7 +262,12 @@ def _vjp(fun: Callable, primals, has_aux: bool, transform: str):
 
 
 def _check_cotangent(path, ct, aval):
-    ct_aval = get_aval(ct)
+    try:
+        ct_aval = get_aval(ct)
+    except TypeError:
+        raise TypeError(
+            f"vjp: cotangent{keystr(path)} is a {type(ct).__name__} ({ct!r:.40}), not an "
+            f"array; pass an array of the output's shape {aval.shape}.") from None
     if ct_aval.shape != aval.shape:
         raise ValueError(
             f"vjp: cotangent{keystr(path)} has shape {ct_aval.shape} but the output it "
@@ -242,14 +297,49 @@ def partial_argnums(fun: Callable, args, nums, kwargs) -> Callable:
 
 
 def _argnums_tuple(argnums, num_args: int, transform: str, fun) -> tuple[int, ...]:
-    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    if isinstance(argnums, (int, np.integer)) and not isinstance(argnums, bool):
+        nums = (argnums,)
+    elif isinstance(argnums, (tuple, list)):
+        nums = tuple(argnums)
+    else:
+        nums = None
+    if nums is None or not nums or not all(
+            isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in nums):
+        raise TypeError(
+            f"{transform} of `{fun_name(fun)}`: argnums must be an int or a non-empty tuple of "
+            f"ints (positions of the arguments to differentiate), got {argnums!r}."
+            f"{_argnums_hint(fun, argnums)}")
     for n in nums:
-        if not isinstance(n, int) or not -num_args <= n < num_args:
+        if not -num_args <= n < num_args:
             raise ValueError(
                 f"{transform} of `{fun_name(fun)}`: argnums={argnums!r} is out of range for "
                 f"a call with {num_args} positional arguments."
             )
-    return tuple(n % num_args for n in nums)
+    normal = tuple(int(n) % num_args for n in nums)
+    if len(set(normal)) != len(normal):
+        raise ValueError(
+            f"{transform} of `{fun_name(fun)}`: argnums={argnums!r} names an argument more "
+            "than once. List each argument once (a repeated argument's derivative would be "
+            "the same).")
+    return normal
+
+
+def _argnums_hint(fun, argnums) -> str:
+    """Suggest the position of a parameter named by a string given as ``argnums``."""
+    names = [argnums] if isinstance(argnums, str) else [
+        a for a in argnums if isinstance(a, str)] if isinstance(argnums, (tuple, list)) else []
+    if not names:
+        return ""
+    try:
+        params = list(inspect.signature(fun).parameters)
+    except (TypeError, ValueError):
+        params = []
+    positions = [params.index(n) for n in names if n in params]
+    if len(positions) == len(names):
+        pos = positions[0] if isinstance(argnums, str) else tuple(positions)
+        return f" To differentiate by name, give the position: argnums={pos!r}."
+    return (" grad has no argnames (as in JAX): pass the argument positionally and give its "
+            "position in argnums.")
 
 
 def _check_grad_inputs(transform, fun, dyn_args, argnums, allow_int, holomorphic,
@@ -305,13 +395,19 @@ def check_output_dtypes(transform: str, fun, out, holomorphic: bool) -> None:
 
 
 def _check_scalar_output(transform, fun, out, holomorphic):
+    if out is None:
+        raise TypeError(
+            f"{transform} of `{fun_name(fun)}` requires a scalar output, but the function "
+            "returned None (is a `return` missing?).")
     aval = get_aval(out) if not isinstance(out, (tuple, list, dict)) else None
     if aval is None or aval.shape != ():
         what = f"shape {aval.shape}" if aval is not None else f"a {type(out).__name__}"
+        aux = (" If it returns (loss, aux), pass has_aux=True."
+               if isinstance(out, (tuple, list)) and len(out) == 2 else "")
         raise TypeError(
             f"{transform} of `{fun_name(fun)}` requires a scalar output, but the function "
             f"returned {what}. Reduce it to a scalar (e.g. .sum()), or use fg.vjp / fg.jacrev "
-            "for non-scalar outputs."
+            f"for non-scalar outputs.{aux}"
         )
     check_output_dtypes(transform, fun, out, holomorphic)
     if aval.dtype.kind not in "fc":
@@ -339,6 +435,7 @@ def value_and_grad(fun: Callable, argnums=0, has_aux: bool = False, holomorphic:
         ``f(*args) -> (value, grads)`` or ``((value, aux), grads)``; ``grads`` matches the
         structure of the selected argument (a tuple of them when argnums is a tuple).
     """
+    check_callable("value_and_grad", fun)
 
     def value_and_grad_f(*args, **kwargs):
         nums = _argnums_tuple(argnums, len(args), "grad", fun)
@@ -351,7 +448,7 @@ def value_and_grad(fun: Callable, argnums=0, has_aux: bool = False, holomorphic:
         out, pullback = results[0], results[1]
         _check_scalar_output("grad", fun, out, holomorphic)
         grads = pullback(np.ones((), get_aval(out).dtype))
-        grads = grads[0] if isinstance(argnums, int) else grads
+        grads = grads[0] if isinstance(argnums, (int, np.integer)) else grads
         return ((out, results[2]) if has_aux else out), grads
 
     value_and_grad_f.__name__ = f"value_and_grad({fun_name(fun)})"
@@ -371,6 +468,7 @@ def grad(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = Fa
         >>> fg.grad(lambda x: fnp.sum(x ** 2))(fnp.array([1.0, 2.0])).tolist()
         [2.0, 4.0]
     """
+    check_callable("grad", fun)
     vg = value_and_grad(fun, argnums, has_aux, holomorphic, allow_int)
 
     def grad_f(*args, **kwargs):

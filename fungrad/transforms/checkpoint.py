@@ -25,6 +25,7 @@ import numpy as np
 
 from fungrad import core
 from fungrad.core import Primitive, get_aval
+from fungrad.errors import UnhashableStaticArgError
 from fungrad.interpreters import partial_eval as pe
 from fungrad.interpreters.batching import batch_size, batching_rules, defvectorized
 from fungrad.interpreters.executable import executable
@@ -32,6 +33,7 @@ from fungrad.interpreters.jvp import jvp_rules
 from fungrad.interpreters.linearize import deflinear, transpose_rules
 from fungrad.ir import Eqn, Var, stage_closed
 from fungrad.lax import dot_general_p
+from fungrad.transforms.api import check_callable
 from fungrad.transforms.jit import _signature, jit_call_p, static_spec
 from fungrad.tree_util import keystr, tree_flatten, tree_flatten_with_path, tree_unflatten
 
@@ -110,9 +112,26 @@ def as_policy(policy) -> Policy:
         return checkpoint_policies.nothing_saveable
     if isinstance(policy, Policy):
         return policy
+    if policy is save_only_these_names:
+        raise TypeError(
+            "checkpoint: policy=save_only_these_names is the policy factory, not a policy: "
+            "call it with the names to save, e.g. policy=fg.checkpoint_policies."
+            "save_only_these_names('hidden') (values tagged by fg.checkpoint_name(x, 'hidden')).")
     if callable(policy):
+        signature = _signature(policy)
+
         def saveable(eqn: Eqn) -> bool:
             avals = [a.aval for a in eqn.inputs]
+            if signature is not None:
+                try:
+                    signature.bind(eqn.prim, *avals, **eqn.params)
+                except TypeError as err:
+                    raise TypeError(
+                        f"checkpoint: the policy `{getattr(policy, '__name__', policy)}` "
+                        f"cannot be called as policy(prim, *avals, **params) -> bool ({err}; "
+                        f"for the primitive `{eqn.prim.name}`). Define it as "
+                        "`def policy(prim, *avals, **params)`, or use one of "
+                        "fg.checkpoint_policies.") from None
             return bool(policy(eqn.prim, *avals, **eqn.params))
 
         return Policy(getattr(policy, "__name__", "custom_policy"), saveable, ("fn", policy))
@@ -197,6 +216,7 @@ def checkpoint(fun: Callable, *, prevent_cse: bool = True, policy: Policy | None
         >>> float(fg.grad(layer)(0.3)) == float(fg.grad(lambda x: fnp.tanh(fnp.sin(x) * 2.0))(0.3))
         True
     """
+    check_callable("checkpoint", fun)
     policy = as_policy(policy)
     signature = _signature(fun)
     statics, _ = static_spec(fun, signature, static_argnums, static_argnames, "checkpoint")
@@ -207,6 +227,9 @@ def checkpoint(fun: Callable, *, prevent_cse: bool = True, policy: Policy | None
     @functools.wraps(fun)
     def checkpointed(*args, **kwargs):
         if core._context.trace is core.eval_trace:
+            for i in statics if not kwargs else ():
+                if i < len(args):
+                    _static_key(name, args, i)  # the same errors as under a transform
             return fun(*args, **kwargs)  # nothing to differentiate: no need to stage
         if kwargs:  # keywords become positional, so static_argnames can find them
             bound = _signature(fun).bind(*args, **kwargs)
@@ -215,7 +238,7 @@ def checkpoint(fun: Callable, *, prevent_cse: bool = True, policy: Policy | None
         dyn = [a for i, a in enumerate(args) if i not in statics]
         leaves, in_tree = tree_flatten(tuple(dyn))
         avals = [get_aval(x) for x in leaves]
-        key = (in_tree, tuple(avals), tuple(args[i] for i in statics))
+        key = (in_tree, tuple(avals), tuple(_static_key(name, args, i) for i in statics))
         hit = cache.get(key)
         if hit is not None:
             ir, out_tree = hit
@@ -240,6 +263,20 @@ def checkpoint(fun: Callable, *, prevent_cse: bool = True, policy: Policy | None
 
 
 remat = checkpoint
+
+
+def _static_key(name: str, args, index: int):
+    """A static argument as a cache key (with its type), or an error if it is unhashable."""
+    value = args[index]
+    try:
+        hash(value)
+    except TypeError:
+        raise UnhashableStaticArgError(
+            f"checkpoint of `{name}`: static argument at position {index} has unhashable type "
+            f"{type(value).__name__}: {value!r:.60}. Static arguments key the trace cache, so "
+            "they must be hashable: pass a tuple instead of a list, or make the value a "
+            "dynamic (non-static) argument if it is an array.") from None
+    return type(value), value
 
 
 # ---------------------------------------------------------------------------------------

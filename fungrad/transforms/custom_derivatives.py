@@ -18,10 +18,10 @@ import numpy as np
 
 from fungrad import core, dtypes
 from fungrad.core import Primitive, get_aval
-from fungrad.errors import CustomRuleError
+from fungrad.errors import ConcretizationError, CustomRuleError
 from fungrad.interpreters.jvp import Zero, instantiate, jvp_rules, zeros_like_aval
 from fungrad.interpreters.linearize import LinearArg, TangentStagingTrace, transpose_rules
-from fungrad.ir import stage_flat
+from fungrad.ir import StagingTrace, stage_flat
 from fungrad.tree_util import keystr, tree_flatten, tree_flatten_with_path, tree_unflatten
 
 __all__ = ["custom_jvp", "custom_vjp"]
@@ -104,6 +104,46 @@ def _staged_out_avals(call: _FlatCall, avals):
     return ir.out_avals
 
 
+def _check_rule_primal_out(what: str, rule, call, primals, flat_out, out_tree,
+                           owner) -> None:
+    """Check that a rule's primal output has the structure, shapes and dtypes of ``f``'s.
+
+    ``f`` is staged on the primals' abstract values (once per input signature: the result
+    is cached on ``owner``, the custom_jvp/custom_vjp object, when there are no nondiff
+    arguments); an ``f`` whose Python control flow needs concrete values cannot be
+    staged, and is then not checked.
+    """
+    avals = tuple(get_aval(p) for p in primals)
+    key = (call.in_tree, avals) if not call.nondiff else None
+    hit = owner.out_signatures.get(key) if key is not None else None
+    if hit is None:
+        try:
+            hit = (tuple(_staged_out_avals(call, avals)), call.out_tree)
+        except ConcretizationError:
+            return
+        if key is not None:
+            owner.out_signatures[key] = hit
+    expected, expected_tree = hit
+    _compare_primal_out(what, rule, call.__name__, expected, expected_tree, flat_out, out_tree)
+
+
+def _compare_primal_out(what, rule, fun, expected, expected_tree, flat_out, out_tree) -> None:
+    if expected_tree is not None and out_tree is not None and expected_tree != out_tree:
+        raise CustomRuleError(
+            f"{what} `{rule.__name__}` of `{fun}` returned an output of another structure "
+            f"than `{fun}` itself.\n  `{fun}` returns: {expected_tree}\n  the rule returned: "
+            f"{out_tree}\nReturn the function's own output (e.g. `{fun}(x)`) as the primal.")
+    paths = [path for path, _ in tree_flatten_with_path(
+        tree_unflatten(expected_tree, expected))[0]] if expected_tree else [()] * len(expected)
+    for path, e, o in zip(paths, expected, flat_out):
+        oa = get_aval(o)
+        if oa.shape != e.shape or (oa.dtype != e.dtype and not (oa.weak_type or e.weak_type)):
+            raise CustomRuleError(
+                f"{what} `{rule.__name__}` of `{fun}`: output{keystr(path)} is "
+                f"{oa.str_short()}, but `{fun}` returns {e.str_short()} there. The rule must "
+                f"return the function's own output (same shapes and dtypes) as the primal.")
+
+
 # ---------------------------------------------------------------------------------------
 # custom_jvp
 
@@ -129,6 +169,7 @@ class custom_jvp:  # noqa: N801 (JAX's name)
         self.fun = fun
         self.nondiff_argnums = tuple(nondiff_argnums)
         self.jvp: Callable | None = None
+        self.out_signatures: dict = {}  # (in_tree, avals) -> fun's (out avals, out_tree)
 
     def defjvp(self, jvp: Callable, symbolic_zeros: bool = False) -> Callable:
         """Set the rule ``jvp(*nondiff_args, primals, tangents) -> (out, tangent_out)``."""
@@ -168,7 +209,7 @@ class custom_jvp:  # noqa: N801 (JAX's name)
         nondiff, dyn = _split_nondiff(args, self.nondiff_argnums)
         leaves, in_tree = tree_flatten(dyn)
         call = _FlatCall(self.fun, nondiff, in_tree, self.nondiff_argnums)
-        rule = _CustomJVPRule(self, nondiff, in_tree)
+        rule = _CustomJVPRule(self, nondiff, in_tree, call)
         outs = custom_jvp_call_p.bind(*leaves, call=call, jvp=rule)
         return tree_unflatten(call.out_tree or rule.out_tree, outs)
 
@@ -176,8 +217,8 @@ class custom_jvp:  # noqa: N801 (JAX's name)
 class _CustomJVPRule:
     """Calls the user's JVP on pytrees and checks its outputs."""
 
-    def __init__(self, owner: custom_jvp, nondiff, in_tree):
-        self.owner, self.nondiff, self.in_tree = owner, nondiff, in_tree
+    def __init__(self, owner: custom_jvp, nondiff, in_tree, call):
+        self.owner, self.nondiff, self.in_tree, self.call = owner, nondiff, in_tree, call
         self.out_tree = None
         self.__name__ = _name(owner.jvp)
 
@@ -191,8 +232,10 @@ class _CustomJVPRule:
                 f"(primal_out, tangent_out); it returned {type(result).__name__}."
             )
         out, t_out = result
-        _check_matches("custom JVP rule's tangent output", self.owner.jvp, out, t_out)
         flat_out, self.out_tree = tree_flatten(out)
+        _check_rule_primal_out("custom JVP rule", self, self.call, primals, flat_out,
+                               self.out_tree, self.owner)
+        _check_matches("custom JVP rule's tangent output", self.owner.jvp, out, t_out)
         flat_t = tree_flatten(t_out)[0]
         flat_t = [Zero.like_primal(o) if dtypes.is_float0(dtypes.tangent_dtype(get_aval(o).dtype))
                   else t for o, t in zip(flat_out, flat_t)]
@@ -241,6 +284,7 @@ class custom_vjp:  # noqa: N801 (JAX's name)
         self.nondiff_argnums = tuple(nondiff_argnums)
         self.fwd: Callable | None = None
         self.bwd: Callable | None = None
+        self.out_signatures: dict = {}  # (in_tree, avals) -> fun's (out avals, out_tree)
 
     def defvjp(self, fwd: Callable, bwd: Callable, symbolic_zeros: bool = False) -> None:
         """Set the forward pass ``fwd`` and backward pass ``bwd``."""
@@ -256,7 +300,7 @@ class custom_vjp:  # noqa: N801 (JAX's name)
         nondiff, dyn = _split_nondiff(args, self.nondiff_argnums)
         leaves, in_tree = tree_flatten(dyn)
         call = _FlatCall(self.fun, nondiff, in_tree, self.nondiff_argnums)
-        rule = _CustomVJPRule(self, nondiff, in_tree)
+        rule = _CustomVJPRule(self, nondiff, in_tree, call)
         outs = custom_vjp_call_p.bind(*leaves, call=call, vjp=rule)
         return tree_unflatten(call.out_tree or rule.out_tree, outs)
 
@@ -264,8 +308,8 @@ class custom_vjp:  # noqa: N801 (JAX's name)
 class _CustomVJPRule:
     """Runs the user's fwd on primals and stages a ``custom_lin`` equation for bwd."""
 
-    def __init__(self, owner: custom_vjp, nondiff, in_tree):
-        self.owner, self.nondiff, self.in_tree = owner, nondiff, in_tree
+    def __init__(self, owner: custom_vjp, nondiff, in_tree, call):
+        self.owner, self.nondiff, self.in_tree, self.call = owner, nondiff, in_tree, call
         self.out_tree = None
         self.__name__ = f"{_name(owner.fwd)}/{_name(owner.bwd)}"
 
@@ -279,6 +323,9 @@ class _CustomVJPRule:
             )
         out, res = result
         flat_out, self.out_tree = tree_flatten(out)
+        fwd = _NamedRule(_name(self.owner.fwd))
+        _check_rule_primal_out("custom_vjp fwd", fwd, self.call, primals, flat_out,
+                               self.out_tree, self.owner)
         return flat_out, res
 
     def backward(self, res, ct_flat, primal_avals):
@@ -295,6 +342,13 @@ class _CustomVJPRule:
         cts = tuple(_fill_none(c, d) for c, d in zip(cts, dyn))
         _check_matches("custom_vjp bwd output", self.owner.bwd, tuple(_materialize(dyn)), cts)
         return tree_flatten(cts)[0]
+
+
+class _NamedRule:
+    """Names a rule in error messages."""
+
+    def __init__(self, name: str):
+        self.__name__ = name
 
 
 class _ZerosSpec:
@@ -333,19 +387,25 @@ custom_vjp_call_p.def_abstract_eval(
 
 
 def _custom_vjp_call_jvp(primals, tangents, *, call, vjp):
-    if not isinstance(core.current_trace(), TangentStagingTrace):
+    current = core.current_trace()
+    if isinstance(current, TangentStagingTrace):
+        # Reverse mode: primal computation by fwd on the parent trace (concrete under grad).
+        ctx = core._context
+        ctx.trace = current.parent
+        try:
+            flat_out, res = vjp.forward(primals)
+        finally:
+            ctx.trace = current
+    elif isinstance(current, StagingTrace):
+        # The staged JVP of an IR (grad of a jitted function): fwd is staged with it, and
+        # the custom_lin equation is transposed when the linear part is (evaluating it
+        # instead, i.e. forward mode, raises custom_lin's error).
+        flat_out, res = vjp.forward(primals)
+    else:
         raise TypeError(
             f"can't apply forward-mode autodiff (jvp) to a custom_vjp function "
             f"(`{call.__name__}`); use grad/vjp, or define the function with custom_jvp."
         )
-    # Reverse mode: primal computation by fwd on the parent trace (concrete under grad).
-    ctx = core._context
-    staging = ctx.trace
-    ctx.trace = staging.parent
-    try:
-        flat_out, res = vjp.forward(primals)
-    finally:
-        ctx.trace = staging
     res_leaves, res_tree = tree_flatten(res)
     ts = [instantiate(t, p) for t, p in zip(tangents, primals)]
     out_avals = tuple(get_aval(o) for o in flat_out)
@@ -366,7 +426,8 @@ custom_lin_p = Primitive("custom_lin", multiple_results=True, linear=True)
 def _custom_lin_impl(*args, num_res, res_tree, rule, out_avals, in_avals):
     raise TypeError(
         "custom_vjp functions can only be transposed (grad/vjp); evaluating their linearized "
-        "JVP (linearize(...)'s f_jvp, or jvp of grad) is not supported. Use custom_jvp."
+        "JVP (forward-mode jvp, linearize(...)'s f_jvp, or jvp of grad) is not supported. "
+        "Use custom_jvp."
     )
 
 

@@ -26,6 +26,7 @@ from fungrad.numpy.array_type import as_outputs
 from fungrad.transforms.api import (
     _argnums_tuple,
     _check_grad_inputs,
+    check_callable,
     check_output_dtypes,
     fun_name,
     grad,
@@ -95,6 +96,8 @@ def jacfwd(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = 
         A function with ``fun``'s signature returning the Jacobian (layout in module doc).
     """
 
+    check_callable("jacfwd", fun)
+
     def jacfun(*args, **kwargs):
         nums = _argnums_tuple(argnums, len(args), "jacfwd", fun)
         dyn = tuple(args[i] for i in nums)
@@ -118,7 +121,7 @@ def jacfwd(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = 
         for o, j in zip(out_leaves, jac_leaves):
             blocks = as_outputs(_split_last(j, sizes, in_shapes, get_aval(o).shape))
             tree = tree_unflatten(in_tree, blocks)
-            per_out.append(tree[0] if isinstance(argnums, int) else tree)
+            per_out.append(tree[0] if isinstance(argnums, (int, np.integer)) else tree)
         result = tree_unflatten(out_tree, per_out)
         return (result, aux) if has_aux else result
 
@@ -134,6 +137,8 @@ def jacrev(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = 
     ``holomorphic``, complex inputs are allowed but outputs must be real (as in JAX).
     """
 
+    check_callable("jacrev", fun)
+
     def jacfun(*args, **kwargs):
         nums = _argnums_tuple(argnums, len(args), "jacrev", fun)
         dyn = tuple(args[i] for i in nums)
@@ -143,6 +148,8 @@ def jacrev(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = 
         out, pullback = result[0], result[1]
         check_output_dtypes("jacrev", fun, out, holomorphic)
         out_leaves, out_tree = tree_flatten(out)
+        if not out_leaves:  # no outputs (None, an empty tuple): an empty Jacobian
+            return (out, result[2]) if has_aux else out
         basis, sizes = _basis(out_leaves)
         out_shapes = [get_aval(x).shape for x in out_leaves]
         cts = vmap(lambda *b: pullback(tree_unflatten(out_tree, b)))(*basis)
@@ -153,7 +160,7 @@ def jacrev(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = 
         per_out = []
         for j in range(len(out_leaves)):
             tree = tree_unflatten(in_tree, [blocks[j] for blocks in per_in])
-            per_out.append(tree[0] if isinstance(argnums, int) else tree)
+            per_out.append(tree[0] if isinstance(argnums, (int, np.integer)) else tree)
         jac = tree_unflatten(out_tree, per_out)
         return (jac, result[2]) if has_aux else jac
 
@@ -184,6 +191,10 @@ def hvp(fun: Callable, primals, tangents):
         ``H @ v`` with the structure of the first argument (a tuple over arguments when
         ``fun`` takes several).
     """
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError(
+            "hvp: primals and tangents must be tuples or lists of arguments, e.g. "
+            f"hvp(f, (x,), (v,)); got {type(primals).__name__} and {type(tangents).__name__}.")
     primals, tangents = tuple(primals), tuple(tangents)
     nums = tuple(range(len(primals)))
     g = grad(fun, argnums=nums[0] if len(nums) == 1 else nums)

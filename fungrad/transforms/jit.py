@@ -39,6 +39,7 @@ from fungrad.ir import IR, stage_closed
 from fungrad.ir_passes import optimize
 from fungrad.numpy.array_type import as_output
 from fungrad.transforms import leak_checks
+from fungrad.transforms.api import check_callable, flatten_output
 from fungrad.tree_util import keystr, tree_flatten, tree_flatten_with_path, tree_unflatten
 
 __all__ = ["jit", "jit_call_p", "clear_caches"]
@@ -170,7 +171,8 @@ class JittedFunction:
             statics = ()
             leaves, in_tree = tree_flatten(args)
         # the bound axis names and sizes (vmap axis_name=) shape collectives in the trace
-        key = (in_tree, statics, self._leaf_keys(args, leaves), axis_env.frames)
+        key = (in_tree, tuple(map(_static_key, statics)), self._leaf_keys(args, leaves),
+               axis_env.frames)
         entry = self.cache.get(key)
         if entry is None:
             marker = leak_checks.start()
@@ -212,7 +214,11 @@ class JittedFunction:
     def _positional(self, args, kwargs) -> tuple:
         if self.signature is None:
             raise TypeError(f"jit of `{self.name}`: keyword arguments need a signature")
-        bound = self.signature.bind(*args, **kwargs)
+        try:
+            bound = self.signature.bind(*args, **kwargs)
+        except TypeError as err:
+            raise TypeError(f"jit of `{self.name}`: {err} (the signature is "
+                            f"{self.name}{self.signature}).") from None
         bound.apply_defaults()
         if bound.kwargs:
             raise TypeError(f"jit of `{self.name}`: **kwargs parameters are not supported; "
@@ -265,7 +271,7 @@ class JittedFunction:
         def flat_fun(*tracers):
             it = iter(tree_unflatten(in_tree, tracers))
             full = [a if i in self.static_argnums else next(it) for i, a in enumerate(args)]
-            flat, tree = tree_flatten(self.fun(*full))
+            flat, tree = flatten_output("jit", self.fun, self.fun(*full))
             out_tree.append(tree)
             return flat
 
@@ -309,6 +315,15 @@ def _leaf_key(x):
     if t is float or t is int or t is bool or t is complex:
         return t
     return get_aval(x)
+
+
+def _static_key(value):
+    """A static argument as a cache key: with its type, since ``1 == 1.0 == True`` trace
+    differently (``fnp.full(3, n)`` has n's dtype)."""
+    t = type(value)
+    if t is tuple or t is list:
+        return t, tuple(map(_static_key, value))
+    return t, value
 
 
 def _signature(fun):
@@ -368,10 +383,14 @@ def jit(fun: Callable | None = None, /, *, static_argnums: int | Sequence[int] =
     JAX's signature: options are keyword-only, and ``jit(**options)`` without ``fun``
     returns a decorator.
 
+    Arrays that ``fun`` reads from globals or closures are copied into the program when it
+    is traced (JAX's semantics): mutating them afterwards does not affect cached traces.
+
     Args:
         fun: a pure function of arrays (pytrees of arrays).
         static_argnums: positions of arguments that are configuration values (hashable,
-            compared by equality; a new value traces again). Python control flow may depend
+            compared by type and equality: ``1``, ``1.0`` and ``True`` trace separately; a new
+            value traces again). Python control flow may depend
             on them.
         static_argnames: the same, by parameter name.
         donate_argnums, donate_argnames: accepted for JAX compatibility; NumPy buffers are
@@ -398,6 +417,7 @@ def jit(fun: Callable | None = None, /, *, static_argnums: int | Sequence[int] =
         1
     """
     if fun is None:
-        return lambda f: JittedFunction(f, static_argnums, static_argnames, donate_argnums,
-                                        backend)
+        return lambda f: jit(f, static_argnums=static_argnums, static_argnames=static_argnames,
+                             donate_argnums=donate_argnums, backend=backend)
+    check_callable("jit", fun)
     return JittedFunction(fun, static_argnums, static_argnames, donate_argnums, backend)

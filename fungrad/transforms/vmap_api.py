@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from fungrad.core import get_aval
 from fungrad.interpreters.batching import bdim_to_front, flat_vmap, move_axis
 from fungrad.numpy.array_type import as_outputs
 from fungrad.transforms import leak_checks
+from fungrad.transforms.api import check_callable, flatten_output
 from fungrad.tree_util import (
     broadcast_prefix,
     keystr,
@@ -114,6 +117,8 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_name: Any = No
     to share one key.
     """
 
+    check_callable("vmap", fun)
+    _check_vmap_options(fun, in_axes, out_axes, axis_size, chunk_size)
     if axis_name is not None and chunk_size is not None:
         raise ValueError(
             f"vmap of `{_name(fun)}`: chunk_size={chunk_size} cannot be combined with "
@@ -146,7 +151,7 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_name: Any = No
 
         def flat_fun(*flat):
             out = fun(*tree_unflatten(in_tree, flat))
-            out_leaves, out_tree = tree_flatten(out)
+            out_leaves, out_tree = flatten_output("vmap", fun, out)
             out_tree_box.append((out, out_tree))
             return out_leaves
 
@@ -178,6 +183,31 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_name: Any = No
     vmapped.__name__ = f"vmap({_name(fun)})"
     vmapped.__wrapped__ = fun
     return vmapped
+
+
+def _check_vmap_options(fun, in_axes, out_axes, axis_size, chunk_size) -> None:
+    """Raise for option values of the wrong type (before any call)."""
+    for what, spec in (("in_axes", in_axes), ("out_axes", out_axes)):
+        leaves = tree_flatten(spec, is_leaf=lambda x: x is None)[0]
+        bad = [a for a in leaves if a is not None and (
+            isinstance(a, bool) or not isinstance(a, (int, np.integer)))]
+        if bad:
+            which = "argument" if what == "in_axes" else "output"
+            raise TypeError(
+                f"vmap of `{_name(fun)}`: {what} must be an int, None, or a tuple/pytree of "
+                f"ints and Nones (the batch axis of each {which}), got {spec!r} (an entry "
+                f"{bad[0]!r} of type {type(bad[0]).__name__}). Use e.g. {what}=0, or "
+                f"{what}=(0, None) for one entry per argument.")
+    for what, value in (("chunk_size", chunk_size), ("axis_size", axis_size)):
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < (
+                1 if what == "chunk_size" else 0):
+            bound = "a positive int" if what == "chunk_size" else "a non-negative int"
+            raise ValueError(
+                f"vmap of `{_name(fun)}`: {what} must be {bound} or None, got {value!r}."
+                + (" It bounds how many examples run at once; None runs all of them."
+                   if what == "chunk_size" else ""))
 
 
 def _place_output(fun, out, bdim, out_axis, size):

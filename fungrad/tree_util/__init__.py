@@ -82,6 +82,9 @@ def tree_map(f: Callable[..., Any], tree: PyTree, *rest: PyTree, is_leaf: IsLeaf
     >>> tree_map(lambda x, y: x + y, {'a': 1, 'b': (2, None)}, {'a': 10, 'b': (20, None)})
     {'a': 11, 'b': (22, None)}
     """
+    if not callable(f):
+        raise TypeError(f"tree_map: f must be a function of the leaves, got {f!r:.40} (type "
+                        f"{type(f).__name__}); the function comes first: tree_map(f, tree).")
     leaves, treedef = tree_flatten(tree, is_leaf)
     others = [leaves_like(treedef, r, is_leaf, "tree_map", i) for i, r in enumerate(rest, 1)]
     return treedef.unflatten(map(f, leaves, *others))
