@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 import fungrad.numpy as fnp
 from fungrad.core import get_aval
-from fungrad.optim.leafwise import map_leaves
+from fungrad.optim.leafwise import map_leaves, unquote_hint
 
 __all__ = [
     "GradientTransformation",
@@ -92,7 +92,7 @@ def check_scalar_or_schedule(fn: str, arg: str, value: Any, *, optional: bool = 
                 else f"a {type(value).__name__} ({value!r:.40})")
     raise TypeError(
         f"{fn}: {arg} must be a real scalar (a float) or a schedule (a function of the step "
-        f"count such as optim.cosine_decay_schedule(...)), got {kind}."
+        f"count such as optim.cosine_decay_schedule(...)), got {kind}{unquote_hint(value)}."
         + (" None is allowed too." if optional else "")
     )
 
@@ -129,12 +129,15 @@ class EmptyState(NamedTuple):
     """The state of a transformation that keeps none."""
 
 
-def check_state(transform: str, state: Any, state_type: type) -> None:
-    """Raise unless ``state`` is the state ``transform`` keeps (not another optimizer's)."""
-    if type(state) is not state_type:
+def check_state(transform: str, state: Any, state_type: type | tuple[type, ...]) -> None:
+    """Raise unless ``state`` is the state ``transform`` keeps (not another optimizer's);
+    ``state_type`` may be a tuple of the types its variants keep."""
+    types = state_type if isinstance(state_type, tuple) else (state_type,)
+    if type(state) not in types:
         raise TypeError(
             f"{transform}: got a state of type {type(state).__name__} ({state!r:.80}), but "
-            f"{transform} keeps a {state_type.__name__} state. It was made by another "
+            f"{transform} keeps a {' or '.join(t.__name__ for t in types)} state. It was "
+            "made by another "
             "optimizer's or transformation's init (e.g. adam's state passed to sgd's update); "
             "make it with this optimizer's own init(params).")
 

@@ -160,11 +160,11 @@ def weak_scalar(x: Any, where: str = "a hyperparameter") -> Any:
                                    or (shape == () and kind in "iuf")):
         raise TypeError(
             f"{where} must be a real number, got {x!r:.40} of type {type(x).__name__}"
-            f"{_unquote_hint(x)}.{schedule}")
+            f"{unquote_hint(x)}.{schedule}")
     return x
 
 
-def _unquote_hint(x: Any) -> str:
+def unquote_hint(x: Any) -> str:
     """``; write 0.1 without quotes`` for a string that holds a number."""
     if not isinstance(x, str):
         return ""

@@ -368,7 +368,7 @@ def scale_by_rms(
         return _inverse_root_scaled(g, v_hat, eps, eps_in_sqrt), v
 
     def update(updates, state, params=None):
-        check_state("scale_by_rms", state, ScaleByRmsState)
+        check_state("scale_by_rms", state, (ScaleByRmsState, ScaleByRmsWithCountState))
         del params
         count = increment(state.count) if bias_correction else None
         correction = 1 - decay ** step_number(count) if bias_correction else None
@@ -448,7 +448,8 @@ def scale_by_stddev(
         return _inverse_stddev_scaled(g, m_hat, v_hat, eps, eps_in_sqrt), m, v
 
     def update(updates, state, params=None):
-        check_state("scale_by_stddev", state, ScaleByStddevState)
+        check_state("scale_by_stddev", state,
+                    (ScaleByStddevState, ScaleByRStdDevWithCountState))
         del params
         count = increment(state.count) if bias_correction else None
         correction = 1 - decay ** step_number(count) if bias_correction else None
