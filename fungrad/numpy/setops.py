@@ -1,0 +1,178 @@
+"""Set operations of fungrad.numpy: ``unique`` (with JAX's ``size=`` for traced arrays).
+
+The number of distinct values decides the result's length, so, as for ``fnp.nonzero``,
+either the array is concrete (eager, or under grad/jvp) or ``size`` fixes the length,
+padding with ``fill_value``. The unique values are gathered from the input, so they are
+differentiable (each takes the derivative of its first occurrence).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from fungrad import lax
+from fungrad.core import Tracer, concrete_or_none, get_aval, shape_of
+from fungrad.errors import ConcretizationError
+from fungrad.numpy.array_type import as_array_type
+from fungrad.numpy.indexing import take
+from fungrad.numpy.promotion import as_operand, to_dtype
+from fungrad.numpy.searching import nonzero
+
+__all__ = ["unique"]
+
+_INDEX = np.dtype(np.int64)
+
+
+def unique(ar, return_index: bool = False, return_inverse: bool = False,  # noqa: PLR0917
+           return_counts: bool = False, axis: int | None = None, *, equal_nan: bool = True,
+           size: int | None = None, fill_value=None, sorted: bool = True):  # noqa: A002
+    """The sorted distinct values of ``ar``, like ``jax.numpy.unique``.
+
+    Args:
+        ar: an array (flattened unless ``axis`` is given).
+        return_index: also return the index of each value's first occurrence.
+        return_inverse: also return, for each element of ``ar``, the index of its value
+            in the result (shaped like ``ar`` for ``axis=None``).
+        return_counts: also return how often each value occurs.
+        axis: find unique slices along this axis instead (concrete ``ar`` only).
+        equal_nan: collapse all NaNs into one value.
+        size: the result's length; required when ``ar`` is traced under jit or vmap. Shorter
+            results are padded: values with ``fill_value`` (default: the smallest value),
+            indices with the first value's index, counts with 0.
+        fill_value: the padding value for ``size``.
+        sorted: accepted for NumPy/JAX compatibility; the values are always sorted.
+
+    Returns:
+        The values, or a tuple ``(values, index?, inverse?, counts?)`` with the requested
+        extras in that order.
+
+    Example:
+        >>> import fungrad.numpy as fnp
+        >>> fnp.unique(fnp.array([3, 1, 3, 2]), size=4, fill_value=0).tolist()
+        [1, 2, 3, 0]
+    """
+    ar = as_operand(ar)
+    if axis is not None:
+        return _unique_along_axis(ar, return_index, return_inverse, return_counts, axis,
+                                  equal_nan, size, fill_value)
+    shape = shape_of(ar)
+    flat = lax.reshape(ar, (int(np.prod(shape, dtype=np.int64)),))
+    if size is None:
+        parts = _concrete_unique(flat, equal_nan)
+    else:
+        parts = _sized_unique(flat, equal_nan, _static_size(size), fill_value)
+    values, index, inverse, counts = parts
+    inverse = lax.reshape(inverse, shape)
+    extras = [x for x, wanted in ((index, return_index), (inverse, return_inverse),
+                                  (counts, return_counts)) if wanted]
+    return (values, *extras) if extras else values
+
+
+def _static_size(size) -> int:
+    value = concrete_or_none(size)
+    if value is None or int(value) != value or int(value) < 0:
+        raise TypeError(f"fnp.unique: size must be a non-negative Python int, got {size!r}")
+    return int(value)
+
+
+def _concrete_value(fn: str, ar):
+    value = concrete_or_none(ar)
+    if value is None:
+        raise ConcretizationError(
+            f"fnp.{fn}: the number of distinct values of a traced array "
+            f"{get_aval(ar).str_short()} is not known while tracing, and it decides the "
+            "result's shape. Pass size=N (the result's length; fill_value pads it), as in "
+            "jax.numpy.unique, or call unique outside jit/vmap."
+        )
+    return np.asarray(value)
+
+
+def _gathered(ar, index):
+    """``ar[index]``: a gather for tracers (so values stay differentiable), else NumPy."""
+    if isinstance(ar, Tracer):
+        return take(ar, index, axis=0)
+    return as_array_type(np.asarray(ar)[index])
+
+
+def _concrete_unique(flat, equal_nan: bool):
+    value = _concrete_value("unique", flat)
+    _, index, inverse, counts = np.unique(value, return_index=True, return_inverse=True,
+                                          return_counts=True, equal_nan=equal_nan)
+    index, inverse, counts = (as_array_type(x.astype(_INDEX)) for x in (index, inverse, counts))
+    return _gathered(flat, index), index, inverse.reshape(-1), counts
+
+
+def _sized_unique(flat, equal_nan: bool, size: int, fill_value):
+    """Unique values by sorting: a value is new where it differs from its predecessor."""
+    n = shape_of(flat)[0]
+    if n == 0:
+        raise ValueError("fnp.unique: size= with an empty array: there is no value to pad "
+                         "with; call unique eagerly")
+    order = lax.argsort(flat, 0, _INDEX)  # stable: ties keep their first occurrence first
+    ordered = take(flat, order)
+    is_new = _starts_of_runs(ordered, equal_nan)
+    (starts,) = nonzero(is_new, size=size, fill_value=0)
+    count = lax.reduce_sum(lax.convert_element_type(is_new, _INDEX), (0,))
+    valid = lax.lt(lax.iota(_INDEX, size), count)
+    values = _padded(valid, take(ordered, starts), _fill(ordered, fill_value))
+    index = _padded(valid, take(order, starts), _first(order))
+    # Each element's rank among the distinct values, put back in the input's order.
+    rank_sorted = lax.sub(lax.cumsum(lax.convert_element_type(is_new, _INDEX), 0),
+                          _INDEX.type(1))
+    inverse = take(rank_sorted, lax.argsort(order, 0, _INDEX))
+    # A run ends where the next one starts; the last run ends at n.
+    next_starts = lax.concatenate([lax.slice(starts, (1,), (size,)),
+                                   lax.full((1,), n, _INDEX)], 0) if size else starts
+    not_last = lax.lt(lax.iota(_INDEX, size), lax.sub(count, _INDEX.type(1)))
+    next_starts = lax.select_n(not_last, lax.full((size,), n, _INDEX), next_starts)
+    counts = lax.select_n(valid, lax.full((size,), 0, _INDEX), lax.sub(next_starts, starts))
+    return values, index, inverse, counts
+
+
+def _first(x):
+    """The first element of a non-empty 1-D array, as a rank-0 value."""
+    return lax.reshape(lax.slice(x, (0,), (1,)), ())
+
+
+def _fill(ordered, fill_value):
+    if fill_value is None:  # jax.numpy pads with the smallest value
+        return _first(ordered)
+    fill = as_operand(fill_value)
+    if shape_of(fill) != ():
+        raise ValueError(f"fnp.unique: fill_value must be a scalar, got shape {shape_of(fill)}")
+    return to_dtype(fill, np.dtype(get_aval(ordered).dtype))
+
+
+def _padded(valid, x, fill):
+    return lax.select_n(valid, lax.broadcast_in_dim(fill, shape_of(x), ()), x)
+
+
+def _starts_of_runs(ordered, equal_nan: bool):
+    """True at the first element of each run of equal values in a sorted 1-D array."""
+    n = shape_of(ordered)[0]
+    head = lax.full((1,), True, np.dtype(np.bool_))
+    if n == 1:
+        return head
+    later, earlier = lax.slice(ordered, (1,), (n,)), lax.slice(ordered, (0,), (n - 1,))
+    differs = lax.ne(later, earlier)
+    if equal_nan and np.dtype(get_aval(ordered).dtype).kind in "fc":
+        both_nan = lax.bitwise_and(lax.ne(later, later), lax.ne(earlier, earlier))
+        differs = lax.bitwise_and(differs, lax.bitwise_not(both_nan))
+    return lax.concatenate([head, differs], 0)
+
+
+def _unique_along_axis(ar, return_index, return_inverse, return_counts, axis, equal_nan,
+                       size, fill_value):
+    if size is not None or fill_value is not None:
+        raise NotImplementedError("fnp.unique: size=/fill_value= with axis= is not "
+                                  "supported; flatten, or call unique(axis=...) eagerly")
+    value = _concrete_value("unique", ar)
+    _, index, inverse, counts = np.unique(value, return_index=True, return_inverse=True,
+                                          return_counts=True, axis=axis, equal_nan=equal_nan)
+    index, inverse, counts = (as_array_type(x.astype(_INDEX)) for x in (index, inverse, counts))
+    axis = axis % max(value.ndim, 1)
+    values = take(ar, index, axis=axis) if isinstance(ar, Tracer) else \
+        as_array_type(np.take(value, index, axis=axis))
+    extras = [x for x, wanted in ((index, return_index), (inverse.reshape(-1), return_inverse),
+                                  (counts, return_counts)) if wanted]
+    return (values, *extras) if extras else values
