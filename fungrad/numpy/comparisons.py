@@ -35,7 +35,8 @@ def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan: bool = False):
     a, b = promote_dtypes("isclose", as_operand(a), as_operand(b))
     if np.dtype(get_aval(a).dtype).kind not in "fc":
         return equal(a, b)
-    close = less_equal(absolute(a - b), atol + rtol * absolute(b))
+    with np.errstate(invalid="ignore"):  # inf - inf is nan here, and replaced below
+        close = less_equal(absolute(a - b), atol + rtol * absolute(b))
     close = where(logical_and(isfinite(a), isfinite(b)), close, equal(a, b))
     if equal_nan:
         close = logical_or(close, logical_and(isnan(a), isnan(b)))

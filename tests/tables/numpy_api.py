@@ -1,0 +1,142 @@
+"""Table rows: the everyday fungrad.numpy API (issue 13): order statistics, nan* reductions,
+interp, diff, cross, select, nan_to_num, comparisons, searchsorted, unique/argwhere with
+size=, and dtype casts."""
+
+import numpy as np
+
+import fungrad.numpy as fnp
+from tests.tables.spec import A, Case, Const, Int, Point
+
+S = (3, 5)
+NAN = np.nan
+# NaNs in rows 0 and 2 (one slice all NaN along axis 0 in column 1 is avoided on purpose:
+# an all-NaN slice has a NaN result, which is a value, not a derivative, check).
+WITH_NANS = [[0.3, NAN, -1.2, 0.8, 1.7], [1.1, -0.4, 0.6, NAN, -0.9], [NAN, 0.2, 1.4, -1.6, 0.5]]
+INFS = [[0.3, np.inf, -1.2], [-np.inf, NAN, 0.6]]
+METHODS = ["linear", "lower", "higher", "midpoint", "nearest"]
+
+
+def _rows(name, args, kwargs_list, label="", fn=None, **kw):
+    """One row per keyword set of ``fnp.<name>`` against ``jnp.<name>``."""
+    fn = fn or name
+    rows = []
+    for kwargs in kwargs_list:
+        suffix = "".join(f"_{k}={v}" for k, v in kwargs.items()).replace(" ", "")
+        rows.append(Case(
+            f"fnp.{name}{label}{suffix}",
+            lambda *a, kwargs=kwargs: getattr(fnp, fn)(*a, **kwargs), args,
+            jax=lambda jnp, lax, kwargs=kwargs: lambda *a: getattr(jnp, fn)(*a, **kwargs), **kw))
+    return rows
+
+
+AXES = [{}, {"axis": 0}, {"axis": -1}, {"axis": (0, 1)}, {"axis": 1, "keepdims": True}]
+
+CASES = [
+    # Order statistics: sort + gather; linear interpolation is differentiable in q too.
+    *_rows("median", [A(*S)], AXES),
+    *_rows("median", [A(4, 2, 3)], [{"axis": (0, 2)}, {"axis": (0, 2), "keepdims": True}],
+           label="_3d"),
+    *_rows("median", [Int(*S, high=9)], [{}, {"axis": 1}], label="_int", diff=False),
+    *_rows("quantile", [A(*S), A(low=0.05, high=0.95)], [{"method": m} for m in METHODS]),
+    *_rows("quantile", [A(*S), A(3, low=0.05, high=0.95)],
+           [{"axis": 1}, {"axis": 0, "keepdims": True}, {"axis": None, "keepdims": True}],
+           label="_qvec"),
+    # q at knots (the positions are whole numbers): a kink in q, so compared with JAX only.
+    *_rows("quantile", [A(*S), Const(np.array([0.0, 0.5, 1.0]))],
+           [{"axis": 1, "method": m} for m in METHODS], label="_ends", order=0),
+    *_rows("percentile", [A(*S), A(2, low=5.0, high=95.0)],
+           [{"axis": 1}, {"axis": 0, "method": "midpoint"}]),
+    # NaN-ignoring reductions: NaN entries get a zero derivative.
+    *_rows("nanmean", [Point(WITH_NANS)], AXES),
+    *_rows("nanstd", [Point(WITH_NANS)], [{}, {"axis": 1}, {"axis": 0, "ddof": 1}]),
+    *_rows("nanvar", [Point(WITH_NANS)], [{}, {"axis": 1, "keepdims": True}]),
+    *_rows("nanmax", [Point(WITH_NANS)], [{}, {"axis": 0}, {"axis": 1, "keepdims": True}]),
+    *_rows("nanmin", [Point(WITH_NANS)], [{}, {"axis": 0}, {"axis": 1}]),
+    *_rows("nanmedian", [Point(WITH_NANS)], [{}, {"axis": 1}]),
+    *_rows("nanquantile", [Point(WITH_NANS), A(low=0.05, high=0.95)],
+           [{"axis": 1}, {"axis": 0, "method": "nearest"}]),
+    *_rows("nanmean", [A(*S)], [{"axis": 1}], label="_no_nans"),
+    *_rows("nan_to_num", [Point(INFS)], [{}, {"nan": 1.5, "posinf": 9.0, "neginf": -9.0}]),
+    # Interpolation (xp sorted inside, so drawn values are valid sample points).
+    *[Case(f"fnp.interp{label}",
+           lambda x, xp, fp, kw=kw: fnp.interp(x, fnp.sort(xp), fp, **kw),
+           [A(7, low=-2.5, high=2.5), A(5), A(5)],
+           jax=lambda jnp, lax, kw=kw: lambda x, xp, fp: jnp.interp(x, jnp.sort(xp), fp, **kw))
+      for label, kw in [("", {}), ("_left_right", {"left": -5.0, "right": 5.0}),
+                        ("_extrapolate", {"left": "extrapolate", "right": "extrapolate"}),
+                        ("_period", {"period": 3.0})]],
+    # Differences and products (linear / bilinear).
+    *_rows("diff", [A(*S)], [{}, {"n": 2}, {"axis": 0}, {"n": 0}, {"prepend": 0.5},
+                             {"append": 1.0, "axis": 0}]),
+    Case("fnp.diff_prepend_array", lambda x, p: fnp.diff(x, prepend=p), [A(*S), A(3, 1)],
+         jax=lambda jnp, lax: lambda x, p: jnp.diff(x, prepend=p)),
+    Case("fnp.diff_bool", lambda x: fnp.diff(x > 0), [A(*S)], diff=False,
+         jax=lambda jnp, lax: lambda x: jnp.diff(x > 0)),
+    *_rows("cross", [A(4, 3), A(4, 3)], [{}, {"axis": 1}]),
+    *_rows("cross", [A(3, 4), A(4, 3)], [{"axisa": 0}, {"axisa": 0, "axisc": 0}],
+           label="_axes"),
+    *_rows("cross", [A(4, 2), A(2, 4, 3)], [{}], label="_2x3"),
+    *_rows("cross", [A(4, 2), A(4, 2)], [{}], label="_2x2"),
+    # Selection
+    Case("fnp.select", lambda x, y: fnp.select([x < -0.5, x > 0.5], [x * y, y], -y),
+         [A(*S), A(*S)],
+         jax=lambda jnp, lax: lambda x, y: jnp.select([x < -0.5, x > 0.5], [x * y, y], -y)),
+    Case("fnp.select_default", lambda x: fnp.select([x > 0], [x ** 2]), [A(*S)],
+         jax=lambda jnp, lax: lambda x: jnp.select([x > 0], [x ** 2])),
+    # Comparisons and counts (no derivative)
+    Case("fnp.isclose", lambda x, y: fnp.isclose(x, x + 1e-6 * y), [A(*S), A(*S)], diff=False,
+         jax=lambda jnp, lax: lambda x, y: jnp.isclose(x, x + 1e-6 * y)),
+    Case("fnp.isclose_inf_nan", lambda x: fnp.isclose(x, x, equal_nan=True), [Point(INFS)],
+         diff=False, jax=lambda jnp, lax: lambda x: jnp.isclose(x, x, equal_nan=True)),
+    Case("fnp.isclose_inf_nan_strict", lambda x: fnp.isclose(x, fnp.flip(x)), [Point(INFS)],
+         diff=False, jax=lambda jnp, lax: lambda x: jnp.isclose(x, jnp.flip(x))),
+    Case("fnp.allclose", lambda x, y: fnp.allclose(x, x + 1e-3 * y, atol=1e-2), [A(*S), A(*S)],
+         diff=False, jax=lambda jnp, lax: lambda x, y: jnp.allclose(x, x + 1e-3 * y, atol=1e-2)),
+    Case("fnp.array_equal", lambda x: fnp.array_equal(x, fnp.round(x, 8)), [A(*S)],
+         diff=False, jax=lambda jnp, lax: lambda x: jnp.array_equal(x, jnp.round(x, 8))),
+    Case("fnp.array_equal_nan", lambda x: fnp.array_equal(x, x, equal_nan=True),
+         [Point(WITH_NANS)], diff=False,
+         jax=lambda jnp, lax: lambda x: jnp.array_equal(x, x, equal_nan=True)),
+    *_rows("count_nonzero", [Int(*S, high=3)], [{}, {"axis": 0}, {"axis": 1, "keepdims": True}],
+           diff=False),
+    Case("fnp.count_nonzero_float", lambda x: fnp.count_nonzero(x > 0, axis=1), [A(*S)],
+         diff=False, jax=lambda jnp, lax: lambda x: jnp.count_nonzero(x > 0, axis=1)),
+    # Searching: the sorted array is drawn, then sorted; v is drawn (batched under vmap).
+    *[Case(f"fnp.searchsorted_{side}", lambda a, v, side=side: fnp.searchsorted(
+        fnp.sort(a), v, side=side), [A(6), A(2, 3, low=-2.5, high=2.5)], diff=False,
+        jax=lambda jnp, lax, side=side: lambda a, v: jnp.searchsorted(jnp.sort(a), v, side=side))
+      for side in ["left", "right"]],
+    Case("fnp.searchsorted_sorter", lambda a, v: fnp.searchsorted(a, v, sorter=fnp.argsort(a)),
+         [A(6), A(4)], diff=False,
+         jax=lambda jnp, lax: lambda a, v: jnp.searchsorted(a, v, sorter=jnp.argsort(a))),
+    Case("fnp.searchsorted_ties_nan", lambda v: fnp.searchsorted(
+        np.array([0.0, 1.0, 1.0, NAN]), v, side="right"), [Point([1.0, NAN, -1.0, 5.0])],
+        diff=False, jax=lambda jnp, lax: lambda v: jnp.searchsorted(
+            np.array([0.0, 1.0, 1.0, NAN]), v, side="right")),
+    # Data-dependent shapes with size= (traceable under jit and vmap)
+    Case("fnp.argwhere_size", lambda x: fnp.argwhere(x > 0, size=8, fill_value=-1), [A(*S)],
+         diff=False,
+         jax=lambda jnp, lax: lambda x: jnp.argwhere(x > 0, size=8, fill_value=-1)),
+    Case("fnp.where_one_arg_size", lambda x: fnp.where(x > 0, size=4), [A(*S)], diff=False,
+         jax=lambda jnp, lax: lambda x: jnp.where(x > 0, size=4)),
+    Case("fnp.unique_size_values", lambda x: fnp.unique(fnp.round(x), size=4),
+         [A(*S)], jax=lambda jnp, lax: lambda x: jnp.unique(jnp.round(x), size=4), order=0),
+    Case("fnp.unique_size_values_grad", lambda x: fnp.unique(x, size=20, fill_value=0.0),
+         [A(*S)], jax=lambda jnp, lax: lambda x: jnp.unique(x, size=20, fill_value=0.0)),
+    Case("fnp.unique_size_all",
+         lambda x: fnp.unique(fnp.round(x), return_index=True, return_inverse=True,
+                              return_counts=True, size=6, fill_value=9.0)[1:],
+         [A(*S)], diff=False,
+         jax=lambda jnp, lax: lambda x: jnp.unique(jnp.round(x), return_index=True,
+                                                   return_inverse=True, return_counts=True,
+                                                   size=6, fill_value=9.0)[1:]),
+    # Casts (the dtype names are constructors, as jnp.float32(x)); float32 rounding is too
+    # coarse for central differences, so these are compared with JAX (order=0).
+    Case("fnp.float32_cast", lambda x: fnp.float32(x) * 2, [A(*S)], rtol=1e-6,
+         order=0, jax=lambda jnp, lax: lambda x: jnp.float32(x) * 2),
+    Case("fnp.astype_float32", lambda x: fnp.astype(x, fnp.float32), [A(*S)], rtol=1e-6,
+         order=0, jax=lambda jnp, lax: lambda x: jnp.astype(x, jnp.float32)),
+    Case("fnp.astype_int32", lambda x: fnp.astype(x * 3, fnp.int32), [A(*S)], diff=False,
+         jax=lambda jnp, lax: lambda x: jnp.astype(x * 3, jnp.int32)),
+    Case("fnp.copy", fnp.copy, [A(*S)], jax=lambda jnp, lax: jnp.copy),
+]
