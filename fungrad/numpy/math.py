@@ -94,6 +94,7 @@ from fungrad.numpy.promotion import (
     result_shape,
     to_dtype,
 )
+from fungrad.errors import ConcretizationError
 from fungrad.numpy.searching import nonzero
 from fungrad.transforms.custom_derivatives import custom_jvp
 
@@ -389,7 +390,10 @@ def where(condition, x=None, y=None, /, *, size=None, fill_value=None):
     still reaches ``x`` through that branch, as in JAX: make the branch's input safe too.
     """
     if x is None and y is None:
-        return nonzero(condition, size=size, fill_value=fill_value)
+        try:
+            return nonzero(condition, size=size, fill_value=fill_value)
+        except ConcretizationError as err:
+            raise ConcretizationError(str(err).replace("fnp.nonzero", "fnp.where")) from None
     if x is None or y is None:
         raise TypeError("fnp.where takes one or three arguments")
     if size is not None or fill_value is not None:

@@ -111,21 +111,20 @@ def _sized_unique(flat, equal_nan: bool, size: int, fill_value):
     order = lax.argsort(flat, 0, _INDEX)  # stable: ties keep their first occurrence first
     ordered = take(flat, order)
     is_new = _starts_of_runs(ordered, equal_nan)
-    (starts,) = nonzero(is_new, size=size, fill_value=0)
+    # One start past size: the start of the next run ends each counted run (n past the end).
+    (bounds,) = nonzero(is_new, size=size + 1, fill_value=n)
+    starts = lax.slice(bounds, (0,), (size,))
     count = lax.reduce_sum(lax.convert_element_type(is_new, _INDEX), (0,))
     valid = lax.lt(lax.iota(_INDEX, size), count)
-    values = _padded(valid, take(ordered, starts), _fill(ordered, fill_value))
-    index = _padded(valid, take(order, starts), _first(order))
+    safe_starts = lax.select_n(valid, lax.full((size,), 0, _INDEX), starts)
+    values = _padded(valid, take(ordered, safe_starts), _fill(ordered, fill_value))
+    index = _padded(valid, take(order, safe_starts), _first(order))
     # Each element's rank among the distinct values, put back in the input's order.
     rank_sorted = lax.sub(lax.cumsum(lax.convert_element_type(is_new, _INDEX), 0),
                           _INDEX.type(1))
     inverse = take(rank_sorted, lax.argsort(order, 0, _INDEX))
-    # A run ends where the next one starts; the last run ends at n.
-    next_starts = lax.concatenate([lax.slice(starts, (1,), (size,)),
-                                   lax.full((1,), n, _INDEX)], 0) if size else starts
-    not_last = lax.lt(lax.iota(_INDEX, size), lax.sub(count, _INDEX.type(1)))
-    next_starts = lax.select_n(not_last, lax.full((size,), n, _INDEX), next_starts)
-    counts = lax.select_n(valid, lax.full((size,), 0, _INDEX), lax.sub(next_starts, starts))
+    run_lengths = lax.sub(lax.slice(bounds, (1,), (size + 1,)), starts)
+    counts = lax.select_n(valid, lax.full((size,), 0, _INDEX), run_lengths)
     return values, index, inverse, counts
 
 

@@ -174,16 +174,16 @@ def median(a, axis=None, out=None, overwrite_input: bool = False, keepdims: bool
 
 
 def nanquantile(a, q, axis=None, out=None, overwrite_input: bool = False,  # noqa: PLR0917
-                method: str = "linear", keepdims: bool = False):
+                method: str = "linear", keepdims: bool = False, *, weights=None):
     """:func:`quantile` ignoring NaNs (NaN where a slice is all NaN)."""
-    _unsupported("nanquantile", out=out)
+    _unsupported("nanquantile", out=out, weights=weights)
     return _quantile("nanquantile", a, q, axis, method, keepdims, ignore_nan=True)
 
 
 def nanpercentile(a, q, axis=None, out=None, overwrite_input: bool = False,  # noqa: PLR0917
-                  method: str = "linear", keepdims: bool = False):
+                  method: str = "linear", keepdims: bool = False, *, weights=None):
     """:func:`percentile` ignoring NaNs (NaN where a slice is all NaN)."""
-    _unsupported("nanpercentile", out=out)
+    _unsupported("nanpercentile", out=out, weights=weights)
     return _quantile("nanpercentile", a, as_operand(q) / 100, axis, method, keepdims,
                      ignore_nan=True)
 
