@@ -25,8 +25,8 @@ from fungrad.numpy.setops import *  # noqa: F401,F403
 from fungrad.numpy.shape import *  # noqa: F401,F403
 from fungrad.numpy.sorting import *  # noqa: F401,F403
 from fungrad.numpy.statistics import *  # noqa: F401,F403
+from fungrad.numpy.tracer_methods import install_tracer_methods as _install
 from fungrad.numpy.triangle_indices import *  # noqa: F401,F403
 from fungrad.numpy.vector_products import *  # noqa: F401,F403
-from fungrad.numpy.tracer_methods import install_tracer_methods as _install
 
 _install()

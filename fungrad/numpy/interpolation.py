@@ -7,10 +7,10 @@ import numpy as np
 
 from fungrad.core import shape_of
 from fungrad.errors import ShapeError
+from fungrad.numpy.creation import zeros_like
 from fungrad.numpy.dtypes import result_type
 from fungrad.numpy.indexing import take
 from fungrad.numpy.joining import concatenate
-from fungrad.numpy.creation import zeros_like
 from fungrad.numpy.math import (
     absolute,
     greater,

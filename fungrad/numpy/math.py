@@ -85,6 +85,7 @@ __all__ = [
 
 from fungrad import lax
 from fungrad.core import Tracer, get_aval, shape_of
+from fungrad.errors import ConcretizationError
 from fungrad.numpy.promotion import (
     as_operand,
     broadcast_to_shape,
@@ -94,7 +95,6 @@ from fungrad.numpy.promotion import (
     result_shape,
     to_dtype,
 )
-from fungrad.errors import ConcretizationError
 from fungrad.numpy.searching import nonzero
 from fungrad.transforms.custom_derivatives import custom_jvp
 

@@ -173,7 +173,10 @@ def searchsorted(a, v, side: str = "left", sorter=None, *, method: str = "scan")
     a_b = lax.broadcast_in_dim(a, grid, (len(v_shape),))
     v_b = lax.broadcast_in_dim(v, grid, tuple(range(len(v_shape))))
     # left: count a_i < v; right: count a_i <= v, i.e. not v < a_i.
-    before = _nan_last_less(a_b, v_b) if side == "left" else lax.bitwise_not(_nan_last_less(v_b, a_b))
+    if side == "left":
+        before = _nan_last_less(a_b, v_b)
+    else:
+        before = lax.bitwise_not(_nan_last_less(v_b, a_b))
     as_int = lax.convert_element_type(before, np.dtype(np.int32))
     return lax.reduce_sum(as_int, (len(grid) - 1,))
 
