@@ -8,6 +8,7 @@ Each family module lists its public names in ``__all__``.
 """
 
 from fungrad.numpy import indexing, linalg  # noqa: F401
+from fungrad.numpy.array_api_names import *  # noqa: F401,F403
 from fungrad.numpy.array_type import Array, ndarray  # noqa: F401
 from fungrad.numpy.choosing import *  # noqa: F401,F403
 from fungrad.numpy.comparisons import *  # noqa: F401,F403
@@ -16,9 +17,11 @@ from fungrad.numpy.contractions import *  # noqa: F401,F403
 from fungrad.numpy.creation import *  # noqa: F401,F403
 from fungrad.numpy.differences import *  # noqa: F401,F403
 from fungrad.numpy.dtypes import *  # noqa: F401,F403
+from fungrad.numpy.float_functions import *  # noqa: F401,F403
 from fungrad.numpy.indexing import *  # noqa: F401,F403
 from fungrad.numpy.interpolation import *  # noqa: F401,F403
 from fungrad.numpy.math import *  # noqa: F401,F403
+from fungrad.numpy.polynomials import *  # noqa: F401,F403
 from fungrad.numpy.reductions import *  # noqa: F401,F403
 from fungrad.numpy.searching import *  # noqa: F401,F403
 from fungrad.numpy.setops import *  # noqa: F401,F403

@@ -1,4 +1,5 @@
-"""Finite differences of fungrad.numpy: ``diff`` (linear, so differentiable)."""
+"""Finite differences and sums of fungrad.numpy: ``diff`` and the trapezoid rule
+``trapezoid`` (differentiable in the values and the sample points)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from fungrad.core import get_aval, shape_of
 from fungrad.numpy.joining import concatenate
 from fungrad.numpy.math import not_equal
 from fungrad.numpy.promotion import as_operand, broadcast_to_shape
-from fungrad.numpy.reshaping import normalize_axis, static_int
+from fungrad.numpy.reductions import sum as _sum
+from fungrad.numpy.reshaping import normalize_axis, reshape, static_int
 
-__all__ = ["diff"]
+__all__ = ["diff", "trapezoid"]
 
 
 def diff(a, n: int = 1, axis: int = -1, prepend=None, append=None):
@@ -65,3 +67,37 @@ def _as_slices(value, shape, axis: int):
 
 def _along(a, axis: int, part: slice):
     return a[(slice(None),) * axis + (part,)]
+
+
+def trapezoid(y, x=None, dx=1.0, axis: int = -1):
+    """The integral of ``y`` along ``axis`` by the trapezoid rule.
+
+    Args:
+        y: the sampled values.
+        x: the sample points (1-D along ``axis``, or shaped like ``y``); if None the
+            samples are ``dx`` apart.
+        dx: the spacing when ``x`` is None.
+        axis: the axis to integrate along.
+
+    Example:
+        >>> import fungrad.numpy as fnp
+        >>> float(fnp.trapezoid(fnp.array([0.0, 1.0, 4.0]), dx=0.5))
+        1.5
+    """
+    y = as_operand(y)
+    shape = shape_of(y)
+    if not shape:
+        raise ValueError("fnp.trapezoid: y is rank 0; pass samples along an axis")
+    axis = normalize_axis("trapezoid", axis, len(shape))
+    if x is None:
+        widths = dx
+    else:
+        x = as_operand(x)
+        if len(shape_of(x)) == 1:  # one set of points, placed along `axis`
+            if shape_of(x)[0] != shape[axis]:
+                raise ValueError(f"fnp.trapezoid: x has {shape_of(x)[0]} points but y has "
+                                 f"{shape[axis]} along axis {axis}")
+            x = reshape(x, (1,) * axis + (shape[axis],) + (1,) * (len(shape) - axis - 1))
+        widths = diff(x, axis=axis)
+    heights = _along(y, axis, slice(1, None)) + _along(y, axis, slice(0, shape[axis] - 1))
+    return _sum(heights * widths, axis=axis) * 0.5

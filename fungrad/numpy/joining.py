@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
+    "append",
     "concatenate", "stack", "hstack", "vstack", "dstack", "column_stack", "split",
     "array_split",
 ]
@@ -55,6 +56,11 @@ def concatenate(arrays, axis: int | None = 0, dtype=None):
     if dtype is not None:
         arrays = [to_dtype(a, np.dtype(dtype)) for a in arrays]
     return lax.concatenate(arrays, axis)
+
+
+def append(arr, values, axis: int | None = None):
+    """``arr`` with ``values`` joined at the end along ``axis`` (both flattened for None)."""
+    return concatenate([arr, values], axis)
 
 
 def stack(arrays, axis: int = 0, out=None, dtype=None):

@@ -16,7 +16,7 @@ from fungrad.errors import ConcretizationError
 from fungrad.numpy.indexing import take
 from fungrad.numpy.promotion import as_operand, promote_dtypes
 
-__all__ = ["nonzero", "argwhere", "searchsorted"]
+__all__ = ["nonzero", "argwhere", "searchsorted", "digitize"]
 
 _INDEX_DTYPE = np.dtype(np.int64)
 
@@ -187,3 +187,23 @@ def _nan_last_less(x, y):
         return lax.lt(x, y)
     x_nan, y_nan = lax.ne(x, x), lax.ne(y, y)
     return lax.bitwise_or(lax.lt(x, y), lax.bitwise_and(y_nan, lax.bitwise_not(x_nan)))
+
+
+def digitize(x, bins, right: bool = False, *, method: str | None = None):
+    """The index of the bin of ``bins`` (monotonic, increasing or decreasing) holding each
+    ``x``: ``i`` with ``bins[i - 1] <= x < bins[i]`` (``<`` and ``<=`` swapped by ``right``).
+
+    Returns int32 indices (as ``searchsorted``; JAX gives the same).
+    """
+    bins = as_operand(bins)
+    if len(shape_of(bins)) != 1:
+        raise ValueError(f"fnp.digitize: bins must be 1-D, got shape {shape_of(bins)}")
+    n = shape_of(bins)[0]
+    kwargs = {"side": "left" if right else "right", "method": method or "scan"}
+    if n < 2:
+        return searchsorted(bins, x, **kwargs)
+    rising = searchsorted(bins, x, **kwargs)
+    falling = lax.sub(np.int32(n), searchsorted(lax.rev(bins, (0,)), x, **kwargs))
+    increasing = lax.ge(lax.slice(bins, (n - 1,), (n,)), lax.slice(bins, (0,), (1,)))
+    return lax.select_n(lax.broadcast_in_dim(lax.reshape(increasing, ()), shape_of(rising), ()),
+                        falling, rising)

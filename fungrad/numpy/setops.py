@@ -8,6 +8,8 @@ differentiable (each takes the derivative of its first occurrence).
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from fungrad import lax
@@ -15,10 +17,13 @@ from fungrad.core import Tracer, concrete_or_none, get_aval, shape_of
 from fungrad.errors import ConcretizationError
 from fungrad.numpy.array_type import as_array_type
 from fungrad.numpy.indexing import take
+from fungrad.numpy.math import equal
 from fungrad.numpy.promotion import as_operand, to_dtype
+from fungrad.numpy.reshaping import ravel
 from fungrad.numpy.searching import nonzero
 
-__all__ = ["unique"]
+__all__ = ["unique", "unique_values", "unique_counts", "unique_inverse", "unique_all",
+           "isin"]
 
 _INDEX = np.dtype(np.int64)
 
@@ -175,3 +180,73 @@ def _unique_along_axis(ar, return_index, return_inverse, return_counts, axis, eq
     extras = [x for x, wanted in ((index, return_index), (inverse.reshape(-1), return_inverse),
                                   (counts, return_counts)) if wanted]
     return (values, *extras) if extras else values
+
+
+# ---------------------------------------------------------------------------------------
+# The array API's unique_* functions and isin
+
+
+class UniqueAllResult(NamedTuple):
+    """The result of :func:`unique_all`."""
+
+    values: object
+    indices: object
+    inverse_indices: object
+    counts: object
+
+
+class UniqueCountsResult(NamedTuple):
+    """The result of :func:`unique_counts`."""
+
+    values: object
+    counts: object
+
+
+class UniqueInverseResult(NamedTuple):
+    """The result of :func:`unique_inverse`."""
+
+    values: object
+    inverse_indices: object
+
+
+def unique_values(x, /, *, size: int | None = None, fill_value=None):
+    """The sorted distinct values of ``x`` (see :func:`unique` for ``size``)."""
+    return unique(x, size=size, fill_value=fill_value)
+
+
+def unique_counts(x, /, *, size: int | None = None, fill_value=None) -> UniqueCountsResult:
+    """The distinct values of ``x`` and how often each occurs."""
+    return UniqueCountsResult(*unique(x, return_counts=True, size=size, fill_value=fill_value))
+
+
+def unique_inverse(x, /, *, size: int | None = None, fill_value=None) -> UniqueInverseResult:
+    """The distinct values of ``x`` and, per element, the index of its value."""
+    return UniqueInverseResult(*unique(x, return_inverse=True, size=size,
+                                       fill_value=fill_value))
+
+
+def unique_all(x, /, *, size: int | None = None, fill_value=None) -> UniqueAllResult:
+    """Values, first indices, inverse indices and counts of the distinct values of ``x``."""
+    return UniqueAllResult(*unique(x, return_index=True, return_inverse=True,
+                                   return_counts=True, size=size, fill_value=fill_value))
+
+
+_ISIN_METHODS = ("auto", "compare_all", "binary_search", "sort")
+
+
+def isin(element, test_elements, assume_unique: bool = False, invert: bool = False, *,
+         method="auto"):
+    """Whether each entry of ``element`` equals some entry of ``test_elements``.
+
+    ``assume_unique`` and ``method`` are accepted for NumPy/JAX compatibility; every entry
+    is compared with all of ``test_elements`` (the result does not depend on them).
+    """
+    if method not in _ISIN_METHODS:
+        raise ValueError(f"fnp.isin: method must be one of {_ISIN_METHODS}, got {method!r}")
+    element, tests = as_operand(element), ravel(as_operand(test_elements))
+    shape = shape_of(element)
+    grid = shape + shape_of(tests)
+    matches = equal(lax.broadcast_in_dim(element, grid, tuple(range(len(shape)))),
+                    lax.broadcast_in_dim(tests, grid, (len(shape),)))
+    found = lax.reduce_or(matches, (len(shape),))
+    return lax.bitwise_not(found) if invert else found

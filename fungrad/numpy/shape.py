@@ -13,6 +13,7 @@ may be negative. The functions live by concept in four modules, re-exported here
 """
 
 from fungrad.numpy.joining import (
+    append,
     array_split,
     column_stack,
     concatenate,
@@ -37,6 +38,7 @@ from fungrad.numpy.rearranging import (
     pad,
     repeat,
     roll,
+    rot90,
     tile,
 )
 from fungrad.numpy.reshaping import (
@@ -65,5 +67,5 @@ __all__ = [
     "broadcast_to", "broadcast_arrays", "broadcast_shapes", "concatenate", "stack", "hstack",
     "vstack", "dstack", "column_stack", "split", "array_split", "flip", "fliplr", "flipud",
     "roll", "tile", "repeat", "pad", "triu", "tril", "diag", "diagonal", "trace", "outer",
-    "atleast_1d", "atleast_2d", "atleast_3d", "ndim", "shape", "size",
+    "atleast_1d", "atleast_2d", "atleast_3d", "ndim", "shape", "size", "append", "rot90",
 ]

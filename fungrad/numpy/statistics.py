@@ -30,6 +30,7 @@ from fungrad.numpy.math import (
 from fungrad.numpy.math import where as _where
 from fungrad.numpy.promotion import as_operand, to_dtype
 from fungrad.numpy.reductions import any as _any
+from fungrad.numpy.reductions import argmax, argmin, cumprod, cumsum, prod
 from fungrad.numpy.reductions import max as _max
 from fungrad.numpy.reductions import mean as _mean
 from fungrad.numpy.reductions import min as _min
@@ -39,7 +40,8 @@ from fungrad.numpy.reshaping import broadcast_to, moveaxis, normalize_axes, resh
 from fungrad.numpy.sorting import sort
 
 __all__ = ["quantile", "percentile", "median", "nanquantile", "nanpercentile", "nanmedian",
-           "nanmean", "nanvar", "nanstd", "nanmax", "nanmin"]
+           "nanmean", "nanvar", "nanstd", "nanmax", "nanmin", "nanprod", "nanargmax",
+           "nanargmin", "nancumsum", "nancumprod"]
 
 _METHODS = ("linear", "lower", "higher", "midpoint", "nearest")
 _INDEX = np.dtype(np.int64)
@@ -268,3 +270,43 @@ def nanmin(a, axis=None, out=None, keepdims: bool = False, initial=None,  # noqa
     """The minimum over ``axis`` ignoring NaNs (NaN where a slice is all NaN)."""
     return _nan_extreme("nanmin", _min, np.inf, a, axis, out, keepdims, initial, where)
 
+
+
+def nanprod(a, axis=None, dtype=None, out=None, keepdims: bool = False,  # noqa: PLR0917
+            initial=None, where=None):  # noqa: F811 (jax.numpy's name)
+    """The product over ``axis`` of the non-NaN entries (NaNs count as 1)."""
+    _unsupported("nanprod", out=out, where=where)
+    return prod(_valid_and_clean(a, 1)[1], axis, dtype, keepdims=keepdims, initial=initial)
+
+
+def _nan_arg_extreme(fn: str, arg_reduce, fill, a, axis, out, keepdims):
+    _unsupported(fn, out=out)
+    valid, clean = _valid_and_clean(a, fill)
+    index = arg_reduce(clean, axis, keepdims=keepdims)
+    if valid is None:
+        return index
+    # An all-NaN slice has no answer: -1, as jax.numpy (NumPy raises).
+    all_nan = logical_not(_any(valid, axis, keepdims=bool(keepdims)))
+    return _where(all_nan, -1, index)
+
+
+def nanargmax(a, axis=None, out=None, keepdims=None):
+    """The index of the largest non-NaN entry over ``axis`` (-1 for an all-NaN slice)."""
+    return _nan_arg_extreme("nanargmax", argmax, -np.inf, a, axis, out, keepdims)
+
+
+def nanargmin(a, axis=None, out=None, keepdims=None):
+    """The index of the smallest non-NaN entry over ``axis`` (-1 for an all-NaN slice)."""
+    return _nan_arg_extreme("nanargmin", argmin, np.inf, a, axis, out, keepdims)
+
+
+def nancumsum(a, axis=None, dtype=None, out=None):
+    """Running sums along ``axis`` (flattened for None), NaNs counting as 0."""
+    _unsupported("nancumsum", out=out)
+    return cumsum(_valid_and_clean(a, 0)[1], axis, dtype)
+
+
+def nancumprod(a, axis=None, dtype=None, out=None):
+    """Running products along ``axis`` (flattened for None), NaNs counting as 1."""
+    _unsupported("nancumprod", out=out)
+    return cumprod(_valid_and_clean(a, 1)[1], axis, dtype)

@@ -1,4 +1,5 @@
-"""The vector cross product of fungrad.numpy (bilinear, so differentiable)."""
+"""Vector and block products of fungrad.numpy: ``cross`` and ``kron`` (bilinear, so
+differentiable)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ from fungrad.errors import ShapeError
 from fungrad.numpy.creation import zeros_like
 from fungrad.numpy.joining import stack
 from fungrad.numpy.promotion import as_operand, promote_dtypes
-from fungrad.numpy.reshaping import moveaxis, normalize_axis
+from fungrad.numpy.reshaping import moveaxis, normalize_axis, reshape
 
-__all__ = ["cross"]
+__all__ = ["cross", "kron"]
 
 
 def cross(a, b, axisa: int = -1, axisb: int = -1, axisc: int = -1, axis: int | None = None):
@@ -59,3 +60,18 @@ def _components(name: str, x, axis: int) -> list:
     x = moveaxis(x, axis, -1)
     return [x[..., i] for i in range(shape[axis])]
 
+
+
+def kron(a, b):
+    """The Kronecker product: block ``(i, j, ...)`` of the result is ``a[i, j, ...] * b``.
+
+    The operands are first given the same rank by leading axes of length 1, as NumPy.
+    """
+    a, b = promote_dtypes("kron", as_operand(a), as_operand(b))
+    sa, sb = shape_of(a), shape_of(b)
+    nd = max(len(sa), len(sb))
+    sa, sb = (1,) * (nd - len(sa)) + sa, (1,) * (nd - len(sb)) + sb
+    # Interleave the axes: a over (a1, 1, a2, 1, ...), b over (1, b1, 1, b2, ...).
+    spread_a = reshape(a, tuple(d for n in sa for d in (n, 1)))
+    spread_b = reshape(b, tuple(d for n in sb for d in (1, n)))
+    return reshape(spread_a * spread_b, tuple(x * y for x, y in zip(sa, sb)))
