@@ -5,7 +5,7 @@ size=, and dtype casts."""
 import numpy as np
 
 import fungrad.numpy as fnp
-from tests.tables.spec import A, Case, Const, Int, Point
+from tests.tables.spec import A, Case, Const, Int, Point, Pos
 
 S = (3, 5)
 NAN = np.nan
@@ -139,4 +139,71 @@ CASES = [
     Case("fnp.astype_int32", lambda x: fnp.astype(x * 3, fnp.int32), [A(*S)], diff=False,
          jax=lambda jnp, lax: lambda x: jnp.astype(x * 3, jnp.int32)),
     Case("fnp.copy", fnp.copy, [A(*S)], jax=lambda jnp, lax: jnp.copy),
+]
+
+# Tier 2: array API names, more elementwise functions, nan* extras, products, integrals.
+SIGNED_ZEROS = [[-0.0, 0.0, -1.5], [2.0, -3.0, 0.5]]
+CASES += [
+    *[Case(f"fnp.{name}", getattr(fnp, name), [arg], jax=lambda jnp, lax, n=name: getattr(jnp, n))
+      for name, arg in [("asin", A(4, low=-0.9, high=0.9)), ("acos", A(4, low=-0.9, high=0.9)),
+                        ("atan", A(4)), ("asinh", A(4)), ("acosh", Pos(4, low=1.2, high=3.0)),
+                        ("atanh", A(4, low=-0.9, high=0.9)), ("sinc", A(*S, low=-3.0, high=3.0)),
+                        ("matrix_transpose", A(2, 3, 4))]],
+    Case("fnp.atan2", fnp.atan2, [A(*S), Pos(*S)], jax=lambda jnp, lax: jnp.atan2),
+    Case("fnp.sinc_at_0", fnp.sinc, [Point([0.0, 1e-5, -2e-4])], jax=lambda jnp, lax: jnp.sinc),
+    Case("fnp.concat", lambda x, y: fnp.concat([x, y], axis=1), [A(3, 2), A(3, 4)],
+         jax=lambda jnp, lax: lambda x, y: jnp.concat([x, y], axis=1)),
+    Case("fnp.permute_dims", lambda x: fnp.permute_dims(x, (2, 0, 1)), [A(2, 3, 4)],
+         jax=lambda jnp, lax: lambda x: jnp.permute_dims(x, (2, 0, 1))),
+    Case("fnp.unstack", lambda x: fnp.unstack(x, axis=1), [A(*S)],
+         jax=lambda jnp, lax: lambda x: jnp.unstack(x, axis=1)),
+    *_rows("cumulative_sum", [A(*S)], [{"axis": 1}, {"axis": 0, "include_initial": True}]),
+    *_rows("cumulative_prod", [A(*S)], [{"axis": 1}, {"axis": -1, "include_initial": True}]),
+    Case("fnp.copysign", fnp.copysign, [A(*S), A(*S)], jax=lambda jnp, lax: jnp.copysign),
+    Case("fnp.signbit", fnp.signbit, [Point(SIGNED_ZEROS)], diff=False,
+         jax=lambda jnp, lax: jnp.signbit),
+    # Steps at signed zeros: compared with JAX only (central differences straddle them).
+    Case("fnp.copysign_zeros", lambda y: fnp.copysign(2.0, y), [Point(SIGNED_ZEROS)], order=0,
+         jax=lambda jnp, lax: lambda y: jnp.copysign(2.0, y)),
+    *[Case(f"fnp.{name}", getattr(fnp, name), [A(*S), Point(WITH_NANS)],
+           jax=lambda jnp, lax, n=name: getattr(jnp, n)) for name in ["fmax", "fmin"]],
+    Case("fnp.heaviside", fnp.heaviside, [Point(SIGNED_ZEROS), A(2, 3)], order=0,
+         jax=lambda jnp, lax: jnp.heaviside),
+    Case("fnp.logaddexp2", fnp.logaddexp2, [A(*S), A(*S)], jax=lambda jnp, lax: jnp.logaddexp2),
+    Case("fnp.float_power", fnp.float_power, [Pos(*S), A(*S)],
+         jax=lambda jnp, lax: jnp.float_power),
+    *[Case(f"fnp.{name}", getattr(fnp, name), [Point(INFS)], diff=False,
+           jax=lambda jnp, lax, n=name: getattr(jnp, n)) for name in ["isposinf", "isneginf"]],
+    Case("fnp.isreal", lambda x: fnp.isreal(x * (1 + 0j) + 1j * (x > 0.5)), [A(*S)],
+         diff=False, jax=lambda jnp, lax: lambda x: jnp.isreal(x * (1 + 0j) + 1j * (x > 0.5))),
+    *_rows("nanprod", [Point(WITH_NANS)], [{}, {"axis": 1}]),
+    *_rows("nancumsum", [Point(WITH_NANS)], [{}, {"axis": 0}]),
+    *_rows("nancumprod", [Point(WITH_NANS)], [{"axis": 1}]),
+    *_rows("nanargmax", [Point(WITH_NANS)], [{}, {"axis": 1}], diff=False),
+    *_rows("nanargmin", [Point(WITH_NANS)], [{"axis": 0}, {"axis": 1, "keepdims": True}],
+           diff=False),
+    *_rows("nanpercentile", [Point(WITH_NANS), A(low=5.0, high=95.0)], [{"axis": 1}]),
+    *_rows("kron", [A(2, 3), A(3, 2)], [{}]),
+    *_rows("kron", [A(3), A(2, 2)], [{}], label="_ranks"),
+    *_rows("append", [A(*S), A(2, 5)], [{}, {"axis": 0}]),
+    *_rows("rot90", [A(2, 3, 4)], [{}, {"k": 2}, {"k": -1, "axes": (2, 0)}, {"k": 3}]),
+    *_rows("trapezoid", [A(*S)], [{}, {"axis": 0}, {"dx": 0.3}]),
+    Case("fnp.trapezoid_x", lambda y, x: fnp.trapezoid(y, fnp.sort(x), axis=0), [A(*S), A(3)],
+         jax=lambda jnp, lax: lambda y, x: jnp.trapezoid(y, jnp.sort(x), axis=0)),
+    Case("fnp.polyval", fnp.polyval, [A(4), A(*S)], jax=lambda jnp, lax: jnp.polyval),
+    Case("fnp.isin", lambda x: fnp.isin(fnp.round(x), np.array([-1.0, 2.0])), [A(*S)],
+         diff=False,
+         jax=lambda jnp, lax: lambda x: jnp.isin(jnp.round(x), np.array([-1.0, 2.0]))),
+    Case("fnp.isin_invert", lambda x, t: fnp.isin(x, t, invert=True), [Int(*S), Int(2)],
+         diff=False, jax=lambda jnp, lax: lambda x, t: jnp.isin(x, t, invert=True)),
+    *[Case(f"fnp.digitize{label}", lambda x, b=b, r=r: fnp.digitize(x, b, right=r),
+           [A(*S, low=-3.0, high=3.0)], diff=False,
+           jax=lambda jnp, lax, b=b, r=r: lambda x: jnp.digitize(x, b, right=r))
+      for label, b, r in [("", np.array([-1.0, 0.0, 1.5]), False),
+                          ("_right_decreasing", np.array([1.5, 0.0, -1.0]), True)]],
+    Case("fnp.unique_values_size", lambda x: fnp.unique_values(fnp.round(x), size=5),
+         [A(*S)], order=0, jax=lambda jnp, lax: lambda x: jnp.unique_values(jnp.round(x), size=5)),
+    Case("fnp.unique_all_size", lambda x: tuple(fnp.unique_all(fnp.round(x), size=5))[1:],
+         [A(*S)], diff=False,
+         jax=lambda jnp, lax: lambda x: tuple(jnp.unique_all(jnp.round(x), size=5))[1:]),
 ]
