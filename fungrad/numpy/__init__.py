@@ -17,7 +17,9 @@ from fungrad.numpy.contractions import *  # noqa: F401,F403
 from fungrad.numpy.creation import *  # noqa: F401,F403
 from fungrad.numpy.differences import *  # noqa: F401,F403
 from fungrad.numpy.dtypes import *  # noqa: F401,F403
+from fungrad.numpy.files import *  # noqa: F401,F403
 from fungrad.numpy.float_functions import *  # noqa: F401,F403
+from fungrad.numpy.index_arrays import *  # noqa: F401,F403
 from fungrad.numpy.indexing import *  # noqa: F401,F403
 from fungrad.numpy.interpolation import *  # noqa: F401,F403
 from fungrad.numpy.math import *  # noqa: F401,F403
@@ -29,7 +31,6 @@ from fungrad.numpy.shape import *  # noqa: F401,F403
 from fungrad.numpy.sorting import *  # noqa: F401,F403
 from fungrad.numpy.statistics import *  # noqa: F401,F403
 from fungrad.numpy.tracer_methods import install_tracer_methods as _install
-from fungrad.numpy.triangle_indices import *  # noqa: F401,F403
 from fungrad.numpy.vector_products import *  # noqa: F401,F403
 
 _install()

@@ -1,18 +1,22 @@
-"""Elementwise choices of fungrad.numpy: select (the first true condition picks the value)
-and nan_to_num. The derivative reaches only the chosen operand, as in ``fnp.where``.
+"""Elementwise choices of fungrad.numpy: select (the first true condition picks the value),
+choose (an index array picks) and nan_to_num. The derivative reaches only the chosen operand, as in ``fnp.where``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from fungrad.core import get_aval
+from fungrad.core import concrete_or_none, get_aval
+from fungrad.errors import ConcretizationError
 from fungrad.lax import complex as _complex
 from fungrad.numpy.complex_parts import imag, real
-from fungrad.numpy.math import equal, isnan, where
+from fungrad.numpy.indexing import take_along_axis
+from fungrad.numpy.joining import stack
+from fungrad.numpy.math import equal, isnan, maximum, minimum, remainder, where
 from fungrad.numpy.promotion import as_operand, promote_dtypes
+from fungrad.numpy.reshaping import broadcast_arrays, expand_dims, squeeze
 
-__all__ = ["select", "nan_to_num"]
+__all__ = ["select", "choose", "nan_to_num"]
 
 
 def select(condlist, choicelist, default=0):
@@ -69,3 +73,52 @@ def nan_to_num(x, copy: bool = True, nan=0.0, posinf=None, neginf=None):
     out = where(isnan(x), nan, x)
     out = where(equal(x, np.inf), posinf, out)
     return where(equal(x, -np.inf), neginf, out)
+
+
+_CHOOSE_MODES = ("raise", "wrap", "clip")
+
+
+def choose(a, choices, out=None, mode: str = "raise"):
+    """Per element, the entry of ``choices[a]`` (``a``, the choices and each other
+    broadcast together); differentiable in the choices.
+
+    Args:
+        a: integer indices into ``choices``.
+        choices: a sequence of arrays.
+        mode: "raise" (out-of-range indices are an error; needs a concrete ``a``), "wrap"
+            (indices modulo the number of choices) or "clip".
+    """
+    if out is not None:
+        raise NotImplementedError("fnp.choose: `out` is not supported (arrays are immutable)")
+    if mode not in _CHOOSE_MODES:
+        raise ValueError(f"fnp.choose: mode must be one of {_CHOOSE_MODES}, got {mode!r}")
+    a = as_operand(a)
+    if np.dtype(get_aval(a).dtype).kind not in "iu":
+        raise TypeError(f"fnp.choose: a must hold integer indices, got dtype "
+                        f"{get_aval(a).dtype}")
+    choices = list(choices)
+    n = len(choices)
+    if not n:
+        raise ValueError("fnp.choose: choices is empty")
+    a = _choice_indices(a, n, mode)
+    a, *choices = broadcast_arrays(a, *promote_dtypes("choose", *map(as_operand, choices)))
+    picked = take_along_axis(stack(choices), expand_dims(a, 0), axis=0)
+    return squeeze(picked, 0)
+
+
+def _choice_indices(a, n: int, mode: str):
+    if mode == "wrap":
+        return remainder(a, n)
+    if mode == "clip":
+        return maximum(minimum(a, n - 1), 0)
+    value = concrete_or_none(a)
+    if value is None:
+        raise ConcretizationError(
+            f"fnp.choose: mode='raise' checks the indices, but a is traced "
+            f"({get_aval(a).str_short()}); pass mode='wrap' or mode='clip' under jit/vmap.")
+    value = np.asarray(value)
+    if value.size and (value.min() < 0 or value.max() >= n):
+        raise ValueError(f"fnp.choose: indices must lie in [0, {n}) for {n} choices, got "
+                         f"values from {value.min()} to {value.max()}; use mode='wrap' or "
+                         "'clip'")
+    return a

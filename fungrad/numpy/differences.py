@@ -1,5 +1,5 @@
-"""Finite differences and sums of fungrad.numpy: ``diff`` and the trapezoid rule
-``trapezoid`` (differentiable in the values and the sample points)."""
+"""Finite differences and sums of fungrad.numpy: ``diff``, ``gradient`` and the
+trapezoid rule ``trapezoid`` (differentiable in the values and the sample points)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from fungrad.numpy.promotion import as_operand, broadcast_to_shape
 from fungrad.numpy.reductions import sum as _sum
 from fungrad.numpy.reshaping import normalize_axis, reshape, static_int
 
-__all__ = ["diff", "trapezoid"]
+__all__ = ["diff", "trapezoid", "gradient"]
 
 
 def diff(a, n: int = 1, axis: int = -1, prepend=None, append=None):
@@ -101,3 +101,67 @@ def trapezoid(y, x=None, dx=1.0, axis: int = -1):
         widths = diff(x, axis=axis)
     heights = _along(y, axis, slice(1, None)) + _along(y, axis, slice(0, shape[axis] - 1))
     return _sum(heights * widths, axis=axis) * 0.5
+
+
+def gradient(f, *varargs, axis=None, edge_order=None):
+    """The derivative of the samples ``f`` along each axis by finite differences: central
+    (second order, also for uneven spacing) inside, one-sided (first order) at the ends.
+
+    Args:
+        f: the samples (each differentiated axis needs length >= 2).
+        *varargs: the spacing: nothing (1), one scalar for all axes, or one scalar or 1-D
+            coordinate array per axis.
+        axis: the axes to differentiate along (all for None).
+        edge_order: only the default (first-order ends) is supported, as in JAX.
+
+    Returns:
+        One array per axis (a list), or a single array when there is one axis.
+    """
+    if edge_order is not None and edge_order != 1:
+        raise NotImplementedError("fnp.gradient: edge_order=2 is not supported (as in "
+                                  "jax.numpy); the ends are first-order differences")
+    f = as_operand(f)
+    shape = shape_of(f)
+    axes = tuple(range(len(shape))) if axis is None else tuple(
+        normalize_axis("gradient", a, len(shape)) for a in
+        ((axis,) if np.ndim(axis) == 0 else axis))
+    if len(varargs) == 0:
+        spacings = [1.0] * len(axes)
+    elif len(varargs) == 1 and np.ndim(varargs[0]) == 0:
+        spacings = [varargs[0]] * len(axes)
+    elif len(varargs) == len(axes):
+        spacings = list(varargs)
+    else:
+        raise TypeError(f"fnp.gradient: {len(varargs)} spacings for {len(axes)} axes; pass "
+                        "none, one scalar, or one per axis")
+    out = [_gradient_along(f, ax, h) for ax, h in zip(axes, spacings)]
+    return out[0] if len(out) == 1 else out
+
+
+def _gradient_along(f, axis: int, spacing):
+    n = shape_of(f)[axis]
+    if n < 2:
+        raise ValueError(f"fnp.gradient: axis {axis} of f (shape {shape_of(f)}) has length "
+                         f"{n}; it needs at least 2 samples")
+    spacing = as_operand(spacing)
+    nd = len(shape_of(f))
+
+    def part(start, stop):
+        return _along(f, axis, slice(start, stop))
+
+    if shape_of(spacing) == ():
+        first = (part(1, 2) - part(0, 1)) / spacing
+        last = (part(n - 1, n) - part(n - 2, n - 1)) / spacing
+        inner = (part(2, n) - part(0, n - 2)) / (2 * spacing)
+    else:
+        if shape_of(spacing) != (n,):
+            raise ValueError(f"fnp.gradient: coordinates of shape {shape_of(spacing)} for an "
+                             f"axis of length {n}; pass one coordinate per sample")
+        steps = reshape(diff(spacing), (1,) * axis + (n - 1,) + (1,) * (nd - axis - 1))
+        h_lo, h_hi = _along(steps, axis, slice(0, n - 2)), _along(steps, axis, slice(1, n - 1))
+        first = (part(1, 2) - part(0, 1)) / _along(steps, axis, slice(0, 1))
+        last = (part(n - 1, n) - part(n - 2, n - 1)) / _along(steps, axis, slice(n - 2, n - 1))
+        # The second-order three-point formula for uneven steps h_lo (left) and h_hi (right).
+        inner = (part(2, n) * h_lo ** 2 - part(0, n - 2) * h_hi ** 2
+                 + part(1, n - 1) * (h_hi ** 2 - h_lo ** 2)) / (h_lo * h_hi * (h_lo + h_hi))
+    return concatenate([first, inner, last] if n > 2 else [first, last], axis)

@@ -13,6 +13,7 @@ from fungrad.numpy.math import (
     absolute,
     arctan2,
     equal,
+    floor_divide,
     greater,
     isnan,
     less,
@@ -23,13 +24,16 @@ from fungrad.numpy.math import (
     minimum,
     negative,
     power,
+    remainder,
     sin,
+    trunc,
     where,
 )
 from fungrad.numpy.promotion import as_operand, promote_dtypes, to_dtype
 
 __all__ = ["sinc", "signbit", "copysign", "fmax", "fmin", "heaviside", "logaddexp2",
-           "float_power", "isposinf", "isneginf", "isreal", "isscalar"]
+           "float_power", "isposinf", "isneginf", "isreal", "isscalar", "divmod", "modf",
+           "ldexp"]
 
 _LN2 = float(np.log(2.0))
 _SERIES_BELOW = 1e-3  # |x| where sinc's Taylor series is exact to double precision
@@ -139,3 +143,27 @@ def isscalar(element) -> bool:
     if isinstance(element, (np.ndarray, Tracer)):
         return shape_of(element) == ()
     return False
+
+
+def divmod(x1, x2, /) -> tuple:  # noqa: A001 (jax.numpy's name)
+    """``(x1 // x2, x1 % x2)``, elementwise (floor division and Python's remainder)."""
+    return floor_divide(x1, x2), remainder(x1, x2)
+
+
+def modf(x, /, out=None) -> tuple:
+    """The fractional and integral parts of ``x`` (both with ``x``'s sign)."""
+    if out is not None:
+        raise NotImplementedError("fnp.modf: `out` is not supported (arrays are immutable)")
+    x = _inexact(x)
+    whole = trunc(x)
+    return x - whole, whole
+
+
+def ldexp(x1, x2, /):
+    """``x1 * 2 ** x2`` for integer ``x2``."""
+    x2 = as_operand(x2)
+    if np.dtype(get_aval(x2).dtype).kind not in "iub":
+        raise TypeError(f"fnp.ldexp: x2 must be an integer array, got dtype "
+                        f"{get_aval(x2).dtype}")
+    x1 = _inexact(x1)
+    return x1 * power(2.0, to_dtype(x2, np.dtype(get_aval(x1).dtype)))

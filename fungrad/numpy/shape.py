@@ -17,14 +17,18 @@ from fungrad.numpy.joining import (
     array_split,
     column_stack,
     concatenate,
+    dsplit,
     dstack,
+    hsplit,
     hstack,
     split,
     stack,
+    vsplit,
     vstack,
 )
 from fungrad.numpy.matrix_parts import (
     diag,
+    diagflat,
     diagonal,
     outer,
     trace,
@@ -68,4 +72,5 @@ __all__ = [
     "vstack", "dstack", "column_stack", "split", "array_split", "flip", "fliplr", "flipud",
     "roll", "tile", "repeat", "pad", "triu", "tril", "diag", "diagonal", "trace", "outer",
     "atleast_1d", "atleast_2d", "atleast_3d", "ndim", "shape", "size", "append", "rot90",
+    "hsplit", "vsplit", "dsplit", "diagflat",
 ]

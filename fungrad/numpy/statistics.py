@@ -12,15 +12,21 @@ from __future__ import annotations
 
 import numpy as np
 
-from fungrad.core import get_aval, shape_of
+from fungrad.core import concrete_or_none, get_aval, shape_of
 from fungrad.dtypes import real_dtype
-from fungrad.errors import ShapeError
-from fungrad.numpy.complex_parts import abs_squared
+from fungrad.errors import ConcretizationError, ShapeError
+from fungrad.lax import complex as _complex
+from fungrad.numpy.complex_parts import abs_squared, conj, imag, real
+from fungrad.numpy.contractions import matmul
+from fungrad.numpy.creation import zeros
 from fungrad.numpy.indexing import take_along_axis
+from fungrad.numpy.joining import concatenate
 from fungrad.numpy.math import (
     ceil,
+    clip,
     floor,
     isnan,
+    less,
     less_equal,
     logical_not,
     maximum,
@@ -28,7 +34,8 @@ from fungrad.numpy.math import (
     sqrt,
 )
 from fungrad.numpy.math import where as _where
-from fungrad.numpy.promotion import as_operand, to_dtype
+from fungrad.numpy.matrix_parts import diagonal
+from fungrad.numpy.promotion import as_operand, promote_dtypes, to_dtype
 from fungrad.numpy.reductions import any as _any
 from fungrad.numpy.reductions import argmax, argmin, cumprod, cumsum, prod
 from fungrad.numpy.reductions import max as _max
@@ -41,7 +48,7 @@ from fungrad.numpy.sorting import sort
 
 __all__ = ["quantile", "percentile", "median", "nanquantile", "nanpercentile", "nanmedian",
            "nanmean", "nanvar", "nanstd", "nanmax", "nanmin", "nanprod", "nanargmax",
-           "nanargmin", "nancumsum", "nancumprod"]
+           "nanargmin", "nancumsum", "nancumprod", "cov", "corrcoef", "bincount"]
 
 _METHODS = ("linear", "lower", "higher", "midpoint", "nearest")
 _INDEX = np.dtype(np.int64)
@@ -310,3 +317,134 @@ def nancumprod(a, axis=None, dtype=None, out=None):
     """Running products along ``axis`` (flattened for None), NaNs counting as 1."""
     _unsupported("nancumprod", out=out)
     return cumprod(_valid_and_clean(a, 1)[1], axis, dtype)
+
+
+# ---------------------------------------------------------------------------------------
+# Covariance, correlation, counting
+
+
+def _observations(fn: str, x, rowvar: bool, dtype):
+    """``x`` as a 2-D (variables, observations) array in an inexact dtype."""
+    x = as_operand(x)
+    shape = shape_of(x)
+    if len(shape) > 2:
+        raise ShapeError(f"fnp.{fn}: x must be 1-D or 2-D, got shape {shape}")
+    if len(shape) < 2:
+        x = reshape(x, (1, -1) if shape else (1, 1))
+    elif not rowvar:
+        x = transpose(x)
+    kind = np.dtype(get_aval(x).dtype)
+    target = np.dtype(dtype) if dtype is not None else (
+        kind if kind.kind in "fc" else np.dtype(np.float64))
+    return to_dtype(x, target)
+
+
+def cov(m, y=None, rowvar: bool = True, bias: bool = False, ddof=None,  # noqa: PLR0917
+        fweights=None, aweights=None, dtype=None):
+    """The covariance matrix of the variables in the rows of ``m`` (columns if not
+    ``rowvar``), like ``numpy.cov``.
+
+    Args:
+        m: 1-D or 2-D observations; ``y`` adds more variables.
+        bias: normalise by N (default N - 1); ``ddof`` overrides both.
+        fweights, aweights: integer frequency and real reliability weights per observation.
+        dtype: the computation dtype (default: the inputs' inexact dtype).
+
+    Returns:
+        A (variables, variables) matrix, or a scalar for a single variable.
+    """
+    x = _observations("cov", m, rowvar, dtype)
+    if y is not None:
+        other = _observations("cov", y, rowvar, dtype)
+        x, other = promote_dtypes("cov", x, other)
+        x = concatenate([x, other], 0)
+    n = shape_of(x)[1]
+    ddof = (0 if bias else 1) if ddof is None else ddof
+    w = _observation_weights(fweights, aweights, n)
+    real_dt = real_dtype(get_aval(x).dtype)
+    if w is None:
+        w_sum, fact = real_dt.type(n), real_dt.type(n) - ddof
+        centre = _mean(x, axis=1, keepdims=True)
+        xw = x - centre
+    else:
+        w = to_dtype(w, real_dt)
+        w_sum = _sum(w)
+        centre = _sum(x * w, axis=1, keepdims=True) / w_sum
+        xw = (x - centre) * w
+        if aweights is None:
+            fact = w_sum - ddof
+        else:
+            fact = w_sum - ddof * _sum(w * to_dtype(as_operand(aweights), real_dt)) / w_sum
+    out = matmul(xw, conj(transpose(x - centre))) / fact
+    return reshape(out, ()) if shape_of(out) == (1, 1) else out
+
+
+def _observation_weights(fweights, aweights, n: int):
+    w = None
+    for name, weights in (("fweights", fweights), ("aweights", aweights)):
+        if weights is None:
+            continue
+        weights = as_operand(weights)
+        if shape_of(weights) != (n,):
+            raise ShapeError(f"fnp.cov: {name} must be 1-D with one weight per observation "
+                             f"({n}), got shape {shape_of(weights)}")
+        w = weights if w is None else w * weights
+    return w
+
+
+def corrcoef(x, y=None, rowvar: bool = True, dtype=None):
+    """The correlation coefficients ``cov[i, j] / sqrt(cov[i, i] cov[j, j])`` of the
+    variables in the rows of ``x`` (real parts clipped to [-1, 1], as NumPy)."""
+    c = cov(x, y, rowvar, dtype=dtype)
+    if shape_of(c) == ():
+        return c / c
+    std = sqrt(real(diagonal(c)))
+    c = c / reshape(std, (-1, 1)) / reshape(std, (1, -1))
+    if np.dtype(get_aval(c).dtype).kind == "c":
+        return _complex(clip(real(c), -1, 1), clip(imag(c), -1, 1))
+    return clip(c, -1, 1)
+
+
+def bincount(x, weights=None, minlength: int = 0, *, length: int | None = None,
+             out_sharding=None):
+    """How often each value ``0, 1, ...`` occurs in the non-negative integers ``x`` (or
+    the sum of ``weights`` at each value).
+
+    Args:
+        x: a 1-D integer array; negative values count as 0 (as JAX).
+        weights: per-element weights (differentiable), shaped like ``x``.
+        minlength: the least length of the result.
+        length: the exact length (values at or beyond it are dropped); required when ``x``
+            is traced under jit or vmap.
+
+    Returns:
+        The counts (int64) or weight sums, of length ``max(x) + 1`` or more.
+    """
+    _unsupported("bincount", out_sharding=out_sharding)
+    x = as_operand(x)
+    kind = np.dtype(get_aval(x).dtype).kind
+    if len(shape_of(x)) != 1 or kind not in "iub":
+        raise TypeError(f"fnp.bincount: x must be a 1-D integer array, got "
+                        f"{get_aval(x).str_short()}")
+    if length is None:
+        value = concrete_or_none(x)
+        if value is None:
+            raise ConcretizationError(
+                f"fnp.bincount: the largest value of a traced {get_aval(x).str_short()} is "
+                "not known while tracing, and it decides the result's length. Pass "
+                "length=N, as in jax.numpy.bincount, or call bincount outside jit/vmap.")
+        length = max(int(np.max(value, initial=-1)) + 1, int(minlength))
+    x = maximum(x, 0)
+    inside = less(x, length)
+    if weights is None:
+        values = _where(inside, 1, 0).astype(np.dtype(np.int64))
+        dtype = np.dtype(np.int64)
+    else:
+        weights = as_operand(weights)
+        if shape_of(weights) != shape_of(x):
+            raise ShapeError(f"fnp.bincount: weights of shape {shape_of(weights)} must be "
+                             f"shaped like x {shape_of(x)}")
+        dtype = np.dtype(get_aval(weights).dtype)
+        values = _where(inside, weights, 0)
+    index = minimum(x, max(length - 1, 0))
+    return zeros(length, dtype).at[index].add(values)
