@@ -255,6 +255,34 @@ def test_other_argument_errors():
         fnp.unique(X, size=-2)
 
 
+def test_counting_indexing_and_files(tmp_path):
+    np.testing.assert_array_equal(fnp.bincount(np.array([0, 1, 1, 3]), minlength=6),
+                                  [1, 2, 0, 1, 0, 0])
+    with pytest.raises(ConcretizationError, match="fnp.bincount: .*Pass length=N"):
+        fg.jit(fnp.bincount)(np.array([0, 1]))
+    with pytest.raises(TypeError, match="fnp.bincount: x must be a 1-D integer array"):
+        fnp.bincount(np.array([0.5]))
+    np.testing.assert_array_equal(fnp.indices((2, 3)), np.indices((2, 3)))
+    for g, w in zip(fnp.indices((2, 3), sparse=True), np.indices((2, 3), sparse=True)):
+        np.testing.assert_array_equal(g, w)
+    assert fnp.s_[1:3] == np.s_[1:3] and fnp.mgrid[0:2, 0:3].shape == (2, 2, 3)
+    with pytest.raises(ConcretizationError, match="fnp.choose: mode='raise' checks"):
+        fg.jit(lambda a: fnp.choose(a, [X, X]))(np.zeros(8, int))
+    with pytest.raises(ValueError, match=r"fnp.choose: indices must lie in \[0, 2\)"):
+        fnp.choose(np.array([0, 2]), [np.ones(2), np.zeros(2)])
+    fnp.save(tmp_path / "x.npy", fnp.arange(3.0))
+    loaded = fnp.load(tmp_path / "x.npy")
+    assert isinstance(loaded, fnp.Array)
+    np.testing.assert_array_equal(loaded, [0.0, 1.0, 2.0])
+    fnp.savez(tmp_path / "xy.npz", X, y=X * 2)
+    with fnp.load(tmp_path / "xy.npz") as files:
+        np.testing.assert_array_equal(files["y"], X * 2)
+    with pytest.raises(ConcretizationError, match="fnp.save: cannot write a traced value"):
+        fg.jit(lambda x: fnp.save(tmp_path / "t.npy", x))(X)
+    with pytest.raises(NotImplementedError, match="fnp.gradient: edge_order=2"):
+        fnp.gradient(X, edge_order=2)
+
+
 def test_take_along_axis_defaults_to_the_last_axis():
     a = np.array([[3.0, 1.0, 2.0], [0.0, 5.0, 4.0]])
     np.testing.assert_array_equal(fnp.take_along_axis(a, fnp.argsort(a)), np.sort(a))
@@ -275,7 +303,10 @@ NAMES = ["isclose", "allclose", "array_equal", "astype", "copy", "argwhere", "un
          "signbit", "copysign", "fmax", "fmin", "heaviside", "float_power", "isposinf",
          "isneginf", "isreal", "isscalar", "unique_values", "unique_counts", "unique_inverse",
          "unique_all", "isin", "nanprod", "nanargmax", "nanargmin", "nancumsum", "nancumprod",
-         "kron", "append", "rot90", "trapezoid", "polyval", "digitize"]
+         "kron", "append", "rot90", "trapezoid", "polyval", "digitize", "logspace",
+         "geomspace", "vecdot", "divmod", "modf", "ldexp", "hsplit", "vsplit", "dsplit",
+         "diagflat", "diag_indices_from", "indices", "ix_", "unravel_index", "cov",
+         "corrcoef", "bincount", "choose", "gradient", "save", "savez", "load"]
 
 
 def _params(fn):

@@ -1,5 +1,6 @@
 """Elementwise choices of fungrad.numpy: select (the first true condition picks the value),
-choose (an index array picks) and nan_to_num. The derivative reaches only the chosen operand, as in ``fnp.where``.
+choose (an index array picks) and nan_to_num. The derivative reaches only the chosen
+operand, as in ``fnp.where``.
 """
 
 from __future__ import annotations

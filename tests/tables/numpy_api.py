@@ -5,7 +5,7 @@ size=, and dtype casts."""
 import numpy as np
 
 import fungrad.numpy as fnp
-from tests.tables.spec import A, Case, Const, Int, Point, Pos
+from tests.tables.spec import A, C, Case, Const, Int, Point, Pos
 
 S = (3, 5)
 NAN = np.nan
@@ -206,4 +206,60 @@ CASES += [
     Case("fnp.unique_all_size", lambda x: tuple(fnp.unique_all(fnp.round(x), size=5))[1:],
          [A(*S)], diff=False,
          jax=lambda jnp, lax: lambda x: tuple(jnp.unique_all(jnp.round(x), size=5))[1:]),
+]
+
+# Tier 2, continued: ranges, products, splits, statistics of several variables, counting.
+CASES += [
+    *_rows("logspace", [A(low=-1.0, high=1.0), A(low=1.0, high=2.0)],
+           [{"num": 5}, {"num": 4, "endpoint": False, "base": 2.0}]),
+    Case("fnp.logspace_base", lambda b: fnp.logspace(0.0, 2.0, 4, base=b), [Pos(low=1.5)],
+         jax=lambda jnp, lax: lambda b: jnp.logspace(0.0, 2.0, 4, base=b)),
+    *_rows("geomspace", [Pos(low=0.5, high=1.0), Pos(low=2.0, high=8.0)],
+           [{"num": 5}, {"num": 4, "endpoint": False}]),
+    Case("fnp.geomspace_negative_vector", lambda a, b: fnp.geomspace(-a, -b, 3, axis=1),
+         [Pos(2, low=0.5), Pos(2, low=2.0, high=4.0)],
+         jax=lambda jnp, lax: lambda a, b: jnp.geomspace(-a, -b, 3, axis=1)),
+    *_rows("vecdot", [A(*S), A(5)], [{}]),
+    *_rows("vecdot", [C(2, 3), C(4, 1, 3)], [{}], label="_complex"),
+    *_rows("vecdot", [A(3, 4), A(3, 1)], [{"axis": 0}], label="_axis"),
+    Case("fnp.divmod", fnp.divmod, [A(*S), Pos(*S)], order=0,
+         jax=lambda jnp, lax: jnp.divmod),
+    Case("fnp.modf", fnp.modf, [A(*S, low=-3.0, high=3.0)], jax=lambda jnp, lax: jnp.modf),
+    Case("fnp.ldexp", fnp.ldexp, [A(*S), Int(*S, low=-2, high=3)],
+         jax=lambda jnp, lax: jnp.ldexp),
+    *[Case(f"fnp.{name}", lambda x, name=name, k=k: getattr(fnp, name)(x, k), [A(2, 4, 6)],
+           jax=lambda jnp, lax, name=name, k=k: lambda x: getattr(jnp, name)(x, k))
+      for name, k in [("hsplit", 2), ("vsplit", [1]), ("dsplit", 3)]],
+    *_rows("diagflat", [A(2, 2)], [{}, {"k": -1}]),
+    Case("fnp.ix_", lambda x: x[fnp.ix_(np.array([2, 0]), np.array([1, 3, 3]))], [A(*S)],
+         jax=lambda jnp, lax: lambda x: x[jnp.ix_(np.array([2, 0]), np.array([1, 3, 3]))]),
+    Case("fnp.unravel_index", lambda x: fnp.unravel_index(
+        fnp.argsort(x.ravel()), x.shape), [A(*S)], diff=False,
+        jax=lambda jnp, lax: lambda x: jnp.unravel_index(jnp.argsort(x.ravel()), x.shape)),
+    *_rows("cov", [A(3, 6)], [{}, {"bias": True}, {"ddof": 2}, {"rowvar": False}]),
+    Case("fnp.cov_y", lambda x, y: fnp.cov(x, y), [A(6), A(2, 6)],
+         jax=lambda jnp, lax: lambda x, y: jnp.cov(x, y)),
+    Case("fnp.cov_weights", lambda x: fnp.cov(x, fweights=np.array([1, 2, 1, 3, 1]),
+                                             aweights=np.array([0.5, 1.0, 2.0, 1.0, 0.3])),
+         [A(3, 5)], jax=lambda jnp, lax: lambda x: jnp.cov(
+             x, fweights=np.array([1, 2, 1, 3, 1]), aweights=np.array([0.5, 1.0, 2.0, 1.0, 0.3]))),
+    *_rows("corrcoef", [A(3, 6)], [{}, {"rowvar": False}]),
+    Case("fnp.bincount_weights", lambda w: fnp.bincount(np.array([0, 2, 2, 5, -1]), w,
+                                                        length=4), [A(5)],
+         jax=lambda jnp, lax: lambda w: jnp.bincount(np.array([0, 2, 2, 5, -1]), w, length=4)),
+    Case("fnp.bincount", lambda x: fnp.bincount(x, length=3), [Int(7, high=5)], diff=False,
+         jax=lambda jnp, lax: lambda x: jnp.bincount(x, length=3)),
+    Case("fnp.choose", lambda x, y: fnp.choose(np.array([[0, 1, 2], [2, 1, 0]]), [x, y, x * y],
+                                               mode="clip"),
+         [A(2, 3), A(3)], jax=lambda jnp, lax: lambda x, y: jnp.choose(
+             np.array([[0, 1, 2], [2, 1, 0]]), [x, y, x * y], mode="clip")),
+    Case("fnp.choose_wrap", lambda x: fnp.choose(np.array([3, -1, 1]), [x, -x], mode="wrap"),
+         [A(3)], jax=lambda jnp, lax: lambda x: jnp.choose(np.array([3, -1, 1]), [x, -x],
+                                                          mode="wrap")),
+    *_rows("gradient", [A(5)], [{}], label="_1d"),
+    Case("fnp.gradient_spacings", lambda f: fnp.gradient(f, 0.5, 2.0), [A(3, 4)],
+         jax=lambda jnp, lax: lambda f: jnp.gradient(f, 0.5, 2.0)),
+    Case("fnp.gradient_coordinates", lambda f, x: fnp.gradient(f, fnp.cumsum(x), axis=1),
+         [A(3, 4), Pos(4)],
+         jax=lambda jnp, lax: lambda f, x: jnp.gradient(f, jnp.cumsum(x), axis=1)),
 ]
