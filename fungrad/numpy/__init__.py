@@ -14,11 +14,14 @@ from fungrad.numpy.choosing import *  # noqa: F401,F403
 from fungrad.numpy.comparisons import *  # noqa: F401,F403
 from fungrad.numpy.complex_parts import *  # noqa: F401,F403
 from fungrad.numpy.contractions import *  # noqa: F401,F403
+from fungrad.numpy.convolutions import *  # noqa: F401,F403
 from fungrad.numpy.creation import *  # noqa: F401,F403
 from fungrad.numpy.differences import *  # noqa: F401,F403
 from fungrad.numpy.dtypes import *  # noqa: F401,F403
 from fungrad.numpy.files import *  # noqa: F401,F403
 from fungrad.numpy.float_functions import *  # noqa: F401,F403
+from fungrad.numpy.function_mapping import *  # noqa: F401,F403
+from fungrad.numpy.functional_updates import *  # noqa: F401,F403
 from fungrad.numpy.index_arrays import *  # noqa: F401,F403
 from fungrad.numpy.indexing import *  # noqa: F401,F403
 from fungrad.numpy.interpolation import *  # noqa: F401,F403

@@ -1,23 +1,25 @@
-"""Elementwise choices of fungrad.numpy: select (the first true condition picks the value),
-choose (an index array picks) and nan_to_num. The derivative reaches only the chosen
-operand, as in ``fnp.where``.
+"""Choices of fungrad.numpy: select (the first true condition picks the value), choose (an
+index array picks), nan_to_num, and compress/extract (the entries where a condition
+holds). The derivative reaches only the chosen operand, as in ``fnp.where``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from fungrad.core import concrete_or_none, get_aval
+from fungrad import lax
+from fungrad.core import concrete_or_none, get_aval, shape_of
 from fungrad.errors import ConcretizationError
 from fungrad.lax import complex as _complex
 from fungrad.numpy.complex_parts import imag, real
-from fungrad.numpy.indexing import take_along_axis
+from fungrad.numpy.indexing import take, take_along_axis
 from fungrad.numpy.joining import stack
 from fungrad.numpy.math import equal, isnan, maximum, minimum, remainder, where
 from fungrad.numpy.promotion import as_operand, promote_dtypes
-from fungrad.numpy.reshaping import broadcast_arrays, expand_dims, squeeze
+from fungrad.numpy.reshaping import broadcast_arrays, expand_dims, normalize_axis, ravel, squeeze
+from fungrad.numpy.searching import nonzero
 
-__all__ = ["select", "choose", "nan_to_num"]
+__all__ = ["select", "choose", "nan_to_num", "compress", "extract"]
 
 
 def select(condlist, choicelist, default=0):
@@ -123,3 +125,45 @@ def _choice_indices(a, n: int, mode: str):
                          f"values from {value.min()} to {value.max()}; use mode='wrap' or "
                          "'clip'")
     return a
+
+
+def compress(condition, a, axis=None, *, size=None, fill_value=0, out=None):
+    """The slices of ``a`` along ``axis`` (of the flattened ``a`` for None) where the 1-D
+    ``condition`` holds; differentiable in ``a``.
+
+    Args:
+        condition: 1-D booleans (or numbers), at most as long as the axis; missing entries
+            count as False.
+        size: the result's length along ``axis``; required under jit/vmap (see
+            ``fnp.nonzero``), padding with ``fill_value``.
+    """
+    if out is not None:
+        raise NotImplementedError("fnp.compress: `out` is not supported (arrays are immutable)")
+    a, condition = as_operand(a), as_operand(condition)
+    if axis is None:
+        a, axis = ravel(a), 0
+    axis = normalize_axis("compress", axis, len(shape_of(a)))
+    n = shape_of(a)[axis]
+    if len(shape_of(condition)) != 1 or shape_of(condition)[0] > n:
+        raise ValueError(f"fnp.compress: condition must be 1-D and at most as long as axis "
+                         f"{axis} of a ({n}), got shape {shape_of(condition)}")
+    if size is not None and size > n:
+        raise ValueError(f"fnp.compress: size={size} exceeds the length {n} of axis {axis}")
+    (index,) = nonzero(condition, size=size, fill_value=-1 if size is not None else None)
+    if size is None:
+        return take(a, index, axis=axis)
+    picked = take(a, maximum(index, 0), axis=axis)
+    padded = _along_axis(equal(index, -1), axis, len(shape_of(a)))
+    return where(padded, fill_value, picked)
+
+
+def _along_axis(x, axis: int, ndim: int):
+    """A 1-D ``x`` shaped to broadcast along ``axis`` of a rank-``ndim`` array."""
+    return lax.reshape(x, (1,) * axis + shape_of(x) + (1,) * (ndim - axis - 1))
+
+
+def extract(condition, arr, *, size=None, fill_value=0):
+    """The entries of ``arr`` where ``condition`` holds (both flattened), as
+    ``compress(ravel(condition), ravel(arr))``."""
+    return compress(ravel(as_operand(condition)), ravel(as_operand(arr)), size=size,
+                    fill_value=fill_value)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["rot90", "flip", "fliplr", "flipud", "roll", "tile", "repeat", "pad"]
+__all__ = ["rot90", "resize", "flip", "fliplr", "flipud", "roll", "tile", "repeat", "pad"]
 
 from fungrad import lax
 from fungrad.core import Tracer, concrete_or_none, get_aval, shape_of
@@ -58,6 +58,23 @@ def rot90(m, k: int = 1, axes: tuple[int, int] = (0, 1)):
     if k == 1:
         return swapaxes(flip(m, b), a, b)
     return flip(swapaxes(m, a, b), b)
+
+
+def resize(a, new_shape):
+    """``a`` flattened, repeated cyclically (or cut) to fill ``new_shape``, like
+    ``numpy.resize``."""
+    a = as_operand(a)
+    shape = static_ints("resize", "new_shape", new_shape)
+    if any(n < 0 for n in shape):
+        raise ValueError(f"fnp.resize: new_shape {shape} has a negative length")
+    total, size = int(np.prod(shape, dtype=np.int64)), int(np.prod(shape_of(a), dtype=np.int64))
+    flat = ravel(a)
+    if size == 0 or total == 0:
+        if total:
+            raise ValueError("fnp.resize: cannot fill a non-empty shape from an empty array")
+        return reshape(lax.slice(flat, (0,), (0,)), shape)
+    repeated = tile(flat, -(-total // size))
+    return reshape(lax.slice(repeated, (0,), (total,)), shape)
 
 
 def fliplr(m):

@@ -41,6 +41,7 @@ from fungrad.numpy.rearranging import (
     flipud,
     pad,
     repeat,
+    resize,
     roll,
     rot90,
     tile,
@@ -72,5 +73,5 @@ __all__ = [
     "vstack", "dstack", "column_stack", "split", "array_split", "flip", "fliplr", "flipud",
     "roll", "tile", "repeat", "pad", "triu", "tril", "diag", "diagonal", "trace", "outer",
     "atleast_1d", "atleast_2d", "atleast_3d", "ndim", "shape", "size", "append", "rot90",
-    "hsplit", "vsplit", "dsplit", "diagflat",
+    "hsplit", "vsplit", "dsplit", "diagflat", "resize",
 ]
