@@ -283,6 +283,23 @@ def test_counting_indexing_and_files(tmp_path):
         fnp.gradient(X, edge_order=2)
 
 
+def test_functional_update_and_convolution_errors():
+    with pytest.raises(ValueError, match="fnp.put_along_axis: .* pass inplace=False"):
+        fnp.put_along_axis(np.zeros((2, 2)), np.zeros((2, 1), int), 1.0, axis=1)
+    with pytest.raises(ValueError, match="fnp.fill_diagonal: .* pass inplace=False"):
+        fnp.fill_diagonal(np.zeros((2, 2)), 1.0)
+    with pytest.raises(NotImplementedError, match="fnp.fill_diagonal: wrap=True"):
+        fnp.fill_diagonal(np.zeros((4, 2)), 1.0, wrap=True, inplace=False)
+    with pytest.raises(ValueError, match="fnp.convolve: mode must be one of"):
+        fnp.convolve(X, X, mode="circular")
+    with pytest.raises(ShapeError, match="fnp.correlate: a and v must be non-empty 1-D"):
+        fnp.correlate(np.ones((2, 2)), X)
+    with pytest.raises(ValueError, match="fnp.compress: size=9 exceeds the length 8"):
+        fnp.compress(X > 2, X, size=9)
+    with pytest.raises(ConcretizationError, match="fnp.compress: .*Pass size=N"):
+        fg.jit(lambda x: fnp.extract(x > 2, x))(X)
+
+
 def test_take_along_axis_defaults_to_the_last_axis():
     a = np.array([[3.0, 1.0, 2.0], [0.0, 5.0, 4.0]])
     np.testing.assert_array_equal(fnp.take_along_axis(a, fnp.argsort(a)), np.sort(a))
@@ -306,7 +323,9 @@ NAMES = ["isclose", "allclose", "array_equal", "astype", "copy", "argwhere", "un
          "kron", "append", "rot90", "trapezoid", "polyval", "digitize", "logspace",
          "geomspace", "vecdot", "divmod", "modf", "ldexp", "hsplit", "vsplit", "dsplit",
          "diagflat", "diag_indices_from", "indices", "ix_", "unravel_index", "cov",
-         "corrcoef", "bincount", "choose", "gradient", "save", "savez", "load"]
+         "corrcoef", "bincount", "choose", "gradient", "save", "savez", "load", "convolve",
+         "correlate", "compress", "extract", "resize", "apply_along_axis", "put_along_axis",
+         "fill_diagonal"]
 
 
 def _params(fn):

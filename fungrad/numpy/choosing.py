@@ -149,7 +149,10 @@ def compress(condition, a, axis=None, *, size=None, fill_value=0, out=None):
                          f"{axis} of a ({n}), got shape {shape_of(condition)}")
     if size is not None and size > n:
         raise ValueError(f"fnp.compress: size={size} exceeds the length {n} of axis {axis}")
-    (index,) = nonzero(condition, size=size, fill_value=-1 if size is not None else None)
+    try:
+        (index,) = nonzero(condition, size=size, fill_value=-1 if size is not None else None)
+    except ConcretizationError as err:
+        raise ConcretizationError(str(err).replace("fnp.nonzero", "fnp.compress")) from None
     if size is None:
         return take(a, index, axis=axis)
     picked = take(a, maximum(index, 0), axis=axis)

@@ -263,3 +263,32 @@ CASES += [
          [A(3, 4), Pos(4)],
          jax=lambda jnp, lax: lambda f, x: jnp.gradient(f, jnp.cumsum(x), axis=1)),
 ]
+
+# Tier 2, last batch: convolutions, masked selection, resizing, mapping, functional updates.
+CASES += [
+    *[Case(f"fnp.{fn}_{mode}_{n}x{m}", lambda a, v, fn=fn, mode=mode: getattr(fnp, fn)(a, v, mode),
+           [A(n), C(m) if fn == "correlate" else A(m)],
+           jax=lambda jnp, lax, fn=fn, mode=mode: lambda a, v: getattr(jnp, fn)(a, v, mode))
+      for fn in ["convolve", "correlate"] for mode in ["full", "same", "valid"]
+      for n, m in [(6, 3), (3, 5)]],
+    Case("fnp.compress_size", lambda x: fnp.compress(x[:, 0] > 0, x, axis=0, size=2,
+                                                     fill_value=-9.0), [A(3, 4)],
+         jax=lambda jnp, lax: lambda x: jnp.compress(x[:, 0] > 0, x, axis=0, size=2,
+                                                     fill_value=-9.0)),
+    Case("fnp.extract_size", lambda x: fnp.extract(x > 0, x, size=6), [A(*S)],
+         jax=lambda jnp, lax: lambda x: jnp.extract(x > 0, x, size=6)),
+    *_rows("resize", [A(2, 3)], [{"new_shape": (4, 4)}, {"new_shape": (5,)}]),
+    Case("fnp.apply_along_axis", lambda x: fnp.apply_along_axis(
+        lambda v: fnp.outer(v, v[::-1]) * v[0], 1, x), [A(2, 3, 2)],
+        jax=lambda jnp, lax: lambda x: jnp.apply_along_axis(
+            lambda v: jnp.outer(v, v[::-1]) * v[0], 1, x)),
+    Case("fnp.apply_along_axis_scalar", lambda x: fnp.apply_along_axis(fnp.max, 0, x),
+         [A(*S)], jax=lambda jnp, lax: lambda x: jnp.apply_along_axis(jnp.max, 0, x)),
+    Case("fnp.put_along_axis", lambda x, v: fnp.put_along_axis(
+        x, np.array([[1], [0], [3]]), v, axis=1, inplace=False), [A(3, 5), A(3, 1)],
+        jax=lambda jnp, lax: lambda x, v: jnp.put_along_axis(
+            x, np.array([[1], [0], [3]]), v, axis=1, inplace=False)),
+    Case("fnp.fill_diagonal", lambda x, v: fnp.fill_diagonal(x, v, inplace=False),
+         [A(3, 4), A(2)],
+         jax=lambda jnp, lax: lambda x, v: jnp.fill_diagonal(x, v, inplace=False)),
+]
