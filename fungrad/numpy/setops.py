@@ -17,13 +17,14 @@ from fungrad.core import Tracer, concrete_or_none, get_aval, shape_of
 from fungrad.errors import ConcretizationError
 from fungrad.numpy.array_type import as_array_type
 from fungrad.numpy.indexing import take
+from fungrad.numpy.joining import concatenate
 from fungrad.numpy.math import equal
 from fungrad.numpy.promotion import as_operand, to_dtype
 from fungrad.numpy.reshaping import ravel
 from fungrad.numpy.searching import nonzero
 
 __all__ = ["unique", "unique_values", "unique_counts", "unique_inverse", "unique_all",
-           "isin"]
+           "isin", "union1d", "setdiff1d", "intersect1d"]
 
 _INDEX = np.dtype(np.int64)
 
@@ -250,3 +251,89 @@ def isin(element, test_elements, assume_unique: bool = False, invert: bool = Fal
                     lax.broadcast_in_dim(tests, grid, (len(shape),)))
     found = lax.reduce_or(matches, (len(shape),))
     return lax.bitwise_not(found) if invert else found
+
+
+# ---------------------------------------------------------------------------------------
+# union1d, setdiff1d, intersect1d: sorted distinct values, with size= under jit/vmap
+
+
+def union1d(ar1, ar2, *, size: int | None = None, fill_value=None):
+    """The sorted distinct values found in either array (see :func:`unique` for ``size``)."""
+    both = concatenate([ravel(as_operand(ar1)), ravel(as_operand(ar2))])
+    return unique(both, size=size, fill_value=fill_value)
+
+
+def _distinct(ar, sized: bool):
+    """Sorted distinct values of the flattened ``ar``, their first indices, and which of
+    them are real (None when not padded: ``sized`` pads to ``ar``'s length)."""
+    flat = ravel(as_operand(ar))
+    if not sized:
+        values, index = unique(flat, return_index=True)
+        return values, index, None
+    values, index, counts = unique(flat, return_index=True, return_counts=True,
+                                   size=shape_of(flat)[0])
+    return values, index, lax.gt(counts, _INDEX.type(0))
+
+
+def _compact(fn: str, keep, arrays, size, fills):
+    """The entries of each 1-D array where ``keep`` holds, first; padded to ``size``."""
+    if size is None:
+        value = concrete_or_none(keep)
+        if value is None:
+            raise ConcretizationError(
+                f"fnp.{fn}: the result's length depends on traced values "
+                f"({get_aval(keep).str_short()}). Pass size=N (fill_value pads it), as in "
+                f"jax.numpy.{fn}, or call it outside jit/vmap.")
+        (index,) = np.nonzero(np.asarray(value))
+        return [_gathered(x, index) for x in arrays], None
+    (index,) = nonzero(keep, size=_static_size(size), fill_value=-1)
+    valid = lax.ge(index, _INDEX.type(0))
+    safe = lax.max(index, _INDEX.type(0))
+    out = [take(x, safe) for x in arrays]
+    return [x if f is None else _padded(valid, x, f) for x, f in zip(out, fills)], valid
+
+
+def setdiff1d(ar1, ar2, assume_unique: bool = False, *, size: int | None = None,
+              fill_value=None):
+    """The sorted distinct values of ``ar1`` that are not in ``ar2``; with ``size``
+    padded with ``fill_value`` (default 0, as jax.numpy)."""
+    values, _, real = _distinct(ar1, size is not None)
+    keep = isin(values, ar2, invert=True)
+    if real is not None:
+        keep = lax.bitwise_and(keep, real)
+    dtype = np.dtype(get_aval(values).dtype)
+    fill = to_dtype(as_operand(0 if fill_value is None else fill_value), dtype)
+    return _compact("setdiff1d", keep, [values], size, [fill])[0][0]
+
+
+def intersect1d(ar1, ar2, assume_unique: bool = False, return_indices: bool = False, *,
+                size: int | None = None, fill_value=None):
+    """The sorted distinct values found in both arrays.
+
+    Args:
+        return_indices: also return the first index of each value in ``ar1`` and ``ar2``
+            (flattened).
+        size: the result's length (required under jit/vmap); values are padded with
+            ``fill_value`` (default: the smallest common value) and indices with the
+            lengths of ``ar1`` and ``ar2``, as jax.numpy.
+    """
+    sized = size is not None
+    v1, i1, real1 = _distinct(ar1, sized)
+    v2, i2, real2 = _distinct(ar2, sized)
+    n1, n2 = (int(np.prod(shape_of(as_operand(a)), dtype=np.int64)) for a in (ar1, ar2))
+    grid = shape_of(v1) + shape_of(v2)
+    matches = equal(lax.broadcast_in_dim(v1, grid, (0,)), lax.broadcast_in_dim(v2, grid, (1,)))
+    if real2 is not None:
+        matches = lax.bitwise_and(matches, lax.broadcast_in_dim(real2, grid, (1,)))
+    keep = lax.reduce_or(matches, (1,))
+    if real1 is not None:
+        keep = lax.bitwise_and(keep, real1)
+    at_in_2 = take(i2, lax.argmax(matches, 1, _INDEX))
+    fills = [None, _INDEX.type(n1), _INDEX.type(n2)]
+    (values, first1, first2), valid = _compact("intersect1d", keep, [v1, i1, at_in_2], size,
+                                               fills)
+    if valid is not None:
+        fill = _first(values) if fill_value is None else to_dtype(
+            as_operand(fill_value), np.dtype(get_aval(values).dtype))
+        values = _padded(valid, values, fill)
+    return (values, first1, first2) if return_indices else values
