@@ -300,6 +300,23 @@ def test_functional_update_and_convolution_errors():
         fg.jit(lambda x: fnp.extract(x > 2, x))(X)
 
 
+def test_set_operations_eager_and_errors():
+    a, b = np.array([5, 1, 3, 3, 8]), np.array([3, 9, 1, 1])
+    np.testing.assert_array_equal(fnp.setdiff1d(a, b), np.setdiff1d(a, b))
+    np.testing.assert_array_equal(fnp.union1d(a, b), np.union1d(a, b))
+    for g, w in zip(fnp.intersect1d(a, b, return_indices=True),
+                    np.intersect1d(a, b, return_indices=True)):
+        np.testing.assert_array_equal(g, w)
+    with pytest.raises(ConcretizationError, match="fnp.setdiff1d: .*Pass size=N"):
+        fg.jit(fnp.setdiff1d)(a, b)
+    with pytest.raises(TypeError, match="fnp.gcd: needs integer arrays"):
+        fnp.gcd(1.5, 2)
+    with pytest.raises(ValueError, match="fnp.vectorize: signature '.*' is not of the form"):
+        fnp.vectorize(np.sum, signature="n->()")
+    with pytest.raises(TypeError, match="fnp.vectorize: the signature names 2 inputs"):
+        fnp.vectorize(lambda a: a, signature="(n),(n)->()")(X)
+
+
 def test_take_along_axis_defaults_to_the_last_axis():
     a = np.array([[3.0, 1.0, 2.0], [0.0, 5.0, 4.0]])
     np.testing.assert_array_equal(fnp.take_along_axis(a, fnp.argsort(a)), np.sort(a))
@@ -325,7 +342,8 @@ NAMES = ["isclose", "allclose", "array_equal", "astype", "copy", "argwhere", "un
          "diagflat", "diag_indices_from", "indices", "ix_", "unravel_index", "cov",
          "corrcoef", "bincount", "choose", "gradient", "save", "savez", "load", "convolve",
          "correlate", "compress", "extract", "resize", "apply_along_axis", "put_along_axis",
-         "fill_diagonal"]
+         "fill_diagonal", "vectorize", "lexsort", "gcd", "lcm", "union1d", "setdiff1d",
+         "intersect1d"]
 
 
 def _params(fn):

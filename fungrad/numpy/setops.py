@@ -260,15 +260,26 @@ def isin(element, test_elements, assume_unique: bool = False, invert: bool = Fal
 def union1d(ar1, ar2, *, size: int | None = None, fill_value=None):
     """The sorted distinct values found in either array (see :func:`unique` for ``size``)."""
     both = concatenate([ravel(as_operand(ar1)), ravel(as_operand(ar2))])
-    return unique(both, size=size, fill_value=fill_value)
+    try:
+        return unique(both, size=size, fill_value=fill_value)
+    except ConcretizationError as err:
+        raise _renamed("union1d", err) from None
 
 
-def _distinct(ar, sized: bool):
+def _renamed(fn: str, err: ConcretizationError) -> ConcretizationError:
+    return ConcretizationError(str(err).replace("fnp.unique", f"fnp.{fn}")
+                               .replace("jax.numpy.unique", f"jax.numpy.{fn}"))
+
+
+def _distinct(fn: str, ar, sized: bool):
     """Sorted distinct values of the flattened ``ar``, their first indices, and which of
     them are real (None when not padded: ``sized`` pads to ``ar``'s length)."""
     flat = ravel(as_operand(ar))
     if not sized:
-        values, index = unique(flat, return_index=True)
+        try:
+            values, index = unique(flat, return_index=True)
+        except ConcretizationError as err:
+            raise _renamed(fn, err) from None
         return values, index, None
     values, index, counts = unique(flat, return_index=True, return_counts=True,
                                    size=shape_of(flat)[0])
@@ -297,7 +308,7 @@ def setdiff1d(ar1, ar2, assume_unique: bool = False, *, size: int | None = None,
               fill_value=None):
     """The sorted distinct values of ``ar1`` that are not in ``ar2``; with ``size``
     padded with ``fill_value`` (default 0, as jax.numpy)."""
-    values, _, real = _distinct(ar1, size is not None)
+    values, _, real = _distinct("setdiff1d", ar1, size is not None)
     keep = isin(values, ar2, invert=True)
     if real is not None:
         keep = lax.bitwise_and(keep, real)
@@ -318,8 +329,8 @@ def intersect1d(ar1, ar2, assume_unique: bool = False, return_indices: bool = Fa
             lengths of ``ar1`` and ``ar2``, as jax.numpy.
     """
     sized = size is not None
-    v1, i1, real1 = _distinct(ar1, sized)
-    v2, i2, real2 = _distinct(ar2, sized)
+    v1, i1, real1 = _distinct("intersect1d", ar1, sized)
+    v2, i2, real2 = _distinct("intersect1d", ar2, sized)
     n1, n2 = (int(np.prod(shape_of(as_operand(a)), dtype=np.int64)) for a in (ar1, ar2))
     grid = shape_of(v1) + shape_of(v2)
     matches = equal(lax.broadcast_in_dim(v1, grid, (0,)), lax.broadcast_in_dim(v2, grid, (1,)))

@@ -292,3 +292,35 @@ CASES += [
          [A(3, 4), A(2)],
          jax=lambda jnp, lax: lambda x, v: jnp.fill_diagonal(x, v, inplace=False)),
 ]
+
+# vectorize, lexsort, gcd/lcm and the 1-D set operations (with size= under jit/vmap).
+_DOT = fnp.vectorize(lambda a, b: (a * b).sum(), signature="(n),(n)->()")
+_ROWS_TIMES = fnp.vectorize(lambda m, v: m @ v, signature="(m,n),(n)->(m)")
+CASES += [
+    Case("fnp.vectorize", fnp.vectorize(lambda x, y: fnp.sin(x) * y), [A(3, 1), A(4)],
+         jax=lambda jnp, lax: jnp.vectorize(lambda x, y: jnp.sin(x) * y)),
+    Case("fnp.vectorize_signature", _DOT, [A(2, 3, 4), A(4)],
+         jax=lambda jnp, lax: jnp.vectorize(lambda a, b: (a * b).sum(), signature="(n),(n)->()")),
+    Case("fnp.vectorize_matrix", _ROWS_TIMES, [A(2, 3, 4), A(2, 1, 4)],
+         jax=lambda jnp, lax: jnp.vectorize(lambda m, v: m @ v, signature="(m,n),(n)->(m)")),
+    Case("fnp.vectorize_excluded", lambda x: fnp.vectorize(
+        lambda x, p: x ** p, excluded={1})(x, 3), [A(*S)],
+        jax=lambda jnp, lax: lambda x: jnp.vectorize(lambda x, p: x ** p, excluded={1})(x, 3)),
+    Case("fnp.lexsort", lambda x, y: fnp.lexsort([fnp.round(x), fnp.round(y)]), [A(*S), A(*S)],
+         diff=False, jax=lambda jnp, lax: lambda x, y: jnp.lexsort([jnp.round(x), jnp.round(y)])),
+    Case("fnp.lexsort_axis0", lambda x: fnp.lexsort([x, fnp.round(x)], axis=0), [A(*S)],
+         diff=False, jax=lambda jnp, lax: lambda x: jnp.lexsort([x, jnp.round(x)], axis=0)),
+    *[Case(f"fnp.{fn}", getattr(fnp, fn), [Int(*S, low=-12, high=13), Int(5, low=-6, high=7)],
+           diff=False, jax=lambda jnp, lax, fn=fn: getattr(jnp, fn)) for fn in ["gcd", "lcm"]],
+    Case("fnp.union1d_size", lambda x, y: fnp.union1d(fnp.round(x), fnp.round(y), size=6),
+         [A(5), A(4)],
+         jax=lambda jnp, lax: lambda x, y: jnp.union1d(jnp.round(x), jnp.round(y), size=6)),
+    Case("fnp.setdiff1d_size", lambda x, y: fnp.setdiff1d(fnp.round(x), fnp.round(y), size=5,
+                                                          fill_value=9.0), [A(7), A(3)],
+         order=0, jax=lambda jnp, lax: lambda x, y: jnp.setdiff1d(
+             jnp.round(x), jnp.round(y), size=5, fill_value=9.0)),
+    Case("fnp.intersect1d_size", lambda x, y: fnp.intersect1d(
+        fnp.round(x), fnp.round(y), return_indices=True, size=4), [A(7), A(6)], order=0,
+        jax=lambda jnp, lax: lambda x, y: jnp.intersect1d(
+            jnp.round(x), jnp.round(y), return_indices=True, size=4)),
+]
