@@ -24,7 +24,6 @@ from fungrad.numpy.function_mapping import *  # noqa: F401,F403
 from fungrad.numpy.functional_updates import *  # noqa: F401,F403
 from fungrad.numpy.index_arrays import *  # noqa: F401,F403
 from fungrad.numpy.indexing import *  # noqa: F401,F403
-from fungrad.numpy.integer_functions import *  # noqa: F401,F403
 from fungrad.numpy.interpolation import *  # noqa: F401,F403
 from fungrad.numpy.math import *  # noqa: F401,F403
 from fungrad.numpy.polynomials import *  # noqa: F401,F403

@@ -293,7 +293,7 @@ CASES += [
          jax=lambda jnp, lax: lambda x, v: jnp.fill_diagonal(x, v, inplace=False)),
 ]
 
-# vectorize, lexsort, gcd/lcm and the 1-D set operations (with size= under jit/vmap).
+# vectorize, lexsort and the 1-D set operations (with size= under jit/vmap).
 _DOT = fnp.vectorize(lambda a, b: (a * b).sum(), signature="(n),(n)->()")
 _ROWS_TIMES = fnp.vectorize(lambda m, v: m @ v, signature="(m,n),(n)->(m)")
 CASES += [
@@ -310,8 +310,6 @@ CASES += [
          diff=False, jax=lambda jnp, lax: lambda x, y: jnp.lexsort([jnp.round(x), jnp.round(y)])),
     Case("fnp.lexsort_axis0", lambda x: fnp.lexsort([x, fnp.round(x)], axis=0), [A(*S)],
          diff=False, jax=lambda jnp, lax: lambda x: jnp.lexsort([x, jnp.round(x)], axis=0)),
-    *[Case(f"fnp.{fn}", getattr(fnp, fn), [Int(*S, low=-12, high=13), Int(5, low=-6, high=7)],
-           diff=False, jax=lambda jnp, lax, fn=fn: getattr(jnp, fn)) for fn in ["gcd", "lcm"]],
     Case("fnp.union1d_size", lambda x, y: fnp.union1d(fnp.round(x), fnp.round(y), size=6),
          [A(5), A(4)],
          jax=lambda jnp, lax: lambda x, y: jnp.union1d(jnp.round(x), jnp.round(y), size=6)),
