@@ -104,3 +104,26 @@ def as_output(x):
 def as_outputs(leaves) -> list:
     """:func:`as_output` of each of a list of flat outputs."""
     return [as_output(x) for x in leaves]
+class _AnyArrayMeta(type):
+    """``isinstance(x, fnp.ndarray)`` holds for every array value fungrad produces."""
+
+    def __instancecheck__(cls, instance):
+        return isinstance(instance, (np.ndarray, np.generic, Tracer))
+
+    def __subclasscheck__(cls, subclass):
+        return cls is subclass or issubclass(subclass, (np.ndarray, np.generic, Tracer))
+
+
+class ndarray(metaclass=_AnyArrayMeta):  # noqa: N801 (jax.numpy's name)
+    """The type of fungrad's arrays, for ``isinstance`` checks (``jax.numpy.ndarray``).
+
+    Eager results are NumPy arrays (:class:`Array`, plain ``np.ndarray``, or NumPy scalars
+    from reductions) and traced values are tracers; ``isinstance(x, fnp.ndarray)`` is true
+    for all of them, as ``jax.Array`` covers JAX's concrete and traced arrays. (``Array``
+    itself is the NumPy subclass with ``.at``: ``isinstance(x, fnp.Array)`` is the test
+    for that.) It cannot be instantiated: use ``fnp.array``/``fnp.asarray``.
+    """
+
+    def __new__(cls, *args, **kwargs):
+        raise TypeError("fnp.ndarray is the array type for isinstance checks and cannot be "
+                        "instantiated; use fnp.array(...) or fnp.asarray(...)")

@@ -5,12 +5,22 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["dot", "matmul", "vdot", "inner", "outer", "tensordot", "einsum"]
+__all__ = ["dot", "matmul", "vdot", "vecdot", "inner", "outer", "tensordot", "einsum"]
 
 from fungrad import lax
 from fungrad.core import get_aval, shape_of
 from fungrad.errors import ShapeError, user_site
-from fungrad.numpy.promotion import as_operand, promote, promote_dtypes, to_dtype
+from fungrad.numpy.complex_parts import conj
+from fungrad.numpy.promotion import (
+    as_operand,
+    broadcast_to_shape,
+    promote,
+    promote_dtypes,
+    result_shape,
+    to_dtype,
+)
+from fungrad.numpy.reductions import sum as _sum
+from fungrad.numpy.reshaping import normalize_axis
 
 
 def _operands(fn_name: str, a, b):
@@ -427,3 +437,22 @@ def _contract_pair(a_op, b_op, out_labels, rest):
             (tuple(a_labels.index(lbl) for lbl in batch),
              tuple(b_labels.index(lbl) for lbl in batch)))
     return lax.dot_general(a, b, dims), batch + free_a + free_b
+
+
+def vecdot(x1, x2, /, *, axis: int = -1, precision=None, preferred_element_type=None):
+    """The dot product of vectors along ``axis`` (the other axes broadcast):
+    ``sum(conj(x1) * x2, axis)``.
+
+    ``precision`` is accepted for JAX compatibility (NumPy arithmetic is always exact to
+    its dtype); ``preferred_element_type`` sets the result dtype.
+    """
+    x1, x2 = promote("vecdot", as_operand(x1), as_operand(x2))
+    x1, x2 = (broadcast_to_shape(x, result_shape("vecdot", [shape_of(x1), shape_of(x2)]))
+              for x in (x1, x2))
+    if not shape_of(x1):
+        raise ShapeError("fnp.vecdot: the operands are scalars; they need a vector axis")
+    axis = normalize_axis("vecdot", axis, len(shape_of(x1)))
+    if preferred_element_type is not None:
+        dt = np.dtype(preferred_element_type)
+        x1, x2 = to_dtype(x1, dt), to_dtype(x2, dt)
+    return _sum(conj(x1) * x2, axis=axis)

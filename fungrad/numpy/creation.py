@@ -13,11 +13,14 @@ from fungrad import lax
 from fungrad.core import Tracer, concrete_or_none, get_aval
 from fungrad.errors import ConcretizationError
 from fungrad.numpy.array_type import as_array_type
+from fungrad.numpy.joining import concatenate
+from fungrad.numpy.math import exp, log, power, sign
 from fungrad.numpy.promotion import as_operand, broadcast_to_shape, promote_dtypes, result_shape
+from fungrad.numpy.reshaping import broadcast_to, expand_dims
 
 __all__ = ["asarray", "array", "zeros", "ones", "full", "empty", "zeros_like", "ones_like",
            "full_like", "empty_like", "arange", "linspace", "eye", "identity", "tri",
-           "meshgrid"]
+           "meshgrid", "logspace", "geomspace"]
 
 
 def _dtype_or_none(dtype):
@@ -288,3 +291,43 @@ def meshgrid(*xi, copy: bool = True, sparse: bool = False, indexing: str = "xy")
         grid = grid if sparse else broadcast_to(grid, sizes)
         out.append(grid if isinstance(grid, Tracer) else as_array_type(np.array(grid)))
     return out
+
+
+def logspace(start, stop, num: int = 50, endpoint: bool = True, base=10.0,  # noqa: PLR0917
+             dtype=None, axis: int = 0):
+    """``base ** linspace(start, stop, ...)``: samples evenly spaced on a log scale
+    (differentiable in ``start``, ``stop`` and ``base``)."""
+    exponents = linspace(start, stop, num, endpoint, axis=axis)
+    samples = power(base, exponents)
+    return samples if dtype is None else _cast(samples, np.dtype(dtype))
+
+
+def geomspace(start, stop, num: int = 50, endpoint: bool = True, dtype=None,  # noqa: PLR0917
+              axis: int = 0):
+    """Samples from ``start`` to ``stop`` in a geometric progression (both nonzero, of one
+    sign); the ends are exact."""
+    start, stop = promote_dtypes("geomspace", as_operand(start), as_operand(stop))
+    if get_aval(start).dtype.kind not in "fc":
+        start, stop = _cast(start, np.dtype(np.float64)), _cast(stop, np.dtype(np.float64))
+    signs = sign(start)
+    logs = linspace(log(start * signs), log(stop * signs), num, endpoint, axis=axis)
+    samples = exp(logs) * lax.expand_dims(signs, (axis,)) if get_aval(signs).shape else \
+        exp(logs) * signs
+    samples = _pin_ends(samples, start, stop, num, endpoint, axis)
+    return samples if dtype is None else _cast(samples, np.dtype(dtype))
+
+
+def _pin_ends(samples, start, stop, num: int, endpoint: bool, axis: int):
+    """Replace the first (and, with ``endpoint``, the last) sample by the exact ends."""
+    if num == 0:
+        return samples
+    shape = get_aval(samples).shape
+    end_shape = shape[:axis] + (1,) + shape[axis + 1:]
+    first = broadcast_to(expand_dims(start, axis) if get_aval(start).shape else start,
+                         end_shape)
+    middle = lax.slice_in_dim(samples, 1, num - (1 if endpoint and num > 1 else 0), axis=axis)
+    parts = [first, middle]
+    if endpoint and num > 1:
+        parts.append(broadcast_to(expand_dims(stop, axis) if get_aval(stop).shape else stop,
+                                  end_shape))
+    return concatenate(parts, axis)

@@ -451,7 +451,7 @@ def take(a, indices, axis: int | None = None, out: None = None, mode: str | None
     return _filled(out, valid, valid_shape, fill_value)
 
 
-def take_along_axis(arr, indices, axis: int | None, mode: str | None = None,
+def take_along_axis(arr, indices, axis: int | None = -1, mode: str | None = None,
                     fill_value: Any = None):
     """Take values of ``arr`` at ``indices`` along ``axis``, like ``numpy.take_along_axis``.
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
+    "append",
     "concatenate", "stack", "hstack", "vstack", "dstack", "column_stack", "split",
-    "array_split",
+    "array_split", "hsplit", "vsplit", "dsplit",
 ]
 
 from fungrad import lax
@@ -55,6 +56,11 @@ def concatenate(arrays, axis: int | None = 0, dtype=None):
     if dtype is not None:
         arrays = [to_dtype(a, np.dtype(dtype)) for a in arrays]
     return lax.concatenate(arrays, axis)
+
+
+def append(arr, values, axis: int | None = None):
+    """``arr`` with ``values`` joined at the end along ``axis`` (both flattened for None)."""
+    return concatenate([arr, values], axis)
 
 
 def stack(arrays, axis: int = 0, out=None, dtype=None):
@@ -102,6 +108,30 @@ def split(ary, indices_or_sections, axis: int = 0) -> list:
 def array_split(ary, indices_or_sections, axis: int = 0) -> list:
     """Like :func:`split`, but a section count need not divide the axis evenly."""
     return _split("array_split", ary, indices_or_sections, axis, even=False)
+
+
+def hsplit(ary, indices_or_sections) -> list:
+    """Split along axis 1 (axis 0 for a 1-D ``ary``) into equal sections or at indices."""
+    axis = 0 if len(shape_of(as_operand(ary))) == 1 else 1
+    return _split("hsplit", ary, indices_or_sections, axis, even=True)
+
+
+def vsplit(ary, indices_or_sections) -> list:
+    """Split along axis 0 (``ary`` of rank >= 2) into equal sections or at indices."""
+    _at_least_rank("vsplit", ary, 2)
+    return _split("vsplit", ary, indices_or_sections, 0, even=True)
+
+
+def dsplit(ary, indices_or_sections) -> list:
+    """Split along axis 2 (``ary`` of rank >= 3) into equal sections or at indices."""
+    _at_least_rank("dsplit", ary, 3)
+    return _split("dsplit", ary, indices_or_sections, 2, even=True)
+
+
+def _at_least_rank(fn: str, ary, rank: int) -> None:
+    shape = shape_of(as_operand(ary))
+    if len(shape) < rank:
+        raise shape_error(f"fnp.{fn}: needs an array of rank >= {rank}, got shape {shape}")
 
 
 def _split(fn: str, ary, indices_or_sections, axis, even: bool) -> list:

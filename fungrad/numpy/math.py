@@ -95,6 +95,7 @@ from fungrad.numpy.promotion import (
     result_shape,
     to_dtype,
 )
+from fungrad.numpy.searching import nonzero
 from fungrad.transforms.custom_derivatives import custom_jvp
 
 _DEFAULT_FLOAT = np.dtype(np.float64)
@@ -386,11 +387,11 @@ def rad2deg(x):
 radians, degrees = deg2rad, rad2deg
 
 
-def where(condition, x=None, y=None):
+def where(condition, x=None, y=None, /, *, size=None, fill_value=None):
     """Elementwise ``x if condition else y`` with broadcasting.
 
-    The one-argument form ``where(condition)`` (indices of nonzeros) needs concrete values
-    and is not traceable, as in JAX.
+    The one-argument form ``where(condition)`` is ``fnp.nonzero(condition, size=size,
+    fill_value=fill_value)``: under jit or vmap it needs ``size``, as in JAX.
 
     The derivative reaches only the selected operand: the other gets built zeros, so an inf
     or nan value or cotangent on the unselected side stays out of it, as JAX. A nan
@@ -398,15 +399,15 @@ def where(condition, x=None, y=None):
     still reaches ``x`` through that branch, as in JAX: make the branch's input safe too.
     """
     if x is None and y is None:
-        from fungrad.core import concrete_or_none  # noqa: PLC0415
-
-        value = concrete_or_none(condition)
-        if value is None:
-            raise TypeError("fnp.where(condition) with one argument returns data-dependent "
-                            "shapes and cannot be traced; use the three-argument form.")
-        return np.nonzero(value)
+        try:
+            return nonzero(condition, size=size, fill_value=fill_value)
+        except ConcretizationError as err:
+            raise ConcretizationError(str(err).replace("fnp.nonzero", "fnp.where")) from None
     if x is None or y is None:
         raise TypeError("fnp.where takes one or three arguments")
+    if size is not None or fill_value is not None:
+        raise TypeError("fnp.where: size= and fill_value= belong to the one-argument form "
+                        "where(condition); the three-argument form has a static shape")
     condition = as_operand(condition)
     if get_aval(condition).dtype != np.bool_:
         condition = not_equal(condition, 0)

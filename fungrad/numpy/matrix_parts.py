@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["triu", "tril", "diag", "diagonal", "trace", "outer"]
+__all__ = ["triu", "tril", "diag", "diagflat", "diagonal", "trace", "outer"]
 
 from fungrad import lax
 from fungrad.core import get_aval, shape_of
@@ -93,6 +93,11 @@ def diag(v, k: int = 0):
     zero = get_aval(v).dtype.type(0)
     flat = lax.pad(v, zero, [(start, size * size - start - used, size)])
     return lax.reshape(flat, (size, size))
+
+
+def diagflat(v, k: int = 0):
+    """The matrix with the flattened ``v`` on diagonal ``k``."""
+    return diag(ravel(as_operand(v)), k)
 
 
 def trace(a, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype=None,  # noqa: PLR0917

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["flip", "fliplr", "flipud", "roll", "tile", "repeat", "pad"]
+__all__ = ["rot90", "resize", "flip", "fliplr", "flipud", "roll", "tile", "repeat", "pad"]
 
 from fungrad import lax
 from fungrad.core import Tracer, concrete_or_none, get_aval, shape_of
@@ -24,7 +24,9 @@ from fungrad.numpy.reshaping import (
     ravel,
     reshape,
     shape_error,
+    static_int,
     static_ints,
+    swapaxes,
 )
 
 # ---------------------------------------------------------------------------------------
@@ -36,6 +38,43 @@ def flip(m, axis=None):
     m = as_operand(m)
     nd = len(shape_of(m))
     return lax.rev(m, range(nd) if axis is None else normalize_axes("flip", axis, nd))
+
+
+def rot90(m, k: int = 1, axes: tuple[int, int] = (0, 1)):
+    """Rotate ``m`` by 90 degrees ``k`` times in the plane of ``axes`` (from the first
+    axis towards the second)."""
+    m = as_operand(m)
+    nd = len(shape_of(m))
+    axes = tuple(normalize_axes("rot90", axes, nd, "axes")) if len(tuple(axes)) == 2 else None
+    if axes is None or nd < 2:
+        raise ValueError(f"fnp.rot90: axes must be two different axes of m (shape "
+                         f"{shape_of(m)}), got {axes}")
+    k = static_int("rot90", "k", k) % 4
+    a, b = axes
+    if k == 0:
+        return m
+    if k == 2:
+        return flip(m, (a, b))
+    if k == 1:
+        return swapaxes(flip(m, b), a, b)
+    return flip(swapaxes(m, a, b), b)
+
+
+def resize(a, new_shape):
+    """``a`` flattened, repeated cyclically (or cut) to fill ``new_shape``, like
+    ``numpy.resize``."""
+    a = as_operand(a)
+    shape = static_ints("resize", "new_shape", new_shape)
+    if any(n < 0 for n in shape):
+        raise ValueError(f"fnp.resize: new_shape {shape} has a negative length")
+    total, size = int(np.prod(shape, dtype=np.int64)), int(np.prod(shape_of(a), dtype=np.int64))
+    flat = ravel(a)
+    if size == 0 or total == 0:
+        if total:
+            raise ValueError("fnp.resize: cannot fill a non-empty shape from an empty array")
+        return reshape(lax.slice(flat, (0,), (0,)), shape)
+    repeated = tile(flat, -(-total // size))
+    return reshape(lax.slice(repeated, (0,), (total,)), shape)
 
 
 def fliplr(m):

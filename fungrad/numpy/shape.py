@@ -13,17 +13,22 @@ may be negative. The functions live by concept in four modules, re-exported here
 """
 
 from fungrad.numpy.joining import (
+    append,
     array_split,
     column_stack,
     concatenate,
+    dsplit,
     dstack,
+    hsplit,
     hstack,
     split,
     stack,
+    vsplit,
     vstack,
 )
 from fungrad.numpy.matrix_parts import (
     diag,
+    diagflat,
     diagonal,
     outer,
     trace,
@@ -36,7 +41,9 @@ from fungrad.numpy.rearranging import (
     flipud,
     pad,
     repeat,
+    resize,
     roll,
+    rot90,
     tile,
 )
 from fungrad.numpy.reshaping import (
@@ -65,5 +72,6 @@ __all__ = [
     "broadcast_to", "broadcast_arrays", "broadcast_shapes", "concatenate", "stack", "hstack",
     "vstack", "dstack", "column_stack", "split", "array_split", "flip", "fliplr", "flipud",
     "roll", "tile", "repeat", "pad", "triu", "tril", "diag", "diagonal", "trace", "outer",
-    "atleast_1d", "atleast_2d", "atleast_3d", "ndim", "shape", "size",
+    "atleast_1d", "atleast_2d", "atleast_3d", "ndim", "shape", "size", "append", "rot90",
+    "hsplit", "vsplit", "dsplit", "diagflat", "resize",
 ]

@@ -1,14 +1,16 @@
-"""Sorting in fungrad.numpy: sort and argsort (stable, NaNs last), like ``jax.numpy``."""
+"""Sorting in fungrad.numpy: sort, argsort and lexsort (stable, NaNs last), like
+``jax.numpy``."""
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["sort", "argsort"]
+__all__ = ["sort", "argsort", "lexsort"]
 
 from fungrad import lax
 from fungrad.core import shape_of
 from fungrad.lax.sorting import reverse_along
+from fungrad.numpy.indexing import take_along_axis
 from fungrad.numpy.promotion import as_operand
 from fungrad.numpy.shape import normalize_axis
 
@@ -71,3 +73,31 @@ def argsort(a, axis=-1, kind=None, order=None, *, stable: bool = True,
     flipped = reverse_along(lax.argsort(reverse_along(a, axis), axis, index_dtype), axis)
     last = index_dtype.type(shape_of(a)[axis] - 1)
     return lax.sub(last, flipped)
+
+
+def lexsort(keys, axis: int = -1):
+    """Indices that sort by several keys: the last key is the primary one, earlier keys
+    break its ties (stably), like ``numpy.lexsort``.
+
+    Args:
+        keys: a sequence of arrays of one shape (or a 2-D array, one key per row).
+        axis: the axis to sort along.
+
+    Returns:
+        int64 indices, shaped like each key.
+    """
+    keys = [as_operand(k) for k in keys]
+    if not keys:
+        raise TypeError("fnp.lexsort: need at least one key")
+    shape = shape_of(keys[0])
+    if any(shape_of(k) != shape for k in keys) or not shape:
+        raise ValueError(f"fnp.lexsort: keys must be arrays of one shape and rank >= 1, got "
+                         f"{[shape_of(k) for k in keys]}")
+    axis = normalize_axis("lexsort", axis, len(shape))
+    index_dtype = np.dtype(np.int64)
+    # Stable sorts from the least significant key up: each keeps the earlier order on ties.
+    order = lax.argsort(keys[0], axis, index_dtype)
+    for key in keys[1:]:
+        step = lax.argsort(take_along_axis(key, order, axis), axis, index_dtype)
+        order = take_along_axis(order, step, axis)
+    return order

@@ -1,0 +1,42 @@
+"""Saving and loading arrays in NumPy's ``.npy``/``.npz`` formats: ``fnp.save``,
+``fnp.savez`` and ``fnp.load`` (for whole pytrees with key paths, see ``fungrad.save``)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from fungrad.core import Tracer, get_aval
+from fungrad.errors import ConcretizationError
+from fungrad.numpy.array_type import as_array_type
+
+__all__ = ["save", "savez", "load"]
+
+
+def _concrete(fn: str, x):
+    if isinstance(x, Tracer):
+        try:
+            return np.asarray(x.concrete_value())
+        except ConcretizationError:
+            raise ConcretizationError(
+                f"fnp.{fn}: cannot write a traced value {get_aval(x).str_short()} to a file "
+                "while tracing; return it from the transformed function and save that."
+            ) from None
+    return x
+
+
+def save(file, arr, allow_pickle=True):
+    """Write ``arr`` to a ``.npy`` file (``numpy.save``)."""
+    np.save(file, _concrete("save", arr), allow_pickle=allow_pickle)
+
+
+def savez(file, *args, allow_pickle=True, **kwds):
+    """Write several arrays to an uncompressed ``.npz`` file (``numpy.savez``)."""
+    np.savez(file, *(_concrete("savez", a) for a in args), allow_pickle=allow_pickle,
+             **{k: _concrete("savez", v) for k, v in kwds.items()})
+
+
+def load(file, *args, **kwargs):
+    """Read a ``.npy`` (an :class:`Array`) or ``.npz`` file (NumPy's lazy mapping of
+    arrays), like ``numpy.load``."""
+    out = np.load(file, *args, **kwargs)
+    return as_array_type(out) if isinstance(out, np.ndarray) else out

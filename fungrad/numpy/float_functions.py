@@ -1,0 +1,169 @@
+"""More elementwise functions of fungrad.numpy: sinc, signbit, copysign, fmax/fmin
+(NaN-ignoring extremes), heaviside, logaddexp2, float_power, isposinf/isneginf, isreal and
+isscalar, all composed from fnp's math (so they differentiate where jax.numpy's do).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from fungrad.core import Tracer, get_aval, shape_of
+from fungrad.numpy.complex_parts import imag
+from fungrad.numpy.math import (
+    absolute,
+    arctan2,
+    equal,
+    floor_divide,
+    greater,
+    isnan,
+    less,
+    logaddexp,
+    logical_and,
+    logical_or,
+    maximum,
+    minimum,
+    negative,
+    power,
+    remainder,
+    sin,
+    trunc,
+    where,
+)
+from fungrad.numpy.promotion import as_operand, promote_dtypes, to_dtype
+
+__all__ = ["sinc", "signbit", "copysign", "fmax", "fmin", "heaviside", "logaddexp2",
+           "float_power", "isposinf", "isneginf", "isreal", "isscalar", "divmod", "modf",
+           "ldexp"]
+
+_LN2 = float(np.log(2.0))
+_SERIES_BELOW = 1e-3  # |x| where sinc's Taylor series is exact to double precision
+
+
+def _inexact(x):
+    x = as_operand(x)
+    dtype = np.dtype(get_aval(x).dtype)
+    return x if dtype.kind in "fc" else to_dtype(x, np.dtype(np.float64))
+
+
+def sinc(x, /):
+    """``sin(pi x) / (pi x)``, with ``sinc(0) == 1``.
+
+    Near 0 a Taylor polynomial replaces the quotient, so every derivative at 0 is right
+    (``sinc''(0) = -pi**2 / 3``), as JAX's series rule gives.
+    """
+    x = _inexact(x)
+    near_zero = less(absolute(x), _SERIES_BELOW)
+    safe = where(near_zero, 1, x)  # the quotient branch never sees 0
+    quotient = sin(np.pi * safe) / (np.pi * safe)
+    u = (np.pi * x) ** 2
+    series = 1 - u / 6 + u * u / 120 - u * u * u / 5040
+    return where(near_zero, series, quotient)
+
+
+def signbit(x, /):
+    """True where the sign bit of ``x`` is set: negative numbers and -0.0."""
+    x = as_operand(x)
+    dtype = np.dtype(get_aval(x).dtype)
+    if dtype.kind == "b":
+        return equal(x, np.logical_not(x))  # all False, shaped like x
+    if dtype.kind in "iu":
+        return less(x, 0)
+    # atan2(x, -1) is -pi for x = -0.0 and +pi for +0.0: the sign bit of a zero, no bit casts.
+    negative_zero = logical_and(equal(x, 0), less(arctan2(x, -1.0), 0))
+    return logical_or(less(x, 0), negative_zero)
+
+
+def copysign(x1, x2, /):
+    """``|x1|`` with the sign of ``x2`` (including the sign of -0.0)."""
+    x1, x2 = promote_dtypes("copysign", _inexact(x1), _inexact(x2))
+    magnitude = absolute(x1)
+    return where(signbit(x2), negative(magnitude), magnitude)
+
+
+def fmax(x1, x2):
+    """Elementwise maximum ignoring NaNs (NaN only where both are NaN)."""
+    x1, x2 = promote_dtypes("fmax", as_operand(x1), as_operand(x2))
+    return where(isnan(x2), x1, where(isnan(x1), x2, maximum(x1, x2)))
+
+
+def fmin(x1, x2):
+    """Elementwise minimum ignoring NaNs (NaN only where both are NaN)."""
+    x1, x2 = promote_dtypes("fmin", as_operand(x1), as_operand(x2))
+    return where(isnan(x2), x1, where(isnan(x1), x2, minimum(x1, x2)))
+
+
+def heaviside(x1, x2, /):
+    """The step function: 0 for ``x1 < 0``, ``x2`` at ``x1 == 0``, 1 for ``x1 > 0``."""
+    x1, x2 = promote_dtypes("heaviside", _inexact(x1), _inexact(x2))
+    return where(less(x1, 0), 0, where(greater(x1, 0), 1, x2))
+
+
+def logaddexp2(x1, x2, /):
+    """``log2(2**x1 + 2**x2)``, computed stably."""
+    return logaddexp(_inexact(x1) * _LN2, _inexact(x2) * _LN2) / _LN2
+
+
+def float_power(x, y, /):
+    """``x ** y`` computed in float64 (complex128 for complex input), as NumPy."""
+    x, y = as_operand(x), as_operand(y)
+    wide = np.dtype(np.complex128) if any(
+        np.dtype(get_aval(v).dtype).kind == "c" for v in (x, y)) else np.dtype(np.float64)
+    return power(to_dtype(x, wide), to_dtype(y, wide))
+
+
+def isposinf(x, /, out=None):
+    """True where ``x`` is +inf."""
+    return _is_inf("isposinf", x, out, np.inf)
+
+
+def isneginf(x, /, out=None):
+    """True where ``x`` is -inf."""
+    return _is_inf("isneginf", x, out, -np.inf)
+
+
+def _is_inf(fn: str, x, out, value):
+    if out is not None:
+        raise NotImplementedError(f"fnp.{fn}: `out` is not supported (arrays are immutable)")
+    x = as_operand(x)
+    if np.dtype(get_aval(x).dtype).kind == "c":
+        raise TypeError(f"fnp.{fn}: complex input has no sign of infinity (as NumPy)")
+    return equal(x, value)
+
+
+def isreal(x):
+    """True where the imaginary part of ``x`` is zero (everywhere for real input)."""
+    return equal(imag(as_operand(x)), 0)
+
+
+def isscalar(element) -> bool:
+    """Whether ``element`` is a scalar: a Python or NumPy scalar, or a rank-0 array or
+    tracer (as ``jax.numpy.isscalar``, which counts rank-0 arrays as scalars)."""
+    if isinstance(element, (bool, int, float, complex, np.generic)):
+        return True
+    if isinstance(element, (np.ndarray, Tracer)):
+        return shape_of(element) == ()
+    return False
+
+
+def divmod(x1, x2, /) -> tuple:  # noqa: A001 (jax.numpy's name)
+    """``(x1 // x2, x1 % x2)``, elementwise (floor division and Python's remainder)."""
+    return floor_divide(x1, x2), remainder(x1, x2)
+
+
+def modf(x, /, out=None) -> tuple:
+    """The fractional and integral parts of ``x`` (both with ``x``'s sign)."""
+    if out is not None:
+        raise NotImplementedError("fnp.modf: `out` is not supported (arrays are immutable)")
+    x = _inexact(x)
+    whole = trunc(x)
+    return x - whole, whole
+
+
+def ldexp(x1, x2, /):
+    """``x1 * 2 ** x2`` for integer ``x2``."""
+    x2 = as_operand(x2)
+    if np.dtype(get_aval(x2).dtype).kind not in "iub":
+        raise TypeError(f"fnp.ldexp: x2 must be an integer array, got dtype "
+                        f"{get_aval(x2).dtype}")
+    x1 = _inexact(x1)
+    return x1 * power(2.0, to_dtype(x2, np.dtype(get_aval(x1).dtype)))
