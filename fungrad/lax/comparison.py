@@ -196,9 +196,10 @@ def select_n(which, *cases):
     Example:
         >>> import numpy as np
         >>> from fungrad import lax
-        >>> lax.select_n(np.array([True, False]), np.array([1.0, 2.0]), np.array([10.0, 20.0]))
+        >>> a, b, c = np.array([1.0, 2.0]), np.array([10.0, 20.0]), np.array([7.0, 8.0])
+        >>> lax.select_n(np.array([True, False]), a, b)
         array([10.,  2.])
-        >>> lax.select_n(np.array([0, 2]), np.array([1.0, 2.0]), np.array([10.0, 20.0]), np.array([7.0, 8.0]))
+        >>> lax.select_n(np.array([0, 2]), a, b, c)
         array([1., 8.])
     """
     return select_n_p.bind(which, *cases)
