@@ -93,6 +93,13 @@ def jacfwd(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = 
 
     Returns:
         A function with ``fun``'s signature returning the Jacobian (layout in module doc).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad as fg
+        >>> fg.jacfwd(lambda x: x ** 2)(np.array([1.0, 2.0]))
+        Array([[2., 0.],
+               [0., 4.]])
     """
 
     def jacfun(*args, **kwargs):
@@ -132,6 +139,14 @@ def jacrev(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = 
 
     Same arguments and output layout as :func:`jacfwd` (plus ``allow_int``). Without
     ``holomorphic``, complex inputs are allowed but outputs must be real (as in JAX).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad as fg
+        >>> import fungrad.numpy as fnp
+        >>> fg.jacrev(lambda x: fnp.array([x[0] * x[1], x[1]]))(np.array([2.0, 3.0]))
+        Array([[3., 2.],
+               [0., 1.]])
     """
 
     def jacfun(*args, **kwargs):
@@ -165,7 +180,15 @@ jacobian = jacrev
 
 
 def hessian(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = False):
-    """Hessian of scalar ``fun``: ``jacfwd(jacrev(fun))`` (forward-over-reverse)."""
+    """Hessian of scalar ``fun``: ``jacfwd(jacrev(fun))`` (forward-over-reverse).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad as fg
+        >>> fg.hessian(lambda x: x[0] ** 2 * x[1])(np.array([1.0, 2.0]))
+        Array([[4., 2.],
+               [2., 0.]])
+    """
     return jacfwd(jacrev(fun, argnums, has_aux, holomorphic), argnums, has_aux, holomorphic)
 
 
@@ -183,6 +206,13 @@ def hvp(fun: Callable, primals, tangents):
     Returns:
         ``H @ v`` with the structure of the first argument (a tuple over arguments when
         ``fun`` takes several).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad as fg
+        >>> import fungrad.numpy as fnp
+        >>> fg.hvp(lambda x: fnp.sum(x ** 3), (np.array([1.0, 2.0]),), (np.array([1.0, 0.0]),))
+        Array([6., 0.])
     """
     primals, tangents = tuple(primals), tuple(tangents)
     nums = tuple(range(len(primals)))
