@@ -1,23 +1,17 @@
-"""Write the API reference pages ``docs/api/*.md`` from the public names of each module.
+"""The API reference pages, made at build time from the public names of each module.
 
-Each page is one mkdocstrings directive listing the module's public functions and classes
-(``__all__`` where the module has one, else its public attributes that are not submodules),
-so the reference shows exactly what ``import`` offers. tests/test_docs_build.py checks that
-the committed pages equal what this script writes; after adding a public name, run
-
-    python tools/gen_api_pages.py
-
-and commit the changed pages.
+docs/hooks.py adds one page per module to the site when mkdocs builds it: a mkdocstrings
+directive listing the module's public functions and classes (``__all__`` where the module
+has one, else its public attributes that are not submodules), so the reference always
+shows exactly what ``import`` offers; no page is kept by hand. ``python docs/api_pages.py``
+prints the pages.
 """
 
 from __future__ import annotations
 
 import importlib
 import inspect
-import pathlib
 import sys
-
-ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 # (page file, module, one-line description)
 PAGES = [
@@ -67,7 +61,7 @@ def submodules(module) -> list[str]:
 def render(page: str, modname: str, blurb: str) -> str:
     module = importlib.import_module(modname)
     lines = [f"# `{modname}`", "", blurb, "",
-             "<!-- Written by tools/gen_api_pages.py; do not edit by hand. -->", ""]
+             "<!-- Made by docs/api_pages.py when the site is built. -->", ""]
     if modname == "fungrad.scipy.stats":
         lines += ["::: fungrad.scipy.stats", "    options:", "      members: false", ""]
         for sub in submodules(module):
@@ -94,11 +88,8 @@ def pages() -> dict[str, str]:
 
 
 def main() -> int:
-    out_dir = ROOT / "docs" / "api"
-    out_dir.mkdir(parents=True, exist_ok=True)
     for page, text in pages().items():
-        (out_dir / page).write_text(text)
-    print(f"wrote {len(PAGES)} pages to {out_dir}")
+        print(f"==> api/{page}\n{text}")
     return 0
 
 
