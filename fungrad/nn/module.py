@@ -89,8 +89,8 @@ def is_inexact_array(x: Any) -> bool:
     Example:
         >>> import numpy as np
         >>> from fungrad import nn
-        >>> nn.is_inexact_array(np.ones(2)), nn.is_inexact_array(np.arange(2)), nn.is_inexact_array(1.0)
-        (True, False, False)
+        >>> [nn.is_inexact_array(x) for x in (np.ones(2), np.arange(2), 1.0)]
+        [True, False, False]
     """
     return is_array(x) and np.dtype(x.dtype).kind in "fc"
 
