@@ -7,7 +7,9 @@ import sys
 
 from mkdocs.structure.files import File
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+_DOCS = pathlib.Path(__file__).resolve().parent
+# api_pages beside this file, and the repository's fungrad when it is not installed.
+sys.path[:0] = [str(_DOCS), str(_DOCS.parent)]
 
 import api_pages  # noqa: E402
 

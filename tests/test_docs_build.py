@@ -85,3 +85,15 @@ def test_mkdocs_build_strict(tmp_path):
     assert len(pages) == 1 + 3 + len(api_pages.PAGES), pages  # home, guides, API
     html = (tmp_path / "site" / "coming_from_jax" / "index.html").read_text()
     assert "Default dtypes are NumPy" in html  # the README section was included
+    # The reference shows this checkout's docstrings, constructed ones included.
+    lax_html = (tmp_path / "site" / "api" / "lax" / "index.html").read_text()
+    numpy_html = (tmp_path / "site" / "api" / "numpy" / "index.html").read_text()
+    assert "fungrad.lax.exp" in lax_html and "integer_pow" in lax_html
+    assert "fnp.exp(np.array([0.0, 1.0]))" in html_text(numpy_html)
+
+
+def html_text(html: str) -> str:
+    """The text of an HTML page (tags dropped, entities decoded)."""
+    import html as html_lib
+
+    return html_lib.unescape(re.sub(r"<[^>]+>", "", html))
