@@ -46,6 +46,17 @@ def sgd(
 
     Returns:
       ``chain(trace(momentum, nesterov), scale_by_learning_rate(learning_rate))``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> params = {'w': np.array([1.0, 1.0])}
+        >>> grads = {'w': np.array([1.0, -2.0])}
+        >>> opt = optim.sgd(learning_rate=0.1, momentum=0.9)
+        >>> state = opt.init(params)
+        >>> updates, state = opt.update(grads, state, params)
+        >>> updates['w']
+        Array([-0.1,  0.2])
     """
     return chain(
         identity() if momentum is None else trace(decay=momentum, nesterov=nesterov),
@@ -74,6 +85,19 @@ def adam(
 
     Returns:
       ``chain(scale_by_adam(...), scale_by_learning_rate(learning_rate))``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> params = {'w': np.array([1.0, 1.0])}
+        >>> grads = {'w': np.array([1.0, -2.0])}
+        >>> opt = optim.adam(learning_rate=0.1)
+        >>> state = opt.init(params)
+        >>> updates, state = opt.update(grads, state, params)
+        >>> updates['w']
+        array([-0.1,  0.1])
+        >>> optim.apply_updates(params, updates)['w']
+        array([0.9, 1.1])
     """
     return chain(
         scale_by_adam(b1=b1, b2=b2, eps=eps, eps_root=eps_root, nesterov=nesterov),
@@ -104,6 +128,17 @@ def adamw(  # noqa: PLR0917 (optax's signature)
     Returns:
       ``chain(scale_by_adam(...), add_decayed_weights(weight_decay, mask),
       scale_by_learning_rate(learning_rate))``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> params = {'w': np.array([1.0, 1.0])}
+        >>> grads = {'w': np.array([1.0, -2.0])}
+        >>> opt = optim.adamw(learning_rate=0.1, weight_decay=0.5)
+        >>> state = opt.init(params)
+        >>> updates, state = opt.update(grads, state, params)
+        >>> updates['w']
+        array([-0.15,  0.05])
     """
     return chain(
         scale_by_adam(b1=b1, b2=b2, eps=eps, eps_root=eps_root, nesterov=nesterov),
@@ -137,6 +172,17 @@ def rmsprop(  # noqa: PLR0917 (optax's signature)
     Returns:
       ``chain(scale_by_rms(...) or scale_by_stddev(...), scale_by_learning_rate(...),
       trace(momentum, nesterov))``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> params = {'w': np.array([1.0, 1.0])}
+        >>> grads = {'w': np.array([1.0, -2.0])}
+        >>> opt = optim.rmsprop(learning_rate=0.1)
+        >>> state = opt.init(params)
+        >>> updates, state = opt.update(grads, state, params)
+        >>> updates['w']
+        array([-0.31622775,  0.31622776])
     """
     scaling = scale_by_stddev if centered else scale_by_rms
     return chain(
@@ -158,6 +204,17 @@ def adagrad(
 
     Returns:
       ``chain(scale_by_rss(...), scale_by_learning_rate(learning_rate))``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> params = {'w': np.array([1.0, 1.0])}
+        >>> grads = {'w': np.array([1.0, -2.0])}
+        >>> opt = optim.adagrad(learning_rate=0.1)
+        >>> state = opt.init(params)
+        >>> updates, state = opt.update(grads, state, params)
+        >>> updates['w']
+        array([-0.09534625,  0.09877296])
     """
     return chain(
         scale_by_rss(initial_accumulator_value=initial_accumulator_value, eps=eps),
@@ -185,6 +242,17 @@ def lamb(  # noqa: PLR0917 (optax's signature)
     Returns:
       ``chain(scale_by_adam(...), add_decayed_weights(...), scale_by_trust_ratio(),
       scale_by_learning_rate(learning_rate))``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> params = {'w': np.array([1.0, 1.0])}
+        >>> grads = {'w': np.array([1.0, -2.0])}
+        >>> opt = optim.lamb(learning_rate=0.1)
+        >>> state = opt.init(params)
+        >>> updates, state = opt.update(grads, state, params)
+        >>> updates['w']
+        array([-0.09999998,  0.10000002])
     """
     return chain(
         scale_by_adam(b1=b1, b2=b2, eps=eps, eps_root=eps_root),
