@@ -84,40 +84,17 @@ def _stack_nested(a, dtype):
 
 
 def zeros(shape, dtype=None):
-    """Array of zeros (float64 by default).
-
-    Example:
-        >>> import numpy as np
-        >>> import fungrad.numpy as fnp
-        >>> fnp.zeros(3)
-        Array([0., 0., 0.])
-    """
+    """Array of zeros (float64 by default)."""
     return as_array_type(np.zeros(shape, dtype=_dtype_or(dtype, np.float64)))
 
 
 def ones(shape, dtype=None):
-    """Array of ones (float64 by default).
-
-    Example:
-        >>> import numpy as np
-        >>> import fungrad.numpy as fnp
-        >>> fnp.ones((2, 3), dtype=np.int32)
-        Array([[1, 1, 1],
-               [1, 1, 1]], dtype=int32)
-    """
+    """Array of ones (float64 by default)."""
     return as_array_type(np.ones(shape, dtype=_dtype_or(dtype, np.float64)))
 
 
 def full(shape, fill_value, dtype=None):
-    """Array of ``shape`` filled with ``fill_value`` (which may be traced).
-
-    Example:
-        >>> import numpy as np
-        >>> import fungrad.numpy as fnp
-        >>> fnp.full((2, 2), 7)
-        Array([[7, 7],
-               [7, 7]])
-    """
+    """Array of ``shape`` filled with ``fill_value`` (which may be traced)."""
     shape = (shape,) if isinstance(shape, int) else tuple(shape)
     if isinstance(fill_value, Tracer):
         value = asarray(fill_value, dtype)

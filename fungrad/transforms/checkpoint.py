@@ -279,9 +279,6 @@ class SavedResidual(NamedTuple):
 def saved_residuals(fun: Callable, *args) -> list[SavedResidual]:
     """List what ``vjp(fun, *args)`` keeps alive for the backward pass.
 
-    Each entry gives the shape, dtype, bytes and where the value comes from: an argument
-    (which the caller holds anyway) or the primitive and source line that computed it.
-
     Example:
         >>> import numpy as np
         >>> import fungrad as fg
@@ -289,6 +286,9 @@ def saved_residuals(fun: Callable, *args) -> list[SavedResidual]:
         >>> residuals = fg.saved_residuals(lambda x: fnp.sin(x) * 2, np.ones(2))
         >>> [(r.shape, r.nbytes) for r in residuals]
         [((2,), 16)]
+
+    Each entry gives the shape, dtype, bytes and where the value comes from: an argument
+    (which the caller holds anyway) or the primitive and source line that computed it.
     """
     with_paths, in_tree = tree_flatten_with_path(args)
     leaves = [x for _, x in with_paths]
