@@ -101,6 +101,7 @@ COMPLETE = {
     "fungrad.numpy.shape",
     "fungrad.numpy.sorting",
     "fungrad.numpy.tracer_methods",
+    "fungrad.optim.aliases",
     "fungrad.random",
     "fungrad.random.discrete",
     "fungrad.random.distributions",
