@@ -40,7 +40,16 @@ from fungrad.errors import (
 
 
 class ShapedArray:
-    """The abstract value of an array: shape, dtype, and whether its dtype is weak."""
+    """The abstract value of an array: shape, dtype, and whether its dtype is weak.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad as fg
+        >>> fg.ShapedArray((2, 3), np.float32)
+        ShapedArray(f32[2,3])
+        >>> fg.eval_shape(lambda x: x.sum(0), fg.ShapeDtypeStruct((2, 3), np.float32))
+        ShapeDtypeStruct(shape=(3,), dtype=float32)
+    """
 
     __slots__ = ("shape", "dtype", "weak_type")
 

@@ -24,7 +24,15 @@ _BACKENDS = ("cpu",)
 
 
 class Device:
-    """A device that holds arrays (JAX's ``Device``): ``platform``, ``id``, ``device_kind``."""
+    """A device that holds arrays (JAX's ``Device``): ``platform``, ``id``, ``device_kind``.
+
+    Example:
+        >>> import fungrad as fg
+        >>> fg.devices()[0]
+        CpuDevice(id=0)
+        >>> fg.devices()[0].platform
+        'cpu'
+    """
 
     def __init__(self, platform: str, id: int):  # noqa: A002 (JAX's attribute name)
         self.platform = platform
@@ -72,7 +80,13 @@ def devices(backend: str | None = None) -> list[Device]:
 
 def local_devices(process_index: int | None = None, backend: str | None = None,
                   host_id: int | None = None) -> list[Device]:
-    """Return the devices of this process (all of them: fungrad runs in one process)."""
+    """Return the devices of this process (all of them: fungrad runs in one process).
+
+    Example:
+        >>> import fungrad as fg
+        >>> fg.local_devices()
+        [CpuDevice(id=0)]
+    """
     _check_backend("local_devices", backend)
     index = process_index if process_index is not None else host_id
     if index not in (None, 0):
@@ -82,12 +96,24 @@ def local_devices(process_index: int | None = None, backend: str | None = None,
 
 
 def device_count(backend: str | None = None) -> int:
-    """Return the number of devices of ``backend``: 1."""
+    """Return the number of devices of ``backend``: 1.
+
+    Example:
+        >>> import fungrad as fg
+        >>> fg.device_count()
+        1
+    """
     return len(devices(backend))
 
 
 def default_backend() -> str:
-    """Return the name of the default backend: ``"cpu"``."""
+    """Return the name of the default backend: ``"cpu"``.
+
+    Example:
+        >>> import fungrad as fg
+        >>> fg.default_backend()
+        'cpu'
+    """
     return "cpu"
 
 
@@ -137,6 +163,13 @@ def device_get(x: Any) -> Any:
     """Return the pytree ``x`` with every array leaf as a plain NumPy ``ndarray``.
 
     Other leaves (Python scalars, strings) are returned unchanged; a tracer is an error.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad as fg
+        >>> import fungrad.numpy as fnp
+        >>> type(fg.device_get(fnp.ones(2))) is np.ndarray
+        True
     """
 
     def get(leaf):
@@ -158,6 +191,13 @@ def block_until_ready(x: Any) -> Any:
 
     NumPy finishes its work before a call returns, so this returns at once; it exists so
     that benchmarking code written for JAX runs unchanged.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad as fg
+        >>> import fungrad.numpy as fnp
+        >>> fg.block_until_ready({'w': fnp.ones(2)})
+        {'w': Array([1., 1.])}
     """
     for leaf in tree_leaves(x):
         if type(leaf) is not Array and hasattr(leaf, "block_until_ready"):

@@ -56,7 +56,20 @@ _SCALAR_DTYPES = {
 
 
 class CheckpointError(FungradError, ValueError):
-    """A file is not a valid fungrad checkpoint, or does not match the `like` tree."""
+    """A file is not a valid fungrad checkpoint, or does not match the `like` tree.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad as fg
+        >>> import os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), 'params.npz')
+        >>> fg.save(path, {'w': np.ones(2)})
+        >>> try:
+        ...     fg.load(path, like={'w': np.ones(3)})
+        ... except fg.CheckpointError:
+        ...     print('shape mismatch')
+        shape mismatch
+    """
 
 
 class _NotGiven:
@@ -80,6 +93,17 @@ def save(path: str | os.PathLike, tree: PyTree) -> None:
 
     Returns:
       None.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad as fg
+        >>> import os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), 'params.npz')
+        >>> fg.save(path, {'layers': [{'w': np.eye(2)}], 'step': np.array(10)})
+        >>> like = {'layers': [{'w': np.zeros((2, 2))}], 'step': np.array(0)}
+        >>> params = fg.load(path, like=like)
+        >>> params['step'], params['layers'][0]['w'].shape
+        (Array(10), (2, 2))
     """
     leaves, treedef = tree_flatten_with_path(tree)
     entries = {}
@@ -246,6 +270,15 @@ def load(path: str | os.PathLike, like: PyTree = _NOT_GIVEN) -> PyTree:
       A pytree with `like`'s structure holding the stored arrays (Python scalars where
       `like` has Python scalars); without `like`, a dict ``{key path string: array}`` in
       the order they were saved.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad as fg
+        >>> import os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), 'params.npz')
+        >>> fg.save(path, {'w': np.ones(2), 'b': np.zeros(1)})
+        >>> fg.load(path)
+        {"['b']": Array([0.]), "['w']": Array([1., 1.])}
     """
     meta, arrays = _read_archive(path)
     if like is _NOT_GIVEN:

@@ -92,15 +92,37 @@ shift_right_logical_p = _integer_only(
 
 
 def shift_left(x, y):
-    """``x << y`` on integers of one dtype; amounts outside ``[0, bits)`` give 0."""
+    """``x << y`` on integers of one dtype; amounts outside ``[0, bits)`` give 0.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.shift_left(np.array([1, 3]), np.array([2, 1]))
+        array([4, 6])
+    """
     return shift_left_p.bind(x, y)
 
 
 def shift_right_arithmetic(x, y):
-    """``x >> y`` with sign fill (bits read as signed); large amounts give 0 or -1."""
+    """``x >> y`` with sign fill (bits read as signed); large amounts give 0 or -1.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.shift_right_arithmetic(np.array([-8, 8]), np.array([1, 1]))
+        array([-4,  4])
+    """
     return shift_right_arithmetic_p.bind(x, y)
 
 
 def shift_right_logical(x, y):
-    """``x >> y`` with zero fill (bits read as unsigned); large amounts give 0."""
+    """``x >> y`` with zero fill (bits read as unsigned); large amounts give 0.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> x = np.array([-8, 8], dtype=np.int8)
+        >>> lax.shift_right_logical(x, np.ones(2, np.int8))
+        array([124,   4], dtype=int8)
+    """
     return shift_right_logical_p.bind(x, y)

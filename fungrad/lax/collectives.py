@@ -209,19 +209,43 @@ def psum(x: Any, axis_name: Any, *, axis_index_groups=None) -> Any:
 
 
 def pmean(x: Any, axis_name: Any, *, axis_index_groups=None) -> Any:
-    """Average ``x`` (a pytree) over the lanes of the named axis (or tuple of axes)."""
+    """Average ``x`` (a pytree) over the lanes of the named axis (or tuple of axes).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad as fg
+        >>> from fungrad import lax
+        >>> fg.vmap(lambda v: lax.pmean(v, 'i'), axis_name='i')(np.arange(1.0, 4.0))
+        Array([2., 2., 2.])
+    """
     total = psum(x, axis_name, axis_index_groups=axis_index_groups)
     n = axis_size(axis_name)
     return tree_map(lambda s: div(s, get_aval(s).dtype.type(n)), total)
 
 
 def pmax(x: Any, axis_name: Any, *, axis_index_groups=None) -> Any:
-    """Maximum of ``x`` (a pytree) over the lanes of the named axis (or tuple of axes)."""
+    """Maximum of ``x`` (a pytree) over the lanes of the named axis (or tuple of axes).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad as fg
+        >>> from fungrad import lax
+        >>> fg.vmap(lambda v: lax.pmax(v, 'i'), axis_name='i')(np.arange(1.0, 4.0))
+        Array([3., 3., 3.])
+    """
     return _over_leaves(pmax_p, "pmax", x, axis_name, axis_index_groups)
 
 
 def pmin(x: Any, axis_name: Any, *, axis_index_groups=None) -> Any:
-    """Minimum of ``x`` (a pytree) over the lanes of the named axis (or tuple of axes)."""
+    """Minimum of ``x`` (a pytree) over the lanes of the named axis (or tuple of axes).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad as fg
+        >>> from fungrad import lax
+        >>> fg.vmap(lambda v: lax.pmin(v, 'i'), axis_name='i')(np.arange(1.0, 4.0))
+        Array([1., 1., 1.])
+    """
     return _over_leaves(pmin_p, "pmin", x, axis_name, axis_index_groups)
 
 
@@ -315,6 +339,15 @@ def all_gather(x: Any, axis_name: Any, *, axis_index_groups=None, axis: int = 0,
 
     With ``tiled=True`` they are concatenated along the existing axis ``axis`` instead.
     ``to`` is accepted for JAX compatibility (there is no sharding to vary).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad as fg
+        >>> from fungrad import lax
+        >>> fg.vmap(lambda v: lax.all_gather(v, 'i'), axis_name='i')(np.arange(1.0, 4.0))
+        Array([[1., 2., 3.],
+               [1., 2., 3.],
+               [1., 2., 3.]])
     """
     _check_groups("all_gather", axis_index_groups)
     name = _single("all_gather", axis_name)
@@ -333,6 +366,13 @@ def psum_scatter(x: Any, axis_name: Any, *, scatter_dimension: int = 0, axis_ind
 
     Without ``tiled`` the dimension's size must equal the axis size and is removed; with
     ``tiled=True`` it must be a multiple and is divided by the axis size.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad as fg
+        >>> from fungrad import lax
+        >>> fg.vmap(lambda v: lax.psum_scatter(v, 'i'), axis_name='i')(np.eye(3))
+        Array([1., 1., 1.])
     """
     _check_groups("psum_scatter", axis_index_groups)
     name = _single("psum_scatter", axis_name)
@@ -391,6 +431,14 @@ def ppermute(x: Any, axis_name: Any, perm) -> Any:
 
     Lanes that are no pair's destination receive zeros. Each lane may appear at most once
     as a source and once as a destination.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad as fg
+        >>> from fungrad import lax
+        >>> ring = [(0, 1), (1, 2), (2, 0)]
+        >>> fg.vmap(lambda v: lax.ppermute(v, 'i', perm=ring), axis_name='i')(np.arange(1.0, 4.0))
+        Array([3., 1., 2.])
     """
     name = _single("ppermute", axis_name)
     pairs = tuple((int(s), int(d)) for s, d in perm)
@@ -425,6 +473,13 @@ def axis_index(axis_name: Any):
     """Return this lane's index (int32) along the named axis.
 
     For a tuple of names the index is row-major over them (the first name varies slowest).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad as fg
+        >>> from fungrad import lax
+        >>> fg.vmap(lambda v: lax.axis_index('i'), axis_name='i')(np.arange(1.0, 4.0))
+        Array([0, 1, 2], dtype=int32)
     """
     names = _names("axis_index", axis_name)
     index = None
@@ -436,7 +491,15 @@ def axis_index(axis_name: Any):
 
 
 def axis_size(axis_name: Any) -> int:
-    """Return the size of the named axis (the product of sizes for a tuple of names)."""
+    """Return the size of the named axis (the product of sizes for a tuple of names).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad as fg
+        >>> from fungrad import lax
+        >>> fg.vmap(lambda v: v * lax.axis_size('i'), axis_name='i')(np.arange(1.0, 4.0))
+        Array([3., 6., 9.])
+    """
     size = 1
     for n in _names("axis_size", axis_name):
         size *= _size("axis_size", n)

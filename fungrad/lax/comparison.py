@@ -53,26 +53,74 @@ for _p in (eq_p, ne_p, lt_p, le_p, gt_p, ge_p):
 
 
 def eq(x, y):
+    """Elementwise ``x == y`` (equal shapes and dtypes; a boolean array, no derivative).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.eq(np.array([1.0, 2.0, 3.0]), np.array([2.0, 2.0, 2.0]))
+        array([False,  True, False])
+    """
     return eq_p.bind(x, y)
 
 
 def ne(x, y):
+    """Elementwise ``x != y`` (equal shapes and dtypes; a boolean array, no derivative).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.ne(np.array([1.0, 2.0, 3.0]), np.array([2.0, 2.0, 2.0]))
+        array([ True, False,  True])
+    """
     return ne_p.bind(x, y)
 
 
 def lt(x, y):
+    """Elementwise ``x < y`` (equal shapes and dtypes; a boolean array, no derivative).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.lt(np.array([1.0, 2.0, 3.0]), np.array([2.0, 2.0, 2.0]))
+        array([ True, False, False])
+    """
     return lt_p.bind(x, y)
 
 
 def le(x, y):
+    """Elementwise ``x <= y`` (equal shapes and dtypes; a boolean array, no derivative).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.le(np.array([1.0, 2.0, 3.0]), np.array([2.0, 2.0, 2.0]))
+        array([ True,  True, False])
+    """
     return le_p.bind(x, y)
 
 
 def gt(x, y):
+    """Elementwise ``x > y`` (equal shapes and dtypes; a boolean array, no derivative).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.gt(np.array([1.0, 2.0, 3.0]), np.array([2.0, 2.0, 2.0]))
+        array([False, False,  True])
+    """
     return gt_p.bind(x, y)
 
 
 def ge(x, y):
+    """Elementwise ``x >= y`` (equal shapes and dtypes; a boolean array, no derivative).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.ge(np.array([1.0, 2.0, 3.0]), np.array([2.0, 2.0, 2.0]))
+        array([False,  True,  True])
+    """
     return ge_p.bind(x, y)
 
 
@@ -143,7 +191,17 @@ select_n_p.def_abstract_eval(_select_n_abstract_eval)
 
 
 def select_n(which, *cases):
-    """Elementwise ``cases[which]``; with a boolean ``which``, ``(false_case, true_case)``."""
+    """Elementwise ``cases[which]``; with a boolean ``which``, ``(false_case, true_case)``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> a, b, c = np.array([1.0, 2.0]), np.array([10.0, 20.0]), np.array([7.0, 8.0])
+        >>> lax.select_n(np.array([True, False]), a, b)
+        array([10.,  2.])
+        >>> lax.select_n(np.array([0, 2]), a, b, c)
+        array([1., 8.])
+    """
     return select_n_p.bind(which, *cases)
 
 
@@ -203,7 +261,14 @@ convert_element_type_p.def_abstract_eval(
 
 
 def convert_element_type(x, new_dtype):
-    """Cast ``x`` to ``new_dtype`` (a NumPy dtype)."""
+    """Cast ``x`` to ``new_dtype`` (a NumPy dtype).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.convert_element_type(np.array([1.7, -1.7]), np.int32)
+        array([ 1, -1], dtype=int32)
+    """
     return convert_element_type_p.bind(x, new_dtype=np.dtype(new_dtype))
 
 
@@ -239,5 +304,12 @@ defvectorized(stop_gradient_p)
 
 
 def stop_gradient(x):
-    """Return ``x`` unchanged, but with a zero derivative under every transform."""
+    """Return ``x`` unchanged, but with a zero derivative under every transform.
+
+    Example:
+        >>> import fungrad as fg
+        >>> from fungrad import lax
+        >>> fg.grad(lambda x: x * lax.stop_gradient(x))(3.0)
+        Array(3.)
+    """
     return stop_gradient_p.bind(x)

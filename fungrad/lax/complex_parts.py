@@ -70,17 +70,38 @@ conj_p = _complex_part_primitive("conj", np.conj)
 
 
 def real(x):
-    """Real part of a complex array (a real array of the parts' dtype)."""
+    """Real part of a complex array (a real array of the parts' dtype).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.real(np.array([1 + 2j, 3 - 1j]))
+        array([1., 3.])
+    """
     return real_p.bind(x)
 
 
 def imag(x):
-    """Imaginary part of a complex array (a real array of the parts' dtype)."""
+    """Imaginary part of a complex array (a real array of the parts' dtype).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.imag(np.array([1 + 2j, 3 - 1j]))
+        array([ 2., -1.])
+    """
     return imag_p.bind(x)
 
 
 def conj(x):
-    """Complex conjugate of a complex array."""
+    """Complex conjugate of a complex array.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.conj(np.array([1 + 2j, 3 - 1j]))
+        array([1.-2.j, 3.+1.j])
+    """
     return conj_p.bind(x)
 
 
@@ -127,7 +148,14 @@ def _complex_abstract_eval(x: ShapedArray, y: ShapedArray) -> ShapedArray:
 
 
 def complex(x, y):  # noqa: A001 (lax's name)
-    """``x + 1j * y`` for real arrays ``x`` and ``y`` of one float dtype."""
+    """``x + 1j * y`` for real arrays ``x`` and ``y`` of one float dtype.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.complex(np.array([1.0, 2.0]), np.array([3.0, -1.0]))
+        array([1.+3.j, 2.-1.j])
+    """
     return complex_p.bind(x, y)
 
 

@@ -57,6 +57,11 @@ class ConvDimensionNumbers(NamedTuple):
     ``lhs_spec`` is ``(batch, feature, *spatial)``, ``rhs_spec`` is ``(out feature,
     in feature, *spatial)`` and ``out_spec`` is ``(batch, feature, *spatial)``; the spatial
     axes of all three are listed in the same (the kernel's) order.
+
+    Example:
+        >>> from fungrad import lax
+        >>> lax.ConvDimensionNumbers((0, 3, 1, 2), (3, 2, 0, 1), (0, 3, 1, 2)).lhs_spec
+        (0, 3, 1, 2)
     """
 
     lhs_spec: tuple[int, ...]
@@ -109,6 +114,13 @@ def padtype_to_pads(in_shape: Sequence[int], window_shape: Sequence[int],
 
     Returns:
         One ``(low, high)`` pair per spatial axis.
+
+    Example:
+        >>> from fungrad import lax
+        >>> lax.padtype_to_pads((5, 5), (3, 3), (2, 2), 'SAME')
+        [(1, 1), (1, 1)]
+        >>> lax.padtype_to_pads((5, 5), (3, 3), (2, 2), 'VALID')
+        [(0, 0), (0, 0)]
     """
     return named_padding("padtype_to_pads", in_shape, window_shape, window_strides, padding)
 
@@ -169,6 +181,11 @@ def conv_dimension_numbers(lhs_shape: Sequence[int], rhs_shape: Sequence[int],
     Returns:
         The axis indices of (batch, feature, *spatial) of lhs and out and (out feature, in
         feature, *spatial) of rhs.
+
+    Example:
+        >>> from fungrad import lax
+        >>> lax.conv_dimension_numbers((1, 5, 5, 3), (3, 3, 3, 8), ('NHWC', 'HWIO', 'NHWC'))
+        ConvDimensionNumbers(lhs_spec=(0, 3, 1, 2), rhs_spec=(3, 2, 0, 1), out_spec=(0, 3, 1, 2))
     """
     rank = len(lhs_shape)
     if len(rhs_shape) != rank or rank < 3:

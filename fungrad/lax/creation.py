@@ -48,12 +48,27 @@ defjvp_zero(iota_p)
 
 
 def iota(dtype, size: int):
-    """Return ``[0, 1, ..., size - 1]`` with ``dtype`` (like ``jax.lax.iota``)."""
+    """Return ``[0, 1, ..., size - 1]`` with ``dtype`` (like ``jax.lax.iota``).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.iota(np.int32, 4)
+        array([0, 1, 2, 3], dtype=int32)
+    """
     return broadcasted_iota(dtype, (size,), 0)
 
 
 def broadcasted_iota(dtype, shape, dimension: int):
-    """Return an array of ``shape`` whose values count up along ``dimension``."""
+    """Return an array of ``shape`` whose values count up along ``dimension``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.broadcasted_iota(np.int64, (2, 3), 1)
+        array([[0, 1, 2],
+               [0, 1, 2]])
+    """
     shape = tuple(int(s) for s in shape)
     return iota_p.bind(dtype=np.dtype(dtype), shape=shape, dimension=int(dimension))
 
@@ -67,6 +82,12 @@ def full(shape, fill_value, dtype=None):
         dtype: the result dtype; by default ``fill_value``'s.
     Returns:
         An array of ``shape``; differentiable in a traced ``fill_value``.
+
+    Example:
+        >>> from fungrad import lax
+        >>> lax.full((2, 2), 7.0)
+        array([[7., 7.],
+               [7., 7.]])
     """
     shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in shape)
     if core.shape_of(fill_value) != ():

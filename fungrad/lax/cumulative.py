@@ -87,22 +87,51 @@ def cumsum(x, axis: int = 0, reverse: bool = False):
 
     Returns:
         An array of ``x``'s shape and dtype.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.cumsum(np.array([1.0, 2.0, 3.0, 4.0]))
+        array([ 1.,  3.,  6., 10.])
+        >>> lax.cumsum(np.array([1.0, 2.0, 3.0, 4.0]), reverse=True)
+        array([10.,  9.,  7.,  4.])
     """
     return cumsum_p.bind(x, axis=_canonical(x, axis), reverse=bool(reverse))
 
 
 def cumprod(x, axis: int = 0, reverse: bool = False):
-    """Cumulative product of ``x`` along ``axis`` (from the end if ``reverse``)."""
+    """Cumulative product of ``x`` along ``axis`` (from the end if ``reverse``).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.cumprod(np.array([1.0, 2.0, 3.0, 4.0]))
+        array([ 1.,  2.,  6., 24.])
+    """
     return cumprod_p.bind(x, axis=_canonical(x, axis), reverse=bool(reverse))
 
 
 def cummax(x, axis: int = 0, reverse: bool = False):
-    """Running maximum of ``x`` along ``axis``; tied maxima share the derivative evenly."""
+    """Running maximum of ``x`` along ``axis``; tied maxima share the derivative evenly.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.cummax(np.array([1.0, 3.0, 2.0, 5.0]))
+        array([1., 3., 3., 5.])
+    """
     return cummax_p.bind(x, axis=_canonical(x, axis), reverse=bool(reverse))
 
 
 def cummin(x, axis: int = 0, reverse: bool = False):
-    """Running minimum of ``x`` along ``axis``; tied minima share the derivative evenly."""
+    """Running minimum of ``x`` along ``axis``; tied minima share the derivative evenly.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.cummin(np.array([4.0, 3.0, 5.0, 1.0]))
+        array([4., 3., 3., 1.])
+    """
     return cummin_p.bind(x, axis=_canonical(x, axis), reverse=bool(reverse))
 
 

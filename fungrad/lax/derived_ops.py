@@ -33,18 +33,42 @@ def _one(x):
 
 
 def rsqrt(x, *, accuracy=None):
-    """Return ``1 / sqrt(x)`` elementwise (``accuracy`` is accepted and ignored)."""
+    """Return ``1 / sqrt(x)`` elementwise (``accuracy`` is accepted and ignored).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.rsqrt(np.array([4.0, 16.0]))
+        array([0.5 , 0.25])
+    """
     del accuracy
     return div(_one(x), sqrt(x))
 
 
 def square(x):
-    """Return ``x * x`` elementwise."""
+    """Return ``x * x`` elementwise.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad as fg
+        >>> from fungrad import lax
+        >>> lax.square(np.array([2.0, -3.0]))
+        array([4., 9.])
+        >>> fg.grad(lax.square)(3.0)
+        Array(6.)
+    """
     return mul(x, x)
 
 
 def reciprocal(x):
-    """Return ``1 / x`` elementwise."""
+    """Return ``1 / x`` elementwise.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.reciprocal(np.array([2.0, 4.0]))
+        array([0.5 , 0.25])
+    """
     return div(_one(x), x)
 
 
@@ -67,7 +91,14 @@ _max, _min = max, min  # clamp's parameters shadow the lax functions' names
 
 
 def select(pred, on_true, on_false):
-    """Elementwise ``on_true`` where ``pred`` holds, else ``on_false`` (a boolean ``pred``)."""
+    """Elementwise ``on_true`` where ``pred`` holds, else ``on_false`` (a boolean ``pred``).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.select(np.array([True, False]), np.array([1.0, 2.0]), np.array([10.0, 20.0]))
+        array([ 1., 20.])
+    """
     return select_n(pred, on_false, on_true)
 
 
@@ -75,6 +106,13 @@ def full_like(x, fill_value, dtype=None, shape=None, sharding=None):
     """An array of ``x``'s shape and dtype (or ``shape``/``dtype``) filled with ``fill_value``.
 
     ``sharding`` is accepted for JAX compatibility and must be None.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.full_like(np.zeros((2, 2), np.float32), 3.0)
+        array([[3., 3.],
+               [3., 3.]], dtype=float32)
     """
     if sharding is not None:
         raise NotImplementedError("lax.full_like: sharding is not supported; pass None.")

@@ -79,6 +79,12 @@ def dot(lhs, rhs, *, dimension_numbers=None, precision=None, preferred_element_t
 
     Returns:
         ``lhs @ rhs``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.dot(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([1.0, -1.0]))
+        array([-1., -1.])
     """
     if dimension_numbers is None:
         lhs_rank = len(core.shape_of(lhs))

@@ -159,6 +159,13 @@ def dynamic_update_slice(operand, update, start_indices):
 
     Returns:
         The updated copy, of ``operand``'s shape.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.dynamic_update_slice(np.zeros((2, 4)), np.ones((1, 2)), (1, 2))
+        array([[0., 0., 0., 0.],
+               [0., 0., 1., 1.]])
     """
     starts = [np.int64(s) if type(s) is int else s for s in start_indices]
     return dynamic_update_slice_p.bind(operand, update, *starts)

@@ -274,119 +274,377 @@ for _p in (sign_p, floor_p, ceil_p, round_p, not_p, is_finite_p):
 
 
 def neg(x):
+    """Elementwise negation, ``-x``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.neg(np.array([1.0, -2.0]))
+        array([-1.,  2.])
+    """
     return neg_p.bind(x)
 
 
 def sign(x):
-    """Sign of ``x`` (-1, 0 or 1); its derivative is 0 everywhere, 0 included, as JAX."""
+    """Sign of ``x`` (-1, 0 or 1); its derivative is 0 everywhere, 0 included, as JAX.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad as fg
+        >>> from fungrad import lax
+        >>> lax.sign(np.array([-2.0, 0.0, 3.0]))
+        array([-1.,  0.,  1.])
+        >>> fg.grad(lax.sign)(3.0)
+        Array(0.)
+    """
     return sign_p.bind(x)
 
 
 def floor(x):
+    """Elementwise floor: the largest integer not above ``x`` (derivative 0).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.floor(np.array([-1.5, 0.5, 2.0]))
+        array([-2.,  0.,  2.])
+    """
     return floor_p.bind(x)
 
 
 def ceil(x):
+    """Elementwise ceiling: the smallest integer not below ``x`` (derivative 0).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.ceil(np.array([-1.5, 0.5, 2.0]))
+        array([-1.,  1.,  2.])
+    """
     return ceil_p.bind(x)
 
 
 def round(x):  # noqa: A001 (lax's name)
+    """Round to the nearest integer, halves to even (NumPy's ``np.round``; derivative 0).
+
+    JAX's ``lax.round`` rounds halves away from zero by default (``rounding_method``);
+    ``fnp.round`` matches ``jnp.round``, which rounds halves to even.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.round(np.array([0.5, 1.5, 2.5, -0.5]))
+        array([ 0.,  2.,  2., -0.])
+    """
     return round_p.bind(x)
 
 
 def exp(x):
+    """Elementwise exponential, ``e ** x``; its derivative is ``exp(x)``.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad as fg
+        >>> from fungrad import lax
+        >>> lax.exp(np.array([0.0, 1.0]))
+        array([1.        , 2.71828183])
+        >>> fg.grad(lax.exp)(0.0)
+        Array(1.)
+    """
     return exp_p.bind(x)
 
 
 def exp2(x):
+    """Elementwise ``2 ** x``; its derivative is ``log(2) * 2 ** x``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.exp2(np.array([0.0, 3.0, -1.0]))
+        array([1. , 8. , 0.5])
+    """
     return exp2_p.bind(x)
 
 
 def log(x):
-    """Natural logarithm; at 0 it is -inf and its derivative 1/x is inf, as JAX."""
+    """Natural logarithm; at 0 it is -inf and its derivative 1/x is inf, as JAX.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad as fg
+        >>> from fungrad import lax
+        >>> lax.log(np.array([1.0, np.e]))
+        array([0., 1.])
+        >>> fg.grad(lax.log)(2.0)
+        Array(0.5)
+    """
     return log_p.bind(x)
 
 
 def log1p(x):
+    """Elementwise ``log(1 + x)``, accurate for small ``x``; its derivative is ``1 / (1 + x)``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.log1p(np.array([0.0, 1e-10]))
+        array([0.e+00, 1.e-10])
+    """
     return log1p_p.bind(x)
 
 
 def expm1(x):
+    """Elementwise ``exp(x) - 1``, accurate for small ``x``; its derivative is ``exp(x)``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.expm1(np.array([0.0, 1e-10]))
+        array([0.e+00, 1.e-10])
+    """
     return expm1_p.bind(x)
 
 
 def sin(x):
+    """Elementwise sine (radians); its derivative is ``cos(x)``.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad as fg
+        >>> from fungrad import lax
+        >>> lax.sin(np.array([0.0, np.pi / 2]))
+        array([0., 1.])
+        >>> fg.grad(lax.sin)(0.0)
+        Array(1.)
+    """
     return sin_p.bind(x)
 
 
 def cos(x):
+    """Elementwise cosine (radians); its derivative is ``-sin(x)``.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad as fg
+        >>> from fungrad import lax
+        >>> lax.cos(np.array([0.0, np.pi]))
+        array([ 1., -1.])
+        >>> fg.grad(lax.cos)(np.pi / 2)
+        Array(-1.)
+    """
     return cos_p.bind(x)
 
 
 def tan(x):
+    """Elementwise tangent (radians); its derivative is ``1 + tan(x) ** 2``.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad as fg
+        >>> from fungrad import lax
+        >>> lax.tan(np.array([0.0, np.pi / 4]))
+        array([0., 1.])
+        >>> fg.grad(lax.tan)(0.0)
+        Array(1.)
+    """
     return tan_p.bind(x)
 
 
 def asin(x):
+    """Elementwise inverse sine, in ``[-pi/2, pi/2]``; derivative ``1 / sqrt(1 - x ** 2)``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.asin(np.array([0.0, 1.0]))
+        array([0.        , 1.57079633])
+    """
     return asin_p.bind(x)
 
 
 def acos(x):
+    """Elementwise inverse cosine, in ``[0, pi]``; derivative ``-1 / sqrt(1 - x ** 2)``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.acos(np.array([1.0, 0.0]))
+        array([0.        , 1.57079633])
+    """
     return acos_p.bind(x)
 
 
 def atan(x):
+    """Elementwise inverse tangent, in ``(-pi/2, pi/2)``; derivative ``1 / (1 + x ** 2)``.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad as fg
+        >>> from fungrad import lax
+        >>> lax.atan(np.array([0.0, 1.0]))
+        array([0.        , 0.78539816])
+        >>> fg.grad(lax.atan)(1.0)
+        Array(0.5)
+    """
     return atan_p.bind(x)
 
 
 def sinh(x):
+    """Elementwise hyperbolic sine; its derivative is ``cosh(x)``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.sinh(np.array([0.0, 1.0]))
+        array([0.        , 1.17520119])
+    """
     return sinh_p.bind(x)
 
 
 def cosh(x):
+    """Elementwise hyperbolic cosine; its derivative is ``sinh(x)``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.cosh(np.array([0.0, 1.0]))
+        array([1.        , 1.54308063])
+    """
     return cosh_p.bind(x)
 
 
 def tanh(x):
+    """Elementwise hyperbolic tangent; its derivative is ``1 - tanh(x) ** 2``.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad as fg
+        >>> from fungrad import lax
+        >>> lax.tanh(np.array([0.0, 1.0]))
+        array([0.        , 0.76159416])
+        >>> fg.grad(lax.tanh)(0.0)
+        Array(1.)
+    """
     return tanh_p.bind(x)
 
 
 def asinh(x):
+    """Elementwise inverse hyperbolic sine; derivative ``1 / sqrt(x ** 2 + 1)``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.asinh(np.array([0.0, 1.0]))
+        array([0.        , 0.88137359])
+    """
     return asinh_p.bind(x)
 
 
 def acosh(x):
+    """Elementwise inverse hyperbolic cosine (nan below 1); derivative ``1 / sqrt(x ** 2 - 1)``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.acosh(np.array([1.0, 2.0]))
+        array([0.       , 1.3169579])
+    """
     return acosh_p.bind(x)
 
 
 def atanh(x):
+    """Elementwise inverse hyperbolic tangent (inf at +-1); derivative ``1 / (1 - x ** 2)``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.atanh(np.array([0.0, 0.5]))
+        array([0.        , 0.54930614])
+    """
     return atanh_p.bind(x)
 
 
 def sqrt(x):
     """Square root. At 0 the derivative 1/(2 sqrt(x)) is inf, so a nonzero tangent gives inf
-    and a zero one gives nan (0/0), as JAX."""
+    and a zero one gives nan (0/0), as JAX.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad as fg
+        >>> from fungrad import lax
+        >>> lax.sqrt(np.array([4.0, 9.0]))
+        array([2., 3.])
+        >>> fg.grad(lax.sqrt)(4.0)
+        Array(0.25)
+    """
     return sqrt_p.bind(x)
 
 
 def cbrt(x):
+    """Elementwise real cube root (negative for negative ``x``); derivative ``cbrt(x) / (3 x)``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.cbrt(np.array([8.0, -27.0]))
+        array([ 2., -3.])
+    """
     return cbrt_p.bind(x)
 
 
 def abs(x):  # noqa: A001 (lax's name)
-    """Absolute value; its derivative at 0 is taken as +1, as JAX."""
+    """Absolute value; its derivative at 0 is taken as +1, as JAX.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad as fg
+        >>> from fungrad import lax
+        >>> lax.abs(np.array([-2.0, 0.0, 3.0]))
+        array([2., 0., 3.])
+        >>> fg.grad(lax.abs)(0.0)
+        Array(1.)
+    """
     return abs_p.bind(x)
 
 
 def logistic(x):
+    """The logistic sigmoid ``1 / (1 + exp(-x))``, without overflow for large ``|x|``.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad as fg
+        >>> from fungrad import lax
+        >>> lax.logistic(np.array([0.0, 1000.0, -1000.0]))
+        array([0.5, 1. , 0. ])
+        >>> fg.grad(lax.logistic)(0.0)
+        Array(0.25)
+    """
     return logistic_p.bind(x)
 
 
 def bitwise_not(x):
+    """Elementwise bitwise NOT of integers (``~x``), logical NOT of booleans.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.bitwise_not(np.array([0, 5]))
+        array([-1, -6])
+        >>> lax.bitwise_not(np.array([True, False]))
+        array([False,  True])
+    """
     return not_p.bind(x)
 
 
 def is_finite(x):
+    """Elementwise test for values that are neither inf nor nan (boolean result).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.is_finite(np.array([1.0, np.inf, np.nan]))
+        array([ True, False, False])
+    """
     return is_finite_p.bind(x)
 
 
@@ -408,7 +666,17 @@ defvectorized(integer_pow_p)
 
 
 def integer_pow(x, y: int):
-    """``x ** y`` for a static integer ``y``; ``x ** 0`` has a zero derivative everywhere."""
+    """``x ** y`` for a static integer ``y``; ``x ** 0`` has a zero derivative everywhere.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad as fg
+        >>> from fungrad import lax
+        >>> lax.integer_pow(np.array([2.0, -3.0]), 3)
+        array([  8., -27.])
+        >>> fg.grad(lambda x: lax.integer_pow(x, 3))(2.0)
+        Array(12.)
+    """
     return integer_pow_p.bind(x, y=y)
 
 
@@ -449,22 +717,67 @@ def _div_impl(x, y):
 
 
 def add(x, y):
+    """Elementwise sum ``x + y`` (equal shapes and dtypes; rank-0 operands broadcast).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.add(np.array([1.0, 2.0]), np.array([10.0, 20.0]))
+        array([11., 22.])
+    """
     return add_p.bind(x, y)
 
 
 def sub(x, y):
+    """Elementwise difference ``x - y`` (equal shapes and dtypes; rank-0 operands broadcast).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.sub(np.array([1.0, 2.0]), np.array([10.0, 20.0]))
+        array([ -9., -18.])
+    """
     return sub_p.bind(x, y)
 
 
 def mul(x, y):
+    """Elementwise product ``x * y`` (equal shapes and dtypes; rank-0 operands broadcast).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad as fg
+        >>> from fungrad import lax
+        >>> lax.mul(np.array([1.0, 2.0]), np.array([10.0, 20.0]))
+        array([10., 40.])
+        >>> fg.grad(lax.mul, argnums=(0, 1))(2.0, 5.0)
+        (Array(5.), Array(2.))
+    """
     return mul_p.bind(x, y)
 
 
 def div(x, y):
+    """Elementwise quotient ``x / y``; integer quotients round toward zero (C, like JAX).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.div(np.array([1.0, 3.0]), np.array([4.0, 2.0]))
+        array([0.25, 1.5 ])
+        >>> lax.div(np.array([7, -7]), np.array([2, 2]))
+        array([ 3, -3])
+    """
     return div_p.bind(x, y)
 
 
 def rem(x, y):
+    """Elementwise remainder of ``x / y`` with the sign of ``x`` (C's ``fmod``, like JAX).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.rem(np.array([7.0, -7.0]), np.array([2.0, 2.0]))
+        array([ 1., -1.])
+    """
     return rem_p.bind(x, y)
 
 
@@ -472,34 +785,95 @@ def pow(x, y):  # noqa: A001 (lax's name)
     """``x ** y`` elementwise. Where ``y == 0`` the derivative in ``x`` is 0 (``x ** 0`` is the
     constant 1, even at ``x == 0``; JAX gives nan there for a float ``y``); the derivative in
     ``y`` uses ``log(x)`` taken as 0 at ``x == 0`` (so ``0 ** y`` for ``y > 0`` has zero
-    derivatives), as JAX."""
+    derivatives), as JAX.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad as fg
+        >>> from fungrad import lax
+        >>> lax.pow(np.array([2.0, 3.0]), np.array([3.0, 2.0]))
+        array([8., 9.])
+        >>> fg.grad(lax.pow)(2.0, 3.0)
+        Array(12.)
+    """
     return pow_p.bind(x, y)
 
 
 def max(x, y):  # noqa: A001 (lax's name)
-    """Elementwise maximum; at ties ``x == y`` each operand gets half the derivative, as JAX."""
+    """Elementwise maximum; at ties ``x == y`` each operand gets half the derivative, as JAX.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad as fg
+        >>> from fungrad import lax
+        >>> lax.max(np.array([1.0, 5.0]), np.array([3.0, 2.0]))
+        array([3., 5.])
+        >>> fg.grad(lax.max, argnums=(0, 1))(1.0, 1.0)
+        (Array(0.5), Array(0.5))
+    """
     return max_p.bind(x, y)
 
 
 def min(x, y):  # noqa: A001 (lax's name)
-    """Elementwise minimum; at ties ``x == y`` each operand gets half the derivative, as JAX."""
+    """Elementwise minimum; at ties ``x == y`` each operand gets half the derivative, as JAX.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad as fg
+        >>> from fungrad import lax
+        >>> lax.min(np.array([1.0, 5.0]), np.array([3.0, 2.0]))
+        array([1., 2.])
+        >>> fg.grad(lax.min, argnums=(0, 1))(1.0, 1.0)
+        (Array(0.5), Array(0.5))
+    """
     return min_p.bind(x, y)
 
 
 def atan2(x, y):
-    """Angle of the point ``(y, x)``; at the origin its derivatives are nan (0/0), as JAX."""
+    """Angle of the point ``(y, x)``; at the origin its derivatives are nan (0/0), as JAX.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.atan2(np.array([1.0, 0.0]), np.array([0.0, -1.0]))
+        array([1.57079633, 3.14159265])
+    """
     return atan2_p.bind(x, y)
 
 
 def bitwise_and(x, y):
+    """Elementwise bitwise AND of integers, logical AND of booleans.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.bitwise_and(np.array([12, 10]), np.array([10, 6]))
+        array([8, 2])
+    """
     return and_p.bind(x, y)
 
 
 def bitwise_or(x, y):
+    """Elementwise bitwise OR of integers, logical OR of booleans.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.bitwise_or(np.array([12, 10]), np.array([10, 6]))
+        array([14, 14])
+    """
     return or_p.bind(x, y)
 
 
 def bitwise_xor(x, y):
+    """Elementwise bitwise XOR of integers, logical XOR of booleans.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.bitwise_xor(np.array([12, 10]), np.array([10, 6]))
+        array([ 6, 12])
+    """
     return xor_p.bind(x, y)
 
 

@@ -43,7 +43,13 @@ from fungrad.lax.shape_ops import broadcast_in_dim
 
 
 class FftType(enum.IntEnum):
-    """The four kinds of transform (JAX's ``lax.FftType``)."""
+    """The four kinds of transform (JAX's ``lax.FftType``).
+
+    Example:
+        >>> from fungrad import lax
+        >>> list(lax.FftType)
+        [FFT, IFFT, RFFT, IRFFT]
+    """
 
     FFT = 0
     IFFT = 1

@@ -185,6 +185,12 @@ def scatter(operand, updates, indices, index_spec):
 
     Returns:
         The updated copy.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.scatter(np.zeros(4), np.array([5.0, 7.0]), [np.array([1, 3])], (('array', 0),))
+        array([0., 5., 0., 7.])
     """
     return _bind_scatter(scatter_p, operand, updates, indices, index_spec)
 
@@ -193,6 +199,12 @@ def scatter_add(operand, updates, indices, index_spec):
     """Copy of ``operand`` with ``updates`` added at the index; repeated indices accumulate.
 
     Arguments are as for :func:`scatter`.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.scatter_add(np.zeros(4), np.ones(3), [np.array([0, 2, 2])], (('array', 0),))
+        array([1., 0., 2., 0.])
     """
     return _bind_scatter(scatter_add_p, operand, updates, indices, index_spec)
 
@@ -203,6 +215,12 @@ def scatter_mul(operand, updates, indices, index_spec):
     Arguments are as for :func:`scatter`. The derivative with respect to ``updates`` needs
     unique indices (as in JAX): with concrete repeated indices it raises
     NotImplementedError; with traced indices uniqueness is assumed, not checked.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.scatter_mul(np.ones(3), np.array([2.0, 3.0]), [np.array([1, 1])], (('array', 0),))
+        array([1., 6., 1.])
     """
     return _bind_scatter(scatter_mul_p, operand, updates, indices, index_spec)
 
@@ -212,6 +230,13 @@ def scatter_min(operand, updates, indices, index_spec):
 
     Arguments are as for :func:`scatter`. Repeated indices are fine; the derivative at ties
     is split evenly among the tying operand element and updates.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> spec, indices = (('array', 0),), [np.array([0, 1, 1])]
+        >>> lax.scatter_min(np.zeros(3), np.array([-1.0, 4.0, -2.0]), indices, spec)
+        array([-1., -2.,  0.])
     """
     return _bind_scatter(scatter_min_p, operand, updates, indices, index_spec)
 
@@ -221,6 +246,13 @@ def scatter_max(operand, updates, indices, index_spec):
 
     Arguments are as for :func:`scatter`. Repeated indices are fine; the derivative at ties
     is split evenly among the tying operand element and updates.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> spec, indices = (('array', 0),), [np.array([0, 1, 1])]
+        >>> lax.scatter_max(np.zeros(3), np.array([-1.0, 4.0, 2.0]), indices, spec)
+        array([0., 4., 0.])
     """
     return _bind_scatter(scatter_max_p, operand, updates, indices, index_spec)
 

@@ -182,6 +182,14 @@ def cholesky(a):
     """Lower Cholesky factor of each symmetric positive-definite matrix in ``a``.
 
     Only the lower triangle of ``a`` is read. Non-positive-definite inputs give NaNs.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> a = np.array([[4.0, 2.0], [2.0, 3.0]])
+        >>> lax.cholesky(a)
+        array([[2.        , 0.        ],
+               [1.        , 1.41421356]])
     """
     return cholesky_p.bind(a)
 
@@ -241,6 +249,14 @@ def triangular_solve(a, b, *, left_side: bool = False, lower: bool = False,
 
     Returns:
         ``x``, shaped like ``b``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lower = np.array([[2.0, 0.0], [1.0, 1.0]])
+        >>> lax.triangular_solve(lower, np.array([[2.0], [3.0]]), left_side=True, lower=True)
+        array([[1.],
+               [2.]])
     """
     return triangular_solve_p.bind(a, b, left_side=bool(left_side), lower=bool(lower),
                                    transpose_a=bool(transpose_a),
@@ -316,6 +332,14 @@ def solve(a, b):
     """Solve ``a @ x = b`` for ``a (..., n, n)`` and ``b (..., n, k)`` (equal batch dims).
 
     Singular matrices give infs/NaNs rather than an exception, as in JAX.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> a = np.array([[4.0, 2.0], [2.0, 3.0]])
+        >>> lax.solve(a, np.array([[1.0], [2.0]]))
+        array([[-0.125],
+               [ 0.75 ]])
     """
     return solve_p.bind(a, b)
 
@@ -363,7 +387,16 @@ slogdet_p = Primitive("slogdet", multiple_results=True)
 
 
 def slogdet(a):
-    """Return ``(sign, log|det a|)`` of each square matrix in ``a``."""
+    """Return ``(sign, log|det a|)`` of each square matrix in ``a``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> a = np.array([[4.0, 2.0], [2.0, 3.0]])
+        >>> sign, logdet = lax.slogdet(a)
+        >>> float(sign), round(float(np.exp(logdet)), 12)
+        (1.0, 8.0)
+    """
     sign, logabsdet = slogdet_p.bind(a)
     return sign, logabsdet
 
@@ -406,6 +439,16 @@ def eigh(a):
     Returns:
         ``v (..., n, n)`` with eigenvectors as columns and ``w (..., n)`` ascending, in the
         order of JAX's ``lax.linalg.eigh``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> a = np.array([[4.0, 2.0], [2.0, 3.0]])
+        >>> v, w = lax.eigh(a)
+        >>> w
+        array([1.43844719, 5.56155281])
+        >>> np.allclose(a @ v, v * w)
+        True
     """
     v, w = eigh_p.bind(a)
     return v, w
@@ -450,6 +493,16 @@ def svd(a, full_matrices: bool = False):
     Returns:
         ``u (..., m, k)``, ``s (..., k)`` descending, ``vt (..., k, n)`` with k = min(m, n)
         (k replaced by m and n when ``full_matrices``).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> a = np.array([[4.0, 2.0], [2.0, 3.0]])
+        >>> u, s, vt = lax.svd(a)
+        >>> s
+        array([5.56155281, 1.43844719])
+        >>> np.allclose(u * s @ vt, a)
+        True
     """
     u, s, vt = svd_p.bind(a, full_matrices=bool(full_matrices))
     return u, s, vt
@@ -525,6 +578,14 @@ def qr(a, full_matrices: bool = False):
         a: ``(..., m, n)``.
         full_matrices: ``q (..., m, m)`` and ``r (..., m, n)``; otherwise with k = min(m, n),
             ``q (..., m, k)`` and ``r (..., k, n)``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> a = np.array([[4.0, 2.0], [2.0, 3.0]])
+        >>> q, r = lax.qr(a)
+        >>> np.allclose(q @ r, a), np.allclose(np.tril(r, -1), 0)
+        (True, True)
     """
     q, r = qr_p.bind(a, full_matrices=bool(full_matrices))
     return q, r

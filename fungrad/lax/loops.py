@@ -162,6 +162,14 @@ def fori_loop(lower, upper, body_fun: Callable, init_val, *, unroll: int | bool 
     With concrete bounds this is a ``scan`` (reverse-mode differentiable); with traced
     bounds a ``while_loop`` (forward mode only). ``unroll`` is accepted for JAX
     compatibility; the result does not depend on it (the body IR runs once per step).
+
+    Example:
+        >>> import fungrad as fg
+        >>> from fungrad import lax
+        >>> float(lax.fori_loop(0, 5, lambda i, total: total + i, 0.0))
+        10.0
+        >>> fg.grad(lambda x: lax.fori_loop(0, 3, lambda i, v: v * x, 1.0))(2.0)
+        Array(12.)
     """
     del unroll
     _check_function("lax.fori_loop", "body_fun", body_fun)

@@ -17,6 +17,13 @@ class Precision(enum.Enum):
 
     Besides the members, the strings ``"default"``/``"bfloat16"``, ``"high"``/
     ``"tensorfloat32"`` and ``"highest"``/``"float32"`` name them, as in JAX.
+
+    Example:
+        >>> from fungrad import lax
+        >>> lax.Precision('highest')
+        <Precision.HIGHEST: 2>
+        >>> lax.Precision.DEFAULT.value
+        0
     """
 
     DEFAULT = 0

@@ -81,7 +81,16 @@ reduce_sum_p = _reduce_primitive(
 
 
 def reduce_sum(x, axes):
-    """Sum ``x`` over ``axes`` (a tuple of distinct non-negative ints; ``()`` is a no-op)."""
+    """Sum ``x`` over ``axes`` (a tuple of distinct non-negative ints; ``()`` is a no-op).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.reduce_sum(np.arange(6.0).reshape(2, 3), (0,))
+        array([3., 5., 7.])
+        >>> float(lax.reduce_sum(np.arange(6.0).reshape(2, 3), (0, 1)))
+        15.0
+    """
     return reduce_sum_p.bind(x, axes=_axes_param(axes))
 
 
@@ -127,12 +136,28 @@ def reduce_max(x, axes):
 
     Returns:
         ``x`` reduced over ``axes`` (``-inf`` or the dtype's minimum where empty).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad as fg
+        >>> from fungrad import lax
+        >>> lax.reduce_max(np.arange(6.0).reshape(2, 3), (1,))
+        array([2., 5.])
+        >>> fg.grad(lambda v: lax.reduce_max(v, (0,)))(np.array([1.0, 3.0, 3.0]))
+        Array([0. , 0.5, 0.5])
     """
     return reduce_max_p.bind(x, axes=_axes_param(axes))
 
 
 def reduce_min(x, axes):
-    """Minimum of ``x`` over ``axes``; tied minima share the derivative evenly."""
+    """Minimum of ``x`` over ``axes``; tied minima share the derivative evenly.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.reduce_min(np.arange(6.0).reshape(2, 3), (0,))
+        array([0., 1., 2.])
+    """
     return reduce_min_p.bind(x, axes=_axes_param(axes))
 
 
@@ -167,7 +192,17 @@ reduce_prod_p = _reduce_primitive(
 
 
 def reduce_prod(x, axes):
-    """Product of ``x`` over ``axes``; its derivative is exact where ``x`` has zeros."""
+    """Product of ``x`` over ``axes``; its derivative is exact where ``x`` has zeros.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad as fg
+        >>> from fungrad import lax
+        >>> float(lax.reduce_prod(np.array([1.0, 2.0, 3.0, 4.0]), (0,)))
+        24.0
+        >>> fg.grad(lambda v: lax.reduce_prod(v, (0,)))(np.array([0.0, 2.0, 3.0]))
+        Array([6., 0., 0.])
+    """
     return reduce_prod_p.bind(x, axes=_axes_param(axes))
 
 
@@ -216,12 +251,26 @@ defjvp_zero(reduce_or_p)
 
 
 def reduce_and(x, axes):
-    """Logical (for integers, bitwise) AND of ``x`` over ``axes``."""
+    """Logical (for integers, bitwise) AND of ``x`` over ``axes``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.reduce_and(np.array([[True, False], [True, True]]), (1,))
+        array([False,  True])
+    """
     return reduce_and_p.bind(x, axes=_axes_param(axes))
 
 
 def reduce_or(x, axes):
-    """Logical (for integers, bitwise) OR of ``x`` over ``axes``."""
+    """Logical (for integers, bitwise) OR of ``x`` over ``axes``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.reduce_or(np.array([[True, False], [False, False]]), (1,))
+        array([ True, False])
+    """
     return reduce_or_p.bind(x, axes=_axes_param(axes))
 
 
@@ -264,12 +313,25 @@ def argmax(x, axis: int, index_dtype=np.int64):
 
     Returns:
         Integer indices: ``x``'s shape without ``axis``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.argmax(np.array([[1.0, 5.0, 5.0], [7.0, 0.0, 2.0]]), axis=1)
+        array([1, 0])
     """
     return argmax_p.bind(x, axis=_one_axis(x, axis), index_dtype=np.dtype(index_dtype))
 
 
 def argmin(x, axis: int, index_dtype=np.int64):
-    """Index of the first minimum of ``x`` along ``axis`` (a NaN counts as the minimum)."""
+    """Index of the first minimum of ``x`` along ``axis`` (a NaN counts as the minimum).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.argmin(np.array([[1.0, 5.0, 1.0], [7.0, 0.0, 2.0]]), axis=1)
+        array([0, 1])
+    """
     return argmin_p.bind(x, axis=_one_axis(x, axis), index_dtype=np.dtype(index_dtype))
 
 

@@ -68,7 +68,15 @@ def _broadcast_in_dim_abstract_eval(x, *, shape, broadcast_dimensions):
 
 
 def broadcast_in_dim(x, shape, broadcast_dimensions):
-    """Broadcast ``x`` to ``shape``; operand dim i maps to output dim broadcast_dimensions[i]."""
+    """Broadcast ``x`` to ``shape``; operand dim i maps to output dim broadcast_dimensions[i].
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.broadcast_in_dim(np.array([1.0, 2.0]), (2, 3), (0,))
+        array([[1., 1., 1.],
+               [2., 2., 2.]])
+    """
     shape, dims = tuple(int(s) for s in shape), tuple(int(d) for d in broadcast_dimensions)
     if core.shape_of(x) == shape and dims == tuple(range(len(shape))) and not core.is_literal(x):
         return x
@@ -124,7 +132,15 @@ def _reshape_abstract_eval(x, *, new_sizes):
 
 
 def reshape(x, new_sizes):
-    """Reshape ``x`` to ``new_sizes`` (row-major order)."""
+    """Reshape ``x`` to ``new_sizes`` (row-major order).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.reshape(np.arange(6.0), (2, 3))
+        array([[0., 1., 2.],
+               [3., 4., 5.]])
+    """
     new_sizes = tuple(int(s) for s in new_sizes)
     if core.shape_of(x) == new_sizes:
         return x
@@ -159,7 +175,16 @@ def _transpose_abstract_eval(x, *, permutation):
 
 
 def transpose(x, permutation):
-    """Permute the axes of ``x``: output axis i is input axis permutation[i]."""
+    """Permute the axes of ``x``: output axis i is input axis permutation[i].
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.transpose(np.arange(6.0).reshape(2, 3), (1, 0))
+        array([[0., 3.],
+               [1., 4.],
+               [2., 5.]])
+    """
     permutation = tuple(int(p) for p in permutation)
     if permutation == tuple(range(len(permutation))):
         return x
@@ -196,7 +221,14 @@ batching_rules[transpose_p] = _transpose_batch
 
 
 def broadcast(x, sizes):
-    """Broadcast ``x`` by prepending dimensions of ``sizes`` (like ``jax.lax.broadcast``)."""
+    """Broadcast ``x`` by prepending dimensions of ``sizes`` (like ``jax.lax.broadcast``).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.broadcast(np.array([1.0, 2.0]), (3,)).shape
+        (3, 2)
+    """
     sizes, x_shape = tuple(int(s) for s in sizes), core.shape_of(x)
     lead = len(sizes)
     return broadcast_in_dim(x, sizes + tuple(x_shape), tuple(range(lead, lead + len(x_shape))))
@@ -230,7 +262,14 @@ def _squeeze_abstract_eval(x, *, dimensions):
 
 
 def squeeze(x, dimensions):
-    """Remove the size-1 ``dimensions`` (non-negative ints) of ``x``."""
+    """Remove the size-1 ``dimensions`` (non-negative ints) of ``x``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.squeeze(np.ones((1, 3, 1)), (0, 2)).shape
+        (3,)
+    """
     dimensions = tuple(sorted(int(d) for d in dimensions))
     if not dimensions:
         return x
@@ -253,7 +292,14 @@ def _expand_dims_abstract_eval(x, *, dimensions):
 
 
 def expand_dims(x, dimensions):
-    """Insert size-1 dimensions of ``x`` at ``dimensions`` (positions in the result)."""
+    """Insert size-1 dimensions of ``x`` at ``dimensions`` (positions in the result).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.expand_dims(np.ones((2, 3)), (0, 2)).shape
+        (1, 2, 1, 3)
+    """
     dimensions = tuple(sorted(int(d) for d in dimensions))
     if not dimensions:
         return x
@@ -276,7 +322,15 @@ def _rev_abstract_eval(x, *, dimensions):
 
 
 def rev(x, dimensions):
-    """Reverse ``x`` along ``dimensions`` (non-negative ints)."""
+    """Reverse ``x`` along ``dimensions`` (non-negative ints).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.rev(np.arange(6.0).reshape(2, 3), (1,))
+        array([[2., 1., 0.],
+               [5., 4., 3.]])
+    """
     dimensions = tuple(sorted(int(d) for d in dimensions))
     if not dimensions:
         return x
@@ -331,6 +385,12 @@ def pad(x, padding_value, padding_config):
     """Pad ``x`` with the rank-0 ``padding_value``; one ``(lo, hi, interior)`` per dimension.
 
     Negative ``lo``/``hi`` crop; ``interior`` inserts that many values between elements.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.pad(np.array([1.0, 2.0]), 0.0, [(1, 2, 1)])
+        array([0., 1., 0., 2., 0., 0.])
     """
     config = tuple((int(lo), int(hi), int(it)) for lo, hi, it in padding_config)
     if config == ((0, 0, 0),) * len(core.shape_of(x)):
@@ -398,7 +458,16 @@ def _concatenate_abstract_eval(*xs, dimension):
 
 
 def concatenate(operands, dimension: int):
-    """Join a sequence of arrays along ``dimension`` (like ``jax.lax.concatenate``)."""
+    """Join a sequence of arrays along ``dimension`` (like ``jax.lax.concatenate``).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.concatenate([np.ones((1, 2)), np.zeros((2, 2))], 0)
+        array([[1., 1.],
+               [0., 0.],
+               [0., 0.]])
+    """
     operands = tuple(operands)
     if len(operands) == 1:
         return operands[0]
@@ -442,7 +511,14 @@ def _slice_abstract_eval(x, *, start_indices, limit_indices, strides):
 
 
 def slice(x, start_indices, limit_indices, strides=None):  # noqa: A001 (lax's name)
-    """Take ``x[start:limit:stride]`` in every dimension (static, in-bounds indices)."""
+    """Take ``x[start:limit:stride]`` in every dimension (static, in-bounds indices).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.slice(np.arange(10.0), (1,), (8,), (3,))
+        array([1., 4., 7.])
+    """
     start = tuple(int(s) for s in start_indices)
     limit = tuple(int(s) for s in limit_indices)
     strides = (1,) * len(start) if strides is None else tuple(int(s) for s in strides)
@@ -452,7 +528,15 @@ def slice(x, start_indices, limit_indices, strides=None):  # noqa: A001 (lax's n
 
 
 def slice_in_dim(x, start_index: int, limit_index: int, stride: int = 1, axis: int = 0):
-    """Slice ``x[start:limit:stride]`` along one ``axis`` (the other axes whole)."""
+    """Slice ``x[start:limit:stride]`` along one ``axis`` (the other axes whole).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.slice_in_dim(np.arange(6.0).reshape(2, 3), 1, 3, axis=1)
+        array([[1., 2.],
+               [4., 5.]])
+    """
     shape = core.shape_of(x)
     start, limit, strides = [0] * len(shape), list(shape), [1] * len(shape)
     start[axis], limit[axis], strides[axis] = start_index, limit_index, stride

@@ -51,6 +51,13 @@ def dynamic_slice_in_dim(operand, start_index, slice_size: int, axis: int = 0, *
     The start is clamped so the slice stays in bounds; a negative start counts from the end
     unless ``allow_negative_indices=False`` (then a concrete negative start is an error and a
     traced one is clamped to 0).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad as fg
+        >>> from fungrad import lax
+        >>> fg.jit(lambda i: lax.dynamic_slice_in_dim(np.arange(6.0), i, 2))(3)
+        Array([3., 4.])
     """
     shape = shape_of(operand)
     axis = _axis("dynamic_slice_in_dim", axis, shape)
@@ -61,7 +68,14 @@ def dynamic_slice_in_dim(operand, start_index, slice_size: int, axis: int = 0, *
 
 def dynamic_update_slice_in_dim(operand, update, start_index, axis: int, *,
                                 allow_negative_indices: bool = True):
-    """``operand`` with ``update`` written from (possibly traced) ``start_index`` on ``axis``."""
+    """``operand`` with ``update`` written from (possibly traced) ``start_index`` on ``axis``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.dynamic_update_slice_in_dim(np.zeros(5), np.ones(2), 1, axis=0)
+        array([0., 1., 1., 0., 0.])
+    """
     shape = shape_of(operand)
     axis = _axis("dynamic_update_slice_in_dim", axis, shape)
     start = _start("dynamic_update_slice_in_dim", start_index, allow_negative_indices,
@@ -71,7 +85,14 @@ def dynamic_update_slice_in_dim(operand, update, start_index, axis: int, *,
 
 def dynamic_index_in_dim(operand, index, axis: int = 0, keepdims: bool = True, *,
                          allow_negative_indices: bool = True):
-    """Element ``index`` (possibly traced) along ``axis``; ``keepdims=False`` drops the axis."""
+    """Element ``index`` (possibly traced) along ``axis``; ``keepdims=False`` drops the axis.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.dynamic_index_in_dim(np.arange(6.0).reshape(2, 3), 1, axis=1, keepdims=False)
+        array([1., 4.])
+    """
     axis = _axis("dynamic_index_in_dim", axis, shape_of(operand))
     out = dynamic_slice_in_dim(operand, index, 1, axis,
                                allow_negative_indices=allow_negative_indices)
@@ -79,7 +100,14 @@ def dynamic_index_in_dim(operand, index, axis: int = 0, keepdims: bool = True, *
 
 
 def index_in_dim(operand, index: int, axis: int = 0, keepdims: bool = True):
-    """Element ``index`` (a static int; negative counts from the end) along ``axis``."""
+    """Element ``index`` (a static int; negative counts from the end) along ``axis``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.index_in_dim(np.arange(6.0).reshape(2, 3), -1, axis=0)
+        array([[3., 4., 5.]])
+    """
     shape = shape_of(operand)
     axis = _axis("index_in_dim", axis, shape)
     n = shape[axis]

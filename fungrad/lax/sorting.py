@@ -104,6 +104,12 @@ def argsort(x, dimension: int = -1, index_dtype=np.int64):
 
     Returns:
         Integer indices shaped like ``x``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.argsort(np.array([3.0, np.nan, 1.0, 2.0]))
+        array([2, 3, 0, 1])
     """
     dimension = _canonical_axis(dimension, len(shape_of(x)))
     return argsort_p.bind(x, dimension=dimension, index_dtype=np.dtype(index_dtype))
@@ -130,6 +136,12 @@ def sort(x, dimension: int = -1):
 
     Returns:
         The sorted array; its derivative moves each tangent with its element.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.sort(np.array([3.0, np.nan, 1.0, 2.0]))
+        array([ 1.,  2.,  3., nan])
     """
     return sort_p.bind(x, dimension=_canonical_axis(dimension, len(shape_of(x))))
 

@@ -258,6 +258,12 @@ def igamma_grad_a(a, x):
 
     Differentiable in ``x``; its own derivative in ``a`` (the second ``a``-derivative of
     igamma) is not implemented, as in JAX. nan at ``x = inf``, 0 at ``x = 0``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.igamma_grad_a(np.array([1.0, 2.0]), np.array([1.0, 1.0]))
+        array([-0.43172971, -0.27619605])
     """
     return igamma_grad_a_p.bind(a, x)
 

@@ -43,6 +43,16 @@ def relu(x: Array) -> Array:
 
     Returns:
       An array like `x`.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad as fg
+        >>> from fungrad import nn
+        >>> x = np.array([-2.0, 0.0, 3.0])
+        >>> nn.relu(x)
+        array([0., 0., 3.])
+        >>> fg.grad(nn.relu)(0.0)
+        Array(0.)
     """
     x = fnp.asarray(x)
     return fnp.where(x > 0, x, fnp.zeros_like(x))
@@ -56,6 +66,15 @@ def sigmoid(x: Array) -> Array:
 
     Returns:
       An array like `x`, in [0, 1].
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad as fg
+        >>> from fungrad import nn
+        >>> nn.sigmoid(np.array([-1000.0, 0.0, 1000.0]))
+        array([0. , 0.5, 1. ])
+        >>> fg.grad(nn.sigmoid)(0.0)
+        Array(0.25)
     """
     return lax.logistic(_float(x))
 
@@ -68,6 +87,12 @@ def log_sigmoid(x: Array) -> Array:
 
     Returns:
       An array like `x`, at most 0.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import nn
+        >>> nn.log_sigmoid(np.array([-1000.0, 0.0, 1000.0]))
+        array([-1.00000000e+03, -6.93147181e-01, -0.00000000e+00])
     """
     return -softplus(-_float(x))
 
@@ -80,6 +105,13 @@ def tanh(x: Array) -> Array:
 
     Returns:
       An array like `x`, in [-1, 1].
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import nn
+        >>> x = np.array([-2.0, 0.0, 3.0])
+        >>> nn.tanh(x)
+        array([-0.96402758,  0.        ,  0.99505475])
     """
     return fnp.tanh(x)
 
@@ -108,6 +140,13 @@ def silu(x: Array) -> Array:
 
     Returns:
       An array like `x`.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import nn
+        >>> x = np.array([-2.0, 0.0, 3.0])
+        >>> nn.silu(x)
+        Array([-0.23840584,  0.        ,  2.85772238])
     """
     x = _float(x)
     return x * sigmoid(x)
@@ -125,6 +164,15 @@ def leaky_relu(x: Array, negative_slope: float = 0.01) -> Array:
 
     Returns:
       An array like `x`.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import nn
+        >>> x = np.array([-2.0, 0.0, 3.0])
+        >>> nn.leaky_relu(x)
+        array([-0.02,  0.  ,  3.  ])
+        >>> nn.leaky_relu(x, negative_slope=0.5)
+        array([-1.,  0.,  3.])
     """
     x = _float(x)
     return fnp.where(x >= 0, x, negative_slope * x)
@@ -139,6 +187,13 @@ def elu(x: Array, alpha: float = 1.0) -> Array:
 
     Returns:
       An array like `x`.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import nn
+        >>> x = np.array([-2.0, 0.0, 3.0])
+        >>> nn.elu(x)
+        array([-0.86466472,  0.        ,  3.        ])
     """
     x = _float(x)
     # expm1 sees only non-positive values, so the unused branch cannot overflow and
@@ -157,6 +212,15 @@ def gelu(x: Array, approximate: bool = True) -> Array:
 
     Returns:
       An array like `x`.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import nn
+        >>> x = np.array([-2.0, 0.0, 3.0])
+        >>> nn.gelu(x)
+        Array([-0.04540231,  0.        ,  2.99636261])
+        >>> nn.gelu(x, approximate=False)
+        Array([-0.04550026,  0.        ,  2.99595031])
     """
     x = _float(x)
     if approximate:
@@ -180,6 +244,12 @@ def relu6(x: Array) -> Array:
 
     Returns:
       An array like `x`, in [0, 6].
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import nn
+        >>> nn.relu6(np.array([-1.0, 3.0, 9.0]))
+        array([0., 3., 6.])
     """
     return _clamp(_float(x), 0.0, 6.0)
 
@@ -192,6 +262,12 @@ def hard_tanh(x: Array) -> Array:
 
     Returns:
       An array like `x`, in [-1, 1].
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import nn
+        >>> nn.hard_tanh(np.array([-2.0, 0.5, 2.0]))
+        array([-1. ,  0.5,  1. ])
     """
     return _clamp(_float(x), -1.0, 1.0)
 
@@ -204,6 +280,12 @@ def hard_sigmoid(x: Array) -> Array:
 
     Returns:
       An array like `x`, in [0, 1].
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import nn
+        >>> nn.hard_sigmoid(np.array([-4.0, 0.0, 1.5, 4.0]))
+        array([0.  , 0.5 , 0.75, 1.  ])
     """
     return relu6(_float(x) + 3.0) / 6.0
 
@@ -216,6 +298,12 @@ def hard_silu(x: Array) -> Array:
 
     Returns:
       An array like `x`.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import nn
+        >>> nn.hard_silu(np.array([-4.0, 0.0, 1.5, 4.0]))
+        Array([-0.   ,  0.   ,  1.125,  4.   ])
     """
     x = _float(x)
     return x * hard_sigmoid(x)
@@ -233,6 +321,13 @@ def celu(x: Array, alpha: Any = 1.0) -> Array:
 
     Returns:
       An array like `x`.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import nn
+        >>> x = np.array([-2.0, 0.0, 3.0])
+        >>> nn.celu(x)
+        array([-0.86466472,  0.        ,  3.        ])
     """
     x = _float(x)
     negative = fnp.where(x > 0, fnp.zeros_like(x), x)  # no overflow in the unused branch
@@ -251,6 +346,13 @@ def selu(x: Array) -> Array:
 
     Returns:
       An array like `x`.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import nn
+        >>> x = np.array([-2.0, 0.0, 3.0])
+        >>> nn.selu(x)
+        array([-1.52016647,  0.        ,  3.15210296])
     """
     return _SELU_SCALE * elu(x, _SELU_ALPHA)
 
@@ -264,6 +366,12 @@ def glu(x: Array, axis: int = -1) -> Array:
 
     Returns:
       An array like `x` with `axis` halved.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import nn
+        >>> nn.glu(np.array([1.0, 2.0, 0.0, 100.0]))
+        Array([0.5, 2. ])
     """
     x = _float(x)
     size = fnp.shape(x)[axis]
@@ -284,6 +392,13 @@ def mish(x: Array) -> Array:
 
     Returns:
       An array like `x`.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import nn
+        >>> x = np.array([-2.0, 0.0, 3.0])
+        >>> nn.mish(x)
+        Array([-0.25250148,  0.        ,  2.986535  ])
     """
     x = _float(x)
     return x * fnp.tanh(softplus(x))
@@ -297,6 +412,12 @@ def identity(x: Array) -> Array:
 
     Returns:
       `x`.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import nn
+        >>> nn.identity(np.array([1.0, -1.0]))
+        Array([ 1., -1.])
     """
     return fnp.asarray(x)
 
@@ -309,6 +430,13 @@ def soft_sign(x: Array) -> Array:
 
     Returns:
       An array like `x`, in (-1, 1).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import nn
+        >>> x = np.array([-2.0, 0.0, 3.0])
+        >>> nn.soft_sign(x)
+        Array([-0.66666667,  0.        ,  0.75      ])
     """
     x = _float(x)
     return x / (fnp.abs(x) + 1.0)
@@ -323,6 +451,13 @@ def squareplus(x: Array, b: Any = 4) -> Array:
 
     Returns:
       An array like `x`, positive.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import nn
+        >>> x = np.array([-2.0, 0.0, 3.0])
+        >>> nn.squareplus(x)
+        array([0.41421356, 1.        , 3.30277564])
     """
     x = _float(x)
     sqrt_b = fnp.sqrt(fnp.asarray(b, dtype=x.dtype))
@@ -343,6 +478,12 @@ def log1mexp(x: Array) -> Array:
 
     Returns:
       An array like `x`, negative.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import nn
+        >>> nn.log1mexp(np.array([1e-10, 1.0, 50.0]))
+        array([-2.30258509e+01, -4.58675145e-01, -1.92874985e-22])
     """
     x = _float(x)
     # Each branch sees only its own range, so neither evaluates log(0) for the other.
@@ -359,6 +500,12 @@ def sparse_plus(x: Array) -> Array:
 
     Returns:
       An array like `x`, non-negative.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import nn
+        >>> nn.sparse_plus(np.array([-2.0, 0.0, 2.0]))
+        array([0.  , 0.25, 2.  ])
     """
     x = _float(x)
     middle = 0.25 * fnp.square(_clamp(x, -1.0, 1.0) + 1.0)
@@ -383,6 +530,12 @@ def standardize(x: Array, axis: Axis = -1, mean: Any = None,  # noqa: PLR0917 (J
 
     Returns:
       An array like `x`.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import nn
+        >>> nn.standardize(np.array([1.0, 2.0, 3.0]))
+        Array([-1.22473569,  0.        ,  1.22473569])
     """
     if algorithm not in ("fast", "stable"):
         raise ValueError(f"standardize: algorithm must be 'fast' or 'stable', got {algorithm!r}.")
@@ -522,6 +675,14 @@ def log_softmax(x: Array, axis: Axis = -1, where: Array | None = None) -> Array:
 
     Returns:
       An array like `x`.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import nn
+        >>> nn.log_softmax(np.array([1000.0, 1000.0]))
+        Array([-0.69314718, -0.69314718])
+        >>> nn.log_softmax(np.array([1.0, 2.0, 3.0]), where=np.array([True, True, False]))
+        array([-1.31326169, -0.31326169,        -inf])
     """
     x = _float(x)
     masked, where = _masked(x, where)

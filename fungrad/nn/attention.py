@@ -215,6 +215,13 @@ def dot_product_attention(  # noqa: PLR0913 (jax.nn's signature)
 
     Returns:
       An array of `query`'s shape, or ``(output, residual)`` with `return_residual`.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import nn
+        >>> q = k = v = np.ones((2, 5, 4, 8))  # (batch, sequence, heads, head size)
+        >>> nn.dot_product_attention(q, k, v, is_causal=True).shape
+        (2, 5, 4, 8)
     """
     if implementation not in (None, "xla"):
         raise ValueError(f"{_FN}: implementation must be None or 'xla' in fungrad (NumPy "

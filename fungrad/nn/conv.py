@@ -216,6 +216,14 @@ class AvgPool2d(_Pool2d):
 
     Padded positions count as zeros in the mean (the divisor is always ``kh * kw``), as in
     PyTorch's and Flax's defaults.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import nn
+        >>> pool = nn.AvgPool2d(2)
+        >>> pool(np.arange(16.0).reshape(1, 4, 4, 1))[0, :, :, 0]
+        array([[ 2.5,  4.5],
+               [10.5, 12.5]])
     """
 
     def __call__(self, x: Array) -> Array:

@@ -81,6 +81,14 @@ class Embedding(Module):
     """A table of vectors, looked up by integer index: ``(...) -> (..., embedding_size)``.
 
     Rows start as standard normal samples.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad as fg
+        >>> from fungrad import nn
+        >>> table = nn.Embedding(10, 4, key=fg.random.key(0))
+        >>> table(np.array([[1, 2, 3]])).shape
+        (1, 3, 4)
     """
 
     weight: Array
@@ -113,7 +121,14 @@ class Embedding(Module):
 
 
 class Identity(Module):
-    """The identity layer: returns its input."""
+    """The identity layer: returns its input.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import nn
+        >>> nn.Identity()(np.array([1.0, 2.0]))
+        array([1., 2.])
+    """
 
     def __call__(self, x: Array) -> Array:
         """Return `x` unchanged."""

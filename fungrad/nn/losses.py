@@ -146,6 +146,12 @@ def squared_error(predictions: Array, targets: Array | None = None) -> Array:
 
     Returns:
       An array of the predictions' shape.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import nn
+        >>> nn.squared_error(np.array([1.0, 3.0]), np.array([0.0, 1.0]))
+        array([1., 4.])
     """
     if targets is None:
         return fnp.square(predictions)
@@ -162,6 +168,12 @@ def l2_loss(predictions: Array, targets: Array | None = None) -> Array:
 
     Returns:
       An array of the predictions' shape.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import nn
+        >>> nn.l2_loss(np.array([1.0, 3.0]), np.array([0.0, 1.0]))
+        array([0.5, 2. ])
     """
     return 0.5 * squared_error(predictions, targets)
 
@@ -175,6 +187,12 @@ def mse(predictions: Array, targets: Array) -> Array:
 
     Returns:
       A scalar.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import nn
+        >>> float(nn.mse(np.array([1.0, 3.0]), np.array([0.0, 1.0])))
+        2.5
     """
     _check_same_shape("mse", predictions, targets)
     return fnp.mean(squared_error(predictions, targets))
@@ -193,6 +211,12 @@ def binary_cross_entropy_with_logits(logits: Array, labels: Array) -> Array:
 
     Returns:
       An array of the logits' shape.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import nn
+        >>> nn.binary_cross_entropy_with_logits(np.array([0.0, -100.0]), np.array([1.0, 0.0]))
+        Array([6.93147181e-01, 3.72007598e-44])
     """
     _check_same_shape("binary_cross_entropy_with_logits", logits, labels, ("logits", "labels"))
     logits = fnp.asarray(logits)

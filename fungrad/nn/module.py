@@ -85,6 +85,12 @@ def is_inexact_array(x: Any) -> bool:
 
     Returns:
       True for float/complex arrays; False for integer and boolean arrays and non-arrays.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import nn
+        >>> [nn.is_inexact_array(x) for x in (np.ones(2), np.arange(2), 1.0)]
+        [True, False, False]
     """
     return is_array(x) and np.dtype(x.dtype).kind in "fc"
 

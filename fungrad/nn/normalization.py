@@ -76,7 +76,18 @@ class LayerNorm(Module):
 
 
 class BatchNormState(NamedTuple):
-    """Running statistics of a `BatchNorm` layer, one entry per feature."""
+    """Running statistics of a `BatchNorm` layer, one entry per feature.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import nn
+        >>> state = nn.BatchNorm(2, dtype=np.float64).initial_state()
+        >>> state
+        BatchNormState(mean=Array([0., 0.]), var=Array([1., 1.]))
+        >>> _, state = nn.BatchNorm(2, dtype=np.float64)(np.array([[0.0, 1.0], [2.0, 5.0]]), state)
+        >>> state.mean
+        Array([0.01, 0.03])
+    """
 
     mean: Array
     var: Array

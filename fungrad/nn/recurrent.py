@@ -27,6 +27,15 @@ class LSTMCell(Module):
     (in that order, as in PyTorch): ``c' = sigmoid(f) * c + sigmoid(i) * tanh(g)`` and
     ``h' = sigmoid(o) * tanh(c')``. Leading batch axes are allowed. Parameters start
     uniform in ``[-1/sqrt(hidden_size), 1/sqrt(hidden_size))``.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad as fg
+        >>> from fungrad import nn
+        >>> cell = nn.LSTMCell(3, 5, key=fg.random.key(0))
+        >>> h, c = cell(np.ones((2, 3)), (np.zeros((2, 5)), np.zeros((2, 5))))
+        >>> h.shape, c.shape
+        ((2, 5), (2, 5))
     """
 
     weight_ih: Array

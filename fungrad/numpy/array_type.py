@@ -33,6 +33,20 @@ class Array(np.ndarray, metaclass=_ArrayMeta):
 
     As JAX arrays, it has ``block_until_ready()`` (eager NumPy work is already done, so it
     returns the array itself), ``devices()`` and ``device`` (the CPU device).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad as fg
+        >>> import fungrad.numpy as fnp
+        >>> x = fnp.zeros(3)
+        >>> isinstance(x, fnp.Array), isinstance(x, np.ndarray)
+        (True, True)
+        >>> x.at[1].set(5.0)
+        Array([0., 5., 0.])
+        >>> x
+        Array([0., 0., 0.])
+        >>> fg.grad(lambda v: (v.at[0].multiply(3.0) ** 2).sum())(np.ones(2))
+        Array([18.,  2.])
     """
 
     @property

@@ -21,7 +21,16 @@ def _is_complex(x) -> bool:
 
 
 def iscomplexobj(x) -> bool:
-    """Whether ``x`` has a complex dtype (like ``numpy.iscomplexobj``)."""
+    """Whether ``x`` has a complex dtype (like ``numpy.iscomplexobj``).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.iscomplexobj(np.array([1 + 2j]))
+        True
+        >>> fnp.iscomplexobj(np.array([1.0]))
+        False
+    """
     return _is_complex(as_operand(x))
 
 

@@ -64,6 +64,14 @@ def dot(a, b, *, precision=None, preferred_element_type=None):
 
     Returns:
         ``numpy.dot(a, b)``.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.dot(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([1.0, 1.0]))
+        array([3., 7.])
+        >>> fnp.dot(np.array([1.0, 2.0]), np.array([3.0, 4.0])).item()
+        11.0
     """
     a, b = _operands("dot", a, b)
     a, b = _preferred(a, b, preferred_element_type)
@@ -93,6 +101,12 @@ def matmul(a, b, *, precision=None, preferred_element_type=None):
 
     Returns:
         ``numpy.matmul(a, b)``.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.matmul(np.ones((5, 2, 3)), np.ones((3, 4))).shape
+        (5, 2, 4)
     """
     a, b = _operands("matmul", a, b)
     a, b = _preferred(a, b, preferred_element_type)
@@ -150,6 +164,12 @@ def vdot(a, b, *, precision=None, preferred_element_type=None):
 
     Returns:
         A scalar: ``sum(conj(a).ravel() * b.ravel())``.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.vdot(np.array([1j, 2.0]), np.array([1j, 3.0])).item()
+        (7+0j)
     """
     a, b = _operands("vdot", a, b)
     a, b = _preferred(a, b, preferred_element_type)
@@ -172,6 +192,12 @@ def inner(a, b, *, precision=None, preferred_element_type=None):
 
     Returns:
         An array of shape ``a.shape[:-1] + b.shape[:-1]``.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.inner(np.array([1.0, 2.0]), np.array([[1.0, 0.0], [0.0, 1.0]]))
+        array([1., 2.])
     """
     a, b = _operands("inner", a, b)
     a, b = _preferred(a, b, preferred_element_type)
@@ -216,6 +242,15 @@ def tensordot(a, b, axes=2, *, precision=None, preferred_element_type=None):
 
     Returns:
         An array of shape ``a``'s free axes + ``b``'s free axes.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.tensordot(np.ones((2, 3, 4)), np.ones((3, 4, 5)), axes=2).shape
+        (2, 5)
+        >>> fnp.tensordot(np.ones((2, 3)), np.ones((3, 2)), axes=([1], [0]))
+        array([[3., 3.],
+               [3., 3.]])
     """
     a, b = _operands("tensordot", a, b)
     a, b = _preferred(a, b, preferred_element_type)

@@ -36,6 +36,14 @@ def asarray(a, dtype=None, order=None, *, copy=None):
     """Convert ``a`` (array, scalar, nested lists, tracer) to an array; like ``numpy.asarray``.
 
     Tracers pass through (cast with ``dtype`` if given). Eager results are :class:`Array`.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.asarray([1.0, 2.0])
+        Array([1., 2.])
+        >>> fnp.asarray(np.arange(3)).at[1].set(7)
+        Array([0, 7, 2])
     """
     dtype = _dtype_or_none(dtype)
     if isinstance(a, Tracer):
@@ -47,7 +55,15 @@ def asarray(a, dtype=None, order=None, *, copy=None):
 
 
 def array(object, dtype=None, copy=True, order="K", ndmin=0):  # noqa: A002 (NumPy's name)
-    """Create an array (a copy by default), like ``numpy.array``."""
+    """Create an array (a copy by default), like ``numpy.array``.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.array([[1, 2], [3, 4]], dtype=np.float32)
+        Array([[1., 2.],
+               [3., 4.]], dtype=float32)
+    """
     out = asarray(object, dtype=dtype, copy=copy)
     shape = tuple(get_aval(out).shape)
     if ndmin and len(shape) < ndmin:
@@ -116,30 +132,66 @@ def full(shape, fill_value, dtype=None):
 
 
 def empty(shape, dtype=None):
-    """Array of zeros (fungrad never exposes uninitialised memory)."""
+    """Array of zeros (fungrad never exposes uninitialised memory).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.empty((2, 2))
+        Array([[0., 0.],
+               [0., 0.]])
+    """
     return zeros(shape, dtype)
 
 
 def zeros_like(a, dtype=None, shape=None):
-    """Zeros with the shape and dtype of ``a`` (tracers allowed; the result is constant)."""
+    """Zeros with the shape and dtype of ``a`` (tracers allowed; the result is constant).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.zeros_like(np.array([[1, 2]]))
+        Array([[0, 0]])
+    """
     aval = get_aval(a)
     return zeros(aval.shape if shape is None else shape, _dtype_or(dtype, aval.dtype))
 
 
 def ones_like(a, dtype=None, shape=None):
-    """Ones with the shape and dtype of ``a`` (tracers allowed; the result is constant)."""
+    """Ones with the shape and dtype of ``a`` (tracers allowed; the result is constant).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.ones_like(np.array([1.5, 2.5]))
+        Array([1., 1.])
+    """
     aval = get_aval(a)
     return ones(aval.shape if shape is None else shape, _dtype_or(dtype, aval.dtype))
 
 
 def full_like(a, fill_value, dtype=None, shape=None):
-    """``fill_value`` broadcast to the shape (and dtype) of ``a``."""
+    """``fill_value`` broadcast to the shape (and dtype) of ``a``.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.full_like(np.zeros(3, np.float32), 0.5)
+        Array([0.5, 0.5, 0.5], dtype=float32)
+    """
     aval = get_aval(a)
     return full(aval.shape if shape is None else shape, fill_value, _dtype_or(dtype, aval.dtype))
 
 
 def empty_like(a, dtype=None, shape=None):
-    """Zeros like ``a`` (fungrad never exposes uninitialised memory)."""
+    """Zeros like ``a`` (fungrad never exposes uninitialised memory).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.empty_like(np.ones(3, np.int32))
+        Array([0, 0, 0], dtype=int32)
+    """
     return zeros_like(a, dtype, shape)
 
 
@@ -187,6 +239,14 @@ def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = 
         axis: where the samples axis goes in the result when start/stop are arrays.
     Returns:
         The samples, or ``(samples, step)`` when ``retstep``.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.linspace(0.0, 1.0, 5)
+        Array([0.  , 0.25, 0.5 , 0.75, 1.  ])
+        >>> fnp.linspace(0.0, 1.0, 4, endpoint=False, retstep=True)
+        (Array([0.  , 0.25, 0.5 , 0.75]), Array(0.25))
     """
     num = int(_static("linspace", "num", num))
     if num < 0:
@@ -243,7 +303,15 @@ def _finish(x):
 
 
 def eye(N: int, M: int | None = None, k: int = 0, dtype=None):  # noqa: N803 (NumPy's names)
-    """2-D array with ones on diagonal ``k`` and zeros elsewhere (float64 by default)."""
+    """2-D array with ones on diagonal ``k`` and zeros elsewhere (float64 by default).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.eye(2, 3, k=1)
+        Array([[0., 1., 0.],
+               [0., 0., 1.]])
+    """
     n = int(_static("eye", "N", N))
     m = None if M is None else int(_static("eye", "M", M))
     k = int(_static("eye", "k", k))
@@ -251,12 +319,29 @@ def eye(N: int, M: int | None = None, k: int = 0, dtype=None):  # noqa: N803 (Nu
 
 
 def identity(n: int, dtype=None):
-    """The ``n`` x ``n`` identity matrix (float64 by default)."""
+    """The ``n`` x ``n`` identity matrix (float64 by default).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.identity(2)
+        Array([[1., 0.],
+               [0., 1.]])
+    """
     return eye(n, dtype=dtype)
 
 
 def tri(N: int, M: int | None = None, k: int = 0, dtype=None):  # noqa: N803 (NumPy's names)
-    """Ones at and below diagonal ``k``, zeros above (float64 by default, like NumPy)."""
+    """Ones at and below diagonal ``k``, zeros above (float64 by default, like NumPy).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.tri(3, k=-1)
+        Array([[0., 0., 0.],
+               [1., 0., 0.],
+               [1., 1., 0.]])
+    """
     n = int(_static("tri", "N", N))
     m = None if M is None else int(_static("tri", "M", M))
     k = int(_static("tri", "k", k))
@@ -272,6 +357,17 @@ def meshgrid(*xi, copy: bool = True, sparse: bool = False, indexing: str = "xy")
         indexing: ``"xy"`` (Cartesian: the first two axes swapped) or ``"ij"`` (matrix).
     Returns:
         A list of arrays, one per input.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> xx, yy = fnp.meshgrid(np.array([1, 2, 3]), np.array([10, 20]))
+        >>> xx
+        Array([[1, 2, 3],
+               [1, 2, 3]])
+        >>> yy
+        Array([[10, 10, 10],
+               [20, 20, 20]])
     """
     from fungrad.numpy.shape import broadcast_to, ravel  # noqa: PLC0415 (shape imports us)
 

@@ -173,31 +173,66 @@ def fft(a, n: int | None = None, axis: int = -1, norm: str | None = None):
 
 
 def ifft(a, n: int | None = None, axis: int = -1, norm: str | None = None):
-    """One-dimensional inverse discrete Fourier transform along ``axis``."""
+    """One-dimensional inverse discrete Fourier transform along ``axis``.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.fft.ifft(np.array([4.0, 0.0, 0.0, 0.0]))
+        array([1.+0.j, 1.+0.j, 1.+0.j, 1.+0.j])
+    """
     return _one_axis("ifft", FftType.IFFT, a, n, axis, norm)
 
 
 def rfft(a, n: int | None = None, axis: int = -1, norm: str | None = None):
-    """Fourier transform of a real signal: the ``n // 2 + 1`` non-negative frequencies."""
+    """Fourier transform of a real signal: the ``n // 2 + 1`` non-negative frequencies.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.fft.rfft(np.array([1.0, 0.0, -1.0, 0.0]))
+        array([0.+0.j, 2.+0.j, 0.+0.j])
+    """
     return _one_axis("rfft", FftType.RFFT, a, n, axis, norm)
 
 
 def irfft(a, n: int | None = None, axis: int = -1, norm: str | None = None):
     """Inverse of ``rfft``: ``n`` real samples (default ``2 * (m - 1)`` from ``m``
-    frequencies) of the Hermitian spectrum whose non-negative half is ``a``."""
+    frequencies) of the Hermitian spectrum whose non-negative half is ``a``.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.fft.irfft(np.array([0.0, 2.0, 0.0]))
+        array([ 1.,  0., -1.,  0.])
+    """
     return _one_axis("irfft", FftType.IRFFT, a, n, axis, norm)
 
 
 def hfft(a, n: int | None = None, axis: int = -1, norm: str | None = None):
     """Fourier transform of a signal with Hermitian symmetry (half given): a real spectrum
-    of ``n`` values, ``irfft(conj(a)) * n`` with the default norm."""
+    of ``n`` values, ``irfft(conj(a)) * n`` with the default norm.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.fft.hfft(np.array([1.0, 2.0, 3.0]))
+        array([ 8., -2.,  0., -2.])
+    """
     x = _operand("hfft", a, FftType.FFT)
     return _one_axis("hfft", FftType.IRFFT, lax.conj(x), n, axis, _swapped_norm(_check_norm(
         "hfft", norm)))
 
 
 def ihfft(a, n: int | None = None, axis: int = -1, norm: str | None = None):
-    """Inverse of ``hfft``: ``conj(rfft(a)) / n`` with the default norm."""
+    """Inverse of ``hfft``: ``conj(rfft(a)) / n`` with the default norm.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.fft.ihfft(np.array([12.0, -4.0, 0.0, -4.0])).real
+        array([1., 3., 5.])
+    """
     norm = _swapped_norm(_check_norm("ihfft", norm))
     return lax.conj(_one_axis("ihfft", FftType.RFFT, a, n, axis, norm))
 
@@ -207,43 +242,104 @@ def ihfft(a, n: int | None = None, axis: int = -1, norm: str | None = None):
 
 
 def fft2(a, s=None, axes=(-2, -1), norm: str | None = None):
-    """Two-dimensional discrete Fourier transform (over the last two axes by default)."""
+    """Two-dimensional discrete Fourier transform (over the last two axes by default).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.fft.fft2(np.ones((2, 2)))
+        array([[4.+0.j, 0.+0.j],
+               [0.+0.j, 0.+0.j]])
+    """
     return _transform("fft2", FftType.FFT, a, s, axes, norm)
 
 
 def ifft2(a, s=None, axes=(-2, -1), norm: str | None = None):
-    """Two-dimensional inverse discrete Fourier transform."""
+    """Two-dimensional inverse discrete Fourier transform.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.fft.ifft2(np.array([[4.0, 0.0], [0.0, 0.0]]))
+        array([[1.+0.j, 1.+0.j],
+               [1.+0.j, 1.+0.j]])
+    """
     return _transform("ifft2", FftType.IFFT, a, s, axes, norm)
 
 
 def fftn(a, s=None, axes=None, norm: str | None = None):
     """N-dimensional discrete Fourier transform (all axes, or the last ``len(s)``, by
-    default)."""
+    default).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.fft.fftn(np.ones((2, 2, 2))).real.sum().item()
+        8.0
+    """
     return _transform("fftn", FftType.FFT, a, s, axes, norm)
 
 
 def ifftn(a, s=None, axes=None, norm: str | None = None):
-    """N-dimensional inverse discrete Fourier transform."""
+    """N-dimensional inverse discrete Fourier transform.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.fft.ifftn(np.array([[4.0, 0.0], [0.0, 0.0]]))
+        array([[1.+0.j, 1.+0.j],
+               [1.+0.j, 1.+0.j]])
+    """
     return _transform("ifftn", FftType.IFFT, a, s, axes, norm)
 
 
 def rfft2(a, s=None, axes=(-2, -1), norm: str | None = None):
-    """Two-dimensional Fourier transform of a real array (the last axis halved)."""
+    """Two-dimensional Fourier transform of a real array (the last axis halved).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.fft.rfft2(np.ones((2, 4))).shape
+        (2, 3)
+    """
     return _transform("rfft2", FftType.RFFT, a, s, axes, norm)
 
 
 def irfft2(a, s=None, axes=(-2, -1), norm: str | None = None):
-    """Inverse of ``rfft2``."""
+    """Inverse of ``rfft2``.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.fft.irfft2(fnp.fft.rfft2(np.arange(8.0).reshape(2, 4)))
+        array([[0., 1., 2., 3.],
+               [4., 5., 6., 7.]])
+    """
     return _transform("irfft2", FftType.IRFFT, a, s, axes, norm)
 
 
 def rfftn(a, s=None, axes=None, norm: str | None = None):
-    """N-dimensional Fourier transform of a real array (the last transformed axis halved)."""
+    """N-dimensional Fourier transform of a real array (the last transformed axis halved).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.fft.rfftn(np.ones((2, 3, 4))).shape
+        (2, 3, 3)
+    """
     return _transform("rfftn", FftType.RFFT, a, s, axes, norm)
 
 
 def irfftn(a, s=None, axes=None, norm: str | None = None):
-    """Inverse of ``rfftn``."""
+    """Inverse of ``rfftn``.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.fft.irfftn(fnp.fft.rfftn(np.arange(8.0).reshape(2, 4)))
+        array([[0., 1., 2., 3.],
+               [4., 5., 6., 7.]])
+    """
     return _transform("irfftn", FftType.IRFFT, a, s, axes, norm)
 
 
@@ -273,7 +369,14 @@ def fftfreq(n: int, d=1.0, *, dtype=None, device=None):
 
 
 def rfftfreq(n: int, d=1.0, *, dtype=None, device=None):
-    """Sample frequencies of ``rfft``'s ``n // 2 + 1`` outputs with sample spacing ``d``."""
+    """Sample frequencies of ``rfft``'s ``n // 2 + 1`` outputs with sample spacing ``d``.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.fft.rfftfreq(8, d=0.5)
+        Array([0.  , 0.25, 0.5 , 0.75, 1.  ])
+    """
     n = static_int("fft.rfftfreq", "n", n)
     return _frequencies("rfftfreq", np.arange(n // 2 + 1), n, d, dtype)
 
@@ -289,10 +392,24 @@ def _shifted(fn: str, x, axes, sign: int):
 
 
 def fftshift(x, axes=None):
-    """Move the zero frequency to the centre (rolls each axis by ``n // 2``)."""
+    """Move the zero frequency to the centre (rolls each axis by ``n // 2``).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.fft.fftshift(np.arange(5))
+        array([3, 4, 0, 1, 2])
+    """
     return _shifted("fftshift", x, axes, 1)
 
 
 def ifftshift(x, axes=None):
-    """Inverse of ``fftshift`` (rolls each axis by ``-(n // 2)``)."""
+    """Inverse of ``fftshift`` (rolls each axis by ``-(n // 2)``).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.fft.ifftshift(fnp.fft.fftshift(np.arange(5)))
+        array([0, 1, 2, 3, 4])
+    """
     return _shifted("ifftshift", x, axes, -1)

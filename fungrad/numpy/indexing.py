@@ -467,6 +467,14 @@ def take_along_axis(arr, indices, axis: int | None = -1, mode: str | None = None
 
     Returns:
         The values, of the broadcast shape of ``indices`` and ``arr`` (off ``axis``).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> x = np.array([[10, 30, 20], [60, 40, 50]])
+        >>> fnp.take_along_axis(x, fnp.argsort(x, axis=1), axis=1)
+        array([[10, 20, 30],
+               [40, 50, 60]])
     """
     arr = as_operand(arr)
     indices = _int_indices("take_along_axis", indices)

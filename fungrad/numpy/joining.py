@@ -34,7 +34,14 @@ from fungrad.numpy.reshaping import (
 
 
 def concatenate(arrays, axis: int | None = 0, dtype=None):
-    """Join arrays along an existing ``axis`` (flattened first when ``axis`` is None)."""
+    """Join arrays along an existing ``axis`` (flattened first when ``axis`` is None).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.concatenate([np.array([1, 2]), np.array([3])])
+        array([1, 2, 3])
+    """
     arrays = [as_operand(a) for a in arrays]
     if not arrays:
         raise ValueError("fnp.concatenate: need at least one array to concatenate")
@@ -64,7 +71,15 @@ def append(arr, values, axis: int | None = None):
 
 
 def stack(arrays, axis: int = 0, out=None, dtype=None):
-    """Join arrays of equal shape along a new ``axis``."""
+    """Join arrays of equal shape along a new ``axis``.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.stack([np.array([1, 2]), np.array([3, 4])], axis=1)
+        array([[1, 3],
+               [2, 4]])
+    """
     arrays = [as_operand(a) for a in arrays]
     if not arrays:
         raise ValueError("fnp.stack: need at least one array to stack")
@@ -76,37 +91,83 @@ def stack(arrays, axis: int = 0, out=None, dtype=None):
 
 
 def hstack(tup, dtype=None):
-    """Stack arrays horizontally (along axis 1; axis 0 for 1-D arrays)."""
+    """Stack arrays horizontally (along axis 1; axis 0 for 1-D arrays).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.hstack([np.array([1, 2]), np.array([3, 4])])
+        array([1, 2, 3, 4])
+    """
     arrays = at_least_rank(tup, 1)
     return concatenate(arrays, 0 if len(shape_of(arrays[0])) == 1 else 1, dtype)
 
 
 def vstack(tup, dtype=None):
-    """Stack arrays vertically (along axis 0, after making them at least 2-D)."""
+    """Stack arrays vertically (along axis 0, after making them at least 2-D).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.vstack([np.array([1, 2]), np.array([3, 4])])
+        array([[1, 2],
+               [3, 4]])
+    """
     arrays = at_least_rank(tup, 2)
     return concatenate(arrays, 0, dtype)
 
 
 def dstack(tup, dtype=None):
-    """Stack arrays depth-wise (along axis 2, after making them at least 3-D)."""
+    """Stack arrays depth-wise (along axis 2, after making them at least 3-D).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.dstack([np.ones((2, 2)), np.zeros((2, 2))]).shape
+        (2, 2, 2)
+    """
     arrays = at_least_rank(tup, 3)
     return concatenate(arrays, 2, dtype)
 
 
 def column_stack(tup):
-    """Stack 1-D arrays as columns (2-D arrays are joined along axis 1)."""
+    """Stack 1-D arrays as columns (2-D arrays are joined along axis 1).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.column_stack([np.array([1, 2]), np.array([3, 4])])
+        array([[1, 3],
+               [2, 4]])
+    """
     arrays = [as_operand(a) for a in tup]
     arrays = [reshape(a, (-1, 1)) if len(shape_of(a)) < 2 else a for a in arrays]
     return concatenate(arrays, 1)
 
 
 def split(ary, indices_or_sections, axis: int = 0) -> list:
-    """Split into equal sections (an int) or at the given indices, like ``numpy.split``."""
+    """Split into equal sections (an int) or at the given indices, like ``numpy.split``.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.split(np.arange(6), 3)
+        [array([0, 1]), array([2, 3]), array([4, 5])]
+        >>> fnp.split(np.arange(6), [1, 4])
+        [array([0]), array([1, 2, 3]), array([4, 5])]
+    """
     return _split("split", ary, indices_or_sections, axis, even=True)
 
 
 def array_split(ary, indices_or_sections, axis: int = 0) -> list:
-    """Like :func:`split`, but a section count need not divide the axis evenly."""
+    """Like :func:`split`, but a section count need not divide the axis evenly.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.array_split(np.arange(5), 3)
+        [array([0, 1]), array([2, 3]), array([4])]
+    """
     return _split("array_split", ary, indices_or_sections, axis, even=False)
 
 

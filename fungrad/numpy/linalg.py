@@ -81,7 +81,14 @@ def _broadcast_leading(x, batch):
 
 
 def matrix_transpose(x, /):
-    """Swap the last two axes of ``x`` (like ``numpy.matrix_transpose``)."""
+    """Swap the last two axes of ``x`` (like ``numpy.matrix_transpose``).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.linalg.matrix_transpose(np.ones((5, 2, 3))).shape
+        (5, 3, 2)
+    """
     x = as_operand(x)
     if len(shape_of(x)) < 2:
         raise ShapeError(f"fnp.linalg.matrix_transpose: needs at least 2 dimensions, got shape "
@@ -108,6 +115,13 @@ def solve(a, b):
 
     Returns:
         ``x``, shaped like ``b`` (with broadcast batch axes).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> a = np.array([[4.0, 2.0], [2.0, 3.0]])
+        >>> fnp.linalg.solve(a, np.array([1.0, 2.0]))
+        array([-0.125,  0.75 ])
     """
     a = _matrices("solve", a)
     a, b = promote_dtypes("solve", a, float_operand(b))
@@ -132,7 +146,16 @@ def solve(a, b):
 
 
 def inv(a):
-    """Inverse of each square matrix in ``a`` (singular matrices give infs/NaNs)."""
+    """Inverse of each square matrix in ``a`` (singular matrices give infs/NaNs).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> a = np.array([[4.0, 2.0], [2.0, 3.0]])
+        >>> fnp.linalg.inv(a)
+        array([[ 0.375, -0.25 ],
+               [-0.25 ,  0.5  ]])
+    """
     a = _matrices("inv", a)
     shape = shape_of(a)
     eye = lax.broadcast_in_dim(np.eye(shape[-1], dtype=get_aval(a).dtype), shape,
@@ -145,6 +168,14 @@ def slogdet(a, *, method=None) -> SlogdetResult:
 
     Returns:
         ``SlogdetResult(sign, logabsdet)``; ``det = sign * exp(logabsdet)``.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> a = np.array([[4.0, 2.0], [2.0, 3.0]])
+        >>> sign, logabsdet = fnp.linalg.slogdet(a)
+        >>> sign.item(), round(np.exp(logabsdet).item(), 12)
+        (1.0, 8.0)
     """
     a = _matrices("slogdet", a)
     return SlogdetResult(*lax_linalg.slogdet(a))
@@ -207,6 +238,14 @@ def cholesky(a, *, upper: bool = False, symmetrize_input: bool = True):
 
     Returns:
         The triangular factor; NaNs where ``a`` is not positive definite.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> a = np.array([[4.0, 2.0], [2.0, 3.0]])
+        >>> fnp.linalg.cholesky(a)
+        array([[2.        , 0.        ],
+               [1.        , 1.41421356]])
     """
     a = _matrices("cholesky", a)
     if symmetrize_input:
@@ -225,6 +264,16 @@ def eigh(a, UPLO: str | None = None, symmetrize_input: bool = True) -> EighResul
 
     Returns:
         ``EighResult(eigenvalues (..., n), eigenvectors (..., n, n))`` (columns).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> a = np.array([[4.0, 2.0], [2.0, 3.0]])
+        >>> w, v = fnp.linalg.eigh(a)
+        >>> w
+        array([1.43844719, 5.56155281])
+        >>> np.allclose(a @ v, v * w)
+        True
     """
     a = _matrices("eigh", a)
     if UPLO not in (None, "L", "U"):
@@ -238,7 +287,15 @@ def eigh(a, UPLO: str | None = None, symmetrize_input: bool = True) -> EighResul
 
 
 def eigvalsh(a, UPLO: str | None = "L", *, symmetrize_input: bool = True):  # noqa: N803
-    """Eigenvalues (ascending) of symmetric matrices (see ``eigh`` for the arguments)."""
+    """Eigenvalues (ascending) of symmetric matrices (see ``eigh`` for the arguments).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> a = np.array([[4.0, 2.0], [2.0, 3.0]])
+        >>> fnp.linalg.eigvalsh(a)
+        array([1.43844719, 5.56155281])
+    """
     return eigh(a, UPLO, symmetrize_input).eigenvalues
 
 
@@ -257,6 +314,16 @@ def svd(a, full_matrices: bool = True, compute_uv: bool = True, hermitian: bool 
 
     Returns:
         ``SVDResult`` or the singular values (descending).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> a = np.array([[4.0, 2.0], [2.0, 3.0]])
+        >>> u, s, vh = fnp.linalg.svd(a)
+        >>> s
+        array([5.56155281, 1.43844719])
+        >>> np.allclose(u * s @ vh, a)
+        True
     """
     a = _matrices("svd", a, square=False)
     if subset_by_index is not None:
@@ -284,7 +351,14 @@ def _svd_subset(a, compute_uv: bool, full_matrices: bool, subset_by_index):
 
 
 def svdvals(x, /):
-    """Singular values (descending) of each matrix in ``x``."""
+    """Singular values (descending) of each matrix in ``x``.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.linalg.svdvals(np.diag([1.0, 3.0, 2.0]))
+        array([3., 2., 1.])
+    """
     return svd(x, compute_uv=False)
 
 
@@ -298,6 +372,14 @@ def qr(a, mode: str = "reduced"):
 
     Returns:
         ``QRResult(Q, R)``, or ``R`` for mode ``"r"``.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> a = np.array([[4.0, 2.0], [2.0, 3.0]])
+        >>> q, r = fnp.linalg.qr(a)
+        >>> np.allclose(q @ r, a), np.allclose(np.tril(r, -1), 0)
+        (True, True)
     """
     a = _matrices("qr", a, square=False)
     if mode not in ("reduced", "complete", "r"):
@@ -325,6 +407,13 @@ def eig(a) -> EigResult:
     Eigenvalues and eigenvectors are differentiable (forward and reverse, any order) where
     the eigenvalues are distinct. JAX differentiates eigenvectors only when asked
     (``lax.linalg.eig(..., enable_eigvec_derivs=True)``); the values agree with that.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> w, v = fnp.linalg.eig(np.array([[2.0, 1.0], [0.0, 3.0]]))
+        >>> w
+        array([2.+0.j, 3.+0.j])
     """
     a = _matrices("eig", a)
     return EigResult(*lax_linalg_eig.eig(a, compute_eigenvectors=True))
@@ -332,7 +421,14 @@ def eig(a) -> EigResult:
 
 def eigvals(a):
     """Eigenvalues (complex) of general square matrices; see ``eig``. Their derivatives
-    exist at repeated eigenvalues too, as long as the matrix is diagonalizable."""
+    exist at repeated eigenvalues too, as long as the matrix is diagonalizable.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.linalg.eigvals(np.array([[2.0, 1.0], [0.0, 3.0]]))
+        array([2.+0.j, 3.+0.j])
+    """
     (w,) = lax_linalg_eig.eig(_matrices("eigvals", a), compute_eigenvectors=False)
     return w
 
@@ -362,6 +458,13 @@ def pinv(a, rtol=None, hermitian: bool = False, *, rcond=None):
     Returns:
         ``(..., n, m)``. Differentiable, to any order, wherever the rank does not change
         (with its own rule, not through the SVD, so repeated singular values are fine).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.linalg.pinv(np.array([[1.0, 0.0], [0.0, 0.0]]))
+        array([[1., 0.],
+               [0., 0.]])
     """
     if rcond is not None:
         if rtol is not None:
@@ -391,6 +494,16 @@ def lstsq(a, b, rcond=None, *, numpy_resid: bool = False):
         ``(x, residuals, rank, s)``: the solution ``(n,)`` or ``(n, k)``, the squared
         residual norms ``(k,)`` (``(1,)`` for a vector ``b``), the rank (int64) and the
         singular values of ``a``. ``x``, ``residuals`` and ``s`` are differentiable.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> a = np.array([[1.0, 0.0], [1.0, 1.0], [1.0, 2.0]])
+        >>> x, resid, rank, s = fnp.linalg.lstsq(a, np.array([1.0, 2.0, 3.0]))
+        >>> x
+        array([1., 1.])
+        >>> int(rank)
+        2
     """
     a, b = promote_dtypes("lstsq", float_operand(a), float_operand(b))
     sa, sb = tuple(shape_of(a)), tuple(shape_of(b))
@@ -436,7 +549,15 @@ def _numpy_drops_residuals(rank, shape) -> bool:
 
 def matrix_power(a, n: int):
     """``a`` multiplied by itself ``n`` times (``n < 0``: powers of the inverse, ``n = 0``:
-    identity matrices), by repeated squaring. Integer matrices stay integer for n >= 0."""
+    identity matrices), by repeated squaring. Integer matrices stay integer for n >= 0.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.linalg.matrix_power(np.array([[1, 1], [0, 1]]), 3)
+        array([[1, 3],
+               [0, 1]])
+    """
     a = as_operand(a)
     shape = tuple(shape_of(a))
     if len(shape) < 2 or shape[-1] != shape[-2]:
@@ -475,6 +596,12 @@ def matrix_rank(M, rtol=None, *, hermitian: bool = False, tol=None):  # noqa: N8
 
     Returns:
         The ranks (int64; int32 for a vector or scalar ``M``, as JAX). Not differentiable.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.linalg.matrix_rank(np.array([[1.0, 2.0], [2.0, 4.0]])).item()
+        1
     """
     if tol is not None:
         if rtol is not None:
@@ -506,6 +633,12 @@ def cond(x, p=None):
     ``p`` is None, 2, -2 (singular values; any shape) or one of ``norm``'s matrix orders
     'fro', 'nuc', 1, -1, inf, -inf (square matrices). Singular matrices give inf, as in
     JAX; differentiable where finite.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.linalg.cond(np.diag([1.0, 10.0])).item()
+        10.0
     """
     x = float_operand(x)
     shape = tuple(shape_of(x))
@@ -539,6 +672,13 @@ def multi_dot(arrays, *, precision=None):
 
     Returns:
         The product, with the vector ends' axes dropped.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.linalg.multi_dot([np.ones((2, 3)), np.ones((3, 4)), np.ones((4, 1))])
+        array([[12.],
+               [12.]])
     """
     arrays = [as_operand(x) for x in arrays]
     if len(arrays) < 2:

@@ -50,6 +50,17 @@ def norm(x, ord=None, axis=None, keepdims: bool = False):  # noqa: A002 (NumPy's
     p-norms; ``sign`` (+1 at 0) for ord=1 vectors; the max-based norms (vector inf, matrix 1,
     inf and 2) split it among the tied entries and a floor at 0, so each of the ``n`` tied
     entries of a zero vector gets ``1 / (2 n)`` for ord=inf.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad as fg
+        >>> import fungrad.numpy as fnp
+        >>> fnp.linalg.norm(np.array([3.0, 4.0])).item()
+        5.0
+        >>> fnp.linalg.norm(np.array([[1.0, 2.0], [3.0, 4.0]]), axis=1)
+        array([2.23606798, 5.        ])
+        >>> fg.grad(fnp.linalg.norm)(np.array([3.0, 4.0]))
+        Array([0.6, 0.8])
     """
     x = float_operand(x)
     nd = len(shape_of(x))
@@ -147,6 +158,14 @@ def vector_norm(x, /, *, axis=None, keepdims: bool = False, ord=2):  # noqa: A00
 
     ``ord``: 2 (default), 1, ``inf``, ``-inf``, 0 (count of nonzeros) or any p; derivatives
     at zero as in ``norm``.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.linalg.vector_norm(np.array([3.0, -4.0]), ord=1).item()
+        7.0
+        >>> fnp.linalg.vector_norm(np.array([3.0, -4.0]), ord=np.inf).item()
+        4.0
     """
     x = float_operand(x)
     shape = shape_of(x)
@@ -157,7 +176,16 @@ def vector_norm(x, /, *, axis=None, keepdims: bool = False, ord=2):  # noqa: A00
 
 
 def matrix_norm(x, /, *, keepdims: bool = False, ord="fro"):  # noqa: A002
-    """Matrix norm over the last two axes: ``norm(x, ord, axis=(-2, -1), keepdims)``."""
+    """Matrix norm over the last two axes: ``norm(x, ord, axis=(-2, -1), keepdims)``.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.linalg.matrix_norm(np.array([[3.0, 0.0], [0.0, 4.0]])).item()
+        5.0
+        >>> fnp.linalg.matrix_norm(np.array([[3.0, 0.0], [0.0, 4.0]]), ord=2).item()
+        4.0
+    """
     return norm(x, ord=ord, axis=(-2, -1), keepdims=keepdims)
 
 

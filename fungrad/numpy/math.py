@@ -113,12 +113,63 @@ def _inexact(x):
     return to_dtype(x, _DEFAULT_FLOAT)
 
 
+# Docstring examples of the functions the constructors below make: name -> (the call, what
+# it shows). doctest runs them (tests/test_doctests.py), so they stay true.
+_EXAMPLES = {
+    "exp": ("fnp.exp(np.array([0.0, 1.0]))", "array([1.        , 2.71828183])"),
+    "exp2": ("fnp.exp2(np.array([0, 3, -1]))", "array([1. , 8. , 0.5])"),
+    "expm1": ("fnp.expm1(np.array([0.0, 1e-10]))", "array([0.e+00, 1.e-10])"),
+    "log": ("fnp.log(np.array([1.0, np.e]))", "array([0., 1.])"),
+    "log1p": ("fnp.log1p(np.array([0.0, 1e-10]))", "array([0.e+00, 1.e-10])"),
+    "sin": ("fnp.sin(np.array([0.0, np.pi / 2]))", "array([0., 1.])"),
+    "cos": ("fnp.cos(np.array([0.0, np.pi]))", "array([ 1., -1.])"),
+    "tan": ("fnp.tan(np.array([0.0, np.pi / 4]))", "array([0., 1.])"),
+    "arcsin": ("fnp.arcsin(np.array([0.0, 1.0]))", "array([0.        , 1.57079633])"),
+    "arccos": ("fnp.arccos(np.array([1.0, 0.0]))", "array([0.        , 1.57079633])"),
+    "arctan": ("fnp.arctan(np.array([0.0, 1.0]))", "array([0.        , 0.78539816])"),
+    "sinh": ("fnp.sinh(np.array([0.0, 1.0]))", "array([0.        , 1.17520119])"),
+    "cosh": ("fnp.cosh(np.array([0.0, 1.0]))", "array([1.        , 1.54308063])"),
+    "tanh": ("fnp.tanh(np.array([0.0, 1.0]))", "array([0.        , 0.76159416])"),
+    "arcsinh": ("fnp.arcsinh(np.array([0.0, 1.0]))", "array([0.        , 0.88137359])"),
+    "arccosh": ("fnp.arccosh(np.array([1.0, 2.0]))", "array([0.       , 1.3169579])"),
+    "arctanh": ("fnp.arctanh(np.array([0.0, 0.5]))", "array([0.        , 0.54930614])"),
+    "sqrt": ("fnp.sqrt(np.array([4, 9]))", "array([2., 3.])"),
+    "cbrt": ("fnp.cbrt(np.array([8.0, -27.0]))", "array([ 2., -3.])"),
+    "negative": ("fnp.negative(np.array([1, -2]))", "array([-1,  2])"),
+    "sign": ("fnp.sign(np.array([-2.0, 0.0, 3.0]))", "array([-1.,  0.,  1.])"),
+    "absolute": ("fnp.absolute(np.array([-2, 0, 3]))", "array([2, 0, 3])"),
+    "fabs": ("fnp.fabs(np.array([-2, 3]))", "array([2., 3.])"),
+    "add": ("fnp.add(np.array([1, 2]), 0.5)", "array([1.5, 2.5])"),
+    "subtract": ("fnp.subtract(np.array([1.0, 2.0]), 1)", "array([0., 1.])"),
+    "multiply": ("fnp.multiply(np.array([1.0, 2.0]), np.array([3.0, 4.0]))", "array([3., 8.])"),
+    "maximum": ("fnp.maximum(np.array([1.0, 5.0]), 3.0)", "array([3., 5.])"),
+    "minimum": ("fnp.minimum(np.array([1.0, 5.0]), 3.0)", "array([1., 3.])"),
+    "fmod": ("fnp.fmod(np.array([7.0, -7.0]), 2.0)", "array([ 1., -1.])"),
+    "greater": ("fnp.greater(np.array([1, 2, 3]), 2)", "array([False, False,  True])"),
+    "greater_equal": ("fnp.greater_equal(np.array([1, 2, 3]), 2)", "array([False,  True,  True])"),
+    "less": ("fnp.less(np.array([1, 2, 3]), 2)", "array([ True, False, False])"),
+    "less_equal": ("fnp.less_equal(np.array([1, 2, 3]), 2)", "array([ True,  True, False])"),
+    "equal": ("fnp.equal(np.array([1, 2, 3]), 2)", "array([False,  True, False])"),
+    "not_equal": ("fnp.not_equal(np.array([1, 2, 3]), 2)", "array([ True, False,  True])"),
+    "bitwise_and": ("fnp.bitwise_and(np.array([12, 10]), 6)", "array([4, 2])"),
+    "bitwise_or": ("fnp.bitwise_or(np.array([12, 10]), 6)", "array([14, 14])"),
+    "bitwise_xor": ("fnp.bitwise_xor(np.array([12, 10]), 6)", "array([10, 12])"),
+}
+
+
+def _with_example(doc: str, name: str) -> str:
+    """``doc`` followed by the ``Example:`` section of ``name`` from ``_EXAMPLES``."""
+    call, shown = _EXAMPLES[name]
+    return (f"{doc}\n\nExample:\n    >>> import numpy as np\n"
+            f"    >>> import fungrad.numpy as fnp\n    >>> {call}\n    {shown}\n")
+
+
 def _unary_float(lax_fn, name: str, doc: str):
     def fn(x):
         return lax_fn(_inexact(x))
 
     fn.__name__ = fn.__qualname__ = name
-    fn.__doc__ = f"{doc}, elementwise (like ``numpy.{name}``)."
+    fn.__doc__ = _with_example(f"{doc}, elementwise (like ``numpy.{name}``).", name)
     return fn
 
 
@@ -127,7 +178,7 @@ def _unary_same(lax_fn, name: str, doc: str):
         return lax_fn(as_operand(x))
 
     fn.__name__ = fn.__qualname__ = name
-    fn.__doc__ = f"{doc}, elementwise (like ``numpy.{name}``)."
+    fn.__doc__ = _with_example(f"{doc}, elementwise (like ``numpy.{name}``).", name)
     return fn
 
 
@@ -137,7 +188,8 @@ def _binary(lax_fn, name: str, doc: str):
         return lax_fn(x, y)
 
     fn.__name__ = fn.__qualname__ = name
-    fn.__doc__ = f"{doc}, elementwise with broadcasting (like ``numpy.{name}``)."
+    fn.__doc__ = _with_example(
+        f"{doc}, elementwise with broadcasting (like ``numpy.{name}``).", name)
     return fn
 
 
@@ -183,24 +235,52 @@ bitwise_xor = _binary(lax.bitwise_xor, "bitwise_xor", "x ^ y")
 
 
 def positive(x):
-    """+x (returns x), like ``numpy.positive``."""
+    """+x (returns x), like ``numpy.positive``.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.positive(np.array([1.0, -2.0]))
+        array([ 1., -2.])
+    """
     return as_operand(x)
 
 
 def floor(x):
-    """Largest integer not greater than x, elementwise (zero gradient)."""
+    """Largest integer not greater than x, elementwise (zero gradient).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.floor(np.array([-1.5, 0.5, 2.0]))
+        array([-2.,  0.,  2.])
+    """
     x = as_operand(x)
     return x if get_aval(x).dtype.kind in "biu" else lax.floor(x)
 
 
 def ceil(x):
-    """Smallest integer not less than x, elementwise (zero gradient)."""
+    """Smallest integer not less than x, elementwise (zero gradient).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.ceil(np.array([-1.5, 0.5, 2.0]))
+        array([-1.,  1.,  2.])
+    """
     x = as_operand(x)
     return x if get_aval(x).dtype.kind in "biu" else lax.ceil(x)
 
 
 def trunc(x):
-    """Round toward zero, elementwise (zero gradient)."""
+    """Round toward zero, elementwise (zero gradient).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.trunc(np.array([-1.7, 1.7]))
+        array([-1.,  1.])
+    """
     x = as_operand(x)
     if get_aval(x).dtype.kind in "biu":
         return x
@@ -208,7 +288,16 @@ def trunc(x):
 
 
 def round(x, decimals: int = 0):  # noqa: A001 (NumPy's name)
-    """Round half to even to ``decimals`` places, like ``numpy.round`` (zero gradient)."""
+    """Round half to even to ``decimals`` places, like ``numpy.round`` (zero gradient).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.round(np.array([0.5, 1.5, 2.5]))
+        array([0., 2., 2.])
+        >>> fnp.round(np.array([1.234, 5.678]), 1)
+        array([1.2, 5.7])
+    """
     x = as_operand(x)
     if isinstance(decimals, Tracer):
         raise ConcretizationError(
@@ -230,18 +319,42 @@ rint = round
 
 
 def square(x):
-    """x * x, elementwise."""
+    """x * x, elementwise.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad as fg
+        >>> import fungrad.numpy as fnp
+        >>> fnp.square(np.array([2, -3]))
+        array([4, 9])
+        >>> fg.grad(fnp.square)(3.0)
+        Array(6.)
+    """
     return lax.integer_pow(as_operand(x), 2)
 
 
 def reciprocal(x):
-    """1 / x, elementwise (integer inputs stay integer, like NumPy)."""
+    """1 / x, elementwise (integer inputs stay integer, like NumPy).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.reciprocal(np.array([2.0, 4.0]))
+        array([0.5 , 0.25])
+    """
     x = as_operand(x)
     return lax.div(np.dtype(get_aval(x).dtype).type(1), x)
 
 
 def divide(x, y):
-    """x / y with true division (integers divide to the default float), like NumPy."""
+    """x / y with true division (integers divide to the default float), like NumPy.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.divide(np.array([1, 3]), 2)
+        array([0.5, 1.5])
+    """
     x, y = promote_operands("divide", x, y)
     if get_aval(x).dtype.kind not in "fc":
         x, y = _inexact(x), _inexact(y)
@@ -252,7 +365,14 @@ true_divide = divide
 
 
 def floor_divide(x, y):
-    """x // y (rounding toward minus infinity), like ``numpy.floor_divide``."""
+    """x // y (rounding toward minus infinity), like ``numpy.floor_divide``.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.floor_divide(np.array([7, -7]), 2)
+        array([ 3, -4])
+    """
     x, y = promote("floor_divide", as_operand(x), as_operand(y))
     if get_aval(x).dtype.kind in "iu":
         q = lax.div(x, y)  # toward zero; step down where the remainder has y's opposite sign
@@ -263,7 +383,14 @@ def floor_divide(x, y):
 
 
 def remainder(x, y):
-    """x mod y with the sign of y (Python's %), like ``numpy.remainder``."""
+    """x mod y with the sign of y (Python's %), like ``numpy.remainder``.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.remainder(np.array([7, -7]), 3)
+        array([1, 2])
+    """
     x, y = promote("remainder", as_operand(x), as_operand(y))
     r = lax.rem(x, y)
     differs = lax.ne(lax.lt(r, _zero(r)), lax.lt(y, _zero(y)))
@@ -284,6 +411,15 @@ def power(x, y):
     ``x ** 0`` (and ``x ** 0.0``) has a zero derivative, even at ``x == 0``: JAX agrees for
     integer exponents but gives nan for float ones. ``0 ** y`` has a zero derivative in ``y``
     for ``y > 0`` and ``x ** 0.5`` an inf one at 0, as JAX (see ``fungrad.lax.pow``).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad as fg
+        >>> import fungrad.numpy as fnp
+        >>> fnp.power(np.array([2.0, 3.0]), 2)
+        array([4., 9.])
+        >>> fg.grad(lambda x: fnp.power(x, 3))(2.0)
+        Array(12.)
     """
     x = as_operand(x)
     if type(y) is int and get_aval(x).dtype.kind in "fc":
@@ -296,6 +432,12 @@ def arctan2(x1, x2):
     """Angle of the point (x2, x1), elementwise, like ``numpy.arctan2``.
 
     At the origin the derivatives are nan (0/0), as JAX.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.arctan2(np.array([1.0, 0.0]), np.array([0.0, -1.0]))
+        array([1.57079633, 3.14159265])
     """
     x1, x2 = promote("arctan2", _inexact(x1), _inexact(x2))
     return lax.atan2(x1, x2)
@@ -307,6 +449,12 @@ def hypot(x1, x2):
     The derivative is ``(x1, x2) / hypot(x1, x2)`` (smooth to every order away from the
     origin, ties ``|x1| == |x2|`` included); at the origin it is taken as ``(0.5, 0.5)``, as
     JAX. JAX's own second derivative is 0 at ties (its max/min split); fungrad's is exact.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.hypot(np.array([3.0, 1e200]), np.array([4.0, 1e200]))
+        array([5.00000000e+000, 1.41421356e+200])
     """
     x1, x2 = promote("hypot", _inexact(x1), _inexact(x2))
     return _hypot(x1, x2)
@@ -357,30 +505,65 @@ def _logaddexp_jvp(primals, tangents):
 
 
 def logaddexp(x1, x2):
-    """log(exp(x1) + exp(x2)), computed stably; the gradient splits evenly at ties."""
+    """log(exp(x1) + exp(x2)), computed stably; the gradient splits evenly at ties.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.logaddexp(np.array([0.0, 1000.0]), np.array([0.0, 1000.0]))
+        array([6.93147181e-01, 1.00069315e+03])
+    """
     x1, x2 = promote("logaddexp", _inexact(x1), _inexact(x2))
     return _logaddexp(x1, x2)
 
 
 def log2(x):
-    """Base-2 logarithm, elementwise."""
+    """Base-2 logarithm, elementwise.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.log2(np.array([1.0, 8.0]))
+        array([0., 3.])
+    """
     x = _inexact(x)
     return lax.div(lax.log(x), np.dtype(get_aval(x).dtype).type(np.log(2.0)))
 
 
 def log10(x):
-    """Base-10 logarithm, elementwise."""
+    """Base-10 logarithm, elementwise.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.log10(np.array([1.0, 1000.0]))
+        array([0., 3.])
+    """
     x = _inexact(x)
     return lax.div(lax.log(x), np.dtype(get_aval(x).dtype).type(np.log(10.0)))
 
 
 def deg2rad(x):
-    """Degrees to radians."""
+    """Degrees to radians.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.deg2rad(np.array([90.0, 180.0]))
+        array([1.57079633, 3.14159265])
+    """
     return multiply(_inexact(x), np.pi / 180)
 
 
 def rad2deg(x):
-    """Radians to degrees."""
+    """Radians to degrees.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.rad2deg(np.array([np.pi / 2, np.pi]))
+        array([ 90., 180.])
+    """
     return multiply(_inexact(x), 180 / np.pi)
 
 
@@ -397,6 +580,14 @@ def where(condition, x=None, y=None, /, *, size=None, fill_value=None):
     or nan value or cotangent on the unselected side stays out of it, as JAX. A nan
     *derivative* inside the unselected branch (``where(x > 0, sqrt(x), 0)`` at ``x < 0``)
     still reaches ``x`` through that branch, as in JAX: make the branch's input safe too.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.where(np.array([True, False]), np.array([1.0, 2.0]), 0.0)
+        array([1., 0.])
+        >>> fnp.where(np.array([0, 3, 0, 5]))
+        (array([1, 3]),)
     """
     if x is None and y is None:
         try:
@@ -423,6 +614,12 @@ def clip(a, a_min=None, a_max=None, *, min=None, max=None):  # noqa: A002 (NumPy
 
     At a bound (``a == a_min`` or ``a == a_max``) ``a`` gets half the derivative, as JAX
     (clip is a maximum and a minimum, whose ties split evenly).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.clip(np.array([-2.0, 0.5, 3.0]), 0.0, 1.0)
+        array([0. , 0.5, 1. ])
     """
     a_min = a_min if min is None else min
     a_max = a_max if max is None else max
@@ -435,7 +632,14 @@ def clip(a, a_min=None, a_max=None, *, min=None, max=None):  # noqa: A002 (NumPy
 
 
 def isfinite(x):
-    """True where x is neither infinite nor NaN."""
+    """True where x is neither infinite nor NaN.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.isfinite(np.array([1.0, np.inf, np.nan]))
+        array([ True, False, False])
+    """
     x = as_operand(x)
     if get_aval(x).dtype.kind not in "fc":
         return lax.eq(x, x)  # integers are always finite
@@ -443,13 +647,27 @@ def isfinite(x):
 
 
 def isnan(x):
-    """True where x is NaN."""
+    """True where x is NaN.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.isnan(np.array([1.0, np.inf, np.nan]))
+        array([False, False,  True])
+    """
     x = as_operand(x)
     return lax.ne(x, x)
 
 
 def isinf(x):
-    """True where x is +inf or -inf."""
+    """True where x is +inf or -inf.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.isinf(np.array([1.0, -np.inf, np.nan]))
+        array([False,  True, False])
+    """
     x = as_operand(x)
     if get_aval(x).dtype.kind not in "fc":
         return lax.ne(x, x)
@@ -462,27 +680,64 @@ def _as_bool(x):
 
 
 def logical_and(x, y):
-    """Elementwise truth of ``x and y``."""
+    """Elementwise truth of ``x and y``.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.logical_and(np.array([True, True, False]), np.array([1, 0, 1]))
+        array([ True, False, False])
+    """
     return bitwise_and(_as_bool(x), _as_bool(y))
 
 
 def logical_or(x, y):
-    """Elementwise truth of ``x or y``."""
+    """Elementwise truth of ``x or y``.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.logical_or(np.array([True, False, False]), np.array([0, 0, 2]))
+        array([ True, False,  True])
+    """
     return bitwise_or(_as_bool(x), _as_bool(y))
 
 
 def logical_xor(x, y):
-    """Elementwise truth of ``x xor y``."""
+    """Elementwise truth of ``x xor y``.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.logical_xor(np.array([True, True, False]), np.array([True, False, False]))
+        array([False,  True, False])
+    """
     return bitwise_xor(_as_bool(x), _as_bool(y))
 
 
 def logical_not(x):
-    """Elementwise ``not x``."""
+    """Elementwise ``not x``.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.logical_not(np.array([0, 1, 2]))
+        array([ True, False, False])
+    """
     return lax.bitwise_not(_as_bool(x))
 
 
 def invert(x):
-    """Bitwise NOT (logical NOT for booleans)."""
+    """Bitwise NOT (logical NOT for booleans).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.invert(np.array([0, 5]))
+        array([-1, -6])
+        >>> fnp.invert(np.array([True, False]))
+        array([False,  True])
+    """
     return lax.bitwise_not(as_operand(x))
 
 
@@ -505,12 +760,25 @@ def left_shift(x, y):
     """``x << y`` elementwise on integers with broadcasting (like ``numpy.left_shift``).
 
     Shift amounts outside ``[0, bits)`` give 0, as in JAX (NumPy leaves them undefined).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.left_shift(np.array([1, 3]), 2)
+        array([ 4, 12])
     """
     return lax.shift_left(*_shift_operands("left_shift", x, y))
 
 
 def right_shift(x, y):
-    """``x >> y`` elementwise: arithmetic for signed integers, logical for unsigned ones."""
+    """``x >> y`` elementwise: arithmetic for signed integers, logical for unsigned ones.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.right_shift(np.array([-8, 8]), 1)
+        array([-4,  4])
+    """
     x, y = _shift_operands("right_shift", x, y)
     dtype = get_aval(x).dtype if hasattr(x, "dtype") else get_aval(y).dtype
     if dtype.kind == "u":

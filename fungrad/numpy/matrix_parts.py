@@ -43,17 +43,42 @@ def _masked(fn: str, m, k, keep_lower: bool):
 
 
 def tril(m, k: int = 0):
-    """Lower triangle of the last two axes (elements above diagonal ``k`` are zero)."""
+    """Lower triangle of the last two axes (elements above diagonal ``k`` are zero).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.tril(np.ones((3, 3), int))
+        array([[1, 0, 0],
+               [1, 1, 0],
+               [1, 1, 1]])
+    """
     return _masked("tril", m, k, keep_lower=True)
 
 
 def triu(m, k: int = 0):
-    """Upper triangle of the last two axes (elements below diagonal ``k`` are zero)."""
+    """Upper triangle of the last two axes (elements below diagonal ``k`` are zero).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.triu(np.ones((3, 3), int), k=1)
+        array([[0, 1, 1],
+               [0, 0, 1],
+               [0, 0, 0]])
+    """
     return _masked("triu", m, k, keep_lower=False)
 
 
 def diagonal(a, offset: int = 0, axis1: int = 0, axis2: int = 1):
-    """Return the ``offset`` diagonal of ``a`` over ``axis1``/``axis2`` (as the last axis)."""
+    """Return the ``offset`` diagonal of ``a`` over ``axis1``/``axis2`` (as the last axis).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.diagonal(np.arange(9).reshape(3, 3), offset=1)
+        array([1, 5])
+    """
     a = as_operand(a)
     a_shape = shape_of(a)
     if len(a_shape) < 2:
@@ -77,7 +102,17 @@ def diagonal(a, offset: int = 0, axis1: int = 0, axis2: int = 1):
 
 
 def diag(v, k: int = 0):
-    """Build a diagonal matrix from a 1-D ``v``, or extract diagonal ``k`` of a 2-D ``v``."""
+    """Build a diagonal matrix from a 1-D ``v``, or extract diagonal ``k`` of a 2-D ``v``.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.diag(np.array([1, 2]))
+        array([[1, 0],
+               [0, 2]])
+        >>> fnp.diag(np.array([[1, 2], [3, 4]]))
+        array([1, 4])
+    """
     v = as_operand(v)
     v_shape = shape_of(v)
     k = static_int("diag", "k", k)
@@ -102,7 +137,18 @@ def diagflat(v, k: int = 0):
 
 def trace(a, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype=None,  # noqa: PLR0917
           out=None):
-    """Sum of the ``offset`` diagonal over ``axis1``/``axis2``, like ``numpy.trace``."""
+    """Sum of the ``offset`` diagonal over ``axis1``/``axis2``, like ``numpy.trace``.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad as fg
+        >>> import fungrad.numpy as fnp
+        >>> fnp.trace(np.arange(9).reshape(3, 3)).item()
+        12
+        >>> fg.grad(fnp.trace)(np.ones((2, 2)))
+        Array([[1., 0.],
+               [0., 1.]])
+    """
     d = diagonal(a, offset, axis1, axis2)
     src = get_aval(d).dtype
     if dtype is None and (src.kind == "b" or src.kind == "i" and src.itemsize < 8):
@@ -115,7 +161,15 @@ def trace(a, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype=None,  # noq
 
 
 def outer(a, b, out=None):
-    """Outer product of the flattened ``a`` and ``b``: ``out[i, j] = a[i] * b[j]``."""
+    """Outer product of the flattened ``a`` and ``b``: ``out[i, j] = a[i] * b[j]``.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.outer(np.array([1, 2]), np.array([1, 10, 100]))
+        array([[  1,  10, 100],
+               [  2,  20, 200]])
+    """
     a, b = ravel(a), ravel(b)
     a, b = promote("outer", lax.expand_dims(a, (1,)), lax.expand_dims(b, (0,)))
     return lax.mul(a, b)

@@ -34,7 +34,18 @@ from fungrad.numpy.reshaping import (
 
 
 def flip(m, axis=None):
-    """Reverse the order of elements along ``axis`` (all axes when None)."""
+    """Reverse the order of elements along ``axis`` (all axes when None).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.flip(np.array([[1, 2], [3, 4]]))
+        array([[4, 3],
+               [2, 1]])
+        >>> fnp.flip(np.array([[1, 2], [3, 4]]), axis=1)
+        array([[2, 1],
+               [4, 3]])
+    """
     m = as_operand(m)
     nd = len(shape_of(m))
     return lax.rev(m, range(nd) if axis is None else normalize_axes("flip", axis, nd))
@@ -78,7 +89,15 @@ def resize(a, new_shape):
 
 
 def fliplr(m):
-    """Reverse the order of columns (axis 1); ``m`` must be at least 2-D."""
+    """Reverse the order of columns (axis 1); ``m`` must be at least 2-D.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.fliplr(np.array([[1, 2], [3, 4]]))
+        array([[2, 1],
+               [4, 3]])
+    """
     m = as_operand(m)
     if len(shape_of(m)) < 2:
         raise shape_error(f"fnp.fliplr: needs an array of rank >= 2, got shape {shape_of(m)}")
@@ -86,7 +105,15 @@ def fliplr(m):
 
 
 def flipud(m):
-    """Reverse the order of rows (axis 0); ``m`` must be at least 1-D."""
+    """Reverse the order of rows (axis 0); ``m`` must be at least 1-D.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.flipud(np.array([[1, 2], [3, 4]]))
+        array([[3, 4],
+               [1, 2]])
+    """
     m = as_operand(m)
     if len(shape_of(m)) < 1:
         raise shape_error("fnp.flipud: needs an array of rank >= 1, got a scalar")
@@ -132,7 +159,14 @@ def _index_runs(indices: list[int]) -> list[tuple[int, int, int]]:
 
 
 def roll(a, shift, axis=None):
-    """Roll elements along ``axis`` by ``shift`` (ints or tuples; flattened when None)."""
+    """Roll elements along ``axis`` by ``shift`` (ints or tuples; flattened when None).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.roll(np.array([1, 2, 3, 4]), 1)
+        array([4, 1, 2, 3])
+    """
     a = as_operand(a)
     if axis is None:
         total = sum(static_ints("roll", "shift", shift))
@@ -151,7 +185,15 @@ def roll(a, shift, axis=None):
 
 
 def tile(A, reps):  # noqa: N803 (NumPy's name)
-    """Repeat the whole array ``reps`` times along each axis, like ``numpy.tile``."""
+    """Repeat the whole array ``reps`` times along each axis, like ``numpy.tile``.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.tile(np.array([1, 2]), (2, 2))
+        array([[1, 2, 1, 2],
+               [1, 2, 1, 2]])
+    """
     x = as_operand(A)
     reps = static_ints("tile", "reps", reps)
     x_shape = shape_of(x)
@@ -165,7 +207,16 @@ def tile(A, reps):  # noqa: N803 (NumPy's name)
 
 
 def repeat(a, repeats, axis: int | None = None, *, total_repeat_length: int | None = None):
-    """Repeat each element ``repeats`` times (an int, or one static count per element)."""
+    """Repeat each element ``repeats`` times (an int, or one static count per element).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.repeat(np.array([1, 2]), 2)
+        array([1, 1, 2, 2])
+        >>> fnp.repeat(np.array([1, 2]), [1, 3])
+        array([1, 2, 2, 2])
+    """
     x = as_operand(a)
     if axis is None:
         x, axis = ravel(x), 0
@@ -226,6 +277,14 @@ def pad(array, pad_width, mode: str = "constant", *, constant_values=0,
         reflect_type: only ``"even"`` (NumPy's default) is supported.
     Returns:
         The padded array.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.pad(np.array([1, 2]), (1, 2))
+        array([0, 1, 2, 0, 0])
+        >>> fnp.pad(np.array([1, 2, 3]), 2, mode='reflect')
+        array([3, 2, 1, 2, 3, 2, 1])
     """
     x = as_operand(array)
     nd = len(shape_of(x))

@@ -120,6 +120,18 @@ def sum(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None
 
     Returns:
         The sum.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad as fg
+        >>> import fungrad.numpy as fnp
+        >>> x = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+        >>> fnp.sum(x, axis=0)
+        array([5., 7., 9.])
+        >>> fnp.sum(x).item()
+        21.0
+        >>> fg.grad(fnp.sum)(np.array([1.0, 2.0]))
+        Array([1., 1.])
     """
     _unsupported("sum", out=out, where=where)
     a = _cast_for_accumulation(as_operand(a), dtype, promote_integers)
@@ -150,6 +162,15 @@ def prod(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=Non
 
     Returns:
         The product.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad as fg
+        >>> import fungrad.numpy as fnp
+        >>> fnp.prod(np.array([[1.0, 2.0], [3.0, 4.0]]), axis=1)
+        array([ 2., 12.])
+        >>> fg.grad(fnp.prod)(np.array([0.0, 2.0, 3.0]))
+        Array([6., 0., 0.])
     """
     _unsupported("prod", out=out, where=where)
     a = _cast_for_accumulation(as_operand(a), dtype, promote_integers)
@@ -160,7 +181,14 @@ def prod(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=Non
 
 def nansum(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None,  # noqa: PLR0917
            where=None):
-    """Sum treating NaNs as zero (their derivative is zero), like ``numpy.nansum``."""
+    """Sum treating NaNs as zero (their derivative is zero), like ``numpy.nansum``.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.nansum(np.array([1.0, np.nan, 2.0])).item()
+        3.0
+    """
     a = as_operand(a)
     if _dtype(a).kind in "fc":
         a = lax.select_n(lax.ne(a, a), a, _dtype(a).type(0))
@@ -178,6 +206,16 @@ def mean(a, axis=None, dtype=None, out=None, keepdims: bool = False, *, where=No
 
     Returns:
         The mean (NaN for an empty reduction).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad as fg
+        >>> import fungrad.numpy as fnp
+        >>> x = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+        >>> fnp.mean(x, axis=0)
+        array([2.5, 3.5, 4.5])
+        >>> fg.grad(fnp.mean)(np.array([1.0, 2.0, 3.0, 4.0]))
+        Array([0.25, 0.25, 0.25, 0.25])
     """
     _unsupported("mean", out=out, where=where)
     a = as_operand(a)
@@ -202,6 +240,12 @@ def average(a, axis=None, weights=None, returned: bool = False, keepdims: bool =
 
     Returns:
         The average, or ``(average, sum_of_weights)`` if ``returned``.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.average(np.array([1.0, 2.0, 4.0]), weights=np.array([1.0, 1.0, 2.0])).item()
+        2.75
     """
     a = as_operand(a)
     if weights is None:
@@ -254,6 +298,12 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *,  
 
     Returns:
         The variance.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.var(np.array([1.0, 2.0, 3.0, 4.0])).item()
+        1.25
     """
     _unsupported("var", out=out, where=where, mean=mean)
     ddof = _resolve_correction("var", ddof, correction)
@@ -294,6 +344,14 @@ def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *,  
     standard deviation is identically 0, so its derivative is 0 (JAX gives nan there). Where
     a slice of several elements happens to be constant, std has a kink (like ``|x|`` at 0)
     and the derivative is nan, as JAX.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.std(np.array([1.0, 2.0, 3.0, 4.0])).item()
+        1.118033988749895
+        >>> fnp.std(np.array([1.0, 2.0, 3.0, 4.0]), ddof=1).item()
+        1.2909944487358056
     """
     _unsupported("std", out=out, where=where, mean=mean)
     result = lax.sqrt(var(a, axis, dtype, None, ddof, keepdims, correction=correction))
@@ -331,6 +389,16 @@ def max(a, axis=None, out=None, keepdims: bool = False, initial=None,  # noqa: A
 
     Returns:
         The maximum (NaN if any reduced element is NaN).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad as fg
+        >>> import fungrad.numpy as fnp
+        >>> x = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+        >>> fnp.max(x, axis=0)
+        array([4., 5., 6.])
+        >>> fg.grad(fnp.max)(np.array([1.0, 3.0, 3.0]))
+        Array([0. , 0.5, 0.5])
     """
     return _extreme("max", lax.reduce_max, lax.max, a, axis=axis, out=out, keepdims=keepdims,
                     initial=initial, where=where)
@@ -338,7 +406,15 @@ def max(a, axis=None, out=None, keepdims: bool = False, initial=None,  # noqa: A
 
 def min(a, axis=None, out=None, keepdims: bool = False, initial=None,  # noqa: A001, PLR0917
         where=None):
-    """Minimum over ``axis``; tied minima share the gradient evenly (as in JAX)."""
+    """Minimum over ``axis``; tied minima share the gradient evenly (as in JAX).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> x = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+        >>> fnp.min(x, axis=1)
+        array([1., 4.])
+    """
     return _extreme("min", lax.reduce_min, lax.min, a, axis=axis, out=out, keepdims=keepdims,
                     initial=initial, where=where)
 
@@ -348,7 +424,15 @@ amin = min
 
 
 def ptp(a, axis=None, out=None, keepdims: bool = False):
-    """Range (maximum minus minimum) over ``axis``, like ``numpy.ptp``."""
+    """Range (maximum minus minimum) over ``axis``, like ``numpy.ptp``.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> x = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+        >>> fnp.ptp(x, axis=1)
+        array([2., 2.])
+    """
     a = as_operand(a)
     return lax.sub(max(a, axis, out, keepdims), min(a, axis, out, keepdims))
 
@@ -379,12 +463,29 @@ def argmax(a, axis=None, out=None, keepdims=None):
 
     Returns:
         int64 indices.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> x = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+        >>> fnp.argmax(x, axis=1)
+        array([2, 2])
+        >>> int(fnp.argmax(x))
+        5
     """
     return _arg_extreme("argmax", lax.argmax, a, axis=axis, out=out, keepdims=keepdims)
 
 
 def argmin(a, axis=None, out=None, keepdims=None):
-    """Index of the first minimum along ``axis`` (of the flattened array if None)."""
+    """Index of the first minimum along ``axis`` (of the flattened array if None).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> x = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+        >>> fnp.argmin(x, axis=0)
+        array([0, 0, 0])
+    """
     return _arg_extreme("argmin", lax.argmin, a, axis=axis, out=out, keepdims=keepdims)
 
 
@@ -402,12 +503,26 @@ def _truth(fn: str, lax_reduce, a, *, axis, out, keepdims, where):
 
 
 def all(a, axis=None, out=None, keepdims: bool = False, *, where=None):  # noqa: A001
-    """True where every element over ``axis`` is nonzero (NaN counts as nonzero)."""
+    """True where every element over ``axis`` is nonzero (NaN counts as nonzero).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.all(np.array([[True, False], [True, True]]), axis=1)
+        array([False,  True])
+    """
     return _truth("all", lax.reduce_and, a, axis=axis, out=out, keepdims=keepdims, where=where)
 
 
 def any(a, axis=None, out=None, keepdims: bool = False, *, where=None):  # noqa: A001
-    """True where some element over ``axis`` is nonzero (NaN counts as nonzero)."""
+    """True where some element over ``axis`` is nonzero (NaN counts as nonzero).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.any(np.array([[True, False], [False, False]]), axis=1)
+        array([ True, False])
+    """
     return _truth("any", lax.reduce_or, a, axis=axis, out=out, keepdims=keepdims, where=where)
 
 
@@ -438,10 +553,25 @@ def cumsum(a, axis=None, dtype=None, out=None):
 
     Returns:
         An array of ``a``'s shape (1-D for ``axis=None``).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> x = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+        >>> fnp.cumsum(x, axis=1)
+        array([[ 1.,  3.,  6.],
+               [ 4.,  9., 15.]])
     """
     return _cumulative("cumsum", lax.cumsum, a, axis=axis, dtype=dtype, out=out)
 
 
 def cumprod(a, axis=None, dtype=None, out=None):
-    """Cumulative product along ``axis`` (of the flattened array if None); zeros are fine."""
+    """Cumulative product along ``axis`` (of the flattened array if None); zeros are fine.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.cumprod(np.array([1.0, 2.0, 3.0, 4.0]))
+        array([ 1.,  2.,  6., 24.])
+    """
     return _cumulative("cumprod", lax.cumprod, a, axis=axis, dtype=dtype, out=out)

@@ -83,6 +83,13 @@ def reshape(a, shape=None, order: str = "C", *, newshape=None, copy=None):
         order: ``"C"`` (row-major) or ``"F"`` (column-major).
     Returns:
         The reshaped array.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.reshape(np.arange(6), (2, -1))
+        array([[0, 1, 2],
+               [3, 4, 5]])
     """
     shape = newshape if shape is None else shape
     a = as_operand(a)
@@ -113,12 +120,30 @@ def _resolve_shape(fn: str, in_shape, shape) -> tuple[int, ...]:
 
 
 def ravel(a, order: str = "C"):
-    """Flatten ``a`` to 1-D, like ``numpy.ravel``."""
+    """Flatten ``a`` to 1-D, like ``numpy.ravel``.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.ravel(np.array([[1, 2], [3, 4]]))
+        array([1, 2, 3, 4])
+    """
     return reshape(a, (-1,), order)
 
 
 def transpose(a, axes=None):
-    """Permute the axes of ``a`` (reverse them when ``axes`` is None)."""
+    """Permute the axes of ``a`` (reverse them when ``axes`` is None).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.transpose(np.array([[1, 2, 3], [4, 5, 6]]))
+        array([[1, 4],
+               [2, 5],
+               [3, 6]])
+        >>> fnp.transpose(np.ones((2, 3, 4)), (1, 0, 2)).shape
+        (3, 2, 4)
+    """
     a = as_operand(a)
     nd = len(shape_of(a))
     if axes is None:
@@ -131,7 +156,14 @@ def transpose(a, axes=None):
 
 
 def swapaxes(a, axis1: int, axis2: int):
-    """Swap two axes of ``a``."""
+    """Swap two axes of ``a``.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.swapaxes(np.ones((2, 3, 4)), 0, 2).shape
+        (4, 3, 2)
+    """
     a = as_operand(a)
     nd = len(shape_of(a))
     i, j = normalize_axis("swapaxes", axis1, nd, "axis1"), normalize_axis(
@@ -142,7 +174,14 @@ def swapaxes(a, axis1: int, axis2: int):
 
 
 def moveaxis(a, source, destination):
-    """Move axes ``source`` to positions ``destination`` (ints or sequences)."""
+    """Move axes ``source`` to positions ``destination`` (ints or sequences).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.moveaxis(np.ones((2, 3, 4)), 0, -1).shape
+        (3, 4, 2)
+    """
     a = as_operand(a)
     nd = len(shape_of(a))
     src = normalize_axes("moveaxis", source, nd, "source")
@@ -157,7 +196,16 @@ def moveaxis(a, source, destination):
 
 
 def expand_dims(a, axis):
-    """Insert size-1 axes at ``axis`` (int or tuple; positions in the result)."""
+    """Insert size-1 axes at ``axis`` (int or tuple; positions in the result).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.expand_dims(np.ones((2, 3)), 0).shape
+        (1, 2, 3)
+        >>> fnp.expand_dims(np.ones((2, 3)), (0, -1)).shape
+        (1, 2, 3, 1)
+    """
     a = as_operand(a)
     n_new = 1 if is_scalar(axis) else len(axis)
     dims = normalize_axes("expand_dims", axis, len(shape_of(a)) + n_new)
@@ -165,7 +213,16 @@ def expand_dims(a, axis):
 
 
 def squeeze(a, axis=None):
-    """Remove size-1 axes (all of them, or those in ``axis``)."""
+    """Remove size-1 axes (all of them, or those in ``axis``).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.squeeze(np.ones((1, 3, 1))).shape
+        (3,)
+        >>> fnp.squeeze(np.ones((1, 3, 1)), axis=0).shape
+        (3, 1)
+    """
     a = as_operand(a)
     a_shape = shape_of(a)
     if axis is None:
@@ -183,7 +240,15 @@ def squeeze(a, axis=None):
 
 
 def broadcast_to(array, shape):
-    """Broadcast ``array`` to ``shape`` by NumPy's rules (trailing axes aligned)."""
+    """Broadcast ``array`` to ``shape`` by NumPy's rules (trailing axes aligned).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.broadcast_to(np.array([1.0, 2.0]), (2, 2))
+        array([[1., 2.],
+               [1., 2.]])
+    """
     x = as_operand(array)
     shape = static_ints("broadcast_to", "shape", shape)
     x_shape = shape_of(x)
@@ -195,13 +260,28 @@ def broadcast_to(array, shape):
 
 
 def broadcast_shapes(*shapes) -> tuple[int, ...]:
-    """Return the shape that arrays of ``shapes`` broadcast to."""
+    """Return the shape that arrays of ``shapes`` broadcast to.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.broadcast_shapes((2, 1), (3,))
+        (2, 3)
+    """
     shapes = [static_ints("broadcast_shapes", "shapes", s) for s in shapes]
     return tuple(int(s) for s in result_shape("broadcast_shapes", shapes))
 
 
 def broadcast_arrays(*args) -> list:
-    """Broadcast arrays against each other; returns a list."""
+    """Broadcast arrays against each other; returns a list.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> a, b = fnp.broadcast_arrays(np.ones((2, 1)), np.zeros(3))
+        >>> a.shape, b.shape
+        ((2, 3), (2, 3))
+    """
     args = [as_operand(a) for a in args]
     shape = result_shape("broadcast_arrays", [shape_of(a) for a in args])
     return [broadcast_to(a, shape) for a in args]
@@ -229,19 +309,40 @@ def at_least_rank(arys, rank: int) -> list:
 
 
 def atleast_1d(*arys):
-    """View inputs as arrays of rank >= 1 (a list for several inputs)."""
+    """View inputs as arrays of rank >= 1 (a list for several inputs).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.atleast_1d(3.0)
+        array([3.])
+    """
     out = at_least_rank(arys, 1)
     return out[0] if len(out) == 1 else out
 
 
 def atleast_2d(*arys):
-    """View inputs as arrays of rank >= 2: ``(n,)`` becomes ``(1, n)``."""
+    """View inputs as arrays of rank >= 2: ``(n,)`` becomes ``(1, n)``.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.atleast_2d(np.array([1.0, 2.0])).shape
+        (1, 2)
+    """
     out = at_least_rank(arys, 2)
     return out[0] if len(out) == 1 else out
 
 
 def atleast_3d(*arys):
-    """Rank >= 3 views: ``(n,)`` -> ``(1, n, 1)``, ``(m, n)`` -> ``(m, n, 1)``."""
+    """Rank >= 3 views: ``(n,)`` -> ``(1, n, 1)``, ``(m, n)`` -> ``(m, n, 1)``.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.atleast_3d(np.ones((2, 3))).shape
+        (2, 3, 1)
+    """
     out = at_least_rank(arys, 3)
     return out[0] if len(out) == 1 else out
 
@@ -253,17 +354,44 @@ def _shape_of_any(a) -> tuple[int, ...]:
 
 
 def ndim(a) -> int:
-    """Number of axes of ``a`` (arrays, tracers, scalars, nested lists)."""
+    """Number of axes of ``a`` (arrays, tracers, scalars, nested lists).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.ndim(np.ones((2, 3)))
+        2
+        >>> fnp.ndim(1.0)
+        0
+    """
     return len(_shape_of_any(a))
 
 
 def shape(a) -> tuple[int, ...]:
-    """Shape of ``a`` (arrays, tracers, scalars, nested lists)."""
+    """Shape of ``a`` (arrays, tracers, scalars, nested lists).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.shape(np.ones((2, 3)))
+        (2, 3)
+        >>> fnp.shape([[1, 2, 3]])
+        (1, 3)
+    """
     return _shape_of_any(a)
 
 
 def size(a, axis: int | None = None) -> int:
-    """Number of elements of ``a`` (along ``axis`` if given)."""
+    """Number of elements of ``a`` (along ``axis`` if given).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.size(np.ones((2, 3)))
+        6
+        >>> fnp.size(np.ones((2, 3)), axis=1)
+        3
+    """
     s = _shape_of_any(a)
     if axis is None:
         return int(np.prod(s, dtype=np.int64))

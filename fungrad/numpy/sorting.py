@@ -43,6 +43,16 @@ def sort(a, axis=-1, kind=None, order=None, *, stable: bool = True,
 
     Returns:
         The sorted array.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad as fg
+        >>> import fungrad.numpy as fnp
+        >>> fnp.sort(np.array([[3.0, 1.0], [2.0, 5.0]]), axis=0)
+        array([[2., 1.],
+               [3., 5.]])
+        >>> fg.grad(lambda x: fnp.sort(x)[0])(np.array([3.0, 1.0, 2.0]))
+        Array([0., 1., 0.])
     """
     a, axis = _prepare("sort", a, axis, kind, order)
     ascending = lax.sort(a, axis)
@@ -63,6 +73,14 @@ def argsort(a, axis=-1, kind=None, order=None, *, stable: bool = True,
 
     Returns:
         Integer indices shaped like ``a`` (1-D for ``axis=None``).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.argsort(np.array([3.0, 1.0, 2.0]))
+        array([1, 2, 0])
+        >>> fnp.argsort(np.array([3.0, 1.0, 2.0]), descending=True)
+        array([0, 2, 1])
     """
     a, axis = _prepare("argsort", a, axis, kind, order)
     index_dtype = np.dtype(np.int64 if dtype is None else dtype)

@@ -56,6 +56,17 @@ def sgd(
 
     Returns:
       ``chain(trace(momentum, nesterov), scale_by_learning_rate(learning_rate))``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> params = {'w': np.array([1.0, 1.0])}
+        >>> grads = {'w': np.array([1.0, -2.0])}
+        >>> opt = optim.sgd(learning_rate=0.1, momentum=0.9)
+        >>> state = opt.init(params)
+        >>> updates, state = opt.update(grads, state, params)
+        >>> updates['w']
+        Array([-0.1,  0.2])
     """
     check_scalar_or_schedule("sgd", "learning_rate", learning_rate)
     return chain(
@@ -89,6 +100,19 @@ def adam(
 
     Returns:
       ``chain(scale_by_adam(...), scale_by_learning_rate(learning_rate))``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> params = {'w': np.array([1.0, 1.0])}
+        >>> grads = {'w': np.array([1.0, -2.0])}
+        >>> opt = optim.adam(learning_rate=0.1)
+        >>> state = opt.init(params)
+        >>> updates, state = opt.update(grads, state, params)
+        >>> updates['w']
+        array([-0.1,  0.1])
+        >>> optim.apply_updates(params, updates)['w']
+        array([0.9, 1.1])
     """
     check_scalar_or_schedule("adam", "learning_rate", learning_rate)
     return chain(
@@ -122,6 +146,17 @@ def adamw(  # noqa: PLR0917 (optax's signature)
     Returns:
       ``chain(scale_by_adam(...), add_decayed_weights(weight_decay, mask),
       scale_by_learning_rate(learning_rate))``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> params = {'w': np.array([1.0, 1.0])}
+        >>> grads = {'w': np.array([1.0, -2.0])}
+        >>> opt = optim.adamw(learning_rate=0.1, weight_decay=0.5)
+        >>> state = opt.init(params)
+        >>> updates, state = opt.update(grads, state, params)
+        >>> updates['w']
+        array([-0.15,  0.05])
     """
     check_scalar_or_schedule("adamw", "learning_rate", learning_rate)
     check_scalar_or_schedule("adamw", "weight_decay", weight_decay)
@@ -160,6 +195,17 @@ def rmsprop(  # noqa: PLR0917 (optax's signature)
     Returns:
       ``chain(scale_by_rms(...) or scale_by_stddev(...), scale_by_learning_rate(...),
       trace(momentum, nesterov))``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> params = {'w': np.array([1.0, 1.0])}
+        >>> grads = {'w': np.array([1.0, -2.0])}
+        >>> opt = optim.rmsprop(learning_rate=0.1)
+        >>> state = opt.init(params)
+        >>> updates, state = opt.update(grads, state, params)
+        >>> updates['w']
+        array([-0.31622775,  0.31622776])
     """
     check_scalar_or_schedule("rmsprop", "learning_rate", learning_rate)
     scaling = scale_by_stddev if centered else scale_by_rms
@@ -183,6 +229,17 @@ def adagrad(
 
     Returns:
       ``chain(scale_by_rss(...), scale_by_learning_rate(learning_rate))``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> params = {'w': np.array([1.0, 1.0])}
+        >>> grads = {'w': np.array([1.0, -2.0])}
+        >>> opt = optim.adagrad(learning_rate=0.1)
+        >>> state = opt.init(params)
+        >>> updates, state = opt.update(grads, state, params)
+        >>> updates['w']
+        array([-0.09534625,  0.09877296])
     """
     check_scalar_or_schedule("adagrad", "learning_rate", learning_rate)
     return chain(
@@ -211,6 +268,17 @@ def lamb(  # noqa: PLR0917 (optax's signature)
     Returns:
       ``chain(scale_by_adam(...), add_decayed_weights(...), scale_by_trust_ratio(),
       scale_by_learning_rate(learning_rate))``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> params = {'w': np.array([1.0, 1.0])}
+        >>> grads = {'w': np.array([1.0, -2.0])}
+        >>> opt = optim.lamb(learning_rate=0.1)
+        >>> state = opt.init(params)
+        >>> updates, state = opt.update(grads, state, params)
+        >>> updates['w']
+        array([-0.09999998,  0.10000002])
     """
     check_scalar_or_schedule("lamb", "learning_rate", learning_rate)
     check_scalar_or_schedule("lamb", "weight_decay", weight_decay)

@@ -126,7 +126,14 @@ def with_extra_args_support(tx: GradientTransformation) -> GradientTransformatio
 
 
 class EmptyState(NamedTuple):
-    """The state of a transformation that keeps none."""
+    """The state of a transformation that keeps none.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> optim.identity().init({'w': np.ones(2)})
+        EmptyState()
+    """
 
 
 def check_state(transform: str, state: Any, state_type: type | tuple[type, ...]) -> None:
@@ -143,7 +150,14 @@ def check_state(transform: str, state: Any, state_type: type | tuple[type, ...])
 
 
 def init_empty_state(params: PyTree) -> EmptyState:
-    """The `init` of a transformation that keeps no state."""
+    """The `init` of a transformation that keeps no state.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> optim.init_empty_state({'w': np.ones(2)})
+        EmptyState()
+    """
     del params
     return EmptyState()
 
@@ -153,6 +167,13 @@ def identity() -> GradientTransformation:
 
     Returns:
       A stateless `GradientTransformation`.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> grads = {'w': np.array([1.0, -2.0])}
+        >>> optim.identity().update(grads, optim.EmptyState())[0]['w']
+        array([ 1., -2.])
     """
 
     def update(updates, state, params=None):
@@ -168,6 +189,13 @@ def set_to_zero() -> GradientTransformation:
 
     Returns:
       A stateless `GradientTransformation`; combine with `masked` to freeze a subset.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> grads = {'w': np.array([1.0, -2.0])}
+        >>> optim.set_to_zero().update(grads, optim.EmptyState())[0]['w']
+        Array([0., 0.])
     """
 
     def update(updates, state, params=None):
@@ -208,6 +236,15 @@ def stateless_with_tree_map(f: Callable[[Any, Any], Any]) -> GradientTransformat
 
     Returns:
       A `GradientTransformation` with an `EmptyState`.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> params = {'w': np.array([1.0, 1.0])}
+        >>> grads = {'w': np.array([1.0, -2.0])}
+        >>> t = optim.stateless_with_tree_map(lambda g, p: g + 0.1 * p)
+        >>> t.update(grads, t.init(params), params)[0]['w']
+        array([ 1.1, -1.9])
     """
 
     def update(updates, state, params=None):

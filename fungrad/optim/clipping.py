@@ -41,6 +41,14 @@ def clip(max_delta: float) -> GradientTransformation:
 
     Returns:
       A stateless `GradientTransformation`.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> grads = {'w': np.array([1.0, -2.0])}
+        >>> t = optim.clip(1.5)
+        >>> t.update(grads, t.init(None))[0]['w']
+        array([ 1. , -1.5])
     """
     max_delta = weak_scalar(max_delta, "clip: max_delta")
 

@@ -55,6 +55,11 @@ def constant_schedule(value: float) -> Schedule:
 
     Returns:
       ``count -> value``.
+
+    Example:
+        >>> from fungrad import optim
+        >>> optim.constant_schedule(0.1)(1000)
+        0.1
     """
     _check_numbers("constant_schedule", value=value)
     return lambda count: value
@@ -78,6 +83,12 @@ def polynomial_schedule(
 
     Returns:
       The schedule.
+
+    Example:
+        >>> from fungrad import optim
+        >>> s = optim.polynomial_schedule(1.0, 0.0, power=2, transition_steps=10)
+        >>> [float(s(i)) for i in (0, 5, 10, 20)]
+        [1.0, 0.25, 0.0, 0.0]
     """
     _check_numbers("polynomial_schedule", init_value=init_value, end_value=end_value,
                    power=power, transition_steps=transition_steps,
@@ -236,6 +247,13 @@ def join_schedules(schedules: Sequence[Schedule], boundaries: Sequence[int]) -> 
 
     Returns:
       The joined schedule.
+
+    Example:
+        >>> from fungrad import optim
+        >>> parts = [optim.constant_schedule(1.0), optim.linear_schedule(1.0, 0.0, 10)]
+        >>> s = optim.join_schedules(parts, [5])
+        >>> [float(s(i)) for i in (0, 5, 10, 15)]
+        [1.0, 1.0, 0.5, 0.0]
     """
     if len(schedules) != len(boundaries) + 1:
         raise ValueError(
@@ -273,6 +291,12 @@ def warmup_cosine_decay_schedule(  # noqa: PLR0917 (optax's signature)
 
     Returns:
       The schedule.
+
+    Example:
+        >>> from fungrad import optim
+        >>> s = optim.warmup_cosine_decay_schedule(0.0, 1.0, warmup_steps=10, decay_steps=110)
+        >>> [round(float(s(i)), 6) for i in (0, 5, 10, 60, 110)]
+        [0.0, 0.5, 1.0, 0.5, 0.0]
     """
     peak_value, end_value = weak_scalar(peak_value), weak_scalar(end_value)
     alpha = 0.0 if peak_value == 0 else end_value / peak_value

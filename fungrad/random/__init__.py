@@ -194,6 +194,13 @@ def bits(key: np.ndarray, shape: Shape = (), dtype: DTypeLike = np.uint32) -> np
 
     Returns:
       An array of `shape` and `dtype`.
+
+    Example:
+        >>> from fungrad import random
+        >>> key = random.key(0)
+        >>> b = random.bits(key, (4,))
+        >>> b.dtype, b.shape
+        (dtype('uint32'), (4,))
     """
     shape, dt = shape_tuple("bits", shape), np.dtype(dtype)
     if dt.kind != "u":
@@ -215,6 +222,13 @@ def uniform(key: np.ndarray, shape: Shape = (), dtype: DTypeLike = np.float64,
 
     Returns:
       An array of `shape` and `dtype`.
+
+    Example:
+        >>> from fungrad import random
+        >>> key = random.key(0)
+        >>> x = random.uniform(key, (1000,), minval=2.0, maxval=3.0)
+        >>> bool(x.min() >= 2), bool(x.max() < 3)
+        (True, True)
     """
     fn, shape, dtype = "uniform", shape_tuple("uniform", shape), _float_dtype("uniform", dtype)
     minval, maxval = _operand(minval), _operand(maxval)
@@ -240,6 +254,15 @@ def normal(key: np.ndarray, shape: Shape = (), dtype: DTypeLike = np.float64) ->
 
     Returns:
       An array of `shape` and `dtype`.
+
+    Example:
+        >>> from fungrad import random
+        >>> key = random.key(0)
+        >>> x = random.normal(key, (10000,))
+        >>> x.dtype, bool(abs(x.mean()) < 0.05), bool(abs(x.std() - 1) < 0.05)
+        (dtype('float64'), True, True)
+        >>> random.normal(key, (2,)) == random.normal(key, (2,))
+        Array([ True,  True])
     """
     shape, dtype = shape_tuple("normal", shape), _float_dtype("normal", dtype, allow_complex=True)
     n = math.prod(shape)
@@ -263,6 +286,14 @@ def gumbel(key: np.ndarray, shape: Shape = (), dtype: DTypeLike = np.float64) ->
 
     Returns:
       An array of `shape` and `dtype`.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import random
+        >>> key = random.key(0)
+        >>> x = random.gumbel(key, (10000,))
+        >>> bool(abs(x.mean() - np.euler_gamma) < 0.05)
+        True
     """
     shape, dtype = shape_tuple("gumbel", shape), _float_dtype("gumbel", dtype)
     return _sample("gumbel", key, lambda k: _gumbel(k, shape).astype(dtype))
@@ -282,6 +313,13 @@ def exponential(key: np.ndarray, shape: Shape = (), dtype: DTypeLike = np.float6
 
     Returns:
       An array of `shape` and `dtype`, all >= 0.
+
+    Example:
+        >>> from fungrad import random
+        >>> key = random.key(0)
+        >>> x = random.exponential(key, (10000,))
+        >>> bool(x.min() >= 0), bool(abs(x.mean() - 1) < 0.05)
+        (True, True)
     """
     shape, dtype = shape_tuple("exponential", shape), _float_dtype("exponential", dtype)
     draw = lambda k: (-np.log1p(-_unit(k, shape))).astype(dtype)
@@ -298,6 +336,12 @@ def bernoulli(key: np.ndarray, p: Any = 0.5, shape: Shape | None = None) -> np.n
 
     Returns:
       A bool array.
+
+    Example:
+        >>> from fungrad import random
+        >>> key = random.key(0)
+        >>> float(random.bernoulli(key, 0.3, (10000,)).mean().round(2))
+        0.3
     """
     p = _operand(p)
     shape = shape_of(p) if shape is None else shape_tuple("bernoulli", shape)
@@ -318,6 +362,14 @@ def categorical(key: np.ndarray, logits: Any, axis: int = -1,
 
     Returns:
       An int64 array of indices along `axis`.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import random
+        >>> key = random.key(0)
+        >>> s = random.categorical(key, np.log(np.array([0.2, 0.8])), shape=(10000,))
+        >>> np.bincount(s) / 10000 > [0.15, 0.75]
+        array([ True,  True])
     """
     fn, logits = "categorical", _operand(logits)
     lshape = tuple(shape_of(logits))
@@ -350,6 +402,13 @@ def randint(key: np.ndarray, shape: Shape, minval: Any, maxval: Any,
 
     Returns:
       An array of `shape` and `dtype`.
+
+    Example:
+        >>> from fungrad import random
+        >>> key = random.key(0)
+        >>> x = random.randint(key, (1000,), 3, 7)
+        >>> sorted(set(x.tolist()))
+        [3, 4, 5, 6]
     """
     fn, shape, dt = "randint", shape_tuple("randint", shape), np.dtype(dtype)
     if dt.kind not in "iu":
@@ -394,6 +453,15 @@ def permutation(key: np.ndarray, x: Any, axis: int = 0, independent: bool = Fals
 
     Returns:
       The permuted int64 indices, or `x` shuffled.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import random
+        >>> key = random.key(0)
+        >>> sorted(random.permutation(key, 5).tolist())
+        [0, 1, 2, 3, 4]
+        >>> random.permutation(key, np.arange(6).reshape(3, 2)).shape
+        (3, 2)
     """
     fn = "permutation"
     if isinstance(x, (int, np.integer)) or (not isinstance(x, Tracer) and np.ndim(x) == 0):
@@ -429,6 +497,15 @@ def choice(key: np.ndarray, a: Any, shape: Shape = (), replace: bool = True,  # 
 
     Returns:
       int64 indices of `shape` for an int `a`; for an array, ``take(a, indices, axis)``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import random
+        >>> key = random.key(0)
+        >>> random.choice(key, 5, (3,), replace=False).shape
+        (3,)
+        >>> set(random.choice(key, np.array([10, 20]), (100,)).tolist()) <= {10, 20}
+        True
     """
     fn, shape = "choice", shape_tuple("choice", shape)
     is_int = isinstance(a, (int, np.integer)) or (not isinstance(a, Tracer) and np.ndim(a) == 0)
@@ -493,6 +570,13 @@ def truncated_normal(key: np.ndarray, lower: Any, upper: Any, shape: Shape | Non
 
     Returns:
       An array of `shape` and `dtype` with every value strictly between the bounds.
+
+    Example:
+        >>> from fungrad import random
+        >>> key = random.key(0)
+        >>> x = random.truncated_normal(key, -1.0, 2.0, (1000,))
+        >>> bool(x.min() > -1), bool(x.max() < 2)
+        (True, True)
     """
     fn, dtype = "truncated_normal", _float_dtype("truncated_normal", dtype)
     lo = _concrete_array(fn, "lower", lower, np.float64)

@@ -61,6 +61,13 @@ def poisson(key: np.ndarray, lam: Any, shape: Shape | None = None,
 
     Returns:
       An array of `shape` and `dtype`.
+
+    Example:
+        >>> from fungrad import random
+        >>> key = random.key(0)
+        >>> x = random.poisson(key, 3.0, (10000,))
+        >>> bool(abs(x.mean() - 3) < 0.1), bool(abs(x.var() - 3) < 0.2)
+        (True, True)
     """
     fn, dt = "poisson", _int_dtype("poisson", dtype)
     lam = _concrete_array(fn, "lam", lam, np.float64)
@@ -88,6 +95,13 @@ def geometric(key: np.ndarray, p: Any, shape: Shape | None = None,
 
     Returns:
       An array of `shape` and `dtype`.
+
+    Example:
+        >>> from fungrad import random
+        >>> key = random.key(0)
+        >>> x = random.geometric(key, 0.25, (10000,))
+        >>> int(x.min()), bool(abs(x.mean() - 4) < 0.2)
+        (1, True)
     """
     fn, p, dt = "geometric", _operand(p), _int_dtype("geometric", dtype)
     shape = _param_shape(fn, shape, p=p)
@@ -186,6 +200,13 @@ def binomial(key: np.ndarray, n: Any, p: Any, shape: Shape | None = None,
 
     Returns:
       An array of `shape` and `dtype` holding whole numbers in ``[0, n]``.
+
+    Example:
+        >>> from fungrad import random
+        >>> key = random.key(0)
+        >>> x = random.binomial(key, 10, 0.5, (10000,))
+        >>> bool(x.min() >= 0), bool(x.max() <= 10), bool(abs(x.mean() - 5) < 0.1)
+        (True, True, True)
     """
     fn, dtype = "binomial", _float_dtype("binomial", np.float64 if dtype is None else dtype)
     n, p = _trials(fn, n), _probability(fn, p)
@@ -218,6 +239,14 @@ def multinomial(key: np.ndarray, n: Any, p: Any, *, shape: Shape | None = None,
 
     Returns:
       An array of `shape` whose last axis sums to `n`.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import random
+        >>> key = random.key(0)
+        >>> counts = random.multinomial(key, 100, np.array([0.2, 0.3, 0.5]))
+        >>> int(counts.sum())
+        100
     """
     del unroll  # a JAX scan option
     fn, dtype = "multinomial", _float_dtype("multinomial", np.float64 if dtype is None else dtype)

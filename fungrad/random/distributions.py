@@ -65,6 +65,13 @@ def laplace(key: np.ndarray, shape: Shape = (), dtype: DTypeLike = None) -> np.n
 
     Returns:
       An array of `shape` and `dtype`.
+
+    Example:
+        >>> from fungrad import random
+        >>> key = random.key(0)
+        >>> x = random.laplace(key, (10000,))
+        >>> bool(abs(x.mean()) < 0.05), bool(abs(x.var() - 2) < 0.15)
+        (True, True)
     """
     def transform(u):
         centred = u - 0.5  # never 0: u is an odd multiple of 2**-53
@@ -83,6 +90,14 @@ def logistic(key: np.ndarray, shape: Shape = (), dtype: DTypeLike = None) -> np.
 
     Returns:
       An array of `shape` and `dtype`.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import random
+        >>> key = random.key(0)
+        >>> x = random.logistic(key, (10000,))
+        >>> bool(abs(x.var() - np.pi ** 2 / 3) < 0.2)
+        True
     """
     return _noise_only("logistic", key, shape, dtype, lambda u: np.log(u) - np.log1p(-u))
 
@@ -97,6 +112,14 @@ def cauchy(key: np.ndarray, shape: Shape = (), dtype: DTypeLike = None) -> np.nd
 
     Returns:
       An array of `shape` and `dtype`.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import random
+        >>> key = random.key(0)
+        >>> x = random.cauchy(key, (10000,))
+        >>> bool(abs(np.median(x)) < 0.05)
+        True
     """
     return _noise_only("cauchy", key, shape, dtype, lambda u: np.tan(np.pi * (u - 0.5)))
 
@@ -111,6 +134,14 @@ def maxwell(key: np.ndarray, shape: Shape = (), dtype: DTypeLike = None) -> np.n
 
     Returns:
       An array of `shape` and `dtype`, positive.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import random
+        >>> key = random.key(0)
+        >>> x = random.maxwell(key, (10000,))
+        >>> bool(x.min() > 0), bool(abs(x.mean() - 2 * np.sqrt(2 / np.pi)) < 0.05)
+        (True, True)
     """
     fn, shape, dtype = "maxwell", shape_tuple("maxwell", shape), _dtype("maxwell", dtype)
     draw = lambda k: np.linalg.norm(_normals(k, (*shape, 3)), axis=-1).astype(dtype)
@@ -130,6 +161,13 @@ def double_sided_maxwell(key: np.ndarray, loc: Any, scale: Any, shape: Shape = (
 
     Returns:
       An array of `shape` and `dtype`.
+
+    Example:
+        >>> from fungrad import random
+        >>> key = random.key(0)
+        >>> x = random.double_sided_maxwell(key, 0.0, 1.0, (10000,))
+        >>> bool(abs(x.mean()) < 0.1), bool(abs(x.var() - 3) < 0.2)
+        (True, True)
     """
     fn, dtype = "double_sided_maxwell", _dtype("double_sided_maxwell", dtype)
     loc, scale = _operand(loc), _operand(scale)
@@ -158,6 +196,14 @@ def lognormal(key: np.ndarray, sigma: Any = 1.0, shape: Shape | None = None,
 
     Returns:
       An array of `shape` and `dtype`, positive.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import random
+        >>> key = random.key(0)
+        >>> x = random.lognormal(key, 0.5, (10000,))
+        >>> bool(x.min() > 0), bool(abs(np.log(x).std() - 0.5) < 0.02)
+        (True, True)
     """
     fn, sigma, dtype = "lognormal", _operand(sigma), _dtype("lognormal", dtype)
     shape = _param_shape(fn, shape, sigma=sigma)
@@ -177,6 +223,13 @@ def pareto(key: np.ndarray, b: Any, shape: Shape | None = None,
 
     Returns:
       An array of `shape` and `dtype`, at least 1.
+
+    Example:
+        >>> from fungrad import random
+        >>> key = random.key(0)
+        >>> x = random.pareto(key, 3.0, (10000,))
+        >>> bool(x.min() >= 1), bool(abs(x.mean() - 1.5) < 0.05)
+        (True, True)
     """
     fn, b, dtype = "pareto", _operand(b), _dtype("pareto", dtype)
     shape = _param_shape(fn, shape, b=b)
@@ -197,6 +250,13 @@ def weibull_min(key: np.ndarray, scale: Any, concentration: Any, shape: Shape = 
 
     Returns:
       An array of `shape` and `dtype`, positive.
+
+    Example:
+        >>> from fungrad import random
+        >>> key = random.key(0)
+        >>> x = random.weibull_min(key, 1.0, 1.0, (10000,))
+        >>> bool(abs(x.mean() - 1) < 0.05)
+        True
     """
     fn, dtype = "weibull_min", _dtype("weibull_min", dtype)
     scale, concentration = _operand(scale), _operand(concentration)
@@ -220,6 +280,14 @@ def rayleigh(key: np.ndarray, scale: Any, shape: Shape | None = None,
 
     Returns:
       An array of `shape` and `dtype`, positive.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import random
+        >>> key = random.key(0)
+        >>> x = random.rayleigh(key, 2.0, (10000,))
+        >>> bool(abs(x.mean() - 2 * np.sqrt(np.pi / 2)) < 0.05)
+        True
     """
     fn, scale, dtype = "rayleigh", _operand(scale), _dtype("rayleigh", dtype)
     shape = _param_shape(fn, shape, scale=scale)
@@ -241,6 +309,13 @@ def triangular(key: np.ndarray, left: Any, mode: Any, right: Any, shape: Shape |
 
     Returns:
       An array of `shape` and `dtype`.
+
+    Example:
+        >>> from fungrad import random
+        >>> key = random.key(0)
+        >>> x = random.triangular(key, 0.0, 1.0, 4.0, (10000,))
+        >>> bool(x.min() >= 0), bool(x.max() <= 4), bool(abs(x.mean() - 5 / 3) < 0.05)
+        (True, True, True)
     """
     fn, dtype = "triangular", _dtype("triangular", dtype)
     left, mode, right = _operand(left), _operand(mode), _operand(right)
@@ -271,6 +346,13 @@ def wald(key: np.ndarray, mean: Any, shape: Shape | None = None,
 
     Returns:
       An array of `shape` and `dtype`, positive.
+
+    Example:
+        >>> from fungrad import random
+        >>> key = random.key(0)
+        >>> x = random.wald(key, 2.0, (10000,))
+        >>> bool(x.min() > 0), bool(abs(x.mean() - 2) < 0.1)
+        (True, True)
     """
     fn, mean, dtype = "wald", _operand(mean), _dtype("wald", dtype)
     shape = _param_shape(fn, shape, mean=mean)
@@ -321,6 +403,15 @@ def multivariate_normal(key: np.ndarray, mean: Any, cov: Any,  # noqa: PLR0917 (
 
     Returns:
       An array of shape ``(*shape, n)``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import random
+        >>> key = random.key(0)
+        >>> cov = np.array([[1.0, 0.8], [0.8, 1.0]])
+        >>> x = random.multivariate_normal(key, np.zeros(2), cov, (10000,))
+        >>> x.shape, bool(np.allclose(np.cov(x.T), cov, atol=0.05))
+        ((10000, 2), True)
     """
     fn, dtype = "multivariate_normal", _dtype("multivariate_normal", dtype)
     if method not in ("cholesky", "eigh", "svd"):
@@ -358,6 +449,14 @@ def orthogonal(key: np.ndarray, n: int, shape: Shape = (), dtype: DTypeLike = No
 
     Returns:
       An array of shape ``(*shape, n, m)``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import random
+        >>> key = random.key(0)
+        >>> q = random.orthogonal(key, 3)
+        >>> bool(np.allclose(q @ q.T, np.eye(3)))
+        True
     """
     fn, shape, dtype = "orthogonal", shape_tuple("orthogonal", shape), _dtype("orthogonal", dtype)
     n = concrete_int(fn, "n", n)
@@ -383,6 +482,12 @@ def rademacher(key: np.ndarray, shape: Shape = (), dtype: DTypeLike = None) -> n
 
     Returns:
       An array of `shape` and `dtype`.
+
+    Example:
+        >>> from fungrad import random
+        >>> key = random.key(0)
+        >>> sorted(set(random.rademacher(key, (100,)).tolist()))
+        [-1, 1]
     """
     fn, shape = "rademacher", shape_tuple("rademacher", shape)
     dt = np.dtype(np.int64 if dtype is None else dtype)
@@ -416,6 +521,13 @@ def generalized_normal(key: np.ndarray, p: float, shape: Shape = (),
 
     Returns:
       An array of `shape` and `dtype`.
+
+    Example:
+        >>> from fungrad import random
+        >>> key = random.key(0)
+        >>> x = random.generalized_normal(key, 2.0, (10000,))
+        >>> bool(abs(x.var() - 0.5) < 0.05)
+        True
     """
     fn, shape = "generalized_normal", shape_tuple("generalized_normal", shape)
     dtype, p = _dtype(fn, dtype), _positive_float(fn, "p", p)
@@ -439,6 +551,14 @@ def ball(key: np.ndarray, d: int, p: float = 2, shape: Shape = (),
 
     Returns:
       An array of shape ``(*shape, d)``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import random
+        >>> key = random.key(0)
+        >>> x = random.ball(key, 3, shape=(1000,))
+        >>> x.shape, bool((np.linalg.norm(x, axis=-1) <= 1).all())
+        ((1000, 3), True)
     """
     fn, shape, dtype = "ball", shape_tuple("ball", shape), _dtype("ball", dtype)
     d, p = concrete_int(fn, "d", d), _positive_float(fn, "p", p)

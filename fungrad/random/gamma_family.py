@@ -218,6 +218,14 @@ def loggamma(key: np.ndarray, a: Any, shape: Shape | None = None,
 
     Returns:
       An array of `shape` and `dtype`.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import random
+        >>> key = random.key(0)
+        >>> x = random.loggamma(key, 0.01, (5,))
+        >>> bool(np.isfinite(x).all())
+        True
     """
     fn, a = "loggamma", _operand(a)
     dtype = _float_dtype(fn, np.float64 if dtype is None else dtype)
@@ -266,6 +274,16 @@ def beta(key: np.ndarray, a: Any, b: Any, shape: Shape | None = None,
 
     Returns:
       An array of `shape` and `dtype` in [0, 1].
+
+    Example:
+        >>> import fungrad as fg
+        >>> from fungrad import random
+        >>> key = random.key(0)
+        >>> x = random.beta(key, 2.0, 3.0, (10000,))
+        >>> bool(abs(x.mean() - 0.4) < 0.01)
+        True
+        >>> fg.grad(lambda a: random.beta(key, a, 3.0))(2.0).shape
+        ()
     """
     fn, a, b = "beta", _operand(a), _operand(b)
     dtype = _float_dtype(fn, np.float64 if dtype is None else dtype)
@@ -293,6 +311,14 @@ def dirichlet(key: np.ndarray, alpha: Any, shape: Shape | None = None,
 
     Returns:
       An array of shape ``(*shape, k)`` whose last axis sums to 1.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import random
+        >>> key = random.key(0)
+        >>> x = random.dirichlet(key, np.array([1.0, 2.0, 3.0]), (1000,))
+        >>> x.shape, bool(np.allclose(x.sum(-1), 1))
+        ((1000, 3), True)
     """
     fn, alpha = "dirichlet", _operand(alpha)
     dtype = _float_dtype(fn, np.float64 if dtype is None else dtype)
@@ -325,6 +351,13 @@ def chisquare(key: np.ndarray, df: Any, shape: Shape | None = None,
 
     Returns:
       An array of `shape` and `dtype`.
+
+    Example:
+        >>> from fungrad import random
+        >>> key = random.key(0)
+        >>> x = random.chisquare(key, 4.0, (10000,))
+        >>> bool(abs(x.mean() - 4) < 0.1)
+        True
     """
     fn, df = "chisquare", _operand(df)
     dtype = _float_dtype(fn, np.float64 if dtype is None else dtype)
@@ -346,6 +379,13 @@ def t(key: np.ndarray, df: Any, shape: Shape | None = None, dtype: DTypeLike = N
 
     Returns:
       An array of `shape` and `dtype`.
+
+    Example:
+        >>> from fungrad import random
+        >>> key = random.key(0)
+        >>> x = random.t(key, 5.0, (10000,))
+        >>> bool(abs(x.mean()) < 0.05), bool(abs(x.var() - 5 / 3) < 0.2)
+        (True, True)
     """
     fn, df = "t", _operand(df)
     dtype = _float_dtype(fn, np.float64 if dtype is None else dtype)
@@ -378,6 +418,13 @@ def f(key: np.ndarray, dfnum: Any, dfden: Any, shape: Shape | None = None,
 
     Returns:
       An array of `shape` and `dtype`.
+
+    Example:
+        >>> from fungrad import random
+        >>> key = random.key(0)
+        >>> x = random.f(key, 5.0, 10.0, (10000,))
+        >>> bool(x.min() > 0), bool(abs(x.mean() - 10 / 8) < 0.05)
+        (True, True)
     """
     fn, dfnum, dfden = "f", _operand(dfnum), _operand(dfden)
     dtype = _float_dtype(fn, np.float64 if dtype is None else dtype)

@@ -210,6 +210,15 @@ def split(key: np.ndarray, num: Shape = 2) -> np.ndarray:
 
     Returns:
       A uint32 array of shape ``(num, 2)`` (``(*num, 2)`` for a shape): one key per row.
+
+    Example:
+        >>> from fungrad import random
+        >>> key = random.key(0)
+        >>> k1, k2 = random.split(key)
+        >>> random.split(key, 4).shape == (4,) + key.shape
+        True
+        >>> bool(random.normal(k1) != random.normal(k2))
+        True
     """
     shape = shape_tuple("split", num, "num")
     count = math.prod(shape)
@@ -227,6 +236,15 @@ def fold_in(key: np.ndarray, data: int) -> np.ndarray:
 
     Returns:
       A new key, shape ``(2,)``.
+
+    Example:
+        >>> from fungrad import random
+        >>> key = random.key(0)
+        >>> k1, k2 = random.fold_in(key, 1), random.fold_in(key, 2)
+        >>> bool((random.normal(k1) != random.normal(k2)))
+        True
+        >>> bool(random.normal(random.fold_in(key, 1)) == random.normal(k1))
+        True
     """
     d = concrete_int("fold_in", "data", data)
     return per_key(
@@ -268,6 +286,13 @@ def wrap_key_data(key_bits_array: Any, *, impl: Any = None, dtype: Any = None) -
 
     Returns:
       The keys, a uint32 array of the same shape.
+
+    Example:
+        >>> from fungrad import random
+        >>> key = random.key(0)
+        >>> same = random.wrap_key_data(random.key_data(key))
+        >>> bool(random.normal(same) == random.normal(key))
+        True
     """
     if impl not in (None, "philox") or dtype is not None:
         raise ValueError(

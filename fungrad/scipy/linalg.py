@@ -97,6 +97,13 @@ def solve_triangular(a, b, trans=0, lower: bool = False, unit_diagonal: bool = F
         unit_diagonal: take the diagonal of ``a`` as ones.
     Returns:
         ``x``, shaped like ``b``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad.scipy import linalg
+        >>> u = np.array([[2.0, 1.0], [0.0, 1.0]])
+        >>> linalg.solve_triangular(u, np.array([3.0, 1.0]))
+        Array([1., 1.])
     """
     code = _trans_code("solve_triangular", trans)
     a = _matrix("solve_triangular", a)
@@ -110,19 +117,48 @@ def solve_triangular(a, b, trans=0, lower: bool = False, unit_diagonal: bool = F
 
 def cholesky(a, lower: bool = False, overwrite_a: bool = False, check_finite: bool = True):
     """The Cholesky factor of a Hermitian positive-definite ``a``: upper ``U`` with
-    ``a = U^H U`` (the default, as SciPy), or lower ``L`` with ``a = L L^H``."""
+    ``a = U^H U`` (the default, as SciPy), or lower ``L`` with ``a = L L^H``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad.scipy import linalg
+        >>> a = np.array([[4.0, 2.0], [2.0, 3.0]])
+        >>> linalg.cholesky(a)
+        Array([[2.        , 1.        ],
+               [0.        , 1.41421356]])
+        >>> linalg.cholesky(a, lower=True)
+        Array([[2.        , 0.        ],
+               [1.        , 1.41421356]])
+    """
     a = _matrix("cholesky", a)
     return fnp.linalg.cholesky(a, upper=not lower)
 
 
 def cho_factor(a, lower: bool = False, overwrite_a: bool = False, check_finite: bool = True):
     """``(c, lower)`` for :func:`cho_solve`: ``c`` is the Cholesky factor (the other
-    triangle zero)."""
+    triangle zero).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad.scipy import linalg
+        >>> a = np.array([[4.0, 2.0], [2.0, 3.0]])
+        >>> c, lower = linalg.cho_factor(a)
+        >>> bool(np.allclose(np.triu(c).T @ np.triu(c), a)), lower
+        (True, False)
+    """
     return cholesky(a, lower=lower), lower
 
 
 def cho_solve(c_and_lower, b, overwrite_b: bool = False, check_finite: bool = True):
-    """Solve ``a x = b`` from ``cho_factor(a)``'s ``(c, lower)``."""
+    """Solve ``a x = b`` from ``cho_factor(a)``'s ``(c, lower)``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad.scipy import linalg
+        >>> a = np.array([[4.0, 2.0], [2.0, 3.0]])
+        >>> linalg.cho_solve(linalg.cho_factor(a), np.array([1.0, 2.0]))
+        Array([-0.125,  0.75 ])
+    """
     c, lower = c_and_lower
     c = _matrix("cho_solve", c)
     c, b, vector = _rhs("cho_solve", c, b)
@@ -173,6 +209,14 @@ def lu_factor(a, overwrite_a: bool = False, check_finite: bool = True):
 
     ``lu`` holds ``L`` (unit diagonal, not stored) below the diagonal and ``U`` on and
     above; row ``i`` was swapped with row ``piv[i]`` (int32), in order.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad.scipy import linalg
+        >>> a = np.array([[4.0, 2.0], [2.0, 3.0]])
+        >>> lu, piv = linalg.lu_factor(a)
+        >>> piv
+        array([0, 1], dtype=int32)
     """
     a = _matrix("lu_factor", a, square=False)
     out = _over_batch(_lu_steps, (2,), a)
@@ -188,6 +232,17 @@ def lu(a, permute_l: bool = False, overwrite_a: bool = False, check_finite: bool
     Returns:
         ``p`` (``(..., m, m)``, a permutation matrix in ``a``'s dtype), ``l``
         (``(..., m, k)``, unit lower-triangular), ``u`` (``(..., k, n)``), ``k = min(m, n)``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad.scipy import linalg
+        >>> a = np.array([[4.0, 2.0], [2.0, 3.0]])
+        >>> p, l, u = linalg.lu(a)
+        >>> bool(np.allclose(p @ l @ u, a))
+        True
+        >>> l
+        Array([[1. , 0. ],
+               [0.5, 1. ]])
     """
     a = _matrix("lu", a, square=False)
     m, n = a.shape[-2:]
@@ -230,6 +285,13 @@ def lu_solve(lu_and_piv, b, trans: int = 0, overwrite_b: bool = False,
     """Solve ``op(a) x = b`` from ``lu_factor(a)``'s ``(lu, piv)``.
 
     ``trans``: 0 (``a x = b``), 1 (``a.T x = b``) or 2 (``a.conj().T x = b``).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad.scipy import linalg
+        >>> a = np.array([[4.0, 2.0], [2.0, 3.0]])
+        >>> linalg.lu_solve(linalg.lu_factor(a), np.array([1.0, 2.0]))
+        Array([-0.125,  0.75 ])
     """
     code = _trans_code("lu_solve", trans)
     packed, piv = lu_and_piv
@@ -266,6 +328,16 @@ def expm(A, *, upper_triangular: bool = False, max_squarings: int = 16):  # noqa
             ``5.37 * 2**max_squarings`` lose accuracy).
     Returns:
         ``exp(A)``, differentiable (through the approximant and the squarings).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad.scipy import linalg
+        >>> linalg.expm(np.array([[0.0, 1.0], [0.0, 0.0]]))
+        array([[1., 1.],
+               [0., 1.]])
+        >>> linalg.expm(np.diag([0.0, 1.0]))
+        array([[1.        , 0.        ],
+               [0.        , 2.71828183]])
     """
     a = _matrix("expm", A)
     n = a.shape[-1]
@@ -298,6 +370,14 @@ def sqrtm(A, blocksize: int = 1):  # noqa: N803
     iteration converges); ``blocksize`` is accepted and ignored. The iteration runs a
     fixed 40 steps of ``X <- X (I + M^-1) / 2``, ``M <- (I + (M + M^-1) / 2) / 2``, so its
     derivative is that of those steps.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad.scipy import linalg
+        >>> r = linalg.sqrtm(np.array([[4.0, 0.0], [0.0, 9.0]]))
+        >>> r.real
+        Array([[2., 0.],
+               [0., 3.]])
     """
     if blocksize != 1:
         raise ValueError(f"fungrad.scipy.linalg.sqrtm: only blocksize=1 is supported, got "
@@ -341,12 +421,29 @@ def block_diag(*arrs):
 
 
 def det(a, overwrite_a: bool = False, check_finite: bool = True):
-    """The determinant of ``(..., n, n)`` matrices."""
+    """The determinant of ``(..., n, n)`` matrices.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad.scipy import linalg
+        >>> a = np.array([[4.0, 2.0], [2.0, 3.0]])
+        >>> round(float(linalg.det(a)), 12)
+        8.0
+    """
     return fnp.linalg.det(_matrix("det", a))
 
 
 def inv(a, overwrite_a: bool = False, check_finite: bool = True):
-    """The inverse of ``(..., n, n)`` matrices."""
+    """The inverse of ``(..., n, n)`` matrices.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad.scipy import linalg
+        >>> a = np.array([[4.0, 2.0], [2.0, 3.0]])
+        >>> linalg.inv(a)
+        array([[ 0.375, -0.25 ],
+               [-0.25 ,  0.5  ]])
+    """
     return fnp.linalg.inv(_matrix("inv", a))
 
 
@@ -356,6 +453,15 @@ def solve(a, b, lower: bool = False, overwrite_a: bool = False, overwrite_b: boo
 
     ``assume_a``: 'gen' or 'sym' (an LU solve), 'her' or 'pos' (a Cholesky solve of the
     triangle named by ``lower``; 'her' assumes positive definite too).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad.scipy import linalg
+        >>> a = np.array([[4.0, 2.0], [2.0, 3.0]])
+        >>> linalg.solve(a, np.array([1.0, 2.0]))
+        Array([-0.125,  0.75 ])
+        >>> linalg.solve(a, np.array([1.0, 2.0]), assume_a='pos')
+        Array([-0.125,  0.75 ])
     """
     if assume_a not in ("gen", "sym", "her", "pos"):
         raise ValueError(f"fungrad.scipy.linalg.solve: `assume_a` must be 'gen', 'sym', "
@@ -381,7 +487,15 @@ def eigh(a, b=None, lower: bool = True, eigvals_only: bool = False,
          eigvals=None, type: int = 1, check_finite: bool = True):  # noqa: A002
     """Eigenvalues (ascending) and eigenvectors of a Hermitian ``a``, from the triangle
     named by ``lower``. The generalized problem (``b``), ``eigvals`` and ``type != 1`` are
-    not implemented (as in JAX)."""
+    not implemented (as in JAX).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad.scipy import linalg
+        >>> a = np.array([[4.0, 2.0], [2.0, 3.0]])
+        >>> linalg.eigh(a, eigvals_only=True)
+        array([1.43844719, 5.56155281])
+    """
     if b is not None or eigvals is not None or type != 1:
         raise NotImplementedError("fungrad.scipy.linalg.eigh: only the standard problem is "
                                   "implemented (b=None, eigvals=None, type=1)")
@@ -393,7 +507,15 @@ def eigh(a, b=None, lower: bool = True, eigvals_only: bool = False,
 def svd(a, full_matrices: bool = True, compute_uv: bool = True, overwrite_a: bool = False,
         check_finite: bool = True, lapack_driver: str = "gesdd"):
     """The singular value decomposition ``a = u @ diag(s) @ vh``: ``(u, s, vh)``, or ``s``
-    with ``compute_uv=False``."""
+    with ``compute_uv=False``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad.scipy import linalg
+        >>> a = np.array([[4.0, 2.0], [2.0, 3.0]])
+        >>> linalg.svd(a, compute_uv=False)
+        array([5.56155281, 1.43844719])
+    """
     if lapack_driver not in ("gesdd", "gesvd"):
         raise ValueError(f"fungrad.scipy.linalg.svd: `lapack_driver` must be 'gesdd' or "
                          f"'gesvd', got {lapack_driver!r}")
@@ -404,7 +526,16 @@ def svd(a, full_matrices: bool = True, compute_uv: bool = True, overwrite_a: boo
 def qr(a, overwrite_a: bool = False, lwork=None, mode: str = "full", pivoting: bool = False,
        check_finite: bool = True):
     """The QR decomposition: ``(q, r)`` for mode 'full' or 'economic', ``(r,)`` for 'r'
-    (SciPy's tuple). ``mode='raw'`` and ``pivoting=True`` are not implemented."""
+    (SciPy's tuple). ``mode='raw'`` and ``pivoting=True`` are not implemented.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad.scipy import linalg
+        >>> a = np.array([[4.0, 2.0], [2.0, 3.0]])
+        >>> q, r = linalg.qr(a)
+        >>> bool(np.allclose(q @ r, a)), bool(np.allclose(np.tril(r, -1), 0))
+        (True, True)
+    """
     if pivoting:
         raise NotImplementedError("fungrad.scipy.linalg.qr: pivoting=True is not implemented")
     if mode not in ("full", "r", "economic"):

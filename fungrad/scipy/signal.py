@@ -120,7 +120,16 @@ def convolve(in1, in2, mode: str = "full", method: str = "auto", precision=None)
 
 def correlate(in1, in2, mode: str = "full", method: str = "auto", precision=None):
     """The N-D cross-correlation of two arrays of the same rank (1 to 3); arguments as in
-    :func:`convolve`."""
+    :func:`convolve`.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad.scipy import signal
+        >>> signal.correlate(np.array([1.0, 2.0, 3.0]), np.array([0.0, 1.0]))
+        array([1., 2., 3., 0.])
+        >>> signal.correlate(np.array([1.0, 2.0, 3.0]), np.array([0.0, 1.0]), mode='valid')
+        array([2., 3.])
+    """
     _check_method("correlate", method)
     in1, in2 = _operands("correlate", in1, in2, mode)
     return _correlate("correlate", in1, in2, mode)
@@ -142,7 +151,16 @@ def _check_boundary(name: str, boundary: str, fillvalue) -> None:
 def convolve2d(in1, in2, mode: str = "full", boundary: str = "fill", fillvalue=0,
                precision=None):
     """The 2-D convolution of two 2-D arrays; ``boundary='fill'`` with ``fillvalue=0``
-    only (as in JAX)."""
+    only (as in JAX).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad.scipy import signal
+        >>> signal.convolve2d(np.eye(2), np.ones((2, 2)))
+        array([[1., 1., 0.],
+               [1., 2., 1.],
+               [0., 1., 1.]])
+    """
     _check_boundary("convolve2d", boundary, fillvalue)
     in1, in2 = _operands("convolve2d", in1, in2, mode, rank=2)
     return _convolve("convolve2d", in1, in2, mode)
@@ -151,7 +169,15 @@ def convolve2d(in1, in2, mode: str = "full", boundary: str = "fill", fillvalue=0
 def correlate2d(in1, in2, mode: str = "full", boundary: str = "fill", fillvalue=0,
                 precision=None):
     """The 2-D cross-correlation of two 2-D arrays; ``boundary='fill'`` with
-    ``fillvalue=0`` only (as in JAX)."""
+    ``fillvalue=0`` only (as in JAX).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad.scipy import signal
+        >>> signal.correlate2d(np.eye(2), np.array([[1.0, 2.0]]), mode='same')
+        array([[1., 0.],
+               [2., 1.]])
+    """
     _check_boundary("correlate2d", boundary, fillvalue)
     in1, in2 = _operands("correlate2d", in1, in2, mode, rank=2)
     return _correlate2d(in1, in2, mode)

@@ -58,12 +58,41 @@ def _floats(name: str, *args):
     return args if len(args) > 1 else args[0]
 
 
+# Docstring examples of the functions `_unary` makes: name -> (the call, what it shows).
+# doctest runs them (tests/test_doctests.py), so they stay true.
+_EXAMPLES = {
+    "erf": (
+        "special.erf(np.array([0.0, 1.0, -np.inf]))",
+        "array([ 0.        ,  0.84270079, -1.        ])"),
+    "erfc": ("special.erfc(np.array([0.0, 10.0]))", "array([1.00000000e+00, 2.08848758e-45])"),
+    "erfinv": ("special.erfinv(np.array([0.0, 0.5]))", "array([0.        , 0.47693628])"),
+    "erfcinv": ("special.erfcinv(np.array([1.0, 1e-300]))", "array([ 0.        , 26.20946996])"),
+    "erfcx": ("special.erfcx(np.array([0.0, 100.0]))", "array([1.        , 0.00564161])"),
+    "expit": (
+        "special.expit(np.array([-1000.0, 0.0, 2.0]))",
+        "array([0.        , 0.5       , 0.88079708])"),
+    "gammaln": (
+        "special.gammaln(np.array([1.0, 10.0, 200.0]))",
+        "array([  0.        ,  12.80182748, 857.93366983])"),
+    "digamma": ("special.digamma(np.array([1.0, 2.0]))", "array([-0.57721566,  0.42278434])"),
+    "i0e": ("special.i0e(np.array([0.0, 1000.0]))", "array([1.        , 0.01261724])"),
+    "i1e": ("special.i1e(np.array([0.0, 1000.0]))", "array([0.        , 0.01261093])"),
+}
+
+
+def _with_example(doc: str, name: str) -> str:
+    """``doc`` followed by the ``Example:`` section of ``name`` from ``_EXAMPLES``."""
+    call, shown = _EXAMPLES[name]
+    return (f"{doc}\n\nExample:\n    >>> import numpy as np\n"
+            f"    >>> from fungrad.scipy import special\n    >>> {call}\n    {shown}\n")
+
+
 def _unary(lax_fn, name: str, doc: str):
     def fn(x):
         return lax_fn(_floats(name, x))
 
     fn.__name__ = fn.__qualname__ = name
-    fn.__doc__ = doc
+    fn.__doc__ = _with_example(doc, name)
     return fn
 
 
@@ -85,20 +114,41 @@ i1e = _unary(special_scipy.bessel_i1e, "i1e", "``exp(-|x|) I_1(x)``, the scaled 
 
 
 def logit(x):
-    """``log(x / (1 - x))``, the inverse of expit (``-inf`` at 0, ``inf`` at 1)."""
+    """``log(x / (1 - x))``, the inverse of expit (``-inf`` at 0, ``inf`` at 1).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad.scipy import special
+        >>> special.logit(np.array([0.25, 0.5, 0.75]))
+        array([-1.09861229,  0.        ,  1.09861229])
+    """
     x = _floats("logit", x)
     return fnp.log(x / (1 - x))
 
 
 def loggamma(x):
-    """``log(Gamma(x))`` for real ``x > 0``; nan for ``x <= 0`` (as JAX's real loggamma)."""
+    """``log(Gamma(x))`` for real ``x > 0``; nan for ``x <= 0`` (as JAX's real loggamma).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad.scipy import special
+        >>> special.loggamma(np.array([1.0, 0.5]))
+        array([0.        , 0.57236494])
+    """
     x = _floats("loggamma", x)
     return fnp.where(x > 0, lax.lgamma(x), np.nan)
 
 
 def gammasgn(x):
     """The sign of ``Gamma(x)`` (1 or -1; nan at the negative integers and at nan; the sign
-    of the zero at ``x = ±0``). Its derivative is 0."""
+    of the zero at ``x = ±0``). Its derivative is 0.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad.scipy import special
+        >>> special.gammasgn(np.array([0.5, -0.5, -1.5]))
+        array([ 1., -1.,  1.])
+    """
     x = _floats("gammasgn", x)
     one = fnp.ones_like(x)
     floor_x = fnp.floor(x)
@@ -109,20 +159,41 @@ def gammasgn(x):
 
 
 def gamma(x):
-    """The gamma function ``sign * exp(gammaln(x))``; nan at the negative integers."""
+    """The gamma function ``sign * exp(gammaln(x))``; nan at the negative integers.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad.scipy import special
+        >>> special.gamma(np.array([1.0, 5.0, 0.5, -0.5]))
+        array([ 1.        , 24.        ,  1.77245385, -3.5449077 ])
+    """
     x = _floats("gamma", x)
     return gammasgn(x) * fnp.exp(lax.lgamma(x))
 
 
 def polygamma(n, x):
-    """The ``n``-th derivative of digamma (``n`` whole; differentiable in ``x`` only)."""
+    """The ``n``-th derivative of digamma (``n`` whole; differentiable in ``x`` only).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad.scipy import special
+        >>> special.polygamma(1, np.array([1.0, 2.0]))
+        array([1.64493407, 0.64493407])
+    """
     n, x = _floats("polygamma", n, x)
     return lax.polygamma(lax.stop_gradient(n), x)
 
 
 def multigammaln(a, d):
     """The log of the multivariate gamma function of dimension ``d`` (a static int):
-    ``d (d-1)/4 log(pi) + sum_(j<d) gammaln(a - j/2)``."""
+    ``d (d-1)/4 log(pi) + sum_(j<d) gammaln(a - j/2)``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad.scipy import special
+        >>> special.multigammaln(np.array([2.0, 3.0]), 2)
+        array([0.45158271, 1.55019499])
+    """
     if isinstance(d, bool) or not isinstance(d, (int, np.integer)):
         raise TypeError(f"fungrad.scipy.special.multigammaln: `d` must be a Python int (the "
                         f"dimension, static), got {type(d).__name__} {d!r}")
@@ -132,32 +203,67 @@ def multigammaln(a, d):
 
 
 def betaln(a, b):
-    """``log|B(a, b)| = gammaln(a) + gammaln(b) - gammaln(a + b)``."""
+    """``log|B(a, b)| = gammaln(a) + gammaln(b) - gammaln(a + b)``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad.scipy import special
+        >>> special.betaln(np.array([1.0, 100.0]), np.array([1.0, 100.0]))
+        array([   0.        , -139.66525909])
+    """
     a, b = _floats("betaln", a, b)
     return lax.lgamma(a) + lax.lgamma(b) - lax.lgamma(a + b)
 
 
 def beta(a, b):
-    """The beta function ``Gamma(a) Gamma(b) / Gamma(a + b)``, signed."""
+    """The beta function ``Gamma(a) Gamma(b) / Gamma(a + b)``, signed.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad.scipy import special
+        >>> special.beta(np.array([1.0, 2.0]), np.array([1.0, 3.0]))
+        array([1.        , 0.08333333])
+    """
     a, b = _floats("beta", a, b)
     sign = gammasgn(a) * gammasgn(b) * gammasgn(a + b)
     return sign * fnp.exp(betaln(a, b))
 
 
 def betainc(a, b, x):
-    """The regularized incomplete beta function ``I_x(a, b)`` (differentiable in ``x``)."""
+    """The regularized incomplete beta function ``I_x(a, b)`` (differentiable in ``x``).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad.scipy import special
+        >>> special.betainc(2.0, 3.0, np.array([0.0, 0.5, 1.0]))
+        array([0.    , 0.6875, 1.    ])
+    """
     a, b, x = _floats("betainc", a, b, x)
     return special_scipy.betainc(a, b, x)
 
 
 def gammainc(a, x):
-    """The regularized lower incomplete gamma function ``P(a, x)``."""
+    """The regularized lower incomplete gamma function ``P(a, x)``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad.scipy import special
+        >>> special.gammainc(1.0, np.array([0.0, 1.0, np.inf]))
+        array([0.        , 0.63212056, 1.        ])
+    """
     a, x = _floats("gammainc", a, x)
     return lax.igamma(a, x)
 
 
 def gammaincc(a, x):
-    """The regularized upper incomplete gamma function ``Q(a, x) = 1 - P(a, x)``."""
+    """The regularized upper incomplete gamma function ``Q(a, x) = 1 - P(a, x)``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad.scipy import special
+        >>> special.gammaincc(1.0, np.array([0.0, 1.0, np.inf]))
+        array([1.        , 0.36787944, 0.        ])
+    """
     a, x = _floats("gammaincc", a, x)
     return lax.igammac(a, x)
 
@@ -206,13 +312,27 @@ def _xlogx_jvp(primals, tangents):
 
 
 def entr(x):
-    """The elementwise entropy ``-x log x``: 0 at 0, ``-inf`` for ``x < 0``."""
+    """The elementwise entropy ``-x log x``: 0 at 0, ``-inf`` for ``x < 0``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad.scipy import special
+        >>> special.entr(np.array([0.25, 0.5, 1.0]))
+        array([ 0.34657359,  0.34657359, -0.        ])
+    """
     x = _floats("entr", x)
     return fnp.where(x < 0, -np.inf, -_xlogx(x))
 
 
 def rel_entr(p, q):
-    """``p log(p / q)`` for ``p, q > 0``; 0 where ``p == 0 <= q``; ``inf`` elsewhere."""
+    """``p log(p / q)`` for ``p, q > 0``; 0 where ``p == 0 <= q``; ``inf`` elsewhere.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad.scipy import special
+        >>> special.rel_entr(np.array([0.5, 0.0, 1.0]), np.array([0.25, 1.0, 0.0]))
+        array([0.34657359, 0.        ,        inf])
+    """
     p, q = _floats("rel_entr", p, q)
     both = (p > 0) & (q > 0)
     safe_p, safe_q = fnp.where(both, p, 1.0), fnp.where(both, q, 1.0)
@@ -221,13 +341,27 @@ def rel_entr(p, q):
 
 
 def kl_div(p, q):
-    """``p log(p / q) - p + q`` (``rel_entr(p, q) - p + q``)."""
+    """``p log(p / q) - p + q`` (``rel_entr(p, q) - p + q``).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad.scipy import special
+        >>> special.kl_div(np.array([0.5, 0.0]), np.array([0.25, 1.0]))
+        array([0.09657359, 1.        ])
+    """
     p, q = _floats("kl_div", p, q)
     return rel_entr(p, q) - p + q
 
 
 def ndtr(x):
-    """The standard normal CDF ``(1 + erf(x / sqrt 2)) / 2``, accurate in the lower tail."""
+    """The standard normal CDF ``(1 + erf(x / sqrt 2)) / 2``, accurate in the lower tail.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad.scipy import special
+        >>> special.ndtr(np.array([0.0, 1.96, -40.0]))
+        array([0.5      , 0.9750021, 0.       ])
+    """
     x = _floats("ndtr", x)
     return 0.5 * lax.erfc(x * -_SQRT_HALF)
 
@@ -237,6 +371,12 @@ def ndtri(p):
 
     Computed as ``-sqrt(2) erfcinv(2 p)``; ``2 p`` and (for ``p > 3/4``) ``2 (1 - p)`` are
     exact, so both tails keep their digits (``ndtri(1e-300) = -37.047096...``).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad.scipy import special
+        >>> special.ndtri(np.array([0.5, 0.975]))
+        array([-0.        ,  1.95996398])
     """
     p = _floats("ndtri", p)
     return special_scipy.erfc_inv(2.0 * p) * -_SQRT_TWO
@@ -248,6 +388,12 @@ def log_ndtr(x, series_order: int = 3):
     For ``x <= 0`` it is ``log(erfcx(-x / sqrt 2) / 2) - x^2 / 2`` (no underflow), for
     ``x > 0`` ``log1p(-ndtr(-x))``. ``series_order`` (JAX's asymptotic-series length, 0 to
     30) is checked and otherwise not needed.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad.scipy import special
+        >>> special.log_ndtr(np.array([0.0, -40.0]))
+        array([-6.93147181e-01, -8.04608442e+02])
     """
     if isinstance(series_order, bool) or not isinstance(series_order, (int, np.integer)) \
             or not 0 <= series_order <= 30:
@@ -268,19 +414,40 @@ def _abs_without_kink(x):
 
 
 def i0(x):
-    """The modified Bessel function of the first kind of order 0, ``i0e(x) exp(|x|)``."""
+    """The modified Bessel function of the first kind of order 0, ``i0e(x) exp(|x|)``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad.scipy import special
+        >>> special.i0(np.array([0.0, 1.0]))
+        array([1.        , 1.26606588])
+    """
     x = _floats("i0", x)
     return special_scipy.bessel_i0e(x) * fnp.exp(_abs_without_kink(x))
 
 
 def i1(x):
-    """The modified Bessel function of the first kind of order 1, ``i1e(x) exp(|x|)``."""
+    """The modified Bessel function of the first kind of order 1, ``i1e(x) exp(|x|)``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad.scipy import special
+        >>> special.i1(np.array([0.0, 1.0]))
+        array([0.       , 0.5651591])
+    """
     x = _floats("i1", x)
     return special_scipy.bessel_i1e(x) * fnp.exp(_abs_without_kink(x))
 
 
 def factorial(n, exact: bool = False):
-    """``Gamma(n + 1)`` (0 for ``n < 0``); ``exact=True`` is not supported (as in JAX)."""
+    """``Gamma(n + 1)`` (0 for ``n < 0``); ``exact=True`` is not supported (as in JAX).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad.scipy import special
+        >>> special.factorial(np.array([0.0, 3.0, 5.0]))
+        array([  1.,   6., 120.])
+    """
     if exact:
         raise NotImplementedError("fungrad.scipy.special.factorial: exact=True is not "
                                   "supported (no arbitrary-precision integers); use "
@@ -291,7 +458,16 @@ def factorial(n, exact: bool = False):
 
 def comb(N, k, *, repetition: bool = False):  # noqa: N803 (SciPy's name)
     """The binomial coefficient ``N choose k`` as a float (0 where ``N < 0``, ``k < 0`` or
-    ``k > N``); with ``repetition=True`` the number of multisets ``comb(N + k - 1, k)``."""
+    ``k > N``); with ``repetition=True`` the number of multisets ``comb(N + k - 1, k)``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad.scipy import special
+        >>> special.comb(np.array([5.0, 10.0]), 2)
+        array([10., 45.])
+        >>> special.comb(3, 2, repetition=True)
+        array(6.)
+    """
     N, k = _floats("comb", N, k)  # noqa: N806
     if repetition:
         return fnp.where((k == 0) & (N >= 0), 1.0, comb(N + k - 1, k))
@@ -303,7 +479,14 @@ def comb(N, k, *, repetition: bool = False):  # noqa: N803 (SciPy's name)
 
 
 def poch(z, m):
-    """The Pochhammer symbol ``Gamma(z + m) / Gamma(z)`` (1 where ``m == 0``)."""
+    """The Pochhammer symbol ``Gamma(z + m) / Gamma(z)`` (1 where ``m == 0``).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad.scipy import special
+        >>> special.poch(np.array([1.0, 3.0]), 3.0)
+        array([ 6., 60.])
+    """
     z, m = _floats("poch", z, m)
     return fnp.where(m == 0, 1.0, gamma(z + m) / gamma(z))
 
@@ -312,6 +495,14 @@ def zeta(x, q=None):
     """The Hurwitz zeta function ``sum_k (q + k)^-x`` (differentiable in ``q``).
 
     ``q=None`` (the Riemann zeta function) is not implemented, as in JAX: pass ``q=1``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad.scipy import special
+        >>> special.zeta(np.array([2.0, 4.0]), 1.0)
+        array([1.64493407, 1.08232323])
+        >>> float(special.zeta(2.0, 2.0))
+        0.6449340668482265
     """
     if q is None:
         raise NotImplementedError("fungrad.scipy.special.zeta: the Riemann zeta function "
@@ -342,7 +533,17 @@ logsumexp = _nn_logsumexp
 
 
 def softmax(x, /, *, axis=None):
-    """``exp(x) / sum(exp(x), axis)`` computed stably (``axis=None``: over all axes)."""
+    """``exp(x) / sum(exp(x), axis)`` computed stably (``axis=None``: over all axes).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad.scipy import special
+        >>> special.softmax(np.array([1.0, 2.0, 3.0]))
+        array([0.09003057, 0.24472847, 0.66524096])
+        >>> special.softmax(np.zeros((2, 2)), axis=1)
+        array([[0.5, 0.5],
+               [0.5, 0.5]])
+    """
     x = _floats("softmax", x)
     axes = _axes("softmax", axis, fnp.ndim(x))
     unnormalized = fnp.exp(x - lax.stop_gradient(fnp.max(x, axis=axes, keepdims=True)))
@@ -350,7 +551,14 @@ def softmax(x, /, *, axis=None):
 
 
 def log_softmax(x, /, *, axis=None):
-    """``x - logsumexp(x, axis)`` computed stably (``axis=None``: over all axes)."""
+    """``x - logsumexp(x, axis)`` computed stably (``axis=None``: over all axes).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad.scipy import special
+        >>> special.log_softmax(np.array([1.0, 2.0, 3.0]))
+        array([-2.40760596, -1.40760596, -0.40760596])
+    """
     x = _floats("log_softmax", x)
     axes = _axes("log_softmax", axis, fnp.ndim(x))
     shifted = x - lax.stop_gradient(fnp.max(x, axis=axes, keepdims=True))

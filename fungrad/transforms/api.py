@@ -192,6 +192,14 @@ def linearize(fun: Callable, *primals, has_aux: bool = False):
     The primal computation runs once; calling the returned ``f_jvp(*tangents)`` evaluates
     only the (staged) linear part. ``fg.make_ir(f_jvp, sites=True)(*tangents)`` prints
     that linear program with the source line of each equation.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad as fg
+        >>> import fungrad.numpy as fnp
+        >>> y, f_jvp = fg.linearize(fnp.sin, 0.0)
+        >>> y, f_jvp(2.0)
+        (Array(0.), Array(2.))
     """
     check_callable("linearize", fun)
     flat_p, in_tree, with_paths = _flatten_args("linearize", fun, primals)
@@ -434,6 +442,15 @@ def value_and_grad(fun: Callable, argnums=0, has_aux: bool = False, holomorphic:
     Returns:
         ``f(*args) -> (value, grads)`` or ``((value, aux), grads)``; ``grads`` matches the
         structure of the selected argument (a tuple of them when argnums is a tuple).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad as fg
+        >>> import fungrad.numpy as fnp
+        >>> fg.value_and_grad(lambda x: fnp.sum(x ** 2))(np.array([1.0, 2.0]))
+        (Array(5.), Array([2., 4.]))
+        >>> fg.value_and_grad(lambda x, y: x * y, argnums=(0, 1))(2.0, 3.0)
+        (Array(6.), (Array(3.), Array(2.)))
     """
     check_callable("value_and_grad", fun)
 
@@ -481,7 +498,13 @@ def grad(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = Fa
 
 
 def stop_gradient(x: Any) -> Any:
-    """Return ``x`` (a pytree) unchanged but with zero derivatives under every transform."""
+    """Return ``x`` (a pytree) unchanged but with zero derivatives under every transform.
+
+    Example:
+        >>> import fungrad as fg
+        >>> fg.grad(lambda x: x * fg.stop_gradient(x))(3.0)
+        Array(3.)
+    """
     from fungrad.lax import stop_gradient as stop  # noqa: PLC0415
     from fungrad.tree_util import tree_map  # noqa: PLC0415
 

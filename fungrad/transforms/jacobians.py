@@ -94,6 +94,13 @@ def jacfwd(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = 
 
     Returns:
         A function with ``fun``'s signature returning the Jacobian (layout in module doc).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad as fg
+        >>> fg.jacfwd(lambda x: x ** 2)(np.array([1.0, 2.0]))
+        Array([[2., 0.],
+               [0., 4.]])
     """
 
     check_callable("jacfwd", fun)
@@ -135,6 +142,14 @@ def jacrev(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = 
 
     Same arguments and output layout as :func:`jacfwd` (plus ``allow_int``). Without
     ``holomorphic``, complex inputs are allowed but outputs must be real (as in JAX).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad as fg
+        >>> import fungrad.numpy as fnp
+        >>> fg.jacrev(lambda x: fnp.array([x[0] * x[1], x[1]]))(np.array([2.0, 3.0]))
+        Array([[3., 2.],
+               [0., 1.]])
     """
 
     check_callable("jacrev", fun)
@@ -172,7 +187,15 @@ jacobian = jacrev
 
 
 def hessian(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = False):
-    """Hessian of scalar ``fun``: ``jacfwd(jacrev(fun))`` (forward-over-reverse)."""
+    """Hessian of scalar ``fun``: ``jacfwd(jacrev(fun))`` (forward-over-reverse).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad as fg
+        >>> fg.hessian(lambda x: x[0] ** 2 * x[1])(np.array([1.0, 2.0]))
+        Array([[4., 2.],
+               [2., 0.]])
+    """
     return jacfwd(jacrev(fun, argnums, has_aux, holomorphic), argnums, has_aux, holomorphic)
 
 
@@ -190,6 +213,13 @@ def hvp(fun: Callable, primals, tangents):
     Returns:
         ``H @ v`` with the structure of the first argument (a tuple over arguments when
         ``fun`` takes several).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad as fg
+        >>> import fungrad.numpy as fnp
+        >>> fg.hvp(lambda x: fnp.sum(x ** 3), (np.array([1.0, 2.0]),), (np.array([1.0, 0.0]),))
+        Array([6., 0.])
     """
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
         raise TypeError(

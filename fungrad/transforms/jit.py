@@ -300,6 +300,15 @@ def clear_caches() -> None:
 
     The next call of each jitted function traces again (``trace_count`` grows); kernels
     in the on-disk cache stay there and are loaded again instead of being recompiled.
+
+    Example:
+        >>> import fungrad as fg
+        >>> f = fg.jit(lambda x: x + 1)
+        >>> f(1.0)
+        Array(2.)
+        >>> fg.clear_caches()
+        >>> f(1.0)
+        Array(2.)
     """
     for jitted in list(_live_jitted):
         jitted.clear_cache()

@@ -402,6 +402,16 @@ def named_scope(name: str) -> Iterator[None]:
 
     fungrad's IR does not record name stacks, so the name does not appear in printed IRs;
     the name must still be a string, as in JAX.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad as fg
+        >>> import fungrad.numpy as fnp
+        >>> def f(x):
+        ...     with fg.named_scope('layer1'):
+        ...         return fnp.tanh(x)
+        >>> fg.grad(f)(0.0)
+        Array(1.)
     """
     if not isinstance(name, str):
         raise TypeError(f"named_scope: name must be a str, got {type(name).__name__} "
@@ -410,7 +420,13 @@ def named_scope(name: str) -> Iterator[None]:
 
 
 def named_call(fun: Callable, *, name: str | None = None) -> Callable:
-    """Return ``fun`` running inside :func:`named_scope` ``(name or fun.__name__)``."""
+    """Return ``fun`` running inside :func:`named_scope` ``(name or fun.__name__)``.
+
+    Example:
+        >>> import fungrad as fg
+        >>> fg.jit(fg.named_call(lambda x: x * 2, name='double'))(3.0)
+        Array(6.)
+    """
     scope = name if name is not None else getattr(fun, "__name__", "named_call")
 
     @functools.wraps(fun)

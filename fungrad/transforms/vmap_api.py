@@ -110,7 +110,7 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_name: Any = No
     Example:
         >>> import numpy as np, fungrad as fg, fungrad.numpy as fnp
         >>> fg.vmap(fnp.dot, in_axes=(0, None))(np.ones((3, 2)), np.arange(2.0))
-        array([1., 1., 1.])
+        Array([1., 1., 1.])
 
     Randomness: fungrad has no global random state; pass PRNG keys as arguments, batched
     (one key per example, e.g. ``random.split(key, n)`` with in_axes 0) or unbatched (None)

@@ -105,6 +105,13 @@ def tree_map_with_path(
 
     Returns:
       A pytree of `tree`'s structure holding f's results.
+
+    Example:
+        >>> from fungrad import tree_util
+        >>> def scale_w(path, x):
+        ...     return x * 10 if tree_util.keystr(path) == "['w']" else x
+        >>> tree_util.tree_map_with_path(scale_w, {'w': 1.0, 'b': 2.0})
+        {'b': 2.0, 'w': 10.0}
     """
     pairs, treedef = tree_flatten_with_path(tree, is_leaf, is_leaf_takes_path)
     fn = "tree_map_with_path"
@@ -155,6 +162,13 @@ def tree_all(tree: PyTree, is_leaf: IsLeaf = None) -> bool:
 
     Returns:
       True when all leaves are truthy, including when there are none.
+
+    Example:
+        >>> from fungrad import tree_util
+        >>> tree_util.tree_all([True, {'a': 1}])
+        True
+        >>> tree_util.tree_all([True, {'a': 0}])
+        False
     """
     return all(tree_leaves(tree, is_leaf))
 
@@ -168,6 +182,14 @@ def all_leaves(iterable: Iterable[Any], is_leaf: IsLeaf = None) -> bool:
 
     Returns:
       True when each element is a leaf.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import tree_util
+        >>> tree_util.all_leaves([1.0, np.ones(2)])
+        True
+        >>> tree_util.all_leaves([1.0, (2.0,)])
+        False
     """
     return all((is_leaf is not None and is_leaf(x)) or kind_of(x) is None for x in iterable)
 
@@ -269,6 +291,13 @@ def treedef_is_leaf(treedef: PyTreeDef) -> bool:
 
     Returns:
       True for a leaf and, as in JAX, for a childless node such as None or [].
+
+    Example:
+        >>> from fungrad import tree_util
+        >>> tree_util.treedef_is_leaf(tree_util.tree_structure(1.0))
+        True
+        >>> tree_util.treedef_is_leaf(tree_util.tree_structure([1.0]))
+        False
     """
     return treedef.num_nodes == 1
 
@@ -281,6 +310,11 @@ def treedef_children(treedef: PyTreeDef) -> list[PyTreeDef]:
 
     Returns:
       One `PyTreeDef` per child.
+
+    Example:
+        >>> from fungrad import tree_util
+        >>> tree_util.treedef_children(tree_util.tree_structure({'a': 1, 'b': (2, 3)}))
+        [PyTreeDef(*), PyTreeDef((*, *))]
     """
     return treedef.children()
 

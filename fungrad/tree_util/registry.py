@@ -26,7 +26,13 @@ KeyPath = tuple[KeyEntry, ...]
 
 @dataclasses.dataclass(frozen=True)
 class SequenceKey:
-    """Key path entry for a tuple or list child: ``[0]``."""
+    """Key path entry for a tuple or list child: ``[0]``.
+
+    Example:
+        >>> from fungrad import tree_util
+        >>> tree_util.tree_leaves_with_path([5, 6])[1][0]
+        (SequenceKey(idx=1),)
+    """
 
     idx: int
 
@@ -36,7 +42,15 @@ class SequenceKey:
 
 @dataclasses.dataclass(frozen=True)
 class DictKey:
-    """Key path entry for a dict, OrderedDict or defaultdict child: ``['a']``."""
+    """Key path entry for a dict, OrderedDict or defaultdict child: ``['a']``.
+
+    Example:
+        >>> from fungrad import tree_util
+        >>> tree_util.keystr((tree_util.DictKey('w'),))
+        "['w']"
+        >>> tree_util.tree_leaves_with_path({'w': 1})[0][0]
+        (DictKey(key='w'),)
+    """
 
     key: Hashable
 
@@ -46,7 +60,17 @@ class DictKey:
 
 @dataclasses.dataclass(frozen=True)
 class GetAttrKey:
-    """Key path entry for a namedtuple or dataclass field: ``.w``."""
+    """Key path entry for a namedtuple or dataclass field: ``.w``.
+
+    Example:
+        >>> from fungrad import tree_util
+        >>> from typing import NamedTuple
+        >>> class Point(NamedTuple):
+        ...     x: float
+        ...     y: float
+        >>> [tree_util.keystr(path) for path, _ in tree_util.tree_leaves_with_path(Point(1.0, 2.0))]
+        ['.x', '.y']
+    """
 
     name: str
 
@@ -56,7 +80,13 @@ class GetAttrKey:
 
 @dataclasses.dataclass(frozen=True)
 class FlattenedIndexKey:
-    """Key path entry for the i-th child of a custom node registered without keys: ``[0]``."""
+    """Key path entry for the i-th child of a custom node registered without keys: ``[0]``.
+
+    Example:
+        >>> from fungrad import tree_util
+        >>> tree_util.keystr((tree_util.FlattenedIndexKey(2),))
+        '[2]'
+    """
 
     key: int
 
@@ -256,6 +286,18 @@ def register_pytree_node(
 
     Returns:
       None.
+
+    Example:
+        >>> from fungrad import tree_util
+        >>> class Pair:
+        ...     def __init__(self, a, b):
+        ...         self.a, self.b = a, b
+        >>> tree_util.register_pytree_node(
+        ...     Pair, lambda p: ((p.a, p.b), None), lambda aux, children: Pair(*children))
+        >>> tree_util.tree_leaves(Pair(1.0, [2.0, 3.0]))
+        [1.0, 2.0, 3.0]
+        >>> tree_util.tree_map(lambda x: x * 2, Pair(1.0, 2.0)).b
+        4.0
     """
     _register(
         "register_pytree_node", nodetype, flatten_func, unflatten_func, flatten_with_keys_func
@@ -278,6 +320,18 @@ def register_pytree_with_keys(
 
     Returns:
       None.
+
+    Example:
+        >>> from fungrad import tree_util
+        >>> class Pair:
+        ...     def __init__(self, a, b):
+        ...         self.a, self.b = a, b
+        >>> def flatten_with_keys(p):
+        ...     return ((tree_util.GetAttrKey('a'), p.a), (tree_util.GetAttrKey('b'), p.b)), None
+        >>> tree_util.register_pytree_with_keys(
+        ...     Pair, flatten_with_keys, lambda aux, children: Pair(*children))
+        >>> [tree_util.keystr(k) for k, _ in tree_util.tree_leaves_with_path(Pair(1.0, 2.0))]
+        ['.a', '.b']
     """
     if flatten_func is None:
 
@@ -299,6 +353,21 @@ def register_pytree_node_class(cls: type[T]) -> type[T]:
 
     Returns:
       `cls`, now registered.
+
+    Example:
+        >>> import fungrad as fg
+        >>> from fungrad import tree_util
+        >>> @tree_util.register_pytree_node_class
+        ... class Scaled:
+        ...     def __init__(self, value, scale):
+        ...         self.value, self.scale = value, scale
+        ...     def tree_flatten(self):
+        ...         return (self.value,), self.scale
+        ...     @classmethod
+        ...     def tree_unflatten(cls, scale, children):
+        ...         return cls(children[0], scale)
+        >>> fg.grad(lambda s: s.value * s.scale)(Scaled(2.0, 3.0)).value
+        Array(3.)
     """
     _register("register_pytree_node_class", cls, lambda x: x.tree_flatten(), cls.tree_unflatten)
     return cls
@@ -314,6 +383,20 @@ def register_pytree_with_keys_class(cls: type[T]) -> type[T]:
 
     Returns:
       `cls`, now registered.
+
+    Example:
+        >>> from fungrad import tree_util
+        >>> @tree_util.register_pytree_with_keys_class
+        ... class Box:
+        ...     def __init__(self, v):
+        ...         self.v = v
+        ...     def tree_flatten_with_keys(self):
+        ...         return ((tree_util.GetAttrKey('v'), self.v),), None
+        ...     @classmethod
+        ...     def tree_unflatten(cls, aux, children):
+        ...         return cls(*children)
+        >>> tree_util.keystr(tree_util.tree_leaves_with_path(Box(1.0))[0][0])
+        '.v'
     """
     fn = "register_pytree_with_keys_class"
     for method in ("tree_flatten_with_keys", "tree_unflatten"):
@@ -338,6 +421,15 @@ def register_static(cls: type[T]) -> type[T]:
 
     Returns:
       `cls`, so this works as a decorator.
+
+    Example:
+        >>> from fungrad import tree_util
+        >>> @tree_util.register_static
+        ... class Config:
+        ...     def __init__(self, depth):
+        ...         self.depth = depth
+        >>> tree_util.tree_leaves([1.0, Config(3)])
+        [1.0]
     """
     _register("register_static", cls, lambda x: ((), x), lambda aux, children: aux)
     return cls
@@ -351,6 +443,12 @@ def is_tree_node(typ: type) -> bool:
 
     Returns:
       True for registered node types (tuple, list, dict, None's type, namedtuples...).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import tree_util
+        >>> tree_util.is_tree_node(dict), tree_util.is_tree_node(np.ndarray)
+        (True, False)
     """
     if not isinstance(typ, type):
         raise TypeError(f"is_tree_node: expected a class, got a {type(typ).__name__} "
@@ -402,6 +500,21 @@ def register_dataclass(
 
     Returns:
       `nodetype`, so this works as a decorator.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad as fg
+        >>> import fungrad.numpy as fnp
+        >>> from fungrad import tree_util
+        >>> import dataclasses
+        >>> @dataclasses.dataclass
+        ... class Dense:
+        ...     w: np.ndarray
+        ...     b: np.ndarray
+        ...     name: str
+        >>> _ = tree_util.register_dataclass(Dense, data_fields=['w', 'b'], meta_fields=['name'])
+        >>> fg.grad(lambda m: fnp.sum(m.w) + fnp.sum(m.b))(Dense(np.ones(2), np.zeros(1), 'fc')).w
+        Array([1., 1.])
     """
     data, meta = _dataclass_fields(nodetype, data_fields, meta_fields)
 

@@ -76,6 +76,16 @@ class PyTreeDef:
 
     Immutable and hashable; equal when node types, aux data and children are all equal.
     Made by `tree_flatten` and `tree_structure`, not by hand.
+
+    Example:
+        >>> from fungrad import tree_util
+        >>> treedef = tree_util.tree_structure({'w': 1.0, 'b': (2.0, 3.0)})
+        >>> treedef
+        PyTreeDef({'b': (*, *), 'w': *})
+        >>> treedef.num_leaves
+        3
+        >>> treedef.unflatten([10, 20, 30])
+        {'b': (10, 20), 'w': 30}
     """
 
     __slots__ = ("_kind", "_aux", "_children", "_num_leaves", "_num_nodes", "_hash")
@@ -242,6 +252,11 @@ def tree_structure(tree: PyTree, is_leaf: IsLeaf = None) -> PyTreeDef:
 
     Returns:
       Its `PyTreeDef`.
+
+    Example:
+        >>> from fungrad import tree_util
+        >>> tree_util.tree_structure((1.0, {'a': None, 'b': [2.0]}))
+        PyTreeDef((*, {'a': None, 'b': [*]}))
     """
     return tree_flatten(tree, is_leaf)[1]
 
@@ -275,6 +290,12 @@ def tree_unflatten(treedef: PyTreeDef, leaves: Iterable[Any]) -> PyTree:
 
     Returns:
       The pytree.
+
+    Example:
+        >>> from fungrad import tree_util
+        >>> leaves, treedef = tree_util.tree_flatten({'w': 1.0, 'b': (2.0, 3.0)})
+        >>> tree_util.tree_unflatten(treedef, [x * 10 for x in leaves])
+        {'b': (20.0, 30.0), 'w': 10.0}
     """
     return _unflatten(treedef, leaves, "tree_unflatten")
 
@@ -324,6 +345,12 @@ def tree_leaves_with_path(
 
     Returns:
       The list of pairs.
+
+    Example:
+        >>> from fungrad import tree_util
+        >>> pairs = tree_util.tree_leaves_with_path({'w': 1.0, 'b': [2.0]})
+        >>> [(tree_util.keystr(path), leaf) for path, leaf in pairs]
+        [("['b'][0]", 2.0), ("['w']", 1.0)]
     """
     return tree_flatten_with_path(tree, is_leaf, is_leaf_takes_path)[0]
 
