@@ -136,6 +136,9 @@ class ndarray(metaclass=_AnyArrayMeta):  # noqa: N801 (jax.numpy's name)
     for all of them, as ``jax.Array`` covers JAX's concrete and traced arrays. (``Array``
     itself is the NumPy subclass with ``.at``: ``isinstance(x, fnp.Array)`` is the test
     for that.) It cannot be instantiated: use ``fnp.array``/``fnp.asarray``.
+
+    >>> isinstance(np.ones(2), ndarray), isinstance(2.0, ndarray)
+    (True, False)
     """
 
     def __new__(cls, *args, **kwargs):

@@ -480,6 +480,9 @@ def vecdot(x1, x2, /, *, axis: int = -1, precision=None, preferred_element_type=
 
     ``precision`` is accepted for JAX compatibility (NumPy arithmetic is always exact to
     its dtype); ``preferred_element_type`` sets the result dtype.
+
+    >>> float(vecdot(np.array([1.0, 2.0]), np.array([3.0, 4.0])))
+    11.0
     """
     x1, x2 = promote("vecdot", as_operand(x1), as_operand(x2))
     x1, x2 = (broadcast_to_shape(x, result_shape("vecdot", [shape_of(x1), shape_of(x2)]))

@@ -66,7 +66,12 @@ def concatenate(arrays, axis: int | None = 0, dtype=None):
 
 
 def append(arr, values, axis: int | None = None):
-    """``arr`` with ``values`` joined at the end along ``axis`` (both flattened for None)."""
+    """``arr`` with ``values`` joined at the end along ``axis`` (both flattened for None).
+
+
+    >>> append(np.array([1, 2]), [3, 4]).tolist()
+    [1, 2, 3, 4]
+    """
     return concatenate([arr, values], axis)
 
 
@@ -172,19 +177,34 @@ def array_split(ary, indices_or_sections, axis: int = 0) -> list:
 
 
 def hsplit(ary, indices_or_sections) -> list:
-    """Split along axis 1 (axis 0 for a 1-D ``ary``) into equal sections or at indices."""
+    """Split along axis 1 (axis 0 for a 1-D ``ary``) into equal sections or at indices.
+
+
+    >>> [p.tolist() for p in hsplit(np.arange(4.0), 2)]
+    [[0.0, 1.0], [2.0, 3.0]]
+    """
     axis = 0 if len(shape_of(as_operand(ary))) == 1 else 1
     return _split("hsplit", ary, indices_or_sections, axis, even=True)
 
 
 def vsplit(ary, indices_or_sections) -> list:
-    """Split along axis 0 (``ary`` of rank >= 2) into equal sections or at indices."""
+    """Split along axis 0 (``ary`` of rank >= 2) into equal sections or at indices.
+
+
+    >>> [p.shape for p in vsplit(np.zeros((4, 3)), 2)]
+    [(2, 3), (2, 3)]
+    """
     _at_least_rank("vsplit", ary, 2)
     return _split("vsplit", ary, indices_or_sections, 0, even=True)
 
 
 def dsplit(ary, indices_or_sections) -> list:
-    """Split along axis 2 (``ary`` of rank >= 3) into equal sections or at indices."""
+    """Split along axis 2 (``ary`` of rank >= 3) into equal sections or at indices.
+
+
+    >>> [p.shape for p in dsplit(np.zeros((1, 2, 4)), 2)]
+    [(1, 2, 2), (1, 2, 2)]
+    """
     _at_least_rank("dsplit", ary, 3)
     return _split("dsplit", ary, indices_or_sections, 2, even=True)
 

@@ -131,7 +131,12 @@ def diag(v, k: int = 0):
 
 
 def diagflat(v, k: int = 0):
-    """The matrix with the flattened ``v`` on diagonal ``k``."""
+    """The matrix with the flattened ``v`` on diagonal ``k``.
+
+
+    >>> diagflat(np.array([1.0, 2.0])).tolist()
+    [[1.0, 0.0], [0.0, 2.0]]
+    """
     return diag(ravel(as_operand(v)), k)
 
 

@@ -53,7 +53,11 @@ def flip(m, axis=None):
 
 def rot90(m, k: int = 1, axes: tuple[int, int] = (0, 1)):
     """Rotate ``m`` by 90 degrees ``k`` times in the plane of ``axes`` (from the first
-    axis towards the second)."""
+    axis towards the second).
+
+    >>> rot90(np.array([[1, 2], [3, 4]])).tolist()
+    [[2, 4], [1, 3]]
+    """
     m = as_operand(m)
     nd = len(shape_of(m))
     axes = tuple(normalize_axes("rot90", axes, nd, "axes")) if len(tuple(axes)) == 2 else None
@@ -73,7 +77,11 @@ def rot90(m, k: int = 1, axes: tuple[int, int] = (0, 1)):
 
 def resize(a, new_shape):
     """``a`` flattened, repeated cyclically (or cut) to fill ``new_shape``, like
-    ``numpy.resize``."""
+    ``numpy.resize``.
+
+    >>> resize(np.array([1, 2, 3]), (2, 2)).tolist()
+    [[1, 2], [3, 1]]
+    """
     a = as_operand(a)
     shape = static_ints("resize", "new_shape", new_shape)
     if any(n < 0 for n in shape):

@@ -120,6 +120,9 @@ def argwhere(a, *, size: int | None = None, fill_value=None):
 
     Returns:
         An int64 array of shape ``(N, a.ndim)``.
+
+    >>> argwhere(np.array([[0, 1], [2, 0]])).tolist()
+    [[0, 1], [1, 0]]
     """
     a = as_operand(a)
     ndim = len(shape_of(a))
@@ -194,6 +197,9 @@ def digitize(x, bins, right: bool = False, *, method: str | None = None):
     ``x``: ``i`` with ``bins[i - 1] <= x < bins[i]`` (``<`` and ``<=`` swapped by ``right``).
 
     Returns int32 indices (as ``searchsorted``; JAX gives the same).
+
+    >>> digitize(np.array([0.5, 1.5, 2.5]), np.array([1.0, 2.0])).tolist()
+    [0, 1, 2]
     """
     bins = as_operand(bins)
     if len(shape_of(bins)) != 1:

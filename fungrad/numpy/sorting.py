@@ -103,6 +103,9 @@ def lexsort(keys, axis: int = -1):
 
     Returns:
         int64 indices, shaped like each key.
+
+    >>> lexsort((np.array([2, 1, 1]), np.array([0, 1, 0]))).tolist()
+    [2, 0, 1]
     """
     keys = [as_operand(k) for k in keys]
     if not keys:
