@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from fungrad import dtypes
 from fungrad import numpy as fnp
 from fungrad import random
 
@@ -48,7 +49,7 @@ def _shape(fn: str, shape) -> tuple[int, ...]:
 
 def _real_dtype(fn: str, dtype) -> np.dtype:
     dt = np.dtype(dtype)
-    if dt.kind != "f":
+    if not dtypes.is_floating(dt):
         raise TypeError(
             f"{fn}: dtype must be a real floating dtype (float16, float32, float64), got {dt}."
         )

@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from fungrad import dtypes
 from fungrad.core import Tracer
 from fungrad.tree_util import (
     GetAttrKey,
@@ -86,7 +87,7 @@ def is_inexact_array(x: Any) -> bool:
     Returns:
       True for float/complex arrays; False for integer and boolean arrays and non-arrays.
     """
-    return is_array(x) and np.dtype(x.dtype).kind in "fc"
+    return is_array(x) and dtypes.is_inexact(x.dtype)
 
 
 def _holds_children(value: Any) -> bool:

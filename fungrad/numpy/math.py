@@ -83,7 +83,7 @@ __all__ = [
     "bitwise_not",
 ]
 
-from fungrad import lax
+from fungrad import dtypes, lax
 from fungrad.core import Tracer, get_aval, shape_of
 from fungrad.numpy.promotion import (
     as_operand,
@@ -106,7 +106,7 @@ def _inexact(x):
     else:
         x = as_operand(x)
         kind = get_aval(x).dtype.kind
-    if kind in "fc":
+    if kind in "fc" or kind == "V":
         return x
     return to_dtype(x, _DEFAULT_FLOAT)
 
@@ -234,7 +234,7 @@ def reciprocal(x):
 def divide(x, y):
     """x / y with true division (integers divide to the default float), like NumPy."""
     x, y = promote_operands("divide", x, y)
-    if get_aval(x).dtype.kind not in "fc":
+    if not dtypes.is_inexact(get_aval(x).dtype):
         x, y = _inexact(x), _inexact(y)
     return lax.div(x, y)
 
@@ -277,7 +277,7 @@ def power(x, y):
     for ``y > 0`` and ``x ** 0.5`` an inf one at 0, as JAX (see ``fungrad.lax.pow``).
     """
     x = as_operand(x)
-    if type(y) is int and get_aval(x).dtype.kind in "fc":
+    if type(y) is int and dtypes.is_inexact(get_aval(x).dtype):
         return lax.integer_pow(x, y)
     x, y = promote("power", x, as_operand(y))
     return lax.pow(x, y)
@@ -426,7 +426,7 @@ def clip(a, a_min=None, a_max=None, *, min=None, max=None):  # noqa: A002 (NumPy
 def isfinite(x):
     """True where x is neither infinite nor NaN."""
     x = as_operand(x)
-    if get_aval(x).dtype.kind not in "fc":
+    if not dtypes.is_inexact(get_aval(x).dtype):
         return lax.eq(x, x)  # integers are always finite
     return lax.is_finite(x)
 
@@ -440,7 +440,7 @@ def isnan(x):
 def isinf(x):
     """True where x is +inf or -inf."""
     x = as_operand(x)
-    if get_aval(x).dtype.kind not in "fc":
+    if not dtypes.is_inexact(get_aval(x).dtype):
         return lax.ne(x, x)
     return lax.eq(lax.abs(x), np.dtype(get_aval(x).dtype).type(np.inf))
 
