@@ -5,6 +5,7 @@
 
 from fungrad import (  # noqa: F401
     ad_checkpoint,
+    mixed_precision,
     debug,
     flatten_util,
     lax,
