@@ -4,9 +4,9 @@ A checkpoint is an ``.npz`` file (a zip of ``.npy`` members that ``np.load`` als
 with one member per leaf, named by the leaf's key path as ``keystr`` writes it
 (``['params'][0].w``), plus a JSON member, ``__fungrad__.json``, that records the format,
 the treedef and each leaf's shape and dtype (bfloat16 leaves are stored as NumPy writes
-ml_dtypes' type, raw 2-byte ``<V2`` records, and read back as bfloat16 from that dtype name). Key paths rather than leaf positions name the
-arrays, so a checkpoint stays readable after code changes that reorder a structure, and a
-mismatch can be reported by name.
+ml_dtypes' type, raw 2-byte ``<V2`` records, and read back as bfloat16 from that dtype
+name). Key paths rather than leaf positions name the arrays, so a checkpoint stays readable
+after code changes that reorder a structure, and a mismatch can be reported by name.
 
 Writes are atomic: the archive goes to a temporary file in the target's directory, is
 flushed and fsync'ed, and only then renamed onto the target with ``os.replace``. A crash
