@@ -177,7 +177,7 @@ def main(argv: list[str] | None = None) -> dict:
                "final_loss": float(loss_fn(params, x_train, y_onehot)),
                "train_accuracy": accuracy(params, x_train, y_train, policy),
                "test_accuracy": accuracy(params, x_test, y_test, policy),
-               "seconds": time.perf_counter() - start, "precision": args.precision}
+               "seconds": time.perf_counter() - start}
     if isinstance(loss_scale, mp.DynamicLossScale):
         metrics["loss_scale"] = float(loss_scale.loss_scale)
     print(f"train loss {initial_loss:.3f} (before training) -> {metrics['final_loss']:.3f} "
