@@ -341,6 +341,8 @@ def _logaddexp_jvp(primals, tangents):
     out = _logaddexp(x1, x2)
     w1 = where(isnan(out), 0.5, lax.exp(lax.sub(x1, where(isinf(out), 0, out))))
     w1 = where(isinf(out), where(equal(x1, x2), 0.5, where(greater(x1, x2), 1, 0)), w1)
+    if get_aval(w1).dtype != get_aval(out).dtype:  # the int/0.5 branches promote to float64
+        w1 = lax.convert_element_type(w1, get_aval(out).dtype)
     one = np.dtype(get_aval(w1).dtype).type(1)
     return out, lax.add(lax.mul(t1, w1), lax.mul(t2, lax.sub(one, w1)))
 
