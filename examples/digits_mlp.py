@@ -11,6 +11,10 @@ a checkpoint, ``metrics.csv`` and ``curves.png`` under ``--out`` (see run_files.
 ``--precision bf16`` (or ``f16``) trains in mixed precision with ``fungrad.mixed_precision``:
 float32 master weights, the forward and backward passes in the 16-bit dtype, the loss in
 float32; ``f16`` adds dynamic loss scaling and skips steps whose gradients overflow.
+With the defaults (40 epochs), measured on a shared 2-core CPU: f32 97.8% held-out accuracy
+in 141 s, bf16 97.8% in 167 s, f16 97.8% in 198 s (no step overflowed at the initial loss
+scale 2**15). 16-bit compute is slower on a CPU: BLAS has no 16-bit products, so each one
+converts to float32 and rounds back; the point is the numerics, not the speed.
 
 Usage: python examples/digits_mlp.py [--epochs N] [--hidden H] [--lr LR] [--seed S]
                                      [--precision {f32,bf16,f16}] [--out DIR] [--resume]
