@@ -94,6 +94,27 @@ def test_sum_of_ones_accumulates_in_float32(dtype):
     assert fnp.var(ones) == 0
 
 
+def test_cumsum_accumulates_in_float32():
+    running = fnp.cumsum(np.ones(10 ** 5, BF16))
+    assert running.dtype == BF16
+    assert running[-1] == BF16.type(np.float32(10 ** 5)) and running[299] == 300
+
+
+def test_random_and_initializers_keep_16_bit_dtypes():
+    key = fg.random.PRNGKey(0)
+    for dtype in (BF16, F16):
+        assert fg.random.normal(key, (4,), dtype).dtype == dtype
+        assert fg.random.uniform(key, (4,), dtype).dtype == dtype
+        assert fg.random.truncated_normal(key, -2.0, 2.0, (4,), dtype).dtype == dtype
+        assert fg.nn.initializers.glorot_normal()(key, (3, 3), dtype).dtype == dtype
+
+
+def test_16_bit_linalg_raises_a_clear_error():
+    for dtype in (F16, BF16):  # as in JAX on CPU (no 16-bit LAPACK)
+        with pytest.raises(TypeError, match=f"cholesky: {dtype} matrices are not supported"):
+            fg.jit(lax.linalg.cholesky)(np.eye(2, dtype=dtype))
+
+
 @pytest.mark.parametrize("dtype", [BF16, F16], ids=str)
 def test_dot_accumulates_in_float32(dtype):
     n = 4096 if dtype == BF16 else 60000

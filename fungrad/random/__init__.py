@@ -511,7 +511,8 @@ def truncated_normal(key: np.ndarray, lower: Any, upper: Any, shape: Shape | Non
 
     def draw(k):
         z = _ndtri(cdf_a + _open_unit(k, shape) * (cdf_b - cdf_a))
-        return np.clip(np.where(flip, -z, z).astype(dtype), floor, ceil)
+        # (astype again: NumPy's clip returns float32 for ml_dtypes' bfloat16)
+        return np.clip(np.where(flip, -z, z).astype(dtype), floor, ceil).astype(dtype, copy=False)
 
     return _sample(fn, key, draw)
 

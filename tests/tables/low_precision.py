@@ -54,6 +54,11 @@ def _rows(dtype):
              jax=lambda jnp, lax: lambda x: jnp.max(x, axis=1)),
         Case("fnp.prod_axis1", lambda x: fnp.prod(x, axis=1), [a(*S, low=0.5, high=1.5)],
              jax=lambda jnp, lax: lambda x: jnp.prod(x, axis=1)),
+        # jnp.cumsum upcasts its forward pass but its VJP (a reverse cumsum) adds in the
+        # 16-bit dtype; fungrad's adds in float32 both ways, as the upcast reference does.
+        Case("fnp.cumsum_axis1", lambda x: fnp.cumsum(x, axis=1), [a(4, 64)],
+             jax=lambda jnp, lax: lambda x: jnp.cumsum(
+                 x.astype(np.float32), axis=1).astype(x.dtype)),
         # products
         Case("fnp.dot", fnp.dot, [a(4, 32), a(32, 3)], jax=lambda jnp, lax: jnp.dot),
         Case("fnp.matmul_batched", fnp.matmul, [a(2, 3, 16), a(2, 16, 4)],
