@@ -5,10 +5,10 @@
 
 from fungrad import (  # noqa: F401
     ad_checkpoint,
-    mixed_precision,
     debug,
     flatten_util,
     lax,
+    mixed_precision,
     nn,
     numpy,
     optim,

@@ -16,6 +16,8 @@ int/float pairs follow NumPy (``int32 + float32 -> float64``; JAX gives float32)
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 __all__ = [
@@ -48,9 +50,6 @@ _PYTHON_SCALAR_DTYPES = {
 _WEAK_REPRESENTATIVE = {"b": False, "i": 0, "u": 0, "f": 0.0, "c": 0j}
 
 
-_BF16 = None
-
-
 def _ml_dtypes():
     try:
         import ml_dtypes
@@ -59,21 +58,19 @@ def _ml_dtypes():
     return ml_dtypes
 
 
+@functools.cache
 def bfloat16() -> np.dtype:
     """Return the ``bfloat16`` dtype (from the optional ``ml_dtypes`` package).
 
     Raises ImportError with the fix when ``ml_dtypes`` is not installed.
     """
-    global _BF16
-    if _BF16 is None:
-        mod = _ml_dtypes()
-        if mod is None:
-            raise ImportError(
-                "fungrad.dtypes.bfloat16: bfloat16 needs the ml_dtypes package (the dtype "
-                "JAX uses); install it with `pip install ml_dtypes`."
-            )
-        _BF16 = np.dtype(mod.bfloat16)
-    return _BF16
+    mod = _ml_dtypes()
+    if mod is None:
+        raise ImportError(
+            "fungrad.dtypes.bfloat16: bfloat16 needs the ml_dtypes package (the dtype JAX "
+            "uses); install it with `pip install ml_dtypes` (or fungrad[bf16])."
+        )
+    return np.dtype(mod.bfloat16)
 
 
 def _is_bf16(dtype: np.dtype) -> bool:

@@ -6,9 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from fungrad import dtypes
+from fungrad import dtypes, random
 from fungrad import numpy as fnp
-from fungrad import random
 from fungrad.nn.module import Module
 
 __all__ = ["Dropout"]

@@ -25,9 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from fungrad import dtypes
+from fungrad import dtypes, random
 from fungrad import numpy as fnp
-from fungrad import random
 
 __all__ = [
     "Initializer", "zeros", "ones", "constant", "normal", "uniform", "truncated_normal",
