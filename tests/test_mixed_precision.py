@@ -109,6 +109,12 @@ def test_random_and_initializers_keep_16_bit_dtypes():
         assert fg.nn.initializers.glorot_normal()(key, (3, 3), dtype).dtype == dtype
 
 
+def test_complex_of_16_bit_parts_raises():
+    for dtype in (F16, BF16):  # JAX has no complex dtype with 16-bit parts either
+        with pytest.raises(TypeError, match="lax.complex"):
+            lax.complex(np.ones(2, dtype), np.ones(2, dtype))
+
+
 def test_16_bit_linalg_raises_a_clear_error():
     for dtype in (F16, BF16):  # as in JAX on CPU (no 16-bit LAPACK)
         with pytest.raises(TypeError, match=f"cholesky: {dtype} matrices are not supported"):
