@@ -115,6 +115,12 @@ def test_complex_of_16_bit_parts_raises():
             lax.complex(np.ones(2, dtype), np.ones(2, dtype))
 
 
+def test_rfft_of_16_bit_floats_raises():
+    for dtype in (F16, BF16):
+        with pytest.raises(TypeError, match=r"lax.fft \(RFFT\)"):
+            lax.fft(np.ones(4, dtype), "RFFT", (4,))
+
+
 def test_16_bit_linalg_raises_a_clear_error():
     for dtype in (F16, BF16):  # as in JAX on CPU (no 16-bit LAPACK)
         with pytest.raises(TypeError, match=f"cholesky: {dtype} matrices are not supported"):
