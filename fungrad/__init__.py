@@ -9,6 +9,7 @@ from fungrad import (  # noqa: F401
     distributed,
     flatten_util,
     lax,
+    mixed_precision,
     nn,
     numpy,
     optim,

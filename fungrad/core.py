@@ -100,7 +100,9 @@ def _short_dtype(dtype: np.dtype) -> str:
     names = {"f": "f", "i": "i", "u": "u", "c": "c", "b": "bool"}
     if dtype.kind == "b":
         return "bool"
-    return f"{names.get(dtype.kind, dtype.name)}{dtype.itemsize * 8}"
+    if dtype.kind not in names:
+        return "bf16" if dtype.name == "bfloat16" else dtype.name  # as JAX prints it
+    return f"{names[dtype.kind]}{dtype.itemsize * 8}"
 
 
 _SCALAR_AVALS = {

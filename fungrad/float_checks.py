@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fungrad import core
+from fungrad import core, dtypes
 from fungrad.core import Primitive, Trace, get_aval
 from fungrad.errors import user_site
 from fungrad.ir import BACKWARD_MARK, is_backward_site
@@ -72,7 +72,7 @@ def _inexact(x) -> bool:
     dtype = getattr(x, "dtype", None)
     if dtype is None:
         return type(x) is float or type(x) is complex
-    return dtype.kind in "fc"
+    return dtypes.is_inexact(dtype)
 
 
 def check_result(prim: Primitive, args, out, site: str = "", where: str = "") -> None:

@@ -3,9 +3,10 @@
 A checkpoint is an ``.npz`` file (a zip of ``.npy`` members that ``np.load`` also reads)
 with one member per leaf, named by the leaf's key path as ``keystr`` writes it
 (``['params'][0].w``), plus a JSON member, ``__fungrad__.json``, that records the format,
-the treedef and each leaf's shape and dtype. Key paths rather than leaf positions name the
-arrays, so a checkpoint stays readable after code changes that reorder a structure, and a
-mismatch can be reported by name.
+the treedef and each leaf's shape and dtype (bfloat16 leaves are stored as NumPy writes
+ml_dtypes' type, raw 2-byte ``<V2`` records, and read back as bfloat16 from that dtype
+name). Key paths rather than leaf positions name the arrays, so a checkpoint stays readable
+after code changes that reorder a structure, and a mismatch can be reported by name.
 
 Writes are atomic: the archive goes to a temporary file in the target's directory, is
 flushed and fsync'ed, and only then renamed onto the target with ``os.replace``. A crash
@@ -37,6 +38,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
+from fungrad import dtypes
 from fungrad.core import Tracer
 from fungrad.errors import FungradError
 from fungrad.numpy.array_type import as_array_type
@@ -318,11 +320,22 @@ def _parse_archive(f: BinaryIO) -> tuple[dict, dict[str, np.ndarray]]:
             with zf.open(info) as member:
                 _check_member_size(member, info, entry["path"])
             with zf.open(info) as member:
-                arr = np.lib.format.read_array(member, allow_pickle=False)
+                arr = _extension_dtype(np.lib.format.read_array(member, allow_pickle=False),
+                                       entry["dtype"])
             if list(arr.shape) != entry["shape"] or str(arr.dtype) != entry["dtype"]:
                 raise _Invalid(f"member {entry['path']!r} disagrees with {_META}")
             arrays[entry["path"]] = as_array_type(arr)
     return meta, arrays
+
+
+def _extension_dtype(arr: np.ndarray, dtype_name) -> np.ndarray:
+    """Reinterpret a bfloat16 member: .npy stores ml_dtypes' bfloat16 as raw bytes (``<V2``).
+
+    The metadata's dtype name says what the bytes are; loading one needs ml_dtypes.
+    """
+    if dtype_name == "bfloat16" and arr.dtype == np.dtype("V2"):
+        return arr.view(dtypes.bfloat16())
+    return arr
 
 
 def _check_member_size(member, info: zipfile.ZipInfo, name: str) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from fungrad.dtypes import float0, real_dtype
+from fungrad.dtypes import float0, is_inexact, real_dtype
 from fungrad.transforms.api import jvp, vjp
 from fungrad.tree_util import tree_flatten, tree_map
 
@@ -22,7 +22,7 @@ _DEFAULT_TOL = {np.dtype("float64"): 1e-5, np.dtype("float32"): 2e-2}
 
 
 def _inexact(x) -> bool:
-    return np.asarray(x).dtype.kind in "fc"
+    return is_inexact(np.asarray(x).dtype)
 
 
 def _random_like(rng, tree, part: str = "real"):
@@ -31,7 +31,7 @@ def _random_like(rng, tree, part: str = "real"):
 
     def draw(x):
         x = np.asarray(x)
-        if x.dtype.kind not in "fc":
+        if not is_inexact(x.dtype):
             return np.zeros(x.shape, float0)
         values = rng.standard_normal(x.shape)
         if x.dtype.kind == "c" and part == "imag":
@@ -59,7 +59,7 @@ def _vdot(x, y) -> float:
     xs, _ = tree_flatten(x)
     ys, _ = tree_flatten(y)
     return float(sum(np.sum(np.asarray(a) * np.asarray(b)).real for a, b in zip(xs, ys)
-                     if _inexact(b) and np.asarray(a).dtype.kind in "fc"))
+                     if _inexact(b) and is_inexact(np.asarray(a).dtype)))
 
 
 def _central_difference(f, args, tangent, eps):
@@ -83,7 +83,7 @@ def _assert_close(what, actual, expected, atol, rtol):
         raise AssertionError(f"{what}: structures differ: {a_tree} vs {e_tree}")
     for i, (a, e) in enumerate(zip(a_leaves, e_leaves)):
         a, e = np.asarray(a), np.asarray(e)
-        if e.dtype.kind not in "fc":
+        if not is_inexact(e.dtype):
             continue
         np.testing.assert_allclose(a, e, atol=atol, rtol=rtol,
                                    err_msg=f"{what} (output leaf {i})")

@@ -219,6 +219,23 @@ def test_example_help(name, monkeypatch, capsys):
     assert "--seed" in capsys.readouterr().out, f"{name} --help lists no --seed option"
 
 
+@pytest.mark.parametrize("precision", ["bf16", "f16"])
+def test_digits_mlp_mixed_precision(precision, monkeypatch, capsys, tmp_path):
+    """--precision: 16-bit compute with float32 master weights; resumable (loss scale too)."""
+    module = load_example("digits_mlp", monkeypatch)
+    out = tmp_path / "run"
+    metrics = module.main(["--epochs", "2", "--hidden", "64", "--precision", precision,
+                           "--out", str(out)])
+    check_digits_mlp(metrics)
+    assert ("loss_scale" in metrics) == (precision == "f16"), metrics
+    check_run_files("digits_mlp", out)
+    params = fg.load(out / "params.npz")
+    assert {a.dtype for a in params.values()} == {np.dtype(np.float32)}, params
+    resumed = module.main(["--epochs", "3", "--hidden", "64", "--precision", precision,
+                           "--out", str(out), "--resume"])
+    assert resumed["test_accuracy"] > 0.85, resumed
+
+
 def test_short_runs_name_existing_examples():
     stale = sorted((set(SHORT_RUNS) | set(RESUME_ARGV)) - set(discovered_examples()))
     assert not stale, f"SHORT_RUNS/RESUME_ARGV have entries for missing examples: {stale}"

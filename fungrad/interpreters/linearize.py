@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from fungrad import core, float_checks
+from fungrad import core, dtypes, float_checks
 from fungrad.core import Primitive, ShapedArray
 from fungrad.errors import MissingRuleError
 from fungrad.interpreters import hooks
@@ -132,7 +132,7 @@ def linearize_flat(fun: Callable, primals, fun_name="<function>",
             in_avals.append(aval)
             tangent_in = staging.new_input(aval)  # one linear input per primal, used or not
             # integer/boolean inputs have float0 (symbolic zero) tangents
-            ins.append(trace.new_tracer(p, tangent_in) if aval.dtype.kind in "fc" else p)
+            ins.append(trace.new_tracer(p, tangent_in) if dtypes.is_inexact(aval.dtype) else p)
         return [trace.unwrap(o) for o in fun(*ins)]
 
     try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fungrad import core
+from fungrad import core, dtypes
 from fungrad.core import Primitive, ShapedArray
 from fungrad.interpreters.batching import defbroadcasting, defvectorized
 from fungrad.interpreters.jvp import Zero, defjvp_zero, instantiate, jvp_rules
@@ -156,7 +156,7 @@ def _selects_by_bits(which, cases) -> bool:
         elif not core.is_literal(c):  # CuPy arrays keep np.where (their own dispatch)
             return False
     dtype = np.result_type(*cases)
-    return dtype.kind in "biufc" and dtype.itemsize in _WORDS
+    return (dtype.kind in "biufc" or dtypes.is_floating(dtype)) and dtype.itemsize in _WORDS
 
 
 def _select_bits(which, false_case, true_case):
@@ -275,7 +275,7 @@ def convert_element_type(x, new_dtype):
 def _convert_jvp(primals, tangents, *, new_dtype):
     (x,), (t,) = primals, tangents
     ans = convert_element_type(x, new_dtype)
-    if isinstance(t, Zero) or new_dtype.kind not in "fc":
+    if isinstance(t, Zero) or not dtypes.is_inexact(new_dtype):
         return ans, Zero.like_primal(ans)
     return ans, convert_element_type(t, new_dtype)
 

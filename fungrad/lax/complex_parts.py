@@ -126,6 +126,9 @@ defbroadcasting(complex_p)
 
 
 def _check_parts(x_dtype, y_dtype) -> None:
+    if np.dtype(x_dtype) == np.float16 or np.dtype(y_dtype) == np.float16:  # as JAX: no c32
+        raise TypeError(f"lax.complex: float16 parts ({x_dtype}, {y_dtype}) have no complex "
+                        "dtype; cast them to float32 first")
     if np.dtype(x_dtype).kind != "f" or np.dtype(y_dtype).kind != "f":
         raise TypeError(f"lax.complex: expected real floating operands, got {x_dtype} and "
                         f"{y_dtype}; convert integers with fnp.asarray(x, float) first")

@@ -39,7 +39,7 @@ __all__ = [
     "padtype_to_pads",
 ]
 
-from fungrad import core
+from fungrad import core, dtypes
 from fungrad.core import Primitive, ShapedArray
 from fungrad.errors import ShapeError
 from fungrad.interpreters.batching import batching_rules, move_axis
@@ -396,6 +396,8 @@ def _conv_impl(lhs, rhs, *, window_strides, padding, lhs_dilation, rhs_dilation,
                   rhs_dilation=rhs_dilation, feature_group_count=feature_group_count)
     out_shape = _check_conv(lhs.shape, rhs.shape, params, "conv_general_dilated")
     dtype = np.result_type(lhs, rhs)
+    if dtypes.is_low_precision(dtype):  # float16/bfloat16 accumulate in float32, as in JAX
+        lhs, rhs = lhs.astype(np.float32), rhs.astype(np.float32)
     if math.prod(out_shape) == 0 or rhs.size == 0:
         return np.zeros(out_shape, dtype)
     k = len(window_strides)

@@ -20,6 +20,7 @@ __all__ = [
     "cummin",
 ]
 
+from fungrad import dtypes
 from fungrad.core import Primitive, ShapedArray, shape_of
 from fungrad.errors import ShapeError
 from fungrad.interpreters.jvp import Zero, jvp_rules
@@ -40,6 +41,13 @@ from fungrad.lax.elementwise import (
 )
 from fungrad.lax.gather_scatter import take_along_axis
 from fungrad.lax.sorting import positions_along, shift_along
+
+
+def _accumulated(np_scan, x, axis):
+    """``np_scan`` in the accumulation dtype (float32 for 16-bit floats, as in JAX)."""
+    acc = dtypes.accumulation_dtype(x.dtype)
+    out = np_scan(x, axis=axis, dtype=acc)
+    return out if acc == x.dtype else out.astype(x.dtype)
 
 
 def _cumulative_primitive(name: str, accumulate) -> Primitive:
@@ -70,9 +78,9 @@ def _canonical(x, axis: int) -> int:
 
 # The explicit dtype stops NumPy from widening small integers (like lax, the dtype is kept).
 cumsum_p = _cumulative_primitive(
-    "cumsum", lambda x, axis: np.cumsum(x, axis=axis, dtype=x.dtype))
+    "cumsum", lambda x, axis: _accumulated(np.cumsum, x, axis))
 cumprod_p = _cumulative_primitive(
-    "cumprod", lambda x, axis: np.cumprod(x, axis=axis, dtype=x.dtype))
+    "cumprod", lambda x, axis: _accumulated(np.cumprod, x, axis))
 cummax_p = _cumulative_primitive("cummax", lambda x, axis: np.maximum.accumulate(x, axis=axis))
 cummin_p = _cumulative_primitive("cummin", lambda x, axis: np.minimum.accumulate(x, axis=axis))
 

@@ -6,7 +6,8 @@ as JAX does: batch dimensions, then the free dimensions of ``lhs``, then those o
 
 The eager impl reduces every case to one ``matmul`` of ``(B, M, K) @ (B, K, N)`` stacks, so
 large products run on BLAS; operands already in a matrix layout (``x @ w``, ``x @ w.T``,
-``x.T @ y``) are passed as views, without a copy.
+``x.T @ y``) are passed as views, without a copy. float16/bfloat16 products accumulate in
+float32 (BLAS sgemm), rounded once to the result dtype, as JAX's do on CPU.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ __all__ = [
     "dot",
 ]
 
-from fungrad import core
+from fungrad import core, dtypes
 from fungrad.core import Primitive, ShapedArray
 from fungrad.errors import ShapeError
 from fungrad.interpreters.batching import batching_rules, move_axis
@@ -142,7 +143,12 @@ def _check_dims(lhs, rhs, dimension_numbers):
 
 
 def _dot_general_impl(lhs, rhs, *, dimension_numbers, preferred_element_type):
-    lhs, rhs = _as_arrays(lhs, rhs, preferred_element_type)
+    lhs, rhs, out_dtype = _as_arrays(lhs, rhs, preferred_element_type)
+    out = _contract(lhs, rhs, dimension_numbers)
+    return out if out_dtype is None or out.dtype == out_dtype else out.astype(out_dtype)
+
+
+def _contract(lhs, rhs, dimension_numbers):
     (lc, rc), (lb, rb) = dimension_numbers
     if not lb and lhs.ndim == 2 and rhs.ndim == 2 and len(lc) == 1:
         # The common case (x @ w, x @ w.T, x.T @ y): one BLAS call on views.
@@ -160,15 +166,31 @@ def _dot_general_impl(lhs, rhs, *, dimension_numbers, preferred_element_type):
 
 
 def _as_arrays(lhs, rhs, preferred_element_type):
-    """Turn rank-0 literals into arrays of the other operand's dtype; apply the result dtype."""
+    """Turn rank-0 literals into arrays of the other operand's dtype; cast both to the dtype
+    the product is computed in. Returns ``(lhs, rhs, out_dtype)``, ``out_dtype`` being the
+    dtype to round the product to (None: the computed one)."""
     if core.is_literal(lhs):
         lhs = np.asarray(lhs, dtype=None if core.is_literal(rhs) else rhs.dtype)
     if core.is_literal(rhs):
         rhs = np.asarray(rhs, dtype=lhs.dtype)
-    if preferred_element_type is not None:
-        lhs = lhs.astype(preferred_element_type, copy=False)
-        rhs = rhs.astype(preferred_element_type, copy=False)
-    return lhs, rhs
+    out_dtype = lhs.dtype if preferred_element_type is None else preferred_element_type
+    compute = compute_dtype(lhs.dtype, out_dtype)
+    lhs = lhs.astype(compute, copy=False)
+    rhs = rhs.astype(compute, copy=False)
+    return lhs, rhs, out_dtype
+
+
+def compute_dtype(operand_dtype, out_dtype) -> np.dtype:
+    """The dtype a product of ``operand_dtype`` values with result ``out_dtype`` runs in.
+
+    The result dtype, except that 16-bit floats (operands or result) compute in float32 (or
+    the wider of float32 and the other dtype), so products accumulate in float32.
+    """
+    operand_dtype, out_dtype = np.dtype(operand_dtype), np.dtype(out_dtype)
+    if not (dtypes.is_low_precision(operand_dtype) or dtypes.is_low_precision(out_dtype)):
+        return out_dtype
+    return np.result_type(dtypes.accumulation_dtype(operand_dtype),
+                          dtypes.accumulation_dtype(out_dtype), np.float32)
 
 
 def _matrix_stack(x, batch, rows, cols):

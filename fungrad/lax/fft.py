@@ -123,6 +123,9 @@ def _fft_abstract_eval(x: ShapedArray, *, fft_type, fft_lengths):
         raise ShapeError(f"lax.fft ({name}): fft_lengths {fft_lengths} must name 1 to 3 "
                          f"positive lengths of trailing axes of the operand of shape {x.shape}")
     real_in = fft_type == FftType.RFFT
+    if real_in and x.dtype == np.float16:  # no complex32; JAX refuses float16 too
+        raise TypeError(f"lax.fft ({name}): float16 input has no complex dtype; cast it "
+                        "first, e.g. x.astype(np.float32)")
     if x.dtype.kind != ("f" if real_in else "c"):
         want = "a real floating" if real_in else "a complex"
         raise TypeError(f"lax.fft ({name}): expected {want} operand, got {x.dtype}; "

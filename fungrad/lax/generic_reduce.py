@@ -18,6 +18,7 @@ import numpy as np
 
 __all__ = ["reduce"]
 
+from fungrad import dtypes
 from fungrad.core import ShapedArray, get_aval, shape_of
 from fungrad.ir import stage_flat
 from fungrad.lax import elementwise as ew
@@ -37,7 +38,7 @@ _MONOIDS = {
 
 
 def _extreme(dtype: np.dtype, low: bool):
-    if dtype.kind == "f":
+    if dtypes.is_floating(dtype):
         return np.array(-np.inf if low else np.inf, dtype)
     if dtype.kind == "b":
         return np.array(not low, dtype)

@@ -42,7 +42,7 @@ __all__ = [
     "qr",
 ]
 
-from fungrad import core
+from fungrad import core, dtypes
 from fungrad.core import Primitive, ShapedArray
 from fungrad.dtypes import real_dtype
 from fungrad.errors import ShapeError
@@ -157,6 +157,9 @@ def _check_matrices(name: str, a: ShapedArray, square: bool = True):
     if a.ndim < 2 or (square and a.shape[-1] != a.shape[-2]):
         kind = "square matrices" if square else "matrices"
         raise ShapeError(f"{name}: expected a stack of {kind} (..., m, n), got shape {a.shape}")
+    if dtypes.is_low_precision(a.dtype):  # as in JAX on CPU: LAPACK has no 16-bit routines
+        raise TypeError(f"fungrad {name}: {a.dtype} matrices are not supported (LAPACK has no "
+                        "16-bit routines); cast to float32 first, e.g. a.astype(np.float32)")
     if a.dtype.kind not in "fc":
         raise TypeError(f"fungrad {name}: expected a floating-point operand, got {a.dtype}; "
                         "fungrad.numpy.linalg converts integer inputs to float64 for you")

@@ -4,6 +4,10 @@
 identity), and keep the dtype. Empty reductions give the operation's identity (``-inf`` for
 max, as in JAX); fungrad.numpy raises NumPy's errors before binding instead. ``argmax`` and
 ``argmin`` reduce one ``axis`` to the index of the first extreme (NaNs win, like NumPy).
+
+Sums and products of float16/bfloat16 accumulate in float32 and round once at the end, as
+JAX's do (a bfloat16 running sum stalls at 256 when adding ones); every other dtype
+accumulates in itself.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ __all__ = [
     "argmin",
 ]
 
+from fungrad import dtypes
 from fungrad.core import Primitive, ShapedArray, shape_of
 from fungrad.errors import ShapeError
 from fungrad.interpreters.batching import defreducer
@@ -75,9 +80,21 @@ def _dtype(x) -> np.dtype:
 # ---------------------------------------------------------------------------------------
 # reduce_sum (linear: its transpose broadcasts the cotangent back)
 
-# The explicit dtype stops NumPy from widening small integers (lax keeps the dtype).
-reduce_sum_p = _reduce_primitive(
-    "reduce_sum", lambda x, *, axes: np.sum(x, axis=axes, dtype=_dtype(x)))
+def _accumulating(np_reduce):
+    """An impl running ``np_reduce`` in the accumulation dtype and rounding to ``x``'s dtype.
+
+    The explicit dtype also stops NumPy from widening small integers (lax keeps the dtype).
+    """
+    def impl(x, *, axes):
+        dtype = _dtype(x)
+        acc = dtypes.accumulation_dtype(dtype)
+        out = np_reduce(x, axis=axes, dtype=acc)
+        return out if acc == dtype else np.asarray(out).astype(dtype)
+
+    return impl
+
+
+reduce_sum_p = _reduce_primitive("reduce_sum", _accumulating(np.sum))
 
 
 def reduce_sum(x, axes):
@@ -106,7 +123,7 @@ deflinear(reduce_sum_p, _reduce_sum_transpose)
 
 
 def _identity_of_max(dtype: np.dtype):
-    if dtype.kind == "f":
+    if dtypes.is_floating(dtype):
         return -np.inf
     if dtype.kind == "b":
         return False
@@ -114,7 +131,7 @@ def _identity_of_max(dtype: np.dtype):
 
 
 def _identity_of_min(dtype: np.dtype):
-    if dtype.kind == "f":
+    if dtypes.is_floating(dtype):
         return np.inf
     if dtype.kind == "b":
         return True
@@ -122,9 +139,9 @@ def _identity_of_min(dtype: np.dtype):
 
 
 reduce_max_p = _reduce_primitive("reduce_max", lambda x, *, axes: np.max(
-    x, axis=axes, initial=_identity_of_max(_dtype(x))))
+    x, axis=axes, initial=_dtype(x).type(_identity_of_max(_dtype(x)))))
 reduce_min_p = _reduce_primitive("reduce_min", lambda x, *, axes: np.min(
-    x, axis=axes, initial=_identity_of_min(_dtype(x))))
+    x, axis=axes, initial=_dtype(x).type(_identity_of_min(_dtype(x)))))
 
 
 def reduce_max(x, axes):
@@ -187,8 +204,7 @@ jvp_rules[reduce_min_p] = _chooser_jvp(reduce_min_p)
 # ---------------------------------------------------------------------------------------
 # reduce_prod: the JVP multiplies each tangent by the product of the other elements
 
-reduce_prod_p = _reduce_primitive(
-    "reduce_prod", lambda x, *, axes: np.prod(x, axis=axes, dtype=_dtype(x)))
+reduce_prod_p = _reduce_primitive("reduce_prod", _accumulating(np.prod))
 
 
 def reduce_prod(x, axes):

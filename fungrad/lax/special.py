@@ -20,7 +20,7 @@ import math
 
 import numpy as np
 
-from fungrad import core
+from fungrad import core, dtypes
 from fungrad.core import Primitive, ShapedArray
 from fungrad.interpreters.batching import defbroadcasting, defvectorized
 from fungrad.interpreters.jvp import defjvp
@@ -53,7 +53,7 @@ __all__ = [
 
 
 def _check_float(name: str, dtype) -> None:
-    if not np.issubdtype(dtype, np.floating):
+    if not dtypes.is_floating(dtype):  # bfloat16 too (evaluated in float64, rounded)
         raise TypeError(f"fungrad lax.{name}: expected floating-point operands, got {dtype}; "
                         "convert them first, e.g. with x.astype(np.float64)")
 

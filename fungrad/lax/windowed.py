@@ -30,7 +30,7 @@ __all__ = [
     "reduce_window_min_p",
 ]
 
-from fungrad import core
+from fungrad import core, dtypes
 from fungrad.core import Primitive, ShapedArray, Tracer
 from fungrad.errors import ShapeError
 from fungrad.interpreters.batching import batching_rules, move_axis
@@ -150,7 +150,7 @@ def _per_axis(name: str, values, rank: int, shape) -> tuple[int, ...]:
 def _identity(kind: str, dtype: np.dtype):
     if kind == "sum":
         return dtype.type(0)
-    if dtype.kind == "f":
+    if dtypes.is_floating(dtype):
         return dtype.type(-np.inf if kind == "max" else np.inf)
     if dtype.kind == "b":
         return np.bool_(kind == "min")

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from fungrad import lax
+from fungrad import dtypes, lax
 from fungrad import numpy as fnp
 from fungrad.errors import ShapeError
 
@@ -32,7 +32,7 @@ Axis = int | tuple[int, ...] | None
 def _float(x) -> Array:
     """`x` as an array of a floating dtype (integers become float64, as in NumPy)."""
     x = fnp.asarray(x)
-    return x if np.dtype(x.dtype).kind in "fc" else fnp.asarray(x, dtype=np.float64)
+    return x if dtypes.is_inexact(x.dtype) else fnp.asarray(x, dtype=np.float64)
 
 
 def relu(x: Array) -> Array:

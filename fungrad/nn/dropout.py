@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from fungrad import dtypes, random
 from fungrad import numpy as fnp
-from fungrad import random
 from fungrad.nn.module import Module
 
 __all__ = ["Dropout"]
@@ -57,7 +57,7 @@ class Dropout(Module):
                 "fg.random.split(key)[0]), or inference=True to turn dropout off."
             )
         x = fnp.asarray(x)
-        if np.dtype(x.dtype).kind not in "fc":
+        if not dtypes.is_inexact(x.dtype):
             x = fnp.asarray(x, dtype=np.float64)
         if self.p == 1:
             return fnp.zeros_like(x)

@@ -25,8 +25,8 @@ from typing import Any
 
 import numpy as np
 
+from fungrad import dtypes, random
 from fungrad import numpy as fnp
-from fungrad import random
 
 __all__ = [
     "Initializer", "zeros", "ones", "constant", "normal", "uniform", "truncated_normal",
@@ -48,7 +48,7 @@ def _shape(fn: str, shape) -> tuple[int, ...]:
 
 def _real_dtype(fn: str, dtype) -> np.dtype:
     dt = np.dtype(dtype)
-    if dt.kind != "f":
+    if not dtypes.is_floating(dt):
         raise TypeError(
             f"{fn}: dtype must be a real floating dtype (float16, float32, float64), got {dt}."
         )

@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from fungrad import dtypes
 from fungrad.core import Tracer
 from fungrad.tree_util import (
     GetAttrKey,
@@ -92,7 +93,7 @@ def is_inexact_array(x: Any) -> bool:
         >>> [nn.is_inexact_array(x) for x in (np.ones(2), np.arange(2), 1.0)]
         [True, False, False]
     """
-    return is_array(x) and np.dtype(x.dtype).kind in "fc"
+    return is_array(x) and dtypes.is_inexact(x.dtype)
 
 
 def _holds_children(value: Any) -> bool:

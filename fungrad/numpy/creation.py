@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fungrad import lax
+from fungrad import dtypes, lax
 from fungrad.core import Tracer, concrete_or_none, get_aval
 from fungrad.errors import ConcretizationError
 from fungrad.numpy.array_type import as_array_type
@@ -253,7 +253,7 @@ def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = 
         raise ValueError(f"fnp.linspace: num must be non-negative, got {num}")
     start, stop = promote_dtypes("linspace", as_operand(start), as_operand(stop))
     in_dtype = get_aval(start).dtype
-    compute = in_dtype if in_dtype.kind in "fc" else np.dtype(np.float64)
+    compute = in_dtype if dtypes.is_inexact(in_dtype) else np.dtype(np.float64)
     start, stop = (_cast(v, compute) for v in (start, stop))
     bshape = result_shape("linspace", [get_aval(start).shape, get_aval(stop).shape])
     axis = _normalize_new_axis("linspace", axis, len(bshape))

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from fungrad import lax
+from fungrad import dtypes, lax
 from fungrad.core import Tracer, concrete_or_none, get_aval, shape_of
 from fungrad.errors import ConcretizationError, ShapeError, user_site
 from fungrad.lax.indexing import indexed_shape
@@ -394,7 +394,7 @@ def _apply_mode(fn_name: str, indices, n: int, mode):
 def _fill_value(dtype: np.dtype, fill_value):
     if fill_value is not None:
         return fill_value
-    if dtype.kind in "fc":
+    if dtypes.is_inexact(dtype):
         return np.nan
     if dtype.kind == "b":
         return True

@@ -10,7 +10,7 @@ import numpy as np
 
 __all__ = ["norm", "vector_norm", "matrix_norm"]
 
-from fungrad import lax
+from fungrad import dtypes, lax
 from fungrad.core import get_aval, shape_of
 from fungrad.dtypes import real_dtype
 from fungrad.errors import ShapeError, user_site
@@ -25,7 +25,7 @@ _DEFAULT_FLOAT = np.dtype(np.float64)
 def float_operand(x):
     """Validate ``x`` and convert integer/boolean arrays to float64."""
     x = as_operand(x)
-    if get_aval(x).dtype.kind in "fc":
+    if dtypes.is_inexact(get_aval(x).dtype):
         return x
     return to_dtype(x, _DEFAULT_FLOAT)
 

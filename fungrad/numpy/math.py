@@ -83,7 +83,7 @@ __all__ = [
     "bitwise_not",
 ]
 
-from fungrad import lax
+from fungrad import dtypes, lax
 from fungrad.core import Tracer, get_aval, shape_of
 from fungrad.errors import ConcretizationError
 from fungrad.numpy.promotion import (
@@ -108,7 +108,7 @@ def _inexact(x):
     else:
         x = as_operand(x)
         kind = get_aval(x).dtype.kind
-    if kind in "fc":
+    if kind in "fc" or kind == "V":
         return x
     return to_dtype(x, _DEFAULT_FLOAT)
 
@@ -356,7 +356,7 @@ def divide(x, y):
         array([0.5, 1.5])
     """
     x, y = promote_operands("divide", x, y)
-    if get_aval(x).dtype.kind not in "fc":
+    if not dtypes.is_inexact(get_aval(x).dtype):
         x, y = _inexact(x), _inexact(y)
     return lax.div(x, y)
 
@@ -422,7 +422,7 @@ def power(x, y):
         Array(12.)
     """
     x = as_operand(x)
-    if type(y) is int and get_aval(x).dtype.kind in "fc":
+    if type(y) is int and dtypes.is_inexact(get_aval(x).dtype):
         return lax.integer_pow(x, y)
     x, y = promote("power", x, as_operand(y))
     return lax.pow(x, y)
@@ -500,6 +500,8 @@ def _logaddexp_jvp(primals, tangents):
     out = _logaddexp(x1, x2)
     w1 = where(isnan(out), 0.5, lax.exp(lax.sub(x1, where(isinf(out), 0, out))))
     w1 = where(isinf(out), where(equal(x1, x2), 0.5, where(greater(x1, x2), 1, 0)), w1)
+    if get_aval(w1).dtype != get_aval(out).dtype:  # the int/0.5 branches promote to float64
+        w1 = lax.convert_element_type(w1, get_aval(out).dtype)
     one = np.dtype(get_aval(w1).dtype).type(1)
     return out, lax.add(lax.mul(t1, w1), lax.mul(t2, lax.sub(one, w1)))
 
@@ -641,7 +643,7 @@ def isfinite(x):
         array([ True, False, False])
     """
     x = as_operand(x)
-    if get_aval(x).dtype.kind not in "fc":
+    if not dtypes.is_inexact(get_aval(x).dtype):
         return lax.eq(x, x)  # integers are always finite
     return lax.is_finite(x)
 
@@ -669,7 +671,7 @@ def isinf(x):
         array([False,  True, False])
     """
     x = as_operand(x)
-    if get_aval(x).dtype.kind not in "fc":
+    if not dtypes.is_inexact(get_aval(x).dtype):
         return lax.ne(x, x)
     return lax.eq(lax.abs(x), np.dtype(get_aval(x).dtype).type(np.inf))
 

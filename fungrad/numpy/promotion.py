@@ -104,7 +104,7 @@ def _promote_pair_fast(x, y):
     return None
 
 
-_KIND_ORDER = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+_KIND_ORDER = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3, "V": 2}  # V: bfloat16
 _SCALAR_KIND = {bool: 0, int: 1, float: 2, complex: 3}
 
 

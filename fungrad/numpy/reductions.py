@@ -34,7 +34,7 @@ __all__ = [
 
 from fungrad import lax
 from fungrad.core import get_aval, shape_of
-from fungrad.dtypes import real_dtype
+from fungrad.dtypes import accumulation_dtype, is_inexact, real_dtype
 from fungrad.errors import ShapeError, user_site
 from fungrad.numpy.complex_parts import abs_squared
 from fungrad.numpy.promotion import as_operand, broadcast_to_shape, promote_dtypes, to_dtype
@@ -83,7 +83,7 @@ def _accumulation_dtype(dtype: np.dtype) -> np.dtype:
 
 
 def _inexact_dtype(dtype: np.dtype) -> np.dtype:
-    return dtype if dtype.kind in "fc" else _FLOAT
+    return dtype if is_inexact(dtype) else _FLOAT
 
 
 def _count(shape: tuple[int, ...], axes: tuple[int, ...]) -> int:
@@ -190,7 +190,7 @@ def nansum(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=N
         3.0
     """
     a = as_operand(a)
-    if _dtype(a).kind in "fc":
+    if is_inexact(_dtype(a)):
         a = lax.select_n(lax.ne(a, a), a, _dtype(a).type(0))
     return sum(a, axis, dtype, out, keepdims, initial, where)
 
@@ -220,10 +220,11 @@ def mean(a, axis=None, dtype=None, out=None, keepdims: bool = False, *, where=No
     _unsupported("mean", out=out, where=where)
     a = as_operand(a)
     dtype = _inexact_dtype(_dtype(a)) if dtype is None else np.dtype(dtype)
-    a = to_dtype(a, dtype)
+    compute = accumulation_dtype(dtype)  # float32 for 16-bit floats, as in JAX
+    a = to_dtype(a, compute)
     axes = _reduced_axes("mean", a, axis)
     total = lax.reduce_sum(a, axes)
-    result = lax.div(total, dtype.type(_count(shape_of(a), axes)))
+    result = to_dtype(lax.div(total, compute.type(_count(shape_of(a), axes))), dtype)
     return _keep(result, shape_of(a), axes, keepdims)
 
 
@@ -309,6 +310,7 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *,  
     ddof = _resolve_correction("var", ddof, correction)
     a = as_operand(a)
     dtype = _inexact_dtype(_dtype(a)) if dtype is None else np.dtype(dtype)
+    out_dtype, dtype = real_dtype(dtype), accumulation_dtype(dtype)  # 16-bit: float32 inside
     a = to_dtype(a, dtype)
     axes = _reduced_axes("var", a, axis)
     shape = shape_of(a)
@@ -321,7 +323,7 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *,  
     # variance of -0.0; NumPy warns and gives inf or nan).
     result = (lax.div(squares, real(divisor)) if divisor > 0
               else lax.mul(squares, real(np.nan)))
-    return _keep(result, shape, axes, keepdims)
+    return _keep(to_dtype(result, out_dtype), shape, axes, keepdims)
 
 
 def _kept(shape, axes) -> tuple[int, ...]:

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 import fungrad.numpy as fnp
+from fungrad import dtypes
 from fungrad.core import Tracer, concrete_or_none, get_aval, shape_of
 from fungrad.tree_util import keystr, tree_flatten, tree_leaves_with_path, tree_map
 
@@ -203,7 +204,7 @@ def _fits(y: Any, out: np.ndarray) -> bool:
     if kind is int:
         return True
     if kind is float:
-        return out.dtype.kind in "fc"
+        return dtypes.is_inexact(out.dtype)
     if isinstance(y, np.ndarray | np.generic):
         return y.dtype == out.dtype and y.shape in (out.shape, ())
     return False
@@ -232,7 +233,7 @@ def mul_(out: Any, y: Any) -> Any:
 
 def div_(out: Any, y: Any) -> Any:
     """``out / y``, written into `out` when it is a fresh NumPy float buffer."""
-    if isinstance(out, np.ndarray) and out.dtype.kind in "fc" and _fits(y, out):
+    if isinstance(out, np.ndarray) and dtypes.is_inexact(out.dtype) and _fits(y, out):
         return np.divide(out, y, out=out)
     return fnp.divide(out, y)
 
@@ -246,14 +247,14 @@ def rsub_(out: Any, y: Any) -> Any:
 
 def rdiv_(out: Any, y: Any) -> Any:
     """``y / out``, written into `out` when it is a fresh NumPy float buffer."""
-    if isinstance(out, np.ndarray) and out.dtype.kind in "fc" and _fits(y, out):
+    if isinstance(out, np.ndarray) and dtypes.is_inexact(out.dtype) and _fits(y, out):
         return np.divide(y, out, out=out)
     return fnp.divide(y, out)
 
 
 def sqrt_(out: Any) -> Any:
     """``sqrt(out)``, written into `out` when it is a fresh NumPy float buffer."""
-    if isinstance(out, np.ndarray) and out.dtype.kind in "fc":
+    if isinstance(out, np.ndarray) and dtypes.is_inexact(out.dtype):
         return np.sqrt(out, out=out)
     return fnp.sqrt(out)
 

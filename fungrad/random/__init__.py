@@ -46,6 +46,7 @@ from typing import Any
 
 import numpy as np
 
+from fungrad import dtypes
 from fungrad import numpy as fnp
 from fungrad.core import Tracer, concrete_or_none, shape_of
 from fungrad.errors import ShapeError
@@ -89,7 +90,7 @@ DTypeLike = Any
 
 def _float_dtype(fn: str, dtype, allow_complex: bool = False) -> np.dtype:
     dt = np.dtype(dtype)
-    if dt.kind == "f" or (allow_complex and dt.kind == "c"):
+    if dtypes.is_floating(dt) or (allow_complex and dt.kind == "c"):
         return dt
     kinds = "a floating or complex" if allow_complex else "a floating"
     raise TypeError(
@@ -594,7 +595,8 @@ def truncated_normal(key: np.ndarray, lower: Any, upper: Any, shape: Shape | Non
 
     def draw(k):
         z = _ndtri(cdf_a + _open_unit(k, shape) * (cdf_b - cdf_a))
-        return np.clip(np.where(flip, -z, z).astype(dtype), floor, ceil)
+        # (astype again: NumPy's clip returns float32 for ml_dtypes' bfloat16)
+        return np.clip(np.where(flip, -z, z).astype(dtype), floor, ceil).astype(dtype, copy=False)
 
     return _sample(fn, key, draw)
 

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from fungrad import dtypes
 from fungrad import numpy as fnp
 from fungrad.core import Primitive, ShapedArray, Tracer, check_same_shapes, shape_of
 from fungrad.errors import ShapeError
@@ -121,7 +122,7 @@ def _impl(a, u):
 def _abstract_eval(a: ShapedArray, u: ShapedArray) -> ShapedArray:
     shape = check_same_shapes("log_igamma_inv", a, u)
     dtype = np.result_type(a.dtype, u.dtype)
-    if dtype.kind != "f":
+    if not dtypes.is_floating(dtype):
         raise TypeError(f"fungrad log_igamma_inv: expected floating-point operands, got {dtype}.")
     return ShapedArray(shape, dtype, a.weak_type and u.weak_type)
 

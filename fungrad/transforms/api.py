@@ -364,7 +364,7 @@ def _check_grad_inputs(transform, fun, dyn_args, argnums, allow_int, holomorphic
                 f"{transform} of `{fun_name(fun)}` with holomorphic=True requires inputs with "
                 f"complex dtype, but got {dtype} ({name}). Pass complex inputs (e.g. "
                 "x.astype(complex)) or drop holomorphic=True.")
-        if dtype.kind == "f" or (dtype.kind == "c" and complex_ok):
+        if dtypes.is_floating(dtype) or (dtype.kind == "c" and complex_ok):
             continue
         if dtype.kind == "c":
             raise TypeError(
@@ -418,7 +418,7 @@ def _check_scalar_output(transform, fun, out, holomorphic):
             f"for non-scalar outputs.{aux}"
         )
     check_output_dtypes(transform, fun, out, holomorphic)
-    if aval.dtype.kind not in "fc":
+    if not dtypes.is_inexact(aval.dtype):
         raise TypeError(
             f"{transform} of `{fun_name(fun)}` requires a real-valued float output, but the "
             f"function returned dtype {aval.dtype}."

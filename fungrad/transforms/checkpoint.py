@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from fungrad import core
+from fungrad import core, dtypes
 from fungrad.core import Primitive, get_aval
 from fungrad.errors import UnhashableStaticArgError
 from fungrad.interpreters import partial_eval as pe
@@ -336,7 +336,7 @@ def saved_residuals(fun: Callable, *args) -> list[SavedResidual]:
     ir, _ = stage_closed(flat_fun, [get_aval(x) for x in leaves], "saved_residuals",
                             transform_name="saved_residuals")
     ir = pe.optimize_derived(ir)
-    nonzero = [get_aval(x).dtype.kind in "fc" for x in leaves]
+    nonzero = [dtypes.is_inexact(get_aval(x).dtype) for x in leaves]
     jir, _ = pe.jvp_ir(ir, nonzero)
     split = pe.partial_eval_ir(jir, [False] * len(leaves) + [True] * sum(nonzero))
     known = split.known

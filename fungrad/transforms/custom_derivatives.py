@@ -412,7 +412,7 @@ def _custom_vjp_call_jvp(primals, tangents, *, call, vjp):
     in_avals = tuple(get_aval(p) for p in primals)
     t_out = custom_lin_p.bind(*res_leaves, *ts, num_res=len(res_leaves), res_tree=res_tree,
                               rule=vjp, out_avals=out_avals, in_avals=in_avals)
-    t_out = [Zero.like_primal(o) if o.dtype.kind not in "fc" else t
+    t_out = [Zero.like_primal(o) if not dtypes.is_inexact(o.dtype) else t
              for o, t in zip(out_avals, t_out)]
     return flat_out, t_out
 
@@ -434,7 +434,7 @@ def _custom_lin_impl(*args, num_res, res_tree, rule, out_avals, in_avals):
 custom_lin_p.def_impl(_custom_lin_impl)
 custom_lin_p.def_abstract_eval(
     lambda *avals, num_res, res_tree, rule, out_avals, in_avals: [
-        a.update(dtype=dtypes.tangent_dtype(a.dtype)) if a.dtype.kind in "fc" else
+        a.update(dtype=dtypes.tangent_dtype(a.dtype)) if dtypes.is_inexact(a.dtype) else
         a.update(dtype=dtypes.float0) for a in out_avals])
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from fungrad import core
+from fungrad import core, dtypes
 from fungrad.core import Tracer, get_aval
 from fungrad.interpreters.jvp import zeros_like_aval
 from fungrad.interpreters.linearize import TangentStagingTrace, backward_pass, transpose_rules
@@ -56,7 +56,7 @@ def linear_transpose(fun: Callable, *primals, reduce_axes=()) -> Callable:
     pairs, in_tree = tree_flatten_with_path(primals)
     avals = [arg_aval("linear_transpose", p, x) for p, x in pairs]
     for (path, _), aval in zip(pairs, avals):
-        if aval.dtype.kind not in "fc":
+        if not dtypes.is_inexact(aval.dtype):
             raise TypeError(
                 f"linear_transpose of `{fun_name(fun)}`: primal{keystr(path)} has dtype "
                 f"{aval.dtype}; linear_transpose only supports float or complex inputs.")

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from fungrad import dtypes
 from fungrad.core import ShapedArray, Tracer, get_aval
 from fungrad.ir import IR, IRPrinter, Literal, eval_ir, stage_flat
 from fungrad.numpy.array_type import as_outputs
@@ -368,7 +369,7 @@ def closure_convert(fun: Callable, *example_args) -> tuple[Callable, list]:
     (Array([2., 3.]), 1)
     """
     ir, out_tree = _stage("closure_convert", fun, example_args, {})
-    hoist = [i for i, c in enumerate(ir.consts) if get_aval(c).dtype.kind in "fc"]
+    hoist = [i for i, c in enumerate(ir.consts) if dtypes.is_inexact(get_aval(c).dtype)]
     hoisted_vars = [ir.constvars[i] for i in hoist]
     kept = [i for i in range(len(ir.consts)) if i not in hoist]
     closed = IR([ir.constvars[i] for i in kept], [ir.consts[i] for i in kept],

@@ -70,7 +70,8 @@ def direction(rng: np.random.Generator, x) -> np.ndarray:
 
 def differentiable(x) -> bool:
     """Whether ``x`` is a float or complex value (the kinds derivatives are taken of)."""
-    return np.asarray(x).dtype.kind in "fc"
+    dtype = np.asarray(x).dtype
+    return dtype.kind in "fc" or dtype.name == "bfloat16"
 
 
 def Pos(*shape, low=0.5, high=2.0, dtype="float64") -> Arg:
