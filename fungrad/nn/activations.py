@@ -625,7 +625,8 @@ def logsumexp(a: Array, axis: Axis = None, b: Array | None = None, keepdims: boo
     else:  # an empty or cancelling sum: -inf (and nan below 0), without NumPy warnings
         positive = total > 0
         out = fnp.where(positive, fnp.log(fnp.where(positive, total, 1.0)) + m,
-                        fnp.where(total == 0, -np.inf, np.nan))
+                        fnp.where(total == 0, fnp.full_like(total, -np.inf),
+                                  fnp.full_like(total, np.nan)))
     if not keepdims:
         axes = _squeeze_axes(a, axis)
         out = fnp.squeeze(out, axis=axes)
