@@ -29,6 +29,7 @@ element; calls, loops and branches add up their bodies (a ``scan`` times its len
 from __future__ import annotations
 
 import heapq
+import math
 import time
 from collections.abc import Sequence
 from typing import NamedTuple
@@ -42,14 +43,15 @@ __all__ = ["Plan", "PlannedValue", "plan_budget", "eqn_cost", "resolve_budget"]
 # A rough CPU roofline: seconds = flops / FLOPS + bytes / BANDWIDTH (only ratios matter).
 FLOPS = 5e10
 BANDWIDTH = 1e10
+MAX_REFILL = 12  # re-saving trials of the refill pass
 
 
 def _nbytes(aval) -> int:
-    return int(np.prod(aval.shape, dtype=np.int64)) * np.dtype(aval.dtype).itemsize
+    return math.prod(aval.shape) * aval.dtype.itemsize
 
 
 def _size(aval) -> int:
-    return int(np.prod(aval.shape, dtype=np.int64))
+    return math.prod(aval.shape)
 
 
 def eqn_flops_bytes(eqn: Eqn) -> tuple[float, float]:
@@ -103,17 +105,26 @@ class PlannedValue(NamedTuple):
 class Plan:
     """The result of :func:`plan_budget`: which known equations may be saved."""
 
-    def __init__(self, unsaveable: set, values: list[PlannedValue], baseline_bytes: int,
+    def __init__(self, unsaveable: set, state, baseline_bytes: int,
                  budget_bytes: int, saved_bytes: int, recompute_cost: float,
                  planning_time: float, num_eqns: int):
         self.unsaveable = unsaveable
-        self.values = values
+        self._state = state
+        self._values = None
         self.baseline_bytes = baseline_bytes
         self.budget_bytes = budget_bytes
         self.saved_bytes = saved_bytes
         self.recompute_cost = recompute_cost
         self.planning_time = planning_time
         self.num_eqns = num_eqns
+
+    @property
+    def values(self) -> list[PlannedValue]:
+        """The saved values with their bytes and the recompute cost their saving avoids
+        (computed on first use, outside the planning time)."""
+        if self._values is None:
+            self._values = _describe(*self._state)
+        return self._values
 
     def saveable(self, eqn: Eqn) -> bool:
         return eqn not in self.unsaveable
@@ -229,14 +240,12 @@ def plan_budget(ir: IR, unknowns: Sequence[bool], budget) -> Plan:
                     current += _nbytes(v.aval)
         _refill(known, producer, saved, recomputed, needed_out, demand, limit, ecost)
 
-    unsaveable = set(recomputed)
-    values, total_cost, saved_total = _describe(known, producer, saved, recomputed, demand,
-                                                ecost)
-    for e in known:
-        if e not in saved:
-            unsaveable.add(e)  # unreached equations: never residuals, whatever happens
-    return Plan(unsaveable, values, baseline, limit, saved_total, total_cost,
-                time.perf_counter() - start, len(ir.eqns))
+    unsaveable = {e for e in known if e not in saved}  # unreached ones: never residuals
+    saved_total = sum(saved_bytes_of(e) for e in saved)
+    total_cost = sum(ecost(e) for e in recomputed)
+    elapsed = time.perf_counter() - start
+    return Plan(unsaveable, (known, producer, saved, demand, ecost), baseline, limit,
+                saved_total, total_cost, elapsed, len(ir.eqns))
 
 
 def _needs(known, producer, saved_pred, demand):
@@ -266,10 +275,11 @@ def _refill(known, producer, saved, recomputed, needed_out, demand, limit, ecost
 
     allowed = set(saved)
     res, rec, nbytes, total = state(allowed)
-    candidates = sorted(rec, key=lambda e: -ecost(e) / max(1, sum(_nbytes(o.aval)
-                                                                   for o in e.outputs)))
-    for e in candidates[:64]:  # bounded: each trial is one linear walk
-        if e not in rec:
+    out_bytes = {e: sum(_nbytes(o.aval) for o in e.outputs) for e in rec}
+    candidates = sorted((e for e in rec if out_bytes[e] <= limit - nbytes),
+                        key=lambda e: -ecost(e) / max(1, out_bytes[e]))
+    for e in candidates[:MAX_REFILL]:  # bounded: each trial is one linear walk
+        if e not in rec or out_bytes[e] > limit - nbytes:
             continue
         trial = allowed | {e}
         r2, c2, b2, t2 = state(trial)
@@ -283,13 +293,13 @@ def _refill(known, producer, saved, recomputed, needed_out, demand, limit, ecost
     needed_out.update(res)
 
 
-def _describe(known, producer, saved, recomputed, demand, ecost):
-    """Per demanded value: bytes, saved or not, and its recompute cost from the plan."""
-    res, rec = _needs(known, producer, lambda e: e in saved, demand)
+def _describe(known, producer, saved, demand, ecost):
+    """Per saved value: bytes and the cost of recomputing it from the other saved values."""
+    res, _ = _needs(known, producer, lambda e: e in saved, demand)
     values = []
     for v in demand:
         e = producer.get(v)
-        if e is None:
+        if e is None or e not in res:
             continue
         # recompute cost of v alone: its closure back to saved values and inputs
         todo, seen = [e], {e}
@@ -303,5 +313,4 @@ def _describe(known, producer, saved, recomputed, demand, ecost):
                 todo.append(p)
         values.append(PlannedValue(v, _nbytes(v.aval), e in res,
                                    sum(ecost(x) for x in seen), e.prim.name))
-    saved_total = sum(_nbytes(v.aval) for outs in res.values() for v in outs)
-    return values, sum(ecost(e) for e in rec), saved_total
+    return values
