@@ -30,7 +30,7 @@ from fungrad.interpreters.batching import batch_size, batching_rules, defvectori
 from fungrad.interpreters.executable import executable
 from fungrad.interpreters.jvp import Zero, jvp_rules
 from fungrad.interpreters.linearize import deflinear, transpose_rules
-from fungrad.ir import Eqn, Var, stage_closed
+from fungrad.ir import IR, Eqn, Var, stage_closed
 from fungrad.lax import dot_general_p
 from fungrad.transforms.remat_planner import Plan, plan_budget
 from fungrad.transforms.jit import _signature, jit_call_p, static_spec
@@ -177,15 +177,54 @@ def _remat_jvp(primals, tangents, *, ir, policy):
     def bind(sub_ir, *args):
         return remat_p.bind(*args, ir=sub_ir, policy=policy)
 
+    plan, saveable, key = None, policy.saveable, policy
+    nonzero = [not isinstance(t, Zero) for t in tangents]
     if isinstance(policy, BudgetPolicy):
-        plan = budget_plan(ir, [not isinstance(t, Zero) for t in tangents], policy)
-        return pe.call_jvp(bind, ir, primals, tangents, plan.saveable, (policy, id(plan)))
-    return pe.call_jvp(bind, ir, primals, tangents, policy.saveable, policy)
+        plan = budget_plan(ir, nonzero, policy)
+        saveable, key = plan.saveable, (policy, id(plan))
+    jir, out_nonzero = pe.jvp_ir(ir, nonzero)
+    unknowns = [False] * len(primals) + [True] * sum(nonzero)
+    split = pe.split_if_reverse_possible(jir, unknowns, saveable=saveable, policy_key=key)
+    if split is None:  # forward mode through a forward-only body: bound unsplit
+        return pe.call_jvp(bind, ir, primals, tangents, saveable, key)
+    known_ir, forwarded = _forward_inputs(split, plan)
+    known = bind(known_ir, *primals)
+    n_known = len(split.known.outvars) - split.num_res
+    computed = iter(known[n_known:])
+    # Residuals that are inputs of ``fun`` come straight from the operands, not through the
+    # known remat: a scan then sees a loop constant as invariant instead of stacking it.
+    residuals = [primals[i] if i is not None else next(computed) for i in forwarded]
+    lin = bind(split.unknown, *residuals, *[t for t in tangents if not isinstance(t, Zero)])
+    k, u = iter(known[:n_known]), iter(lin)
+    outs = [next(u) if flag else next(k) for flag in split.out_unknown]
+    n = len(ir.outvars)
+    it = iter(outs[n:])
+    return outs[:n], [next(it) if nz else Zero(pe.tangent_aval(a))
+                      for nz, a in zip(out_nonzero, ir.out_avals)]
 
 
-def budget_plan(ir, nonzero, policy: BudgetPolicy):
-    """The plan of a ``memory_budget`` checkpoint of ``ir`` (cached on the JVP IR), also
-    recorded on the known IR of the split so that :func:`saved_residuals` can report it."""
+def _forward_inputs(split, plan):
+    """The known IR without the residuals that are its own inputs, and for each residual
+    the index of the input it forwards (None: computed by the known IR); cached."""
+    known = split.known
+    hit = known.cache.get("remat_forward")
+    if hit is None:
+        n_known = len(known.outvars) - split.num_res
+        position = {v: i for i, v in enumerate(known.invars)}
+        residuals = known.outvars[n_known:]
+        forwarded = [position.get(r) if type(r) is Var else None for r in residuals]
+        pruned = IR(known.constvars, known.consts, known.invars, known.eqns,
+                    known.outvars[:n_known]
+                    + [r for r, f in zip(residuals, forwarded) if f is None])
+        if plan is not None:
+            pruned.cache[_PLAN_KEY] = plan
+        hit = known.cache["remat_forward"] = (pruned, forwarded)
+    return hit
+
+
+def budget_plan(ir, nonzero, policy: BudgetPolicy) -> Plan:
+    """The plan of a ``memory_budget`` checkpoint of ``ir`` for these nonzero tangents
+    (cached on the JVP IR)."""
     nonzero = [bool(n) for n in nonzero]
     jir, _ = pe.jvp_ir(ir, nonzero)
     unknowns = [False] * len(ir.invars) + [True] * sum(nonzero)
@@ -193,9 +232,6 @@ def budget_plan(ir, nonzero, policy: BudgetPolicy):
     plan = jir.cache.get(key)
     if plan is None:
         plan = jir.cache[key] = plan_budget(jir, unknowns, policy.budget)
-        split = pe.partial_eval_ir(jir, unknowns, saveable=plan.saveable,
-                                   policy_key=(policy, id(plan)))
-        split.known.cache[_PLAN_KEY] = plan
     return plan
 
 
