@@ -10,6 +10,9 @@ during the backward pass. The inputs of ``f`` are always saved.
 Policies decide per equation of the forward computation whether its result may be saved:
 ``nothing_saveable`` (default), ``everything_saveable``, ``dots_saveable`` and
 ``save_only_these_names(*names)`` (values tagged with :func:`checkpoint_name`).
+``checkpoint(f, memory_budget=b)`` replaces the policy by a plan computed from the JVP IR
+of ``f`` by :mod:`fungrad.transforms.remat_planner` (save within ``b`` bytes, or ``b`` of
+the unchecked residual bytes, at the least estimated recompute cost).
 
 :func:`saved_residuals` lists what a VJP of a function keeps alive between the forward and
 the backward pass, with shapes, bytes and the source line that produced each value.
