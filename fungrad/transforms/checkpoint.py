@@ -139,7 +139,10 @@ class BudgetPolicy(Policy):
 
     def __init__(self, budget):
         self.budget = budget
-        super().__init__(f"memory_budget={budget!r}", lambda eqn: True, ("budget", budget))
+        # 1 (one byte) and 1.0 (everything) compare equal: the kind is part of the key
+        kind = "bytes" if isinstance(budget, int) else "fraction"
+        super().__init__(f"memory_budget={budget!r}", lambda eqn: True,
+                         ("budget", kind, budget))
 
 
 def check_budget(budget):
@@ -231,7 +234,7 @@ def budget_plan(ir, nonzero, policy: BudgetPolicy) -> Plan:
     nonzero = [bool(n) for n in nonzero]
     jir, _ = pe.jvp_ir(ir, nonzero)
     unknowns = [False] * len(ir.invars) + [True] * sum(nonzero)
-    key = ("budget_plan", policy.budget, tuple(unknowns))
+    key = ("budget_plan", policy.key, tuple(unknowns))
     plan = jir.cache.get(key)
     if plan is None:
         plan = jir.cache[key] = plan_budget(jir, unknowns, policy.budget)
