@@ -136,7 +136,7 @@ def test_inside_scan_body_per_iteration_budget():
         assert (kept > floor) if b > 0 else (kept == floor)
 
 
-def _long_ir(layers=170):
+def _long_ir(layers=70):
     ws = [RNG.normal(size=(4, 4)) * 0.5 for _ in range(layers)]
 
     def flat(*args):

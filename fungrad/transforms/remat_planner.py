@@ -46,8 +46,15 @@ BANDWIDTH = 1e10
 MAX_REFILL = 12  # re-saving trials of the refill pass
 
 
+_ITEMSIZE: dict = {}
+
+
 def _nbytes(aval) -> int:
-    return math.prod(aval.shape) * aval.dtype.itemsize
+    dtype = aval.dtype
+    size = _ITEMSIZE.get(dtype)
+    if size is None:
+        size = _ITEMSIZE[dtype] = np.dtype(dtype).itemsize
+    return math.prod(aval.shape) * size
 
 
 def _size(aval) -> int:
@@ -187,8 +194,16 @@ def plan_budget(ir: IR, unknowns: Sequence[bool], budget) -> Plan:
     saved = set(needed_out)
     recomputed: set = set()
 
+    var_bytes: dict = {}
+
+    def vbytes(v):
+        b = var_bytes.get(v)
+        if b is None:
+            b = var_bytes[v] = _nbytes(v.aval)
+        return b
+
     def saved_bytes_of(e):
-        return sum(_nbytes(v.aval) for v in needed_out.get(e, ()))
+        return sum(vbytes(v) for v in needed_out.get(e, ()))
 
     baseline = sum(saved_bytes_of(e) for e in saved)
     limit = resolve_budget(budget, baseline)
@@ -214,30 +229,34 @@ def plan_budget(ir: IR, unknowns: Sequence[bool], budget) -> Plan:
 
     def exchange(e):
         group, reads = closure(e)
-        freed = saved_bytes_of(e) - sum(_nbytes(v.aval) for v, p in reads.items() if p is not e)
+        freed = saved_bytes_of(e) - sum(vbytes(v) for v, p in reads.items() if p is not e)
         added = sum(ecost(x) for x in group)
         return (added / freed if freed > 0 else float("inf")), group, reads
 
     if current > limit:
-        heap = [(exchange(e)[0], i, e) for i, e in enumerate(saved)]
-        heapq.heapify(heap)
-        while heap and current > limit:
-            _, i, e = heapq.heappop(heap)
-            if e not in saved:
-                continue
-            fresh, group, reads = exchange(e)
-            if fresh == float("inf"):
-                continue
-            if heap and fresh > heap[0][0] * (1 + 1e-9):
-                heapq.heappush(heap, (fresh, i, e))  # stale: try the others first
-                continue
-            current -= saved_bytes_of(e)
-            saved.discard(e)
-            recomputed.update(group)
-            for v, p in reads.items():
-                if p in saved and v not in needed_out[p]:
-                    needed_out[p][v] = None
-                    current += _nbytes(v.aval)
+        progress = True
+        while current > limit and progress:  # a round ends when the heap is exhausted
+            progress = False
+            heap = [(exchange(e)[0], i, e) for i, e in enumerate(saved)]
+            heapq.heapify(heap)
+            while heap and current > limit:
+                _, i, e = heapq.heappop(heap)
+                fresh, group, reads = exchange(e)
+                if fresh == float("inf"):  # frees nothing now; retried next round
+                    continue
+                if heap and fresh > heap[0][0] * (1 + 1e-9):
+                    heapq.heappush(heap, (fresh, i, e))  # stale: try the others first
+                    continue
+                progress = True
+                current -= saved_bytes_of(e)
+                saved.discard(e)
+                recomputed.update(group)
+                for v, p in reads.items():
+                    if p in saved and v not in needed_out[p]:
+                        needed_out[p][v] = None
+                        current += vbytes(v)
+        if current > limit:  # cannot happen with single-result equations; always feasible
+            saved.clear()
         _refill(known, producer, saved, recomputed, needed_out, demand, limit, ecost)
 
     unsaveable = {e for e in known if e not in saved}  # unreached ones: never residuals
