@@ -1,4 +1,4 @@
-"""checkpoint(f, memory_budget=b): the planned residuals fit the budget, derivatives are unchanged."""
+"""checkpoint(f, memory_budget=b): planned residuals fit the budget, derivatives are unchanged."""
 
 from __future__ import annotations
 

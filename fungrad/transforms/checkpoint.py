@@ -35,8 +35,8 @@ from fungrad.interpreters.jvp import Zero, jvp_rules
 from fungrad.interpreters.linearize import deflinear, transpose_rules
 from fungrad.ir import IR, Eqn, Var, stage_closed
 from fungrad.lax import dot_general_p
-from fungrad.transforms.remat_planner import Plan, plan_budget
 from fungrad.transforms.jit import _signature, jit_call_p, static_spec
+from fungrad.transforms.remat_planner import Plan, plan_budget
 from fungrad.tree_util import keystr, tree_flatten, tree_flatten_with_path, tree_unflatten
 
 __all__ = ["checkpoint", "remat", "checkpoint_name", "checkpoint_policies",

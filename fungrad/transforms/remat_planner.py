@@ -175,43 +175,58 @@ def plan_budget(ir: IR, unknowns: Sequence[bool], budget) -> Plan:
     """Plan which known values of the split of ``ir`` to save within ``budget``."""
     start = time.perf_counter()
     known, demand = _split(ir, unknowns)
-    producer = {o: e for e in known for o in e.outputs}
-    cost: dict = {}
+    greedy = _Greedy(known, demand)
+    limit = resolve_budget(budget, greedy.current)
+    baseline = greedy.current
+    if greedy.current > limit:
+        greedy.run(limit)
+        _refill(known, greedy.producer, greedy.saved, greedy.recomputed, greedy.needed_out,
+                demand, limit, greedy.ecost)
+    saved = greedy.saved
+    unsaveable = {e for e in known if e not in saved}  # unreached ones: never residuals
+    saved_total = sum(greedy.saved_bytes_of(e) for e in saved)
+    total_cost = sum(greedy.ecost(e) for e in greedy.recomputed)
+    elapsed = time.perf_counter() - start
+    return Plan(unsaveable, (known, greedy.producer, saved, demand, greedy.ecost), baseline,
+                limit, saved_total, total_cost, elapsed, len(ir.eqns))
 
-    def ecost(e):
-        c = cost.get(e)
+
+class _Greedy:
+    """The lazy greedy: state is the SAVED equations (some read result is a residual) and
+    the RECOMPUTED ones; inputs of ``f``, constants and unreached equations need nothing."""
+
+    def __init__(self, known, demand):
+        self.producer = {o: e for e in known for o in e.outputs}
+        self.cost: dict = {}
+        self.var_bytes: dict = {}
+        self.needed_out: dict = {}  # eqn -> its results that are read
+        for v in demand:
+            e = self.producer.get(v)
+            if e is not None:
+                self.needed_out.setdefault(e, {})[v] = None
+        self.saved = set(self.needed_out)
+        self.recomputed: set = set()
+        self.current = sum(self.saved_bytes_of(e) for e in self.saved)
+
+    def ecost(self, e) -> float:
+        c = self.cost.get(e)
         if c is None:
-            c = cost[e] = eqn_cost(e)
+            c = self.cost[e] = eqn_cost(e)
         return c
 
-    # State: SAVED eqns (some needed result is a residual), RECOMPUTED eqns; everything
-    # else (inputs of f, constants, unreached equations) needs nothing.
-    needed_out: dict = {}  # eqn -> its results that are read (directly or by recompute)
-    for v in demand:
-        e = producer.get(v)
-        if e is not None:
-            needed_out.setdefault(e, {})[v] = None
-    saved = set(needed_out)
-    recomputed: set = set()
-
-    var_bytes: dict = {}
-
-    def vbytes(v):
-        b = var_bytes.get(v)
+    def vbytes(self, v) -> int:
+        b = self.var_bytes.get(v)
         if b is None:
-            b = var_bytes[v] = _nbytes(v.aval)
+            b = self.var_bytes[v] = _nbytes(v.aval)
         return b
 
-    def saved_bytes_of(e):
-        return sum(vbytes(v) for v in needed_out.get(e, ()))
+    def saved_bytes_of(self, e) -> int:
+        return sum(self.vbytes(v) for v in self.needed_out.get(e, ()))
 
-    baseline = sum(saved_bytes_of(e) for e in saved)
-    limit = resolve_budget(budget, baseline)
-    current = baseline
-
-    def closure(e):
+    def closure(self, e):
         """If ``e`` becomes recomputed: the equations recomputed with it (``e`` and its
         unneeded ancestors) and the results of saved equations newly read."""
+        producer, saved, recomputed = self.producer, self.saved, self.recomputed
         todo, seen, reads = [e], {e}, {}
         while todo:
             x = todo.pop()
@@ -220,51 +235,48 @@ def plan_budget(ir: IR, unknowns: Sequence[bool], budget) -> Plan:
                 if p is None or p in seen or p in recomputed:
                     continue
                 if p in saved:
-                    if a not in needed_out[p]:
+                    if a not in self.needed_out[p]:
                         reads[a] = p
                     continue
                 seen.add(p)
                 todo.append(p)
         return seen, reads
 
-    def exchange(e):
-        group, reads = closure(e)
-        freed = saved_bytes_of(e) - sum(vbytes(v) for v, p in reads.items() if p is not e)
-        added = sum(ecost(x) for x in group)
-        return (added / freed if freed > 0 else float("inf")), group, reads
+    def exchange(self, e):
+        """``(added cost / freed bytes, recomputed group, new reads)`` of dropping ``e``."""
+        group, reads = self.closure(e)
+        freed = self.saved_bytes_of(e) - sum(self.vbytes(v) for v, p in reads.items()
+                                             if p is not e)
+        added = sum(self.ecost(x) for x in group)
+        return (added / freed if freed > 0 else math.inf), group, reads
 
-    if current > limit:
+    def drop(self, e, group, reads) -> None:
+        self.current -= self.saved_bytes_of(e)
+        self.saved.discard(e)
+        self.recomputed.update(group)
+        for v, p in reads.items():
+            if p in self.saved and v not in self.needed_out[p]:
+                self.needed_out[p][v] = None
+                self.current += self.vbytes(v)
+
+    def run(self, limit: int) -> None:
         progress = True
-        while current > limit and progress:  # a round ends when the heap is exhausted
+        while self.current > limit and progress:  # a round ends when its heap is empty
             progress = False
-            heap = [(exchange(e)[0], i, e) for i, e in enumerate(saved)]
+            heap = [(self.exchange(e)[0], i, e) for i, e in enumerate(self.saved)]
             heapq.heapify(heap)
-            while heap and current > limit:
+            while heap and self.current > limit:
                 _, i, e = heapq.heappop(heap)
-                fresh, group, reads = exchange(e)
-                if fresh == float("inf"):  # frees nothing now; retried next round
+                fresh, group, reads = self.exchange(e)
+                if fresh == math.inf:  # frees nothing now; retried next round
                     continue
                 if heap and fresh > heap[0][0] * (1 + 1e-9):
                     heapq.heappush(heap, (fresh, i, e))  # stale: try the others first
                     continue
                 progress = True
-                current -= saved_bytes_of(e)
-                saved.discard(e)
-                recomputed.update(group)
-                for v, p in reads.items():
-                    if p in saved and v not in needed_out[p]:
-                        needed_out[p][v] = None
-                        current += vbytes(v)
-        if current > limit:  # cannot happen with single-result equations; always feasible
-            saved.clear()
-        _refill(known, producer, saved, recomputed, needed_out, demand, limit, ecost)
-
-    unsaveable = {e for e in known if e not in saved}  # unreached ones: never residuals
-    saved_total = sum(saved_bytes_of(e) for e in saved)
-    total_cost = sum(ecost(e) for e in recomputed)
-    elapsed = time.perf_counter() - start
-    return Plan(unsaveable, (known, producer, saved, demand, ecost), baseline, limit,
-                saved_total, total_cost, elapsed, len(ir.eqns))
+                self.drop(e, group, reads)
+        if self.current > limit:  # not seen; saving nothing always fits
+            self.saved.clear()
 
 
 def _needs(known, producer, saved_pred, demand):
