@@ -10,7 +10,7 @@ Every variant runs in a fresh subprocess, so measurements do not share allocator
 - ``sqrt``: the sqrt(N) pattern, ``fg.checkpoint`` around blocks of ~sqrt(N) layers (for
   the LSTM: an outer scan over 8 blocks, each a checkpointed inner scan of 8 steps);
 - ``budget0.5``, ``budget0.25``, ``budget0.1``: ``fg.checkpoint(f, memory_budget=b)``
-  around the whole MLP, or around the LSTM cell inside the scan (a per-step budget): the
+  around the whole MLP loss, or around the LSTM cell inside the scan (a per-step budget): the
   planner picks what to save. Checks: activation memory <= b x that of ``none`` (+5%);
   time no worse than ``sqrt`` wherever the variant holds at least as much memory as
   ``sqrt`` does (at less memory the comparison is reported, not required); at 0.5 faster
@@ -73,9 +73,9 @@ def _budget(variant: str):
 
 
 def make_loss(variant: str, layers: int):
-    if _budget(variant) is not None:
-        whole = fg.checkpoint(block, memory_budget=_budget(variant))
-        return lambda params, x: fnp.sum(whole(params, x) ** 2)
+    if _budget(variant) is not None:  # the whole loss: its every residual is planned
+        return fg.checkpoint(lambda params, x: fnp.sum(block(params, x) ** 2),
+                             memory_budget=_budget(variant))
     size = {"none": layers, "every": 1, "sqrt": max(1, round(math.sqrt(layers)))}[variant]
     step = block if variant == "none" else fg.checkpoint(block)
 
