@@ -197,6 +197,11 @@ class _Greedy:
 
     def __init__(self, known, demand):
         self.producer = {o: e for e in known for o in e.outputs}
+        self.consumers: dict = {}
+        for e in known:
+            for a in e.inputs:
+                if type(a) is Var:
+                    self.consumers.setdefault(a, []).append(e)
         self.cost: dict = {}
         self.var_bytes: dict = {}
         self.needed_out: dict = {}  # eqn -> its results that are read
@@ -243,16 +248,63 @@ class _Greedy:
         return seen, reads
 
     def exchange(self, e):
-        """``(added cost / freed bytes, recomputed group, new reads)`` of dropping ``e``."""
+        """``(added cost / freed bytes, dropped eqns, recomputed group, new reads)`` of the
+        better of two moves: drop ``e`` alone, or drop with it the saved equations that
+        then read only recomputed or available values (siblings sharing the recomputed
+        ancestors: the first of them pays for the ancestors, the others come cheap)."""
         group, reads = self.closure(e)
         freed = self.saved_bytes_of(e) - sum(self.vbytes(v) for v, p in reads.items()
                                              if p is not e)
         added = sum(self.ecost(x) for x in group)
-        return (added / freed if freed > 0 else math.inf), group, reads
+        best = ((added / freed if freed > 0 else math.inf), (e,), group, reads)
+        siblings = self._siblings(group, e)
+        if not siblings:
+            return best
+        saved_recomputed = self.recomputed
+        self.recomputed = saved_recomputed | group  # as if ``e`` were dropped
+        try:
+            total_group, total_reads, dropped = set(group), dict(reads), [e]
+            for s in siblings:
+                g, r = self.closure(s)
+                total_group |= g
+                total_reads.update(r)
+                dropped.append(s)
+        finally:
+            self.recomputed = saved_recomputed
+        dropped_set = set(dropped)
+        total_reads = {v: p for v, p in total_reads.items() if p not in dropped_set}
+        freed2 = (sum(self.saved_bytes_of(x) for x in dropped)
+                  - sum(self.vbytes(v) for v in total_reads))
+        added2 = sum(self.ecost(x) for x in total_group)
+        ratio = added2 / freed2 if freed2 > 0 else math.inf
+        if ratio < best[0]:
+            return ratio, tuple(dropped), total_group, total_reads
+        return best
 
-    def drop(self, e, group, reads) -> None:
-        self.current -= self.saved_bytes_of(e)
-        self.saved.discard(e)
+    def _siblings(self, group, e, depth: int = 4) -> list:
+        """Saved equations reached forward from ``group`` through unneeded equations."""
+        found, frontier, seen = [], list(group), set(group)
+        for _ in range(depth):
+            nxt = []
+            for x in frontier:
+                for o in x.outputs:
+                    for c in self.consumers.get(o, ()):
+                        if c in seen or c is e or c in self.recomputed:
+                            continue
+                        seen.add(c)
+                        if c in self.saved:
+                            found.append(c)
+                        else:
+                            nxt.append(c)
+            frontier = nxt
+            if not frontier:
+                break
+        return found
+
+    def drop(self, dropped, group, reads) -> None:
+        for e in dropped:
+            self.current -= self.saved_bytes_of(e)
+            self.saved.discard(e)
         self.recomputed.update(group)
         for v, p in reads.items():
             if p in self.saved and v not in self.needed_out[p]:
@@ -267,14 +319,16 @@ class _Greedy:
             heapq.heapify(heap)
             while heap and self.current > limit:
                 _, i, e = heapq.heappop(heap)
-                fresh, group, reads = self.exchange(e)
+                if e not in self.saved:  # dropped as a sibling
+                    continue
+                fresh, dropped, group, reads = self.exchange(e)
                 if fresh == math.inf:  # frees nothing now; retried next round
                     continue
                 if heap and fresh > heap[0][0] * (1 + 1e-9):
                     heapq.heappush(heap, (fresh, i, e))  # stale: try the others first
                     continue
                 progress = True
-                self.drop(e, group, reads)
+                self.drop(dropped, group, reads)
         if self.current > limit:  # not seen; saving nothing always fits
             self.saved.clear()
 
@@ -328,11 +382,8 @@ def _describe(known, producer, saved, demand, ecost):
     """Per saved value: bytes and the cost of recomputing it from the other saved values."""
     res, _ = _needs(known, producer, lambda e: e in saved, demand)
     values = []
-    for v in demand:
-        e = producer.get(v)
-        if e is None or e not in res:
-            continue
-        # recompute cost of v alone: its closure back to saved values and inputs
+    for e, reads in res.items():
+        # recompute cost of e's results alone: its closure back to saved values and inputs
         todo, seen = [e], {e}
         while todo:
             x = todo.pop()
@@ -342,6 +393,6 @@ def _describe(known, producer, saved, demand, ecost):
                     continue
                 seen.add(p)
                 todo.append(p)
-        values.append(PlannedValue(v, _nbytes(v.aval), e in res,
-                                   sum(ecost(x) for x in seen), e.prim.name))
+        cost = sum(ecost(x) for x in seen)
+        values.extend(PlannedValue(v, _nbytes(v.aval), True, cost, e.prim.name) for v in reads)
     return values
