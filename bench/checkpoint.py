@@ -33,6 +33,7 @@ measured differences.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import os
@@ -243,6 +244,9 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--model", choices=["mlp", "lstm", "all"], default="mlp")
     parser.add_argument("--child", choices=VARIANTS, help=argparse.SUPPRESS)
+    parser.add_argument("--interleaved", type=int, default=0, metavar="ROUNDS",
+                        help="also time all variants round-robin in one process (the "
+                             "fairest comparison on a loaded machine)")
     args = parser.parse_args(argv)
     if args.child:
         print(json.dumps(measure(args.child, args.layers, args.width, args.batch,
@@ -265,8 +269,33 @@ def main(argv=None):
               f"{LSTM_BATCH}, float32; one gradient")
         all_results["lstm"] = results = [run_subprocess(v, args, "lstm") for v in VARIANTS]
         print(report(results, per_step=True), flush=True)
+    if args.interleaved:
+        for model in ("mlp", "lstm"):
+            if args.model in (model, "all"):
+                print(interleaved(model, args), flush=True)
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return all_results
+
+
+def interleaved(model: str, args) -> str:
+    """Median (and min) gradient times of every variant, timed round-robin."""
+    from timing import time_round_robin  # noqa: PLC0415
+
+    if model == "lstm":
+        params = make_lstm_params(LSTM_HIDDEN)
+        x = np.random.default_rng(1).standard_normal(
+            (LSTM_STEPS, LSTM_BATCH, LSTM_HIDDEN)).astype(np.float32)
+        losses = {v: make_lstm_loss(v, LSTM_STEPS) for v in VARIANTS}
+    else:
+        params = make_params(args.layers, args.width)
+        x = np.random.default_rng(1).standard_normal((args.batch, args.width)).astype(np.float32)
+        losses = {v: make_loss(v, args.layers) for v in VARIANTS}
+    fns = {v: functools.partial(fg.grad(loss), params, x) for v, loss in losses.items()}
+    times = time_round_robin(fns, rounds=args.interleaved, warmup=1, budget_s=600)
+    lines = [f"{model}, interleaved ({args.interleaved} rounds): median / min ms"]
+    lines += [f"  {v:<10} {np.median(t) * 1e3:9.1f} {np.min(t) * 1e3:9.1f}"
+              for v, t in times.items()]
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
