@@ -1,12 +1,20 @@
-"""Checkpoint benchmark: memory and time of one gradient of a deep tanh MLP.
+"""Checkpoint benchmark: memory and time of one gradient of a deep tanh MLP and an LSTM.
 
 Run: ``python bench/checkpoint.py`` (``--layers``, ``--width``, ``--batch`` to change the
-model; defaults: 32 layers of width 1024, batch 256, float32). Every variant runs in a fresh
-subprocess, so measurements do not share allocator state:
+MLP; defaults: 32 layers of width 1024, batch 256, float32; ``--model lstm`` or ``all`` for
+the LSTM: a 64-step ``scan`` of an LSTM cell, hidden and input size 256, batch 64, float32).
+Every variant runs in a fresh subprocess, so measurements do not share allocator state:
 
 - ``none``: no checkpointing;
-- ``every``: ``fg.checkpoint`` around every layer;
-- ``sqrt``: the sqrt(N) pattern, ``fg.checkpoint`` around blocks of ~sqrt(N) layers.
+- ``every``: ``fg.checkpoint`` around every layer (every LSTM step);
+- ``sqrt``: the sqrt(N) pattern, ``fg.checkpoint`` around blocks of ~sqrt(N) layers (for
+  the LSTM: an outer scan over 8 blocks, each a checkpointed inner scan of 8 steps);
+- ``budget0.5``, ``budget0.25``, ``budget0.1``: ``fg.checkpoint(f, memory_budget=b)``
+  around the whole MLP loss, or around the LSTM cell inside the scan (a per-step budget): the
+  planner picks what to save. Checks: activation memory <= b x that of ``none`` (+5%);
+  time no worse than ``sqrt`` wherever the variant holds at least as much memory as
+  ``sqrt`` does (at less memory the comparison is reported, not required); at 0.5 faster
+  than ``every``.
 
 Measured with ``tracemalloc`` (NumPy reports its allocations to it), parameters allocated
 before tracing starts:
@@ -25,6 +33,7 @@ measured differences.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import os
@@ -56,7 +65,18 @@ def block(ws, x):
     return x
 
 
+BUDGETS = (0.5, 0.25, 0.1)
+VARIANTS = ("none", "every", "sqrt") + tuple(f"budget{b}" for b in BUDGETS)
+
+
+def _budget(variant: str):
+    return float(variant[len("budget"):]) if variant.startswith("budget") else None
+
+
 def make_loss(variant: str, layers: int):
+    if _budget(variant) is not None:  # the whole loss: its every residual is planned
+        return fg.checkpoint(lambda params, x: fnp.sum(block(params, x) ** 2),
+                             memory_budget=_budget(variant))
     size = {"none": layers, "every": 1, "sqrt": max(1, round(math.sqrt(layers)))}[variant]
     step = block if variant == "none" else fg.checkpoint(block)
 
@@ -68,10 +88,68 @@ def make_loss(variant: str, layers: int):
     return loss
 
 
-def measure(variant: str, layers: int, width: int, batch: int, repeats: int) -> dict:
-    params = make_params(layers, width)
-    x = np.random.default_rng(1).standard_normal((batch, width)).astype(np.float32)
-    loss = make_loss(variant, layers)
+# ---------------------------------------------------------------------------------------
+# The LSTM: 64 steps of a scan
+
+
+LSTM_STEPS, LSTM_HIDDEN, LSTM_BATCH = 64, 256, 64
+
+
+def lstm_cell(params, carry, x):
+    wx, wh, b = params
+    h, c = carry
+    z = x @ wx + h @ wh + b
+    i, f, g, o = fnp.split(z, 4, axis=-1)
+    c = fg.nn.sigmoid(f) * c + fg.nn.sigmoid(i) * fnp.tanh(g)
+    h = fg.nn.sigmoid(o) * fnp.tanh(c)
+    return h, c
+
+
+def make_lstm_params(hidden: int, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    scale = 1.0 / math.sqrt(hidden)
+    wx = (rng.standard_normal((hidden, 4 * hidden)) * scale).astype(np.float32)
+    wh = (rng.standard_normal((hidden, 4 * hidden)) * scale).astype(np.float32)
+    return [wx, wh, np.zeros(4 * hidden, np.float32)]
+
+
+def make_lstm_loss(variant: str, steps: int):
+    budget = _budget(variant)
+    cell = (lstm_cell if variant in ("none", "sqrt") else
+            fg.checkpoint(lstm_cell) if variant == "every" else
+            fg.checkpoint(lstm_cell, memory_budget=budget))
+
+    def run(params, carry, xs):
+        def body(carry, x):
+            return cell(params, carry, x), None
+        return fg.lax.scan(body, carry, xs)[0]
+
+    def loss(params, xs):
+        batch, hidden = xs.shape[1], params[1].shape[0]
+        carry = (fnp.zeros((batch, hidden), np.float32), fnp.zeros((batch, hidden), np.float32))
+        if variant == "sqrt":
+            size = max(1, round(math.sqrt(steps)))
+            blocks = xs.reshape((steps // size, size) + xs.shape[1:])
+            inner = fg.checkpoint(run)
+            carry = fg.lax.scan(lambda c, xb: (inner(params, c, xb), None), carry, blocks)[0]
+        else:
+            carry = run(params, carry, xs)
+        return fnp.sum(carry[0] ** 2)
+
+    return loss
+
+
+def measure(variant: str, layers: int, width: int, batch: int, repeats: int,
+            model: str = "mlp") -> dict:
+    if model == "lstm":
+        params = make_lstm_params(LSTM_HIDDEN)
+        x = np.random.default_rng(1).standard_normal(
+            (LSTM_STEPS, LSTM_BATCH, LSTM_HIDDEN)).astype(np.float32)
+        loss = make_lstm_loss(variant, LSTM_STEPS)
+    else:
+        params = make_params(layers, width)
+        x = np.random.default_rng(1).standard_normal((batch, width)).astype(np.float32)
+        loss = make_loss(variant, layers)
     grad = fg.grad(loss)
     grad(params, x)  # warm up
     tracemalloc.start()
@@ -92,22 +170,22 @@ def measure(variant: str, layers: int, width: int, batch: int, repeats: int) -> 
             "time": float(np.median(times)), "predicted": predicted}
 
 
-def run_subprocess(variant: str, args) -> dict:
-    cmd = [sys.executable, os.path.abspath(__file__), "--child", variant,
+def run_subprocess(variant: str, args, model: str = "mlp") -> dict:
+    cmd = [sys.executable, os.path.abspath(__file__), "--child", variant, "--model", model,
            "--layers", str(args.layers), "--width", str(args.width), "--batch", str(args.batch),
            "--repeats", str(args.repeats)]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
-def report(results: list[dict]) -> str:
+def report(results: list[dict], per_step: bool = False) -> str:
     base = results[0]
     mb = 1 / 2**20
-    lines = [f"{'variant':<8} {'activation MB':>14} {'ratio':>7} {'predicted MB':>13} "
+    lines = [f"{'variant':<10} {'activation MB':>14} {'ratio':>7} {'predicted MB':>13} "
              f"{'peak MB':>9} {'time ms':>9} {'ratio':>7}"]
     for r in results:
         lines.append(
-            f"{r['variant']:<8} {r['activation'] * mb:>14.1f} "
+            f"{r['variant']:<10} {r['activation'] * mb:>14.1f} "
             f"{r['activation'] / base['activation']:>7.3f} {r['predicted'] * mb:>13.1f} "
             f"{r['peak'] * mb:>9.1f} {r['time'] * 1e3:>9.1f} {r['time'] / base['time']:>7.2f}")
     lines.append("")
@@ -117,7 +195,45 @@ def report(results: list[dict]) -> str:
         error = abs(predicted - measured) / max(abs(measured), 1)
         lines.append(f"none - {r['variant']}: measured {measured * mb:.1f} MB, saved_residuals "
                      f"predicts {predicted * mb:.1f} MB (error {error:.1%})")
+    lines.append("")
+    lines.extend(budget_checks(results, per_step))
     return "\n".join(lines)
+
+
+def budget_checks(results: list[dict], per_step: bool = False) -> list[str]:
+    """The targets of the ``memory_budget`` rows, each line ending in ok / FAIL.
+
+    With ``per_step`` (the LSTM: the budget checkpoint is around the cell inside the scan)
+    a budget covers what the cell computes; the cell's inputs (the carry h, c of every
+    step, which is what ``every`` keeps) are saved whatever the budget, so the bound is
+    ``every + b * (none - every)``.
+    """
+    by = {r["variant"]: r for r in results}
+    base, sqrt, every = by["none"], by["sqrt"], by["every"]
+    floor = every["activation"] if per_step else 0
+    lines = []
+    for r in results:
+        b = _budget(r["variant"])
+        if b is None:
+            continue
+        limit = (floor + b * (base["activation"] - floor)) * 1.05
+        ok = r["activation"] <= limit
+        within = ((r["activation"] - floor) / max(base["activation"] - floor, 1))
+        what = "of none" if not per_step else "of none minus the step inputs (every)"
+        lines.append(f"{r['variant']}: activation {r['activation'] / base['activation']:.3f} "
+                     f"of none; {within:.3f} {what} <= {b} (+5%): {'ok' if ok else 'FAIL'}")
+        if r["activation"] >= sqrt["activation"]:
+            ok = r["time"] <= sqrt["time"]
+            lines.append(f"{r['variant']}: {r['time'] * 1e3:.1f} ms with >= sqrt's memory, "
+                         f"sqrt {sqrt['time'] * 1e3:.1f} ms: {'ok' if ok else 'FAIL'}")
+        else:
+            lines.append(f"{r['variant']}: {r['time'] * 1e3:.1f} ms with less memory than "
+                         f"sqrt ({sqrt['time'] * 1e3:.1f} ms; not required)")
+        if b == 0.5:
+            ok = r["time"] < every["time"]
+            lines.append(f"{r['variant']}: {r['time'] * 1e3:.1f} ms < every "
+                         f"{every['time'] * 1e3:.1f} ms: {'ok' if ok else 'FAIL'}")
+    return lines
 
 
 def main(argv=None):
@@ -126,21 +242,60 @@ def main(argv=None):
     parser.add_argument("--width", type=int, default=1024)
     parser.add_argument("--batch", type=int, default=256)
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--child", choices=["none", "every", "sqrt"], help=argparse.SUPPRESS)
+    parser.add_argument("--model", choices=["mlp", "lstm", "all"], default="mlp")
+    parser.add_argument("--child", choices=VARIANTS, help=argparse.SUPPRESS)
+    parser.add_argument("--interleaved", type=int, default=0, metavar="ROUNDS",
+                        help="also time all variants round-robin in one process (the "
+                             "fairest comparison on a loaded machine)")
     args = parser.parse_args(argv)
     if args.child:
         print(json.dumps(measure(args.child, args.layers, args.width, args.batch,
-                                 args.repeats)))
+                                 args.repeats, args.model)))
         return None
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     from timing import blas_threads_line  # noqa: PLC0415
 
     print(blas_threads_line())
-    print(f"checkpoint: {args.layers}-layer tanh MLP, width {args.width}, batch {args.batch}, "
-          "float32; one gradient")
-    results = [run_subprocess(v, args) for v in ("none", "every", "sqrt")]
-    print(report(results))
-    return results
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())} "
+          f"on {os.cpu_count()} cores")
+    all_results = {}
+    if args.model in ("mlp", "all"):
+        print(f"checkpoint: {args.layers}-layer tanh MLP, width {args.width}, batch "
+              f"{args.batch}, float32; one gradient")
+        all_results["mlp"] = results = [run_subprocess(v, args) for v in VARIANTS]
+        print(report(results), flush=True)
+    if args.model in ("lstm", "all"):
+        print(f"\ncheckpoint: {LSTM_STEPS}-step LSTM (scan), hidden {LSTM_HIDDEN}, batch "
+              f"{LSTM_BATCH}, float32; one gradient")
+        all_results["lstm"] = results = [run_subprocess(v, args, "lstm") for v in VARIANTS]
+        print(report(results, per_step=True), flush=True)
+    if args.interleaved:
+        for model in ("mlp", "lstm"):
+            if args.model in (model, "all"):
+                print(interleaved(model, args), flush=True)
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    return all_results
+
+
+def interleaved(model: str, args) -> str:
+    """Median (and min) gradient times of every variant, timed round-robin."""
+    from timing import time_round_robin  # noqa: PLC0415
+
+    if model == "lstm":
+        params = make_lstm_params(LSTM_HIDDEN)
+        x = np.random.default_rng(1).standard_normal(
+            (LSTM_STEPS, LSTM_BATCH, LSTM_HIDDEN)).astype(np.float32)
+        losses = {v: make_lstm_loss(v, LSTM_STEPS) for v in VARIANTS}
+    else:
+        params = make_params(args.layers, args.width)
+        x = np.random.default_rng(1).standard_normal((args.batch, args.width)).astype(np.float32)
+        losses = {v: make_loss(v, args.layers) for v in VARIANTS}
+    fns = {v: functools.partial(fg.grad(loss), params, x) for v, loss in losses.items()}
+    times = time_round_robin(fns, rounds=args.interleaved, warmup=1, budget_s=600)
+    lines = [f"{model}, interleaved ({args.interleaved} rounds): median / min ms"]
+    lines += [f"  {v:<10} {np.median(t) * 1e3:9.1f} {np.min(t) * 1e3:9.1f}"
+              for v, t in times.items()]
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

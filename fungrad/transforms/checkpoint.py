@@ -10,6 +10,9 @@ during the backward pass. The inputs of ``f`` are always saved.
 Policies decide per equation of the forward computation whether its result may be saved:
 ``nothing_saveable`` (default), ``everything_saveable``, ``dots_saveable`` and
 ``save_only_these_names(*names)`` (values tagged with :func:`checkpoint_name`).
+``checkpoint(f, memory_budget=b)`` replaces the policy by a plan computed from the JVP IR
+of ``f`` by :mod:`fungrad.transforms.remat_planner` (save within ``b`` bytes, or ``b`` of
+the unchecked residual bytes, at the least estimated recompute cost).
 
 :func:`saved_residuals` lists what a VJP of a function keeps alive between the forward and
 the backward pass, with shapes, bytes and the source line that produced each value.
@@ -29,12 +32,13 @@ from fungrad.errors import UnhashableStaticArgError
 from fungrad.interpreters import partial_eval as pe
 from fungrad.interpreters.batching import batch_size, batching_rules, defvectorized
 from fungrad.interpreters.executable import executable
-from fungrad.interpreters.jvp import jvp_rules
+from fungrad.interpreters.jvp import Zero, jvp_rules
 from fungrad.interpreters.linearize import deflinear, transpose_rules
-from fungrad.ir import Eqn, Var, stage_closed
+from fungrad.ir import IR, Eqn, Var, stage_closed
 from fungrad.lax import dot_general_p
 from fungrad.transforms.api import check_callable
 from fungrad.transforms.jit import _signature, jit_call_p, static_spec
+from fungrad.transforms.remat_planner import Plan, plan_budget
 from fungrad.tree_util import keystr, tree_flatten, tree_flatten_with_path, tree_unflatten
 
 __all__ = ["checkpoint", "remat", "checkpoint_name", "checkpoint_policies",
@@ -159,6 +163,37 @@ deflinear(name_p, lambda ct, x, *, name: [ct])
 defvectorized(name_p)
 
 
+class BudgetPolicy(Policy):
+    """The policy of ``checkpoint(f, memory_budget=b)``: a plan computed per staged IR."""
+
+    def __init__(self, budget):
+        self.budget = budget
+        # 1 (one byte) and 1.0 (everything) compare equal: the kind is part of the key
+        kind = "bytes" if isinstance(budget, int) else "fraction"
+        super().__init__(f"memory_budget={budget!r}", lambda eqn: True,
+                         ("budget", kind, budget))
+
+
+def check_budget(budget):
+    """Validate a ``memory_budget`` argument; return it as a float fraction or an int."""
+    if isinstance(budget, (bool, np.bool_)) or not isinstance(
+            budget, (int, float, np.integer, np.floating)):
+        raise TypeError(f"checkpoint: memory_budget must be a float fraction in [0, 1] of the "
+                        f"residual bytes or an int byte count, got {type(budget).__name__} "
+                        f"{budget!r}")
+    if isinstance(budget, (int, np.integer)):
+        if budget < 0:
+            raise ValueError(f"checkpoint: memory_budget={budget} bytes is negative; give a "
+                             "byte count >= 0 or a float fraction in [0, 1]")
+        return int(budget)
+    budget = float(budget)
+    if not 0.0 <= budget <= 1.0:  # NaN fails too
+        raise ValueError(f"checkpoint: memory_budget={budget!r} as a float is a fraction of "
+                         "the residual bytes and must lie in [0, 1]; for an absolute budget "
+                         "pass an int byte count (e.g. memory_budget=64 * 2**20)")
+    return budget
+
+
 def checkpoint_name(x: Any, name: str) -> Any:
     """Tag every leaf of ``x`` with ``name`` (for ``save_only_these_names``); returns ``x``.
 
@@ -187,7 +222,65 @@ def _remat_jvp(primals, tangents, *, ir, policy):
     def bind(sub_ir, *args):
         return remat_p.bind(*args, ir=sub_ir, policy=policy)
 
-    return pe.call_jvp(bind, ir, primals, tangents, policy.saveable, policy)
+    plan, saveable, key = None, policy.saveable, policy
+    nonzero = [not isinstance(t, Zero) for t in tangents]
+    if isinstance(policy, BudgetPolicy):
+        plan = budget_plan(ir, nonzero, policy)
+        saveable, key = plan.saveable, (policy, id(plan))
+    jir, out_nonzero = pe.jvp_ir(ir, nonzero)
+    unknowns = [False] * len(primals) + [True] * sum(nonzero)
+    split = pe.split_if_reverse_possible(jir, unknowns, saveable=saveable, policy_key=key)
+    if split is None:  # forward mode through a forward-only body: bound unsplit
+        return pe.call_jvp(bind, ir, primals, tangents, saveable, key)
+    known_ir, forwarded = _forward_inputs(split, plan)
+    known = bind(known_ir, *primals)
+    n_known = len(split.known.outvars) - split.num_res
+    computed = iter(known[n_known:])
+    # Residuals that are inputs of ``fun`` come straight from the operands, not through the
+    # known remat: a scan then sees a loop constant as invariant instead of stacking it.
+    residuals = [primals[i] if i is not None else next(computed) for i in forwarded]
+    lin = bind(split.unknown, *residuals, *[t for t in tangents if not isinstance(t, Zero)])
+    k, u = iter(known[:n_known]), iter(lin)
+    outs = [next(u) if flag else next(k) for flag in split.out_unknown]
+    n = len(ir.outvars)
+    it = iter(outs[n:])
+    return outs[:n], [next(it) if nz else Zero(pe.tangent_aval(a))
+                      for nz, a in zip(out_nonzero, ir.out_avals)]
+
+
+def _forward_inputs(split, plan):
+    """The known IR without the residuals that are its own inputs, and for each residual
+    the index of the input it forwards (None: computed by the known IR); cached."""
+    known = split.known
+    hit = known.cache.get("remat_forward")
+    if hit is None:
+        n_known = len(known.outvars) - split.num_res
+        position = {v: i for i, v in enumerate(known.invars)}
+        residuals = known.outvars[n_known:]
+        forwarded = [position.get(r) if type(r) is Var else None for r in residuals]
+        pruned = IR(known.constvars, known.consts, known.invars, known.eqns,
+                    known.outvars[:n_known]
+                    + [r for r, f in zip(residuals, forwarded) if f is None])
+        if plan is not None:
+            pruned.cache[_PLAN_KEY] = plan
+        hit = known.cache["remat_forward"] = (pruned, forwarded)
+    return hit
+
+
+def budget_plan(ir, nonzero, policy: BudgetPolicy) -> Plan:
+    """The plan of a ``memory_budget`` checkpoint of ``ir`` for these nonzero tangents
+    (cached on the JVP IR)."""
+    nonzero = [bool(n) for n in nonzero]
+    jir, _ = pe.jvp_ir(ir, nonzero)
+    unknowns = [False] * len(ir.invars) + [True] * sum(nonzero)
+    key = ("budget_plan", policy.key, tuple(unknowns))
+    plan = jir.cache.get(key)
+    if plan is None:
+        plan = jir.cache[key] = plan_budget(jir, unknowns, policy.budget)
+    return plan
+
+
+_PLAN_KEY = "remat_budget_plan"
 
 
 def _remat_transpose(cts, *operands, ir, policy):
@@ -213,7 +306,8 @@ batching_rules[remat_p] = _remat_batch
 
 def checkpoint(fun: Callable, *, prevent_cse: bool = True, policy: Policy | None = None,
                static_argnums: int | Sequence[int] = (),
-               static_argnames: str | Sequence[str] = ()) -> Callable:
+               static_argnames: str | Sequence[str] = (),
+               memory_budget: float | int | None = None) -> Callable:
     """Make ``fun`` recompute its intermediate values in the backward pass.
 
     Args:
@@ -225,6 +319,13 @@ def checkpoint(fun: Callable, *, prevent_cse: bool = True, policy: Policy | None
             ``nothing_saveable``: only the inputs of ``fun`` are kept.
         static_argnums, static_argnames: arguments passed through unchanged
             (configuration values; hashable).
+        memory_budget: instead of a policy, let fungrad choose what to save: a float in
+            ``[0, 1]`` is a fraction of the residual bytes ``fun`` would keep without
+            checkpointing (its inputs not counted), an int is a byte count. The planner
+            (:mod:`fungrad.transforms.remat_planner`) saves values within the budget so
+            that the estimated recompute cost is smallest; the plan is made once per
+            staged IR (inside ``scan`` bodies: per iteration) and ``fg.saved_residuals``
+            reports it.
 
     Returns:
         A function with ``fun``'s signature and values, whose reverse-mode derivative keeps
@@ -237,6 +338,11 @@ def checkpoint(fun: Callable, *, prevent_cse: bool = True, policy: Policy | None
         True
     """
     check_callable("checkpoint", fun)
+    if memory_budget is not None:
+        if policy is not None:
+            raise TypeError("checkpoint: give either policy= or memory_budget=, not both "
+                            f"(got policy={policy!r}, memory_budget={memory_budget!r})")
+        policy = BudgetPolicy(check_budget(memory_budget))
     policy = as_policy(policy)
     signature = _signature(fun)
     statics, _ = static_spec(fun, signature, static_argnums, static_argnames, "checkpoint")
@@ -304,13 +410,20 @@ def _static_key(name: str, args, index: int):
 
 
 class SavedResidual(NamedTuple):
-    """One value a VJP keeps alive between the forward and the backward pass."""
+    """One value a VJP keeps alive between the forward and the backward pass.
+
+    For values saved by a ``memory_budget`` checkpoint, ``recompute_cost`` is the estimated
+    time (seconds) that recomputing the value would have cost instead, and ``note`` says
+    why the planner saved it and summarises the plan (bytes, budget, planning time).
+    """
 
     shape: tuple
     dtype: np.dtype
     nbytes: int
     source: str  # "argument x['w']" or "<primitive> at file:line (function)"
     is_argument: bool
+    recompute_cost: float | None = None
+    note: str = ""
 
 
 def saved_residuals(fun: Callable, *args) -> list[SavedResidual]:
@@ -325,7 +438,8 @@ def saved_residuals(fun: Callable, *args) -> list[SavedResidual]:
         [((2,), 16)]
 
     Each entry gives the shape, dtype, bytes and where the value comes from: an argument
-    (which the caller holds anyway) or the primitive and source line that computed it.
+    (which the caller holds anyway) or the primitive and source line that computed it; for
+    a ``memory_budget`` checkpoint also the recompute cost the saving avoids and the plan.
     """
     with_paths, in_tree = tree_flatten_with_path(args)
     leaves = [x for _, x in with_paths]
@@ -353,27 +467,38 @@ def _arg_label(path) -> str:
 def _describe(var: Var, producer, names) -> SavedResidual:
     aval = var.aval
     nbytes = aval.size * aval.dtype.itemsize
-    origin = _origin(var, producer, names)
-    return SavedResidual(aval.shape, aval.dtype, nbytes, origin, origin.startswith("argument"))
+    origin, cost, note = _origin(var, producer, names)
+    return SavedResidual(aval.shape, aval.dtype, nbytes, origin, origin.startswith("argument"),
+                         cost, note)
 
 
-def _origin(var, producer, names) -> str:
-    """Where ``var`` comes from, looking through the outputs of nested calls and remats."""
+def _origin(var, producer, names, plan=None):
+    """Where ``var`` comes from, looking through the outputs of nested calls and remats;
+    returns ``(source, recompute_cost, note)`` (the last two from a budget plan)."""
     if var in names:
-        return names[var]
+        return names[var], None, ""
     eqn = producer.get(var)
     if eqn is None:
-        return "<constant>"
+        return "<constant>", None, ""
     if eqn.prim.call_like:
         inner = eqn.params["ir"]
+        inner_plan = inner.cache.get(_PLAN_KEY, plan)
         inner_var = inner.outvars[eqn.outputs.index(var)]
         if inner_var in inner.invars:
             outer = eqn.inputs[inner.invars.index(inner_var)]
-            return _origin(outer, producer, names) if type(outer) is Var else "<constant>"
+            return (_origin(outer, producer, names, plan) if type(outer) is Var
+                    else ("<constant>", None, ""))
         inner_producer = {o: e for e in inner.eqns for o in e.outputs}
         if inner_var in inner_producer:
-            return _origin(inner_var, inner_producer, {})
-    return f"{eqn.prim.name} at {eqn.site or '<unknown>'}"
+            return _origin(inner_var, inner_producer, {}, inner_plan)
+    source = f"{eqn.prim.name} at {eqn.site or '<unknown>'}"
+    if plan is None:
+        return source, None, ""
+    value = next((v for v in plan.values if v.var is var), None)
+    cost = value.recompute_cost if value is not None else None
+    why = (f"saved by the memory_budget plan: recomputing it would cost ~{cost * 1e6:.3g} us"
+           if cost is not None else "saved by the memory_budget plan")
+    return source, cost, f"{why}; {plan.summary()}"
 
 
 def print_saved_residuals(fun: Callable, *args) -> None:
@@ -389,6 +514,7 @@ def print_saved_residuals(fun: Callable, *args) -> None:
     """
     rows = saved_residuals(fun, *args)
     for r in rows:
-        print(f"{r.dtype.name}{list(r.shape)}  {r.nbytes:>12,d} B  {r.source}")
+        print(f"{r.dtype.name}{list(r.shape)}  {r.nbytes:>12,d} B  {r.source}"
+              + (f"  [{r.note}]" if r.note else ""))
     total = sum(r.nbytes for r in rows if not r.is_argument)
     print(f"total (excluding arguments): {total:,d} bytes")
