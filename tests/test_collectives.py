@@ -157,8 +157,7 @@ def test_cond_with_a_collective_and_a_batched_predicate():
 
     JAX's derivatives of this function disagree with the whole-batch function (the lanes'
     mean, then a where); ours agree with it (central differences). vmap(grad(...)) of such a
-    cond is not supported consistently (the transposed branches are selected after their
-    collectives, as in the forward pass), so it is not tested here.
+    cond raises (see the next-but-one test).
     """
 
     def fun(np, lax, x):
@@ -257,3 +256,29 @@ def test_unbatched_operands_of_a_program_that_uses_the_name():
     _close(lanes[0], [6.0, 6.0, 6.0])
     _close(lanes[1], [16.0, 16.0, 16.0])
     _close(lanes[2], [0, 1, 2])
+
+
+def test_grad_inside_vmap_of_a_batched_cond_with_a_collective_is_refused():
+    """Every lane runs every branch of a cond with a batched predicate, so a collective in a
+    branch couples lanes that chose the other one; the per-lane transpose would drop that
+    coupling (JAX gives an answer that disagrees with its own grad of the whole batch).
+    fungrad refuses it, and the gradient of the whole batch is right."""
+    from fungrad import lax as flax
+
+    def f(x):
+        return flax.cond(x > 0, lambda t: fnp.sin(t) * flax.psum(t, "i"),
+                         lambda t: t * flax.psum(t * t, "i"), x)
+
+    xs = np.array([0.5, -1.0, 2.0, -0.3])
+    with pytest.raises(NotImplementedError, match="predicate is batched"):
+        fg.vmap(fg.grad(f), axis_name="i")(xs)
+    # the whole-batch gradient equals that of the same function written with where
+    g = fg.grad(lambda x: fnp.sum(fg.vmap(f, axis_name="i")(x)))(xs)
+    where = lambda t: fnp.where(t > 0, fnp.sin(t) * flax.psum(t, "i"),
+                                t * flax.psum(t * t, "i"))
+    want = fg.grad(lambda x: fnp.sum(fg.vmap(where, axis_name="i")(x)))(xs)
+    np.testing.assert_allclose(g, want, rtol=1e-12)
+    # an unbatched predicate is fine (psum transposes to psum: every lane's cotangent)
+    h = lambda t: flax.cond(True, lambda u: u * flax.psum(u, "i"), lambda u: u, t)
+    np.testing.assert_allclose(fg.vmap(fg.grad(h), axis_name="i")(xs),
+                               np.full(4, 2 * xs.sum()), rtol=1e-12)

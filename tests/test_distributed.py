@@ -72,6 +72,16 @@ def check_case(name: str, rank: int = 0, nprocs: int = 1, rtol: float = 1e-12) -
                                err_msg=f"vmap of pmap {name}")
     # grad inside the map: per-lane gradient of a collective-using function
     inner = lambda v: fnp.sum(f(v))
+    if name == "cond_psum":  # batched predicate, collective in a branch: refused, not wrong
+        for mapped, arg in ((fg.vmap(fg.grad(inner), axis_name="i"), x),
+                            (fg.pmap(fg.grad(inner), "i"), x[mine])):
+            try:
+                mapped(arg)
+            except NotImplementedError as err:
+                assert "predicate is batched" in str(err), str(err)
+            else:
+                raise AssertionError("grad inside the map of cond_psum did not raise")
+        return
     ref_i = np.asarray(fg.vmap(fg.grad(inner), axis_name="i")(x))
     got_i = np.asarray(fg.pmap(fg.grad(inner), "i")(x[mine]))
     np.testing.assert_allclose(got_i, ref_i[mine], rtol=1e-11, atol=1e-12,

@@ -74,7 +74,7 @@ def _uses_axis(prim, params, name) -> bool:
         return name in axes(params)
     for value in params.values():
         irs = _ir_list(value)
-        if irs and any(_ir_uses_axis(ir, name) for ir in irs):
+        if irs and any(ir_uses_axis(ir, name) for ir in irs):
             return True
     return False
 
@@ -87,7 +87,7 @@ def _ir_list(value):
     return None
 
 
-def _ir_uses_axis(ir, name) -> bool:
+def ir_uses_axis(ir, name) -> bool:
     key = ("uses_axis", name)
     found = ir.cache.get(key)
     if found is None:

@@ -23,6 +23,7 @@ from fungrad.errors import ShapeError
 from fungrad.interpreters import partial_eval as pe
 from fungrad.interpreters.batching import batch_size, batching_rules, bdim_to_front
 from fungrad.interpreters.executable import executable
+from fungrad.interpreters import batching
 from fungrad.interpreters.jvp import Zero, jvp_rules, zeros_like_aval
 from fungrad.interpreters.linearize import is_linear, transpose_rules
 from fungrad.ir import IR, stage_flat, stage_pytree_fun
@@ -246,8 +247,32 @@ def _cond_transpose(cts, index, *operands, branches):
     residuals = [x for x in operands if not is_linear(x)]
     cts = pe.instantiate_zeros(cts, branches[0].out_avals)
     tirs = tuple(pe.transpose_ir(ir, linear) for ir in branches)
+    _refuse_batched_collectives(index, tirs)
     outs = iter(cond_p.bind(index, *residuals, *cts, branches=tirs))
     return [None] + [next(outs) if lin else None for lin in linear]
+
+
+def _refuse_batched_collectives(index, tirs) -> None:
+    """``vmap(grad(f))`` where ``f`` has a cond with a batched predicate and a collective
+    over the vmapped axis in a branch: not supported (it would be silently wrong).
+
+    A batched predicate runs every branch on every lane and selects, so a collective in one
+    branch couples lanes that chose another; transposing each branch on its own lanes (with
+    the other branch's residuals selected in on the other lanes) drops those terms.
+    ``grad(lambda x: sum(vmap(f)(x)))`` is correct (the cond is batched before it is
+    linearized), and so is writing the branches with ``lax.select`` / ``fnp.where``.
+    """
+    if not isinstance(index, batching.BatchTracer) or index._trace.axis_name is None:
+        return
+    name = index._trace.axis_name
+    if any(batching.ir_uses_axis(t, name) for t in tirs):
+        raise NotImplementedError(
+            f"grad inside vmap(..., axis_name={name!r}) of a lax.cond whose predicate is "
+            f"batched and whose branches use a collective over {name!r} is not supported: "
+            "every lane runs every branch, and the per-branch transpose would drop the "
+            "coupling between lanes. Take the gradient outside the vmap "
+            "(grad(lambda x: fnp.sum(vmap(f, axis_name=...)(x)))), or write the branches "
+            "with lax.select / fnp.where.")
 
 
 # ---------------------------------------------------------------------------------------
