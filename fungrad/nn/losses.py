@@ -80,7 +80,8 @@ def softmax_cross_entropy(logits: Array, labels: Array) -> Array:
         )
     log_p = log_softmax(logits, axis=-1)
     # 0 * log(0) counts as 0, so classes with -inf logits and zero weight are harmless.
-    weighted = fnp.where(labels == 0, fnp.zeros_like(log_p), labels * log_p)
+    # (the -inf is replaced before the product: 0 * -inf would be nan, with NumPy's warning)
+    weighted = labels * fnp.where(labels == 0, fnp.zeros_like(log_p), log_p)
     return -fnp.sum(weighted, axis=-1)
 
 

@@ -169,7 +169,9 @@ def xlogy(x, y):
     nan in y).
     """
     x, y = _floats("xlogy", x, y)
-    return fnp.where((x != 0) | fnp.isnan(y), x * fnp.log(y), 0.0)
+    used = (x != 0) | fnp.isnan(y)
+    # log sees 1 where x == 0: no log(0) = -inf, no 0 * -inf (nor NumPy's warnings)
+    return fnp.where(used, x * fnp.log(fnp.where(used, y, 1.0)), 0.0)
 
 
 @xlogy.defjvp
@@ -183,7 +185,8 @@ def _xlogy_jvp(primals, tangents):
 def xlog1py(x, y):
     """``x * log1p(y)``, 0 where ``x == 0`` (nan in ``y`` propagates); derivative as JAX's."""
     x, y = _floats("xlog1py", x, y)
-    return fnp.where((x != 0) | fnp.isnan(y), x * fnp.log1p(y), 0.0)
+    used = (x != 0) | fnp.isnan(y)
+    return fnp.where(used, x * fnp.log1p(fnp.where(used, y, 0.0)), 0.0)
 
 
 @xlog1py.defjvp
@@ -207,7 +210,9 @@ def _xlogx_jvp(primals, tangents):
 def entr(x):
     """The elementwise entropy ``-x log x``: 0 at 0, ``-inf`` for ``x < 0``."""
     x = _floats("entr", x)
-    return fnp.where(x < 0, -np.inf, -_xlogx(x))
+    negative = x < 0
+    # _xlogx sees 1 where x < 0 (log of a negative number would be nan, with a warning)
+    return fnp.where(negative, -np.inf, -_xlogx(fnp.where(negative, 1.0, x)))
 
 
 def rel_entr(p, q):
