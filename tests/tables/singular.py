@@ -87,7 +87,7 @@ CASES = [
     # inf cotangents reach selections: the unselected side gets built zeros, not inf * 0
     _singular("fnp.where_inf_cotangent", lambda c, x, w: fnp.where(c, x, 1.0) * w,
               [Const(np.array([True, True, False, False])), A(4), Point([INF, 2.0, INF, 1.0])],
-              lambda jnp, lax: lambda c, x, w: jnp.where(c, x, 1.0) * w),
+              lambda jnp, lax: lambda c, x, w: jnp.where(c, x, 1.0) * w, warns=True),
     _singular("nn.relu_inf_cotangent", lambda x, w: fg.nn.relu(x) * w,
               [Point([-1.0, 0.0, 1.0]), Point([INF, INF, -INF])],
               lambda jnp, lax: lambda x, w: __import__("jax").nn.relu(x) * w, warns=True),
