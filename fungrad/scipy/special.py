@@ -22,6 +22,7 @@ import fungrad.numpy as fnp
 from fungrad import lax
 from fungrad.errors import ShapeError
 from fungrad.lax import special_scipy
+from fungrad.nn.activations import logsumexp as _nn_logsumexp
 from fungrad.numpy.promotion import as_operand, promote, to_dtype
 from fungrad.transforms.custom_derivatives import custom_jvp
 
@@ -341,47 +342,8 @@ def _axes(name: str, axis, ndim: int):
     return tuple(out)
 
 
-def logsumexp(a, axis=None, b=None, keepdims: bool = False, return_sign: bool = False,
-              where=None):
-    """``log(sum(b * exp(a), axis))`` without overflow (SciPy's and JAX's signature).
-
-    Args:
-        a: the array.
-        axis: an int, a tuple of ints or None (all axes).
-        b: scale factors, broadcast against ``a`` (may be negative with ``return_sign``).
-        keepdims: keep reduced axes with size 1.
-        return_sign: also return the sign of the sum; then the log is of ``|sum|``.
-        where: a boolean mask of the elements to include.
-    Returns:
-        The log-sum-exp (nan where the sum is negative and ``return_sign`` is False), or
-        ``(log|sum|, sign)``.
-
-    >>> float(logsumexp(np.array([1000.0, 1000.0])))
-    1000.6931471805599
-    """
-    a = _floats("logsumexp", a)
-    if b is not None:
-        a, b = _floats("logsumexp", a, b)
-    if where is not None:
-        where = fnp.broadcast_to(fnp.asarray(where), fnp.shape(a))
-        a = fnp.where(where, a, -np.inf)
-        if b is not None:
-            b = fnp.where(where, b, 0.0)
-    axes = _axes("logsumexp", axis, fnp.ndim(a))
-    top = lax.stop_gradient(fnp.max(a, axis=axes, keepdims=True) if axes else a)
-    top = fnp.where(fnp.isfinite(top), top, 0.0)
-    terms = fnp.exp(a - top)
-    if b is not None:
-        terms = terms * b
-    total = fnp.sum(terms, axis=axes, keepdims=True)
-    sign = lax.stop_gradient(fnp.sign(total))
-    if return_sign:
-        total = fnp.abs(total)
-    out = fnp.log(total) + top
-    if not keepdims:
-        out = fnp.squeeze(out, axis=axes) if axes else out
-        sign = fnp.squeeze(sign, axis=axes) if axes else sign
-    return (out, sign) if return_sign else out
+# jax.scipy.special.logsumexp and jax.nn.logsumexp are one function; so are ours.
+logsumexp = _nn_logsumexp
 
 
 def softmax(x, /, *, axis=None):
