@@ -453,7 +453,8 @@ def logsumexp(a: Array, axis: Axis = None, b: Array | None = None, keepdims: boo
     masked, where = _masked(a, where)
     if b is not None:  # a zero weight excludes its entry from the maximum too
         masked = fnp.where(b != 0, masked, -np.inf)
-    m = _stopped_max(masked, axis)
+    top = lax.stop_gradient(fnp.max(masked, axis=axis, keepdims=True))
+    m = fnp.where(fnp.isfinite(top), top, fnp.zeros_like(top))
     terms = fnp.exp(masked - m)
     if b is not None:
         terms = terms * b
@@ -462,7 +463,9 @@ def logsumexp(a: Array, axis: Axis = None, b: Array | None = None, keepdims: boo
         sign = lax.stop_gradient(fnp.sign(total))
         total = fnp.abs(total)
     if b is None and where is None:
-        out = fnp.log(total) + m
+        # a slice of -inf sums to 0: log sees 1 and the max adds the -inf (no log(0) warning);
+        # elsewhere top == m, or top is +inf or nan and so is the result
+        out = fnp.log(fnp.where(total > 0, total, 1.0)) + top
     else:  # an empty or cancelling sum: -inf (and nan below 0), without NumPy warnings
         positive = total > 0
         out = fnp.where(positive, fnp.log(fnp.where(positive, total, 1.0)) + m,
