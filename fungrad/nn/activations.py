@@ -15,6 +15,7 @@ import numpy as np
 
 from fungrad import lax
 from fungrad import numpy as fnp
+from fungrad.errors import ShapeError
 
 __all__ = [
     "relu", "gelu", "sigmoid", "log_sigmoid", "tanh", "softplus", "silu", "swish",
@@ -447,6 +448,11 @@ def logsumexp(a: Array, axis: Axis = None, b: Array | None = None, keepdims: boo
     [0.0, -1.0]
     """
     a = _float(a)
+    ndim = fnp.ndim(a)
+    for ax in (() if axis is None else (axis,) if isinstance(axis, int) else tuple(axis)):
+        if not -ndim <= ax < ndim:
+            raise ShapeError(f"logsumexp: axis {ax} is out of range for an array of rank "
+                             f"{ndim} (valid: {-ndim} to {ndim - 1}).")
     if b is not None:
         a, b = fnp.broadcast_arrays(a, fnp.asarray(b))
         b = b.astype(a.dtype) if b.dtype.kind != "c" else b
