@@ -469,9 +469,11 @@ def logsumexp(a: Array, axis: Axis = None, b: Array | None = None, keepdims: boo
         sign = lax.stop_gradient(fnp.sign(total))
         total = fnp.abs(total)
     if b is None and where is None:
-        # a slice of -inf sums to 0: log sees 1 and the max adds the -inf (no log(0) warning);
-        # elsewhere top == m, or top is +inf or nan and so is the result
-        out = fnp.log(fnp.where(total > 0, total, 1.0)) + top
+        # total >= 1 except for a slice of -inf, which sums to 0: there log sees the
+        # smallest normal number (no log(0) warning) and the max (-inf) gives the result.
+        # Elsewhere top == m, or top is +inf or nan and so is the result.
+        tiny = float(np.finfo(np.dtype(total.dtype)).tiny)
+        out = fnp.log(fnp.maximum(total, tiny)) + top
     else:  # an empty or cancelling sum: -inf (and nan below 0), without NumPy warnings
         positive = total > 0
         out = fnp.where(positive, fnp.log(fnp.where(positive, total, 1.0)) + m,
