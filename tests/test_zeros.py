@@ -15,6 +15,9 @@ import fungrad.numpy as fnp
 from fungrad import lax
 
 INF = np.inf
+# Every test here evaluates primitives at infinities and singular points on purpose, where
+# NumPy warns (log(0), 1 / 0, inf * 0): those RuntimeWarnings are expected, not errors.
+pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
 
 def _eq(actual, expected):

@@ -53,7 +53,9 @@ class ProgramWriter:
 
     def __init__(self, ir: IR):
         self.ir = ir
-        self.namespace: dict[str, Any] = {}
+        # __name__: warnings the generated code issues (NumPy's RuntimeWarnings) name a
+        # fungrad module, so warning filters on "fungrad" see them as library warnings
+        self.namespace: dict[str, Any] = {"__name__": "fungrad.jit"}
         self.names: dict[Var, str] = {}
         self.body: list[str] = []
         for i, (v, c) in enumerate(zip(ir.constvars, ir.consts)):

@@ -612,7 +612,8 @@ def logsumexp(a: Array, axis: Axis = None, b: Array | None = None, keepdims: boo
     masked, where = _masked(a, where)
     if b is not None:  # a zero weight excludes its entry from the maximum too
         masked = fnp.where(b != 0, masked, -np.inf)
-    m = _stopped_max(masked, axis)
+    top = lax.stop_gradient(fnp.max(masked, axis=axis, keepdims=True))
+    m = fnp.where(fnp.isfinite(top), top, fnp.zeros_like(top))
     terms = fnp.exp(masked - m)
     if b is not None:
         terms = terms * b
@@ -621,7 +622,11 @@ def logsumexp(a: Array, axis: Axis = None, b: Array | None = None, keepdims: boo
         sign = lax.stop_gradient(fnp.sign(total))
         total = fnp.abs(total)
     if b is None and where is None:
-        out = fnp.log(total) + m
+        # total >= 1 except for a slice of -inf, which sums to 0: there log sees the
+        # smallest normal number (no log(0) warning) and the max (-inf) gives the result.
+        # Elsewhere top == m, or top is +inf or nan and so is the result.
+        tiny = float(np.finfo(np.dtype(total.dtype)).tiny)
+        out = fnp.log(fnp.maximum(total, tiny)) + top
     else:  # an empty or cancelling sum: -inf (and nan below 0), without NumPy warnings
         positive = total > 0
         out = fnp.where(positive, fnp.log(fnp.where(positive, total, 1.0)) + m,

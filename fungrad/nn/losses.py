@@ -124,7 +124,8 @@ def softmax_cross_entropy(
         log_p = masked - logsumexp(masked, axis=axis, keepdims=True)
     # 0 * log(0) counts as 0, so classes with -inf logits and zero weight are harmless.
     skip = labels == 0 if where is None else fnp.logical_or(labels == 0, fnp.logical_not(where))
-    weighted = fnp.where(skip, fnp.zeros_like(log_p), labels * log_p)
+    # (the -inf is replaced before the product: 0 * -inf would be nan, with NumPy's warning)
+    weighted = labels * fnp.where(skip, fnp.zeros_like(log_p), log_p)
     return -fnp.sum(weighted, axis=axis)
 
 

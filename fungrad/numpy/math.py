@@ -487,10 +487,11 @@ def _hypot_jvp(primals, tangents):
 @custom_jvp
 def _logaddexp(x1, x2):
     big = lax.max(x1, x2)
-    diff = lax.sub(x1, x2)
-    safe = where(isnan(diff), 0, diff)  # inf - inf: both equal infinities
-    value = lax.add(big, lax.log1p(lax.exp(lax.neg(lax.abs(safe)))))
-    return where(isnan(diff), lax.add(x1, x2), value)
+    # Ties subtract zeros: equal infinities never form inf - inf (nan, and NumPy's warning);
+    # their value is inf + log(2) = inf. nan operands propagate through big.
+    tie = equal(x1, x2)
+    diff = lax.sub(where(tie, 0, x1), where(tie, 0, x2))
+    return lax.add(big, lax.log1p(lax.exp(lax.neg(lax.abs(diff)))))
 
 
 @_logaddexp.defjvp
@@ -498,11 +499,11 @@ def _logaddexp_jvp(primals, tangents):
     # d/dx1 = exp(x1 - out): weights that sum to one, exact even at ties and infinities.
     (x1, x2), (t1, t2) = primals, tangents
     out = _logaddexp(x1, x2)
-    w1 = where(isnan(out), 0.5, lax.exp(lax.sub(x1, where(isinf(out), 0, out))))
-    w1 = where(isinf(out), where(equal(x1, x2), 0.5, where(greater(x1, x2), 1, 0)), w1)
-    if get_aval(w1).dtype != get_aval(out).dtype:  # the int/0.5 branches promote to float64
-        w1 = lax.convert_element_type(w1, get_aval(out).dtype)
-    one = np.dtype(get_aval(w1).dtype).type(1)
+    real = np.dtype(get_aval(out).dtype).type  # float32 weights for float32 operands
+    w1 = where(isnan(out), real(0.5), lax.exp(lax.sub(x1, where(isinf(out), real(0), out))))
+    at_inf = where(equal(x1, x2), real(0.5), where(greater(x1, x2), real(1), real(0)))
+    w1 = where(isinf(out), at_inf, w1)
+    one = real(1)
     return out, lax.add(lax.mul(t1, w1), lax.mul(t2, lax.sub(one, w1)))
 
 

@@ -356,11 +356,13 @@ def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *,  
         1.2909944487358056
     """
     _unsupported("std", out=out, where=where, mean=mean)
-    result = lax.sqrt(var(a, axis, dtype, None, ddof, keepdims, correction=correction))
+    variance = var(a, axis, dtype, None, ddof, keepdims, correction=correction)
     a = as_operand(a)
     if _count(shape_of(a), _reduced_axes("std", a, axis)) == 1 and not (ddof or correction):
-        return lax.stop_gradient(result)  # a constant function of a: zero derivative
-    return result
+        # a constant function of a: zero derivative (stopped before sqrt, whose derivative
+        # at 0 would be formed as 0 / 0 and discarded)
+        variance = lax.stop_gradient(variance)
+    return lax.sqrt(variance)
 
 
 # ---------------------------------------------------------------------------------------

@@ -276,7 +276,9 @@ def xlogy(x, y):
     nan in y).
     """
     x, y = _floats("xlogy", x, y)
-    return fnp.where((x != 0) | fnp.isnan(y), x * fnp.log(y), 0.0)
+    used = (x != 0) | fnp.isnan(y)
+    # log sees 1 where x == 0: no log(0) = -inf, no 0 * -inf (nor NumPy's warnings)
+    return fnp.where(used, x * fnp.log(fnp.where(used, y, 1.0)), 0.0)
 
 
 @xlogy.defjvp
@@ -290,7 +292,8 @@ def _xlogy_jvp(primals, tangents):
 def xlog1py(x, y):
     """``x * log1p(y)``, 0 where ``x == 0`` (nan in ``y`` propagates); derivative as JAX's."""
     x, y = _floats("xlog1py", x, y)
-    return fnp.where((x != 0) | fnp.isnan(y), x * fnp.log1p(y), 0.0)
+    used = (x != 0) | fnp.isnan(y)
+    return fnp.where(used, x * fnp.log1p(fnp.where(used, y, 0.0)), 0.0)
 
 
 @xlog1py.defjvp
@@ -321,7 +324,9 @@ def entr(x):
         array([ 0.34657359,  0.34657359, -0.        ])
     """
     x = _floats("entr", x)
-    return fnp.where(x < 0, -np.inf, -_xlogx(x))
+    negative = x < 0
+    # _xlogx sees 1 where x < 0 (log of a negative number would be nan, with a warning)
+    return fnp.where(negative, -np.inf, -_xlogx(fnp.where(negative, 1.0, x)))
 
 
 def rel_entr(p, q):

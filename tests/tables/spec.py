@@ -74,6 +74,9 @@ def differentiable(x) -> bool:
     return dtype.kind in "fc" or dtype.name == "bfloat16"
 
 
+FP_WARNINGS = "fp_warnings"  # the tag of rows that form inf / nan on purpose (see Case)
+
+
 def Pos(*shape, low=0.5, high=2.0, dtype="float64") -> Arg:
     """A positive float array (domain of log, sqrt...)."""
     return Arg(tuple(shape), dtype, low, high)
@@ -106,6 +109,12 @@ class Case:
     finite-difference check (for stop_gradient-like rows, and rows at kinks and singular
     points, where central differences are meaningless) but still compares values, JVPs and
     VJPs with JAX, and derivatives through vmap and jit with eager ones.
+
+    The tag ``FP_WARNINGS`` marks rows whose fixed points make elementwise primitives form
+    inf or nan on purpose (``log(0)``, a derivative ``1 / 0`` at a singularity, ``inf * 0``):
+    NumPy's RuntimeWarnings are expected there (tests/conftest.py lets them through for
+    those rows only); everywhere else a RuntimeWarning from fungrad is an error
+    (pyproject.toml's ``filterwarnings``).
     """
 
     name: str

@@ -40,9 +40,10 @@ def logcdf(x, loc=0, scale=1):
     above), ``-inf`` below ``loc``."""
     y, inside, _ = _split("expon.logcdf", x, loc, scale)
     near = y < _LOG_2
-    out = fnp.where(near, fnp.log(-fnp.expm1(-fnp.where(near, y, 1.0))),
+    positive = y > 0  # cdf > 0; at and below loc the log is -inf, formed without log(0)
+    out = fnp.where(near, fnp.log(-fnp.expm1(-fnp.where(near & positive, y, 1.0))),
                     fnp.log1p(-fnp.exp(-fnp.where(near, 1.0, y))))
-    return fnp.where(inside, out, -np.inf)
+    return fnp.where(positive, out, -np.inf)
 
 
 def sf(x, loc=0, scale=1):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 import fungrad.numpy as fnp
 from fungrad.scipy.special import _floats
 
@@ -22,5 +24,6 @@ def log_of_probability(p, complement):
     """``log(p)`` where ``p < 1/2``, else ``log1p(-complement)`` (keeps the digits of a
     ``p`` near 1). Each branch sees only values it is finite at, so gradients stay finite."""
     small = p < 0.5
-    return fnp.where(small, fnp.log(fnp.where(small, p, 0.5)),
-                     fnp.log1p(-fnp.where(small, 0.5, complement)))
+    out = fnp.where(small, fnp.log(fnp.where(small & (p > 0), p, 0.5)),
+                    fnp.log1p(-fnp.where(small, 0.5, complement)))
+    return fnp.where(p == 0, -np.inf, out)  # log(0) = -inf, without NumPy's warning
