@@ -92,6 +92,7 @@ COMPLETE = {
     "fungrad.numpy.convolutions",
     "fungrad.numpy.creation",
     "fungrad.numpy.differences",
+    "fungrad.numpy.dtypes",
     "fungrad.numpy.fft",
     "fungrad.numpy.files",
     "fungrad.numpy.float_functions",
