@@ -19,52 +19,122 @@ __all__ = ["asin", "acos", "atan", "atan2", "asinh", "acosh", "atanh", "concat",
 
 
 def asin(x, /):
-    """Inverse sine (the array API name of :func:`arcsin`)."""
+    """Inverse sine (the array API name of :func:`arcsin`).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.asin(np.array([0.0, 1.0])).round(6).tolist()
+        [0.0, 1.570796]
+    """
     return arcsin(x)
 
 
 def acos(x, /):
-    """Inverse cosine (the array API name of :func:`arccos`)."""
+    """Inverse cosine (the array API name of :func:`arccos`).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.acos(np.array([1.0, 0.0])).round(6).tolist()
+        [0.0, 1.570796]
+    """
     return arccos(x)
 
 
 def atan(x, /):
-    """Inverse tangent (the array API name of :func:`arctan`)."""
+    """Inverse tangent (the array API name of :func:`arctan`).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.atan(np.array([0.0, 1.0])).round(6).tolist()
+        [0.0, 0.785398]
+    """
     return arctan(x)
 
 
 def atan2(x1, x2, /):
-    """The angle of the point (x2, x1) (the array API name of :func:`arctan2`)."""
+    """The angle of the point (x2, x1) (the array API name of :func:`arctan2`).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.atan2(np.array([1.0, 0.0]), np.array([0.0, -1.0])).round(6).tolist()
+        [1.570796, 3.141593]
+    """
     return arctan2(x1, x2)
 
 
 def asinh(x, /):
-    """Inverse hyperbolic sine (the array API name of :func:`arcsinh`)."""
+    """Inverse hyperbolic sine (the array API name of :func:`arcsinh`).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.asinh(np.array([0.0, 1.0])).round(6).tolist()
+        [0.0, 0.881374]
+    """
     return arcsinh(x)
 
 
 def acosh(x, /):
-    """Inverse hyperbolic cosine (the array API name of :func:`arccosh`)."""
+    """Inverse hyperbolic cosine (the array API name of :func:`arccosh`).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.acosh(np.array([1.0, 2.0])).round(6).tolist()
+        [0.0, 1.316958]
+    """
     return arccosh(x)
 
 
 def atanh(x, /):
-    """Inverse hyperbolic tangent (the array API name of :func:`arctanh`)."""
+    """Inverse hyperbolic tangent (the array API name of :func:`arctanh`).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.atanh(np.array([0.0, 0.5])).round(6).tolist()
+        [0.0, 0.549306]
+    """
     return arctanh(x)
 
 
 def concat(arrays, /, *, axis: int | None = 0):
-    """Join arrays along ``axis`` (flattened for None): :func:`concatenate`."""
+    """Join arrays along ``axis`` (flattened for None): :func:`concatenate`.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.concat([np.array([1, 2]), np.array([3])]).tolist()
+        [1, 2, 3]
+    """
     return concatenate(arrays, axis)
 
 
 def permute_dims(a, /, axes):
-    """Permute the axes of ``a``: :func:`transpose` with required ``axes``."""
+    """Permute the axes of ``a``: :func:`transpose` with required ``axes``.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.permute_dims(np.zeros((2, 3, 4)), (2, 0, 1)).shape
+        (4, 2, 3)
+    """
     return transpose(a, axes)
 
 
 def matrix_transpose(x, /):
-    """Swap the last two axes of ``x`` (of rank >= 2)."""
+    """Swap the last two axes of ``x`` (of rank >= 2).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.matrix_transpose(np.array([[1, 2, 3], [4, 5, 6]])).tolist()
+        [[1, 4], [2, 5], [3, 6]]
+    """
     x = as_operand(x)
     if len(shape_of(x)) < 2:
         raise ShapeError(f"fnp.matrix_transpose: x must have rank >= 2, got shape "
@@ -73,7 +143,14 @@ def matrix_transpose(x, /):
 
 
 def unstack(x, /, *, axis: int = 0) -> tuple:
-    """The slices of ``x`` along ``axis``, as a tuple."""
+    """The slices of ``x`` along ``axis``, as a tuple.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> [a.tolist() for a in fnp.unstack(np.array([[1, 2], [3, 4]]), axis=1)]
+        [[1, 3], [2, 4]]
+    """
     x = as_operand(x)
     shape = shape_of(x)
     if not shape:
@@ -102,12 +179,26 @@ def _cumulative(fn: str, accumulate, identity, x, axis, dtype, include_initial: 
 
 def cumulative_sum(x, /, *, axis: int | None = None, dtype=None,
                    include_initial: bool = False):
-    """Running sums along ``axis`` (required above rank 1); ``include_initial`` prepends 0."""
+    """Running sums along ``axis`` (required above rank 1); ``include_initial`` prepends 0.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.cumulative_sum(np.array([1, 2, 3]), include_initial=True).tolist()
+        [0, 1, 3, 6]
+    """
     return _cumulative("cumulative_sum", cumsum, 0, x, axis, dtype, include_initial)
 
 
 def cumulative_prod(x, /, *, axis: int | None = None, dtype=None,
                     include_initial: bool = False):
     """Running products along ``axis`` (required above rank 1); ``include_initial``
-    prepends 1."""
+    prepends 1.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.cumulative_prod(np.array([[1, 2], [3, 4]]), axis=1).tolist()
+        [[1, 2], [3, 12]]
+    """
     return _cumulative("cumulative_prod", cumprod, 1, x, axis, dtype, include_initial)

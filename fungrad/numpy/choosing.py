@@ -62,6 +62,12 @@ def nan_to_num(x, copy: bool = True, nan=0.0, posinf=None, neginf=None):
     """Replace NaN by ``nan``, +inf by ``posinf`` and -inf by ``neginf`` (defaults: the
     largest and most negative finite values of the dtype); real and imaginary parts of
     complex input separately. Replaced entries have zero derivative.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.nan_to_num(np.array([np.nan, 1.0, -np.inf]), neginf=-9.0).tolist()
+        [0.0, 1.0, -9.0]
     """
     x = as_operand(x)
     dtype = np.dtype(get_aval(x).dtype)
@@ -90,6 +96,12 @@ def choose(a, choices, out=None, mode: str = "raise"):
         choices: a sequence of arrays.
         mode: "raise" (out-of-range indices are an error; needs a concrete ``a``), "wrap"
             (indices modulo the number of choices) or "clip".
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.choose(np.array([0, 1, 0]), [np.array([1, 2, 3]), np.array([10, 20, 30])]).tolist()
+        [1, 20, 3]
     """
     if out is not None:
         raise NotImplementedError("fnp.choose: `out` is not supported (arrays are immutable)")
@@ -136,6 +148,14 @@ def compress(condition, a, axis=None, *, size=None, fill_value=0, out=None):
             count as False.
         size: the result's length along ``axis``; required under jit/vmap (see
             ``fnp.nonzero``), padding with ``fill_value``.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.compress(np.array([True, False, True]), np.array([1.0, 2.0, 3.0])).tolist()
+        [1.0, 3.0]
+        >>> fnp.compress(np.array([0, 1, 0]), np.array([1.0, 2.0, 3.0]), size=2).tolist()
+        [2.0, 0.0]
     """
     if out is not None:
         raise NotImplementedError("fnp.compress: `out` is not supported (arrays are immutable)")
@@ -167,6 +187,13 @@ def _along_axis(x, axis: int, ndim: int):
 
 def extract(condition, arr, *, size=None, fill_value=0):
     """The entries of ``arr`` where ``condition`` holds (both flattened), as
-    ``compress(ravel(condition), ravel(arr))``."""
+    ``compress(ravel(condition), ravel(arr))``.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.extract(np.array([1, 0, 1, 1]), np.array([5, 6, 7, 8])).tolist()
+        [5, 7, 8]
+    """
     return compress(ravel(as_operand(condition)), ravel(as_operand(arr)), size=size,
                     fill_value=fill_value)

@@ -31,6 +31,12 @@ def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan: bool = False):
 
     Infinities are close only to an infinity of the same sign; NaNs are close to each
     other only with ``equal_nan``. Integer and boolean inputs compare exactly.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.isclose(np.array([1.0, 2.0]), np.array([1.0 + 1e-9, 2.1])).tolist()
+        [True, False]
     """
     a, b = promote_dtypes("isclose", as_operand(a), as_operand(b))
     if np.dtype(get_aval(a).dtype).kind not in "fc":
@@ -44,7 +50,14 @@ def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan: bool = False):
 
 
 def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan: bool = False):
-    """Whether every element of ``a`` is :func:`isclose` to ``b`` (a boolean scalar array)."""
+    """Whether every element of ``a`` is :func:`isclose` to ``b`` (a boolean scalar array).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> bool(fnp.allclose(np.array([1.0, 2.0]), np.array([1.0, 2.0 + 1e-9])))
+        True
+    """
     return _all(isclose(a, b, rtol, atol, equal_nan))
 
 
@@ -52,6 +65,14 @@ def array_equal(a1, a2, equal_nan: bool = False):
     """Whether ``a1`` and ``a2`` have the same shape and elements (a boolean scalar array).
 
     Different shapes give False (not an error), as in NumPy and JAX.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> bool(fnp.array_equal(np.array([1, 2]), np.array([1, 2])))
+        True
+        >>> bool(fnp.array_equal(np.array([1, 2]), np.array([1, 2, 3])))
+        False
     """
     a1, a2 = as_operand(a1), as_operand(a2)
     if shape_of(a1) != shape_of(a2):
@@ -64,5 +85,14 @@ def array_equal(a1, a2, equal_nan: bool = False):
 
 
 def count_nonzero(a, axis=None, keepdims: bool = False):
-    """The number of nonzero elements over ``axis`` (all axes for None), as int64."""
+    """The number of nonzero elements over ``axis`` (all axes for None), as int64.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> int(fnp.count_nonzero(np.array([[0, 1], [2, 3]])))
+        3
+        >>> fnp.count_nonzero(np.array([[0, 1], [2, 3]]), axis=0).tolist()
+        [1, 2]
+    """
     return _sum(not_equal(as_operand(a), 0), axis, keepdims=keepdims)

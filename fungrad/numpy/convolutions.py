@@ -82,7 +82,14 @@ def convolve(a, v, mode: str = "full", *, precision=None, preferred_element_type
 
 def correlate(a, v, mode: str = "valid", *, precision=None, preferred_element_type=None):
     """The cross-correlation ``c[k] = sum_n a[n + k] conj(v[n])`` of 1-D ``a`` and ``v``,
-    like ``numpy.correlate`` (modes as in :func:`convolve`)."""
+    like ``numpy.correlate`` (modes as in :func:`convolve`).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.correlate(np.array([1.0, 2.0, 3.0]), np.array([0.0, 1.0]), mode='full').tolist()
+        [1.0, 2.0, 3.0, 0.0]
+    """
     a, v = _operands("correlate", a, v, mode, preferred_element_type)
     n, m = shape_of(a)[0], shape_of(v)[0]
     return _trim(_full(a, flip(conj(v))), n, m, mode, mirrored=n < m)

@@ -109,19 +109,40 @@ def static_shape(fn_name: str, shape):
 
 
 def zeros(shape, dtype=None):
-    """Array of zeros (float64 by default)."""
+    """Array of zeros (float64 by default).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.zeros((2, 3), dtype=fnp.int32).tolist()
+        [[0, 0, 0], [0, 0, 0]]
+    """
     shape = static_shape("zeros", shape)
     return as_array_type(np.zeros(shape, dtype=_dtype_or(dtype, np.float64)))
 
 
 def ones(shape, dtype=None):
-    """Array of ones (float64 by default)."""
+    """Array of ones (float64 by default).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.ones(3).tolist()
+        [1.0, 1.0, 1.0]
+    """
     shape = static_shape("ones", shape)
     return as_array_type(np.ones(shape, dtype=_dtype_or(dtype, np.float64)))
 
 
 def full(shape, fill_value, dtype=None):
-    """Array of ``shape`` filled with ``fill_value`` (which may be traced)."""
+    """Array of ``shape`` filled with ``fill_value`` (which may be traced).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.full((2, 2), 7.0).tolist()
+        [[7.0, 7.0], [7.0, 7.0]]
+    """
     shape = static_shape("full", shape)
     shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
     if isinstance(fill_value, Tracer):
@@ -392,7 +413,14 @@ def meshgrid(*xi, copy: bool = True, sparse: bool = False, indexing: str = "xy")
 def logspace(start, stop, num: int = 50, endpoint: bool = True, base=10.0,  # noqa: PLR0917
              dtype=None, axis: int = 0):
     """``base ** linspace(start, stop, ...)``: samples evenly spaced on a log scale
-    (differentiable in ``start``, ``stop`` and ``base``)."""
+    (differentiable in ``start``, ``stop`` and ``base``).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.logspace(0.0, 2.0, num=3).tolist()
+        [1.0, 10.0, 100.0]
+    """
     exponents = linspace(start, stop, num, endpoint, axis=axis)
     samples = power(base, exponents)
     return samples if dtype is None else _cast(samples, np.dtype(dtype))
@@ -401,7 +429,14 @@ def logspace(start, stop, num: int = 50, endpoint: bool = True, base=10.0,  # no
 def geomspace(start, stop, num: int = 50, endpoint: bool = True, dtype=None,  # noqa: PLR0917
               axis: int = 0):
     """Samples from ``start`` to ``stop`` in a geometric progression (both nonzero, of one
-    sign); the ends are exact."""
+    sign); the ends are exact.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.geomspace(1.0, 1000.0, num=4).round(6).tolist()
+        [1.0, 10.0, 100.0, 1000.0]
+    """
     start, stop = promote_dtypes("geomspace", as_operand(start), as_operand(stop))
     if get_aval(start).dtype.kind not in "fc":
         start, stop = _cast(start, np.dtype(np.float64)), _cast(stop, np.dtype(np.float64))

@@ -116,6 +116,14 @@ def gradient(f, *varargs, axis=None, edge_order=None):
 
     Returns:
         One array per axis (a list), or a single array when there is one axis.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.gradient(np.array([1.0, 4.0, 9.0, 16.0])).tolist()
+        [3.0, 4.0, 6.0, 7.0]
+        >>> fnp.gradient(np.array([1.0, 4.0, 9.0]), 0.5).tolist()
+        [6.0, 8.0, 10.0]
     """
     if edge_order is not None and edge_order != 1:
         raise NotImplementedError("fnp.gradient: edge_order=2 is not supported (as in "

@@ -64,7 +64,10 @@ class _ScalarMeta(type):
 def _scalar_type(name: str, np_dtype) -> _ScalarMeta:
     dt = np.dtype(np_dtype)
     doc = (f"The {dt.name} dtype; ``fnp.{name}(x)`` returns ``x`` as a {dt.name} array "
-           "(a tracer under a transform).")
+           "(a tracer under a transform).\n\n"
+           "Example:\n    >>> import numpy as np\n    >>> import fungrad.numpy as fnp\n"
+           f"    >>> fnp.{name}([1, 0]).dtype\n    {dt!r}\n"
+           f"    >>> np.dtype(fnp.{name}) == np.dtype({dt.name!r})\n    True\n")
     return _ScalarMeta(name, (), {"dtype": dt, "__doc__": doc, "__module__": __name__})
 
 
@@ -103,6 +106,14 @@ def _scalar_class(arg):
 def issubdtype(arg1, arg2) -> bool:
     """Whether dtype ``arg1`` is a sub-kind of ``arg2`` (``issubdtype(fnp.float32,
     fnp.floating)``), like ``jax.numpy.issubdtype``: bfloat16 counts as a float.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.issubdtype(fnp.float32, fnp.floating), fnp.issubdtype(np.int8, fnp.inexact)
+        (True, False)
+        >>> fnp.issubdtype(np.dtype('uint8'), fnp.integer)
+        True
     """
     t1, t2 = _scalar_class(arg1), _scalar_class(arg2)
     if t1 in _EXTENDED_FLOATS:
@@ -130,6 +141,14 @@ def result_type(*args) -> np.dtype:
     Promotion is NumPy 2's (NEP 50, Python scalars weak), which is what every fnp function
     applies: ``result_type(fnp.float32, 2.0)`` is float32. It differs from JAX's lattice
     for mixed strong kinds (NumPy: int32 with float32 is float64; JAX: float32).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.result_type(fnp.float32, 2.0)
+        dtype('float32')
+        >>> fnp.result_type(np.array([1, 2], np.int32), np.float32)
+        dtype('float64')
     """
     if not args:
         raise ValueError("fnp.result_type: at least one array or dtype is required")
@@ -137,19 +156,46 @@ def result_type(*args) -> np.dtype:
 
 
 def promote_types(a, b) -> np.dtype:
-    """The promoted dtype of two dtypes (NumPy's table; see :func:`result_type`)."""
+    """The promoted dtype of two dtypes (NumPy's table; see :func:`result_type`).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.promote_types(fnp.int8, fnp.uint8)
+        dtype('int16')
+        >>> fnp.promote_types('float32', 'complex64')
+        dtype('complex64')
+    """
     return np.promote_types(np.dtype(a), np.dtype(b))
 
 
 def can_cast(from_, to, casting: str = "safe") -> bool:
-    """Whether ``from_`` (a dtype, or an array's dtype) casts to ``to`` under ``casting``."""
+    """Whether ``from_`` (a dtype, or an array's dtype) casts to ``to`` under ``casting``.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.can_cast(fnp.int32, fnp.float64), fnp.can_cast(fnp.float64, fnp.float32)
+        (True, False)
+        >>> fnp.can_cast(np.array([1.0]), fnp.float32, casting='same_kind')
+        True
+    """
     if isinstance(from_, Tracer) or isinstance(from_, np.ndarray):
         from_ = get_aval(from_).dtype
     return np.can_cast(np.dtype(from_), np.dtype(to), casting)
 
 
 def finfo(dtype):  # noqa: F811 (jax.numpy's argument name)
-    """Machine limits of a float dtype (eps, tiny, max, ...), bfloat16 included."""
+    """Machine limits of a float dtype (eps, tiny, max, ...), bfloat16 included.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> float(fnp.finfo(fnp.float32).eps)
+        1.1920928955078125e-07
+        >>> int(fnp.finfo(fnp.float16).bits)
+        16
+    """
     dt = np.dtype(_scalar_class(dtype))
     if dt.kind not in "fcV" and dt.type not in _EXTENDED_FLOATS:
         raise ValueError(f"fnp.finfo: {dt} is not an inexact dtype; use fnp.iinfo for "
@@ -158,7 +204,15 @@ def finfo(dtype):  # noqa: F811 (jax.numpy's argument name)
 
 
 def iinfo(int_type):
-    """Machine limits of an integer dtype (min, max, bits)."""
+    """Machine limits of an integer dtype (min, max, bits).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> info = fnp.iinfo(fnp.int8)
+        >>> int(info.min), int(info.max), info.bits
+        (-128, 127, 8)
+    """
     dt = np.dtype(_scalar_class(int_type))
     if dt.kind not in "iu":
         raise ValueError(f"fnp.iinfo: {dt} is not an integer dtype; use fnp.finfo for floats")
@@ -170,6 +224,13 @@ def astype(x, dtype, /, *, copy: bool = False, device=None):  # noqa: A002
 
     Converting a float to an integer truncates toward zero; the derivative through a
     conversion between float dtypes is the identity, and zero into integer dtypes.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> y = fnp.astype(np.array([1.7, -2.7]), fnp.int32)
+        >>> y.dtype, y.tolist()
+        (dtype('int32'), [1, -2])
     """
     if device is not None:
         raise NotImplementedError("fnp.astype: `device` is not supported; use "
@@ -181,7 +242,16 @@ def astype(x, dtype, /, *, copy: bool = False, device=None):  # noqa: A002
 
 def copy(a, order=None):
     """A copy of ``a`` (arrays are immutable under transforms, so a traced ``a`` is
-    returned as is)."""
+    returned as is).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> a = np.array([1.0, 2.0])
+        >>> b = fnp.copy(a)
+        >>> b.tolist(), b is a
+        ([1.0, 2.0], False)
+    """
     if isinstance(a, Tracer):
         return a
     return as_array_type(np.array(a, copy=True))

@@ -50,6 +50,12 @@ def sinc(x, /):
 
     Near 0 a Taylor polynomial replaces the quotient, so every derivative at 0 is right
     (``sinc''(0) = -pi**2 / 3``), as JAX's series rule gives.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.sinc(np.array([0.0, 0.5, 1.0])).round(6).tolist()
+        [1.0, 0.63662, 0.0]
     """
     x = _inexact(x)
     near_zero = less(absolute(x), _SERIES_BELOW)
@@ -61,7 +67,14 @@ def sinc(x, /):
 
 
 def signbit(x, /):
-    """True where the sign bit of ``x`` is set: negative numbers and -0.0."""
+    """True where the sign bit of ``x`` is set: negative numbers and -0.0.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.signbit(np.array([-1.0, -0.0, 0.0, 2.0])).tolist()
+        [True, True, False, False]
+    """
     x = as_operand(x)
     dtype = np.dtype(get_aval(x).dtype)
     if dtype.kind == "b":
@@ -74,37 +87,80 @@ def signbit(x, /):
 
 
 def copysign(x1, x2, /):
-    """``|x1|`` with the sign of ``x2`` (including the sign of -0.0)."""
+    """``|x1|`` with the sign of ``x2`` (including the sign of -0.0).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.copysign(np.array([1.0, -2.0]), np.array([-0.0, 3.0])).tolist()
+        [-1.0, 2.0]
+    """
     x1, x2 = promote_dtypes("copysign", _inexact(x1), _inexact(x2))
     magnitude = absolute(x1)
     return where(signbit(x2), negative(magnitude), magnitude)
 
 
 def fmax(x1, x2):
-    """Elementwise maximum ignoring NaNs (NaN only where both are NaN)."""
+    """Elementwise maximum ignoring NaNs (NaN only where both are NaN).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.fmax(np.array([1.0, np.nan, np.nan]), np.array([2.0, 3.0, np.nan])).tolist()
+        [2.0, 3.0, nan]
+    """
     x1, x2 = promote_dtypes("fmax", as_operand(x1), as_operand(x2))
     return where(isnan(x2), x1, where(isnan(x1), x2, maximum(x1, x2)))
 
 
 def fmin(x1, x2):
-    """Elementwise minimum ignoring NaNs (NaN only where both are NaN)."""
+    """Elementwise minimum ignoring NaNs (NaN only where both are NaN).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.fmin(np.array([1.0, np.nan, np.nan]), np.array([2.0, 3.0, np.nan])).tolist()
+        [1.0, 3.0, nan]
+    """
     x1, x2 = promote_dtypes("fmin", as_operand(x1), as_operand(x2))
     return where(isnan(x2), x1, where(isnan(x1), x2, minimum(x1, x2)))
 
 
 def heaviside(x1, x2, /):
-    """The step function: 0 for ``x1 < 0``, ``x2`` at ``x1 == 0``, 1 for ``x1 > 0``."""
+    """The step function: 0 for ``x1 < 0``, ``x2`` at ``x1 == 0``, 1 for ``x1 > 0``.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.heaviside(np.array([-1.0, 0.0, 2.0]), 0.5).tolist()
+        [0.0, 0.5, 1.0]
+    """
     x1, x2 = promote_dtypes("heaviside", _inexact(x1), _inexact(x2))
     return where(less(x1, 0), 0, where(greater(x1, 0), 1, x2))
 
 
 def logaddexp2(x1, x2, /):
-    """``log2(2**x1 + 2**x2)``, computed stably."""
+    """``log2(2**x1 + 2**x2)``, computed stably.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.logaddexp2(np.array([1.0, 3.0]), np.array([1.0, 1.0])).round(6).tolist()
+        [2.0, 3.321928]
+    """
     return logaddexp(_inexact(x1) * _LN2, _inexact(x2) * _LN2) / _LN2
 
 
 def float_power(x, y, /):
-    """``x ** y`` computed in float64 (complex128 for complex input), as NumPy."""
+    """``x ** y`` computed in float64 (complex128 for complex input), as NumPy.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> r = fnp.float_power(np.array([2, 3]), 2)
+        >>> r.dtype, r.tolist()
+        (dtype('float64'), [4.0, 9.0])
+    """
     x, y = as_operand(x), as_operand(y)
     wide = np.dtype(np.complex128) if any(
         np.dtype(get_aval(v).dtype).kind == "c" for v in (x, y)) else np.dtype(np.float64)
@@ -112,12 +168,26 @@ def float_power(x, y, /):
 
 
 def isposinf(x, /, out=None):
-    """True where ``x`` is +inf."""
+    """True where ``x`` is +inf.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.isposinf(np.array([np.inf, -np.inf, 1.0])).tolist()
+        [True, False, False]
+    """
     return _is_inf("isposinf", x, out, np.inf)
 
 
 def isneginf(x, /, out=None):
-    """True where ``x`` is -inf."""
+    """True where ``x`` is -inf.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.isneginf(np.array([np.inf, -np.inf, 1.0])).tolist()
+        [False, True, False]
+    """
     return _is_inf("isneginf", x, out, -np.inf)
 
 
@@ -131,13 +201,27 @@ def _is_inf(fn: str, x, out, value):
 
 
 def isreal(x):
-    """True where the imaginary part of ``x`` is zero (everywhere for real input)."""
+    """True where the imaginary part of ``x`` is zero (everywhere for real input).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.isreal(np.array([1 + 0j, 1 + 2j])).tolist()
+        [True, False]
+    """
     return equal(imag(as_operand(x)), 0)
 
 
 def isscalar(element) -> bool:
     """Whether ``element`` is a scalar: a Python or NumPy scalar, or a rank-0 array or
-    tracer (as ``jax.numpy.isscalar``, which counts rank-0 arrays as scalars)."""
+    tracer (as ``jax.numpy.isscalar``, which counts rank-0 arrays as scalars).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.isscalar(3.0), fnp.isscalar(np.array(3.0)), fnp.isscalar(np.array([3.0]))
+        (True, True, False)
+    """
     if isinstance(element, (bool, int, float, complex, np.generic)):
         return True
     if isinstance(element, (np.ndarray, Tracer)):
@@ -146,12 +230,28 @@ def isscalar(element) -> bool:
 
 
 def divmod(x1, x2, /) -> tuple:  # noqa: A001 (jax.numpy's name)
-    """``(x1 // x2, x1 % x2)``, elementwise (floor division and Python's remainder)."""
+    """``(x1 // x2, x1 % x2)``, elementwise (floor division and Python's remainder).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> q, r = fnp.divmod(np.array([7, -7]), 3)
+        >>> q.tolist(), r.tolist()
+        ([2, -3], [1, 2])
+    """
     return floor_divide(x1, x2), remainder(x1, x2)
 
 
 def modf(x, /, out=None) -> tuple:
-    """The fractional and integral parts of ``x`` (both with ``x``'s sign)."""
+    """The fractional and integral parts of ``x`` (both with ``x``'s sign).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> frac, whole = fnp.modf(np.array([2.5, -1.25]))
+        >>> frac.tolist(), whole.tolist()
+        ([0.5, -0.25], [2.0, -1.0])
+    """
     if out is not None:
         raise NotImplementedError("fnp.modf: `out` is not supported (arrays are immutable)")
     x = _inexact(x)
@@ -160,7 +260,14 @@ def modf(x, /, out=None) -> tuple:
 
 
 def ldexp(x1, x2, /):
-    """``x1 * 2 ** x2`` for integer ``x2``."""
+    """``x1 * 2 ** x2`` for integer ``x2``.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.ldexp(np.array([1.0, 3.0]), np.array([3, -1])).tolist()
+        [8.0, 1.5]
+    """
     x2 = as_operand(x2)
     if np.dtype(get_aval(x2).dtype).kind not in "iub":
         raise TypeError(f"fnp.ldexp: x2 must be an integer array, got dtype "

@@ -33,6 +33,13 @@ def put_along_axis(arr, indices, values, axis, inplace: bool = True, *, mode=Non
         axis: the axis the indices run along.
         inplace: must be False (the updated array is returned).
         mode: as for ``x.at[...].set``.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> a = np.array([[1, 2], [3, 4]])
+        >>> fnp.put_along_axis(a, np.array([[1], [0]]), 0, axis=1, inplace=False).tolist()
+        [[1, 0], [0, 4]]
     """
     _not_inplace("put_along_axis", inplace)
     arr, indices = as_operand(arr), as_operand(indices)
@@ -55,6 +62,12 @@ def fill_diagonal(a, val, wrap: bool = False, *, inplace: bool = True):
 
     ``a`` is 2-D, or of higher rank with all axes of one length. ``wrap=True`` (NumPy's
     restart of the diagonal in tall matrices) is not supported, as in JAX.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.fill_diagonal(np.zeros((2, 3)), 5.0, inplace=False).tolist()
+        [[5.0, 0.0, 0.0], [0.0, 5.0, 0.0]]
     """
     _not_inplace("fill_diagonal", inplace)
     if wrap:

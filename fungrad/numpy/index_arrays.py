@@ -48,7 +48,14 @@ def tril_indices(n, k=0, m=None) -> tuple:
 
 
 def triu_indices(n, k=0, m=None) -> tuple:
-    """Row and column indices of the upper triangle (``j >= i + k``) of an (n, m) matrix."""
+    """Row and column indices of the upper triangle (``j >= i + k``) of an (n, m) matrix.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> [i.tolist() for i in fnp.triu_indices(3, k=1)]
+        [[0, 0, 1], [1, 2, 2]]
+    """
     n, k, m = _sizes("triu_indices", n, k, m)
     return _as_arrays(np.triu_indices(n, k, m))
 
@@ -61,19 +68,40 @@ def _matrix_shape(fn: str, arr) -> tuple[int, int]:
 
 
 def tril_indices_from(arr, k=0) -> tuple:
-    """:func:`tril_indices` for the shape of the 2-D ``arr`` (which may be traced)."""
+    """:func:`tril_indices` for the shape of the 2-D ``arr`` (which may be traced).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> [i.tolist() for i in fnp.tril_indices_from(np.zeros((3, 3)))]
+        [[0, 1, 1, 2, 2, 2], [0, 0, 1, 0, 1, 2]]
+    """
     n, m = _matrix_shape("tril_indices_from", arr)
     return tril_indices(n, k, m)
 
 
 def triu_indices_from(arr, k=0) -> tuple:
-    """:func:`triu_indices` for the shape of the 2-D ``arr`` (which may be traced)."""
+    """:func:`triu_indices` for the shape of the 2-D ``arr`` (which may be traced).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> [i.tolist() for i in fnp.triu_indices_from(np.zeros((2, 3)))]
+        [[0, 0, 0, 1, 1], [0, 1, 2, 1, 2]]
+    """
     n, m = _matrix_shape("triu_indices_from", arr)
     return triu_indices(n, k, m)
 
 
 def diag_indices(n, ndim=2) -> tuple:
-    """Indices ``(range(n),) * ndim`` of the main diagonal of an n-by-...-by-n array."""
+    """Indices ``(range(n),) * ndim`` of the main diagonal of an n-by-...-by-n array.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> [i.tolist() for i in fnp.diag_indices(3)]
+        [[0, 1, 2], [0, 1, 2]]
+    """
     n, ndim = static_int("diag_indices", "n", n), static_int("diag_indices", "ndim", ndim)
     if n < 0 or ndim < 0:
         raise ValueError(f"fnp.diag_indices: n={n} and ndim={ndim} must be non-negative")
@@ -81,7 +109,14 @@ def diag_indices(n, ndim=2) -> tuple:
 
 
 def diag_indices_from(arr) -> tuple:
-    """:func:`diag_indices` for ``arr``, whose axes must all have one length."""
+    """:func:`diag_indices` for ``arr``, whose axes must all have one length.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> [i.tolist() for i in fnp.diag_indices_from(np.zeros((2, 2)))]
+        [[0, 1], [0, 1]]
+    """
     shape = shape_of(arr)
     if len(shape) < 2 or len(set(shape)) != 1:
         raise shape_error(f"fnp.diag_indices_from: arr must have rank >= 2 and equal axis "
@@ -91,7 +126,15 @@ def diag_indices_from(arr) -> tuple:
 
 def indices(dimensions, dtype=None, sparse: bool = False):
     """The index grid of an array of shape ``dimensions``: ``out[k][i0, i1, ...] = ik``
-    (one array per axis, shaped for broadcasting with ``sparse``)."""
+    (one array per axis, shaped for broadcasting with ``sparse``).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> rows, cols = fnp.indices((2, 3))
+        >>> rows.tolist(), cols.tolist()
+        ([[0, 0, 0], [1, 1, 1]], [[0, 1, 2], [0, 1, 2]])
+    """
     dims = static_ints("indices", "dimensions", dimensions)
     grid = np.indices(dims, dtype=np.dtype(np.int64) if dtype is None else np.dtype(dtype),
                       sparse=sparse)
@@ -100,7 +143,17 @@ def indices(dimensions, dtype=None, sparse: bool = False):
 
 def ix_(*args) -> tuple:
     """Open-mesh index arrays from 1-D sequences: ``a[ix_(rows, cols)]`` is the cross
-    product sub-array. The sequences may be traced."""
+    product sub-array. The sequences may be traced.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> rows, cols = fnp.ix_(np.array([0, 2]), np.array([1, 2]))
+        >>> rows.shape, cols.shape
+        ((2, 1), (1, 2))
+        >>> np.arange(9).reshape(3, 3)[rows, cols].tolist()
+        [[1, 2], [7, 8]]
+    """
     out = []
     for k, arg in enumerate(args):
         arg = as_operand(arg)
@@ -119,6 +172,12 @@ def unravel_index(indices, shape) -> tuple:
 
     Negative indices count from the end; out-of-range ones are clipped (as JAX; NumPy
     raises).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> [i.tolist() for i in fnp.unravel_index(np.array([5, 7]), (3, 4))]
+        [[1, 1], [1, 3]]
     """
     dims = static_ints("unravel_index", "shape", shape)
     flat = as_operand(indices)

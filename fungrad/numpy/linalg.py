@@ -187,6 +187,15 @@ def det(a):
     The derivative is the adjugate (``d det(A) = trace(adj(A) @ dA)``), exact at singular
     matrices as well (``[[4, -2], [-2, 1]]`` at ``[[1, 2], [2, 4]]``, zero at rank n - 2),
     as in JAX.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> round(float(fnp.linalg.det(np.array([[2.0, 1.0], [1.0, 3.0]]))), 6)
+        5.0
+        >>> import fungrad as fg
+        >>> fg.grad(fnp.linalg.det)(np.array([[2.0, 1.0], [1.0, 3.0]])).round(6).tolist()
+        [[3.0, -1.0], [-1.0, 2.0]]
     """
     return _det(_matrices("det", a))
 

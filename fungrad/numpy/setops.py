@@ -211,23 +211,58 @@ class UniqueInverseResult(NamedTuple):
 
 
 def unique_values(x, /, *, size: int | None = None, fill_value=None):
-    """The sorted distinct values of ``x`` (see :func:`unique` for ``size``)."""
+    """The sorted distinct values of ``x`` (see :func:`unique` for ``size``).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.unique_values(np.array([3, 1, 3, 2])).tolist()
+        [1, 2, 3]
+        >>> fnp.unique_values(np.array([3, 1, 3]), size=3, fill_value=0).tolist()
+        [1, 3, 0]
+    """
     return unique(x, size=size, fill_value=fill_value)
 
 
 def unique_counts(x, /, *, size: int | None = None, fill_value=None) -> UniqueCountsResult:
-    """The distinct values of ``x`` and how often each occurs."""
+    """The distinct values of ``x`` and how often each occurs.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> r = fnp.unique_counts(np.array([3, 1, 3, 2, 3]))
+        >>> r.values.tolist(), r.counts.tolist()
+        ([1, 2, 3], [1, 1, 3])
+    """
     return UniqueCountsResult(*unique(x, return_counts=True, size=size, fill_value=fill_value))
 
 
 def unique_inverse(x, /, *, size: int | None = None, fill_value=None) -> UniqueInverseResult:
-    """The distinct values of ``x`` and, per element, the index of its value."""
+    """The distinct values of ``x`` and, per element, the index of its value.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> r = fnp.unique_inverse(np.array([3, 1, 3, 2]))
+        >>> r.values.tolist(), r.inverse_indices.tolist()
+        ([1, 2, 3], [2, 0, 2, 1])
+    """
     return UniqueInverseResult(*unique(x, return_inverse=True, size=size,
                                        fill_value=fill_value))
 
 
 def unique_all(x, /, *, size: int | None = None, fill_value=None) -> UniqueAllResult:
-    """Values, first indices, inverse indices and counts of the distinct values of ``x``."""
+    """Values, first indices, inverse indices and counts of the distinct values of ``x``.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> r = fnp.unique_all(np.array([3, 1, 3]))
+        >>> [f.tolist() for f in r]
+        [[1, 3], [1, 0], [1, 0, 1], [1, 2]]
+        >>> r._fields
+        ('values', 'indices', 'inverse_indices', 'counts')
+    """
     return UniqueAllResult(*unique(x, return_index=True, return_inverse=True,
                                    return_counts=True, size=size, fill_value=fill_value))
 
@@ -241,6 +276,14 @@ def isin(element, test_elements, assume_unique: bool = False, invert: bool = Fal
 
     ``assume_unique`` and ``method`` are accepted for NumPy/JAX compatibility; every entry
     is compared with all of ``test_elements`` (the result does not depend on them).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.isin(np.array([1, 2, 3, 4]), np.array([2, 4])).tolist()
+        [False, True, False, True]
+        >>> fnp.isin(np.array([1, 2]), np.array([2]), invert=True).tolist()
+        [True, False]
     """
     if method not in _ISIN_METHODS:
         raise ValueError(f"fnp.isin: method must be one of {_ISIN_METHODS}, got {method!r}")
@@ -258,7 +301,14 @@ def isin(element, test_elements, assume_unique: bool = False, invert: bool = Fal
 
 
 def union1d(ar1, ar2, *, size: int | None = None, fill_value=None):
-    """The sorted distinct values found in either array (see :func:`unique` for ``size``)."""
+    """The sorted distinct values found in either array (see :func:`unique` for ``size``).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.union1d(np.array([3, 1]), np.array([2, 1])).tolist()
+        [1, 2, 3]
+    """
     both = concatenate([ravel(as_operand(ar1)), ravel(as_operand(ar2))])
     try:
         return unique(both, size=size, fill_value=fill_value)
@@ -307,7 +357,16 @@ def _compact(fn: str, keep, arrays, size, fills):
 def setdiff1d(ar1, ar2, assume_unique: bool = False, *, size: int | None = None,
               fill_value=None):
     """The sorted distinct values of ``ar1`` that are not in ``ar2``; with ``size``
-    padded with ``fill_value`` (default 0, as jax.numpy)."""
+    padded with ``fill_value`` (default 0, as jax.numpy).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.setdiff1d(np.array([5, 1, 3, 1]), np.array([3])).tolist()
+        [1, 5]
+        >>> fnp.setdiff1d(np.array([5, 1, 3]), np.array([3]), size=3, fill_value=-1).tolist()
+        [1, 5, -1]
+    """
     values, _, real = _distinct("setdiff1d", ar1, size is not None)
     keep = isin(values, ar2, invert=True)
     if real is not None:
@@ -327,6 +386,16 @@ def intersect1d(ar1, ar2, assume_unique: bool = False, return_indices: bool = Fa
         size: the result's length (required under jit/vmap); values are padded with
             ``fill_value`` (default: the smallest common value) and indices with the
             lengths of ``ar1`` and ``ar2``, as jax.numpy.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.intersect1d(np.array([4, 1, 3]), np.array([3, 4, 5])).tolist()
+        [3, 4]
+        >>> a, b = np.array([4, 1, 3]), np.array([3, 4])
+        >>> vals, i1, i2 = fnp.intersect1d(a, b, return_indices=True)
+        >>> vals.tolist(), i1.tolist(), i2.tolist()
+        ([3, 4], [2, 0], [0, 1])
     """
     sized = size is not None
     v1, i1, real1 = _distinct("intersect1d", ar1, sized)

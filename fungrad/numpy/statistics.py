@@ -170,35 +170,74 @@ def quantile(a, q, axis=None, out=None, overwrite_input: bool = False,  # noqa: 
 def percentile(a, q, axis=None, out=None, overwrite_input: bool = False,  # noqa: PLR0917
                method: str = "linear", keepdims: bool = False, *, weights=None,
                out_sharding=None):
-    """The ``q``-th percentiles of ``a`` (``q`` in [0, 100]); see :func:`quantile`."""
+    """The ``q``-th percentiles of ``a`` (``q`` in [0, 100]); see :func:`quantile`.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> float(fnp.percentile(np.array([1.0, 2.0, 3.0, 4.0]), 50))
+        2.5
+        >>> fnp.percentile(np.array([[1.0, 5.0], [3.0, 7.0]]), 25, axis=1).tolist()
+        [2.0, 4.0]
+    """
     _unsupported("percentile", out=out, weights=weights, out_sharding=out_sharding)
     return _quantile("percentile", a, as_operand(q) / 100, axis, method, keepdims,
                      ignore_nan=False)
 
 
 def median(a, axis=None, out=None, overwrite_input: bool = False, keepdims: bool = False):
-    """The median of ``a`` over ``axis`` (mean of the two middle values for even counts)."""
+    """The median of ``a`` over ``axis`` (mean of the two middle values for even counts).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> float(fnp.median(np.array([3.0, 1.0, 2.0, 10.0])))
+        2.5
+        >>> fnp.median(np.array([[1.0, 5.0], [3.0, 7.0]]), axis=0).tolist()
+        [2.0, 6.0]
+    """
     _unsupported("median", out=out)
     return _quantile("median", a, 0.5, axis, "midpoint", keepdims, ignore_nan=False)
 
 
 def nanquantile(a, q, axis=None, out=None, overwrite_input: bool = False,  # noqa: PLR0917
                 method: str = "linear", keepdims: bool = False, *, weights=None):
-    """:func:`quantile` ignoring NaNs (NaN where a slice is all NaN)."""
+    """:func:`quantile` ignoring NaNs (NaN where a slice is all NaN).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> float(fnp.nanquantile(np.array([1.0, np.nan, 3.0, 5.0]), 0.5))
+        3.0
+    """
     _unsupported("nanquantile", out=out, weights=weights)
     return _quantile("nanquantile", a, q, axis, method, keepdims, ignore_nan=True)
 
 
 def nanpercentile(a, q, axis=None, out=None, overwrite_input: bool = False,  # noqa: PLR0917
                   method: str = "linear", keepdims: bool = False, *, weights=None):
-    """:func:`percentile` ignoring NaNs (NaN where a slice is all NaN)."""
+    """:func:`percentile` ignoring NaNs (NaN where a slice is all NaN).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> float(fnp.nanpercentile(np.array([1.0, np.nan, 3.0, 5.0]), 25))
+        2.0
+    """
     _unsupported("nanpercentile", out=out, weights=weights)
     return _quantile("nanpercentile", a, as_operand(q) / 100, axis, method, keepdims,
                      ignore_nan=True)
 
 
 def nanmedian(a, axis=None, out=None, overwrite_input: bool = False, keepdims: bool = False):
-    """:func:`median` ignoring NaNs (NaN where a slice is all NaN)."""
+    """:func:`median` ignoring NaNs (NaN where a slice is all NaN).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> float(fnp.nanmedian(np.array([4.0, np.nan, 1.0, 2.0])))
+        2.0
+    """
     _unsupported("nanmedian", out=out)
     return _quantile("nanmedian", a, 0.5, axis, "midpoint", keepdims, ignore_nan=True)
 
@@ -218,7 +257,14 @@ def _valid_and_clean(a, fill):
 
 def nanmean(a, axis=None, dtype=None, out=None, keepdims: bool = False,  # noqa: PLR0917
             where=None):  # noqa: F811 (jax.numpy's name)
-    """The mean over ``axis`` of the non-NaN entries (NaN where a slice is all NaN)."""
+    """The mean over ``axis`` of the non-NaN entries (NaN where a slice is all NaN).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> float(fnp.nanmean(np.array([1.0, np.nan, 3.0])))
+        2.0
+    """
     _unsupported("nanmean", out=out, where=where)
     valid, clean = _valid_and_clean(a, 0)
     if valid is None:
@@ -232,7 +278,16 @@ def nanmean(a, axis=None, dtype=None, out=None, keepdims: bool = False,  # noqa:
 
 def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False,  # noqa: PLR0917
            where=None, mean=None):  # noqa: A002 (jax.numpy's names)
-    """The variance over ``axis`` of the non-NaN entries, divided by ``count - ddof``."""
+    """The variance over ``axis`` of the non-NaN entries, divided by ``count - ddof``.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> float(fnp.nanvar(np.array([1.0, np.nan, 3.0])))
+        1.0
+        >>> float(fnp.nanvar(np.array([1.0, np.nan, 3.0]), ddof=1))
+        2.0
+    """
     _unsupported("nanvar", out=out, where=where, mean=mean)
     valid, clean = _valid_and_clean(a, 0)
     if valid is None:
@@ -250,7 +305,14 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False,  
 
 def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False,  # noqa: PLR0917
            where=None, mean=None):  # noqa: A002 (jax.numpy's names)
-    """The standard deviation over ``axis`` of the non-NaN entries: ``sqrt(nanvar)``."""
+    """The standard deviation over ``axis`` of the non-NaN entries: ``sqrt(nanvar)``.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> float(fnp.nanstd(np.array([1.0, np.nan, 3.0])))
+        1.0
+    """
     return sqrt(nanvar(a, axis, dtype, out, ddof, keepdims, where, mean))
 
 
@@ -268,20 +330,43 @@ def _nan_extreme(fn: str, reduce, fill, a, axis, out, keepdims, initial, where):
 
 def nanmax(a, axis=None, out=None, keepdims: bool = False, initial=None,  # noqa: PLR0917
            where=None):  # noqa: F811 (jax.numpy's name)
-    """The maximum over ``axis`` ignoring NaNs (NaN where a slice is all NaN)."""
+    """The maximum over ``axis`` ignoring NaNs (NaN where a slice is all NaN).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> float(fnp.nanmax(np.array([1.0, np.nan, 3.0])))
+        3.0
+        >>> fnp.nanmax(np.array([[1.0, np.nan], [np.nan, 4.0]]), axis=0).tolist()
+        [1.0, 4.0]
+    """
     return _nan_extreme("nanmax", _max, -np.inf, a, axis, out, keepdims, initial, where)
 
 
 def nanmin(a, axis=None, out=None, keepdims: bool = False, initial=None,  # noqa: PLR0917
            where=None):  # noqa: F811 (jax.numpy's name)
-    """The minimum over ``axis`` ignoring NaNs (NaN where a slice is all NaN)."""
+    """The minimum over ``axis`` ignoring NaNs (NaN where a slice is all NaN).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> float(fnp.nanmin(np.array([1.0, np.nan, 3.0])))
+        1.0
+    """
     return _nan_extreme("nanmin", _min, np.inf, a, axis, out, keepdims, initial, where)
 
 
 
 def nanprod(a, axis=None, dtype=None, out=None, keepdims: bool = False,  # noqa: PLR0917
             initial=None, where=None):  # noqa: F811 (jax.numpy's name)
-    """The product over ``axis`` of the non-NaN entries (NaNs count as 1)."""
+    """The product over ``axis`` of the non-NaN entries (NaNs count as 1).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> float(fnp.nanprod(np.array([2.0, np.nan, 3.0])))
+        6.0
+    """
     _unsupported("nanprod", out=out, where=where)
     return prod(_valid_and_clean(a, 1)[1], axis, dtype, keepdims=keepdims, initial=initial)
 
@@ -298,23 +383,51 @@ def _nan_arg_extreme(fn: str, arg_reduce, fill, a, axis, out, keepdims):
 
 
 def nanargmax(a, axis=None, out=None, keepdims=None):
-    """The index of the largest non-NaN entry over ``axis`` (-1 for an all-NaN slice)."""
+    """The index of the largest non-NaN entry over ``axis`` (-1 for an all-NaN slice).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> int(fnp.nanargmax(np.array([1.0, np.nan, 3.0, 2.0])))
+        2
+    """
     return _nan_arg_extreme("nanargmax", argmax, -np.inf, a, axis, out, keepdims)
 
 
 def nanargmin(a, axis=None, out=None, keepdims=None):
-    """The index of the smallest non-NaN entry over ``axis`` (-1 for an all-NaN slice)."""
+    """The index of the smallest non-NaN entry over ``axis`` (-1 for an all-NaN slice).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> int(fnp.nanargmin(np.array([np.nan, 4.0, 1.0])))
+        2
+    """
     return _nan_arg_extreme("nanargmin", argmin, np.inf, a, axis, out, keepdims)
 
 
 def nancumsum(a, axis=None, dtype=None, out=None):
-    """Running sums along ``axis`` (flattened for None), NaNs counting as 0."""
+    """Running sums along ``axis`` (flattened for None), NaNs counting as 0.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.nancumsum(np.array([1.0, np.nan, 3.0])).tolist()
+        [1.0, 1.0, 4.0]
+    """
     _unsupported("nancumsum", out=out)
     return cumsum(_valid_and_clean(a, 0)[1], axis, dtype)
 
 
 def nancumprod(a, axis=None, dtype=None, out=None):
-    """Running products along ``axis`` (flattened for None), NaNs counting as 1."""
+    """Running products along ``axis`` (flattened for None), NaNs counting as 1.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.nancumprod(np.array([2.0, np.nan, 3.0])).tolist()
+        [2.0, 2.0, 6.0]
+    """
     _unsupported("nancumprod", out=out)
     return cumprod(_valid_and_clean(a, 1)[1], axis, dtype)
 
@@ -352,6 +465,15 @@ def cov(m, y=None, rowvar: bool = True, bias: bool = False, ddof=None,  # noqa: 
 
     Returns:
         A (variables, variables) matrix, or a scalar for a single variable.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> x = np.array([[0.0, 1.0, 2.0], [2.0, 1.0, 0.0]])
+        >>> fnp.cov(x).tolist()
+        [[1.0, -1.0], [-1.0, 1.0]]
+        >>> fnp.cov(x, bias=True).round(6).tolist()
+        [[0.666667, -0.666667], [-0.666667, 0.666667]]
     """
     x = _observations("cov", m, rowvar, dtype)
     if y is not None:
@@ -394,7 +516,15 @@ def _observation_weights(fweights, aweights, n: int):
 
 def corrcoef(x, y=None, rowvar: bool = True, dtype=None):
     """The correlation coefficients ``cov[i, j] / sqrt(cov[i, i] cov[j, j])`` of the
-    variables in the rows of ``x`` (real parts clipped to [-1, 1], as NumPy)."""
+    variables in the rows of ``x`` (real parts clipped to [-1, 1], as NumPy).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> x = np.array([[0.0, 1.0, 2.0], [1.0, 3.0, 5.0], [2.0, 1.0, 0.0]])
+        >>> fnp.corrcoef(x).round(6).tolist()
+        [[1.0, 1.0, -1.0], [1.0, 1.0, -1.0], [-1.0, -1.0, 1.0]]
+    """
     c = cov(x, y, rowvar, dtype=dtype)
     if shape_of(c) == ():
         return c / c
@@ -419,6 +549,14 @@ def bincount(x, weights=None, minlength: int = 0, *, length: int | None = None,
 
     Returns:
         The counts (int64) or weight sums, of length ``max(x) + 1`` or more.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.bincount(np.array([0, 1, 1, 3])).tolist()
+        [1, 2, 0, 1]
+        >>> fnp.bincount(np.array([0, 1, 1]), weights=np.array([0.5, 1.0, 2.0]), length=3).tolist()
+        [0.5, 3.0, 0.0]
     """
     _unsupported("bincount", out_sharding=out_sharding)
     x = as_operand(x)

@@ -66,6 +66,12 @@ def kron(a, b):
     """The Kronecker product: block ``(i, j, ...)`` of the result is ``a[i, j, ...] * b``.
 
     The operands are first given the same rank by leading axes of length 1, as NumPy.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.kron(np.array([1, 2]), np.array([[1, 10], [100, 1000]])).tolist()
+        [[1, 10, 2, 20], [100, 1000, 200, 2000]]
     """
     a, b = promote_dtypes("kron", as_operand(a), as_operand(b))
     sa, sb = shape_of(a), shape_of(b)
