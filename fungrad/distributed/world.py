@@ -138,13 +138,25 @@ def _check_backend(fn: str, backend) -> None:
 
 
 def process_index(backend: str | None = None) -> int:
-    """This process's rank in the world (0 without MPI); JAX's signature."""
+    """This process's rank in the world (0 without MPI); JAX's signature.
+
+    Example:
+        >>> import fungrad
+        >>> fungrad.process_index()  # run without mpiexec: the only process
+        0
+    """
     _check_backend("process_index", backend)
     return _ensure().rank
 
 
 def process_count(backend: str | None = None) -> int:
-    """The number of processes in the world (1 without MPI); JAX's signature."""
+    """The number of processes in the world (1 without MPI); JAX's signature.
+
+    Example:
+        >>> import fungrad
+        >>> fungrad.process_count()  # run without mpiexec: a one-process world
+        1
+    """
     _check_backend("process_count", backend)
     return _ensure().size
 

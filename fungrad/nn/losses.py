@@ -66,6 +66,14 @@ def softmax_cross_entropy_with_integer_labels(
 
     Returns:
       ``-log softmax(logits)[label]`` per example, the logits' shape without `axis`.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import nn
+        >>> logits = np.array([[2.0, 0.0, -1.0], [0.0, 0.0, 0.0]])
+        >>> loss = nn.softmax_cross_entropy_with_integer_labels(logits, np.array([0, 2]))
+        >>> np.round(loss, 6).tolist()
+        [0.169846, 1.098612]
     """
     fn = "softmax_cross_entropy_with_integer_labels"
     (lshape, _), (yshape, ydtype) = _shape_dtype(logits), _shape_dtype(labels)
@@ -106,6 +114,14 @@ def softmax_cross_entropy(
 
     Returns:
       ``-sum(labels * log_softmax(logits), axis)``, the logits' shape without `axis`.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import nn
+        >>> logits = np.array([[2.0, 0.0, -1.0], [0.0, 0.0, 0.0]])
+        >>> labels = np.array([[1.0, 0.0, 0.0], [0.5, 0.0, 0.5]])
+        >>> np.round(nn.softmax_cross_entropy(logits, labels), 6).tolist()
+        [0.169846, 1.098612]
     """
     (lshape, _), (yshape, ydtype) = _shape_dtype(logits), _shape_dtype(labels)
     if ydtype.kind in "iu":
@@ -247,6 +263,12 @@ def huber_loss(predictions: Array, targets: Array | None = None, *, delta: float
 
     Returns:
       An array of the predictions' shape.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import nn
+        >>> nn.huber_loss(np.array([0.5, 3.0]), np.array([0.0, 0.0])).tolist()
+        [0.125, 2.5]
     """
     _require_float("huber_loss", "predictions", predictions)
     if targets is not None:
@@ -269,6 +291,13 @@ def cosine_similarity(predictions: Array, targets: Array, *, epsilon: float = 0.
 
     Returns:
       The similarities, `axis` reduced.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import nn
+        >>> a, b = np.array([[1.0, 0.0], [1.0, 1.0]]), np.array([[0.0, 2.0], [2.0, 2.0]])
+        >>> np.round(nn.cosine_similarity(a, b), 6).tolist()
+        [0.0, 1.0]
     """
     fn = "cosine_similarity"
     _require_float(fn, "predictions", predictions)
@@ -285,7 +314,15 @@ def cosine_similarity(predictions: Array, targets: Array, *, epsilon: float = 0.
 
 def cosine_distance(predictions: Array, targets: Array, *, epsilon: float = 0.0,
                     axis: Any = -1, where: Array | None = None) -> Array:
-    """``1 - cosine_similarity(predictions, targets)``, with the same arguments."""
+    """``1 - cosine_similarity(predictions, targets)``, with the same arguments.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import nn
+        >>> a, b = np.array([[1.0, 0.0], [1.0, 1.0]]), np.array([[0.0, 2.0], [2.0, 2.0]])
+        >>> np.round(nn.cosine_distance(a, b), 6).tolist()
+        [1.0, 0.0]
+    """
     return 1.0 - cosine_similarity(predictions, targets, epsilon=epsilon, axis=axis, where=where)
 
 
@@ -301,6 +338,13 @@ def kl_divergence(log_predictions: Array, targets: Array, axis: Any = -1,
 
     Returns:
       ``sum(targets * (log(targets) - log_predictions))``, `axis` reduced.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import nn
+        >>> log_p = np.log(np.array([0.5, 0.25, 0.25]))
+        >>> round(float(nn.kl_divergence(log_p, np.array([0.25, 0.25, 0.5]))), 6)
+        0.173287
     """
     fn = "kl_divergence"
     _require_float(fn, "log_predictions", log_predictions)
@@ -314,7 +358,14 @@ def kl_divergence(log_predictions: Array, targets: Array, axis: Any = -1,
 
 
 def hinge_loss(predictor_outputs: Array, targets: Array) -> Array:
-    """Elementwise hinge loss ``max(0, 1 - predictor_outputs * targets)``, targets in {-1, 1}."""
+    """Elementwise hinge loss ``max(0, 1 - predictor_outputs * targets)``, targets in {-1, 1}.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import nn
+        >>> nn.hinge_loss(np.array([2.0, 0.5, -1.0]), np.array([1.0, 1.0, 1.0])).tolist()
+        [0.0, 0.5, 2.0]
+    """
     return fnp.maximum(0, 1 - predictor_outputs * targets)
 
 
@@ -330,6 +381,12 @@ def smooth_labels(labels: Array, alpha: float, *, axis: Any = -1,
 
     Returns:
       The smoothed labels, of the labels' shape.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import nn
+        >>> np.round(nn.smooth_labels(np.array([[1.0, 0.0, 0.0, 0.0]]), alpha=0.2), 6).tolist()
+        [[0.85, 0.05, 0.05, 0.05]]
     """
     _require_float("smooth_labels", "labels", labels)
     if where is None:
@@ -353,6 +410,12 @@ def sigmoid_focal_loss(logits: Array, labels: Array, *, alpha: float | None = No
 
     Returns:
       An array of the logits' shape.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import nn
+        >>> np.round(nn.sigmoid_focal_loss(np.array([2.0, -1.0]), np.array([1.0, 1.0])), 6).tolist()
+        [0.001804, 0.701868]
     """
     _require_float("sigmoid_focal_loss", "logits", logits)
     _check_same_shape("sigmoid_focal_loss", logits, labels, ("logits", "labels"))
@@ -385,6 +448,13 @@ def safe_softmax_cross_entropy(logits: Array, labels: Array) -> Array:
 
     Returns:
       The loss per example, shape ``(...)``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import nn
+        >>> logits = np.array([[0.0, -np.inf, 0.0]])
+        >>> np.round(nn.safe_softmax_cross_entropy(logits, np.array([[0.5, 0.0, 0.5]])), 6).tolist()
+        [0.693147]
     """
     _require_float("safe_softmax_cross_entropy", "logits", logits)
     _check_same_shape("safe_softmax_cross_entropy", logits, labels, ("logits", "labels"))
@@ -426,6 +496,15 @@ def ctc_loss(logits: Array, logit_paddings: Array, labels: Array, label_paddings
 
     Returns:
       ``-log p(labels | logits)``, shape ``(batch,)``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import nn
+        >>> logits = np.zeros((1, 3, 3))
+        >>> labels = np.array([[1, 2]])
+        >>> loss = nn.ctc_loss(logits, np.zeros((1, 3)), labels, np.zeros((1, 2)))
+        >>> np.round(loss, 6).tolist()
+        [1.686399]
     """
     _ctc_check(logits, logit_paddings, labels, label_paddings)
     batch, steps, classes = _shape_dtype(logits)[0]

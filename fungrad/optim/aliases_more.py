@@ -56,6 +56,16 @@ def lion(  # noqa: PLR0917 (optax's signature)
 
     Returns:
       ``chain(scale_by_lion(...), add_decayed_weights(...), scale_by_learning_rate(...))``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> opt = optim.lion(learning_rate=0.1)
+        >>> params = {'w': np.array([1.0, -1.0])}
+        >>> state = opt.init(params)
+        >>> updates, state = opt.update({'w': np.array([0.5, -2.0])}, state, params)
+        >>> np.round(updates['w'], 6).tolist()
+        [-0.1001, 0.1001]
     """
     check_scalar_or_schedule("lion", "learning_rate", learning_rate)
     check_scalar_or_schedule("lion", "weight_decay", weight_decay)
@@ -76,7 +86,18 @@ def nadam(  # noqa: PLR0917 (optax's signature)
     *,
     nesterov: bool = True,
 ) -> GradientTransformationExtraArgs:
-    """NAdam (Dozat, 2016): `adam` with Nesterov momentum (``nesterov=True``)."""
+    """NAdam (Dozat, 2016): `adam` with Nesterov momentum (``nesterov=True``).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> opt = optim.nadam(learning_rate=0.1)
+        >>> params = {'w': np.array([1.0, -1.0])}
+        >>> state = opt.init(params)
+        >>> updates, state = opt.update({'w': np.array([0.5, -2.0])}, state, params)
+        >>> np.round(updates['w'], 6).tolist()
+        [-0.147368, 0.147368]
+    """
     check_scalar_or_schedule("nadam", "learning_rate", learning_rate)
     return adam(learning_rate, b1, b2, eps, eps_root, mu_dtype, nesterov=nesterov)
 
@@ -93,7 +114,18 @@ def nadamw(  # noqa: PLR0917 (optax's signature)
     *,
     nesterov: bool = True,
 ) -> GradientTransformationExtraArgs:
-    """NAdamW: `adamw` with Nesterov momentum (``nesterov=True``)."""
+    """NAdamW: `adamw` with Nesterov momentum (``nesterov=True``).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> opt = optim.nadamw(learning_rate=0.1)
+        >>> params = {'w': np.array([1.0, -1.0])}
+        >>> state = opt.init(params)
+        >>> updates, state = opt.update({'w': np.array([0.5, -2.0])}, state, params)
+        >>> np.round(updates['w'], 6).tolist()
+        [-0.147378, 0.147378]
+    """
     check_scalar_or_schedule("nadamw", "learning_rate", learning_rate)
     check_scalar_or_schedule("nadamw", "weight_decay", weight_decay)
     return adamw(
@@ -119,6 +151,16 @@ def radam(  # noqa: PLR0917 (optax's signature)
 
     Returns:
       ``chain(scale_by_radam(...), scale_by_learning_rate(learning_rate))``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> opt = optim.radam(learning_rate=0.1)
+        >>> params = {'w': np.array([1.0, -1.0])}
+        >>> state = opt.init(params)
+        >>> updates, state = opt.update({'w': np.array([0.5, -2.0])}, state, params)
+        >>> np.round(updates['w'], 6).tolist()
+        [-0.05, 0.2]
     """
     check_scalar_or_schedule("radam", "learning_rate", learning_rate)
     return chain(
@@ -135,6 +177,16 @@ def adamax(
 
     Returns:
       ``chain(scale_by_adamax(b1, b2, eps), scale_by_learning_rate(learning_rate))``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> opt = optim.adamax(learning_rate=0.1)
+        >>> params = {'w': np.array([1.0, -1.0])}
+        >>> state = opt.init(params)
+        >>> updates, state = opt.update({'w': np.array([0.5, -2.0])}, state, params)
+        >>> np.round(updates['w'], 6).tolist()
+        [-0.1, 0.1]
     """
     check_scalar_or_schedule("adamax", "learning_rate", learning_rate)
     return chain(scale_by_adamax(b1=b1, b2=b2, eps=eps), scale_by_learning_rate(learning_rate))
@@ -154,6 +206,16 @@ def amsgrad(  # noqa: PLR0917 (optax's signature)
 
     Returns:
       ``chain(scale_by_amsgrad(...), scale_by_learning_rate(learning_rate))``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> opt = optim.amsgrad(learning_rate=0.1)
+        >>> params = {'w': np.array([1.0, -1.0])}
+        >>> state = opt.init(params)
+        >>> updates, state = opt.update({'w': np.array([0.5, -2.0])}, state, params)
+        >>> np.round(updates['w'], 6).tolist()
+        [-0.1, 0.1]
     """
     check_scalar_or_schedule("amsgrad", "learning_rate", learning_rate)
     return chain(
@@ -177,6 +239,16 @@ def adabelief(
 
     Returns:
       ``chain(scale_by_belief(...), scale_by_learning_rate(learning_rate))``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> opt = optim.adabelief(learning_rate=0.1)
+        >>> params = {'w': np.array([1.0, -1.0])}
+        >>> state = opt.init(params)
+        >>> updates, state = opt.update({'w': np.array([0.5, -2.0])}, state, params)
+        >>> np.round(updates['w'], 6).tolist()
+        [-0.111111, 0.111111]
     """
     check_scalar_or_schedule("adabelief", "learning_rate", learning_rate)
     return chain(
@@ -215,6 +287,16 @@ def adafactor(  # noqa: PLR0913, PLR0917 (optax's signature)
 
     Returns:
       A `chain` of those blocks, ending with ``scale(-1)``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> opt = optim.adafactor(learning_rate=0.1)
+        >>> params = {'w': np.ones((2, 3))}
+        >>> state = opt.init(params)
+        >>> updates, state = opt.update({'w': np.arange(6.0).reshape(2, 3)}, state, params)
+        >>> np.round(updates['w'], 6).tolist()
+        [[-0.0, -0.1, -0.1], [-0.1, -0.1, -0.1]]
     """
     check_scalar_or_schedule("adafactor", "learning_rate", learning_rate, optional=True)
     blocks = [scale_by_factored_rms(factored, decay_rate, decay_offset, min_dim_size_to_factor,

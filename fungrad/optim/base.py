@@ -74,6 +74,16 @@ def check_scalar_or_schedule(fn: str, arg: str, value: Any, *, optional: bool = 
       arg: the argument's name.
       value: a Python or NumPy real scalar, a 0-d array or tracer, or a callable.
       optional: whether None is allowed.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> optim.check_scalar_or_schedule('sgd', 'learning_rate', 0.1)
+        >>> optim.check_scalar_or_schedule('sgd', 'learning_rate', lambda count: 0.1)
+        >>> optim.check_scalar_or_schedule('sgd', 'learning_rate', 'fast')
+        Traceback (most recent call last):
+            ...
+        TypeError: sgd: learning_rate must be a real scalar (a float) or a ...
     """
     if callable(value) or (optional and value is None):
         return
@@ -103,6 +113,17 @@ class GradientTransformationExtraArgs(GradientTransformation):
     ``update(updates, state, params=None, **extra_args)``: `chain` passes the extra
     arguments (say ``value=``, ``grad=``, ``value_fn=`` for a line search) to the members
     that are of this type and drops them for plain `GradientTransformation` members.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> tx = optim.with_extra_args_support(optim.sgd(0.1))
+        >>> isinstance(tx, optim.GradientTransformationExtraArgs)
+        True
+        >>> params = {'w': np.ones(2)}
+        >>> updates, _ = tx.update({'w': np.ones(2)}, tx.init(params), params, value=1.0)
+        >>> np.round(updates['w'], 6).tolist()
+        [-0.1, -0.1]
     """
 
 
@@ -114,6 +135,17 @@ def with_extra_args_support(tx: GradientTransformation) -> GradientTransformatio
 
     Returns:
       A `GradientTransformationExtraArgs`.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> tx = optim.with_extra_args_support(optim.scale(2.0))
+        >>> params = {'w': np.ones(2)}
+        >>> updates, _ = tx.update({'w': np.ones(2)}, tx.init(params), params, value=1.0)
+        >>> updates['w'].tolist()
+        [2.0, 2.0]
+        >>> optim.with_extra_args_support(tx) is tx
+        True
     """
     if isinstance(tx, GradientTransformationExtraArgs):
         return tx
@@ -138,7 +170,17 @@ class EmptyState(NamedTuple):
 
 def check_state(transform: str, state: Any, state_type: type | tuple[type, ...]) -> None:
     """Raise unless ``state`` is the state ``transform`` keeps (not another optimizer's);
-    ``state_type`` may be a tuple of the types its variants keep."""
+    ``state_type`` may be a tuple of the types its variants keep.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> optim.check_state('sgd', optim.TraceState(trace={}), optim.TraceState)
+        >>> optim.check_state('sgd', optim.EmptyState(), optim.TraceState)
+        Traceback (most recent call last):
+            ...
+        TypeError: sgd: got a state of type EmptyState (EmptyState()), but ...
+    """
     types = state_type if isinstance(state_type, tuple) else (state_type,)
     if type(state) not in types:
         raise TypeError(

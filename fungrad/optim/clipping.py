@@ -112,6 +112,12 @@ def unitwise_norm(x: Any, axis: int | tuple[int, ...] | None = None) -> Any:
 
     Returns:
       An array of `x`'s shape.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> optim.unitwise_norm(np.array([[3.0, 1.0], [4.0, 0.0]])).tolist()
+        [[5.0, 1.0], [5.0, 1.0]]
     """
     shape = fnp.shape(x)
     if axis is None:
@@ -144,6 +150,16 @@ def adaptive_grad_clip(
 
     Returns:
       A stateless `GradientTransformation`; ``update`` needs `params`.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> tx = optim.adaptive_grad_clip(clipping=0.1)
+        >>> params = {'w': np.array([1.0, 0.0])}
+        >>> state = tx.init(params)
+        >>> updates, state = tx.update({'w': np.array([3.0, -4.0])}, state, params)
+        >>> np.round(updates['w'], 6).tolist()
+        [0.06, -0.08]
     """
 
     def clipped(g, p):

@@ -46,6 +46,16 @@ class InjectStatefulHyperparamsState(NamedTuple):
         the last update used (numeric ones may be set here between updates).
       hyperparams_states: ``{name: count}`` for each scheduled argument.
       inner_state: the inner optimizer's state.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> opt = optim.inject_hyperparams(optim.sgd)(learning_rate=0.1)
+        >>> state = opt.init({'w': np.zeros(2)})
+        >>> isinstance(state, optim.InjectStatefulHyperparamsState)
+        True
+        >>> state._fields
+        ('count', 'hyperparams', 'hyperparams_states', 'inner_state')
     """
 
     count: Any
@@ -107,6 +117,19 @@ def inject_hyperparams(
       A factory with `inner_factory`'s arguments (schedules allowed for numeric ones)
       returning a `GradientTransformationExtraArgs` with an
       `InjectStatefulHyperparamsState`.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> opt = optim.inject_hyperparams(optim.sgd)(learning_rate=0.1)
+        >>> params = {'w': np.array([1.0, -1.0])}
+        >>> state = opt.init(params)
+        >>> float(state.hyperparams['learning_rate'])
+        0.1
+        >>> state.hyperparams['learning_rate'] = 0.5
+        >>> updates, state = opt.update({'w': np.array([0.5, -2.0])}, state, params)
+        >>> np.round(updates['w'], 6).tolist()
+        [-0.25, 1.0]
     """
     static_args = {static_args} if isinstance(static_args, str) else set(static_args)
     inner_signature = inspect.signature(inner_factory)

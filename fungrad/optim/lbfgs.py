@@ -82,6 +82,16 @@ class ScaleByLBFGSState(NamedTuple):
       diff_params_memory, diff_updates_memory: per leaf, the last `memory_size`
         differences stacked on a leading axis (a ring buffer).
       weights_memory: ``1 / <dp, dg>`` for each stored pair (0 for an empty slot).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> state = optim.scale_by_lbfgs().init({'w': np.zeros(2)})
+        >>> isinstance(state, optim.ScaleByLBFGSState)
+        True
+        >>> state._fields
+        ('count', 'params', 'updates', 'diff_params_memory', 'diff_updates_memory',
+         'weights_memory')
     """
 
     count: Any
@@ -133,6 +143,17 @@ def scale_by_lbfgs(
 
     Returns:
       A `GradientTransformation` with a `ScaleByLBFGSState`; ``update`` needs `params`.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> tx = optim.scale_by_lbfgs()
+        >>> params = {'w': np.array([1.0, -1.0])}
+        >>> state = tx.init(params)
+        >>> updates, state = tx.update({'w': np.array([0.5, -2.0])}, state, params)
+        >>> updates, state = tx.update({'w': np.array([0.5, -2.0])}, state, params)
+        >>> np.round(updates['w'], 6).tolist()
+        [0.5, -2.0]
     """
     if not isinstance(memory_size, int) or memory_size < 1:
         raise ValueError(
@@ -190,14 +211,34 @@ def scale_by_lbfgs(
 
 
 class BacktrackingLinesearchInfo(NamedTuple):
-    """What the last search did: its number of trials and its final decrease error."""
+    """What the last search did: its number of trials and its final decrease error.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> state = optim.scale_by_backtracking_linesearch(15).init({'w': np.zeros(2)})
+        >>> isinstance(state.info, optim.BacktrackingLinesearchInfo)
+        True
+        >>> state.info._fields
+        ('num_linesearch_steps', 'decrease_error')
+    """
 
     num_linesearch_steps: Any
     decrease_error: Any
 
 
 class ScaleByBacktrackingLinesearchState(NamedTuple):
-    """The accepted step size, the objective's value (and gradient) there, and info."""
+    """The accepted step size, the objective's value (and gradient) there, and info.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> state = optim.scale_by_backtracking_linesearch(15).init({'w': np.zeros(2)})
+        >>> isinstance(state, optim.ScaleByBacktrackingLinesearchState)
+        True
+        >>> state._fields
+        ('learning_rate', 'value', 'grad', 'info')
+    """
 
     learning_rate: Any
     value: Any
@@ -251,6 +292,21 @@ def scale_by_backtracking_linesearch(  # noqa: PLR0913, PLR0917 (optax's signatu
     Returns:
       A `GradientTransformationExtraArgs`; ``update(updates, state, params, *, value,
       grad, value_fn, **value_fn_kwargs)``. Runs eagerly (the trials are a Python loop).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> fun = lambda p: ((p['w'] - 2.0) ** 2).sum()
+        >>> tx = optim.scale_by_backtracking_linesearch(max_backtracking_steps=15)
+        >>> params = {'w': np.zeros(2)}
+        >>> state = tx.init(params)
+        >>> updates, grad = {'w': np.array([4.0, 4.0])}, {'w': np.array([-4.0, -4.0])}
+        >>> updates, state = tx.update(updates, state, params, value=fun(params), grad=grad,
+        ...                            value_fn=fun)
+        >>> np.round(updates['w'], 6).tolist()
+        [3.2, 3.2]
+        >>> float(state.learning_rate)
+        0.8
     """
     name = "scale_by_backtracking_linesearch"
 
@@ -330,6 +386,22 @@ def lbfgs(
     Returns:
       A `GradientTransformationExtraArgs`; with a line search, call ``update(grad, state,
       params, value=..., grad=..., value_fn=...)``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> opt = optim.lbfgs()
+        >>> fun = lambda p: ((p['w'] - 2.0) ** 2).sum()
+        >>> vg = optim.value_and_grad_from_state(fun)
+        >>> params = {'w': np.zeros(2)}
+        >>> state = opt.init(params)
+        >>> for _ in range(3):
+        ...     v, g = vg(params, state=state)
+        ...     updates, state = opt.update(g, state, params, value=v, grad=g, value_fn=fun)
+        ...     params = optim.apply_updates(params, updates)
+        ...
+        >>> np.round(params['w'], 6).tolist()
+        [2.0, 2.0]
     """
     check_scalar_or_schedule("lbfgs", "learning_rate", learning_rate, optional=True)
     return chain(
@@ -368,6 +440,22 @@ def value_and_grad_from_state(value_fn: Callable[..., Any]) -> Callable[..., tup
       ``f(params, *args, state, **kwargs) -> (value, grad)``: the line search's stored
       value and gradient when they are finite (the line search computed them at these
       params), else computed afresh.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> opt = optim.lbfgs()
+        >>> fun = lambda p: ((p['w'] - 2.0) ** 2).sum()
+        >>> vg = optim.value_and_grad_from_state(fun)
+        >>> params = {'w': np.zeros(2)}
+        >>> state = opt.init(params)
+        >>> for _ in range(3):
+        ...     v, g = vg(params, state=state)
+        ...     updates, state = opt.update(g, state, params, value=v, grad=g, value_fn=fun)
+        ...     params = optim.apply_updates(params, updates)
+        ...
+        >>> np.round(params['w'], 6).tolist()
+        [2.0, 2.0]
     """
     def value_and_grad_reusing(params, *fn_args, state, **fn_kwargs):
         has_value, value = _find_field(state, "value")

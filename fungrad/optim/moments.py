@@ -74,7 +74,17 @@ def _check_mode(name: str, mode: str) -> None:
 
 
 class ScaleByLionState(NamedTuple):
-    """Lion's step count and momentum."""
+    """Lion's step count and momentum.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> state = optim.scale_by_lion().init({'w': np.zeros(2)})
+        >>> isinstance(state, optim.ScaleByLionState)
+        True
+        >>> state._fields
+        ('count', 'mu')
+    """
 
     count: Any
     mu: Any
@@ -100,6 +110,16 @@ def scale_by_lion(
 
     Returns:
       A `GradientTransformation` with a `ScaleByLionState`.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> tx = optim.scale_by_lion()
+        >>> params = {'w': np.array([1.0, -1.0])}
+        >>> state = tx.init(params)
+        >>> updates, state = tx.update({'w': np.array([0.5, -2.0])}, state, params)
+        >>> np.round(updates['w'], 6).tolist()
+        [1.0, -1.0]
     """
     name = "scale_by_lion"
     _check_mode(name, mode)
@@ -156,6 +176,16 @@ def scale_by_radam(
 
     Returns:
       A `GradientTransformation` with a `ScaleByAdamState`.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> tx = optim.scale_by_radam()
+        >>> params = {'w': np.array([1.0, -1.0])}
+        >>> state = tx.init(params)
+        >>> updates, state = tx.update({'w': np.array([0.5, -2.0])}, state, params)
+        >>> np.round(updates['w'], 6).tolist()
+        [0.5, -2.0]
     """
     name = "scale_by_radam"
     b1, b2, eps, eps_root, threshold = (
@@ -205,7 +235,17 @@ def scale_by_radam(
 
 
 class ScaleByAmsgradState(NamedTuple):
-    """AMSGrad's count, moments, and the running maximum of the second moment."""
+    """AMSGrad's count, moments, and the running maximum of the second moment.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> state = optim.scale_by_amsgrad().init({'w': np.zeros(2)})
+        >>> isinstance(state, optim.ScaleByAmsgradState)
+        True
+        >>> state._fields
+        ('count', 'mu', 'nu', 'nu_max')
+    """
 
     count: Any
     mu: Any
@@ -232,6 +272,16 @@ def scale_by_amsgrad(  # noqa: PLR0917 (optax's signature)
 
     Returns:
       A `GradientTransformation` with a `ScaleByAmsgradState`.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> tx = optim.scale_by_amsgrad()
+        >>> params = {'w': np.array([1.0, -1.0])}
+        >>> state = tx.init(params)
+        >>> updates, state = tx.update({'w': np.array([0.5, -2.0])}, state, params)
+        >>> np.round(updates['w'], 6).tolist()
+        [1.0, -1.0]
     """
     name = "scale_by_amsgrad"
     b1, b2, eps, eps_root = (weak_scalar(x) for x in (b1, b2, eps, eps_root))
@@ -267,7 +317,17 @@ def scale_by_amsgrad(  # noqa: PLR0917 (optax's signature)
 
 
 class ScaleByBeliefState(NamedTuple):
-    """AdaBelief's count, first moment and second central moment."""
+    """AdaBelief's count, first moment and second central moment.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> state = optim.scale_by_belief().init({'w': np.zeros(2)})
+        >>> isinstance(state, optim.ScaleByBeliefState)
+        True
+        >>> state._fields
+        ('count', 'mu', 'nu')
+    """
 
     count: Any
     mu: Any
@@ -293,6 +353,16 @@ def scale_by_belief(
 
     Returns:
       A `GradientTransformation` with a `ScaleByBeliefState`.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> tx = optim.scale_by_belief()
+        >>> params = {'w': np.array([1.0, -1.0])}
+        >>> state = tx.init(params)
+        >>> updates, state = tx.update({'w': np.array([0.5, -2.0])}, state, params)
+        >>> np.round(updates['w'], 6).tolist()
+        [1.111111, -1.111111]
     """
     name = "scale_by_belief"
     b1, b2, eps, eps_root = (weak_scalar(x) for x in (b1, b2, eps, eps_root))
@@ -337,6 +407,16 @@ def scale_by_adamax(
 
     Returns:
       A `GradientTransformation` with a `ScaleByAdamState` (`nu` holds the maximum).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> tx = optim.scale_by_adamax()
+        >>> params = {'w': np.array([1.0, -1.0])}
+        >>> state = tx.init(params)
+        >>> updates, state = tx.update({'w': np.array([0.5, -2.0])}, state, params)
+        >>> np.round(updates['w'], 6).tolist()
+        [1.0, -1.0]
     """
     name = "scale_by_adamax"
     b1, b2, eps = (weak_scalar(x) for x in (b1, b2, eps))
@@ -369,7 +449,17 @@ def scale_by_adamax(
 
 
 class FactoredState(NamedTuple):
-    """Adafactor's count, row and column second moments (factored leaves) and full `v`."""
+    """Adafactor's count, row and column second moments (factored leaves) and full `v`.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> state = optim.scale_by_factored_rms().init({'w': np.zeros(2)})
+        >>> isinstance(state, optim.FactoredState)
+        True
+        >>> state._fields
+        ('count', 'v_row', 'v_col', 'v')
+    """
 
     count: Any
     v_row: Any
@@ -417,6 +507,16 @@ def scale_by_factored_rms(  # noqa: PLR0917 (optax's signature)
 
     Returns:
       A `GradientTransformation` with a `FactoredState`; ``update`` needs `params`.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> tx = optim.scale_by_factored_rms()
+        >>> params = {'w': np.array([1.0, -1.0])}
+        >>> state = tx.init(params)
+        >>> updates, state = tx.update({'w': np.array([0.5, -2.0])}, state, params)
+        >>> np.round(updates['w'], 6).tolist()
+        [1.0, -1.0]
     """
     name = "scale_by_factored_rms"
 
@@ -488,6 +588,16 @@ def scale_by_param_block_rms(min_scale: float = 1e-3) -> GradientTransformation:
 
     Returns:
       A stateless `GradientTransformation`; ``update`` needs `params`.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> tx = optim.scale_by_param_block_rms()
+        >>> params = {'w': np.array([3.0, -4.0])}
+        >>> state = tx.init(params)
+        >>> updates, state = tx.update({'w': np.array([0.5, -2.0])}, state, params)
+        >>> np.round(updates['w'], 6).tolist()
+        [1.767767, -7.071068]
     """
     name = "scale_by_param_block_rms"
 
@@ -513,6 +623,16 @@ def clip_by_block_rms(threshold: float) -> GradientTransformation:
 
     Returns:
       A stateless `GradientTransformation`.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> tx = optim.clip_by_block_rms(threshold=1.0)
+        >>> params = {'w': np.array([1.0, -1.0])}
+        >>> state = tx.init(params)
+        >>> updates, state = tx.update({'w': np.array([3.0, -4.0])}, state, params)
+        >>> np.round(updates['w'], 6).tolist()
+        [0.848528, -1.131371]
     """
 
     def clipped(u):
@@ -529,7 +649,17 @@ def clip_by_block_rms(threshold: float) -> GradientTransformation:
 
 
 class EmaState(NamedTuple):
-    """The step count and the moving average of the updates."""
+    """The step count and the moving average of the updates.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> state = optim.ema(0.9).init({'w': np.zeros(2)})
+        >>> isinstance(state, optim.EmaState)
+        True
+        >>> state._fields
+        ('count', 'ema')
+    """
 
     count: Any
     ema: Any
@@ -545,6 +675,17 @@ def ema(decay: float, debias: bool = True, accumulator_dtype: Any = None) -> Gra
 
     Returns:
       A `GradientTransformation` with an `EmaState`.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> tx = optim.ema(decay=0.5)
+        >>> params = {'w': np.array([1.0, -1.0])}
+        >>> state = tx.init(params)
+        >>> updates, state = tx.update({'w': np.array([2.0, -4.0])}, state, params)
+        >>> updates, state = tx.update({'w': np.array([2.0, -4.0])}, state, params)
+        >>> np.round(updates['w'], 6).tolist()
+        [2.0, -4.0]
     """
     name = "ema"
     decay = weak_scalar(decay)

@@ -34,7 +34,19 @@ __all__ = ["partition", "multi_transform", "PartitionState", "freeze", "flatten"
 
 
 class PartitionState(NamedTuple):
-    """One inner state per label: ``{label: MaskedState}``."""
+    """One inner state per label: ``{label: MaskedState}``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> tfs = {'fast': optim.sgd(1.0), 'slow': optim.sgd(0.1)}
+        >>> tx = optim.partition(tfs, {'a': 'fast', 'b': 'slow'})
+        >>> state = tx.init({'a': np.zeros(2), 'b': np.zeros(2)})
+        >>> isinstance(state, optim.PartitionState)
+        True
+        >>> sorted(state.inner_states)
+        ['fast', 'slow']
+    """
 
     inner_states: Any
 
@@ -59,6 +71,19 @@ def partition(
 
     Returns:
       A `GradientTransformationExtraArgs` with a `PartitionState`.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> tfs = {'fast': optim.sgd(1.0), 'slow': optim.sgd(0.1)}
+        >>> tx = optim.partition(tfs, {'a': 'fast', 'b': 'slow'})
+        >>> params = {'a': np.zeros(2), 'b': np.zeros(2)}
+        >>> state = tx.init(params)
+        >>> updates, state = tx.update({'a': np.ones(2), 'b': np.ones(2)}, state, params)
+        >>> updates['a'].tolist(), np.round(updates['b'], 6).tolist()
+        ([-1.0, -1.0], [-0.1, -0.1])
+        >>> optim.multi_transform is optim.partition
+        True
     """
     if not isinstance(transforms, Mapping):
         raise TypeError(
@@ -105,6 +130,16 @@ def freeze(mask: Any) -> GradientTransformationExtraArgs:
 
     Returns:
       ``masked(set_to_zero(), mask)``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> tx = optim.chain(optim.sgd(0.1), optim.freeze({'a': True, 'b': False}))
+        >>> params = {'a': np.zeros(2), 'b': np.zeros(2)}
+        >>> state = tx.init(params)
+        >>> updates, state = tx.update({'a': np.ones(2), 'b': np.ones(2)}, state, params)
+        >>> updates['a'].tolist(), np.round(updates['b'], 6).tolist()
+        ([0.0, 0.0], [-0.1, -0.1])
     """
     return masked(set_to_zero(), mask)
 
@@ -137,6 +172,16 @@ def flatten(inner: GradientTransformation) -> GradientTransformationExtraArgs:
 
     Returns:
       A `GradientTransformationExtraArgs` whose state is `inner`'s state of the vector.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> tx = optim.flatten(optim.sgd(0.1))
+        >>> params = {'a': np.zeros(2), 'b': np.zeros(())}
+        >>> state = tx.init(params)
+        >>> updates, state = tx.update({'a': np.ones(2), 'b': np.array(2.0)}, state, params)
+        >>> np.round(updates['a'], 6).tolist(), round(float(updates['b']), 6)
+        ([-0.1, -0.1], -0.2)
     """
     inner = with_extra_args_support(inner)
 

@@ -315,6 +315,12 @@ def warmup_constant_schedule(init_value: float, peak_value: float, warmup_steps:
 
     Returns:
       The schedule.
+
+    Example:
+        >>> from fungrad import optim
+        >>> s = optim.warmup_constant_schedule(0.0, peak_value=1.0, warmup_steps=4)
+        >>> [float(s(i)) for i in (0, 2, 4, 100)]
+        [0.0, 0.5, 1.0, 1.0]
     """
     return linear_schedule(init_value, peak_value, warmup_steps)
 
@@ -340,6 +346,13 @@ def warmup_exponential_decay_schedule(  # noqa: PLR0917 (optax's signature)
 
     Returns:
       The schedule.
+
+    Example:
+        >>> from fungrad import optim
+        >>> s = optim.warmup_exponential_decay_schedule(0.0, 1.0, 2, transition_steps=1,
+        ...                                             decay_rate=0.5)
+        >>> [float(s(i)) for i in (0, 1, 2, 3, 4)]
+        [0.0, 0.5, 1.0, 0.5, 0.25]
     """
     return join_schedules(
         [linear_schedule(init_value, peak_value, warmup_steps),
@@ -445,6 +458,12 @@ def linear_onecycle_schedule(  # noqa: PLR0917 (optax's signature)
 
     Returns:
       The schedule.
+
+    Example:
+        >>> from fungrad import optim
+        >>> s = optim.linear_onecycle_schedule(transition_steps=100, peak_value=1.0)
+        >>> [round(float(s(i)), 6) for i in (0, 30, 85, 100)]
+        [0.04, 1.0, 0.04, 4e-06]
     """
     _onecycle_check("linear_onecycle_schedule", transition_steps)
     return piecewise_interpolate_schedule(
@@ -469,6 +488,12 @@ def cosine_onecycle_schedule(
 
     Returns:
       The schedule.
+
+    Example:
+        >>> from fungrad import optim
+        >>> s = optim.cosine_onecycle_schedule(transition_steps=100, peak_value=1.0)
+        >>> [round(float(s(i)), 6) for i in (0, 15, 30, 100)]
+        [0.04, 0.52, 1.0, 4e-06]
     """
     _onecycle_check("cosine_onecycle_schedule", transition_steps)
     return piecewise_interpolate_schedule(

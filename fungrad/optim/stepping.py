@@ -36,7 +36,17 @@ def _zero_count():
 
 
 class ApplyEvery(NamedTuple):
-    """The position in the k-step cycle and the gradient sum so far."""
+    """The position in the k-step cycle and the gradient sum so far.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> state = optim.apply_every(k=2).init({'w': np.zeros(2)})
+        >>> isinstance(state, optim.ApplyEvery)
+        True
+        >>> state._fields
+        ('count', 'grad_acc')
+    """
 
     count: Any
     grad_acc: Any
@@ -50,6 +60,19 @@ def apply_every(k: int = 1) -> GradientTransformation:
 
     Returns:
       A `GradientTransformation` with an `ApplyEvery` state.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> tx = optim.apply_every(k=2)
+        >>> params = {'w': np.zeros(2)}
+        >>> state = tx.init(params)
+        >>> updates, state = tx.update({'w': np.array([1.0, 2.0])}, state, params)
+        >>> updates['w'].tolist()
+        [0.0, 0.0]
+        >>> updates, state = tx.update({'w': np.array([3.0, 4.0])}, state, params)
+        >>> updates['w'].tolist()
+        [4.0, 6.0]
     """
     if isinstance(k, int | np.integer) and k < 1:
         raise ValueError(f"apply_every: k must be >= 1, got {k}.")
@@ -77,14 +100,33 @@ def apply_every(k: int = 1) -> GradientTransformation:
 
 
 class LookaheadState(NamedTuple):
-    """The fast optimizer's state and the steps since the last synchronisation."""
+    """The fast optimizer's state and the steps since the last synchronisation.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> tx = optim.lookahead(optim.sgd(0.1), sync_period=2, slow_step_size=0.5)
+        >>> state = tx.init({'w': np.zeros(2)})
+        >>> isinstance(state, optim.LookaheadState)
+        True
+        >>> state._fields
+        ('fast_state', 'steps_since_sync')
+    """
 
     fast_state: Any
     steps_since_sync: Any
 
 
 class LookaheadParams(NamedTuple):
-    """The two parameter copies of lookahead: `fast` (trained) and `slow` (the average)."""
+    """The two parameter copies of lookahead: `fast` (trained) and `slow` (the average).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> p = optim.LookaheadParams.init_synced({'w': np.array([1.0, 2.0])})
+        >>> p.fast['w'].tolist(), p.slow['w'].tolist()
+        ([1.0, 2.0], [1.0, 2.0])
+    """
 
     fast: Any
     slow: Any
@@ -115,6 +157,19 @@ def lookahead(
 
     Returns:
       A `GradientTransformation` whose updates are `LookaheadParams` too.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> tx = optim.lookahead(optim.sgd(1.0), sync_period=2, slow_step_size=0.5)
+        >>> params = optim.LookaheadParams.init_synced({'w': np.array([0.0])})
+        >>> state = tx.init(params)
+        >>> for _ in range(2):
+        ...     updates, state = tx.update({'w': np.array([-1.0])}, state, params)
+        ...     params = optim.apply_updates(params, updates)
+        ...
+        >>> params.fast['w'].tolist(), params.slow['w'].tolist()
+        ([1.0], [1.0])
     """
     if sync_period < 1:
         raise ValueError(f"lookahead: sync_period must be >= 1, got {sync_period}.")
@@ -152,7 +207,17 @@ def lookahead(
 
 
 class ZeroNansState(NamedTuple):
-    """Per leaf, whether the last updates held a NaN."""
+    """Per leaf, whether the last updates held a NaN.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> state = optim.zero_nans().init({'w': np.zeros(2)})
+        >>> isinstance(state, optim.ZeroNansState)
+        True
+        >>> state._fields
+        ('found_nan',)
+    """
 
     found_nan: Any
 
@@ -162,6 +227,16 @@ def zero_nans() -> GradientTransformation:
 
     Returns:
       A `GradientTransformation` with a `ZeroNansState`.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> tx = optim.zero_nans()
+        >>> params = {'w': np.zeros(2)}
+        >>> state = tx.init(params)
+        >>> updates, state = tx.update({'w': np.array([np.nan, 1.0])}, state, params)
+        >>> updates['w'].tolist(), bool(state.found_nan['w'])
+        ([0.0, 1.0], True)
     """
     name = "zero_nans"
 
@@ -180,7 +255,17 @@ def zero_nans() -> GradientTransformation:
 
 
 class AddNoiseState(NamedTuple):
-    """The step count and the PRNG key for the next step's noise."""
+    """The step count and the PRNG key for the next step's noise.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> state = optim.add_noise(eta=0.01, gamma=0.55, seed=0).init({'w': np.zeros(2)})
+        >>> isinstance(state, optim.AddNoiseState)
+        True
+        >>> state._fields
+        ('count', 'rng_key')
+    """
 
     count: Any
     rng_key: Any
@@ -198,6 +283,16 @@ def add_noise(eta: float, gamma: float, key: Any = None, *, seed: int | None = N
 
     Returns:
       A `GradientTransformation` with an `AddNoiseState`.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> tx = optim.add_noise(eta=0.01, gamma=0.55, seed=0)
+        >>> params = {'w': np.zeros(3)}
+        >>> state = tx.init(params)
+        >>> updates, state = tx.update({'w': np.ones(3)}, state, params)
+        >>> updates['w'].shape, bool(np.all(np.abs(updates['w'] - 1.0) < 1.0))
+        ((3,), True)
     """
     if seed is not None:
         if key is not None:
@@ -238,6 +333,13 @@ def skip_not_finite(updates: Any, gradient_step: Any, params: Any) -> tuple[Any,
 
     Returns:
       ``(should_skip, {'should_skip': ..., 'num_not_finite': ...})``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> skip, info = optim.skip_not_finite({'w': np.array([np.inf, 1.0, np.nan])}, 0, None)
+        >>> bool(skip), int(info['num_not_finite'])
+        (True, 2)
     """
     del gradient_step, params
     count = fnp.asarray(0, dtype=np.int32)

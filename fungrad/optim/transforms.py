@@ -114,7 +114,17 @@ def scale(step_size: float) -> GradientTransformation:
 
 
 class ScaleByScheduleState(NamedTuple):
-    """The number of updates made so far (int32 scalar), read by the schedule."""
+    """The number of updates made so far (int32 scalar), read by the schedule.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> state = optim.scale_by_schedule(lambda n: 0.1).init({'w': np.zeros(2)})
+        >>> isinstance(state, optim.ScaleByScheduleState)
+        True
+        >>> state._fields
+        ('count',)
+    """
 
     count: Any
 
@@ -161,6 +171,17 @@ def scale_by_schedule(step_size_fn: Schedule) -> GradientTransformation:
 
     Returns:
       A `GradientTransformation` with a `ScaleByScheduleState`.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> tx = optim.scale_by_schedule(lambda count: 0.5 ** count)
+        >>> params = {'w': np.array([1.0, -1.0])}
+        >>> state = tx.init(params)
+        >>> updates, state = tx.update({'w': np.array([0.5, -2.0])}, state, params)
+        >>> updates, state = tx.update({'w': np.array([0.5, -2.0])}, state, params)
+        >>> np.round(updates['w'], 6).tolist()
+        [0.25, -1.0]
     """
 
     check_schedule("scale_by_schedule", step_size_fn)
@@ -194,6 +215,16 @@ def scale_by_learning_rate(
 
     Returns:
       `scale` for a scalar rate, `scale_by_schedule` for a schedule, `identity` for None.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> tx = optim.scale_by_learning_rate(0.1)
+        >>> params = {'w': np.array([1.0, -1.0])}
+        >>> state = tx.init(params)
+        >>> updates, state = tx.update({'w': np.array([0.5, -2.0])}, state, params)
+        >>> np.round(updates['w'], 6).tolist()
+        [-0.05, 0.2]
     """
     check_scalar_or_schedule("scale_by_learning_rate", "learning_rate", learning_rate,
                              optional=True)
@@ -228,7 +259,17 @@ def _second_moment(g, v, decay):
 
 
 class ScaleByAdamState(NamedTuple):
-    """Adam's step count and first (`mu`) and second (`nu`) moment estimates."""
+    """Adam's step count and first (`mu`) and second (`nu`) moment estimates.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> state = optim.scale_by_adam().init({'w': np.zeros(2)})
+        >>> isinstance(state, optim.ScaleByAdamState)
+        True
+        >>> state._fields
+        ('count', 'mu', 'nu')
+    """
 
     count: Any
     mu: Any
@@ -270,6 +311,16 @@ def scale_by_adam(
 
     Returns:
       A `GradientTransformation` with a `ScaleByAdamState`.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> tx = optim.scale_by_adam()
+        >>> params = {'w': np.array([1.0, -1.0])}
+        >>> state = tx.init(params)
+        >>> updates, state = tx.update({'w': np.array([0.5, -2.0])}, state, params)
+        >>> np.round(updates['w'], 6).tolist()
+        [1.0, -1.0]
     """
     b1, b2, eps, eps_root = (weak_scalar(x, f"scale_by_adam: {n}") for x, n in zip(
         (b1, b2, eps, eps_root), ("b1", "b2", "eps", "eps_root")))
@@ -311,13 +362,33 @@ def scale_by_adam(
 
 
 class ScaleByRmsState(NamedTuple):
-    """The moving average `nu` of squared updates."""
+    """The moving average `nu` of squared updates.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> state = optim.scale_by_rms().init({'w': np.zeros(2)})
+        >>> isinstance(state, optim.ScaleByRmsState)
+        True
+        >>> state._fields
+        ('nu',)
+    """
 
     nu: Any
 
 
 class ScaleByRmsWithCountState(NamedTuple):
-    """The step count and moving average `nu` (``scale_by_rms(bias_correction=True)``)."""
+    """The step count and moving average `nu` (``scale_by_rms(bias_correction=True)``).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> state = optim.scale_by_rms(bias_correction=True).init({'w': np.zeros(2)})
+        >>> isinstance(state, optim.ScaleByRmsWithCountState)
+        True
+        >>> state._fields
+        ('count', 'nu')
+    """
 
     count: Any
     nu: Any
@@ -352,6 +423,16 @@ def scale_by_rms(
     Returns:
       A `GradientTransformation` with a `ScaleByRmsState` (`ScaleByRmsWithCountState`
       with `bias_correction`).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> tx = optim.scale_by_rms()
+        >>> params = {'w': np.array([1.0, -1.0])}
+        >>> state = tx.init(params)
+        >>> updates, state = tx.update({'w': np.array([0.5, -2.0])}, state, params)
+        >>> np.round(updates['w'], 6).tolist()
+        [3.162277, -3.162278]
     """
     decay, eps, initial_scale = (weak_scalar(x) for x in (decay, eps, initial_scale))
     name = "scale_by_rms"
@@ -384,14 +465,34 @@ def scale_by_rms(
 
 
 class ScaleByStddevState(NamedTuple):
-    """Moving averages of the updates (`mu`) and of their squares (`nu`)."""
+    """Moving averages of the updates (`mu`) and of their squares (`nu`).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> state = optim.scale_by_stddev().init({'w': np.zeros(2)})
+        >>> isinstance(state, optim.ScaleByStddevState)
+        True
+        >>> state._fields
+        ('mu', 'nu')
+    """
 
     mu: Any
     nu: Any
 
 
 class ScaleByRStdDevWithCountState(NamedTuple):
-    """The step count and both averages (``scale_by_stddev(bias_correction=True)``)."""
+    """The step count and both averages (``scale_by_stddev(bias_correction=True)``).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> state = optim.scale_by_stddev(bias_correction=True).init({'w': np.zeros(2)})
+        >>> isinstance(state, optim.ScaleByRStdDevWithCountState)
+        True
+        >>> state._fields
+        ('count', 'mu', 'nu')
+    """
 
     count: Any
     mu: Any
@@ -428,6 +529,16 @@ def scale_by_stddev(
     Returns:
       A `GradientTransformation` with a `ScaleByStddevState` (`ScaleByRStdDevWithCountState`
       with `bias_correction`).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> tx = optim.scale_by_stddev()
+        >>> params = {'w': np.array([1.0, -1.0])}
+        >>> state = tx.init(params)
+        >>> updates, state = tx.update({'w': np.array([0.5, -2.0])}, state, params)
+        >>> np.round(updates['w'], 6).tolist()
+        [3.333333, -3.333333]
     """
     decay, eps, initial_scale = (weak_scalar(x) for x in (decay, eps, initial_scale))
     name = "scale_by_stddev"
@@ -465,7 +576,17 @@ def scale_by_stddev(
 
 
 class ScaleByRssState(NamedTuple):
-    """The running sum of squared updates (Adagrad's accumulator)."""
+    """The running sum of squared updates (Adagrad's accumulator).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> state = optim.scale_by_rss().init({'w': np.zeros(2)})
+        >>> isinstance(state, optim.ScaleByRssState)
+        True
+        >>> state._fields
+        ('sum_of_squares',)
+    """
 
     sum_of_squares: Any
 
@@ -491,6 +612,16 @@ def scale_by_rss(
 
     Returns:
       A `GradientTransformation` with a `ScaleByRssState`.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> tx = optim.scale_by_rss()
+        >>> params = {'w': np.array([1.0, -1.0])}
+        >>> state = tx.init(params)
+        >>> updates, state = tx.update({'w': np.array([0.5, -2.0])}, state, params)
+        >>> np.round(updates['w'], 6).tolist()
+        [0.845154, -0.98773]
     """
     init_value, eps = weak_scalar(initial_accumulator_value), weak_scalar(eps)
     name = "scale_by_rss"
@@ -531,6 +662,16 @@ def scale_by_trust_ratio(
     Returns:
       A stateless `GradientTransformation`; ``update`` needs `params`. Where either norm is
       zero, the update is left unscaled.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> tx = optim.scale_by_trust_ratio()
+        >>> params = {'w': np.array([3.0, 4.0])}
+        >>> state = tx.init(params)
+        >>> updates, state = tx.update({'w': np.array([0.3, -0.4])}, state, params)
+        >>> np.round(updates['w'], 6).tolist()
+        [3.0, -4.0]
     """
     min_norm, coef, eps = (weak_scalar(x) for x in (min_norm, trust_coefficient, eps))
 
@@ -560,7 +701,17 @@ def scale_by_trust_ratio(
 
 
 class TraceState(NamedTuple):
-    """The momentum buffer."""
+    """The momentum buffer.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> state = optim.trace(decay=0.9).init({'w': np.zeros(2)})
+        >>> isinstance(state, optim.TraceState)
+        True
+        >>> state._fields
+        ('trace',)
+    """
 
     trace: Any
 
@@ -577,6 +728,17 @@ def trace(
 
     Returns:
       A `GradientTransformation` with a `TraceState`.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> tx = optim.trace(decay=0.9)
+        >>> params = {'w': np.array([1.0, -1.0])}
+        >>> state = tx.init(params)
+        >>> updates, state = tx.update({'w': np.array([0.5, -2.0])}, state, params)
+        >>> updates, state = tx.update({'w': np.array([0.5, -2.0])}, state, params)
+        >>> np.round(updates['w'], 6).tolist()
+        [0.95, -3.8]
     """
     decay = weak_scalar(decay, "trace: decay")
     name = "trace"
@@ -603,7 +765,17 @@ def trace(
 
 
 class AddDecayedWeightsState(NamedTuple):
-    """The step count, kept when the weight decay is a schedule."""
+    """The step count, kept when the weight decay is a schedule.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> state = optim.add_decayed_weights(lambda n: 1e-4).init({'w': np.zeros(2)})
+        >>> isinstance(state, optim.AddDecayedWeightsState)
+        True
+        >>> state._fields
+        ('count',)
+    """
 
     count: Any
 

@@ -54,13 +54,34 @@ PyTree = Any
 
 
 class MaskedState(NamedTuple):
-    """The inner transformation's state, over the unmasked leaves only."""
+    """The inner transformation's state, over the unmasked leaves only.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> tx = optim.masked(optim.sgd(0.1, momentum=0.9), {'a': True, 'b': False})
+        >>> state = tx.init({'a': np.zeros(2), 'b': np.zeros(3)})
+        >>> isinstance(state, optim.MaskedState)
+        True
+        >>> state.inner_state[0].trace
+        {'a': Array([0., 0.]), 'b': MaskedNode()}
+    """
 
     inner_state: Any
 
 
 class MaskedNode(NamedTuple):
-    """Stands in for a masked-out leaf: an empty pytree node, so it holds no state."""
+    """Stands in for a masked-out leaf: an empty pytree node, so it holds no state.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> optim.MaskedNode()
+        MaskedNode()
+        >>> import fungrad
+        >>> fungrad.tree_util.tree_leaves({'a': optim.MaskedNode(), 'b': 1.0})
+        [1.0]
+    """
 
 
 def _mask_is_function(mask: Any) -> bool:
@@ -166,6 +187,16 @@ class ApplyIfFiniteState(NamedTuple):
       last_finite: whether the last step's updates were all finite.
       total_notfinite: non-finite steps in total (int32).
       inner_state: the inner state, unchanged by skipped steps.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> tx = optim.apply_if_finite(optim.sgd(0.1), max_consecutive_errors=3)
+        >>> params = {'w': np.ones(2)}
+        >>> state = tx.init(params)
+        >>> updates, state = tx.update({'w': np.array([np.nan, 1.0])}, state, params)
+        >>> int(state.notfinite_count), int(state.total_notfinite)
+        (1, 1)
     """
 
     notfinite_count: Any
@@ -186,6 +217,19 @@ def apply_if_finite(
 
     Returns:
       A `GradientTransformation` with an `ApplyIfFiniteState`.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> tx = optim.apply_if_finite(optim.sgd(0.1), max_consecutive_errors=3)
+        >>> params = {'w': np.ones(2)}
+        >>> state = tx.init(params)
+        >>> updates, state = tx.update({'w': np.array([np.nan, 1.0])}, state, params)
+        >>> updates['w'].tolist()
+        [0.0, 0.0]
+        >>> updates, state = tx.update({'w': np.array([2.0, 1.0])}, state, params)
+        >>> np.round(updates['w'], 6).tolist()
+        [-0.2, -0.1]
     """
 
     def init(params):
@@ -226,6 +270,16 @@ class MultiStepsState(NamedTuple):
       inner_opt_state: the inner optimizer's state.
       acc_grads: the running mean (or sum) of the accumulated gradients.
       skip_state: what ``should_skip_update_fn`` returned last (``()`` without one).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> opt = optim.MultiSteps(optim.sgd(0.1), every_k_schedule=2)
+        >>> state = opt.init({'w': np.zeros(2)})
+        >>> isinstance(state, optim.MultiStepsState)
+        True
+        >>> int(state.mini_step), int(state.gradient_step)
+        (0, 0)
     """
 
     mini_step: Any
