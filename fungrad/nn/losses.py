@@ -459,7 +459,8 @@ def safe_softmax_cross_entropy(logits: Array, labels: Array) -> Array:
     _require_float("safe_softmax_cross_entropy", "logits", logits)
     _check_same_shape("safe_softmax_cross_entropy", logits, labels, ("logits", "labels"))
     log_p = log_softmax(logits, axis=-1)
-    weighted = fnp.where(labels == 0, fnp.zeros_like(log_p), labels * log_p)
+    # (the -inf is replaced before the product: 0 * -inf would be nan, with NumPy's warning)
+    weighted = labels * fnp.where(labels == 0, fnp.zeros_like(log_p), log_p)
     return -fnp.sum(weighted, axis=-1)
 
 
