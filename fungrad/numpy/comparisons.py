@@ -41,9 +41,12 @@ def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan: bool = False):
     a, b = promote_dtypes("isclose", as_operand(a), as_operand(b))
     if np.dtype(get_aval(a).dtype).kind not in "fc":
         return equal(a, b)
-    with np.errstate(invalid="ignore"):  # inf - inf is nan here, and replaced below
-        close = less_equal(absolute(a - b), atol + rtol * absolute(b))
-    close = where(logical_and(isfinite(a), isfinite(b)), close, equal(a, b))
+    finite = logical_and(isfinite(a), isfinite(b))
+    # infinities are compared by equality below; zeros in their place keep inf - inf (and
+    # its NumPy warning, eagerly or in a jitted program) from ever being computed
+    a0, b0 = where(finite, a, 0), where(finite, b, 0)
+    close = less_equal(absolute(a0 - b0), atol + rtol * absolute(b0))
+    close = where(finite, close, equal(a, b))
     if equal_nan:
         close = logical_or(close, logical_and(isnan(a), isnan(b)))
     return close

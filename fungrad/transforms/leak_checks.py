@@ -35,8 +35,7 @@ def finish(marker: int | None, transform: str, fun) -> None:
     if marker is None:
         return
     gc.collect()
-    leaked = [o for o in gc.get_objects()
-              if isinstance(o, Tracer) and o._trace.tag > marker and not o._trace.valid]
+    leaked = [o for o in gc.get_objects() if _is_dead_tracer(o, marker)]
     if not leaked:
         return
     tracer = leaked[0]
@@ -55,3 +54,11 @@ def finish(marker: int | None, transform: str, fun) -> None:
 
 def _is_frame(obj) -> bool:
     return type(obj).__name__ == "frame"
+
+
+def _is_dead_tracer(obj, marker: int) -> bool:
+    """Whether ``obj`` is a tracer of a finished trace newer than ``marker``."""
+    try:
+        return isinstance(obj, Tracer) and obj._trace.tag > marker and not obj._trace.valid
+    except ReferenceError:  # a weakref.proxy whose referent has died
+        return False

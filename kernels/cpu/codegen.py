@@ -76,9 +76,21 @@ def lower_expression(eqn: Eqn, operands: list[str]) -> str | None:
     return rule(op_dtype(eqn), eqn.params, *operands)
 
 
+def _numba_types(eqn: Eqn) -> bool:
+    """Whether Numba can type every array ``eqn`` reads and writes (it has no float16 or
+    bfloat16: an equation converting them runs its NumPy impl, outside the kernels)."""
+    for v in [*eqn.inputs, *eqn.outputs]:
+        if type(v) is not Var:
+            continue
+        dtype = np.dtype(v.aval.dtype)
+        if dtype.kind not in "fiubc" or (dtype.kind == "f" and dtype.itemsize not in (4, 8)):
+            return False
+    return True
+
+
 def can_lower(eqn: Eqn) -> bool:
     """True if the CPU table compiles ``eqn`` (primitive and dtypes)."""
-    if eqn.prim.multiple_results or not eqn.prim.elementwise:
+    if eqn.prim.multiple_results or not eqn.prim.elementwise or not _numba_types(eqn):
         return False
     return lower_expression(eqn, [f"x{i}" for i in range(len(eqn.inputs))]) is not None
 
@@ -86,7 +98,8 @@ def can_lower(eqn: Eqn) -> bool:
 def can_reduce(eqn: Eqn) -> bool:
     """True for reductions the CPU kernels accumulate (sum/max/min of floats and ints)."""
     return eqn.prim in reduce_rules and eqn.outputs[0].aval.dtype.kind in "fiu" and (
-        eqn.outputs[0].aval.dtype.kind != "f" or eqn.outputs[0].aval.dtype.itemsize in (4, 8))
+        eqn.outputs[0].aval.dtype.kind != "f" or eqn.outputs[0].aval.dtype.itemsize in (4, 8)
+    ) and _numba_types(eqn)
 
 
 # ---------------------------------------------------------------------------------------
