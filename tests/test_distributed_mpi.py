@@ -71,14 +71,18 @@ def test_raising_rank_stops_the_others():
     assert rc != 0, out
     assert "ValueError: rank 1 fails on purpose" in out and "aborting all ranks" in out, out
     assert "rank 0 finished" not in out, out
-    assert seconds < 30, seconds
+    # bounded, not hanging: the launch itself (two interpreters importing numpy, scipy and
+    # fungrad, cold .pyc files in a fresh venv) took up to ~30 s on a loaded 2-core machine
+    assert seconds < 0.9 * LIMIT_S, seconds
 
 
 def test_rank_that_skips_a_collective_times_out():
     rc, out, seconds = run_ranks("timeout")
     assert rc != 0, out
     assert "CollectiveTimeoutError" in out and "waited more than 2 s" in out, out
-    assert seconds < 30, seconds
+    # bounded, not hanging: the launch itself (two interpreters importing numpy, scipy and
+    # fungrad, cold .pyc files in a fresh venv) took up to ~30 s on a loaded 2-core machine
+    assert seconds < 0.9 * LIMIT_S, seconds
 
 
 def test_mismatched_shapes_are_errors_on_every_rank():
