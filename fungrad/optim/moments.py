@@ -25,7 +25,7 @@ from fungrad.optim.leafwise import (
     weak_scalar,
     zeros_tree,
 )
-from fungrad.optim.transforms import ScaleByAdamState
+from fungrad.optim.transforms import ScaleByAdamState, map_moments
 from fungrad.tree_util import tree_flatten
 
 __all__ = [
@@ -222,11 +222,7 @@ def scale_by_radam(
                 return astype_like(adaptive, g), m, v
             return astype_like(fnp.where(rho >= threshold, adaptive, m_hat), g), m, v
 
-        new, mu, nu = map_leaves(
-            name, step, ("updates", updates), ("state.mu", state.mu), ("state.nu", state.nu),
-            n_outputs=3,
-        )
-        return new, ScaleByAdamState(count=count, mu=mu, nu=nu)
+        return map_moments(name, step, updates, state, count, ScaleByAdamState)
 
     return GradientTransformation(init, update)
 
@@ -383,11 +379,7 @@ def scale_by_belief(
             m_hat = _nesterov_mean(g, m, b1, t) if nesterov else debiased(m, b1, t)
             return astype_like(m_hat / (fnp.sqrt(debiased(s, b2, t)) + eps), g), m, s
 
-        new, mu, nu = map_leaves(
-            name, step, ("updates", updates), ("state.mu", state.mu), ("state.nu", state.nu),
-            n_outputs=3,
-        )
-        return new, ScaleByBeliefState(count=count, mu=mu, nu=nu)
+        return map_moments(name, step, updates, state, count, ScaleByBeliefState)
 
     return GradientTransformation(init, update)
 
@@ -436,11 +428,7 @@ def scale_by_adamax(
             v = astype_like(fnp.maximum(fnp.abs(g) + eps, fnp.multiply(b2, v)), v)
             return astype_like(debiased(m, b1, t) / v, g), m, v
 
-        new, mu, nu = map_leaves(
-            name, step, ("updates", updates), ("state.mu", state.mu), ("state.nu", state.nu),
-            n_outputs=3,
-        )
-        return new, ScaleByAdamState(count=count, mu=mu, nu=nu)
+        return map_moments(name, step, updates, state, count, ScaleByAdamState)
 
     return GradientTransformation(init, update)
 

@@ -10,6 +10,7 @@ through them).
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -276,6 +277,16 @@ class ScaleByAdamState(NamedTuple):
     nu: Any
 
 
+def map_moments(name: str, step: Callable, updates, state, count, state_type: type):
+    """One Adam-style step over the leaves: ``step(g, mu, nu) -> (update, mu, nu)`` applied to
+    ``updates`` and ``state.mu``/``state.nu``; returns ``(updates, state_type(count, mu, nu))``."""
+    new, mu, nu = map_leaves(
+        name, step, ("updates", updates), ("state.mu", state.mu), ("state.nu", state.nu),
+        n_outputs=3,
+    )
+    return new, state_type(count=count, mu=mu, nu=nu)
+
+
 def _adam_denominator(v, c2, root_c2, eps, eps_root):
     """``sqrt(v + eps_root * c2) + eps * sqrt(c2)``, in one fresh buffer.
 
@@ -352,11 +363,7 @@ def scale_by_adam(
             m, v = _first_moment(g, m, b1), _second_moment(g, v, b2)
             return direction(g, m, v, corrections), m, v
 
-        new, mu, nu = map_leaves(
-            name, step, ("updates", updates), ("state.mu", state.mu), ("state.nu", state.nu),
-            n_outputs=3,
-        )
-        return new, ScaleByAdamState(count=count, mu=mu, nu=nu)
+        return map_moments(name, step, updates, state, count, ScaleByAdamState)
 
     return GradientTransformation(init, update)
 
