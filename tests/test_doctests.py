@@ -172,8 +172,20 @@ def _public_callables(module):
         names = [n for n in vars(module) if not n.startswith("_")]
     for name in sorted(set(names)):
         obj = getattr(module, name)
-        if (inspect.isfunction(obj) or inspect.isclass(obj)) and obj.__module__ != "typing":
-            yield name, obj  # (typing aliases such as tree_util.PyTree are not ours)
+        if not (inspect.isfunction(obj) or inspect.isclass(obj)):
+            continue
+        if obj.__module__ == "typing" or _numpys_own(obj):
+            continue  # typing aliases (tree_util.PyTree) and NumPy's classes are not ours
+        yield name, obj
+
+
+def _numpys_own(obj) -> bool:
+    """True for NumPy's own objects that fungrad.numpy re-exports unchanged, as
+    jax.numpy does (``fnp.floating is np.floating``): NumPy documents them."""
+    import numpy as np
+
+    name = getattr(obj, "__name__", "")
+    return (obj.__module__ or "").split(".")[0] == "numpy" and getattr(np, name, None) is obj
 
 
 def without_examples() -> dict[str, list[str]]:
@@ -189,6 +201,24 @@ def without_examples() -> dict[str, list[str]]:
                 if entry not in out.setdefault(home, []):
                     out[home].append(entry)
     return out
+
+
+def test_every_public_name_has_an_example():
+    missing = without_examples()
+    assert not missing, f"public names without a docstring example ('>>>'): {missing}"
+
+
+def test_only_numpys_own_classes_are_left_to_numpy():
+    # The exclusion above must not hide a fungrad object: each excluded name is NumPy's
+    # object itself, and the abstract scalar classes are among them.
+    import numpy as np
+
+    import fungrad.numpy as fnp
+
+    excluded = [n for n in dir(fnp) if not n.startswith("_")
+                and inspect.isclass(getattr(fnp, n)) and _numpys_own(getattr(fnp, n))]
+    assert {"floating", "integer", "generic", "number"} <= set(excluded)
+    assert all(getattr(fnp, n) is getattr(np, n) for n in excluded)
 
 
 @pytest.mark.parametrize("home", sorted(COMPLETE))
