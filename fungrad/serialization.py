@@ -164,6 +164,10 @@ def _write_atomically(path: str | os.PathLike, write: Callable[[BinaryIO], None]
     target = os.path.abspath(os.fspath(path))
     directory = os.path.dirname(target)
     base = os.path.basename(target)
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(
+            f"save: the folder {directory!r} of {os.fspath(path)!r} does not exist; create "
+            "it first (os.makedirs(folder, exist_ok=True)).")
     _remove_stale_temps(directory, base)
     # `claimed` holds the temporary's name from *before* it is created, so that an interrupt
     # landing anywhere (even between os.open returning and its result being stored) still

@@ -156,6 +156,11 @@ def _check_carry(f, out_tree, init_tree, ir, num_carry, carry_avals):
     return y_tree, len(ir.outvars) - num_carry
 
 
+def _is_integer_bound(value) -> bool:
+    kind = np.asarray(value).dtype.kind
+    return kind in "iub" or (kind == "f" and float(value).is_integer())
+
+
 def fori_loop(lower, upper, body_fun: Callable, init_val, *, unroll: int | bool | None = None):
     """Return ``val`` after ``val = body_fun(i, val)`` for ``i`` in ``range(lower, upper)``.
 
@@ -174,6 +179,10 @@ def fori_loop(lower, upper, body_fun: Callable, init_val, *, unroll: int | bool 
     del unroll
     _check_function("lax.fori_loop", "body_fun", body_fun)
     lo, hi = core.concrete_or_none(lower), core.concrete_or_none(upper)
+    for name, bound, value in (("lower", lower, lo), ("upper", upper, hi)):
+        if value is not None and not _is_integer_bound(value):
+            raise TypeError(f"lax.fori_loop: {name} must be an integer (a Python int or an "
+                            f"integer array), got {bound!r}.")
     if lo is not None and hi is not None:
         lo, hi = int(lo), int(hi)
 

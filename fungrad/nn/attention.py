@@ -13,7 +13,7 @@ from fungrad import numpy as fnp
 from fungrad.errors import ShapeError
 from fungrad.nn.activations import logsumexp, softmax
 from fungrad.nn.linear import Linear, check_features
-from fungrad.nn.module import Module
+from fungrad.nn.module import Module, check_size
 
 __all__ = ["dot_product_attention", "MultiheadAttention"]
 
@@ -293,7 +293,13 @@ class MultiheadAttention(Module):
           key: a PRNG key for the initial parameters.
           dtype: the parameters' dtype.
         """
-        if num_heads < 1 or query_size % num_heads:
+        num_heads = check_size("MultiheadAttention", "num_heads", num_heads)
+        query_size = check_size("MultiheadAttention", "query_size", query_size)
+        key_size, value_size, output_size = (
+            None if size is None else check_size("MultiheadAttention", name, size)
+            for name, size in (("key_size", key_size), ("value_size", value_size),
+                               ("output_size", output_size)))
+        if query_size % num_heads:
             raise ValueError(
                 f"MultiheadAttention: num_heads={num_heads} must be positive and divide "
                 f"query_size={query_size}."

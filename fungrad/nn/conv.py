@@ -16,7 +16,7 @@ import numpy as np
 from fungrad import lax, random
 from fungrad import numpy as fnp
 from fungrad.errors import ShapeError
-from fungrad.nn.module import Module
+from fungrad.nn.module import Module, check_size
 from fungrad.numpy.promotion import promote_dtypes
 
 __all__ = ["Conv2d", "MaxPool2d", "AvgPool2d"]
@@ -119,7 +119,10 @@ class Conv2d(Module):
           key: a PRNG key for the initial parameters.
           dtype: the parameters' dtype.
         """
-        if groups < 1 or in_channels % groups or out_channels % groups:
+        in_channels = check_size("Conv2d", "in_channels", in_channels)
+        out_channels = check_size("Conv2d", "out_channels", out_channels)
+        groups = check_size("Conv2d", "groups", groups)
+        if in_channels % groups or out_channels % groups:
             raise ValueError(
                 f"Conv2d: groups={groups} must divide in_channels={in_channels} and "
                 f"out_channels={out_channels}."

@@ -10,7 +10,7 @@ import numpy as np
 from fungrad import numpy as fnp
 from fungrad import random
 from fungrad.errors import ShapeError
-from fungrad.nn.module import Module
+from fungrad.nn.module import Module, check_size
 
 __all__ = ["Linear", "Embedding", "Identity", "Lambda"]
 
@@ -56,6 +56,8 @@ class Linear(Module):
           key: a PRNG key for the initial parameters.
           dtype: the parameters' dtype.
         """
+        in_features = check_size("Linear", "in_features", in_features, 0)
+        out_features = check_size("Linear", "out_features", out_features, 0)
         w_key, b_key = random.split(key)
         limit = 1.0 / math.sqrt(max(in_features, 1))
         self.weight = random.uniform(w_key, (in_features, out_features), dtype, -limit, limit)
@@ -103,6 +105,8 @@ class Embedding(Module):
           key: a PRNG key for the initial table.
           dtype: the table's dtype.
         """
+        num_embeddings = check_size("Embedding", "num_embeddings", num_embeddings)
+        embedding_size = check_size("Embedding", "embedding_size", embedding_size, 0)
         self.weight = random.normal(key, (num_embeddings, embedding_size), dtype)
 
     def __call__(self, indices: Array) -> Array:

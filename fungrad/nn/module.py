@@ -48,6 +48,22 @@ from fungrad.tree_util import (
 
 __all__ = ["Module", "is_array", "is_inexact_array", "partition", "combine"]
 
+
+def check_size(layer: str, name: str, value: Any, minimum: int = 1) -> int:
+    """`value` as an int, or an error naming the layer and argument: layer sizes are
+    Python ints (``Linear("3", 2)`` or ``Linear(2.5, 2)`` would fail deep inside).
+
+    >>> check_size("Linear", "in_features", 3)
+    3
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{layer}: {name} must be an int, got {value!r} (a "
+                        f"{type(value).__name__}). Pass the size as a Python int.")
+    if value < minimum:
+        raise ValueError(f"{layer}: {name} must be >= {minimum}, got {value}.")
+    return int(value)
+
+
 _DYNAMIC = "_fungrad_dynamic_fields"  # per-instance: names of the fields that are children
 
 

@@ -14,7 +14,7 @@ import numpy as np
 from fungrad import numpy as fnp
 from fungrad.errors import ShapeError
 from fungrad.nn.linear import check_features
-from fungrad.nn.module import Module
+from fungrad.nn.module import Module, check_size
 
 __all__ = ["LayerNorm", "BatchNorm", "BatchNormState"]
 
@@ -51,7 +51,8 @@ class LayerNorm(Module):
           use_bias: learn an offset (initially zeros); otherwise `bias` is None.
           dtype: the parameters' dtype.
         """
-        self.shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(shape)
+        dims = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+        self.shape = tuple(check_size("LayerNorm", "shape", d) for d in dims)
         self.eps = float(eps)
         self.weight = fnp.ones(self.shape, dtype=dtype) if use_weight else None
         self.bias = fnp.zeros(self.shape, dtype=dtype) if use_bias else None
@@ -129,6 +130,7 @@ class BatchNorm(Module):
           eps: added to the variance, for stability.
           dtype: the dtype of the parameters and of the running statistics.
         """
+        num_features = check_size("BatchNorm", "num_features", num_features)
         if not 0.0 <= momentum <= 1.0:
             raise ValueError(f"BatchNorm: momentum must be in [0, 1], got {momentum!r}.")
         self.num_features, self.momentum, self.eps = int(num_features), float(momentum), float(eps)

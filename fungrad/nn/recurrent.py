@@ -12,7 +12,7 @@ from fungrad import numpy as fnp
 from fungrad.errors import ShapeError
 from fungrad.nn.activations import sigmoid
 from fungrad.nn.linear import check_features
-from fungrad.nn.module import Module
+from fungrad.nn.module import Module, check_size
 
 __all__ = ["LSTMCell", "LSTM"]
 
@@ -55,6 +55,8 @@ class LSTMCell(Module):
           key: a PRNG key for the initial parameters.
           dtype: the parameters' dtype.
         """
+        input_size = check_size("LSTMCell", "input_size", input_size, 0)
+        hidden_size = check_size("LSTMCell", "hidden_size", hidden_size)
         k_ih, k_hh, k_b = random.split(key, 3)
         limit = 1.0 / math.sqrt(max(hidden_size, 1))
         gates = 4 * hidden_size

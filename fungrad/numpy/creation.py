@@ -7,6 +7,8 @@ Creation from static sizes runs NumPy eagerly and returns :class:`Array`. ``full
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from fungrad import dtypes, lax
@@ -51,7 +53,7 @@ def asarray(a, dtype=None, order=None, *, copy=None):
     if isinstance(a, (list, tuple)) and _contains_tracer(a):
         return _stack_nested(a, dtype)
     out = np.array(a, dtype=dtype, copy=True) if copy else np.asarray(a, dtype=dtype)
-    return as_array_type(out)
+    return as_array_type(_check_numeric("asarray", out, a))
 
 
 def array(object, dtype=None, copy=True, order="K", ndmin=0):  # noqa: A002 (NumPy's name)
@@ -91,6 +93,7 @@ def static_shape(fn_name: str, shape):
     that shapes must be static (known while tracing)."""
     dims = shape if isinstance(shape, (tuple, list)) else (shape,)
     if not any(isinstance(d, Tracer) for d in dims):
+        _check_dims(fn_name, shape, dims)
         return shape
     out = []
     for d in dims:
@@ -106,6 +109,32 @@ def static_shape(fn_name: str, shape):
                 "(static_argnums / static_argnames).")
         out.append(int(value) if isinstance(d, Tracer) else d)
     return tuple(out) if isinstance(shape, (tuple, list)) else out[0]
+
+
+def _check_dims(fn_name: str, shape, dims) -> None:
+    for d in dims:
+        try:
+            size = operator.index(d)
+        except TypeError:
+            raise TypeError(
+                f"fnp.{fn_name}: shape must be an int or a tuple of ints, got {shape!r} "
+                f"(the entry {d!r} is a {type(d).__name__}). Pass sizes as Python ints, "
+                "e.g. (2, 3).") from None
+        if size < 0:
+            raise ValueError(f"fnp.{fn_name}: shape {tuple(dims)!r} has a negative size "
+                             f"{size}; sizes must be >= 0.")
+
+
+def _check_numeric(fn_name: str, out: np.ndarray, given) -> np.ndarray:
+    """``out``, or a TypeError when it is not an array of numbers or booleans (strings,
+    objects): fungrad arrays, like JAX's, hold only numeric and bool dtypes."""
+    if out.dtype.kind in "OUSM" or out.dtype.names is not None:
+        shown = repr(given) if len(repr(given)) < 60 else type(given).__name__
+        raise TypeError(
+            f"fnp.{fn_name}: fungrad arrays hold numbers and booleans only; {shown} gives "
+            f"dtype {out.dtype}. Convert the data to numbers first (e.g. float(s) for a "
+            "numeric string).")
+    return out
 
 
 def zeros(shape, dtype=None):
@@ -149,7 +178,8 @@ def full(shape, fill_value, dtype=None):
         value = asarray(fill_value, dtype)
         lead = len(shape) - value.ndim
         return lax.broadcast_in_dim(value, shape, tuple(range(lead, len(shape))))
-    return as_array_type(np.full(shape, fill_value, dtype=_dtype_or_none(dtype)))
+    out = np.full(shape, fill_value, dtype=_dtype_or_none(dtype))
+    return as_array_type(_check_numeric("full", out, fill_value))
 
 
 def empty(shape, dtype=None):

@@ -117,9 +117,16 @@ def _axis(fn: str, axis: int, ndim: int, name: str = "x") -> int:
     return axis % ndim
 
 
-def _operand(x):
-    """A parameter as an array, leaving tracers alone."""
-    return x if isinstance(x, Tracer) else np.asarray(x)
+def _operand(x, fn: str, name: str):
+    """A distribution parameter as an array (tracers pass through), or a TypeError naming
+    the sampler and the parameter when it is not numeric (a string, None, an object)."""
+    if isinstance(x, Tracer):
+        return x
+    value = np.asarray(x)
+    if value.dtype.kind not in "biufc" and not dtypes.is_inexact(value.dtype):
+        raise TypeError(f"{fn}: {name} must be a number or an array of numbers, got {x!r} "
+                        f"(dtype {value.dtype}).")
+    return value
 
 
 def _concrete_array(fn: str, name: str, x, dtype=None) -> np.ndarray:
@@ -232,7 +239,7 @@ def uniform(key: np.ndarray, shape: Shape = (), dtype: DTypeLike = np.float64,
         (True, True)
     """
     fn, shape, dtype = "uniform", shape_tuple("uniform", shape), _float_dtype("uniform", dtype)
-    minval, maxval = _operand(minval), _operand(maxval)
+    minval, maxval = _operand(minval, "uniform", "minval"), _operand(maxval, "uniform", "maxval")
     _check_broadcast(fn, "minval", shape_of(minval), shape)
     _check_broadcast(fn, "maxval", shape_of(maxval), shape)
 
@@ -344,7 +351,7 @@ def bernoulli(key: np.ndarray, p: Any = 0.5, shape: Shape | None = None) -> np.n
         >>> float(random.bernoulli(key, 0.3, (10000,)).mean().round(2))
         0.3
     """
-    p = _operand(p)
+    p = _operand(p, "bernoulli", "p")
     shape = shape_of(p) if shape is None else shape_tuple("bernoulli", shape)
     _check_broadcast("bernoulli", "p", shape_of(p), shape)
     return _sample("bernoulli", key, lambda k: _unit(k, shape), lambda xp, u, p: u < p, p)
@@ -372,7 +379,7 @@ def categorical(key: np.ndarray, logits: Any, axis: int = -1,
         >>> np.bincount(s) / 10000 > [0.15, 0.75]
         array([ True,  True])
     """
-    fn, logits = "categorical", _operand(logits)
+    fn, logits = "categorical", _operand(logits, "categorical", "logits")
     lshape = tuple(shape_of(logits))
     if not lshape:
         raise ShapeError(f"{fn}: logits must have a category axis, got a scalar.")
@@ -468,7 +475,7 @@ def permutation(key: np.ndarray, x: Any, axis: int = 0, independent: bool = Fals
     if isinstance(x, (int, np.integer)) or (not isinstance(x, Tracer) and np.ndim(x) == 0):
         n = concrete_int(fn, "x", x)
         return _sample(fn, key, lambda k: _random_order(k, (n,), 0))
-    x = _operand(x)
+    x = _operand(x, "permutation", "x")
     xshape = tuple(shape_of(x))
     axis = _axis(fn, axis, len(xshape))
     if independent:
@@ -511,7 +518,7 @@ def choice(key: np.ndarray, a: Any, shape: Shape = (), replace: bool = True,  # 
     fn, shape = "choice", shape_tuple("choice", shape)
     is_int = isinstance(a, (int, np.integer)) or (not isinstance(a, Tracer) and np.ndim(a) == 0)
     if not is_int:
-        a = _operand(a)
+        a = _operand(a, "choice", "a")
         axis = _axis(fn, axis, len(shape_of(a)), "a")
     n = concrete_int(fn, "a", a) if is_int else shape_of(a)[axis]
     count = math.prod(shape)

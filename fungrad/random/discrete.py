@@ -103,7 +103,7 @@ def geometric(key: np.ndarray, p: Any, shape: Shape | None = None,
         >>> int(x.min()), bool(abs(x.mean() - 4) < 0.2)
         (1, True)
     """
-    fn, p, dt = "geometric", _operand(p), _int_dtype("geometric", dtype)
+    fn, p, dt = "geometric", _operand(p, "geometric", "p"), _int_dtype("geometric", dtype)
     shape = _param_shape(fn, shape, p=p)
 
     def finish(xp, log_u, p):

@@ -170,7 +170,8 @@ def double_sided_maxwell(key: np.ndarray, loc: Any, scale: Any, shape: Shape = (
         (True, True)
     """
     fn, dtype = "double_sided_maxwell", _dtype("double_sided_maxwell", dtype)
-    loc, scale = _operand(loc), _operand(scale)
+    loc = _operand(loc, "double_sided_maxwell", "loc")
+    scale = _operand(scale, "double_sided_maxwell", "scale")
     shape = _param_shape(fn, shape, loc=loc, scale=scale)
 
     def draw(k):
@@ -205,7 +206,9 @@ def lognormal(key: np.ndarray, sigma: Any = 1.0, shape: Shape | None = None,
         >>> bool(x.min() > 0), bool(abs(np.log(x).std() - 0.5) < 0.02)
         (True, True)
     """
-    fn, sigma, dtype = "lognormal", _operand(sigma), _dtype("lognormal", dtype)
+    fn = "lognormal"
+    sigma = _operand(sigma, "lognormal", "sigma")
+    dtype = _dtype("lognormal", dtype)
     shape = _param_shape(fn, shape, sigma=sigma)
     finish = lambda xp, z, sigma: xp.asarray(xp.exp(sigma * z), dtype=dtype)
     return _sample(fn, key, lambda k: _normals(k, shape), finish, sigma)
@@ -231,7 +234,7 @@ def pareto(key: np.ndarray, b: Any, shape: Shape | None = None,
         >>> bool(x.min() >= 1), bool(abs(x.mean() - 1.5) < 0.05)
         (True, True)
     """
-    fn, b, dtype = "pareto", _operand(b), _dtype("pareto", dtype)
+    fn, b, dtype = "pareto", _operand(b, "pareto", "b"), _dtype("pareto", dtype)
     shape = _param_shape(fn, shape, b=b)
     finish = lambda xp, e, b: xp.asarray(xp.exp(e / b), dtype=dtype)
     return _sample(fn, key, lambda k: -np.log(_open_unit(k, shape)), finish, b)
@@ -259,7 +262,8 @@ def weibull_min(key: np.ndarray, scale: Any, concentration: Any, shape: Shape = 
         True
     """
     fn, dtype = "weibull_min", _dtype("weibull_min", dtype)
-    scale, concentration = _operand(scale), _operand(concentration)
+    scale = _operand(scale, "weibull_min", "scale")
+    concentration = _operand(concentration, "weibull_min", "concentration")
     shape = _param_shape(fn, shape, scale=scale, concentration=concentration)
 
     def finish(xp, e, scale, c):
@@ -289,7 +293,7 @@ def rayleigh(key: np.ndarray, scale: Any, shape: Shape | None = None,
         >>> bool(abs(x.mean() - 2 * np.sqrt(np.pi / 2)) < 0.05)
         True
     """
-    fn, scale, dtype = "rayleigh", _operand(scale), _dtype("rayleigh", dtype)
+    fn, scale, dtype = "rayleigh", _operand(scale, "rayleigh", "scale"), _dtype("rayleigh", dtype)
     shape = _param_shape(fn, shape, scale=scale)
     draw = lambda k: np.sqrt(-2.0 * np.log(_open_unit(k, shape)))
     return _sample(fn, key, draw, lambda xp, r, scale: xp.asarray(scale * r, dtype=dtype), scale)
@@ -318,7 +322,9 @@ def triangular(key: np.ndarray, left: Any, mode: Any, right: Any, shape: Shape |
         (True, True, True)
     """
     fn, dtype = "triangular", _dtype("triangular", dtype)
-    left, mode, right = _operand(left), _operand(mode), _operand(right)
+    left = _operand(left, "triangular", "left")
+    mode = _operand(mode, "triangular", "mode")
+    right = _operand(right, "triangular", "right")
     shape = _param_shape(fn, shape, left=left, mode=mode, right=right)
 
     def finish(xp, u, left, mode, right):
@@ -354,7 +360,7 @@ def wald(key: np.ndarray, mean: Any, shape: Shape | None = None,
         >>> bool(x.min() > 0), bool(abs(x.mean() - 2) < 0.1)
         (True, True)
     """
-    fn, mean, dtype = "wald", _operand(mean), _dtype("wald", dtype)
+    fn, mean, dtype = "wald", _operand(mean, "wald", "mean"), _dtype("wald", dtype)
     shape = _param_shape(fn, shape, mean=mean)
 
     def draw(k):
@@ -416,7 +422,8 @@ def multivariate_normal(key: np.ndarray, mean: Any, cov: Any,  # noqa: PLR0917 (
     fn, dtype = "multivariate_normal", _dtype("multivariate_normal", dtype)
     if method not in ("cholesky", "eigh", "svd"):
         raise ValueError(f"{fn}: method must be 'cholesky', 'eigh' or 'svd', got {method!r}.")
-    mean, cov = _operand(mean), _operand(cov)
+    mean = _operand(mean, "multivariate_normal", "mean")
+    cov = _operand(cov, "multivariate_normal", "cov")
     mshape, cshape = tuple(shape_of(mean)), tuple(shape_of(cov))
     if len(mshape) < 1 or len(cshape) < 2 or cshape[-2:] != (mshape[-1],) * 2:
         raise ShapeError(

@@ -228,7 +228,7 @@ def loggamma(key: np.ndarray, a: Any, shape: Shape | None = None,
         >>> bool(np.isfinite(x).all())
         True
     """
-    fn, a = "loggamma", _operand(a)
+    fn, a = "loggamma", _operand(a, "loggamma", "a")
     dtype = _float_dtype(fn, np.float64 if dtype is None else dtype)
     shape = _param_shape(fn, shape, a=a)
     _check_positive(fn, "a", a)
@@ -254,7 +254,7 @@ def gamma(key: np.ndarray, a: Any, shape: Shape | None = None,
     Returns:
       An array of `shape` and `dtype`, non-negative (0 only where a sample underflows).
     """
-    fn, a = "gamma", _operand(a)
+    fn, a = "gamma", _operand(a, "gamma", "a")
     dtype = _float_dtype(fn, np.float64 if dtype is None else dtype)
     shape = _param_shape(fn, shape, a=a)
     _check_positive(fn, "a", a)
@@ -286,7 +286,7 @@ def beta(key: np.ndarray, a: Any, b: Any, shape: Shape | None = None,
         >>> fg.grad(lambda a: random.beta(key, a, 3.0))(2.0).shape
         ()
     """
-    fn, a, b = "beta", _operand(a), _operand(b)
+    fn, a, b = "beta", _operand(a, "beta", "a"), _operand(b, "beta", "b")
     dtype = _float_dtype(fn, np.float64 if dtype is None else dtype)
     shape = _param_shape(fn, shape, a=a, b=b)
     _check_positive(fn, "a", a)
@@ -321,7 +321,7 @@ def dirichlet(key: np.ndarray, alpha: Any, shape: Shape | None = None,
         >>> x.shape, bool(np.allclose(x.sum(-1), 1))
         ((1000, 3), True)
     """
-    fn, alpha = "dirichlet", _operand(alpha)
+    fn, alpha = "dirichlet", _operand(alpha, "dirichlet", "alpha")
     dtype = _float_dtype(fn, np.float64 if dtype is None else dtype)
     ashape = tuple(shape_of(alpha))
     if not ashape:
@@ -360,7 +360,7 @@ def chisquare(key: np.ndarray, df: Any, shape: Shape | None = None,
         >>> bool(abs(x.mean() - 4) < 0.1)
         True
     """
-    fn, df = "chisquare", _operand(df)
+    fn, df = "chisquare", _operand(df, "chisquare", "df")
     dtype = _float_dtype(fn, np.float64 if dtype is None else dtype)
     shape = _param_shape(fn, shape, df=df)
     _check_positive(fn, "df", df)
@@ -388,7 +388,7 @@ def t(key: np.ndarray, df: Any, shape: Shape | None = None, dtype: DTypeLike = N
         >>> bool(abs(x.mean()) < 0.05), bool(abs(x.var() - 5 / 3) < 0.2)
         (True, True)
     """
-    fn, df = "t", _operand(df)
+    fn, df = "t", _operand(df, "t", "df")
     dtype = _float_dtype(fn, np.float64 if dtype is None else dtype)
     shape = _param_shape(fn, shape, df=df)
     _check_positive(fn, "df", df)
@@ -427,7 +427,7 @@ def f(key: np.ndarray, dfnum: Any, dfden: Any, shape: Shape | None = None,
         >>> bool(x.min() > 0), bool(abs(x.mean() - 10 / 8) < 0.05)
         (True, True)
     """
-    fn, dfnum, dfden = "f", _operand(dfnum), _operand(dfden)
+    fn, dfnum, dfden = "f", _operand(dfnum, "f", "dfnum"), _operand(dfden, "f", "dfden")
     dtype = _float_dtype(fn, np.float64 if dtype is None else dtype)
     shape = _param_shape(fn, shape, dfnum=dfnum, dfden=dfden)
     _check_positive(fn, "dfnum", dfnum)

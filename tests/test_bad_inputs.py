@@ -1,0 +1,61 @@
+"""Bad arguments to constructors, samplers, creation functions and loops raise errors that
+name the function and the argument, not NumPy's or Python's internals."""
+
+from __future__ import annotations
+
+import pytest
+
+import fungrad as fg
+import fungrad.numpy as fnp
+from fungrad import lax, nn, random
+
+KEY = random.key(0)
+
+CASES = [
+    # (what, call, error type, fragments the message must contain)
+    ("Linear str size", lambda: nn.Linear("3", 2, key=KEY), TypeError,
+     ["Linear", "in_features", "'3'"]),
+    ("Linear float size", lambda: nn.Linear(3, 2.5, key=KEY), TypeError,
+     ["Linear", "out_features", "2.5"]),
+    ("LSTMCell zero hidden", lambda: nn.LSTMCell(3, 0, key=KEY), ValueError,
+     ["LSTMCell", "hidden_size", ">= 1"]),
+    ("Embedding str", lambda: nn.Embedding(10, "x", key=KEY), TypeError,
+     ["Embedding", "embedding_size"]),
+    ("Conv2d float channels", lambda: nn.Conv2d(3, 4.0, 3, key=KEY), TypeError,
+     ["Conv2d", "out_channels"]),
+    ("MultiheadAttention str", lambda: nn.MultiheadAttention(2, "4", key=KEY), TypeError,
+     ["MultiheadAttention", "query_size"]),
+    ("BatchNorm negative", lambda: nn.BatchNorm(-1), ValueError, ["BatchNorm", "num_features"]),
+    ("LayerNorm str", lambda: nn.LayerNorm(["a"]), TypeError, ["LayerNorm", "shape"]),
+    ("bernoulli str p", lambda: random.bernoulli(KEY, "a"), TypeError, ["bernoulli", "p", "'a'"]),
+    ("uniform None minval", lambda: random.uniform(KEY, (2,), minval=None), TypeError,
+     ["uniform", "minval"]),
+    ("gamma str a", lambda: random.gamma(KEY, "x"), TypeError, ["gamma", "a"]),
+    ("ones str shape", lambda: fnp.ones("a"), TypeError, ["fnp.ones", "shape", "'a'"]),
+    ("zeros float shape", lambda: fnp.zeros((2, 2.0)), TypeError, ["fnp.zeros", "2.0"]),
+    ("zeros negative", lambda: fnp.zeros((2, -1)), ValueError, ["fnp.zeros", "-1"]),
+    ("full str value", lambda: fnp.full((2,), "a"), TypeError, ["fnp.full", "numbers"]),
+    ("asarray str", lambda: fnp.asarray("abc"), TypeError, ["fnp.asarray", "<U3"]),
+    ("array object", lambda: fnp.array(object()), TypeError, ["fnp.asarray", "object"]),
+    ("fori_loop str bound", lambda: lax.fori_loop(0, "a", lambda i, c: c, 0.0), TypeError,
+     ["fori_loop", "upper"]),
+    ("save missing folder", lambda: fg.save("/nonexistent-fungrad/x.npz", {"a": 1.0}),
+     FileNotFoundError, ["save", "/nonexistent-fungrad", "does not exist"]),
+]
+
+
+@pytest.mark.parametrize("what, call, error, fragments", CASES, ids=[c[0] for c in CASES])
+def test_bad_input_error_names_the_function_and_argument(what, call, error, fragments):
+    with pytest.raises(error) as info:
+        call()
+    message = str(info.value)
+    for fragment in fragments:
+        assert fragment in message, f"{what}: {fragment!r} missing from {message!r}"
+
+
+def test_good_inputs_still_work():
+    assert nn.Linear(3, 2, key=KEY).out_features == 2
+    assert fnp.zeros((2, 0)).shape == (2, 0)
+    assert fnp.asarray([True, False]).dtype == bool
+    assert float(lax.fori_loop(0, 3, lambda i, c: c + i, 0.0)) == 3.0
+    assert random.bernoulli(KEY, fnp.asarray(0.5), (3,)).shape == (3,)
