@@ -39,6 +39,10 @@ CASES = [
     ("array object", lambda: fnp.array(object()), TypeError, ["fnp.asarray", "object"]),
     ("fori_loop str bound", lambda: lax.fori_loop(0, "a", lambda i, c: c, 0.0), TypeError,
      ["fori_loop", "upper"]),
+    ("lax.slice past the end", lambda: lax.slice(fnp.arange(6.0), (0,), (9,)), ValueError,
+     ["lax.slice", "limit 9", "size 6"]),
+    ("lax.slice wrong rank", lambda: lax.slice(fnp.ones((2, 2)), (0,), (1,)), TypeError,
+     ["lax.slice", "one entry per dimension"]),
     ("save missing folder", lambda: fg.save("/nonexistent-fungrad/x.npz", {"a": 1.0}),
      FileNotFoundError, ["save", "/nonexistent-fungrad", "does not exist"]),
 ]

@@ -510,8 +510,8 @@ def _slice_abstract_eval(x, *, start_indices, limit_indices, strides):
     return ShapedArray(shape, x.dtype, x.weak_type)
 
 
-def slice(x, start_indices, limit_indices, strides=None):  # noqa: A001 (lax's name)
-    """Take ``x[start:limit:stride]`` in every dimension (static, in-bounds indices).
+def slice(operand, start_indices, limit_indices, strides=None):  # noqa: A001 (lax's name)
+    """Take ``operand[start:limit:stride]`` in every dimension (static, in-bounds indices).
 
     Example:
         >>> import numpy as np
@@ -522,9 +522,24 @@ def slice(x, start_indices, limit_indices, strides=None):  # noqa: A001 (lax's n
     start = tuple(int(s) for s in start_indices)
     limit = tuple(int(s) for s in limit_indices)
     strides = (1,) * len(start) if strides is None else tuple(int(s) for s in strides)
-    if start == (0,) * len(start) and limit == tuple(core.shape_of(x)) and set(strides) <= {1}:
-        return x
-    return slice_p.bind(x, start_indices=start, limit_indices=limit, strides=strides)
+    shape = tuple(core.shape_of(operand))
+    _check_slice(shape, start, limit, strides)
+    if start == (0,) * len(start) and limit == shape and set(strides) <= {1}:
+        return operand
+    return slice_p.bind(operand, start_indices=start, limit_indices=limit, strides=strides)
+
+
+def _check_slice(shape, start, limit, strides) -> None:
+    if not len(start) == len(limit) == len(strides) == len(shape):
+        raise ShapeError(
+            f"lax.slice: start_indices {start}, limit_indices {limit} and strides {strides} "
+            f"need one entry per dimension of the operand of shape {shape}.")
+    for d, (lo, hi, step, size) in enumerate(zip(start, limit, strides, shape)):
+        if not 0 <= lo <= hi <= size or step < 1:
+            raise ShapeError(
+                f"lax.slice: dimension {d} (size {size}) has start {lo}, limit {hi}, stride "
+                f"{step}; lax.slice needs 0 <= start <= limit <= size and stride >= 1 (use "
+                "fungrad.numpy indexing for negative or clamped bounds).")
 
 
 def slice_in_dim(x, start_index: int, limit_index: int, stride: int = 1, axis: int = 0):
