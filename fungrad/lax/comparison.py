@@ -260,8 +260,8 @@ convert_element_type_p.def_abstract_eval(
 )
 
 
-def convert_element_type(x, new_dtype):
-    """Cast ``x`` to ``new_dtype`` (a NumPy dtype).
+def convert_element_type(operand, new_dtype):
+    """Cast ``operand`` to ``new_dtype`` (a NumPy dtype).
 
     Example:
         >>> import numpy as np
@@ -269,7 +269,7 @@ def convert_element_type(x, new_dtype):
         >>> lax.convert_element_type(np.array([1.7, -1.7]), np.int32)
         array([ 1, -1], dtype=int32)
     """
-    return convert_element_type_p.bind(x, new_dtype=np.dtype(new_dtype))
+    return convert_element_type_p.bind(operand, new_dtype=np.dtype(new_dtype))
 
 
 def _convert_jvp(primals, tangents, *, new_dtype):

@@ -85,8 +85,8 @@ cummax_p = _cumulative_primitive("cummax", lambda x, axis: np.maximum.accumulate
 cummin_p = _cumulative_primitive("cummin", lambda x, axis: np.minimum.accumulate(x, axis=axis))
 
 
-def cumsum(x, axis: int = 0, reverse: bool = False):
-    """Cumulative sum of ``x`` along ``axis`` (from the end if ``reverse``).
+def cumsum(operand, axis: int = 0, reverse: bool = False):
+    """Cumulative sum of ``operand`` along ``axis`` (from the end if ``reverse``).
 
     Args:
         x: the operand (rank >= 1).
@@ -94,7 +94,7 @@ def cumsum(x, axis: int = 0, reverse: bool = False):
         reverse: accumulate from the last element toward the first.
 
     Returns:
-        An array of ``x``'s shape and dtype.
+        An array of ``operand``'s shape and dtype.
 
     Example:
         >>> import numpy as np
@@ -104,11 +104,11 @@ def cumsum(x, axis: int = 0, reverse: bool = False):
         >>> lax.cumsum(np.array([1.0, 2.0, 3.0, 4.0]), reverse=True)
         array([10.,  9.,  7.,  4.])
     """
-    return cumsum_p.bind(x, axis=_canonical(x, axis), reverse=bool(reverse))
+    return cumsum_p.bind(operand, axis=_canonical(operand, axis), reverse=bool(reverse))
 
 
-def cumprod(x, axis: int = 0, reverse: bool = False):
-    """Cumulative product of ``x`` along ``axis`` (from the end if ``reverse``).
+def cumprod(operand, axis: int = 0, reverse: bool = False):
+    """Cumulative product of ``operand`` along ``axis`` (from the end if ``reverse``).
 
     Example:
         >>> import numpy as np
@@ -116,11 +116,11 @@ def cumprod(x, axis: int = 0, reverse: bool = False):
         >>> lax.cumprod(np.array([1.0, 2.0, 3.0, 4.0]))
         array([ 1.,  2.,  6., 24.])
     """
-    return cumprod_p.bind(x, axis=_canonical(x, axis), reverse=bool(reverse))
+    return cumprod_p.bind(operand, axis=_canonical(operand, axis), reverse=bool(reverse))
 
 
-def cummax(x, axis: int = 0, reverse: bool = False):
-    """Running maximum of ``x`` along ``axis``; tied maxima share the derivative evenly.
+def cummax(operand, axis: int = 0, reverse: bool = False):
+    """Running maximum of ``operand`` along ``axis``; tied maxima share the derivative evenly.
 
     Example:
         >>> import numpy as np
@@ -128,11 +128,11 @@ def cummax(x, axis: int = 0, reverse: bool = False):
         >>> lax.cummax(np.array([1.0, 3.0, 2.0, 5.0]))
         array([1., 3., 3., 5.])
     """
-    return cummax_p.bind(x, axis=_canonical(x, axis), reverse=bool(reverse))
+    return cummax_p.bind(operand, axis=_canonical(operand, axis), reverse=bool(reverse))
 
 
-def cummin(x, axis: int = 0, reverse: bool = False):
-    """Running minimum of ``x`` along ``axis``; tied minima share the derivative evenly.
+def cummin(operand, axis: int = 0, reverse: bool = False):
+    """Running minimum of ``operand`` along ``axis``; tied minima share the derivative evenly.
 
     Example:
         >>> import numpy as np
@@ -140,7 +140,7 @@ def cummin(x, axis: int = 0, reverse: bool = False):
         >>> lax.cummin(np.array([4.0, 3.0, 5.0, 1.0]))
         array([4., 3., 3., 1.])
     """
-    return cummin_p.bind(x, axis=_canonical(x, axis), reverse=bool(reverse))
+    return cummin_p.bind(operand, axis=_canonical(operand, axis), reverse=bool(reverse))
 
 
 deflinear(cumsum_p, lambda ct, x, *, axis, reverse: [cumsum(ct, axis, not reverse)])

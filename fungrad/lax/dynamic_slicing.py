@@ -90,7 +90,7 @@ def _dynamic_slice_abstract_eval(operand, *starts, slice_sizes):
     return ShapedArray(slice_sizes, operand.dtype, operand.weak_type)
 
 
-def dynamic_slice(operand, start_indices, slice_sizes):
+def dynamic_slice(operand, start_indices, slice_sizes, *, allow_negative_indices=True):
     """Slice of ``slice_sizes`` starting at (possibly traced) ``start_indices``.
 
     A negative start counts from the end (``start + dim``); then starts are clamped to
@@ -100,6 +100,9 @@ def dynamic_slice(operand, start_indices, slice_sizes):
         operand: the array to slice.
         start_indices: one rank-0 integer (array, scalar or tracer) per dimension.
         slice_sizes: static sizes, one per dimension.
+        allow_negative_indices: True (JAX's default) lets a negative start count from the
+            end; False treats starts as non-negative (a static negative start is an error,
+            a traced one is clamped to 0). A bool, or one per dimension.
 
     Returns:
         The slice, of shape ``slice_sizes``.
@@ -108,8 +111,29 @@ def dynamic_slice(operand, start_indices, slice_sizes):
         >>> dynamic_slice(np.arange(5.0), [np.int64(4)], (2,))  # start clamped to 3
         array([3., 4.])
     """
-    starts = [np.int64(s) if type(s) is int else s for s in start_indices]
+    starts = _starts("dynamic_slice", start_indices, allow_negative_indices)
     return dynamic_slice_p.bind(operand, *starts, slice_sizes=tuple(int(k) for k in slice_sizes))
+
+
+def _starts(fn: str, start_indices, allow_negative_indices) -> list:
+    """Start indices for the primitives, which count negative starts from the end; where
+    negative starts are not allowed, a static one is an error and a traced one is 0."""
+    starts = [np.int64(s) if type(s) is int else s for s in start_indices]
+    allow = (allow_negative_indices if isinstance(allow_negative_indices, (list, tuple))
+             else [allow_negative_indices] * len(starts))
+    if len(allow) != len(starts):
+        raise ValueError(f"lax.{fn}: allow_negative_indices has {len(allow)} entries for "
+                         f"{len(starts)} start indices; give a bool or one per dimension.")
+    out = []
+    for d, (s, ok) in enumerate(zip(starts, allow)):
+        if not ok:
+            value = core.concrete_or_none(s)
+            if value is not None and int(value) < 0:
+                raise ValueError(f"lax.{fn}: start index {int(value)} of dimension {d} is "
+                                 "negative and allow_negative_indices is False.")
+            s = s if value is not None else lax_max(s, convert_element_type(0, get_aval(s).dtype))
+        out.append(s)
+    return out
 
 
 def _dynamic_slice_transpose(ct, operand, *starts, slice_sizes):
@@ -146,7 +170,7 @@ def _dynamic_update_slice_abstract_eval(operand, update, *starts):
     return ShapedArray(operand.shape, dtype, operand.weak_type and update.weak_type)
 
 
-def dynamic_update_slice(operand, update, start_indices):
+def dynamic_update_slice(operand, update, start_indices, *, allow_negative_indices=True):
     """Copy of ``operand`` with ``update`` written at (possibly traced) ``start_indices``.
 
     A negative start counts from the end (``start + dim``); then starts are clamped to
@@ -156,6 +180,7 @@ def dynamic_update_slice(operand, update, start_indices):
         operand: the array to update (never mutated).
         update: the values to write; same rank and dtype as ``operand``.
         start_indices: one rank-0 integer (array, scalar or tracer) per dimension.
+        allow_negative_indices: as for :func:`dynamic_slice`.
 
     Returns:
         The updated copy, of ``operand``'s shape.
@@ -167,7 +192,7 @@ def dynamic_update_slice(operand, update, start_indices):
         array([[0., 0., 0., 0.],
                [0., 0., 1., 1.]])
     """
-    starts = [np.int64(s) if type(s) is int else s for s in start_indices]
+    starts = _starts("dynamic_update_slice", start_indices, allow_negative_indices)
     return dynamic_update_slice_p.bind(operand, update, *starts)
 
 

@@ -7,9 +7,12 @@ sit next to it: impl, abstract_eval, JVP, and transpose for the linear ones.
 
 from __future__ import annotations
 
+import enum
+
 import numpy as np
 
 __all__ = [
+    "RoundingMethod",
     "neg_p",
     "sign_p",
     "floor_p",
@@ -324,22 +327,48 @@ def ceil(x):
     return ceil_p.bind(x)
 
 
-def round(x):  # noqa: A001 (lax's name)
-    """Round to the nearest integer, halves to even (NumPy's ``np.round``; derivative 0).
+class RoundingMethod(enum.IntEnum):
+    """How :func:`round` treats halves, as ``jax.lax.RoundingMethod``.
 
-    JAX's ``lax.round`` rounds halves away from zero by default (``rounding_method``);
-    ``fnp.round`` matches ``jnp.round``, which rounds halves to even.
+    >>> RoundingMethod.TO_NEAREST_EVEN
+    <RoundingMethod.TO_NEAREST_EVEN: 1>
+    """
+
+    AWAY_FROM_ZERO = 0
+    TO_NEAREST_EVEN = 1
+
+
+def round(x, rounding_method=RoundingMethod.AWAY_FROM_ZERO):  # noqa: A001 (lax's name)
+    """Round to the nearest integer; halves away from zero by default, as ``jax.lax.round``.
+
+    ``rounding_method=RoundingMethod.TO_NEAREST_EVEN`` rounds halves to even, like NumPy's
+    ``np.round`` and ``fnp.round``. The derivative is 0 everywhere.
 
     Example:
         >>> import numpy as np
         >>> from fungrad import lax
         >>> lax.round(np.array([0.5, 1.5, 2.5, -0.5]))
+        array([ 1.,  2.,  3., -1.])
+        >>> lax.round(np.array([0.5, 1.5, 2.5, -0.5]), lax.RoundingMethod.TO_NEAREST_EVEN)
         array([ 0.,  2.,  2., -0.])
     """
-    return round_p.bind(x)
+    method = RoundingMethod(rounding_method)
+    if method is RoundingMethod.TO_NEAREST_EVEN:
+        return round_p.bind(x)
+    # |x| rounded half up, with x's sign put back. Zeros (either sign), infinities and nan
+    # are their own rounding and are passed through by a select, so that nothing forms
+    # inf - inf; the fraction a - floor(a) is exact, so no value near a half is misrounded.
+    dtype = core.get_aval(x).dtype
+    zero, half, one = (_cmp.convert_element_type(v, dtype) for v in (0.0, 0.5, 1.0))
+    keep = bitwise_or(_cmp.eq(x, zero), bitwise_not(is_finite(x)))
+    safe = _cmp.select_n(keep, x, zero)
+    a = abs(safe)
+    low = floor(a)
+    up = _cmp.select_n(_cmp.ge(sub(a, low), half), low, add(low, one))
+    return _cmp.select_n(keep, _cmp.select_n(_cmp.lt(safe, zero), up, neg(up)), x)
 
 
-def exp(x):
+def exp(x, *, accuracy=None):
     """Elementwise exponential, ``e ** x``; its derivative is ``exp(x)``.
 
     Example:
@@ -351,10 +380,11 @@ def exp(x):
         >>> fg.grad(lax.exp)(0.0)
         Array(1.)
     """
+    del accuracy  # always NumPy's full accuracy (JAX's option chooses among XLA kernels)
     return exp_p.bind(x)
 
 
-def exp2(x):
+def exp2(x, *, accuracy=None):
     """Elementwise ``2 ** x``; its derivative is ``log(2) * 2 ** x``.
 
     Example:
@@ -363,10 +393,11 @@ def exp2(x):
         >>> lax.exp2(np.array([0.0, 3.0, -1.0]))
         array([1. , 8. , 0.5])
     """
+    del accuracy  # always NumPy's full accuracy (JAX's option chooses among XLA kernels)
     return exp2_p.bind(x)
 
 
-def log(x):
+def log(x, *, accuracy=None):
     """Natural logarithm; at 0 it is -inf and its derivative 1/x is inf, as JAX.
 
     Example:
@@ -378,10 +409,11 @@ def log(x):
         >>> fg.grad(lax.log)(2.0)
         Array(0.5)
     """
+    del accuracy  # always NumPy's full accuracy (JAX's option chooses among XLA kernels)
     return log_p.bind(x)
 
 
-def log1p(x):
+def log1p(x, *, accuracy=None):
     """Elementwise ``log(1 + x)``, accurate for small ``x``; its derivative is ``1 / (1 + x)``.
 
     Example:
@@ -390,10 +422,11 @@ def log1p(x):
         >>> lax.log1p(np.array([0.0, 1e-10]))
         array([0.e+00, 1.e-10])
     """
+    del accuracy  # always NumPy's full accuracy (JAX's option chooses among XLA kernels)
     return log1p_p.bind(x)
 
 
-def expm1(x):
+def expm1(x, *, accuracy=None):
     """Elementwise ``exp(x) - 1``, accurate for small ``x``; its derivative is ``exp(x)``.
 
     Example:
@@ -402,10 +435,11 @@ def expm1(x):
         >>> lax.expm1(np.array([0.0, 1e-10]))
         array([0.e+00, 1.e-10])
     """
+    del accuracy  # always NumPy's full accuracy (JAX's option chooses among XLA kernels)
     return expm1_p.bind(x)
 
 
-def sin(x):
+def sin(x, *, accuracy=None):
     """Elementwise sine (radians); its derivative is ``cos(x)``.
 
     Example:
@@ -417,10 +451,11 @@ def sin(x):
         >>> fg.grad(lax.sin)(0.0)
         Array(1.)
     """
+    del accuracy  # always NumPy's full accuracy (JAX's option chooses among XLA kernels)
     return sin_p.bind(x)
 
 
-def cos(x):
+def cos(x, *, accuracy=None):
     """Elementwise cosine (radians); its derivative is ``-sin(x)``.
 
     Example:
@@ -432,10 +467,11 @@ def cos(x):
         >>> fg.grad(lax.cos)(np.pi / 2)
         Array(-1.)
     """
+    del accuracy  # always NumPy's full accuracy (JAX's option chooses among XLA kernels)
     return cos_p.bind(x)
 
 
-def tan(x):
+def tan(x, *, accuracy=None):
     """Elementwise tangent (radians); its derivative is ``1 + tan(x) ** 2``.
 
     Example:
@@ -447,6 +483,7 @@ def tan(x):
         >>> fg.grad(lax.tan)(0.0)
         Array(1.)
     """
+    del accuracy  # always NumPy's full accuracy (JAX's option chooses among XLA kernels)
     return tan_p.bind(x)
 
 
@@ -513,7 +550,7 @@ def cosh(x):
     return cosh_p.bind(x)
 
 
-def tanh(x):
+def tanh(x, *, accuracy=None):
     """Elementwise hyperbolic tangent; its derivative is ``1 - tanh(x) ** 2``.
 
     Example:
@@ -525,6 +562,7 @@ def tanh(x):
         >>> fg.grad(lax.tanh)(0.0)
         Array(1.)
     """
+    del accuracy  # always NumPy's full accuracy (JAX's option chooses among XLA kernels)
     return tanh_p.bind(x)
 
 
@@ -564,7 +602,7 @@ def atanh(x):
     return atanh_p.bind(x)
 
 
-def sqrt(x):
+def sqrt(x, *, accuracy=None):
     """Square root. At 0 the derivative 1/(2 sqrt(x)) is inf, so a nonzero tangent gives inf
     and a zero one gives nan (0/0), as JAX.
 
@@ -577,10 +615,11 @@ def sqrt(x):
         >>> fg.grad(lax.sqrt)(4.0)
         Array(0.25)
     """
+    del accuracy  # always NumPy's full accuracy (JAX's option chooses among XLA kernels)
     return sqrt_p.bind(x)
 
 
-def cbrt(x):
+def cbrt(x, *, accuracy=None):
     """Elementwise real cube root (negative for negative ``x``); derivative ``cbrt(x) / (3 x)``.
 
     Example:
@@ -589,6 +628,7 @@ def cbrt(x):
         >>> lax.cbrt(np.array([8.0, -27.0]))
         array([ 2., -3.])
     """
+    del accuracy  # always NumPy's full accuracy (JAX's option chooses among XLA kernels)
     return cbrt_p.bind(x)
 
 
@@ -607,7 +647,7 @@ def abs(x):  # noqa: A001 (lax's name)
     return abs_p.bind(x)
 
 
-def logistic(x):
+def logistic(x, *, accuracy=None):
     """The logistic sigmoid ``1 / (1 + exp(-x))``, without overflow for large ``|x|``.
 
     Example:
@@ -619,6 +659,7 @@ def logistic(x):
         >>> fg.grad(lax.logistic)(0.0)
         Array(0.25)
     """
+    del accuracy  # always NumPy's full accuracy (JAX's option chooses among XLA kernels)
     return logistic_p.bind(x)
 
 
@@ -740,8 +781,11 @@ def sub(x, y):
     return sub_p.bind(x, y)
 
 
-def mul(x, y):
+def mul(x, y, *, out_dtype=None):
     """Elementwise product ``x * y`` (equal shapes and dtypes; rank-0 operands broadcast).
+
+    ``out_dtype`` (as in JAX) converts both operands to that dtype first, e.g. to multiply
+    int8 values without overflow in int32.
 
     Example:
         >>> import numpy as np
@@ -752,6 +796,8 @@ def mul(x, y):
         >>> fg.grad(lax.mul, argnums=(0, 1))(2.0, 5.0)
         (Array(5.), Array(2.))
     """
+    if out_dtype is not None:
+        x, y = (_cmp.convert_element_type(v, out_dtype) for v in (x, y))
     return mul_p.bind(x, y)
 
 

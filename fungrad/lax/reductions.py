@@ -97,8 +97,8 @@ def _accumulating(np_reduce):
 reduce_sum_p = _reduce_primitive("reduce_sum", _accumulating(np.sum))
 
 
-def reduce_sum(x, axes):
-    """Sum ``x`` over ``axes`` (a tuple of distinct non-negative ints; ``()`` is a no-op).
+def reduce_sum(operand, axes):
+    """Sum ``operand`` over ``axes`` (a tuple of distinct non-negative ints; ``()`` is a no-op).
 
     Example:
         >>> import numpy as np
@@ -108,7 +108,7 @@ def reduce_sum(x, axes):
         >>> float(lax.reduce_sum(np.arange(6.0).reshape(2, 3), (0, 1)))
         15.0
     """
-    return reduce_sum_p.bind(x, axes=_axes_param(axes))
+    return reduce_sum_p.bind(operand, axes=_axes_param(axes))
 
 
 def _reduce_sum_transpose(ct, x, *, axes):
@@ -144,15 +144,15 @@ reduce_min_p = _reduce_primitive("reduce_min", lambda x, *, axes: np.min(
     x, axis=axes, initial=_dtype(x).type(_identity_of_min(_dtype(x)))))
 
 
-def reduce_max(x, axes):
-    """Maximum of ``x`` over ``axes``; tied maxima share the derivative evenly.
+def reduce_max(operand, axes):
+    """Maximum of ``operand`` over ``axes``; tied maxima share the derivative evenly.
 
     Args:
         x: the operand.
-        axes: a tuple of distinct non-negative axes (``()`` returns ``x``).
+        axes: a tuple of distinct non-negative axes (``()`` returns ``operand``).
 
     Returns:
-        ``x`` reduced over ``axes`` (``-inf`` or the dtype's minimum where empty).
+        ``operand`` reduced over ``axes`` (``-inf`` or the dtype's minimum where empty).
 
     Example:
         >>> import numpy as np
@@ -163,11 +163,11 @@ def reduce_max(x, axes):
         >>> fg.grad(lambda v: lax.reduce_max(v, (0,)))(np.array([1.0, 3.0, 3.0]))
         Array([0. , 0.5, 0.5])
     """
-    return reduce_max_p.bind(x, axes=_axes_param(axes))
+    return reduce_max_p.bind(operand, axes=_axes_param(axes))
 
 
-def reduce_min(x, axes):
-    """Minimum of ``x`` over ``axes``; tied minima share the derivative evenly.
+def reduce_min(operand, axes):
+    """Minimum of ``operand`` over ``axes``; tied minima share the derivative evenly.
 
     Example:
         >>> import numpy as np
@@ -175,7 +175,7 @@ def reduce_min(x, axes):
         >>> lax.reduce_min(np.arange(6.0).reshape(2, 3), (0,))
         array([0., 1., 2.])
     """
-    return reduce_min_p.bind(x, axes=_axes_param(axes))
+    return reduce_min_p.bind(operand, axes=_axes_param(axes))
 
 
 def _chooser_jvp(prim: Primitive):
@@ -207,8 +207,8 @@ jvp_rules[reduce_min_p] = _chooser_jvp(reduce_min_p)
 reduce_prod_p = _reduce_primitive("reduce_prod", _accumulating(np.prod))
 
 
-def reduce_prod(x, axes):
-    """Product of ``x`` over ``axes``; its derivative is exact where ``x`` has zeros.
+def reduce_prod(operand, axes):
+    """Product of ``operand`` over ``axes``; its derivative is exact where ``operand`` has zeros.
 
     Example:
         >>> import numpy as np
@@ -219,7 +219,7 @@ def reduce_prod(x, axes):
         >>> fg.grad(lambda v: lax.reduce_prod(v, (0,)))(np.array([0.0, 2.0, 3.0]))
         Array([6., 0., 0.])
     """
-    return reduce_prod_p.bind(x, axes=_axes_param(axes))
+    return reduce_prod_p.bind(operand, axes=_axes_param(axes))
 
 
 def _reduce_prod_jvp(primals, tangents, *, axes):
@@ -266,8 +266,8 @@ defjvp_zero(reduce_and_p)
 defjvp_zero(reduce_or_p)
 
 
-def reduce_and(x, axes):
-    """Logical (for integers, bitwise) AND of ``x`` over ``axes``.
+def reduce_and(operand, axes):
+    """Logical (for integers, bitwise) AND of ``operand`` over ``axes``.
 
     Example:
         >>> import numpy as np
@@ -275,11 +275,11 @@ def reduce_and(x, axes):
         >>> lax.reduce_and(np.array([[True, False], [True, True]]), (1,))
         array([False,  True])
     """
-    return reduce_and_p.bind(x, axes=_axes_param(axes))
+    return reduce_and_p.bind(operand, axes=_axes_param(axes))
 
 
-def reduce_or(x, axes):
-    """Logical (for integers, bitwise) OR of ``x`` over ``axes``.
+def reduce_or(operand, axes):
+    """Logical (for integers, bitwise) OR of ``operand`` over ``axes``.
 
     Example:
         >>> import numpy as np
@@ -287,7 +287,7 @@ def reduce_or(x, axes):
         >>> lax.reduce_or(np.array([[True, False], [False, False]]), (1,))
         array([ True, False])
     """
-    return reduce_or_p.bind(x, axes=_axes_param(axes))
+    return reduce_or_p.bind(operand, axes=_axes_param(axes))
 
 
 # ---------------------------------------------------------------------------------------
@@ -319,8 +319,8 @@ argmax_p = _arg_primitive("argmax", np.argmax)
 argmin_p = _arg_primitive("argmin", np.argmin)
 
 
-def argmax(x, axis: int, index_dtype=np.int64):
-    """Index of the first maximum of ``x`` along ``axis`` (a NaN counts as the maximum).
+def argmax(operand, axis: int, index_dtype=np.int64):
+    """Index of the first maximum of ``operand`` along ``axis`` (a NaN counts as the maximum).
 
     Args:
         x: the operand (rank >= 1).
@@ -328,7 +328,7 @@ def argmax(x, axis: int, index_dtype=np.int64):
         index_dtype: integer dtype of the result.
 
     Returns:
-        Integer indices: ``x``'s shape without ``axis``.
+        Integer indices: ``operand``'s shape without ``axis``.
 
     Example:
         >>> import numpy as np
@@ -336,11 +336,11 @@ def argmax(x, axis: int, index_dtype=np.int64):
         >>> lax.argmax(np.array([[1.0, 5.0, 5.0], [7.0, 0.0, 2.0]]), axis=1)
         array([1, 0])
     """
-    return argmax_p.bind(x, axis=_one_axis(x, axis), index_dtype=np.dtype(index_dtype))
+    return argmax_p.bind(operand, axis=_one_axis(operand, axis), index_dtype=np.dtype(index_dtype))
 
 
-def argmin(x, axis: int, index_dtype=np.int64):
-    """Index of the first minimum of ``x`` along ``axis`` (a NaN counts as the minimum).
+def argmin(operand, axis: int, index_dtype=np.int64):
+    """Index of the first minimum of ``operand`` along ``axis`` (a NaN counts as the minimum).
 
     Example:
         >>> import numpy as np
@@ -348,7 +348,7 @@ def argmin(x, axis: int, index_dtype=np.int64):
         >>> lax.argmin(np.array([[1.0, 5.0, 1.0], [7.0, 0.0, 2.0]]), axis=1)
         array([0, 1])
     """
-    return argmin_p.bind(x, axis=_one_axis(x, axis), index_dtype=np.dtype(index_dtype))
+    return argmin_p.bind(operand, axis=_one_axis(operand, axis), index_dtype=np.dtype(index_dtype))
 
 
 def _one_axis(x, axis: int) -> int:

@@ -67,8 +67,8 @@ def _broadcast_in_dim_abstract_eval(x, *, shape, broadcast_dimensions):
     return ShapedArray(shape, x.dtype, x.weak_type)
 
 
-def broadcast_in_dim(x, shape, broadcast_dimensions):
-    """Broadcast ``x`` to ``shape``; operand dim i maps to output dim broadcast_dimensions[i].
+def broadcast_in_dim(operand, shape, broadcast_dimensions):
+    """Broadcast ``operand`` to ``shape``; operand dim i maps to output dim broadcast_dimensions[i].
 
     Example:
         >>> import numpy as np
@@ -78,9 +78,10 @@ def broadcast_in_dim(x, shape, broadcast_dimensions):
                [2., 2., 2.]])
     """
     shape, dims = tuple(int(s) for s in shape), tuple(int(d) for d in broadcast_dimensions)
-    if core.shape_of(x) == shape and dims == tuple(range(len(shape))) and not core.is_literal(x):
-        return x
-    return broadcast_in_dim_p.bind(x, shape=shape, broadcast_dimensions=dims)
+    same = core.shape_of(operand) == shape and dims == tuple(range(len(shape)))
+    if same and not core.is_literal(operand):
+        return operand
+    return broadcast_in_dim_p.bind(operand, shape=shape, broadcast_dimensions=dims)
 
 
 def _broadcast_in_dim_transpose(ct, x, *, shape, broadcast_dimensions):
@@ -131,8 +132,11 @@ def _reshape_abstract_eval(x, *, new_sizes):
     return ShapedArray(new_sizes, x.dtype, x.weak_type)
 
 
-def reshape(x, new_sizes):
-    """Reshape ``x`` to ``new_sizes`` (row-major order).
+def reshape(operand, new_sizes, dimensions=None):
+    """Reshape ``operand`` to ``new_sizes`` (row-major order).
+
+    ``dimensions``, as in JAX, is a permutation applied first (``transpose``), so the
+    elements are read in that axis order.
 
     Example:
         >>> import numpy as np
@@ -142,9 +146,11 @@ def reshape(x, new_sizes):
                [3., 4., 5.]])
     """
     new_sizes = tuple(int(s) for s in new_sizes)
-    if core.shape_of(x) == new_sizes:
-        return x
-    return reshape_p.bind(x, new_sizes=new_sizes)
+    if dimensions is not None:
+        operand = transpose(operand, dimensions)
+    if core.shape_of(operand) == new_sizes:
+        return operand
+    return reshape_p.bind(operand, new_sizes=new_sizes)
 
 
 reshape_p.def_abstract_eval(_reshape_abstract_eval)
@@ -174,8 +180,8 @@ def _transpose_abstract_eval(x, *, permutation):
     return ShapedArray(tuple(x.shape[p] for p in permutation), x.dtype, x.weak_type)
 
 
-def transpose(x, permutation):
-    """Permute the axes of ``x``: output axis i is input axis permutation[i].
+def transpose(operand, permutation):
+    """Permute the axes of ``operand``: output axis i is input axis permutation[i].
 
     Example:
         >>> import numpy as np
@@ -187,8 +193,8 @@ def transpose(x, permutation):
     """
     permutation = tuple(int(p) for p in permutation)
     if permutation == tuple(range(len(permutation))):
-        return x
-    return transpose_p.bind(x, permutation=permutation)
+        return operand
+    return transpose_p.bind(operand, permutation=permutation)
 
 
 transpose_p.def_abstract_eval(_transpose_abstract_eval)
@@ -220,8 +226,8 @@ def _transpose_batch(vals, dims, *, permutation):
 batching_rules[transpose_p] = _transpose_batch
 
 
-def broadcast(x, sizes):
-    """Broadcast ``x`` by prepending dimensions of ``sizes`` (like ``jax.lax.broadcast``).
+def broadcast(operand, sizes):
+    """Broadcast ``operand`` by prepending dimensions of ``sizes`` (like ``jax.lax.broadcast``).
 
     Example:
         >>> import numpy as np
@@ -229,9 +235,10 @@ def broadcast(x, sizes):
         >>> lax.broadcast(np.array([1.0, 2.0]), (3,)).shape
         (3, 2)
     """
-    sizes, x_shape = tuple(int(s) for s in sizes), core.shape_of(x)
+    sizes, x_shape = tuple(int(s) for s in sizes), core.shape_of(operand)
     lead = len(sizes)
-    return broadcast_in_dim(x, sizes + tuple(x_shape), tuple(range(lead, lead + len(x_shape))))
+    dims = tuple(range(lead, lead + len(x_shape)))
+    return broadcast_in_dim(operand, sizes + tuple(x_shape), dims)
 
 
 def _check_dimensions(name: str, dimensions, ndim: int, shape) -> None:
@@ -261,8 +268,8 @@ def _squeeze_abstract_eval(x, *, dimensions):
     return ShapedArray(shape, x.dtype, x.weak_type)
 
 
-def squeeze(x, dimensions):
-    """Remove the size-1 ``dimensions`` (non-negative ints) of ``x``.
+def squeeze(array, dimensions):
+    """Remove the size-1 ``dimensions`` (non-negative ints) of ``array``.
 
     Example:
         >>> import numpy as np
@@ -272,8 +279,8 @@ def squeeze(x, dimensions):
     """
     dimensions = tuple(sorted(int(d) for d in dimensions))
     if not dimensions:
-        return x
-    return squeeze_p.bind(x, dimensions=dimensions)
+        return array
+    return squeeze_p.bind(array, dimensions=dimensions)
 
 
 squeeze_p.def_abstract_eval(_squeeze_abstract_eval)
@@ -291,8 +298,8 @@ def _expand_dims_abstract_eval(x, *, dimensions):
     return ShapedArray(shape, x.dtype, x.weak_type)
 
 
-def expand_dims(x, dimensions):
-    """Insert size-1 dimensions of ``x`` at ``dimensions`` (positions in the result).
+def expand_dims(array, dimensions):
+    """Insert size-1 dimensions of ``array`` at ``dimensions`` (positions in the result).
 
     Example:
         >>> import numpy as np
@@ -302,8 +309,8 @@ def expand_dims(x, dimensions):
     """
     dimensions = tuple(sorted(int(d) for d in dimensions))
     if not dimensions:
-        return x
-    return expand_dims_p.bind(x, dimensions=dimensions)
+        return array
+    return expand_dims_p.bind(array, dimensions=dimensions)
 
 
 expand_dims_p.def_abstract_eval(_expand_dims_abstract_eval)
@@ -321,8 +328,8 @@ def _rev_abstract_eval(x, *, dimensions):
     return x
 
 
-def rev(x, dimensions):
-    """Reverse ``x`` along ``dimensions`` (non-negative ints).
+def rev(operand, dimensions):
+    """Reverse ``operand`` along ``dimensions`` (non-negative ints).
 
     Example:
         >>> import numpy as np
@@ -333,8 +340,8 @@ def rev(x, dimensions):
     """
     dimensions = tuple(sorted(int(d) for d in dimensions))
     if not dimensions:
-        return x
-    return rev_p.bind(x, dimensions=dimensions)
+        return operand
+    return rev_p.bind(operand, dimensions=dimensions)
 
 
 rev_p.def_abstract_eval(_rev_abstract_eval)
@@ -381,8 +388,8 @@ def _pad_abstract_eval(x, padding_value, *, padding_config):
     return ShapedArray(shape, x.dtype, x.weak_type and padding_value.weak_type)
 
 
-def pad(x, padding_value, padding_config):
-    """Pad ``x`` with the rank-0 ``padding_value``; one ``(lo, hi, interior)`` per dimension.
+def pad(operand, padding_value, padding_config):
+    """Pad ``operand`` with the rank-0 ``padding_value``; one ``(lo, hi, interior)`` per dimension.
 
     Negative ``lo``/``hi`` crop; ``interior`` inserts that many values between elements.
 
@@ -393,9 +400,9 @@ def pad(x, padding_value, padding_config):
         array([0., 1., 0., 2., 0., 0.])
     """
     config = tuple((int(lo), int(hi), int(it)) for lo, hi, it in padding_config)
-    if config == ((0, 0, 0),) * len(core.shape_of(x)):
-        return x
-    return pad_p.bind(x, padding_value, padding_config=config)
+    if config == ((0, 0, 0),) * len(core.shape_of(operand)):
+        return operand
+    return pad_p.bind(operand, padding_value, padding_config=config)
 
 
 def _pad_jvp(primals, tangents, *, padding_config):
@@ -542,8 +549,8 @@ def _check_slice(shape, start, limit, strides) -> None:
                 "fungrad.numpy indexing for negative or clamped bounds).")
 
 
-def slice_in_dim(x, start_index: int, limit_index: int, stride: int = 1, axis: int = 0):
-    """Slice ``x[start:limit:stride]`` along one ``axis`` (the other axes whole).
+def slice_in_dim(operand, start_index: int, limit_index: int, stride: int = 1, axis: int = 0):
+    """Slice ``operand[start:limit:stride]`` along one ``axis`` (the other axes whole).
 
     Example:
         >>> import numpy as np
@@ -552,10 +559,10 @@ def slice_in_dim(x, start_index: int, limit_index: int, stride: int = 1, axis: i
         array([[1., 2.],
                [4., 5.]])
     """
-    shape = core.shape_of(x)
+    shape = core.shape_of(operand)
     start, limit, strides = [0] * len(shape), list(shape), [1] * len(shape)
     start[axis], limit[axis], strides[axis] = start_index, limit_index, stride
-    return slice(x, start, limit, strides)
+    return slice(operand, start, limit, strides)
 
 
 def _slice_transpose(ct, x, *, start_indices, limit_indices, strides):

@@ -127,23 +127,52 @@ def _sort_abstract_eval(x, *, dimension):
 sort_p.def_abstract_eval(_sort_abstract_eval)
 
 
-def sort(x, dimension: int = -1):
-    """Sort ``x`` along ``dimension`` in ascending order (stable; NaNs last).
+def sort(operand, dimension: int = -1, is_stable: bool = True, num_keys: int = 1):
+    """Sort ``operand`` along ``dimension`` in ascending order (stable; NaNs last).
 
     Args:
-        x: the operand (rank >= 1).
+        operand: the array (rank >= 1), or a sequence of arrays of one shape: then all are
+            permuted together, ordered by the first ``num_keys`` of them (the first is the
+            primary key; later keys break its ties), and a tuple is returned, as in JAX.
         dimension: the axis to sort along (negative counts from the end).
+        is_stable: accepted for JAX compatibility; fungrad's sort is always stable.
+        num_keys: how many leading operands are sort keys (with a sequence operand).
 
     Returns:
-        The sorted array; its derivative moves each tangent with its element.
+        The sorted array (or tuple); its derivative moves each tangent with its element.
 
     Example:
         >>> import numpy as np
         >>> from fungrad import lax
         >>> lax.sort(np.array([3.0, np.nan, 1.0, 2.0]))
         array([ 1.,  2.,  3., nan])
+        >>> keys, values = lax.sort((np.array([2, 1, 2]), np.array([10.0, 20.0, 30.0])))
+        >>> keys.tolist(), values.tolist()
+        ([1, 2, 2], [20.0, 10.0, 30.0])
     """
-    return sort_p.bind(x, dimension=_canonical_axis(dimension, len(shape_of(x))))
+    del is_stable  # always stable
+    if isinstance(operand, (list, tuple)):
+        return _sort_together(tuple(operand), dimension, num_keys)
+    if num_keys != 1:
+        raise ValueError(f"lax.sort: num_keys={num_keys} needs a sequence of operands (the "
+                         "keys first); a single array is its own key (num_keys=1).")
+    return sort_p.bind(operand, dimension=_canonical_axis(dimension, len(shape_of(operand))))
+
+
+def _sort_together(operands: tuple, dimension: int, num_keys: int) -> tuple:
+    if not operands or not 1 <= num_keys <= len(operands):
+        raise ValueError(f"lax.sort: num_keys={num_keys} must be between 1 and the number of "
+                         f"operands ({len(operands)}).")
+    shapes = [tuple(shape_of(x)) for x in operands]
+    if len(set(shapes)) != 1 or not shapes[0]:
+        raise ShapeError(f"lax.sort: the operands must have one shape of rank >= 1, got "
+                         f"{shapes}.")
+    axis = _canonical_axis(dimension, len(shapes[0]))
+    # Stable sorts from the least significant key up: each keeps the earlier order on ties.
+    order = argsort(operands[num_keys - 1], axis)
+    for key in reversed(operands[:num_keys - 1]):
+        order = take_along_axis(order, argsort(take_along_axis(key, order, axis), axis), axis)
+    return tuple(take_along_axis(x, order, axis) for x in operands)
 
 
 def _sort_jvp(primals, tangents, *, dimension):

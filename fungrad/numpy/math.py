@@ -307,9 +307,9 @@ def round(x, decimals: int = 0):  # noqa: A001 (NumPy's name)
     if get_aval(x).dtype.kind in "biu" and decimals >= 0:
         return x
     if decimals == 0:
-        return lax.round(x)
+        return lax.round(x, lax.RoundingMethod.TO_NEAREST_EVEN)
     factor = 10.0 ** decimals
-    rounded = divide(lax.round(multiply(x, factor)), factor)
+    rounded = divide(lax.round(multiply(x, factor), lax.RoundingMethod.TO_NEAREST_EVEN), factor)
     # Integers rounded to tens, hundreds... stay integers, as in NumPy.
     return to_dtype(rounded, get_aval(x).dtype) if get_aval(x).dtype.kind in "biu" else rounded
 

@@ -284,13 +284,16 @@ def normal(key: np.ndarray, shape: Shape = (), dtype: DTypeLike = np.float64) ->
     return _sample("normal", key, draw)
 
 
-def gumbel(key: np.ndarray, shape: Shape = (), dtype: DTypeLike = np.float64) -> np.ndarray:
+def gumbel(key: np.ndarray, shape: Shape = (), dtype: DTypeLike = np.float64,
+           mode: str | None = None) -> np.ndarray:
     """Standard Gumbel samples, ``-log(-log(U))``.
 
     Args:
       key: a PRNG key.
       shape: the result's shape.
       dtype: a floating dtype.
+      mode: JAX's "low"/"high" choice of bits for the sampler; accepted and checked,
+        since fungrad always draws from 53-bit uniforms (JAX's "high" or better).
 
     Returns:
       An array of `shape` and `dtype`.
@@ -303,8 +306,14 @@ def gumbel(key: np.ndarray, shape: Shape = (), dtype: DTypeLike = np.float64) ->
         >>> bool(abs(x.mean() - np.euler_gamma) < 0.05)
         True
     """
+    _check_mode("gumbel", mode)
     shape, dtype = shape_tuple("gumbel", shape), _float_dtype("gumbel", dtype)
     return _sample("gumbel", key, lambda k: _gumbel(k, shape).astype(dtype))
+
+
+def _check_mode(fn: str, mode) -> None:
+    if mode not in (None, "low", "high"):
+        raise ValueError(f"{fn}: mode must be None, 'low' or 'high', got {mode!r}.")
 
 
 def _gumbel(k: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -334,13 +343,16 @@ def exponential(key: np.ndarray, shape: Shape = (), dtype: DTypeLike = np.float6
     return _sample("exponential", key, draw)
 
 
-def bernoulli(key: np.ndarray, p: Any = 0.5, shape: Shape | None = None) -> np.ndarray:
+def bernoulli(key: np.ndarray, p: Any = 0.5, shape: Shape | None = None,
+              mode: str = "low") -> np.ndarray:
     """Random booleans, True with probability `p`.
 
     Args:
       key: a PRNG key.
       p: the probability of True, scalar or array; may be traced.
       shape: the result's shape; defaults to `p`'s shape, which must broadcast to it.
+      mode: JAX's "low"/"high" precision for comparing with `p`; fungrad compares with
+        53-bit uniforms in either case.
 
     Returns:
       A bool array.
@@ -351,14 +363,16 @@ def bernoulli(key: np.ndarray, p: Any = 0.5, shape: Shape | None = None) -> np.n
         >>> float(random.bernoulli(key, 0.3, (10000,)).mean().round(2))
         0.3
     """
+    _check_mode("bernoulli", mode)
     p = _operand(p, "bernoulli", "p")
     shape = shape_of(p) if shape is None else shape_tuple("bernoulli", shape)
     _check_broadcast("bernoulli", "p", shape_of(p), shape)
     return _sample("bernoulli", key, lambda k: _unit(k, shape), lambda xp, u, p: u < p, p)
 
 
-def categorical(key: np.ndarray, logits: Any, axis: int = -1,
-                shape: Shape | None = None) -> np.ndarray:
+def categorical(key: np.ndarray, logits: Any, axis: int = -1,  # noqa: PLR0917 (JAX's)
+                shape: Shape | None = None, replace: bool = True,
+                mode: str | None = None) -> np.ndarray:
     """Sample category indices with probabilities ``softmax(logits, axis)``.
 
     Args:
@@ -367,6 +381,10 @@ def categorical(key: np.ndarray, logits: Any, axis: int = -1,
       axis: the axis of `logits` that holds the categories.
       shape: the result's shape; defaults to `logits`' shape without `axis`, which must
         broadcast to it.
+      replace: True samples with replacement (the Gumbel-max trick). False samples without
+        replacement (the Gumbel-top-k trick): the leading axes of `shape` before the batch
+        shape count the draws, at most the number of categories, as in JAX.
+      mode: JAX's "low"/"high" bits for the Gumbel noise; fungrad's is always 53-bit.
 
     Returns:
       An int64 array of indices along `axis`.
@@ -380,17 +398,41 @@ def categorical(key: np.ndarray, logits: Any, axis: int = -1,
         array([ True,  True])
     """
     fn, logits = "categorical", _operand(logits, "categorical", "logits")
+    _check_mode(fn, mode)
     lshape = tuple(shape_of(logits))
     if not lshape:
         raise ShapeError(f"{fn}: logits must have a category axis, got a scalar.")
     axis = _axis(fn, axis, len(lshape), "logits")
     batch = lshape[:axis] + lshape[axis + 1:]
     shape = batch if shape is None else shape_tuple(fn, shape)
+    if not replace:
+        return _categorical_without_replacement(key, logits, axis, batch, shape)
     _check_broadcast(fn, "logits (without the category axis)", batch, shape)
     # Gumbel-max trick: argmax(logits + Gumbel noise) is a sample of softmax(logits).
     draw = lambda k: _gumbel(k, (*shape, lshape[axis]))
     finish = lambda xp, noise, logits: xp.argmax(noise + xp.moveaxis(logits, axis, -1), axis=-1)
     return _sample(fn, key, draw, finish, logits)
+
+
+def _categorical_without_replacement(key, logits, axis: int, batch: tuple, shape: tuple):
+    """Gumbel-top-k: the k largest of ``logits + Gumbel noise`` are k distinct draws."""
+    fn, n = "categorical", shape_of(logits)[axis]
+    lead = shape[:len(shape) - len(batch)]
+    if len(shape) < len(batch) or shape[len(lead):] != batch:
+        raise ShapeError(f"{fn}: with replace=False, shape {shape} must end with the batch "
+                         f"shape {batch} (logits without the category axis); the leading "
+                         "axes count the draws.")
+    k = math.prod(lead)
+    if k > n:
+        raise ValueError(f"{fn}: cannot draw {k} categories without replacement from {n}; "
+                         "pass replace=True or a smaller shape.")
+
+    def finish(xp, noise, logits):
+        scores = noise + xp.moveaxis(logits, axis, -1)
+        top = xp.argsort(-scores, axis=-1)[..., :k]  # (*batch, k), best first
+        return xp.reshape(xp.moveaxis(top, -1, 0), shape)
+
+    return _sample(fn, key, lambda k_: _gumbel(k_, (*batch, n)), finish, logits)
 
 
 def randint(key: np.ndarray, shape: Shape, minval: Any, maxval: Any,
@@ -492,7 +534,7 @@ def _random_order(k: np.ndarray, shape: tuple[int, ...], axis: int) -> np.ndarra
 
 
 def choice(key: np.ndarray, a: Any, shape: Shape = (), replace: bool = True,  # noqa: PLR0917
-           p: Any = None, axis: int = 0) -> np.ndarray:
+           p: Any = None, axis: int = 0, mode: str | None = None) -> np.ndarray:
     """Random samples from ``range(a)`` or from the slices of an array along `axis`.
 
     Args:
@@ -501,6 +543,8 @@ def choice(key: np.ndarray, a: Any, shape: Shape = (), replace: bool = True,  # 
       shape: how many samples, as a shape.
       replace: sample with replacement; without it, ``prod(shape)`` must not exceed n.
       p: optional probabilities of the n entries (concrete; normalised here).
+      mode: JAX's "low"/"high" bits for weighted sampling without replacement; fungrad's
+        draws always use 53-bit uniforms.
       axis: the axis of `a` to sample along.
 
     Returns:
@@ -515,6 +559,7 @@ def choice(key: np.ndarray, a: Any, shape: Shape = (), replace: bool = True,  # 
         >>> set(random.choice(key, np.array([10, 20]), (100,)).tolist()) <= {10, 20}
         True
     """
+    _check_mode("choice", mode)
     fn, shape = "choice", shape_tuple("choice", shape)
     is_int = isinstance(a, (int, np.integer)) or (not isinstance(a, Tracer) and np.ndim(a) == 0)
     if not is_int:

@@ -41,11 +41,13 @@ U64 = 1 << 64
 # --- Keys --------------------------------------------------------------------------------
 
 
-def key(seed: int) -> np.ndarray:
+def key(seed: int, *, impl: str | None = None, dtype: Any = None) -> np.ndarray:
     """Make a PRNG key from an integer seed.
 
     Args:
       seed: an int in ``[-2**63, 2**64)``; negative seeds wrap modulo ``2**64``.
+      impl, dtype: JAX's choice of PRNG implementation; fungrad has one, so only None
+        is accepted.
 
     Returns:
       A ``uint32`` array of shape ``(2,)``: the seed's high and low 32-bit words.
@@ -53,11 +55,27 @@ def key(seed: int) -> np.ndarray:
     >>> key(1)
     array([0, 1], dtype=uint32)
     """
+    _one_implementation("key", impl, dtype)
     s = concrete_int("key", "seed", seed)
     return np.array([s >> 32, s & 0xFFFFFFFF], dtype=np.uint32)
 
 
-PRNGKey = key  # JAX's older name for the same function
+def PRNGKey(seed: int, *, impl: str | None = None) -> np.ndarray:  # noqa: N802 (JAX's name)
+    """JAX's older name for :func:`key` (the same raw ``uint32`` key).
+
+    >>> PRNGKey(1)
+    array([0, 1], dtype=uint32)
+    """
+    _one_implementation("PRNGKey", impl, None)
+    return key(seed)
+
+
+def _one_implementation(fn: str, impl, dtype) -> None:
+    for name, value in (("impl", impl), ("dtype", dtype)):
+        if value is not None:
+            raise ValueError(f"random.{fn}: {name}={value!r} is not supported: fungrad has one "
+                             "PRNG implementation (counter-based, 64-bit keys); pass "
+                             f"{name}=None.")
 
 
 def concrete_int(fn: str, name: str, value) -> int:

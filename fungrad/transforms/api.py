@@ -227,7 +227,7 @@ def linearize(fun: Callable, *primals, has_aux: bool = False):
 # vjp, grad, value_and_grad
 
 
-def vjp(fun: Callable, *primals, has_aux: bool = False):
+def vjp(fun: Callable, *primals, has_aux: bool = False, reduce_axes=()):
     """Evaluate ``fun`` and return a function that pulls cotangents back to the inputs.
 
     Returns:
@@ -241,7 +241,15 @@ def vjp(fun: Callable, *primals, has_aux: bool = False):
         [1.0]
     """
     check_callable("vjp", fun)
+    _no_reduce_axes("vjp", reduce_axes)
     return _vjp(fun, primals, has_aux, "vjp")
+
+
+def _no_reduce_axes(transform: str, reduce_axes) -> None:
+    # JAX removed the feature and keeps the parameter only to reject it; so does fungrad.
+    if reduce_axes:
+        raise NotImplementedError(f"{transform}: reduce_axes is not supported (JAX deprecated "
+                                  "and removed it); sum the result over those axes instead.")
 
 
 def _vjp(fun: Callable, primals, has_aux: bool, transform: str):
@@ -425,8 +433,9 @@ def _check_scalar_output(transform, fun, out, holomorphic):
         )
 
 
-def value_and_grad(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = False,
-                   allow_int: bool = False) -> Callable:
+def value_and_grad(fun: Callable, argnums=0, has_aux: bool = False,  # noqa: PLR0917 (JAX's)
+                   holomorphic: bool = False, allow_int: bool = False,
+                   reduce_axes=()) -> Callable:
     """Return a function computing ``fun``'s value and its gradient w.r.t. ``argnums``.
 
     Args:
@@ -438,6 +447,7 @@ def value_and_grad(fun: Callable, argnums=0, has_aux: bool = False, holomorphic:
             real output and the gradient is JAX's ``df/dx - i df/dy`` for ``z = x + iy``
             (e.g. ``grad(abs)(z) == conj(z) / abs(z)``).
         allow_int: integer inputs are allowed and get float0 gradients.
+        reduce_axes: only ``()``, as in JAX, which removed the feature.
 
     Returns:
         ``f(*args) -> (value, grads)`` or ``((value, aux), grads)``; ``grads`` matches the
@@ -453,6 +463,7 @@ def value_and_grad(fun: Callable, argnums=0, has_aux: bool = False, holomorphic:
         (Array(6.), (Array(3.), Array(2.)))
     """
     check_callable("value_and_grad", fun)
+    _no_reduce_axes("value_and_grad", reduce_axes)
 
     def value_and_grad_f(*args, **kwargs):
         nums = _argnums_tuple(argnums, len(args), "grad", fun)
@@ -473,8 +484,8 @@ def value_and_grad(fun: Callable, argnums=0, has_aux: bool = False, holomorphic:
     return value_and_grad_f
 
 
-def grad(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = False,
-         allow_int: bool = False) -> Callable:
+def grad(fun: Callable, argnums=0, has_aux: bool = False,  # noqa: PLR0917 (JAX's)
+         holomorphic: bool = False, allow_int: bool = False, reduce_axes=()) -> Callable:
     """Return a function computing the gradient of scalar-valued ``fun``.
 
     Same arguments as :func:`value_and_grad`; returns only the gradient (and ``aux`` as
@@ -486,6 +497,7 @@ def grad(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = Fa
         [2.0, 4.0]
     """
     check_callable("grad", fun)
+    _no_reduce_axes("grad", reduce_axes)
     vg = value_and_grad(fun, argnums, has_aux, holomorphic, allow_int)
 
     def grad_f(*args, **kwargs):

@@ -306,7 +306,7 @@ batching_rules[remat_p] = _remat_batch
 
 def checkpoint(fun: Callable, *, prevent_cse: bool = True, policy: Policy | None = None,
                static_argnums: int | Sequence[int] = (),
-               static_argnames: str | Sequence[str] = (),
+               static_argnames: str | Sequence[str] = (), concrete: bool = False,
                memory_budget: float | int | None = None) -> Callable:
     """Make ``fun`` recompute its intermediate values in the backward pass.
 
@@ -319,6 +319,7 @@ def checkpoint(fun: Callable, *, prevent_cse: bool = True, policy: Policy | None
             ``nothing_saveable``: only the inputs of ``fun`` are kept.
         static_argnums, static_argnames: arguments passed through unchanged
             (configuration values; hashable).
+        concrete: only False, as in JAX, which removed the option (use static_argnums).
         memory_budget: instead of a policy, let fungrad choose what to save: a float in
             ``[0, 1]`` is a fraction of the residual bytes ``fun`` would keep without
             checkpointing (its inputs not counted), an int is a byte count. The planner
@@ -338,6 +339,9 @@ def checkpoint(fun: Callable, *, prevent_cse: bool = True, policy: Policy | None
         True
     """
     check_callable("checkpoint", fun)
+    if concrete:
+        raise NotImplementedError("checkpoint: concrete=True is not supported (JAX removed it); "
+                                  "mark the arguments that must be concrete static_argnums.")
     if memory_budget is not None:
         if policy is not None:
             raise TypeError("checkpoint: give either policy= or memory_budget=, not both "

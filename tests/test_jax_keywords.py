@@ -1,0 +1,189 @@
+"""JAX keyword parity: every function that fungrad shares with jax, jax.lax, jax.nn,
+jax.random, jax.numpy.linalg, jax.scipy.special and jax.tree_util accepts JAX's
+keyword-usable parameter names in JAX's order (fungrad may add its own after them), and the
+parameters added for that parity behave as in JAX."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+
+import numpy as np
+import pytest
+
+import fungrad as fg
+from fungrad import lax, random
+
+jax = pytest.importorskip("jax")
+jax.config.update("jax_enable_x64", True)
+jnp = jax.numpy
+
+MODULES = [("fungrad", "jax"), ("fungrad.lax", "jax.lax"), ("fungrad.nn", "jax.nn"),
+           ("fungrad.random", "jax.random"), ("fungrad.numpy.linalg", "jax.numpy.linalg"),
+           ("fungrad.scipy.special", "jax.scipy.special"), ("fungrad.tree_util", "jax.tree_util")]
+IGNORED = {"out_sharding", "sharding", "in_shardings", "out_shardings", "device"}
+# Known differences, each in the README's differences section.
+DIFFERENT = {
+    "fungrad.jit": "compiler_options (XLA's) is not accepted",
+    "fungrad.vmap": "sum_match (undocumented in JAX) is not accepted",
+    "fungrad.lax.cond": "the legacy operand= keyword is not accepted (pass operands)",
+    "fungrad.lax.switch": "the legacy operand= keyword is not accepted (pass operands)",
+    "fungrad.lax.scan": "_split_transpose is private to JAX",
+    "fungrad.lax.gather": "index_spec API instead of GatherDimensionNumbers",
+    **{f"fungrad.lax.scatter{s}": "index_spec API instead of ScatterDimensionNumbers"
+       for s in ("", "_add", "_max", "_min", "_mul")},
+    "fungrad.tree_util.register_dataclass": "drop_fields is not accepted",
+}
+
+
+def _keywords(fun) -> list[str]:
+    return [p.name for p in inspect.signature(fun).parameters.values()
+            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name not in IGNORED]
+
+
+def _shared_functions():
+    for ours_name, jax_name in MODULES:
+        ours, theirs = importlib.import_module(ours_name), importlib.import_module(jax_name)
+        for name in dir(theirs):
+            if name.startswith("_") or not hasattr(ours, name):
+                continue
+            a, b = getattr(ours, name), getattr(theirs, name)
+            if callable(a) and not inspect.isclass(a) and not inspect.isclass(b):
+                try:
+                    inspect.signature(a), inspect.signature(b)
+                except (TypeError, ValueError):
+                    continue
+                yield f"{ours_name}.{name}", a, b
+
+
+SHARED = list(_shared_functions())
+
+
+@pytest.mark.parametrize("name, ours, theirs", SHARED, ids=[s[0] for s in SHARED])
+def test_jax_keywords_in_jax_order(name, ours, theirs):
+    if name in DIFFERENT:
+        return  # checked by test_the_difference_list_is_current
+    remaining = iter(_keywords(ours))
+    missing = [k for k in _keywords(theirs) if not any(k == m for m in remaining)]
+    assert not missing, (f"{name}: JAX's keywords {_keywords(theirs)}, ours "
+                         f"{_keywords(ours)}; missing or out of order: {missing}")
+
+
+def test_the_difference_list_is_current():
+    names = {s[0] for s in SHARED}
+    assert set(DIFFERENT) <= names
+    for name in DIFFERENT:
+        ours, theirs = next((a, b) for n, a, b in SHARED if n == name)
+        remaining = iter(_keywords(ours))
+        assert not all(any(k == m for m in remaining) for k in _keywords(theirs)), (
+            f"{name} now matches JAX: remove it from DIFFERENT")
+
+
+HALVES = np.array([0.5, 1.5, 2.5, -0.5, -2.5, -0.0, 0.0, 0.49999999999999994,
+                   2.4999999999999996, -0.3, np.inf, -np.inf, np.nan, 1e300])
+
+
+@pytest.mark.parametrize("method", list(lax.RoundingMethod))
+@pytest.mark.parametrize("mode", ["eager", "jit", "vmap"])
+def test_round_methods_match_jax(method, mode):
+    f = {"eager": lambda x: lax.round(x, method), "jit": fg.jit(lambda x: lax.round(x, method)),
+         "vmap": fg.vmap(lambda x: lax.round(x, method))}[mode]
+    got, want = np.asarray(f(HALVES)), np.asarray(jax.lax.round(jnp.asarray(HALVES), int(method)))
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(want))  # -0.0 stays -0.0
+    assert float(fg.grad(lambda x: lax.round(x, method) * 3.0)(2.3)) == 0.0
+
+
+def test_round_default_is_away_from_zero_and_fnp_round_is_half_even():
+    import fungrad.numpy as fnp
+
+    assert lax.round(np.float32(2.5)).dtype == np.float32
+    np.testing.assert_array_equal(lax.round(np.array([0.5, 2.5])), [1.0, 3.0])
+    np.testing.assert_array_equal(fnp.round(np.array([0.5, 2.5])), [0.0, 2.0])
+
+
+@pytest.mark.parametrize("num_keys", [1, 2, 3])
+@pytest.mark.parametrize("dimension", [0, 1, -1])
+def test_sort_several_operands_matches_jax(num_keys, dimension):
+    rng = np.random.default_rng(num_keys)
+    ops = (rng.integers(0, 3, (4, 7)), rng.integers(0, 2, (4, 7)), rng.normal(size=(4, 7)))
+    got = lax.sort(ops, dimension, num_keys=num_keys)
+    want = jax.lax.sort(ops, dimension, num_keys=num_keys)
+    assert isinstance(got, tuple) and len(got) == 3
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g, w)
+
+
+def test_sort_several_operands_gradient_and_errors():
+    keys = np.array([2, 0, 1, 0])
+
+    def f(lib_sort, v):
+        return (lib_sort((keys, v))[1] * np.arange(4.0)).sum()
+
+    v = np.array([0.1, 0.2, 0.3, 0.4])
+    np.testing.assert_allclose(fg.grad(lambda v: f(lax.sort, v))(v),
+                               jax.grad(lambda v: f(jax.lax.sort, v))(v))
+    with pytest.raises(ValueError, match="num_keys"):
+        lax.sort((keys, v), num_keys=3)
+    with pytest.raises(ValueError, match="num_keys"):
+        lax.sort(v, num_keys=2)
+    with pytest.raises(ValueError, match="one shape"):
+        lax.sort((keys, v[:3]))
+
+
+def test_dynamic_slice_negative_indices():
+    x = np.arange(6.0)
+    np.testing.assert_array_equal(lax.dynamic_slice(x, (-2,), (2,)), [4.0, 5.0])
+    traced = fg.jit(lambda i: lax.dynamic_slice(x, (i,), (2,), allow_negative_indices=False))
+    np.testing.assert_array_equal(traced(-2), [0.0, 1.0])  # clamped, not wrapped
+    with pytest.raises(ValueError, match="negative"):
+        lax.dynamic_slice(x, (-2,), (2,), allow_negative_indices=False)
+    np.testing.assert_array_equal(
+        lax.dynamic_update_slice(x, np.ones(2), (-2,), allow_negative_indices=[True]),
+        [0, 1, 2, 3, 1, 1])
+
+
+def test_mul_out_dtype_accuracy_and_reshape_dimensions():
+    assert int(lax.mul(np.int8(100), np.int8(3), out_dtype=np.int32)) == 300
+    assert float(lax.exp(0.0, accuracy=None)) == 1.0
+    x = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_array_equal(lax.reshape(x, (6,), (1, 0)),
+                                  jax.lax.reshape(x, (6,), (1, 0)))
+
+
+def test_categorical_without_replacement():
+    key = random.key(0)
+    logits = np.log(np.array([[0.1, 0.2, 0.7], [0.5, 0.25, 0.25]]))
+    s = random.categorical(key, logits, shape=(3, 2), replace=False)
+    assert s.shape == (3, 2)
+    for column in np.asarray(s).T:  # three distinct draws per distribution
+        assert sorted(column.tolist()) == [0, 1, 2]
+    first = np.zeros(3)
+    for i in range(2000):
+        first[random.categorical(random.fold_in(key, i), logits[0], shape=(2,),
+                                 replace=False)[0]] += 1
+    np.testing.assert_allclose(first / 2000, [0.1, 0.2, 0.7], atol=0.03)
+    with pytest.raises(ValueError, match="without replacement"):
+        random.categorical(key, np.zeros(3), shape=(4,), replace=False)
+
+
+def test_random_modes_and_key_impl():
+    key = random.key(0, impl=None)
+    assert random.gumbel(key, (2,), mode="high").shape == (2,)
+    assert random.bernoulli(key, 0.5, (3,), mode="high").shape == (3,)
+    assert random.choice(key, 5, (2,), mode="low").shape == (2,)
+    np.testing.assert_array_equal(random.PRNGKey(3, impl=None), random.key(3))
+    with pytest.raises(ValueError, match="mode"):
+        random.gumbel(key, (2,), mode="medium")
+    with pytest.raises(ValueError, match="one PRNG implementation"):
+        random.key(0, impl="rbg")
+
+
+def test_deprecated_jax_options_are_rejected_like_jax():
+    assert float(fg.grad(lambda x: x * x, reduce_axes=())(2.0)) == 4.0
+    with pytest.raises(NotImplementedError, match="reduce_axes"):
+        fg.grad(lambda x: x, reduce_axes=("batch",))
+    with pytest.raises(NotImplementedError, match="reduce_axes"):
+        fg.vjp(lambda x: x, 1.0, reduce_axes=("batch",))
+    with pytest.raises(NotImplementedError, match="concrete"):
+        fg.checkpoint(lambda x: x, concrete=True)
