@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 from fungrad.kernels.gpu.codegen import MATH_CONSTANTS, KernelSpec
 
-CXX_FLAGS = ["-std=c++17", "-O1", "-fPIC", "-shared", "-fwrapv", "-ffp-contract=off",
+CXX_FLAGS = ["-std=c++17", "-O0", "-fPIC", "-shared", "-fwrapv", "-ffp-contract=off",
              "-w"]
 
 HEADER = r"""

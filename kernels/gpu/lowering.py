@@ -262,13 +262,16 @@ def c_literal(value, dtype) -> str:
     if dtype.kind == "b":
         return "true" if bool(value) else "false"
     if dtype.kind == "f":
-        v = float(dtype.type(value))
+        v = dtype.type(value)
         suffix = "_F" if dtype == np.float32 else ""
         if np.isnan(v):
             return f"CUDART_NAN{suffix}"
         if np.isinf(v):
             return f"{'-' if v < 0 else ''}CUDART_INF{suffix}"
-        return f"(({t}){v!r})"
+        text = str(v)  # the shortest decimal of the float32 value ("0.01"), if C reads it
+        if dtype.type(float(text)) != v:  # back as that value (through double)
+            text = repr(float(v))
+        return f"(({t}){text})"
     v = int(dtype.type(value))
     if dtype.kind == "u":
         return f"(({t}){v}ULL)"
