@@ -152,8 +152,9 @@ def _writer(ir: IR, p: Plan, launches: dict[int, list[Launch]], rt) -> ProgramWr
             if isinstance(c, np.ndarray) and c.dtype.kind in "biufc":
                 ns[f"k{i}"] = rt.to_device(c)
     for i, (name, v) in enumerate(zip(writer.params, ir.invars)):
-        ns[f"D_in{i}"] = v.aval.dtype
-        writer.body.append(f"        {name} = xp.asarray({name}, D_in{i})")
+        if v.aval.dtype.kind in "biufc":  # host arrays and Python scalars move to the device
+            ns[f"D_in{i}"] = v.aval.dtype
+            writer.body.append(f"        {name} = xp.asarray({name}, D_in{i})")
     if rt is not None:
         rt.prepare([launch.spec for group in launches.values() for launch in group])
     steps = []
