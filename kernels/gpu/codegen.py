@@ -29,6 +29,7 @@ import hashlib
 from dataclasses import dataclass, field
 
 import numpy as np
+from fungrad.kernels.cpu.codegen import op_dtype  # an IR-level rule both backends share
 from fungrad.kernels.gpu.lowering import (
     HELPERS,
     c_literal,
@@ -128,15 +129,6 @@ class Launch:
     outputs: list[Var]
     axis: tuple[int, ...] = ()
     spans: bool = True  # an operand covers the whole space (reductions need one that does)
-
-
-def op_dtype(eqn: Eqn) -> np.dtype:
-    """The dtype an elementwise equation computes in (its operands', for comparisons)."""
-    operands = eqn.inputs[1:] if eqn.prim is select_n_p else eqn.inputs
-    for a in operands:
-        if type(a) is Var:
-            return a.aval.dtype
-    return eqn.outputs[0].aval.dtype
 
 
 def _kernel_types(eqn: Eqn) -> bool:

@@ -189,11 +189,12 @@ def _integer_pow(dtype: np.dtype, x: str, y: int) -> str | None:
 
 
 def _select(which: str, cases) -> str:
-    """``cases[which]``: a boolean ``which`` picks (false, true); an integer one indexes."""
-    expr = cases[-1]
-    for i in range(len(cases) - 2, -1, -1):
-        expr = f"({which} == {i} ? {cases[i]} : {expr})"
-    return expr
+    """``cases[which]``: ``which ? true : false`` for two cases, else a chain of tests."""
+    if len(cases) == 2:
+        return f"({which} ? {cases[1]} : {cases[0]})"
+    *rest, last = cases
+    tests = "".join(f"{which} == {i} ? {c} : " for i, c in enumerate(rest))
+    return f"({tests}{last})"
 
 
 def _convert(dtype: np.dtype, x: str, new_dtype) -> str | None:
