@@ -28,7 +28,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-import numpy as np
 from fungrad.kernels.cpu.codegen import op_dtype  # an IR-level rule both backends share
 from fungrad.kernels.gpu.lowering import (
     HELPERS,
@@ -101,21 +100,13 @@ class Operand:
 
     def launch_shape(self, rank: int) -> tuple[int, ...]:
         """The shape to reshape ``var`` to so that it broadcasts over a rank-``rank`` space
-        (dims in increasing order; :attr:`transpose` says how to get there)."""
+        (``broadcast_in_dim`` keeps dims in order, so a reshape is all it takes)."""
         if not self.dims:
             return ()
         shape = [1] * rank
         for size, d in zip(canonical(self.var.aval.shape), self.dims):
             shape[d] = size
         return tuple(shape)
-
-    @property
-    def transpose(self) -> tuple[int, ...] | None:
-        """The permutation of ``var``'s canonical dims that orders them as the launch's, or
-        None when they already are."""
-        if list(self.dims) == sorted(self.dims):
-            return None
-        return tuple(int(j) for j in np.argsort(self.dims))
 
 
 @dataclass

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 from fungrad.kernels.gpu.codegen import SPACE_PARAM, KernelSpec, Launch, can_lower, can_reduce
 from fungrad.kernels.gpu.codegen import render as render_group
-from fungrad.kernels.plan import Group, Plan, canonical, plan
+from fungrad.kernels.plan import Group, Plan, plan
 
 from fungrad.interpreters.executable import ProgramWriter, last_uses
 from fungrad.ir import IR, Var
@@ -177,14 +177,11 @@ def _writer(ir: IR, p: Plan, launches: dict[int, list[Launch]], rt) -> ProgramWr
 
 
 def _operand(writer: ProgramWriter, launch: Launch, k: int) -> str:
-    """The expression passing operand ``k``: reshaped (and transposed) to broadcast."""
+    """The expression passing operand ``k``: reshaped so that it broadcasts."""
     op = launch.operands[k]
     expr = writer.ref(op.var)
-    rank = len(launch.space)
-    shape = op.launch_shape(rank)
-    if op.transpose is not None:
-        expr = f"{expr}.reshape({canonical(op.var.aval.shape)!r}).transpose({op.transpose!r})"
-    if tuple(op.var.aval.shape) != shape or op.transpose is not None:
+    shape = op.launch_shape(len(launch.space))
+    if tuple(op.var.aval.shape) != shape:
         expr = f"{expr}.reshape({shape!r})"
     if k == 0 and not launch.spans and launch.spec.kind == "reduction":
         expr = f"xp.broadcast_to({expr}, {tuple(launch.space)!r})"
