@@ -11,7 +11,10 @@ compute exactly, within a few ulp where they call the math library.
 from __future__ import annotations
 
 import importlib.util
+import os
 import shutil
+import subprocess
+import sys
 import types
 
 import numpy as np
@@ -92,6 +95,19 @@ def test_gpu_backend_without_cupy_says_what_is_missing():
             fg.jit(lambda x: x * 2.0)(np.ones(3))
     finally:
         fg.config.update("jit_backend", "auto")
+
+
+def test_fungrad_never_imports_cupy_to_lower(tmp_path):
+    (tmp_path / "cupy").mkdir()
+    (tmp_path / "cupy" / "__init__.py").write_text("raise ImportError('imported cupy')\n")
+    code = ("import numpy as np, fungrad as fg\n"
+            "src = fg.jit(lambda x: x * 2.0 + 1.0).lower(np.ones(3), backend='gpu')"
+            ".kernel_sources()\n"
+            "assert 'ElementwiseKernel' in src[0]\n")
+    path = os.pathsep.join([str(tmp_path), *sys.path])
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env={**os.environ, "PYTHONPATH": path}, check=False)
+    assert result.returncode == 0, result.stderr
 
 
 def test_backend_names():
