@@ -61,7 +61,7 @@ UNARY = ["neg", "sign", "floor", "ceil", "round", "exp", "exp2", "log", "log1p",
 def test_unary_primitives_in_one_kernel(dtype):
     def f(x):
         y = x * 1.0001  # one main value that every output reads: one kernel
-        return [getattr(lax, name)(y) for name in UNARY]
+        return [_unary(name)(y) for name in UNARY]
 
     x = np.concatenate([_special(dtype), np.linspace(-4, 4, 33, dtype=dtype)])
     fused, ref, plan = _fused_and_reference(f, x)
@@ -69,6 +69,22 @@ def test_unary_primitives_in_one_kernel(dtype):
     for name, a, b in zip(UNARY, fused, ref):
         _assert_same([a], [b], RTOL[dtype] if name in ("exp", "log", "tanh", "logistic")
                      else 4 * np.finfo(dtype).eps, f"lax.{name} {np.dtype(dtype).name}")
+
+
+def _unary(name):
+    # lax.round's default (halves away from zero, JAX's) is built from several primitives;
+    # the round primitive itself is the half-to-even method.
+    if name == "round":
+        return lambda y: lax.round(y, lax.RoundingMethod.TO_NEAREST_EVEN)
+    return getattr(lax, name)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_round_away_from_zero_is_one_kernel(dtype):
+    x = np.concatenate([_special(dtype), np.arange(-8, 9, dtype=dtype) / 4])
+    fused, ref, plan = _fused_and_reference(lambda x: lax.round(x * 1.0), x)
+    assert len(plan.groups) == 1
+    _assert_same(fused, ref, 0, f"lax.round {np.dtype(dtype).name}")
 
 
 BINARY = ["add", "sub", "mul", "div", "rem", "pow", "max", "min", "atan2", "eq", "ne", "lt",
