@@ -10,6 +10,7 @@ Each family module lists its public names in ``__all__``.
 from fungrad.numpy import fft, indexing, linalg  # noqa: F401
 from fungrad.numpy.array_api_names import *  # noqa: F401,F403
 from fungrad.numpy.array_type import Array, ndarray  # noqa: F401
+from fungrad.numpy.bits import *  # noqa: F401,F403
 from fungrad.numpy.choosing import *  # noqa: F401,F403
 from fungrad.numpy.comparisons import *  # noqa: F401,F403
 from fungrad.numpy.complex_parts import *  # noqa: F401,F403
@@ -20,10 +21,12 @@ from fungrad.numpy.differences import *  # noqa: F401,F403
 from fungrad.numpy.dtypes import *  # noqa: F401,F403
 from fungrad.numpy.files import *  # noqa: F401,F403
 from fungrad.numpy.float_functions import *  # noqa: F401,F403
+from fungrad.numpy.float_representation import *  # noqa: F401,F403
 from fungrad.numpy.function_mapping import *  # noqa: F401,F403
 from fungrad.numpy.functional_updates import *  # noqa: F401,F403
 from fungrad.numpy.index_arrays import *  # noqa: F401,F403
 from fungrad.numpy.indexing import *  # noqa: F401,F403
+from fungrad.numpy.integer_math import *  # noqa: F401,F403
 from fungrad.numpy.interpolation import *  # noqa: F401,F403
 from fungrad.numpy.math import *  # noqa: F401,F403
 from fungrad.numpy.polynomials import *  # noqa: F401,F403
@@ -35,5 +38,6 @@ from fungrad.numpy.sorting import *  # noqa: F401,F403
 from fungrad.numpy.statistics import *  # noqa: F401,F403
 from fungrad.numpy.tracer_methods import install_tracer_methods as _install
 from fungrad.numpy.vector_products import *  # noqa: F401,F403
+from fungrad.numpy.windows import *  # noqa: F401,F403
 
 _install()

@@ -1,18 +1,22 @@
-"""More elementwise functions of fungrad.numpy: sinc, signbit, copysign, fmax/fmin
-(NaN-ignoring extremes), heaviside, logaddexp2, float_power, isposinf/isneginf, isreal and
-isscalar, all composed from fnp's math (so they differentiate where jax.numpy's do).
+"""More elementwise functions of fungrad.numpy: sinc, i0 (the Bessel function NumPy
+exports), signbit, copysign, fmax/fmin (NaN-ignoring extremes), heaviside, logaddexp2,
+float_power, isposinf/isneginf, isreal and isscalar, all composed from fnp's math and lax
+(so they differentiate where jax.numpy's do).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from fungrad import lax
 from fungrad.core import Tracer, get_aval, shape_of
+from fungrad.lax import special_scipy
 from fungrad.numpy.complex_parts import imag
 from fungrad.numpy.math import (
     absolute,
     arctan2,
     equal,
+    exp,
     floor_divide,
     greater,
     isnan,
@@ -24,6 +28,7 @@ from fungrad.numpy.math import (
     minimum,
     negative,
     power,
+    sign,
     remainder,
     sin,
     trunc,
@@ -31,7 +36,7 @@ from fungrad.numpy.math import (
 )
 from fungrad.numpy.promotion import as_operand, promote_dtypes, to_dtype
 
-__all__ = ["sinc", "signbit", "copysign", "fmax", "fmin", "heaviside", "logaddexp2",
+__all__ = ["sinc", "i0", "signbit", "copysign", "fmax", "fmin", "heaviside", "logaddexp2",
            "float_power", "isposinf", "isneginf", "isreal", "isscalar", "divmod", "modf",
            "ldexp"]
 
@@ -64,6 +69,33 @@ def sinc(x, /):
     u = (np.pi * x) ** 2
     series = 1 - u / 6 + u * u / 120 - u * u * u / 5040
     return where(near_zero, series, quotient)
+
+
+def abs_without_kink(x):
+    """``|x|`` as ``x sign(x)``: the same values, derivative 0 at 0 (so i0'(0) = 0)."""
+    return x * lax.stop_gradient(sign(x))
+
+
+def i0(x):
+    """The modified Bessel function of the first kind of order 0, elementwise.
+
+    Args:
+        x: a real array (integers become float64).
+
+    Returns:
+        ``I_0(x)``, computed as ``i0e(x) exp(|x|)``; its derivative is ``I_1(x)`` (0 at 0).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.i0(np.array([0.0, 1.0])).round(6).tolist()
+        [1.0, 1.266066]
+    """
+    x = _inexact(x)
+    if np.dtype(get_aval(x).dtype).kind == "c":
+        raise TypeError("fnp.i0: complex input is not supported (as in jax.numpy); pass a "
+                        "real array")
+    return special_scipy.bessel_i0e(x) * exp(abs_without_kink(x))
 
 
 def signbit(x, /):
