@@ -23,9 +23,12 @@ from fungrad.numpy.files import *  # noqa: F401,F403
 from fungrad.numpy.float_functions import *  # noqa: F401,F403
 from fungrad.numpy.float_representation import *  # noqa: F401,F403
 from fungrad.numpy.function_mapping import *  # noqa: F401,F403
+from fungrad.numpy.histograms import *  # noqa: F401,F403
 from fungrad.numpy.functional_updates import *  # noqa: F401,F403
 from fungrad.numpy.index_arrays import *  # noqa: F401,F403
+from fungrad.numpy.index_tricks import *  # noqa: F401,F403
 from fungrad.numpy.indexing import *  # noqa: F401,F403
+from fungrad.numpy.insert_delete import *  # noqa: F401,F403
 from fungrad.numpy.integer_math import *  # noqa: F401,F403
 from fungrad.numpy.interpolation import *  # noqa: F401,F403
 from fungrad.numpy.math import *  # noqa: F401,F403
