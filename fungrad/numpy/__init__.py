@@ -25,6 +25,7 @@ from fungrad.numpy.float_representation import *  # noqa: F401,F403
 from fungrad.numpy.function_mapping import *  # noqa: F401,F403
 from fungrad.numpy.histograms import *  # noqa: F401,F403
 from fungrad.numpy.functional_updates import *  # noqa: F401,F403
+from fungrad.numpy.host_data import *  # noqa: F401,F403
 from fungrad.numpy.index_arrays import *  # noqa: F401,F403
 from fungrad.numpy.index_tricks import *  # noqa: F401,F403
 from fungrad.numpy.indexing import *  # noqa: F401,F403
@@ -33,6 +34,7 @@ from fungrad.numpy.integer_math import *  # noqa: F401,F403
 from fungrad.numpy.interpolation import *  # noqa: F401,F403
 from fungrad.numpy.math import *  # noqa: F401,F403
 from fungrad.numpy.polynomials import *  # noqa: F401,F403
+from fungrad.numpy.printing import *  # noqa: F401,F403
 from fungrad.numpy.reductions import *  # noqa: F401,F403
 from fungrad.numpy.searching import *  # noqa: F401,F403
 from fungrad.numpy.setops import *  # noqa: F401,F403
