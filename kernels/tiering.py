@@ -24,10 +24,9 @@ import time
 import warnings
 from collections.abc import Callable
 
-from fungrad.kernels import settings
-
 from fungrad.interpreters.executable import executable
 from fungrad.ir import IR
+from fungrad.kernels import settings
 
 FIRST_KERNEL_SECONDS = 1.0  # Numba's one-time initialisation plus the first compile
 KERNEL_SECONDS = 0.4  # each further kernel (measured 0.3 to 0.55 s on 2 cores)

@@ -14,15 +14,15 @@ import time
 
 import numpy as np
 import pytest
-from fungrad.kernels.cpu import cache, lowering
-from fungrad.kernels.cpu.driver import build, cpu_plan
-from fungrad.kernels.plan import Group
 
 import fungrad as fg
 import fungrad.nn as fnn
 import fungrad.numpy as fnp
 from fungrad import lax
 from fungrad.interpreters.executable import executable
+from fungrad.kernels.cpu import cache, lowering
+from fungrad.kernels.cpu.driver import build, cpu_plan
+from fungrad.kernels.plan import Group
 from fungrad.tree_util import tree_flatten
 
 pytest.importorskip("numba")

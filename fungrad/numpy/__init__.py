@@ -23,8 +23,8 @@ from fungrad.numpy.files import *  # noqa: F401,F403
 from fungrad.numpy.float_functions import *  # noqa: F401,F403
 from fungrad.numpy.float_representation import *  # noqa: F401,F403
 from fungrad.numpy.function_mapping import *  # noqa: F401,F403
-from fungrad.numpy.histograms import *  # noqa: F401,F403
 from fungrad.numpy.functional_updates import *  # noqa: F401,F403
+from fungrad.numpy.histograms import *  # noqa: F401,F403
 from fungrad.numpy.host_data import *  # noqa: F401,F403
 from fungrad.numpy.index_arrays import *  # noqa: F401,F403
 from fungrad.numpy.index_tricks import *  # noqa: F401,F403
@@ -42,6 +42,7 @@ from fungrad.numpy.shape import *  # noqa: F401,F403
 from fungrad.numpy.sorting import *  # noqa: F401,F403
 from fungrad.numpy.statistics import *  # noqa: F401,F403
 from fungrad.numpy.tracer_methods import install_tracer_methods as _install
+from fungrad.numpy.ufuncs import *  # noqa: F401,F403
 from fungrad.numpy.vector_products import *  # noqa: F401,F403
 from fungrad.numpy.windows import *  # noqa: F401,F403
 

@@ -1,6 +1,7 @@
 """Choices of fungrad.numpy: select (the first true condition picks the value), piecewise
 (the last true condition picks the function), choose (an index array picks), nan_to_num,
-and compress/extract (the entries where a condition holds). The derivative reaches only the chosen operand, as in ``fnp.where``.
+and compress/extract (the entries where a condition holds). The derivative reaches only
+the chosen operand, as in ``fnp.where``.
 """
 
 from __future__ import annotations
@@ -109,7 +110,7 @@ def _conditions(condlist, shape) -> list:
     if single or np.isscalar(condlist):
         condlist = [condlist]
     conds = []
-    for k, c in enumerate(condlist):
+    for c in condlist:
         c = as_operand(c)
         if np.dtype(get_aval(c).dtype) != np.bool_:
             c = lax.ne(c, np.dtype(get_aval(c).dtype).type(0))

@@ -79,7 +79,7 @@ def real_if_close(a, tol=100):
     Example:
         >>> import numpy as np
         >>> import fungrad.numpy as fnp
-        >>> fnp.real_if_close(np.array([2.1 + 4e-14j, 5.2 + 3e-15j])).tolist()
+        >>> fnp.real_if_close(np.array([2.1 + 4e-15j, 5.2 + 3e-15j])).tolist()
         [2.1, 5.2]
     """
     a = as_operand(a)

@@ -8,7 +8,16 @@ import numpy as np
 
 from fungrad.core import get_aval, shape_of
 from fungrad.numpy.joining import concatenate
-from fungrad.numpy.math import absolute, equal, greater, less, logical_and, not_equal, remainder, where
+from fungrad.numpy.math import (
+    absolute,
+    equal,
+    greater,
+    less,
+    logical_and,
+    not_equal,
+    remainder,
+    where,
+)
 from fungrad.numpy.promotion import as_operand, broadcast_to_shape, promote_dtypes, to_dtype
 from fungrad.numpy.reductions import cumsum
 from fungrad.numpy.reductions import sum as _sum

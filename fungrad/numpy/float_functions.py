@@ -28,8 +28,8 @@ from fungrad.numpy.math import (
     minimum,
     negative,
     power,
-    sign,
     remainder,
+    sign,
     sin,
     trunc,
     where,
@@ -37,8 +37,8 @@ from fungrad.numpy.math import (
 from fungrad.numpy.promotion import as_operand, promote_dtypes, to_dtype
 
 __all__ = ["sinc", "i0", "signbit", "copysign", "fmax", "fmin", "heaviside", "logaddexp2",
-           "float_power", "isposinf", "isneginf", "isreal", "isscalar", "divmod", "modf",
-           "ldexp"]
+           "float_power", "isposinf", "isneginf", "isreal", "isscalar", "iterable", "divmod",
+           "modf", "ldexp"]
 
 _LN2 = float(np.log(2.0))
 _SERIES_BELOW = 1e-3  # |x| where sinc's Taylor series is exact to double precision
@@ -259,6 +259,9 @@ def isscalar(element) -> bool:
     if isinstance(element, (np.ndarray, Tracer)):
         return shape_of(element) == ()
     return False
+
+
+iterable = np.iterable  # whether iter(y) works: a question about Python objects (as jax.numpy)
 
 
 def divmod(x1, x2, /) -> tuple:  # noqa: A001 (jax.numpy's name)

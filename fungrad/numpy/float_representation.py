@@ -109,7 +109,7 @@ def nextafter(x1, x2, /):
     Example:
         >>> import numpy as np
         >>> import fungrad.numpy as fnp
-        >>> (fnp.nextafter(1.0, 2.0) - 1.0).item() == np.finfo(np.float64).eps
+        >>> bool(fnp.nextafter(1.0, 2.0) - 1.0 == np.finfo(np.float64).eps)
         True
         >>> fnp.nextafter(np.array([0.0, 1.0]), np.array([-1.0, 1.0])).tolist()
         [-5e-324, 1.0]

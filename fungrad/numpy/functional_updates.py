@@ -1,6 +1,7 @@
 """NumPy's in-place writers as functions that return the updated array: ``put_along_axis``,
-``fill_diagonal``, ``put`` and ``place`` (as in ``jax.numpy``, they need ``inplace=False``: fungrad arrays are
-never modified). They are scatters, differentiable in the array and the written values.
+``fill_diagonal``, ``put`` and ``place`` (as in ``jax.numpy``, they need ``inplace=False``:
+fungrad arrays are never modified). They are scatters, differentiable in the array and the
+written values.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Index arrays and index helpers: tril_indices, triu_indices, diag_indices (and their
 ``*_from`` forms), mask_indices, indices, ix_, unravel_index and ravel_multi_index, and
-NumPy's index objects s_, index_exp, mgrid and ogrid. Sizes are static, so the constant ones run NumPy at trace time and return
-int64 arrays (valid indices inside jit and vmap); ``unravel_index`` and ``ix_`` also take
-traced arrays.
+NumPy's index objects s_, index_exp, mgrid and ogrid. Sizes are static, so the constant
+ones run NumPy at trace time and return int64 arrays (valid indices inside jit and vmap);
+``unravel_index``, ``ravel_multi_index`` and ``ix_`` also take traced arrays.
 """
 
 from __future__ import annotations

@@ -303,13 +303,12 @@ def roots(p, *, strip_zeros: bool = True):
 
     Args:
         p: 1-D coefficients (highest power first).
-        strip_zeros: drop leading zeros (and trailing ones, as zero roots) first; this
-            needs concrete coefficients. Under jit/vmap pass ``strip_zeros=False``: a
+        strip_zeros: drop leading zeros first; this needs concrete coefficients. Under jit/vmap pass ``strip_zeros=False``: a
             leading zero then gives NaN roots.
 
     Returns:
-        A complex array of the ``len(p) - 1`` roots (fewer with ``strip_zeros``), in the
-        eigenvalue solver's order.
+        A complex array of the ``len(p) - 1`` roots (fewer when ``strip_zeros`` drops
+        leading zeros), in the eigenvalue solver's order.
 
     Example:
         >>> import numpy as np
@@ -318,18 +317,12 @@ def roots(p, *, strip_zeros: bool = True):
         [1.0, 2.0]
     """
     p = _coefficients("roots", "p", p)
-    trailing = 0
     if strip_zeros:
         p = _without_leading_zeros("roots", "p", p, "pass strip_zeros=False under jit/vmap "
                                    "(leading zeros then give NaN roots)")
-        nonzero = np.flatnonzero(np.asarray(concrete_or_none(p)))
-        if nonzero.size:
-            trailing = shape_of(p)[0] - 1 - int(nonzero[-1])
-            p = p[:shape_of(p)[0] - trailing]
-    found = _companion_roots(p)
-    if trailing:
-        found = concatenate([found, zeros((trailing,), get_aval(found).dtype)])
-    return found
+    # Trailing zeros stay in the companion matrix (their roots are its zero eigenvalues),
+    # so the roots at 0 keep their derivative in the last coefficients.
+    return _companion_roots(p)
 
 
 def _companion_roots(p):

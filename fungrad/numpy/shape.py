@@ -58,11 +58,11 @@ from fungrad.numpy.reshaping import (
     expand_dims,
     moveaxis,
     ndim,
-    rollaxis,
     normalize_axes,  # noqa: F401 - not in fnp's API; fnp's reductions and sorting import it
     normalize_axis,  # noqa: F401 - likewise
     ravel,
     reshape,
+    rollaxis,
     shape,
     size,
     squeeze,

@@ -118,7 +118,7 @@ def kaiser(M: int, beta):
     Example:
         >>> import fungrad.numpy as fnp
         >>> fnp.kaiser(3, 5.0).round(6).tolist()
-        [0.036765, 1.0, 0.036765]
+        [0.036711, 1.0, 0.036711]
     """
     m, t = _symmetric_grid("kaiser", M)
     beta = as_operand(beta)

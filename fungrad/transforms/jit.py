@@ -22,9 +22,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-from fungrad.kernels import settings, tiering
-from fungrad.kernels.cpu import cache as kernel_cache
-from fungrad.kernels.cpu.driver import cpu_plan
 
 from fungrad import core, float_checks
 from fungrad.config import switches
@@ -37,6 +34,9 @@ from fungrad.interpreters.jvp import jvp_rules
 from fungrad.interpreters.linearize import transpose_rules
 from fungrad.ir import IR, stage_closed
 from fungrad.ir_passes import optimize
+from fungrad.kernels import settings, tiering
+from fungrad.kernels.cpu import cache as kernel_cache
+from fungrad.kernels.cpu.driver import cpu_plan
 from fungrad.numpy.array_type import as_output
 from fungrad.transforms import leak_checks
 from fungrad.transforms.api import check_callable, flatten_output
