@@ -34,7 +34,7 @@ from fungrad.numpy.math import (
     trunc,
     where,
 )
-from fungrad.numpy.promotion import as_operand, promote_dtypes, to_dtype
+from fungrad.numpy.promotion import as_inexact, as_operand, promote_dtypes, to_dtype
 
 __all__ = ["sinc", "i0", "signbit", "copysign", "fmax", "fmin", "heaviside", "logaddexp2",
            "float_power", "isposinf", "isneginf", "isreal", "isscalar", "iterable", "divmod",
@@ -42,12 +42,6 @@ __all__ = ["sinc", "i0", "signbit", "copysign", "fmax", "fmin", "heaviside", "lo
 
 _LN2 = float(np.log(2.0))
 _SERIES_BELOW = 1e-3  # |x| where sinc's Taylor series is exact to double precision
-
-
-def _inexact(x):
-    x = as_operand(x)
-    dtype = np.dtype(get_aval(x).dtype)
-    return x if dtype.kind in "fc" else to_dtype(x, np.dtype(np.float64))
 
 
 def sinc(x, /):
@@ -62,7 +56,7 @@ def sinc(x, /):
         >>> fnp.sinc(np.array([0.0, 0.5, 1.0])).round(6).tolist()
         [1.0, 0.63662, 0.0]
     """
-    x = _inexact(x)
+    x = as_inexact(x)
     near_zero = less(absolute(x), _SERIES_BELOW)
     safe = where(near_zero, 1, x)  # the quotient branch never sees 0
     quotient = sin(np.pi * safe) / (np.pi * safe)
@@ -91,7 +85,7 @@ def i0(x):
         >>> fnp.i0(np.array([0.0, 1.0])).round(6).tolist()
         [1.0, 1.266066]
     """
-    x = _inexact(x)
+    x = as_inexact(x)
     if np.dtype(get_aval(x).dtype).kind == "c":
         raise TypeError("fnp.i0: complex input is not supported (as in jax.numpy); pass a "
                         "real array")
@@ -127,7 +121,7 @@ def copysign(x1, x2, /):
         >>> fnp.copysign(np.array([1.0, -2.0]), np.array([-0.0, 3.0])).tolist()
         [-1.0, 2.0]
     """
-    x1, x2 = promote_dtypes("copysign", _inexact(x1), _inexact(x2))
+    x1, x2 = promote_dtypes("copysign", as_inexact(x1), as_inexact(x2))
     magnitude = absolute(x1)
     return where(signbit(x2), negative(magnitude), magnitude)
 
@@ -167,7 +161,7 @@ def heaviside(x1, x2, /):
         >>> fnp.heaviside(np.array([-1.0, 0.0, 2.0]), 0.5).tolist()
         [0.0, 0.5, 1.0]
     """
-    x1, x2 = promote_dtypes("heaviside", _inexact(x1), _inexact(x2))
+    x1, x2 = promote_dtypes("heaviside", as_inexact(x1), as_inexact(x2))
     return where(less(x1, 0), 0, where(greater(x1, 0), 1, x2))
 
 
@@ -180,7 +174,7 @@ def logaddexp2(x1, x2, /):
         >>> fnp.logaddexp2(np.array([1.0, 3.0]), np.array([1.0, 1.0])).round(6).tolist()
         [2.0, 3.321928]
     """
-    return logaddexp(_inexact(x1) * _LN2, _inexact(x2) * _LN2) / _LN2
+    return logaddexp(as_inexact(x1) * _LN2, as_inexact(x2) * _LN2) / _LN2
 
 
 def float_power(x, y, /):
@@ -289,7 +283,7 @@ def modf(x, /, out=None) -> tuple:
     """
     if out is not None:
         raise NotImplementedError("fnp.modf: `out` is not supported (arrays are immutable)")
-    x = _inexact(x)
+    x = as_inexact(x)
     whole = trunc(x)
     return x - whole, whole
 
@@ -307,5 +301,5 @@ def ldexp(x1, x2, /):
     if np.dtype(get_aval(x2).dtype).kind not in "iub":
         raise TypeError(f"fnp.ldexp: x2 must be an integer array, got dtype "
                         f"{get_aval(x2).dtype}")
-    x1 = _inexact(x1)
+    x1 = as_inexact(x1)
     return x1 * power(2.0, to_dtype(x2, np.dtype(get_aval(x1).dtype)))

@@ -21,7 +21,7 @@ from fungrad.errors import ConcretizationError, ShapeError
 from fungrad.numpy.creation import linspace, ones_like
 from fungrad.numpy.differences import diff
 from fungrad.numpy.math import equal, where
-from fungrad.numpy.promotion import as_operand, promote_dtypes, to_dtype
+from fungrad.numpy.promotion import as_inexact, as_operand, promote_dtypes, to_dtype
 from fungrad.numpy.reductions import max as _max
 from fungrad.numpy.reductions import min as _min
 from fungrad.numpy.reductions import sum as _sum
@@ -32,11 +32,6 @@ from fungrad.numpy.statistics import bincount
 __all__ = ["histogram_bin_edges", "histogram", "histogram2d", "histogramdd"]
 
 _INDEX = np.dtype(np.int64)
-
-
-def _inexact(x):
-    x = as_operand(x)
-    return x if np.dtype(get_aval(x).dtype).kind in "fc" else to_dtype(x, np.dtype(np.float64))
 
 
 def _bin_count(fn: str, bins) -> int | None:
@@ -68,7 +63,7 @@ def _edges(fn: str, a, bins, range):  # noqa: A002 (NumPy's name)
     """The bin edges for the 1-D samples ``a``."""
     count = _bin_count(fn, bins)
     if count is None:
-        edges = _inexact(bins)
+        edges = as_inexact(bins)
         if len(shape_of(edges)) != 1 or shape_of(edges)[0] < 2:
             raise ShapeError(f"fnp.{fn}: bin edges must be 1-D with at least 2 entries, got "
                              f"shape {shape_of(edges)}")
@@ -114,7 +109,7 @@ def histogram_bin_edges(a, bins=10, range=None, weights=None):  # noqa: A002 (Nu
         >>> fnp.histogram_bin_edges(np.array([0.0, 1.0, 4.0]), bins=4).tolist()
         [0.0, 1.0, 2.0, 3.0, 4.0]
     """
-    return _edges("histogram_bin_edges", ravel(_inexact(a)), bins, range)
+    return _edges("histogram_bin_edges", ravel(as_inexact(a)), bins, range)
 
 
 def histogram(a, bins=10, range=None, weights=None, density=None) -> tuple:  # noqa: A002
@@ -138,7 +133,7 @@ def histogram(a, bins=10, range=None, weights=None, density=None) -> tuple:  # n
         >>> hist.tolist(), edges.tolist()
         ([1.0, 3.0], [0.0, 0.5, 1.0])
     """
-    a = ravel(_inexact(a))
+    a = ravel(as_inexact(a))
     edges = _edges("histogram", a, bins, range)
     n = shape_of(edges)[0] - 1
     w = _weights("histogram", weights, shape_of(a), a)
@@ -151,7 +146,7 @@ def histogram(a, bins=10, range=None, weights=None, density=None) -> tuple:  # n
 def _weights(fn: str, weights, shape, like):
     if weights is None:
         return ones_like(like, shape=shape)
-    w = ravel(_inexact(weights))
+    w = ravel(as_inexact(weights))
     if shape_of(w)[0] != int(np.prod(shape, dtype=np.int64)):
         raise ShapeError(f"fnp.{fn}: weights must have one entry per sample ({shape}), got "
                          f"shape {shape_of(as_operand(weights))}")
@@ -180,7 +175,7 @@ def histogramdd(sample, bins=10, range=None, weights=None, density=None) -> tupl
         >>> hist.tolist()
         [[1.0, 0.0], [1.0, 1.0]]
     """
-    sample = _inexact(sample)
+    sample = as_inexact(sample)
     if len(shape_of(sample)) != 2:
         raise ShapeError(f"fnp.histogramdd: sample must be an (N, D) array of points, got "
                          f"shape {shape_of(sample)}")
@@ -241,7 +236,7 @@ def histogram2d(x, y, bins=10, range=None, weights=None, density=None) -> tuple:
         >>> fnp.histogram2d(x, y, bins=2, range=[(0, 1), (0, 1)])[0].tolist()
         [[1.0, 0.0], [1.0, 1.0]]
     """
-    x, y = promote_dtypes("histogram2d", _inexact(x), _inexact(y))
+    x, y = promote_dtypes("histogram2d", as_inexact(x), as_inexact(y))
     if len(shape_of(x)) != 1 or shape_of(x) != shape_of(y):
         raise ShapeError(f"fnp.histogram2d: x and y must be 1-D of equal length, got shapes "
                          f"{shape_of(x)} and {shape_of(y)}")

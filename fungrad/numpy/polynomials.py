@@ -25,7 +25,7 @@ from fungrad.numpy.creation import asarray, ones_like, zeros, zeros_like
 from fungrad.numpy.joining import concatenate, stack
 from fungrad.numpy.linalg import eigvals, inv, lstsq
 from fungrad.numpy.math import equal, isfinite, sqrt, where
-from fungrad.numpy.promotion import as_operand, promote_dtypes, to_dtype
+from fungrad.numpy.promotion import as_inexact, as_operand, promote_dtypes, to_dtype
 from fungrad.numpy.reductions import all as _all
 from fungrad.numpy.reductions import sum as _sum
 from fungrad.numpy.reshaping import static_int
@@ -34,18 +34,13 @@ __all__ = ["polyval", "polyadd", "polysub", "polymul", "polydiv", "polyder", "po
            "poly", "roots", "polyfit", "vander"]
 
 
-def _inexact(x):
-    dtype = np.dtype(get_aval(x).dtype)
-    return x if dtype.kind in "fc" else to_dtype(x, np.dtype(np.float64))
-
-
 def _coefficients(fn: str, arg: str, p):
     """``p`` as a 1-D float or complex array (integers become float64)."""
     p = as_operand(p)
     if len(shape_of(p)) != 1:
         raise ShapeError(f"fnp.{fn}: {arg} must be 1-D (the coefficients, highest power "
                          f"first), got shape {shape_of(p)}")
-    return _inexact(p)
+    return as_inexact(p)
 
 
 def _without_leading_zeros(fn: str, arg: str, p, fix: str):
@@ -285,13 +280,13 @@ def poly(seq_of_zeros):
     z = as_operand(seq_of_zeros)
     shape = shape_of(z)
     if len(shape) == 2 and shape[0] == shape[1] and shape[0] > 0:
-        z = eigvals(_inexact(z))
+        z = eigvals(as_inexact(z))
     elif len(shape) == 0:
         z = lax.reshape(z, (1,))
     elif len(shape) != 1:
         raise ShapeError(f"fnp.poly: seq_of_zeros must be 1-D (roots) or a square matrix, "
                          f"got shape {shape}")
-    z = _inexact(z)
+    z = as_inexact(z)
     coefficients = ones_like(z, shape=(1,))
     for i in range(shape_of(z)[0]):
         coefficients = convolve(coefficients, stack([ones_like(z[i]), -z[i]]))
@@ -303,8 +298,8 @@ def roots(p, *, strip_zeros: bool = True):
 
     Args:
         p: 1-D coefficients (highest power first).
-        strip_zeros: drop leading zeros first; this needs concrete coefficients. Under jit/vmap pass ``strip_zeros=False``: a
-            leading zero then gives NaN roots.
+        strip_zeros: drop leading zeros first; this needs concrete coefficients. Under
+            jit/vmap pass ``strip_zeros=False``: a leading zero then gives NaN roots.
 
     Returns:
         A complex array of the ``len(p) - 1`` roots (fewer when ``strip_zeros`` drops
@@ -398,7 +393,7 @@ def polyfit(x, y, deg: int, rcond=None, full: bool = False, w=None, cov=False): 
         >>> fnp.polyfit(x, 2 * x * x - 1, 2).round(6).tolist()
         [2.0, -0.0, -1.0]
     """
-    x, y = promote_dtypes("polyfit", _inexact(as_operand(x)), _inexact(as_operand(y)))
+    x, y = promote_dtypes("polyfit", as_inexact(as_operand(x)), as_inexact(as_operand(y)))
     deg = static_int("polyfit", "deg", deg)
     if deg < 0 or len(shape_of(x)) != 1 or len(shape_of(y)) not in (1, 2) \
             or shape_of(y)[0] != shape_of(x)[0]:
