@@ -121,3 +121,47 @@ def test_tier1_signature_matches_the_anchor(anchor, ours, name):
     positional = [n for n in theirs if n in mine]
     assert [n for n in mine if n in theirs] == positional, (
         f"{ours}.{name}: parameters {theirs} come in another order ({mine})")
+
+
+# ---------------------------------------------------------------------------------------
+# Every name jax.numpy shares with NumPy, so that ported NumPy/JAX code finds it. These were
+# the last ones added (the rest were tier 1/2 above); their keyword-usable parameters must
+# match jax.numpy's in name and order (fungrad may add more after them).
+NUMPY_REST = """
+apply_over_axes argpartition array_equiv array_repr array_str bartlett bitwise_count
+bitwise_invert bitwise_left_shift bitwise_right_shift blackman block c_ cdouble character
+csingle delete ediff1d einsum_path flatnonzero flexible frexp from_dlpack frombuffer
+fromfile fromfunction fromiter frompyfunc fromstring gcd get_printoptions hamming hanning
+histogram histogram2d histogram_bin_edges histogramdd i0 insert iscomplex isdtype isrealobj
+iterable kaiser lcm mask_indices matvec nextafter object_ packbits partition piecewise place
+poly polyadd polyder polydiv polyfit polyint polymul polysub pow printoptions put r_
+ravel_multi_index rollaxis roots set_printoptions setxor1d sort_complex spacing trim_zeros
+ufunc unpackbits unwrap vander vecmat
+""".split()
+
+
+def test_every_name_jax_numpy_shares_with_numpy_exists():
+    import numpy as np
+
+    import fungrad.numpy as fnp
+
+    jnp = pytest.importorskip("jax.numpy")
+    shared = {n for n in dir(jnp) if not n.startswith("_")} & set(dir(np))
+    missing = sorted(shared - set(dir(fnp)))
+    assert not missing, f"fungrad.numpy lacks names jax.numpy and NumPy share: {missing}"
+
+
+@pytest.mark.parametrize("name", NUMPY_REST + ["real_if_close"])
+def test_numpy_rest_exists_with_jax_numpys_parameters(name):
+    import fungrad.numpy as fnp
+
+    assert hasattr(fnp, name), f"fungrad.numpy.{name} is missing"
+    jnp = pytest.importorskip("jax.numpy")
+    anchor = getattr(jnp, name, None)
+    if anchor is None or inspect.isclass(anchor) or not callable(anchor):
+        return  # NumPy's own name (real_if_close), classes, dtypes, index objects
+    theirs, mine = _keyword_params(anchor), _keyword_params(getattr(fnp, name))
+    assert theirs is not None and mine is not None
+    assert mine[:len(theirs)] == theirs, (
+        f"fungrad.numpy.{name}{inspect.signature(getattr(fnp, name))} does not start with "
+        f"jax.numpy.{name}'s keyword parameters {theirs} (fungrad has {mine})")

@@ -1,5 +1,6 @@
 """The Python array API standard's names for functions fnp already has under NumPy's
-names (``asin`` for ``arcsin``, ``concat`` for ``concatenate``, ...), plus the array API's
+names (``asin`` for ``arcsin``, ``concat`` for ``concatenate``, ``pow`` for ``power``,
+``bitwise_invert`` for ``invert``, ...), plus the array API's
 ``matrix_transpose``, ``unstack``, ``cumulative_sum`` and ``cumulative_prod``.
 """
 
@@ -9,13 +10,26 @@ from fungrad.core import get_aval, shape_of
 from fungrad.errors import ShapeError
 from fungrad.numpy.creation import full
 from fungrad.numpy.joining import concatenate
-from fungrad.numpy.math import arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh
+from fungrad.numpy.math import (
+    arccos,
+    arccosh,
+    arcsin,
+    arcsinh,
+    arctan,
+    arctan2,
+    arctanh,
+    invert,
+    left_shift,
+    power,
+    right_shift,
+)
 from fungrad.numpy.promotion import as_operand
 from fungrad.numpy.reductions import cumprod, cumsum
 from fungrad.numpy.reshaping import normalize_axis, swapaxes, transpose
 
 __all__ = ["asin", "acos", "atan", "atan2", "asinh", "acosh", "atanh", "concat",
-           "permute_dims", "matrix_transpose", "unstack", "cumulative_sum", "cumulative_prod"]
+           "permute_dims", "matrix_transpose", "unstack", "cumulative_sum", "cumulative_prod",
+           "pow", "bitwise_invert", "bitwise_left_shift", "bitwise_right_shift"]
 
 
 def asin(x, /):
@@ -100,6 +114,55 @@ def atanh(x, /):
         [0.0, 0.549306]
     """
     return arctanh(x)
+
+
+def pow(x1, x2, /):  # noqa: A001 (the array API's name)
+    """``x1 ** x2``, elementwise (the array API name of :func:`power`).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.pow(np.array([2.0, 3.0]), 2).tolist()
+        [4.0, 9.0]
+    """
+    return power(x1, x2)
+
+
+def bitwise_invert(x, /):
+    """Bitwise NOT of integers, logical NOT of booleans (the array API name of
+    :func:`invert`).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.bitwise_invert(np.array([0, 5])).tolist()
+        [-1, -6]
+    """
+    return invert(x)
+
+
+def bitwise_left_shift(x, y, /):
+    """``x << y``, elementwise (the array API name of :func:`left_shift`).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.bitwise_left_shift(np.array([1, 3]), 2).tolist()
+        [4, 12]
+    """
+    return left_shift(x, y)
+
+
+def bitwise_right_shift(x1, x2, /):
+    """``x1 >> x2``, elementwise (the array API name of :func:`right_shift`).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.bitwise_right_shift(np.array([8, -8]), 2).tolist()
+        [2, -2]
+    """
+    return right_shift(x1, x2)
 
 
 def concat(arrays, /, *, axis: int | None = 0):

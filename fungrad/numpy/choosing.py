@@ -1,6 +1,7 @@
-"""Choices of fungrad.numpy: select (the first true condition picks the value), choose (an
-index array picks), nan_to_num, and compress/extract (the entries where a condition
-holds). The derivative reaches only the chosen operand, as in ``fnp.where``.
+"""Choices of fungrad.numpy: select (the first true condition picks the value), piecewise
+(the last true condition picks the function), choose (an index array picks), nan_to_num,
+and compress/extract (the entries where a condition holds). The derivative reaches only
+the chosen operand, as in ``fnp.where``.
 """
 
 from __future__ import annotations
@@ -12,14 +13,14 @@ from fungrad.core import concrete_or_none, get_aval, shape_of
 from fungrad.errors import ConcretizationError
 from fungrad.lax import complex as _complex
 from fungrad.numpy.complex_parts import imag, real
-from fungrad.numpy.indexing import take, take_along_axis
+from fungrad.numpy.indexing import AtIndexer, take, take_along_axis
 from fungrad.numpy.joining import stack
 from fungrad.numpy.math import equal, isnan, maximum, minimum, remainder, where
 from fungrad.numpy.promotion import as_operand, promote_dtypes
 from fungrad.numpy.reshaping import broadcast_arrays, expand_dims, normalize_axis, ravel, squeeze
 from fungrad.numpy.searching import nonzero
 
-__all__ = ["select", "choose", "nan_to_num", "compress", "extract"]
+__all__ = ["select", "piecewise", "choose", "nan_to_num", "compress", "extract"]
 
 
 def select(condlist, choicelist, default=0):
@@ -56,6 +57,88 @@ def select(condlist, choicelist, default=0):
     for cond, choice in zip(reversed(conds), reversed(choices)):
         out = where(cond, choice, out)
     return out
+
+
+def piecewise(x, condlist, funclist, *args, **kw):
+    """``x`` mapped piece by piece: where ``condlist[k]`` holds, ``funclist[k](x)`` (or the
+    constant ``funclist[k]``); a later true condition wins, and an extra last entry of
+    ``funclist`` is used where none holds (0 otherwise).
+
+    With concrete conditions (eagerly, and under grad/jvp) each function sees only the
+    entries of its piece, as in NumPy (so ``fnp.log`` on the positive piece never sees a
+    negative number); with traced ones (jit, vmap) every function sees all of ``x`` and
+    ``fnp.where`` picks, as jax.numpy does.
+
+    Args:
+        x: the input array.
+        condlist: boolean arrays shaped like ``x`` (or one such array).
+        funclist: one function or scalar per condition, plus an optional default.
+        *args, **kw: passed on to each function.
+
+    Returns:
+        An array shaped like ``x``, of ``x``'s dtype; differentiable through the functions.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> x = np.array([-1.0, 0.0, 2.0])
+        >>> fnp.piecewise(x, [x < 0, x > 1], [lambda v: -v, lambda v: 10 * v, 7.0]).tolist()
+        [1.0, 7.0, 20.0]
+    """
+    x = as_operand(x)
+    shape, dtype = shape_of(x), np.dtype(get_aval(x).dtype)
+    conds = _conditions(condlist, shape)
+    funcs = list(funclist)
+    if len(funcs) == len(conds) + 1:  # the default piece: where no condition holds
+        none_holds = lax.bitwise_not(lax.reduce_or(stack(conds), (0,))) if conds else \
+            lax.full(shape, True, np.dtype(np.bool_))
+        conds.append(none_holds)
+    elif len(funcs) != len(conds):
+        raise ValueError(f"fnp.piecewise: funclist has {len(funcs)} entries for "
+                         f"{len(conds)} conditions; give one per condition (plus an optional "
+                         "default)")
+    out = lax.full(shape, 0, dtype)
+    for cond, func in zip(conds, funcs):
+        out = _piece(out, x, cond, func, args, kw)
+    return out
+
+
+def _conditions(condlist, shape) -> list:
+    """``condlist`` as a list of boolean arrays shaped like ``x``."""
+    single = (hasattr(condlist, "shape") and len(shape_of(condlist)) == len(shape)
+              and (shape or not isinstance(condlist, (list, tuple))))
+    if single or np.isscalar(condlist):
+        condlist = [condlist]
+    conds = []
+    for c in condlist:
+        c = as_operand(c)
+        if np.dtype(get_aval(c).dtype) != np.bool_:
+            c = lax.ne(c, np.dtype(get_aval(c).dtype).type(0))
+        if shape_of(c) != shape:
+            c = lax.broadcast_in_dim(c, shape, tuple(range(len(shape) - len(shape_of(c)),
+                                                         len(shape))))
+        conds.append(c)
+    return conds
+
+
+def _piece(out, x, cond, func, args, kw):
+    """``out`` with the entries where ``cond`` holds set from ``func``."""
+    dtype = np.dtype(get_aval(out).dtype)
+    if not callable(func):
+        return where(cond, lax.convert_element_type(as_operand(func), dtype), out)
+    known = concrete_or_none(cond)
+    if known is None:
+        value = as_operand(func(x, *args, **kw))
+        return where(cond, lax.convert_element_type(value, dtype), out)
+    (positions,) = np.nonzero(np.ravel(np.asarray(known)))
+    if positions.size == 0:
+        return out
+    flat = ravel(out)
+    value = ravel(as_operand(func(take(ravel(x), positions), *args, **kw)))
+    value = lax.convert_element_type(value, dtype)
+    if shape_of(value) == (1,) and positions.size > 1:
+        value = lax.broadcast_in_dim(lax.reshape(value, ()), (positions.size,), ())
+    return lax.reshape(AtIndexer(flat)[positions].set(value), shape_of(out))
 
 
 def nan_to_num(x, copy: bool = True, nan=0.0, posinf=None, neginf=None):

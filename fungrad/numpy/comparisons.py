@@ -23,7 +23,7 @@ from fungrad.numpy.promotion import as_operand, promote_dtypes
 from fungrad.numpy.reductions import all as _all
 from fungrad.numpy.reductions import sum as _sum
 
-__all__ = ["isclose", "allclose", "array_equal", "count_nonzero"]
+__all__ = ["isclose", "allclose", "array_equal", "array_equiv", "count_nonzero"]
 
 
 def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan: bool = False):
@@ -85,6 +85,27 @@ def array_equal(a1, a2, equal_nan: bool = False):
     if equal_nan and np.dtype(get_aval(a1).dtype).kind in "fc":
         same = logical_or(same, logical_and(isnan(a1), isnan(a2)))
     return _all(same)
+
+
+def array_equiv(a1, a2):
+    """Whether ``a1`` and ``a2`` are equal after broadcasting (a boolean scalar array).
+
+    Shapes that do not broadcast together give False (not an error), as in NumPy.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> bool(fnp.array_equiv(np.array([1, 2]), np.array([[1, 2], [1, 2]])))
+        True
+        >>> bool(fnp.array_equiv(np.array([1, 2]), np.array([1, 2, 3])))
+        False
+    """
+    a1, a2 = as_operand(a1), as_operand(a2)
+    try:
+        np.broadcast_shapes(shape_of(a1), shape_of(a2))
+    except ValueError:
+        return asarray(False)
+    return _all(equal(*promote_dtypes("array_equiv", a1, a2)))
 
 
 def count_nonzero(a, axis=None, keepdims: bool = False):

@@ -1,4 +1,5 @@
-"""Complex parts in fungrad.numpy: ``real``, ``imag``, ``conj``/``conjugate`` and ``angle``.
+"""Complex parts in fungrad.numpy: ``real``, ``imag``, ``conj``/``conjugate`` and ``angle``,
+``real_if_close``, and the tests ``iscomplex``, ``iscomplexobj`` and ``isrealobj``.
 
 They accept real arrays too, as NumPy's do: the real part of a real array is itself, its
 imaginary part is zeros (a constant, so its derivative is zero) and its conjugate is itself.
@@ -9,11 +10,13 @@ from __future__ import annotations
 import numpy as np
 
 from fungrad import lax
-from fungrad.core import get_aval
+from fungrad.core import concrete_or_none, get_aval
+from fungrad.errors import ConcretizationError
 from fungrad.numpy.math import arctan2, multiply
 from fungrad.numpy.promotion import as_operand
 
-__all__ = ["real", "imag", "conj", "conjugate", "angle", "iscomplexobj"]
+__all__ = ["real", "imag", "conj", "conjugate", "angle", "iscomplexobj", "isrealobj",
+           "iscomplex", "real_if_close"]
 
 
 def _is_complex(x) -> bool:
@@ -32,6 +35,63 @@ def iscomplexobj(x) -> bool:
         False
     """
     return _is_complex(as_operand(x))
+
+
+def isrealobj(x) -> bool:
+    """Whether ``x`` does not have a complex dtype (like ``numpy.isrealobj``).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.isrealobj(np.array([1.0])), fnp.isrealobj(1j)
+        (True, False)
+    """
+    return not iscomplexobj(x)
+
+
+def iscomplex(x):
+    """True where ``x`` has a nonzero imaginary part (False everywhere for real input).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.iscomplex(np.array([1 + 0j, 1j, 2.0])).tolist()
+        [False, True, False]
+    """
+    x = as_operand(x)
+    return lax.ne(imag(x), np.dtype(get_aval(imag(x)).dtype).type(0))
+
+
+def real_if_close(a, tol=100):
+    """The real part of ``a`` if every imaginary part is within ``tol`` machine epsilons of
+    zero (``tol < 1`` is an absolute bound), else ``a`` itself.
+
+    Whether the dtype changes depends on the values, so ``a`` must be concrete (not traced
+    under jit or vmap); use :func:`real` there.
+
+    Args:
+        a: an array.
+        tol: the bound, in machine epsilons of ``a``'s dtype when above 1.
+
+    Returns:
+        A real array, or ``a`` unchanged.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.real_if_close(np.array([2.1 + 4e-15j, 5.2 + 3e-15j])).tolist()
+        [2.1, 5.2]
+    """
+    a = as_operand(a)
+    if not _is_complex(a):
+        return a
+    value = concrete_or_none(a)
+    if value is None:
+        raise ConcretizationError(
+            f"fnp.real_if_close: a ({get_aval(a).str_short()}) is traced, but whether the "
+            "result is real depends on its values; call fnp.real(a) under jit/vmap.")
+    bound = tol * np.finfo(np.asarray(value).dtype).eps if tol > 1 else tol
+    return real(a) if np.all(np.abs(np.imag(value)) < bound) else a
 
 
 def real(val):

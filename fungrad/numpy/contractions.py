@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["dot", "matmul", "vdot", "vecdot", "inner", "outer", "tensordot", "einsum"]
+__all__ = ["dot", "matmul", "vdot", "vecdot", "inner", "outer", "tensordot", "einsum",
+           "einsum_path"]
 
 from fungrad import lax
 from fungrad.core import get_aval, shape_of
@@ -494,3 +495,37 @@ def vecdot(x1, x2, /, *, axis: int = -1, precision=None, preferred_element_type=
         dt = np.dtype(preferred_element_type)
         x1, x2 = to_dtype(x1, dt), to_dtype(x2, dt)
     return _sum(conj(x1) * x2, axis=axis)
+
+
+def einsum_path(subscripts, /, *operands, optimize="auto"):
+    """The pairwise contraction order NumPy's optimizer picks for an einsum, and its report.
+
+    Only the operands' shapes matter (they may be traced). ``fnp.einsum`` picks its own
+    order (the cheapest pair first), so the path is for inspection.
+
+    Args:
+        subscripts: the einsum specification.
+        operands: the arrays (or anything with a ``shape``).
+        optimize: 'greedy', 'optimal', True/'auto' (greedy) or an explicit path.
+
+    Returns:
+        ``(path, report)``: a list of operand-index tuples, one per contraction, and
+        NumPy's text report (without NumPy's leading 'einsum_path' entry, as jax.numpy;
+        jax.numpy asks opt_einsum, whose order may differ).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> a, b, c = np.ones((2, 3)), np.ones((3, 4)), np.ones((4, 5))
+        >>> fnp.einsum_path("ij,jk,kl->il", a, b, c)[0]
+        [(1, 2), (0, 1)]
+    """
+    if optimize in (True, "auto"):
+        optimize = "greedy"
+    elif isinstance(optimize, list) and optimize[:1] != ["einsum_path"]:
+        optimize = ["einsum_path", *optimize]
+    # Zero-strided stand-ins: NumPy reads only their shapes and dtypes.
+    stand_ins = [np.broadcast_to(np.zeros((), get_aval(as_operand(x)).dtype),
+                                 shape_of(as_operand(x))) for x in operands]
+    path, report = np.einsum_path(subscripts, *stand_ins, optimize=optimize)
+    return [tuple(step) for step in path[1:]], report

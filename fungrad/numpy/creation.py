@@ -22,7 +22,7 @@ from fungrad.numpy.reshaping import broadcast_to, expand_dims
 
 __all__ = ["asarray", "array", "zeros", "ones", "full", "empty", "zeros_like", "ones_like",
            "full_like", "empty_like", "arange", "linspace", "eye", "identity", "tri",
-           "meshgrid", "logspace", "geomspace"]
+           "meshgrid", "logspace", "geomspace", "fromfunction"]
 
 
 def _dtype_or_none(dtype):
@@ -492,3 +492,26 @@ def _pin_ends(samples, start, stop, num: int, endpoint: bool, axis: int):
         parts.append(broadcast_to(expand_dims(stop, axis) if get_aval(stop).shape else stop,
                                   end_shape))
     return concatenate(parts, axis)
+
+
+def fromfunction(function, shape, *, dtype=float, **kwargs):
+    """``function`` called once on the index grids of an array of ``shape``.
+
+    Args:
+        function: called as ``function(i0, i1, ..., **kwargs)`` with one index array per
+            axis (of ``dtype``); it should broadcast, as NumPy's ufuncs do.
+        shape: the grid's shape (static ints).
+        dtype: the dtype of the index arrays (default float, as NumPy).
+
+    Returns:
+        Whatever ``function`` returns (an array of ``shape`` for elementwise functions).
+
+    Example:
+        >>> import fungrad.numpy as fnp
+        >>> fnp.fromfunction(lambda i, j: i + 10 * j, (2, 3), dtype=int).tolist()
+        [[0, 10, 20], [1, 11, 21]]
+    """
+    dims = tuple(int(_static("fromfunction", "shape", d)) for d in (
+        (shape,) if np.ndim(shape) == 0 else shape))
+    grids = np.indices(dims, dtype=np.dtype(dtype))
+    return function(*(as_array_type(g) for g in grids), **kwargs)

@@ -1,5 +1,6 @@
-"""Finite differences and sums of fungrad.numpy: ``diff``, ``gradient`` and the
-trapezoid rule ``trapezoid`` (differentiable in the values and the sample points)."""
+"""Finite differences and sums of fungrad.numpy: ``diff``, ``ediff1d``, ``gradient``, the
+trapezoid rule ``trapezoid`` (differentiable in the values and the sample points) and the
+phase unwrapping ``unwrap`` (whose corrections are piecewise constant: derivative 1)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,22 @@ import numpy as np
 
 from fungrad.core import get_aval, shape_of
 from fungrad.numpy.joining import concatenate
-from fungrad.numpy.math import not_equal
-from fungrad.numpy.promotion import as_operand, broadcast_to_shape
+from fungrad.numpy.math import (
+    absolute,
+    equal,
+    greater,
+    less,
+    logical_and,
+    not_equal,
+    remainder,
+    where,
+)
+from fungrad.numpy.promotion import as_operand, broadcast_to_shape, promote_dtypes, to_dtype
+from fungrad.numpy.reductions import cumsum
 from fungrad.numpy.reductions import sum as _sum
-from fungrad.numpy.reshaping import normalize_axis, reshape, static_int
+from fungrad.numpy.reshaping import normalize_axis, ravel, reshape, static_int
 
-__all__ = ["diff", "trapezoid", "gradient"]
+__all__ = ["diff", "ediff1d", "trapezoid", "gradient", "unwrap"]
 
 
 def diff(a, n: int = 1, axis: int = -1, prepend=None, append=None):
@@ -173,3 +184,70 @@ def _gradient_along(f, axis: int, spacing):
         inner = (part(2, n) * h_lo ** 2 - part(0, n - 2) * h_hi ** 2
                  + part(1, n - 1) * (h_hi ** 2 - h_lo ** 2)) / (h_lo * h_hi * (h_lo + h_hi))
     return concatenate([first, inner, last] if n > 2 else [first, last], axis)
+
+
+def ediff1d(ary, to_end=None, to_begin=None):
+    """The differences between consecutive elements of the flattened ``ary``, with
+    optional values before and after.
+
+    Args:
+        ary: an array (flattened).
+        to_end: values appended after the differences.
+        to_begin: values put before them.
+
+    Returns:
+        A 1-D array of ``ary``'s dtype.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.ediff1d(np.array([1, 2, 4, 7]), to_begin=-9).tolist()
+        [-9, 1, 2, 3]
+    """
+    flat = ravel(as_operand(ary))
+    dtype = np.dtype(get_aval(flat).dtype)
+    parts = [] if to_begin is None else [to_dtype(ravel(as_operand(to_begin)), dtype)]
+    parts.append(diff(flat))
+    if to_end is not None:
+        parts.append(to_dtype(ravel(as_operand(to_end)), dtype))
+    return concatenate(parts) if len(parts) > 1 else parts[0]
+
+
+def unwrap(p, discont=None, axis: int = -1, period=2 * np.pi):
+    """``p`` with jumps larger than ``discont`` between neighbours along ``axis`` removed by
+    adding multiples of ``period`` (phase unwrapping).
+
+    Args:
+        p: an array of rank >= 1 (integers become float64, as in jax.numpy).
+        discont: the smallest jump that is corrected (default and minimum ``period / 2``).
+        axis: the axis to unwrap along.
+        period: the size of the range the values wrap around in.
+
+    Returns:
+        A float array shaped like ``p``; its derivative with respect to ``p`` is 1.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.unwrap(np.array([0.0, 3.0, 6.5])).round(6).tolist()
+        [0.0, 3.0, 0.216815]
+    """
+    p = as_operand(p)
+    if np.dtype(get_aval(p).dtype).kind not in "fc":
+        p = to_dtype(p, np.dtype(np.float64))
+    if not shape_of(p):
+        raise ValueError("fnp.unwrap: a rank-0 array has no axis to unwrap along; pass an "
+                         "array of rank >= 1")
+    axis = normalize_axis("unwrap", axis, len(shape_of(p)))
+    p, period = promote_dtypes("unwrap", p, as_operand(period))
+    half = period / 2
+    step = diff(p, axis=axis)
+    # The jump mapped into [-period/2, period/2); a jump of exactly +period/2 stays +.
+    wrapped = remainder(step + half, period) - half
+    wrapped = where(logical_and(equal(wrapped, -half), greater(step, 0)), half, wrapped)
+    threshold = half if discont is None else discont
+    correction = where(less(absolute(step), threshold), 0, wrapped - step)
+    length = shape_of(p)[axis]
+    head = _along(p, axis, slice(0, 1))
+    rest = _along(p, axis, slice(1, length)) + cumsum(correction, axis)
+    return concatenate([head, rest], axis)

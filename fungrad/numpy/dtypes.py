@@ -28,7 +28,8 @@ __all__ = [
     "generic", "number", "inexact", "floating", "complexfloating", "integer",
     "signedinteger", "unsignedinteger", "bool_", "bool", "int8", "int16", "int32", "int64",
     "uint8", "uint16", "uint32", "uint64", "float16", "float32", "float64", "complex64",
-    "complex128", "float_", "int_", "uint", "complex_", "double", "single",
+    "complex128", "float_", "int_", "uint", "complex_", "double", "single", "cdouble",
+    "csingle", "character", "flexible", "object_", "isdtype",
 ]
 
 dtype = np.dtype
@@ -84,6 +85,9 @@ complex128 = _scalar_type("complex128", np.complex128)
 # Default-precision aliases: fungrad's defaults are 64-bit (JAX with x64 enabled).
 float_, double, single = float64, float64, float32
 int_, uint, complex_ = int64, uint64, complex128
+cdouble, csingle = complex128, complex64
+# NumPy's non-numeric scalar kinds, for issubdtype (as jax.numpy re-exports them).
+character, flexible, object_ = np.character, np.flexible, np.object_
 
 _EXTENDED_FLOATS: tuple = ()
 if _ml_dtypes is not None:
@@ -119,6 +123,50 @@ def issubdtype(arg1, arg2) -> bool:
     if t1 in _EXTENDED_FLOATS:
         return t2 is t1 or t2 in (np.floating, np.inexact, np.number, np.generic)
     return np.issubdtype(t1, t2)
+
+
+_KINDS = {
+    "bool": lambda d: d.kind == "b",
+    "signed integer": lambda d: d.kind == "i",
+    "unsigned integer": lambda d: d.kind == "u",
+    "integral": lambda d: d.kind in "iu",
+    "real floating": lambda d: d.kind == "f" or d.type in _EXTENDED_FLOATS,
+    "complex floating": lambda d: d.kind == "c",
+    "numeric": lambda d: d.kind in "iufc" or d.type in _EXTENDED_FLOATS,
+}
+
+
+def isdtype(dtype, kind) -> bool:
+    """Whether ``dtype`` is of ``kind`` (the array API's dtype test).
+
+    Args:
+        dtype: a dtype (or a scalar type such as ``fnp.float32``).
+        kind: a dtype, one of the kind names 'bool', 'signed integer', 'unsigned integer',
+            'integral', 'real floating', 'complex floating', 'numeric', or a tuple of these
+            (true if any matches). bfloat16 counts as real floating, as in jax.numpy.
+
+    Returns:
+        A Python bool.
+
+    Example:
+        >>> import fungrad.numpy as fnp
+        >>> fnp.isdtype(fnp.float32, "real floating"), fnp.isdtype(fnp.int8, ("bool", "numeric"))
+        (True, True)
+        >>> fnp.isdtype(fnp.int32, fnp.int64)
+        False
+    """
+    dt = np.dtype(_scalar_class(dtype))
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    for k in kinds:
+        if isinstance(k, str):
+            if k not in _KINDS:
+                raise ValueError(f"fnp.isdtype: unknown kind {k!r}; use a dtype or one of "
+                                 f"{sorted(_KINDS)}")
+            if _KINDS[k](dt):
+                return True
+        elif dt == np.dtype(_scalar_class(k)):
+            return True
+    return False
 
 
 def _dtype_and_weak(fn: str, x) -> tuple[np.dtype, bool]:

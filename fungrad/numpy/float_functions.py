@@ -1,18 +1,22 @@
-"""More elementwise functions of fungrad.numpy: sinc, signbit, copysign, fmax/fmin
-(NaN-ignoring extremes), heaviside, logaddexp2, float_power, isposinf/isneginf, isreal and
-isscalar, all composed from fnp's math (so they differentiate where jax.numpy's do).
+"""More elementwise functions of fungrad.numpy: sinc, i0 (the Bessel function NumPy
+exports), signbit, copysign, fmax/fmin (NaN-ignoring extremes), heaviside, logaddexp2,
+float_power, isposinf/isneginf, isreal and isscalar, all composed from fnp's math and lax
+(so they differentiate where jax.numpy's do).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from fungrad import lax
 from fungrad.core import Tracer, get_aval, shape_of
+from fungrad.lax import special_scipy
 from fungrad.numpy.complex_parts import imag
 from fungrad.numpy.math import (
     absolute,
     arctan2,
     equal,
+    exp,
     floor_divide,
     greater,
     isnan,
@@ -25,24 +29,19 @@ from fungrad.numpy.math import (
     negative,
     power,
     remainder,
+    sign,
     sin,
     trunc,
     where,
 )
-from fungrad.numpy.promotion import as_operand, promote_dtypes, to_dtype
+from fungrad.numpy.promotion import as_inexact, as_operand, promote_dtypes, to_dtype
 
-__all__ = ["sinc", "signbit", "copysign", "fmax", "fmin", "heaviside", "logaddexp2",
-           "float_power", "isposinf", "isneginf", "isreal", "isscalar", "divmod", "modf",
-           "ldexp"]
+__all__ = ["sinc", "i0", "signbit", "copysign", "fmax", "fmin", "heaviside", "logaddexp2",
+           "float_power", "isposinf", "isneginf", "isreal", "isscalar", "iterable", "divmod",
+           "modf", "ldexp"]
 
 _LN2 = float(np.log(2.0))
 _SERIES_BELOW = 1e-3  # |x| where sinc's Taylor series is exact to double precision
-
-
-def _inexact(x):
-    x = as_operand(x)
-    dtype = np.dtype(get_aval(x).dtype)
-    return x if dtype.kind in "fc" else to_dtype(x, np.dtype(np.float64))
 
 
 def sinc(x, /):
@@ -57,13 +56,40 @@ def sinc(x, /):
         >>> fnp.sinc(np.array([0.0, 0.5, 1.0])).round(6).tolist()
         [1.0, 0.63662, 0.0]
     """
-    x = _inexact(x)
+    x = as_inexact(x)
     near_zero = less(absolute(x), _SERIES_BELOW)
     safe = where(near_zero, 1, x)  # the quotient branch never sees 0
     quotient = sin(np.pi * safe) / (np.pi * safe)
     u = (np.pi * x) ** 2
     series = 1 - u / 6 + u * u / 120 - u * u * u / 5040
     return where(near_zero, series, quotient)
+
+
+def abs_without_kink(x):
+    """``|x|`` as ``x sign(x)``: the same values, derivative 0 at 0 (so i0'(0) = 0)."""
+    return x * lax.stop_gradient(sign(x))
+
+
+def i0(x):
+    """The modified Bessel function of the first kind of order 0, elementwise.
+
+    Args:
+        x: a real array (integers become float64).
+
+    Returns:
+        ``I_0(x)``, computed as ``i0e(x) exp(|x|)``; its derivative is ``I_1(x)`` (0 at 0).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.i0(np.array([0.0, 1.0])).round(6).tolist()
+        [1.0, 1.266066]
+    """
+    x = as_inexact(x)
+    if np.dtype(get_aval(x).dtype).kind == "c":
+        raise TypeError("fnp.i0: complex input is not supported (as in jax.numpy); pass a "
+                        "real array")
+    return special_scipy.bessel_i0e(x) * exp(abs_without_kink(x))
 
 
 def signbit(x, /):
@@ -95,7 +121,7 @@ def copysign(x1, x2, /):
         >>> fnp.copysign(np.array([1.0, -2.0]), np.array([-0.0, 3.0])).tolist()
         [-1.0, 2.0]
     """
-    x1, x2 = promote_dtypes("copysign", _inexact(x1), _inexact(x2))
+    x1, x2 = promote_dtypes("copysign", as_inexact(x1), as_inexact(x2))
     magnitude = absolute(x1)
     return where(signbit(x2), negative(magnitude), magnitude)
 
@@ -135,7 +161,7 @@ def heaviside(x1, x2, /):
         >>> fnp.heaviside(np.array([-1.0, 0.0, 2.0]), 0.5).tolist()
         [0.0, 0.5, 1.0]
     """
-    x1, x2 = promote_dtypes("heaviside", _inexact(x1), _inexact(x2))
+    x1, x2 = promote_dtypes("heaviside", as_inexact(x1), as_inexact(x2))
     return where(less(x1, 0), 0, where(greater(x1, 0), 1, x2))
 
 
@@ -148,7 +174,7 @@ def logaddexp2(x1, x2, /):
         >>> fnp.logaddexp2(np.array([1.0, 3.0]), np.array([1.0, 1.0])).round(6).tolist()
         [2.0, 3.321928]
     """
-    return logaddexp(_inexact(x1) * _LN2, _inexact(x2) * _LN2) / _LN2
+    return logaddexp(as_inexact(x1) * _LN2, as_inexact(x2) * _LN2) / _LN2
 
 
 def float_power(x, y, /):
@@ -229,6 +255,9 @@ def isscalar(element) -> bool:
     return False
 
 
+iterable = np.iterable  # whether iter(y) works: a question about Python objects (as jax.numpy)
+
+
 def divmod(x1, x2, /) -> tuple:  # noqa: A001 (jax.numpy's name)
     """``(x1 // x2, x1 % x2)``, elementwise (floor division and Python's remainder).
 
@@ -254,7 +283,7 @@ def modf(x, /, out=None) -> tuple:
     """
     if out is not None:
         raise NotImplementedError("fnp.modf: `out` is not supported (arrays are immutable)")
-    x = _inexact(x)
+    x = as_inexact(x)
     whole = trunc(x)
     return x - whole, whole
 
@@ -272,5 +301,5 @@ def ldexp(x1, x2, /):
     if np.dtype(get_aval(x2).dtype).kind not in "iub":
         raise TypeError(f"fnp.ldexp: x2 must be an integer array, got dtype "
                         f"{get_aval(x2).dtype}")
-    x1 = _inexact(x1)
+    x1 = as_inexact(x1)
     return x1 * power(2.0, to_dtype(x2, np.dtype(get_aval(x1).dtype)))

@@ -1,6 +1,7 @@
 """Mapping a function over an array's slices: ``fnp.apply_along_axis`` and
 ``fnp.vectorize`` (by ``vmap``, as in ``jax.numpy``: the function is traced once per call,
-and the result is differentiable)."""
+and the result is differentiable), and ``fnp.apply_over_axes`` (a reduction applied axis
+after axis)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ import numpy as np
 from fungrad.core import shape_of
 from fungrad.errors import ShapeError
 from fungrad.numpy.promotion import as_operand
-from fungrad.numpy.reshaping import broadcast_to, moveaxis, normalize_axis
+from fungrad.numpy.reshaping import broadcast_to, expand_dims, moveaxis, normalize_axis
 
-__all__ = ["apply_along_axis", "vectorize"]
+__all__ = ["apply_along_axis", "apply_over_axes", "vectorize"]
 
 
 def apply_along_axis(func1d: Callable, axis: int, arr, *args, **kwargs):
@@ -47,6 +48,41 @@ def apply_along_axis(func1d: Callable, axis: int, arr, *args, **kwargs):
         return out
     lead = nd - 1
     return moveaxis(out, tuple(range(lead, lead + core)), tuple(range(axis, axis + core)))
+
+
+def apply_over_axes(func: Callable, a, axes):
+    """``func(a, axis)`` applied for each axis in ``axes`` in turn, keeping the rank: a
+    result one rank lower gets the axis back (of length 1), as with ``keepdims``.
+
+    Args:
+        func: called as ``func(array, axis)``; returns an array of the same rank or one
+            rank lower (a reduction such as ``fnp.sum``).
+        a: the array.
+        axes: an axis or a sequence of axes (static ints).
+
+    Returns:
+        An array of ``a``'s rank.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.apply_over_axes(fnp.sum, np.arange(24).reshape(2, 3, 4), [0, 2]).tolist()
+        [[[60], [92], [124]]]
+    """
+    a = as_operand(a)
+    nd = len(shape_of(a))
+    for axis in ([axes] if np.ndim(axes) == 0 else axes):
+        axis = normalize_axis("apply_over_axes", axis, nd)
+        out = as_operand(func(a, axis))
+        rank = len(shape_of(out))
+        if rank == nd - 1:
+            out = expand_dims(out, axis)
+        elif rank != nd:
+            raise ShapeError(f"fnp.apply_over_axes: func(a, {axis}) returned shape "
+                             f"{shape_of(out)} for a of shape {shape_of(a)}; it must keep the "
+                             "rank or remove one axis")
+        a = out
+    return a
 
 
 _DIMS = r"\(\s*(?:\w+(?:\s*,\s*\w+)*)?\s*\)"

@@ -1,19 +1,21 @@
-"""NumPy's in-place writers as functions that return the updated array: ``put_along_axis``
-and ``fill_diagonal`` (as in ``jax.numpy``, they need ``inplace=False``: fungrad arrays are
-never modified). They are scatters, differentiable in the array and the written values.
+"""NumPy's in-place writers as functions that return the updated array: ``put_along_axis``,
+``fill_diagonal``, ``put`` and ``place`` (as in ``jax.numpy``, they need ``inplace=False``:
+fungrad arrays are never modified). They are scatters, differentiable in the array and the
+written values.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from fungrad.core import get_aval, shape_of
-from fungrad.errors import ShapeError
+from fungrad import lax
+from fungrad.core import concrete_or_none, get_aval, shape_of
+from fungrad.errors import ConcretizationError, ShapeError
 from fungrad.numpy.indexing import AtIndexer
 from fungrad.numpy.promotion import as_operand, to_dtype
 from fungrad.numpy.reshaping import normalize_axis, ravel, reshape
 
-__all__ = ["put_along_axis", "fill_diagonal"]
+__all__ = ["put_along_axis", "fill_diagonal", "put", "place"]
 
 
 def _not_inplace(fn: str, inplace: bool) -> None:
@@ -88,3 +90,98 @@ def fill_diagonal(a, val, wrap: bool = False, *, inplace: bool = True):
         values = AtIndexer(values)[np.arange(n) % count].get()
     dtype = np.dtype(get_aval(a).dtype)
     return reshape(AtIndexer(ravel(a))[positions].set(to_dtype(values, dtype)), shape)
+
+
+_PUT_MODES = (None, "fill", "clip", "wrap")
+
+
+def put(a, ind, v, mode: str | None = None, *, inplace: bool = True):
+    """``a`` with the values ``v`` written at the flat indices ``ind`` (``v`` repeated
+    cyclically when shorter).
+
+    Args:
+        a: the array to update (its shape is kept).
+        ind: integer indices into the flattened ``a``.
+        v: the values (flattened, repeated to the length of ``ind``).
+        mode: None or 'fill' (out-of-range indices are dropped, as JAX's default), 'clip'
+            or 'wrap'.
+        inplace: must be False (the updated array is returned).
+
+    Returns:
+        The updated array, differentiable in ``a`` and ``v``.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.put(np.arange(5), np.array([0, 7]), np.array([9, 8]), mode="wrap",
+        ...         inplace=False).tolist()
+        [9, 1, 8, 3, 4]
+    """
+    _not_inplace("put", inplace)
+    if mode not in _PUT_MODES:
+        raise ValueError(f"fnp.put: mode must be one of {_PUT_MODES}, got {mode!r}")
+    a = as_operand(a)
+    shape, flat = shape_of(a), ravel(a)
+    size = shape_of(flat)[0]
+    index = ravel(as_operand(ind))
+    count = shape_of(index)[0]
+    values = to_dtype(ravel(as_operand(v)), np.dtype(get_aval(a).dtype))
+    if count == 0 or shape_of(values)[0] == 0:
+        return a
+    if shape_of(values)[0] != count:
+        values = AtIndexer(values)[np.arange(count) % shape_of(values)[0]].get()
+    dtype = np.dtype(get_aval(index).dtype)
+    if mode == "wrap":
+        index = lax.rem(lax.add(lax.rem(index, dtype.type(size)), dtype.type(size)),
+                        dtype.type(size))
+    elif mode == "clip":
+        index = lax.max(lax.min(index, dtype.type(size - 1)), dtype.type(0))
+    else:  # negative indices count from the end; writes out of range go to a spare slot
+        index = lax.select_n(lax.lt(index, dtype.type(0)), index,
+                             lax.add(index, dtype.type(size)))
+        outside = lax.bitwise_or(lax.lt(index, dtype.type(0)), lax.ge(index, dtype.type(size)))
+        index = lax.select_n(outside, index, lax.full_like(index, size))
+        spare = lax.pad(flat, np.dtype(get_aval(flat).dtype).type(0), [(0, 1, 0)])
+        written = AtIndexer(spare)[index].set(values)
+        return reshape(lax.slice(written, (0,), (size,)), shape)
+    return reshape(AtIndexer(flat)[index].set(values), shape)
+
+
+def place(arr, mask, vals, *, inplace: bool = True):
+    """``arr`` with the entries where ``mask`` is true replaced, in order, by ``vals``
+    (repeated cyclically when shorter).
+
+    The number of true entries decides which values go where, so ``mask`` must be concrete
+    (not traced under jit or vmap); use ``fnp.where(mask, values, arr)`` there.
+
+    Args:
+        arr: the array to update.
+        mask: a boolean array shaped like ``arr``.
+        vals: the values (flattened).
+        inplace: must be False (the updated array is returned).
+
+    Returns:
+        The updated array, differentiable in ``arr`` and ``vals``.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.place(np.arange(5), np.arange(5) > 1, np.array([9, 8]), inplace=False).tolist()
+        [0, 1, 9, 8, 9]
+    """
+    _not_inplace("place", inplace)
+    arr = as_operand(arr)
+    value = concrete_or_none(mask)
+    if value is None:
+        raise ConcretizationError(
+            f"fnp.place: mask ({get_aval(mask).str_short()}) is traced, but the number of "
+            "true entries decides where each value goes; pass a concrete mask, or write "
+            "fnp.where(mask, values, arr) with values shaped like arr.")
+    mask = np.asarray(value, dtype=bool)
+    if mask.shape != shape_of(arr):
+        raise ShapeError(f"fnp.place: mask has shape {mask.shape}, but arr has shape "
+                         f"{shape_of(arr)}")
+    positions = np.flatnonzero(mask)
+    if positions.size == 0:
+        return arr
+    return put(arr, positions, vals, inplace=False)

@@ -1,8 +1,8 @@
 """Index arrays and index helpers: tril_indices, triu_indices, diag_indices (and their
-``*_from`` forms), indices, ix_, unravel_index, and NumPy's index objects s_, index_exp,
-mgrid and ogrid. Sizes are static, so the constant ones run NumPy at trace time and return
-int64 arrays (valid indices inside jit and vmap); ``unravel_index`` and ``ix_`` also take
-traced arrays.
+``*_from`` forms), mask_indices, indices, ix_, unravel_index and ravel_multi_index, and
+NumPy's index objects s_, index_exp, mgrid and ogrid. Sizes are static, so the constant
+ones run NumPy at trace time and return int64 arrays (valid indices inside jit and vmap);
+``unravel_index``, ``ravel_multi_index`` and ``ix_`` also take traced arrays.
 """
 
 from __future__ import annotations
@@ -10,14 +10,17 @@ from __future__ import annotations
 import numpy as np
 
 from fungrad import lax
-from fungrad.core import get_aval, shape_of
+from fungrad.core import concrete_or_none, get_aval, shape_of
+from fungrad.errors import ConcretizationError
 from fungrad.numpy.array_type import as_array_type
-from fungrad.numpy.promotion import as_operand
+from fungrad.numpy.creation import ones
+from fungrad.numpy.promotion import as_operand, to_dtype
 from fungrad.numpy.reshaping import reshape, shape_error, static_int, static_ints
+from fungrad.numpy.searching import nonzero
 
 __all__ = ["tril_indices", "triu_indices", "tril_indices_from", "triu_indices_from",
            "diag_indices", "diag_indices_from", "indices", "ix_", "unravel_index", "s_",
-           "index_exp", "mgrid", "ogrid"]
+           "index_exp", "mgrid", "ogrid", "mask_indices", "ravel_multi_index"]
 
 # Index objects: they build slices and constant grids, so NumPy's own serve (as in JAX).
 s_, index_exp, mgrid, ogrid = np.s_, np.index_exp, np.mgrid, np.ogrid
@@ -192,3 +195,93 @@ def unravel_index(indices, shape) -> tuple:
         coords.append(lax.rem(flat, dtype.type(n)) if n else flat)
         flat = lax.div(flat, dtype.type(n)) if n else flat
     return tuple(reversed(coords))
+
+
+def mask_indices(n: int, mask_func, k: int = 0, *, size: int | None = None) -> tuple:
+    """The (row, column) indices where ``mask_func(ones((n, n)), k)`` is nonzero.
+
+    Args:
+        n: the matrix size (a static int).
+        mask_func: a function like ``fnp.triu`` or ``fnp.tril``, called as
+            ``mask_func(a, k)``.
+        k: passed to ``mask_func`` (the diagonal offset for triu/tril).
+        size: the number of indices, needed when ``mask_func`` gives a traced mask (see
+            :func:`nonzero`).
+
+    Returns:
+        Two int64 arrays, rows and columns, in row-major order.
+
+    Example:
+        >>> import fungrad.numpy as fnp
+        >>> rows, cols = fnp.mask_indices(3, fnp.triu, 1)
+        >>> rows.tolist(), cols.tolist()
+        ([0, 0, 1], [1, 2, 2])
+    """
+    n = static_int("mask_indices", "n", n)
+    mask = as_operand(mask_func(ones((n, n)), k))
+    return nonzero(lax.ne(mask, np.dtype(get_aval(mask).dtype).type(0)), size=size)
+
+
+_RAVEL_MODES = ("raise", "wrap", "clip")
+
+
+def ravel_multi_index(multi_index, dims, mode: str = "raise", order: str = "C", *,
+                      dtype=None):
+    """The flat indices into an array of shape ``dims`` of the coordinates ``multi_index``.
+
+    Args:
+        multi_index: one integer array per dimension (broadcast together).
+        dims: the array's shape (static ints).
+        mode: 'raise' (out-of-range coordinates are an error; needs concrete values, so
+            not under jit/vmap, as in jax.numpy), 'wrap' (modulo the size) or 'clip'.
+        order: 'C' (row-major) or 'F' (column-major).
+        dtype: the result's integer dtype (default int64).
+
+    Returns:
+        An integer array of the broadcast shape of the coordinates.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.ravel_multi_index((np.array([1, 2]), np.array([0, 3])), (3, 4)).tolist()
+        [4, 11]
+    """
+    sizes = static_ints("ravel_multi_index", "dims", dims)
+    coords = [as_operand(c) for c in multi_index]
+    if len(coords) != len(sizes):
+        raise ValueError(f"fnp.ravel_multi_index: {len(coords)} coordinate arrays for "
+                         f"{len(sizes)} dimensions {sizes}; pass one per dimension")
+    if mode not in _RAVEL_MODES or order not in ("C", "F"):
+        raise ValueError(f"fnp.ravel_multi_index: mode must be one of {_RAVEL_MODES} and order "
+                         f"'C' or 'F', got mode={mode!r}, order={order!r}")
+    out_dtype = np.dtype(np.int64 if dtype is None else dtype)
+    coords = [_in_range(c, n, mode, out_dtype) for c, n in zip(coords, sizes)]
+    if order == "F":
+        coords, sizes = coords[::-1], sizes[::-1]
+    flat = coords[0]
+    for c, n in zip(coords[1:], sizes[1:]):
+        flat = flat * n + c  # broadcasts the coordinates together
+    return flat
+
+
+def _in_range(coord, n: int, mode: str, dtype: np.dtype):
+    """One coordinate array checked, wrapped or clipped into ``[0, n)``, as ``dtype``."""
+    kind = np.dtype(get_aval(coord).dtype).kind
+    if kind not in "iub":
+        raise TypeError(f"fnp.ravel_multi_index: coordinates must be integers, got dtype "
+                        f"{get_aval(coord).dtype}")
+    coord = to_dtype(coord, dtype)
+    if mode == "wrap":
+        return lax.rem(lax.add(lax.rem(coord, dtype.type(n)), dtype.type(n)), dtype.type(n))
+    if mode == "clip":
+        return lax.max(lax.min(coord, dtype.type(n - 1)), dtype.type(0))
+    value = concrete_or_none(coord)
+    if value is None:
+        raise ConcretizationError(
+            f"fnp.ravel_multi_index: mode='raise' checks the coordinates, so they must be "
+            f"concrete, but one is traced ({get_aval(coord).str_short()}); pass mode='wrap' "
+            "or mode='clip' under jit/vmap.")
+    if np.any((np.asarray(value) < 0) | (np.asarray(value) >= n)):
+        raise ValueError(f"fnp.ravel_multi_index: a coordinate is outside [0, {n}) "
+                         "(mode='raise'); pass mode='wrap' or 'clip'")
+    return coord

@@ -1,5 +1,5 @@
 """Shape functions of fungrad.numpy, part 2: joining and splitting arrays
-(``concatenate``, ``stack`` and its variants, ``split``, ``array_split``).
+(``concatenate``, ``stack`` and its variants, ``block``, ``split``, ``array_split``).
 
 All of them are linear, built on ``lax.concatenate`` and ``lax.slice_in_dim``; split points
 are static Python values. Public names are re-exported by ``fungrad.numpy.shape`` and
@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
-    "append",
+    "append", "block",
     "concatenate", "stack", "hstack", "vstack", "dstack", "column_stack", "split",
     "array_split", "hsplit", "vsplit", "dsplit",
 ]
@@ -73,6 +73,53 @@ def append(arr, values, axis: int | None = None):
     [1, 2, 3, 4]
     """
     return concatenate([arr, values], axis)
+
+
+def block(arrays):
+    """Assemble an array from nested lists of blocks: the innermost lists are joined along
+    the last axis, the next level along the one before, and so on.
+
+    Args:
+        arrays: an array, or nested lists (not tuples) of arrays and scalars, all lists at
+            one depth; blocks get leading unit axes up to the result's rank.
+
+    Returns:
+        The assembled array, of rank ``max(depth, largest block rank)``.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.block([[np.eye(2), np.zeros((2, 1))], [np.ones((1, 3))]]).tolist()
+        [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [1.0, 1.0, 1.0]]
+    """
+    depth, rank = _block_depth_and_rank(arrays, ())
+    return _assemble(arrays, depth, max(depth, rank))
+
+
+def _block_depth_and_rank(arrays, path: tuple) -> tuple[int, int]:
+    """The list depth of ``arrays`` (checked equal everywhere) and the largest block rank."""
+    if isinstance(arrays, tuple):
+        raise TypeError(f"fnp.block: arrays{''.join(f'[{i}]' for i in path)} is a tuple; "
+                        "use lists for the nesting (as NumPy)")
+    if not isinstance(arrays, list):
+        return 0, len(shape_of(as_operand(arrays)))
+    if not arrays:
+        raise ValueError(f"fnp.block: arrays{''.join(f'[{i}]' for i in path)} is an empty "
+                         "list; every list needs at least one block")
+    found = [_block_depth_and_rank(a, (*path, i)) for i, a in enumerate(arrays)]
+    depths = {d for d, _ in found}
+    if len(depths) != 1:
+        raise ValueError(f"fnp.block: the lists nest to different depths {sorted(depths)} "
+                         f"inside arrays{''.join(f'[{i}]' for i in path)}; nest every block "
+                         "equally deep")
+    return depths.pop() + 1, max(r for _, r in found)
+
+
+def _assemble(arrays, depth: int, rank: int):
+    if depth == 0:
+        x = as_operand(arrays)
+        return reshape(x, (1,) * (rank - len(shape_of(x))) + shape_of(x))
+    return concatenate([_assemble(a, depth - 1, rank) for a in arrays], axis=-depth)
 
 
 def stack(arrays, axis: int = 0, out=None, dtype=None):

@@ -119,6 +119,16 @@ def _weak(x) -> bool:
     return isinstance(x, Tracer) and x.aval.weak_type
 
 
+def as_inexact(x):
+    """``x`` as an operand of a float or complex dtype: integers and booleans become float64
+    (as NumPy's float functions make them); bfloat16 stays."""
+    x = as_operand(x)
+    dtype = np.dtype(get_aval(x).dtype)
+    if dtype.kind in "fcV":
+        return x
+    return to_dtype(x, np.dtype(np.float64))
+
+
 def as_operand(x):
     """Validate a single operand: arrays, tracers and scalars pass, lists become arrays."""
     if isinstance(x, (Tracer, np.ndarray)) or is_literal(x):

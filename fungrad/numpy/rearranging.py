@@ -1,5 +1,5 @@
-"""Shape functions of fungrad.numpy, part 3: flipping, rolling, tiling, repeating and
-padding.
+"""Shape functions of fungrad.numpy, part 3: flipping, rolling, tiling, repeating,
+padding and trimming zeros.
 
 Shifts, repeats and pad widths are static, so most of these become a static index
 pattern along an axis, taken by ``take_static`` as a few slices, revs and broadcasts
@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["rot90", "resize", "flip", "fliplr", "flipud", "roll", "tile", "repeat", "pad"]
+__all__ = ["rot90", "resize", "flip", "fliplr", "flipud", "roll", "tile", "repeat", "pad",
+           "trim_zeros"]
 
 from fungrad import lax
 from fungrad.core import Tracer, concrete_or_none, get_aval, shape_of
@@ -338,3 +339,50 @@ def _pad_constant(x, widths, constant_values):
             config[ax] = (int(widths[ax][0]), 0, 0) if side == 0 else (0, int(widths[ax][1]), 0)
             x = lax.pad(x, dtype.type(values[ax][side]), config)
     return x
+
+
+def trim_zeros(filt, trim: str = "fb", axis=None):
+    """``filt`` without its leading and/or trailing zeros along ``axis``.
+
+    Args:
+        filt: the array; it must be concrete (the trimmed length depends on its values, so
+            it cannot be traced under jit or vmap, as in jax.numpy).
+        trim: 'f' trims the front, 'b' the back, 'fb' (the default) both.
+        axis: the axis or axes to trim (None: every axis); along each, the slices that are
+            zero everywhere are removed from the ends.
+
+    Returns:
+        The trimmed array (a slice of ``filt``, so differentiable in it).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.trim_zeros(np.array([0, 0, 1, 0, 2, 0])).tolist()
+        [1, 0, 2]
+        >>> fnp.trim_zeros(np.array([0, 0, 1, 0, 2, 0]), "f").tolist()
+        [1, 0, 2, 0]
+    """
+    x = as_operand(filt)
+    value = concrete_or_none(x)
+    if value is None:
+        raise ConcretizationError(
+            f"fnp.trim_zeros: filt ({get_aval(x).str_short()}) is traced, but how many zeros "
+            "are trimmed decides the result's shape; call it on a concrete array, outside "
+            "jit/vmap (as in jax.numpy).")
+    if not isinstance(trim, str) or not set(trim.lower()) <= {"f", "b"} or not trim:
+        raise ValueError(f"fnp.trim_zeros: trim must be 'f', 'b' or 'fb', got {trim!r}")
+    trim = trim.lower()
+    value = np.asarray(value)
+    nd = value.ndim
+    axes = range(nd) if axis is None else normalize_axes("trim_zeros", axis, nd)
+    starts, stops = [0] * nd, list(value.shape)
+    for ax in axes:
+        others = tuple(d for d in range(nd) if d != ax)
+        (nonzero,) = np.nonzero(np.any(value != 0, axis=others))
+        # All zeros: trimming from either end empties the axis.
+        first, last = ((int(nonzero[0]), int(nonzero[-1]) + 1) if nonzero.size
+                       else (value.shape[ax], 0))
+        starts[ax] = first if "f" in trim else 0
+        stops[ax] = last if "b" in trim else value.shape[ax]
+        stops[ax] = max(stops[ax], starts[ax])
+    return lax.slice(x, tuple(starts), tuple(stops))

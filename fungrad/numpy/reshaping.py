@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
-    "reshape", "ravel", "transpose", "swapaxes", "moveaxis", "expand_dims", "squeeze",
-    "broadcast_to", "broadcast_arrays", "broadcast_shapes",
+    "reshape", "ravel", "transpose", "swapaxes", "moveaxis", "rollaxis", "expand_dims",
+    "squeeze", "broadcast_to", "broadcast_arrays", "broadcast_shapes",
     "atleast_1d", "atleast_2d", "atleast_3d", "ndim", "shape", "size",
 ]
 
@@ -193,6 +193,37 @@ def moveaxis(a, source, destination):
     for d, s in sorted(zip(dst, src, strict=True)):
         rest.insert(d, s)
     return lax.transpose(a, rest)
+
+
+def rollaxis(a, axis: int, start: int = 0):
+    """Move ``axis`` to sit before position ``start`` (NumPy's older form of ``moveaxis``).
+
+    Args:
+        a: the array.
+        axis: the axis to move.
+        start: the position it is moved in front of (``0 <= start <= a.ndim``, negative
+            counts from the end).
+
+    Returns:
+        A view-like transpose of ``a``.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.rollaxis(np.ones((2, 3, 4)), 2).shape, fnp.rollaxis(np.ones((2, 3, 4)), 0, 3).shape
+        ((4, 2, 3), (3, 4, 2))
+    """
+    a = as_operand(a)
+    nd = len(shape_of(a))
+    axis = normalize_axis("rollaxis", axis, nd)
+    start = static_int("rollaxis", "start", start)
+    if not -nd <= start <= nd:
+        raise shape_error(f"fnp.rollaxis: start={start} is out of range for an array of rank "
+                          f"{nd} (valid: {-nd} to {nd})")
+    start = start + nd if start < 0 else start
+    if axis < start:
+        start -= 1  # the axis leaves its place first
+    return a if axis == start else moveaxis(a, axis, start)
 
 
 def expand_dims(a, axis):

@@ -16,7 +16,7 @@ from fungrad.errors import ConcretizationError
 from fungrad.numpy.indexing import take
 from fungrad.numpy.promotion import as_operand, promote_dtypes
 
-__all__ = ["nonzero", "argwhere", "searchsorted", "digitize"]
+__all__ = ["nonzero", "flatnonzero", "argwhere", "searchsorted", "digitize"]
 
 _INDEX_DTYPE = np.dtype(np.int64)
 
@@ -107,6 +107,34 @@ def _first_nonzero_positions(flat, size: int):
 
 def _zero_of(x):
     return np.dtype(get_aval(x).dtype).type(0)
+
+
+def flatnonzero(a, *, size: int | None = None, fill_value=None):
+    """Indices of the nonzero elements of the flattened ``a``.
+
+    Args:
+        a: an array (flattened).
+        size: the result's length; required when ``a`` is traced under jit or vmap (see
+            :func:`nonzero`).
+        fill_value: the padding index past the count (default 0).
+
+    Returns:
+        A 1-D int64 array.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.flatnonzero(np.array([[0, 1], [2, 0]])).tolist()
+        [1, 2]
+    """
+    a = as_operand(a)
+    flat = lax.reshape(a, (int(np.prod(shape_of(a), dtype=np.int64)),))
+    try:
+        return nonzero(flat, size=size, fill_value=fill_value)[0]
+    except ConcretizationError as err:
+        message = str(err).replace("fnp.nonzero", "fnp.flatnonzero")
+        message = message.replace("numpy.nonzero", "numpy.flatnonzero")
+        raise ConcretizationError(message.replace("call nonzero", "call flatnonzero")) from None
 
 
 def argwhere(a, *, size: int | None = None, fill_value=None):

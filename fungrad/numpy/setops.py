@@ -24,7 +24,7 @@ from fungrad.numpy.reshaping import ravel
 from fungrad.numpy.searching import nonzero
 
 __all__ = ["unique", "unique_values", "unique_counts", "unique_inverse", "unique_all",
-           "isin", "union1d", "setdiff1d", "intersect1d"]
+           "isin", "union1d", "setdiff1d", "intersect1d", "setxor1d"]
 
 _INDEX = np.dtype(np.int64)
 
@@ -417,3 +417,45 @@ def intersect1d(ar1, ar2, assume_unique: bool = False, return_indices: bool = Fa
             as_operand(fill_value), np.dtype(get_aval(values).dtype))
         values = _padded(valid, values, fill)
     return (values, first1, first2) if return_indices else values
+
+
+def setxor1d(ar1, ar2, assume_unique: bool = False, *, size: int | None = None,
+             fill_value=None):
+    """The sorted distinct values found in exactly one of the two arrays.
+
+    Args:
+        ar1, ar2: arrays (flattened).
+        assume_unique: accepted for NumPy compatibility (the result does not depend on it).
+        size: the result's length, required under jit/vmap; it is padded with
+            ``fill_value`` (default: the first value of the result, 0 when empty, as
+            jax.numpy).
+        fill_value: the padding.
+
+    Returns:
+        A 1-D array of the common dtype.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.setxor1d(np.array([1, 2, 3]), np.array([2, 5])).tolist()
+        [1, 3, 5]
+        >>> fnp.setxor1d(np.array([2, 3]), np.array([2, 5]), size=4, fill_value=-1).tolist()
+        [3, 5, -1, -1]
+    """
+    del assume_unique
+    ar1, ar2 = ravel(as_operand(ar1)), ravel(as_operand(ar2))
+    values, _, real = _distinct("setxor1d", concatenate([ar1, ar2]), size is not None)
+    keep = lax.bitwise_xor(isin(values, ar1), isin(values, ar2))
+    if real is not None:
+        keep = lax.bitwise_and(keep, real)
+    (values,), valid = _compact("setxor1d", keep, [values], size, [None])
+    if valid is None:
+        return values
+    dtype = np.dtype(get_aval(values).dtype)
+    if fill_value is None:
+        first = _first(values) if shape_of(values)[0] else dtype.type(0)
+        fill = lax.select_n(_first(valid), lax.full((), 0, dtype), first) \
+            if shape_of(values)[0] else first
+    else:
+        fill = to_dtype(as_operand(fill_value), dtype)
+    return _padded(valid, values, fill)

@@ -15,6 +15,7 @@ may be negative. The functions live by concept in four modules, re-exported here
 from fungrad.numpy.joining import (
     append,
     array_split,
+    block,
     column_stack,
     concatenate,
     dsplit,
@@ -45,6 +46,7 @@ from fungrad.numpy.rearranging import (
     roll,
     rot90,
     tile,
+    trim_zeros,
 )
 from fungrad.numpy.reshaping import (
     atleast_1d,
@@ -60,6 +62,7 @@ from fungrad.numpy.reshaping import (
     normalize_axis,  # noqa: F401 - likewise
     ravel,
     reshape,
+    rollaxis,
     shape,
     size,
     squeeze,
@@ -73,5 +76,5 @@ __all__ = [
     "vstack", "dstack", "column_stack", "split", "array_split", "flip", "fliplr", "flipud",
     "roll", "tile", "repeat", "pad", "triu", "tril", "diag", "diagonal", "trace", "outer",
     "atleast_1d", "atleast_2d", "atleast_3d", "ndim", "shape", "size", "append", "rot90",
-    "hsplit", "vsplit", "dsplit", "diagflat", "resize",
+    "hsplit", "vsplit", "dsplit", "diagflat", "resize", "block", "rollaxis", "trim_zeros",
 ]

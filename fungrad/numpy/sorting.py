@@ -1,17 +1,18 @@
-"""Sorting in fungrad.numpy: sort, argsort and lexsort (stable, NaNs last), like
-``jax.numpy``."""
+"""Sorting in fungrad.numpy: sort, argsort and lexsort (stable, NaNs last), partition and
+argpartition, and sort_complex, like ``jax.numpy``."""
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["sort", "argsort", "lexsort"]
+__all__ = ["sort", "argsort", "lexsort", "partition", "argpartition", "sort_complex"]
 
 from fungrad import lax
-from fungrad.core import shape_of
+from fungrad.core import get_aval, shape_of
 from fungrad.lax.sorting import reverse_along
 from fungrad.numpy.indexing import take_along_axis
-from fungrad.numpy.promotion import as_operand
+from fungrad.numpy.promotion import as_operand, to_dtype
+from fungrad.numpy.reshaping import static_int
 from fungrad.numpy.shape import normalize_axis
 
 
@@ -122,3 +123,89 @@ def lexsort(keys, axis: int = -1):
         step = lax.argsort(take_along_axis(key, order, axis), axis, index_dtype)
         order = take_along_axis(order, step, axis)
     return order
+
+
+def _kth(fn: str, a, kth, axis: int):
+    """``a``, the non-negative axis and ``kth`` checked against its length."""
+    a = as_operand(a)
+    if shape_of(a) == ():
+        raise ValueError(f"fnp.{fn}: a rank-0 array cannot be partitioned; pass an array of "
+                         "rank >= 1")
+    axis = normalize_axis(fn, axis, len(shape_of(a)))
+    n = shape_of(a)[axis]
+    k = static_int(fn, "kth", kth)
+    if not -n <= k < n:
+        raise ValueError(f"fnp.{fn}: kth={k} is out of range for axis {axis} of length {n}")
+    return a, axis
+
+
+def partition(a, kth: int, axis: int = -1):
+    """``a`` rearranged along ``axis`` so that the element at position ``kth`` is the one a
+    sort would put there, with no larger element before it and no smaller one after.
+
+    fungrad returns the sorted array, which satisfies this (NumPy and JAX leave the order
+    within each side unspecified); the gradient follows each element.
+
+    Args:
+        a: an array of rank >= 1.
+        kth: the position (a static int; negative counts from the end).
+        axis: the axis to partition along.
+
+    Returns:
+        An array shaped like ``a``.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.partition(np.array([5.0, 1.0, 4.0, 2.0]), 1)[1].item()
+        2.0
+    """
+    a, axis = _kth("partition", a, kth, axis)
+    return lax.sort(a, axis)
+
+
+def argpartition(a, kth: int, axis: int = -1):
+    """The indices that would partition ``a`` at ``kth`` along ``axis`` (see
+    :func:`partition`; fungrad's are those of a stable sort).
+
+    Args:
+        a: an array of rank >= 1.
+        kth: the position (a static int; negative counts from the end).
+        axis: the axis to partition along.
+
+    Returns:
+        int64 indices shaped like ``a``.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.argpartition(np.array([5.0, 1.0, 4.0, 2.0]), 1)[1].item()
+        3
+    """
+    a, axis = _kth("argpartition", a, kth, axis)
+    return lax.argsort(a, axis, np.dtype(np.int64))
+
+
+def sort_complex(a):
+    """``a`` sorted along its last axis by real part, then imaginary part, as complex.
+
+    Args:
+        a: an array of rank >= 1 (real input becomes complex).
+
+    Returns:
+        A complex array shaped like ``a``; the gradient follows each element.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.sort_complex(np.array([1 + 2j, 1 - 1j, 3 + 0j])).tolist()
+        [(1-1j), (1+2j), (3+0j)]
+    """
+    a = as_operand(a)
+    dtype = np.dtype(get_aval(a).dtype)
+    a = to_dtype(a, np.result_type(dtype, np.complex64))  # NumPy's: int8 -> complex64
+    axis = len(shape_of(a)) - 1
+    if axis < 0:
+        raise ValueError("fnp.sort_complex: a must have rank >= 1")
+    order = lexsort((lax.imag(a), lax.real(a)), axis=axis)
+    return take_along_axis(a, order, axis)

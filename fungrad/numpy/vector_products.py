@@ -1,16 +1,18 @@
-"""Vector and block products of fungrad.numpy: ``cross`` and ``kron`` (bilinear, so
-differentiable)."""
+"""Vector and block products of fungrad.numpy: ``cross``, ``kron`` and the stacked
+matrix-vector products ``matvec`` and ``vecmat`` (bilinear, so differentiable)."""
 
 from __future__ import annotations
 
 from fungrad.core import shape_of
 from fungrad.errors import ShapeError
+from fungrad.numpy.complex_parts import conj
+from fungrad.numpy.contractions import matmul
 from fungrad.numpy.creation import zeros_like
 from fungrad.numpy.joining import stack
 from fungrad.numpy.promotion import as_operand, promote_dtypes
 from fungrad.numpy.reshaping import moveaxis, normalize_axis, reshape
 
-__all__ = ["cross", "kron"]
+__all__ = ["cross", "kron", "matvec", "vecmat"]
 
 
 def cross(a, b, axisa: int = -1, axisb: int = -1, axisc: int = -1, axis: int | None = None):
@@ -81,3 +83,40 @@ def kron(a, b):
     spread_a = reshape(a, tuple(d for n in sa for d in (n, 1)))
     spread_b = reshape(b, tuple(d for n in sb for d in (1, n)))
     return reshape(spread_a * spread_b, tuple(x * y for x, y in zip(sa, sb)))
+
+
+def _stacked(fn: str, x, rank: int, what: str):
+    x = as_operand(x)
+    if len(shape_of(x)) < rank:
+        raise ShapeError(f"fnp.{fn}: {what} needs rank >= {rank}, got shape {shape_of(x)}")
+    return x
+
+
+def matvec(x1, x2, /):
+    """Matrix-vector products over stacks: ``x1[..., m, n] @ x2[..., n] -> [..., m]`` (the
+    leading axes broadcast).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.matvec(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([1.0, 1.0])).tolist()
+        [3.0, 7.0]
+    """
+    x1 = _stacked("matvec", x1, 2, "x1 (the matrices)")
+    x2 = _stacked("matvec", x2, 1, "x2 (the vectors)")
+    return matmul(x1, x2[..., None])[..., 0]
+
+
+def vecmat(x1, x2, /):
+    """Vector-matrix products over stacks: ``conj(x1[..., n]) @ x2[..., n, m] -> [..., m]``
+    (the leading axes broadcast; complex vectors are conjugated, as NumPy).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.vecmat(np.array([1.0, 1.0]), np.array([[1.0, 2.0], [3.0, 4.0]])).tolist()
+        [4.0, 6.0]
+    """
+    x1 = _stacked("vecmat", x1, 1, "x1 (the vectors)")
+    x2 = _stacked("vecmat", x2, 2, "x2 (the matrices)")
+    return matmul(conj(x1)[..., None, :], x2)[..., 0, :]

@@ -23,6 +23,7 @@ from fungrad import lax
 from fungrad.errors import ShapeError
 from fungrad.lax import special_scipy
 from fungrad.nn.activations import logsumexp as _nn_logsumexp
+from fungrad.numpy.float_functions import abs_without_kink
 from fungrad.numpy.promotion import as_operand, promote, to_dtype
 from fungrad.transforms.custom_derivatives import custom_jvp
 
@@ -413,11 +414,6 @@ def log_ndtr(x, series_order: int = 3):
     return fnp.where(lower, low, high)
 
 
-def _abs_without_kink(x):
-    """``|x|`` as ``x sign(x)``: the same values, derivative 0 at 0 (so i0'(0) = 0)."""
-    return x * lax.stop_gradient(fnp.sign(x))
-
-
 def i0(x):
     """The modified Bessel function of the first kind of order 0, ``i0e(x) exp(|x|)``.
 
@@ -427,8 +423,7 @@ def i0(x):
         >>> special.i0(np.array([0.0, 1.0]))
         array([1.        , 1.26606588])
     """
-    x = _floats("i0", x)
-    return special_scipy.bessel_i0e(x) * fnp.exp(_abs_without_kink(x))
+    return fnp.i0(_floats("i0", x))
 
 
 def i1(x):
@@ -441,7 +436,7 @@ def i1(x):
         array([0.       , 0.5651591])
     """
     x = _floats("i1", x)
-    return special_scipy.bessel_i1e(x) * fnp.exp(_abs_without_kink(x))
+    return special_scipy.bessel_i1e(x) * fnp.exp(abs_without_kink(x))
 
 
 def factorial(n, exact: bool = False):

@@ -1,0 +1,163 @@
+"""The floating-point representation of numbers in fungrad.numpy: ``frexp`` (mantissa and
+exponent), ``nextafter`` (the neighbouring float) and ``spacing`` (the gap to it).
+
+All three are composed from fnp's math without bit casts: the exponent is
+``floor(log2 |x|) + 1``, corrected by one where ``log2`` rounds across a power of two, and
+scalings by powers of two are exact (each factor ``2**k`` is split in two, so that neither
+overflows). The results equal NumPy's for every finite, infinite, NaN and subnormal input.
+
+Derivatives: the mantissa of ``frexp`` is ``x * 2**-e`` with ``e`` piecewise constant, so
+its derivative is ``2**-e`` (as jax.numpy's); ``spacing`` is piecewise constant (derivative
+0). ``nextafter(x1, x2)`` is ``x1`` plus a piecewise-constant step, so its derivative is 1
+in ``x1`` and 0 in ``x2``; jax.numpy has no derivative rule for it (an error there).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from fungrad.core import get_aval
+from fungrad.numpy.math import (
+    absolute,
+    equal,
+    floor,
+    greater,
+    greater_equal,
+    isfinite,
+    isinf,
+    isnan,
+    less,
+    log2,
+    logical_and,
+    logical_not,
+    logical_or,
+    maximum,
+    power,
+    where,
+)
+from fungrad.numpy.promotion import as_operand, promote_dtypes, to_dtype
+from fungrad.numpy.reshaping import broadcast_arrays
+
+__all__ = ["frexp", "nextafter", "spacing"]
+
+_EXPONENT_DTYPE = np.dtype(np.int32)  # NumPy's and JAX's dtype for frexp's exponent
+
+
+def _real_float(fn: str, x):
+    """``x`` as a real floating array (integers and bools become float64)."""
+    x = as_operand(x)
+    dtype = np.dtype(get_aval(x).dtype)
+    if dtype.kind == "c":
+        raise TypeError(f"fnp.{fn}: complex input has no binary exponent (NumPy and JAX "
+                        f"refuse it too); pass the real and imaginary parts separately")
+    return x if dtype.kind == "f" or dtype.name == "bfloat16" else to_dtype(
+        x, np.dtype(np.float64))
+
+
+def _times_power_of_two(x, k):
+    """``x * 2**k`` for a float array ``k`` of whole numbers, exactly: ``2**k`` is applied
+    in two halves, so that neither factor overflows or underflows where the product fits."""
+    half = floor(k * 0.5)
+    return x * power(2.0, half) * power(2.0, k - half)
+
+
+def _exponent(x):
+    """The float exponent ``e`` with ``|x| = m 2**e``, ``0.5 <= m < 1`` (for finite nonzero
+    ``x``; 0 elsewhere), and the mask of finite nonzero entries."""
+    regular = logical_and(isfinite(x), logical_not(equal(x, 0)))
+    magnitude = where(regular, absolute(x), 1)
+    e = floor(log2(magnitude)) + 1
+    m = _times_power_of_two(magnitude, -e)  # log2 may round across a power of two
+    e = where(greater_equal(m, 1), e + 1, where(less(m, 0.5), e - 1, e))
+    return where(regular, e, 0), regular
+
+
+def frexp(x, /) -> tuple:
+    """The mantissa and exponent of ``x``: ``x = mantissa * 2**exponent``.
+
+    Args:
+        x: a real array (integers become float64).
+
+    Returns:
+        ``(mantissa, exponent)``: the mantissa has ``x``'s float dtype and ``0.5 <=
+        |mantissa| < 1`` (it is ``x`` itself for 0, inf and NaN); the exponent is int32
+        (0 for 0, inf and NaN).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> m, e = fnp.frexp(np.array([3.0, -0.5, 0.0]))
+        >>> m.tolist(), e.tolist()
+        ([0.75, -0.5, 0.0], [2, 0, 0])
+    """
+    x = _real_float("frexp", x)
+    e, regular = _exponent(x)
+    mantissa = where(regular, _times_power_of_two(x, -e), x)
+    return mantissa, to_dtype(e, _EXPONENT_DTYPE)
+
+
+def nextafter(x1, x2, /):
+    """The next floating-point value after ``x1`` in the direction of ``x2``, elementwise.
+
+    Args:
+        x1, x2: real arrays, broadcast together (integers become float64).
+
+    Returns:
+        An array of the common float dtype; ``x2`` where the two are equal, NaN where
+        either is NaN. Its derivative is 1 in ``x1`` and 0 in ``x2`` (jax.numpy has none).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> bool(fnp.nextafter(1.0, 2.0) - 1.0 == np.finfo(np.float64).eps)
+        True
+        >>> fnp.nextafter(np.array([0.0, 1.0]), np.array([-1.0, 1.0])).tolist()
+        [-5e-324, 1.0]
+    """
+    x, y = promote_dtypes("nextafter", _real_float("nextafter", x1), _real_float("nextafter", x2))
+    x, y = broadcast_arrays(x, y)
+    dtype = np.dtype(get_aval(x).dtype)
+    info = np.finfo(dtype)
+    e, regular = _exponent(x)
+    up = greater(y, x)
+    toward_zero = logical_or(logical_and(up, less(x, 0)),
+                             logical_and(logical_not(up), greater(x, 0)))
+    at_power_of_two = equal(absolute(_times_power_of_two(where(regular, x, 1), -e)), 0.5)
+    # The gap below a power of two (toward zero) is half the gap above it.
+    halved = where(logical_and(toward_zero, at_power_of_two), dtype.type(1), dtype.type(0))
+    tiny = dtype.type(info.smallest_subnormal)
+    step = maximum(power(2.0, e - (info.nmant + 1) - halved), tiny)
+    step = where(regular, step, tiny)  # from 0: the smallest subnormal, either way
+    # Past the largest float lies infinity (no overflowing add: it would warn).
+    overflows = logical_and(equal(absolute(x), dtype.type(info.max)), logical_not(toward_zero))
+    out = x + where(overflows, dtype.type(0), where(up, step, -step))
+    out = where(overflows, where(up, dtype.type(np.inf), dtype.type(-np.inf)), out)
+    largest = where(greater(x, 0), dtype.type(info.max), dtype.type(-info.max))
+    out = where(isinf(x), largest, out)  # from an infinity toward anything finite
+    out = where(equal(x, y), y, out)
+    return where(logical_or(isnan(x), isnan(y)), np.nan, out)
+
+
+def spacing(x, /):
+    """The distance from ``x`` to the next float away from zero, with ``x``'s sign.
+
+    Args:
+        x: a real array (integers become float64).
+
+    Returns:
+        ``nextafter(x, copysign(inf, x)) - x`` (NaN for inf and NaN); ``spacing(1.0)`` is
+        the machine epsilon.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.spacing(np.array([1.0, -1.0])).tolist() == [2.0 ** -52, -(2.0 ** -52)]
+        True
+    """
+    x = _real_float("spacing", x)
+    finite = isfinite(x)
+    safe = where(finite, x, 0)  # inf - inf would warn; the result there is NaN anyway
+    inf = np.dtype(get_aval(x).dtype).type(np.inf)
+    direction = where(less(safe, 0), -inf, inf)
+    gap = nextafter(safe, direction) - safe
+    return where(finite, gap, np.nan)
