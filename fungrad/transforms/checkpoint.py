@@ -5,14 +5,17 @@ Outside differentiation it just computes ``f``. Under reverse mode its JVP rule 
 JVP of the IR (see :func:`fungrad.interpreters.partial_eval.partial_eval_ir`) so that only
 the values the policy allows are saved as residuals; every other value the backward pass
 needs is recomputed from the saved ones, inside the transpose of the linear part, i.e.
-during the backward pass. The inputs of ``f`` are always saved.
+during the backward pass, lazily: a segment of recomputed values is staged just before the
+backward steps that read it (:mod:`fungrad.transforms.remat_transpose`). The inputs of
+``f`` are always saved.
 
 Policies decide per equation of the forward computation whether its result may be saved:
 ``nothing_saveable`` (default), ``everything_saveable``, ``dots_saveable`` and
 ``save_only_these_names(*names)`` (values tagged with :func:`checkpoint_name`).
 ``checkpoint(f, memory_budget=b)`` replaces the policy by a plan computed from the JVP IR
 of ``f`` by :mod:`fungrad.transforms.remat_planner` (save within ``b`` bytes, or ``b`` of
-the unchecked residual bytes, at the least estimated recompute cost).
+the unchecked residual bytes, at the least estimated recompute cost), after the scans of
+``f`` got a schedule across their iterations (:mod:`fungrad.transforms.remat_scan`).
 
 :func:`saved_residuals` lists what a VJP of a function keeps alive between the forward and
 the backward pass, with shapes, bytes and the source line that produced each value.
@@ -320,7 +323,7 @@ def _schedule(ir, nonzero, policy: BudgetPolicy):
             kept, wanted, rest = scan_bytes_kept(jir2, unknowns, limit)
             if kept >= 0.9 * wanted:
                 break
-            fraction = max(0.0, min(0.9 * fraction, (limit - rest) / scans))
+            fraction = max(0.0, min(0.999 * fraction, (limit - rest) / scans))
         hit = ir.cache[key] = (new_ir, BudgetPolicy(limit, schedule=False,
                                                     origin=(baseline, schedules)))
     return hit
@@ -380,8 +383,9 @@ def checkpoint(fun: Callable, *, prevent_cse: bool = True, policy: Policy | None
             checkpointing (its inputs not counted), an int is a byte count. The planner
             (:mod:`fungrad.transforms.remat_planner`) saves values within the budget so
             that the estimated recompute cost is smallest; the plan is made once per
-            staged IR (inside ``scan`` bodies: per iteration) and ``fg.saved_residuals``
-            reports it.
+            staged IR (a checkpoint inside a ``scan`` body: per iteration; a ``scan``
+            inside ``fun``: across its iterations, by per-step plans or checkpointed
+            blocks of steps) and ``fg.saved_residuals`` reports it.
 
     Returns:
         A function with ``fun``'s signature and values, whose reverse-mode derivative keeps

@@ -20,6 +20,14 @@ equation whose results fit in the slack left below the budget and whose saving l
 cost. Each step touches only the equation's closure, so a 1,000-equation IR is planned in a
 few milliseconds (``Plan.planning_time`` reports it; tests bound it at 100 ms).
 
+Last, the plan is compared with *block candidates*: as many saved values of each primitive,
+spaced evenly along the program (the hand-made sqrt(N) pattern). A candidate replaces the
+plan only if it fits, costs no more, and lowers the estimated backward peak (saved bytes
+plus the recomputed values the lazy backward pass of
+:mod:`fungrad.transforms.remat_transpose` holds at once; ``Plan.peak_bytes``): along a chain
+every dropped value costs the same wherever the saved ones sit, but the backward pass holds
+one segment between two saved values at a time.
+
 The cost model (:func:`eqn_cost`) estimates a time per equation from its flops and the
 bytes it reads and writes: ``dot_general`` and ``conv_general_dilated`` count
 ``2 * out.size * contracted size`` flops, elementwise and reduction primitives one flop per
