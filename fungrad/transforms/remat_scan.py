@@ -29,9 +29,10 @@ from collections.abc import Callable
 
 from fungrad import dtypes
 from fungrad.interpreters import partial_eval as pe
-from fungrad.ir import IR, Literal, Var, stage_flat
+from fungrad.ir import IR, Eqn, Var, stage_flat
 from fungrad.lax import concatenate, reshape, slice_in_dim
 from fungrad.lax.loops import scan_p
+from fungrad.transforms.jit import jit_call_p
 from fungrad.transforms.remat_planner import _nbytes, _split, plan_budget
 
 __all__ = ["schedule_scans", "scan_bytes_kept", "ScanSchedule"]
@@ -198,19 +199,14 @@ def _blocks(eqn, block: int, checkpointed: Callable):
 
 
 def _rewrite(ir: IR, replace: dict) -> IR:
-    """``ir`` restaged with the equations in ``replace`` computed by their functions."""
-    def fun(*args):
-        env = dict(zip(ir.constvars, ir.consts))
-        env.update(zip(ir.invars, args))
-
-        def read(atom):
-            return atom.value if type(atom) is Literal else env[atom]
-
-        for eqn in ir.eqns:
-            values = [read(a) for a in eqn.inputs]
-            run = replace.get(eqn)
-            outs = run(*values) if run is not None else eqn.prim.bind(*values, **eqn.params)
-            env.update(zip(eqn.outputs, outs if eqn.prim.multiple_results else [outs]))
-        return [read(v) for v in ir.outvars]
-
-    return pe.optimize_derived(stage_flat(fun, ir.in_avals, "remat_schedule"))
+    """``ir`` with each equation in ``replace`` computed by its function instead (staged
+    into a call that the IR passes inline)."""
+    eqns = []
+    for eqn in ir.eqns:
+        run = replace.get(eqn)
+        if run is not None:
+            sub = stage_flat(run, [a.aval for a in eqn.inputs], "remat_schedule")
+            eqn = Eqn(jit_call_p, eqn.inputs, eqn.outputs,
+                      {"ir": pe.optimize_derived(sub), "name": "remat_schedule"}, eqn.site)
+        eqns.append(eqn)
+    return pe.optimize_derived(IR(ir.constvars, ir.consts, ir.invars, eqns, ir.outvars))
