@@ -409,3 +409,25 @@ def test_saved_values_spread_evenly_along_a_chain():
         gaps = np.diff([*at, len(tanhs)])
         assert gaps.max() - gaps.min() <= 1 and at[0] <= gaps.max(), at
         assert plan.peak_bytes < plan.baseline_bytes * (budget + 0.3)
+
+
+@pytest.mark.parametrize("nbytes", [0, 500, 2000, 10**6])
+def test_scan_byte_budget(nbytes):
+    loss, params = _lstm_loss(), _lstm_params()
+    f = fg.checkpoint(loss, memory_budget=nbytes)
+    assert _residual_bytes(f, params, XS) <= nbytes
+    _close(fg.grad(f)(params, XS), fg.grad(loss)(params, XS))
+
+
+def test_checkpoint_inside_a_budgeted_scan_keeps_its_own_policy():
+    # a per-step checkpoint inside the scan of a budgeted function is planned as before
+    params = _lstm_params()
+
+    def loss(params, xs):
+        cell = fg.checkpoint(_lstm_cell)
+        carry = (fnp.zeros((3, H)), fnp.zeros((3, H)))
+        return fnp.sum(lax.scan(lambda cr, x: (cell(params, cr, x), None), carry, xs)[0][0])
+
+    f = fg.checkpoint(loss, memory_budget=0.1)
+    assert _residual_bytes(f, params, XS) <= 0.1 * _residual_bytes(loss, params, XS)
+    _close(fg.grad(f)(params, XS), fg.grad(loss)(params, XS))
