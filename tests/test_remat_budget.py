@@ -157,10 +157,11 @@ def test_planning_time_under_100ms_for_1000_equations(budget):
     jir, unknowns = _long_ir()
     assert len(jir.eqns) >= 1000
     times = []
-    for _ in range(3):  # best of three: the test machine is shared
+    for _ in range(3):  # best of three, in CPU time: the test machine is shared
         plan = plan_budget(jir, unknowns, budget)
-        times.append(plan.planning_time)
+        times.append(plan.planning_cpu_time)
         assert plan.saved_bytes <= budget * plan.baseline_bytes
+        assert plan.planning_cpu_time <= plan.planning_time * 1.5 + 1e-3  # one thread's work
     assert min(times) < 0.1, times
 
 

@@ -18,7 +18,8 @@ budget (ratios are re-evaluated when popped, so the choice is made against the c
 plan), then a refill pass saves again, most expensive per byte first, any recomputed
 equation whose results fit in the slack left below the budget and whose saving lowers the
 cost. Each step touches only the equation's closure, so a 1,000-equation IR is planned in a
-few milliseconds (``Plan.planning_time`` reports it; tests bound it at 100 ms).
+few milliseconds (``Plan.planning_time`` reports it, ``Plan.planning_cpu_time`` the CPU
+time of this thread, which a loaded machine does not inflate; tests bound it at 100 ms).
 
 Last, the plan is compared with *block candidates*: as many saved values of each primitive,
 spaced evenly along the program (the hand-made sqrt(N) pattern). A candidate replaces the
@@ -53,6 +54,7 @@ __all__ = ["Plan", "PlannedValue", "plan_budget", "baseline_bytes", "eqn_cost",
 FLOPS = 5e10
 BANDWIDTH = 1e10
 MAX_REFILL = 12  # re-saving trials of the refill pass
+MAX_RESPACED = 3  # primitives (most saved values first) whose values the block candidates re-space
 
 
 _ITEMSIZE: dict = {}
@@ -135,6 +137,7 @@ class Plan:
         self.num_eqns = num_eqns
         self.notes: list[str] = []  # the scan schedules chosen before planning
         self.peak_bytes = saved_bytes  # estimated: saved + recomputed values alive at once
+        self.planning_cpu_time = planning_time
 
     @property
     def values(self) -> list[PlannedValue]:
@@ -193,7 +196,7 @@ def baseline_bytes(ir: IR, unknowns: Sequence[bool]) -> int:
 
 def plan_budget(ir: IR, unknowns: Sequence[bool], budget) -> Plan:
     """Plan which known values of the split of ``ir`` to save within ``budget``."""
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.thread_time()
     known, demand = _split(ir, unknowns)
     greedy = _Greedy(known, demand)
     limit = resolve_budget(budget, greedy.current)
@@ -208,9 +211,11 @@ def plan_budget(ir: IR, unknowns: Sequence[bool], budget) -> Plan:
     saved_total = sum(greedy.saved_bytes_of(e) for e in saved)
     total_cost = sum(greedy.ecost(e) for e in greedy.recomputed)
     elapsed = time.perf_counter() - start
+    cpu = time.thread_time() - start_cpu
     plan = Plan(unsaveable, (known, greedy.producer, saved, demand, greedy.ecost), baseline,
                 limit, saved_total, total_cost, elapsed, len(ir.eqns))
     plan.peak_bytes = greedy.peak if greedy.peak is not None else saved_total
+    plan.planning_cpu_time = cpu
     return plan
 
 
@@ -449,10 +454,11 @@ def _respace(ir, unknowns, known, greedy, demand, limit) -> None:
     groups: dict = {}
     for e in greedy.saved:
         groups.setdefault(e.prim, []).append(e)
-    for prim, chosen in groups.items():
+    largest = sorted(groups.items(), key=lambda item: -len(item[1]))[:MAX_RESPACED]
+    for prim, chosen in largest:
         pool = [e for e in demanded if e.prim is prim]
         m, n = len(chosen), len(pool)
-        if m >= n or m == 0:
+        if m >= n or m < 2:
             continue
         others = set(greedy.saved) - set(chosen)
         for align in (0.0, 0.5, 1.0):  # spaced from the start, centred, to the end
