@@ -256,14 +256,12 @@ def _lstm_params():
 XS = np.random.default_rng(4).normal(size=(13, 3, H))  # 13 steps: blocks leave a tail
 
 
-def _lstm_cell(params, carry, x):
-    wx, wh, b = params
+def _lstm_cell(params, carry, x):  # a recurrent cell with two carries, LSTM-like
     h, c = carry
-    z = x @ wx + h @ wh + b
-    i, f, g, o = fnp.split(z, 4, axis=-1)
-    c = fg.nn.sigmoid(f) * c + fg.nn.sigmoid(i) * fnp.tanh(g)
-    h = fg.nn.sigmoid(o) * fnp.tanh(c)
-    return h, c
+    gates = fnp.tanh(x @ params[0] + h @ params[1] + params[2])
+    keep, write, value, out = (gates[:, k * H:(k + 1) * H] for k in range(4))
+    c = (0.5 + 0.5 * keep) * c + fnp.sin(write) * value
+    return fnp.cos(out) * fnp.tanh(c), c
 
 
 def _lstm_loss(reverse=False):
