@@ -5,14 +5,17 @@ Outside differentiation it just computes ``f``. Under reverse mode its JVP rule 
 JVP of the IR (see :func:`fungrad.interpreters.partial_eval.partial_eval_ir`) so that only
 the values the policy allows are saved as residuals; every other value the backward pass
 needs is recomputed from the saved ones, inside the transpose of the linear part, i.e.
-during the backward pass. The inputs of ``f`` are always saved.
+during the backward pass, lazily: a segment of recomputed values is staged just before the
+backward steps that read it (:mod:`fungrad.transforms.remat_transpose`). The inputs of
+``f`` are always saved.
 
 Policies decide per equation of the forward computation whether its result may be saved:
 ``nothing_saveable`` (default), ``everything_saveable``, ``dots_saveable`` and
 ``save_only_these_names(*names)`` (values tagged with :func:`checkpoint_name`).
 ``checkpoint(f, memory_budget=b)`` replaces the policy by a plan computed from the JVP IR
 of ``f`` by :mod:`fungrad.transforms.remat_planner` (save within ``b`` bytes, or ``b`` of
-the unchecked residual bytes, at the least estimated recompute cost).
+the unchecked residual bytes, at the least estimated recompute cost), after the scans of
+``f`` got a schedule across their iterations (:mod:`fungrad.transforms.remat_scan`).
 
 :func:`saved_residuals` lists what a VJP of a function keeps alive between the forward and
 the backward pass, with shapes, bytes and the source line that produced each value.
@@ -33,12 +36,14 @@ from fungrad.interpreters import partial_eval as pe
 from fungrad.interpreters.batching import batch_size, batching_rules, defvectorized
 from fungrad.interpreters.executable import executable
 from fungrad.interpreters.jvp import Zero, jvp_rules
-from fungrad.interpreters.linearize import deflinear, transpose_rules
+from fungrad.interpreters.linearize import deflinear, is_linear, transpose_rules
 from fungrad.ir import IR, Eqn, Var, stage_closed
 from fungrad.lax import dot_general_p
 from fungrad.transforms.api import check_callable
 from fungrad.transforms.jit import _signature, jit_call_p, static_spec
-from fungrad.transforms.remat_planner import Plan, plan_budget
+from fungrad.transforms.remat_planner import Plan, baseline_bytes, plan_budget, resolve_budget
+from fungrad.transforms.remat_scan import scan_bytes_kept, schedule_scans
+from fungrad.transforms.remat_transpose import lazy_transpose_ir
 from fungrad.tree_util import keystr, tree_flatten, tree_flatten_with_path, tree_unflatten
 
 __all__ = ["checkpoint", "remat", "checkpoint_name", "checkpoint_policies",
@@ -164,14 +169,22 @@ defvectorized(name_p)
 
 
 class BudgetPolicy(Policy):
-    """The policy of ``checkpoint(f, memory_budget=b)``: a plan computed per staged IR."""
+    """The policy of ``checkpoint(f, memory_budget=b)``: a plan computed per staged IR.
 
-    def __init__(self, budget):
+    With ``schedule`` the long scans of the IR get a schedule across their iterations
+    first (:mod:`fungrad.transforms.remat_scan`); the rewritten IR is then planned with a
+    policy without it, whose ``origin`` is ``(baseline bytes, scan schedules)`` of the
+    original IR (for the report).
+    """
+
+    def __init__(self, budget, schedule: bool = True, origin=None):
         self.budget = budget
+        self.schedule = schedule
+        self.origin = origin
         # 1 (one byte) and 1.0 (everything) compare equal: the kind is part of the key
         kind = "bytes" if isinstance(budget, int) else "fraction"
         super().__init__(f"memory_budget={budget!r}", lambda eqn: True,
-                         ("budget", kind, budget))
+                         ("budget", kind, budget, schedule, id(origin)))
 
 
 def check_budget(budget):
@@ -224,6 +237,10 @@ def _remat_jvp(primals, tangents, *, ir, policy):
 
     plan, saveable, key = None, policy.saveable, policy
     nonzero = [not isinstance(t, Zero) for t in tangents]
+    if isinstance(policy, BudgetPolicy) and policy.schedule:
+        scheduled_ir, scheduled_policy = _schedule(ir, nonzero, policy)
+        if scheduled_ir is not ir:
+            return _remat_jvp(primals, tangents, ir=scheduled_ir, policy=scheduled_policy)
     if isinstance(policy, BudgetPolicy):
         plan = budget_plan(ir, nonzero, policy)
         saveable, key = plan.saveable, (policy, id(plan))
@@ -277,17 +294,59 @@ def budget_plan(ir, nonzero, policy: BudgetPolicy) -> Plan:
     plan = jir.cache.get(key)
     if plan is None:
         plan = jir.cache[key] = plan_budget(jir, unknowns, policy.budget)
+        if policy.origin is not None:  # a rewritten IR: report against the original
+            plan.baseline_bytes, schedules = policy.origin
+            plan.notes = [repr(s) for s in schedules]
     return plan
+
+
+def _schedule(ir, nonzero, policy: BudgetPolicy):
+    """``ir`` with its long scans scheduled for the budget, and the policy to plan it
+    with (an absolute byte limit); ``ir`` itself when no scan changes (cached)."""
+    key = ("budget_schedule", policy.key, tuple(bool(n) for n in nonzero))
+    hit = ir.cache.get(key)
+    if hit is None:
+        jir, _ = pe.jvp_ir(ir, nonzero)
+        unknowns = [False] * len(ir.invars) + [True] * sum(nonzero)
+        baseline = baseline_bytes(jir, unknowns)
+        limit = resolve_budget(policy.budget, baseline)
+        fraction = limit / baseline if baseline else 1.0
+        for _ in range(4):
+            # The scans take their share of the budget. If the plan of the rest then drops
+            # a rewritten scan (the rest needs more than its share), shrink their share to
+            # what the rest leaves.
+            new_ir, schedules = schedule_scans(ir, fraction, _bind_checkpointed)
+            scans = sum(s.length * s.step_bytes for s in schedules)
+            if not scans or fraction <= 0:
+                break
+            jir2, _ = pe.jvp_ir(new_ir, nonzero)
+            kept, wanted, rest = scan_bytes_kept(jir2, unknowns, limit)
+            if kept >= 0.9 * wanted:
+                break
+            fraction = max(0.0, min(0.999 * fraction, (limit - rest) / scans))
+        hit = ir.cache[key] = (new_ir, BudgetPolicy(limit, schedule=False,
+                                                    origin=(baseline, schedules)))
+    return hit
+
+
+def _bind_checkpointed(ir, budget, args):
+    policy = (checkpoint_policies.nothing_saveable if budget is None
+              else BudgetPolicy(int(budget), schedule=False))
+    return remat_p.bind(*args, ir=ir, policy=policy)
 
 
 _PLAN_KEY = "remat_budget_plan"
 
 
 def _remat_transpose(cts, *operands, ir, policy):
-    def bind(sub_ir, *args):  # the transpose evaluates the recomputed values first
-        return jit_call_p.bind(*args, ir=sub_ir, name="remat_transpose")
-
-    return pe.call_transpose(bind, ir, cts, operands)
+    # The recomputations are staged lazily, interleaved with the backward pass (see
+    # remat_transpose), so that a recomputed value is alive only for its segment.
+    linear = [is_linear(x) for x in operands]
+    tir = lazy_transpose_ir(ir, linear)
+    residuals = [x for x in operands if not is_linear(x)]
+    outs = iter(jit_call_p.bind(*residuals, *pe.instantiate_zeros(cts, ir.out_avals),
+                                ir=tir, name="remat_transpose"))
+    return [next(outs) if lin else None for lin in linear]
 
 
 def _remat_batch(vals, dims, *, ir, policy):
@@ -325,8 +384,9 @@ def checkpoint(fun: Callable, *, prevent_cse: bool = True, policy: Policy | None
             checkpointing (its inputs not counted), an int is a byte count. The planner
             (:mod:`fungrad.transforms.remat_planner`) saves values within the budget so
             that the estimated recompute cost is smallest; the plan is made once per
-            staged IR (inside ``scan`` bodies: per iteration) and ``fg.saved_residuals``
-            reports it.
+            staged IR (a checkpoint inside a ``scan`` body: per iteration; a ``scan``
+            inside ``fun``: across its iterations, by per-step plans or checkpointed
+            blocks of steps) and ``fg.saved_residuals`` reports it.
 
     Returns:
         A function with ``fun``'s signature and values, whose reverse-mode derivative keeps

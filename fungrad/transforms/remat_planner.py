@@ -18,7 +18,16 @@ budget (ratios are re-evaluated when popped, so the choice is made against the c
 plan), then a refill pass saves again, most expensive per byte first, any recomputed
 equation whose results fit in the slack left below the budget and whose saving lowers the
 cost. Each step touches only the equation's closure, so a 1,000-equation IR is planned in a
-few milliseconds (``Plan.planning_time`` reports it; tests bound it at 100 ms).
+few milliseconds (``Plan.planning_time`` reports it, ``Plan.planning_cpu_time`` the CPU
+time of this thread, which a loaded machine does not inflate; tests bound it at 100 ms).
+
+Last, the plan is compared with *block candidates*: as many saved values of each primitive,
+spaced evenly along the program (the hand-made sqrt(N) pattern). A candidate replaces the
+plan only if it fits, costs no more, and lowers the estimated backward peak (saved bytes
+plus the recomputed values the lazy backward pass of
+:mod:`fungrad.transforms.remat_transpose` holds at once; ``Plan.peak_bytes``): along a chain
+every dropped value costs the same wherever the saved ones sit, but the backward pass holds
+one segment between two saved values at a time.
 
 The cost model (:func:`eqn_cost`) estimates a time per equation from its flops and the
 bytes it reads and writes: ``dot_general`` and ``conv_general_dilated`` count
@@ -38,12 +47,14 @@ import numpy as np
 
 from fungrad.ir import IR, Eqn, Var
 
-__all__ = ["Plan", "PlannedValue", "plan_budget", "eqn_cost", "resolve_budget"]
+__all__ = ["Plan", "PlannedValue", "plan_budget", "baseline_bytes", "eqn_cost",
+           "resolve_budget"]
 
 # A rough CPU roofline: seconds = flops / FLOPS + bytes / BANDWIDTH (only ratios matter).
 FLOPS = 5e10
 BANDWIDTH = 1e10
 MAX_REFILL = 12  # re-saving trials of the refill pass
+MAX_RESPACED = 3  # primitives (most saved values first) whose values the block candidates re-space
 
 
 _ITEMSIZE: dict = {}
@@ -124,6 +135,9 @@ class Plan:
         self.recompute_cost = recompute_cost
         self.planning_time = planning_time
         self.num_eqns = num_eqns
+        self.notes: list[str] = []  # the scan schedules chosen before planning
+        self.peak_bytes = saved_bytes  # estimated: saved + recomputed values alive at once
+        self.planning_cpu_time = planning_time
 
     @property
     def values(self) -> list[PlannedValue]:
@@ -138,9 +152,11 @@ class Plan:
 
     def summary(self) -> str:
         return (f"memory_budget plan: saves {self.saved_bytes:,d} of {self.baseline_bytes:,d} "
-                f"bytes (budget {self.budget_bytes:,d}); recomputes an estimated "
+                f"bytes (budget {self.budget_bytes:,d}; backward peak ~{self.peak_bytes:,d}); "
+                f"recomputes an estimated "
                 f"{self.recompute_cost * 1e3:.3g} ms; planned {self.num_eqns} equations in "
-                f"{self.planning_time * 1e3:.2f} ms")
+                f"{self.planning_time * 1e3:.2f} ms"
+                + "".join(f"; {note}" for note in self.notes))
 
     def __repr__(self):
         return f"Plan({self.summary()})"
@@ -171,9 +187,16 @@ def _split(ir: IR, unknowns: Sequence[bool]):
     return known, list(demand)
 
 
+def baseline_bytes(ir: IR, unknowns: Sequence[bool]) -> int:
+    """The residual bytes of the split of ``ir`` with everything saved."""
+    known, demand = _split(ir, unknowns)
+    producer = {o: e for e in known for o in e.outputs}
+    return sum(_nbytes(v.aval) for v in demand if v in producer)
+
+
 def plan_budget(ir: IR, unknowns: Sequence[bool], budget) -> Plan:
     """Plan which known values of the split of ``ir`` to save within ``budget``."""
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.thread_time()
     known, demand = _split(ir, unknowns)
     greedy = _Greedy(known, demand)
     limit = resolve_budget(budget, greedy.current)
@@ -182,13 +205,18 @@ def plan_budget(ir: IR, unknowns: Sequence[bool], budget) -> Plan:
         greedy.run(limit)
         _refill(known, greedy.producer, greedy.saved, greedy.recomputed, greedy.needed_out,
                 demand, limit, greedy.ecost)
+        _respace(ir, unknowns, known, greedy, demand, limit)
     saved = greedy.saved
     unsaveable = {e for e in known if e not in saved}  # unreached ones: never residuals
     saved_total = sum(greedy.saved_bytes_of(e) for e in saved)
     total_cost = sum(greedy.ecost(e) for e in greedy.recomputed)
     elapsed = time.perf_counter() - start
-    return Plan(unsaveable, (known, greedy.producer, saved, demand, greedy.ecost), baseline,
+    cpu = time.thread_time() - start_cpu
+    plan = Plan(unsaveable, (known, greedy.producer, saved, demand, greedy.ecost), baseline,
                 limit, saved_total, total_cost, elapsed, len(ir.eqns))
+    plan.peak_bytes = greedy.peak if greedy.peak is not None else saved_total
+    plan.planning_cpu_time = cpu
+    return plan
 
 
 class _Greedy:
@@ -211,6 +239,7 @@ class _Greedy:
                 self.needed_out.setdefault(e, {})[v] = None
         self.saved = set(self.needed_out)
         self.recomputed: set = set()
+        self.peak = None  # the backward pass's estimated peak (saved + live recomputed)
         self.current = sum(self.saved_bytes_of(e) for e in self.saved)
 
     def ecost(self, e) -> float:
@@ -396,3 +425,112 @@ def _describe(known, producer, saved, demand, ecost):
         cost = sum(ecost(x) for x in seen)
         values.extend(PlannedValue(v, _nbytes(v.aval), True, cost, e.prim.name) for v in reads)
     return values
+
+
+# ---------------------------------------------------------------------------------------
+# The block candidate: the same saved values re-spaced evenly (the sqrt(N) pattern)
+
+
+def _respace(ir, unknowns, known, greedy, demand, limit) -> None:
+    """Compare the greedy plan with candidates that save as many values of each primitive
+    but spread evenly along the program (as hand-made sqrt(N) blocks do); keep the one
+    with the least recompute cost, then the lowest estimated backward peak.
+
+    Values of a chain cost the same to recompute wherever the saved ones sit, but the
+    lazy backward pass holds one segment between two saved values at a time, so even
+    spacing lowers the peak; a candidate that costs more is never taken."""
+    producer, ecost = greedy.producer, greedy.ecost
+    first, last = _reader_positions(ir, unknowns)
+    demanded = [e for e in known if any(o in first for o in e.outputs)]
+
+    def evaluate(allowed):
+        res, rec = _needs(known, producer, allowed.__contains__, demand)
+        nbytes = sum(_nbytes(v.aval) for outs in res.values() for v in outs)
+        cost = sum(ecost(e) for e in rec)
+        return nbytes, cost, res, rec
+
+    best_bytes, best_cost, best_res, best_rec = evaluate(set(greedy.saved))
+    best_peak = best_bytes + _live_peak(producer, best_res, best_rec, first, last)
+    groups: dict = {}
+    for e in greedy.saved:
+        groups.setdefault(e.prim, []).append(e)
+    largest = sorted(groups.items(), key=lambda item: -len(item[1]))[:MAX_RESPACED]
+    for prim, chosen in largest:
+        pool = [e for e in demanded if e.prim is prim]
+        m, n = len(chosen), len(pool)
+        if m >= n or m < 2:
+            continue
+        others = set(greedy.saved) - set(chosen)
+        for align in (0.0, 0.5, 1.0):  # spaced from the start, centred, to the end
+            picks = {pool[min(n - 1, int((i + align) * n / m))] for i in range(m)}
+            nbytes, cost, res, rec = evaluate(others | picks)
+            if nbytes > limit or cost > best_cost * (1 + 1e-9):
+                continue
+            peak = nbytes + _live_peak(producer, res, rec, first, last)
+            if cost < best_cost * (1 - 1e-9) or peak < best_peak:
+                best_bytes, best_cost, best_res, best_rec, best_peak = (
+                    nbytes, cost, res, rec, peak)
+    greedy.saved.clear()
+    greedy.saved.update(best_res)
+    greedy.recomputed.clear()
+    greedy.recomputed.update(best_rec)
+    greedy.needed_out.clear()
+    greedy.needed_out.update(best_res)
+    greedy.peak = best_peak
+
+
+def _reader_positions(ir: IR, unknowns):
+    """For each known value the unknown side reads: the first and last reading position."""
+    unknown_vars = {v for v, u in zip(ir.invars, unknowns) if u}
+    first: dict = {}
+    last: dict = {}
+    position = 0
+    for eqn in ir.eqns:
+        if any(type(a) is Var and a in unknown_vars for a in eqn.inputs):
+            unknown_vars.update(eqn.outputs)
+            for a in eqn.inputs:
+                if type(a) is Var and a not in unknown_vars:
+                    first.setdefault(a, position)
+                    last[a] = position
+            position += 1
+    for v in ir.outvars:
+        if type(v) is Var and v not in unknown_vars:
+            first.setdefault(v, position)
+            last[v] = position
+    return first, last
+
+
+def _live_peak(producer, res, rec, first, last) -> int:
+    """Estimated peak bytes of recomputed values alive at once in the lazy backward pass
+    (see :mod:`fungrad.transforms.remat_transpose`): walking the readers backwards, a
+    missing value brings in the recomputed values of its closure that the backward pass
+    reads, each alive until its first reader is passed."""
+    needed = sorted((v for v in first if producer.get(v) in rec), key=last.__getitem__,
+                    reverse=True)
+    present: set = set()
+    deaths: list = []
+    live = peak = 0
+    for v in needed:
+        t = last[v]
+        while deaths and -deaths[0][0] > t:
+            _, _, size = heapq.heappop(deaths)
+            live -= size
+        if v in present:
+            continue
+        todo = [producer[v]]
+        seen = set(todo)
+        while todo:
+            e = todo.pop()
+            for o in e.outputs:
+                if o in first and o not in present:
+                    present.add(o)
+                    size = _nbytes(o.aval)
+                    live += size
+                    heapq.heappush(deaths, (-first[o], id(o), size))
+            for a in e.inputs:
+                p = producer.get(a) if type(a) is Var else None
+                if p is not None and p in rec and p not in seen and a not in present:
+                    seen.add(p)
+                    todo.append(p)
+        peak = max(peak, live)
+    return peak
