@@ -40,10 +40,10 @@ from fungrad.optim.base import *  # noqa: F401,F403
 from fungrad.optim.clipping import *  # noqa: F401,F403
 from fungrad.optim.hyperparams import *  # noqa: F401,F403
 from fungrad.optim.lbfgs import *  # noqa: F401,F403
-from fungrad.optim.zoom_linesearch import *  # noqa: F401,F403
 from fungrad.optim.moments import *  # noqa: F401,F403
 from fungrad.optim.partition import *  # noqa: F401,F403
 from fungrad.optim.schedules import *  # noqa: F401,F403
 from fungrad.optim.stepping import *  # noqa: F401,F403
 from fungrad.optim.transforms import *  # noqa: F401,F403
 from fungrad.optim.wrappers import *  # noqa: F401,F403
+from fungrad.optim.zoom_linesearch import *  # noqa: F401,F403

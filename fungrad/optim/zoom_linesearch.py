@@ -354,7 +354,7 @@ def _report(count, value0, slope0, stepsize, decrease, curvature, failed, safe, 
 
 
 def _real(arg: str, value: Any, *, low: float | None = None, strict: bool = False,
-          optional: bool = False) -> None:
+          optional: bool = False, low_name: str | None = None) -> None:
     """A TypeError/ValueError naming the argument unless `value` is a real number >= low."""
     if optional and value is None:
         return
@@ -362,7 +362,8 @@ def _real(arg: str, value: Any, *, low: float | None = None, strict: bool = Fals
         raise TypeError(f"{NAME}: {arg} must be a real number, got {value!r} "
                         f"({type(value).__name__}).")
     if np.isnan(value) or (low is not None and (value <= low if strict else value < low)):
-        bound = f"> {low}" if strict else f">= {low}"
+        bound = f"{low_name} ({low})" if low_name else str(low)
+        bound = f"> {bound}" if strict else f">= {bound}"
         raise ValueError(f"{NAME}: {arg} must be {bound}, got {value!r}.")
 
 
@@ -376,7 +377,7 @@ def _check_arguments(max_linesearch_steps, max_learning_rate, tol, increase_fact
     _real("tol", tol, low=0.0)
     _real("increase_factor", increase_factor, low=1.0, strict=True)
     _real("slope_rtol", slope_rtol, low=0.0)
-    _real("curv_rtol", curv_rtol, low=slope_rtol, strict=True)
+    _real("curv_rtol", curv_rtol, low=slope_rtol, strict=True, low_name="slope_rtol")
     _real("approx_dec_rtol", approx_dec_rtol, low=0.0, optional=True)
     _real("stepsize_precision", stepsize_precision, low=0.0)
     if initial_guess_strategy not in ("one", "keep"):
