@@ -73,11 +73,15 @@ class ScaleByZoomLinesearchState(NamedTuple):
     Example:
         >>> import numpy as np
         >>> from fungrad import optim
-        >>> state = optim.scale_by_zoom_linesearch(15).init({'w': np.zeros(2)})
+        >>> fun = lambda w: ((w - 1.0) ** 2).sum()
+        >>> tx = optim.scale_by_zoom_linesearch(15, initial_guess_strategy="one")
+        >>> w = np.zeros(2)
+        >>> _, state = tx.update(np.ones(2), tx.init(w), w, value=fun(w), grad=-2 * (1 - w),
+        ...                      value_fn=fun)
         >>> isinstance(state, optim.ScaleByZoomLinesearchState)
         True
-        >>> state._fields
-        ('learning_rate', 'value', 'grad', 'info')
+        >>> float(state.learning_rate), float(state.value), state.grad.tolist()
+        (1.0, 0.0, [0.0, 0.0])
     """
 
     learning_rate: Any
@@ -428,17 +432,19 @@ def scale_by_zoom_linesearch(  # noqa: PLR0913, PLR0917 (optax's signature)
     Example:
         >>> import numpy as np
         >>> from fungrad import optim
-        >>> fun = lambda p: ((p['w'] - 2.0) ** 4).sum()
+        >>> import fungrad as fg
+        >>> def fun(w, target):  # extra arguments reach value_fn as keywords
+        ...     return ((w - target) ** 2).sum()
         >>> tx = optim.chain(optim.sgd(1.0), optim.scale_by_zoom_linesearch(15))
-        >>> params = {'w': np.zeros(2)}
-        >>> state = tx.init(params)
-        >>> vg = optim.value_and_grad_from_state(fun)
-        >>> for _ in range(10):
-        ...     v, g = vg(params, state=state)
-        ...     updates, state = tx.update(g, state, params, value=v, grad=g, value_fn=fun)
-        ...     params = optim.apply_updates(params, updates)
-        >>> bool(fun(params) < 1e-4), int(state[1].info.num_linesearch_steps) >= 1
-        (True, True)
+        >>> w, target = np.zeros(2), np.array([2.0, -1.0])
+        >>> state = tx.init(w)
+        >>> value, grad = fg.value_and_grad(fun)(w, target)
+        >>> updates, state = tx.update(grad, state, w, value=value, grad=grad, value_fn=fun,
+        ...                            target=target)
+        >>> optim.apply_updates(w, updates).tolist()
+        [2.0, -1.0]
+        >>> float(state[1].learning_rate), int(state[1].info.num_linesearch_steps)
+        (0.5, 2)
     """
     _check_arguments(max_linesearch_steps, max_learning_rate, tol, increase_factor, slope_rtol,
                      curv_rtol, approx_dec_rtol, stepsize_precision, initial_guess_strategy,
