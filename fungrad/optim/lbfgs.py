@@ -333,12 +333,7 @@ def scale_by_backtracking_linesearch(  # noqa: PLR0913, PLR0917 (optax's signatu
 
     def update(updates, state, params=None, *, value=None, grad=None, value_fn=None,
                **extra_args):
-        if value is None or grad is None or value_fn is None or params is None:
-            raise TypeError(
-                f"{name}: update() needs params and the keyword arguments value=, grad= and "
-                "value_fn= (the objective's value and gradient at params, and the objective)."
-            )
-        kwargs = value_fn_kwargs(name, value_fn, extra_args)
+        kwargs = value_fn_kwargs(name, (params, value, grad), value_fn, extra_args)
         slope = _vdot(updates, grad)
         step = min(increase_factor * float(state.learning_rate), max_learning_rate)
         error, new_value, new_grad, trials = math.inf, value, state.grad, 0

@@ -116,8 +116,15 @@ class _Search(NamedTuple):
     safe_grad: Any
 
 
-def value_fn_kwargs(name: str, value_fn: Callable, extra_args: dict) -> dict:
-    """The `extra_args` that `value_fn` takes; a TypeError naming `name` for the others."""
+def value_fn_kwargs(name: str, given: tuple, value_fn: Callable, extra_args: dict) -> dict:
+    """A line search's checks of its update arguments: `given` (params, value, grad) and
+    `value_fn` must be there; returns the `extra_args` for `value_fn` (a TypeError naming
+    `name` for any it does not take)."""
+    if value_fn is None or any(x is None for x in given):
+        raise TypeError(
+            f"{name}: update() needs params and the keyword arguments value=, grad= and "
+            "value_fn= (the objective's value and gradient at params, and the objective)."
+        )
     if not extra_args:
         return {}
     parameters = inspect.signature(value_fn).parameters
@@ -463,12 +470,7 @@ def scale_by_zoom_linesearch(  # noqa: PLR0913, PLR0917 (optax's signature)
 
     def update(updates, state, params=None, *, value=None, grad=None, value_fn=None,
                **extra_args):
-        if value is None or grad is None or value_fn is None or params is None:
-            raise TypeError(
-                f"{NAME}: update() needs params and the keyword arguments value=, grad= and "
-                "value_fn= (the objective's value and gradient at params, and the objective)."
-            )
-        kwargs = value_fn_kwargs(NAME, value_fn, extra_args)
+        kwargs = value_fn_kwargs(NAME, (params, value, grad), value_fn, extra_args)
         line = _line(cfg, params, updates, value, grad, value_fn, kwargs,
                      state.learning_rate if initial_guess_strategy == "keep" else 1.0)
         grad = map_leaves(NAME, astype_like, ("grad", grad), ("params", params))
