@@ -141,6 +141,7 @@ COMPLETE = {
     "fungrad.optim.stepping",
     "fungrad.optim.transforms",
     "fungrad.optim.wrappers",
+    "fungrad.optim.zoom_linesearch",
     "fungrad.random",
     "fungrad.random.discrete",
     "fungrad.random.distributions",

@@ -513,6 +513,7 @@ NEW_NAMES = (
     "cosine_distance kl_divergence hinge_loss smooth_labels sigmoid_focal_loss "
     "safe_softmax_cross_entropy ctc_loss lookahead adaptive_grad_clip partition freeze "
     "flatten lbfgs scale_by_lbfgs value_and_grad_from_state scale_by_backtracking_linesearch "
+    "scale_by_zoom_linesearch "
     "scale_by_lion scale_by_radam scale_by_amsgrad scale_by_belief scale_by_adamax "
     "scale_by_factored_rms clip_by_block_rms scale_by_param_block_rms "
     "sgd adam adamw rmsprop adagrad lamb scale_by_adam scale_by_rms scale_by_stddev "
@@ -537,7 +538,7 @@ def test_signature_matches_optax(name):
     assert [p[:2] for p in ours] == [p[:2] for p in theirs]
     for (pname, _, d_ours), (_, _, d_theirs) in zip(ours, theirs, strict=True):
         if name == "lbfgs" and pname == "linesearch":
-            continue  # our default is a backtracking search (README: differences)
+            continue  # a transformation object: tests/test_optim_zoom.py compares its iterates
         if name == "MultiSteps" and pname == "accumulator_dtype":
             continue  # ours defaults to the params' dtype (README: differences)
         if name == "adafactor" and pname == "dtype_momentum":

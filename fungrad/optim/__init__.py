@@ -46,3 +46,4 @@ from fungrad.optim.schedules import *  # noqa: F401,F403
 from fungrad.optim.stepping import *  # noqa: F401,F403
 from fungrad.optim.transforms import *  # noqa: F401,F403
 from fungrad.optim.wrappers import *  # noqa: F401,F403
+from fungrad.optim.zoom_linesearch import *  # noqa: F401,F403

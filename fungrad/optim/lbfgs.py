@@ -6,8 +6,8 @@ shrinks the step until the Armijo sufficient-decrease condition holds; it needs 
 objective: ``update(updates, state, params, value=v, grad=g, value_fn=f)``.
 `value_and_grad_from_state` reuses the value and gradient that the line search stored.
 
-Unlike optax, `lbfgs`'s default line search is this backtracking search (storing the
-gradient), not optax's zoom (strong Wolfe) search, which fungrad does not have.
+`lbfgs`'s default line search is optax's: the zoom (strong Wolfe) search of
+`fungrad.optim.zoom_linesearch`, with 20 trials and a first trial step of 1.
 
 >>> import numpy as np, fungrad.optim as optim
 >>> f = lambda p: ((p - 3.0) ** 2).sum()
@@ -25,7 +25,6 @@ gradient), not optax's zoom (strong Wolfe) search, which fungrad does not have.
 
 from __future__ import annotations
 
-import inspect
 import math
 from collections.abc import Callable
 from typing import Any, NamedTuple
@@ -33,6 +32,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 import fungrad.numpy as fnp
+from fungrad import lax
 from fungrad.optim.base import (
     GradientTransformation,
     GradientTransformationExtraArgs,
@@ -42,8 +42,16 @@ from fungrad.optim.base import (
     identity,
 )
 from fungrad.optim.clipping import global_norm
-from fungrad.optim.leafwise import astype_like, concrete_bool, increment, map_leaves
+from fungrad.optim.leafwise import (
+    astype_like,
+    concrete_bool,
+    increment,
+    map_leaves,
+    step_number,
+    tree_select,
+)
 from fungrad.optim.transforms import scale, scale_by_learning_rate
+from fungrad.optim.zoom_linesearch import scale_by_zoom_linesearch, value_fn_kwargs
 from fungrad.transforms.api import value_and_grad
 from fungrad.tree_util import tree_leaves, tree_map
 
@@ -117,18 +125,38 @@ def _row(memory: Any, row: int) -> Any:
 
 
 def _two_loop(updates, dp_memory, dg_memory, rhos, identity_scale, start, memory_size):
-    """The L-BFGS two-loop recursion, oldest slot at `start`."""
-    order = [(start + i) % memory_size for i in range(memory_size)]
-    alphas = {}
+    """The L-BFGS two-loop recursion, oldest slot at `start` (an int, or traced under jit)."""
+    slots = [(start + k) % memory_size for k in range(memory_size)]  # oldest first
+    alphas = [None] * memory_size
     vec = updates
-    for i in reversed(order):
-        alphas[i] = rhos[i] * _vdot(_row(dp_memory, i), vec)
-        vec = _add_scaled(vec, -alphas[i], _row(dg_memory, i))
+    for k in reversed(range(memory_size)):
+        alphas[k] = rhos[slots[k]] * _vdot(_row(dp_memory, slots[k]), vec)
+        vec = _add_scaled(vec, -alphas[k], _row(dg_memory, slots[k]))
     vec = tree_map(lambda v: astype_like(identity_scale * v, v), vec)
-    for i in order:
-        beta = rhos[i] * _vdot(_row(dg_memory, i), vec)
-        vec = _add_scaled(vec, alphas[i] - beta, _row(dp_memory, i))
+    for k in range(memory_size):
+        beta = rhos[slots[k]] * _vdot(_row(dg_memory, slots[k]), vec)
+        vec = _add_scaled(vec, alphas[k] - beta, _row(dp_memory, slots[k]))
     return vec
+
+
+def _identity_scale(count, curvature, dg, updates):
+    """The initial inverse Hessian's scale: ``<dp, dg> / <dg, dg>``, and at the first
+    step ``min(1, 1 / ||g||)``. A traced count (under jit) computes both and selects."""
+
+    def later():
+        denominator = _vdot(dg, dg)
+        return fnp.where(denominator > 0.0, curvature / fnp.where(
+            denominator > 0.0, denominator, 1.0), 1.0)
+
+    def first():
+        norm = global_norm(updates)
+        return fnp.where(norm > 0.0, fnp.minimum(1.0, 1.0 / fnp.where(norm > 0.0, norm, 1.0)),
+                         1.0)
+
+    known = concrete_bool(count > 0)
+    if known is not None:
+        return later() if known else first()
+    return fnp.where(count > 0, later(), first())
 
 
 def scale_by_lbfgs(
@@ -177,26 +205,20 @@ def scale_by_lbfgs(
         if params is None:
             raise ValueError(f"{name}: update() needs the current parameters: call "
                              "update(updates, state, params).")
-        count = int(state.count)
+        count = step_number(state.count)
         dp = map_leaves(name, fnp.subtract, ("params", params), ("state.params", state.params))
         dg = map_leaves(name, fnp.subtract, ("updates", updates), ("state.updates", state.updates))
         curvature = _vdot(dg, dp)
         weight = fnp.where(curvature == 0.0, 0.0, 1.0 / fnp.where(curvature == 0.0, 1.0, curvature))
-        if count == 0:
-            dp, dg = tree_map(fnp.zeros_like, dp), tree_map(fnp.zeros_like, dg)
-            weight = fnp.zeros_like(weight)
+        # The first step has no previous point: store an empty pair.
+        dp, dg, weight = tree_select(count == 0, tree_map(fnp.zeros_like, (dp, dg, weight)),
+                                     (dp, dg, weight))
         prev = (count - 1) % memory_size
         dp_memory = _set_row(state.diff_params_memory, prev, dp)
         dg_memory = _set_row(state.diff_updates_memory, prev, dg)
         rhos = _set_row(state.weights_memory, prev, weight)
-        if scale_init_precond and count > 0:
-            denominator = _vdot(dg, dg)
-            identity_scale = fnp.where(denominator > 0.0, curvature / fnp.where(
-                denominator > 0.0, denominator, 1.0), 1.0)
-        elif scale_init_precond:
-            identity_scale = fnp.minimum(1.0, 1.0 / global_norm(updates))
-        else:
-            identity_scale = 1.0
+        identity_scale = (_identity_scale(count, curvature, dg, updates) if scale_init_precond
+                          else 1.0)
         new = _two_loop(updates, dp_memory, dg_memory, rhos, identity_scale,
                         count % memory_size, memory_size)
         return new, ScaleByLBFGSState(
@@ -244,20 +266,6 @@ class ScaleByBacktrackingLinesearchState(NamedTuple):
     value: Any
     grad: Any
     info: Any
-
-
-def _value_fn_kwargs(name: str, value_fn: Callable, extra_args: dict) -> dict:
-    if not extra_args:
-        return {}
-    parameters = inspect.signature(value_fn).parameters
-    takes_any = any(p.kind is p.VAR_KEYWORD for p in parameters.values())
-    unused = [k for k in extra_args if not takes_any and k not in parameters]
-    if unused:
-        raise TypeError(
-            f"{name}: the extra keyword arguments {sorted(unused)} are not parameters of "
-            "value_fn; pass only what value_fn takes."
-        )
-    return extra_args
 
 
 def scale_by_backtracking_linesearch(  # noqa: PLR0913, PLR0917 (optax's signature)
@@ -325,12 +333,7 @@ def scale_by_backtracking_linesearch(  # noqa: PLR0913, PLR0917 (optax's signatu
 
     def update(updates, state, params=None, *, value=None, grad=None, value_fn=None,
                **extra_args):
-        if value is None or grad is None or value_fn is None or params is None:
-            raise TypeError(
-                f"{name}: update() needs params and the keyword arguments value=, grad= and "
-                "value_fn= (the objective's value and gradient at params, and the objective)."
-            )
-        kwargs = _value_fn_kwargs(name, value_fn, extra_args)
+        kwargs = value_fn_kwargs(name, (params, value, grad), value_fn, extra_args)
         slope = _vdot(updates, grad)
         step = min(increase_factor * float(state.learning_rate), max_learning_rate)
         error, new_value, new_grad, trials = math.inf, value, state.grad, 0
@@ -365,8 +368,9 @@ def scale_by_backtracking_linesearch(  # noqa: PLR0913, PLR0917 (optax's signatu
 # --- lbfgs and the value/grad reuse --------------------------------------------------------------
 
 
-# A backtracking search that stores the gradient, so value_and_grad_from_state can reuse it.
-_DEFAULT_LINESEARCH = scale_by_backtracking_linesearch(max_backtracking_steps=20, store_grad=True)
+# optax's default: a zoom search whose first trial is the full quasi-Newton step.
+_DEFAULT_LINESEARCH = scale_by_zoom_linesearch(max_linesearch_steps=20,
+                                               initial_guess_strategy="one")
 
 
 def lbfgs(
@@ -380,8 +384,9 @@ def lbfgs(
     Args:
       learning_rate: a scale for the preconditioned step (None: 1).
       memory_size, scale_init_precond: as in `scale_by_lbfgs`.
-      linesearch: a line search transformation, or None for none. The default is a
-        backtracking search storing the gradient (optax's default is a zoom search).
+      linesearch: a line search transformation, or None for none. The default, as in
+        optax, is ``scale_by_zoom_linesearch(max_linesearch_steps=20,
+        initial_guess_strategy="one")``.
 
     Returns:
       A `GradientTransformationExtraArgs`; with a line search, call ``update(grad, state,
@@ -463,11 +468,19 @@ def value_and_grad_from_state(value_fn: Callable[..., Any]) -> Callable[..., tup
         if not has_value or not has_grad or value is None or grad is None:
             raise ValueError(
                 "value_and_grad_from_state: the state holds no stored value and gradient; "
-                "use a line search that stores them (scale_by_backtracking_linesearch("
-                "..., store_grad=True))."
+                "use a line search that stores them (scale_by_zoom_linesearch, or "
+                "scale_by_backtracking_linesearch(..., store_grad=True))."
             )
-        if concrete_bool(fnp.isfinite(value)):
-            return value, grad
-        return value_and_grad(value_fn)(params, *fn_args, **fn_kwargs)
+        finite = fnp.isfinite(value)
+        known = concrete_bool(finite)
+        if known is not None:
+            return (value, grad) if known else value_and_grad(value_fn)(
+                params, *fn_args, **fn_kwargs)
+
+        def recompute():  # traced (under jit): the choice is made when the program runs
+            v, g = value_and_grad(value_fn)(params, *fn_args, **fn_kwargs)
+            return astype_like(v, value), tree_map(astype_like, g, grad)
+
+        return lax.cond(finite, lambda: (value, grad), recompute)
 
     return value_and_grad_reusing
