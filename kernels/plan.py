@@ -14,6 +14,24 @@ they index alike). Each value a group computes has a *phase*:
 - ``epi``: an elementwise value over the kept space of the ``red`` reductions, computed once
   per kept index after its reduction is complete (``log`` of a row sum).
 
+**Row passes** (only when planned with ``multipass=True``; the CPU backend does). Each value
+also has a ``level`` (``Group.level``; ``Group.passes`` is one more than the largest): the
+pass over its row that computes it. A ``main`` value of level ``L + 1`` may read ``red`` and
+``epi`` values of level ``L`` once per row (read with the dim map ``0 .. len(kept) - 1``), so
+a softmax (``e / sum(e)``) or a layernorm and its gradient (centre, normalise, then the
+backward pass's two row means) are one kernel whose rows take several passes, each row's
+reductions finishing before its next pass starts. Per row and pass: accumulators opened,
+the ``main``/``red``/``ared`` members of that level over the row, then its ``epi`` members.
+A ``main`` value read by a member of a later pass is *carried* (the renderer keeps it in an
+array between passes, or reads it back from its output). Members are moved to the latest
+pass their readers allow, so a value is carried only when two passes read it. Without
+``multipass`` every level is 0 and ``passes`` is 1: the groups are the single-pass ones.
+
+Also only with ``multipass``: a reduction of an array computed outside kernels (an input,
+an impl's result) joins a group over its space (a *sibling*: one that reads the same array,
+else the latest one) or starts one, and so does an elementwise equation that reads no
+value of a group over its space; a sibling never joins a group that its arrays depend on.
+
 **Views are index maps, never members.** ``broadcast_in_dim``, reshapes that only add or drop
 size-1 axes and ``stop_gradient`` are resolved when a member reads them: the member reads the
 view's base array with the view's dim map, so a broadcast costs nothing and is shared by

@@ -143,6 +143,27 @@ def test_reductions_over_axes(axes, dtype):
     _assert_same(fused, ref, 1e-5 if dtype == np.float32 else 1e-13, f"axes {axes}")
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_max_and_min_reductions_on_special_values(dtype):
+    # Float max/min accumulate integer keys of the bits: every order of signs, zeros,
+    # subnormals, infinities and NaN (of either sign) must give NumPy's result.
+    fi = np.finfo(dtype)
+    rows = [[-np.inf, -np.inf, -np.inf], [np.inf, 1.0, -np.inf], [-3.0, -2.0, -5.0],
+            [fi.smallest_subnormal, -fi.smallest_subnormal, 0.0], [fi.max, -fi.max, fi.tiny],
+            [1.0, np.nan, 2.0], [1.0, -np.nan, -2.0], [-0.0, -1.0, -0.5]]
+    x = np.array(rows, dtype)
+
+    def f(x):
+        y = x * 1.0  # a main value: the reductions run in a kernel
+        return [fnp.max(y, axis=1), fnp.min(y, axis=1), fnp.max(y, axis=0), fnp.min(y, axis=0)]
+
+    fused, ref, plan = _fused_and_reference(f, x)
+    assert plan.groups
+    for a, b in zip(fused, ref):
+        np.testing.assert_array_equal(a, b)
+        assert a.dtype == dtype
+
+
 def test_float32_sums_accumulate_in_float64():
     x = np.full(100_000, 0.1, np.float32)
     fused, _, plan = _fused_and_reference(lambda x: fnp.sum(x * 1.5 + 0.0), x)

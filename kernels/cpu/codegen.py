@@ -22,7 +22,7 @@ import hashlib
 from dataclasses import dataclass
 
 import numpy as np
-from fungrad.kernels.cpu.lowering import accumulator_dtype, cpu_lowerings, reduce_rules
+from fungrad.kernels.cpu.lowering import accumulation, cpu_lowerings, reduce_rules
 from fungrad.kernels.plan import ARED, EPI, MAIN, RED, Group, Read, canonical_axes
 
 from fungrad.core import get_aval
@@ -163,6 +163,7 @@ class _Renderer:
         self.carried = self._carried()
         self.buffers: dict[Var, str] = {}  # carried values that are not outputs
         self.level = 0  # the row pass being rendered
+        self.decode: dict[Var, object] = {}  # ``ared`` value -> its accumulator's decoding
 
     def _carried(self) -> set[Var]:
         """Main values that a later row pass reads (kept in an array between passes)."""
@@ -283,27 +284,26 @@ class _Renderer:
                 part["epi"].append(f"{name}[{kept}] = {self.reg[v]}")
             else:
                 parts[0]["finish"] += [f"for q in range({self.reg[v]}.size):",
-                                       f"    {name}[q] = {self.reg[v]}[q]"]
+                                       f"    {name}[q] = {self.decode[v](self.reg[v] + '[q]')}"]
         return parts
 
     def _reduction(self, eqn: Eqn, phase: str, part, first) -> None:
         out = eqn.outputs[0]
-        rule = reduce_rules[eqn.prim]
-        acc_dtype = accumulator_dtype(eqn.prim, out.aval.dtype)
-        value = self.read(self.g.reads[id(eqn)][0], eqn, 0)
-        identity = f"np.{acc_dtype.name}({rule.identity(acc_dtype)})"
+        acc = accumulation(eqn.prim, out.aval.dtype)
+        value = acc.encode(self.read(self.g.reads[id(eqn)][0], eqn, 0))
         if phase == RED:
-            acc = f"r{len(self.reg)}"
-            part["init"].append(f"{acc} = {identity}")
-            part["main"].append(rule.combine(acc, value))
-            name = self.reg[out] = f"t{len(self.reg)}"
-            part["epi"].insert(0, f"{name} = np.{out.aval.dtype.name}({acc})")
+            name = f"r{len(self.reg)}"
+            part["init"].append(f"{name} = {acc.identity}")
+            part["main"].append(acc.combine(name, value))
+            reg = self.reg[out] = f"t{len(self.reg)}"
+            part["epi"].insert(0, f"{reg} = {acc.decode(name)}")
             return
         scratch = self.reg[out] = f"s{len(self.reg)}"
+        self.decode[out] = acc.decode
         kept = _remap(self.ared_kept[out], self.loop_of)
         size = " * ".join(f"n{d}" for d in kept) or "1"
-        first["setup"].append(f"{scratch} = np.full({size}, {identity}, np.{acc_dtype.name})")
-        part["main"].append(rule.combine(f"{scratch}[{_offset(kept)}]", value))
+        first["setup"].append(f"{scratch} = np.full({size}, {acc.identity}, np.{acc.dtype.name})")
+        part["main"].append(acc.combine(f"{scratch}[{_offset(kept)}]", value))
 
     def _kernel(self, sizes, parts) -> Kernel:
         g = self.g

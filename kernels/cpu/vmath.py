@@ -36,7 +36,8 @@ from llvmlite import ir as llvm_ir
 from numba import njit, types
 from numba.extending import intrinsic
 
-__all__ = ["vm_max", "vm_min", "vm_sign", "vm_exp_f32", "vm_exp_f64", "vm_log_f32",
+__all__ = ["vm_max", "vm_min", "vm_sign", "vm_max_key_f32", "vm_max_key_f64", "vm_min_key_f32",
+           "vm_min_key_f64", "vm_from_key_f32", "vm_from_key_f64", "vm_exp_f32", "vm_exp_f64", "vm_log_f32",
            "vm_log_f64", "vm_tanh_f32", "vm_tanh_f64", "vm_logistic_f32", "vm_logistic_f64",
            "vm_logistic_exact_f32", "vm_logistic_exact_f64"]
 
@@ -84,6 +85,68 @@ def vm_min(a, b):
 def vm_sign(x):
     """NumPy's sign: -1, 0 or 1 (signed zeros and NaN are returned as they are)."""
     return 1 if x > 0 else (-1 if x < 0 else x)
+
+
+# ---------------------------------------------------------------------------------------
+# max and min reductions through integer keys
+#
+# A loop accumulating ``r = x if x > r else r`` over floats does not vectorise without
+# ``nnan`` (measured: 1.3 ns per float32 element; 0.3 ns as integers). A float's bits,
+# with the magnitude bits flipped when the sign is set, are an integer that orders like
+# the float, so the reductions compare those keys; NaN maps to the largest key (max) or the
+# smallest (min), so it wins as in NumPy, and decodes back to a NaN.
+
+_I32_MAX, _I32_MIN = np.int32(0x7FFFFFFF), np.int32(-0x80000000)
+_I64_MAX, _I64_MIN = np.int64(0x7FFFFFFFFFFFFFFF), np.int64(-0x8000000000000000)
+_I32_31, _I64_63 = np.int32(31), np.int64(63)
+
+
+@njit(cache=True, error_model="numpy", fastmath=False)
+def _key_f32(x):
+    b = _bits_of_f32(x)
+    return np.int32(b ^ np.int32(np.int32(b >> _I32_31) & _I32_MAX))
+
+
+@njit(cache=True, error_model="numpy", fastmath=False)
+def _key_f64(x):
+    b = _bits_of_float(x)
+    return np.int64(b ^ ((b >> _I64_63) & _I64_MAX))
+
+
+@njit(cache=True, error_model="numpy", fastmath=False)
+def vm_max_key_f32(x):
+    """The int32 key of ``x`` for a max reduction (NaN above every number)."""
+    return _key_f32(x) if x == x else _I32_MAX
+
+
+@njit(cache=True, error_model="numpy", fastmath=False)
+def vm_min_key_f32(x):
+    """The int32 key of ``x`` for a min reduction (NaN below every number)."""
+    return _key_f32(x) if x == x else _I32_MIN
+
+
+@njit(cache=True, error_model="numpy", fastmath=False)
+def vm_max_key_f64(x):
+    """The int64 key of ``x`` for a max reduction (NaN above every number)."""
+    return _key_f64(x) if x == x else _I64_MAX
+
+
+@njit(cache=True, error_model="numpy", fastmath=False)
+def vm_min_key_f64(x):
+    """The int64 key of ``x`` for a min reduction (NaN below every number)."""
+    return _key_f64(x) if x == x else _I64_MIN
+
+
+@njit(cache=True, error_model="numpy", fastmath=False)
+def vm_from_key_f32(k):
+    """The float32 whose key is ``k`` (the extreme keys decode to NaN)."""
+    return _f32_from_bits(np.int32(k ^ np.int32(np.int32(k >> _I32_31) & _I32_MAX)))
+
+
+@njit(cache=True, error_model="numpy", fastmath=False)
+def vm_from_key_f64(k):
+    """The float64 whose key is ``k`` (the extreme keys decode to NaN)."""
+    return _float_from_bits(np.int64(k ^ ((k >> _I64_63) & _I64_MAX)))
 
 
 # ---------------------------------------------------------------------------------------
