@@ -10,7 +10,10 @@ loop of ``128 * 512``.
 Inside the nest, main values are registers of the innermost body; ``red`` reductions
 accumulate in registers opened one level above the reduced dims, and the epilogue runs there
 once the row is complete; ``ared`` reductions accumulate into a scratch array over their
-kept dims. Python-scalar literals are scalar arguments of the operation's dtype, so
+kept dims. A multipass group repeats the loops over the row once per pass inside the loops
+over the kept dims; a main value that a later pass reads is read back from its output, or
+kept in a buffer of one row (of the whole space in a ``prange`` kernel, whose threads run
+different rows at once). Python-scalar literals are scalar arguments of the operation's dtype, so
 ``f32 * 0.01`` stays float32 (Numba would compute it in float64) and a new learning rate
 does not make a new kernel. Results are cast to their dtype, because Numba widens small
 integer arithmetic.

@@ -364,10 +364,18 @@ def _clamped_abs(x):
 # when applied to all of them.
 @njit(cache=True, error_model="numpy", fastmath=False, inline="always")
 def vm_tanh_f64(x):
-    """tanh(x) for float64 (within 3 ulp)."""
+    """tanh(x) for float64 (within 3 ulp).
+
+    ``expm1(m)`` for ``m = -2|x|`` in ``[-44, 0]``: no clamping, overflow or subnormal
+    cases to select between (``2**k`` is normal for ``k >= -64``).
+    """
     m = -2.0 * _clamped_abs(x)
-    k, r = _reduce(m)
-    return _tanh_finish(x, _expm1_finish(m, _expm1_poly64(r), k))
+    k = np.floor(m * INV_LN2 + 0.5)
+    r = (m - k * LN2_HI) - k * LN2_LO
+    p = _expm1_poly64(r)
+    scale = _pow2(k)
+    t = p if k == 0.0 else scale * p + (scale - 1.0)
+    return _tanh_finish(x, t)
 
 
 # tanh(a) = a + a z P(z), z = a*a, on [0, TANH_SPLIT_32]: P fitted (relative least squares,
