@@ -37,9 +37,9 @@ from numba import njit, types
 from numba.extending import intrinsic
 
 __all__ = ["vm_max", "vm_min", "vm_sign", "vm_max_key_f32", "vm_max_key_f64", "vm_min_key_f32",
-           "vm_min_key_f64", "vm_from_key_f32", "vm_from_key_f64", "vm_exp_f32", "vm_exp_f64", "vm_log_f32",
-           "vm_log_f64", "vm_tanh_f32", "vm_tanh_f64", "vm_logistic_f32", "vm_logistic_f64",
-           "vm_logistic_exact_f32", "vm_logistic_exact_f64"]
+           "vm_min_key_f64", "vm_from_key_f32", "vm_from_key_f64", "vm_exp_f32", "vm_exp_f64",
+           "vm_log_f32", "vm_log_f64", "vm_tanh_f32", "vm_tanh_f64", "vm_logistic_f32",
+           "vm_logistic_f64", "vm_logistic_exact_f32", "vm_logistic_exact_f64"]
 
 LN2_HI = 6.93147180369123816490e-01  # ln 2 in two parts: k * LN2_HI is exact for |k| < 2**20
 LN2_LO = 1.90821492927058770002e-10
