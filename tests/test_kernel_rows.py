@@ -3,9 +3,10 @@
 A value computed after a row reduction and read once per row (a mean, a row sum, a max)
 lets later elementwise work over the same row join the kernel as a new pass; a reduction
 of an input or of an unfused result joins a kernel over its space (sibling) or starts one.
-Results must match the NumPy executable (eager impls), and the plan must never read a
-value before it exists (a row value read along another dim, a reduction of a value that
-depends on the kernel).
+Results must match the NumPy executable (eager impls), and the plan must never read a value
+before it exists (a row value read along another dim, a reduction of a value that depends
+on the kernel). The layernorm and cross-entropy gradients here are the checks of those two
+workloads (once in test_kernels.py, with looser plan bounds).
 """
 
 from __future__ import annotations
