@@ -14,6 +14,24 @@ they index alike). Each value a group computes has a *phase*:
 - ``epi``: an elementwise value over the kept space of the ``red`` reductions, computed once
   per kept index after its reduction is complete (``log`` of a row sum).
 
+**Row passes** (only when planned with ``multipass=True``; the CPU backend does). Each value
+also has a ``level`` (``Group.level``; ``Group.passes`` is one more than the largest): the
+pass over its row that computes it. A ``main`` value of level ``L + 1`` may read ``red`` and
+``epi`` values of level ``L`` once per row (read with the dim map ``0 .. len(kept) - 1``), so
+a softmax (``e / sum(e)``) or a layernorm and its gradient (centre, normalise, then the
+backward pass's two row means) are one kernel whose rows take several passes, each row's
+reductions finishing before its next pass starts. Per row and pass: accumulators opened,
+the ``main``/``red``/``ared`` members of that level over the row, then its ``epi`` members.
+A ``main`` value read by a member of a later pass is *carried* (the renderer keeps it in an
+array between passes, or reads it back from its output). Members are moved to the latest
+pass their readers allow, so a value is carried only when two passes read it. Without
+``multipass`` every level is 0 and ``passes`` is 1: the groups are the single-pass ones.
+
+Also only with ``multipass``: a reduction of an array computed outside kernels (an input,
+an impl's result) joins a group over its space (a *sibling*: one that reads the same array,
+else the latest one) or starts one, and so does an elementwise equation that reads no
+value of a group over its space; a sibling never joins a group that its arrays depend on.
+
 **Views are index maps, never members.** ``broadcast_in_dim``, reshapes that only add or drop
 size-1 axes and ``stop_gradient`` are resolved when a member reads them: the member reads the
 view's base array with the view's dim map, so a broadcast costs nothing and is shared by
@@ -79,6 +97,12 @@ class Group:
     ancestors: set[int] = field(default_factory=set)  # groups this one reads from
     outputs: list[Var] = field(default_factory=list)  # values needed outside the kernel
     reads: dict[int, list[Read]] = field(default_factory=dict)  # id(eqn) -> operand reads
+    level: dict[Var, int] = field(default_factory=dict)  # the row pass computing each value
+
+    @property
+    def passes(self) -> int:
+        """How many passes each row takes (1 unless planned with ``multipass``)."""
+        return 1 + max(self.level.values(), default=0)
 
     @property
     def kept_space(self) -> tuple[int, ...]:
@@ -121,9 +145,11 @@ class Plan:
                 lines.append(f"kernel {step.gid} over {list(step.space)} ({ins}) -> ({outs})")
                 for eqn in step.eqns:
                     phase = step.phase[eqn.outputs[0]]
+                    if step.passes > 1:  # the row pass, e.g. "main2"
+                        phase = f"{phase}{step.level[eqn.outputs[0]]}"
                     args = ", ".join(names(a) if type(a) is Var else repr(a.value)
                                      for a in eqn.inputs)
-                    lines.append(f"    {phase:4} {names(eqn.outputs[0])} = {eqn.prim.name} {args}")
+                    lines.append(f"    {phase:5} {names(eqn.outputs[0])} = {eqn.prim.name} {args}")
             else:
                 outs = ", ".join(names(v) for v in step.outputs)
                 args = ", ".join(names(a) if type(a) is Var else repr(a.value)
@@ -192,25 +218,31 @@ class _Views:
 # Planning
 
 
-def plan(ir: IR, elementwise: Callable[[Eqn], bool], reduction: Callable[[Eqn], bool]) -> Plan:
+def plan(ir: IR, elementwise: Callable[[Eqn], bool], reduction: Callable[[Eqn], bool],
+         multipass: bool = False) -> Plan:
     """Group the equations of ``ir`` into kernels.
 
     ``elementwise(eqn)`` and ``reduction(eqn)`` say whether the backend can compile an
-    equation (its lowering table accepts the primitive and dtypes).
+    equation (its lowering table accepts the primitive and dtypes). ``multipass``: the
+    backend renders groups whose rows take several passes (``Group.level``), reductions of
+    arrays computed outside a kernel and sibling members (see the module docstring).
     """
-    return _Planner(ir, elementwise, reduction).run()
+    return _Planner(ir, elementwise, reduction, multipass).run()
 
 
 class _Planner:
-    def __init__(self, ir: IR, elementwise, reduction):
+    def __init__(self, ir: IR, elementwise, reduction, multipass: bool = False):
         self.ir = ir
         self.elementwise, self.reduction = elementwise, reduction
+        self.multipass = multipass
         self.views = _Views()
         self.groups: dict[int, Group] = {}
         self.parent: dict[int, int] = {}  # union-find over group ids
         self.group_of: dict[Var, int] = {}  # value -> (raw) id of the group computing it
         self.deps: dict[Var, frozenset[int]] = {}  # value -> raw ids of groups it needs
         self.positions = {id(e): i for i, e in enumerate(ir.eqns)}
+        self.readers: dict[Var, set[int]] = {}  # array from outside -> raw ids reading it
+        self.latest: dict[tuple[int, ...], int] = {}  # space -> raw id of its newest group
 
     def find(self, gid: int) -> int:
         while self.parent[gid] != gid:
@@ -287,53 +319,96 @@ class _Planner:
         reads = self.reads_in(eqn, space)
         if reads is None:
             return False
-        mains = {self.find(self.group_of[r.var]) for r in reads
-                 if r.var in self.group_of and self.group(r.var).phase.get(r.var) == MAIN
-                 and self.group(r.var).space == space}
-        # Join every group whose main values it reads; if that would close a cycle, join
-        # the latest one that it can (the others' values are read as their outputs).
-        for candidate in [mains] + [{gid} for gid in sorted(mains, reverse=True)]:
+        # Groups it reads main values of in the same space, and (multipass) groups whose
+        # row values it reads broadcast along their rows: it can run in a later pass.
+        joins = set()
+        for r in reads:
+            g = self.group(r.var) if r.var is not None else None
+            if g is not None and g.space == space and (
+                    g.phase[r.var] == MAIN or self.row_read(g, r)):
+                joins.add(g.gid)
+        # Join every such group; if that would close a cycle, join the latest one that it
+        # can (the others' values are read as their outputs).
+        for candidate in [joins] + [{gid} for gid in sorted(joins, reverse=True)]:
             if candidate and self.can_merge(candidate, reads):
                 g = self.merge(candidate)
-                self.add_member(g, eqn, reads, MAIN)
+                self.add_member(g, eqn, reads, MAIN, self.main_level(g, reads))
                 return True
         for r in reads:
             g = self.group(r.var) if r.var is not None else None
             if (g is not None and g.phase.get(r.var) in (RED, EPI) and g.kept_space == space
                     and self.can_join_epilogue(g, reads)):
-                self.add_member(g, eqn, reads, EPI)
+                level = max(g.level[r.var] for r in reads if r.var in g.phase)
+                self.add_member(g, eqn, reads, EPI, level)
                 return True
-        g = self.new_group(space)
-        self.add_member(g, eqn, reads, MAIN)
+        g = self.sibling(space, reads) if self.multipass and not joins else None
+        self.add_member(g or self.new_group(space), eqn, reads, MAIN, 0)
         return True
+
+    def row_read(self, g: Group, r: Read) -> bool:
+        """Whether ``r`` reads a ``red``/``epi`` value of ``g`` once per row of ``g``'s
+        space (so a later pass over the row can use it)."""
+        return (self.multipass and g.phase.get(r.var) in (RED, EPI)
+                and r.dims == tuple(range(len(g.kept_space))))
+
+    def main_level(self, g: Group, reads: list[Read]) -> int:
+        """The first pass in which a main member reading ``reads`` can run in ``g``."""
+        level = 0
+        for r in reads:
+            if r.var in g.phase:
+                level = max(level, g.level[r.var] + (g.phase[r.var] != MAIN))
+        return level
+
+    def sibling(self, space, reads: list[Read]) -> Group | None:
+        """A group over ``space`` that a member reading no value of a group over ``space``
+        (``reads``) can join: one that already reads one of its arrays, else the latest
+        group over ``space``; never one that those arrays depend on."""
+        candidates = [self.find(gid) for r in reads if r.var is not None
+                      for gid in self.readers.get(r.var, ())]
+        if space in self.latest:
+            candidates.append(self.find(self.latest[space]))
+        for gid in candidates:
+            g = self.groups[gid]
+            if g.space != space:
+                continue
+            if not any(gid in self.deps_of(r.var) for r in reads if r.var is not None):
+                return g
+        return None
 
     def add_reduction(self, eqn: Eqn) -> bool:
         x = eqn.inputs[0]
         if type(x) is not Var:
             return False
         r = self.views.resolve(x)
-        g = self.group(r.var) if r.var is not None else None
-        if g is None or g.phase.get(r.var) != MAIN or g.space != canonical(x.aval.shape):
+        if r.var is None:
             return False
-        if r.dims != tuple(range(len(g.space))):
+        g = self.group(r.var)
+        space = canonical(x.aval.shape)
+        inside = g is not None and g.phase.get(r.var) == MAIN and g.space == space
+        if inside and r.dims != tuple(range(len(g.space))):
             return False  # a transposed view of a main value
+        if not inside and not self.multipass:
+            return False
         canon = canonical_axes(x.aval.shape)
         dims = tuple(sorted(canon[a] for a in eqn.params["axes"] if canon[a] is not None))
         if not dims:
             return False
-        n = len(g.space)
+        n = len(space)
         trailing = dims == tuple(range(n - len(dims), n))
+        if not inside:  # an array computed outside kernels: join a sibling or start one
+            g = self.sibling(space, [r]) or self.new_group(space)
         if trailing and g.red_dims in (None, dims):
             g.red_dims = dims
             phase = RED
         else:
             phase = ARED
-        self.add_member(g, eqn, [r], phase)
+        self.add_member(g, eqn, [r], phase, g.level[r.var] if inside else 0)
         return True
 
     def can_merge(self, gids: set[int], reads: list[Read]) -> bool:
         """Merging ``gids`` (plus the new main member) creates no cycle between kernels,
-        reads no unfinished reduction of the merged set, and keeps one row split."""
+        reads no unfinished reduction of the merged set (multipass: reads finished ones
+        once per row), and keeps one row split."""
         splits = {self.groups[g].red_dims for g in gids} - {None}
         if len(splits) > 1:
             return False
@@ -345,7 +420,7 @@ class _Planner:
                 continue
             owner = self.group(r.var)
             if owner is not None and owner.gid in gids:
-                if owner.phase[r.var] != MAIN:
+                if owner.phase[r.var] != MAIN and not self.row_read(owner, r):
                     return False
             elif self.deps_of(r.var) & gids:
                 return False
@@ -367,6 +442,7 @@ class _Planner:
         gid = len(self.parent)
         self.parent[gid] = gid
         g = self.groups[gid] = Group(gid, space)
+        self.latest[space] = gid
         return g
 
     def merge(self, gids: set[int]) -> Group:
@@ -379,6 +455,7 @@ class _Planner:
             keep.eqns.extend(other.eqns)
             keep.phase.update(other.phase)
             keep.reads.update(other.reads)
+            keep.level.update(other.level)
             keep.ancestors |= other.ancestors
             keep.red_dims = keep.red_dims or other.red_dims
         keep.eqns.sort(key=self.position)
@@ -387,14 +464,17 @@ class _Planner:
     def position(self, eqn: Eqn) -> int:
         return self.positions[id(eqn)]
 
-    def add_member(self, g: Group, eqn: Eqn, reads: list[Read], phase: str) -> None:
+    def add_member(self, g: Group, eqn: Eqn, reads: list[Read], phase: str,
+                   level: int = 0) -> None:
         out = eqn.outputs[0]
         g.eqns.append(eqn)  # the sweep is in program order, so members stay in order
         g.phase[out] = phase
+        g.level[out] = level
         g.reads[id(eqn)] = reads
         for r in reads:
             if r.var is not None and self.group(r.var) is not g:
                 g.ancestors |= self.seeds(r.var)
+                self.readers.setdefault(r.var, set()).add(g.gid)
         self.group_of[out] = g.gid
 
     # -- finishing ----------------------------------------------------------------------
@@ -426,6 +506,8 @@ class _Planner:
         self.live.reverse()
         for g in groups:
             g.outputs = [v for e in g.eqns for v in e.outputs if v in needed]
+            if g.passes > 1:
+                _sink(g)
         return groups
 
     def schedule(self, groups: list[Group]) -> list[Eqn | Group]:
@@ -460,6 +542,21 @@ class _Planner:
         if len(order) != len(steps):  # pragma: no cover - the planner never builds a cycle
             raise AssertionError("kernel plan has a cycle")
         return order
+
+
+def _sink(g: Group) -> None:
+    """Move each main member of a multipass group to the latest pass its readers in the
+    group allow: a value computed in the pass that reads it is a register, one computed in
+    an earlier pass is kept in an array between the passes."""
+    users: dict[Var, list[int]] = {}
+    for eqn in g.eqns:
+        for r in g.reads[id(eqn)]:
+            if r.var in g.phase:
+                users.setdefault(r.var, []).append(eqn.outputs[0])
+    for eqn in reversed(g.eqns):  # readers first: their passes are final
+        out = eqn.outputs[0]
+        if g.phase[out] == MAIN and out in users:
+            g.level[out] = max(g.level[out], min(g.level[u] for u in users[out]))
 
 
 def _shape(atom) -> tuple[int, ...]:

@@ -19,7 +19,6 @@ from fungrad.kernels.cpu.driver import build, cpu_plan
 from fungrad.kernels.plan import Group
 
 import fungrad as fg
-import fungrad.nn as fnn
 import fungrad.numpy as fnp
 from fungrad import lax
 from fungrad.interpreters.executable import executable
@@ -159,6 +158,27 @@ def test_reductions_over_axes(axes, dtype):
     _assert_same(fused, ref, 1e-5 if dtype == np.float32 else 1e-13, f"axes {axes}")
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_max_and_min_reductions_on_special_values(dtype):
+    # Float max/min accumulate integer keys of the bits: every order of signs, zeros,
+    # subnormals, infinities and NaN (of either sign) must give NumPy's result.
+    fi = np.finfo(dtype)
+    rows = [[-np.inf, -np.inf, -np.inf], [np.inf, 1.0, -np.inf], [-3.0, -2.0, -5.0],
+            [fi.smallest_subnormal, -fi.smallest_subnormal, 0.0], [fi.max, -fi.max, fi.tiny],
+            [1.0, np.nan, 2.0], [1.0, -np.nan, -2.0], [-0.0, -1.0, -0.5]]
+    x = np.array(rows, dtype)
+
+    def f(x):
+        y = x * 1.0  # a main value: the reductions run in a kernel
+        return [fnp.max(y, axis=1), fnp.min(y, axis=1), fnp.max(y, axis=0), fnp.min(y, axis=0)]
+
+    fused, ref, plan = _fused_and_reference(f, x)
+    assert plan.groups
+    for a, b in zip(fused, ref):
+        np.testing.assert_array_equal(a, b)
+        assert a.dtype == dtype
+
+
 def test_float32_sums_accumulate_in_float64():
     x = np.full(100_000, 0.1, np.float32)
     fused, _, plan = _fused_and_reference(lambda x: fnp.sum(x * 1.5 + 0.0), x)
@@ -172,34 +192,6 @@ def test_weak_literals_keep_float32():
     fused, ref, _ = _fused_and_reference(lambda x: (x * 0.01 + 0.3) * x, x)
     assert fused[0].dtype == np.float32
     np.testing.assert_array_equal(fused[0], ref[0])  # the same float32 operations
-
-
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_softmax_cross_entropy_and_layernorm_gradients(dtype):
-    rng = np.random.default_rng(3)
-    x = rng.standard_normal((8, 300)).astype(dtype)
-    labels = np.eye(300, dtype=dtype)[rng.integers(0, 300, 8)]
-
-    def xent(x, y):
-        return fnp.mean(-fnp.sum(y * fnn.log_softmax(x), axis=-1))
-
-    def layernorm(x, g, b):
-        m = fnp.mean(x, -1, keepdims=True)
-        v = fnp.mean((x - m) ** 2, -1, keepdims=True)
-        return (x - m) / fnp.sqrt(v + 1e-5) * g + b
-
-    def ln_vjp(x, g, b, ct):
-        y, back = fg.vjp(layernorm, x, g, b)
-        return (y, *back(ct))
-
-    for name, f, args in [("xent", fg.value_and_grad(xent), (x, labels)),
-                          ("layernorm", ln_vjp, (x, x[0], x[1], x))]:
-        fused, ref, plan = _fused_and_reference(f, *args)
-        assert 1 <= len(plan.groups) <= 5, plan.describe()
-        scale = max(float(np.max(np.abs(r))) for r in ref)
-        for a, b in zip(fused, ref):
-            np.testing.assert_allclose(a, b, rtol=1e-4 if dtype == np.float32 else 1e-11,
-                                       atol=1e-6 * scale, err_msg=name)
 
 
 def test_plan_structure():

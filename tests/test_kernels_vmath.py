@@ -2,9 +2,11 @@
 
 Stated bounds (ulp = units in the last place, against NumPy's float64 result, rounded once
 for float32): exp and log within 2 ulp in float64, tanh within 3, logistic within 2 (against
-the exact ``1 / (1 + exp(-x))``, which NumPy's naive form underflows); every float32 function
-within 1 ulp. Special values are exact: NaN stays NaN, signed zeros keep their sign, infinities
-and the overflow and underflow thresholds give NumPy's results, subnormals are handled.
+the exact ``1 / (1 + exp(-x))``, which NumPy's naive form underflows); float32 functions
+within 1 ulp, logistic 2 (float32 tanh and logistic compute in float32: an exhaustive check
+over every float32 found at most 1 and 2 ulp). Special values are exact: NaN stays NaN,
+signed zeros keep their sign, infinities and the overflow and underflow thresholds give
+NumPy's results, subnormals are handled.
 """
 
 import numpy as np
@@ -14,7 +16,7 @@ numba = pytest.importorskip("numba")
 from fungrad.kernels.cpu import vmath  # noqa: E402 (needs numba)
 
 BOUNDS = {("exp", "f64"): 2, ("log", "f64"): 2, ("tanh", "f64"): 3, ("logistic", "f64"): 2,
-          ("exp", "f32"): 1, ("log", "f32"): 1, ("tanh", "f32"): 1, ("logistic", "f32"): 1}
+          ("exp", "f32"): 1, ("log", "f32"): 1, ("tanh", "f32"): 1, ("logistic", "f32"): 2}
 
 
 def _reference(name, x64):
@@ -38,6 +40,7 @@ def _grid(dtype):
     rng = np.random.default_rng(0)
     fi = np.finfo(dtype)
     parts = [rng.standard_normal(20000) * 3, rng.uniform(-800, 800, 20000),
+             np.linspace(0, 2, 20001),  # around float32 tanh's split at 0.625
              np.geomspace(float(fi.smallest_subnormal), float(fi.max), 40000),
              [0.0, np.inf, np.nan, fi.tiny, fi.max, 1.0, 88.72, 88.73, 709.78, 709.79,
               745.13, 745.14, 103.97, 22.0, 9.0, 1e-9]]

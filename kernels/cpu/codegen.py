@@ -10,7 +10,10 @@ loop of ``128 * 512``.
 Inside the nest, main values are registers of the innermost body; ``red`` reductions
 accumulate in registers opened one level above the reduced dims, and the epilogue runs there
 once the row is complete; ``ared`` reductions accumulate into a scratch array over their
-kept dims. Python-scalar literals are scalar arguments of the operation's dtype, so
+kept dims. A multipass group repeats the loops over the row once per pass inside the loops
+over the kept dims; a main value that a later pass reads is read back from its output, or
+kept in a buffer of one row (of the whole space in a ``prange`` kernel, whose threads run
+different rows at once). Python-scalar literals are scalar arguments of the operation's dtype, so
 ``f32 * 0.01`` stays float32 (Numba would compute it in float64) and a new learning rate
 does not make a new kernel. Results are cast to their dtype, because Numba widens small
 integer arithmetic.
@@ -22,7 +25,7 @@ import hashlib
 from dataclasses import dataclass
 
 import numpy as np
-from fungrad.kernels.cpu.lowering import accumulator_dtype, cpu_lowerings, reduce_rules
+from fungrad.kernels.cpu.lowering import accumulation, cpu_lowerings, reduce_rules
 from fungrad.kernels.plan import ARED, EPI, MAIN, RED, Group, Read, canonical_axes
 
 from fungrad.core import get_aval
@@ -160,6 +163,21 @@ class _Renderer:
         self.outputs: dict[Var, str] = {}
         self.ared_dims: dict[Var, tuple[int, ...]] = {}
         self.ared_kept: dict[Var, tuple[int, ...]] = {}
+        self.carried = self._carried()
+        self.buffers: dict[Var, str] = {}  # carried values that are not outputs
+        self.level = 0  # the row pass being rendered
+        self.decode: dict[Var, object] = {}  # ``ared`` value -> its accumulator's decoding
+
+    def _carried(self) -> set[Var]:
+        """Main values that a later row pass reads (kept in an array between passes)."""
+        g = self.g
+        out = set()
+        for eqn in g.eqns:
+            level = g.level[eqn.outputs[0]]
+            for r in g.reads[id(eqn)]:
+                if g.phase.get(r.var) == MAIN and g.level[r.var] < level:
+                    out.add(r.var)
+        return out
 
     def render(self) -> Kernel:
         g = self.g
@@ -198,6 +216,8 @@ class _Renderer:
             phase = g.phase[v]
             acc.append(tuple(range(self.rank)) if phase == MAIN
                        else self.ared_kept[v] if phase == ARED else kept)
+        if self.carried:
+            acc.append(tuple(range(self.split, self.rank)))
         return acc
 
     def read(self, r: Read, eqn: Eqn, i: int) -> str:
@@ -207,9 +227,22 @@ class _Renderer:
             self.literals.append(np.dtype(dtype).type(r.literal.value))
             return f"c{len(self.literals) - 1}"
         if r.var in self.g.phase:
+            if r.var in self.carried and self.g.level[r.var] < self.level:
+                return self._carried_at(r.var)
             return self.reg[r.var]
         name = self.inputs.setdefault(r.var, f"a{len(self.inputs)}")
         return f"{name}[{_offset(_remap(r.dims, self.loop_of))}]"
+
+    def _carried_at(self, v: Var) -> str:
+        """Where a carried value lives: its output array, else its buffer (one row; the
+        whole space in a parallel kernel, whose threads work on different rows)."""
+        if v in self.g.outputs:
+            return f"{self._output(v)}[{self._full}]"
+        name = self.buffers.setdefault(v, f"w{len(self.buffers)}")
+        return f"{name}[{self._full if self.parallel else self._row}]"
+
+    def _output(self, v: Var) -> str:
+        return self.outputs.setdefault(v, f"o{len(self.outputs)}")
 
     def _assign(self, eqn: Eqn, lines: list[str]) -> None:
         out = eqn.outputs[0]
@@ -221,50 +254,59 @@ class _Renderer:
         lines.append(f"{name} = {expr}" if dtype == np.bool_ else
                      f"{name} = np.{dtype.name}({expr})")
 
-    def _body(self) -> dict[str, list[str]]:
+    def _body(self) -> list[dict[str, list[str]]]:
+        """The lines of each row pass: ``init`` (row accumulators), ``main`` (the loop
+        body over the row), ``epi`` (after the row); pass 0 also holds ``setup`` (before
+        every loop) and ``finish`` (after them)."""
         g = self.g
-        parts = {"setup": [], "init": [], "main": [], "epi": [], "finish": []}
+        parts = [{"setup": [], "init": [], "main": [], "epi": [], "finish": []}
+                 for _ in range(g.passes)]
+        self._full = _offset(_remap(tuple(range(self.rank)), self.loop_of))
+        self._row = _offset(tuple(range(self.loop_split, self.loops)))
+        kept = _offset(_remap(tuple(range(self.split)), self.loop_of))
+        for v in g.outputs:  # output names first: later passes may read them back
+            self._output(v)
         for eqn in g.eqns:
             out = eqn.outputs[0]
             phase = g.phase[out]
+            self.level = g.level[out]
+            part = parts[self.level]
             if phase == MAIN:
-                self._assign(eqn, parts["main"])
+                self._assign(eqn, part["main"])
+                if out in self.carried and out not in g.outputs:
+                    part["main"].append(f"{self._carried_at(out)} = {self.reg[out]}")
             elif phase == EPI:
-                self._assign(eqn, parts["epi"])
+                self._assign(eqn, part["epi"])
             else:
-                self._reduction(eqn, phase, parts)
-        full = _offset(_remap(tuple(range(self.rank)), self.loop_of))
-        kept = _offset(_remap(tuple(range(self.split)), self.loop_of))
+                self._reduction(eqn, phase, part, parts[0])
         for v in g.outputs:
-            name = self.outputs[v] = f"o{len(self.outputs)}"
-            phase = g.phase[v]
+            name, part, phase = self.outputs[v], parts[g.level[v]], g.phase[v]
             if phase == MAIN:
-                parts["main"].append(f"{name}[{full}] = {self.reg[v]}")
+                part["main"].append(f"{name}[{self._full}] = {self.reg[v]}")
             elif phase in (RED, EPI):
-                parts["epi"].append(f"{name}[{kept}] = {self.reg[v]}")
+                part["epi"].append(f"{name}[{kept}] = {self.reg[v]}")
             else:
-                parts["finish"] += [f"for q in range({self.reg[v]}.size):",
-                                    f"    {name}[q] = {self.reg[v]}[q]"]
+                parts[0]["finish"] += [f"for q in range({self.reg[v]}.size):",
+                                       f"    {name}[q] = {self.decode[v](self.reg[v] + '[q]')}"]
         return parts
 
-    def _reduction(self, eqn: Eqn, phase: str, parts) -> None:
+    def _reduction(self, eqn: Eqn, phase: str, part, first) -> None:
         out = eqn.outputs[0]
-        rule = reduce_rules[eqn.prim]
-        acc_dtype = accumulator_dtype(eqn.prim, out.aval.dtype)
-        value = self.read(self.g.reads[id(eqn)][0], eqn, 0)
-        identity = f"np.{acc_dtype.name}({rule.identity(acc_dtype)})"
+        acc = accumulation(eqn.prim, out.aval.dtype)
+        value = acc.encode(self.read(self.g.reads[id(eqn)][0], eqn, 0))
         if phase == RED:
-            acc = f"r{len(self.reg)}"
-            parts["init"].append(f"{acc} = {identity}")
-            parts["main"].append(rule.combine(acc, value))
-            name = self.reg[out] = f"t{len(self.reg)}"
-            parts["epi"].insert(0, f"{name} = np.{out.aval.dtype.name}({acc})")
+            name = f"r{len(self.reg)}"
+            part["init"].append(f"{name} = {acc.identity}")
+            part["main"].append(acc.combine(name, value))
+            reg = self.reg[out] = f"t{len(self.reg)}"
+            part["epi"].insert(0, f"{reg} = {acc.decode(name)}")
             return
         scratch = self.reg[out] = f"s{len(self.reg)}"
+        self.decode[out] = acc.decode
         kept = _remap(self.ared_kept[out], self.loop_of)
         size = " * ".join(f"n{d}" for d in kept) or "1"
-        parts["setup"].append(f"{scratch} = np.full({size}, {identity}, np.{acc_dtype.name})")
-        parts["main"].append(rule.combine(f"{scratch}[{_offset(kept)}]", value))
+        first["setup"].append(f"{scratch} = np.full({size}, {acc.identity}, np.{acc.dtype.name})")
+        part["main"].append(acc.combine(f"{scratch}[{_offset(kept)}]", value))
 
     def _kernel(self, sizes, parts) -> Kernel:
         g = self.g
@@ -276,22 +318,26 @@ class _Renderer:
                  + [f"{numba_type(v.aval.dtype)}[::1]" for v, _ in ins]
                  + [numba_type(c.dtype) for c in self.literals]
                  + [f"{numba_type(v.aval.dtype)}[::1]" for v, _ in outs])
-        lines = [f"def kernel({', '.join(params)}):"]
         pad = "    "
-        lines += [pad + s for s in parts["setup"]]
-        depth = 1
-        for loop in range(self.loops):
-            if loop == self.loop_split:
-                lines += [pad * depth + s for s in parts["init"]]
+        lines = [f"def kernel({', '.join(params)}):"]
+        for v, name in self.buffers.items():
+            loops = range(self.loops) if self.parallel else range(self.loop_split, self.loops)
+            size = " * ".join(f"n{d}" for d in loops) or "1"
+            lines.append(pad + f"{name} = np.empty({size}, np.{v.aval.dtype.name})")
+        lines += [pad + s for s in parts[0]["setup"]]
+        for loop in range(self.loop_split):
             loop_range = "numba.prange" if self.parallel and loop == 0 else "range"
-            lines.append(pad * depth + f"for i{loop} in {loop_range}(n{loop}):")
-            depth += 1
-        if self.loop_split == self.loops:
-            lines += [pad * depth + s for s in parts["init"]]
-        lines += [pad * depth + s for s in parts["main"]]
-        epi_depth = 1 + self.loop_split
-        lines += [pad * epi_depth + s for s in parts["epi"]]
-        lines += [pad + s for s in parts["finish"]]
+            lines.append(pad * (1 + loop) + f"for i{loop} in {loop_range}(n{loop}):")
+        depth = 1 + self.loop_split
+        for part in parts:
+            lines += [pad * depth + s for s in part["init"]]
+            for loop in range(self.loop_split, self.loops):
+                loop_range = "numba.prange" if self.parallel and loop == 0 else "range"
+                lines.append(pad * (depth + loop - self.loop_split)
+                             + f"for i{loop} in {loop_range}(n{loop}):")
+            lines += [pad * (depth + self.loops - self.loop_split) + s for s in part["main"]]
+            lines += [pad * depth + s for s in part["epi"]]
+        lines += [pad + s for s in parts[0]["finish"]]
         signature = f"void({', '.join(types)})"
         source = "\n".join([
             "import math",

@@ -25,7 +25,7 @@ from fungrad.ir import IR, Var
 
 def cpu_plan(ir: IR) -> tuple[Plan, list[Kernel]]:
     """The fusion plan of ``ir`` for the CPU and the rendered kernel of each group."""
-    p = plan(ir, can_lower, can_reduce)
+    p = plan(ir, can_lower, can_reduce, multipass=True)
     return p, [render(g) for g in p.groups]
 
 

@@ -12,7 +12,9 @@ containing them vectorise; ``fg.config.update("jit_exact_math", True)`` makes th
 call libm instead.
 
 Reductions have their own table: the combining statement, the identity and the accumulator
-dtype (float32 sums accumulate in float64, as NumPy's pairwise sums are about as exact).
+dtype (float32 sums accumulate in float64, as NumPy's pairwise sums are about as exact);
+float max and min accumulate integer keys that order like the floats (``accumulation``),
+because a float max loop does not vectorise.
 """
 
 from __future__ import annotations
@@ -180,6 +182,19 @@ class ReduceRule:
     identity: Callable[[np.dtype], str]
 
 
+@dataclass(frozen=True)
+class Accumulation:
+    """One reduction's accumulator for a value dtype: its dtype, initial expression, the
+    expression turning a value into what is combined, and the one turning the accumulator
+    back into the result."""
+
+    dtype: np.dtype
+    identity: str
+    encode: Callable[[str], str]
+    decode: Callable[[str], str]
+    combine: Callable[[str, str], str]
+
+
 def _accumulator_dtype(dtype: np.dtype) -> np.dtype:
     """float32 sums accumulate in float64; other dtypes in their own (wider ints in int64)."""
     dtype = np.dtype(dtype)
@@ -191,9 +206,7 @@ def _accumulator_dtype(dtype: np.dtype) -> np.dtype:
 
 
 def _extreme(dtype: np.dtype, lowest: bool) -> str:
-    dtype = np.dtype(dtype)
-    if dtype.kind == "f":
-        return "-np.inf" if lowest else "np.inf"
+    """The identity of an integer max (``lowest``) or min (floats use keys)."""
     info = np.iinfo(dtype)
     return f"np.{dtype.name}({info.min if lowest else info.max})"
 
@@ -211,3 +224,28 @@ reduce_rules: dict[Primitive, ReduceRule] = {
 def accumulator_dtype(prim: Primitive, dtype) -> np.dtype:
     """The dtype a reduction accumulates in (sums widen; max/min keep the dtype)."""
     return _accumulator_dtype(dtype) if prim is lax.reduce_sum_p else np.dtype(dtype)
+
+
+def _key(value: float, dtype: np.dtype) -> int:
+    """The integer key (``vmath.vm_max_key_*``) of a float: its bits, magnitude flipped when
+    negative."""
+    ints = np.int32 if dtype.itemsize == 4 else np.int64
+    bits = int(np.array(value, dtype).view(ints))
+    return bits ^ (int(np.iinfo(ints).max) if bits < 0 else 0)
+
+
+def accumulation(prim: Primitive, dtype) -> Accumulation:
+    """How ``prim`` accumulates values of ``dtype`` in a kernel. Float max and min compare
+    integer keys (``vmath``): a float max loop does not vectorise without ``nnan``."""
+    dtype = np.dtype(dtype)
+    rule = reduce_rules[prim]
+    if prim is not lax.reduce_sum_p and dtype.kind == "f":
+        lowest = prim is lax.reduce_max_p
+        name, suffix = ("max" if lowest else "min"), _suffix(dtype)
+        keys = np.dtype(np.int32 if dtype.itemsize == 4 else np.int64)
+        identity = f"np.{keys.name}({_key(-np.inf if lowest else np.inf, dtype)})"
+        return Accumulation(keys, identity, lambda v: f"vm_{name}_key_{suffix}({v})",
+                            lambda acc: f"vm_from_key_{suffix}({acc})", rule.combine)
+    acc = accumulator_dtype(prim, dtype)
+    return Accumulation(acc, f"np.{acc.name}({rule.identity(acc)})", lambda v: v,
+                        lambda a: f"np.{dtype.name}({a})", rule.combine)
