@@ -300,7 +300,7 @@ class StagingTrace(Trace):
         if isinstance(x, Tracer):
             self.own(x)  # raises for leaked and inner tracers; others are constants here
         # get_aval of a non-tracer array is never weak, as a constvar's aval must be
-        var = Var(get_aval(x))
+        var = Var(ShapedArray(x.shape, x.dtype) if type(x) is np.ndarray else get_aval(x))
         self.const_ids[id(x)] = var
         self.constvars.append(var)
         if self.copy_constants and isinstance(x, np.ndarray):

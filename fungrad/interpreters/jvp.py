@@ -76,13 +76,19 @@ class JVPTracer(Tracer):
     # ``aval`` is a slot, not a property: the NumPy front end reads it on every operation.
     __slots__ = ("primal", "tangent", "aval")
 
-    def __init__(self, trace: JVPTrace, primal, tangent):
+    def __init__(self, trace: JVPTrace, primal, tangent, aval: ShapedArray | None = None):
         self._trace = trace
         self.primal = primal
         self.tangent = tangent
-        # One tracer per traced operation: build an array's aval without get_aval's dispatch.
-        self.aval = (ShapedArray(primal.shape, primal.dtype) if type(primal) is np.ndarray
-                     else get_aval(primal))
+        # One tracer per traced operation: a caller that knows the primal's aval passes it
+        # (a direct linearization rule shares the tangent's); else an array's aval is built
+        # without get_aval's dispatch.
+        if aval is not None:
+            self.aval = aval
+        elif type(primal) is np.ndarray:
+            self.aval = ShapedArray(primal.shape, primal.dtype)
+        else:
+            self.aval = get_aval(primal)
 
     def concrete_value(self):
         p = self.primal
@@ -104,9 +110,10 @@ class JVPTrace(Trace):
     """
 
     transform_name = "jvp"
-    # Rules consulted before ``jvp_rules``: ``rule(rule_trace, primals, tangents, **params)``
-    # runs with the parent current and records its tangents into ``rule_trace`` itself
-    # (linearize's direct linearizations; plain forward mode has none).
+    # Rules consulted before ``jvp_rules``: ``rule(trace, primals, tangents, **params)``
+    # runs with the parent current, records its tangents into ``trace.rule_trace`` itself
+    # and returns the operation's output (wrapped by ``trace``); linearize's direct
+    # linearizations; plain forward mode has none.
     direct_rules: dict[Primitive, Callable] = {}
 
     def __init__(self, parent=None, fun_name="<function>"):
@@ -140,16 +147,15 @@ class JVPTrace(Trace):
         if direct is not None:
             ctx.trace = self.parent
             try:
-                primal_out, tangent_out = direct(self.rule_trace, primals, tangents, **params)
+                return direct(self, primals, tangents, **params)
             finally:
                 ctx.trace = self
-        else:
-            rule = jvp_rules.get(prim) or self.missing_rule(prim)
-            ctx.trace = self.rule_trace
-            try:
-                primal_out, tangent_out = rule(primals, tangents, **params)
-            finally:
-                ctx.trace = self
+        rule = jvp_rules.get(prim) or self.missing_rule(prim)
+        ctx.trace = self.rule_trace
+        try:
+            primal_out, tangent_out = rule(primals, tangents, **params)
+        finally:
+            ctx.trace = self
         if prim.multiple_results:
             return list(map(self.wrap, primal_out, tangent_out))
         return self.wrap(primal_out, tangent_out)

@@ -20,12 +20,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from fungrad import core, dtypes, float_checks
 from fungrad.core import Primitive, ShapedArray
 from fungrad.errors import MissingRuleError
 from fungrad.interpreters import hooks
 from fungrad.interpreters.jvp import (
     JVPTrace,
+    JVPTracer,
     Zero,
     add_any,
     add_any_p,
@@ -249,40 +252,54 @@ def _scaled_linearization(prim: Primitive, factors) -> Callable:
     general = jvp_rules[prim]
     mul = None  # lax.mul_p, looked up on first use (lax installs it after these rules)
 
-    def rule(staging, primals, tangents, **params):
+    def rule(trace, primals, tangents, **params):
         nonlocal mul
+        staging = trace.tangent_trace
         for t in tangents:
             if type(t) is not Zero and (type(t) is not StagingTracer or t._trace is not staging):
-                return _run_general(general, staging, primals, tangents, params)
+                return _run_general(general, trace, prim, primals, tangents, params)
         ans = prim.bind(*primals, **params)
-        scaled = []
-        for f, t in zip(factors, tangents):
-            if f is not None and type(t) is not Zero:
-                scaled.append((t, f(ans, *primals, **params)))
-        if not scaled:
-            return ans, Zero.like_primal(ans)
         mul = mul or hooks.mul_p()
-        shape, out = core.shape_of(ans), None
-        for t, factor in scaled:
+        shape = ans.shape if type(ans) is np.ndarray else core.shape_of(ans)
+        out = aval = None
+        for f, t in zip(factors, tangents):
+            if f is None or type(t) is Zero:
+                continue
+            factor = f(ans, *primals, **params)
             # The product's aval is the output's tangent aval; it is the tangent's own aval
             # unless a rank-0 operand was broadcast (the aval abstract evaluation would give).
             aval = t._var.aval if t._var.aval.shape == shape else Zero.like_primal(ans).aval
             term = staging.record(mul, [t._var, staging.to_atom(factor)], {}, aval)
             out = term if out is None else staging.record(add_any_p, [out._var, term._var], {},
                                                           aval)
-        return ans, out
+        if out is None:
+            return ans
+        return JVPTracer(trace, ans, out, _primal_aval(ans, aval))
 
     return rule
 
 
-def _run_general(rule: Callable, staging: TangentStagingTrace, primals, tangents, params):
+def _primal_aval(primal, tangent_aval: ShapedArray) -> ShapedArray | None:
+    """The aval of a float array ``primal`` when it equals its tangent's (it is then shared
+    rather than built again), else None."""
+    if (type(primal) is np.ndarray and primal.dtype == tangent_aval.dtype
+            and not tangent_aval.weak_type):
+        return tangent_aval  # shapes are equal: the tangent aval is the output's
+    return None
+
+
+def _run_general(rule: Callable, trace: LinearizeTrace, prim: Primitive, primals, tangents,
+                 params):
     """Run a JVP rule as the LinearizeTrace does (tangents that other rules made concrete)."""
     ctx = core._context
-    parent, ctx.trace = ctx.trace, staging
+    parent, ctx.trace = ctx.trace, trace.tangent_trace
     try:
-        return rule(primals, tangents, **params)
+        primal_out, tangent_out = rule(primals, tangents, **params)
     finally:
         ctx.trace = parent
+    if prim.multiple_results:
+        return list(map(trace.wrap, primal_out, tangent_out))
+    return trace.wrap(primal_out, tangent_out)
 
 
 def deflinearize_passthrough(prim: Primitive, *operands: int) -> None:
@@ -298,11 +315,12 @@ def deflinearize_passthrough(prim: Primitive, *operands: int) -> None:
     """
     general = jvp_rules[prim]
 
-    def rule(staging, primals, tangents, **params):
-        t = _passed_tangent(staging, primals, tangents, operands)
+    def rule(trace, primals, tangents, **params):
+        t = _passed_tangent(trace.tangent_trace, primals, tangents, operands)
         if t is None:
-            return _run_general(general, staging, primals, tangents, params)
-        return prim.bind(*primals, **params), t
+            return _run_general(general, trace, prim, primals, tangents, params)
+        ans = prim.bind(*primals, **params)
+        return JVPTracer(trace, ans, t, _primal_aval(ans, t._var.aval))
 
     linearize_rules[prim] = rule
 

@@ -103,8 +103,10 @@ _DEFAULT_FLOAT = np.dtype(np.float64)
 
 def _inexact(x):
     """Promote integer/boolean operands to the default float, as NumPy's float ufuncs do."""
-    if type(x) is np.ndarray or isinstance(x, Tracer):  # the common case: read the dtype
+    if type(x) is np.ndarray:  # the common cases: read the dtype
         kind = x.dtype.kind
+    elif isinstance(x, Tracer):
+        kind = x.aval.dtype.kind
     else:
         x = as_operand(x)
         kind = get_aval(x).dtype.kind
