@@ -17,6 +17,7 @@ import numpy as np
 
 from fungrad import core
 from fungrad.core import (
+    SCALAR_AVALS,
     ShapedArray,
     Trace,
     Tracer,
@@ -47,7 +48,7 @@ class Literal:
 
     def __init__(self, value):
         self.value = value
-        self.aval = get_aval(value)
+        self.aval = SCALAR_AVALS.get(type(value)) or get_aval(value)
 
     def __repr__(self):
         return repr(self.value.item() if isinstance(self.value, np.generic) else self.value)

@@ -274,18 +274,12 @@ def _scaled_linearization(prim: Primitive, factors) -> Callable:
                                                           aval)
         if out is None:
             return ans
-        return JVPTracer(trace, ans, out, _primal_aval(ans, aval))
+        # A float array's aval equals its tangent's (shapes are equal): share it.
+        if type(ans) is np.ndarray and ans.dtype == aval.dtype and not aval.weak_type:
+            return JVPTracer(trace, ans, out, aval)
+        return JVPTracer(trace, ans, out)
 
     return rule
-
-
-def _primal_aval(primal, tangent_aval: ShapedArray) -> ShapedArray | None:
-    """The aval of a float array ``primal`` when it equals its tangent's (it is then shared
-    rather than built again), else None."""
-    if (type(primal) is np.ndarray and primal.dtype == tangent_aval.dtype
-            and not tangent_aval.weak_type):
-        return tangent_aval  # shapes are equal: the tangent aval is the output's
-    return None
 
 
 def _run_general(rule: Callable, trace: LinearizeTrace, prim: Primitive, primals, tangents,
@@ -320,7 +314,10 @@ def deflinearize_passthrough(prim: Primitive, *operands: int) -> None:
         if t is None:
             return _run_general(general, trace, prim, primals, tangents, params)
         ans = prim.bind(*primals, **params)
-        return JVPTracer(trace, ans, t, _primal_aval(ans, t._var.aval))
+        aval = t._var.aval  # the output's shape (see _passed_tangent): shared if it matches
+        if type(ans) is np.ndarray and ans.dtype == aval.dtype and not aval.weak_type:
+            return JVPTracer(trace, ans, t, aval)
+        return JVPTracer(trace, ans, t)
 
     linearize_rules[prim] = rule
 

@@ -60,7 +60,7 @@ def promote(fn_name: str, *args):
     the common shape.
     """
     if len(args) == 2:
-        fast = _promote_pair_fast(*args)
+        fast = promote_pair_fast(*args)
         if fast is not None:
             return fast
     args = promote_dtypes(fn_name, *args)
@@ -76,30 +76,41 @@ def promote_operands(fn_name: str, x, y):
     The common pairs (arrays or tracers of one shape and dtype, or with a Python scalar)
     need neither step and return at once: this runs on every operator of traced code.
     """
-    fast = _promote_pair_fast(x, y)
+    fast = promote_pair_fast(x, y)
     if fast is not None:
         return fast
     return promote(fn_name, as_operand(x), as_operand(y))
 
 
-def _promote_pair_fast(x, y):
+def promote_pair_fast(x, y):
     """The common cases (same shape and dtype; array with Python scalar) without overhead.
 
     Returns None for everything else, including operands that are not arrays yet (lists).
     """
+    # Abstract values are read from a tracer's aval: its .dtype and .shape are properties.
     tx, ty = type(x), type(y)
-    if not (tx is np.ndarray or tx in _PY_SCALARS or isinstance(x, Tracer)):
+    if tx is np.ndarray:
+        ax = x
+    elif isinstance(x, Tracer):
+        ax = x.aval
+    elif tx in _PY_SCALARS:
+        ax = None
+    else:
         return None
-    if not (ty is np.ndarray or ty in _PY_SCALARS or isinstance(y, Tracer)):
+    if ty is np.ndarray:
+        ay = y
+    elif isinstance(y, Tracer):
+        ay = y.aval
+    elif ty in _PY_SCALARS:
+        ay = None
+    else:
         return None
     # A Python scalar stays a Python scalar: primitives and NumPy 2 treat it as weak.
-    if ty in _PY_SCALARS and tx not in _PY_SCALARS:
-        return (x, y) if _weak_kind_fits(x.dtype.kind, ty) else None
-    if tx in _PY_SCALARS and ty not in _PY_SCALARS:
-        return (x, y) if _weak_kind_fits(y.dtype.kind, tx) else None
-    if tx in _PY_SCALARS or ty in _PY_SCALARS:
-        return None
-    if x.dtype == y.dtype and x.shape == y.shape and not _weak(x) and not _weak(y):
+    if ay is None:
+        return (x, y) if ax is not None and _weak_kind_fits(ax.dtype.kind, ty) else None
+    if ax is None:
+        return (x, y) if _weak_kind_fits(ay.dtype.kind, tx) else None
+    if ax.dtype == ay.dtype and ax.shape == ay.shape and not _weak(x) and not _weak(y):
         return x, y
     return None
 
