@@ -289,8 +289,11 @@ class StagingTrace(Trace):
                 needed.update(a for a in eqn.inputs if isinstance(a, Var))
         return [name for v, name in self.input_names.items() if v in needed]
 
-    def to_atom(self, x):
-        """Return the IR atom for ``x``: its variable, a literal, or a (new) constvar."""
+    def to_atom(self, x, aval: ShapedArray | None = None):
+        """Return the IR atom for ``x``: its variable, a literal, or a (new) constvar.
+
+        ``aval``, if given, is ``x``'s abstract value (a caller that has it at hand saves
+        building it for a new constvar)."""
         if type(x) is StagingTracer and x._trace is self:
             return x._var
         var = self.const_ids.get(id(x))  # constvars keep their values, so ids stay unique
@@ -301,7 +304,9 @@ class StagingTrace(Trace):
         if isinstance(x, Tracer):
             self.own(x)  # raises for leaked and inner tracers; others are constants here
         # get_aval of a non-tracer array is never weak, as a constvar's aval must be
-        var = Var(ShapedArray(x.shape, x.dtype) if type(x) is np.ndarray else get_aval(x))
+        if aval is None:
+            aval = ShapedArray(x.shape, x.dtype) if type(x) is np.ndarray else get_aval(x)
+        var = Var(aval)
         self.const_ids[id(x)] = var
         self.constvars.append(var)
         if self.copy_constants and isinstance(x, np.ndarray):

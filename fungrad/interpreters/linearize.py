@@ -269,7 +269,13 @@ def _scaled_linearization(prim: Primitive, factors) -> Callable:
             # The product's aval is the output's tangent aval; it is the tangent's own aval
             # unless a rank-0 operand was broadcast (the aval abstract evaluation would give).
             aval = t._var.aval if t._var.aval.shape == shape else Zero.like_primal(ans).aval
-            term = staging.record(mul, [t._var, staging.to_atom(factor)], {}, aval)
+            # A float array factor of the output's shape has the product's aval.
+            if (type(factor) is np.ndarray and factor.shape == shape
+                    and factor.dtype == aval.dtype and not aval.weak_type):
+                factor_atom = staging.to_atom(factor, aval)
+            else:
+                factor_atom = staging.to_atom(factor)
+            term = staging.record(mul, [t._var, factor_atom], {}, aval)
             out = term if out is None else staging.record(add_any_p, [out._var, term._var], {},
                                                           aval)
         if out is None:
