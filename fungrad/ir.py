@@ -328,7 +328,16 @@ class StagingTrace(Trace):
             else:
                 return self.bind_on_parent(prim, args, params)
         # map() rather than comprehensions: no extra Python frame per staged equation
-        atoms = list(map(self.to_atom, args))
+        return self.stage(prim, list(map(self.to_atom, args)), params)
+
+    def stage(self, prim, atoms, params):
+        """Abstract-evaluate ``prim[params]`` on the atoms' avals and record the equation;
+        return its tracer(s).
+
+        :meth:`process` calls it once the operands are atoms; a direct linearization rule
+        (:mod:`fungrad.interpreters.linearize`) that has the atoms at hand calls it to skip
+        the dispatch through ``bind``.
+        """
         rule = prim.abstract_eval
         if rule is None:
             raise MissingRuleError(f"primitive `{prim.name}` has no abstract_eval rule")
@@ -342,7 +351,7 @@ class StagingTrace(Trace):
     def record(self, prim, atoms, params, out_avals, site: str = ""):
         """Append ``prim[params](*atoms)`` with the given output aval(s); return its tracer(s).
 
-        :meth:`process` calls it after abstract evaluation; a direct linearization rule
+        :meth:`stage` calls it after abstract evaluation; a direct linearization rule
         (:mod:`fungrad.interpreters.linearize`), which knows the output's aval from the
         primal, calls it to skip dispatch and abstract evaluation.
         """

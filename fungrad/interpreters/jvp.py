@@ -27,7 +27,23 @@ from fungrad.errors import MissingRuleError, ShapeError
 from fungrad.interpreters import hooks
 from fungrad.ir_passes import identity_unless, simplify_rules
 
-jvp_rules: dict[Primitive, Callable] = {}
+
+class _JVPRuleTable(dict):
+    """The JVP rule table. Registering a primitive's rule drops the direct rules derived
+    from its previous one (``JVPTrace.direct_rules`` of the traces that have them), so a
+    rule registered over a family's default (``pad`` over ``deflinear``'s) is never
+    bypassed by a stale fast path."""
+
+    def __setitem__(self, prim, rule):
+        super().__setitem__(prim, rule)
+        for table in derived_rule_tables:
+            table.pop(prim, None)
+
+
+jvp_rules: dict[Primitive, Callable] = _JVPRuleTable()
+# Tables of rules derived from jvp_rules (linearize's direct linearizations), which the
+# derived rule registers *after* the JVP rule it is derived from.
+derived_rule_tables: list[dict] = []
 
 
 class Zero:
@@ -205,6 +221,8 @@ add_any_p.def_impl(np.add)
 def _add_any_abstract_eval(x: ShapedArray, y: ShapedArray) -> ShapedArray:
     if x.shape != y.shape:
         raise ShapeError(f"add_any: tangent shapes {x.shape} and {y.shape} differ")
+    if x.dtype == y.dtype and not x.weak_type and not y.weak_type:
+        return x  # every accumulation of tangents of one aval: the sum has that aval
     dtype = core.check_same_dtypes("add_any", x, y)
     return ShapedArray(x.shape, dtype, x.weak_type and y.weak_type)
 

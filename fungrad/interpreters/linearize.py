@@ -32,9 +32,11 @@ from fungrad.interpreters.jvp import (
     Zero,
     add_any,
     add_any_p,
+    add_tangents,
     defjvp,
     deflinear_in_first_jvp,
     deflinear_jvp,
+    derived_rule_tables,
     jvp_rules,
     zeros_like_aval,
 )
@@ -44,6 +46,7 @@ transpose_rules: dict[Primitive, Callable] = {}
 # Direct linearizations: JVP rules for reverse mode that stage their tangent equations
 # themselves (see defjvp_scaled); the LinearizeTrace consults them before jvp_rules.
 linearize_rules: dict[Primitive, Callable] = {}
+derived_rule_tables.append(linearize_rules)  # a new JVP rule drops the direct one
 
 
 class LinearArg:
@@ -285,6 +288,7 @@ def _scaled_linearization(prim: Primitive, factors) -> Callable:
             return JVPTracer(trace, ans, out, aval)
         return JVPTracer(trace, ans, out)
 
+    rule.general = general
     return rule
 
 
@@ -300,6 +304,95 @@ def _run_general(rule: Callable, trace: LinearizeTrace, prim: Primitive, primals
     if prim.multiple_results:
         return list(map(trace.wrap, primal_out, tangent_out))
     return trace.wrap(primal_out, tangent_out)
+
+
+def _is_staged(t, staging) -> bool:
+    return type(t) is StagingTracer and t._trace is staging
+
+
+def _wrap_linear(trace: LinearizeTrace, ans, out):
+    """``trace``'s tracer for primal ``ans`` with staged tangent ``out``; an array's aval is
+    shared with the tangent's when they are equal."""
+    aval = out._var.aval
+    if (type(ans) is np.ndarray and ans.dtype == aval.dtype and ans.shape == aval.shape
+            and not aval.weak_type):
+        return JVPTracer(trace, ans, out, aval)
+    return JVPTracer(trace, ans, out)
+
+
+def _add_staged(staging: TangentStagingTrace, a, b):
+    """``add_tangents(a, b)`` of two staged tangents, staged directly when their shapes
+    agree (the rank-0 broadcast of add_tangents is rare: it runs the general helper)."""
+    if a._var.aval.shape == b._var.aval.shape:
+        return staging.stage(add_any_p, [a._var, b._var], {})
+    ctx = core._context
+    parent, ctx.trace = ctx.trace, staging
+    try:
+        return add_tangents(a, b)
+    finally:
+        ctx.trace = parent
+
+
+def _linear_linearization(prim: Primitive, in_first: bool) -> Callable:
+    """The direct linearization of a primitive linear in all operands (``in_first``: in
+    operand 0, the others constants), as :func:`deflinear_jvp` (``deflinear_in_first_jvp``)
+    defines its JVP: the primitive applied to the staged tangents, staged without the
+    dispatch through the tangent staging trace. Zero tangents that the general rule would
+    instantiate, and unstaged ones, take the general rule."""
+    general = jvp_rules[prim]
+
+    def rule(trace, primals, tangents, **params):
+        staging = trace.tangent_trace
+        if in_first:
+            t = tangents[0]
+            if type(t) is Zero:
+                return prim.bind(*primals, **params)
+            if not _is_staged(t, staging):
+                return _run_general(general, trace, prim, primals, tangents, params)
+            ans = prim.bind(*primals, **params)
+            atoms = [t._var, *map(staging.to_atom, primals[1:])]
+        else:
+            for t in tangents:
+                if not _is_staged(t, staging):
+                    return _run_general(general, trace, prim, primals, tangents, params)
+            ans = prim.bind(*primals, **params)
+            atoms = [t._var for t in tangents]
+        return _wrap_linear(trace, ans, staging.stage(prim, atoms, params))
+
+    rule.general = general
+    return rule
+
+
+def deflinearize_multilinear(prim: Primitive, *operands: int) -> None:
+    """Give ``prim``, linear in each operand of ``operands`` separately (the others are
+    constants), a direct linearization: the tangent is the sum, in operand order, of
+    ``prim`` with one operand replaced by its tangent, as its :func:`defjvp` rule (which
+    must be registered, with one function per operand of that form) computes it.
+
+    Each term is staged without the dispatch through the tangent staging trace (abstract
+    evaluation still checks it). Unstaged tangents take the general rule.
+
+    Example: ``deflinearize_multilinear(dot_general_p, 0, 1)``.
+    """
+    general = jvp_rules[prim]
+
+    def rule(trace, primals, tangents, **params):
+        staging = trace.tangent_trace
+        for i, t in enumerate(tangents):
+            if type(t) is not Zero and (i not in operands or not _is_staged(t, staging)):
+                return _run_general(general, trace, prim, primals, tangents, params)
+        ans = prim.bind(*primals, **params)
+        out = None
+        for i, t in enumerate(tangents):
+            if type(t) is Zero:
+                continue
+            atoms = [t._var if j == i else staging.to_atom(p) for j, p in enumerate(primals)]
+            term = staging.stage(prim, atoms, params)
+            out = term if out is None else _add_staged(staging, out, term)
+        return ans if out is None else _wrap_linear(trace, ans, out)
+
+    rule.general = general
+    linearize_rules[prim] = rule
 
 
 def deflinearize_passthrough(prim: Primitive, *operands: int) -> None:
@@ -325,6 +418,7 @@ def deflinearize_passthrough(prim: Primitive, *operands: int) -> None:
             return JVPTracer(trace, ans, t, aval)
         return JVPTracer(trace, ans, t)
 
+    rule.general = general
     linearize_rules[prim] = rule
 
 
@@ -349,12 +443,15 @@ def _passed_tangent(staging, primals, tangents, operands):
 
 
 def deflinear(prim: Primitive, transpose: Callable) -> None:
-    """Register a primitive linear in all operands: its JVP applies it to the tangents.
+    """Register a primitive linear in all operands: its JVP applies it to the tangents
+    (and reverse mode stages that directly).
 
     ``transpose(ct, *operands, **params)`` returns one cotangent per operand.
     """
     prim.linear = True
     deflinear_jvp(prim)
+    if not prim.multiple_results:
+        linearize_rules[prim] = _linear_linearization(prim, in_first=False)
     transpose_rules[prim] = transpose
 
 
@@ -362,6 +459,8 @@ def deflinear_in_first(prim: Primitive, transpose: Callable) -> None:
     """Register a primitive linear in operand 0; the other operands are constants."""
     prim.linear = True
     deflinear_in_first_jvp(prim)
+    if not prim.multiple_results:
+        linearize_rules[prim] = _linear_linearization(prim, in_first=True)
     transpose_rules[prim] = transpose
 
 

@@ -27,7 +27,7 @@ from fungrad.core import Primitive, ShapedArray
 from fungrad.errors import ShapeError
 from fungrad.interpreters.batching import batching_rules, move_axis
 from fungrad.interpreters.jvp import defjvp
-from fungrad.interpreters.linearize import is_linear, transpose_rules
+from fungrad.interpreters.linearize import deflinearize_multilinear, is_linear, transpose_rules
 from fungrad.lax.comparison import convert_element_type
 from fungrad.lax.shape_ops import transpose
 
@@ -95,12 +95,17 @@ def dot(lhs, rhs, *, dimension_numbers=None, precision=None, preferred_element_t
 
 
 def _ints(dims) -> tuple[int, ...]:
-    return tuple(int(d) for d in dims)
+    return tuple(map(int, dims))
 
 
 def free_dims(rank: int, contract, batch) -> tuple[int, ...]:
     """The dimensions of an operand that are neither contracted nor batched, in order."""
-    return tuple(d for d in range(rank) if d not in contract and d not in batch)
+    # A loop, not a generator: this runs for every product staged or transposed.
+    free = []
+    for d in range(rank):
+        if d not in contract and d not in batch:
+            free.append(d)
+    return tuple(free)
 
 
 # ---------------------------------------------------------------------------------------
@@ -109,14 +114,39 @@ def free_dims(rank: int, contract, batch) -> tuple[int, ...]:
 
 def _dot_general_abstract_eval(lhs, rhs, *, dimension_numbers, preferred_element_type):
     (lc, rc), (lb, rb) = dimension_numbers
-    _check_dims(lhs, rhs, dimension_numbers)
-    dtype = core.check_same_dtypes("dot_general", lhs, rhs)
+    lshape, rshape = lhs.shape, rhs.shape
+    if not _dims_fit(lshape, rshape, lc, rc, lb, rb):
+        _check_dims(lhs, rhs, dimension_numbers)  # raises, saying what does not fit
+    dtype = lhs.dtype
+    if dtype != rhs.dtype or lhs.weak_type or rhs.weak_type:
+        dtype = core.check_same_dtypes("dot_general", lhs, rhs)
     if preferred_element_type is not None:
         dtype = preferred_element_type
-    shape = (tuple(lhs.shape[d] for d in lb)
-             + tuple(lhs.shape[d] for d in free_dims(lhs.ndim, lc, lb))
-             + tuple(rhs.shape[d] for d in free_dims(rhs.ndim, rc, rb)))
-    return ShapedArray(shape, dtype, lhs.weak_type and rhs.weak_type)
+    shape = []
+    for d in lb:
+        shape.append(lshape[d])
+    for d in free_dims(len(lshape), lc, lb):
+        shape.append(lshape[d])
+    for d in free_dims(len(rshape), rc, rb):
+        shape.append(rshape[d])
+    return ShapedArray(tuple(shape), dtype, lhs.weak_type and rhs.weak_type)
+
+
+def _dims_fit(lshape, rshape, lc, rc, lb, rb) -> bool:
+    """Whether the dimension numbers fit the shapes (:func:`_check_dims` says why not)."""
+    if len(lc) != len(rc) or len(lb) != len(rb):
+        return False
+    for dims, rank in ((lc + lb, len(lshape)), (rc + rb, len(rshape))):
+        if len(set(dims)) != len(dims):
+            return False
+        for d in dims:
+            if not 0 <= d < rank:
+                return False
+    for ldims, rdims in ((lc, rc), (lb, rb)):
+        for ld, rd in zip(ldims, rdims):
+            if lshape[ld] != rshape[rd]:
+                return False
+    return True
 
 
 def _check_dims(lhs, rhs, dimension_numbers):
@@ -186,6 +216,9 @@ def compute_dtype(operand_dtype, out_dtype) -> np.dtype:
     The result dtype, except that 16-bit floats (operands or result) compute in float32 (or
     the wider of float32 and the other dtype), so products accumulate in float32.
     """
+    if (isinstance(operand_dtype, np.dtype) and operand_dtype == out_dtype
+            and operand_dtype.kind in "fc" and operand_dtype.itemsize > 2):
+        return operand_dtype  # the common case: no 16-bit float involved
     operand_dtype, out_dtype = np.dtype(operand_dtype), np.dtype(out_dtype)
     if not (dtypes.is_low_precision(operand_dtype) or dtypes.is_low_precision(out_dtype)):
         return out_dtype
@@ -260,7 +293,7 @@ def _transpose_rhs(ct, lhs, rhs_aval, dimension_numbers):
 
 def _to_layout(x, src):
     """Transpose ``x`` whose axis i is operand dimension ``src[i]`` into operand order."""
-    return transpose(x, tuple(int(i) for i in np.argsort(src)))
+    return transpose(x, tuple(map(int, np.argsort(src))))
 
 
 dot_general_p.def_impl(_dot_general_impl)
@@ -268,6 +301,7 @@ dot_general_p.def_abstract_eval(_dot_general_abstract_eval)
 defjvp(dot_general_p,
        lambda t, ans, lhs, rhs, **params: dot_general_p.bind(t, rhs, **params),
        lambda t, ans, lhs, rhs, **params: dot_general_p.bind(lhs, t, **params))
+deflinearize_multilinear(dot_general_p, 0, 1)
 transpose_rules[dot_general_p] = _dot_general_transpose
 dot_general_p.linear = True  # linear in each operand separately (bilinear)
 

@@ -979,11 +979,12 @@ def _minmax_jvp(prim):
     def rule(primals, tangents):
         x, y = primals
         ans = prim.bind(x, y)
-        out = Zero.like_primal(ans)
+        out = None
         for mine, other, t in ((x, y, tangents[0]), (y, x, tangents[1])):
             if not isinstance(t, Zero):
-                out = add_tangents(out, _chosen_tangent(_match_shape(t, ans), mine, other, ans))
-        return ans, out
+                term = _chosen_tangent(_match_shape(t, ans), mine, other, ans)
+                out = term if out is None else add_tangents(out, term)
+        return ans, Zero.like_primal(ans) if out is None else out
 
     return rule
 

@@ -77,7 +77,7 @@ def broadcast_in_dim(x, shape, broadcast_dimensions):
         array([[1., 1., 1.],
                [2., 2., 2.]])
     """
-    shape, dims = tuple(int(s) for s in shape), tuple(int(d) for d in broadcast_dimensions)
+    shape, dims = tuple(map(int, shape)), tuple(map(int, broadcast_dimensions))
     if core.shape_of(x) == shape and dims == tuple(range(len(shape))) and not core.is_literal(x):
         return x
     return broadcast_in_dim_p.bind(x, shape=shape, broadcast_dimensions=dims)
@@ -141,7 +141,7 @@ def reshape(x, new_sizes):
         array([[0., 1., 2.],
                [3., 4., 5.]])
     """
-    new_sizes = tuple(int(s) for s in new_sizes)
+    new_sizes = tuple(map(int, new_sizes))
     if core.shape_of(x) == new_sizes:
         return x
     return reshape_p.bind(x, new_sizes=new_sizes)
@@ -185,7 +185,7 @@ def transpose(x, permutation):
                [1., 4.],
                [2., 5.]])
     """
-    permutation = tuple(int(p) for p in permutation)
+    permutation = tuple(map(int, permutation))
     if permutation == tuple(range(len(permutation))):
         return x
     return transpose_p.bind(x, permutation=permutation)
