@@ -248,9 +248,10 @@ def _matrix_stack(x, batch, rows, cols):
 
 
 def _dot_general_transpose(ct, lhs, rhs, *, dimension_numbers, preferred_element_type):
-    if is_linear(lhs) and is_linear(rhs):
+    lhs_linear = is_linear(lhs)
+    if lhs_linear and is_linear(rhs):
         raise TypeError("dot_general: transposing a product of two linear values (not linear)")
-    if is_linear(lhs):
+    if lhs_linear:
         ct = _cast_like(ct, lhs.aval)
         return [_transpose_lhs(ct, rhs, lhs.aval, dimension_numbers), None]
     ct = _cast_like(ct, rhs.aval)
@@ -258,7 +259,8 @@ def _dot_general_transpose(ct, lhs, rhs, *, dimension_numbers, preferred_element
 
 
 def _cast_like(ct, aval):
-    if core.get_aval(ct).dtype == aval.dtype:
+    dtype = ct.dtype if type(ct) is np.ndarray else core.get_aval(ct).dtype
+    if dtype == aval.dtype:
         return ct
     return convert_element_type(ct, aval.dtype)
 
@@ -271,7 +273,9 @@ def _transpose_lhs(ct, rhs, lhs_aval, dimension_numbers):
     rfree = free_dims(rhs_rank, rc, rb)
     nb, start = len(lb), len(lb) + len(lfree)
     ct_rfree = tuple(range(start, start + len(rfree)))
-    out = dot_general(ct, rhs, ((ct_rfree, rfree), (tuple(range(nb)), rb)))
+    # Dimension numbers built here are tuples of ints already: bind without the wrapper.
+    out = dot_general_p.bind(ct, rhs, dimension_numbers=((ct_rfree, rfree), (tuple(range(nb)), rb)),
+                             preferred_element_type=None)
     # out's layout: batch, lhs free, then rhs's contracting dims in increasing order.
     src = list(lb) + list(lfree) + [lc[rc.index(d)] for d in sorted(rc)]
     return _to_layout(out, src)
@@ -285,7 +289,8 @@ def _transpose_rhs(ct, lhs, rhs_aval, dimension_numbers):
     rfree = free_dims(rhs_aval.ndim, rc, rb)
     nb = len(lb)
     ct_lfree = tuple(range(nb, nb + len(lfree)))
-    out = dot_general(lhs, ct, ((lfree, ct_lfree), (lb, tuple(range(nb)))))
+    out = dot_general_p.bind(lhs, ct, dimension_numbers=((lfree, ct_lfree), (lb, tuple(range(nb)))),
+                             preferred_element_type=None)
     # out's layout: batch, lhs's contracting dims in increasing order, then rhs free.
     src = list(rb) + [rc[lc.index(d)] for d in sorted(lc)] + list(rfree)
     return _to_layout(out, src)
@@ -293,7 +298,8 @@ def _transpose_rhs(ct, lhs, rhs_aval, dimension_numbers):
 
 def _to_layout(x, src):
     """Transpose ``x`` whose axis i is operand dimension ``src[i]`` into operand order."""
-    return transpose(x, tuple(map(int, np.argsort(src))))
+    # The argsort of distinct ints, by a C-level sort (np.argsort converts the list first).
+    return transpose(x, tuple(sorted(range(len(src)), key=src.__getitem__)))
 
 
 dot_general_p.def_impl(_dot_general_impl)
