@@ -59,6 +59,8 @@ class Zero:
         cached = _SCALAR_ZEROS.get(type(x))
         if cached is not None:
             return cached
+        if type(x) is np.ndarray and x.dtype.kind in "fc":  # its own tangent dtype
+            return Zero(ShapedArray(x.shape, x.dtype))
         aval = get_aval(x)
         return Zero(ShapedArray(aval.shape, dtypes.tangent_dtype(aval.dtype)))
 

@@ -93,6 +93,7 @@ from fungrad.numpy.promotion import (
     promote_dtypes,
     promote_operands,
     promote_pair_fast,
+    promote_uncommon,
     result_shape,
     to_dtype,
 )
@@ -193,7 +194,7 @@ def _unary_same(prim, name: str, doc: str):
 def _binary(prim, name: str, doc: str):
     def fn(x, y):
         # The common pairs need no promotion: checked here, one call fewer per operator.
-        x, y = promote_pair_fast(x, y) or promote_operands(name, x, y)
+        x, y = promote_pair_fast(x, y) or promote_uncommon(name, x, y)
         return prim.bind(x, y)
 
     fn.__name__ = fn.__qualname__ = name

@@ -60,7 +60,7 @@ def promote(fn_name: str, *args):
     the common shape.
     """
     if len(args) == 2:
-        fast = promote_pair_fast(*args)
+        fast = promote_pair_fast(*args) or _broadcast_pair(*args)
         if fast is not None:
             return fast
     args = promote_dtypes(fn_name, *args)
@@ -79,7 +79,37 @@ def promote_operands(fn_name: str, x, y):
     fast = promote_pair_fast(x, y)
     if fast is not None:
         return fast
-    return promote(fn_name, as_operand(x), as_operand(y))
+    return promote_uncommon(fn_name, x, y)
+
+
+def promote_uncommon(fn_name: str, x, y):
+    """:func:`promote_operands` of a pair that :func:`promote_pair_fast` declined."""
+    x, y = as_operand(x), as_operand(y)
+    return _broadcast_pair(x, y) or promote(fn_name, x, y)
+
+
+def _broadcast_pair(x, y):
+    """Two arrays or tracers of one (strong) dtype and different shapes: broadcast them
+    without the dtype promotion (a bias added to a batch). None for anything else,
+    shapes that do not broadcast included (promote's error says why)."""
+    tx, ty = type(x), type(y)
+    ax = x if tx is np.ndarray else x.aval if isinstance(x, Tracer) else None
+    ay = y if ty is np.ndarray else y.aval if isinstance(y, Tracer) else None
+    if ax is None or ay is None or ax.dtype != ay.dtype or _weak(x) or _weak(y):
+        return None
+    sx, sy = ax.shape, ay.shape
+    n = len(sx) if len(sx) > len(sy) else len(sy)
+    shape = []
+    for a, b in zip((1,) * (n - len(sx)) + sx, (1,) * (n - len(sy)) + sy):
+        if b in (a, 1):
+            shape.append(a)
+        elif a == 1:
+            shape.append(b)
+        else:
+            return None
+    shape = tuple(shape)
+    return (x if sx in (shape, ()) else broadcast_to_shape(x, shape),
+            y if sy in (shape, ()) else broadcast_to_shape(y, shape))
 
 
 def promote_pair_fast(x, y):
