@@ -159,7 +159,8 @@ class JVPTrace(Trace):
         if constants:
             for i, t in enumerate(tangents):
                 if t is None:
-                    tangents[i] = Zero.like_primal(primals[i])
+                    p = primals[i]  # a Python scalar's zero is shared: no call for it
+                    tangents[i] = _SCALAR_ZEROS.get(type(p)) or Zero.like_primal(p)
         ctx = core._context
         direct = self.direct_rules.get(prim)
         if direct is not None:

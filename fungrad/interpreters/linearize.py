@@ -397,45 +397,39 @@ def deflinearize_multilinear(prim: Primitive, *operands: int) -> None:
 
 def deflinearize_passthrough(prim: Primitive, *operands: int) -> None:
     """Give ``prim`` (whose JVP rule is registered) a direct linearization for the case where
-    the output's tangent *is* an input's: only operand ``i`` in ``operands`` has a nonzero
-    tangent and it has the output's shape (``x + c``, ``x - c``, ``c + x``).
+    the output's tangent is the sum of its inputs' tangents: only operands in ``operands``
+    have nonzero tangents, each of the output's shape (``x + c``, ``x - c``, ``c + x``,
+    ``x + y``). One such tangent *is* the output's; two are summed with ``add_any``.
 
-    The general path records no equation in that case either, but it dispatches the primal
-    operation through the tangent staging trace first; ``x + c`` is common enough in user
-    code for that to show in eager ``grad``. Every other case runs the general rule.
+    The general path records the same equations, but it dispatches the primal operation
+    through the tangent staging trace first; ``x + c`` is common enough in user code for
+    that to show in eager ``grad``. Every other case (a rank-0 tangent that broadcasts,
+    ``c - x``, which negates) runs the general rule.
 
-    Example: ``deflinearize_passthrough(sub_p, 0)`` (``c - x`` negates: not a pass-through).
+    Example: ``deflinearize_passthrough(sub_p, 0)``.
     """
     general = jvp_rules[prim]
 
     def rule(trace, primals, tangents, **params):
-        t = _passed_tangent(trace.tangent_trace, primals, tangents, operands)
-        if t is None:
-            return _run_general(general, trace, prim, primals, tangents, params)
+        staging = trace.tangent_trace
+        for i, t in enumerate(tangents):
+            if type(t) is Zero:
+                continue
+            if (i not in operands or type(t) is not StagingTracer or t._trace is not staging
+                    or (t._var.aval.shape == () and any(core.shape_of(p) != () for p in primals))):
+                return _run_general(general, trace, prim, primals, tangents, params)
         ans = prim.bind(*primals, **params)
-        aval = t._var.aval  # the output's shape (see _passed_tangent): shared if it matches
+        out = None
+        for t in tangents:
+            if type(t) is not Zero:
+                out = t if out is None else _add_staged(staging, out, t)
+        aval = out._var.aval  # the output's shape (checked above): shared if it matches
         if type(ans) is np.ndarray and ans.dtype == aval.dtype and not aval.weak_type:
-            return JVPTracer(trace, ans, t, aval)
-        return JVPTracer(trace, ans, t)
+            return JVPTracer(trace, ans, out, aval)
+        return JVPTracer(trace, ans, out)
 
     rule.general = general
     linearize_rules[prim] = rule
-
-
-def _passed_tangent(staging, primals, tangents, operands):
-    """The one nonzero tangent, if it is staged, from ``operands`` and of the output's shape."""
-    passed = None
-    for i, t in enumerate(tangents):
-        if type(t) is Zero:
-            continue
-        if passed is not None or i not in operands:
-            return None
-        passed = t
-    if type(passed) is not StagingTracer or passed._trace is not staging:
-        return None
-    if passed._var.aval.shape == () and any(core.shape_of(p) != () for p in primals):
-        return None  # a rank-0 operand broadcast against the others: the tangent broadcasts
-    return passed
 
 
 # ---------------------------------------------------------------------------------------

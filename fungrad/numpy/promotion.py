@@ -136,8 +136,14 @@ def promote_pair_fast(x, y):
     else:
         return None
     # A Python scalar stays a Python scalar: primitives and NumPy 2 treat it as weak.
+    # (A float with a float or complex array, the common case, is decided inline.)
     if ay is None:
-        return (x, y) if ax is not None and _weak_kind_fits(ax.dtype.kind, ty) else None
+        if ax is None:
+            return None
+        kind = ax.dtype.kind
+        if ty is float and kind in "fc":
+            return x, y
+        return (x, y) if _weak_kind_fits(kind, ty) else None
     if ax is None:
         return (x, y) if _weak_kind_fits(ay.dtype.kind, tx) else None
     if ax.dtype == ay.dtype and ax.shape == ay.shape and not _weak(x) and not _weak(y):
