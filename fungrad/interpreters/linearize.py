@@ -30,7 +30,6 @@ from fungrad.interpreters.jvp import (
     JVPTrace,
     JVPTracer,
     Zero,
-    add_any,
     add_any_p,
     add_tangents,
     defjvp,
@@ -184,44 +183,48 @@ def backward_pass(ir: IR, cts_out) -> list:
 
 def _transpose_eqns(ir: IR, cts_out, ctx, outer_site) -> list:
     # The loop runs once per linear equation of every eager grad: it does one dict lookup
-    # per operand and sets the thread-local site only when it changes.
-    const_env = dict(zip(ir.constvars, ir.consts))
+    # per operand, sets the thread-local site only when it changes, and reads the tables
+    # and dict methods it calls from locals.
+    const_get = dict(zip(ir.constvars, ir.consts)).get
     ct_env: dict[Var, Any] = {}
+    ct_get, ct_pop, rule_of, add = ct_env.get, ct_env.pop, transpose_rules.get, add_any_p.bind
     for var, ct in zip(ir.outvars, cts_out):
-        if ct is not None and isinstance(var, Var) and var not in const_env:
-            prev = ct_env.get(var)
-            ct_env[var] = ct if prev is None else add_any(prev, ct)
+        if ct is not None and isinstance(var, Var) and const_get(var) is None:
+            prev = ct_get(var)
+            ct_env[var] = ct if prev is None else add(prev, ct)
     site = outer_site
     for eqn in reversed(ir.eqns):
-        if eqn.prim.multiple_results:
-            cts = [ct_env.pop(v, None) for v in eqn.outputs]
+        prim = eqn.prim
+        if prim.multiple_results:
+            cts = [ct_pop(v, None) for v in eqn.outputs]
             if all(c is None for c in cts):
                 continue
             ct = [zeros_like_aval(v.aval) if c is None else c for c, v in zip(cts, eqn.outputs)]
         else:
-            ct = ct_env.pop(eqn.outputs[0], None)
+            ct = ct_pop(eqn.outputs[0], None)
             if ct is None:
                 continue
+        inputs = eqn.inputs
         operands = []
-        for a in eqn.inputs:
+        for a in inputs:
             if type(a) is Literal:
                 operands.append(a.value)
             else:
-                value = const_env.get(a)  # constants are arrays, never None
+                value = const_get(a)  # constants are arrays, never None
                 operands.append(LinearArg(a.aval) if value is None else value)
-        rule = transpose_rules.get(eqn.prim)
+        rule = rule_of(prim)
         if rule is None:
             raise MissingRuleError(
-                f"Transpose rule for primitive `{eqn.prim.name}` is not implemented, so "
+                f"Transpose rule for primitive `{prim.name}` is not implemented, so "
                 "reverse-mode differentiation through it is not possible."
             )
         eqn_site = backward_site(eqn.site) if eqn.site else outer_site
         if eqn_site is not site:
             ctx.site = site = eqn_site
-        for a, x, c in zip(eqn.inputs, operands, rule(ct, *operands, **eqn.params)):
+        for a, x, c in zip(inputs, operands, rule(ct, *operands, **eqn.params)):
             if c is not None and type(x) is LinearArg:
-                prev = ct_env.get(a)
-                ct_env[a] = c if prev is None else add_any(prev, c)
+                prev = ct_get(a)
+                ct_env[a] = c if prev is None else add(prev, c)
     return [ct_env.get(v) for v in ir.invars]
 
 
