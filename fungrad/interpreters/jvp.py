@@ -169,12 +169,17 @@ class JVPTrace(Trace):
                 return direct(self, primals, tangents, **params)
             finally:
                 ctx.trace = self
-        rule = jvp_rules.get(prim) or self.missing_rule(prim)
-        ctx.trace = self.rule_trace
+        return self.run_rule(jvp_rules.get(prim) or self.missing_rule(prim), prim, primals,
+                             tangents, params)
+
+    def run_rule(self, rule: Callable, prim: Primitive, primals, tangents, params):
+        """Run the JVP ``rule`` with ``rule_trace`` current; return the wrapped outputs."""
+        ctx = core._context
+        prev, ctx.trace = ctx.trace, self.rule_trace
         try:
             primal_out, tangent_out = rule(primals, tangents, **params)
         finally:
-            ctx.trace = self
+            ctx.trace = prev
         if prim.multiple_results:
             return list(map(self.wrap, primal_out, tangent_out))
         return self.wrap(primal_out, tangent_out)

@@ -298,15 +298,7 @@ def _scaled_linearization(prim: Primitive, factors) -> Callable:
 def _run_general(rule: Callable, trace: LinearizeTrace, prim: Primitive, primals, tangents,
                  params):
     """Run a JVP rule as the LinearizeTrace does (tangents that other rules made concrete)."""
-    ctx = core._context
-    parent, ctx.trace = ctx.trace, trace.tangent_trace
-    try:
-        primal_out, tangent_out = rule(primals, tangents, **params)
-    finally:
-        ctx.trace = parent
-    if prim.multiple_results:
-        return list(map(trace.wrap, primal_out, tangent_out))
-    return trace.wrap(primal_out, tangent_out)
+    return trace.run_rule(rule, prim, primals, tangents, params)
 
 
 def _is_staged(t, staging) -> bool:

@@ -117,24 +117,20 @@ def promote_pair_fast(x, y):
 
     Returns None for everything else, including operands that are not arrays yet (lists).
     """
-    # Abstract values are read from a tracer's aval: its .dtype and .shape are properties.
+    # Abstract values are read from a tracer's aval (its .dtype and .shape are properties);
+    # None stands for a Python scalar. A loop, not a helper: no call per operand.
+    avals = []
+    for v in (x, y):
+        if type(v) is np.ndarray:
+            avals.append(v)
+        elif isinstance(v, Tracer):
+            avals.append(v.aval)
+        elif type(v) in _PY_SCALARS:
+            avals.append(None)
+        else:
+            return None
+    ax, ay = avals
     tx, ty = type(x), type(y)
-    if tx is np.ndarray:
-        ax = x
-    elif isinstance(x, Tracer):
-        ax = x.aval
-    elif tx in _PY_SCALARS:
-        ax = None
-    else:
-        return None
-    if ty is np.ndarray:
-        ay = y
-    elif isinstance(y, Tracer):
-        ay = y.aval
-    elif ty in _PY_SCALARS:
-        ay = None
-    else:
-        return None
     # A Python scalar stays a Python scalar: primitives and NumPy 2 treat it as weak.
     # (A float with a float or complex array, the common case, is decided inline.)
     if ay is None:
