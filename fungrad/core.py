@@ -105,7 +105,8 @@ def _short_dtype(dtype: np.dtype) -> str:
     return f"{names[dtype.kind]}{dtype.itemsize * 8}"
 
 
-_SCALAR_AVALS = {
+# The avals of Python scalars (weak, except bool), shared: avals are never mutated.
+SCALAR_AVALS = {
     bool: ShapedArray((), np.bool_, False),
     int: ShapedArray((), np.int64, True),
     float: ShapedArray((), np.float64, True),
@@ -117,7 +118,7 @@ def get_aval(x: Any) -> ShapedArray:
     """Return the abstract value of an array, scalar or tracer."""
     if isinstance(x, Tracer):
         return x.aval
-    aval = _SCALAR_AVALS.get(type(x))
+    aval = SCALAR_AVALS.get(type(x))
     if aval is not None:
         return aval
     try:
@@ -140,7 +141,7 @@ def shape_of(x: Any) -> tuple[int, ...]:
 
 def is_literal(x: Any) -> bool:
     """True for rank-0 constants that may appear inline in primitives and in the IR."""
-    return type(x) in _SCALAR_AVALS or isinstance(x, np.generic)
+    return type(x) in SCALAR_AVALS or isinstance(x, np.generic)
 
 
 # ---------------------------------------------------------------------------------------

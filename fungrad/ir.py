@@ -17,6 +17,7 @@ import numpy as np
 
 from fungrad import core
 from fungrad.core import (
+    SCALAR_AVALS,
     ShapedArray,
     Trace,
     Tracer,
@@ -47,7 +48,7 @@ class Literal:
 
     def __init__(self, value):
         self.value = value
-        self.aval = get_aval(value)
+        self.aval = SCALAR_AVALS.get(type(value)) or get_aval(value)
 
     def __repr__(self):
         return repr(self.value.item() if isinstance(self.value, np.generic) else self.value)
@@ -288,8 +289,11 @@ class StagingTrace(Trace):
                 needed.update(a for a in eqn.inputs if isinstance(a, Var))
         return [name for v, name in self.input_names.items() if v in needed]
 
-    def to_atom(self, x):
-        """Return the IR atom for ``x``: its variable, a literal, or a (new) constvar."""
+    def to_atom(self, x, aval: ShapedArray | None = None):
+        """Return the IR atom for ``x``: its variable, a literal, or a (new) constvar.
+
+        ``aval``, if given, is ``x``'s abstract value (a caller that has it at hand saves
+        building it for a new constvar)."""
         if type(x) is StagingTracer and x._trace is self:
             return x._var
         var = self.const_ids.get(id(x))  # constvars keep their values, so ids stay unique
@@ -300,7 +304,9 @@ class StagingTrace(Trace):
         if isinstance(x, Tracer):
             self.own(x)  # raises for leaked and inner tracers; others are constants here
         # get_aval of a non-tracer array is never weak, as a constvar's aval must be
-        var = Var(get_aval(x))
+        if aval is None:
+            aval = ShapedArray(x.shape, x.dtype) if type(x) is np.ndarray else get_aval(x)
+        var = Var(aval)
         self.const_ids[id(x)] = var
         self.constvars.append(var)
         if self.copy_constants and isinstance(x, np.ndarray):
@@ -322,7 +328,16 @@ class StagingTrace(Trace):
             else:
                 return self.bind_on_parent(prim, args, params)
         # map() rather than comprehensions: no extra Python frame per staged equation
-        atoms = list(map(self.to_atom, args))
+        return self.stage(prim, list(map(self.to_atom, args)), params)
+
+    def stage(self, prim, atoms, params):
+        """Abstract-evaluate ``prim[params]`` on the atoms' avals and record the equation;
+        return its tracer(s).
+
+        :meth:`process` calls it once the operands are atoms; a direct linearization rule
+        (:mod:`fungrad.interpreters.linearize`) that has the atoms at hand calls it to skip
+        the dispatch through ``bind``.
+        """
         rule = prim.abstract_eval
         if rule is None:
             raise MissingRuleError(f"primitive `{prim.name}` has no abstract_eval rule")
@@ -336,7 +351,7 @@ class StagingTrace(Trace):
     def record(self, prim, atoms, params, out_avals, site: str = ""):
         """Append ``prim[params](*atoms)`` with the given output aval(s); return its tracer(s).
 
-        :meth:`process` calls it after abstract evaluation; a direct linearization rule
+        :meth:`stage` calls it after abstract evaluation; a direct linearization rule
         (:mod:`fungrad.interpreters.linearize`), which knows the output's aval from the
         primal, calls it to skip dispatch and abstract evaluation.
         """

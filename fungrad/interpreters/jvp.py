@@ -27,7 +27,23 @@ from fungrad.errors import MissingRuleError, ShapeError
 from fungrad.interpreters import hooks
 from fungrad.ir_passes import identity_unless, simplify_rules
 
-jvp_rules: dict[Primitive, Callable] = {}
+
+class _JVPRuleTable(dict):
+    """The JVP rule table. Registering a primitive's rule drops the direct rules derived
+    from its previous one (``JVPTrace.direct_rules`` of the traces that have them), so a
+    rule registered over a family's default (``pad`` over ``deflinear``'s) is never
+    bypassed by a stale fast path."""
+
+    def __setitem__(self, prim, rule):
+        super().__setitem__(prim, rule)
+        for table in derived_rule_tables:
+            table.pop(prim, None)
+
+
+jvp_rules: dict[Primitive, Callable] = _JVPRuleTable()
+# Tables of rules derived from jvp_rules (linearize's direct linearizations), which the
+# derived rule registers *after* the JVP rule it is derived from.
+derived_rule_tables: list[dict] = []
 
 
 class Zero:
@@ -43,6 +59,8 @@ class Zero:
         cached = _SCALAR_ZEROS.get(type(x))
         if cached is not None:
             return cached
+        if type(x) is np.ndarray and x.dtype.kind in "fc":  # its own tangent dtype
+            return Zero(ShapedArray(x.shape, x.dtype))
         aval = get_aval(x)
         return Zero(ShapedArray(aval.shape, dtypes.tangent_dtype(aval.dtype)))
 
@@ -76,13 +94,19 @@ class JVPTracer(Tracer):
     # ``aval`` is a slot, not a property: the NumPy front end reads it on every operation.
     __slots__ = ("primal", "tangent", "aval")
 
-    def __init__(self, trace: JVPTrace, primal, tangent):
+    def __init__(self, trace: JVPTrace, primal, tangent, aval: ShapedArray | None = None):
         self._trace = trace
         self.primal = primal
         self.tangent = tangent
-        # One tracer per traced operation: build an array's aval without get_aval's dispatch.
-        self.aval = (ShapedArray(primal.shape, primal.dtype) if type(primal) is np.ndarray
-                     else get_aval(primal))
+        # One tracer per traced operation: a caller that knows the primal's aval passes it
+        # (a direct linearization rule shares the tangent's); else an array's aval is built
+        # without get_aval's dispatch.
+        if aval is not None:
+            self.aval = aval
+        elif type(primal) is np.ndarray:
+            self.aval = ShapedArray(primal.shape, primal.dtype)
+        else:
+            self.aval = get_aval(primal)
 
     def concrete_value(self):
         p = self.primal
@@ -104,9 +128,10 @@ class JVPTrace(Trace):
     """
 
     transform_name = "jvp"
-    # Rules consulted before ``jvp_rules``: ``rule(rule_trace, primals, tangents, **params)``
-    # runs with the parent current and records its tangents into ``rule_trace`` itself
-    # (linearize's direct linearizations; plain forward mode has none).
+    # Rules consulted before ``jvp_rules``: ``rule(trace, primals, tangents, **params)``
+    # runs with the parent current, records its tangents into ``trace.rule_trace`` itself
+    # and returns the operation's output (wrapped by ``trace``); linearize's direct
+    # linearizations; plain forward mode has none.
     direct_rules: dict[Primitive, Callable] = {}
 
     def __init__(self, parent=None, fun_name="<function>"):
@@ -134,22 +159,27 @@ class JVPTrace(Trace):
         if constants:
             for i, t in enumerate(tangents):
                 if t is None:
-                    tangents[i] = Zero.like_primal(primals[i])
+                    p = primals[i]  # a Python scalar's zero is shared: no call for it
+                    tangents[i] = _SCALAR_ZEROS.get(type(p)) or Zero.like_primal(p)
         ctx = core._context
         direct = self.direct_rules.get(prim)
         if direct is not None:
             ctx.trace = self.parent
             try:
-                primal_out, tangent_out = direct(self.rule_trace, primals, tangents, **params)
+                return direct(self, primals, tangents, **params)
             finally:
                 ctx.trace = self
-        else:
-            rule = jvp_rules.get(prim) or self.missing_rule(prim)
-            ctx.trace = self.rule_trace
-            try:
-                primal_out, tangent_out = rule(primals, tangents, **params)
-            finally:
-                ctx.trace = self
+        return self.run_rule(jvp_rules.get(prim) or self.missing_rule(prim), prim, primals,
+                             tangents, params)
+
+    def run_rule(self, rule: Callable, prim: Primitive, primals, tangents, params):
+        """Run the JVP ``rule`` with ``rule_trace`` current; return the wrapped outputs."""
+        ctx = core._context
+        prev, ctx.trace = ctx.trace, self.rule_trace
+        try:
+            primal_out, tangent_out = rule(primals, tangents, **params)
+        finally:
+            ctx.trace = prev
         if prim.multiple_results:
             return list(map(self.wrap, primal_out, tangent_out))
         return self.wrap(primal_out, tangent_out)
@@ -199,6 +229,8 @@ add_any_p.def_impl(np.add)
 def _add_any_abstract_eval(x: ShapedArray, y: ShapedArray) -> ShapedArray:
     if x.shape != y.shape:
         raise ShapeError(f"add_any: tangent shapes {x.shape} and {y.shape} differ")
+    if x.dtype == y.dtype and not x.weak_type and not y.weak_type:
+        return x  # every accumulation of tangents of one aval: the sum has that aval
     dtype = core.check_same_dtypes("add_any", x, y)
     return ShapedArray(x.shape, dtype, x.weak_type and y.weak_type)
 

@@ -20,18 +20,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from fungrad import core, dtypes, float_checks
 from fungrad.core import Primitive, ShapedArray
 from fungrad.errors import MissingRuleError
 from fungrad.interpreters import hooks
 from fungrad.interpreters.jvp import (
     JVPTrace,
+    JVPTracer,
     Zero,
-    add_any,
     add_any_p,
+    add_tangents,
     defjvp,
     deflinear_in_first_jvp,
     deflinear_jvp,
+    derived_rule_tables,
     jvp_rules,
     zeros_like_aval,
 )
@@ -41,6 +45,7 @@ transpose_rules: dict[Primitive, Callable] = {}
 # Direct linearizations: JVP rules for reverse mode that stage their tangent equations
 # themselves (see defjvp_scaled); the LinearizeTrace consults them before jvp_rules.
 linearize_rules: dict[Primitive, Callable] = {}
+derived_rule_tables.append(linearize_rules)  # a new JVP rule drops the direct one
 
 
 class LinearArg:
@@ -178,44 +183,48 @@ def backward_pass(ir: IR, cts_out) -> list:
 
 def _transpose_eqns(ir: IR, cts_out, ctx, outer_site) -> list:
     # The loop runs once per linear equation of every eager grad: it does one dict lookup
-    # per operand and sets the thread-local site only when it changes.
-    const_env = dict(zip(ir.constvars, ir.consts))
+    # per operand, sets the thread-local site only when it changes, and reads the tables
+    # and dict methods it calls from locals.
+    const_get = dict(zip(ir.constvars, ir.consts)).get
     ct_env: dict[Var, Any] = {}
+    ct_get, ct_pop, rule_of, add = ct_env.get, ct_env.pop, transpose_rules.get, add_any_p.bind
     for var, ct in zip(ir.outvars, cts_out):
-        if ct is not None and isinstance(var, Var) and var not in const_env:
-            prev = ct_env.get(var)
-            ct_env[var] = ct if prev is None else add_any(prev, ct)
+        if ct is not None and isinstance(var, Var) and const_get(var) is None:
+            prev = ct_get(var)
+            ct_env[var] = ct if prev is None else add(prev, ct)
     site = outer_site
     for eqn in reversed(ir.eqns):
-        if eqn.prim.multiple_results:
-            cts = [ct_env.pop(v, None) for v in eqn.outputs]
+        prim = eqn.prim
+        if prim.multiple_results:
+            cts = [ct_pop(v, None) for v in eqn.outputs]
             if all(c is None for c in cts):
                 continue
             ct = [zeros_like_aval(v.aval) if c is None else c for c, v in zip(cts, eqn.outputs)]
         else:
-            ct = ct_env.pop(eqn.outputs[0], None)
+            ct = ct_pop(eqn.outputs[0], None)
             if ct is None:
                 continue
+        inputs = eqn.inputs
         operands = []
-        for a in eqn.inputs:
+        for a in inputs:
             if type(a) is Literal:
                 operands.append(a.value)
             else:
-                value = const_env.get(a)  # constants are arrays, never None
+                value = const_get(a)  # constants are arrays, never None
                 operands.append(LinearArg(a.aval) if value is None else value)
-        rule = transpose_rules.get(eqn.prim)
+        rule = rule_of(prim)
         if rule is None:
             raise MissingRuleError(
-                f"Transpose rule for primitive `{eqn.prim.name}` is not implemented, so "
+                f"Transpose rule for primitive `{prim.name}` is not implemented, so "
                 "reverse-mode differentiation through it is not possible."
             )
         eqn_site = backward_site(eqn.site) if eqn.site else outer_site
         if eqn_site is not site:
             ctx.site = site = eqn_site
-        for a, x, c in zip(eqn.inputs, operands, rule(ct, *operands, **eqn.params)):
+        for a, x, c in zip(inputs, operands, rule(ct, *operands, **eqn.params)):
             if c is not None and type(x) is LinearArg:
-                prev = ct_env.get(a)
-                ct_env[a] = c if prev is None else add_any(prev, c)
+                prev = ct_get(a)
+                ct_env[a] = c if prev is None else add(prev, c)
     return [ct_env.get(v) for v in ir.invars]
 
 
@@ -249,78 +258,173 @@ def _scaled_linearization(prim: Primitive, factors) -> Callable:
     general = jvp_rules[prim]
     mul = None  # lax.mul_p, looked up on first use (lax installs it after these rules)
 
-    def rule(staging, primals, tangents, **params):
+    def rule(trace, primals, tangents, **params):
         nonlocal mul
+        staging = trace.tangent_trace
         for t in tangents:
             if type(t) is not Zero and (type(t) is not StagingTracer or t._trace is not staging):
-                return _run_general(general, staging, primals, tangents, params)
+                return _run_general(general, trace, prim, primals, tangents, params)
         ans = prim.bind(*primals, **params)
-        scaled = []
-        for f, t in zip(factors, tangents):
-            if f is not None and type(t) is not Zero:
-                scaled.append((t, f(ans, *primals, **params)))
-        if not scaled:
-            return ans, Zero.like_primal(ans)
         mul = mul or hooks.mul_p()
-        shape, out = core.shape_of(ans), None
-        for t, factor in scaled:
+        shape = ans.shape if type(ans) is np.ndarray else core.shape_of(ans)
+        out = aval = None
+        for f, t in zip(factors, tangents):
+            if f is None or type(t) is Zero:
+                continue
+            factor = f(ans, *primals, **params)
             # The product's aval is the output's tangent aval; it is the tangent's own aval
             # unless a rank-0 operand was broadcast (the aval abstract evaluation would give).
             aval = t._var.aval if t._var.aval.shape == shape else Zero.like_primal(ans).aval
-            term = staging.record(mul, [t._var, staging.to_atom(factor)], {}, aval)
+            # A float array factor of the output's shape has the product's aval.
+            if (type(factor) is np.ndarray and factor.shape == shape
+                    and factor.dtype == aval.dtype and not aval.weak_type):
+                factor_atom = staging.to_atom(factor, aval)
+            else:
+                factor_atom = staging.to_atom(factor)
+            term = staging.record(mul, [t._var, factor_atom], {}, aval)
             out = term if out is None else staging.record(add_any_p, [out._var, term._var], {},
                                                           aval)
-        return ans, out
+        if out is None:
+            return ans
+        # A float array's aval equals its tangent's (shapes are equal): share it.
+        if type(ans) is np.ndarray and ans.dtype == aval.dtype and not aval.weak_type:
+            return JVPTracer(trace, ans, out, aval)
+        return JVPTracer(trace, ans, out)
 
+    rule.general = general
     return rule
 
 
-def _run_general(rule: Callable, staging: TangentStagingTrace, primals, tangents, params):
+def _run_general(rule: Callable, trace: LinearizeTrace, prim: Primitive, primals, tangents,
+                 params):
     """Run a JVP rule as the LinearizeTrace does (tangents that other rules made concrete)."""
+    return trace.run_rule(rule, prim, primals, tangents, params)
+
+
+def _is_staged(t, staging) -> bool:
+    return type(t) is StagingTracer and t._trace is staging
+
+
+def _wrap_linear(trace: LinearizeTrace, ans, out):
+    """``trace``'s tracer for primal ``ans`` with staged tangent ``out``; an array's aval is
+    shared with the tangent's when they are equal."""
+    aval = out._var.aval
+    if (type(ans) is np.ndarray and ans.dtype == aval.dtype and ans.shape == aval.shape
+            and not aval.weak_type):
+        return JVPTracer(trace, ans, out, aval)
+    return JVPTracer(trace, ans, out)
+
+
+def _add_staged(staging: TangentStagingTrace, a, b):
+    """``add_tangents(a, b)`` of two staged tangents, staged directly when their shapes
+    agree (the rank-0 broadcast of add_tangents is rare: it runs the general helper)."""
+    if a._var.aval.shape == b._var.aval.shape:
+        return staging.stage(add_any_p, [a._var, b._var], {})
     ctx = core._context
     parent, ctx.trace = ctx.trace, staging
     try:
-        return rule(primals, tangents, **params)
+        return add_tangents(a, b)
     finally:
         ctx.trace = parent
 
 
-def deflinearize_passthrough(prim: Primitive, *operands: int) -> None:
-    """Give ``prim`` (whose JVP rule is registered) a direct linearization for the case where
-    the output's tangent *is* an input's: only operand ``i`` in ``operands`` has a nonzero
-    tangent and it has the output's shape (``x + c``, ``x - c``, ``c + x``).
+def _linear_linearization(prim: Primitive, in_first: bool) -> Callable:
+    """The direct linearization of a primitive linear in all operands (``in_first``: in
+    operand 0, the others constants), as :func:`deflinear_jvp` (``deflinear_in_first_jvp``)
+    defines its JVP: the primitive applied to the staged tangents, staged without the
+    dispatch through the tangent staging trace. Zero tangents that the general rule would
+    instantiate, and unstaged ones, take the general rule."""
+    general = jvp_rules[prim]
 
-    The general path records no equation in that case either, but it dispatches the primal
-    operation through the tangent staging trace first; ``x + c`` is common enough in user
-    code for that to show in eager ``grad``. Every other case runs the general rule.
+    def rule(trace, primals, tangents, **params):
+        staging = trace.tangent_trace
+        if in_first:
+            t = tangents[0]
+            if type(t) is Zero:
+                return prim.bind(*primals, **params)
+            if not _is_staged(t, staging):
+                return _run_general(general, trace, prim, primals, tangents, params)
+            ans = prim.bind(*primals, **params)
+            atoms = [t._var, *map(staging.to_atom, primals[1:])]
+        else:
+            for t in tangents:
+                if not _is_staged(t, staging):
+                    return _run_general(general, trace, prim, primals, tangents, params)
+            ans = prim.bind(*primals, **params)
+            atoms = [t._var for t in tangents]
+        return _wrap_linear(trace, ans, staging.stage(prim, atoms, params))
 
-    Example: ``deflinearize_passthrough(sub_p, 0)`` (``c - x`` negates: not a pass-through).
+    rule.general = general
+    return rule
+
+
+def deflinearize_multilinear(prim: Primitive, *operands: int) -> None:
+    """Give ``prim``, linear in each operand of ``operands`` separately (the others are
+    constants), a direct linearization: the tangent is the sum, in operand order, of
+    ``prim`` with one operand replaced by its tangent, as its :func:`defjvp` rule (which
+    must be registered, with one function per operand of that form) computes it.
+
+    Each term is staged without the dispatch through the tangent staging trace (abstract
+    evaluation still checks it). Unstaged tangents take the general rule.
+
+    Example: ``deflinearize_multilinear(dot_general_p, 0, 1)``.
     """
     general = jvp_rules[prim]
 
-    def rule(staging, primals, tangents, **params):
-        t = _passed_tangent(staging, primals, tangents, operands)
-        if t is None:
-            return _run_general(general, staging, primals, tangents, params)
-        return prim.bind(*primals, **params), t
+    def rule(trace, primals, tangents, **params):
+        staging = trace.tangent_trace
+        for i, t in enumerate(tangents):
+            if type(t) is not Zero and (i not in operands or not _is_staged(t, staging)):
+                return _run_general(general, trace, prim, primals, tangents, params)
+        ans = prim.bind(*primals, **params)
+        out = None
+        for i, t in enumerate(tangents):
+            if type(t) is Zero:
+                continue
+            atoms = [t._var if j == i else staging.to_atom(p) for j, p in enumerate(primals)]
+            term = staging.stage(prim, atoms, params)
+            out = term if out is None else _add_staged(staging, out, term)
+        return ans if out is None else _wrap_linear(trace, ans, out)
 
+    rule.general = general
     linearize_rules[prim] = rule
 
 
-def _passed_tangent(staging, primals, tangents, operands):
-    """The one nonzero tangent, if it is staged, from ``operands`` and of the output's shape."""
-    passed = None
-    for i, t in enumerate(tangents):
-        if type(t) is Zero:
-            continue
-        if passed is not None or i not in operands:
-            return None
-        passed = t
-    if type(passed) is not StagingTracer or passed._trace is not staging:
-        return None
-    if passed._var.aval.shape == () and any(core.shape_of(p) != () for p in primals):
-        return None  # a rank-0 operand broadcast against the others: the tangent broadcasts
-    return passed
+def deflinearize_passthrough(prim: Primitive, *operands: int) -> None:
+    """Give ``prim`` (whose JVP rule is registered) a direct linearization for the case where
+    the output's tangent is the sum of its inputs' tangents: only operands in ``operands``
+    have nonzero tangents, each of the output's shape (``x + c``, ``x - c``, ``c + x``,
+    ``x + y``). One such tangent *is* the output's; two are summed with ``add_any``.
+
+    The general path records the same equations, but it dispatches the primal operation
+    through the tangent staging trace first; ``x + c`` is common enough in user code for
+    that to show in eager ``grad``. Every other case (a rank-0 tangent that broadcasts,
+    ``c - x``, which negates) runs the general rule.
+
+    Example: ``deflinearize_passthrough(sub_p, 0)``.
+    """
+    general = jvp_rules[prim]
+
+    def rule(trace, primals, tangents, **params):
+        staging = trace.tangent_trace
+        for i, t in enumerate(tangents):
+            if type(t) is Zero:
+                continue
+            if (i not in operands or type(t) is not StagingTracer or t._trace is not staging
+                    or (t._var.aval.shape == () and any(core.shape_of(p) != () for p in primals))):
+                return _run_general(general, trace, prim, primals, tangents, params)
+        ans = prim.bind(*primals, **params)
+        out = None
+        for t in tangents:
+            if type(t) is not Zero:
+                out = t if out is None else _add_staged(staging, out, t)
+        aval = out._var.aval  # the output's shape (checked above): shared if it matches
+        if type(ans) is np.ndarray and ans.dtype == aval.dtype and not aval.weak_type:
+            return JVPTracer(trace, ans, out, aval)
+        return JVPTracer(trace, ans, out)
+
+    rule.general = general
+    linearize_rules[prim] = rule
 
 
 # ---------------------------------------------------------------------------------------
@@ -328,12 +432,15 @@ def _passed_tangent(staging, primals, tangents, operands):
 
 
 def deflinear(prim: Primitive, transpose: Callable) -> None:
-    """Register a primitive linear in all operands: its JVP applies it to the tangents.
+    """Register a primitive linear in all operands: its JVP applies it to the tangents
+    (and reverse mode stages that directly).
 
     ``transpose(ct, *operands, **params)`` returns one cotangent per operand.
     """
     prim.linear = True
     deflinear_jvp(prim)
+    if not prim.multiple_results:
+        linearize_rules[prim] = _linear_linearization(prim, in_first=False)
     transpose_rules[prim] = transpose
 
 
@@ -341,6 +448,8 @@ def deflinear_in_first(prim: Primitive, transpose: Callable) -> None:
     """Register a primitive linear in operand 0; the other operands are constants."""
     prim.linear = True
     deflinear_in_first_jvp(prim)
+    if not prim.multiple_results:
+        linearize_rules[prim] = _linear_linearization(prim, in_first=True)
     transpose_rules[prim] = transpose
 
 

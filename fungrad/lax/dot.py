@@ -27,7 +27,7 @@ from fungrad.core import Primitive, ShapedArray
 from fungrad.errors import ShapeError
 from fungrad.interpreters.batching import batching_rules, move_axis
 from fungrad.interpreters.jvp import defjvp
-from fungrad.interpreters.linearize import is_linear, transpose_rules
+from fungrad.interpreters.linearize import deflinearize_multilinear, is_linear, transpose_rules
 from fungrad.lax.comparison import convert_element_type
 from fungrad.lax.shape_ops import transpose
 
@@ -95,12 +95,17 @@ def dot(lhs, rhs, *, dimension_numbers=None, precision=None, preferred_element_t
 
 
 def _ints(dims) -> tuple[int, ...]:
-    return tuple(int(d) for d in dims)
+    return tuple(map(int, dims))
 
 
 def free_dims(rank: int, contract, batch) -> tuple[int, ...]:
     """The dimensions of an operand that are neither contracted nor batched, in order."""
-    return tuple(d for d in range(rank) if d not in contract and d not in batch)
+    # A loop, not a generator: this runs for every product staged or transposed.
+    free = []
+    for d in range(rank):
+        if d not in contract and d not in batch:
+            free.append(d)
+    return tuple(free)
 
 
 # ---------------------------------------------------------------------------------------
@@ -109,14 +114,39 @@ def free_dims(rank: int, contract, batch) -> tuple[int, ...]:
 
 def _dot_general_abstract_eval(lhs, rhs, *, dimension_numbers, preferred_element_type):
     (lc, rc), (lb, rb) = dimension_numbers
-    _check_dims(lhs, rhs, dimension_numbers)
-    dtype = core.check_same_dtypes("dot_general", lhs, rhs)
+    lshape, rshape = lhs.shape, rhs.shape
+    if not _dims_fit(lshape, rshape, lc, rc, lb, rb):
+        _check_dims(lhs, rhs, dimension_numbers)  # raises, saying what does not fit
+    dtype = lhs.dtype
+    if dtype != rhs.dtype or lhs.weak_type or rhs.weak_type:
+        dtype = core.check_same_dtypes("dot_general", lhs, rhs)
     if preferred_element_type is not None:
         dtype = preferred_element_type
-    shape = (tuple(lhs.shape[d] for d in lb)
-             + tuple(lhs.shape[d] for d in free_dims(lhs.ndim, lc, lb))
-             + tuple(rhs.shape[d] for d in free_dims(rhs.ndim, rc, rb)))
-    return ShapedArray(shape, dtype, lhs.weak_type and rhs.weak_type)
+    shape = []
+    for d in lb:
+        shape.append(lshape[d])
+    for d in free_dims(len(lshape), lc, lb):
+        shape.append(lshape[d])
+    for d in free_dims(len(rshape), rc, rb):
+        shape.append(rshape[d])
+    return ShapedArray(tuple(shape), dtype, lhs.weak_type and rhs.weak_type)
+
+
+def _dims_fit(lshape, rshape, lc, rc, lb, rb) -> bool:
+    """Whether the dimension numbers fit the shapes (:func:`_check_dims` says why not)."""
+    if len(lc) != len(rc) or len(lb) != len(rb):
+        return False
+    for dims, rank in ((lc + lb, len(lshape)), (rc + rb, len(rshape))):
+        if len(set(dims)) != len(dims):
+            return False
+        for d in dims:
+            if not 0 <= d < rank:
+                return False
+    for ldims, rdims in ((lc, rc), (lb, rb)):
+        for ld, rd in zip(ldims, rdims):
+            if lshape[ld] != rshape[rd]:
+                return False
+    return True
 
 
 def _check_dims(lhs, rhs, dimension_numbers):
@@ -186,6 +216,9 @@ def compute_dtype(operand_dtype, out_dtype) -> np.dtype:
     The result dtype, except that 16-bit floats (operands or result) compute in float32 (or
     the wider of float32 and the other dtype), so products accumulate in float32.
     """
+    if (isinstance(operand_dtype, np.dtype) and operand_dtype == out_dtype
+            and operand_dtype.kind in "fc" and operand_dtype.itemsize > 2):
+        return operand_dtype  # the common case: no 16-bit float involved
     operand_dtype, out_dtype = np.dtype(operand_dtype), np.dtype(out_dtype)
     if not (dtypes.is_low_precision(operand_dtype) or dtypes.is_low_precision(out_dtype)):
         return out_dtype
@@ -215,9 +248,10 @@ def _matrix_stack(x, batch, rows, cols):
 
 
 def _dot_general_transpose(ct, lhs, rhs, *, dimension_numbers, preferred_element_type):
-    if is_linear(lhs) and is_linear(rhs):
+    lhs_linear = is_linear(lhs)
+    if lhs_linear and is_linear(rhs):
         raise TypeError("dot_general: transposing a product of two linear values (not linear)")
-    if is_linear(lhs):
+    if lhs_linear:
         ct = _cast_like(ct, lhs.aval)
         return [_transpose_lhs(ct, rhs, lhs.aval, dimension_numbers), None]
     ct = _cast_like(ct, rhs.aval)
@@ -225,7 +259,8 @@ def _dot_general_transpose(ct, lhs, rhs, *, dimension_numbers, preferred_element
 
 
 def _cast_like(ct, aval):
-    if core.get_aval(ct).dtype == aval.dtype:
+    dtype = ct.dtype if type(ct) is np.ndarray else core.get_aval(ct).dtype
+    if dtype == aval.dtype:
         return ct
     return convert_element_type(ct, aval.dtype)
 
@@ -238,7 +273,9 @@ def _transpose_lhs(ct, rhs, lhs_aval, dimension_numbers):
     rfree = free_dims(rhs_rank, rc, rb)
     nb, start = len(lb), len(lb) + len(lfree)
     ct_rfree = tuple(range(start, start + len(rfree)))
-    out = dot_general(ct, rhs, ((ct_rfree, rfree), (tuple(range(nb)), rb)))
+    # Dimension numbers built here are tuples of ints already: bind without the wrapper.
+    out = dot_general_p.bind(ct, rhs, dimension_numbers=((ct_rfree, rfree), (tuple(range(nb)), rb)),
+                             preferred_element_type=None)
     # out's layout: batch, lhs free, then rhs's contracting dims in increasing order.
     src = list(lb) + list(lfree) + [lc[rc.index(d)] for d in sorted(rc)]
     return _to_layout(out, src)
@@ -252,7 +289,8 @@ def _transpose_rhs(ct, lhs, rhs_aval, dimension_numbers):
     rfree = free_dims(rhs_aval.ndim, rc, rb)
     nb = len(lb)
     ct_lfree = tuple(range(nb, nb + len(lfree)))
-    out = dot_general(lhs, ct, ((lfree, ct_lfree), (lb, tuple(range(nb)))))
+    out = dot_general_p.bind(lhs, ct, dimension_numbers=((lfree, ct_lfree), (lb, tuple(range(nb)))),
+                             preferred_element_type=None)
     # out's layout: batch, lhs's contracting dims in increasing order, then rhs free.
     src = list(rb) + [rc[lc.index(d)] for d in sorted(lc)] + list(rfree)
     return _to_layout(out, src)
@@ -260,7 +298,8 @@ def _transpose_rhs(ct, lhs, rhs_aval, dimension_numbers):
 
 def _to_layout(x, src):
     """Transpose ``x`` whose axis i is operand dimension ``src[i]`` into operand order."""
-    return transpose(x, tuple(int(i) for i in np.argsort(src)))
+    # The argsort of distinct ints, by a C-level sort (np.argsort converts the list first).
+    return transpose(x, tuple(sorted(range(len(src)), key=src.__getitem__)))
 
 
 dot_general_p.def_impl(_dot_general_impl)
@@ -268,6 +307,7 @@ dot_general_p.def_abstract_eval(_dot_general_abstract_eval)
 defjvp(dot_general_p,
        lambda t, ans, lhs, rhs, **params: dot_general_p.bind(t, rhs, **params),
        lambda t, ans, lhs, rhs, **params: dot_general_p.bind(lhs, t, **params))
+deflinearize_multilinear(dot_general_p, 0, 1)
 transpose_rules[dot_general_p] = _dot_general_transpose
 dot_general_p.linear = True  # linear in each operand separately (bilinear)
 

@@ -110,6 +110,7 @@ from fungrad.interpreters.jvp import (
     zeros_like_aval,
 )
 from fungrad.interpreters.linearize import (
+    LinearArg,
     defjvp_scaled,
     deflinear,
     deflinearize_passthrough,
@@ -693,6 +694,8 @@ def _const(value, like):
     """A rank-0 literal of ``like``'s dtype (rank-0 operands broadcast in primitives)."""
     if type(like) is float:  # a weak Python scalar primal: stay weak
         return float(value)
+    if type(like) is np.ndarray:  # the common case: no aval needed
+        return like.dtype.type(value)
     return core.get_aval(like).dtype.type(value)
 
 
@@ -934,11 +937,16 @@ def _sub_transpose(ct, x, y):
 
 
 def _mul_transpose(ct, x, y):
-    if is_linear(x) and is_linear(y):
-        raise TypeError("mul: transposing a product of two linear values (not linear)")
-    if is_linear(x):
-        return [unbroadcast(mul(ct, y), x.aval), None]
-    return [None, unbroadcast(mul(x, ct), y.aval)]
+    # Every scaled tangent (defjvp_scaled) is a product: this runs once per elementwise
+    # operation of an eager grad, so it binds mul_p directly and sums down only for a
+    # rank-0 linear operand.
+    if type(x) is LinearArg:
+        if type(y) is LinearArg:
+            raise TypeError("mul: transposing a product of two linear values (not linear)")
+        ct_x = mul_p.bind(ct, y)
+        return [unbroadcast(ct_x, x.aval) if x.aval.shape == () else ct_x, None]
+    ct_y = mul_p.bind(x, ct)
+    return [None, unbroadcast(ct_y, y.aval) if y.aval.shape == () else ct_y]
 
 
 def _div_transpose(ct, x, y):
@@ -1017,11 +1025,12 @@ def _minmax_jvp(prim):
     def rule(primals, tangents):
         x, y = primals
         ans = prim.bind(x, y)
-        out = Zero.like_primal(ans)
+        out = None
         for mine, other, t in ((x, y, tangents[0]), (y, x, tangents[1])):
             if not isinstance(t, Zero):
-                out = add_tangents(out, _chosen_tangent(_match_shape(t, ans), mine, other, ans))
-        return ans, out
+                term = _chosen_tangent(_match_shape(t, ans), mine, other, ans)
+                out = term if out is None else add_tangents(out, term)
+        return ans, Zero.like_primal(ans) if out is None else out
 
     return rule
 

@@ -65,7 +65,7 @@ def _reduce_primitive(name: str, impl) -> Primitive:
 
 
 def _axes_param(axes) -> tuple[int, ...]:
-    return tuple(int(a) for a in axes)
+    return tuple(map(int, axes))
 
 
 def _kept_dims(ndim: int, axes) -> tuple[int, ...]:

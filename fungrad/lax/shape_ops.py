@@ -77,7 +77,7 @@ def broadcast_in_dim(operand, shape, broadcast_dimensions):
         array([[1., 1., 1.],
                [2., 2., 2.]])
     """
-    shape, dims = tuple(int(s) for s in shape), tuple(int(d) for d in broadcast_dimensions)
+    shape, dims = tuple(map(int, shape)), tuple(map(int, broadcast_dimensions))
     same = core.shape_of(operand) == shape and dims == tuple(range(len(shape)))
     if same and not core.is_literal(operand):
         return operand
@@ -145,7 +145,7 @@ def reshape(operand, new_sizes, dimensions=None):
         array([[0., 1., 2.],
                [3., 4., 5.]])
     """
-    new_sizes = tuple(int(s) for s in new_sizes)
+    new_sizes = tuple(map(int, new_sizes))
     if dimensions is not None:
         operand = transpose(operand, dimensions)
     if core.shape_of(operand) == new_sizes:
@@ -191,7 +191,7 @@ def transpose(operand, permutation):
                [1., 4.],
                [2., 5.]])
     """
-    permutation = tuple(int(p) for p in permutation)
+    permutation = tuple(map(int, permutation))
     if permutation == tuple(range(len(permutation))):
         return operand
     return transpose_p.bind(operand, permutation=permutation)

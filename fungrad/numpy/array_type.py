@@ -116,8 +116,8 @@ def as_output(x):
 
 
 def as_outputs(leaves) -> list:
-    """:func:`as_output` of each of a list of flat outputs."""
-    return [as_output(x) for x in leaves]
+    """:func:`as_output` of each of a list of flat outputs (plain arrays viewed inline)."""
+    return [x.view(Array) if type(x) is np.ndarray else as_output(x) for x in leaves]
 class _AnyArrayMeta(type):
     """``isinstance(x, fnp.ndarray)`` holds for every array value fungrad produces."""
 

@@ -60,7 +60,7 @@ def promote(fn_name: str, *args):
     the common shape.
     """
     if len(args) == 2:
-        fast = _promote_pair_fast(*args)
+        fast = promote_pair_fast(*args) or _broadcast_pair(*args)
         if fast is not None:
             return fast
     args = promote_dtypes(fn_name, *args)
@@ -76,30 +76,73 @@ def promote_operands(fn_name: str, x, y):
     The common pairs (arrays or tracers of one shape and dtype, or with a Python scalar)
     need neither step and return at once: this runs on every operator of traced code.
     """
-    fast = _promote_pair_fast(x, y)
+    fast = promote_pair_fast(x, y)
     if fast is not None:
         return fast
-    return promote(fn_name, as_operand(x), as_operand(y))
+    return promote_uncommon(fn_name, x, y)
 
 
-def _promote_pair_fast(x, y):
+def promote_uncommon(fn_name: str, x, y):
+    """:func:`promote_operands` of a pair that :func:`promote_pair_fast` declined."""
+    x, y = as_operand(x), as_operand(y)
+    return _broadcast_pair(x, y) or promote(fn_name, x, y)
+
+
+def _broadcast_pair(x, y):
+    """Two arrays or tracers of one (strong) dtype and different shapes: broadcast them
+    without the dtype promotion (a bias added to a batch). None for anything else,
+    shapes that do not broadcast included (promote's error says why)."""
+    tx, ty = type(x), type(y)
+    ax = x if tx is np.ndarray else x.aval if isinstance(x, Tracer) else None
+    ay = y if ty is np.ndarray else y.aval if isinstance(y, Tracer) else None
+    if ax is None or ay is None or ax.dtype != ay.dtype or _weak(x) or _weak(y):
+        return None
+    sx, sy = ax.shape, ay.shape
+    n = len(sx) if len(sx) > len(sy) else len(sy)
+    shape = []
+    for a, b in zip((1,) * (n - len(sx)) + sx, (1,) * (n - len(sy)) + sy):
+        if b in (a, 1):
+            shape.append(a)
+        elif a == 1:
+            shape.append(b)
+        else:
+            return None
+    shape = tuple(shape)
+    return (x if sx in (shape, ()) else broadcast_to_shape(x, shape),
+            y if sy in (shape, ()) else broadcast_to_shape(y, shape))
+
+
+def promote_pair_fast(x, y):
     """The common cases (same shape and dtype; array with Python scalar) without overhead.
 
     Returns None for everything else, including operands that are not arrays yet (lists).
     """
+    # Abstract values are read from a tracer's aval (its .dtype and .shape are properties);
+    # None stands for a Python scalar. A loop, not a helper: no call per operand.
+    avals = []
+    for v in (x, y):
+        if type(v) is np.ndarray:
+            avals.append(v)
+        elif isinstance(v, Tracer):
+            avals.append(v.aval)
+        elif type(v) in _PY_SCALARS:
+            avals.append(None)
+        else:
+            return None
+    ax, ay = avals
     tx, ty = type(x), type(y)
-    if not (tx is np.ndarray or tx in _PY_SCALARS or isinstance(x, Tracer)):
-        return None
-    if not (ty is np.ndarray or ty in _PY_SCALARS or isinstance(y, Tracer)):
-        return None
     # A Python scalar stays a Python scalar: primitives and NumPy 2 treat it as weak.
-    if ty in _PY_SCALARS and tx not in _PY_SCALARS:
-        return (x, y) if _weak_kind_fits(x.dtype.kind, ty) else None
-    if tx in _PY_SCALARS and ty not in _PY_SCALARS:
-        return (x, y) if _weak_kind_fits(y.dtype.kind, tx) else None
-    if tx in _PY_SCALARS or ty in _PY_SCALARS:
-        return None
-    if x.dtype == y.dtype and x.shape == y.shape and not _weak(x) and not _weak(y):
+    # (A float with a float or complex array, the common case, is decided inline.)
+    if ay is None:
+        if ax is None:
+            return None
+        kind = ax.dtype.kind
+        if ty is float and kind in "fc":
+            return x, y
+        return (x, y) if _weak_kind_fits(kind, ty) else None
+    if ax is None:
+        return (x, y) if _weak_kind_fits(ay.dtype.kind, tx) else None
+    if ax.dtype == ay.dtype and ax.shape == ay.shape and not _weak(x) and not _weak(y):
         return x, y
     return None
 

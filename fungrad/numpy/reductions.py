@@ -33,7 +33,7 @@ __all__ = [
 ]
 
 from fungrad import lax
-from fungrad.core import get_aval, shape_of
+from fungrad.core import Tracer, get_aval, shape_of
 from fungrad.dtypes import accumulation_dtype, is_inexact, real_dtype
 from fungrad.errors import ShapeError, user_site
 from fungrad.numpy.complex_parts import abs_squared
@@ -52,6 +52,8 @@ def _reduced_axes(fn: str, a, axis) -> tuple[int, ...]:
     ndim = len(shape_of(a))
     if axis is None:
         return tuple(range(ndim))
+    if type(axis) is int and -ndim <= axis < ndim:  # the common case, without the checks
+        return (axis % ndim,)
     return tuple(sorted(normalize_axes(fn, axis, ndim)))
 
 
@@ -70,6 +72,10 @@ def _unsupported(fn: str, **args) -> None:
 
 
 def _dtype(x) -> np.dtype:
+    if type(x) is np.ndarray:
+        return x.dtype
+    if isinstance(x, Tracer):
+        return x.aval.dtype
     return np.dtype(get_aval(x).dtype)
 
 
@@ -87,7 +93,10 @@ def _inexact_dtype(dtype: np.dtype) -> np.dtype:
 
 
 def _count(shape: tuple[int, ...], axes: tuple[int, ...]) -> int:
-    return int(np.prod([shape[i] for i in axes], dtype=np.int64))
+    count = 1  # a loop: np.prod of a list costs several calls on every mean and max
+    for i in axes:
+        count *= int(shape[i])
+    return count
 
 
 def _with_initial(fn: str, out, initial, combine):
@@ -133,18 +142,25 @@ def sum(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None
         >>> fg.grad(fnp.sum)(np.array([1.0, 2.0]))
         Array([1., 1.])
     """
-    _unsupported("sum", out=out, where=where)
+    if out is not None or where is not None:
+        _unsupported("sum", out=out, where=where)
     a = _cast_for_accumulation(as_operand(a), dtype, promote_integers)
     axes = _reduced_axes("sum", a, axis)
-    result = _with_initial("sum", lax.reduce_sum(a, axes), initial, lax.add)
-    return _keep(result, shape_of(a), axes, keepdims)
+    result = lax.reduce_sum(a, axes)
+    if initial is not None:
+        result = _with_initial("sum", result, initial, lax.add)
+    return _keep(result, shape_of(a), axes, keepdims) if keepdims else result
 
 
 def _cast_for_accumulation(a, dtype, promote_integers: bool = True):
     if dtype is not None:
         return to_dtype(a, np.dtype(dtype))
     if promote_integers:
-        return to_dtype(a, _accumulation_dtype(_dtype(a)))
+        dtype = _dtype(a)
+        acc = _accumulation_dtype(dtype)
+        if acc == dtype and (type(a) is np.ndarray or isinstance(a, Tracer)):
+            return a  # what to_dtype returns for them (a Python scalar becomes a NumPy one)
+        return to_dtype(a, acc)
     return a
 
 
@@ -172,7 +188,8 @@ def prod(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=Non
         >>> fg.grad(fnp.prod)(np.array([0.0, 2.0, 3.0]))
         Array([6., 0., 0.])
     """
-    _unsupported("prod", out=out, where=where)
+    if out is not None or where is not None:
+        _unsupported("prod", out=out, where=where)
     a = _cast_for_accumulation(as_operand(a), dtype, promote_integers)
     axes = _reduced_axes("prod", a, axis)
     result = _with_initial("prod", lax.reduce_prod(a, axes), initial, lax.mul)
@@ -217,7 +234,8 @@ def mean(a, axis=None, dtype=None, out=None, keepdims: bool = False, *, where=No
         >>> fg.grad(fnp.mean)(np.array([1.0, 2.0, 3.0, 4.0]))
         Array([0.25, 0.25, 0.25, 0.25])
     """
-    _unsupported("mean", out=out, where=where)
+    if out is not None or where is not None:
+        _unsupported("mean", out=out, where=where)
     a = as_operand(a)
     dtype = _inexact_dtype(_dtype(a)) if dtype is None else np.dtype(dtype)
     compute = accumulation_dtype(dtype)  # float32 for 16-bit floats, as in JAX
@@ -225,7 +243,7 @@ def mean(a, axis=None, dtype=None, out=None, keepdims: bool = False, *, where=No
     axes = _reduced_axes("mean", a, axis)
     total = lax.reduce_sum(a, axes)
     result = to_dtype(lax.div(total, compute.type(_count(shape_of(a), axes))), dtype)
-    return _keep(result, shape_of(a), axes, keepdims)
+    return _keep(result, shape_of(a), axes, keepdims) if keepdims else result
 
 
 def average(a, axis=None, weights=None, returned: bool = False, keepdims: bool = False):
@@ -377,8 +395,10 @@ def _extreme(fn: str, lax_reduce, combine, a, *, axis, out, keepdims, initial, w
     if initial is None and _count(shape, axes) == 0:
         raise ValueError(f"fnp.{fn}: zero-size reduction over axis={axis} of an array of "
                          f"shape {shape}: there is no identity; pass initial=...")
-    result = _with_initial(fn, lax_reduce(a, axes), initial, combine)
-    return _keep(result, shape, axes, keepdims)
+    result = lax_reduce(a, axes)
+    if initial is not None:
+        result = _with_initial(fn, result, initial, combine)
+    return _keep(result, shape, axes, keepdims) if keepdims else result
 
 
 def max(a, axis=None, out=None, keepdims: bool = False, initial=None,  # noqa: A001, PLR0917

@@ -74,19 +74,34 @@ def flatten_output(transform: str, fun, out):
     leaf is not an array (a string, an object, a None inside a list...)."""
     leaves, tree = tree_flatten(out)
     for leaf in leaves:
-        if isinstance(leaf, Tracer):
-            continue
-        try:
-            get_aval(leaf)
-        except TypeError:
-            path = next(p for p, x in tree_flatten_with_path(out)[0] if x is leaf)
-            raise TypeError(
-                f"{transform} of `{fun_name(fun)}`: output{keystr(path)} is a "
-                f"{type(leaf).__name__} ({leaf!r:.60}), not an array. A transformed function "
-                "must return arrays, Python scalars or pytrees of them; keep other values "
-                "outside the transformed function (e.g. in a closure)."
-            ) from None
+        if not _is_array_leaf(leaf):
+            _raise_bad_output(transform, fun, out, leaf)
     return leaves, tree
+
+
+_SCALAR_TYPES = (bool, int, float, complex)
+
+
+def _is_array_leaf(leaf) -> bool:
+    """Whether ``leaf`` is an array, a tracer or a scalar: the common types are recognised
+    without building an abstract value (this runs on every argument and output)."""
+    if type(leaf) is np.ndarray or type(leaf) in _SCALAR_TYPES or isinstance(leaf, Tracer):
+        return True
+    try:
+        get_aval(leaf)
+    except TypeError:
+        return False
+    return True
+
+
+def _raise_bad_output(transform: str, fun, out, leaf):
+    path = next(p for p, x in tree_flatten_with_path(out)[0] if x is leaf)
+    raise TypeError(
+        f"{transform} of `{fun_name(fun)}`: output{keystr(path)} is a "
+        f"{type(leaf).__name__} ({leaf!r:.60}), not an array. A transformed function "
+        "must return arrays, Python scalars or pytrees of them; keep other values "
+        "outside the transformed function (e.g. in a closure)."
+    )
 
 
 def _check_arrays(transform: str, fun, tree, leaves_with_paths) -> None:
@@ -103,6 +118,17 @@ def _check_arrays(transform: str, fun, tree, leaves_with_paths) -> None:
 
 
 def _flatten_args(transform: str, fun, args):
+    """Flatten the arguments; raise naming the key path of a leaf that is not an array."""
+    leaves, in_tree = tree_flatten(args)
+    for leaf in leaves:
+        if not _is_array_leaf(leaf):
+            _check_arrays(transform, fun, args, tree_flatten_with_path(args)[0])
+    return leaves, in_tree
+
+
+def _flatten_args_with_paths(transform: str, fun, args):
+    """:func:`_flatten_args`, also returning the ``(key path, leaf)`` pairs (for the
+    tangent checks of jvp and linearize)."""
     with_paths, in_tree = tree_flatten_with_path(args)
     _check_arrays(transform, fun, args, with_paths)
     return [leaf for _, leaf in with_paths], in_tree, with_paths
@@ -135,7 +161,7 @@ def jvp(fun: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fa
             "jvp: primals and tangents must be tuples or lists of arguments, e.g. "
             f"jvp(f, (x,), (t,)); got {type(primals).__name__} and {type(tangents).__name__}."
         )
-    flat_p, in_tree, with_paths = _flatten_args("jvp", fun, tuple(primals))
+    flat_p, in_tree, with_paths = _flatten_args_with_paths("jvp", fun, tuple(primals))
     flat_t, t_tree = tree_flatten(tuple(tangents))
     if t_tree != in_tree:
         raise ValueError(
@@ -202,7 +228,7 @@ def linearize(fun: Callable, *primals, has_aux: bool = False):
         (Array(0.), Array(2.))
     """
     check_callable("linearize", fun)
-    flat_p, in_tree, with_paths = _flatten_args("linearize", fun, primals)
+    flat_p, in_tree, with_paths = _flatten_args_with_paths("linearize", fun, primals)
     flat_fun = _FlatFun(fun, in_tree, has_aux, "linearize")
     marker = leak_checks.start()
     outs, lin = linearize_flat(flat_fun, flat_p, fun_name(fun), record_sites=True)
@@ -254,27 +280,51 @@ def _no_reduce_axes(transform: str, reduce_axes) -> None:
 
 def _vjp(fun: Callable, primals, has_aux: bool, transform: str):
     """:func:`vjp`, with ``transform`` ("vjp", "grad") naming it in errors and tracers."""
-    flat_p, in_tree, _ = _flatten_args(transform, fun, primals)
-    flat_fun = _FlatFun(fun, in_tree, has_aux, transform)
-    marker = leak_checks.start()
-    outs, lin = linearize_flat(flat_fun, flat_p, fun_name(fun), transform)
-    leak_checks.finish(marker, transform, fun)
-    out, aux = flat_fun.split(as_outputs(outs))
-    out_tree, num_out = flat_fun.out_tree, flat_fun.num_out
-    out_avals = [get_aval(o) for o in outs[:num_out]]
+    flat_p, in_tree = _flatten_args(transform, fun, primals)
+    lin = _Linearized(fun, flat_p, in_tree, has_aux, transform)
+    out_tree, num_out = lin.flat_fun.out_tree, lin.flat_fun.num_out
+    out_avals = [get_aval(o) for o in lin.outs[:num_out]]
+    # The tangent dtype a cotangent may have to pass unchecked (None: float0, which the
+    # checks turn into a symbolic zero).
+    expected = [None if dtypes.is_float0(d) else d
+                for d in (dtypes.tangent_dtype(a.dtype) for a in out_avals)]
 
     def vjp_fn(ct):
-        ct_with_paths, ct_tree = tree_flatten_with_path(ct)
+        ct_leaves, ct_tree = tree_flatten(ct)
         if ct_tree != out_tree:
             raise ValueError(
                 f"vjp of `{fun_name(fun)}`: the cotangent must have the structure of the "
                 f"output.\n  output:    {out_tree}\n  cotangent: {ct_tree}"
             )
-        cts = [_check_cotangent(path, c, a) for (path, c), a in zip(ct_with_paths, out_avals)]
-        cts += [None] * (len(lin.out_avals) - num_out)  # aux outputs get no cotangent
-        return tree_unflatten(in_tree, as_outputs(lin.transpose(cts)))
+        cts = list(ct_leaves)
+        for i, (c, a, dtype) in enumerate(zip(ct_leaves, out_avals, expected)):
+            # Arrays of the output's shape and tangent dtype pass as they are; anything else
+            # (scalars, other dtypes, errors) takes the checks that know the key path.
+            if not (type(c) is np.ndarray and dtype is not None and c.shape == a.shape
+                    and c.dtype == dtype):
+                cts[i] = _check_cotangent(tree_flatten_with_path(ct)[0][i][0], c, a)
+        return lin.pull_back(cts)
 
-    return (out, vjp_fn, aux) if has_aux else (out, vjp_fn)
+    return (lin.out, vjp_fn, lin.aux) if has_aux else (lin.out, vjp_fn)
+
+
+class _Linearized:
+    """``fun`` linearized at flat primals for reverse mode: its outputs (``out``, ``aux``,
+    the flat ``outs``) and :meth:`pull_back`, which maps output cotangents to the gradient
+    pytree."""
+
+    def __init__(self, fun: Callable, flat_p, in_tree, has_aux: bool, transform: str):
+        self.flat_fun = flat_fun = _FlatFun(fun, in_tree, has_aux, transform)
+        self.in_tree = in_tree
+        marker = leak_checks.start()
+        self.outs, self.lin = linearize_flat(flat_fun, flat_p, fun_name(fun), transform)
+        leak_checks.finish(marker, transform, fun)
+        self.out, self.aux = flat_fun.split(as_outputs(self.outs))
+
+    def pull_back(self, cts: list):
+        """The gradient pytree for flat cotangents of the main outputs (None: zero)."""
+        cts = cts + [None] * (len(self.lin.out_avals) - len(cts))  # aux: no cotangent
+        return tree_unflatten(self.in_tree, as_outputs(self.lin.transpose(cts)))
 
 
 def _check_cotangent(path, ct, aval):
@@ -390,6 +440,23 @@ def _check_grad_inputs(transform, fun, dyn_args, argnums, allow_int, holomorphic
         )
 
 
+def _plain_grad_inputs(leaves, allow_int: bool, holomorphic: bool) -> bool:
+    """Whether every leaf is an array, tracer or float that :func:`_check_grad_inputs`
+    accepts, told from its dtype without key paths (False: run the full checks)."""
+    for leaf in leaves:
+        if isinstance(leaf, np.ndarray):
+            kind = leaf.dtype.kind
+        elif isinstance(leaf, Tracer):
+            kind = leaf.aval.dtype.kind
+        elif type(leaf) is float:
+            kind = "f"
+        else:
+            return False
+        if not (kind == "c" if holomorphic else kind in "fc" or (allow_int and kind in "biu")):
+            return False
+    return True
+
+
 def check_output_dtypes(transform: str, fun, out, holomorphic: bool) -> None:
     """Raise JAX's TypeErrors for complex outputs without ``holomorphic`` and for real
     outputs with it (reverse mode pulls back real cotangents unless holomorphic)."""
@@ -410,7 +477,9 @@ def check_output_dtypes(transform: str, fun, out, holomorphic: bool) -> None:
                 "(or differentiate fnp.real / fnp.imag of the output).")
 
 
-def _check_scalar_output(transform, fun, out, holomorphic):
+def _check_scalar_output(transform, fun, out, holomorphic) -> np.dtype:
+    """Raise unless ``out`` is a scalar float (complex with ``holomorphic``); return its
+    dtype."""
     if out is None:
         raise TypeError(
             f"{transform} of `{fun_name(fun)}` requires a scalar output, but the function "
@@ -425,12 +494,14 @@ def _check_scalar_output(transform, fun, out, holomorphic):
             f"returned {what}. Reduce it to a scalar (e.g. .sum()), or use fg.vjp / fg.jacrev "
             f"for non-scalar outputs.{aux}"
         )
-    check_output_dtypes(transform, fun, out, holomorphic)
+    if (aval.dtype.kind == "c") != holomorphic or not isinstance(out, (np.ndarray, Tracer)):
+        check_output_dtypes(transform, fun, out, holomorphic)  # raises naming the output
     if not dtypes.is_inexact(aval.dtype):
         raise TypeError(
             f"{transform} of `{fun_name(fun)}` requires a real-valued float output, but the "
             f"function returned dtype {aval.dtype}."
         )
+    return aval.dtype
 
 
 def value_and_grad(fun: Callable, argnums=0, has_aux: bool = False,  # noqa: PLR0917 (JAX's)
@@ -464,20 +535,27 @@ def value_and_grad(fun: Callable, argnums=0, has_aux: bool = False,  # noqa: PLR
     """
     check_callable("value_and_grad", fun)
     _no_reduce_axes("value_and_grad", reduce_axes)
+    nums_for: dict[int, tuple[int, ...]] = {}  # argnums normalised, per number of arguments
 
     def value_and_grad_f(*args, **kwargs):
-        nums = _argnums_tuple(argnums, len(args), "grad", fun)
+        nums = nums_for.get(len(args))
+        if nums is None:
+            nums = nums_for[len(args)] = _argnums_tuple(argnums, len(args), "grad", fun)
         dyn_args = tuple(args[i] for i in nums)
-        _flatten_args("grad", fun, dyn_args)  # clear errors for non-array arguments
-        _check_grad_inputs("grad", fun, dyn_args, nums, allow_int, holomorphic)
+        flat, in_tree = tree_flatten(dyn_args)
+        if not _plain_grad_inputs(flat, allow_int, holomorphic):
+            # Something unusual or wrong: the checks that name the argument's key path.
+            _flatten_args("grad", fun, dyn_args)
+            _check_grad_inputs("grad", fun, dyn_args, nums, allow_int, holomorphic)
 
         partial_fun = partial_argnums(fun, args, nums, kwargs)
-        results = _vjp(partial_fun, dyn_args, has_aux, "grad")
-        out, pullback = results[0], results[1]
-        _check_scalar_output("grad", fun, out, holomorphic)
-        grads = pullback(np.ones((), get_aval(out).dtype))
+        lin = _Linearized(partial_fun, flat, in_tree, has_aux, "grad")
+        out = lin.out
+        dtype = _check_scalar_output("grad", fun, out, holomorphic)
+        # The cotangent is a one of the output's dtype: it needs none of vjp_fn's checks.
+        grads = lin.pull_back([np.ones((), dtype)])
         grads = grads[0] if isinstance(argnums, (int, np.integer)) else grads
-        return ((out, results[2]) if has_aux else out), grads
+        return ((out, lin.aux) if has_aux else out), grads
 
     value_and_grad_f.__name__ = f"value_and_grad({fun_name(fun)})"
     value_and_grad_f.__wrapped__ = fun
@@ -544,7 +622,7 @@ def make_ir(fun: Callable, static_argnums=(), sites: bool = False) -> Callable:
 
     def make_ir_f(*args):
         dyn = [a for i, a in enumerate(args) if i not in statics]
-        flat, in_tree, _ = _flatten_args("make_ir", fun, tuple(dyn))
+        flat, in_tree = _flatten_args("make_ir", fun, tuple(dyn))
 
         def flat_fun(*leaves):
             it = iter(tree_unflatten(in_tree, leaves))
