@@ -14,7 +14,8 @@ Placement rule for one primitive (:func:`place_operands`, called by ``bind`` onl
 operand is not a host value): every device operand must be on one device; Python scalars
 stay as they are (device modules take them as weak scalars); NumPy scalars, 0-d NumPy
 arrays and broadcast scalars (every stride 0, as the interpreters' zeros are) move to that
-device; other host arrays raise :class:`DeviceMismatchError` unless the caller is the
+device, and so do integer and boolean arrays (index arrays, masks); other (floating) host
+arrays raise :class:`DeviceMismatchError` unless the caller is the
 machinery evaluating a traced program (its NumPy constants move to the computation's
 device, see ``core.Trace.bind_on_parent``, ``ir.eval_ir`` and the jit executable).
 """
@@ -212,9 +213,20 @@ def to_device(x: Any, device: tuple[str, int]):
 
 
 def _moves_implicitly(x) -> bool:
-    """Host values that move to the device of a computation instead of raising."""
+    """Host values that move to the device of a computation instead of raising: scalars,
+    broadcast scalars (the interpreters' zeros), and integer/boolean arrays (index arrays
+    and masks, which CuPy's indexing takes from the host too)."""
     return isinstance(x, np.generic) or (isinstance(x, np.ndarray) and (
-        x.ndim == 0 or not any(x.strides)))
+        x.ndim == 0 or not any(x.strides) or x.dtype.kind in "biu"))
+
+
+def constant_like(value, like):
+    """A NumPy constant built by a rule, placed on ``like``'s device (unchanged on the host
+    and for tracers, whose IR captures it as a constant)."""
+    backend = backend_of(like)
+    if backend is None:
+        return value
+    return to_device(value, _device(backend, like))
 
 
 def computation_device(values) -> tuple[str, int] | None:
@@ -272,22 +284,101 @@ def _name(device) -> str:
     return f"{device[0]}:{device[1]}"
 
 
+_SCATTER_NAMES = {"add": "scatter_add", "maximum": "scatter_max", "minimum": "scatter_min"}
+
+
 def scatter_add(xp, target, index, values) -> None:
     """``target[index] += values`` in place, repeated indices accumulated (``np.add.at``).
 
     CuPy's equivalent is ``cupyx.scatter_add``; registered modules give theirs.
     """
+    scatter_at(xp, "add", target, index, values)
+
+
+def scatter_at(xp, ufunc: str, target, index, values) -> None:
+    """``np.<ufunc>.at(target, index, values)`` (in place) on ``xp``'s arrays.
+
+    CuPy has ``cupyx.scatter_add/max/min``; ``multiply`` has no CuPy counterpart, so there
+    the target is combined on a host copy and copied back (a documented slow path).
+    """
     if xp is np:
-        np.add.at(target, index, values)
+        getattr(np, ufunc).at(target, index, values)
         return
     backend = _BY_MODULE.get(id(xp))
-    if backend is None or backend.scatter_add is None:
-        raise TypeError(f"scatter_add: the array module {getattr(xp, '__name__', xp)!r} has "
-                        "no scatter-add; register one with register_array_type(..., "
-                        "scatter_add=...).")
-    backend.scatter_add(target, index, values)
+    name = _SCATTER_NAMES.get(ufunc)
+    fn = None
+    if backend is not None and name is not None:
+        fn = backend.scatter_add if name == "scatter_add" else getattr(
+            sys.modules.get("cupyx") if xp is sys.modules.get("cupy") else xp, name, None)
+    if fn is not None:
+        fn(target, index, values)
+        return
+    device = computation_device([target])
+    host = to_host(target)
+    getattr(np, ufunc).at(host, _host_index(index), to_host(values))
+    target[...] = to_device(host, device)
+
+
+def _host_index(index):
+    if type(index) is tuple:
+        return tuple(_host_index(i) for i in index)
+    return to_host(index)
+
+
+def on_host(fn: Callable) -> Callable:
+    """An impl that runs ``fn`` on host copies of device operands and moves results back.
+
+    For computations with no device counterpart (fungrad's own NumPy special-function
+    kernels, general eigendecomposition, user callbacks that expect NumPy): correct on a
+    device, at the cost of two transfers. Host operands pay one scan of the operands.
+    """
+    def impl(*args, **params):
+        device = computation_device(args)
+        if device is None:
+            return fn(*args, **params)
+        out = fn(*[to_host(a) for a in args], **params)
+        return _to_device_tree(out, device)
+
+    impl.__name__ = impl.__qualname__ = getattr(fn, "__name__", "impl")
+    impl.__doc__ = fn.__doc__
+    return impl
+
+
+def _to_device_tree(out, device):
+    if type(out) in (list, tuple):
+        return type(out)(_to_device_tree(o, device) for o in out)
+    if isinstance(out, (np.ndarray, np.generic)):
+        return to_device(out, device)
+    return out
 
 
 def loaded_cupy():
     """The ``cupy`` module if this process imported it, else None (never imports it)."""
     return sys.modules.get("cupy")
+
+
+def module_function(np_fn: Callable, name: str | None = None) -> Callable:
+    """An impl that calls ``np_fn`` on host operands and ``xp.<name>`` on device arrays.
+
+    Host operands cost one set lookup each (eager per-op overhead is a benchmarked figure);
+    ``name`` defaults to ``np_fn.__name__`` (ufuncs: ``np.sin`` -> ``xp.sin``).
+    """
+    name = name or np_fn.__name__
+    host = HOST_TYPES
+    nin = getattr(np_fn, "nin", None)
+    if nin == 1:
+        def impl(x, **kwargs):
+            if type(x) in host:
+                return np_fn(x, **kwargs)
+            return getattr(get_array_module(x), name)(x, **kwargs)
+    elif nin == 2:
+        def impl(x, y, **kwargs):
+            if type(x) in host and type(y) in host:
+                return np_fn(x, y, **kwargs)
+            return getattr(get_array_module(x, y), name)(x, y, **kwargs)
+    else:
+        def impl(*args, **kwargs):
+            xp = get_array_module(*args)
+            return (np_fn if xp is np else getattr(xp, name))(*args, **kwargs)
+    impl.__name__ = impl.__qualname__ = f"{name}_impl"
+    return impl

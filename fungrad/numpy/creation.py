@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from fungrad.array_module import get_array_module
 from fungrad import dtypes, lax
 from fungrad.core import Tracer, concrete_or_none, get_aval
 from fungrad.errors import ConcretizationError
@@ -50,6 +51,10 @@ def asarray(a, dtype=None, order=None, *, copy=None):
         return a if dtype is None or a.dtype == dtype else lax.convert_element_type(a, dtype)
     if isinstance(a, (list, tuple)) and _contains_tracer(a):
         return _stack_nested(a, dtype)
+    xp = get_array_module(a)
+    if xp is not np:  # a device array stays on its device (as its own array type)
+        out = a if dtype is None or a.dtype == dtype else a.astype(dtype)
+        return out.copy() if copy and out is a else out
     out = np.array(a, dtype=dtype, copy=True) if copy else np.asarray(a, dtype=dtype)
     return as_array_type(out)
 
