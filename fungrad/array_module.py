@@ -238,6 +238,18 @@ def computation_device(values) -> tuple[str, int] | None:
     return None
 
 
+def constants_on_device(consts, values) -> list:
+    """A traced program's NumPy constants, moved to the device of the first device array
+    among ``values`` (returned as they are when every value is a host value)."""
+    for x in values:
+        backend = backend_of(x)
+        if backend is not None:
+            device = _device(backend, x)
+            return [to_device(c, device) if isinstance(c, (np.ndarray, np.generic)) else c
+                    for c in consts]
+    return consts
+
+
 def place_operands(name: str, args: tuple, strict: bool = True) -> tuple:
     """Return ``args`` with host constants moved to the device of the device operands.
 

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from fungrad import dtypes
-from fungrad.array_module import HOST_TYPES, place_operands
+from fungrad.array_module import HOST_TYPES, get_array_module, place_operands
 from fungrad.errors import (
     ConcretizationError,
     LeakedTracerError,
@@ -193,7 +193,7 @@ class Primitive:
         if trace is eval_trace:
             for a in args:
                 if type(a) not in HOST_TYPES:  # a tracer, or a device array: the slow path
-                    args = eager_operands(self, args, strict=True)
+                    args = eager_operands(self, args, strict=not _context.transforms)
                     break
             try:
                 return self.impl(*args, **params)
@@ -281,6 +281,10 @@ class _Context(threading.local):
         # The source line of the IR equation being re-evaluated by ``eval_ir``, so that
         # IRs derived from it (JVP, batched, partial) keep the user's line.
         self.site = ""
+        # How many transforms are running (run_in_trace frames): eager calls made while one
+        # is (its rules at the eval trace) move the NumPy constants the traced function
+        # captured to the device of its arrays; a user's own eager call (0) rejects them.
+        self.transforms = 0
 
 
 class Trace:
@@ -380,17 +384,17 @@ def run_in_trace(trace: Trace, body: Callable[[], Any], retire: bool = True):
     line) still leaves the previous trace current.
     """
     ctx = _context
-    prev = ctx.trace
+    prev, depth = ctx.trace, ctx.transforms
     try:
         try:
-            ctx.trace = trace
+            ctx.trace, ctx.transforms = trace, depth + 1
             return body()
         finally:
-            ctx.trace = prev
+            ctx.trace, ctx.transforms = prev, depth
             if retire:
                 trace.valid = False
     finally:
-        ctx.trace = prev
+        ctx.trace, ctx.transforms = prev, depth
         if retire:
             trace.valid = False
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from fungrad import core
 from fungrad.array_module import get_array_module
 from fungrad.core import ShapedArray
 from fungrad.interpreters.jvp import defjvp_zero

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from fungrad.array_module import get_array_module
 from fungrad import core, dtypes
+from fungrad.array_module import get_array_module
 from fungrad.core import Primitive, ShapedArray
 from fungrad.interpreters.batching import defbroadcasting, defvectorized
 from fungrad.interpreters.jvp import Zero, defjvp_zero, instantiate, jvp_rules

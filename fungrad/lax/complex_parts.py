@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from fungrad.array_module import get_array_module
 from fungrad import core
+from fungrad.array_module import get_array_module
 from fungrad.core import Primitive, ShapedArray
 from fungrad.dtypes import complex_dtype, real_dtype
 from fungrad.interpreters.batching import defbroadcasting, defvectorized

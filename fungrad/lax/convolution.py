@@ -39,8 +39,8 @@ __all__ = [
     "padtype_to_pads",
 ]
 
-from fungrad.array_module import get_array_module
 from fungrad import core, dtypes
+from fungrad.array_module import get_array_module
 from fungrad.core import Primitive, ShapedArray
 from fungrad.errors import ShapeError
 from fungrad.interpreters.batching import batching_rules, move_axis
@@ -427,7 +427,7 @@ def _grouped_kernel(rhs, groups: int):
     in_features, out_features = rhs.shape[-2:]
     w = rhs.reshape(*rhs.shape[:k], in_features, groups, out_features // groups)
     w = w.transpose(k + 1, *range(k), k, k + 2)
-    return np.ascontiguousarray(w.reshape(groups, -1, out_features // groups))
+    return get_array_module(w).ascontiguousarray(w.reshape(groups, -1, out_features // groups))
 
 
 def _conv_chunk(x, kernel, window, strides, rhs_dilation):
@@ -441,7 +441,7 @@ def _conv_chunk(x, kernel, window, strides, rhs_dilation):
     # To (G, *lead, *window, Cg): the copy made by the reshape below reads features last.
     order = (k + 1, *range(k + 1), *range(k + 3, 2 * k + 3), k + 2)
     cols = windows.transpose(order).reshape(groups, m, rows)
-    out = np.matmul(cols, kernel)  # (G, m, Og)
+    out = get_array_module(cols).matmul(cols, kernel)  # (G, m, Og)
     if groups > 1:
         out = out.transpose(1, 0, 2)
     return out.reshape(*lead, groups * group_out)

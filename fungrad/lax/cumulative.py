@@ -20,8 +20,8 @@ __all__ = [
     "cummin",
 ]
 
-from fungrad.array_module import get_array_module
 from fungrad import dtypes
+from fungrad.array_module import get_array_module
 from fungrad.core import Primitive, ShapedArray, shape_of
 from fungrad.errors import ShapeError
 from fungrad.interpreters.jvp import Zero, jvp_rules

@@ -22,8 +22,8 @@ __all__ = [
     "dot",
 ]
 
-from fungrad.array_module import get_array_module
 from fungrad import core, dtypes
+from fungrad.array_module import get_array_module
 from fungrad.core import Primitive, ShapedArray
 from fungrad.errors import ShapeError
 from fungrad.interpreters.batching import batching_rules, move_axis

@@ -204,7 +204,7 @@ simplify_rules[neg_p] = involution
 sign_p = unary_primitive("sign", np.sign)
 floor_p = unary_primitive("floor", np.floor)
 ceil_p = unary_primitive("ceil", np.ceil)
-round_p = unary_primitive("round", np.round)  # round half to even, like NumPy
+round_p = unary_primitive("round", module_function(np.round))  # round half to even, like NumPy
 exp_p = unary_primitive("exp", np.exp)
 defjvp_scaled(exp_p, lambda ans, x: ans)
 exp2_p = unary_primitive("exp2", np.exp2)

@@ -31,8 +31,8 @@ import numpy as np
 
 __all__ = ["FftType", "fft_p", "fft"]
 
-from fungrad.array_module import get_array_module
 from fungrad import core
+from fungrad.array_module import get_array_module
 from fungrad.core import Primitive, ShapedArray
 from fungrad.dtypes import complex_dtype, real_dtype
 from fungrad.errors import ShapeError

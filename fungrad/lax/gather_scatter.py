@@ -26,8 +26,8 @@ __all__ = [
     "scatter_max",
 ]
 
-from fungrad.array_module import constant_like, get_array_module, scatter_at, to_host
 from fungrad import core
+from fungrad.array_module import constant_like, get_array_module, scatter_at, to_host
 from fungrad.core import Primitive, ShapedArray, get_aval
 from fungrad.errors import ShapeError
 from fungrad.interpreters.batching import batch_size, batching_rules, bdim_to_front, move_axis

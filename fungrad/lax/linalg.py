@@ -42,8 +42,8 @@ __all__ = [
     "qr",
 ]
 
-from fungrad.array_module import constant_like, get_array_module
 from fungrad import core, dtypes
+from fungrad.array_module import constant_like, get_array_module
 from fungrad.core import Primitive, ShapedArray
 from fungrad.dtypes import real_dtype
 from fungrad.errors import ShapeError

@@ -25,8 +25,8 @@ import numpy as np
 
 __all__ = ["eig_p"]
 
-from fungrad.array_module import on_host
 from fungrad import core
+from fungrad.array_module import on_host
 from fungrad.core import Primitive, ShapedArray
 from fungrad.dtypes import complex_dtype, real_dtype
 from fungrad.interpreters.batching import batching_rules, move_axis

@@ -15,8 +15,6 @@ pseudo-inverse is discontinuous and no rule applies.
 
 from __future__ import annotations
 
-import numpy as np
-
 __all__ = ["pinv_p"]
 
 from fungrad.array_module import get_array_module

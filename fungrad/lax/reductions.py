@@ -33,8 +33,8 @@ __all__ = [
     "argmin",
 ]
 
-from fungrad.array_module import get_array_module
 from fungrad import dtypes
+from fungrad.array_module import get_array_module
 from fungrad.core import Primitive, ShapedArray, shape_of
 from fungrad.errors import ShapeError
 from fungrad.interpreters.batching import defreducer

@@ -30,8 +30,8 @@ __all__ = [
     "slice_in_dim",
 ]
 
-from fungrad.array_module import get_array_module
 from fungrad import core
+from fungrad.array_module import get_array_module
 from fungrad.core import Primitive, ShapedArray
 from fungrad.errors import ShapeError
 from fungrad.interpreters import hooks

@@ -20,8 +20,8 @@ import math
 
 import numpy as np
 
-from fungrad.array_module import on_host
 from fungrad import core, dtypes
+from fungrad.array_module import on_host
 from fungrad.core import Primitive, ShapedArray
 from fungrad.interpreters.batching import defbroadcasting, defvectorized
 from fungrad.interpreters.jvp import defjvp

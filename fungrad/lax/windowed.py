@@ -30,8 +30,8 @@ __all__ = [
     "reduce_window_min_p",
 ]
 
-from fungrad.array_module import get_array_module
 from fungrad import core, dtypes
+from fungrad.array_module import get_array_module
 from fungrad.core import Primitive, ShapedArray, Tracer
 from fungrad.errors import ShapeError
 from fungrad.interpreters.batching import batching_rules, move_axis

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from fungrad.array_module import get_array_module
 from fungrad import dtypes, lax
+from fungrad.array_module import constant_like, get_array_module
 from fungrad.core import Tracer, concrete_or_none, get_aval
 from fungrad.errors import ConcretizationError
 from fungrad.numpy.array_type import as_array_type
@@ -180,7 +180,8 @@ def zeros_like(a, dtype=None, shape=None):
         Array([[0, 0]])
     """
     aval = get_aval(a)
-    return zeros(aval.shape if shape is None else shape, _dtype_or(dtype, aval.dtype))
+    return constant_like(zeros(aval.shape if shape is None else shape,
+                               _dtype_or(dtype, aval.dtype)), a)  # on a's device
 
 
 def ones_like(a, dtype=None, shape=None):
@@ -193,7 +194,8 @@ def ones_like(a, dtype=None, shape=None):
         Array([1., 1.])
     """
     aval = get_aval(a)
-    return ones(aval.shape if shape is None else shape, _dtype_or(dtype, aval.dtype))
+    return constant_like(ones(aval.shape if shape is None else shape,
+                              _dtype_or(dtype, aval.dtype)), a)
 
 
 def full_like(a, fill_value, dtype=None, shape=None):
@@ -206,7 +208,8 @@ def full_like(a, fill_value, dtype=None, shape=None):
         Array([0.5, 0.5, 0.5], dtype=float32)
     """
     aval = get_aval(a)
-    return full(aval.shape if shape is None else shape, fill_value, _dtype_or(dtype, aval.dtype))
+    return constant_like(full(aval.shape if shape is None else shape, fill_value,
+                              _dtype_or(dtype, aval.dtype)), a)
 
 
 def empty_like(a, dtype=None, shape=None):
