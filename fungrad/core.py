@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from fungrad import dtypes
-from fungrad.array_module import HOST_TYPES, get_array_module, place_operands
+from fungrad.array_module import HOST_TYPES, place_operands
 from fungrad.errors import (
     ConcretizationError,
     LeakedTracerError,

@@ -143,7 +143,7 @@ def _complex_impl(x, y):
     _check_parts(x.dtype, y.dtype)
     out = xp.empty(np.broadcast_shapes(x.shape, y.shape),
                    complex_dtype(np.result_type(x.dtype, y.dtype)))
-    out.real, out.imag = x, y
+    out.real[...], out.imag[...] = x, y  # writes through the views (CuPy's too)
     return out if out.ndim else out[()]
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from fungrad.array_module import constant_like
 from fungrad import lax
+from fungrad.array_module import constant_like
 from fungrad.core import get_aval
 from fungrad.numpy.math import arctan2, multiply
 from fungrad.numpy.promotion import as_operand

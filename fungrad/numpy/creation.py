@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from fungrad import dtypes, lax
-from fungrad.array_module import constant_like, get_array_module
+from fungrad.array_module import constant_like, get_array_module, is_device_array
 from fungrad.core import Tracer, concrete_or_none, get_aval
 from fungrad.errors import ConcretizationError
 from fungrad.numpy.array_type import as_array_type
@@ -414,7 +414,10 @@ def meshgrid(*xi, copy: bool = True, sparse: bool = False, indexing: str = "xy")
         sparse_shape[ax] = get_aval(x).shape[0]
         grid = lax.reshape(x, sparse_shape)
         grid = grid if sparse else broadcast_to(grid, sizes)
-        out.append(grid if isinstance(grid, Tracer) else as_array_type(np.array(grid)))
+        if isinstance(grid, Tracer) or is_device_array(grid):
+            out.append(grid if isinstance(grid, Tracer) else grid.copy())
+        else:
+            out.append(as_array_type(np.array(grid)))
     return out
 
 

@@ -21,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from fungrad.array_module import is_device_array, to_host
 from fungrad import dtypes, lax
+from fungrad.array_module import is_device_array, to_host
 from fungrad.core import Tracer, concrete_or_none, get_aval, shape_of
 from fungrad.errors import ConcretizationError, ShapeError, user_site
 from fungrad.lax.indexing import indexed_shape
@@ -236,7 +236,7 @@ def _check_mode(fn_name: str, mode) -> None:
 
 
 def _eager_as_array(out):
-    return out if isinstance(out, Tracer) else as_array_type(out)
+    return out if isinstance(out, Tracer) or is_device_array(out) else as_array_type(out)
 
 
 def _prepare_values(fn_name: str, values, dtype: np.dtype, shape: tuple):
