@@ -137,7 +137,9 @@ def _leaf_array(name: str, leaf) -> np.ndarray:
             f"save: {where} is a traced value ({leaf.aval.str_short()}). Save concrete arrays: "
             "return them from the transformed function and save outside it."
         )
-    leaf = to_host(leaf)  # checkpoints hold host arrays (CuPy's and registered devices')
+    if type(leaf).__module__.startswith("cupy"):
+        leaf = leaf.get()  # checkpoints hold host arrays (CuPy's .get(), without importing it)
+    leaf = to_host(leaf)  # registered device array types
     arr = np.asarray(leaf)
     if arr.dtype.hasobject:
         raise TypeError(
