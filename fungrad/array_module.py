@@ -33,6 +33,7 @@ from fungrad.errors import DeviceMismatchError
 __all__ = ["HOST_DEVICE", "HOST_TYPES", "ArrayBackend", "register_array_type",
            "get_array_module", "backend_of", "module_backend", "device_of",
            "is_device_array", "to_device", "to_host", "place_operands", "computation_device",
+           "arrays_to",
            "scatter_add", "DeviceMismatchError"]
 
 HOST_DEVICE = ("cpu", 0)
@@ -213,18 +214,19 @@ def to_device(x: Any, device: tuple[str, int]):
 
 
 def _moves_implicitly(x) -> bool:
-    """Host values that move to the device of a computation instead of raising: scalars,
-    broadcast scalars (the interpreters' zeros), and integer/boolean arrays (index arrays
+    """Host values that move to the device of a computation instead of raising: scalars
+    (and arrays of one element), broadcast scalars (the interpreters' zeros), and integer/boolean arrays (index arrays
     and masks, which CuPy's indexing takes from the host too)."""
     return isinstance(x, np.generic) or (isinstance(x, np.ndarray) and (
-        x.ndim == 0 or not any(x.strides) or x.dtype.kind in "biu"))
+        x.size == 1 or not any(x.strides) or x.dtype.kind in "biu"))
 
 
 def constant_like(value, like):
     """A NumPy constant built by a rule, placed on ``like``'s device (unchanged on the host
-    and for tracers, whose IR captures it as a constant)."""
+    and for tracers, whose IR captures it as a constant). Values other than NumPy arrays and
+    scalars (Python numbers, tracers, device arrays) are returned as they are."""
     backend = backend_of(like)
-    if backend is None:
+    if backend is None or not isinstance(value, (np.ndarray, np.generic)):
         return value
     return to_device(value, _device(backend, like))
 
@@ -248,6 +250,15 @@ def constants_on_device(consts, values) -> list:
             return [to_device(c, device) if isinstance(c, (np.ndarray, np.generic)) else c
                     for c in consts]
     return consts
+
+
+def arrays_to(values, device) -> list:
+    """``values`` with their NumPy arrays moved to ``device`` (a ``(platform, id)`` or None,
+    which returns them unchanged): the materialised zeros of a transform's results."""
+    if device is None:
+        return values
+    return [to_device(v, device) if isinstance(v, (np.ndarray, np.generic)) else v
+            for v in values]
 
 
 def place_operands(name: str, args: tuple, strict: bool = True) -> tuple:

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from fungrad import core, float_checks
+from fungrad.array_module import is_device_array
 from fungrad.core import Primitive, ShapedArray, get_aval
 from fungrad.ir import IR, Eqn, Literal, Var
 
@@ -164,7 +165,7 @@ class _Sweep:
         return True
 
     def new_constant(self, aval: ShapedArray, value):
-        if aval.shape == ():
+        if aval.shape == () and not is_device_array(value):  # device scalars stay on it
             scalar = np.asarray(value).item() if aval.weak_type else aval.dtype.type(value)
             return Literal(scalar)
         var = Var(aval)

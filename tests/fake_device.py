@@ -92,6 +92,8 @@ class FakeDeviceArray:
             raise AttributeError(name)
 
         def method(*args, **kwargs):
+            if name in _STABLE and kwargs.get("kind") is None:
+                kwargs["kind"] = "stable"
             return self._wrap(attr(*_unwrap_all(args, name), **_unwrap_all(kwargs, name)))
 
         return method
@@ -209,6 +211,9 @@ def _device_of_args(args) -> int:
     return None
 
 
+# Sorts are stable on CuPy (radix sorts, no ``kind``); NumPy's default quicksort is not.
+_STABLE = {"sort", "argsort"}
+
 # Functions that take NumPy arrays on purpose (copies onto the device), as CuPy's do.
 _FROM_HOST = {"asarray", "array", "asanyarray", "ascontiguousarray"}
 
@@ -234,8 +239,12 @@ class FakeModule(types.ModuleType):
         full = self._prefix + name
         host_ok = full in _FROM_HOST
 
+        stable = full in _STABLE
+
         def function(*args, **kwargs):
             self._calls[full] += 1
+            if stable and kwargs.get("kind") is None:
+                kwargs["kind"] = "stable"  # CuPy's sorts are stable radix sorts
             device = _device_of_args(list(args) + list(kwargs.values()))
             if host_ok:
                 args = [a._a if type(a) is FakeDeviceArray else a for a in args]

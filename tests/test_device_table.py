@@ -44,17 +44,30 @@ _NO_ARRAY = ("no array argument to place on the device (creation rows: arange, e
 
 
 _GAPS_FILE = pathlib.Path(__file__).with_name("device_gaps.txt")
-_GAPS = {line.strip() for line in _GAPS_FILE.read_text().splitlines()
-         if line.strip() and not line.startswith("#")}
-_OPEN = ("open (tests/device_gaps.txt): the row's function or an fnp/scipy helper still "
-         "builds a floating NumPy constant or calls np.* on an operand")
+
+
+def _read_gaps() -> dict[str, str]:
+    """Row name -> reason, from tests/device_gaps.txt (``## reason`` lines start a group)."""
+    gaps, reason = {}, None
+    for line in _GAPS_FILE.read_text().splitlines():
+        if line.startswith("## "):
+            reason = line[3:] if reason is None or not previous.startswith("## ") else (
+                f"{reason} {line[3:]}")
+        elif line.strip() and not line.startswith("#"):
+            assert reason, f"device_gaps.txt: {line.strip()} comes before any '## reason'"
+            gaps[line.strip()] = reason
+        previous = line
+    return gaps
+
+
+_GAPS = _read_gaps()
 
 
 def _excluded(case: Case) -> str | None:
     if not any(_placed(a) for a in case.draw_args()):
         return _NO_ARRAY
     if case.name in _GAPS:
-        return _OPEN
+        return _GAPS[case.name]
     for prefix, reason in EXCLUDED.items():
         if case.name.startswith(prefix):
             return reason
@@ -157,6 +170,30 @@ def numpy_jit_backend():
         yield
     finally:
         fg.config.update("jit_backend", previous)
+
+
+_BY_NAME = {c.name: c for c in CASES}
+
+
+def test_every_gap_is_a_table_row():
+    missing = sorted(n for n in _GAPS if n not in _BY_NAME)
+    assert not missing, f"tests/device_gaps.txt names rows the table no longer has: {missing}"
+
+
+@pytest.mark.parametrize("name", sorted(_GAPS))
+def test_gap_rows_still_mix_host_and_device(name: str):
+    """A listed row still fails eagerly by meeting a host array next to a device one (the
+    reason it is listed); once it runs, it must leave tests/device_gaps.txt."""
+    case = _BY_NAME[name]
+    args = case.draw_args()
+    try:
+        case.fun(*_on_device(args))
+    except DeviceMismatchError:
+        return
+    except TypeError as err:  # NumPy's operators and CuPy-like functions refuse the mix
+        assert "NumPy array" in str(err) or "implicit conversion" in str(err), (name, err)
+        return
+    pytest.fail(f"{name} now runs on the device: remove it from tests/device_gaps.txt")
 
 
 # ---------------------------------------------------------------------------------------

@@ -87,6 +87,14 @@ class ProgramWriter:
             return key
         return self.names[atom]
 
+    def device_literal(self, atom: Literal) -> str:
+        """An output that is a literal, as a 0-d array on the program's device (a device
+        program returns device arrays only)."""
+        key = f"l{len(self.namespace)}"
+        value = np.asarray(atom.value, atom.aval.dtype)
+        self.namespace[key] = to_device(value, self.device)
+        return key
+
     def new_name(self, v: Var) -> str:
         self.names[v] = name = f"v{len(self.names)}"
         return name
@@ -109,7 +117,8 @@ class ProgramWriter:
 
     def finish(self, filename: str) -> Callable:
         """Compile the function; its source is kept as ``run.source``."""
-        result = ", ".join(self.ref(v) for v in self.ir.outvars)
+        result = ", ".join(self.ref(v) if type(v) is Var or self.device is None
+                           else self.device_literal(v) for v in self.ir.outvars)
         self.namespace["_ir"], self.namespace["_run_slowly"] = self.ir, _run_slowly
         params = self.params
         args = ", ".join(params)

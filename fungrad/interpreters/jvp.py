@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from fungrad import core, dtypes
-from fungrad.array_module import module_function
+from fungrad.array_module import constant_like, module_function
 from fungrad.core import Primitive, ShapedArray, Trace, Tracer, get_aval, shape_of
 from fungrad.errors import MissingRuleError, ShapeError
 from fungrad.interpreters import hooks
@@ -63,7 +63,7 @@ def instantiate(t, primal) -> Any:
     """Return tangent ``t`` as an array, materialising a symbolic zero like ``primal``."""
     if not isinstance(t, Zero):
         return t
-    return zeros_like_aval(t.aval)
+    return constant_like(zeros_like_aval(t.aval), primal)  # on the primal's device
 
 
 def zeros_like_aval(aval: ShapedArray):

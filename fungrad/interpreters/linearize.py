@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fungrad import core, dtypes, float_checks
-from fungrad.array_module import constants_on_device
+from fungrad.array_module import arrays_to, computation_device, constants_on_device
 from fungrad.core import Primitive, ShapedArray
 from fungrad.errors import MissingRuleError
 from fungrad.interpreters import hooks
@@ -106,12 +106,20 @@ class LinearFunction:
         present = [v for v in self.ir.outvars if v is not None]
         ir = IR(self.ir.constvars, self.ir.consts, self.ir.invars, self.ir.eqns, present)
         values = iter(eval_ir(ir, ir.consts, tangents))
-        return [zeros_like_aval(a) if v is None else next(values)
+        outs = [zeros_like_aval(a) if v is None else next(values)
                 for v, a in zip(self.ir.outvars, self.out_avals)]
+        return arrays_to(outs, _device(tangents, self.ir.consts))
 
     def transpose(self, cts_out) -> list:
         cts_in = backward_pass(self.ir, cts_out)
-        return [zeros_like_aval(a) if ct is None else ct for ct, a in zip(cts_in, self.in_avals)]
+        cts = [zeros_like_aval(a) if ct is None else ct for ct, a in zip(cts_in, self.in_avals)]
+        return arrays_to(cts, _device(cts_out, self.ir.consts))
+
+
+def _device(values, consts):
+    """The device of a linear map's computation: its inputs' or its residuals' (zeros that
+    no equation produced are placed there, as JAX's are on the primals' device)."""
+    return computation_device(values) or computation_device(consts)
 
 
 def linearize_flat(fun: Callable, primals, fun_name="<function>",

@@ -32,7 +32,7 @@ import numpy as np
 __all__ = ["FftType", "fft_p", "fft"]
 
 from fungrad import core
-from fungrad.array_module import get_array_module
+from fungrad.array_module import constant_like, get_array_module
 from fungrad.core import Primitive, ShapedArray
 from fungrad.dtypes import complex_dtype, real_dtype
 from fungrad.errors import ShapeError
@@ -161,7 +161,8 @@ def _pair_weights(n: int) -> np.ndarray:
 def _scale_last_axis(x, factors: np.ndarray):
     """``x`` times the constant vector ``factors`` along its last axis."""
     aval = core.get_aval(x)
-    return mul(x, broadcast_in_dim(factors.astype(aval.dtype), aval.shape, (aval.ndim - 1,)))
+    factors = constant_like(factors.astype(aval.dtype), x)  # on x's device
+    return mul(x, broadcast_in_dim(factors, aval.shape, (aval.ndim - 1,)))
 
 
 def _fft_transpose(ct, x, *, fft_type, fft_lengths):

@@ -310,7 +310,7 @@ def _ramp(start, step, count: int, axis: int):
     shape = list(get_aval(start).shape)
     shape[axis] = count
     dims = tuple(range(len(shape)))
-    ramp = lax.broadcasted_iota(get_aval(start).dtype, shape, axis)
+    ramp = constant_like(lax.broadcasted_iota(get_aval(start).dtype, shape, axis), step)
     body = lax.add(lax.mul(ramp, lax.broadcast_in_dim(step, shape, dims)),
                    lax.broadcast_in_dim(start, shape, dims))
     return body
@@ -328,7 +328,7 @@ def _cast(x, dtype: np.dtype):
 
 
 def _finish(x):
-    return x if isinstance(x, Tracer) else as_array_type(x)
+    return x if isinstance(x, Tracer) or is_device_array(x) else as_array_type(x)
 
 
 def eye(N: int, M: int | None = None, k: int = 0, dtype=None):  # noqa: N803 (NumPy's names)

@@ -580,7 +580,7 @@ def matrix_power(a, n: int):
         raise TypeError(f"fnp.linalg.matrix_power: the exponent n must be an integer, got "
                         f"{n!r}") from None
     if n == 0:
-        eye = np.eye(shape[-1], dtype=get_aval(a).dtype)
+        eye = constant_like(np.eye(shape[-1], dtype=get_aval(a).dtype), a)  # on a's device
         return lax.broadcast_in_dim(eye, shape, (len(shape) - 2, len(shape) - 1))
     if n < 0:
         a, n = inv(a), -n

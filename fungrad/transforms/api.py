@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from fungrad import dtypes
+from fungrad.array_module import arrays_to, computation_device
 from fungrad.core import Tracer, get_aval
 from fungrad.interpreters.jvp import Zero, instantiate, jvp_flat, zeros_like_aval
 from fungrad.interpreters.linearize import linearize_flat
@@ -148,7 +149,8 @@ def jvp(fun: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fa
     outs, touts = jvp_flat(flat_fun, flat_p, tangents_in, fun_name(fun))
     leak_checks.finish(marker, "jvp", fun)
     touts = [zeros_like_aval(t.aval) if isinstance(t, Zero) else t for t in touts]
-    outs, touts = as_outputs(outs), as_outputs(touts)
+    device = computation_device(flat_p) or computation_device(tangents_in)
+    outs, touts = as_outputs(arrays_to(outs, device)), as_outputs(arrays_to(touts, device))
     out, aux = flat_fun.split(outs)
     tout, _ = flat_fun.split(touts)
     return (out, tout, aux) if has_aux else (out, tout)
@@ -207,6 +209,7 @@ def linearize(fun: Callable, *primals, has_aux: bool = False):
     marker = leak_checks.start()
     outs, lin = linearize_flat(flat_fun, flat_p, fun_name(fun), record_sites=True)
     leak_checks.finish(marker, "linearize", fun)
+    outs = arrays_to(outs, computation_device(flat_p))
     out, aux = flat_fun.split(as_outputs(outs))
     out_tree = flat_fun.out_tree
 
@@ -251,6 +254,7 @@ def _vjp(fun: Callable, primals, has_aux: bool, transform: str):
     marker = leak_checks.start()
     outs, lin = linearize_flat(flat_fun, flat_p, fun_name(fun), transform)
     leak_checks.finish(marker, transform, fun)
+    outs = arrays_to(outs, computation_device(flat_p))
     out, aux = flat_fun.split(as_outputs(outs))
     out_tree, num_out = flat_fun.out_tree, flat_fun.num_out
     out_avals = [get_aval(o) for o in outs[:num_out]]
