@@ -296,3 +296,35 @@ def test_save_and_load_go_through_the_host(tmp_path):
         np.testing.assert_array_equal(array_module.to_host(back[k]), array_module.to_host(saved))
     plain = fg.load(path)
     assert all(type(v) is not FakeDeviceArray for v in plain.values())
+
+
+@pytest.mark.parametrize("backend", ["auto", "numba"])
+def test_jit_never_hands_device_arrays_to_the_numba_kernels(backend, monkeypatch):
+    """Under the default backend ("auto") and "numba", a call with device arrays runs the
+    device program (the executable's, through the operands' module), host calls the fused
+    kernels; the tiering's call count (what decides compiling) ignores device calls."""
+    from fungrad.kernels import tiering  # noqa: PLC0415
+
+    device_runs = []
+    real = tiering.device_program
+    monkeypatch.setattr(tiering, "device_program",
+                        lambda ir: device_runs.append(ir) or real(ir))
+    fused = []
+    compile_fused = tiering.compile_fused
+    monkeypatch.setattr(tiering, "compile_fused",
+                        lambda ir: fused.append(compile_fused(ir)) or fused[-1])
+
+    def f(x, y):
+        return fnp.tanh(x * y + 1.0) * 2.0 - x
+
+    x, y = np.linspace(0.0, 1.0, 64), np.linspace(1.0, 2.0, 64)
+    jitted = fg.jit(f, backend=backend)
+    want = f(x, y)
+    for _ in range(4):  # auto: the plan on the second host call, kernels compiled on demand
+        np.testing.assert_allclose(jitted(x, y), want, rtol=1e-14)
+        got = jitted(to_fake(x), to_fake(y))
+        assert type(got) is FakeDeviceArray
+        np.testing.assert_allclose(array_module.to_host(got), want, rtol=1e-14)
+    assert len(device_runs) == 4
+    if backend == "numba":
+        assert fused, "the host calls ran the fused Numba program"
