@@ -215,8 +215,9 @@ def to_device(x: Any, device: tuple[str, int]):
 
 def _moves_implicitly(x) -> bool:
     """Host values that move to the device of a computation instead of raising: scalars
-    (and arrays of one element), broadcast scalars (the interpreters' zeros), and integer/boolean arrays (index arrays
-    and masks, which CuPy's indexing takes from the host too)."""
+    (and arrays of one element), broadcast scalars (the interpreters' zeros), and
+    integer/boolean arrays (index arrays and masks, which CuPy's indexing takes from the
+    host too)."""
     return isinstance(x, np.generic) or (isinstance(x, np.ndarray) and (
         x.size == 1 or not any(x.strides) or x.dtype.kind in "biu"))
 

@@ -27,11 +27,10 @@ import time
 import warnings
 from collections.abc import Callable
 
-from fungrad.kernels import settings
-
 from fungrad.array_module import HOST_TYPES, computation_device
 from fungrad.interpreters.executable import executable
 from fungrad.ir import IR
+from fungrad.kernels import settings
 
 FIRST_KERNEL_SECONDS = 1.0  # Numba's one-time initialisation plus the first compile
 KERNEL_SECONDS = 0.4  # each further kernel (measured 0.3 to 0.55 s on 2 cores)

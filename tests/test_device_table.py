@@ -48,15 +48,16 @@ _GAPS_FILE = pathlib.Path(__file__).with_name("device_gaps.txt")
 
 def _read_gaps() -> dict[str, str]:
     """Row name -> reason, from tests/device_gaps.txt (``## reason`` lines start a group)."""
-    gaps, reason = {}, None
+    gaps, reason, in_reason = {}, None, False
     for line in _GAPS_FILE.read_text().splitlines():
         if line.startswith("## "):
-            reason = line[3:] if reason is None or not previous.startswith("## ") else (
-                f"{reason} {line[3:]}")
-        elif line.strip() and not line.startswith("#"):
+            reason = f"{reason} {line[3:]}" if in_reason else line[3:]
+            in_reason = True
+            continue
+        in_reason = False
+        if line.strip() and not line.startswith("#"):
             assert reason, f"device_gaps.txt: {line.strip()} comes before any '## reason'"
             gaps[line.strip()] = reason
-        previous = line
     return gaps
 
 

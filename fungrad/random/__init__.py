@@ -46,9 +46,9 @@ from typing import Any
 
 import numpy as np
 
-from fungrad.array_module import computation_device, is_device_array, to_device, to_host
 from fungrad import dtypes
 from fungrad import numpy as fnp
+from fungrad.array_module import computation_device, is_device_array, to_device, to_host
 from fungrad.core import Tracer, concrete_or_none, shape_of
 from fungrad.errors import ShapeError
 from fungrad.lax.special import erfc
@@ -522,7 +522,8 @@ def choice(key: np.ndarray, a: Any, shape: Shape = (), replace: bool = True,  # 
         True
     """
     fn, shape = "choice", shape_tuple("choice", shape)
-    is_int = isinstance(a, (int, np.integer)) or (not isinstance(a, Tracer) and len(shape_of(a)) == 0)
+    is_int = isinstance(a, (int, np.integer)) or (
+        not isinstance(a, Tracer) and len(shape_of(a)) == 0)
     if not is_int:
         a = _operand(a)
         axis = _axis(fn, axis, len(shape_of(a)), "a")
