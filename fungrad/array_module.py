@@ -405,4 +405,5 @@ def module_function(np_fn: Callable, name: str | None = None) -> Callable:
             xp = get_array_module(*args)
             return (np_fn if xp is np else getattr(xp, name))(*args, **kwargs)
     impl.__name__ = impl.__qualname__ = f"{name}_impl"
+    impl.host_impl = np_fn  # eager bind calls it directly for host operands
     return impl

@@ -172,6 +172,7 @@ class Primitive:
         self.linear = linear  # linear primitives need a transpose rule
         self.call_like = call_like
         self.impl: Callable | None = None
+        self.host_impl: Callable | None = None  # the impl for host operands (eager bind)
         self.abstract_eval: Callable | None = None
         self.module = _defining_module()
         registry[name] = self
@@ -180,7 +181,11 @@ class Primitive:
         return self.name
 
     def def_impl(self, impl: Callable) -> Callable:
+        """Set the impl; an impl with a ``host_impl`` attribute (``module_function``'s: the
+        NumPy function itself) gives eager ``bind`` that for all-host operands, saving the
+        impl's own dispatch on the operands' module."""
         self.impl = impl
+        self.host_impl = getattr(impl, "host_impl", impl)
         return impl
 
     def def_abstract_eval(self, rule: Callable) -> Callable:
@@ -191,12 +196,14 @@ class Primitive:
         """Apply the primitive on the current trace (eagerly when no transform is active)."""
         trace = _context.trace
         if trace is eval_trace:
+            impl = self.host_impl
             for a in args:
                 if type(a) not in HOST_TYPES:  # a tracer, or a device array: the slow path
                     args = eager_operands(self, args, strict=not _context.transforms)
+                    impl = self.impl
                     break
             try:
-                return self.impl(*args, **params)
+                return impl(*args, **params)
             except Exception as err:
                 raise_impl_error(self, args, params, err)
         return trace.process(self, args, params)
