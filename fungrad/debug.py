@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from fungrad import lax
+from fungrad.array_module import to_host
 from fungrad.core import Primitive, Tracer
 from fungrad.interpreters.batching import batch_size, batching_rules
 from fungrad.interpreters.jvp import jvp_rules
@@ -71,7 +72,7 @@ def _is_value(x) -> bool:
 
 
 def _debug_callback_impl(*operands, callback):
-    callback(operands)
+    callback([to_host(x) for x in operands])  # the user's function sees NumPy values
     return []
 
 

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from fungrad import core, float_checks
+from fungrad.array_module import is_device_array
 from fungrad.core import Primitive, ShapedArray, get_aval
 from fungrad.ir import IR, Eqn, Literal, Var
 
@@ -145,7 +146,7 @@ class _Sweep:
         values = [self.constant(a) for a in eqn.inputs]
         if any(v is None for v in values) or eqn.prim.impl is None:
             return False
-        in_size = sum(int(np.size(v)) for v in values)
+        in_size = sum(core.get_aval(v).size for v in values)  # device arrays too
         if any(o.aval.size > max(FOLD_LIMIT, in_size) for o in eqn.outputs):
             return False  # e.g. a broadcast: keep it lazy rather than store its result
         try:
@@ -164,7 +165,7 @@ class _Sweep:
         return True
 
     def new_constant(self, aval: ShapedArray, value):
-        if aval.shape == ():
+        if aval.shape == () and not is_device_array(value):  # device scalars stay on it
             scalar = np.asarray(value).item() if aval.weak_type else aval.dtype.type(value)
             return Literal(scalar)
         var = Var(aval)
@@ -217,7 +218,7 @@ def eliminate_dead_code(ir: IR) -> IR:
 
 def is_scalar_constant(sweep: _Sweep, atom, value) -> bool:
     c = sweep.constant(atom)
-    if c is None or np.size(c) != 1:
+    if c is None or core.get_aval(c).size != 1:
         return False
     try:
         return bool(np.all(np.asarray(c) == value))

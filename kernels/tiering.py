@@ -18,6 +18,9 @@ Compile latency is part of the feature: a first call never waits for Numba unles
 
 If Numba cannot be imported or fails to compile, the executable keeps running and one
 warning says why.
+
+Device arrays (CuPy's, or a registered type) never reach the Numba kernels, whatever the
+backend: a call with one goes to :func:`device_program` (one type-set test per argument).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from collections.abc import Callable
 from fungrad.kernels import settings
 from fungrad.kernels.gpu import driver as gpu_driver
 
+from fungrad.array_module import HOST_TYPES, computation_device
 from fungrad.interpreters.executable import executable
 from fungrad.ir import IR
 
@@ -74,6 +78,52 @@ def program(ir: IR, backend: str, install: Callable[[Callable], None]) -> Callab
     return _Tiered(ir, install)
 
 
+def device_program(ir: IR) -> Callable:
+    """The program that runs ``ir`` on device-array arguments: with CuPy arrays the fused
+    GPU program (:func:`fungrad.kernels.gpu.driver.program`, built on the first such call),
+    with other registered device types the executable, whose device programs call the impls
+    through the operands' array module (one program per device, constants moved there).
+    """
+    run = ir.cache.get("device")
+    if run is None:
+        run = ir.cache["device"] = _device_dispatch(ir)
+    return run
+
+
+def _device_dispatch(ir: IR) -> Callable:
+    impls = executable(ir)
+
+    def run(*args):
+        if any(type(a).__module__.startswith("cupy") for a in args):
+            fused = ir.cache.get("gpu_program")
+            if fused is None:
+                fused = ir.cache["gpu_program"] = gpu_driver.program(ir)
+            return fused(*args)
+        return impls(*args)
+
+    return run
+
+
+def _host_arguments_only(ir: IR, fused: Callable) -> Callable:
+    """``fused`` for calls with host arguments; a call with a device array goes to
+    :func:`device_program` (Numba's kernels compute on NumPy arrays only)."""
+    host = HOST_TYPES
+
+    def run(*args):
+        for a in args:
+            if type(a) not in host:
+                return _host_or_device(ir, fused, args)
+        return fused(*args)
+
+    return run
+
+
+def _host_or_device(ir: IR, fused: Callable, args: tuple):
+    if computation_device(args) is None:  # an ndarray subclass seen for the first time
+        return fused(*args)
+    return device_program(ir)(*args)
+
+
 def compile_fused(ir: IR) -> Callable | None:
     """The fused program for ``ir`` (compiling its kernels now), or None if Numba fails."""
     try:
@@ -87,7 +137,7 @@ def compile_fused(ir: IR) -> Callable | None:
         _numba_failed(err)
         return None
     _state["numba_ready"] = True
-    return run
+    return _host_arguments_only(ir, run)
 
 
 def _numba_failed(err: Exception) -> None:
@@ -112,6 +162,11 @@ class _Tiered:
         self.calls = 0
 
     def __call__(self, *args):
+        for a in args:
+            if type(a) not in HOST_TYPES:  # device arrays: not counted towards compiling
+                if computation_device(args) is not None:
+                    return device_program(self.ir)(*args)
+                break
         self.calls += 1
         if self.calls == 2 and self._plan():
             return self.ir.cache["fused"](*args)

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from fungrad import core, dtypes, float_checks
+from fungrad.array_module import arrays_to, computation_device, constants_on_device
 from fungrad.core import Primitive, ShapedArray
 from fungrad.errors import MissingRuleError
 from fungrad.interpreters import hooks
@@ -110,12 +111,20 @@ class LinearFunction:
         present = [v for v in self.ir.outvars if v is not None]
         ir = IR(self.ir.constvars, self.ir.consts, self.ir.invars, self.ir.eqns, present)
         values = iter(eval_ir(ir, ir.consts, tangents))
-        return [zeros_like_aval(a) if v is None else next(values)
+        outs = [zeros_like_aval(a) if v is None else next(values)
                 for v, a in zip(self.ir.outvars, self.out_avals)]
+        return arrays_to(outs, _device(tangents, self.ir.consts))
 
     def transpose(self, cts_out) -> list:
         cts_in = backward_pass(self.ir, cts_out)
-        return [zeros_like_aval(a) if ct is None else ct for ct, a in zip(cts_in, self.in_avals)]
+        cts = [zeros_like_aval(a) if ct is None else ct for ct, a in zip(cts_in, self.in_avals)]
+        return arrays_to(cts, _device(cts_out, self.ir.consts))
+
+
+def _device(values, consts):
+    """The device of a linear map's computation: its inputs' or its residuals' (zeros that
+    no equation produced are placed there, as JAX's are on the primals' device)."""
+    return computation_device(values) or computation_device(consts)
 
 
 def linearize_flat(fun: Callable, primals, fun_name="<function>",
@@ -185,7 +194,10 @@ def _transpose_eqns(ir: IR, cts_out, ctx, outer_site) -> list:
     # The loop runs once per linear equation of every eager grad: it does one dict lookup
     # per operand, sets the thread-local site only when it changes, and reads the tables
     # and dict methods it calls from locals.
-    const_get = dict(zip(ir.constvars, ir.consts)).get
+    consts = ir.consts
+    if consts and core._context.trace is core.eval_trace:
+        consts = constants_on_device(consts, [*cts_out, *consts])
+    const_get = dict(zip(ir.constvars, consts)).get
     ct_env: dict[Var, Any] = {}
     ct_get, ct_pop, rule_of, add = ct_env.get, ct_env.pop, transpose_rules.get, add_any_p.bind
     for var, ct in zip(ir.outvars, cts_out):

@@ -20,6 +20,7 @@ __all__ = [
     "batch_matmul",
 ]
 
+from fungrad.array_module import constant_like
 from fungrad.core import get_aval, shape_of
 from fungrad.errors import ShapeError
 from fungrad.lax.comparison import select_n
@@ -117,8 +118,9 @@ def full_like(x, fill_value, dtype=None, shape=None, sharding=None):
     if sharding is not None:
         raise NotImplementedError("lax.full_like: sharding is not supported; pass None.")
     aval = get_aval(x)
-    return full(aval.shape if shape is None else shape, fill_value,
-                np.dtype(aval.dtype if dtype is None else dtype))
+    out = full(aval.shape if shape is None else shape, fill_value,
+               np.dtype(aval.dtype if dtype is None else dtype))
+    return constant_like(out, x)  # on x's device, as JAX's full_like
 
 
 def batch_matmul(lhs, rhs, precision=None):

@@ -19,6 +19,7 @@ import numpy as np
 __all__ = ["reduce"]
 
 from fungrad import dtypes
+from fungrad.array_module import constant_like
 from fungrad.core import ShapedArray, get_aval, shape_of
 from fungrad.ir import stage_flat
 from fungrad.lax import elementwise as ew
@@ -146,4 +147,4 @@ def _as_array(value, like):
     dtype = get_aval(like).dtype
     if hasattr(value, "aval") or hasattr(value, "_trace"):
         return value
-    return np.asarray(value, dtype)
+    return constant_like(np.asarray(value, dtype), like)  # on the operand's device

@@ -6,6 +6,7 @@ names (``asin`` for ``arcsin``, ``concat`` for ``concatenate``, ``pow`` for ``po
 
 from __future__ import annotations
 
+from fungrad.array_module import constant_like
 from fungrad.core import get_aval, shape_of
 from fungrad.errors import ShapeError
 from fungrad.numpy.creation import full
@@ -236,7 +237,8 @@ def _cumulative(fn: str, accumulate, identity, x, axis, dtype, include_initial: 
     out = accumulate(x, axis=axis, dtype=dtype)
     if not include_initial:
         return out
-    first = full(shape[:axis] + (1,) + shape[axis + 1:], identity, get_aval(out).dtype)
+    first = constant_like(full(shape[:axis] + (1,) + shape[axis + 1:], identity,
+                               get_aval(out).dtype), out)
     return concatenate([first, out], axis)
 
 

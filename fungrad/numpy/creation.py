@@ -12,6 +12,7 @@ import operator
 import numpy as np
 
 from fungrad import dtypes, lax
+from fungrad.array_module import constant_like, get_array_module, is_device_array
 from fungrad.core import Tracer, concrete_or_none, get_aval
 from fungrad.errors import ConcretizationError
 from fungrad.numpy.array_type import as_array_type
@@ -52,6 +53,10 @@ def asarray(a, dtype=None, order=None, *, copy=None):
         return a if dtype is None or a.dtype == dtype else lax.convert_element_type(a, dtype)
     if isinstance(a, (list, tuple)) and _contains_tracer(a):
         return _stack_nested(a, dtype)
+    xp = get_array_module(a)
+    if xp is not np:  # a device array stays on its device (as its own array type)
+        out = a if dtype is None or a.dtype == dtype else a.astype(dtype)
+        return out.copy() if copy and out is a else out
     out = np.array(a, dtype=dtype, copy=True) if copy else np.asarray(a, dtype=dtype)
     return as_array_type(_check_numeric("asarray", out, a))
 
@@ -205,7 +210,8 @@ def zeros_like(a, dtype=None, shape=None):
         Array([[0, 0]])
     """
     aval = get_aval(a)
-    return zeros(aval.shape if shape is None else shape, _dtype_or(dtype, aval.dtype))
+    return constant_like(zeros(aval.shape if shape is None else shape,
+                               _dtype_or(dtype, aval.dtype)), a)  # on a's device
 
 
 def ones_like(a, dtype=None, shape=None):
@@ -218,7 +224,8 @@ def ones_like(a, dtype=None, shape=None):
         Array([1., 1.])
     """
     aval = get_aval(a)
-    return ones(aval.shape if shape is None else shape, _dtype_or(dtype, aval.dtype))
+    return constant_like(ones(aval.shape if shape is None else shape,
+                              _dtype_or(dtype, aval.dtype)), a)
 
 
 def full_like(a, fill_value, dtype=None, shape=None):
@@ -231,7 +238,8 @@ def full_like(a, fill_value, dtype=None, shape=None):
         Array([0.5, 0.5, 0.5], dtype=float32)
     """
     aval = get_aval(a)
-    return full(aval.shape if shape is None else shape, fill_value, _dtype_or(dtype, aval.dtype))
+    return constant_like(full(aval.shape if shape is None else shape, fill_value,
+                              _dtype_or(dtype, aval.dtype)), a)
 
 
 def empty_like(a, dtype=None, shape=None):
@@ -332,7 +340,7 @@ def _ramp(start, step, count: int, axis: int):
     shape = list(get_aval(start).shape)
     shape[axis] = count
     dims = tuple(range(len(shape)))
-    ramp = lax.broadcasted_iota(get_aval(start).dtype, shape, axis)
+    ramp = constant_like(lax.broadcasted_iota(get_aval(start).dtype, shape, axis), step)
     body = lax.add(lax.mul(ramp, lax.broadcast_in_dim(step, shape, dims)),
                    lax.broadcast_in_dim(start, shape, dims))
     return body
@@ -350,7 +358,7 @@ def _cast(x, dtype: np.dtype):
 
 
 def _finish(x):
-    return x if isinstance(x, Tracer) else as_array_type(x)
+    return x if isinstance(x, Tracer) or is_device_array(x) else as_array_type(x)
 
 
 def eye(N: int, M: int | None = None, k: int = 0, dtype=None):  # noqa: N803 (NumPy's names)
@@ -436,7 +444,10 @@ def meshgrid(*xi, copy: bool = True, sparse: bool = False, indexing: str = "xy")
         sparse_shape[ax] = get_aval(x).shape[0]
         grid = lax.reshape(x, sparse_shape)
         grid = grid if sparse else broadcast_to(grid, sizes)
-        out.append(grid if isinstance(grid, Tracer) else as_array_type(np.array(grid)))
+        if isinstance(grid, Tracer) or is_device_array(grid):
+            out.append(grid if isinstance(grid, Tracer) else grid.copy())
+        else:
+            out.append(as_array_type(np.array(grid)))
     return out
 
 

@@ -143,10 +143,10 @@ def gradient(f, *varargs, axis=None, edge_order=None):
     shape = shape_of(f)
     axes = tuple(range(len(shape))) if axis is None else tuple(
         normalize_axis("gradient", a, len(shape)) for a in
-        ((axis,) if np.ndim(axis) == 0 else axis))
+        ((axis,) if len(shape_of(axis)) == 0 else axis))
     if len(varargs) == 0:
         spacings = [1.0] * len(axes)
-    elif len(varargs) == 1 and np.ndim(varargs[0]) == 0:
+    elif len(varargs) == 1 and len(shape_of(varargs[0])) == 0:
         spacings = [varargs[0]] * len(axes)
     elif len(varargs) == len(axes):
         spacings = list(varargs)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from fungrad import dtypes as _dtypes
+from fungrad.array_module import is_device_array
 from fungrad.core import Tracer, get_aval, is_literal
 from fungrad.numpy.array_type import as_array_type
 from fungrad.numpy.creation import asarray
@@ -302,4 +303,6 @@ def copy(a, order=None):
     """
     if isinstance(a, Tracer):
         return a
+    if is_device_array(a):
+        return a.copy()  # stays on its device
     return as_array_type(np.array(a, copy=True))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from fungrad.array_module import constant_like
 from fungrad.core import concrete_or_none, get_aval, shape_of
 from fungrad.dtypes import real_dtype
 from fungrad.errors import ConcretizationError, ShapeError
@@ -19,7 +20,7 @@ from fungrad.lax import complex as _complex
 from fungrad.numpy.complex_parts import abs_squared, conj, imag, real
 from fungrad.numpy.contractions import matmul
 from fungrad.numpy.creation import zeros
-from fungrad.numpy.indexing import take_along_axis
+from fungrad.numpy.indexing import IndexUpdateRef, take_along_axis
 from fungrad.numpy.joining import concatenate
 from fungrad.numpy.math import (
     ceil,
@@ -107,8 +108,10 @@ def _quantile(fn: str, a, q, axis, method: str, keepdims: bool, ignore_nan: bool
     if ignore_nan:
         count = _sum(logical_not(isnan(values)), axis=-1, keepdims=True)
         last = to_dtype(count, dtype) - 1
+        q_col = constant_like(q_col, last)  # a host q (0-d: moves like a scalar) on a's device
     else:
         last = dtype.type(shape_of(values)[-1] - 1)
+        q_col = constant_like(q_col, values)
     position = q_col * last
     low, high = floor(position), ceil(position)
     weight = position - low
@@ -585,4 +588,5 @@ def bincount(x, weights=None, minlength: int = 0, *, length: int | None = None,
         dtype = np.dtype(get_aval(weights).dtype)
         values = _where(inside, weights, 0)
     index = minimum(x, max(length - 1, 0))
-    return zeros(length, dtype).at[index].add(values)
+    # (IndexUpdateRef, not .at: a device array, e.g. cupy.ndarray, has no .at)
+    return IndexUpdateRef(constant_like(zeros(length, dtype), values), index).add(values)

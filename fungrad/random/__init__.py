@@ -48,6 +48,7 @@ import numpy as np
 
 from fungrad import dtypes
 from fungrad import numpy as fnp
+from fungrad.array_module import computation_device, is_device_array, to_device, to_host
 from fungrad.core import Tracer, concrete_or_none, shape_of
 from fungrad.errors import ShapeError
 from fungrad.lax.special import erfc
@@ -118,9 +119,10 @@ def _axis(fn: str, axis: int, ndim: int, name: str = "x") -> int:
 
 
 def _operand(x, fn: str, name: str):
-    """A distribution parameter as an array (tracers pass through), or a TypeError naming
-    the sampler and the parameter when it is not numeric (a string, None, an object)."""
-    if isinstance(x, Tracer):
+    """A distribution parameter as an array (tracers and device arrays pass through), or a
+    TypeError naming the sampler and the parameter when it is not numeric (a string, None,
+    an object)."""
+    if isinstance(x, Tracer) or is_device_array(x):
         return x
     value = np.asarray(x)
     if value.dtype.kind not in "biufc" and not dtypes.is_inexact(value.dtype):
@@ -136,25 +138,37 @@ def _concrete_array(fn: str, name: str, x, dtype=None) -> np.ndarray:
             f"{fn}: {name} is a traced value ({x.aval.str_short()}); {fn} needs it concrete. "
             f"Pass {name} as a non-traced argument (closed over, or in_axes=None under vmap)."
         )
-    return np.asarray(value, dtype=dtype)
+    return np.asarray(to_host(value), dtype=dtype)
 
 
-def _sample(fn: str, key, draw: Callable, finish: Callable | None = None, *params):
+def _sample(fn: str, key, draw: Callable, finish: Callable | None = None, *params, like=()):
     """``finish(xp, draw(k), *params)``: noise from the key, then the parameters applied.
 
     With concrete parameters the whole sample is computed per key in NumPy (xp = np), so a
     batched key needs no batching rules. Traced parameters are applied after drawing, with
-    xp = fungrad.numpy, so transforms follow them.
+    xp = fungrad.numpy, so transforms follow them. Parameters on a device put the samples
+    there; ``like`` names the original parameters of a sampler whose ``draw`` uses host
+    copies of them (concrete parameters), for the same placement.
     """
     if finish is None:
-        return _result(per_key(fn, key, draw))
+        out = _result(per_key(fn, key, draw))
+        device = computation_device(like)
+        return out if device is None or isinstance(out, Tracer) else to_device(out, device)
     if any(isinstance(p, Tracer) for p in params):
         return _result(finish(fnp, per_key(fn, key, draw), *params))
+    device = computation_device(params)
+    if device is not None:
+        # Parameters on a device: the noise, drawn from the (host) key as on the host, moves
+        # to their device and the parameters are applied there, so the samples are the
+        # host's samples, made on the parameters' device.
+        noise = per_key(fn, key, draw)
+        noise = noise if isinstance(noise, Tracer) else to_device(np.asarray(noise), device)
+        return finish(fnp, noise, *params)
     return _result(per_key(fn, key, lambda k: finish(np, draw(k), *params)))
 
 
 def _result(x):
-    return x if isinstance(x, Tracer) else as_array_type(np.asarray(x))
+    return x if isinstance(x, Tracer) or is_device_array(x) else as_array_type(np.asarray(x))
 
 
 # --- From random words to floats ---------------------------------------------------------
@@ -514,7 +528,7 @@ def permutation(key: np.ndarray, x: Any, axis: int = 0, independent: bool = Fals
         (3, 2)
     """
     fn = "permutation"
-    if isinstance(x, (int, np.integer)) or (not isinstance(x, Tracer) and np.ndim(x) == 0):
+    if isinstance(x, (int, np.integer)) or (not isinstance(x, Tracer) and len(shape_of(x)) == 0):
         n = concrete_int(fn, "x", x)
         return _sample(fn, key, lambda k: _random_order(k, (n,), 0))
     x = _operand(x, "permutation", "x")
@@ -561,7 +575,8 @@ def choice(key: np.ndarray, a: Any, shape: Shape = (), replace: bool = True,  # 
     """
     _check_mode("choice", mode)
     fn, shape = "choice", shape_tuple("choice", shape)
-    is_int = isinstance(a, (int, np.integer)) or (not isinstance(a, Tracer) and np.ndim(a) == 0)
+    is_int = isinstance(a, (int, np.integer)) or (
+        not isinstance(a, Tracer) and len(shape_of(a)) == 0)
     if not is_int:
         a = _operand(a, "choice", "a")
         axis = _axis(fn, axis, len(shape_of(a)), "a")
@@ -632,6 +647,7 @@ def truncated_normal(key: np.ndarray, lower: Any, upper: Any, shape: Shape | Non
         (True, True)
     """
     fn, dtype = "truncated_normal", _float_dtype("truncated_normal", dtype)
+    like = (lower, upper)
     lo = _concrete_array(fn, "lower", lower, np.float64)
     hi = _concrete_array(fn, "upper", upper, np.float64)
     bounds_shape = np.broadcast_shapes(lo.shape, hi.shape)
@@ -650,7 +666,7 @@ def truncated_normal(key: np.ndarray, lower: Any, upper: Any, shape: Shape | Non
         # (astype again: NumPy's clip returns float32 for ml_dtypes' bfloat16)
         return np.clip(np.where(flip, -z, z).astype(dtype), floor, ceil).astype(dtype, copy=False)
 
-    return _sample(fn, key, draw)
+    return _sample(fn, key, draw, like=like)
 
 
 def _normal_cdf(x: np.ndarray) -> np.ndarray:

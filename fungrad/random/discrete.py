@@ -70,6 +70,7 @@ def poisson(key: np.ndarray, lam: Any, shape: Shape | None = None,
         (True, True)
     """
     fn, dt = "poisson", _int_dtype("poisson", dtype)
+    like = (lam,)
     lam = _concrete_array(fn, "lam", lam, np.float64)
     if np.any(~(lam >= 0)) or np.any(np.isinf(lam)):
         raise ValueError(f"{fn}: lam must be finite and non-negative, got {lam!r:.80}.")
@@ -80,7 +81,7 @@ def poisson(key: np.ndarray, lam: Any, shape: Shape | None = None,
         with np.errstate(all="ignore"):
             return _poisson_quantile(lam_full, _open_unit(k, shape)).astype(dt)
 
-    return _sample(fn, key, draw)
+    return _sample(fn, key, draw, like=like)
 
 
 def geometric(key: np.ndarray, p: Any, shape: Shape | None = None,
@@ -209,6 +210,7 @@ def binomial(key: np.ndarray, n: Any, p: Any, shape: Shape | None = None,
         (True, True, True)
     """
     fn, dtype = "binomial", _float_dtype("binomial", np.float64 if dtype is None else dtype)
+    like = (n, p)
     n, p = _trials(fn, n), _probability(fn, p)
     shape = _param_shape(fn, shape, n=n, p=p)
     n_full, p_full = np.broadcast_to(n, shape).ravel(), np.broadcast_to(p, shape).ravel()
@@ -218,7 +220,7 @@ def binomial(key: np.ndarray, n: Any, p: Any, shape: Shape | None = None,
         with np.errstate(all="ignore"):
             return _binomial_quantile(n_full, p_full, u).reshape(shape).astype(dtype)
 
-    return _sample(fn, key, draw)
+    return _sample(fn, key, draw, like=like)
 
 
 def multinomial(key: np.ndarray, n: Any, p: Any, *, shape: Shape | None = None,
@@ -250,6 +252,7 @@ def multinomial(key: np.ndarray, n: Any, p: Any, *, shape: Shape | None = None,
     """
     del unroll  # a JAX scan option
     fn, dtype = "multinomial", _float_dtype("multinomial", np.float64 if dtype is None else dtype)
+    like = (n, p)
     n = _trials(fn, n)
     p = _concrete_array(fn, "p", p, np.float64)
     if p.ndim == 0 or np.any(~(p >= 0)) or np.any(np.isinf(p)):
@@ -276,4 +279,4 @@ def multinomial(key: np.ndarray, n: Any, p: Any, *, shape: Shape | None = None,
                 counts[..., i], left = c.reshape(shape[:-1]), left - c
         return counts.astype(dtype)
 
-    return _sample(fn, key, draw)
+    return _sample(fn, key, draw, like=like)

@@ -24,6 +24,7 @@ import numpy as np
 
 from fungrad import dtypes
 from fungrad import numpy as fnp
+from fungrad.array_module import on_host, to_host
 from fungrad.core import Primitive, ShapedArray, Tracer, check_same_shapes, shape_of
 from fungrad.errors import ShapeError
 from fungrad.interpreters.batching import defbroadcasting
@@ -113,6 +114,7 @@ def _log_igamma_inv_newton(a, u):
     return out.reshape(shape)
 
 
+@on_host  # a NumPy kernel with masked updates: runs on the host copy of device operands
 def _impl(a, u):
     dtype = np.result_type(a, u)
     out = _log_igamma_inv_kernel(a, u).astype(dtype)
@@ -196,15 +198,15 @@ def _param_shape(fn: str, shape, **params) -> tuple[int, ...]:
 
 def _log_gamma_noise(xp, u, a):
     """``log`` of gamma(a) samples from open-unit noise `u` (float64), a broadcast to u."""
-    a = xp.broadcast_to(xp.asarray(a, dtype=np.float64), np.shape(u))
+    a = xp.broadcast_to(xp.asarray(a, dtype=np.float64), shape_of(u))
     if xp is np:
         return _log_igamma_inv_kernel(a, u)
     return log_igamma_inv(a, u)
 
 
 def _check_positive(fn: str, name: str, x) -> None:
-    if not isinstance(x, Tracer) and np.any(np.asarray(x) <= 0):
-        raise ValueError(f"{fn}: {name} must be positive, got {np.asarray(x)!r:.80}.")
+    if not isinstance(x, Tracer) and np.any(np.asarray(to_host(x)) <= 0):
+        raise ValueError(f"{fn}: {name} must be positive, got {to_host(x)!r:.80}.")
 
 
 def loggamma(key: np.ndarray, a: Any, shape: Shape | None = None,

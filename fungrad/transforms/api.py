@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from fungrad import dtypes
+from fungrad.array_module import arrays_to, computation_device
 from fungrad.core import Tracer, get_aval
 from fungrad.interpreters.jvp import Zero, instantiate, jvp_flat, zeros_like_aval
 from fungrad.interpreters.linearize import linearize_flat
@@ -174,7 +175,8 @@ def jvp(fun: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fa
     outs, touts = jvp_flat(flat_fun, flat_p, tangents_in, fun_name(fun))
     leak_checks.finish(marker, "jvp", fun)
     touts = [zeros_like_aval(t.aval) if isinstance(t, Zero) else t for t in touts]
-    outs, touts = as_outputs(outs), as_outputs(touts)
+    device = computation_device(flat_p) or computation_device(tangents_in)
+    outs, touts = as_outputs(arrays_to(outs, device)), as_outputs(arrays_to(touts, device))
     out, aux = flat_fun.split(outs)
     tout, _ = flat_fun.split(touts)
     return (out, tout, aux) if has_aux else (out, tout)
@@ -233,6 +235,7 @@ def linearize(fun: Callable, *primals, has_aux: bool = False):
     marker = leak_checks.start()
     outs, lin = linearize_flat(flat_fun, flat_p, fun_name(fun), record_sites=True)
     leak_checks.finish(marker, "linearize", fun)
+    outs = arrays_to(outs, computation_device(flat_p))
     out, aux = flat_fun.split(as_outputs(outs))
     out_tree = flat_fun.out_tree
 
@@ -317,8 +320,9 @@ class _Linearized:
         self.flat_fun = flat_fun = _FlatFun(fun, in_tree, has_aux, transform)
         self.in_tree = in_tree
         marker = leak_checks.start()
-        self.outs, self.lin = linearize_flat(flat_fun, flat_p, fun_name(fun), transform)
+        outs, self.lin = linearize_flat(flat_fun, flat_p, fun_name(fun), transform)
         leak_checks.finish(marker, transform, fun)
+        self.outs = arrays_to(outs, computation_device(flat_p))
         self.out, self.aux = flat_fun.split(as_outputs(self.outs))
 
     def pull_back(self, cts: list):
