@@ -13,11 +13,18 @@ import numpy as np
 
 from fungrad import dtypes
 from fungrad.core import Tracer, get_aval
+from fungrad.devices import check_one_device
 from fungrad.interpreters.jvp import Zero, instantiate, jvp_flat, zeros_like_aval
 from fungrad.interpreters.linearize import linearize_flat
 from fungrad.numpy.array_type import as_outputs
 from fungrad.transforms import leak_checks
-from fungrad.tree_util import keystr, tree_flatten, tree_flatten_with_path, tree_unflatten
+from fungrad.tree_util import (
+    keystr,
+    tree_flatten,
+    tree_flatten_with_path,
+    tree_leaves,
+    tree_unflatten,
+)
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "linearize", "stop_gradient", "fun_name"]
 
@@ -102,10 +109,38 @@ def _check_arrays(transform: str, fun, tree, leaves_with_paths) -> None:
             ) from None
 
 
-def _flatten_args(transform: str, fun, args):
+def _flatten_args(transform: str, fun, args, positions: Sequence[int] | None = None):
+    """Flatten ``args`` (``fun``'s arguments at ``positions``, default all), check that
+    they are arrays on one device, and return (leaves, treedef, leaves with key paths)."""
     with_paths, in_tree = tree_flatten_with_path(args)
     _check_arrays(transform, fun, args, with_paths)
-    return [leaf for _, leaf in with_paths], in_tree, with_paths
+    leaves = [leaf for _, leaf in with_paths]
+    check_one_device(f"{transform} of `{fun_name(fun)}`", leaves,
+                     lambda i: argument_name(fun, with_paths[i][0], positions))
+    return leaves, in_tree, with_paths
+
+
+def check_arguments_one_device(transform: str, fun, args) -> None:
+    """Raise naming two arguments of ``fun(*args)`` that sit on different devices."""
+    check_one_device(f"{transform} of `{fun_name(fun)}`", tree_leaves(args),
+                     lambda i: argument_name(fun, tree_flatten_with_path(args)[0][i][0]))
+
+
+def argument_name(fun, path, positions: Sequence[int] | None = None) -> str:
+    """``argument `params['w']```: a leaf of ``fun``'s positional arguments by key path
+    (``path[0]`` indexes the arguments, or ``positions`` when only some were flattened),
+    named after the parameter where the signature has one."""
+    index = getattr(path[0], "idx", None) if path else None
+    if index is None:
+        return f"argument{keystr(path)}"
+    index = positions[index] if positions is not None else index
+    try:
+        params = [p.name for p in inspect.signature(fun).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        params = []
+    label = params[index] if index < len(params) else f"args[{index}]"
+    return f"argument `{label}{keystr(path[1:])}`"
 
 
 # ---------------------------------------------------------------------------------------
@@ -457,7 +492,8 @@ def value_and_grad(fun: Callable, argnums=0, has_aux: bool = False, holomorphic:
     def value_and_grad_f(*args, **kwargs):
         nums = _argnums_tuple(argnums, len(args), "grad", fun)
         dyn_args = tuple(args[i] for i in nums)
-        _flatten_args("grad", fun, dyn_args)  # clear errors for non-array arguments
+        check_arguments_one_device("grad", fun, args)
+        _flatten_args("grad", fun, dyn_args, nums)  # clear errors for non-array arguments
         _check_grad_inputs("grad", fun, dyn_args, nums, allow_int, holomorphic)
 
         partial_fun = partial_argnums(fun, args, nums, kwargs)
@@ -532,7 +568,8 @@ def make_ir(fun: Callable, static_argnums=(), sites: bool = False) -> Callable:
 
     def make_ir_f(*args):
         dyn = [a for i, a in enumerate(args) if i not in statics]
-        flat, in_tree, _ = _flatten_args("make_ir", fun, tuple(dyn))
+        positions = [i for i in range(len(args)) if i not in statics]
+        flat, in_tree, _ = _flatten_args("make_ir", fun, tuple(dyn), positions)
 
         def flat_fun(*leaves):
             it = iter(tree_unflatten(in_tree, leaves))
