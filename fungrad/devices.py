@@ -133,7 +133,7 @@ def _backend_devices(fn: str, backend: str | None) -> list[Device]:
         if found:
             return found
         raise RuntimeError(f"{fn}: backend {backend!r} is not available: "
-                           f"{_gpu_state['why_none']}. The CPU backend is: {fn}('cpu').")
+                           f"{_gpu_state['why_none']}; the CPU's is {fn}('cpu').")
     raise RuntimeError(f"{fn}: unknown backend {backend!r}. fungrad's backends: "
                        f"{', '.join(_BACKENDS)}.")
 

@@ -8,10 +8,10 @@ from typing import Any
 import numpy as np
 
 from fungrad.core import get_aval
+from fungrad.devices import check_one_device
 from fungrad.interpreters.batching import bdim_to_front, flat_vmap, move_axis
 from fungrad.numpy.array_type import as_outputs
 from fungrad.transforms import leak_checks
-from fungrad.devices import check_one_device
 from fungrad.transforms.api import argument_name, check_callable, flatten_output
 from fungrad.tree_util import (
     broadcast_prefix,
