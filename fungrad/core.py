@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from fungrad import dtypes
+from fungrad.array_module import HOST_TYPES, place_operands
 from fungrad.errors import (
     ConcretizationError,
     LeakedTracerError,
@@ -191,8 +192,9 @@ class Primitive:
         trace = _context.trace
         if trace is eval_trace:
             for a in args:
-                if isinstance(a, Tracer):
-                    raise_foreign_tracer(a, eval_trace, self)
+                if type(a) not in HOST_TYPES:  # a tracer, or a device array: the slow path
+                    args = eager_operands(self, args, strict=not _context.transforms)
+                    break
             try:
                 return self.impl(*args, **params)
             except Exception as err:
@@ -201,6 +203,19 @@ class Primitive:
 
 
 registry: dict[str, Primitive] = {}
+
+
+def eager_operands(prim: Primitive, args: tuple, strict: bool) -> tuple:
+    """The operands of an eager call with host constants placed on the operands' device.
+
+    ``strict`` (a user's eager call) rejects host arrays mixed with device arrays; the
+    machinery evaluating a traced program passes False, so the NumPy constants the program
+    captured move to the device it computes on (see :mod:`fungrad.array_module`).
+    """
+    for a in args:
+        if isinstance(a, Tracer):
+            raise_foreign_tracer(a, eval_trace, prim)
+    return place_operands(prim.name, args, strict)
 
 
 def _defining_module() -> str:
@@ -266,6 +281,10 @@ class _Context(threading.local):
         # The source line of the IR equation being re-evaluated by ``eval_ir``, so that
         # IRs derived from it (JVP, batched, partial) keep the user's line.
         self.site = ""
+        # How many transforms are running (run_in_trace frames): eager calls made while one
+        # is (its rules at the eval trace) move the NumPy constants the traced function
+        # captured to the device of its arrays; a user's own eager call (0) rejects them.
+        self.transforms = 0
 
 
 class Trace:
@@ -302,6 +321,10 @@ class Trace:
         """
         parent = self.parent
         if parent is eval_trace:
+            for a in args:
+                if type(a) not in HOST_TYPES:  # device arrays: move captured constants
+                    args = place_operands(prim.name, args, strict=False)
+                    break
             try:
                 return prim.impl(*args, **params)
             except Exception as err:
@@ -334,7 +357,7 @@ class EvalTrace(Trace):
         self.site = "<top level>"
 
     def process(self, prim, args, params):
-        return prim.impl(*args, **params)
+        return prim.impl(*eager_operands(prim, args, strict=False), **params)
 
 
 _trace_tags = itertools.count(1)
@@ -361,17 +384,17 @@ def run_in_trace(trace: Trace, body: Callable[[], Any], retire: bool = True):
     line) still leaves the previous trace current.
     """
     ctx = _context
-    prev = ctx.trace
+    prev, depth = ctx.trace, ctx.transforms
     try:
         try:
-            ctx.trace = trace
+            ctx.trace, ctx.transforms = trace, depth + 1
             return body()
         finally:
-            ctx.trace = prev
+            ctx.trace, ctx.transforms = prev, depth
             if retire:
                 trace.valid = False
     finally:
-        ctx.trace = prev
+        ctx.trace, ctx.transforms = prev, depth
         if retire:
             trace.valid = False
 

@@ -22,8 +22,15 @@ from typing import Any
 
 import numpy as np
 
-from fungrad.array_module import device_of, is_device_array
+from fungrad.array_module import (
+    _moves_implicitly,
+    device_of,
+    is_device_array,
+    to_device,
+    to_host,
+)
 from fungrad.core import Tracer
+from fungrad.errors import DeviceMismatchError
 from fungrad.numpy.array_type import Array, as_output
 from fungrad.tree_util import tree_leaves, tree_map
 
@@ -211,18 +218,6 @@ def _target(fn: str, device) -> Device | None:
         "device=None, one of fg.devices(), 'cpu' or 'gpu'.")
 
 
-def _to_host(x) -> np.ndarray:
-    """A device array's values in host memory (CuPy: ``.get()``)."""
-    get = getattr(x, "get", None)
-    return get() if get is not None else np.asarray(x)
-
-
-def _to_gpu(x, device: Device):
-    cupy = _cupy()
-    with cupy.cuda.Device(device.id):
-        return cupy.array(x)  # a copy made on that device (from the host or another GPU)
-
-
 def _host_leaf(fn: str, leaf):
     if not isinstance(leaf, (np.ndarray, np.generic, bool, int, float, complex)):
         leaf = np.asarray(leaf)
@@ -260,13 +255,13 @@ def device_put(x: Any, device: Any = None, *, src: Any = None, donate: bool = Fa
             return leaf
         if is_device_array(leaf):
             if target == cpu_device:
-                return as_output(_to_host(leaf))
+                return as_output(to_host(leaf))
             if target is None or _device(*device_of(leaf)) == target:
                 return leaf.copy() if may_alias is False else leaf
-            return _to_gpu(leaf, target)
+            return to_device(leaf, (target.platform, target.id))
         leaf = _host_leaf("device_put", leaf)
         if host_target != cpu_device:
-            return _to_gpu(np.asarray(leaf), host_target)
+            return to_device(np.asarray(leaf), (host_target.platform, host_target.id))
         if may_alias is False and isinstance(leaf, np.ndarray):
             leaf = leaf.copy()
         return as_output(leaf)
@@ -298,7 +293,7 @@ def device_get(x: Any) -> Any:
         if isinstance(leaf, np.generic):
             return np.asarray(leaf)
         if is_device_array(leaf):
-            return _to_host(leaf)
+            return to_host(leaf)
         return leaf
 
     return tree_map(get, x)
@@ -343,48 +338,49 @@ _ON_HOST = frozenset({np.ndarray, Array, float, int, bool, complex, np.float64, 
 def check_one_device(where: str, leaves: Sequence, name_of: Callable[[int], str]) -> None:
     """Raise if the array ``leaves`` of one call sit on different devices.
 
-    Host arrays (NumPy) and device arrays (CuPy) cannot meet in one primitive, so a
-    transform checks its arguments once, where it can name them. Python and NumPy scalars
-    and tracers belong to no device. ``name_of(i)`` names leaf ``i`` (only called to raise).
+    A transform checks its arguments once, where it can name them by key path, with the
+    rule of eager primitives (:func:`fungrad.array_module.place_operands`): device arrays
+    must share one device, and a host (NumPy) floating array cannot join them; Python and
+    NumPy scalars, 0-d and integer or boolean host arrays (indices, masks) move to the
+    device by themselves, and tracers belong to no device.
 
     Args:
       where: the transform and function, e.g. "grad of `loss`".
       leaves: the call's flat arguments.
-      name_of: the argument (and key path) of a leaf, e.g. "argument `params['w']`".
+      name_of: the argument (and key path) of a leaf, e.g. "argument `params['w']`"; only
+        called to raise.
+
+    Raises:
+      DeviceMismatchError: naming both arguments, both devices and the fix.
     """
     if _ON_HOST.issuperset(map(type, leaves)):
         return  # the common case: everything on the host (a C-speed scan)
-    first = None
+    first = host = None
     for i, leaf in enumerate(leaves):
         if is_device_array(leaf):
-            place = device_of(leaf)
-        elif isinstance(leaf, np.ndarray):
-            place = ("cpu", 0)
-        else:
-            continue
-        if first is None:
-            first = (i, place)
-        elif place != first[1]:
-            raise _mixed_devices_error(where, name_of, leaves, first[0], i)
+            if first is None:
+                first = i
+            elif device_of(leaf) != device_of(leaves[first]):
+                raise _mixed_devices_error(where, name_of, leaves, first, i)
+        elif host is None and isinstance(leaf, np.ndarray) and not _moves_implicitly(leaf):
+            host = i
+    if first is not None and host is not None:
+        raise _mixed_devices_error(where, name_of, leaves, min(first, host), max(first, host))
 
 
-def _mixed_devices_error(where, name_of, leaves, i: int, j: int) -> ValueError:
-    a, b = _device(*_place(leaves[i])), _device(*_place(leaves[j]))
-    # Move the host value to the GPU (or, for two GPUs, the second value to the first's).
+def _mixed_devices_error(where, name_of, leaves, i: int, j: int) -> DeviceMismatchError:
+    a, b = _device(*device_of(leaves[i])), _device(*device_of(leaves[j]))
+    # Move the host value to the device (or, for two devices, the second to the first's).
     moved, there = (i, b) if a == cpu_device else (j, a)
-    return ValueError(
-        f"{where}: {name_of(i)} ({_type_name(leaves[i])}) is on {a!r} but {name_of(j)} "
-        f"({_type_name(leaves[j])}) is on {b!r}; the arrays of one call must be on one "
-        f"device. Move {name_of(moved)} with fg.device_put(x, fg.devices('gpu')[{there.id}]) "
-        "(or bring everything to the host with fg.device_get).")
+    return DeviceMismatchError(
+        f"{where}: {name_of(i)} ({_describe(leaves[i])}) is on {a!r} but {name_of(j)} "
+        f"({_describe(leaves[j])}) is on {b!r}; the arrays of one call must be on one "
+        f"device. Move {name_of(moved)} with fg.device_put(x, "
+        f"fg.devices({there.platform!r})[{there.id}]) (or bring everything to the host with "
+        "fg.device_get).")
 
 
-def _place(leaf) -> tuple[str, int]:
-    return device_of(leaf) if is_device_array(leaf) else ("cpu", 0)
-
-
-def _type_name(leaf) -> str:
+def _describe(leaf) -> str:
     t = type(leaf)
-    if t is Array:
-        return "a fungrad Array"
-    return f"a {t.__module__.split('.')[0]}.{t.__name__}"
+    kind = "a fungrad Array" if t is Array else f"a {t.__module__.split('.')[0]}.{t.__name__}"
+    return f"{kind} {leaf.dtype}{list(leaf.shape)}"

@@ -63,6 +63,10 @@ class UnhashableStaticArgError(FungradError, TypeError):
     """A static argument of ``jit`` (or ``checkpoint``) is not hashable."""
 
 
+class DeviceMismatchError(FungradError, ValueError):
+    """Operands of one primitive (or one jitted call) live on different devices."""
+
+
 def user_site(skip_dirs: tuple[str, ...] = _SKIP_DIRS) -> str:
     """Return ``"file:line (function)"`` of the innermost frame outside fungrad.
 

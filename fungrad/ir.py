@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from fungrad import core
+from fungrad.array_module import constants_on_device
 from fungrad.core import (
     ShapedArray,
     Trace,
@@ -191,7 +192,12 @@ def _param_str(value) -> str:
 
 
 def eval_ir(ir: IR, consts, args) -> list:
-    """Evaluate ``ir`` on ``args`` through ``bind`` (so the current trace transforms it)."""
+    """Evaluate ``ir`` on ``args`` through ``bind`` (so the current trace transforms it).
+
+    Evaluated eagerly on device arrays, the IR's NumPy constants move to their device.
+    """
+    if core._context.trace is core.eval_trace and consts:
+        consts = constants_on_device(consts, args)
     env: dict[Var, Any] = {}
     for v, x in zip(ir.constvars, consts):
         env[v] = x

@@ -145,7 +145,7 @@ class _Sweep:
         values = [self.constant(a) for a in eqn.inputs]
         if any(v is None for v in values) or eqn.prim.impl is None:
             return False
-        in_size = sum(int(np.size(v)) for v in values)
+        in_size = sum(core.get_aval(v).size for v in values)  # device arrays too
         if any(o.aval.size > max(FOLD_LIMIT, in_size) for o in eqn.outputs):
             return False  # e.g. a broadcast: keep it lazy rather than store its result
         try:
@@ -217,7 +217,7 @@ def eliminate_dead_code(ir: IR) -> IR:
 
 def is_scalar_constant(sweep: _Sweep, atom, value) -> bool:
     c = sweep.constant(atom)
-    if c is None or np.size(c) != 1:
+    if c is None or core.get_aval(c).size != 1:
         return False
     try:
         return bool(np.all(np.asarray(c) == value))

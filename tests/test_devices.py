@@ -1,9 +1,10 @@
 """Devices without a GPU: the CPU device, GPU detection's answers, and the one-device check.
 
 Mixing host and device arrays in one call is caught where a transform flattens its
-arguments, so the error can name them by key path. A tiny stand-in device array type (it
-claims to live on ``CudaDevice(id=0)``) plays the GPU array here; tests/test_gpu.py runs
-the same API on real CuPy arrays where a GPU is present.
+arguments, so the error can name them by key path. The stand-in device array type of
+tests/fake_device.py (platform "fake", refusing implicit conversion to NumPy as CuPy does)
+plays the GPU array here; tests/test_gpu.py runs the same API on real CuPy arrays where a
+GPU is present.
 """
 
 from __future__ import annotations
@@ -11,42 +12,22 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-import types
 
 import numpy as np
 import pytest
 
 import fungrad as fg
 import fungrad.numpy as fnp
-from fungrad.array_module import device_of, is_device_array, register_array_type
+from fungrad.array_module import device_of
+from fungrad.errors import DeviceMismatchError
+from tests.fake_device import FakeDeviceArray, to_fake
 
 devices_mod = sys.modules["fungrad.devices"]  # fg.devices is the function
 
 
-class FakeDeviceArray:
-    """Stands in for a GPU array: a shape, a dtype, host values behind ``.get()``."""
-
-    def __init__(self, host, device_id: int = 0):
-        self.host = np.asarray(host)
-        self.shape, self.dtype = self.host.shape, self.host.dtype
-        self.device_id = device_id
-
-    def get(self):
-        return self.host
-
-    def copy(self):
-        return FakeDeviceArray(self.host.copy(), self.device_id)
-
-    def __array__(self, dtype=None, copy=None):
-        raise TypeError("Implicit conversion to a NumPy array is not allowed.")
-
-
-register_array_type(FakeDeviceArray, types.ModuleType("fake_device_numpy"),
-                    lambda x: ("gpu", x.device_id))
-
-
-def on_gpu(x, device_id: int = 0):
-    return FakeDeviceArray(x, device_id)
+def on_device(x, device_id: int = 0):
+    """``x`` on the stand-in device ``FakeDevice(id=device_id)``."""
+    return to_fake(np.asarray(x, dtype=float), device_id)
 
 
 # ---------------------------------------------------------------------------------------
@@ -142,39 +123,53 @@ def test_import_fungrad_does_not_import_cupy_or_look_for_gpus():
 
 
 def test_device_get_brings_device_arrays_to_the_host():
-    got = fg.device_get({"w": on_gpu([1.0, 2.0]), "n": 3, "a": fnp.ones(1)})
+    got = fg.device_get({"w": on_device([1.0, 2.0]), "n": 3, "a": fnp.ones(1)})
     assert type(got["w"]) is np.ndarray and got["w"].tolist() == [1.0, 2.0]
     assert got["n"] == 3 and type(got["a"]) is np.ndarray
 
 
 def test_device_put_to_the_cpu_copies_device_arrays_back():
-    x = on_gpu(np.arange(3.0))
+    x = on_device(np.arange(3.0))
     put = fg.device_put({"x": x, "s": 2.0}, fg.devices("cpu")[0])
     assert type(put["x"]) is fg.Array and put["x"].tolist() == [0.0, 1.0, 2.0]
     assert fg.device_put(x, "cpu").tolist() == [0.0, 1.0, 2.0]
 
 
 def test_device_put_leaves_device_arrays_where_they_are(no_gpu):
-    x = on_gpu(np.arange(3.0))
+    x = on_device(np.arange(3.0))
     assert fg.device_put(x) is x
     copied = fg.device_put(x, may_alias=False)
-    assert copied is not x and np.shares_memory(copied.host, x.host) is False
+    assert type(copied) is FakeDeviceArray and copied is not x
+    assert fg.device_get(copied).tolist() == [0.0, 1.0, 2.0]
 
 
 def test_block_until_ready_returns_its_argument():
-    tree = {"w": on_gpu(np.ones(2)), "b": fnp.ones(2), "s": 1.0}
+    tree = {"w": on_device(np.ones(2)), "b": fnp.ones(2), "s": 1.0}
     assert fg.block_until_ready(tree) is tree
 
 
-def test_array_module_view_of_the_stand_in():
-    assert is_device_array(on_gpu(1.0)) and not is_device_array(np.ones(1))
-    assert device_of(on_gpu(1.0, 3)) == ("gpu", 3) and device_of(np.ones(1)) == ("cpu", 0)
+@pytest.mark.parametrize("name, transform, want", [
+    ("grad", lambda f, x: fg.grad(lambda v: fnp.sum(f(v) * 2.0))(x), lambda v: 2 * np.cos(v)),
+    ("grad_linear", lambda f, x: fg.grad(lambda v: fnp.sum(v * 2.0))(x),
+     lambda v: np.full_like(v, 2.0)),
+    ("jacrev", lambda f, x: fg.jacrev(f)(x), lambda v: np.diag(np.cos(v))),
+    ("jacfwd", lambda f, x: fg.jacfwd(f)(x), lambda v: np.diag(np.cos(v))),
+    ("hessian", lambda f, x: fg.hessian(lambda v: fnp.sum(f(v)))(x),
+     lambda v: np.diag(-np.sin(v))),
+])
+def test_derivatives_stay_on_the_arguments_device(name, transform, want):
+    """The seeds of grad (a 1.0 cotangent) and of the Jacobians (identity rows) are made on
+    the device of what they differentiate, not on the host."""
+    v = np.linspace(-1.0, 1.0, 4)
+    got = transform(fnp.sin, on_device(v))
+    assert type(got) is FakeDeviceArray and device_of(got) == ("fake", 0), type(got)
+    np.testing.assert_allclose(fg.device_get(got), want(v), rtol=1e-12, atol=1e-15)
 
 
 # ---------------------------------------------------------------------------------------
 # One device per call: the error names the argument, both devices and the fix
 
-FIX = r"fg\.device_put\(x, fg\.devices\('gpu'\)\[0\]\)"
+FIX = r"fg\.device_put\(x, fg\.devices\('fake'\)\[0\]\)"
 
 
 def loss(params, x):
@@ -191,47 +186,67 @@ def loss(params, x):
     ("jit", lambda p, x: fg.jit(loss)(p, x)),
 ])
 def test_host_and_device_arguments_do_not_mix(transform, call):
-    params = {"w": on_gpu(np.ones(3))}
-    with pytest.raises(ValueError) as info:
+    params = {"w": on_device(np.ones(3))}
+    with pytest.raises(DeviceMismatchError) as info:
         call(params, np.ones(3))
     message = str(info.value)
     assert message.startswith(f"{transform} of `loss`: "), message
-    assert "argument `params['w']` (a tests.FakeDeviceArray)" in message, message
-    assert "is on CudaDevice(id=0)" in message and "is on CpuDevice(id=0)" in message
-    assert "argument `x` (a numpy.ndarray)" in message
+    assert "argument `params['w']` (a tests.FakeDeviceArray float64[3]) is on " \
+        "FakeDevice(id=0)" in message, message
+    assert re.search(r"argument `x` \(a numpy.ndarray float64\[(1, )?3\]\) is on "
+                     r"CpuDevice\(id=0\)", message), message
     assert re.search(f"Move argument `x` with {FIX}", message), message
+    assert isinstance(info.value, ValueError)  # JAX raises ValueError for this
 
 
-def test_two_gpus_do_not_mix_either():
-    with pytest.raises(ValueError, match=r"argument `a` .* is on CudaDevice\(id=0\) but "
-                       r"argument `b` .* is on CudaDevice\(id=1\).*Move argument `b` with "
-                       r"fg\.device_put\(x, fg\.devices\('gpu'\)\[0\]\)"):
-        fg.grad(lambda a, b: a)(on_gpu(1.0), on_gpu(2.0, device_id=1))
+def test_gpu_devices_name_the_gpu_fix():
+    gpu = devices_mod.Device("gpu", 1)
+    leaves = [np.ones(2), on_device(np.ones(2))]
+    error = devices_mod._mixed_devices_error("jit of `f`", lambda i: f"argument {i}", leaves,
+                                             0, 1)
+    assert "fg.device_put(x, fg.devices('fake')[0])" in str(error)
+    assert repr(gpu) == "CudaDevice(id=1)"
+
+
+def test_two_devices_do_not_mix_either():
+    with pytest.raises(DeviceMismatchError, match=r"argument `a` .* is on FakeDevice\(id=0\) "
+                       r"but argument `b` .* is on FakeDevice\(id=1\).*Move argument `b` "
+                       r"with fg\.device_put\(x, fg\.devices\('fake'\)\[0\]\)"):
+        fg.grad(lambda a, b: a)(on_device(1.0), on_device(2.0, device_id=1))
 
 
 def test_the_error_names_varargs_and_nested_positions():
     def f(*xs):
         return xs[0]
 
-    with pytest.raises(ValueError, match=r"argument `args\[1\]\[0\]` \(a numpy.ndarray\) is "
-                       r"on CpuDevice"):
-        fg.jit(lambda *xs: xs[0])(on_gpu(np.ones(2)), [np.ones(2)])
-    with pytest.raises(ValueError, match=r"vjp of `.*f`: argument `args\[0\]`"):
-        fg.vjp(f, on_gpu(np.ones(2)), np.ones(2))
+    with pytest.raises(DeviceMismatchError, match=r"argument `args\[1\]\[0\]` \(a "
+                       r"numpy.ndarray float64\[2\]\) is on CpuDevice"):
+        fg.jit(lambda *xs: xs[0])(on_device(np.ones(2)), [np.ones(2)])
+    with pytest.raises(DeviceMismatchError, match=r"vjp of `.*f`: argument `args\[0\]`"):
+        fg.vjp(f, on_device(np.ones(2)), np.ones(2))
 
 
-@pytest.mark.parametrize("scalar", [2.0, 3, True, 1j, np.float32(2.0), np.int64(3)])
-def test_scalars_belong_to_no_device(scalar):
-    leaves = [on_gpu(np.ones(2)), scalar, on_gpu(np.ones(1))]
-    devices_mod.check_one_device("f", leaves, str)  # no error
-    devices_mod.check_one_device("f", [np.ones(2), scalar, fnp.ones(2)], str)
+@pytest.mark.parametrize("host", [2.0, 3, True, 1j, np.float32(2.0), np.int64(3),
+                                  np.array(2.0), np.arange(3), np.ones(2, bool),
+                                  np.broadcast_to(np.float64(1.0), (3,))],
+                         ids=lambda h: type(h).__name__ + str(getattr(h, "dtype", "")))
+def test_scalars_indices_and_masks_move_by_themselves(host):
+    devices_mod.check_one_device("f", [on_device(np.ones(2)), host, on_device(np.ones(1))],
+                                 str)
+    devices_mod.check_one_device("f", [np.ones(2), host, fnp.ones(2)], str)
+
+
+def test_integer_arguments_mix_with_device_arrays_in_a_transform():
+    x, idx = on_device(np.arange(4.0)), np.array([0, 2])
+    got = fg.grad(lambda x, i: fnp.sum(x[i] ** 2))(x, idx)
+    assert fg.device_get(got).tolist() == [0.0, 0.0, 4.0, 0.0]
 
 
 def test_tracers_belong_to_no_device():
     seen = []
 
     def inner(x):
-        devices_mod.check_one_device("inner", [x, on_gpu(np.ones(2))], str)
+        devices_mod.check_one_device("inner", [x, on_device(np.ones(2))], str)
         seen.append(True)
         return x
 

@@ -17,7 +17,16 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from fungrad import float_checks
+from fungrad.array_module import (
+    HOST_TYPES,
+    computation_device,
+    constants_on_device,
+    place_operands,
+    to_device,
+)
 from fungrad.core import raise_impl_error
 from fungrad.ir import IR, Literal, Var
 
@@ -32,8 +41,8 @@ def executable(ir: IR) -> Callable:
     return run
 
 
-def _compile(ir: IR) -> Callable:
-    writer = ProgramWriter(ir)
+def _compile(ir: IR, device=None) -> Callable:
+    writer = ProgramWriter(ir, device)
     last_use = last_uses(ir, [([a for a in e.inputs if type(a) is Var], e.outputs)
                               for e in ir.eqns])
     for j, eqn in enumerate(ir.eqns):
@@ -51,14 +60,20 @@ class ProgramWriter:
     programs with it too (its kernel calls are lines of the same body).
     """
 
-    def __init__(self, ir: IR):
+    def __init__(self, ir: IR, device=None):
         self.ir = ir
+        # device: the (platform, id) this program computes on; None writes the host program,
+        # which hands calls with device arrays to a device program (constants moved there)
+        self.device = device
         # __name__: warnings the generated code issues (NumPy's RuntimeWarnings) name a
         # fungrad module, so warning filters on "fungrad" see them as library warnings
         self.namespace: dict[str, Any] = {"__name__": "fungrad.jit"}
         self.names: dict[Var, str] = {}
         self.body: list[str] = []
-        for i, (v, c) in enumerate(zip(ir.constvars, ir.consts)):
+        consts = ir.consts if device is None else [
+            to_device(c, device) if isinstance(c, (np.ndarray, np.generic)) else c
+            for c in ir.consts]
+        for i, (v, c) in enumerate(zip(ir.constvars, consts)):
             self.names[v] = f"k{i}"
             self.namespace[f"k{i}"] = c
         self.params = [f"a{i}" for i in range(len(ir.invars))]
@@ -97,11 +112,20 @@ class ProgramWriter:
         result = ", ".join(self.ref(v) for v in self.ir.outvars)
         self.namespace["_ir"], self.namespace["_run_slowly"] = self.ir, _run_slowly
         params = self.params
+        args = ", ".join(params)
+        dispatch = []
+        if self.device is None and params:
+            # one set lookup per argument: device arrays go to the device program
+            self.namespace["_HOST"], self.namespace["_on_device"] = HOST_TYPES, _run_on_device
+            hosts = " and ".join(f"type({p}) in _HOST" for p in params)
+            dispatch = [f"    if not ({hosts}):",
+                        f"        return _on_device(_ir, ({args},), _body)"]
         source = "\n".join([
-            f"def run({', '.join(params)}):", "    try:", *self.body,
+            f"def _body({args}):", "    try:", *self.body,
             f"        return [{result}]",
             "    except Exception:",  # re-run one equation at a time to name the failing line
             f"        return _run_slowly(_ir, ({''.join(p + ', ' for p in params)}))",
+            f"def run({args}):", *dispatch, f"    return _body({args})",
         ])
         exec(compile(source, filename, "exec"), self.namespace)  # noqa: S102 (generated code)
         run = self.namespace["run"]
@@ -129,6 +153,22 @@ def last_uses(ir: IR, steps) -> dict[int, list[Var]]:
     return by_step
 
 
+def _run_on_device(ir: IR, args: tuple, host_body: Callable) -> list:
+    """Run ``ir`` on device-array arguments: one program per device, constants moved there.
+
+    A host (floating) array argument next to device arrays raises DeviceMismatchError.
+    """
+    device = computation_device(args)
+    if device is None:  # e.g. an ndarray subclass seen for the first time
+        return host_body(*args)
+    args = place_operands("jit-compiled program", args, strict=True)
+    key = ("executable", device)
+    run = ir.cache.get(key)
+    if run is None:
+        run = ir.cache[key] = _compile(ir, device)
+    return run(*args)
+
+
 def _run_checked(ir: IR, *args) -> list:
     return _run_slowly(ir, args, check=True)
 
@@ -138,7 +178,7 @@ def _run_slowly(ir: IR, args, check: bool = False) -> list:
 
     With ``check``, every result goes through the ``debug_nans``/``debug_infs`` check.
     """
-    env = dict(zip(ir.constvars, ir.consts))
+    env = dict(zip(ir.constvars, constants_on_device(ir.consts, args)))
     env.update(zip(ir.invars, args))
 
     def read(atom):

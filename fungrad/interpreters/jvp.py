@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from fungrad import core, dtypes
+from fungrad.array_module import module_function
 from fungrad.core import Primitive, ShapedArray, Trace, Tracer, get_aval, shape_of
 from fungrad.errors import MissingRuleError, ShapeError
 from fungrad.interpreters import hooks
@@ -193,7 +194,7 @@ def jvp_flat(fun: Callable, primals, tangents, fun_name="<function>"):
 
 add_any_p = Primitive("add_any", linear=True)
 add_any_p.elementwise = True
-add_any_p.def_impl(np.add)
+add_any_p.def_impl(module_function(np.add))
 
 
 def _add_any_abstract_eval(x: ShapedArray, y: ShapedArray) -> ShapedArray:

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fungrad import core, dtypes, float_checks
+from fungrad.array_module import constants_on_device
 from fungrad.core import Primitive, ShapedArray
 from fungrad.errors import MissingRuleError
 from fungrad.interpreters import hooks
@@ -179,7 +180,10 @@ def backward_pass(ir: IR, cts_out) -> list:
 def _transpose_eqns(ir: IR, cts_out, ctx, outer_site) -> list:
     # The loop runs once per linear equation of every eager grad: it does one dict lookup
     # per operand and sets the thread-local site only when it changes.
-    const_env = dict(zip(ir.constvars, ir.consts))
+    consts = ir.consts
+    if consts and core._context.trace is core.eval_trace:
+        consts = constants_on_device(consts, [*cts_out, *consts])
+    const_env = dict(zip(ir.constvars, consts))
     ct_env: dict[Var, Any] = {}
     for var, ct in zip(ir.outvars, cts_out):
         if ct is not None and isinstance(var, Var) and var not in const_env:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from fungrad import core
+from fungrad.array_module import get_array_module
 from fungrad.core import ShapedArray
 from fungrad.interpreters.jvp import defjvp_zero
 from fungrad.lax.elementwise import binary_primitive
@@ -38,10 +40,11 @@ def _check_integers(name: str, *dtypes) -> None:
 
 def _operands(name: str, x, y):
     """Both operands as arrays of their common dtype (a rank-0 literal takes the other's)."""
-    x_dtype, y_dtype = np.asarray(x).dtype, np.asarray(y).dtype
+    xp = get_array_module(x, y)
+    x_dtype, y_dtype = core.get_aval(x).dtype, core.get_aval(y).dtype
     _check_integers(name, x_dtype, y_dtype)
     dtype = x_dtype if hasattr(x, "dtype") else y_dtype
-    return np.asarray(x, dtype), np.asarray(y, dtype), dtype
+    return xp.asarray(x, dtype), xp.asarray(y, dtype), dtype
 
 
 def _amount_in_range(y):
@@ -53,22 +56,25 @@ def _amount_in_range(y):
 def _shift_left_impl(x, y):
     x, y, dtype = _operands("shift_left", x, y)
     ok = _amount_in_range(y)
-    return np.where(ok, np.left_shift(x, np.where(ok, y, 0).astype(dtype)), dtype.type(0))
+    xp = get_array_module(x)
+    return xp.where(ok, xp.left_shift(x, xp.where(ok, y, 0).astype(dtype)), dtype.type(0))
 
 
 def _shift_right_arithmetic_impl(x, y):
     x, y, dtype = _operands("shift_right_arithmetic", x, y)
     signed = np.dtype(f"i{dtype.itemsize}")
-    amount = np.where(_amount_in_range(y), y, 8 * dtype.itemsize - 1).astype(signed)
-    return np.right_shift(x.view(signed), amount).view(dtype)
+    xp = get_array_module(x)
+    amount = xp.where(_amount_in_range(y), y, 8 * dtype.itemsize - 1).astype(signed)
+    return xp.right_shift(x.view(signed), amount).view(dtype)
 
 
 def _shift_right_logical_impl(x, y):
     x, y, dtype = _operands("shift_right_logical", x, y)
     unsigned = np.dtype(f"u{dtype.itemsize}")
     ok = _amount_in_range(y)
-    shifted = np.right_shift(x.view(unsigned), np.where(ok, y, 0).astype(unsigned))
-    return np.where(ok, shifted, unsigned.type(0)).view(dtype)
+    xp = get_array_module(x)
+    shifted = xp.right_shift(x.view(unsigned), xp.where(ok, y, 0).astype(unsigned))
+    return xp.where(ok, shifted, unsigned.type(0)).view(dtype)
 
 
 def _integer_only(prim):

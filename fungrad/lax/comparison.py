@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from fungrad import core, dtypes
+from fungrad.array_module import get_array_module
 from fungrad.core import Primitive, ShapedArray
 from fungrad.interpreters.batching import defbroadcasting, defvectorized
 from fungrad.interpreters.jvp import Zero, defjvp_zero, instantiate, jvp_rules
@@ -131,11 +132,18 @@ select_n_p = Primitive("select_n")
 
 
 def _select_n_impl(which, *cases):
-    if len(cases) == 2 and np.asarray(which).dtype == np.bool_:
-        if _selects_by_bits(which, cases):
+    xp = get_array_module(which, *cases)
+    if len(cases) == 2 and core.get_aval(which).dtype == np.bool_:
+        if xp is np and _selects_by_bits(which, cases):
             return _select_bits(which, *cases)
-        return np.where(which, cases[1], cases[0])
-    return np.choose(np.asarray(which, dtype=np.int64), np.broadcast_arrays(*cases))
+        return xp.where(which, cases[1], cases[0])
+    which = xp.asarray(which).astype(np.int64)
+    if xp is np:
+        return np.choose(which, np.broadcast_arrays(*cases))
+    # CuPy's choose takes one array of choices: stack the broadcast cases
+    shape = which.shape or core.shape_of(cases[0])
+    stacked = xp.stack([xp.broadcast_to(xp.asarray(c), shape) for c in cases])
+    return xp.take_along_axis(stacked, xp.broadcast_to(which, shape)[None], 0)[0]
 
 
 # Unsigned integers as wide as a case's dtype: the words that _select_bits masks.
@@ -248,10 +256,11 @@ convert_element_type_p = Primitive("convert_element_type")
 
 
 def _convert_impl(x, *, new_dtype):
-    if np.iscomplexobj(x) and new_dtype.kind != "c":
-        x = np.real(x)  # complex -> real keeps the real part (as JAX), without a warning
-    return np.asarray(x).astype(new_dtype, copy=False) if not np.isscalar(x) else \
-        np.dtype(new_dtype).type(x)
+    if core.get_aval(x).dtype.kind == "c" and new_dtype.kind != "c":
+        x = x.real  # complex -> real keeps the real part (as JAX), without a warning
+    if type(x) in (bool, int, float, complex) or isinstance(x, np.generic):
+        return np.dtype(new_dtype).type(x)
+    return x.astype(new_dtype, copy=False)
 
 
 convert_element_type_p.def_impl(_convert_impl)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from fungrad import core
+from fungrad.array_module import get_array_module
 from fungrad.core import Primitive, ShapedArray
 from fungrad.dtypes import complex_dtype, real_dtype
 from fungrad.interpreters.batching import defbroadcasting, defvectorized
@@ -49,8 +50,9 @@ def _check_complex(name: str, dtype) -> None:
 def _complex_part_primitive(name: str, np_fn) -> Primitive:
     # Eager calls skip abstract_eval, so the impl checks the operand's dtype too.
     def impl(x):
-        _check_complex(name, np.result_type(x))
-        return np_fn(x)
+        _check_complex(name, core.get_aval(x).dtype)
+        xp = get_array_module(x)
+        return (np_fn if xp is np else getattr(xp, np_fn.__name__))(x)
 
     def abstract_eval(x: ShapedArray) -> ShapedArray:
         _check_complex(name, x.dtype)
@@ -136,10 +138,12 @@ def _check_parts(x_dtype, y_dtype) -> None:
 
 def _complex_impl(x, y):
     # Assigning the parts (not x + 1j * y) keeps infinities exact: 1j * inf is nan + inf j.
-    x, y = np.asarray(x), np.asarray(y)
+    xp = get_array_module(x, y)
+    x, y = xp.asarray(x), xp.asarray(y)
     _check_parts(x.dtype, y.dtype)
-    out = np.empty(np.broadcast_shapes(x.shape, y.shape), complex_dtype(np.result_type(x, y)))
-    out.real, out.imag = x, y
+    out = xp.empty(np.broadcast_shapes(x.shape, y.shape),
+                   complex_dtype(np.result_type(x.dtype, y.dtype)))
+    out.real[...], out.imag[...] = x, y  # writes through the views (CuPy's too)
     return out if out.ndim else out[()]
 
 

@@ -40,6 +40,7 @@ __all__ = [
 ]
 
 from fungrad import core, dtypes
+from fungrad.array_module import get_array_module
 from fungrad.core import Primitive, ShapedArray
 from fungrad.errors import ShapeError
 from fungrad.interpreters.batching import batching_rules, move_axis
@@ -149,7 +150,8 @@ def strided_windows(x, axes: Sequence[int], window: Sequence[int], strides: Sequ
     ``window_dilation``-th element. No data is copied.
     """
     reach = [dilate_dim(w, d) for w, d in zip(window, window_dilation, strict=True)]
-    view = np.lib.stride_tricks.sliding_window_view(x, reach, axis=tuple(axes))
+    xp = get_array_module(x)
+    view = xp.lib.stride_tricks.sliding_window_view(x, reach, axis=tuple(axes))
     index = [slice(None)] * x.ndim
     for axis, stride in zip(axes, strides, strict=True):
         index[axis] = slice(None, None, stride)
@@ -161,7 +163,7 @@ def pad_and_dilate(x, value, config):
     """Eagerly pad ``x`` (NumPy) by ``((lo, hi, interior), ...)``; negative lo/hi crop."""
     if all(c == (0, 0, 0) for c in config):
         return x
-    return pad_p.impl(x, np.asarray(value, dtype=x.dtype)[()], padding_config=tuple(config))
+    return pad_p.impl(x, x.dtype.type(value), padding_config=tuple(config))
 
 
 # ---------------------------------------------------------------------------------------
@@ -391,26 +393,27 @@ _WINDOW_MATRIX_BUDGET = 1 << 23  # elements of the window matrix built at once (
 
 def _conv_impl(lhs, rhs, *, window_strides, padding, lhs_dilation, rhs_dilation,
                feature_group_count):
-    lhs, rhs = np.asarray(lhs), np.asarray(rhs)
+    xp = get_array_module(lhs, rhs)
+    lhs, rhs = xp.asarray(lhs), xp.asarray(rhs)
     params = dict(window_strides=window_strides, padding=padding, lhs_dilation=lhs_dilation,
                   rhs_dilation=rhs_dilation, feature_group_count=feature_group_count)
     out_shape = _check_conv(lhs.shape, rhs.shape, params, "conv_general_dilated")
-    dtype = np.result_type(lhs, rhs)
+    dtype = np.result_type(lhs.dtype, rhs.dtype)
     if dtypes.is_low_precision(dtype):  # float16/bfloat16 accumulate in float32, as in JAX
         lhs, rhs = lhs.astype(np.float32), rhs.astype(np.float32)
     if math.prod(out_shape) == 0 or rhs.size == 0:
-        return np.zeros(out_shape, dtype)
+        return xp.zeros(out_shape, dtype)
     k = len(window_strides)
     dilated = zip(padding, lhs_dilation, strict=True)
     config = [(0, 0, 0), *((lo, hi, d - 1) for (lo, hi), d in dilated), (0, 0, 0)]
     # Contiguous features make each window row a run of contiguous copies.
-    x = np.ascontiguousarray(pad_and_dilate(lhs, 0, config))
+    x = xp.ascontiguousarray(pad_and_dilate(lhs, 0, config))
     kernel = _grouped_kernel(rhs, feature_group_count)
     per_image = math.prod(out_shape[1:-1]) * lhs.shape[-1] * math.prod(rhs.shape[:k])
     chunk = max(1, _WINDOW_MATRIX_BUDGET // max(per_image, 1))
     parts = [_conv_chunk(x[i:i + chunk], kernel, rhs.shape[:k], window_strides, rhs_dilation)
              for i in range(0, x.shape[0], chunk)]
-    out = parts[0] if len(parts) == 1 else np.concatenate(parts)
+    out = parts[0] if len(parts) == 1 else xp.concatenate(parts)
     return out.astype(dtype, copy=False)
 
 
@@ -424,7 +427,7 @@ def _grouped_kernel(rhs, groups: int):
     in_features, out_features = rhs.shape[-2:]
     w = rhs.reshape(*rhs.shape[:k], in_features, groups, out_features // groups)
     w = w.transpose(k + 1, *range(k), k, k + 2)
-    return np.ascontiguousarray(w.reshape(groups, -1, out_features // groups))
+    return get_array_module(w).ascontiguousarray(w.reshape(groups, -1, out_features // groups))
 
 
 def _conv_chunk(x, kernel, window, strides, rhs_dilation):
@@ -438,7 +441,7 @@ def _conv_chunk(x, kernel, window, strides, rhs_dilation):
     # To (G, *lead, *window, Cg): the copy made by the reshape below reads features last.
     order = (k + 1, *range(k + 1), *range(k + 3, 2 * k + 3), k + 2)
     cols = windows.transpose(order).reshape(groups, m, rows)
-    out = np.matmul(cols, kernel)  # (G, m, Og)
+    out = get_array_module(cols).matmul(cols, kernel)  # (G, m, Og)
     if groups > 1:
         out = out.transpose(1, 0, 2)
     return out.reshape(*lead, groups * group_out)

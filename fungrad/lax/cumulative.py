@@ -21,6 +21,7 @@ __all__ = [
 ]
 
 from fungrad import dtypes
+from fungrad.array_module import get_array_module
 from fungrad.core import Primitive, ShapedArray, shape_of
 from fungrad.errors import ShapeError
 from fungrad.interpreters.jvp import Zero, jvp_rules
@@ -46,7 +47,8 @@ from fungrad.lax.sorting import positions_along, shift_along
 def _accumulated(np_scan, x, axis):
     """``np_scan`` in the accumulation dtype (float32 for 16-bit floats, as in JAX)."""
     acc = dtypes.accumulation_dtype(x.dtype)
-    out = np_scan(x, axis=axis, dtype=acc)
+    xp = get_array_module(x)
+    out = (np_scan if xp is np else getattr(xp, np_scan.__name__))(x, axis=axis, dtype=acc)
     return out if acc == x.dtype else out.astype(x.dtype)
 
 
@@ -56,8 +58,9 @@ def _cumulative_primitive(name: str, accumulate) -> Primitive:
     def impl(x, *, axis, reverse):
         if not reverse:
             return accumulate(x, axis)
-        flipped = np.flip(x, axis)
-        return np.flip(accumulate(flipped, axis), axis)
+        xp = get_array_module(x)
+        flipped = xp.flip(x, axis)
+        return xp.flip(accumulate(flipped, axis), axis)
 
     def abstract_eval(x, *, axis, reverse):
         if not 0 <= axis < x.ndim:
@@ -81,8 +84,10 @@ cumsum_p = _cumulative_primitive(
     "cumsum", lambda x, axis: _accumulated(np.cumsum, x, axis))
 cumprod_p = _cumulative_primitive(
     "cumprod", lambda x, axis: _accumulated(np.cumprod, x, axis))
-cummax_p = _cumulative_primitive("cummax", lambda x, axis: np.maximum.accumulate(x, axis=axis))
-cummin_p = _cumulative_primitive("cummin", lambda x, axis: np.minimum.accumulate(x, axis=axis))
+cummax_p = _cumulative_primitive(
+    "cummax", lambda x, axis: get_array_module(x).maximum.accumulate(x, axis=axis))
+cummin_p = _cumulative_primitive(
+    "cummin", lambda x, axis: get_array_module(x).minimum.accumulate(x, axis=axis))
 
 
 def cumsum(x, axis: int = 0, reverse: bool = False):

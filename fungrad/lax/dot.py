@@ -23,6 +23,7 @@ __all__ = [
 ]
 
 from fungrad import core, dtypes
+from fungrad.array_module import get_array_module
 from fungrad.core import Primitive, ShapedArray
 from fungrad.errors import ShapeError
 from fungrad.interpreters.batching import batching_rules, move_axis
@@ -152,7 +153,8 @@ def _contract(lhs, rhs, dimension_numbers):
     (lc, rc), (lb, rb) = dimension_numbers
     if not lb and lhs.ndim == 2 and rhs.ndim == 2 and len(lc) == 1:
         # The common case (x @ w, x @ w.T, x.T @ y): one BLAS call on views.
-        return np.matmul(lhs if lc[0] == 1 else lhs.T, rhs if rc[0] == 0 else rhs.T)
+        return get_array_module(lhs).matmul(lhs if lc[0] == 1 else lhs.T,
+                                            rhs if rc[0] == 0 else rhs.T)
     lfree, rfree = free_dims(lhs.ndim, lc, lb), free_dims(rhs.ndim, rc, rb)
     out_shape = (tuple(lhs.shape[d] for d in lb) + tuple(lhs.shape[d] for d in lfree)
                  + tuple(rhs.shape[d] for d in rfree))
@@ -161,7 +163,7 @@ def _contract(lhs, rhs, dimension_numbers):
     if left.shape[-1] == 1:  # nothing to sum: an outer product, done elementwise
         out = left * right
     else:
-        out = np.matmul(left, right)
+        out = get_array_module(left).matmul(left, right)
     return out.reshape(out_shape)
 
 
@@ -169,10 +171,11 @@ def _as_arrays(lhs, rhs, preferred_element_type):
     """Turn rank-0 literals into arrays of the other operand's dtype; cast both to the dtype
     the product is computed in. Returns ``(lhs, rhs, out_dtype)``, ``out_dtype`` being the
     dtype to round the product to (None: the computed one)."""
+    xp = get_array_module(lhs, rhs)
     if core.is_literal(lhs):
-        lhs = np.asarray(lhs, dtype=None if core.is_literal(rhs) else rhs.dtype)
+        lhs = xp.asarray(lhs, dtype=None if core.is_literal(rhs) else rhs.dtype)
     if core.is_literal(rhs):
-        rhs = np.asarray(rhs, dtype=lhs.dtype)
+        rhs = xp.asarray(rhs, dtype=lhs.dtype)
     out_dtype = lhs.dtype if preferred_element_type is None else preferred_element_type
     compute = compute_dtype(lhs.dtype, out_dtype)
     lhs = lhs.astype(compute, copy=False)

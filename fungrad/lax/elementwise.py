@@ -95,6 +95,7 @@ __all__ = [
 ]
 
 from fungrad import core, dtypes
+from fungrad.array_module import get_array_module, module_function
 from fungrad.core import Primitive, ShapedArray
 from fungrad.interpreters import hooks
 from fungrad.interpreters.batching import defbroadcasting, defvectorized
@@ -156,11 +157,13 @@ def _predicate_abstract_eval(name: str):
 def unary_primitive(name: str, impl) -> Primitive:
     """A unary elementwise primitive computed by the NumPy ufunc ``impl``.
 
-    The family's shared rules come with it: the abstract value of the operand, and the
-    vectorized batching rule (the primitive applies to the batched value as it is).
+    A ufunc runs as the operand's array module's function of the same name (``np.sin``
+    -> ``cupy.sin``); other impls find the module themselves. The family's shared rules
+    come with it: the abstract value of the operand, and the vectorized batching rule (the
+    primitive applies to the batched value as it is).
     """
     prim = Primitive(name)
-    prim.def_impl(impl)
+    prim.def_impl(module_function(impl) if isinstance(impl, np.ufunc) else impl)
     prim.def_abstract_eval(_unary_abstract_eval)
     prim.elementwise = True
     defvectorized(prim)
@@ -174,7 +177,7 @@ def binary_primitive(name: str, impl, predicate: bool = False) -> Primitive:
     predicates) and the broadcasting batching rule.
     """
     prim = Primitive(name)
-    prim.def_impl(impl)
+    prim.def_impl(module_function(impl) if isinstance(impl, np.ufunc) else impl)
     rule = _predicate_abstract_eval(name) if predicate else _nary_abstract_eval(name)
     prim.def_abstract_eval(rule)
     prim.elementwise = True
@@ -201,7 +204,7 @@ simplify_rules[neg_p] = involution
 sign_p = unary_primitive("sign", np.sign)
 floor_p = unary_primitive("floor", np.floor)
 ceil_p = unary_primitive("ceil", np.ceil)
-round_p = unary_primitive("round", np.round)  # round half to even, like NumPy
+round_p = unary_primitive("round", module_function(np.round))  # round half to even, like NumPy
 exp_p = unary_primitive("exp", np.exp)
 defjvp_scaled(exp_p, lambda ans, x: ans)
 exp2_p = unary_primitive("exp2", np.exp2)
@@ -256,16 +259,17 @@ abs_p.def_abstract_eval(lambda x: x.update(dtype=dtypes.real_dtype(x.dtype)))  #
 
 def _logistic_impl(x):
     # exp(-|x|) never overflows; for x < 0, e / (1 + e) = exp(x) / (1 + exp(x)).
-    e = np.exp(-np.abs(x))
+    xp = get_array_module(x)
+    e = xp.exp(-xp.abs(x))
     ratio = 1 / (1 + e)  # Python ints keep float32 float32
-    return np.where(x >= 0, ratio, e * ratio)[()]  # [()]: scalars in, scalars out
+    return xp.where(x >= 0, ratio, e * ratio)[()]  # [()]: scalars in, scalars out
 
 
 logistic_p = unary_primitive("logistic", _logistic_impl)
 defjvp_scaled(logistic_p, lambda ans, x: mul(ans, sub(_const(1, ans), ans)))
 not_p = unary_primitive("not", np.invert)
 is_finite_p = Primitive("is_finite")
-is_finite_p.def_impl(np.isfinite)
+is_finite_p.def_impl(module_function(np.isfinite))
 is_finite_p.def_abstract_eval(lambda x: ShapedArray(x.shape, np.bool_))
 is_finite_p.elementwise = True
 defvectorized(is_finite_p)
@@ -659,7 +663,14 @@ def _const(value, like):
 # integer_pow: x ** n for a static integer n
 
 integer_pow_p = Primitive("integer_pow")
-integer_pow_p.def_impl(lambda x, *, y: np.power(x, y) if y >= 0 else 1 / np.power(x, -y))
+
+
+def _integer_pow_impl(x, *, y):
+    xp = get_array_module(x)
+    return xp.power(x, y) if y >= 0 else 1 / xp.power(x, -y)
+
+
+integer_pow_p.def_impl(_integer_pow_impl)
 integer_pow_p.def_abstract_eval(lambda x, *, y: x)
 integer_pow_p.elementwise = True
 defvectorized(integer_pow_p)
@@ -709,11 +720,13 @@ hooks.install(mul_p=mul_p)  # scaled tangents (defjvp_scaled) are recorded as pr
 
 def _div_impl(x, y):
     # lax.div rounds integer quotients toward zero (C semantics), like JAX.
-    if np.result_type(x, y).kind in "iu":
-        q = np.floor_divide(x, y)
-        fix = (np.remainder(x, y) != 0) & ((np.sign(x) * np.sign(y)) < 0)
+    xp = get_array_module(x, y)
+    strong = y if type(x) in (bool, int, float, complex) else x  # a weak literal adopts it
+    if core.get_aval(strong).dtype.kind in "iu":
+        q = xp.floor_divide(x, y)
+        fix = (xp.remainder(x, y) != 0) & ((xp.sign(x) * xp.sign(y)) < 0)
         return q + fix.astype(q.dtype)
-    return np.true_divide(x, y)
+    return xp.true_divide(x, y)
 
 
 def add(x, y):

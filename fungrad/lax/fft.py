@@ -32,6 +32,7 @@ import numpy as np
 __all__ = ["FftType", "fft_p", "fft"]
 
 from fungrad import core
+from fungrad.array_module import get_array_module
 from fungrad.core import Primitive, ShapedArray
 from fungrad.dtypes import complex_dtype, real_dtype
 from fungrad.errors import ShapeError
@@ -101,18 +102,19 @@ def fft(x, fft_type, fft_lengths):
 
 
 def _fft_impl(x, *, fft_type, fft_lengths):
-    x = np.asarray(x)
+    xp = get_array_module(x)
+    x = xp.asarray(x)
     out = _fft_abstract_eval(ShapedArray(x.shape, x.dtype), fft_type=fft_type,
                              fft_lengths=fft_lengths)
     axes = tuple(range(x.ndim - len(fft_lengths), x.ndim))
     if fft_type == FftType.FFT:
-        y = np.fft.fftn(x, axes=axes)
+        y = xp.fft.fftn(x, axes=axes)
     elif fft_type == FftType.IFFT:
-        y = np.fft.ifftn(x, axes=axes)
+        y = xp.fft.ifftn(x, axes=axes)
     elif fft_type == FftType.RFFT:
-        y = np.fft.rfftn(x, axes=axes)
+        y = xp.fft.rfftn(x, axes=axes)
     else:
-        y = np.fft.irfftn(x, s=fft_lengths, axes=axes)
+        y = xp.fft.irfftn(x, s=fft_lengths, axes=axes)
     return y.astype(out.dtype, copy=False)
 
 

@@ -27,6 +27,7 @@ __all__ = [
 ]
 
 from fungrad import core
+from fungrad.array_module import constant_like, get_array_module, scatter_at, to_host
 from fungrad.core import Primitive, ShapedArray, get_aval
 from fungrad.errors import ShapeError
 from fungrad.interpreters.batching import batch_size, batching_rules, bdim_to_front, move_axis
@@ -160,10 +161,16 @@ def _set_items(out, index, updates):
 
 
 scatter_p = _scatter_primitive("scatter", _set_items)
-scatter_add_p = _scatter_primitive("scatter_add", np.add.at)
-scatter_mul_p = _scatter_primitive("scatter_mul", np.multiply.at)
-scatter_min_p = _scatter_primitive("scatter_min", np.minimum.at)
-scatter_max_p = _scatter_primitive("scatter_max", np.maximum.at)
+def _combine_at(ufunc: str):
+    # np.<ufunc>.at on NumPy; cupyx.scatter_add/min/max on CuPy (see array_module.scatter_at)
+    return lambda out, index, updates: scatter_at(get_array_module(out), ufunc, out, index,
+                                                  updates)
+
+
+scatter_add_p = _scatter_primitive("scatter_add", _combine_at("add"))
+scatter_mul_p = _scatter_primitive("scatter_mul", _combine_at("multiply"))
+scatter_min_p = _scatter_primitive("scatter_min", _combine_at("minimum"))
+scatter_max_p = _scatter_primitive("scatter_max", _combine_at("maximum"))
 
 
 def _bind_scatter(prim, operand, updates, indices, index_spec):
@@ -307,6 +314,7 @@ def _check_unique(operand, indices, index_spec) -> None:
     concrete = [core.concrete_or_none(i) for i in indices]
     if not indices or any(c is None for c in concrete):
         return  # basic indexing is injective; traced indices are assumed unique
+    concrete = [to_host(c) for c in concrete]  # a check on the host: one small transfer
     shape = get_aval(operand).shape
     ones = np.ones(indexed_shape("scatter_mul", shape, index_spec,
                                  tuple(np.shape(c) for c in concrete)), np.int64)
@@ -327,8 +335,8 @@ def _scatter_mul_jvp(primals, tangents, *, index_spec):
     out = Zero.like_primal(ans)
     if not isinstance(t_op, Zero):
         dtype = get_aval(ans).dtype
-        factor = scatter_mul(np.ones(get_aval(operand).shape, dtype), updates, indices,
-                             index_spec)
+        ones = constant_like(np.ones(get_aval(operand).shape, dtype), operand)
+        factor = scatter_mul(ones, updates, indices, index_spec)
         out = mul(t_op, factor)
     if not isinstance(t_upd, Zero):
         _check_unique(operand, indices, index_spec)

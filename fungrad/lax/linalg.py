@@ -43,6 +43,7 @@ __all__ = [
 ]
 
 from fungrad import core, dtypes
+from fungrad.array_module import constant_like, get_array_module
 from fungrad.core import Primitive, ShapedArray
 from fungrad.dtypes import real_dtype
 from fungrad.errors import ShapeError
@@ -94,7 +95,7 @@ def _masked(x, mask: np.ndarray):
     """``x * mask`` with a constant ``(m, n)`` mask broadcast over the batch dims."""
     shape = core.shape_of(x)
     nd = len(shape)
-    mask = mask.astype(core.get_aval(x).dtype)
+    mask = constant_like(mask.astype(core.get_aval(x).dtype), x)
     return mul(x, broadcast_in_dim(mask, shape, (nd - 2, nd - 1)))
 
 
@@ -143,7 +144,8 @@ def _pairwise_inverse_gaps(w):
     batch = tuple(range(nd - 1))
     rows = broadcast_in_dim(w, mat, batch + (nd,))  # [..., i, j] = w_j
     cols = broadcast_in_dim(w, mat, batch + (nd - 1,))  # [..., i, j] = w_i
-    one_on_diag = broadcast_in_dim(np.eye(n, dtype=core.get_aval(w).dtype), mat, (nd - 1, nd))
+    one_on_diag = broadcast_in_dim(constant_like(np.eye(n, dtype=core.get_aval(w).dtype), w),
+                                   mat, (nd - 1, nd))
     gaps = add(sub(rows, cols), one_on_diag)  # the diagonal becomes 1 (no division by 0)
     return _masked(div(_ones_like(gaps), gaps), 1 - np.eye(n))
 
@@ -198,10 +200,11 @@ def cholesky(a):
 
 
 def _cholesky_impl(a):
+    xp = get_array_module(a)
     try:
-        return np.linalg.cholesky(a)
-    except np.linalg.LinAlgError:
-        return np.full(a.shape, np.nan, a.dtype)  # as JAX: NaNs, not an exception
+        return xp.linalg.cholesky(a)
+    except np.linalg.LinAlgError:  # CuPy raises NumPy's LinAlgError too
+        return xp.full(a.shape, np.nan, a.dtype)  # as JAX: NaNs, not an exception
 
 
 def _cholesky_abstract_eval(a):
@@ -267,21 +270,23 @@ def triangular_solve(a, b, *, left_side: bool = False, lower: bool = False,
 
 
 def _triangle(a, lower: bool, unit_diagonal: bool):
-    tri = np.tril(a) if lower else np.triu(a)
+    xp = get_array_module(a)
+    tri = xp.tril(a) if lower else xp.triu(a)
     if unit_diagonal:
         n = a.shape[-1]
-        tri = tri * (1 - np.eye(n, dtype=a.dtype)) + np.eye(n, dtype=a.dtype)
+        tri = tri * (1 - xp.eye(n, dtype=a.dtype)) + xp.eye(n, dtype=a.dtype)
     return tri
 
 
 def _triangular_solve_impl(a, b, *, left_side, lower, transpose_a, unit_diagonal):
+    xp = get_array_module(a, b)
     op_a = _triangle(a, lower, unit_diagonal)
     if transpose_a:
-        op_a = np.swapaxes(op_a, -1, -2)
+        op_a = xp.swapaxes(op_a, -1, -2)
     if left_side:
-        return np.linalg.solve(op_a, b)
+        return xp.linalg.solve(op_a, b)
     # x op(A) = b  <=>  op(A)^T x^T = b^T
-    return np.swapaxes(np.linalg.solve(np.swapaxes(op_a, -1, -2), np.swapaxes(b, -1, -2)),
+    return xp.swapaxes(xp.linalg.solve(xp.swapaxes(op_a, -1, -2), xp.swapaxes(b, -1, -2)),
                        -1, -2)
 
 
@@ -348,10 +353,11 @@ def solve(a, b):
 
 
 def _solve_impl(a, b):
+    xp = get_array_module(a, b)
     try:
-        return np.linalg.solve(a, b)
+        return xp.linalg.solve(a, b)
     except np.linalg.LinAlgError:
-        return np.full(b.shape, np.nan, np.result_type(a, b))
+        return xp.full(b.shape, np.nan, np.result_type(a.dtype, b.dtype))
 
 
 def _solve_abstract_eval(a, b):
@@ -426,7 +432,7 @@ def _trace(x):
     return reduce_sum(_masked(x, np.eye(core.shape_of(x)[-1])), (nd - 2, nd - 1))
 
 
-slogdet_p.def_impl(lambda a: list(np.linalg.slogdet(a)))
+slogdet_p.def_impl(lambda a: list(get_array_module(a).linalg.slogdet(a)))
 slogdet_p.def_abstract_eval(_slogdet_abstract_eval)
 jvp_rules[slogdet_p] = _slogdet_jvp
 
@@ -458,7 +464,7 @@ def eigh(a):
 
 
 def _eigh_impl(a):
-    w, v = np.linalg.eigh(a, UPLO="L")
+    w, v = get_array_module(a).linalg.eigh(a, UPLO="L")
     return [v, w]
 
 
@@ -512,7 +518,7 @@ def svd(a, full_matrices: bool = False):
 
 
 def _svd_impl(a, *, full_matrices):
-    u, s, vt = np.linalg.svd(a, full_matrices=full_matrices)
+    u, s, vt = get_array_module(a).linalg.svd(a, full_matrices=full_matrices)
     return [u, s, vt]
 
 
@@ -595,7 +601,7 @@ def qr(a, full_matrices: bool = False):
 
 
 def _qr_impl(a, *, full_matrices):
-    q, r = np.linalg.qr(a, mode="complete" if full_matrices else "reduced")
+    q, r = get_array_module(a).linalg.qr(a, mode="complete" if full_matrices else "reduced")
     return [q, r]
 
 

@@ -26,6 +26,7 @@ import numpy as np
 __all__ = ["eig_p"]
 
 from fungrad import core
+from fungrad.array_module import on_host
 from fungrad.core import Primitive, ShapedArray
 from fungrad.dtypes import complex_dtype, real_dtype
 from fungrad.interpreters.batching import batching_rules, move_axis
@@ -61,6 +62,7 @@ def eig(a, compute_eigenvectors: bool = True):
     return eig_p.bind(a, compute_eigenvectors=bool(compute_eigenvectors))
 
 
+@on_host  # CuPy has no general (non-Hermitian) eigensolver: LAPACK's geev on the host
 def _eig_impl(a, *, compute_eigenvectors):
     # Always LAPACK's geev with vectors: without them it may order the eigenvalues
     # differently, and the JVP (which needs the vectors) must see the same w.

@@ -15,10 +15,9 @@ pseudo-inverse is discontinuous and no rule applies.
 
 from __future__ import annotations
 
-import numpy as np
-
 __all__ = ["pinv_p"]
 
+from fungrad.array_module import get_array_module
 from fungrad.core import Primitive, ShapedArray
 from fungrad.interpreters.batching import batching_rules, move_axis
 from fungrad.interpreters.jvp import jvp_rules
@@ -35,11 +34,12 @@ def pinv(a, rtol: float):
 
 
 def _pinv_impl(a, *, rtol):
-    a = np.asarray(a)
+    xp = get_array_module(a)
+    a = xp.asarray(a)
     *batch, m, n = a.shape
     if m == 0 or n == 0:
-        return np.zeros((*batch, n, m), a.dtype)
-    return np.linalg.pinv(a, rcond=rtol).astype(a.dtype, copy=False)
+        return xp.zeros((*batch, n, m), a.dtype)
+    return xp.linalg.pinv(a, rcond=rtol).astype(a.dtype, copy=False)
 
 
 def _pinv_abstract_eval(a: ShapedArray, *, rtol):

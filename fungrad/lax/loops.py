@@ -25,6 +25,7 @@ from collections.abc import Callable
 import numpy as np
 
 from fungrad import core
+from fungrad.array_module import get_array_module
 from fungrad.core import Primitive, get_aval
 from fungrad.errors import ShapeError
 from fungrad.interpreters import partial_eval as pe
@@ -46,7 +47,8 @@ def _scan_impl(*args, body, num_consts, num_carry, length, reverse):
     consts, carry = list(args[:num_consts]), list(args[num_consts:num_consts + num_carry])
     xs = args[num_consts + num_carry:]
     y_avals = body.out_avals[num_carry:]
-    ys = [np.empty((length, *a.shape), a.dtype) for a in y_avals]
+    xp = get_array_module(*args)
+    ys = [xp.empty((length, *a.shape), a.dtype) for a in y_avals]
     for step in range(length):
         i = length - 1 - step if reverse else step
         outs = run(*consts, *carry, *[x[i] for x in xs])

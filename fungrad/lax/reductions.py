@@ -34,6 +34,7 @@ __all__ = [
 ]
 
 from fungrad import dtypes
+from fungrad.array_module import get_array_module
 from fungrad.core import Primitive, ShapedArray, shape_of
 from fungrad.errors import ShapeError
 from fungrad.interpreters.batching import defreducer
@@ -88,8 +89,10 @@ def _accumulating(np_reduce):
     def impl(x, *, axes):
         dtype = _dtype(x)
         acc = dtypes.accumulation_dtype(dtype)
-        out = np_reduce(x, axis=axes, dtype=acc)
-        return out if acc == dtype else np.asarray(out).astype(dtype)
+        xp = get_array_module(x)
+        out = (np_reduce if xp is np else getattr(xp, np_reduce.__name__))(
+            x, axis=axes, dtype=acc)
+        return out if acc == dtype else xp.asarray(out).astype(dtype)
 
     return impl
 
@@ -138,10 +141,25 @@ def _identity_of_min(dtype: np.dtype):
     return np.iinfo(dtype).max
 
 
-reduce_max_p = _reduce_primitive("reduce_max", lambda x, *, axes: np.max(
-    x, axis=axes, initial=_dtype(x).type(_identity_of_max(_dtype(x)))))
-reduce_min_p = _reduce_primitive("reduce_min", lambda x, *, axes: np.min(
-    x, axis=axes, initial=_dtype(x).type(_identity_of_min(_dtype(x)))))
+def _extremum(name: str, identity):
+    """max/min over ``axes`` with the identity as the value of empty reductions."""
+    def impl(x, *, axes):
+        init = _dtype(x).type(identity(_dtype(x)))
+        xp = get_array_module(x)
+        if xp is np:
+            return getattr(np, name)(x, axis=axes, initial=init)
+        # CuPy's max/min take no ``initial``: an empty reduction is the identity itself
+        shape = shape_of(x)
+        if any(shape[a] == 0 for a in axes):
+            kept = tuple(n for a, n in enumerate(shape) if a not in axes)
+            return xp.full(kept, init, dtype=_dtype(x))
+        return getattr(xp, name)(x, axis=axes)
+
+    return impl
+
+
+reduce_max_p = _reduce_primitive("reduce_max", _extremum("max", _identity_of_max))
+reduce_min_p = _reduce_primitive("reduce_min", _extremum("min", _identity_of_min))
 
 
 def reduce_max(x, axes):
@@ -253,9 +271,10 @@ jvp_rules[reduce_prod_p] = _reduce_prod_jvp
 
 def _bitwise_reduce(ufunc, logical):
     def impl(x, *, axes):
+        xp = get_array_module(x)
         if _dtype(x) == np.bool_:
-            return logical(x, axis=axes)
-        return ufunc.reduce(x, axis=axes)
+            return getattr(xp, logical.__name__)(x, axis=axes)
+        return getattr(xp, ufunc.__name__).reduce(x, axis=axes)
 
     return impl
 
@@ -296,7 +315,9 @@ def reduce_or(x, axes):
 
 def _arg_primitive(name: str, np_fn) -> Primitive:
     def impl(x, *, axis, index_dtype):
-        return np.asarray(np_fn(x, axis=axis)).astype(index_dtype, copy=False)
+        xp = get_array_module(x)
+        return xp.asarray(getattr(xp, np_fn.__name__)(x, axis=axis)).astype(
+            index_dtype, copy=False)
 
     def abstract_eval(x, *, axis, index_dtype):
         if not 0 <= axis < x.ndim:

@@ -31,6 +31,7 @@ __all__ = [
 ]
 
 from fungrad import core
+from fungrad.array_module import get_array_module
 from fungrad.core import Primitive, ShapedArray
 from fungrad.errors import ShapeError
 from fungrad.interpreters import hooks
@@ -47,11 +48,12 @@ broadcast_in_dim_p = Primitive("broadcast_in_dim")
 
 
 def _broadcast_in_dim_impl(x, *, shape, broadcast_dimensions):
-    x = np.asarray(x)
+    xp = get_array_module(x)
+    x = xp.asarray(x)
     expanded = [1] * len(shape)
     for i, d in enumerate(broadcast_dimensions):
         expanded[d] = x.shape[i]
-    return np.broadcast_to(x.reshape(expanded), shape)
+    return xp.broadcast_to(x.reshape(expanded), shape)
 
 
 def _broadcast_in_dim_abstract_eval(x, *, shape, broadcast_dimensions):
@@ -121,7 +123,7 @@ batching_rules[broadcast_in_dim_p] = _broadcast_in_dim_batch
 # reshape
 
 reshape_p = Primitive("reshape")
-reshape_p.def_impl(lambda x, *, new_sizes: np.reshape(x, new_sizes))
+reshape_p.def_impl(lambda x, *, new_sizes: get_array_module(x).reshape(x, new_sizes))
 
 
 def _reshape_abstract_eval(x, *, new_sizes):
@@ -164,7 +166,7 @@ batching_rules[reshape_p] = _reshape_batch
 # transpose
 
 transpose_p = Primitive("transpose")
-transpose_p.def_impl(lambda x, *, permutation: np.transpose(x, permutation))
+transpose_p.def_impl(lambda x, *, permutation: get_array_module(x).transpose(x, permutation))
 
 
 def _transpose_abstract_eval(x, *, permutation):
@@ -249,7 +251,7 @@ def _zero_literal(dtype):
 # squeeze and expand_dims: drop or insert size-1 dimensions
 
 squeeze_p = Primitive("squeeze")
-squeeze_p.def_impl(lambda x, *, dimensions: np.squeeze(x, axis=dimensions))
+squeeze_p.def_impl(lambda x, *, dimensions: get_array_module(x).squeeze(x, axis=dimensions))
 
 
 def _squeeze_abstract_eval(x, *, dimensions):
@@ -280,7 +282,7 @@ squeeze_p.def_abstract_eval(_squeeze_abstract_eval)
 deflinear(squeeze_p, lambda ct, x, *, dimensions: [expand_dims(ct, dimensions)])
 
 expand_dims_p = Primitive("expand_dims")
-expand_dims_p.def_impl(lambda x, *, dimensions: np.expand_dims(x, dimensions))
+expand_dims_p.def_impl(lambda x, *, dimensions: get_array_module(x).expand_dims(x, dimensions))
 
 
 def _expand_dims_abstract_eval(x, *, dimensions):
@@ -313,7 +315,7 @@ deflinear(expand_dims_p, lambda ct, x, *, dimensions: [squeeze(ct, dimensions)])
 # rev: reverse the order of elements along dimensions
 
 rev_p = Primitive("rev")
-rev_p.def_impl(lambda x, *, dimensions: np.flip(x, dimensions))
+rev_p.def_impl(lambda x, *, dimensions: get_array_module(x).flip(x, dimensions))
 
 
 def _rev_abstract_eval(x, *, dimensions):
@@ -360,7 +362,8 @@ def _pad_impl(x, padding_value, *, padding_config):
     grown = [(max(lo, 0), max(hi, 0), it) for lo, hi, it in padding_config]
     in_shape = core.shape_of(x)
     shape = _padded_shape(in_shape, grown)
-    out = np.full_like(x, padding_value, shape=shape)
+    xp = get_array_module(x, padding_value)
+    out = xp.full(shape, padding_value, dtype=core.get_aval(x).dtype)
     out[tuple(builtins.slice(lo, lo + _dilated(n, it), it + 1)
               for n, (lo, _, it) in zip(in_shape, grown, strict=True))] = x
     return out[tuple(builtins.slice(-min(lo, 0), size + min(hi, 0))
@@ -438,7 +441,8 @@ jvp_rules[pad_p] = _pad_jvp
 # concatenate: join operands along one dimension
 
 concatenate_p = Primitive("concatenate")
-concatenate_p.def_impl(lambda *xs, dimension: np.concatenate(xs, axis=dimension))
+concatenate_p.def_impl(
+    lambda *xs, dimension: get_array_module(*xs).concatenate(xs, axis=dimension))
 
 
 def _concatenate_abstract_eval(*xs, dimension):

@@ -18,6 +18,7 @@ __all__ = [
     "argsort",
 ]
 
+from fungrad.array_module import get_array_module
 from fungrad.core import Primitive, ShapedArray, shape_of
 from fungrad.errors import ShapeError
 from fungrad.interpreters.batching import defreducer
@@ -81,8 +82,17 @@ def _along(index: np.ndarray, shape, axis: int) -> np.ndarray:
 # argsort and sort (stable; NaNs sort last)
 
 argsort_p = Primitive("argsort")
-argsort_p.def_impl(lambda x, *, dimension, index_dtype:
-                   np.argsort(x, axis=dimension, kind="stable").astype(index_dtype, copy=False))
+def _stable(xp) -> dict:
+    # CuPy's sort and argsort are stable radix sorts and take no ``kind`` but None.
+    return {"kind": "stable"} if xp is np else {}
+
+
+def _argsort_impl(x, *, dimension, index_dtype):
+    xp = get_array_module(x)
+    return xp.argsort(x, axis=dimension, **_stable(xp)).astype(index_dtype, copy=False)
+
+
+argsort_p.def_impl(_argsort_impl)
 
 
 def _argsort_abstract_eval(x, *, dimension, index_dtype):
@@ -116,7 +126,8 @@ def argsort(x, dimension: int = -1, index_dtype=np.int64):
 
 
 sort_p = Primitive("sort")
-sort_p.def_impl(lambda x, *, dimension: np.sort(x, axis=dimension, kind="stable"))
+sort_p.def_impl(lambda x, *, dimension: get_array_module(x).sort(
+    x, axis=dimension, **_stable(get_array_module(x))))
 
 
 def _sort_abstract_eval(x, *, dimension):

@@ -21,6 +21,7 @@ import math
 import numpy as np
 
 from fungrad import core, dtypes
+from fungrad.array_module import on_host
 from fungrad.core import Primitive, ShapedArray
 from fungrad.interpreters.batching import defbroadcasting, defvectorized
 from fungrad.interpreters.jvp import defjvp
@@ -61,8 +62,9 @@ def _check_float(name: str, dtype) -> None:
 def _float64_impl(name: str, fn):
     """Run the float64 kernel ``fn`` and round the result back to the operands' dtype."""
 
+    @on_host  # fungrad's own NumPy kernels (host tables, masked updates): see on_host
     def impl(*args):
-        dtype = np.result_type(*args)
+        dtype = np.result_type(*[core.get_aval(a).dtype for a in args])
         _check_float(name, dtype)
         # Poles, overflow and nan follow the documented conventions, without NumPy warnings.
         with np.errstate(all="ignore"):

@@ -31,6 +31,7 @@ __all__ = [
 ]
 
 from fungrad import core, dtypes
+from fungrad.array_module import get_array_module
 from fungrad.core import Primitive, ShapedArray, Tracer
 from fungrad.errors import ShapeError
 from fungrad.interpreters.batching import batching_rules, move_axis
@@ -224,15 +225,16 @@ def _reduce_window_impl(reducer):
     kind = {np.sum: "sum", np.max: "max", np.min: "min"}[reducer]
 
     def impl(x, **params):
-        x = np.asarray(x)
+        xp = get_array_module(x)
+        x = xp.asarray(x)
         fill = _identity(kind, x.dtype)
         _, windows = _padded_windows(x, fill, params)
         if windows is None:
-            return np.full(_output_shape(x.shape, params, "reduce_window"), fill, x.dtype)
+            return xp.full(_output_shape(x.shape, params, "reduce_window"), fill, x.dtype)
         axes = tuple(range(x.ndim, 2 * x.ndim))
         if kind == "sum":
-            return np.sum(windows, axis=axes, dtype=x.dtype)
-        return reducer(windows, axis=axes)
+            return xp.sum(windows, axis=axes, dtype=x.dtype)
+        return getattr(xp, reducer.__name__)(windows, axis=axes)
 
     return impl
 
@@ -278,21 +280,22 @@ reduce_window_argmax_p = Primitive("reduce_window_argmax")  # internal: used by 
 
 def _argmax_impl(x, *, largest, **params):
     """Flat index, into the padded operand, of each window's first largest (smallest) element."""
-    x = np.asarray(x)
+    xp = get_array_module(x)
+    x = xp.asarray(x)
     kind = "max" if largest else "min"
     padded, windows = _padded_windows(x, _identity(kind, x.dtype), params)
     out_shape = _output_shape(x.shape, params, "reduce_window_argmax")
     if windows is None:
-        return np.zeros(out_shape, np.int64)
+        return xp.zeros(out_shape, np.int64)
     flat = windows.reshape(*out_shape, -1)
-    winner = (np.argmax if largest else np.argmin)(flat, axis=-1)
-    offsets = np.unravel_index(winner, params["window_dimensions"])
+    winner = (xp.argmax if largest else xp.argmin)(flat, axis=-1)
+    offsets = xp.unravel_index(winner, params["window_dimensions"])
     position = []
     for axis, offset in enumerate(offsets):
-        starts = np.arange(out_shape[axis]) * params["window_strides"][axis]
+        starts = xp.arange(out_shape[axis]) * params["window_strides"][axis]
         starts = starts.reshape([-1 if a == axis else 1 for a in range(x.ndim)])
         position.append(starts + offset * params["window_dilation"][axis])
-    return np.ravel_multi_index(position, padded.shape).astype(np.int64)
+    return xp.ravel_multi_index(position, padded.shape).astype(np.int64)
 
 
 def _argmax_batch(vals, dims, *, largest, **params):

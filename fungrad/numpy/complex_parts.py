@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from fungrad import lax
+from fungrad.array_module import constant_like
 from fungrad.core import get_aval
 from fungrad.numpy.math import arctan2, multiply
 from fungrad.numpy.promotion import as_operand
@@ -58,7 +59,7 @@ def imag(val):
     if _is_complex(val):
         return lax.imag(val)
     aval = get_aval(val)
-    return lax.broadcast_in_dim(np.zeros((), aval.dtype), aval.shape, ())
+    return lax.broadcast_in_dim(constant_like(np.zeros((), aval.dtype), val), aval.shape, ())
 
 
 def conjugate(x):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from fungrad import dtypes, lax
+from fungrad.array_module import constant_like, get_array_module, is_device_array
 from fungrad.core import Tracer, concrete_or_none, get_aval
 from fungrad.errors import ConcretizationError
 from fungrad.numpy.array_type import as_array_type
@@ -50,6 +51,10 @@ def asarray(a, dtype=None, order=None, *, copy=None):
         return a if dtype is None or a.dtype == dtype else lax.convert_element_type(a, dtype)
     if isinstance(a, (list, tuple)) and _contains_tracer(a):
         return _stack_nested(a, dtype)
+    xp = get_array_module(a)
+    if xp is not np:  # a device array stays on its device (as its own array type)
+        out = a if dtype is None or a.dtype == dtype else a.astype(dtype)
+        return out.copy() if copy and out is a else out
     out = np.array(a, dtype=dtype, copy=True) if copy else np.asarray(a, dtype=dtype)
     return as_array_type(out)
 
@@ -175,7 +180,8 @@ def zeros_like(a, dtype=None, shape=None):
         Array([[0, 0]])
     """
     aval = get_aval(a)
-    return zeros(aval.shape if shape is None else shape, _dtype_or(dtype, aval.dtype))
+    return constant_like(zeros(aval.shape if shape is None else shape,
+                               _dtype_or(dtype, aval.dtype)), a)  # on a's device
 
 
 def ones_like(a, dtype=None, shape=None):
@@ -188,7 +194,8 @@ def ones_like(a, dtype=None, shape=None):
         Array([1., 1.])
     """
     aval = get_aval(a)
-    return ones(aval.shape if shape is None else shape, _dtype_or(dtype, aval.dtype))
+    return constant_like(ones(aval.shape if shape is None else shape,
+                              _dtype_or(dtype, aval.dtype)), a)
 
 
 def full_like(a, fill_value, dtype=None, shape=None):
@@ -201,7 +208,8 @@ def full_like(a, fill_value, dtype=None, shape=None):
         Array([0.5, 0.5, 0.5], dtype=float32)
     """
     aval = get_aval(a)
-    return full(aval.shape if shape is None else shape, fill_value, _dtype_or(dtype, aval.dtype))
+    return constant_like(full(aval.shape if shape is None else shape, fill_value,
+                              _dtype_or(dtype, aval.dtype)), a)
 
 
 def empty_like(a, dtype=None, shape=None):
@@ -406,7 +414,10 @@ def meshgrid(*xi, copy: bool = True, sparse: bool = False, indexing: str = "xy")
         sparse_shape[ax] = get_aval(x).shape[0]
         grid = lax.reshape(x, sparse_shape)
         grid = grid if sparse else broadcast_to(grid, sizes)
-        out.append(grid if isinstance(grid, Tracer) else as_array_type(np.array(grid)))
+        if isinstance(grid, Tracer) or is_device_array(grid):
+            out.append(grid if isinstance(grid, Tracer) else grid.copy())
+        else:
+            out.append(as_array_type(np.array(grid)))
     return out
 
 

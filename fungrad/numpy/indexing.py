@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from fungrad import dtypes, lax
+from fungrad.array_module import is_device_array, to_host
 from fungrad.core import Tracer, concrete_or_none, get_aval, shape_of
 from fungrad.errors import ConcretizationError, ShapeError, user_site
 from fungrad.lax.indexing import indexed_shape
@@ -53,7 +54,7 @@ def _static_int(fn_name: str, v, what: str):
 
 def _as_index_array(fn_name: str, entry):
     """Lists, tuples and array-likes as arrays (lists holding tracers are stacked)."""
-    if isinstance(entry, (Tracer, np.ndarray)):
+    if isinstance(entry, (Tracer, np.ndarray)) or is_device_array(entry):
         return entry
     if isinstance(entry, (list, tuple)):
         if len(entry) == 0:
@@ -100,7 +101,7 @@ def _concrete_mask(fn_name: str, mask):
     if shape_of(value) == ():
         raise IndexError(f"{fn_name}: rank-0 boolean indices are not supported; "
                          "write x[None] for x[True], or use a boolean array mask.")
-    return value
+    return to_host(value)  # the mask decides the result's shape: read on the host
 
 
 def parse_index(fn_name: str, shape: tuple, idx) -> tuple[tuple, list]:
@@ -235,7 +236,7 @@ def _check_mode(fn_name: str, mode) -> None:
 
 
 def _eager_as_array(out):
-    return out if isinstance(out, Tracer) else as_array_type(out)
+    return out if isinstance(out, Tracer) or is_device_array(out) else as_array_type(out)
 
 
 def _prepare_values(fn_name: str, values, dtype: np.dtype, shape: tuple):

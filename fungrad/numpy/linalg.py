@@ -17,6 +17,7 @@ __all__ = ["inv", "solve", "det", "slogdet", "cholesky", "eigh", "eigvalsh", "sv
            "matrix_rank", "cond", "multi_dot", "vector_norm", "matrix_norm"]
 
 from fungrad import lax
+from fungrad.array_module import constant_like
 from fungrad.core import concrete_or_none, get_aval, shape_of
 from fungrad.errors import ConcretizationError, ShapeError, user_site
 from fungrad.lax import linalg as lax_linalg
@@ -158,7 +159,8 @@ def inv(a):
     """
     a = _matrices("inv", a)
     shape = shape_of(a)
-    eye = lax.broadcast_in_dim(np.eye(shape[-1], dtype=get_aval(a).dtype), shape,
+    eye = lax.broadcast_in_dim(constant_like(np.eye(shape[-1], dtype=get_aval(a).dtype), a),
+                               shape,
                                (len(shape) - 2, len(shape) - 1))
     return lax_linalg.solve(a, eye)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from fungrad import lax
+from fungrad.array_module import get_array_module
 from fungrad.core import concrete_or_none, get_aval, shape_of
 from fungrad.errors import ConcretizationError
 from fungrad.numpy.indexing import take
@@ -69,7 +70,8 @@ def _concrete_nonzero(a, fill_value):
         )
     if fill_value is not None:
         raise ValueError("fnp.nonzero: fill_value needs size= (it pads to that length)")
-    return tuple(i.astype(_INDEX_DTYPE) for i in np.nonzero(np.asarray(value)))
+    xp = get_array_module(value)
+    return tuple(i.astype(_INDEX_DTYPE) for i in xp.nonzero(xp.asarray(value)))
 
 
 def _static_size(size) -> int:

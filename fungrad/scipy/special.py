@@ -20,6 +20,7 @@ import numpy as np
 
 import fungrad.numpy as fnp
 from fungrad import lax
+from fungrad.array_module import constant_like, is_device_array
 from fungrad.errors import ShapeError
 from fungrad.lax import special_scipy
 from fungrad.nn.activations import logsumexp as _nn_logsumexp
@@ -55,6 +56,11 @@ def _floats(name: str, *args):
         dtype = np.dtype(np.float64)
     args = [np.asarray(a, dtype=dtype) if isinstance(a, (bool, int, float)) else
             a if np.dtype(a.dtype) == dtype else to_dtype(a, dtype) for a in args]
+    # callers combine these with Python operators: scalars go where the arrays are
+    ref = next((b for b in args if is_device_array(b)), None)
+    if ref is not None:
+        args = [constant_like(a, ref) if type(a) is np.ndarray and a.ndim == 0 else a
+                for a in args]
     return args if len(args) > 1 else args[0]
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from fungrad import dtypes
+from fungrad.array_module import constant_like
 from fungrad.core import Tracer, get_aval
 from fungrad.devices import check_one_device
 from fungrad.interpreters.jvp import Zero, instantiate, jvp_flat, zeros_like_aval
@@ -500,7 +501,9 @@ def value_and_grad(fun: Callable, argnums=0, has_aux: bool = False, holomorphic:
         results = _vjp(partial_fun, dyn_args, has_aux, "grad")
         out, pullback = results[0], results[1]
         _check_scalar_output("grad", fun, out, holomorphic)
-        grads = pullback(np.ones((), get_aval(out).dtype))
+        # the seed cotangent on the output's device (a host 1.0 would stay host through
+        # broadcasts and meet the device residuals in a product)
+        grads = pullback(constant_like(np.ones((), get_aval(out).dtype), out))
         grads = grads[0] if isinstance(argnums, (int, np.integer)) else grads
         return ((out, results[2]) if has_aux else out), grads
 

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from fungrad import lax
+from fungrad.array_module import on_host
 from fungrad.core import Primitive, ShapedArray
 from fungrad.interpreters.batching import batching_rules, bdim_to_front
 from fungrad.interpreters.jvp import jvp_rules
@@ -122,7 +123,8 @@ def pure_callback(callback: Callable[..., Any], result_shape_dtypes: Any, *args:
     return tree_unflatten(out_tree, as_outputs(outs))
 
 
-pure_callback_p.def_impl(_pure_callback_impl)
+# The callback sees NumPy arrays (as in JAX): device operands go to the host and back.
+pure_callback_p.def_impl(on_host(_pure_callback_impl))
 pure_callback_p.def_abstract_eval(
     lambda *avals, callback, result_avals, vmap_method: list(result_avals))
 
