@@ -39,6 +39,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from fungrad import dtypes
+from fungrad.array_module import device_of, is_device_array, to_device, to_host
 from fungrad.core import Tracer
 from fungrad.errors import FungradError
 from fungrad.numpy.array_type import as_array_type
@@ -136,8 +137,7 @@ def _leaf_array(name: str, leaf) -> np.ndarray:
             f"save: {where} is a traced value ({leaf.aval.str_short()}). Save concrete arrays: "
             "return them from the transformed function and save outside it."
         )
-    if type(leaf).__module__.startswith("cupy"):
-        leaf = leaf.get()  # checkpoints hold host arrays; fg.device_put moves them back
+    leaf = to_host(leaf)  # checkpoints hold host arrays (CuPy's and registered devices')
     arr = np.asarray(leaf)
     if arr.dtype.hasobject:
         raise TypeError(
@@ -420,6 +420,8 @@ def _restore_leaf(path, name: str, arr: np.ndarray, like_leaf):
         return arr.item()
     if isinstance(like_leaf, np.generic):
         return arr[()]
+    if is_device_array(like_leaf):  # back onto the device the `like` leaf lives on
+        return to_device(arr, device_of(like_leaf))
     return arr
 
 

@@ -50,9 +50,6 @@ def _excluded(case: Case) -> str | None:
     return None
 
 
-DEVICE_CASES = [c for c in CASES if _excluded(c) is None]
-
-
 def _placed(a) -> bool:
     """Arguments put on the device: arrays (PRNG keys, uint32 data, stay host values;
     scalars stay weak constants)."""
@@ -61,6 +58,9 @@ def _placed(a) -> bool:
 
 def _on_device(args):
     return [to_fake(a) if _placed(a) else a for a in args]
+
+
+DEVICE_CASES = [c for c in CASES if _excluded(c) is None]
 
 
 def _check(got, want, case: Case, what: str):
@@ -236,3 +236,16 @@ def test_scatter_add_goes_through_the_module():
 
 def x_at_add(x, idx, values):
     return lax.scatter_add(x, values, [idx], (("array", 0),))
+
+
+def test_save_and_load_go_through_the_host(tmp_path):
+    tree = {"w": to_fake(np.arange(3.0)), "b": to_fake(np.ones((2, 2), np.float32))}
+    path = tmp_path / "ckpt.npz"
+    fg.save(path, tree)
+    back = fg.load(path, like=tree)
+    for k in tree:
+        assert array_module.is_device_array(back[k]), k
+        np.testing.assert_array_equal(array_module.to_host(back[k]),
+                                      array_module.to_host(tree[k]))
+    plain = fg.load(path)
+    assert all(type(v) is not FakeDeviceArray for v in plain.values())
