@@ -154,10 +154,11 @@ def test_mixing_host_and_gpu_arrays_names_the_argument(cp):
 def test_save_and_load_go_through_the_host(cp, tmp_path):
     params = fg.device_put({"w": np.arange(3.0), "b": np.zeros(2, np.float32)})
     fg.save(tmp_path / "p.npz", params)
-    loaded = fg.load(tmp_path / "p.npz", like=params)
-    assert type(loaded["w"]) is not cp.ndarray  # checkpoints hold host arrays
-    back = fg.device_put(loaded)
+    host = fg.load(tmp_path / "p.npz")  # checkpoints hold host arrays
+    assert type(host["['w']"]) is not cp.ndarray and host["['w']"].tolist() == [0.0, 1.0, 2.0]
+    back = fg.load(tmp_path / "p.npz", like=params)  # onto the like leaves' device
     assert isinstance(back["w"], cp.ndarray) and back["w"].tolist() == [0.0, 1.0, 2.0]
+    assert back["b"].dtype == np.float32
 
 
 # ---------------------------------------------------------------------------------------
