@@ -9,7 +9,7 @@ The options carry JAX's names (JAX's ``jax_``-prefixed spellings, as in
   pass. See :mod:`fungrad.float_checks`.
 - ``debug_infs``: the same for infinities (the operands hold no infinity and no nan).
 - ``disable_jit``: ``jit(f)`` calls ``f`` directly, so Python side effects run every call.
-- ``jit_backend``: ``"auto"`` (default), ``"numba"`` or ``"numpy"``: the default of
+- ``jit_backend``: ``"auto"`` (default), ``"numba"``, ``"numpy"`` or ``"gpu"``: the default of
   ``jit(backend=...)`` (see :func:`fungrad.jit`).
 - ``jit_exact_math``: fused kernels call libm for exp/log/tanh/logistic instead of the
   vectorisable polynomials of ``fungrad.kernels.cpu.vmath`` (slower, bit-for-bit libm).
@@ -53,7 +53,7 @@ _DEFAULTS: dict[str, Any] = {
     "jit_kernel_threads": 1,
 }
 # Options that are not True/False: the values they take.
-_CHOICES = {"jit_backend": ("auto", "numba", "numpy")}
+_CHOICES = {"jit_backend": ("auto", "numba", "numpy", "gpu")}
 _PATHS = {"compilation_cache_dir"}
 _COUNTS = {"jit_kernel_threads"}
 

@@ -5,7 +5,8 @@ primitives also need a transpose rule. The ``cpu`` column is the Numba lowering:
 elementwise primitives need a rule in ``fungrad.kernels.cpu.lowering`` or a stated reason
 for running their NumPy impl (``declined``; ``python -m fungrad.coverage --reasons`` lists
 them); reductions that kernels accumulate show ``yes``; every other primitive runs its impl
-inside fused programs (``impl``).
+inside fused programs (``impl``). The ``gpu`` column is the same for the CuPy lowering
+(``fungrad.kernels.gpu.lowering``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from fungrad.interpreters.batching import batching_rules
 from fungrad.interpreters.jvp import jvp_rules
 from fungrad.interpreters.linearize import transpose_rules
 from fungrad.kernels.cpu.lowering import cpu_declined, cpu_lowerings, reduce_rules
+from fungrad.kernels.gpu import lowering as gpu
 
 
 def all_primitives() -> dict[str, Primitive]:
@@ -31,14 +33,15 @@ def rule_table(prim: Primitive) -> dict[str, bool | None]:
         "jvp": prim in jvp_rules,
         "transpose": (prim in transpose_rules) if prim.linear else None,
         "batching": prim in batching_rules,
-        "cpu": _cpu(prim),
+        "cpu": _lowering(prim, cpu_lowerings, reduce_rules, cpu_declined),
+        "gpu": _lowering(prim, gpu.gpu_lowerings, gpu.reduce_rules, gpu.gpu_declined),
     }
 
 
-def _cpu(prim: Primitive) -> bool | str:
-    if prim in cpu_lowerings or prim in reduce_rules:
+def _lowering(prim: Primitive, rules, reductions, declined) -> bool | str:
+    if prim in rules or prim in reductions:
         return True
-    if prim in cpu_declined:
+    if prim in declined:
         return "declined"
     return False if prim.elementwise else "impl"
 
@@ -68,8 +71,11 @@ def format_table() -> str:
 
 def format_reasons() -> str:
     """The elementwise primitives that run their impl inside fused programs, and why."""
-    return "\n".join(f"{p.name}: {why}" for p, why in sorted(cpu_declined.items(),
-                                                            key=lambda kv: kv[0].name))
+    lines = []
+    for column, declined in (("cpu", cpu_declined), ("gpu", gpu.gpu_declined)):
+        lines += [f"{column} {p.name}: {why}"
+                  for p, why in sorted(declined.items(), key=lambda kv: kv[0].name)]
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,8 @@ Compile latency is part of the feature: a first call never waits for Numba unles
 
 - ``backend="numpy"``: the executable (one generated Python function calling the impls).
 - ``backend="numba"``: the fused program, compiled on the first call.
+- ``backend="gpu"``: the fused CuPy program (:mod:`fungrad.kernels.gpu.driver`), built on
+  the first call; CuPy compiles and caches each kernel when it is first launched.
 - ``backend="auto"`` (the default): the executable runs while the signature is new. The plan
   is made on the second call (milliseconds, so a function called once never pays for it);
   a plan without kernels stays on the executable. If every kernel is already compiled in
@@ -25,32 +27,45 @@ import warnings
 from collections.abc import Callable
 
 from fungrad.kernels import settings
+from fungrad.kernels.gpu import driver as gpu_driver
 
 from fungrad.interpreters.executable import executable
 from fungrad.ir import IR
 
 FIRST_KERNEL_SECONDS = 1.0  # Numba's one-time initialisation plus the first compile
 KERNEL_SECONDS = 0.4  # each further kernel (measured 0.3 to 0.55 s on 2 cores)
-BACKENDS = ("auto", "numpy", "numba")
+BACKENDS = ("auto", "numpy", "numba", "gpu")
 _state = {"numba_failed": None, "numba_ready": False}
 
 
-def check_backend(backend: str | None) -> str | None:
-    """The backend name (``"cpu"`` means ``"auto"``, None the configured default)."""
+def backend_name(backend: str | None) -> str | None:
+    """The backend's name (``"cpu"`` means ``"auto"``, ``"cuda"`` ``"gpu"``, None the
+    configured default); an unknown name raises, listing the choices."""
     if backend is None:
         return None
-    if backend == "cpu":
-        return "auto"
+    backend = {"cpu": "auto", "cuda": "gpu"}.get(backend, backend)
     if backend not in BACKENDS:
-        raise ValueError(f"jit: backend={backend!r} is not one of {BACKENDS} (or 'cpu'); "
-                         "'numpy' runs the impls, 'numba' fused kernels, 'auto' switches to "
-                         "kernels once compiling them pays off.")
+        raise ValueError(f"jit: backend={backend!r} is not one of {BACKENDS} (or 'cpu', "
+                         "'cuda'); 'numpy' runs the impls, 'numba' fused kernels, 'auto' "
+                         "switches to kernels once compiling them pays off, 'gpu' runs fused "
+                         "CuPy kernels.")
+    return backend
+
+
+def check_backend(backend: str | None) -> str | None:
+    """:func:`backend_name`, and for ``"gpu"`` a check that CuPy and a GPU are there (the
+    error says what is missing and how to install it)."""
+    backend = backend_name(backend)
+    if backend == "gpu":
+        gpu_driver.runtime()
     return backend
 
 
 def program(ir: IR, backend: str, install: Callable[[Callable], None]) -> Callable:
     """The function to run ``ir`` with; ``install(run)`` replaces it later (tier switch)."""
     backend = backend or settings.default_backend()
+    if backend == "gpu":
+        return gpu_driver.program(ir)
     if backend == "numpy" or _state["numba_failed"]:
         return executable(ir)
     if backend == "numba":

@@ -20,3 +20,12 @@ def test_table_names_the_defining_module():
         assert defined, f"primitive `{name}` is not defined in {prim.module}"
     text = coverage.format_table()
     assert "fungrad.lax.elementwise" in text and "fungrad.interpreters.jvp" in text
+
+
+def test_every_elementwise_primitive_has_a_gpu_rule_or_a_reason():
+    for name, prim in coverage.all_primitives().items():
+        if prim.elementwise:
+            assert coverage.rule_table(prim)["gpu"] in (True, "declined"), name
+    header = coverage.format_table().splitlines()[0].split()
+    assert header[-2:] == ["cpu", "gpu"]
+    assert "gpu shift_left:" in coverage.format_reasons()

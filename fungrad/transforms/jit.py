@@ -25,6 +25,7 @@ import numpy as np
 from fungrad.kernels import settings, tiering
 from fungrad.kernels.cpu import cache as kernel_cache
 from fungrad.kernels.cpu.driver import cpu_plan
+from fungrad.kernels.gpu import driver as gpu_driver
 
 from fungrad import core, float_checks
 from fungrad.config import switches
@@ -116,28 +117,44 @@ class _Entry:
 class Lowered:
     """What ``jitted.lower(*args)`` returns: the optimized IR for those arguments.
 
-    ``as_text()`` shows the IR and, for the Numba backend, the fusion plan (which equations
-    run together as kernels); ``kernel_sources()`` the generated Numba source of each kernel;
-    ``compile()`` compiles the kernels now and returns the program.
+    ``as_text()`` shows the IR and, for the kernel backends, the fusion plan (which equations
+    run together as kernels; for ``"gpu"`` also the host program that launches them);
+    ``kernel_sources()`` the generated source of each kernel (Numba, or the CuPy kernels
+    with their CUDA C++; neither needs Numba, CuPy or a GPU); ``compile()`` compiles the
+    kernels now and returns the program.
     """
 
     def __init__(self, ir: IR, backend: str):
         self.ir = ir
         self.backend = backend
 
+    def _backend(self) -> str:
+        return self.backend or settings.default_backend()
+
     def as_text(self) -> str:
         text = str(self.ir)
-        if (self.backend or settings.default_backend()) == "numpy":
+        backend = self._backend()
+        if backend == "numpy":
             return text
+        if backend == "gpu":
+            plan, _ = gpu_driver.gpu_plan(self.ir)
+            return (f"{text}\n\n# fusion plan ({len(plan.groups)} kernel groups)\n"
+                    f"{plan.describe()}\n\n# host program (CuPy)\n"
+                    f"{gpu_driver.host_source(self.ir)}")
         plan, _ = cpu_plan(self.ir)
         return f"{text}\n\n# fusion plan ({len(plan.groups)} kernels)\n{plan.describe()}"
 
     def kernel_sources(self) -> list[str]:
-        """The Numba source of each fused kernel, in program order."""
+        """The source of each fused kernel, in program order (for ``"gpu"``: each distinct
+        ``cupy.ElementwiseKernel``/``ReductionKernel`` constructor, CUDA C++ inside)."""
+        if self._backend() == "gpu":
+            return [spec.source() for spec in gpu_driver.kernel_specs(self.ir)]
         return [k.source for k in cpu_plan(self.ir)[1]]
 
     def compile(self) -> Callable:
         """Compile the fused kernels now; return ``run(*flat_args) -> list`` of outputs."""
+        if self._backend() == "gpu":
+            return gpu_driver.program(self.ir)
         fused = tiering.compile_fused(self.ir)
         return fused if fused is not None else executable(self.ir)
 
@@ -198,13 +215,20 @@ class JittedFunction:
             return self
         return types.MethodType(self, obj)
 
-    def lower(self, *args, **kwargs) -> Lowered:
-        """Trace (or fetch from the cache) and return the optimized IR for ``args``."""
+    def lower(self, *args, backend: str | None = None, **kwargs) -> Lowered:
+        """Trace and return the optimized IR for ``args``.
+
+        ``backend`` (a fungrad extension; JAX's ``lower`` has none) overrides the jitted
+        function's backend for what the result shows and compiles: ``lower(*args,
+        backend="gpu").kernel_sources()`` gives the CUDA kernels on any machine, without
+        CuPy or a GPU. It is not passed to the function.
+        """
         if kwargs:
             args = self._positional(args, kwargs)
         statics, leaves, in_tree = self._split(args)
         self._leaf_keys(args, leaves)
-        return Lowered(self._trace(args, statics, leaves, in_tree).ir, self.backend)
+        backend = tiering.backend_name(backend) or self.backend
+        return Lowered(self._trace(args, statics, leaves, in_tree).ir, backend)
 
     def _cache_size(self) -> int:
         return len(self.cache)
@@ -414,8 +438,10 @@ def jit(fun: Callable | None = None, /, *, static_argnums: int | Sequence[int] =
         backend: ``"auto"`` (default; also ``None`` and JAX's ``"cpu"``) runs the NumPy
             executable while a signature is new and switches to fused Numba kernels once
             compiling them pays off (at once when they are in the disk cache);
-            ``"numba"`` compiles the kernels on the first call; ``"numpy"`` never does.
-            The default comes from ``fg.config.jit_backend``.
+            ``"numba"`` compiles the kernels on the first call; ``"numpy"`` never does;
+            ``"gpu"`` (or ``"cuda"``) runs fused CuPy kernels on the GPU and raises here if
+            CuPy or a GPU is missing (``lower(*args, backend="gpu")`` shows the kernels
+            anywhere). The default comes from ``fg.config.jit_backend``.
 
     Returns:
         A :class:`JittedFunction`; ``.lower(*args).as_text()`` shows the optimized IR and

@@ -1,1 +1,1 @@
-"""Kernel lowering (Numba on CPU, CuPy on GPU); installed as fungrad.kernels."""
+"""The CuPy backend: the CUDA lowering table, kernel specs, the host driver, the C++ emulator."""
