@@ -142,9 +142,9 @@ def test_mixing_host_and_gpu_arrays_names_the_argument(cp):
         return fnp.sum(params["w"] * x)
 
     with pytest.raises(ValueError, match=r"grad of `.*loss`: argument `params\['w'\]` \(a "
-                       r"cupy.ndarray\) is on CudaDevice\(id=0\) but argument `x` \(a "
-                       r"numpy.ndarray\) is on CpuDevice\(id=0\).*Move argument `x` with "
-                       r"fg\.device_put\(x, fg\.devices\('gpu'\)\[0\]\)"):
+                       r"cupy.ndarray float64\[3\]\) is on CudaDevice\(id=0\) but argument "
+                       r"`x` \(a numpy.ndarray float64\[3\]\) is on CpuDevice\(id=0\).*Move "
+                       r"argument `x` with fg\.device_put\(x, fg\.devices\('gpu'\)\[0\]\)"):
         fg.grad(loss)({"w": cp.ones(3)}, np.ones(3))
     with pytest.raises(ValueError, match=r"jit of `.*loss`: argument `params\['w'\]`"):
         fg.jit(loss)({"w": cp.ones(3)}, np.ones(3))
