@@ -54,12 +54,13 @@ FG = SimpleNamespace(np=fnp, nn=fg.nn, vjp=fg.vjp, grad=fg.grad, vmap=fg.vmap)
 
 @dataclass
 class Row:
-    """One table row: ``fn(lib, *args)`` written once for fungrad and JAX, host arguments,
-    and the target ``limit`` on fungrad jit / JAX (None: no target)."""
+    """One table row: ``fn(lib, *args)`` written once for fungrad and JAX, ``make_args()``
+    drawing its host arguments (when the row runs: the 1e8 rows hold gigabytes), and the
+    target ``limit`` on fungrad jit / JAX (None: no target)."""
 
     name: str
     fn: Callable
-    args: tuple
+    make_args: Callable[[], tuple]
     limit: float | None
 
 
@@ -116,26 +117,26 @@ def _onehot(rng, batch, classes):
 def rows(quick: bool) -> list[Row]:
     """The table's rows (``quick``: one small size of each workload)."""
     rng = np.random.default_rng(0)
-    normal = lambda *shape: rng.standard_normal(shape).astype(np.float32)  # noqa: E731
+    normal = lambda *shape: rng.standard_normal(shape, np.float32)  # noqa: E731
     out = []
     for batch in (128,) if quick else (128, 4096):
-        out.append(Row(f"mlp step b{batch}", mlp_step,
-                       (_mlp_params(rng, SIZES), normal(batch, SIZES[0]),
-                        _onehot(rng, batch, SIZES[-1])), 1.5))
+        out.append(Row(f"mlp step b{batch}", mlp_step, functools.partial(
+            lambda b: (_mlp_params(rng, SIZES), normal(b, SIZES[0]),
+                       _onehot(rng, b, SIZES[-1])), batch), 1.5))
     for n in (10,) if quick else (10, 10**7):
         out.append(Row(f"chain grad {n:.0e}".replace("e+0", "e"), chain_grad,
-                       (np.linspace(0.1, 1.0, n, dtype=np.float32),), 1.2 if n >= 10**7 else None))
+                       functools.partial(lambda n: (np.linspace(0.1, 1.0, n, dtype=np.float32),),
+                                         n), 1.2 if n >= 10**7 else None))
     for n in (10**5,) if quick else (10**6, 10**7, 10**8):
         shape, tag = (n // ROW, ROW), f"{n:.0e}".replace("e+0", "e")
         limit = 1.2 if n >= 10**7 else None
-        out.append(Row(f"gelu fwd+bwd {tag}", gelu_step, (normal(*shape), normal(*shape)),
-                       limit))
-        out.append(Row(f"layernorm fwd+bwd {tag}", layernorm_step,
-                       (normal(*shape), normal(ROW), normal(ROW), normal(*shape)), limit))
+        out.append(Row(f"gelu fwd+bwd {tag}", gelu_step,
+                       functools.partial(lambda s: (normal(*s), normal(*s)), shape), limit))
+        out.append(Row(f"layernorm fwd+bwd {tag}", layernorm_step, functools.partial(
+            lambda s: (normal(*s), normal(ROW), normal(ROW), normal(*s)), shape), limit))
     batch = 64 if quick else 512
-    out.append(Row(f"per-example grads b{batch}", per_example_grads,
-                   (_mlp_params(rng, (784, 256, 10)), normal(batch, 784),
-                    _onehot(rng, batch, 10)), None))
+    out.append(Row(f"per-example grads b{batch}", per_example_grads, lambda: (
+        _mlp_params(rng, (784, 256, 10)), normal(batch, 784), _onehot(rng, batch, 10)), None))
     return out
 
 
@@ -162,7 +163,8 @@ def implementations(row: Row, jax_setup) -> tuple[dict, dict, dict, dict]:
     row once on the GPU and waits for it; an implementation whose first call raises is left
     out (and listed in failures)."""
     candidates = {}
-    gpu_args = fg.device_put(row.args, fg.devices("gpu")[0])
+    host_args = row.make_args()
+    gpu_args = fg.device_put(host_args, fg.devices("gpu")[0])
     eager = functools.partial(row.fn, FG)
     candidates["fungrad eager"] = lambda: fg.block_until_ready(eager(*gpu_args))
     try:
@@ -175,7 +177,7 @@ def implementations(row: Row, jax_setup) -> tuple[dict, dict, dict, dict]:
     if jax_setup is not None:
         jax, gpu, lib = jax_setup
         jax_fn = jax.jit(functools.partial(row.fn, lib))
-        jax_args = jax.device_put(row.args, gpu)
+        jax_args = jax.device_put(host_args, gpu)
         candidates["jax jit"] = lambda: jax.block_until_ready(jax_fn(*jax_args))
     fns, firsts, outputs = {}, {}, {}
     for name, fn in candidates.items():
