@@ -24,7 +24,7 @@ import time
 import numpy as np
 from digits_data import NUM_CLASSES, NUM_FEATURES, load_digits_split
 from digits_mlp import accuracy, init_params, loss_fn, make_optimizer
-from run_files import RunFiles, add_run_flags
+from run_files import RunFiles, add_run_flags, to_device
 
 import fungrad as fg
 from fungrad import distributed, optim
@@ -60,12 +60,12 @@ def global_batch(seed: int, step: int, n: int, batch_size: int) -> np.ndarray:
 
 
 def train_steps(params, opt_state, opt, data, steps: range, seed: int, batch_size: int,
-                data_parallel: bool = True):
+                data_parallel: bool = True, place=lambda batch: batch):
     """Run the optimizer over ``steps``; returns params, state and the mean global loss.
 
     With ``data_parallel`` each rank computes gradients on its shard of the global batch
     and the ranks average them; without it this process trains on the whole global batch
-    (the single-process reference).
+    (the single-process reference). ``place`` puts each batch where the parameters are.
     """
     x_all, y_all = data
     losses = []
@@ -74,10 +74,12 @@ def train_steps(params, opt_state, opt, data, steps: range, seed: int, batch_siz
         batch = (x_all[idx], y_all[idx])
         if data_parallel:
             batch = distributed.process_shard(batch)
-        loss, grads = loss_and_grad(params, *batch)
+        loss, grads = loss_and_grad(params, *place(batch))
         if data_parallel:  # one message per dtype: the loss rides with the gradients
-            reduced = distributed.allreduce_gradients({"loss": loss, "grads": grads})
-            loss, grads = reduced["loss"], reduced["grads"]
+            # (through host memory: MPI's buffers; a no-op copy-free view on the CPU)
+            reduced = distributed.allreduce_gradients(
+                fg.device_get({"loss": loss, "grads": grads}))
+            loss, grads = reduced["loss"], place(reduced["grads"])
         updates, opt_state = opt.update(grads, opt_state, params)
         params = optim.apply_updates(params, updates)
         losses.append(float(loss))
@@ -115,9 +117,11 @@ def main(argv: list[str] | None = None) -> dict:
     run = RunFiles(args, "data_parallel", ["loss", "accuracy", "train_accuracy"])
     counters = np.zeros(2)
     if rank == 0:
-        state = run.start(state)
+        state = fg.device_get(run.start(state))  # broadcast from host memory
         counters = np.array([run.step, run.elapsed])
     state, counters = distributed.broadcast_one_to_all((state, counters))
+    state = to_device(args, state)
+    x_train_on, x_test_on = to_device(args, (x_train, x_test))
     run.step, run.elapsed = int(counters[0]), float(counters[1])
     if rank == 0:
         done = run.already_done(args.steps, unit="step")
@@ -131,19 +135,20 @@ def main(argv: list[str] | None = None) -> dict:
         stop = min(args.steps, (run.step // args.print_every + 1) * args.print_every)
         params, opt_state, loss = train_steps(params, opt_state, opt, (x_train, y_onehot),
                                               range(run.step + 1, stop + 1), args.seed,
-                                              args.batch_size)
+                                              args.batch_size,
+                                              place=lambda batch: to_device(args, batch))
         run.step, run.elapsed = stop, time.perf_counter() - start
         if rank == 0:
-            train_acc = accuracy(params, x_train, y_train)
-            test_acc = accuracy(params, x_test, y_test)
+            train_acc = accuracy(params, x_train_on, y_train)
+            test_acc = accuracy(params, x_test_on, y_test)
             say(f"step {run.step:5d}/{args.steps}  loss {loss:.4f}  train acc "
                 f"{train_acc:.4f}  test acc {test_acc:.4f}  [{run.elapsed:5.1f}s]", flush=True)
             run.log(loss=loss, accuracy=test_acc, train_accuracy=train_acc)
             run.save({"params": params, "opt_state": opt_state}, params)
     metrics = {"initial_loss": initial_loss,
-               "final_loss": float(loss_fn(params, x_train, y_onehot)),
-               "train_accuracy": accuracy(params, x_train, y_train),
-               "test_accuracy": accuracy(params, x_test, y_test),
+               "final_loss": float(loss_fn(params, x_train_on, to_device(args, y_onehot))),
+               "train_accuracy": accuracy(params, x_train_on, y_train),
+               "test_accuracy": accuracy(params, x_test_on, y_test),
                "seconds": time.perf_counter() - start}
     say(f"train loss {initial_loss:.3f} (before training) -> {metrics['final_loss']:.3f} "
         f"(after {run.step} steps on {size} process(es))")

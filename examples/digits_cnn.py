@@ -29,7 +29,7 @@ import numpy as np
 from blas_threads import limit_blas_threads
 from digits_data import NUM_CLASSES, load_digits_split, minibatches
 from progress import progress
-from run_files import RunFiles, add_run_flags, pyplot
+from run_files import RunFiles, add_run_flags, pyplot, to_device
 
 import fungrad as fg
 import fungrad.numpy as fnp
@@ -71,7 +71,7 @@ def loss_fn(model: nn.Sequential, x, y):
 
 def accuracy(model: nn.Sequential, x, y) -> float:
     """The share of examples whose largest logit is the true class."""
-    return float(np.mean(np.argmax(np.asarray(model(x)), axis=-1) == y))
+    return float(np.mean(np.argmax(fg.device_get(model(x)), axis=-1) == y))
 
 
 def make_optimizer(args: argparse.Namespace, total_steps: int) -> optim.GradientTransformation:
@@ -119,6 +119,7 @@ def train(model, opt_state, opt, args: argparse.Namespace, data, run: RunFiles):
     """Run the epochs from ``run.epoch + 1``, printing progress and writing the run files;
     returns the trained model."""
     (x_train, y_train), (x_test, y_test) = data
+    x_test_on = to_device(args, x_test)
     train_step = make_train_step(opt)
     start = time.perf_counter() - run.elapsed
     for epoch in range(run.epoch + 1, args.epochs + 1):
@@ -126,9 +127,10 @@ def train(model, opt_state, opt, args: argparse.Namespace, data, run: RunFiles):
         batches = list(minibatches(rng, len(x_train), args.batch_size))
         losses = []
         for idx in progress(batches, desc=f"epoch {epoch:3d}/{args.epochs}"):
-            model, opt_state, loss = train_step(model, opt_state, x_train[idx], y_train[idx])
+            model, opt_state, loss = train_step(model, opt_state,
+                                                *to_device(args, (x_train[idx], y_train[idx])))
             losses.append(float(loss))
-        test_acc = accuracy(model, x_test, y_test)
+        test_acc = accuracy(model, x_test_on, y_test)
         run.step, run.epoch = run.step + len(batches), epoch
         run.elapsed = time.perf_counter() - start
         if epoch % args.print_every == 0 or epoch == args.epochs:
@@ -141,7 +143,7 @@ def train(model, opt_state, opt, args: argparse.Namespace, data, run: RunFiles):
 
 def plot_confusion(run: RunFiles, model: nn.Sequential, x, y) -> None:
     """Write confusion.png: counts of (true class, predicted class) on the held-out set."""
-    predicted = np.argmax(np.asarray(model(x)), axis=-1)
+    predicted = np.argmax(fg.device_get(model(x)), axis=-1)
     counts = np.zeros((NUM_CLASSES, NUM_CLASSES), np.int64)
     np.add.at(counts, (y, predicted), 1)
     fig, ax = pyplot().subplots(figsize=(5, 4.4))
@@ -180,16 +182,17 @@ def main(argv: list[str] | None = None) -> dict:
     with limit_blas_threads(args.blas_threads):
         model = train(state["params"], state["opt_state"], opt, args,
                       ((x_train, y_train), (x_test, y_test)), run)
+    x_train_on, y_train_on, x_test_on = to_device(args, (x_train, y_train, x_test))
     metrics = {"initial_loss": initial_loss,
-               "final_loss": float(loss_fn(model, x_train, y_train)),
-               "train_accuracy": accuracy(model, x_train, y_train),
-               "test_accuracy": accuracy(model, x_test, y_test),
+               "final_loss": float(loss_fn(model, x_train_on, y_train_on)),
+               "train_accuracy": accuracy(model, x_train_on, y_train),
+               "test_accuracy": accuracy(model, x_test_on, y_test),
                "seconds": time.perf_counter() - start}
     print(f"final test accuracy: {metrics['test_accuracy']:.4f}  "
           f"(train loss {initial_loss:.3f} -> {metrics['final_loss']:.4f}) "
           f"in {metrics['seconds']:.1f}s")
     run.plot_curves(log_loss=True)
-    plot_confusion(run, model, x_test, y_test)
+    plot_confusion(run, model, x_test_on, y_test)
     run.finish(metrics, ["confusion.png"])
     return metrics
 

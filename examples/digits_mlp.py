@@ -28,7 +28,7 @@ import time
 import numpy as np
 from digits_data import NUM_CLASSES, NUM_FEATURES, load_digits_split, minibatches
 from progress import progress
-from run_files import RunFiles, add_run_flags
+from run_files import RunFiles, add_run_flags, to_device
 
 import fungrad as fg
 import fungrad.numpy as fnp
@@ -66,7 +66,8 @@ def accuracy(params: list[dict], x, y, policy: mp.Policy | None = None) -> float
     """The share of examples whose largest logit is the true class (in ``policy``'s dtype)."""
     if policy is not None:
         params, x = policy.cast_to_compute((params, x))
-    return float(np.mean(np.argmax(np.asarray(predict(params, x), np.float32), axis=1) == y))
+    logits = fg.device_get(predict(params, x))
+    return float(np.mean(np.argmax(np.asarray(logits, np.float32), axis=1) == y))
 
 
 def make_optimizer(lr: float, momentum: float, weight_decay: float) -> optim.GradientTransformation:
@@ -157,11 +158,12 @@ def main(argv: list[str] | None = None) -> dict:
         return done
     params, opt_state = state["params"], state["opt_state"]
     loss_scale = state.get("loss_scale")
+    x_train_on, y_onehot_on, x_test_on = to_device(args, (x_train, y_onehot, x_test))
     start = time.perf_counter() - run.elapsed
     for epoch in range(run.epoch + 1, args.epochs + 1):
         rng = np.random.default_rng((args.seed, epoch))  # the epoch's order, also on resume
         idx = list(minibatches(rng, len(x_train), args.batch_size))
-        batches = ((x_train[i], y_onehot[i])
+        batches = (to_device(args, (x_train[i], y_onehot[i]))
                    for i in progress(idx, desc=f"epoch {epoch:3d}/{args.epochs}"))
         if policy is None:
             params, opt_state, loss = train_epoch(params, opt_state, opt, batches)
@@ -169,8 +171,8 @@ def main(argv: list[str] | None = None) -> dict:
             params, opt_state, loss, loss_scale = train_epoch(
                 params, opt_state, opt, batches, policy, loss_scale)
             extra = {"loss_scale": loss_scale}
-        train_acc = accuracy(params, x_train, y_train, policy)
-        test_acc = accuracy(params, x_test, y_test, policy)
+        train_acc = accuracy(params, x_train_on, y_train, policy)
+        test_acc = accuracy(params, x_test_on, y_test, policy)
         run.step, run.epoch, run.elapsed = run.step + len(idx), epoch, time.perf_counter() - start
         print(f"epoch {epoch:3d}/{args.epochs}  loss {loss:.4f}  "
               f"train acc {train_acc:.4f}  test acc {test_acc:.4f}  "
@@ -178,9 +180,9 @@ def main(argv: list[str] | None = None) -> dict:
         run.log(epoch=epoch, loss=loss, accuracy=test_acc, train_accuracy=train_acc)
         run.save({"params": params, "opt_state": opt_state, **extra}, params)
     metrics = {"initial_loss": initial_loss,
-               "final_loss": float(loss_fn(params, x_train, y_onehot)),
-               "train_accuracy": accuracy(params, x_train, y_train, policy),
-               "test_accuracy": accuracy(params, x_test, y_test, policy),
+               "final_loss": float(loss_fn(params, x_train_on, y_onehot_on)),
+               "train_accuracy": accuracy(params, x_train_on, y_train, policy),
+               "test_accuracy": accuracy(params, x_test_on, y_test, policy),
                "seconds": time.perf_counter() - start}
     if isinstance(loss_scale, mp.DynamicLossScale):
         metrics["loss_scale"] = float(loss_scale.loss_scale)

@@ -31,7 +31,7 @@ import time
 
 import numpy as np
 from progress import ProgressBar
-from run_files import RunFiles, add_run_flags, pyplot
+from run_files import RunFiles, add_run_flags, pyplot, to_device
 
 import fungrad as fg
 import fungrad.numpy as fnp
@@ -84,15 +84,17 @@ def sample_data(key, n: int) -> np.ndarray:
     return random.normal(key, (n, 2)) @ TRUE_MIXING + TRUE_MEAN
 
 
-def generated_stats(g_params: list[dict], key, n: int = 4096):
-    """Mean and covariance of ``n`` generated points."""
-    points = np.asarray(mlp(g_params, random.normal(key, (n, 2))))
+def generated_stats(g_params: list[dict], key, n: int = 4096, place=lambda x: x):
+    """Mean and covariance of ``n`` generated points (``place`` puts the noise, drawn on
+    the host, where the parameters are)."""
+    points = fg.device_get(mlp(g_params, place(random.normal(key, (n, 2)))))
     return points.mean(0), np.cov(points, rowvar=False)
 
 
-def report(step: int, g_params: list[dict], key, elapsed: float, losses=None) -> float:
+def report(step: int, g_params: list[dict], key, elapsed: float, losses=None,
+           place=lambda x: x) -> float:
     """Print the generated mean and covariance; return the mean's distance from the truth."""
-    mean, cov = generated_stats(g_params, key)
+    mean, cov = generated_stats(g_params, key, place=place)
     distance = float(np.linalg.norm(mean - TRUE_MEAN))
     shown = "D loss   -    G loss   -  " if losses is None else (
         f"D loss {losses[0]:.3f}  G loss {losses[1]:.3f}")
@@ -147,8 +149,10 @@ def make_train_step(args: argparse.Namespace):
 
     def train_step(players: dict, key) -> tuple[dict, tuple]:
         real_key, d_noise_key, g_noise_key = random.split(key, 3)
-        real = sample_data(real_key, args.batch_size)
-        d_noise, g_noise = (random.normal(k, real.shape) for k in (d_noise_key, g_noise_key))
+        # drawn from host keys: on --device inside jit (a traced value passes through)
+        real = to_device(args, sample_data(real_key, args.batch_size))
+        d_noise, g_noise = (to_device(args, random.normal(k, real.shape))
+                            for k in (d_noise_key, g_noise_key))
         d_loss, grads = d_grad(players["d"], players["g"], real, d_noise, args.r1)
         d_params, d_state = optimizer_step(d_opt, players["d"], players["d_opt"], grads)
         g_loss, grads = g_grad(players["g"], d_params, g_noise)
@@ -159,11 +163,12 @@ def make_train_step(args: argparse.Namespace):
     return init, fg.jit(train_step) if args.jit else train_step
 
 
-def plot_samples(run: RunFiles, g_params: list[dict], key, n: int = 2000) -> None:
+def plot_samples(run: RunFiles, g_params: list[dict], key, n: int = 2000,
+                 place=lambda x: x) -> None:
     """Write samples.png: real points of the target Gaussian beside generated ones."""
     real_key, noise_key = random.split(key)
     real = np.asarray(sample_data(real_key, n))
-    fake = np.asarray(mlp(g_params, random.normal(noise_key, (n, 2))))
+    fake = fg.device_get(mlp(g_params, place(random.normal(noise_key, (n, 2)))))
     fig, ax = pyplot().subplots(figsize=(5, 5))
     ax.scatter(real[:, 0], real[:, 1], s=3, alpha=0.4, label="real")
     ax.scatter(fake[:, 0], fake[:, 1], s=3, alpha=0.4, label="generated")
@@ -179,6 +184,7 @@ def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
     g_key, d_key, train_key, eval_key = random.split(random.key(args.seed), 4)
     init, train_step = make_train_step(args)
+    place = lambda tree: to_device(args, tree)  # noqa: E731 (host draws onto --device)
     players = init(init_mlp(g_key, [2, args.hidden, args.hidden, 2]),
                    init_mlp(d_key, [2, args.hidden, args.hidden, 1]))
     print(f"target: mean {TRUE_MEAN}, cov {TRUE_COV.ravel()} (row-major)")
@@ -190,7 +196,7 @@ def main(argv: list[str] | None = None) -> dict:
     if done is not None:
         return done
     start = time.perf_counter() - run.elapsed
-    report(run.step, players["g"], eval_key, run.elapsed)
+    report(run.step, players["g"], eval_key, run.elapsed, place=place)
     losses, interval = (float("nan"), float("nan")), []
     bar = ProgressBar(args.steps - run.step, desc=f"steps {run.step + 1}-{args.steps}")
     for step in range(run.step + 1, args.steps + 1):
@@ -198,18 +204,19 @@ def main(argv: list[str] | None = None) -> dict:
         interval.append(step_losses)
         bar.update()
         if step % args.log_every == 0 or step % args.print_every == 0 or step == args.steps:
-            losses = tuple(float(v) for v in np.mean(np.asarray(interval), axis=0))
+            losses = tuple(float(v) for v in np.mean(
+                [[float(v) for v in pair] for pair in interval], axis=0))
             interval = []
             run.step, run.elapsed = step, time.perf_counter() - start
-            distance = float(np.linalg.norm(generated_stats(players["g"], eval_key)[0]
-                                            - TRUE_MEAN))
+            distance = float(np.linalg.norm(generated_stats(players["g"], eval_key,
+                                                            place=place)[0] - TRUE_MEAN))
             run.log(loss=losses[0], d_loss=losses[0], g_loss=losses[1], mean_distance=distance)
         if step % args.print_every == 0 or step == args.steps:
             bar.close()
-            report(step, players["g"], eval_key, run.elapsed, losses)
+            report(step, players["g"], eval_key, run.elapsed, losses, place=place)
             run.save(players, {"g": players["g"], "d": players["d"]})
     bar.close()
-    mean, cov = generated_stats(players["g"], eval_key, n=20000)
+    mean, cov = generated_stats(players["g"], eval_key, n=20000, place=place)
     metrics = {
         "initial_mean_distance": initial_distance,
         "mean_distance": float(np.linalg.norm(mean - TRUE_MEAN)),
@@ -223,7 +230,7 @@ def main(argv: list[str] | None = None) -> dict:
           f"relative error {metrics['cov_error']:.3f}")
     run.plot_curves([("loss", ["d_loss", "g_loss"]),
                      ("|generated mean - true mean|", ["mean_distance"])])
-    plot_samples(run, players["g"], random.fold_in(eval_key, 1))
+    plot_samples(run, players["g"], random.fold_in(eval_key, 1), place=place)
     run.finish(metrics, ["samples.png"])
     return metrics
 

@@ -21,7 +21,7 @@ import time
 
 import numpy as np
 from progress import progress
-from run_files import RunFiles, add_run_flags
+from run_files import RunFiles, add_run_flags, to_device
 
 import fungrad as fg
 import fungrad.numpy as fnp
@@ -120,7 +120,8 @@ def main(argv: list[str] | None = None) -> dict:
     rng = np.random.default_rng(args.seed)
     x, y, truth = make_data(rng, args.samples, args.features, args.noise)
     ridge = ridge_solution(x, y, args.weight_decay)
-    objective = lambda p: ridge_objective(p, x, y, args.weight_decay)
+    # judged on the host, against the closed form (params may live on --device)
+    objective = lambda p: ridge_objective(fg.device_get(p), x, y, args.weight_decay)
     print(f"{args.samples} points, {args.features} features; "
           f"ridge optimum {objective(ridge):.6f}")
     params = {"w": np.zeros(args.features), "b": np.asarray(0.0)}
@@ -137,15 +138,17 @@ def main(argv: list[str] | None = None) -> dict:
         # The epoch's order from (seed, epoch): a resumed run draws the same batches.
         order = np.random.default_rng((args.seed, epoch)).permutation(args.samples)
         split = np.array_split(order, batches_per_epoch(args))
-        batches = ((x[i], y[i]) for i in progress(split, desc=f"epoch {epoch:3d}/{args.epochs}"))
+        batches = (to_device(args, (x[i], y[i]))
+                   for i in progress(split, desc=f"epoch {epoch:3d}/{args.epochs}"))
         params, opt_state = train_epoch(params, opt_state, opt, batches)
-        value, error = objective(params), relative_error(params, ridge)
+        value, error = objective(params), relative_error(fg.device_get(params), ridge)
         run.step, run.epoch, run.elapsed = run.step + len(split), epoch, time.perf_counter() - start
         if epoch % args.print_every == 0 or epoch == args.epochs:
             print(f"epoch {epoch:3d}/{args.epochs}  objective {value:.6f}  "
                   f"|w - w_ridge|/|w_ridge| {error:.2e}  [{run.elapsed:5.1f}s]", flush=True)
         run.log(epoch=epoch, loss=value, w_relative_error=error)
         run.save({"params": params, "opt_state": opt_state}, params)
+    params = fg.device_get(params)
     metrics = {
         "initial_objective": initial_objective, "final_objective": objective(params),
         "ridge_objective": objective(ridge), "w_relative_error": relative_error(params, ridge),

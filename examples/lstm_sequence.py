@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 from blas_threads import limit_blas_threads
 from progress import progress
-from run_files import RunFiles, add_run_flags, pyplot
+from run_files import RunFiles, add_run_flags, pyplot, to_device
 
 import fungrad as fg
 import fungrad.numpy as fnp
@@ -152,6 +152,7 @@ def train(model: NextValuePredictor, opt_state, opt, args: argparse.Namespace, t
     """Run the epochs from ``run.epoch + 1``, printing train loss and test MSE and writing
     the run files; returns the trained model."""
     windows, targets = train_set
+    test_on = to_device(args, test_set)
     train_step, test_loss = make_train_step(opt), fg.jit(loss_fn)
     start = time.perf_counter() - run.elapsed
     for epoch in range(run.epoch + 1, args.epochs + 1):
@@ -159,9 +160,10 @@ def train(model: NextValuePredictor, opt_state, opt, args: argparse.Namespace, t
         order, losses = np.random.default_rng((args.seed, epoch)).permutation(len(windows)), []
         batches = [order[i:i + args.batch_size] for i in range(0, len(windows), args.batch_size)]
         for idx in progress(batches, desc=f"epoch {epoch:3d}/{args.epochs}"):
-            model, opt_state, loss = train_step(model, opt_state, windows[idx], targets[idx])
+            model, opt_state, loss = train_step(model, opt_state,
+                                                *to_device(args, (windows[idx], targets[idx])))
             losses.append(float(loss))
-        test_mse = float(test_loss(model, *test_set))
+        test_mse = float(test_loss(model, *test_on))
         run.step, run.epoch = run.step + len(batches), epoch
         run.elapsed = time.perf_counter() - start
         if epoch % args.print_every == 0 or epoch == args.epochs:
@@ -172,11 +174,12 @@ def train(model: NextValuePredictor, opt_state, opt, args: argparse.Namespace, t
     return model
 
 
-def plot_predictions(run: RunFiles, model: NextValuePredictor, test_set, shown: int = 4):
+def plot_predictions(run: RunFiles, model: NextValuePredictor, test_set, shown: int = 4,
+                     place=lambda x: x):
     """Write predictions.png: held-out predictions against the true next values (left),
     and a few held-out windows with their true and predicted next value (right)."""
     windows, targets = test_set
-    predicted = np.asarray(model(windows))
+    predicted = fg.device_get(model(place(windows)))
     fig, (left, right) = pyplot().subplots(1, 2, figsize=(10, 4))
     left.scatter(targets, predicted, s=4, alpha=0.5)
     lo, hi = float(min(targets.min(), predicted.min())), float(max(targets.max(),
@@ -221,14 +224,15 @@ def main(argv: list[str] | None = None) -> dict:
     start = time.perf_counter()
     with limit_blas_threads(args.blas_threads):
         model = train(state["params"], state["opt_state"], opt, args, train_set, test_set, run)
-    metrics = {"initial_loss": initial_loss, "final_loss": float(loss_fn(model, *train_set)),
-               "test_mse": float(loss_fn(model, *test_set)), **baselines,
+    train_on, test_on = to_device(args, (train_set, test_set))
+    metrics = {"initial_loss": initial_loss, "final_loss": float(loss_fn(model, *train_on)),
+               "test_mse": float(loss_fn(model, *test_on)), **baselines,
                "seconds": time.perf_counter() - start}
     print(f"final test mse {metrics['test_mse']:.5f} (predict the last value "
           f"{metrics['last_value_mse']:.5f}, linear AR {metrics['linear_ar_mse']:.5f}, "
           f"noise floor {metrics['noise_floor_mse']:.5f}) in {metrics['seconds']:.1f}s")
     run.plot_curves([("mse", ["loss", "test_mse"])], log_loss=True)
-    plot_predictions(run, model, test_set)
+    plot_predictions(run, model, test_set, place=lambda x: to_device(args, x))
     run.finish(metrics, ["predictions.png"])
     return metrics
 

@@ -26,7 +26,7 @@ import time
 import numpy as np
 from digits_data import NUM_CLASSES, NUM_FEATURES, load_digits_split, minibatches
 from progress import progress
-from run_files import RunFiles, add_run_flags
+from run_files import RunFiles, add_run_flags, to_device
 
 import fungrad as fg
 import fungrad.numpy as fnp
@@ -71,26 +71,31 @@ def max_difference(a, b) -> float:
         tree_flatten(a)[0], tree_flatten(b)[0], strict=True))
 
 
-def private_gradient(params, x, y_onehot, *, clip: float, noise_multiplier: float, key):
+def private_gradient(params, x, y_onehot, *, clip: float, noise_multiplier: float, key,
+                     place=lambda noise: noise):
     """The DP-SGD gradient estimate: clip each example's gradient, sum, add noise, average.
+
+    ``place`` puts the noise where the gradients are (``--device``: samples are drawn on
+    the host).
 
     Returns:
       ``(gradient, share of examples whose gradient was clipped)``.
     """
     grads = per_example_grads(params, x, y_onehot)
-    norms = np.asarray(per_example_norms(grads))
-    scale = np.minimum(1.0, clip / np.maximum(norms, 1e-12))
-    summed = tree_map(lambda g: np.tensordot(scale, g, axes=1), grads)
+    norms = per_example_norms(grads)
+    scale = fnp.minimum(1.0, clip / fnp.maximum(norms, 1e-12))
+    summed = tree_map(lambda g: fnp.tensordot(scale, g, axes=1), grads)
     leaves, treedef = tree_flatten(summed)
     keys = random.split(key, len(leaves))
-    noisy = [g + noise_multiplier * clip * random.normal(k, g.shape)
+    noisy = [g + noise_multiplier * clip * place(random.normal(k, g.shape))
              for g, k in zip(leaves, keys, strict=True)]
-    return tree_unflatten(treedef, [g / len(x) for g in noisy]), float(np.mean(norms > clip))
+    clipped = float(fnp.mean(norms > clip))
+    return tree_unflatten(treedef, [g / len(x) for g in noisy]), clipped
 
 
 def accuracy(params: list[dict], x, y) -> float:
     """The share of examples whose largest logit is the true class."""
-    return float(np.mean(np.argmax(predict(params, x), axis=1) == y))
+    return float(np.mean(np.argmax(fg.device_get(predict(params, x)), axis=1) == y))
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -133,7 +138,8 @@ def train_epoch(params: list[dict], opt_state, opt: optim.GradientTransformation
     for j, (x, y_onehot) in enumerate(batches):
         grads, share = private_gradient(params, x, y_onehot, clip=args.clip,
                                         noise_multiplier=args.noise_multiplier,
-                                        key=random.fold_in(key, j))
+                                        key=random.fold_in(key, j),
+                                        place=lambda noise: to_device(args, noise))
         updates, opt_state = opt.update(grads, opt_state, params)
         params = optim.apply_updates(params, updates)
         clipped.append(share)
@@ -158,16 +164,17 @@ def main(argv: list[str] | None = None) -> dict:
     if done is not None:
         return done
     params, opt_state = state["params"], state["opt_state"]
+    x_train_on, y_onehot_on, x_test_on = to_device(args, (x_train, y_onehot, x_test))
     start = time.perf_counter() - run.elapsed
     for epoch in range(run.epoch + 1, args.epochs + 1):
         rng = np.random.default_rng((args.seed, epoch))  # the epoch's order, also on resume
         idx = list(minibatches(rng, len(x_train), args.batch_size))
-        batches = ((x_train[i], y_onehot[i])
+        batches = (to_device(args, (x_train[i], y_onehot[i]))
                    for i in progress(idx, desc=f"epoch {epoch:3d}/{args.epochs}"))
         params, opt_state, clipped = train_epoch(params, opt_state, opt, batches, args=args,
                                                  key=random.fold_in(noise_key, epoch))
-        loss = float(loss_fn(params, x_train, y_onehot))
-        test_acc = accuracy(params, x_test, y_test)
+        loss = float(loss_fn(params, x_train_on, y_onehot_on))
+        test_acc = accuracy(params, x_test_on, y_test)
         run.step, run.epoch, run.elapsed = run.step + len(idx), epoch, time.perf_counter() - start
         if epoch % args.print_every == 0 or epoch == args.epochs:
             print(f"epoch {epoch:3d}/{args.epochs}  train loss {loss:.4f}  "
@@ -176,8 +183,8 @@ def main(argv: list[str] | None = None) -> dict:
         run.log(epoch=epoch, loss=loss, accuracy=test_acc, clipped=clipped)
         run.save({"params": params, "opt_state": opt_state}, params)
     metrics = {"initial_loss": initial_loss,
-               "final_loss": float(loss_fn(params, x_train, y_onehot)),
-               "test_accuracy": accuracy(params, x_test, y_test),
+               "final_loss": float(loss_fn(params, x_train_on, y_onehot_on)),
+               "test_accuracy": accuracy(params, x_test_on, y_test),
                "loop_difference": loop_difference, "seconds": time.perf_counter() - start}
     print(f"final test accuracy: {metrics['test_accuracy']:.4f} with clip {args.clip}, "
           f"noise multiplier {args.noise_multiplier}, batch size {args.batch_size}")

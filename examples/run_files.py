@@ -43,11 +43,28 @@ CHECKPOINT, PARAMS, METRICS, CURVES, SUMMARY = (
 
 
 def add_run_flags(parser: argparse.ArgumentParser, example: str) -> None:
-    """Add ``--out`` (default ``runs/<example>``) and ``--resume`` to `parser`."""
+    """Add ``--out`` (default ``runs/<example>``), ``--resume`` and ``--device`` to `parser`."""
     parser.add_argument("--out", type=Path, default=Path("runs") / example,
                         help="folder for the checkpoint, params, metrics.csv and plots")
     parser.add_argument("--resume", action="store_true",
                         help="continue from the checkpoint in --out (metrics.csv is appended)")
+    parser.add_argument("--device", choices=["cpu", "gpu"], default="cpu",
+                        help="where the arrays live: cpu (NumPy) or gpu (CuPy; needs the "
+                        "gpu extra and a CUDA device)")
+
+
+def to_device(args: argparse.Namespace, tree: Any) -> Any:
+    """``tree`` on ``--device``: unchanged on the CPU, ``fg.device_put`` onto the GPU.
+
+    The first call on the GPU says where the run computes (``on CudaDevice(id=0)``).
+    """
+    if args.device == "cpu":
+        return tree
+    device = fg.devices(args.device)[0]
+    if not getattr(args, "_device_announced", False):
+        print(f"arrays on {device!r} ({device.device_kind})", flush=True)
+        args._device_announced = True
+    return fg.device_put(tree, device)
 
 
 def pyplot():
@@ -98,7 +115,8 @@ class RunFiles:
         return self.out / name
 
     def start(self, state: Any) -> Any:
-        """Begin the run: a fresh metrics.csv, or with ``--resume`` the saved state.
+        """Begin the run: a fresh metrics.csv, or with ``--resume`` the saved state, on
+        ``--device``.
 
         Args:
           state: the freshly initialised training state (a pytree); with ``--resume`` it
@@ -111,7 +129,7 @@ class RunFiles:
         if not self.args.resume:
             with open(self.path(METRICS), "w", newline="") as f:
                 csv.writer(f).writerow(self.columns)
-            return state
+            return to_device(self.args, state)
         checkpoint = self.path(CHECKPOINT)
         if not checkpoint.exists():
             raise FileNotFoundError(
@@ -124,7 +142,7 @@ class RunFiles:
         self._keep_rows_up_to(self.step)
         print(f"resuming {self.example} from {checkpoint}: epoch {self.epoch}, "
               f"step {self.step}", flush=True)
-        return saved["state"]
+        return to_device(self.args, saved["state"])  # checkpoints hold host arrays
 
     def _keep_rows_up_to(self, step: int) -> None:
         path = self.path(METRICS)

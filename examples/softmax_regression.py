@@ -19,7 +19,7 @@ import time
 import numpy as np
 from digits_data import NUM_CLASSES, NUM_FEATURES, load_digits_split, minibatches
 from progress import progress
-from run_files import RunFiles, add_run_flags
+from run_files import RunFiles, add_run_flags, to_device
 
 import fungrad as fg
 import fungrad.numpy as fnp
@@ -44,7 +44,7 @@ def loss_fn(params: dict, x, y_onehot):
 
 def accuracy(params: dict, x, y) -> float:
     """The share of examples whose largest logit is the true class."""
-    return float(np.mean(np.argmax(predict(params, x), axis=1) == y))
+    return float(np.mean(np.argmax(fg.device_get(predict(params, x)), axis=1) == y))
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -93,14 +93,16 @@ def main(argv: list[str] | None = None) -> dict:
     if done is not None:
         return done
     params, opt_state = state["params"], state["opt_state"]
+    x_train_on, y_onehot_on, x_test_on = to_device(args, (x_train, y_onehot, x_test))
     start = time.perf_counter() - run.elapsed
     for epoch in range(run.epoch + 1, args.epochs + 1):
         rng = np.random.default_rng((args.seed, epoch))  # the epoch's order, also on resume
         idx = list(minibatches(rng, len(x_train), args.batch_size))
-        batches = ((x_train[i], y_onehot[i])
+        batches = (to_device(args, (x_train[i], y_onehot[i]))
                    for i in progress(idx, desc=f"epoch {epoch:3d}/{args.epochs}"))
         params, opt_state, loss = train_epoch(params, opt_state, opt, batches)
-        train_acc, test_acc = accuracy(params, x_train, y_train), accuracy(params, x_test, y_test)
+        train_acc = accuracy(params, x_train_on, y_train)
+        test_acc = accuracy(params, x_test_on, y_test)
         run.step, run.epoch, run.elapsed = run.step + len(idx), epoch, time.perf_counter() - start
         if epoch % args.print_every == 0 or epoch == args.epochs:
             print(f"epoch {epoch:3d}/{args.epochs}  loss {loss:.4f}  "
@@ -109,9 +111,9 @@ def main(argv: list[str] | None = None) -> dict:
         run.log(epoch=epoch, loss=loss, accuracy=test_acc, train_accuracy=train_acc)
         run.save({"params": params, "opt_state": opt_state}, params)
     metrics = {"initial_loss": initial_loss,
-               "final_loss": float(loss_fn(params, x_train, y_onehot)),
-               "train_accuracy": accuracy(params, x_train, y_train),
-               "test_accuracy": accuracy(params, x_test, y_test),
+               "final_loss": float(loss_fn(params, x_train_on, y_onehot_on)),
+               "train_accuracy": accuracy(params, x_train_on, y_train),
+               "test_accuracy": accuracy(params, x_test_on, y_test),
                "seconds": time.perf_counter() - start}
     print(f"final test accuracy: {metrics['test_accuracy']:.4f}  "
           f"(train loss {initial_loss:.3f} before training -> {metrics['final_loss']:.3f})")

@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 from blas_threads import limit_blas_threads
 from progress import ProgressBar
-from run_files import RunFiles, add_run_flags
+from run_files import RunFiles, add_run_flags, to_device
 
 import fungrad as fg
 import fungrad.numpy as fnp
@@ -231,7 +231,7 @@ def generate(model: CharTransformer, prompt_ids: list[int], length: int, *, cont
         recent = ids[-context:]
         window = np.zeros((1, context), np.int64)
         window[0, :len(recent)] = recent
-        logits = np.asarray(forward(model, window))[0, len(recent) - 1]
+        logits = fg.device_get(forward(model, window))[0, len(recent) - 1]
         if temperature > 0:
             ids.append(int(random.categorical(random.fold_in(key, step), logits / temperature)))
         else:
@@ -279,12 +279,12 @@ def train(params, static, opt_state, opt, args: argparse.Namespace, train_ids: n
     bar = ProgressBar(args.steps - run.step, desc=f"steps {run.step + 1}-{args.steps}")
     for step in range(run.step + 1, args.steps + 1):
         # The step's windows from (seed, step): a resumed run draws the same batches.
-        windows = random_windows(np.random.default_rng((args.seed, step)), train_ids,
-                                 args.batch_size, args.context + 1)
+        windows = to_device(args, random_windows(np.random.default_rng((args.seed, step)),
+                                                 train_ids, args.batch_size, args.context + 1))
         params, opt_state, loss = train_step(params, static, opt_state, windows)
         losses.append(float(loss))
         logged.append(float(loss))
-        bar.update(postfix=f"loss {loss:.3f}")
+        bar.update(postfix=f"loss {float(loss):.3f}")
         reporting = step % args.print_every == 0 or step == args.steps
         if step % args.log_every == 0 or reporting:
             heldout_loss, heldout_acc = (float(v) for v in evaluate_jit(params, static,
@@ -329,6 +329,9 @@ def main(argv: list[str] | None = None) -> dict:
     done = run.already_done(args.steps, unit="step")
     if done is not None:
         return done
+    # the non-trainable leaves and the evaluation windows on --device too
+    static, train_windows, heldout_windows = to_device(
+        args, (static, train_windows, heldout_windows))
     start = time.perf_counter()
     with limit_blas_threads(args.blas_threads):
         params = train(state["params"], static, state["opt_state"], opt, args, train_ids,

@@ -25,3 +25,34 @@ def pytest_collection_modifyitems(config, items):
         case = getattr(getattr(item, "callspec", None), "params", {}).get("case")
         if FP_WARNINGS in getattr(case, "tags", ()):
             item.add_marker(pytest.mark.filterwarnings("ignore::RuntimeWarning"))
+
+
+GPU_SKIP_REASON = "no CUDA GPU / CuPy here"
+
+
+def _has_gpu() -> bool:
+    """Whether CuPy imports and sees a CUDA device (fungrad's own detection)."""
+    import fungrad as fg
+
+    return fg.default_backend() == "gpu"
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--stop-at", type=float, default=None, metavar="UNIX_TIME",
+        help="skip the tests not started by this time (tools/gpu_check.sh's time caps: the "
+        "run ends with its summary instead of being killed)")
+
+
+def pytest_runtest_setup(item):
+    """Tests marked ``gpu`` need CuPy and a CUDA device: elsewhere they are skipped (a skip
+    means could-not-run-here, never passed). Past ``--stop-at`` every test is skipped."""
+    import time
+
+    import pytest
+
+    stop_at = item.config.getoption("--stop-at")
+    if stop_at is not None and time.time() > stop_at:
+        pytest.skip("not run: the time cap (--stop-at) was reached")
+    if item.get_closest_marker("gpu") is not None and not _has_gpu():
+        pytest.skip(GPU_SKIP_REASON)

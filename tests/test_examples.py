@@ -216,7 +216,38 @@ def test_example_help(name, monkeypatch, capsys):
     with pytest.raises(SystemExit) as exit_info:
         module.main(["--help"])
     assert exit_info.value.code == 0
-    assert "--seed" in capsys.readouterr().out, f"{name} --help lists no --seed option"
+    out = capsys.readouterr().out
+    assert "--seed" in out, f"{name} --help lists no --seed option"
+    assert "--device {cpu,gpu}" in out, f"{name} --help lists no --device option"
+
+
+@pytest.mark.parametrize("name", ["softmax_regression", "linear_regression"])
+def test_example_runs_on_a_stand_in_device(name, monkeypatch, capsys, tmp_path):
+    """``--device gpu`` puts the batches and the training state on the device and reads
+    metrics back to the host: here the device is tests/fake_device.py's stand-in, which
+    refuses implicit conversion to NumPy as CuPy does (tests/test_gpu.py runs every example
+    on a real GPU)."""
+    from fungrad.tree_util import tree_map
+    from tests.fake_device import FakeDeviceArray, to_fake
+
+    placed = []
+
+    def to_stand_in(args, tree):
+        if args.device == "cpu":
+            return tree
+        placed.append(True)
+        return tree_map(lambda x: to_fake(np.asarray(x))
+                        if isinstance(x, (np.ndarray, np.generic)) else x, tree)
+
+    module = load_example(name, monkeypatch)
+    monkeypatch.setattr(sys.modules["run_files"], "to_device", to_stand_in)
+    monkeypatch.setattr(module, "to_device", to_stand_in)
+    argv, check = SHORT_RUNS[name]
+    metrics = module.main([*argv, "--device", "gpu", "--out", str(tmp_path / "run")])
+    check(metrics)
+    assert placed, "nothing was placed on the device"
+    params = fg.load(tmp_path / "run" / "params.npz")
+    assert params and not any(isinstance(v, FakeDeviceArray) for v in params.values())
 
 
 @pytest.mark.parametrize("precision", ["bf16", "f16"])

@@ -137,7 +137,9 @@ class LSTM(Module):
             )
         if state is None:
             dtype = self.cell.weight_hh.dtype
-            zeros = fnp.zeros((*shape[1:-1], self.cell.hidden_size), dtype=dtype)
+            # zeros_like: on the device of xs (fnp.zeros would make host zeros)
+            zeros = fnp.zeros_like(xs[0], shape=(*shape[1:-1], self.cell.hidden_size),
+                                   dtype=dtype)
             state = (zeros, zeros)
 
         def step(carry, x):

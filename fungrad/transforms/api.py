@@ -12,13 +12,20 @@ from typing import Any
 import numpy as np
 
 from fungrad import dtypes
-from fungrad.array_module import arrays_to, computation_device
+from fungrad.array_module import arrays_to, computation_device, constant_like
 from fungrad.core import Tracer, get_aval
+from fungrad.devices import check_one_device
 from fungrad.interpreters.jvp import Zero, instantiate, jvp_flat, zeros_like_aval
 from fungrad.interpreters.linearize import linearize_flat
 from fungrad.numpy.array_type import as_outputs
 from fungrad.transforms import leak_checks
-from fungrad.tree_util import keystr, tree_flatten, tree_flatten_with_path, tree_unflatten
+from fungrad.tree_util import (
+    keystr,
+    tree_flatten,
+    tree_flatten_with_path,
+    tree_leaves,
+    tree_unflatten,
+)
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "linearize", "stop_gradient", "fun_name"]
 
@@ -118,13 +125,23 @@ def _check_arrays(transform: str, fun, tree, leaves_with_paths) -> None:
             ) from None
 
 
-def _flatten_args(transform: str, fun, args):
-    """Flatten the arguments; raise naming the key path of a leaf that is not an array."""
+def _flatten_args(transform: str, fun, args, positions: Sequence[int] | None = None):
+    """Flatten ``args`` (``fun``'s arguments at ``positions``, default all); raise naming
+    the key path of a leaf that is not an array, or of two leaves on different devices."""
     leaves, in_tree = tree_flatten(args)
     for leaf in leaves:
         if not _is_array_leaf(leaf):
             _check_arrays(transform, fun, args, tree_flatten_with_path(args)[0])
+    check_one_device(f"{transform} of `{fun_name(fun)}`", leaves,
+                     lambda i: argument_name(fun, tree_flatten_with_path(args)[0][i][0],
+                                             positions))
     return leaves, in_tree
+
+
+def check_arguments_one_device(transform: str, fun, args) -> None:
+    """Raise naming two arguments of ``fun(*args)`` that sit on different devices."""
+    check_one_device(f"{transform} of `{fun_name(fun)}`", tree_leaves(args),
+                     lambda i: argument_name(fun, tree_flatten_with_path(args)[0][i][0]))
 
 
 def _flatten_args_with_paths(transform: str, fun, args):
@@ -132,7 +149,27 @@ def _flatten_args_with_paths(transform: str, fun, args):
     tangent checks of jvp and linearize)."""
     with_paths, in_tree = tree_flatten_with_path(args)
     _check_arrays(transform, fun, args, with_paths)
-    return [leaf for _, leaf in with_paths], in_tree, with_paths
+    leaves = [leaf for _, leaf in with_paths]
+    check_one_device(f"{transform} of `{fun_name(fun)}`", leaves,
+                     lambda i: argument_name(fun, with_paths[i][0]))
+    return leaves, in_tree, with_paths
+
+
+def argument_name(fun, path, positions: Sequence[int] | None = None) -> str:
+    """``argument `params['w']```: a leaf of ``fun``'s positional arguments by key path
+    (``path[0]`` indexes the arguments, or ``positions`` when only some were flattened),
+    named after the parameter where the signature has one."""
+    index = getattr(path[0], "idx", None) if path else None
+    if index is None:
+        return f"argument{keystr(path)}"
+    index = positions[index] if positions is not None else index
+    try:
+        params = [p.name for p in inspect.signature(fun).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        params = []
+    label = params[index] if index < len(params) else f"args[{index}]"
+    return f"argument `{label}{keystr(path[1:])}`"
 
 
 # ---------------------------------------------------------------------------------------
@@ -546,6 +583,7 @@ def value_and_grad(fun: Callable, argnums=0, has_aux: bool = False,  # noqa: PLR
         if nums is None:
             nums = nums_for[len(args)] = _argnums_tuple(argnums, len(args), "grad", fun)
         dyn_args = tuple(args[i] for i in nums)
+        check_arguments_one_device("grad", fun, args)
         flat, in_tree = tree_flatten(dyn_args)
         if not _plain_grad_inputs(flat, allow_int, holomorphic):
             # Something unusual or wrong: the checks that name the argument's key path.
@@ -557,7 +595,9 @@ def value_and_grad(fun: Callable, argnums=0, has_aux: bool = False,  # noqa: PLR
         out = lin.out
         dtype = _check_scalar_output("grad", fun, out, holomorphic)
         # The cotangent is a one of the output's dtype: it needs none of vjp_fn's checks.
-        grads = lin.pull_back([np.ones((), dtype)])
+        # It is made on the output's device (a host 1.0 would stay host through broadcasts
+        # and meet the device residuals in a product).
+        grads = lin.pull_back([constant_like(np.ones((), dtype), out)])
         grads = grads[0] if isinstance(argnums, (int, np.integer)) else grads
         return ((out, lin.aux) if has_aux else out), grads
 
@@ -626,7 +666,8 @@ def make_ir(fun: Callable, static_argnums=(), sites: bool = False) -> Callable:
 
     def make_ir_f(*args):
         dyn = [a for i, a in enumerate(args) if i not in statics]
-        flat, in_tree = _flatten_args("make_ir", fun, tuple(dyn))
+        positions = [i for i in range(len(args)) if i not in statics]
+        flat, in_tree = _flatten_args("make_ir", fun, tuple(dyn), positions)
 
         def flat_fun(*leaves):
             it = iter(tree_unflatten(in_tree, leaves))

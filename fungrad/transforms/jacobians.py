@@ -21,6 +21,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from fungrad.array_module import constant_like
 from fungrad.core import get_aval
 from fungrad.numpy.array_type import as_outputs
 from fungrad.transforms.api import (
@@ -48,9 +49,9 @@ def _basis(leaves) -> list:
     dtype = np.result_type(*[a.dtype for a in avals]) if avals else np.float64
     eye = np.eye(total, dtype=dtype)
     out, offset = [], 0
-    for aval, size in zip(avals, sizes):
+    for leaf, aval, size in zip(leaves, avals, sizes):
         block = eye[:, offset:offset + size].astype(aval.dtype, copy=False)
-        out.append(block.reshape((total, *aval.shape)))
+        out.append(constant_like(block.reshape((total, *aval.shape)), leaf))  # leaf's device
         offset += size
     return out, sizes
 

@@ -30,6 +30,7 @@ from fungrad.kernels.gpu import driver as gpu_driver
 from fungrad import core, float_checks
 from fungrad.config import switches
 from fungrad.core import Primitive, get_aval
+from fungrad.devices import check_one_device
 from fungrad.errors import UnhashableStaticArgError
 from fungrad.interpreters import partial_eval as pe
 from fungrad.interpreters.batching import axis_env, batch_size, batching_rules
@@ -300,20 +301,23 @@ class JittedFunction:
             return flat
 
         avals = [get_aval(x) for x in leaves]
-        names = self._input_names(args)
+        labels = self._input_labels(args)
+        check_one_device(f"jit of `{self.name}`", leaves, labels.__getitem__)
+        names = [f"{label} of `{self.name}`" for label in labels]
         ir, hoisted = stage_closed(flat_fun, avals, self.name, names)
         return _Entry(optimize(ir), out_tree[0], hoisted, self.backend)
 
-    def _input_names(self, args) -> list[str]:
+    def _input_labels(self, args) -> list[str]:
+        """``argument `params['w']``` for each dynamic leaf, in flattening order."""
         params = list(self.signature.parameters) if self.signature else []
-        names = []
+        labels = []
         for i, a in enumerate(args):
             if i in self.static_argnums:
                 continue
             label = params[i] if i < len(params) else f"args[{i}]"
             for path, _ in tree_flatten_with_path(a)[0]:
-                names.append(f"argument `{label}{keystr(path)}` of `{self.name}`")
-        return names
+                labels.append(f"argument `{label}{keystr(path)}`")
+        return labels
 
 
 _live_jitted: weakref.WeakSet[JittedFunction] = weakref.WeakSet()

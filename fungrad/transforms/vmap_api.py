@@ -8,10 +8,11 @@ from typing import Any
 import numpy as np
 
 from fungrad.core import get_aval
+from fungrad.devices import check_one_device
 from fungrad.interpreters.batching import bdim_to_front, flat_vmap, move_axis
 from fungrad.numpy.array_type import as_outputs
 from fungrad.transforms import leak_checks
-from fungrad.transforms.api import check_callable, flatten_output
+from fungrad.transforms.api import argument_name, check_callable, flatten_output
 from fungrad.tree_util import (
     broadcast_prefix,
     keystr,
@@ -136,6 +137,8 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_name: Any = No
             return vmap(with_keywords, (*axes, 0), out_axes, axis_name=axis_name,
                         axis_size=axis_size, chunk_size=chunk_size)(*args, kwargs)
         leaves, axes, with_paths = _resolve_in_axes(fun, args, in_axes)
+        check_one_device(f"vmap of `{_name(fun)}`", leaves,
+                         lambda i: argument_name(fun, with_paths[i][0]))
         size = _batch_size(fun, with_paths, axes, axis_size)
         in_tree = tree_flatten(args)[1]
         marker = leak_checks.start()
