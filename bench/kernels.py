@@ -419,11 +419,17 @@ def profile_row(w: Workload, calls: int = 30) -> str:
     jitted = fg.jit(functools.partial(w.fn, FG), backend="numba")
     lowered = jitted.lower(*w.args)
     run = lowered.compile()
+    run = getattr(run, "__wrapped__", run)  # the fused program behind the host/device check
     lines = run.source.splitlines()
-    steps = [ln.strip() for ln in lines[2:] if ln.startswith(" " * 8)
+    # The program's body: ``def _body(...):``, ``try:``, the steps, up to ``except``.
+    head = next(i for i, ln in enumerate(lines) if ln.startswith(("def _body(", "def run(")))
+    end = next((i for i, ln in enumerate(lines) if ln.startswith("    except")), len(lines))
+    body = lines[head + 1:end]
+    steps = [ln.strip() for ln in body if ln.startswith(" " * 8)
              and not ln.strip().startswith("return")]
-    result = next(ln.strip() for ln in lines if ln.strip().startswith("return ["))
-    source = [lines[0].replace("def run(", "def _timed_run(", 1), "    _t = _clock()"]
+    result = next(ln.strip() for ln in body if ln.strip().startswith("return ["))
+    signature = lines[head].replace("def _body(", "def run(", 1)
+    source = [signature.replace("def run(", "def _timed_run(", 1), "    _t = _clock()"]
     for i, step in enumerate(steps):
         source += [f"    {step}", f"    _spent[{i}] += _clock() - _t; _t = _clock()"]
     source.append(f"    {result}")

@@ -115,6 +115,7 @@ def _host_arguments_only(ir: IR, fused: Callable) -> Callable:
                 return _host_or_device(ir, fused, args)
         return fused(*args)
 
+    run.__wrapped__ = fused  # the fused program itself (its source, for inspection)
     return run
 
 
