@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from fungrad import lax
+from fungrad.array_module import constant_like, to_host
 from fungrad.core import concrete_or_none, get_aval, shape_of
 from fungrad.errors import ConcretizationError
 from fungrad.lax import complex as _complex
@@ -97,7 +98,7 @@ def piecewise(x, condlist, funclist, *args, **kw):
         raise ValueError(f"fnp.piecewise: funclist has {len(funcs)} entries for "
                          f"{len(conds)} conditions; give one per condition (plus an optional "
                          "default)")
-    out = lax.full(shape, 0, dtype)
+    out = constant_like(lax.full(shape, 0, dtype), x)  # on x's device
     for cond, func in zip(conds, funcs):
         out = _piece(out, x, cond, func, args, kw)
     return out
@@ -130,7 +131,7 @@ def _piece(out, x, cond, func, args, kw):
     if known is None:
         value = as_operand(func(x, *args, **kw))
         return where(cond, lax.convert_element_type(value, dtype), out)
-    (positions,) = np.nonzero(np.ravel(np.asarray(known)))
+    (positions,) = np.nonzero(np.ravel(np.asarray(to_host(known))))  # host index metadata
     if positions.size == 0:
         return out
     flat = ravel(out)

@@ -16,6 +16,7 @@ import builtins
 import numpy as np
 
 from fungrad import lax
+from fungrad.array_module import constant_like
 from fungrad.core import concrete_or_none, get_aval, shape_of
 from fungrad.errors import ConcretizationError, ShapeError
 from fungrad.numpy.creation import linspace, ones_like
@@ -138,6 +139,7 @@ def histogram(a, bins=10, range=None, weights=None, density=None) -> tuple:  # n
     n = shape_of(edges)[0] - 1
     w = _weights("histogram", weights, shape_of(a), a)
     counts = bincount(_bin_index(a, edges), w, length=n + 2)[1:n + 1]
+    edges = constant_like(edges, counts)  # host samples, device weights: results together
     if density:
         counts = counts / (_sum(counts) * diff(edges))
     return counts, edges
@@ -196,6 +198,7 @@ def histogramdd(sample, bins=10, range=None, weights=None, density=None) -> tupl
     counts = reshape(bincount(flat, w, length=total), tuple(sizes))
     inner = tuple(builtins.slice(1, s - 1) for s in sizes)
     counts = counts[inner]
+    edges = [constant_like(e, counts) for e in edges]  # on the device of the weights
     if density:
         volume = diff(edges[0])
         for e in edges[1:]:  # the outer product of the bin widths

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from fungrad.array_module import constant_like, is_device_array
 from fungrad.core import shape_of
 from fungrad.numpy.creation import arange, asarray, linspace
 from fungrad.numpy.joining import concatenate
@@ -35,6 +36,10 @@ class _Concatenator:
         pieces = [self._piece(item, ndmin, trans1d) for item in items]
         if not pieces:
             return asarray(np.zeros(0))
+        like = next((item for item in items if is_device_array(item)), None)
+        if like is not None:  # ranges, scalars and lists join a device array on its device
+            pieces = [p if hasattr(item, "shape") else constant_like(p, like)
+                      for p, item in zip(pieces, items)]
         return concatenate(pieces, axis=axis)
 
     def _directive(self, text: str, ndmin: int, trans1d: int) -> tuple[int, int, int]:

@@ -12,9 +12,10 @@ from __future__ import annotations
 import numpy as np
 
 from fungrad import lax
+from fungrad.array_module import constant_like, to_host
 from fungrad.core import concrete_or_none, get_aval, shape_of
 from fungrad.errors import ConcretizationError, ShapeError
-from fungrad.numpy.creation import zeros
+from fungrad.numpy.creation import zeros_like
 from fungrad.numpy.indexing import AtIndexer
 from fungrad.numpy.promotion import as_operand, to_dtype
 from fungrad.numpy.rearranging import take_static
@@ -61,6 +62,8 @@ def insert(arr, obj, values, axis: int | None = None):
     n, rest = shape_of(x)[0], shape_of(x)[1:]
     dtype = np.dtype(get_aval(x).dtype)
     values = to_dtype(as_operand(values), dtype)
+    if shape_of(values) == ():  # a scalar moves to arr's device, as it would in an operation
+        values = constant_like(values, x)
     if isinstance(obj, slice):
         obj = np.arange(n)[obj]
     obj = as_operand(obj)
@@ -111,7 +114,7 @@ def _scatter_inserted(x, positions, block):
                     lax.broadcast_in_dim(lax.iota(_INDEX, n), grid, (0,)))
     shift = lax.reduce_sum(lax.convert_element_type(before, _INDEX), (1,))
     new_of_original = lax.add(lax.iota(_INDEX, n), shift)
-    out = zeros((n + count, *shape_of(x)[1:]), get_aval(x).dtype)
+    out = zeros_like(x, shape=(n + count, *shape_of(x)[1:]))  # on x's device
     out = AtIndexer(out)[new_of_original].set(x)
     return AtIndexer(out)[new_of_inserted].set(block)
 
@@ -159,7 +162,7 @@ def delete(arr, obj, axis: int | None = None, *, assume_unique_indices: bool = F
 
 def _kept(obj, n: int) -> np.ndarray:
     """The mask of entries that stay, for concrete positions or a boolean mask."""
-    obj = np.asarray(obj)
+    obj = np.asarray(to_host(obj))  # host metadata: which entries stay
     keep = np.ones(n, dtype=bool)
     if obj.dtype == np.bool_:
         if obj.shape != (n,):

@@ -17,11 +17,12 @@ from __future__ import annotations
 import numpy as np
 
 from fungrad import lax
+from fungrad.array_module import constant_like, to_host
 from fungrad.core import concrete_or_none, get_aval, shape_of
 from fungrad.errors import ConcretizationError, ShapeError
 from fungrad.numpy.contractions import matmul
 from fungrad.numpy.convolutions import convolve
-from fungrad.numpy.creation import asarray, ones_like, zeros, zeros_like
+from fungrad.numpy.creation import asarray, ones_like, zeros_like
 from fungrad.numpy.joining import concatenate, stack
 from fungrad.numpy.linalg import eigvals, inv, lstsq
 from fungrad.numpy.math import equal, isfinite, sqrt, where
@@ -50,7 +51,7 @@ def _without_leading_zeros(fn: str, arg: str, p, fix: str):
         raise ConcretizationError(
             f"fnp.{fn}: removing the leading zeros of {arg} ({get_aval(p).str_short()}) "
             f"decides the result's shape, so {arg} must be concrete; {fix}.")
-    nonzero = np.flatnonzero(np.asarray(value))
+    nonzero = np.flatnonzero(np.asarray(to_host(value)))  # host metadata: the count
     start = int(nonzero[0]) if nonzero.size else shape_of(p)[0]
     return p[start:]
 
@@ -146,7 +147,7 @@ def polymul(a1, a2, *, trim_leading_zeros: bool = False):
         a1 = _without_leading_zeros("polymul", "a1", a1, fix)
         a2 = _without_leading_zeros("polymul", "a2", a2, fix)
     if shape_of(a1)[0] == 0 or shape_of(a2)[0] == 0:
-        return zeros((0,), get_aval(a1).dtype)
+        return zeros_like(a1, shape=(0,))
     return convolve(a1, a2)
 
 
@@ -182,7 +183,7 @@ def polydiv(u, v, *, trim_leading_zeros: bool = False) -> tuple:
         quotient.append(q)
         shifted = lax.pad(v * q, np.dtype(get_aval(u).dtype).type(0), [(k, n - m - k, 0)])
         remainder = remainder - shifted
-    q = stack(quotient) if quotient else zeros((1,), get_aval(u).dtype)
+    q = stack(quotient) if quotient else zeros_like(u, shape=(1,))
     if trim_leading_zeros:
         remainder = _without_leading_zeros("polydiv", "the remainder", remainder,
                                            "pass trim_leading_zeros=False under jit/vmap")
@@ -212,8 +213,8 @@ def polyder(p, m: int = 1):
     for _ in range(m):
         n = shape_of(p)[0]
         if n <= 1:
-            return zeros((0,), get_aval(p).dtype)
-        p = p[:-1] * np.arange(n - 1, 0, -1, dtype=np.float64).astype(get_aval(p).dtype)
+            return zeros_like(p, shape=(0,))
+        p = p[:-1] * _falling_powers(p, n - 1)
     return p
 
 
@@ -242,9 +243,14 @@ def polyint(p, m: int = 1, k=None):
     constants = _integration_constants(p, m, k)
     for i in range(m):
         n = shape_of(p)[0]
-        divided = p / np.arange(n, 0, -1, dtype=np.float64).astype(get_aval(p).dtype)
+        divided = p / _falling_powers(p, n)
         p = concatenate([divided, lax.reshape(constants[i], (1,))])
     return p
+
+
+def _falling_powers(p, n: int):
+    """The powers ``n, n-1, ..., 1`` in ``p``'s dtype, on ``p``'s device."""
+    return constant_like(np.arange(n, 0, -1, dtype=np.float64).astype(get_aval(p).dtype), p)
 
 
 def _integration_constants(p, m: int, k):
@@ -325,10 +331,10 @@ def _companion_roots(p):
     n = shape_of(p)[0] - 1
     complex_dtype = np.result_type(get_aval(p).dtype, np.complex64)
     if n < 1:
-        return zeros((0,), complex_dtype)
+        return zeros_like(p, complex_dtype, shape=(0,))
     lead_is_zero = equal(p[0], 0)
     top = -p[1:] / where(lead_is_zero, 1, p[0])
-    below = np.eye(n - 1, n, dtype=get_aval(p).dtype)
+    below = constant_like(np.eye(n - 1, n, dtype=get_aval(p).dtype), p)
     matrix = concatenate([lax.reshape(top, (1, n)), asarray(below)], axis=0)
     usable = lax.bitwise_and(_all(isfinite(matrix)), lax.bitwise_not(lead_is_zero))
     values = to_dtype(eigvals(where(usable, matrix, 0)), np.dtype(complex_dtype))
@@ -365,7 +371,7 @@ def vander(x, N: int | None = None, increasing: bool = False):  # noqa: N803 (Nu
         columns.append(power)
         power = power * x
     if not columns:
-        return zeros((shape_of(x)[0], 0), get_aval(x).dtype)
+        return zeros_like(x, shape=(shape_of(x)[0], 0))
     return stack(columns if increasing else columns[::-1], axis=1)
 
 

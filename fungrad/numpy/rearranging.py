@@ -15,6 +15,7 @@ __all__ = ["rot90", "resize", "flip", "fliplr", "flipud", "roll", "tile", "repea
            "trim_zeros"]
 
 from fungrad import lax
+from fungrad.array_module import to_host
 from fungrad.core import Tracer, concrete_or_none, get_aval, shape_of
 from fungrad.errors import ConcretizationError
 from fungrad.numpy.promotion import as_operand, to_dtype
@@ -372,7 +373,7 @@ def trim_zeros(filt, trim: str = "fb", axis=None):
     if not isinstance(trim, str) or not set(trim.lower()) <= {"f", "b"} or not trim:
         raise ValueError(f"fnp.trim_zeros: trim must be 'f', 'b' or 'fb', got {trim!r}")
     trim = trim.lower()
-    value = np.asarray(value)
+    value = np.asarray(to_host(value))  # host metadata: where the nonzeros are
     nd = value.ndim
     axes = range(nd) if axis is None else normalize_axes("trim_zeros", axis, nd)
     starts, stops = [0] * nd, list(value.shape)
