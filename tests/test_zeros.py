@@ -67,6 +67,21 @@ def test_max_min_do_not_leak_the_losers_inf_tangent():
     _eq(t, [1.0, 1.0])
 
 
+def test_maximum_reverse_mode_with_and_without_ties():
+    # Eager linearization takes a shorter path when no element ties (the weight is 1); the
+    # values must be those of the general one: inf cotangents of the losers stay out, and
+    # ties split the cotangent evenly.
+    w = np.array([INF, 1.0, -INF, 2.0])
+    for x, want in [(np.array([-1.0, 0.5, 3.0, 2.0]), [0.0, 1.0, -INF, 2.0]),  # no tie
+                    (np.array([-1.0, 0.0, 3.0, 0.0]), [0.0, 0.5, -INF, 1.0])]:  # ties at 0
+        _eq(fg.grad(lambda x: fnp.sum(fnp.maximum(x, 0.0) * w))(x), want)
+        _eq(fg.grad(lambda x: fnp.sum(fnp.minimum(-x, 0.0) * -w))(x), want)
+        _eq(fg.grad(lambda x: fnp.sum(fg.jit(fnp.maximum)(x, 0.0) * w))(x), want)
+    # A tie of two differentiated operands: half to each.
+    _eq(fg.grad(lambda a, b: fnp.sum(fnp.maximum(a, b)), argnums=(0, 1))(
+        np.array([1.0, 2.0]), np.array([1.0, 0.0])), ([0.5, 1.0], [0.5, 0.0]))
+
+
 def test_power_with_zero_exponent_has_zero_derivative():
     _eq(fg.grad(lambda x: x ** 0.0)(0.0), 0.0)  # JAX: nan (float exponent), 0 for int
     _eq(fg.grad(lambda x: lax.pow(x, 0.0))(0.0), 0.0)

@@ -1055,8 +1055,15 @@ def _chosen_tangent(t, mine, other, ans):
     two linear operations, a product and one select: the backward pass of a ReLU is one
     select and one product, not three selects.
     """
-    weight = _cmp.select_n(_cmp.eq(other, ans), _const(1, t), _const(0.5, t))
-    return _cmp.select_n(_cmp.eq(mine, ans), _zeros_as(t), mul(t, weight))
+    ties = _cmp.eq(other, ans)
+    chosen = _cmp.eq(mine, ans)
+    if type(ties) is np.ndarray and not ties.any():
+        # Eager values without a tie (a ReLU's input is rarely exactly 0): the weight is 1
+        # everywhere, so the tangent is one select (the backward pass one select, not two
+        # passes and a weight array).
+        return _cmp.select_n(chosen, _zeros_as(t), t)
+    weight = _cmp.select_n(ties, _const(1, t), _const(0.5, t))
+    return _cmp.select_n(chosen, _zeros_as(t), mul(t, weight))
 
 
 jvp_rules[max_p] = _minmax_jvp(max_p)
