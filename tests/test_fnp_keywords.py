@@ -69,13 +69,18 @@ def _ufunc_args(name: str, nin: int):
 def test_ufunc_like_functions_take_out_and_where_as_jnp(name):
     ours, theirs = getattr(fnp, name), getattr(jnp, name)
     params = list(inspect.signature(ours).parameters.values())
+    # out/where may also come by position (as NumPy's out): a keyword-only default would
+    # cost every call a dict lookup (see fungrad/numpy/math.py).
     assert [(p.name, p.kind, p.default) for p in params[theirs.nin:]] == [
-        ("out", inspect.Parameter.KEYWORD_ONLY, None),
-        ("where", inspect.Parameter.KEYWORD_ONLY, None)]
+        ("out", inspect.Parameter.POSITIONAL_OR_KEYWORD, None),
+        ("where", inspect.Parameter.POSITIONAL_OR_KEYWORD, None)]
     args = _ufunc_args(name, theirs.nin)
     got = ours(*args, out=None, where=None)
     np.testing.assert_allclose(np.asarray(got), np.asarray(theirs(*args)), rtol=1e-13)
     np.testing.assert_array_equal(got, ours(*args))
+    np.testing.assert_array_equal(ours(*args, None), got)
+    with pytest.raises(NotImplementedError, match=rf"fnp\.{name}: the `out` argument"):
+        ours(*args, np.zeros(4))  # a third positional argument is out, as in NumPy
     for keyword, value in (("out", np.zeros(4)), ("where", np.array([True, False] * 2))):
         with pytest.raises(NotImplementedError):
             theirs(*args, **{keyword: value})

@@ -166,7 +166,7 @@ def heaviside(x1, x2, /):
     return where(less(x1, 0), 0, where(greater(x1, 0), 1, x2))
 
 
-def logaddexp2(x1, x2, /, *, out=None, where=None):
+def logaddexp2(x1, x2, /, out=None, where=None):
     """``log2(2**x1 + 2**x2)``, computed stably (``out``/``where`` must be None, as in jnp).
 
     Example:
