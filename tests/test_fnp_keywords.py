@@ -123,7 +123,7 @@ def test_round_takes_a_decimals_and_out(name):
     np.testing.assert_array_equal(ours(np.array([15, 25, -35]), -1), [20, 20, -40])
     with pytest.raises(NotImplementedError):
         theirs(x, out=np.zeros(6))
-    with pytest.raises(NotImplementedError, match=rf"fnp\.round: the `out` argument"):
+    with pytest.raises(NotImplementedError, match=r"fnp\.round: the `out` argument"):
         ours(x, out=np.zeros(6))
 
 
