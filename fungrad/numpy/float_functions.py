@@ -31,10 +31,10 @@ from fungrad.numpy.math import (
     remainder,
     sign,
     sin,
-    trunc,
     where,
 )
 from fungrad.numpy.promotion import as_inexact, as_operand, promote_dtypes, to_dtype
+from fungrad.numpy.rounding import trunc
 from fungrad.numpy.unsupported_arguments import reject_out_where
 
 __all__ = ["sinc", "i0", "signbit", "copysign", "fmax", "fmin", "heaviside", "logaddexp2",

@@ -20,7 +20,6 @@ from fungrad.core import get_aval
 from fungrad.numpy.math import (
     absolute,
     equal,
-    floor,
     greater,
     greater_equal,
     isfinite,
@@ -37,6 +36,7 @@ from fungrad.numpy.math import (
 )
 from fungrad.numpy.promotion import as_operand, promote_dtypes, to_dtype
 from fungrad.numpy.reshaping import broadcast_arrays
+from fungrad.numpy.rounding import floor
 
 __all__ = ["frexp", "nextafter", "spacing"]
 

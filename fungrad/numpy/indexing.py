@@ -384,7 +384,7 @@ def _apply_mode(fn_name: str, indices, n: int, mode):
     if mode == "wrap":
         return fm.remainder(indices, n), None
     if mode == "clip":
-        return fm.clip(indices, 0, n - 1), None
+        return fm.minimum(fm.maximum(indices, 0), n - 1), None
     if mode == "fill":
         valid = fm.logical_and(fm.greater_equal(indices, -n), fm.less(indices, n))
         return fm.where(valid, indices, 0), valid

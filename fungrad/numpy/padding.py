@@ -22,7 +22,6 @@ from fungrad import lax
 from fungrad.core import get_aval, shape_of
 from fungrad.numpy.creation import linspace
 from fungrad.numpy.function_mapping import apply_along_axis
-from fungrad.numpy.math import round as _round
 from fungrad.numpy.math import subtract
 from fungrad.numpy.promotion import as_operand, to_dtype
 from fungrad.numpy.rearranging import flip, take_static
@@ -30,6 +29,7 @@ from fungrad.numpy.reductions import max as _max
 from fungrad.numpy.reductions import mean as _mean
 from fungrad.numpy.reductions import min as _min
 from fungrad.numpy.reshaping import broadcast_to, is_scalar
+from fungrad.numpy.rounding import round as _round
 from fungrad.numpy.statistics import median as _median
 
 __all__ = ["pad"]

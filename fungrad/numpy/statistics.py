@@ -23,9 +23,6 @@ from fungrad.numpy.creation import zeros
 from fungrad.numpy.indexing import IndexUpdateRef, take_along_axis
 from fungrad.numpy.joining import concatenate
 from fungrad.numpy.math import (
-    ceil,
-    clip,
-    floor,
     isnan,
     less,
     less_equal,
@@ -45,6 +42,7 @@ from fungrad.numpy.reductions import min as _min
 from fungrad.numpy.reductions import sum as _sum
 from fungrad.numpy.reductions import var as _var
 from fungrad.numpy.reshaping import broadcast_to, moveaxis, normalize_axes, reshape, transpose
+from fungrad.numpy.rounding import ceil, clip, floor
 from fungrad.numpy.sorting import sort
 from fungrad.numpy.unsupported_arguments import reject_sharding, reject_unsupported
 
