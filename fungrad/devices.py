@@ -35,7 +35,7 @@ from fungrad.numpy.array_type import Array, as_output
 from fungrad.tree_util import tree_leaves, tree_map
 
 __all__ = ["Device", "cpu_device", "devices", "local_devices", "device_count",
-           "default_backend", "device_put", "device_get", "block_until_ready",
+           "default_backend", "device_put", "device_put_for", "device_get", "block_until_ready",
            "check_one_device"]
 
 _BACKENDS = ("cpu", "gpu")
@@ -247,8 +247,24 @@ def device_put(x: Any, device: Any = None, *, src: Any = None, donate: bool = Fa
     >>> type(fg.device_put(np.ones(2), "cpu")).__name__
     'Array'
     """
-    target = _target("device_put", device)
-    host_target = target if target is not None else _backend_devices("device_put", None)[0]
+    return _put("device_put", x, device, may_alias)
+
+
+def device_put_for(fn: str, x: Any, device: Any) -> Any:
+    """``device_put(x, device)`` for the ``device=`` argument of ``fn`` (an fnp creation
+    function): the same placement, with errors that name ``fn``.
+
+    >>> import fungrad as fg
+    >>> from fungrad.devices import device_put_for
+    >>> device_put_for("fnp.zeros", fg.numpy.zeros(2), "cpu").device
+    CpuDevice(id=0)
+    """
+    return _put(fn, x, device, None)
+
+
+def _put(fn: str, x: Any, device: Any, may_alias: bool | None) -> Any:
+    target = _target(fn, device)
+    host_target = target if target is not None else _backend_devices(fn, None)[0]
 
     def put(leaf):
         if isinstance(leaf, Tracer):
@@ -259,7 +275,7 @@ def device_put(x: Any, device: Any = None, *, src: Any = None, donate: bool = Fa
             if target is None or _device(*device_of(leaf)) == target:
                 return leaf.copy() if may_alias is False else leaf
             return to_device(leaf, (target.platform, target.id))
-        leaf = _host_leaf("device_put", leaf)
+        leaf = _host_leaf(fn, leaf)
         if host_target != cpu_device:
             return to_device(np.asarray(leaf), (host_target.platform, host_target.id))
         if may_alias is False and isinstance(leaf, np.ndarray):

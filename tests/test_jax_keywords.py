@@ -1,7 +1,8 @@
 """JAX keyword parity: every function that fungrad shares with jax, jax.lax, jax.nn,
-jax.random, jax.numpy.linalg, jax.scipy.special and jax.tree_util accepts JAX's
+jax.random, jax.numpy, jax.numpy.linalg, jax.scipy.special and jax.tree_util accepts JAX's
 keyword-usable parameter names in JAX's order (fungrad may add its own after them), and the
-parameters added for that parity behave as in JAX."""
+parameters added for that parity behave as in JAX. fungrad.numpy takes the sharding and
+device parameters too (tests/test_fnp_keywords.py checks how they behave)."""
 
 from __future__ import annotations
 
@@ -18,17 +19,21 @@ jax = pytest.importorskip("jax")
 jax.config.update("jax_enable_x64", True)
 jnp = jax.numpy
 
-MODULES = [("fungrad", "jax"), ("fungrad.lax", "jax.lax"), ("fungrad.nn", "jax.nn"),
-           ("fungrad.random", "jax.random"), ("fungrad.numpy.linalg", "jax.numpy.linalg"),
-           ("fungrad.scipy.special", "jax.scipy.special"), ("fungrad.tree_util", "jax.tree_util")]
-IGNORED = {"out_sharding", "sharding", "in_shardings", "out_shardings", "device"}
+# Sharding parameters are not required of fungrad's functions (see the README), except in
+# fungrad.numpy, whose functions take them (to raise unless they are None).
+SHARDING = frozenset({"out_sharding", "sharding", "in_shardings", "out_shardings"})
+MODULES = [("fungrad", "jax", SHARDING), ("fungrad.lax", "jax.lax", SHARDING),
+           ("fungrad.nn", "jax.nn", SHARDING), ("fungrad.random", "jax.random", SHARDING),
+           ("fungrad.numpy", "jax.numpy", frozenset()),
+           ("fungrad.numpy.linalg", "jax.numpy.linalg", SHARDING),
+           ("fungrad.scipy.special", "jax.scipy.special", SHARDING),
+           ("fungrad.tree_util", "jax.tree_util", SHARDING)]
 # Known differences, each in the README's differences section.
 DIFFERENT = {
     "fungrad.jit": "compiler_options (XLA's) is not accepted",
     "fungrad.vmap": "sum_match (undocumented in JAX) is not accepted",
     "fungrad.lax.cond": "the legacy operand= keyword is not accepted (pass operands)",
     "fungrad.lax.switch": "the legacy operand= keyword is not accepted (pass operands)",
-    "fungrad.lax.scan": "_split_transpose is private to JAX",
     "fungrad.lax.gather": "index_spec API instead of GatherDimensionNumbers",
     **{f"fungrad.lax.scatter{s}": "index_spec API instead of ScatterDimensionNumbers"
        for s in ("", "_add", "_max", "_min", "_mul")},
@@ -36,13 +41,16 @@ DIFFERENT = {
 }
 
 
-def _keywords(fun) -> list[str]:
+def _keywords(fun, ignored=SHARDING) -> list[str]:
+    """The keyword-usable parameter names of ``fun``, less ``ignored`` and private ones
+    (JAX's ``_dot_general``, ``_split_transpose``)."""
     return [p.name for p in inspect.signature(fun).parameters.values()
-            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name not in IGNORED]
+            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name not in ignored
+            and not p.name.startswith("_")]
 
 
 def _shared_functions():
-    for ours_name, jax_name in MODULES:
+    for ours_name, jax_name, ignored in MODULES:
         ours, theirs = importlib.import_module(ours_name), importlib.import_module(jax_name)
         for name in dir(theirs):
             if name.startswith("_") or not hasattr(ours, name):
@@ -53,29 +61,35 @@ def _shared_functions():
                     inspect.signature(a), inspect.signature(b)
                 except (TypeError, ValueError):
                     continue
-                yield f"{ours_name}.{name}", a, b
+                yield f"{ours_name}.{name}", a, b, ignored
 
 
 SHARED = list(_shared_functions())
 
 
-@pytest.mark.parametrize("name, ours, theirs", SHARED, ids=[s[0] for s in SHARED])
-def test_jax_keywords_in_jax_order(name, ours, theirs):
+@pytest.mark.parametrize("name, ours, theirs, ignored", SHARED, ids=[s[0] for s in SHARED])
+def test_jax_keywords_in_jax_order(name, ours, theirs, ignored):
     if name in DIFFERENT:
         return  # checked by test_the_difference_list_is_current
-    remaining = iter(_keywords(ours))
-    missing = [k for k in _keywords(theirs) if not any(k == m for m in remaining)]
-    assert not missing, (f"{name}: JAX's keywords {_keywords(theirs)}, ours "
-                         f"{_keywords(ours)}; missing or out of order: {missing}")
+    mine, jax_keywords = _keywords(ours, ignored), _keywords(theirs, ignored)
+    remaining = iter(mine)
+    missing = [k for k in jax_keywords if not any(k == m for m in remaining)]
+    assert not missing, (f"{name}: JAX's keywords {jax_keywords}, ours {mine}; missing or "
+                         f"out of order: {missing}")
+
+
+def test_fungrad_numpy_is_checked():
+    names = {s[0] for s in SHARED}
+    assert {"fungrad.numpy.add", "fungrad.numpy.zeros", "fungrad.numpy.pad"} <= names
 
 
 def test_the_difference_list_is_current():
     names = {s[0] for s in SHARED}
     assert set(DIFFERENT) <= names
     for name in DIFFERENT:
-        ours, theirs = next((a, b) for n, a, b in SHARED if n == name)
-        remaining = iter(_keywords(ours))
-        assert not all(any(k == m for m in remaining) for k in _keywords(theirs)), (
+        ours, theirs, ignored = next((a, b, i) for n, a, b, i in SHARED if n == name)
+        remaining = iter(_keywords(ours, ignored))
+        assert not all(any(k == m for m in remaining) for k in _keywords(theirs, ignored)), (
             f"{name} now matches JAX: remove it from DIFFERENT")
 
 

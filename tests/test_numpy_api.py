@@ -351,7 +351,5 @@ def _params(fn):
 def test_signature_matches_jax_numpy(name):
     jnp = pytest.importorskip("jax.numpy")
     ours, theirs = _params(getattr(fnp, name)), _params(getattr(jnp, name))
-    if name == "take_along_axis":  # wrap_negative_indices= is not supported
-        theirs = [p for p in theirs if p[0] != "wrap_negative_indices"]
     assert [p[:2] for p in ours] == [p[:2] for p in theirs]
     assert [p[2] for p in ours] == [p[2] for p in theirs]

@@ -33,9 +33,11 @@ from fungrad.numpy.insert_delete import *  # noqa: F401,F403
 from fungrad.numpy.integer_math import *  # noqa: F401,F403
 from fungrad.numpy.interpolation import *  # noqa: F401,F403
 from fungrad.numpy.math import *  # noqa: F401,F403
+from fungrad.numpy.padding import *  # noqa: F401,F403
 from fungrad.numpy.polynomials import *  # noqa: F401,F403
 from fungrad.numpy.printing import *  # noqa: F401,F403
 from fungrad.numpy.reductions import *  # noqa: F401,F403
+from fungrad.numpy.rounding import *  # noqa: F401,F403
 from fungrad.numpy.searching import *  # noqa: F401,F403
 from fungrad.numpy.setops import *  # noqa: F401,F403
 from fungrad.numpy.shape import *  # noqa: F401,F403

@@ -95,7 +95,7 @@ def real_if_close(a, tol=100):
     return real(a) if np.all(np.abs(np.imag(value)) < bound) else a
 
 
-def real(val):
+def real(val, /):
     """Real part of ``val`` (real inputs are returned unchanged), like ``numpy.real``.
 
     Example:
@@ -107,7 +107,7 @@ def real(val):
     return lax.real(val) if _is_complex(val) else val
 
 
-def imag(val):
+def imag(val, /):
     """Imaginary part of ``val`` (zeros for real inputs), like ``numpy.imag``.
 
     Example:
@@ -122,7 +122,7 @@ def imag(val):
     return lax.broadcast_in_dim(constant_like(np.zeros((), aval.dtype), val), aval.shape, ())
 
 
-def conjugate(x):
+def conjugate(x, /):
     """Complex conjugate of ``x`` (real inputs are returned unchanged), like ``numpy.conj``.
 
     Example:

@@ -22,6 +22,7 @@ from fungrad.numpy.promotion import (
 )
 from fungrad.numpy.reductions import sum as _sum
 from fungrad.numpy.reshaping import normalize_axis
+from fungrad.numpy.unsupported_arguments import reject_sharding
 
 
 def _operands(fn_name: str, a, b):
@@ -54,7 +55,7 @@ def _scalar_product(fn_name: str, a, b):
     return lax.mul(a, b)
 
 
-def dot(a, b, *, precision=None, preferred_element_type=None):
+def dot(a, b, *, precision=None, preferred_element_type=None, out_sharding=None):
     """Dot product with NumPy's rules: matrix product for 2-D, sum over a's last axis and b's
     second-to-last for N-D, elementwise product when either is 0-D.
 
@@ -62,6 +63,7 @@ def dot(a, b, *, precision=None, preferred_element_type=None):
         a, b: arrays, scalars or nested lists.
         precision: accepted for JAX compatibility; ignored.
         preferred_element_type: dtype of the result.
+        out_sharding: must be None (fungrad has no sharding).
 
     Returns:
         ``numpy.dot(a, b)``.
@@ -74,6 +76,8 @@ def dot(a, b, *, precision=None, preferred_element_type=None):
         >>> fnp.dot(np.array([1.0, 2.0]), np.array([3.0, 4.0])).item()
         11.0
     """
+    if out_sharding is not None:
+        reject_sharding("dot", out_sharding=out_sharding)
     a, b = _operands("dot", a, b)
     a, b = _preferred(a, b, preferred_element_type)
     na, nb = len(shape_of(a)), len(shape_of(b))
@@ -89,7 +93,7 @@ def _preferred(a, b, dtype):
     return to_dtype(a, dtype), to_dtype(b, dtype)
 
 
-def matmul(a, b, *, precision=None, preferred_element_type=None):
+def matmul(a, b, *, precision=None, preferred_element_type=None, out_sharding=None):
     """Matrix product with broadcasting batch dimensions (the ``@`` operator).
 
     1-D operands are promoted to matrices (a row for ``a``, a column for ``b``) and the added
@@ -99,6 +103,7 @@ def matmul(a, b, *, precision=None, preferred_element_type=None):
         a, b: arrays of rank >= 1 (or nested lists).
         precision: accepted for JAX compatibility; ignored.
         preferred_element_type: dtype of the result.
+        out_sharding: must be None (fungrad has no sharding).
 
     Returns:
         ``numpy.matmul(a, b)``.
@@ -109,6 +114,8 @@ def matmul(a, b, *, precision=None, preferred_element_type=None):
         >>> fnp.matmul(np.ones((5, 2, 3)), np.ones((3, 4))).shape
         (5, 2, 4)
     """
+    if out_sharding is not None:
+        reject_sharding("matmul", out_sharding=out_sharding)
     a, b = _operands("matmul", a, b)
     a, b = _preferred(a, b, preferred_element_type)
     sa, sb = shape_of(a), shape_of(b)
@@ -231,7 +238,8 @@ def _no_out(fn_name, out):
                         "are immutable); use the return value instead.")
 
 
-def tensordot(a, b, axes=2, *, precision=None, preferred_element_type=None):
+def tensordot(a, b, axes=2, *, precision=None, preferred_element_type=None,
+              out_sharding=None):
     """Sum products over the given axes: the last ``axes`` of a with the first of b, or the
     pairs ``axes=(a_axes, b_axes)``.
 
@@ -240,6 +248,7 @@ def tensordot(a, b, axes=2, *, precision=None, preferred_element_type=None):
         axes: an int N, or a pair of ints or of equal-length sequences of axes.
         precision: accepted for JAX compatibility; ignored.
         preferred_element_type: dtype of the result.
+        out_sharding: must be None (fungrad has no sharding).
 
     Returns:
         An array of shape ``a``'s free axes + ``b``'s free axes.
@@ -253,6 +262,7 @@ def tensordot(a, b, axes=2, *, precision=None, preferred_element_type=None):
         array([[3., 3.],
                [3., 3.]])
     """
+    reject_sharding("tensordot", out_sharding=out_sharding)
     a, b = _operands("tensordot", a, b)
     a, b = _preferred(a, b, preferred_element_type)
     na, nb = len(shape_of(a)), len(shape_of(b))
@@ -291,8 +301,8 @@ def _axis_tuple(axes, ndim, fn_name, a, b):
 # einsum
 
 
-def einsum(subscripts: str, *operands, out=None, optimize=True, precision=None,
-           preferred_element_type=None):
+def einsum(subscripts: str, /, *operands, out=None, optimize=True, precision=None,
+           preferred_element_type=None, out_sharding=None):
     """Einstein summation, like ``numpy.einsum`` (string subscripts, ``...``, implicit output).
 
     The operands are contracted pairwise (cheapest pair first) with ``dot_general``;
@@ -304,6 +314,7 @@ def einsum(subscripts: str, *operands, out=None, optimize=True, precision=None,
         out: must be None.
         optimize, precision: accepted for NumPy/JAX compatibility; ignored.
         preferred_element_type: dtype of the result.
+        out_sharding: must be None (fungrad has no sharding).
 
     Returns:
         The contraction, with axes in the output subscript's order.
@@ -315,6 +326,7 @@ def einsum(subscripts: str, *operands, out=None, optimize=True, precision=None,
         (2, 4)
     """
     _no_out("einsum", out)
+    reject_sharding("einsum", out_sharding=out_sharding)
     if not isinstance(subscripts, str):
         raise TypeError("fnp.einsum: only string subscripts are supported, e.g. "
                         f"einsum('ij,jk->ik', a, b); got {type(subscripts).__name__}")

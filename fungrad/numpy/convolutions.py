@@ -13,8 +13,9 @@ import numpy as np
 from fungrad.core import shape_of
 from fungrad.errors import ShapeError
 from fungrad.numpy.complex_parts import conj
+from fungrad.numpy.padding import pad
 from fungrad.numpy.promotion import as_operand, promote_dtypes, to_dtype
-from fungrad.numpy.rearranging import flip, pad
+from fungrad.numpy.rearranging import flip
 
 __all__ = ["convolve", "correlate"]
 

@@ -3,6 +3,10 @@
 
 Creation from static sizes runs NumPy eagerly and returns :class:`Array`. ``full``,
 ``linspace`` and ``meshgrid`` also accept traced values and are differentiable in them.
+
+``device=`` (jax.numpy's) places the result as ``fg.device_put(result, device)`` does; None
+keeps it where it is made (the host, or the device of ``a`` for the ``*_like`` functions).
+``out_sharding=`` must be None: fungrad has no sharding.
 """
 
 from __future__ import annotations
@@ -11,6 +15,9 @@ import operator
 
 import numpy as np
 
+# A cycle: fungrad.devices imports fungrad.numpy.array_type, whose package imports this
+# module. The module object is bound now and its functions are looked up at call time.
+from fungrad import devices as _devices
 from fungrad import dtypes, lax
 from fungrad.array_module import constant_like, get_array_module, is_device_array
 from fungrad.core import Tracer, concrete_or_none, get_aval
@@ -20,6 +27,7 @@ from fungrad.numpy.joining import concatenate
 from fungrad.numpy.math import exp, log, power, sign
 from fungrad.numpy.promotion import as_operand, broadcast_to_shape, promote_dtypes, result_shape
 from fungrad.numpy.reshaping import broadcast_to, expand_dims
+from fungrad.numpy.unsupported_arguments import reject_sharding
 
 __all__ = ["asarray", "array", "zeros", "ones", "full", "empty", "zeros_like", "ones_like",
            "full_like", "empty_like", "arange", "linspace", "eye", "identity", "tri",
@@ -35,10 +43,18 @@ def _dtype_or(dtype, default):
     return np.dtype(default) if dtype is None else np.dtype(dtype)
 
 
-def asarray(a, dtype=None, order=None, *, copy=None):
+def _placed(fn: str, out, device, out_sharding=None):
+    """``out`` on ``device`` (None: where it is), placed as ``fg.device_put`` places values."""
+    if out_sharding is not None:
+        reject_sharding(fn, out_sharding=out_sharding)
+    return out if device is None else _devices.device_put_for(f"fnp.{fn}", out, device)
+
+
+def asarray(a, dtype=None, order=None, *, copy=None, device=None, out_sharding=None):
     """Convert ``a`` (array, scalar, nested lists, tracer) to an array; like ``numpy.asarray``.
 
     Tracers pass through (cast with ``dtype`` if given). Eager results are :class:`Array`.
+    ``device`` places the result (as ``fg.device_put``); ``out_sharding`` must be None.
 
     Example:
         >>> import numpy as np
@@ -48,6 +64,8 @@ def asarray(a, dtype=None, order=None, *, copy=None):
         >>> fnp.asarray(np.arange(3)).at[1].set(7)
         Array([0, 7, 2])
     """
+    if device is not None or out_sharding is not None:
+        return _placed("asarray", asarray(a, dtype, order, copy=copy), device, out_sharding)
     dtype = _dtype_or_none(dtype)
     if isinstance(a, Tracer):
         return a if dtype is None or a.dtype == dtype else lax.convert_element_type(a, dtype)
@@ -61,7 +79,8 @@ def asarray(a, dtype=None, order=None, *, copy=None):
     return as_array_type(_check_numeric("asarray", out, a))
 
 
-def array(object, dtype=None, copy=True, order="K", ndmin=0):  # noqa: A002 (NumPy's name)
+def array(object, dtype=None, copy=True, order="K", ndmin=0, *,  # noqa: A002 (NumPy's name)
+          device=None, out_sharding=None):
     """Create an array (a copy by default), like ``numpy.array``.
 
     Example:
@@ -77,7 +96,7 @@ def array(object, dtype=None, copy=True, order="K", ndmin=0):  # noqa: A002 (Num
         from fungrad.numpy.shape import reshape  # noqa: PLC0415
 
         out = reshape(out, (1,) * (ndmin - len(shape)) + shape)
-    return out
+    return _placed("array", out, device, out_sharding)
 
 
 def _contains_tracer(a) -> bool:
@@ -142,7 +161,7 @@ def _check_numeric(fn_name: str, out: np.ndarray, given) -> np.ndarray:
     return out
 
 
-def zeros(shape, dtype=None):
+def zeros(shape, dtype=None, *, device=None, out_sharding=None):
     """Array of zeros (float64 by default).
 
     Example:
@@ -152,10 +171,12 @@ def zeros(shape, dtype=None):
         [[0, 0, 0], [0, 0, 0]]
     """
     shape = static_shape("zeros", shape)
-    return as_array_type(np.zeros(shape, dtype=_dtype_or(dtype, np.float64)))
+    out = as_array_type(np.zeros(shape, dtype=_dtype_or(dtype, np.float64)))
+    return out if device is None and out_sharding is None else _placed("zeros", out, device,
+                                                                        out_sharding)
 
 
-def ones(shape, dtype=None):
+def ones(shape, dtype=None, *, device=None, out_sharding=None):
     """Array of ones (float64 by default).
 
     Example:
@@ -165,10 +186,12 @@ def ones(shape, dtype=None):
         [1.0, 1.0, 1.0]
     """
     shape = static_shape("ones", shape)
-    return as_array_type(np.ones(shape, dtype=_dtype_or(dtype, np.float64)))
+    out = as_array_type(np.ones(shape, dtype=_dtype_or(dtype, np.float64)))
+    return out if device is None and out_sharding is None else _placed("ones", out, device,
+                                                                        out_sharding)
 
 
-def full(shape, fill_value, dtype=None):
+def full(shape, fill_value, dtype=None, *, device=None, out_sharding=None):
     """Array of ``shape`` filled with ``fill_value`` (which may be traced).
 
     Example:
@@ -182,12 +205,14 @@ def full(shape, fill_value, dtype=None):
     if isinstance(fill_value, Tracer):
         value = asarray(fill_value, dtype)
         lead = len(shape) - value.ndim
-        return lax.broadcast_in_dim(value, shape, tuple(range(lead, len(shape))))
-    out = np.full(shape, fill_value, dtype=_dtype_or_none(dtype))
-    return as_array_type(_check_numeric("full", out, fill_value))
+        out = lax.broadcast_in_dim(value, shape, tuple(range(lead, len(shape))))
+    else:
+        out = np.full(shape, fill_value, dtype=_dtype_or_none(dtype))
+        out = as_array_type(_check_numeric("full", out, fill_value))
+    return _placed("full", out, device, out_sharding)
 
 
-def empty(shape, dtype=None):
+def empty(shape, dtype=None, *, device=None, out_sharding=None):
     """Array of zeros (fungrad never exposes uninitialised memory).
 
     Example:
@@ -197,10 +222,10 @@ def empty(shape, dtype=None):
         Array([[0., 0.],
                [0., 0.]])
     """
-    return zeros(shape, dtype)
+    return _placed("empty", zeros(shape, dtype), device, out_sharding)
 
 
-def zeros_like(a, dtype=None, shape=None):
+def zeros_like(a, dtype=None, shape=None, *, device=None, out_sharding=None):
     """Zeros with the shape and dtype of ``a`` (tracers allowed; the result is constant).
 
     Example:
@@ -210,11 +235,12 @@ def zeros_like(a, dtype=None, shape=None):
         Array([[0, 0]])
     """
     aval = get_aval(a)
-    return constant_like(zeros(aval.shape if shape is None else shape,
-                               _dtype_or(dtype, aval.dtype)), a)  # on a's device
+    out = constant_like(zeros(aval.shape if shape is None else shape,
+                              _dtype_or(dtype, aval.dtype)), a)  # on a's device
+    return _placed("zeros_like", out, device, out_sharding)
 
 
-def ones_like(a, dtype=None, shape=None):
+def ones_like(a, dtype=None, shape=None, *, device=None, out_sharding=None):
     """Ones with the shape and dtype of ``a`` (tracers allowed; the result is constant).
 
     Example:
@@ -224,11 +250,12 @@ def ones_like(a, dtype=None, shape=None):
         Array([1., 1.])
     """
     aval = get_aval(a)
-    return constant_like(ones(aval.shape if shape is None else shape,
-                              _dtype_or(dtype, aval.dtype)), a)
+    out = constant_like(ones(aval.shape if shape is None else shape,
+                             _dtype_or(dtype, aval.dtype)), a)
+    return _placed("ones_like", out, device, out_sharding)
 
 
-def full_like(a, fill_value, dtype=None, shape=None):
+def full_like(a, fill_value, dtype=None, shape=None, *, device=None, out_sharding=None):
     """``fill_value`` broadcast to the shape (and dtype) of ``a``.
 
     Example:
@@ -238,12 +265,13 @@ def full_like(a, fill_value, dtype=None, shape=None):
         Array([0.5, 0.5, 0.5], dtype=float32)
     """
     aval = get_aval(a)
-    return constant_like(full(aval.shape if shape is None else shape, fill_value,
-                              _dtype_or(dtype, aval.dtype)), a)
+    out = constant_like(full(aval.shape if shape is None else shape, fill_value,
+                             _dtype_or(dtype, aval.dtype)), a)
+    return _placed("full_like", out, device, out_sharding)
 
 
-def empty_like(a, dtype=None, shape=None):
-    """Zeros like ``a`` (fungrad never exposes uninitialised memory).
+def empty_like(prototype, dtype=None, shape=None, *, device=None):
+    """Zeros like ``prototype`` (fungrad never exposes uninitialised memory).
 
     Example:
         >>> import numpy as np
@@ -251,7 +279,7 @@ def empty_like(a, dtype=None, shape=None):
         >>> fnp.empty_like(np.ones(3, np.int32))
         Array([0, 0, 0], dtype=int32)
     """
-    return zeros_like(a, dtype, shape)
+    return _placed("empty_like", zeros_like(prototype, dtype, shape), device)
 
 
 # ---------------------------------------------------------------------------------------
@@ -269,7 +297,7 @@ def _static(fn: str, arg: str, value):
     return concrete.item() if isinstance(concrete, np.ndarray) else concrete
 
 
-def arange(start, stop=None, step=None, dtype=None):
+def arange(start, stop=None, step=None, dtype=None, *, device=None, out_sharding=None):
     """Evenly spaced values in ``[start, stop)``, like ``numpy.arange`` (int args -> int64).
 
     Example:
@@ -281,11 +309,12 @@ def arange(start, stop=None, step=None, dtype=None):
     step = 1 if step is None else _static("arange", "step", step)
     if stop is None:
         start, stop = 0, start
-    return as_array_type(np.arange(start, stop, step, dtype=_dtype_or_none(dtype)))
+    out = as_array_type(np.arange(start, stop, step, dtype=_dtype_or_none(dtype)))
+    return _placed("arange", out, device, out_sharding)
 
 
 def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = False,  # noqa: PLR0917
-             dtype=None, axis: int = 0):
+             dtype=None, axis: int = 0, *, device=None):
     """``num`` evenly spaced samples from ``start`` to ``stop``, like ``numpy.linspace``.
 
     Args:
@@ -296,6 +325,7 @@ def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = 
         retstep: also return the spacing.
         dtype: the result dtype (integer dtypes round toward -inf, as NumPy does).
         axis: where the samples axis goes in the result when start/stop are arrays.
+        device: where to place the result (as ``fg.device_put``; None: where it is made).
     Returns:
         The samples, or ``(samples, step)`` when ``retstep``.
 
@@ -332,7 +362,8 @@ def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = 
     if out_dtype.kind in "iub":
         samples = lax.floor(samples)
     samples = _finish(_cast(samples, out_dtype))
-    return (samples, _finish(lax.squeeze(step, (axis,)))) if retstep else samples
+    out = (samples, _finish(lax.squeeze(step, (axis,)))) if retstep else samples
+    return _placed("linspace", out, device)
 
 
 def _ramp(start, step, count: int, axis: int):
@@ -361,7 +392,8 @@ def _finish(x):
     return x if isinstance(x, Tracer) or is_device_array(x) else as_array_type(x)
 
 
-def eye(N: int, M: int | None = None, k: int = 0, dtype=None):  # noqa: N803 (NumPy's names)
+def eye(N: int, M: int | None = None, k: int = 0, dtype=None, *,  # noqa: N803 (NumPy's names)
+        device=None):
     """2-D array with ones on diagonal ``k`` and zeros elsewhere (float64 by default).
 
     Example:
@@ -374,7 +406,8 @@ def eye(N: int, M: int | None = None, k: int = 0, dtype=None):  # noqa: N803 (Nu
     n = int(_static("eye", "N", N))
     m = None if M is None else int(_static("eye", "M", M))
     k = int(_static("eye", "k", k))
-    return as_array_type(np.eye(n, m, k, dtype=_dtype_or(dtype, np.float64)))
+    return _placed("eye", as_array_type(np.eye(n, m, k, dtype=_dtype_or(dtype, np.float64))),
+                   device)
 
 
 def identity(n: int, dtype=None):

@@ -31,10 +31,11 @@ from fungrad.numpy.math import (
     remainder,
     sign,
     sin,
-    trunc,
     where,
 )
 from fungrad.numpy.promotion import as_inexact, as_operand, promote_dtypes, to_dtype
+from fungrad.numpy.rounding import trunc
+from fungrad.numpy.unsupported_arguments import reject_out_where
 
 __all__ = ["sinc", "i0", "signbit", "copysign", "fmax", "fmin", "heaviside", "logaddexp2",
            "float_power", "isposinf", "isneginf", "isreal", "isscalar", "iterable", "divmod",
@@ -165,8 +166,8 @@ def heaviside(x1, x2, /):
     return where(less(x1, 0), 0, where(greater(x1, 0), 1, x2))
 
 
-def logaddexp2(x1, x2, /):
-    """``log2(2**x1 + 2**x2)``, computed stably.
+def logaddexp2(x1, x2, /, out=None, where=None):
+    """``log2(2**x1 + 2**x2)``, computed stably (``out``/``where`` must be None, as in jnp).
 
     Example:
         >>> import numpy as np
@@ -174,6 +175,8 @@ def logaddexp2(x1, x2, /):
         >>> fnp.logaddexp2(np.array([1.0, 3.0]), np.array([1.0, 1.0])).round(6).tolist()
         [2.0, 3.321928]
     """
+    if out is not None or where is not None:
+        reject_out_where("logaddexp2", out, where)
     return logaddexp(as_inexact(x1) * _LN2, as_inexact(x2) * _LN2) / _LN2
 
 

@@ -20,7 +20,6 @@ from fungrad.core import get_aval
 from fungrad.numpy.math import (
     absolute,
     equal,
-    floor,
     greater,
     greater_equal,
     isfinite,
@@ -37,6 +36,7 @@ from fungrad.numpy.math import (
 )
 from fungrad.numpy.promotion import as_operand, promote_dtypes, to_dtype
 from fungrad.numpy.reshaping import broadcast_arrays
+from fungrad.numpy.rounding import floor
 
 __all__ = ["frexp", "nextafter", "spacing"]
 
@@ -96,15 +96,15 @@ def frexp(x, /) -> tuple:
     return mantissa, to_dtype(e, _EXPONENT_DTYPE)
 
 
-def nextafter(x1, x2, /):
-    """The next floating-point value after ``x1`` in the direction of ``x2``, elementwise.
+def nextafter(x, y, /):
+    """The next floating-point value after ``x`` in the direction of ``y``, elementwise.
 
     Args:
-        x1, x2: real arrays, broadcast together (integers become float64).
+        x, y: real arrays, broadcast together (integers become float64).
 
     Returns:
-        An array of the common float dtype; ``x2`` where the two are equal, NaN where
-        either is NaN. Its derivative is 1 in ``x1`` and 0 in ``x2`` (jax.numpy has none).
+        An array of the common float dtype; ``y`` where the two are equal, NaN where
+        either is NaN. Its derivative is 1 in ``x`` and 0 in ``y`` (jax.numpy has none).
 
     Example:
         >>> import numpy as np
@@ -114,7 +114,7 @@ def nextafter(x1, x2, /):
         >>> fnp.nextafter(np.array([0.0, 1.0]), np.array([-1.0, 1.0])).tolist()
         [-5e-324, 1.0]
     """
-    x, y = promote_dtypes("nextafter", _real_float("nextafter", x1), _real_float("nextafter", x2))
+    x, y = promote_dtypes("nextafter", _real_float("nextafter", x), _real_float("nextafter", y))
     x, y = broadcast_arrays(x, y)
     dtype = np.dtype(get_aval(x).dtype)
     info = np.finfo(dtype)

@@ -384,12 +384,39 @@ def _apply_mode(fn_name: str, indices, n: int, mode):
     if mode == "wrap":
         return fm.remainder(indices, n), None
     if mode == "clip":
-        return fm.clip(indices, 0, n - 1), None
+        return fm.minimum(fm.maximum(indices, 0), n - 1), None
     if mode == "fill":
         valid = fm.logical_and(fm.greater_equal(indices, -n), fm.less(indices, n))
         return fm.where(valid, indices, 0), valid
     raise ValueError(f"fnp.{fn_name}: mode must be one of None, 'raise', 'wrap', 'clip', "
                      f"'fill' or 'promise_in_bounds'; got {mode!r}")
+
+
+def _negative_indices(indices, n: int, mode, wrap: bool):
+    """take_along_axis's indices after its ``wrap_negative_indices`` rule, and for a
+    negative index that must stay out of range under "fill", the mask of valid ones.
+
+    Without a mode, gathers and the "fill" mask already count [-n, 0) from the end, and
+    "wrap" wraps every index; "clip" needs the wrap first, as jax.numpy applies it."""
+    from fungrad.numpy import math as fm  # noqa: PLC0415 (math imports this module)
+
+    if wrap:
+        if mode == "clip":
+            indices = fm.where(fm.less(indices, 0), fm.add(indices, n), indices)
+        return indices, None
+    if mode == "fill":
+        valid = fm.logical_and(fm.greater_equal(indices, 0), fm.less(indices, n))
+        return fm.where(valid, indices, 0), valid
+    if mode in (None, "raise", "promise_in_bounds"):
+        value = concrete_or_none(indices)
+        if value is not None and value.size and int(value.min()) < 0:
+            raise IndexError(f"fnp.take_along_axis: index {int(value.min())} is out of bounds "
+                             f"for an axis of size {n}: with wrap_negative_indices=False a "
+                             "negative index does not count from the end. Pass indices in "
+                             "[0, n), or wrap_negative_indices=True, or mode='fill'/'clip'.")
+        # Traced: shift negatives below -n, where the gather's bounds check rejects them.
+        return fm.where(fm.less(indices, 0), fm.subtract(indices, n), indices), None
+    return indices, None
 
 
 def _fill_value(dtype: np.dtype, fill_value):
@@ -453,7 +480,7 @@ def take(a, indices, axis: int | None = None, out: None = None, mode: str | None
 
 
 def take_along_axis(arr, indices, axis: int | None = -1, mode: str | None = None,
-                    fill_value: Any = None):
+                    fill_value: Any = None, *, wrap_negative_indices: bool | None = None):
     """Take values of ``arr`` at ``indices`` along ``axis``, like ``numpy.take_along_axis``.
 
     ``indices`` has ``arr``'s rank; its other dimensions broadcast against ``arr``'s.
@@ -465,6 +492,13 @@ def take_along_axis(arr, indices, axis: int | None = -1, mode: str | None = None
         axis: the axis to take along; None works on the flattened ``arr``.
         mode: as for :func:`take` (NumPy's semantics by default).
         fill_value: the value for out-of-range indices with mode="fill".
+        wrap_negative_indices: True counts indices in ``[-n, 0)`` from the end before
+            ``mode`` applies, as jax.numpy does (so ``mode="clip"`` maps -1 to the last
+            element); False makes every negative index out of range: "fill" gives
+            ``fill_value``, "clip" the first element, and None/"raise"/"promise_in_bounds"
+            raise IndexError (under jit, the gather's bounds check reports the index
+            minus n). None (the default) is JAX's rule: True, except for
+            mode="promise_in_bounds".
 
     Returns:
         The values, of the broadcast shape of ``indices`` and ``arr`` (off ``axis``).
@@ -486,7 +520,11 @@ def take_along_axis(arr, indices, axis: int | None = -1, mode: str | None = None
         raise ShapeError(f"fnp.take_along_axis: indices of shape {idx_shape} must have the "
                          f"same rank as arr of shape {shape} (add axes with None to indices)")
     axis = _normalize_axis("take_along_axis", axis, len(shape))
-    indices, valid = _apply_mode("take_along_axis", indices, shape[axis], mode)
+    if wrap_negative_indices is None:  # JAX's legacy rule
+        wrap_negative_indices = mode != "promise_in_bounds"
+    indices, valid = _negative_indices(indices, shape[axis], mode, wrap_negative_indices)
+    if valid is None:
+        indices, valid = _apply_mode("take_along_axis", indices, shape[axis], mode)
     grid = []
     for d, n in enumerate(shape):
         if d == axis:

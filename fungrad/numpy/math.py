@@ -47,12 +47,6 @@ __all__ = [
     "left_shift",
     "right_shift",
     "positive",
-    "floor",
-    "ceil",
-    "trunc",
-    "round",
-    "around",
-    "rint",
     "square",
     "reciprocal",
     "divide",
@@ -71,7 +65,6 @@ __all__ = [
     "radians",
     "degrees",
     "where",
-    "clip",
     "isfinite",
     "isnan",
     "isinf",
@@ -98,6 +91,7 @@ from fungrad.numpy.promotion import (
     to_dtype,
 )
 from fungrad.numpy.searching import nonzero
+from fungrad.numpy.unsupported_arguments import reject_out_where
 from fungrad.transforms.custom_derivatives import custom_jvp
 
 _DEFAULT_FLOAT = np.dtype(np.float64)
@@ -148,7 +142,6 @@ _EXAMPLES = {
     "multiply": ("fnp.multiply(np.array([1.0, 2.0]), np.array([3.0, 4.0]))", "array([3., 8.])"),
     "maximum": ("fnp.maximum(np.array([1.0, 5.0]), 3.0)", "array([3., 5.])"),
     "minimum": ("fnp.minimum(np.array([1.0, 5.0]), 3.0)", "array([1., 3.])"),
-    "fmod": ("fnp.fmod(np.array([7.0, -7.0]), 2.0)", "array([ 1., -1.])"),
     "greater": ("fnp.greater(np.array([1, 2, 3]), 2)", "array([False, False,  True])"),
     "greater_equal": ("fnp.greater_equal(np.array([1, 2, 3]), 2)", "array([False,  True,  True])"),
     "less": ("fnp.less(np.array([1, 2, 3]), 2)", "array([ True, False, False])"),
@@ -174,7 +167,7 @@ def _with_example(doc: str, name: str) -> str:
 
 
 def _unary_float(prim, name: str, doc: str):
-    def fn(x):
+    def fn(x, /):
         return prim.bind(_inexact(x))
 
     fn.__name__ = fn.__qualname__ = name
@@ -183,7 +176,7 @@ def _unary_float(prim, name: str, doc: str):
 
 
 def _unary_same(prim, name: str, doc: str):
-    def fn(x):
+    def fn(x, /):
         return prim.bind(as_operand(x))
 
     fn.__name__ = fn.__qualname__ = name
@@ -192,7 +185,7 @@ def _unary_same(prim, name: str, doc: str):
 
 
 def _binary(prim, name: str, doc: str):
-    def fn(x, y):
+    def fn(x, y, /):
         # The common pairs need no promotion: checked here, one call fewer per operator.
         x, y = promote_pair_fast(x, y) or promote_uncommon(name, x, y)
         return prim.bind(x, y)
@@ -200,6 +193,42 @@ def _binary(prim, name: str, doc: str):
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = _with_example(
         f"{doc}, elementwise with broadcasting (like ``numpy.{name}``).", name)
+    return fn
+
+
+# The functions that are ``jnp.ufunc`` objects in jax.numpy (add, maximum, logical_and...)
+# take its ``out`` and ``where``; both must be None, as in jax.numpy. They are positional-
+# or-keyword (NumPy's ufuncs take ``out`` third too): keyword-only defaults would cost each
+# positional call a dict lookup per name (+20 ns on a 1.3 us fnp.add), tuple defaults
+# cost ~7 ns. Each such function starts with the same test (no call on the common path):
+#     if out is not None or where is not None:
+#         reject_out_where(name, out, where)
+# tests/test_fnp_keywords.py walks jnp's ufuncs and checks every fnp counterpart.
+
+
+def _unary_ufunc(prim, name: str, doc: str):
+    def fn(x, /, out=None, where=None):
+        if out is not None or where is not None:
+            reject_out_where(name, out, where)
+        return prim.bind(as_operand(x))
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = _with_example(f"{doc}, elementwise (like ``numpy.{name}``; ``out`` and "
+                               "``where`` must be None, as in jax.numpy).", name)
+    return fn
+
+
+def _binary_ufunc(prim, name: str, doc: str):
+    def fn(x, y, /, out=None, where=None):
+        if out is not None or where is not None:
+            reject_out_where(name, out, where)
+        x, y = promote_pair_fast(x, y) or promote_uncommon(name, x, y)
+        return prim.bind(x, y)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = _with_example(
+        f"{doc}, elementwise with broadcasting (like ``numpy.{name}``; ``out`` and "
+        "``where`` must be None, as in jax.numpy).", name)
     return fn
 
 
@@ -222,29 +251,41 @@ arccosh = _unary_float(lax.acosh_p, "arccosh", "Inverse hyperbolic cosine")
 arctanh = _unary_float(lax.atanh_p, "arctanh", "Inverse hyperbolic tangent")
 sqrt = _unary_float(lax.sqrt_p, "sqrt", "Square root (derivative inf at 0, as JAX)")
 cbrt = _unary_float(lax.cbrt_p, "cbrt", "Cube root")
-negative = _unary_same(lax.neg_p, "negative", "-x")
+negative = _unary_ufunc(lax.neg_p, "negative", "-x")
 sign = _unary_same(lax.sign_p, "sign", "Sign (-1, 0 or 1; zero derivative, as JAX)")
 absolute = _unary_same(lax.abs_p, "absolute", "Absolute value (derivative +1 at 0, as JAX)")
 abs = absolute  # noqa: A001 (NumPy's name)
 fabs = _unary_float(lax.abs_p, "fabs", "Absolute value as a float")
-add = _binary(lax.add_p, "add", "x + y")
-subtract = _binary(lax.sub_p, "subtract", "x - y")
-multiply = _binary(lax.mul_p, "multiply", "x * y")
-maximum = _binary(lax.max_p, "maximum", "Larger of x and y (ties get half each, as JAX)")
-minimum = _binary(lax.min_p, "minimum", "Smaller of x and y (ties get half each, as JAX)")
-fmod = _binary(lax.rem_p, "fmod", "Remainder with the sign of x (C fmod)")
+add = _binary_ufunc(lax.add_p, "add", "x + y")
+subtract = _binary_ufunc(lax.sub_p, "subtract", "x - y")
+multiply = _binary_ufunc(lax.mul_p, "multiply", "x * y")
+maximum = _binary_ufunc(lax.max_p, "maximum", "Larger of x and y (ties get half each, as JAX)")
+minimum = _binary_ufunc(lax.min_p, "minimum", "Smaller of x and y (ties get half each, as JAX)")
 greater = _binary(lax.gt_p, "greater", "x > y")
 greater_equal = _binary(lax.ge_p, "greater_equal", "x >= y")
 less = _binary(lax.lt_p, "less", "x < y")
 less_equal = _binary(lax.le_p, "less_equal", "x <= y")
 equal = _binary(lax.eq_p, "equal", "x == y")
 not_equal = _binary(lax.ne_p, "not_equal", "x != y")
-bitwise_and = _binary(lax.and_p, "bitwise_and", "x & y")
-bitwise_or = _binary(lax.or_p, "bitwise_or", "x | y")
-bitwise_xor = _binary(lax.xor_p, "bitwise_xor", "x ^ y")
+bitwise_and = _binary_ufunc(lax.and_p, "bitwise_and", "x & y")
+bitwise_or = _binary_ufunc(lax.or_p, "bitwise_or", "x | y")
+bitwise_xor = _binary_ufunc(lax.xor_p, "bitwise_xor", "x ^ y")
 
 
-def positive(x):
+def fmod(x1, x2, /):
+    """Remainder with the sign of ``x1`` (C fmod), elementwise with broadcasting.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad.numpy as fnp
+        >>> fnp.fmod(np.array([7.0, -7.0]), 2.0)
+        array([ 1., -1.])
+    """
+    x1, x2 = promote_pair_fast(x1, x2) or promote_uncommon("fmod", x1, x2)
+    return lax.rem_p.bind(x1, x2)
+
+
+def positive(x, /):
     """+x (returns x), like ``numpy.positive``.
 
     Example:
@@ -256,79 +297,7 @@ def positive(x):
     return as_operand(x)
 
 
-def floor(x):
-    """Largest integer not greater than x, elementwise (zero gradient).
-
-    Example:
-        >>> import numpy as np
-        >>> import fungrad.numpy as fnp
-        >>> fnp.floor(np.array([-1.5, 0.5, 2.0]))
-        array([-2.,  0.,  2.])
-    """
-    x = as_operand(x)
-    return x if get_aval(x).dtype.kind in "biu" else lax.floor(x)
-
-
-def ceil(x):
-    """Smallest integer not less than x, elementwise (zero gradient).
-
-    Example:
-        >>> import numpy as np
-        >>> import fungrad.numpy as fnp
-        >>> fnp.ceil(np.array([-1.5, 0.5, 2.0]))
-        array([-1.,  1.,  2.])
-    """
-    x = as_operand(x)
-    return x if get_aval(x).dtype.kind in "biu" else lax.ceil(x)
-
-
-def trunc(x):
-    """Round toward zero, elementwise (zero gradient).
-
-    Example:
-        >>> import numpy as np
-        >>> import fungrad.numpy as fnp
-        >>> fnp.trunc(np.array([-1.7, 1.7]))
-        array([-1.,  1.])
-    """
-    x = as_operand(x)
-    if get_aval(x).dtype.kind in "biu":
-        return x
-    return where(less(x, 0), lax.ceil(x), lax.floor(x))
-
-
-def round(x, decimals: int = 0):  # noqa: A001 (NumPy's name)
-    """Round half to even to ``decimals`` places, like ``numpy.round`` (zero gradient).
-
-    Example:
-        >>> import numpy as np
-        >>> import fungrad.numpy as fnp
-        >>> fnp.round(np.array([0.5, 1.5, 2.5]))
-        array([0., 2., 2.])
-        >>> fnp.round(np.array([1.234, 5.678]), 1)
-        array([1.2, 5.7])
-    """
-    x = as_operand(x)
-    if isinstance(decimals, Tracer):
-        raise ConcretizationError(
-            f"fnp.round: decimals must be a static Python int, but it is a traced value "
-            f"{decimals.aval.str_short()}. Pass a Python int (or mark the argument static with "
-            "static_argnums).")
-    if get_aval(x).dtype.kind in "biu" and decimals >= 0:
-        return x
-    if decimals == 0:
-        return lax.round(x, lax.RoundingMethod.TO_NEAREST_EVEN)
-    factor = 10.0 ** decimals
-    rounded = divide(lax.round(multiply(x, factor), lax.RoundingMethod.TO_NEAREST_EVEN), factor)
-    # Integers rounded to tens, hundreds... stay integers, as in NumPy.
-    return to_dtype(rounded, get_aval(x).dtype) if get_aval(x).dtype.kind in "biu" else rounded
-
-
-around = round
-rint = round
-
-
-def square(x):
+def square(x, /):
     """x * x, elementwise.
 
     Example:
@@ -343,7 +312,7 @@ def square(x):
     return lax.integer_pow(as_operand(x), 2)
 
 
-def reciprocal(x):
+def reciprocal(x, /):
     """1 / x, elementwise (integer inputs stay integer, like NumPy).
 
     Example:
@@ -356,8 +325,8 @@ def reciprocal(x):
     return lax.div(np.dtype(get_aval(x).dtype).type(1), x)
 
 
-def divide(x, y):
-    """x / y with true division (integers divide to the default float), like NumPy.
+def divide(x1, x2, /):
+    """x1 / x2 with true division (integers divide to the default float), like NumPy.
 
     Example:
         >>> import numpy as np
@@ -365,7 +334,7 @@ def divide(x, y):
         >>> fnp.divide(np.array([1, 3]), 2)
         array([0.5, 1.5])
     """
-    x, y = promote_operands("divide", x, y)
+    x, y = promote_operands("divide", x1, x2)
     if not dtypes.is_inexact(get_aval(x).dtype):
         x, y = _inexact(x), _inexact(y)
     return lax.div(x, y)
@@ -374,8 +343,8 @@ def divide(x, y):
 true_divide = divide
 
 
-def floor_divide(x, y):
-    """x // y (rounding toward minus infinity), like ``numpy.floor_divide``.
+def floor_divide(x1, x2, /):
+    """x1 // x2 (rounding toward minus infinity), like ``numpy.floor_divide``.
 
     Example:
         >>> import numpy as np
@@ -383,7 +352,7 @@ def floor_divide(x, y):
         >>> fnp.floor_divide(np.array([7, -7]), 2)
         array([ 3, -4])
     """
-    x, y = promote("floor_divide", as_operand(x), as_operand(y))
+    x, y = promote("floor_divide", as_operand(x1), as_operand(x2))
     if get_aval(x).dtype.kind in "iu":
         q = lax.div(x, y)  # toward zero; step down where the remainder has y's opposite sign
         r = lax.rem(x, y)
@@ -392,8 +361,8 @@ def floor_divide(x, y):
     return lax.floor(lax.div(lax.sub(x, remainder(x, y)), y))
 
 
-def remainder(x, y):
-    """x mod y with the sign of y (Python's %), like ``numpy.remainder``.
+def remainder(x1, x2, /):
+    """x1 mod x2 with the sign of x2 (Python's %), like ``numpy.remainder``.
 
     Example:
         >>> import numpy as np
@@ -401,7 +370,7 @@ def remainder(x, y):
         >>> fnp.remainder(np.array([7, -7]), 3)
         array([1, 2])
     """
-    x, y = promote("remainder", as_operand(x), as_operand(y))
+    x, y = promote("remainder", as_operand(x1), as_operand(x2))
     r = lax.rem(x, y)
     differs = lax.ne(lax.lt(r, _zero(r)), lax.lt(y, _zero(y)))
     wrong_sign = lax.bitwise_and(lax.ne(r, _zero(r)), differs)
@@ -415,8 +384,8 @@ def _zero(x):
     return np.dtype(get_aval(x).dtype).type(0)
 
 
-def power(x, y):
-    """x ** y, elementwise. A Python int exponent uses exact repeated multiplication.
+def power(x1, x2, /):
+    """x1 ** x2, elementwise. A Python int exponent uses exact repeated multiplication.
 
     ``x ** 0`` (and ``x ** 0.0``) has a zero derivative, even at ``x == 0``: JAX agrees for
     integer exponents but gives nan for float ones. ``0 ** y`` has a zero derivative in ``y``
@@ -431,14 +400,14 @@ def power(x, y):
         >>> fg.grad(lambda x: fnp.power(x, 3))(2.0)
         Array(12.)
     """
-    x = as_operand(x)
+    x, y = as_operand(x1), x2
     if type(y) is int and dtypes.is_inexact(get_aval(x).dtype):
         return lax.integer_pow(x, y)
     x, y = promote("power", x, as_operand(y))
     return lax.pow(x, y)
 
 
-def arctan2(x1, x2):
+def arctan2(x1, x2, /):
     """Angle of the point (x2, x1), elementwise, like ``numpy.arctan2``.
 
     At the origin the derivatives are nan (0/0), as JAX.
@@ -453,7 +422,7 @@ def arctan2(x1, x2):
     return lax.atan2(x1, x2)
 
 
-def hypot(x1, x2):
+def hypot(x1, x2, /):
     """sqrt(x1**2 + x2**2), elementwise, computed without overflow for large inputs.
 
     The derivative is ``(x1, x2) / hypot(x1, x2)`` (smooth to every order away from the
@@ -517,7 +486,7 @@ def _logaddexp_jvp(primals, tangents):
     return out, lax.add(lax.mul(t1, w1), lax.mul(t2, lax.sub(one, w1)))
 
 
-def logaddexp(x1, x2):
+def logaddexp(x1, x2, /, out=None, where=None):
     """log(exp(x1) + exp(x2)), computed stably; the gradient splits evenly at ties.
 
     Example:
@@ -526,11 +495,13 @@ def logaddexp(x1, x2):
         >>> fnp.logaddexp(np.array([0.0, 1000.0]), np.array([0.0, 1000.0]))
         array([6.93147181e-01, 1.00069315e+03])
     """
+    if out is not None or where is not None:
+        reject_out_where("logaddexp", out, where)
     x1, x2 = promote("logaddexp", _inexact(x1), _inexact(x2))
     return _logaddexp(x1, x2)
 
 
-def log2(x):
+def log2(x, /):
     """Base-2 logarithm, elementwise.
 
     Example:
@@ -543,7 +514,7 @@ def log2(x):
     return lax.div(lax.log(x), np.dtype(get_aval(x).dtype).type(np.log(2.0)))
 
 
-def log10(x):
+def log10(x, /):
     """Base-10 logarithm, elementwise.
 
     Example:
@@ -556,7 +527,7 @@ def log10(x):
     return lax.div(lax.log(x), np.dtype(get_aval(x).dtype).type(np.log(10.0)))
 
 
-def deg2rad(x):
+def deg2rad(x, /):
     """Degrees to radians.
 
     Example:
@@ -568,7 +539,7 @@ def deg2rad(x):
     return multiply(_inexact(x), np.pi / 180)
 
 
-def rad2deg(x):
+def rad2deg(x, /):
     """Radians to degrees.
 
     Example:
@@ -622,29 +593,7 @@ def where(condition, x=None, y=None, /, *, size=None, fill_value=None):
     return lax.select_n(cond, y, x)
 
 
-def clip(a, a_min=None, a_max=None, *, min=None, max=None):  # noqa: A002 (NumPy's names)
-    """Clip values to ``[a_min, a_max]`` (either may be None).
-
-    At a bound (``a == a_min`` or ``a == a_max``) ``a`` gets half the derivative, as JAX
-    (clip is a maximum and a minimum, whose ties split evenly).
-
-    Example:
-        >>> import numpy as np
-        >>> import fungrad.numpy as fnp
-        >>> fnp.clip(np.array([-2.0, 0.5, 3.0]), 0.0, 1.0)
-        array([0. , 0.5, 1. ])
-    """
-    a_min = a_min if min is None else min
-    a_max = a_max if max is None else max
-    out = as_operand(a)
-    if a_min is not None:
-        out = maximum(out, a_min)
-    if a_max is not None:
-        out = minimum(out, a_max)
-    return out
-
-
-def isfinite(x):
+def isfinite(x, /):
     """True where x is neither infinite nor NaN.
 
     Example:
@@ -659,7 +608,7 @@ def isfinite(x):
     return lax.is_finite(x)
 
 
-def isnan(x):
+def isnan(x, /):
     """True where x is NaN.
 
     Example:
@@ -672,7 +621,7 @@ def isnan(x):
     return lax.ne(x, x)
 
 
-def isinf(x):
+def isinf(x, /):
     """True where x is +inf or -inf.
 
     Example:
@@ -692,7 +641,7 @@ def _as_bool(x):
     return x if get_aval(x).dtype == np.bool_ else not_equal(x, 0)
 
 
-def logical_and(x, y):
+def logical_and(x, y, /, out=None, where=None):
     """Elementwise truth of ``x and y``.
 
     Example:
@@ -701,10 +650,12 @@ def logical_and(x, y):
         >>> fnp.logical_and(np.array([True, True, False]), np.array([1, 0, 1]))
         array([ True, False, False])
     """
+    if out is not None or where is not None:
+        reject_out_where("logical_and", out, where)
     return bitwise_and(_as_bool(x), _as_bool(y))
 
 
-def logical_or(x, y):
+def logical_or(x, y, /, out=None, where=None):
     """Elementwise truth of ``x or y``.
 
     Example:
@@ -713,10 +664,12 @@ def logical_or(x, y):
         >>> fnp.logical_or(np.array([True, False, False]), np.array([0, 0, 2]))
         array([ True, False,  True])
     """
+    if out is not None or where is not None:
+        reject_out_where("logical_or", out, where)
     return bitwise_or(_as_bool(x), _as_bool(y))
 
 
-def logical_xor(x, y):
+def logical_xor(x, y, /, out=None, where=None):
     """Elementwise truth of ``x xor y``.
 
     Example:
@@ -725,10 +678,12 @@ def logical_xor(x, y):
         >>> fnp.logical_xor(np.array([True, True, False]), np.array([True, False, False]))
         array([False,  True, False])
     """
+    if out is not None or where is not None:
+        reject_out_where("logical_xor", out, where)
     return bitwise_xor(_as_bool(x), _as_bool(y))
 
 
-def logical_not(x):
+def logical_not(x, /):
     """Elementwise ``not x``.
 
     Example:
@@ -740,7 +695,7 @@ def logical_not(x):
     return lax.bitwise_not(_as_bool(x))
 
 
-def invert(x):
+def invert(x, /):
     """Bitwise NOT (logical NOT for booleans).
 
     Example:
@@ -769,7 +724,7 @@ def _shift_operands(fn: str, x, y):
     return x, y
 
 
-def left_shift(x, y):
+def left_shift(x, y, /):
     """``x << y`` elementwise on integers with broadcasting (like ``numpy.left_shift``).
 
     Shift amounts outside ``[0, bits)`` give 0, as in JAX (NumPy leaves them undefined).
@@ -783,7 +738,7 @@ def left_shift(x, y):
     return lax.shift_left(*_shift_operands("left_shift", x, y))
 
 
-def right_shift(x, y):
+def right_shift(x1, x2, /):
     """``x >> y`` elementwise: arithmetic for signed integers, logical for unsigned ones.
 
     Example:
@@ -792,7 +747,7 @@ def right_shift(x, y):
         >>> fnp.right_shift(np.array([-8, 8]), 1)
         array([-4,  4])
     """
-    x, y = _shift_operands("right_shift", x, y)
+    x, y = _shift_operands("right_shift", x1, x2)
     dtype = get_aval(x).dtype if hasattr(x, "dtype") else get_aval(y).dtype
     if dtype.kind == "u":
         return lax.shift_right_logical(x, y)

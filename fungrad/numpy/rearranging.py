@@ -1,9 +1,9 @@
-"""Shape functions of fungrad.numpy, part 3: flipping, rolling, tiling, repeating,
-padding and trimming zeros.
+"""Shape functions of fungrad.numpy, part 3: flipping, rolling, tiling, repeating and
+trimming zeros.
 
-Shifts, repeats and pad widths are static, so most of these become a static index
-pattern along an axis, taken by ``take_static`` as a few slices, revs and broadcasts
-(never a gather). All are linear in the array (``pad``'s constant may be traced too).
+Shifts and repeats are static, so most of these become a static index pattern along an
+axis, taken by ``take_static`` as a few slices, revs and broadcasts (never a gather); pad
+(``fungrad.numpy.padding``) uses it too. All are linear in the array.
 Public names are re-exported by ``fungrad.numpy.shape`` and ``fungrad.numpy``.
 """
 
@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["rot90", "resize", "flip", "fliplr", "flipud", "roll", "tile", "repeat", "pad",
+__all__ = ["rot90", "resize", "flip", "fliplr", "flipud", "roll", "tile", "repeat",
            "trim_zeros"]
 
 from fungrad import lax
 from fungrad.array_module import to_host
 from fungrad.core import Tracer, concrete_or_none, get_aval, shape_of
 from fungrad.errors import ConcretizationError
-from fungrad.numpy.promotion import as_operand, to_dtype
+from fungrad.numpy.promotion import as_operand
 from fungrad.numpy.reshaping import (
-    is_scalar,
     normalize_axes,
     normalize_axis,
     ravel,
@@ -30,6 +29,7 @@ from fungrad.numpy.reshaping import (
     static_ints,
     swapaxes,
 )
+from fungrad.numpy.unsupported_arguments import reject_sharding
 
 # ---------------------------------------------------------------------------------------
 # Flipping, rolling, tiling, repeating
@@ -216,8 +216,11 @@ def tile(A, reps):  # noqa: N803 (NumPy's name)
     return lax.reshape(tiled, tuple(r * s for r, s in zip(reps, x_shape, strict=True)))
 
 
-def repeat(a, repeats, axis: int | None = None, *, total_repeat_length: int | None = None):
+def repeat(a, repeats, axis: int | None = None, *, total_repeat_length: int | None = None,
+           out_sharding=None):
     """Repeat each element ``repeats`` times (an int, or one static count per element).
+
+    ``out_sharding`` must be None (fungrad has no sharding).
 
     Example:
         >>> import numpy as np
@@ -227,6 +230,7 @@ def repeat(a, repeats, axis: int | None = None, *, total_repeat_length: int | No
         >>> fnp.repeat(np.array([1, 2]), [1, 3])
         array([1, 2, 2, 2])
     """
+    reject_sharding("repeat", out_sharding=out_sharding)
     x = as_operand(a)
     if axis is None:
         x, axis = ravel(x), 0
@@ -271,75 +275,7 @@ def _fit_total(counts: np.ndarray, total: int) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------------
-# Padding
-
-
-def pad(array, pad_width, mode: str = "constant", *, constant_values=0,
-        reflect_type: str = "even"):
-    """Pad an array, like ``numpy.pad``.
-
-    Args:
-        array: array-like.
-        pad_width: an int, ``(before, after)``, or one ``(before, after)`` per axis.
-        mode: ``"constant"`` (``constant_values``, which may be traced), ``"edge"``,
-            ``"reflect"``, ``"symmetric"``, ``"wrap"`` or ``"empty"`` (zeros).
-        constant_values: a scalar, or ``(before, after)`` values in any pad_width form.
-        reflect_type: only ``"even"`` (NumPy's default) is supported.
-    Returns:
-        The padded array.
-
-    Example:
-        >>> import numpy as np
-        >>> import fungrad.numpy as fnp
-        >>> fnp.pad(np.array([1, 2]), (1, 2))
-        array([0, 1, 2, 0, 0])
-        >>> fnp.pad(np.array([1, 2, 3]), 2, mode='reflect')
-        array([3, 2, 1, 2, 3, 2, 1])
-    """
-    x = as_operand(array)
-    nd = len(shape_of(x))
-    widths = _pad_pairs("pad_width", pad_width, nd)
-    if (widths < 0).any():
-        raise ValueError(f"fnp.pad: pad_width must be non-negative, got {pad_width}")
-    if reflect_type != "even":
-        raise NotImplementedError("fnp.pad: only reflect_type='even' is supported")
-    if mode == "empty":
-        mode, constant_values = "constant", 0
-    if mode == "constant":
-        return _pad_constant(x, widths, constant_values)
-    if mode not in ("edge", "reflect", "symmetric", "wrap"):
-        raise NotImplementedError(f"fnp.pad: mode={mode!r} is not supported; use 'constant', "
-                                  "'edge', 'reflect', 'symmetric', 'wrap' or 'empty'")
-    for ax, (before, after) in enumerate(widths):
-        n = shape_of(x)[ax]
-        if (before or after) and n == 0:
-            raise ValueError(f"fnp.pad: cannot pad an empty axis {ax} with mode={mode!r}")
-        if before or after:
-            x = take_static(x, np.pad(np.arange(n), (before, after), mode=mode), ax)
-    return x
-
-
-def _pad_pairs(arg: str, value, nd: int) -> np.ndarray:
-    try:
-        return np.broadcast_to(np.asarray(value, dtype=np.int64), (nd, 2))
-    except ValueError:
-        raise ValueError(f"fnp.pad: {arg}={value!r} must be an int, (before, after), or one "
-                         f"(before, after) per axis of the array (rank {nd})") from None
-
-
-def _pad_constant(x, widths, constant_values):
-    dtype = get_aval(x).dtype
-    nd = len(widths)
-    if is_scalar(constant_values):
-        value = to_dtype(as_operand(constant_values), dtype)
-        return lax.pad(x, value, [(int(b), int(a), 0) for b, a in widths])
-    values = np.broadcast_to(np.asarray(constant_values), (nd, 2))
-    for ax in range(nd):
-        for side in (0, 1):
-            config = [(0, 0, 0)] * nd
-            config[ax] = (int(widths[ax][0]), 0, 0) if side == 0 else (0, int(widths[ax][1]), 0)
-            x = lax.pad(x, dtype.type(values[ax][side]), config)
-    return x
+# Trimming
 
 
 def trim_zeros(filt, trim: str = "fb", axis=None):

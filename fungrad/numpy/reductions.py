@@ -39,6 +39,7 @@ from fungrad.errors import ShapeError, user_site
 from fungrad.numpy.complex_parts import abs_squared
 from fungrad.numpy.promotion import as_operand, broadcast_to_shape, promote_dtypes, to_dtype
 from fungrad.numpy.shape import normalize_axes, normalize_axis
+from fungrad.numpy.unsupported_arguments import IMMUTABLE, reject_unsupported
 
 _FLOAT = np.dtype(np.float64)
 
@@ -65,10 +66,7 @@ def _keep(out, in_shape: tuple[int, ...], axes: tuple[int, ...], keepdims: bool)
 
 
 def _unsupported(fn: str, **args) -> None:
-    for name, value in args.items():
-        if value is not None:
-            raise NotImplementedError(f"fnp.{fn}: the `{name}` argument is not supported "
-                                      "(fungrad arrays are immutable); use the return value")
+    reject_unsupported(fn, IMMUTABLE, "use the return value", **args)
 
 
 def _dtype(x) -> np.dtype:

@@ -21,6 +21,7 @@ from fungrad import lax
 from fungrad.core import Tracer, concrete_or_none, shape_of
 from fungrad.errors import ConcretizationError, ShapeError, user_site
 from fungrad.numpy.promotion import as_operand, result_shape
+from fungrad.numpy.unsupported_arguments import reject_sharding
 
 
 def shape_error(message: str) -> ShapeError:
@@ -74,13 +75,15 @@ def static_int(fn: str, arg: str, value) -> int:
 # Reshaping and axis permutations
 
 
-def reshape(a, shape=None, order: str = "C", *, newshape=None, copy=None):
+def reshape(a, shape=None, order: str = "C", *, newshape=None, copy=None,
+            out_sharding=None):
     """Give ``a`` a new shape (one entry may be -1), like ``numpy.reshape``.
 
     Args:
         a: array-like.
         shape: int or tuple of ints; ``-1`` is inferred from the size.
         order: ``"C"`` (row-major) or ``"F"`` (column-major).
+        out_sharding: must be None (fungrad has no sharding).
     Returns:
         The reshaped array.
 
@@ -91,6 +94,8 @@ def reshape(a, shape=None, order: str = "C", *, newshape=None, copy=None):
         array([[0, 1, 2],
                [3, 4, 5]])
     """
+    if out_sharding is not None:
+        reject_sharding("reshape", out_sharding=out_sharding)
     shape = newshape if shape is None else shape
     a = as_operand(a)
     in_shape = shape_of(a)
@@ -119,8 +124,8 @@ def _resolve_shape(fn: str, in_shape, shape) -> tuple[int, ...]:
     return shape
 
 
-def ravel(a, order: str = "C"):
-    """Flatten ``a`` to 1-D, like ``numpy.ravel``.
+def ravel(a, order: str = "C", *, out_sharding=None):
+    """Flatten ``a`` to 1-D, like ``numpy.ravel`` (``out_sharding`` must be None).
 
     Example:
         >>> import numpy as np
@@ -128,6 +133,8 @@ def ravel(a, order: str = "C"):
         >>> fnp.ravel(np.array([[1, 2], [3, 4]]))
         array([1, 2, 3, 4])
     """
+    if out_sharding is not None:
+        reject_sharding("ravel", out_sharding=out_sharding)
     return reshape(a, (-1,), order)
 
 
@@ -270,8 +277,10 @@ def squeeze(a, axis=None):
 # Broadcasting
 
 
-def broadcast_to(array, shape):
+def broadcast_to(array, shape, *, out_sharding=None):
     """Broadcast ``array`` to ``shape`` by NumPy's rules (trailing axes aligned).
+
+    ``out_sharding`` must be None (fungrad has no sharding).
 
     Example:
         >>> import numpy as np
@@ -280,6 +289,8 @@ def broadcast_to(array, shape):
         array([[1., 2.],
                [1., 2.]])
     """
+    if out_sharding is not None:
+        reject_sharding("broadcast_to", out_sharding=out_sharding)
     x = as_operand(array)
     shape = static_ints("broadcast_to", "shape", shape)
     x_shape = shape_of(x)

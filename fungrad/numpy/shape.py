@@ -1,4 +1,4 @@
-"""Shape functions of fungrad.numpy: reshaping, joining, splitting, flipping, padding and
+"""Shape functions of fungrad.numpy: reshaping, joining, splitting, flipping and
 matrix parts (diagonal, triangles), written in terms of lax shape primitives.
 
 Every function here is linear in its array arguments, so all of them are differentiable.
@@ -8,7 +8,8 @@ may be negative. The functions live by concept in four modules, re-exported here
 * ``fungrad.numpy.reshaping``: reshape, transpose and axis moves, broadcasting,
   ``atleast_*``, shape queries, and the shared static shape/axis argument checks;
 * ``fungrad.numpy.joining``: concatenate, the stacks, split and array_split;
-* ``fungrad.numpy.rearranging``: flip, roll, tile, repeat and pad;
+* ``fungrad.numpy.rearranging``: flip, roll, tile and repeat (``pad`` has its own
+  module, ``fungrad.numpy.padding``, as its statistic modes need the reductions);
 * ``fungrad.numpy.matrix_parts``: tril, triu, diagonal, diag, trace and outer.
 """
 
@@ -40,7 +41,6 @@ from fungrad.numpy.rearranging import (
     flip,
     fliplr,
     flipud,
-    pad,
     repeat,
     resize,
     roll,
@@ -74,7 +74,7 @@ __all__ = [
     "reshape", "ravel", "transpose", "swapaxes", "moveaxis", "expand_dims", "squeeze",
     "broadcast_to", "broadcast_arrays", "broadcast_shapes", "concatenate", "stack", "hstack",
     "vstack", "dstack", "column_stack", "split", "array_split", "flip", "fliplr", "flipud",
-    "roll", "tile", "repeat", "pad", "triu", "tril", "diag", "diagonal", "trace", "outer",
+    "roll", "tile", "repeat", "triu", "tril", "diag", "diagonal", "trace", "outer",
     "atleast_1d", "atleast_2d", "atleast_3d", "ndim", "shape", "size", "append", "rot90",
     "hsplit", "vsplit", "dsplit", "diagflat", "resize", "block", "rollaxis", "trim_zeros",
 ]

@@ -23,9 +23,6 @@ from fungrad.numpy.creation import zeros
 from fungrad.numpy.indexing import IndexUpdateRef, take_along_axis
 from fungrad.numpy.joining import concatenate
 from fungrad.numpy.math import (
-    ceil,
-    clip,
-    floor,
     isnan,
     less,
     less_equal,
@@ -45,7 +42,9 @@ from fungrad.numpy.reductions import min as _min
 from fungrad.numpy.reductions import sum as _sum
 from fungrad.numpy.reductions import var as _var
 from fungrad.numpy.reshaping import broadcast_to, moveaxis, normalize_axes, reshape, transpose
+from fungrad.numpy.rounding import ceil, clip, floor
 from fungrad.numpy.sorting import sort
+from fungrad.numpy.unsupported_arguments import reject_sharding, reject_unsupported
 
 __all__ = ["quantile", "percentile", "median", "nanquantile", "nanpercentile", "nanmedian",
            "nanmean", "nanvar", "nanstd", "nanmax", "nanmin", "nanprod", "nanargmax",
@@ -56,10 +55,7 @@ _INDEX = np.dtype(np.int64)
 
 
 def _unsupported(fn: str, **args) -> None:
-    for name, value in args.items():
-        if value is not None and value is not False:
-            raise NotImplementedError(f"fnp.{fn}: the `{name}` argument is not supported; "
-                                      "leave it at its default")
+    reject_unsupported(fn, None, "leave it at its default", **args)
 
 
 def _inexact_pair(fn: str, a, q):
@@ -183,7 +179,8 @@ def percentile(a, q, axis=None, out=None, overwrite_input: bool = False,  # noqa
         >>> fnp.percentile(np.array([[1.0, 5.0], [3.0, 7.0]]), 25, axis=1).tolist()
         [2.0, 4.0]
     """
-    _unsupported("percentile", out=out, weights=weights, out_sharding=out_sharding)
+    _unsupported("percentile", out=out, weights=weights)
+    reject_sharding("percentile", out_sharding=out_sharding)
     return _quantile("percentile", a, as_operand(q) / 100, axis, method, keepdims,
                      ignore_nan=False)
 
@@ -561,7 +558,7 @@ def bincount(x, weights=None, minlength: int = 0, *, length: int | None = None,
         >>> fnp.bincount(np.array([0, 1, 1]), weights=np.array([0.5, 1.0, 2.0]), length=3).tolist()
         [0.5, 3.0, 0.0]
     """
-    _unsupported("bincount", out_sharding=out_sharding)
+    reject_sharding("bincount", out_sharding=out_sharding)
     x = as_operand(x)
     kind = np.dtype(get_aval(x).dtype).kind
     if len(shape_of(x)) != 1 or kind not in "iub":

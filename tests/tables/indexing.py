@@ -159,6 +159,13 @@ TAKE_CASES = [
         x, np.array([[0, 2], [1, 1], [3, -1]]), axis=1), [A(*S)],
          jax=lambda jnp, lax: lambda x: jnp.take_along_axis(
              x, np.array([[0, 2], [1, 1], [3, -1]]), axis=1)),
+    *[Case(f"fnp.take_along_axis_{mode}_wrap_{wrap}", lambda x, mode=mode, wrap=wrap:
+           fnp.take_along_axis(x, np.array([[0, -2], [-5, 1], [4, -1]]), 1, mode, 0.5,
+                               wrap_negative_indices=wrap), [A(*S)],
+           jax=lambda jnp, lax, mode=mode, wrap=wrap: lambda x: jnp.take_along_axis(
+               x, np.array([[0, -2], [-5, 1], [4, -1]]), 1, mode, 0.5,
+               wrap_negative_indices=wrap))
+      for mode in ["clip", "fill"] for wrap in [True, False]],
     Case("fnp.take_along_axis_bcast", lambda x, i: fnp.take_along_axis(x, i, axis=0),
          [A(*S), Int(2, 1)],
          jax=lambda jnp, lax: lambda x, i: jnp.take_along_axis(x, i, axis=0)),

@@ -142,6 +142,15 @@ FNP_CASES = [
            [A(*S)], jax=lambda jnp, lax, mode=mode: lambda x: jnp.pad(x, ((2, 7), (3, 1)),
                                                                      mode=mode))
       for mode in ["edge", "reflect", "symmetric", "wrap"]],
+    *[Case(f"fnp.pad_{mode}{'_' if kw else ''}{'_'.join(kw)}",
+           lambda x, mode=mode, kw=kw: fnp.pad(x, ((2, 7), (3, 1)), mode, **kw), [A(*S)],
+           jax=lambda jnp, lax, mode=mode, kw=kw: lambda x: jnp.pad(x, ((2, 7), (3, 1)), mode,
+                                                                   **kw))
+      for mode, kw in [("reflect", {"reflect_type": "odd"}),
+                       ("symmetric", {"reflect_type": "odd"}),
+                       ("linear_ramp", {"end_values": ((1, 2), (-3, 0.5))}),
+                       ("maximum", {}), ("minimum", {"stat_length": 2}),
+                       ("mean", {"stat_length": ((1, 3), (2, 1))}), ("median", {})]],
     Case("fnp.triu", lambda x: fnp.triu(x, 1), [A(2, 3, 4)],
          jax=lambda jnp, lax: lambda x: jnp.triu(x, 1)),
     Case("fnp.tril", lambda x: fnp.tril(x, -1), [A(2, 3, 4)],
