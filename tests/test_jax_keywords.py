@@ -30,14 +30,10 @@ MODULES = [("fungrad", "jax", SHARDING), ("fungrad.lax", "jax.lax", SHARDING),
            ("fungrad.tree_util", "jax.tree_util", SHARDING)]
 # Known differences, each in the README's differences section.
 DIFFERENT = {
-    "fungrad.jit": "compiler_options (XLA's) is not accepted",
     "fungrad.vmap": "sum_match (undocumented in JAX) is not accepted",
-    "fungrad.lax.cond": "the legacy operand= keyword is not accepted (pass operands)",
-    "fungrad.lax.switch": "the legacy operand= keyword is not accepted (pass operands)",
     "fungrad.lax.gather": "index_spec API instead of GatherDimensionNumbers",
     **{f"fungrad.lax.scatter{s}": "index_spec API instead of ScatterDimensionNumbers"
        for s in ("", "_add", "_max", "_min", "_mul")},
-    "fungrad.tree_util.register_dataclass": "drop_fields is not accepted",
 }
 
 
@@ -201,3 +197,63 @@ def test_deprecated_jax_options_are_rejected_like_jax():
         fg.vjp(lambda x: x, 1.0, reduce_axes=("batch",))
     with pytest.raises(NotImplementedError, match="concrete"):
         fg.checkpoint(lambda x: x, concrete=True)
+
+
+def test_cond_and_switch_take_the_legacy_operand_keyword():
+    x = np.array([1.0, 2.0])
+    for cond in (lax.cond, jax.lax.cond):
+        assert float(cond(True, lambda v: v.sum(), lambda v: -v.sum(), operand=x)) == 3.0
+        assert float(cond(False, lambda v: v.sum(), lambda v: -v.sum(), operand=x)) == -3.0
+    assert float(lax.switch(1, [lambda v: v[0], lambda v: v[1]], operand=x)) == 2.0
+    assert lax.cond(True, lambda v: v, lambda v: v, operand=None) is None  # None is an operand
+    g = fg.grad(lambda v: lax.cond(v > 0, lambda u: u * u, lambda u: -u, operand=v))(3.0)
+    assert float(g) == 6.0
+    with pytest.raises(TypeError, match="positionally or as the legacy operand="):
+        lax.cond(True, lambda v: v, lambda v: v, x, operand=x)
+    with pytest.raises(TypeError, match="no positional operands"):  # JAX raises too
+        jax.lax.cond(True, lambda v: v, lambda v: v, x, operand=x)
+    with pytest.raises(TypeError, match="lax.switch"):
+        lax.switch(0, [lambda v: v], x, operand=x)
+
+
+def test_jit_takes_compiler_options():
+    f = fg.jit(lambda x: x * 2.0, compiler_options={"xla_cpu_enable_fast_math": False})
+    assert float(f(1.5)) == 3.0
+    assert float(fg.jit(compiler_options=None)(lambda x: x + 1.0)(1.0)) == 2.0
+    with pytest.raises(TypeError, match="compiler_options must be a dict"):
+        fg.jit(lambda x: x, compiler_options="O3")
+
+
+def test_register_dataclass_drop_fields_as_jax():
+    import dataclasses
+
+    from fungrad import tree_util
+
+    def make():
+        @dataclasses.dataclass
+        class Layer:
+            w: np.ndarray
+            name: str
+            cache: object = None
+        return Layer
+
+    ours, theirs = make(), make()
+    tree_util.register_dataclass(ours, ["w"], ["name"], drop_fields=["cache"])
+    jax.tree_util.register_dataclass(theirs, ["w"], ["name"], drop_fields=["cache"])
+    a, b = ours(np.ones(2), "fc", cache="stale"), theirs(np.ones(2), "fc", cache="stale")
+    assert len(tree_util.tree_leaves(a)) == len(jax.tree_util.tree_leaves(b)) == 1
+    rebuilt = tree_util.tree_map(lambda v: v * 2, a)
+    assert rebuilt.cache is None and rebuilt.name == "fc" and rebuilt.w.tolist() == [2.0, 2.0]
+    assert jax.tree_util.tree_map(lambda v: v * 2, b).cache is None  # JAX: the default too
+    g = fg.grad(lambda m: fnp_sum(m.w))(a)
+    assert g.w.tolist() == [1.0, 1.0] and g.cache is None
+    with pytest.raises(ValueError, match="drop_fields"):  # cache neither listed nor dropped
+        tree_util.register_dataclass(make(), ["w"], ["name"])
+    with pytest.raises(TypeError, match="sequence of field names"):
+        tree_util.register_dataclass(make(), ["w"], ["name"], drop_fields="cache")
+
+
+def fnp_sum(x):
+    import fungrad.numpy as fnp
+
+    return fnp.sum(x)

@@ -54,7 +54,21 @@ cond_p.def_abstract_eval(_cond_abstract_eval)
 # The API
 
 
-def switch(index, branches: Sequence[Callable], *operands):
+# The default of the legacy ``operand=`` keyword: "not given" (None is an operand).
+_NO_OPERAND = object()
+
+
+def _legacy_operand(fn: str, operands: tuple, operand) -> tuple:
+    """``operands``, or ``(operand,)`` for JAX's legacy ``operand=`` keyword."""
+    if operand is _NO_OPERAND:
+        return operands
+    if operands:
+        raise TypeError(f"{fn}: pass the operands positionally or as the legacy operand=, "
+                        f"not both (got {len(operands)} positional and operand=)")
+    return (operand,)
+
+
+def switch(index, branches: Sequence[Callable], *operands, operand=_NO_OPERAND):
     """Apply ``branches[index](*operands)``; ``index`` is clamped to the valid range.
 
     Args:
@@ -62,12 +76,15 @@ def switch(index, branches: Sequence[Callable], *operands):
         branches: functions of ``*operands`` returning pytrees of the same structure, shapes
             and dtypes.
         operands: the arguments passed to the chosen branch.
+        operand: JAX's legacy spelling of a single operand (``switch(i, fs, operand=x)``
+            is ``switch(i, fs, x)``); not together with positional operands.
 
     Example:
         >>> from fungrad import lax
         >>> float(lax.switch(1, [lambda x: x + 1.0, lambda x: x * 10.0], 2.0))
         20.0
     """
+    operands = _legacy_operand("lax.switch", operands, operand)
     branches = list(branches)
     if not branches:
         raise ValueError("lax.switch: `branches` must contain at least one function")
@@ -88,17 +105,19 @@ def switch(index, branches: Sequence[Callable], *operands):
     return tree_unflatten(staged[0][2], outs)
 
 
-def cond(pred, true_fun: Callable, false_fun: Callable, *operands):
+def cond(pred, true_fun: Callable, false_fun: Callable, *operands, operand=_NO_OPERAND):
     """Return ``true_fun(*operands)`` if ``pred`` else ``false_fun(*operands)``.
 
     Unlike a Python ``if``, this works on traced predicates (under ``jit`` and ``vmap``);
-    both branches must return the same structure, shapes and dtypes.
+    both branches must return the same structure, shapes and dtypes. JAX's legacy
+    ``operand=x`` keyword is taken as the single operand ``x``.
 
     Example:
         >>> from fungrad import lax
         >>> float(lax.cond(3.0 > 2.0, lambda x: x * 2.0, lambda x: -x, 1.5))
         3.0
     """
+    operands = _legacy_operand("lax.cond", operands, operand)
     _check_callable("lax.cond", "true_fun", true_fun)
     _check_callable("lax.cond", "false_fun", false_fun)
     try:

@@ -413,8 +413,9 @@ def _check_hashable(name, index, value, signature):
 def jit(fun: Callable | None = None, /, *, static_argnums: int | Sequence[int] = (),
         static_argnames: str | Sequence[str] = (), donate_argnums: int | Sequence[int] = (),
         donate_argnames: str | Sequence[str] = (), keep_unused: bool = False,
-        device=None, backend: str | None = None,
-        inline: bool = False) -> JittedFunction | Callable[[Callable], JittedFunction]:
+        device=None, backend: str | None = None, inline: bool = False,
+        compiler_options: dict | None = None
+        ) -> JittedFunction | Callable[[Callable], JittedFunction]:
     """Compile ``fun``: trace once per input signature, optimize, and cache the program.
 
     JAX's signature: options are keyword-only, and ``jit(**options)`` without ``fun``
@@ -435,6 +436,8 @@ def jit(fun: Callable | None = None, /, *, static_argnums: int | Sequence[int] =
         keep_unused, inline: accepted for JAX compatibility (unused inputs cost nothing
             here, and nested jitted functions are always inlined into the caller's program).
         device: accepted for JAX compatibility (the CPU is the only device).
+        compiler_options: XLA's compiler flags in JAX; accepted (a dict or None) and
+            without effect: fungrad's backends are chosen with ``backend``.
         backend: ``"auto"`` (default; also ``None`` and JAX's ``"cpu"``) runs the NumPy
             executable while a signature is new and switches to fused Numba kernels once
             compiling them pays off (at once when they are in the disk cache);
@@ -455,6 +458,9 @@ def jit(fun: Callable | None = None, /, *, static_argnums: int | Sequence[int] =
         >>> float(f(0.5)) == float(f(0.5)) and f.trace_count
         1
     """
+    if compiler_options is not None and not isinstance(compiler_options, dict):
+        raise TypeError(f"jit: compiler_options must be a dict or None, got "
+                        f"{type(compiler_options).__name__}")
     if fun is None:
         return lambda f: jit(f, static_argnums=static_argnums, static_argnames=static_argnames,
                              donate_argnums=donate_argnums, backend=backend)

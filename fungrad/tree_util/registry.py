@@ -456,8 +456,10 @@ def is_tree_node(typ: type) -> bool:
     return typ in registry or (issubclass(typ, tuple) and hasattr(typ, "_fields"))
 
 
-def _dataclass_fields(nodetype, data_fields, meta_fields) -> tuple[list[str], list[str]]:
+def _dataclass_fields(nodetype, data_fields, meta_fields,
+                      drop_fields=()) -> tuple[list[str], list[str]]:
     fn = "register_dataclass"
+    drop = set(drop_fields)
     if (data_fields is None) != (meta_fields is None):
         raise TypeError(f"{fn}: pass both data_fields and meta_fields, or neither to infer them.")
     if data_fields is None:
@@ -465,7 +467,7 @@ def _dataclass_fields(nodetype, data_fields, meta_fields) -> tuple[list[str], li
             raise TypeError(
                 f"{fn}: {nodetype!r} is not a dataclass; pass data_fields and meta_fields."
             )
-        fields = [f for f in dataclasses.fields(nodetype) if f.init]
+        fields = [f for f in dataclasses.fields(nodetype) if f.init and f.name not in drop]
         static = [f.name for f in fields if f.metadata.get("static", False)]
         return [f.name for f in fields if f.name not in static], static
     data, meta = list(data_fields), list(meta_fields)
@@ -475,11 +477,12 @@ def _dataclass_fields(nodetype, data_fields, meta_fields) -> tuple[list[str], li
             f"{fn}: a field is listed twice in data_fields={data}, meta_fields={meta}."
         )
     if dataclasses.is_dataclass(nodetype):
-        expected = {f.name for f in dataclasses.fields(nodetype) if f.init}
+        expected = {f.name for f in dataclasses.fields(nodetype) if f.init} - drop
         if given != expected:
             raise ValueError(
                 f"{fn}: data_fields and meta_fields of {nodetype.__name__} must name exactly "
-                f"its init fields; missing {sorted(expected - given)}, "
+                f"its init fields (less drop_fields); missing {sorted(expected - given)} "
+                f"(list them in drop_fields to leave them out of the pytree), "
                 f"unknown {sorted(given - expected)}."
             )
     return data, meta
@@ -489,6 +492,7 @@ def register_dataclass(
     nodetype: type[T],
     data_fields: Sequence[str] | None = None,
     meta_fields: Sequence[str] | None = None,
+    drop_fields: Sequence[str] = (),
 ) -> type[T]:
     """Register a dataclass: data fields become children, meta fields static aux data.
 
@@ -497,6 +501,8 @@ def register_dataclass(
       data_fields: names of the fields holding children.
       meta_fields: names of the static fields, part of the structure (must be hashable).
         With both None, a field with ``metadata={"static": True}`` is meta, others are data.
+      drop_fields: init fields left out of the pytree (as in JAX): not flattened, and given
+        their defaults when the node is rebuilt.
 
     Returns:
       `nodetype`, so this works as a decorator.
@@ -516,7 +522,10 @@ def register_dataclass(
         >>> fg.grad(lambda m: fnp.sum(m.w) + fnp.sum(m.b))(Dense(np.ones(2), np.zeros(1), 'fc')).w
         Array([1., 1.])
     """
-    data, meta = _dataclass_fields(nodetype, data_fields, meta_fields)
+    if isinstance(drop_fields, str):
+        raise TypeError("register_dataclass: drop_fields must be a sequence of field names, "
+                        f"got the string {drop_fields!r} (write [{drop_fields!r}])")
+    data, meta = _dataclass_fields(nodetype, data_fields, meta_fields, drop_fields)
 
     def flatten(x):
         return [getattr(x, n) for n in data], tuple(getattr(x, n) for n in meta)
