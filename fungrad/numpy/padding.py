@@ -62,12 +62,13 @@ def pad(array, pad_width, mode: str = "constant", **kwargs):
             modes; None: the whole axis) and ``reflect_type`` ("reflect", "symmetric":
             "even", the default, or "odd", which reflects through the edge value).
             A callable ``mode`` gets them all, as its ``kwargs``.
+
     Returns:
         The padded array (for integer arrays, "mean" and "median" round half to even).
 
     Raises:
-        TypeError: for a keyword no mode takes; ValueError for one that ``mode`` does not
-        take (as jax.numpy).
+        TypeError: for a keyword no mode takes (as jax.numpy).
+        ValueError: for a keyword that ``mode`` does not take (as jax.numpy).
 
     Example:
         >>> import numpy as np
