@@ -230,6 +230,9 @@ def _defining_module() -> str:
     """The module whose top-level code creates the primitive (past family constructors)."""
     frame = sys._getframe(2)
     while frame is not None and frame.f_code.co_name != "<module>":
+        name = frame.f_globals.get("__name__", "?")
+        if not name.startswith("fungrad"):  # made inside a user's function: its module
+            return name
         frame = frame.f_back
     return frame.f_globals.get("__name__", "?") if frame is not None else "?"
 

@@ -225,6 +225,7 @@ class _Greedy:
 
     def __init__(self, known, demand):
         self.producer = {o: e for e in known for o in e.outputs}
+        self.order = {e: i for i, e in enumerate(known)}  # ties go by program order
         self.consumers: dict = {}
         for e in known:
             for a in e.inputs:
@@ -344,7 +345,10 @@ class _Greedy:
         progress = True
         while self.current > limit and progress:  # a round ends when its heap is empty
             progress = False
-            heap = [(self.exchange(e)[0], i, e) for i, e in enumerate(self.saved)]
+            # Ties break by program position, not by the saved set's iteration order (object
+            # addresses): the same program gets the same plan in every process.
+            order = self.order
+            heap = [(self.exchange(e)[0], order[e], e) for e in self.saved]
             heapq.heapify(heap)
             while heap and self.current > limit:
                 _, i, e = heapq.heappop(heap)
@@ -390,8 +394,9 @@ def _refill(known, producer, saved, recomputed, needed_out, demand, limit, ecost
     allowed = set(saved)
     res, rec, nbytes, total = state(allowed)
     out_bytes = {e: sum(_nbytes(o.aval) for o in e.outputs) for e in rec}
+    order = {e: i for i, e in enumerate(known)}  # ties by program order (not by address)
     candidates = sorted((e for e in rec if out_bytes[e] <= limit - nbytes),
-                        key=lambda e: -ecost(e) / max(1, out_bytes[e]))
+                        key=lambda e: (-ecost(e) / max(1, out_bytes[e]), order[e]))
     for e in candidates[:MAX_REFILL]:  # bounded: each trial is one linear walk
         if e not in rec or out_bytes[e] > limit - nbytes:
             continue
@@ -451,10 +456,14 @@ def _respace(ir, unknowns, known, greedy, demand, limit) -> None:
 
     best_bytes, best_cost, best_res, best_rec = evaluate(set(greedy.saved))
     best_peak = best_bytes + _live_peak(producer, best_res, best_rec, first, last)
+    # Groups in program order, ties between equally large groups broken by program order:
+    # iterating the saved set would make the plan depend on object addresses.
+    order = {e: i for i, e in enumerate(known)}
     groups: dict = {}
-    for e in greedy.saved:
+    for e in sorted(greedy.saved, key=order.__getitem__):
         groups.setdefault(e.prim, []).append(e)
-    largest = sorted(groups.items(), key=lambda item: -len(item[1]))[:MAX_RESPACED]
+    largest = sorted(groups.items(), key=lambda item: (-len(item[1]), order[item[1][0]]))
+    largest = largest[:MAX_RESPACED]
     for prim, chosen in largest:
         pool = [e for e in demanded if e.prim is prim]
         m, n = len(chosen), len(pool)
