@@ -1288,6 +1288,344 @@ def pure_callback_and_vectorize(ns):
             jnp.vectorize(lambda a: a ** 2)(x)]
 
 
+# --- More from the guides: advanced autodiff, jit caching, arrays, optax, initializers ---
+
+@program()
+def advanced_autodiff_stop_gradient_td(ns):
+    jax, jnp, lax = ns.jax, ns.jnp, ns.lax
+
+    def value_fn(theta, state):
+        return jnp.dot(theta, state)
+
+    def td_loss(theta, s_tm1, r_t, s_t):
+        v_tm1 = value_fn(theta, s_tm1)
+        target = r_t + value_fn(theta, s_t)
+        return -0.5 * ((lax.stop_gradient(target) - v_tm1) ** 2)
+
+    theta = jnp.array([0.1, -0.1, 0.0])
+    s_tm1, r_t, s_t = jnp.array([1.0, 2.0, -1.0]), jnp.array(1.0), jnp.array([2.0, 1.0, 0.0])
+    batched = jax.jit(jax.vmap(jax.grad(td_loss), in_axes=(None, 0, 0, 0)))
+    S = jnp.stack([s_tm1, s_t, s_tm1 * 2])
+
+    def straight_through_round(x):
+        return x + lax.stop_gradient(jnp.round(x) - x)
+
+    return [jax.grad(td_loss)(theta, s_tm1, r_t, s_t),
+            batched(theta, S, jnp.array([1.0, 0.0, -1.0]), S[::-1]),
+            straight_through_round(jnp.array([0.4, 1.6])),
+            jax.vmap(jax.grad(lambda x: straight_through_round(x) ** 2))(jnp.array([0.4, 1.6]))]
+
+
+@program()
+def advanced_autodiff_pytree_jacobians(ns):
+    jax, jnp = ns.jax, ns.jnp
+
+    def f(p):
+        return {"y": jnp.tanh(p["a"] * p["b"]), "z": jnp.sum(p["a"] ** 3)}
+
+    p = {"a": jnp.array([0.5, -1.0]), "b": jnp.array(2.0)}
+    return {"jacrev": jax.jacrev(f)(p), "jacfwd": jax.jacfwd(f)(p),
+            "hessian": jax.hessian(lambda p: f(p)["z"] + jnp.sum(f(p)["y"]))(p),
+            "fwd_rev": jax.jacfwd(jax.jacrev(lambda x: jnp.sin(x) * x[0]))(jnp.ones(2)),
+            "has_aux": jax.jacrev(lambda x: (x ** 2, {"n": x.shape[0]}), has_aux=True)(
+                jnp.arange(2.0))}
+
+
+@program()
+def custom_vjp_nondiff_function_and_int_args(ns):
+    jax, jnp = ns.jax, ns.jnp
+
+    @functools.partial(jax.custom_vjp, nondiff_argnums=(0,))
+    def app(f, x):
+        return f(x)
+
+    def app_fwd(f, x):
+        return f(x), x
+
+    def app_bwd(f, x, g):
+        return (5 * g,)
+
+    app.defvjp(app_fwd, app_bwd)
+
+    @jax.custom_vjp
+    def scale(x, n):
+        return x * n
+
+    scale.defvjp(lambda x, n: (x * n, n), lambda n, g: (g * n, None))
+
+    @jax.custom_jvp
+    def two_outputs(x):
+        return jnp.sin(x), jnp.cos(x)
+
+    @two_outputs.defjvp
+    def two_outputs_jvp(primals, tangents):
+        (x,), (t,) = primals, tangents
+        return two_outputs(x), (jnp.cos(x) * t, -jnp.sin(x) * t)
+
+    return [jax.grad(lambda x: app(lambda y: y ** 2, x))(3.0),
+            jax.grad(scale)(2.0, 3), jax.jit(jax.grad(scale))(2.0, 4),
+            jax.jacfwd(lambda x: jnp.stack(two_outputs(x)))(0.5),
+            jax.grad(lambda x: two_outputs(x)[0] * two_outputs(x)[1])(0.5)]
+
+
+@program()
+def jit_caching_and_globals(ns):
+    jax, jnp = ns.jax, ns.jnp
+    g = 0.0
+
+    def impure_uses_globals(x):
+        return x + g
+
+    f = jax.jit(impure_uses_globals)
+    first = f(4.0)
+    g = 10.0  # noqa: F841 (read by the function when it is traced again)
+    cached = f(5.0)
+    retraced = f(jnp.array([4.0]))
+    traces = []
+
+    @jax.jit
+    def counted(x):
+        traces.append(x.shape)
+        return x * 2
+
+    counted(jnp.ones(2))
+    counted(jnp.zeros(2))
+    counted(jnp.ones(3))
+    return first, cached, retraced, len(traces)
+
+
+@program()
+def arrays_attributes_and_methods(ns):
+    jax, jnp = ns.jax, ns.jnp
+    x = jax.jit(lambda x: x * 2)(jnp.arange(6.0).reshape(2, 3))
+    m = jnp.arange(6.0).reshape(2, 3)
+    # README, "Where fungrad differs": eager fnp results are NumPy arrays, so the doc's
+    # `jnp.dot(x, x.T).block_until_ready()` is `jax.block_until_ready(jnp.dot(x, x.T))`.
+    ready = jax.block_until_ready(jnp.dot(m, m.T))
+    return {"attrs": (x.shape, str(x.dtype), x.ndim, x.size, x.nbytes, x.itemsize),
+            "is_array": isinstance(x, jax.Array), "ready": ready,
+            "devices": len(x.devices()), "put": jax.device_get(jax.device_put(m)),
+            "methods": [m.sum(axis=0, keepdims=True), m.mean(), m.argmax(), m.T, m.ravel(),
+                        m.reshape(-1, 2), m.clip(1, 4), m.round(), m.astype(jnp.int32),
+                        m.max(axis=1), m.cumsum(axis=1), m.dot(m.T), m.squeeze(), m.std(),
+                        m.prod(), m.min(), m.any(), m.transpose(1, 0), m.flatten()],
+            "item": m[1, 2].item(), "tolist": m.tolist(),
+            "traced": jax.jit(lambda m: [m.sum(0), m.var(), m.T @ m, m.argmin(axis=1),
+                                         m.astype(jnp.float32).dtype == jnp.float32])(m)}
+
+
+@program()
+def numpy_everyday_functions(ns):
+    jnp = ns.jnp
+    x = jnp.array([3.0, 1.0, 2.0, 5.0, 4.0])
+    a, b = jnp.arange(6.0).reshape(2, 3), jnp.arange(12.0).reshape(3, 4)
+    xx, yy = jnp.meshgrid(jnp.arange(3.0), jnp.arange(2.0))
+    return {"einsum": jnp.einsum("ij,jk->ik", a, b), "trace": jnp.einsum("ii", b[:, :3]),
+            "meshgrid": (xx, yy), "convolve": jnp.convolve(x, jnp.array([1.0, 0.5])),
+            "argsort": jnp.argsort(x), "sort": jnp.sort(a, axis=0), "cumsum": jnp.cumsum(x),
+            "searchsorted": jnp.searchsorted(jnp.sort(x), jnp.array([2.5, 0.0])),
+            "interp": jnp.interp(jnp.array([0.5, 2.5]), jnp.arange(4.0), x[:4]),
+            "pad": jnp.pad(x, (1, 2), mode="edge"), "roll": jnp.roll(x, 2),
+            "tile": jnp.tile(a, (2, 1)), "repeat": jnp.repeat(x, 2),
+            "repeat_total": jnp.repeat(jnp.array([1, 2]), jnp.array([2, 1]),
+                                       total_repeat_length=3),
+            "take_along": jnp.take_along_axis(a, jnp.argsort(a, axis=1), axis=1),
+            "isclose": jnp.isclose(x, 3.0), "polyval": jnp.polyval(jnp.array([1.0, 2.0]), x),
+            "histogram": jnp.histogram(x, bins=2), "diff": jnp.diff(x), "outer": jnp.outer(x, x),
+            "concat": jnp.concatenate([a, a], axis=1), "split": jnp.split(x, [2]),
+            "where1": jnp.where(x > 2), "nonzero": jnp.nonzero(x > 2),
+            "unique": jnp.unique(jnp.array([3, 1, 3, 2])), "linspace": jnp.linspace(0, 1, 5),
+            "tri": jnp.triu(jnp.ones((3, 3))), "eye": jnp.eye(2, 3, k=1),
+            "full": jnp.full((2, 2), 7), "stack": jnp.stack([x, x], axis=1)}
+
+
+@program(**STATS)
+def random_more_samplers_and_vmap(ns):
+    jax, jnp, random = ns.jax, ns.jnp, ns.random
+    n = 20_000
+    k = random.split(random.PRNGKey(7), 8)
+    tn = random.truncated_normal(k[0], -1.0, 1.0, (n,))
+    mvn = random.multivariate_normal(k[1], jnp.zeros(2), jnp.array([[1.0, 0.5], [0.5, 2.0]]),
+                                     (n,))
+    beta = random.beta(k[2], 2.0, 3.0, (n,))
+    dirichlet = random.dirichlet(k[3], jnp.array([1.0, 2.0, 3.0]), (n,))
+    laplace = random.laplace(k[4], (n,))
+    pois = random.poisson(k[5], 3.0, (n,))
+    ortho = random.orthogonal(k[6], 3)
+    per_key = jax.vmap(lambda key: random.normal(key, (2,)))(random.split(k[7], 5))
+    folded = jax.vmap(lambda i: random.fold_in(k[7], i))(jnp.arange(3))
+    jitted = jax.jit(lambda key: random.uniform(key, (3,)))(k[7])
+    cov = jnp.cov(mvn.T)
+    return {"tn": [jnp.min(tn) >= -1, jnp.max(tn) <= 1, jnp.mean(tn), jnp.var(tn)],
+            "mvn": [mvn.shape, jnp.mean(mvn, 0), cov[0, 1], cov[1, 1] / 2],
+            "beta": jnp.mean(beta) - 0.4, "dirichlet": jnp.mean(dirichlet, 0),
+            "laplace": jnp.var(laplace) / 2 - 1, "poisson": [str(pois.dtype)[:3],
+                                                          jnp.mean(pois) / 3],
+            "ortho": ortho @ ortho.T, "per_key": per_key.shape,
+            "distinct": bool(jnp.all(per_key[0] != per_key[1])),
+            "folded": folded.shape, "jit": (jitted.shape, bool(jnp.all(jitted < 1)))}
+
+
+@program(**STATS)
+def nn_initializers(ns):
+    jnp, random, init = ns.jnp, ns.random, ns.nn.initializers
+    key = random.PRNGKey(0)
+    shape = (200, 100)
+    # README, "Where fungrad differs": "`nn.initializers` default to float32" (JAX with
+    # x64: float64), so the dtype is named where the doc leaves it to the default.
+    f32 = jnp.float32
+    glorot = init.glorot_normal()(key, shape, f32)
+    he = init.he_uniform()(key, shape, f32)
+    lecun = init.lecun_normal()(key, shape, f32)
+    ortho = init.orthogonal()(key, (4, 4), f32)
+    return {"glorot": [glorot.shape, str(glorot.dtype), jnp.std(glorot) / np.sqrt(2 / 300)],
+            "he": [jnp.max(jnp.abs(he)) <= np.sqrt(6 / 200), jnp.std(he) / np.sqrt(2 / 200)],
+            "lecun": jnp.std(lecun) / np.sqrt(1 / 200), "ortho": ortho.T @ ortho,
+            "zeros": init.zeros(key, (2,), f32), "ones": init.ones(key, (2,), f32),
+            "constant": init.constant(0.5)(key, (2, 2), f32),
+            "normal": jnp.std(init.normal(0.1)(key, shape, f32)) / 0.1,
+            "f32": str(init.glorot_uniform()(key, (3, 3), jnp.float32).dtype)}
+
+
+@program(rtol=1e-8)
+def optax_lbfgs_and_hyperparams(ns):
+    jax, jnp, optax = ns.jax, ns.jnp, ns.optax
+
+    def f(x):
+        return jnp.sum((x - jnp.array([1.0, -2.0])) ** 2 * jnp.array([1.0, 10.0]))
+
+    opt = optax.lbfgs()
+    params = jnp.array([0.0, 0.0])
+    state = opt.init(params)
+    value_and_grad = optax.value_and_grad_from_state(f)
+    for _ in range(3):
+        value, grad = value_and_grad(params, state=state)
+        updates, state = opt.update(grad, state, params, value=value, grad=grad, value_fn=f)
+        params = optax.apply_updates(params, updates)
+    injected = optax.inject_hyperparams(optax.adam)(learning_rate=0.1)
+    p2 = {"w": jnp.array([1.0, 2.0])}
+    s2 = injected.init(p2)
+    s2.hyperparams["learning_rate"] = 0.01
+    u2, s2 = injected.update({"w": jnp.array([0.5, -0.5])}, s2, p2)
+    sched = optax.join_schedules([optax.linear_schedule(0.0, 1.0, 2),
+                                  optax.cosine_decay_schedule(1.0, 4)], [2])
+    masked = optax.masked(optax.sgd(1.0), {"a": True, "b": False})
+    mu, _ = masked.update({"a": jnp.ones(2), "b": jnp.ones(2)},
+                          masked.init({"a": jnp.ones(2), "b": jnp.ones(2)}))
+    return {"lbfgs": (params, f(params)), "injected": u2,
+            "lr": s2.hyperparams["learning_rate"], "schedule": [sched(i) for i in range(6)],
+            "masked": mu, "count": optax.tree_utils.tree_get(state, "count")}
+
+
+@program()
+def control_flow_batched_and_pytree_loops(ns):
+    jax, jnp, lax = ns.jax, ns.jnp, ns.lax
+
+    def collatz_steps(n):
+        def body(c):
+            n, k = c
+            return jnp.where(n % 2 == 0, n // 2, 3 * n + 1), k + 1
+        return lax.while_loop(lambda c: c[0] != 1, body, (n, 0))[1]
+
+    def tree_fori(x):
+        return lax.fori_loop(0, 3, lambda i, c: {"a": c["a"] + i * x, "b": c["b"] * x},
+                             {"a": 0.0, "b": 1.0})
+
+    return {"collatz": jax.vmap(collatz_steps)(jnp.array([1, 6, 7, 27])),
+            "cond_vmap": jax.vmap(lambda p, x: lax.cond(p, jnp.sin, jnp.cos, x))(
+                jnp.array([True, False]), jnp.array([0.5, 0.5])),
+            "no_operands": lax.cond(False, lambda: 1.0, lambda: 2.0),
+            "switch_args": lax.switch(1, [lambda a, b: a + b, lambda a, b: a * b], 2.0, 5.0),
+            "tree_fori": tree_fori(2.0), "tree_fori_grad": jax.grad(
+                lambda x: tree_fori(x)["a"] + tree_fori(x)["b"])(2.0),
+            "scan_no_ys": lax.scan(lambda c, x: (c + x, None), 0.0, jnp.arange(4.0))[0],
+            "vmap_dynamic_index": jax.vmap(lambda v, i: v[i])(jnp.arange(6.0).reshape(3, 2),
+                                                             jnp.array([1, 0, 1])),
+            "vmap_sort": jax.vmap(jnp.sort)(jnp.array([[3.0, 1.0, 2.0], [0.0, -1.0, 5.0]])),
+            "vmap_solve": jax.vmap(jnp.linalg.solve)(
+                jnp.stack([jnp.eye(2) * 2, jnp.array([[1.0, 1.0], [0.0, 1.0]])]),
+                jnp.ones((2, 2)))}
+
+
+@program()
+def vmap_axes_and_kwargs(ns):
+    jax, jnp = ns.jax, ns.jnp
+    mv = jax.vmap(jnp.dot, in_axes=(None, 0))
+    M, vs = jnp.arange(6.0).reshape(2, 3), jnp.arange(12.0).reshape(4, 3)
+
+    @jax.vmap
+    def decorated(x):
+        return jnp.sum(x ** 2)
+
+    return [mv(M, vs), jax.vmap(jnp.dot, in_axes=(None, 1), out_axes=-1)(M, vs.T),
+            jax.vmap(lambda x: x * 2, in_axes=-1)(M), decorated(vs),
+            jax.vmap(lambda x, *, scale: x * scale)(jnp.arange(3.0), scale=jnp.arange(3.0)),
+            jax.vmap(lambda x: jnp.ones(2) * 3.0, axis_size=4, in_axes=None)(1.0),
+            jax.vmap(jax.vmap(jnp.outer, (0, None)), (None, 0))(vs[:2], vs[2:])]
+
+
+@program()
+def lax_more_reference(ns):
+    jnp, lax = ns.jnp, ns.lax
+    x = jnp.array([[1.0, 2.0], [3.0, 4.0]])
+    keys, vals = lax.sort_key_val(jnp.array([3, 1, 2]), jnp.array([10.0, 20.0, 30.0]))
+    lhs = jnp.arange(16.0).reshape(1, 4, 4, 1)
+    rhs = jnp.ones((2, 2, 1, 1))
+    dn = lax.conv_dimension_numbers(lhs.shape, rhs.shape, ("NHWC", "HWIO", "NHWC"))
+    return {"iota": lax.iota(jnp.int32, 4), "full": lax.full((2,), 3.0),
+            "expand": lax.expand_dims(x, (0,)).shape, "squeeze": lax.squeeze(x[None], (0,)),
+            "batch_matmul": lax.batch_matmul(jnp.stack([x, x]), jnp.stack([x, -x])),
+            "dot_pet": lax.dot(x, x, preferred_element_type=jnp.float64),
+            "dyn_index": lax.dynamic_index_in_dim(x, 1, axis=1, keepdims=False),
+            "cumlogsumexp": lax.cumlogsumexp(jnp.array([0.0, 1.0, 2.0])),
+            "sort_key_val": (keys, vals), "select_n": lax.select_n(jnp.array([0, 1, 2]),
+                                                                   jnp.zeros(3), jnp.ones(3),
+                                                                   jnp.full(3, 2.0)),
+            "erf_inv": lax.erf_inv(jnp.array([0.0, 0.5])),
+            "chol": lax.linalg.cholesky(x @ x.T + jnp.eye(2)),
+            "tri_solve": lax.linalg.triangular_solve(jnp.array([[2.0, 0.0], [1.0, 1.0]]),
+                                                     jnp.array([[2.0, 3.0]]), lower=True),
+            "conv_dn": lax.conv_general_dilated(lhs, rhs, (1, 1), "VALID",
+                                                dimension_numbers=dn),
+            "conv_transpose": lax.conv_transpose(lhs, rhs, (2, 2), "SAME",
+                                                 dimension_numbers=("NHWC", "HWIO", "NHWC"))}
+
+
+@program()
+def pytrees_with_keys_and_static(ns):
+    jax, tu = ns.jax, ns.tree_util
+
+    class Point:
+        def __init__(self, x, y, label):
+            self.x, self.y, self.label = x, y, label
+
+    tu.register_pytree_with_keys(
+        Point, lambda p: (((tu.GetAttrKey("x"), p.x), (tu.GetAttrKey("y"), p.y)), p.label),
+        lambda label, children: Point(*children, label))
+
+    @tu.register_static
+    class Config:
+        def __init__(self, depth):
+            self.depth = depth
+
+        def __eq__(self, other):
+            return isinstance(other, Config) and other.depth == self.depth
+
+        def __hash__(self):
+            return hash(self.depth)
+
+    @dataclasses.dataclass
+    class Plain:
+        a: int
+
+    flat, _ = tu.tree_flatten_with_path({"p": Point(1.0, 2.0, "P"), "c": Config(3)})
+    return {"paths": [tu.keystr(k) for k, _ in flat], "values": [v for _, v in flat],
+            "jit": jax.jit(lambda p, c: p.x * c.depth + p.y)(Point(1.0, 2.0, "P"), Config(3)),
+            "plain_is_leaf": len(tu.tree_leaves([Plain(1), Plain(2)])),
+            "is_leaf_fn": tu.tree_leaves({"a": (1, 2), "b": 3}, is_leaf=lambda t: isinstance(
+                t, tuple))}
+
+
 @pytest.mark.parametrize("name", sorted(PROGRAMS))
 def test_doc_program_matches_jax(name):
     fn, rtol, atol = PROGRAMS[name]
