@@ -38,6 +38,7 @@ from fungrad.devices import (  # noqa: F401
     device_get,
     device_put,
     devices,
+    effects_barrier,
     local_devices,
 )
 from fungrad.distributed.world import process_count, process_index  # noqa: F401

@@ -36,7 +36,7 @@ from fungrad.tree_util import tree_leaves, tree_map
 
 __all__ = ["Device", "cpu_device", "devices", "local_devices", "device_count",
            "default_backend", "device_put", "device_put_for", "device_get", "block_until_ready",
-           "check_one_device"]
+           "effects_barrier", "check_one_device"]
 
 _BACKENDS = ("cpu", "gpu")
 _ALIASES = {"cuda": "gpu"}  # JAX accepts the platform's own name too
@@ -342,6 +342,24 @@ def block_until_ready(x: Any) -> Any:
         for index in sorted(waiting):
             cupy.cuda.Device(index).synchronize()
     return x
+
+
+def effects_barrier() -> None:
+    """Wait until the side effects of earlier calls (``fg.debug.print``/``callback``) are done.
+
+    fungrad runs a debug callback while the call that binds it runs, eagerly and inside
+    ``jit`` programs (its operands are copied to the host first), so every effect has
+    happened by the time a call returns and there is nothing left to wait for; JAX's
+    callbacks may still be queued. Ported code calls this before reading what the
+    callbacks printed or recorded.
+
+    Example:
+        >>> import fungrad as fg
+        >>> fg.jit(lambda x: fg.debug.print("x = {}", x) or x)(2.0)
+        x = 2.0
+        Array(2.)
+        >>> fg.effects_barrier()
+    """
 
 
 # ---------------------------------------------------------------------------------------

@@ -123,6 +123,15 @@ def test_print_in_loop_body_and_cond(capsys):
     assert _lines(capsys) == ["neg -1.0"]
 
 
+def test_effects_have_happened_when_a_jitted_call_returns(capsys):
+    # fg.effects_barrier (JAX's waits for queued callbacks) has nothing left to wait for.
+    seen = []
+    f = fg.jit(lambda x: (fg.debug.callback(seen.append, x), x * 2)[1])
+    f(np.float64(1.5))
+    assert seen == [1.5]
+    assert fg.effects_barrier() is None and seen == [1.5]
+
+
 def test_print_rejects_a_non_string_format():
     with pytest.raises(TypeError, match="debug.print: `fmt` must be a format string"):
         fg.debug.print(np.ones(2))

@@ -101,8 +101,8 @@ def test_at_errors():
     with pytest.raises(ShapeError, match=r"values of shape \(3,\) cannot be broadcast to the "
                                          r"indexed shape \(2, 4\)"):
         a.at[:2].set(np.ones(3))
-    with pytest.raises(NotImplementedError, match="mode='clip'"):
-        a.at[0].add(1.0, mode="clip")
+    with pytest.raises(ValueError, match="mode='wrap' is not supported"):
+        a.at[0].add(1.0, mode="wrap")
     with pytest.raises(IndexError, match="out of bounds"):
         a.at[[0, 7]].add(1.0)
 
@@ -212,3 +212,80 @@ def test_gather_transpose_accumulates_repeats_to_second_order():
     x = np.array([1.0, 2.0])
     np.testing.assert_allclose(fg.grad(f)(x), [6.0, 12.0])
     np.testing.assert_allclose(fg.grad(lambda x: fg.grad(f)(x)[0])(x), [12.0, 0.0])
+
+
+# ---------------------------------------------------------------------------------------
+# x.at[...]'s out-of-bound modes (JAX's "clip" and "fill"/"drop"), compared with JAX
+
+
+def mode_cases(api, npm):
+    """name -> thunk, written once over (api, npm) = (fungrad, fnp) or (jax, jax.numpy)."""
+    x, m = npm.arange(10.0), npm.arange(12.0).reshape(3, 4)
+    cube = npm.arange(24.0).reshape(2, 3, 4)
+    return {
+        "fill_static": lambda: x.at[11].get(mode="fill", fill_value=-1.0),
+        "fill_default_nan": lambda: x.at[npm.array([1, 12, -3, -11])].get(mode="fill"),
+        "fill_default_int": lambda: npm.arange(5).at[npm.array([1, 7])].get(mode="fill"),
+        "clip": lambda: x.at[npm.array([11, -12, -1, 3])].get(mode="clip"),
+        "clip_static": lambda: (x.at[11].get(mode="clip"), x.at[-12].get(mode="clip")),
+        "clip_set": lambda: x.at[npm.array([20])].set(-1.0, mode="clip"),
+        "drop": lambda: x.at[npm.array([1, 10, -1, -11])].set(7.0, mode="drop"),
+        "drop_static": lambda: x.at[10].set(7.0, mode="drop"),
+        "drop_add_repeats": lambda: x.at[npm.array([2, 15, 2])].add(1.0, mode="drop"),
+        "drop_divide": lambda: x.at[npm.array([2, 40])].divide(2.0, mode="drop"),
+        "fill_row_and_slice": lambda: m.at[npm.array([0, 5]), 1:].get(mode="fill",
+                                                                       fill_value=0.0),
+        "drop_multiply_row": lambda: m.at[1, npm.array([0, 4, 3])].multiply(2.0, mode="drop"),
+        "fill_2d_index": lambda: m.at[:, npm.array([[0, 9], [3, 1]])].get(mode="fill",
+                                                                          fill_value=-5.0),
+        "fill_split_advanced": lambda: cube.at[npm.array([0, 3]), :, npm.array([1, 7])].get(
+            mode="fill", fill_value=0.0),
+        "jit_fill": lambda: api.jit(lambda i: x.at[i].get(mode="fill", fill_value=0.0))(
+            npm.array([3, 99])),
+        "jit_drop": lambda: api.jit(lambda i: x.at[i].set(0.0, mode="drop"))(12),
+        "grad_fill": lambda: api.grad(lambda x: npm.sum(x.at[npm.array([1, 30, 1])].get(
+            mode="fill", fill_value=0.0) ** 2))(x),
+        "grad_drop": lambda: api.grad(lambda x, v: npm.sum(x.at[npm.array([1, 30])].set(
+            v, mode="drop") ** 2), (0, 1))(x, 3.0),
+        "grad_clip": lambda: api.grad(lambda x: npm.sum(x.at[npm.array([1, 30])].get(
+            mode="clip") ** 2))(x),
+        "vmap_fill": lambda: api.vmap(lambda i: x.at[i].get(mode="fill", fill_value=-1.0))(
+            npm.array([0, 9, 10, 100, -10, -11])),
+        "vmap_drop": lambda: api.vmap(lambda i: x.at[i].add(1.0, mode="drop"))(
+            npm.array([0, 10])),
+        "apply": lambda: x.at[1].apply(npm.sin),
+        "apply_repeats": lambda: npm.zeros(3).at[npm.array([0, 0, 2])].apply(lambda v: v + 1),
+        "apply_slice": lambda: x.at[2:5].apply(lambda v: v * 3),
+        "apply_traced_repeats": lambda: api.jit(lambda i: npm.ones(4).at[i].apply(
+            lambda v: v * 2))(npm.array([1, 1, 3])),
+        "apply_drop": lambda: x.at[npm.array([1, 40])].apply(lambda v: -v, mode="drop"),
+    }
+
+
+FUNGRAD_MODE_CASES = mode_cases(fg, fnp)
+
+
+@pytest.mark.parametrize("name", list(FUNGRAD_MODE_CASES))
+def test_at_modes_match_jax(name):
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    expected = mode_cases(jax, jax.numpy)[name]()
+    got = FUNGRAD_MODE_CASES[name]()
+    for g, e in zip(fg.tree.leaves(got), jax.tree.leaves(expected), strict=True):
+        g, e = np.asarray(g), np.asarray(e)
+        assert (g.shape, g.dtype) == (e.shape, e.dtype)
+        np.testing.assert_allclose(g, e, rtol=1e-12, equal_nan=True)
+
+
+def test_at_apply_differentiates_once_per_repeat():
+    # JAX's scatter_apply has no derivative; fungrad's apply is gather/scatter/where.
+    x = np.arange(4.0)
+    g = fg.grad(lambda x: fnp.sum(fnp.asarray(x).at[np.array([1, 1])].apply(fnp.sin)))(x)
+    np.testing.assert_allclose(g, [1.0, np.cos(np.sin(1.0)) * np.cos(1.0), 1.0, 1.0])
+
+
+def test_default_mode_still_raises_for_out_of_range():
+    with pytest.raises(IndexError, match="out of bounds"):
+        fnp.arange(10.0).at[11].get()
+    with pytest.raises(IndexError, match="out of bounds"):
+        fnp.arange(10.0).at[11].set(1.0, mode="promise_in_bounds")

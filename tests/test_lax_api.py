@@ -20,7 +20,7 @@ NAMES = ("psum pmean pmax pmin all_gather psum_scatter ppermute axis_index axis_
          "associative_scan top_k rsqrt square reciprocal clamp select full_like "
          "dynamic_slice_in_dim dynamic_update_slice_in_dim dynamic_index_in_dim index_in_dim "
          "batch_matmul conv conv_transpose custom_root custom_linear_solve reduce fori_loop "
-         "dot_general dot").split()
+         "dot_general dot sort_key_val cumlogsumexp").split()
 
 
 def _close(a, b):
@@ -111,6 +111,32 @@ def test_top_k_ties_integers_and_gradient():
     _close(fg.grad(lambda v: fnp.sum(flax.top_k(v, 2)[0] ** 2))(y),
            jax.grad(lambda v: jnp.sum(jlax.top_k(v, 2)[0] ** 2))(y))
     assert flax.top_k(x, 0)[0].shape == (2, 0)
+
+
+def test_sort_key_val_matches_jax_and_moves_value_tangents():
+    keys = np.array([[3, 1, 2, 1], [0, 2, 2, 1]])
+    vals = RNG.standard_normal((2, 4))
+    for dim in (-1, 0):
+        for g, w in zip(flax.sort_key_val(keys, vals, dim), jlax.sort_key_val(keys, vals, dim)):
+            np.testing.assert_array_equal(g, w)
+    grad = fg.grad(lambda v: flax.sort_key_val(keys[0], v)[1][0] * 2.0)(vals[0])
+    np.testing.assert_array_equal(grad, [0.0, 2.0, 0.0, 0.0])  # the first key 1 is at 1
+
+
+@pytest.mark.parametrize("axis,reverse", [(0, False), (1, True), (1, False), (0, True)])
+def test_cumlogsumexp_matches_jax_with_infinities_and_derivatives(axis, reverse):
+    x = np.array([[-np.inf, -np.inf, 0.0, np.inf], [1.0, 2.0, -1000.0, 3.0],
+                  [700.0, 700.0, -2.0, 0.5]])
+    _close(flax.cumlogsumexp(x, axis, reverse), jlax.cumlogsumexp(x, axis, reverse))
+    y = x[1:]
+
+    def loss(lax_):
+        return lambda y: (lax_.cumlogsumexp(y, axis, reverse) ** 2).sum()
+
+    _close(fg.grad(loss(flax))(y), jax.grad(loss(jlax))(y))
+    _close(fg.jit(fg.vmap(lambda r: flax.cumlogsumexp(r, 0, reverse)))(y),
+           jax.vmap(lambda r: jlax.cumlogsumexp(r, 0, reverse))(y))
+    _close(fg.grad(lambda a: flax.cumlogsumexp(a)[-1])(np.ones(2)), [0.5, 0.5])  # a tie
 
 
 def test_top_k_errors():

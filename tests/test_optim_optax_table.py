@@ -484,6 +484,37 @@ def test_tree_utils_match_optax():
         tu.tree_dtype({"a": np.ones(1), "b": np.ones(1, np.float32)})
 
 
+def test_state_search_matches_optax():
+    # tree_get/tree_set/tree_get_all_with_path find values by dict key, NamedTuple field
+    # or NamedTuple type name, with NamedTupleKey path entries, as optax.tree_utils does.
+    tu, otu = optim.tree_utils, optax.tree_utils
+    ours = optim.chain(optim.adam(1.0), optim.scale_by_schedule(lambda c: 1.0)).init(np.ones(2))
+    theirs = optax.chain(optax.adam(1.0), optax.scale_by_schedule(lambda c: 1.0)).init(
+        jnp.ones(2))
+
+    def described(found):
+        return [(tuple(str(e) for e in path), type(v).__name__ if isinstance(v, tuple)
+                 else np.asarray(v).tolist()) for path, v in found]
+
+    for key in ("count", "mu", "ScaleByAdamState", "absent"):
+        assert described(tu.tree_get_all_with_path(ours, key)) == described(
+            otu.tree_get_all_with_path(theirs, key))
+    nested = {"a": {"b": {"b": 1}}, "c": [2, {"b": 5}], "d": None}
+    assert [(repr(p), v) for p, v in tu.tree_get_all_with_path(nested, "b")] == [
+        (repr(p), v) for p, v in otu.tree_get_all_with_path(nested, "b")]
+    assert tu.tree_set(nested, b=7) == otu.tree_set(nested, b=7)
+    schedule_only = lambda path, v: path[-1].tuple_name == "ScaleByScheduleState"  # noqa: E731
+    assert int(tu.tree_get(ours, "count", filtering=schedule_only)) == 0
+    assert tu.tree_get(ours, "absent", default=3) == 3
+    with pytest.raises(KeyError, match="found 2 values named 'count'"):
+        tu.tree_get(ours, "count")
+    with pytest.raises(KeyError, match="no value named 'absent'"):
+        tu.tree_set(ours, absent=1)
+    adam = optim.adam(1.0).init(np.ones(2))
+    assert int(tu.tree_get(tu.tree_set(adam, count=np.int32(5)), "count")) == 5
+    assert type(tu.tree_set(adam, count=np.int32(5))[0]).__name__ == "ScaleByAdamState"
+
+
 def test_types_and_extra_args():
     assert issubclass(optim.GradientTransformationExtraArgs, optim.GradientTransformation)
     assert isinstance(optim.chain(optim.sgd(0.1)), optim.GradientTransformationExtraArgs)

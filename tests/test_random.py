@@ -77,6 +77,22 @@ def test_fold_in():
         R.fold_in(K, 1.5)
 
 
+def test_fold_in_traced_data_gives_the_eager_keys():
+    # JAX folds in traced data (a loop index under jit, a vmapped step number).
+    data = np.array([0, 1, 7, -1, -5, 2**40 + 3])
+    eager = np.stack([R.fold_in(K, int(d)) for d in data])
+    np.testing.assert_array_equal(fg.vmap(lambda d: R.fold_in(K, d))(data), eager)
+    np.testing.assert_array_equal(fg.jit(lambda d: R.fold_in(K, d))(np.int32(-5)), eager[4])
+    keys = R.split(K, 3)
+    np.testing.assert_array_equal(fg.vmap(R.fold_in)(keys, np.array([1, 2, 3])),
+                                  np.stack([R.fold_in(k, i + 1) for i, k in enumerate(keys)]))
+    total = fg.jit(lambda: fg.lax.fori_loop(
+        0, 3, lambda i, acc: acc + R.uniform(R.fold_in(K, i)), 0.0))()
+    np.testing.assert_allclose(total, sum(R.uniform(R.fold_in(K, i)) for i in range(3)))
+    with pytest.raises(TypeError, match="fold_in: data must be an integer scalar"):
+        fg.jit(lambda d: R.fold_in(K, d))(np.ones(2, np.int64))
+
+
 # --- Determinism and independence --------------------------------------------------------
 
 

@@ -57,6 +57,7 @@ SIGNATURES = [
     ("device_put", fg.device_put, lambda: jax.device_put),
     ("device_get", fg.device_get, lambda: jax.device_get),
     ("block_until_ready", fg.block_until_ready, lambda: jax.block_until_ready),
+    ("effects_barrier", fg.effects_barrier, lambda: jax.effects_barrier),
     ("debug_nans.__call__", fg.debug_nans.__call__, lambda: jax.debug_nans.__call__),
     ("save_any_names_but_these", fg.checkpoint_policies.save_any_names_but_these,
      lambda: jax.checkpoint_policies.save_any_names_but_these),

@@ -1,10 +1,12 @@
-"""``lax.map`` and ``lax.associative_scan``, composed of existing primitives.
+"""``lax.map``, ``lax.associative_scan`` and ``lax.cumlogsumexp``, composed of existing
+primitives.
 
 ``map`` is a ``scan`` with no carry (optionally over chunks of ``batch_size`` examples,
 each chunk ``vmap``-ed). ``associative_scan`` is the parallel prefix scan built from
 strided slices, the combining function and concatenation: ``log2(n)`` levels, each
 combining neighbouring pairs; its derivatives, batching and ``jit`` come from the slicing
-primitives and whatever ``fn`` binds.
+primitives and whatever ``fn`` binds. ``cumlogsumexp`` is an associative scan of a
+log-add-exp that shifts by the larger operand.
 """
 
 from __future__ import annotations
@@ -12,9 +14,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["map", "associative_scan"]
+__all__ = ["map", "associative_scan", "cumlogsumexp"]
 
-from fungrad.core import shape_of
+import numpy as np
+
+from fungrad.core import get_aval, shape_of
+from fungrad.errors import ShapeError
+from fungrad.lax.comparison import select_n
+from fungrad.lax.derived_ops import full_like
+from fungrad.lax.elementwise import add, exp, is_finite, log, max, sub  # noqa: A004
 from fungrad.lax.loops import scan
 from fungrad.lax.shape_ops import concatenate, expand_dims, reshape, rev, slice_in_dim
 from fungrad.tree_util import tree_flatten, tree_map, tree_structure, tree_unflatten
@@ -134,3 +142,37 @@ def associative_scan(fn: Callable, elems: Any, reverse: bool = False, axis: int 
     if reverse:
         out = [rev(x, (axis,)) for x in out]
     return tree_unflatten(treedef, out)
+
+
+def _log_add_exp(a, b):
+    """``log(exp(a) + exp(b))``: ``top + log(exp(a - top) + exp(b - top))`` holds for any
+    ``top``, so its derivative is exact (0.5/0.5 at ties) although ``max`` picks ``top``.
+    Where ``top`` is infinite it is the result, and the shifted terms see zeros instead
+    (no ``inf - inf``)."""
+    top = max(a, b)
+    finite = is_finite(top)
+    zeros = full_like(top, 0)
+    shift = select_n(finite, zeros, top)
+    za = select_n(finite, zeros, sub(a, shift))
+    zb = select_n(finite, zeros, sub(b, shift))
+    return select_n(finite, top, add(shift, log(add(exp(za), exp(zb)))))
+
+
+def cumlogsumexp(operand, axis: int = 0, reverse: bool = False):
+    """``log(cumsum(exp(operand)))`` along ``axis``, without overflow or underflow.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.cumlogsumexp(np.array([0.0, 0.0, 1000.0])).round(4).tolist()
+        [0.0, 0.6931, 1000.0]
+    """
+    dtype = get_aval(operand).dtype
+    if not np.issubdtype(dtype, np.floating):
+        raise TypeError(f"lax.cumlogsumexp: operand must be floating, got {dtype}; convert "
+                        "it with lax.convert_element_type first.")
+    ndim = len(shape_of(operand))
+    if not -ndim <= axis < ndim:
+        raise ShapeError(f"lax.cumlogsumexp: axis {axis} is out of range for an operand of "
+                         f"shape {shape_of(operand)}")
+    return associative_scan(_log_add_exp, operand, reverse=reverse, axis=axis % ndim)

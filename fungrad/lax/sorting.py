@@ -16,6 +16,7 @@ __all__ = [
     "sort",
     "argsort_p",
     "argsort",
+    "sort_key_val",
 ]
 
 from fungrad.array_module import get_array_module
@@ -168,6 +169,23 @@ def sort(operand, dimension: int = -1, is_stable: bool = True, num_keys: int = 1
         raise ValueError(f"lax.sort: num_keys={num_keys} needs a sequence of operands (the "
                          "keys first); a single array is its own key (num_keys=1).")
     return sort_p.bind(operand, dimension=_canonical_axis(dimension, len(shape_of(operand))))
+
+
+def sort_key_val(keys, values, dimension: int = -1, is_stable: bool = True) -> tuple:
+    """Sort ``keys`` along ``dimension`` and permute ``values`` with them (JAX's shorthand
+    for ``sort((keys, values), num_keys=1)``).
+
+    Returns:
+        ``(sorted_keys, values_in_that_order)``; stable, so equal keys keep their order.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> k, v = lax.sort_key_val(np.array([3, 1, 2]), np.array([10.0, 20.0, 30.0]))
+        >>> k.tolist(), v.tolist()
+        ([1, 2, 3], [20.0, 30.0, 10.0])
+    """
+    return sort((keys, values), dimension=dimension, is_stable=is_stable, num_keys=1)
 
 
 def _sort_together(operands: tuple, dimension: int, num_keys: int) -> tuple:

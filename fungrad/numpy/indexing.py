@@ -6,7 +6,8 @@ indices) with one differentiable ``gather`` primitive; ``x.at[idx].set(v)`` and 
 bind the scatter primitives. Everything is functional: inputs are never mutated.
 
 Out-of-range indices raise IndexError as in NumPy (JAX instead clamps or drops them);
-negative indices count from the end. A boolean mask must be concrete, because the result's
+negative indices count from the end. ``x.at[idx]`` takes JAX's explicit ``mode="clip"``
+and ``mode="fill"``/``"drop"`` (:mod:`fungrad.numpy.index_modes`). A boolean mask must be concrete, because the result's
 shape depends on its values.
 
 Tracers and the eager :class:`~fungrad.numpy.Array` have ``.at``; for a plain NumPy array
@@ -26,6 +27,7 @@ from fungrad.array_module import is_device_array, to_host
 from fungrad.core import Tracer, concrete_or_none, get_aval, shape_of
 from fungrad.errors import ConcretizationError, ShapeError, user_site
 from fungrad.lax.indexing import indexed_shape
+from fungrad.numpy import index_modes
 from fungrad.numpy.array_type import as_array_type
 from fungrad.numpy.promotion import as_operand, broadcast_to_shape, to_dtype
 
@@ -104,7 +106,8 @@ def _concrete_mask(fn_name: str, mask):
     return to_host(value)  # the mask decides the result's shape: read on the host
 
 
-def parse_index(fn_name: str, shape: tuple, idx) -> tuple[tuple, list]:
+def parse_index(fn_name: str, shape: tuple, idx, *, check_bounds: bool = True
+                ) -> tuple[tuple, list]:
     """Translate a NumPy index into ``(index_spec, index_operands)`` for lax.gather/scatter.
 
     Static integers and concrete index arrays are checked against ``shape`` here, so that
@@ -114,6 +117,8 @@ def parse_index(fn_name: str, shape: tuple, idx) -> tuple[tuple, list]:
         fn_name: the user-facing name used in error messages.
         shape: the shape of the array being indexed.
         idx: the index, as written between the brackets.
+        check_bounds: whether static and concrete indices must be in range (False for
+            the out-of-bound modes of ``x.at[idx]``, which handle them).
 
     Returns:
         The hashable ``index_spec`` and the list of integer index operands.
@@ -140,10 +145,12 @@ def parse_index(fn_name: str, shape: tuple, idx) -> tuple[tuple, list]:
             axis += it[1].ndim
             continue
         if kind == "int":
-            _check_bounds(fn_name, shape, axis, it[1], it[1])
+            if check_bounds:
+                _check_bounds(fn_name, shape, axis, it[1], it[1])
             spec.append(it)
         elif kind == "array":
-            _check_array_bounds(fn_name, shape, axis, it[1])
+            if check_bounds:
+                _check_array_bounds(fn_name, shape, axis, it[1])
             spec.append(("array", len(operands)))
             operands.append(it[1])
         else:
@@ -224,17 +231,6 @@ def getitem(x, idx):
 # x.at[idx]: functional updates
 
 
-_MODES = (None, "promise_in_bounds")
-
-
-def _check_mode(fn_name: str, mode) -> None:
-    if mode not in _MODES:
-        raise NotImplementedError(
-            f"{fn_name}: mode={mode!r} is not supported. fungrad follows NumPy: indices must "
-            "be in bounds (out-of-range ones raise IndexError). Clip or mask the indices "
-            "first, e.g. fnp.clip(i, 0, n - 1).")
-
-
 def _eager_as_array(out):
     return out if isinstance(out, Tracer) or is_device_array(out) else as_array_type(out)
 
@@ -258,7 +254,10 @@ class IndexUpdateRef:
     """The pending update ``x.at[idx]``: each method returns an updated copy of ``x``.
 
     The keyword arguments ``indices_are_sorted`` and ``unique_indices`` are accepted for
-    JAX compatibility and ignored; ``mode`` may be None or ``"promise_in_bounds"``.
+    JAX compatibility and ignored. ``mode`` None or ``"promise_in_bounds"``: indices must be
+    in range (NumPy's IndexError otherwise); ``"clip"`` clamps them; ``"fill"``/``"drop"``
+    skips out-of-range updates and gets ``fill_value`` for them (NaN for floats, the
+    extreme integer, True), as in JAX.
     """
 
     __slots__ = ("array", "index")
@@ -272,14 +271,14 @@ class IndexUpdateRef:
 
     def _scatter(self, method: str, scatter_fn, values, mode, *, operand=None, negate=False):
         fn_name = f"x.at[...].{method}"
-        _check_mode(fn_name, mode)
         x = as_operand(self.array) if operand is None else operand
         aval = get_aval(x)
-        spec, indices = parse_index(fn_name, aval.shape, self.index)
-        shape = indexed_shape(fn_name, aval.shape, spec, tuple(shape_of(i) for i in indices))
+        x, spec, indices = _moded_index(fn_name, x, self.index, mode, 0)
+        shape = indexed_shape(fn_name, shape_of(x), spec, tuple(shape_of(i) for i in indices))
         values = _prepare_values(fn_name, values, aval.dtype, shape)
         values = lax.neg(values) if negate else values
-        return _eager_as_array(scatter_fn(x, values, indices, spec))
+        out = scatter_fn(x, values, indices, spec)
+        return _eager_as_array(index_modes.unpad_axes(out, aval.shape))
 
     def _ones(self):
         aval = get_aval(as_operand(self.array))
@@ -287,9 +286,47 @@ class IndexUpdateRef:
 
     def get(self, *, indices_are_sorted=False, unique_indices=False, mode=None,
             fill_value=None):
-        """``x[idx]`` (like ``getitem``)."""
-        _check_mode("x.at[...].get", mode)
-        return _eager_as_array(_index("x.at[...].get", self.array, self.index))
+        """``x[idx]`` (like ``getitem``); ``mode`` and ``fill_value`` as in the class doc."""
+        if mode in (None, "promise_in_bounds"):
+            return _eager_as_array(_index("x.at[...].get", self.array, self.index))
+        x = as_operand(self.array)
+        fill = _fill_value(get_aval(x).dtype, fill_value)
+        x, spec, indices = _moded_index("x.at[...].get", x, self.index, mode, fill)
+        return _eager_as_array(lax.gather(x, indices, spec))
+
+    def apply(self, func, *, indices_are_sorted=False, unique_indices=False, mode=None):
+        """Pure ``x[idx] = func(x[idx])``, ``func`` elementwise (a ufunc, as in JAX).
+
+        A position indexed k times gets ``func`` applied k times (as ``numpy.ufunc.at``);
+        concrete indices call ``func`` on the indexed values only, traced ones on the
+        whole array (masked), once per index entry.
+
+        Example:
+            >>> import fungrad.numpy as fnp
+            >>> fnp.zeros(3).at[np.array([0, 0, 2])].apply(lambda v: v + 1.0)
+            Array([2., 0., 1.])
+        """
+        from fungrad.numpy.math import greater, where  # noqa: PLC0415 (a cycle via searching)
+
+        x = as_operand(self.array)
+        aval = get_aval(x)
+        flat = lax.reshape(x, (aval.size,))
+        iota = np.arange(aval.size).reshape(aval.shape)
+        where_from = IndexUpdateRef(iota, self.index).get(
+            mode="fill" if mode == "drop" else mode, fill_value=aval.size)
+        positions = concrete_or_none(where_from)
+        if positions is not None:  # one round per repeat, over the positions indexed again
+            positions = np.asarray(to_host(positions)).ravel()
+            uniq, counts = np.unique(positions[positions < aval.size], return_counts=True)
+            for r in range(int(counts.max()) if counts.size else 0):
+                ref = IndexUpdateRef(flat, uniq[counts > r])
+                flat = ref.set(func(ref.get()))
+            return _eager_as_array(lax.reshape(flat, aval.shape))
+        where_from = lax.reshape(where_from, (get_aval(where_from).size,))
+        times = IndexUpdateRef(np.zeros(aval.size, np.int64), where_from).add(1, mode="drop")
+        for r in range(get_aval(where_from).size):
+            flat = where(greater(times, r), func(flat), flat)
+        return _eager_as_array(lax.reshape(flat.astype(aval.dtype), aval.shape))
 
     def set(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None):
         """Pure ``x[idx] = values``; with repeated indices one of the values wins."""
@@ -332,6 +369,21 @@ class IndexUpdateRef:
     def max(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None):
         """Pure ``x[idx] = maximum(x[idx], values)``; ties split the derivative evenly."""
         return self._scatter("max", lax.scatter_max, values, mode)
+
+
+def _moded_index(fn_name: str, x, idx, mode, pad_value) -> tuple:
+    """``(operand, index_spec, indices)`` for ``x[idx]`` under an out-of-bound ``mode``;
+    fill/drop pad ``x`` with ``pad_value`` (index_modes says how)."""
+    index_modes.check_mode(fn_name, mode)
+    shape = shape_of(x)
+    strict = mode in (None, "promise_in_bounds")
+    spec, indices = parse_index(fn_name, shape, idx, check_bounds=strict)
+    if mode == "clip":
+        spec, indices = index_modes.clip_indices(spec, indices, shape)
+    elif not strict:
+        spec, indices, axes = index_modes.redirect_out_of_range(spec, indices, shape)
+        x = index_modes.pad_axes(x, axes, pad_value)
+    return x, spec, indices
 
 
 class AtIndexer:

@@ -17,6 +17,12 @@ import numpy as np
 
 import fungrad.numpy as fnp
 from fungrad.core import get_aval
+from fungrad.optim.state_search import (  # noqa: F401 (optax.tree_utils' names)
+    NamedTupleKey,
+    tree_get,
+    tree_get_all_with_path,
+    tree_set,
+)
 from fungrad.tree_util import tree_leaves, tree_map
 
 __all__ = [
@@ -25,7 +31,7 @@ __all__ = [
     "tree_full_like", "tree_vdot", "tree_sum", "tree_max", "tree_min", "tree_size",
     "tree_cast", "tree_cast_like", "tree_clip", "tree_where", "tree_allclose", "tree_dtype",
     "tree_update_moment", "tree_update_moment_per_elem_norm", "tree_update_infinity_moment",
-    "tree_bias_correction",
+    "tree_bias_correction", "NamedTupleKey", "tree_get", "tree_get_all_with_path", "tree_set",
 ]
 
 PyTree = Any

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from fungrad import lax
 from fungrad.core import Primitive, ShapedArray, Tracer, concrete_or_none
 from fungrad.errors import ShapeError
 from fungrad.interpreters.batching import batching_rules, move_axis
@@ -177,26 +178,31 @@ class _Draw:
     """A sampler's ``draw(key)`` as a primitive parameter, applied to every key of a batch
     (the keys' leading axes); hashable by identity of the sampler function."""
 
-    def __init__(self, fn: str, draw: Callable, batch_ndim: int = 0):
-        self.fn, self.draw, self.batch_ndim = fn, draw, batch_ndim
+    def __init__(self, fn: str, draw: Callable, batch_ndim: int = 0, width: int = 2):
+        # width: uint32 words per operand row: 2 for a key, 4 for fold_in's (key, data)
+        self.fn, self.draw, self.batch_ndim, self.width = fn, draw, batch_ndim, width
         self.__name__ = fn
+
+    def _checked(self, row: np.ndarray) -> np.ndarray:
+        return check_key(self.fn, row) if self.width == 2 else row
 
     def __call__(self, keys: np.ndarray):
         if self.batch_ndim == 0:
-            return np.asarray(self.draw(check_key(self.fn, keys)))
+            return np.asarray(self.draw(self._checked(keys)))
         sizes = keys.shape[: self.batch_ndim]
-        rows = [np.asarray(self.draw(check_key(self.fn, row))) for row in keys.reshape(-1, 2)]
+        rows = [np.asarray(self.draw(self._checked(row)))
+                for row in keys.reshape(-1, self.width)]
         if not rows:  # an empty batch: draw once for the sample's shape and dtype
-            sample = np.asarray(self.draw(np.zeros(2, np.uint32)))
+            sample = np.asarray(self.draw(np.zeros(self.width, np.uint32)))
             return np.empty((*sizes, *sample.shape), sample.dtype)
         return np.stack(rows).reshape(*sizes, *rows[0].shape)
 
     def __eq__(self, other):
         return (isinstance(other, _Draw) and self.draw is other.draw
-                and self.batch_ndim == other.batch_ndim)
+                and (self.batch_ndim, self.width) == (other.batch_ndim, other.width))
 
     def __hash__(self):
-        return hash((id(self.draw), self.batch_ndim))
+        return hash((id(self.draw), self.batch_ndim, self.width))
 
 
 random_draw_p = Primitive("random_draw")
@@ -210,7 +216,7 @@ def _random_draw_abstract_eval(keys, *, draw):
 
 def _random_draw_batch(vals, dims, *, draw):
     keys = move_axis(vals[0], dims[0], 0)
-    batched = _Draw(draw.fn, draw.draw, draw.batch_ndim + 1)
+    batched = _Draw(draw.fn, draw.draw, draw.batch_ndim + 1, draw.width)
     return random_draw_p.bind(keys, draw=batched), 0
 
 
@@ -250,7 +256,8 @@ def fold_in(key: np.ndarray, data: int) -> np.ndarray:
 
     Args:
       key: a PRNG key.
-      data: an int; different values give independent keys.
+      data: an int, or a traced integer scalar (a loop index under ``jit``, a ``vmap``-ed
+        step); different values give independent keys, the same ones a concrete int gives.
 
     Returns:
       A new key, shape ``(2,)``.
@@ -264,10 +271,39 @@ def fold_in(key: np.ndarray, data: int) -> np.ndarray:
         >>> bool(random.normal(random.fold_in(key, 1)) == random.normal(k1))
         True
     """
+    if isinstance(data, Tracer):
+        return _fold_in_traced(key, data)
     d = concrete_int("fold_in", "data", data)
-    return per_key(
-        "fold_in", key, lambda k: _words_to_keys(philox_words(k, FOLD_DOMAIN, 1, counter=d), ())
-    )
+    return per_key("fold_in", key, lambda k: _fold(k, d))
+
+
+def _fold(k: np.ndarray, d: int) -> np.ndarray:
+    return _words_to_keys(philox_words(k, FOLD_DOMAIN, 1, counter=d), ())
+
+
+def _fold_packed(row: np.ndarray) -> np.ndarray:
+    """fold_in of a packed ``(key word 0, key word 1, data high, data low)`` row."""
+    return _fold(check_key("fold_in", row[:2]), (int(row[2]) << 32) | int(row[3]))
+
+
+def _fold_in_traced(key, data: Tracer):
+    """A traced ``data`` joins the key as two more uint32 words (its value mod 2**64), and
+    the packed row goes through ``random_draw`` like a traced key."""
+    aval = data.aval
+    if aval.shape != () or aval.dtype.kind not in "iu":
+        raise TypeError(f"fold_in: data must be an integer scalar, got a traced "
+                        f"{aval.str_short()}.")
+    if isinstance(key, Tracer):
+        check_key("fold_in", np.empty(key.aval.shape, key.aval.dtype))
+    else:
+        key = check_key("fold_in", key)
+    wide = lax.convert_element_type(data, np.uint64)  # negatives wrap modulo 2**64
+    words = [lax.convert_element_type(lax.shift_right_logical(wide, np.uint64(32)), np.uint32),
+             lax.convert_element_type(wide, np.uint32)]  # the low word: truncation
+    packed = lax.concatenate([lax.convert_element_type(key, np.uint32),
+                              lax.broadcast_in_dim(words[0], (1,), ()),
+                              lax.broadcast_in_dim(words[1], (1,), ())], 0)
+    return random_draw_p.bind(packed, draw=_Draw("fold_in", _fold_packed, width=4))
 
 
 def _check_key_words(fn: str, name: str, keys) -> None:
