@@ -55,6 +55,7 @@ def _integer_entries(spec: tuple, ndim: int) -> list[tuple[int, int]]:
 def clip_indices(spec: tuple, indices: list, shape: tuple) -> tuple[tuple, list]:
     """``(spec, indices)`` with every integer index clamped into its axis of ``shape``."""
     from fungrad.numpy import math as fm  # noqa: PLC0415 (math -> searching -> indexing)
+    from fungrad.numpy.rounding import clip  # noqa: PLC0415 (same cycle)
 
     spec, indices = list(spec), list(indices)
     for pos, axis in _integer_entries(spec, len(shape)):
@@ -66,7 +67,7 @@ def clip_indices(spec: tuple, indices: list, shape: tuple) -> tuple[tuple, list]
             spec[pos] = ("int", min(max(value + n if value < 0 else value, 0), n - 1))
         else:
             i = indices[value]
-            indices[value] = fm.clip(fm.where(fm.less(i, 0), fm.add(i, n), i), 0, n - 1)
+            indices[value] = clip(fm.where(fm.less(i, 0), fm.add(i, n), i), 0, n - 1)
     return tuple(spec), indices
 
 
