@@ -134,7 +134,7 @@ def tree_set(tree: PyTree, filtering: Filtering | None = None, /, **kwargs: Any)
 
     Example:
         >>> tree_set({'lr': 0.1, 'inner': {'momentum': 0.9}}, momentum=0.5)
-        {'lr': 0.1, 'inner': {'momentum': 0.5}}
+        {'inner': {'momentum': 0.5}, 'lr': 0.1}
     """
     missing = [k for k in kwargs if not tree_get_all_with_path(tree, k, filtering)]
     if missing:

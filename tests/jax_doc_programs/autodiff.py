@@ -37,6 +37,12 @@ def _logistic(jnp):
     return inputs, predict, loss
 
 
+def _prediction_of_weights(jnp):
+    """The cookbook's ``f(W) = predict(W, b, inputs)`` at its ``W`` (``b = 0.1``)."""
+    inputs, predict, _ = _logistic(jnp)
+    return jnp.array([0.3, -0.2, 0.5]), lambda W: predict(W, 0.1, inputs)
+
+
 @program()
 def cookbook_logistic_regression(ns):
     jax, jnp = ns.jax, ns.jnp
@@ -56,11 +62,7 @@ def cookbook_logistic_regression(ns):
 @program()
 def cookbook_jvp_and_vjp(ns):
     jax, jnp = ns.jax, ns.jnp
-    inputs, predict, _ = _logistic(jnp)
-    W, b = jnp.array([0.3, -0.2, 0.5]), 0.1
-
-    def f(W):
-        return predict(W, b, inputs)
+    W, f = _prediction_of_weights(jnp)
 
     y, u = jax.jvp(f, (W,), (jnp.array([1.0, 0.5, -0.3]),))
     y2, vjp_fun = jax.vjp(f, W)
@@ -107,11 +109,7 @@ def cookbook_hessian_vector_products(ns):
 @program()
 def cookbook_jacobian_matrix_products(ns):
     jax, jnp = ns.jax, ns.jnp
-    inputs, predict, _ = _logistic(jnp)
-    W, b = jnp.array([0.3, -0.2, 0.5]), 0.1
-
-    def f(W):
-        return predict(W, b, inputs)
+    W, f = _prediction_of_weights(jnp)
 
     M = jnp.arange(9.0).reshape(3, 3) / 4.0
     jmp = jax.vmap(lambda v: jax.jvp(f, (W,), (v,))[1])(M)
