@@ -19,7 +19,8 @@ def control_flow_cond(ns):
 
     pytree = lax.cond(True, lambda a, b: {"s": a + b}, lambda a, b: {"s": a - b}, 1.0, 2.0)
     return [f(2.0), f(-3.0), jax.grad(f)(2.0), jax.grad(f)(-3.0), jax.jit(f)(2.0),
-            jax.vmap(f)(jnp.array([-1.0, 2.0])), pytree, jax.jit(jax.grad(f))(-1.5)]
+            jax.vmap(f)(jnp.array([-1.0, 2.0])), pytree, jax.jit(jax.grad(f))(-1.5),
+            lax.cond(True, lambda x: x, lambda x: -x, 1.0).shape]
 
 
 @program()

@@ -38,7 +38,9 @@ def jit_static_arguments(ns):
     return [jax.jit(f, static_argnums=(1,))(1.0, True),
             jax.jit(f, static_argnames=["neg"])(1.0, neg=False),
             jax.jit(g, static_argnames="n")(10.0, 3), reshaped(x, (2, 3)),
-            jax.jit(selu)(x - 3), jax.jit(lambda x: x.shape[0] * x)(x)]
+            jax.jit(selu)(x - 3), jax.jit(lambda x: x.shape[0] * x)(x),
+            jax.jit(lambda x, *, scale: x * scale)(x, scale=2.0),
+            jax.jit(lambda x, *, neg: f(x, neg), static_argnames="neg")(x, neg=True)]
 
 
 @program()
