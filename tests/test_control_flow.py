@@ -77,6 +77,14 @@ def test_vmap_of_scan_over_each_operand(axes):
     _close(got, want)
 
 
+def test_eager_cond_returns_arrays_for_operands_passed_through():
+    # JAX's lax.cond returns arrays; a branch returning its Python-float operand must too.
+    out = lax.cond(True, lambda x: (x, x * 2), lambda x: (x * 3, x), 1.0)
+    assert all(isinstance(o, np.ndarray) or isinstance(o, np.generic) for o in out)
+    assert out[0].shape == () and out[0].dtype == np.float64
+    assert lax.switch(0, [lambda: 1, lambda: 2]).dtype == np.int64
+
+
 def test_integer_carry_and_integer_operands():
     def f(x):
         (n, s), _ = lax.scan(lambda c, x: ((c[0] + 1, c[1] + x * c[0]), None), (0, 0.0), x)

@@ -177,3 +177,22 @@ def test_constant_folding_never_captures_a_tracer_of_the_current_transform():
     want = fg.vjp(f, x)[1](np.ones(2))[0]
     got = fg.jit(lambda p: fg.vjp(fg.checkpoint(f), p)[1](np.ones(2)))(x)[0]
     np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def test_keyword_only_and_var_keyword_arguments_are_traced_or_static():
+    # JAX passes keyword arguments of keyword-only parameters (and **kwargs) as dynamic
+    # arguments; static_argnames may name keyword-only parameters too.
+    f = fg.jit(lambda x, *, y, z=2.0: x + y * z)
+    assert float(f(1.0, y=2.0)) == 5.0 and float(f(1.0, y=3.0, z=1.0)) == 4.0
+    assert f.trace_count == 2  # passing z is another signature; its default stays f's own
+    mode = fg.jit(lambda x, *, mode: x * 2 if mode == "double" else x, static_argnames="mode")
+    assert [float(mode(1.0, mode=m)) for m in ("double", "same", "double")] == [2.0, 1.0, 2.0]
+    assert mode.trace_count == 2
+    np.testing.assert_array_equal(fg.jit(lambda x, **kw: x + kw["a"])(1.0, a=np.ones(2)),
+                                  [2.0, 2.0])
+    assert float(fg.grad(lambda x: f(x, y=x))(1.0)) == 3.0
+    np.testing.assert_array_equal(fg.vmap(lambda x: f(x, y=x))(np.arange(3.0)), [0, 3, 6])
+    with pytest.raises(TypeError, match=r"keyword argument `y\['a'\]` is a str"):
+        f(1.0, y={"a": "s"})
+    with pytest.raises(UnhashableStaticArgError, match="static keyword argument `mode`"):
+        mode(1.0, mode=["double"])

@@ -102,7 +102,17 @@ def switch(index, branches: Sequence[Callable], *operands, operand=_NO_OPERAND):
     hoisted = [h for _, hs, _ in staged for h in hs]
     index = _clamp_index(index, len(branches))
     outs = cond_p.bind(index, *hoisted, *flat_ops, branches=tuple(irs))
-    return tree_unflatten(staged[0][2], outs)
+    return tree_unflatten(staged[0][2], _arrays(outs, irs[0].out_avals))
+
+
+_PYTHON_SCALARS = (bool, int, float, complex)
+
+
+def _arrays(outs, avals) -> list:
+    """Eager results as arrays: a branch that returns an operand it was given as a Python
+    scalar (``lambda x: x`` of ``1.0``) would otherwise hand back the scalar itself."""
+    return [np.asarray(o, a.dtype) if type(o) in _PYTHON_SCALARS else o
+            for o, a in zip(outs, avals)]
 
 
 def cond(pred, true_fun: Callable, false_fun: Callable, *operands, operand=_NO_OPERAND):

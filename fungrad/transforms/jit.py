@@ -42,7 +42,13 @@ from fungrad.ir_passes import optimize
 from fungrad.numpy.array_type import as_output
 from fungrad.transforms import leak_checks
 from fungrad.transforms.api import check_callable, flatten_output
-from fungrad.tree_util import keystr, tree_flatten, tree_flatten_with_path, tree_unflatten
+from fungrad.tree_util import (
+    keystr,
+    register_pytree_node,
+    tree_flatten,
+    tree_flatten_with_path,
+    tree_unflatten,
+)
 
 __all__ = ["jit", "jit_call_p", "clear_caches"]
 
@@ -112,6 +118,36 @@ class _Entry:
 
     def _install(self, run) -> None:
         self.run = run
+
+
+class _KeywordArguments(dict):
+    """Arguments passed by keyword to parameters that have no position (keyword-only ones
+    and ``**kwargs``): the last of the jitted call's arguments. A pytree whose children are
+    the dynamic values; the ones ``static_argnames`` names are part of its structure (so a
+    new static value traces again, as for static positional arguments)."""
+
+    def __init__(self, items=(), static: tuple = ()):
+        super().__init__(items)
+        self.static = tuple(sorted(k for k in static if k in self))
+
+
+def _flatten_keywords(kw: _KeywordArguments):
+    dynamic = tuple(sorted(k for k in kw if k not in kw.static))
+    return [kw[k] for k in dynamic], (dynamic, tuple((k, kw[k]) for k in kw.static))
+
+
+def _unflatten_keywords(aux, values) -> _KeywordArguments:
+    dynamic, statics = aux
+    return _KeywordArguments([*zip(dynamic, values), *statics], [k for k, _ in statics])
+
+
+register_pytree_node(_KeywordArguments, _flatten_keywords, _unflatten_keywords)
+
+
+def _call(fun, args):
+    if args and type(args[-1]) is _KeywordArguments:
+        return fun(*args[:-1], **args[-1])
+    return fun(*args)
 
 
 class Lowered:
@@ -244,11 +280,20 @@ class JittedFunction:
         except TypeError as err:
             raise TypeError(f"jit of `{self.name}`: {err} (the signature is "
                             f"{self.name}{self.signature}).") from None
+        by_keyword = dict(bound.kwargs)  # defaults of keyword-only ones stay the function's
         bound.apply_defaults()
-        if bound.kwargs:
-            raise TypeError(f"jit of `{self.name}`: **kwargs parameters are not supported; "
-                            "pass those values positionally or through a closure")
-        return bound.args
+        if not by_keyword:
+            return bound.args
+        static = [k for k in by_keyword if k in self.static_argnames]
+        for k in static:
+            try:
+                hash(by_keyword[k])
+            except TypeError:
+                raise UnhashableStaticArgError(
+                    f"jit of `{self.name}`: static keyword argument `{k}` has unhashable "
+                    f"type {type(by_keyword[k]).__name__}: {by_keyword[k]!r:.60}; static "
+                    "arguments key the trace cache, so pass a hashable value.") from None
+        return (*bound.args, _KeywordArguments(by_keyword, static))
 
     def _split(self, args):
         statics = []
@@ -277,6 +322,13 @@ class JittedFunction:
                 try:
                     get_aval(leaf)
                 except TypeError:
+                    if type(a) is _KeywordArguments:
+                        return TypeError(
+                            f"jit of `{self.name}`: keyword argument "
+                            f"`{_flatten_keywords(a)[1][0][path[0].key]}{keystr(path[1:])}` is a "
+                            f"{type(leaf).__name__}, not an array or a pytree of arrays. "
+                            "Mark it static with static_argnames (a hashable value; a new "
+                            "value traces again), or pass it through a closure.")
                     label = params[i] if i < len(params) else f"args[{i}]"
                     return TypeError(
                         f"jit of `{self.name}`: argument `{label}{keystr(path)}` (position "
@@ -296,7 +348,7 @@ class JittedFunction:
         def flat_fun(*tracers):
             it = iter(tree_unflatten(in_tree, tracers))
             full = [a if i in self.static_argnums else next(it) for i, a in enumerate(args)]
-            flat, tree = flatten_output("jit", self.fun, self.fun(*full))
+            flat, tree = flatten_output("jit", self.fun, _call(self.fun, full))
             out_tree.append(tree)
             return flat
 
@@ -315,6 +367,8 @@ class JittedFunction:
             if i in self.static_argnums:
                 continue
             label = params[i] if i < len(params) else f"args[{i}]"
+            if type(a) is _KeywordArguments:
+                label = "kwargs"
             for path, _ in tree_flatten_with_path(a)[0]:
                 labels.append(f"argument `{label}{keystr(path)}`")
         return labels
@@ -382,11 +436,14 @@ def static_spec(fun, signature, static_argnums, static_argnames, transform: str 
     nums = set(_normalize_argnums(static_argnums))
     names = (static_argnames,) if isinstance(static_argnames, str) else tuple(static_argnames or ())
     params = list(signature.parameters) if signature else []
+    keyword_only = {n for n, p in signature.parameters.items()
+                    if p.kind is p.KEYWORD_ONLY} if signature else set()
     for name in names:
         if name not in params:
             raise ValueError(f"{transform}: static_argnames {name!r} is not a parameter of "
                              f"`{getattr(fun, '__name__', fun)}` (parameters: {params})")
-        nums.add(params.index(name))
+        if name not in keyword_only:  # keyword-only ones have no position (jit keys them)
+            nums.add(params.index(name))
     for i, p in enumerate(params):
         if i in nums and p not in names:
             names += (p,)
