@@ -7,8 +7,8 @@ bind the scatter primitives. Everything is functional: inputs are never mutated.
 
 Out-of-range indices raise IndexError as in NumPy (JAX instead clamps or drops them);
 negative indices count from the end. ``x.at[idx]`` takes JAX's explicit ``mode="clip"``
-and ``mode="fill"``/``"drop"`` (:mod:`fungrad.numpy.index_modes`). A boolean mask must be concrete, because the result's
-shape depends on its values.
+and ``mode="fill"``/``"drop"`` (:mod:`fungrad.numpy.index_modes`). A boolean mask must be
+concrete, because the result's shape depends on its values.
 
 Tracers and the eager :class:`~fungrad.numpy.Array` have ``.at``; for a plain NumPy array
 write ``fnp.asarray(x).at[idx].set(v)`` (``asarray`` makes no copy, and ``x`` is left as

@@ -85,8 +85,9 @@ def tree_get_all_with_path(tree: PyTree, key: Any, filtering: Filtering | None =
         inside those, level by level.
 
     Example:
-        >>> tree_get_all_with_path({'a': {'b': 1}, 'c': [2, {'b': 5}]}, 'b')
-        [((DictKey(key='a'), DictKey(key='b')), 1), ((DictKey(key='c'), SequenceKey(idx=1), DictKey(key='b')), 5)]
+        >>> found = tree_get_all_with_path({'a': {'b': 1}, 'c': [2, {'b': 5}]}, 'b')
+        >>> [(len(path), value) for path, value in found]
+        [(2, 1), (3, 5)]
     """
     def outermost(path, node) -> list:
         """Matches at or below ``node`` that are not inside another match."""
