@@ -15,6 +15,11 @@ def test_table_names_the_defining_module():
     import importlib
 
     for name, prim in coverage.all_primitives().items():
+        if not prim.module.startswith("fungrad"):
+            # Made inside a test function (test_jit's failing primitive, the device table's
+            # hard-coded sin): it names that test module but is not a module attribute.
+            assert prim.module.startswith("tests."), (name, prim.module)
+            continue
         module = importlib.import_module(prim.module)
         defined = [v for v in vars(module).values() if v is prim]
         assert defined, f"primitive `{name}` is not defined in {prim.module}"
