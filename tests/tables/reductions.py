@@ -75,7 +75,7 @@ CASES = [
            jax=lambda jnp, lax, n=n, axis=axis, rev=rev:
                lambda x: getattr(lax, n)(x, axis, rev))
       for n, arg in [("cumsum", A(*S)), ("cumprod", A(*S)), ("cummax", A(*S)),
-                     ("cummin", A(*S))]
+                     ("cummin", A(*S)), ("cumlogsumexp", A(*S))]
       for axis, rev in [(0, False), (1, False), (1, True)]],
     Case("lax.cumsum_size1", lambda x: flax.cumsum(x, 1), [SIZE1],
          jax=lambda jnp, lax: lambda x: lax.cumsum(x, 1)),

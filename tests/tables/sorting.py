@@ -17,6 +17,12 @@ IDX = np.array([[2, 0, 0, 1], [1, 1, 3, 0], [0, 3, 2, 2]])  # repeats: cotangent
 IDX_ROW = np.array([[3, 1, 1, 0, 2]])  # broadcast over rows, longer than the axis
 
 CASES = [
+    # sort_key_val: values follow the sorted keys; differentiable in both (keys' cotangent
+    # through the sort, values' through the same permutation)
+    *[Case(f"lax.sort_key_val_{d}", lambda k, v, d=d: flax.sort_key_val(k, v, d),
+           [A(*S), A(*S)],
+           jax=lambda jnp, lax, d=d: lambda k, v: lax.sort_key_val(k, v, d))
+      for d in (0, 1)],
     *[Case(f"lax.sort_{d}", lambda x, d=d: flax.sort(x, d), [A(*S)],
            jax=lambda jnp, lax, d=d: lambda x: lax.sort(x, dimension=d)) for d in [0, 1, -1]],
     Case("lax.sort_size1", lambda x: flax.sort(x, 1), [A(2, 1, 3)],
