@@ -3,8 +3,9 @@
 Signatures follow ``jax.numpy``: ``axis`` is an int, a negative int, a tuple or None (all
 axes); ``keepdims`` keeps reduced axes with length 1; ``dtype`` sets the accumulation dtype.
 Like NumPy (and JAX with x64), sums and products of booleans and small integers accumulate
-in 64-bit integers, and means and variances of integers are float64. ``out`` and ``where``
-are not supported (arrays are immutable).
+in 64-bit integers, and means and variances of integers are float64. ``where=`` (a boolean
+mask broadcast against the input) reduces over the selected entries only, as in NumPy and
+JAX: masked entries get no gradient. ``out`` is not supported (arrays are immutable).
 """
 
 from __future__ import annotations
@@ -90,6 +91,39 @@ def _inexact_dtype(dtype: np.dtype) -> np.dtype:
     return dtype if is_inexact(dtype) else _FLOAT
 
 
+def where_mask(fn: str, a, where):
+    """``where=`` as a boolean mask of ``a``'s shape (None when it is not given)."""
+    if where is None:
+        return None
+    mask = as_operand(where)
+    if _dtype(mask) != np.bool_:
+        raise ValueError(f"fnp.{fn}: where= must be a boolean mask, got dtype {_dtype(mask)}; "
+                        "pass a comparison such as `x > 0` (or `mask.astype(bool)`)")
+    shape, m_shape = shape_of(a), shape_of(mask)
+    try:
+        if np.broadcast_shapes(m_shape, shape) != shape:
+            raise ValueError
+    except ValueError:
+        raise ShapeError(f"fnp.{fn}: where= of shape {m_shape} does not broadcast to the "
+                         f"input's shape {shape} (trailing axes must match or be 1)"
+                         f"\n  at {user_site()}") from None
+    return broadcast_to_shape(mask, shape)
+
+
+def _fill_unselected(a, mask, fill):
+    """``a`` where ``mask`` holds, ``fill`` (a scalar, cast to ``a``'s dtype) elsewhere."""
+    if mask is None:
+        return a
+    return lax.select_n(mask, to_dtype(as_operand(fill), _dtype(a)), a)
+
+
+def _selected_count(mask, axes: tuple[int, ...], dtype: np.dtype):
+    """The number of selected entries over ``axes`` (kept as length 1), in ``dtype``."""
+    count = lax.reduce_sum(to_dtype(mask, dtype), axes)
+    shape = shape_of(mask)
+    return lax.reshape(count, tuple(1 if i in axes else n for i, n in enumerate(shape)))
+
+
 def _count(shape: tuple[int, ...], axes: tuple[int, ...]) -> int:
     count = 1  # a loop: np.prod of a list costs several calls on every mean and max
     for i in axes:
@@ -123,6 +157,7 @@ def sum(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None
             integers widened to 64 bits).
         keepdims: keep reduced axes with length 1.
         initial: a scalar added to the sum.
+        where: a boolean mask broadcast to ``a``'s shape: only selected entries are summed.
         promote_integers: widen narrow integers (as NumPy does) when ``dtype`` is None.
 
     Returns:
@@ -140,9 +175,11 @@ def sum(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None
         >>> fg.grad(fnp.sum)(np.array([1.0, 2.0]))
         Array([1., 1.])
     """
-    if out is not None or where is not None:
-        _unsupported("sum", out=out, where=where)
+    if out is not None:
+        _unsupported("sum", out=out)
     a = _cast_for_accumulation(as_operand(a), dtype, promote_integers)
+    if where is not None:
+        a = _fill_unselected(a, where_mask("sum", a, where), 0)
     axes = _reduced_axes("sum", a, axis)
     result = lax.reduce_sum(a, axes)
     if initial is not None:
@@ -172,6 +209,7 @@ def prod(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=Non
         dtype: accumulation and result dtype (narrow integers widen to 64 bits by default).
         keepdims: keep reduced axes with length 1.
         initial: a scalar multiplied into the product.
+        where: a boolean mask broadcast to ``a``'s shape: only selected entries count.
         promote_integers: widen narrow integers (as NumPy does) when ``dtype`` is None.
 
     Returns:
@@ -186,9 +224,11 @@ def prod(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=Non
         >>> fg.grad(fnp.prod)(np.array([0.0, 2.0, 3.0]))
         Array([6., 0., 0.])
     """
-    if out is not None or where is not None:
-        _unsupported("prod", out=out, where=where)
+    if out is not None:
+        _unsupported("prod", out=out)
     a = _cast_for_accumulation(as_operand(a), dtype, promote_integers)
+    if where is not None:
+        a = _fill_unselected(a, where_mask("prod", a, where), 1)
     axes = _reduced_axes("prod", a, axis)
     result = _with_initial("prod", lax.reduce_prod(a, axes), initial, lax.mul)
     return _keep(result, shape_of(a), axes, keepdims)
@@ -218,6 +258,8 @@ def mean(a, axis=None, dtype=None, out=None, keepdims: bool = False, *, where=No
         axis: int, tuple of ints, or None (all axes).
         dtype: computation and result dtype (default: ``a``'s if inexact, else float64).
         keepdims: keep reduced axes with length 1.
+        where: a boolean mask broadcast to ``a``'s shape: the mean of the selected entries
+            (NaN where none is selected).
 
     Returns:
         The mean (NaN for an empty reduction).
@@ -232,16 +274,39 @@ def mean(a, axis=None, dtype=None, out=None, keepdims: bool = False, *, where=No
         >>> fg.grad(fnp.mean)(np.array([1.0, 2.0, 3.0, 4.0]))
         Array([0.25, 0.25, 0.25, 0.25])
     """
-    if out is not None or where is not None:
-        _unsupported("mean", out=out, where=where)
+    if out is not None:
+        _unsupported("mean", out=out)
     a = as_operand(a)
     dtype = _inexact_dtype(_dtype(a)) if dtype is None else np.dtype(dtype)
     compute = accumulation_dtype(dtype)  # float32 for 16-bit floats, as in JAX
     a = to_dtype(a, compute)
     axes = _reduced_axes("mean", a, axis)
+    if where is not None:
+        mask = where_mask("mean", a, where)
+        total = _keep(lax.reduce_sum(_fill_unselected(a, mask, 0), axes), shape_of(a), axes,
+                      True)
+        result = to_dtype(divide_or_nan(total, _selected_count(mask, axes, real_dtype(compute))),
+                          dtype)
+        return result if keepdims else lax.reshape(result, _reduced_shape(shape_of(a), axes))
     total = lax.reduce_sum(a, axes)
     result = to_dtype(lax.div(total, compute.type(_count(shape_of(a), axes))), dtype)
     return _keep(result, shape_of(a), axes, keepdims) if keepdims else result
+
+
+_mean = mean  # var's and std's parameter ``mean`` (JAX's name) hides the function
+
+
+def _reduced_shape(shape, axes) -> tuple[int, ...]:
+    return tuple(n for i, n in enumerate(shape) if i not in axes)
+
+
+def divide_or_nan(total, count):
+    """``total / count``, NaN where ``count`` is not positive (no selected entry, or no
+    degree of freedom left), without forming 0 / 0."""
+    positive = lax.gt(count, _dtype(count).type(0))
+    safe = lax.select_n(positive, to_dtype(as_operand(1), _dtype(count)), count)
+    return lax.select_n(positive, to_dtype(as_operand(np.nan), _dtype(total)),
+                        lax.div(total, to_dtype(safe, _dtype(total))))
 
 
 def average(a, axis=None, weights=None, returned: bool = False, keepdims: bool = False):
@@ -312,6 +377,10 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *,  
         dtype: computation dtype (default: ``a``'s if inexact, else float64).
         ddof: delta degrees of freedom (``correction`` is the array-API name for it).
         keepdims: keep reduced axes with length 1.
+        where: a boolean mask broadcast to ``a``'s shape: the variance of the selected
+            entries (NaN where fewer than ``ddof + 1`` are selected).
+        mean: the mean, if already computed (shaped as ``fnp.mean(..., keepdims=True)``
+            gives it): used instead of computing it again.
 
     Returns:
         The variance.
@@ -322,7 +391,7 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *,  
         >>> fnp.var(np.array([1.0, 2.0, 3.0, 4.0])).item()
         1.25
     """
-    _unsupported("var", out=out, where=where, mean=mean)
+    _unsupported("var", out=out)
     ddof = _resolve_correction("var", ddof, correction)
     a = as_operand(a)
     dtype = _inexact_dtype(_dtype(a)) if dtype is None else np.dtype(dtype)
@@ -330,9 +399,23 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *,  
     a = to_dtype(a, dtype)
     axes = _reduced_axes("var", a, axis)
     shape = shape_of(a)
-    centre = lax.div(lax.reduce_sum(a, axes), dtype.type(_count(shape, axes)))
-    deviation = lax.sub(a, lax.broadcast_in_dim(centre, shape, _kept(shape, axes)))
-    squares = lax.reduce_sum(abs_squared(deviation), axes)  # |x - mean|^2: real for complex
+    mask = where_mask("var", a, where)
+    if mean is not None:
+        centre = _given_mean("var", mean, shape, axes, dtype)
+    elif mask is None:
+        centre = lax.broadcast_in_dim(lax.div(lax.reduce_sum(a, axes),
+                                              dtype.type(_count(shape, axes))),
+                                      shape, _kept(shape, axes))
+    else:
+        centre = broadcast_to_shape(_mean(a, axes, keepdims=True, where=mask),
+                                    shape)
+    deviation = abs_squared(lax.sub(a, centre))  # |x - mean|^2: real for complex
+    squares = lax.reduce_sum(_fill_unselected(deviation, mask, 0), axes)
+    if mask is not None:
+        count = _selected_count(mask, axes, real_dtype(dtype))
+        count = lax.reshape(count, _reduced_shape(shape, axes))
+        result = divide_or_nan(squares, lax.sub(count, real_dtype(dtype).type(ddof)))
+        return _keep(to_dtype(result, out_dtype), shape, axes, keepdims)
     divisor = _count(shape, axes) - ddof
     real = real_dtype(dtype).type
     # ddof >= N: no degrees of freedom left, nan as in JAX (N - ddof < 0 once gave a
@@ -340,6 +423,20 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *,  
     result = (lax.div(squares, real(divisor)) if divisor > 0
               else lax.mul(squares, real(np.nan)))
     return _keep(to_dtype(result, out_dtype), shape, axes, keepdims)
+
+
+def _given_mean(fn: str, mean, shape, axes, dtype):
+    """The ``mean=`` argument of var/std, broadcast to the input's shape."""
+    mean = to_dtype(as_operand(mean), dtype)
+    kept_shape = tuple(1 if i in axes else n for i, n in enumerate(shape))
+    m_shape = shape_of(mean)
+    if m_shape not in (kept_shape, ()) and m_shape != _reduced_shape(shape, axes):
+        raise ShapeError(f"fnp.{fn}: mean= has shape {m_shape}; for an input of shape {shape} "
+                         f"reduced over axes {axes} it must have shape {kept_shape} (what "
+                         f"fnp.mean(..., keepdims=True) returns)\n  at {user_site()}")
+    if m_shape and m_shape != kept_shape:
+        mean = lax.reshape(mean, kept_shape)
+    return broadcast_to_shape(mean, shape)
 
 
 def _kept(shape, axes) -> tuple[int, ...]:
@@ -358,8 +455,9 @@ def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *,  
         where=None, mean=None, correction=None):  # noqa: A002 (JAX's name)
     """Standard deviation over ``axis``: ``sqrt(var(...))`` with the same arguments.
 
-    Conventions at a zero variance: where each slice has one element (and ``ddof=0``) the
-    standard deviation is identically 0, so its derivative is 0 (JAX gives nan there). Where
+    Conventions at a zero variance: where each slice has one element (and ``ddof=0``, no
+    ``where=``) the standard deviation is identically 0, so its derivative is 0 (JAX gives
+    nan there). Where
     a slice of several elements happens to be constant, std has a kink (like ``|x|`` at 0)
     and the derivative is nan, as JAX.
 
@@ -371,10 +469,12 @@ def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *,  
         >>> fnp.std(np.array([1.0, 2.0, 3.0, 4.0]), ddof=1).item()
         1.2909944487358056
     """
-    _unsupported("std", out=out, where=where, mean=mean)
-    variance = var(a, axis, dtype, None, ddof, keepdims, correction=correction)
+    _unsupported("std", out=out)
+    variance = var(a, axis, dtype, None, ddof, keepdims, where=where, mean=mean,
+                   correction=correction)
     a = as_operand(a)
-    if _count(shape_of(a), _reduced_axes("std", a, axis)) == 1 and not (ddof or correction):
+    if (where is None and _count(shape_of(a), _reduced_axes("std", a, axis)) == 1
+            and not (ddof or correction)):
         # a constant function of a: zero derivative (stopped before sqrt, whose derivative
         # at 0 would be formed as 0 / 0 and discarded)
         variance = lax.stop_gradient(variance)
@@ -386,10 +486,16 @@ def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *,  
 
 
 def _extreme(fn: str, lax_reduce, combine, a, *, axis, out, keepdims, initial, where):
-    _unsupported(fn, out=out, where=where)
+    _unsupported(fn, out=out)
     a = as_operand(a)
     axes = _reduced_axes(fn, a, axis)
     shape = shape_of(a)
+    if where is not None:
+        if initial is None:
+            raise ValueError(f"fnp.{fn}: where= needs initial=: {fn} has no identity to give "
+                             "the entries the mask leaves out (as in NumPy and JAX); pass "
+                             "initial=-fnp.inf for max or fnp.inf for min, say")
+        a = _fill_unselected(a, where_mask(fn, a, where), initial)
     if initial is None and _count(shape, axes) == 0:
         raise ValueError(f"fnp.{fn}: zero-size reduction over axis={axis} of an array of "
                          f"shape {shape}: there is no identity; pass initial=...")
@@ -407,7 +513,9 @@ def max(a, axis=None, out=None, keepdims: bool = False, initial=None,  # noqa: A
         a: array-like input.
         axis: int, tuple of ints, or None (all axes).
         keepdims: keep reduced axes with length 1.
-        initial: a scalar lower bound of the result (required for empty reductions).
+        initial: a scalar lower bound of the result (required for empty reductions and
+            with ``where=``).
+        where: a boolean mask broadcast to ``a``'s shape: only selected entries count.
 
     Returns:
         The maximum (NaN if any reduced element is NaN).
@@ -516,10 +624,12 @@ def argmin(a, axis=None, out=None, keepdims=None):
 
 
 def _truth(fn: str, lax_reduce, a, *, axis, out, keepdims, where):
-    _unsupported(fn, out=out, where=where)
+    _unsupported(fn, out=out)
     a = as_operand(a)
     if _dtype(a) != np.bool_:
         a = lax.ne(a, _dtype(a).type(0))
+    if where is not None:  # unselected entries are the identity: True for all, False for any
+        a = _fill_unselected(a, where_mask(fn, a, where), fn == "all")
     axes = _reduced_axes(fn, a, axis)
     return _keep(lax_reduce(a, axes), shape_of(a), axes, keepdims)
 

@@ -26,6 +26,7 @@ from fungrad.numpy.math import (
     isnan,
     less,
     less_equal,
+    logical_and,
     logical_not,
     maximum,
     minimum,
@@ -35,7 +36,15 @@ from fungrad.numpy.math import where as _where
 from fungrad.numpy.matrix_parts import diagonal
 from fungrad.numpy.promotion import as_operand, promote_dtypes, to_dtype
 from fungrad.numpy.reductions import any as _any
-from fungrad.numpy.reductions import argmax, argmin, cumprod, cumsum, prod
+from fungrad.numpy.reductions import (
+    argmax,
+    argmin,
+    cumprod,
+    cumsum,
+    divide_or_nan,
+    prod,
+    where_mask,
+)
 from fungrad.numpy.reductions import max as _max
 from fungrad.numpy.reductions import mean as _mean
 from fungrad.numpy.reductions import min as _min
@@ -246,12 +255,18 @@ def nanmedian(a, axis=None, out=None, overwrite_input: bool = False, keepdims: b
 # NaN-ignoring moments and extremes
 
 
-def _valid_and_clean(a, fill):
-    """Which entries of ``a`` are not NaN, and ``a`` with NaNs replaced by ``fill``."""
+def _valid_and_clean(a, fill, where=None):
+    """Which entries of ``a`` count (not NaN, and selected by ``where=`` if given), and ``a``
+    with the others replaced by ``fill``."""
     a = as_operand(a)
     if get_aval(a).dtype.kind not in "fc":
-        return None, a
-    valid = logical_not(isnan(a))
+        if where is None:
+            return None, a
+        valid = broadcast_to(where, shape_of(a))
+    else:
+        valid = logical_not(isnan(a))
+        if where is not None:
+            valid = logical_and(valid, where)
     return valid, _where(valid, a, fill)
 
 
@@ -265,15 +280,15 @@ def nanmean(a, axis=None, dtype=None, out=None, keepdims: bool = False,  # noqa:
         >>> float(fnp.nanmean(np.array([1.0, np.nan, 3.0])))
         2.0
     """
-    _unsupported("nanmean", out=out, where=where)
-    valid, clean = _valid_and_clean(a, 0)
+    _unsupported("nanmean", out=out)
+    valid, clean = _valid_and_clean(a, 0, _checked_mask("nanmean", a, where))
     if valid is None:
         return _mean(clean, axis, dtype, keepdims=keepdims)
     if dtype is not None:
         clean = to_dtype(clean, np.dtype(dtype))
     count = _sum(valid, axis, keepdims=keepdims)
     total = _sum(clean, axis, keepdims=keepdims)
-    return total / to_dtype(count, real_dtype(get_aval(total).dtype))
+    return divide_or_nan(total, to_dtype(count, real_dtype(get_aval(total).dtype)))
 
 
 def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False,  # noqa: PLR0917
@@ -288,19 +303,19 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False,  
         >>> float(fnp.nanvar(np.array([1.0, np.nan, 3.0]), ddof=1))
         2.0
     """
-    _unsupported("nanvar", out=out, where=where, mean=mean)
-    valid, clean = _valid_and_clean(a, 0)
+    _unsupported("nanvar", out=out)
+    valid, clean = _valid_and_clean(a, 0, _checked_mask("nanvar", a, where))
     if valid is None:
-        return _var(clean, axis, dtype, ddof=ddof, keepdims=keepdims)
+        return _var(clean, axis, dtype, ddof=ddof, keepdims=keepdims, mean=mean)
     if dtype is not None:
         clean = to_dtype(clean, np.dtype(dtype))
     count = to_dtype(_sum(valid, axis, keepdims=True), real_dtype(get_aval(clean).dtype))
-    centre = _sum(clean, axis, keepdims=True) / count
+    centre = divide_or_nan(_sum(clean, axis, keepdims=True), count) if mean is None else mean
     deviation = _where(valid, clean - centre, 0)
     squares = _sum(abs_squared(deviation), axis, keepdims=keepdims)
     if not keepdims:
         count = reshape(count, shape_of(squares))
-    return squares / (count - ddof)
+    return divide_or_nan(squares, count - ddof)
 
 
 def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False,  # noqa: PLR0917
@@ -317,8 +332,11 @@ def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False,  
 
 
 def _nan_extreme(fn: str, reduce, fill, a, axis, out, keepdims, initial, where):
-    _unsupported(fn, out=out, where=where)
-    valid, clean = _valid_and_clean(a, fill)
+    _unsupported(fn, out=out)
+    if where is not None and initial is None:
+        raise ValueError(f"fnp.{fn}: where= needs initial=: {fn} has no identity to give the "
+                         "entries the mask leaves out (as in NumPy and JAX)")
+    valid, clean = _valid_and_clean(a, fill, _checked_mask(fn, a, where))
     result = reduce(clean, axis, keepdims=keepdims, initial=initial)
     if valid is None:
         return result
@@ -367,8 +385,14 @@ def nanprod(a, axis=None, dtype=None, out=None, keepdims: bool = False,  # noqa:
         >>> float(fnp.nanprod(np.array([2.0, np.nan, 3.0])))
         6.0
     """
-    _unsupported("nanprod", out=out, where=where)
-    return prod(_valid_and_clean(a, 1)[1], axis, dtype, keepdims=keepdims, initial=initial)
+    _unsupported("nanprod", out=out)
+    clean = _valid_and_clean(a, 1, _checked_mask("nanprod", a, where))[1]
+    return prod(clean, axis, dtype, keepdims=keepdims, initial=initial)
+
+
+def _checked_mask(fn: str, a, where):
+    """``where=`` checked (boolean, broadcastable to ``a``) as the reductions check it."""
+    return None if where is None else where_mask(fn, as_operand(a), where)
 
 
 def _nan_arg_extreme(fn: str, arg_reduce, fill, a, axis, out, keepdims):

@@ -133,3 +133,41 @@ CASES = [
     Case("fnp.x.sum_method", lambda x: (x * 1.0).sum(axis=1) + (x * 1.0).mean(), [A(*S)],
          jax=lambda jnp, lax: lambda x: x.sum(axis=1) + x.mean()),
 ]
+
+# where= masks: every row and column of MASK keeps at least two entries (var with ddof=1
+# stays finite); MASK_ROW broadcasts over the rows (so it is used along axis 1 only: column
+# 1 would select nothing).
+MASK = np.array([[True, False, True, True], [True, True, False, True],
+                 [False, True, True, False]])
+MASK_ROW = np.array([True, False, True, True])
+_WHERE_ROWS = [
+    ("sum", {}, MASK), ("sum", {"axis": 1}, MASK_ROW), ("prod", {"axis": 0}, MASK),
+    ("mean", {}, MASK), ("mean", {"axis": 1, "keepdims": True}, MASK),
+    ("mean", {"axis": -1}, MASK_ROW), ("var", {"axis": 1, "ddof": 1}, MASK),
+    ("var", {"axis": 1}, MASK_ROW), ("var", {"axis": 0}, MASK), ("std", {"axis": 0}, MASK),
+    ("max", {"axis": 1, "initial": -5.0}, MASK), ("min", {"initial": 5.0}, MASK),
+    ("nanmean", {"axis": 1}, MASK), ("nanvar", {"axis": 0, "ddof": 1}, MASK),
+    ("nansum", {"axis": 0}, MASK_ROW), ("nanmax", {"axis": 0, "initial": -5.0}, MASK),
+]
+
+
+def _where_row(name, kwargs, mask):
+    suffix = "".join(f"_{k}={v}" for k, v in kwargs.items()) + f"_mask{mask.ndim}d"
+    return Case(f"fnp.{name}_where{suffix}",
+                lambda x, m: getattr(fnp, name)(x, where=m, **kwargs), [A(*S), Const(mask)],
+                jax=lambda jnp, lax: lambda x, m: getattr(jnp, name)(x, where=m, **kwargs))
+
+
+CASES += [_where_row(*row) for row in _WHERE_ROWS] + [
+    Case("fnp.all_where", lambda b, m: fnp.all(b, axis=1, where=m), [Const(BOOLS), Const(MASK)],
+         jax=lambda jnp, lax: lambda b, m: jnp.all(b, axis=1, where=m), diff=False),
+    Case("fnp.any_where", lambda b, m: fnp.any(b, axis=0, where=m), [Const(BOOLS), Const(MASK)],
+         jax=lambda jnp, lax: lambda b, m: jnp.any(b, axis=0, where=m), diff=False),
+    Case("fnp.var_given_mean", lambda x: fnp.var(x, axis=1, mean=fnp.mean(x, 1, keepdims=True)),
+         [A(*S)], jax=lambda jnp, lax: lambda x: jnp.var(x, axis=1,
+                                                         mean=jnp.mean(x, 1, keepdims=True))),
+    Case("fnp.std_given_mean_where",
+         lambda x, m: fnp.std(x, axis=0, where=m, mean=fnp.mean(x, 0, keepdims=True, where=m)),
+         [A(*S), Const(MASK)], jax=lambda jnp, lax: lambda x, m: jnp.std(
+             x, axis=0, where=m, mean=jnp.mean(x, 0, keepdims=True, where=m))),
+]
