@@ -3,7 +3,9 @@
 Each family module lists its public functions and ``*_p`` primitives in ``__all__``.
 """
 
+from fungrad.lax.bit_counts import *  # noqa: F401,F403
 from fungrad.lax.bit_shifts import *  # noqa: F401,F403
+from fungrad.lax.bitcast import *  # noqa: F401,F403
 from fungrad.lax.collectives import *  # noqa: F401,F403
 from fungrad.lax.comparison import *  # noqa: F401,F403
 from fungrad.lax.complex_parts import *  # noqa: F401,F403
@@ -24,6 +26,7 @@ from fungrad.lax.linalg_eig import *  # noqa: F401,F403
 from fungrad.lax.linalg_pinv import *  # noqa: F401,F403
 from fungrad.lax.loops import *  # noqa: F401,F403
 from fungrad.lax.precision import *  # noqa: F401,F403
+from fungrad.lax.reduce_precision import *  # noqa: F401,F403
 from fungrad.lax.reductions import *  # noqa: F401,F403
 from fungrad.lax.scans import *  # noqa: F401,F403
 from fungrad.lax.shape_ops import *  # noqa: F401,F403

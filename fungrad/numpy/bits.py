@@ -1,8 +1,9 @@
 """Bit-level functions on integer arrays in fungrad.numpy: ``bitwise_count`` (the number of
 one bits), ``packbits`` and ``unpackbits`` (booleans to and from uint8 bytes).
 
-All three are composed from lax's shifts, masks and sums (no bit casts); their results are
-integers, so they have no derivatives, and they work under vmap and jit.
+``bitwise_count`` is lax.population_count of ``|x|``; the packing pair is composed from
+lax's shifts, masks and sums. Results are integers, so they have no derivatives, and they
+work under vmap and jit.
 """
 
 from __future__ import annotations
@@ -49,27 +50,8 @@ def bitwise_count(x, /):
     if dtype.kind == "b":
         return to_dtype(x, _UINT8)
     if dtype.kind == "i":
-        x = lax.abs(x)  # abs(INT_MIN) wraps to INT_MIN, whose unsigned bits are 1 followed by 0s
-    unsigned = np.dtype(f"u{dtype.itemsize}")
-    v = to_dtype(x, unsigned)
-    width = 8 * dtype.itemsize
-
-    def mask(byte: int):
-        return unsigned.type(int.from_bytes(bytes([byte]) * dtype.itemsize, "little"))
-
-    def shifted(value, k: int):
-        return lax.shift_right_logical(value, unsigned.type(k))
-
-    # Counts of 2, 4 and 8 bits side by side (the "SWAR" population count), then the bytes'
-    # counts summed into the low byte.
-    v = lax.sub(v, lax.bitwise_and(shifted(v, 1), mask(0x55)))
-    v = lax.add(lax.bitwise_and(v, mask(0x33)), lax.bitwise_and(shifted(v, 2), mask(0x33)))
-    v = lax.bitwise_and(lax.add(v, shifted(v, 4)), mask(0x0F))
-    k = 8
-    while k < width:
-        v = lax.add(v, shifted(v, k))
-        k *= 2
-    return to_dtype(lax.bitwise_and(v, unsigned.type(0xFF)), _UINT8)
+        x = lax.abs(x)  # abs(INT_MIN) wraps to INT_MIN, whose only one bit is the sign's
+    return to_dtype(lax.population_count(x), _UINT8)
 
 
 def _check_bitorder(fn: str, bitorder: str) -> None:

@@ -59,9 +59,11 @@ from fungrad.random.keys import (
     PRNGKey,
     Shape,
     concrete_int,
+    clone,
     fold_in,
     key,
     key_data,
+    key_impl,
     per_key,
     philox_words,
     sample_words,
@@ -71,7 +73,8 @@ from fungrad.random.keys import (
 )
 
 __all__ = [
-    "key", "PRNGKey", "split", "fold_in", "key_data", "wrap_key_data", "bits",
+    "key", "PRNGKey", "split", "fold_in", "key_data", "wrap_key_data", "key_impl", "clone",
+    "bits",
     "uniform", "normal", "bernoulli", "categorical", "randint", "permutation", "choice",
     "truncated_normal", "gumbel", "exponential",
     # fungrad.random.gamma_family

@@ -31,7 +31,12 @@ from fungrad.errors import ShapeError
 from fungrad.interpreters.batching import batching_rules, move_axis
 from fungrad.interpreters.jvp import defjvp_zero
 
-__all__ = ["key", "PRNGKey", "split", "fold_in", "key_data", "wrap_key_data"]
+__all__ = ["key", "PRNGKey", "split", "fold_in", "key_data", "wrap_key_data", "key_impl",
+           "clone"]
+
+# The name of fungrad's one PRNG implementation, as key_impl returns it (JAX returns its
+# implementation's name, e.g. "threefry2x32", for keys of its built-in ones).
+IMPL_NAME = "philox"
 
 Shape = int | Sequence[int]
 
@@ -48,7 +53,7 @@ def key(seed: int, *, impl: str | None = None, dtype: Any = None) -> np.ndarray:
     Args:
       seed: an int in ``[-2**63, 2**64)``; negative seeds wrap modulo ``2**64``.
       impl, dtype: JAX's choice of PRNG implementation; fungrad has one, so only None
-        is accepted.
+        (or, for impl, its name ``"philox"``, as :func:`key_impl` returns it) is accepted.
 
     Returns:
       A ``uint32`` array of shape ``(2,)``: the seed's high and low 32-bit words.
@@ -72,7 +77,7 @@ def PRNGKey(seed: int, *, impl: str | None = None) -> np.ndarray:  # noqa: N802 
 
 
 def _one_implementation(fn: str, impl, dtype) -> None:
-    for name, value in (("impl", impl), ("dtype", dtype)):
+    for name, value in (("impl", None if impl == IMPL_NAME else impl), ("dtype", dtype)):
         if value is not None:
             raise ValueError(f"random.{fn}: {name}={value!r} is not supported: fungrad has one "
                              "PRNG implementation (counter-based, 64-bit keys); pass "
@@ -348,7 +353,7 @@ def wrap_key_data(key_bits_array: Any, *, impl: Any = None, dtype: Any = None) -
         >>> bool(random.normal(same) == random.normal(key))
         True
     """
-    if impl not in (None, "philox") or dtype is not None:
+    if impl not in (None, IMPL_NAME) or dtype is not None:
         raise ValueError(
             "wrap_key_data: fungrad keys are Philox uint32 word pairs; pass impl=None and "
             f"dtype=None (got impl={impl!r}, dtype={dtype!r})."
@@ -357,6 +362,39 @@ def wrap_key_data(key_bits_array: Any, *, impl: Any = None, dtype: Any = None) -
     if isinstance(key_bits_array, Tracer):
         return key_bits_array
     return np.array(key_bits_array, dtype=np.uint32)
+
+
+def key_impl(keys: Any) -> str:
+    """The name of the PRNG implementation behind a key or a batch of keys: ``"philox"``.
+
+    fungrad has one implementation, so this checks `keys` and names it; the name is
+    accepted back as ``impl=`` by :func:`key`, :func:`PRNGKey` and :func:`wrap_key_data`.
+
+    Example:
+        >>> from fungrad import random
+        >>> random.key_impl(random.key(0))
+        'philox'
+        >>> random.key(1, impl=random.key_impl(random.split(random.key(0), 3))).tolist()
+        [0, 1]
+    """
+    _check_key_words("key_impl", "keys", keys)
+    return IMPL_NAME
+
+
+def clone(key: Any) -> Any:
+    """A copy of a key or a batch of keys (JAX's ``clone``, for keys that are donated).
+
+    fungrad keys are plain arrays, so the copy is a new array of the same words (a traced
+    key is returned as it is); it gives the same random numbers as `key`.
+
+    Example:
+        >>> from fungrad import random
+        >>> k = random.key(0)
+        >>> bool(random.normal(random.clone(k)) == random.normal(k))
+        True
+    """
+    _check_key_words("clone", "key", key)
+    return key if isinstance(key, Tracer) else np.array(key, dtype=np.uint32)
 
 
 # --- Argument checks shared with the samplers --------------------------------------------

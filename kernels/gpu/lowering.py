@@ -156,6 +156,11 @@ for _prim in (lax.real_p, lax.imag_p, lax.conj_p, lax.complex_p):
 for _prim in (lax.shift_left_p, lax.shift_right_arithmetic_p, lax.shift_right_logical_p):
     gpu_declined[_prim] = ("JAX's semantics for out-of-range shift amounts (C++ leaves them "
                            "undefined); runs its impl")
+for _prim in (lax.population_count_p, lax.clz_p):
+    gpu_declined[_prim] = ("CUDA has __popc/__clz, but the C++ harness that checks kernel "
+                           "bodies on the CPU has no reference for them; runs its impl")
+gpu_declined[lax.reduce_precision_p] = ("rounds the float's bit pattern; no kernel rule yet, "
+                                        "runs its impl")
 
 # __device__ helpers a rule may name; the code generator includes the ones a kernel uses.
 HELPERS = {
