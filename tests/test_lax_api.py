@@ -20,7 +20,8 @@ NAMES = ("psum pmean pmax pmin all_gather psum_scatter ppermute axis_index axis_
          "associative_scan top_k rsqrt square reciprocal clamp select full_like "
          "dynamic_slice_in_dim dynamic_update_slice_in_dim dynamic_index_in_dim index_in_dim "
          "batch_matmul conv conv_transpose custom_root custom_linear_solve reduce fori_loop "
-         "dot_general dot sort_key_val cumlogsumexp").split()
+         "dot_general dot sort_key_val cumlogsumexp population_count clz bitcast_convert_type "
+         "reduce_precision").split()
 
 
 def _close(a, b):

@@ -80,7 +80,8 @@ SPECIALS = [0.0, -0.0, np.inf, -np.inf, np.nan, 5e-324, 2.2250738585072014e-308,
             65520.0, 65519.0, 6.103515625e-05, 6.1e-05, 1.0 + 2.0 ** -11, 1.0 + 3 * 2.0 ** -11,
             -1.5, 3.0]
 # the ones float32 holds (a cast of 1.8e308 would overflow, with NumPy's warning)
-SPECIALS32 = [v for v in SPECIALS if not np.isfinite(v) or abs(v) <= float(np.finfo(np.float32).max)]
+F32_MAX = float(np.finfo(np.float32).max)
+SPECIALS32 = [v for v in SPECIALS if not np.isfinite(v) or abs(v) <= F32_MAX]
 
 
 def _precision_row(dtype: str, exponent_bits: int, mantissa_bits: int, arg, **kw) -> Case:
