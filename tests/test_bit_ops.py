@@ -264,3 +264,12 @@ def test_clone_copies_the_key():
     np.testing.assert_array_equal(fg.vmap(random.clone)(keys), keys)
     with pytest.raises(TypeError, match="clone: key must be a uint32 array"):
         random.clone(np.zeros(2))
+
+
+def test_random_signatures_match_jax():
+    import inspect
+
+    jax = pytest.importorskip("jax")
+    for name in ["key_impl", "clone"]:
+        ours = list(inspect.signature(getattr(random, name)).parameters)
+        assert ours == list(inspect.signature(getattr(jax.random, name)).parameters), name
