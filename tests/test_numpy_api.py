@@ -353,3 +353,23 @@ def test_signature_matches_jax_numpy(name):
     ours, theirs = _params(getattr(fnp, name)), _params(getattr(jnp, name))
     assert [p[:2] for p in ours] == [p[:2] for p in theirs]
     assert [p[2] for p in ours] == [p[2] for p in theirs]
+
+
+def test_python_ints_outside_an_integer_range_wrap_as_in_jax():
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    import jax.numpy as jnp
+
+    x = np.array([1, 2, -3], np.int8)
+    u = np.array([1, 2, 250], np.uint8)
+    cases = [(lambda m, a: m.add(a, 1000), x), (lambda m, a: m.multiply(300, a), x),
+             (lambda m, a: m.subtract(a, -1), u), (lambda m, a: m.add(a, 2**20 + 7), u),
+             (lambda m, a: m.maximum(a, -200), x)]
+    for f, a in cases:
+        want = np.asarray(f(jnp, jnp.asarray(a)))
+        for got in (f(fnp, a), fg.jit(lambda a, f=f: f(fnp, a))(a),
+                    fg.vmap(lambda a, f=f: f(fnp, a))(a)):
+            assert np.asarray(got).dtype == want.dtype
+            np.testing.assert_array_equal(np.asarray(got), want)
+    with pytest.raises(OverflowError, match="beyond 64 bits"):
+        fnp.add(x, 2**70)

@@ -18,10 +18,36 @@ _PY_SCALARS = (bool, int, float, complex)
 def to_dtype(x, dtype: np.dtype):
     """Cast ``x`` to ``dtype``: literals stay literals, arrays go through lax."""
     if type(x) in _PY_SCALARS or isinstance(x, np.generic):
+        if type(x) is int and dtype.kind in "iu" and not _int_fits(x, dtype):
+            return _wrapped_int(x, dtype)
         return dtype.type(x)
     if get_aval(x).dtype == dtype:
         return x
     return lax.convert_element_type(x, dtype)
+
+
+def _int_fits(value: int, dtype: np.dtype) -> bool:
+    info = _INT_RANGES.get(dtype)
+    if info is None:
+        info = _INT_RANGES[dtype] = (int(np.iinfo(dtype).min), int(np.iinfo(dtype).max))
+    return info[0] <= value <= info[1]
+
+
+_INT_RANGES: dict[np.dtype, tuple[int, int]] = {}
+
+
+def _wrapped_int(value: int, dtype: np.dtype):
+    """A Python int outside ``dtype``'s range, wrapped modulo 2**bits as JAX converts weak
+    ints (``int8_array + 1000`` is ``int8_array + (-24)``; NumPy 2 raises OverflowError).
+    Beyond 64 bits it raises, as JAX does."""
+    if not -2**63 <= value < 2**64:
+        raise OverflowError(f"Python int {value} is too large to convert to {dtype.name} "
+                            "(beyond 64 bits)")
+    bits = 8 * dtype.itemsize
+    wrapped = value % (1 << bits)
+    if dtype.kind == "i" and wrapped >= 1 << (bits - 1):
+        wrapped -= 1 << bits
+    return dtype.type(wrapped)
 
 
 def broadcast_to_shape(x, shape: tuple[int, ...]):
@@ -139,8 +165,12 @@ def promote_pair_fast(x, y):
         kind = ax.dtype.kind
         if ty is float and kind in "fc":
             return x, y
+        if ty is int and kind == "i" and not _int_fits(y, ax.dtype):
+            return None  # promote wraps it, as JAX does
         return (x, y) if _weak_kind_fits(kind, ty) else None
     if ax is None:
+        if tx is int and ay.dtype.kind == "i" and not _int_fits(x, ay.dtype):
+            return None
         return (x, y) if _weak_kind_fits(ay.dtype.kind, tx) else None
     if ax.dtype == ay.dtype and ax.shape == ay.shape and not _weak(x) and not _weak(y):
         return x, y
