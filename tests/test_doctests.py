@@ -47,6 +47,7 @@ COMPLETE = {
     "fungrad.lax.complex_parts",
     "fungrad.lax.conditionals",
     "fungrad.lax.conv_shorthands",
+    "fungrad.lax.derived_arrays",
     "fungrad.lax.convolution",
     "fungrad.lax.creation",
     "fungrad.lax.cumulative",

@@ -21,7 +21,8 @@ NAMES = ("psum pmean pmax pmin all_gather psum_scatter ppermute axis_index axis_
          "dynamic_slice_in_dim dynamic_update_slice_in_dim dynamic_index_in_dim index_in_dim "
          "batch_matmul conv conv_transpose custom_root custom_linear_solve reduce fori_loop "
          "dot_general dot sort_key_val cumlogsumexp population_count clz bitcast_convert_type "
-         "reduce_precision").split()
+         "reduce_precision split tile stack unstack broadcast_like mulhi dtype "
+         "with_sharding_constraint bessel_i0e bessel_i1e betainc zeta").split()
 
 
 def _close(a, b):

@@ -14,6 +14,7 @@ from fungrad.lax.conv_shorthands import *  # noqa: F401,F403
 from fungrad.lax.convolution import *  # noqa: F401,F403
 from fungrad.lax.creation import *  # noqa: F401,F403
 from fungrad.lax.cumulative import *  # noqa: F401,F403
+from fungrad.lax.derived_arrays import *  # noqa: F401,F403
 from fungrad.lax.derived_ops import *  # noqa: F401,F403
 from fungrad.lax.dot import *  # noqa: F401,F403
 from fungrad.lax.elementwise import *  # noqa: F401,F403
@@ -33,6 +34,16 @@ from fungrad.lax.shape_ops import *  # noqa: F401,F403
 from fungrad.lax.slicing_in_dim import *  # noqa: F401,F403
 from fungrad.lax.sorting import *  # noqa: F401,F403
 from fungrad.lax.special import *  # noqa: F401,F403
+from fungrad.lax.special_scipy import (  # noqa: F401 (jax.lax's names; erfcx is scipy's only)
+    bessel_i0e,
+    bessel_i0e_p,
+    bessel_i1e,
+    bessel_i1e_p,
+    betainc,
+    betainc_p,
+    zeta,
+    zeta_p,
+)
 from fungrad.lax.top_k import *  # noqa: F401,F403
 from fungrad.lax.while_loop import *  # noqa: F401,F403
 from fungrad.lax.windowed import *  # noqa: F401,F403
