@@ -400,3 +400,16 @@ def test_pad_keyword_errors():
         fnp.pad(x, -1)
     with pytest.raises(ValueError, match="cannot pad an empty axis 0 with mode='mean'"):
         fnp.pad(np.ones((0, 2)), 1, "mean")
+
+
+@pytest.mark.parametrize("name, call", [
+    ("take", lambda m, out: m.take(np.arange(3.0), np.array([0, 2]), out=out)),
+    ("einsum", lambda m, out: m.einsum("i,i->", np.ones(3), np.ones(3), out=out)),
+    ("outer", lambda m, out: m.outer(np.ones(2), np.ones(3), out=out)),
+], ids=["take", "einsum", "outer"])
+def test_out_raises_not_implemented_as_in_jnp(name, call):
+    with pytest.raises(NotImplementedError):
+        call(jnp, np.zeros(6))
+    with pytest.raises(NotImplementedError, match=rf"fnp\.{name}: the `out` argument is not "
+                       r"supported \(fungrad arrays are immutable\); use the return value"):
+        call(fnp, np.zeros(6))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["dot", "matmul", "vdot", "vecdot", "inner", "outer", "tensordot", "einsum",
+__all__ = ["dot", "matmul", "vdot", "vecdot", "inner", "tensordot", "einsum",
            "einsum_path"]
 
 from fungrad import lax
@@ -22,7 +22,7 @@ from fungrad.numpy.promotion import (
 )
 from fungrad.numpy.reductions import sum as _sum
 from fungrad.numpy.reshaping import normalize_axis
-from fungrad.numpy.unsupported_arguments import reject_sharding
+from fungrad.numpy.unsupported_arguments import IMMUTABLE, reject_sharding, reject_unsupported
 
 
 def _operands(fn_name: str, a, b):
@@ -215,27 +215,8 @@ def inner(a, b, *, precision=None, preferred_element_type=None):
     return _contract("inner", a, b, (na - 1,), (nb - 1,))
 
 
-def outer(a, b, out=None):
-    """Outer product of the flattened operands.
-
-    Args:
-        a, b: arrays (flattened first, as NumPy does).
-        out: must be None (fungrad arrays are immutable).
-
-    Returns:
-        An array of shape ``(a.size, b.size)``.
-    """
-    _no_out("outer", out)
-    a, b = _operands("outer", a, b)
-    a = lax.reshape(a, (get_aval(a).size,))
-    b = lax.reshape(b, (get_aval(b).size,))
-    return lax.dot_general(a, b, (((), ()), ((), ())))
-
-
 def _no_out(fn_name, out):
-    if out is not None:
-        raise TypeError(f"fnp.{fn_name}: the `out` argument is not supported (fungrad arrays "
-                        "are immutable); use the return value instead.")
+    reject_unsupported(fn_name, IMMUTABLE, "use the return value", out=out)
 
 
 def tensordot(a, b, axes=2, *, precision=None, preferred_element_type=None,

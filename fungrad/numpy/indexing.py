@@ -30,6 +30,7 @@ from fungrad.lax.indexing import indexed_shape
 from fungrad.numpy import index_modes
 from fungrad.numpy.array_type import as_array_type
 from fungrad.numpy.promotion import as_operand, broadcast_to_shape, to_dtype
+from fungrad.numpy.unsupported_arguments import IMMUTABLE, reject_unsupported
 
 __all__ = ["take", "take_along_axis"]
 
@@ -514,8 +515,7 @@ def take(a, indices, axis: int | None = None, out: None = None, mode: str | None
                [4., 4., 3.]])
     """
     if out is not None:
-        raise TypeError("fnp.take: out= is not supported (fungrad never writes into arrays); "
-                        "use the returned array.")
+        reject_unsupported("take", IMMUTABLE, "use the return value", out=out)
     a = as_operand(a)
     if axis is None:
         a, axis = lax.reshape(a, (get_aval(a).size,)), 0

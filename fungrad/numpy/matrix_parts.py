@@ -16,6 +16,7 @@ from fungrad import lax
 from fungrad.core import get_aval, shape_of
 from fungrad.numpy.promotion import as_operand, promote, to_dtype
 from fungrad.numpy.reshaping import normalize_axis, ravel, shape_error, static_int
+from fungrad.numpy.unsupported_arguments import IMMUTABLE, reject_unsupported
 
 # ---------------------------------------------------------------------------------------
 # Matrix parts: triangles and diagonals (masks and strided slices, no gather)
@@ -175,6 +176,8 @@ def outer(a, b, out=None):
         array([[  1,  10, 100],
                [  2,  20, 200]])
     """
+    if out is not None:
+        reject_unsupported("outer", IMMUTABLE, "use the return value", out=out)
     a, b = ravel(a), ravel(b)
     a, b = promote("outer", lax.expand_dims(a, (1,)), lax.expand_dims(b, (0,)))
     return lax.mul(a, b)
