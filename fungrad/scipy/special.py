@@ -33,7 +33,7 @@ __all__ = [
     "gamma", "gammasgn", "digamma", "psi", "polygamma", "multigammaln", "betaln", "beta",
     "betainc", "gammainc", "gammaincc", "xlogy", "xlog1py", "ndtr", "ndtri", "log_ndtr",
     "entr", "kl_div", "rel_entr", "i0", "i0e", "i1", "i1e", "logsumexp", "softmax",
-    "log_softmax", "factorial", "comb", "poch", "zeta",
+    "log_softmax", "factorial", "comb", "poch", "zeta", "boxcox", "boxcox1p",
 ]
 
 _SQRT_HALF = math.sqrt(0.5)
@@ -569,3 +569,50 @@ def log_softmax(x, /, *, axis=None):
     axes = _axes("log_softmax", axis, fnp.ndim(x))
     shifted = x - lax.stop_gradient(fnp.max(x, axis=axes, keepdims=True))
     return shifted - fnp.log(fnp.sum(fnp.exp(shifted), axis=axes, keepdims=True))
+
+
+def _boxcox_of_log(fn: str, log_x, lmbda):
+    """``(exp(lmbda log_x) - 1) / lmbda``, ``log_x`` where ``lmbda == 0`` (exactly: no
+    ``0 / 0``; the power branch divides by 1 there)."""
+    zero = lmbda == 0
+    safe = fnp.where(zero, 1.0, lmbda)
+    return fnp.where(zero, log_x, fnp.expm1(safe * log_x) / safe)
+
+
+def boxcox(x, lmbda):
+    """The Box-Cox transform ``(x**lmbda - 1) / lmbda`` (``log(x)`` at ``lmbda == 0``), as
+    ``scipy.special.boxcox``: ``nan`` for ``x < 0``; at ``x == 0`` the limit (``-1 / lmbda``
+    for ``lmbda > 0``, ``-inf`` otherwise). Differentiable in both arguments; at
+    ``lmbda == 0`` the derivative in ``lmbda`` is 0, as JAX's (the branch taken there is
+    ``log(x)``; the limit of the power branch's is ``log(x)**2 / 2``).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad.scipy import special
+        >>> special.boxcox(np.array([1.0, 4.0, 4.0]), np.array([0.5, 0.0, 2.0]))
+        array([0.        , 1.38629436, 7.5       ])
+    """
+    x, lmbda = _floats("boxcox", x, lmbda)
+    # log of the positive entries only (no log(0) or log(-1) warnings); -inf at 0, nan below
+    positive = x > 0
+    log_x = fnp.where(positive, fnp.log(fnp.where(positive, x, 1.0)),
+                      fnp.where(x == 0, -np.inf, np.nan))
+    return _boxcox_of_log("boxcox", log_x, lmbda)
+
+
+def boxcox1p(x, lmbda):
+    """The Box-Cox transform of ``1 + x``, accurate for small ``x``: ``((1 + x)**lmbda - 1)
+    / lmbda`` (``log1p(x)`` at ``lmbda == 0``), as ``scipy.special.boxcox1p``; ``nan`` for
+    ``x < -1``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad.scipy import special
+        >>> special.boxcox1p(np.array([1e-10, 3.0]), np.array([0.5, 0.0]))
+        array([1.00000000e-10, 1.38629436e+00])
+    """
+    x, lmbda = _floats("boxcox1p", x, lmbda)
+    above = x > -1
+    log_x = fnp.where(above, fnp.log1p(fnp.where(above, x, 0.0)),
+                      fnp.where(x == -1, -np.inf, np.nan))
+    return _boxcox_of_log("boxcox1p", log_x, lmbda)

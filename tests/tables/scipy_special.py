@@ -153,3 +153,14 @@ CASES = [
                         ("ndtri", Pos(*S, low=0.05, high=0.95, dtype="float32")),
                         ("log_ndtr", A(*S, low=-8, high=4, dtype="float32"))]],
 ]
+
+# Box-Cox: lmbda drawn away from 0 (the lmbda == 0 branch is its own row, with JAX's zero
+# derivative in lmbda there: the power branch's limit is not taken).
+LAMBDAS = np.array([[0.0, 0.5, -1.0, 2.0], [0.0, 1.0, 0.25, -0.5], [1.5, 0.0, -2.0, 3.0]])
+CASES += [
+    _row("boxcox", [Pos(*S, low=0.2, high=3.0), A(*S, low=0.3, high=2.0)]),
+    _row("boxcox", [Pos(*S, low=0.2, high=3.0), Const(LAMBDAS)], "_lambda_points", order=0),
+    _row("boxcox1p", [A(*S, low=-0.7, high=2.0), A(*S, low=-2.0, high=-0.3)]),
+    _row("boxcox1p", [A(*S, low=-0.7, high=2.0), Const(LAMBDAS)], "_lambda_points",
+         order=0),
+]
