@@ -105,3 +105,82 @@ def test_linalg_tensorinv_is_an_inverse_under_tensordot():
     np.testing.assert_allclose(fnp.tensordot(inv, T6, 1), np.eye(6).reshape(2, 3, 2, 3),
                                atol=1e-12)
     np.testing.assert_allclose(fnp.tensordot(T6, inv, 2), np.eye(6), atol=1e-12)
+
+
+# ---------------------------------------------------------------------------------------
+# tree_util: one level of a node, associative reduction
+
+Point = __import__("collections").namedtuple("Point", "x y")
+
+
+@pytest.mark.parametrize("tree", [
+    {"b": 1, "a": (2, 3)}, [1, [2]], (1, None), None, Point(1, [2]),
+    __import__("collections").OrderedDict(b=1, a=2),
+], ids=["dict", "list", "tuple", "None", "namedtuple", "OrderedDict"])
+def test_flatten_one_level_matches_jax(tree):
+    children, aux = fg.tree_util.flatten_one_level(tree)
+    jchildren, jaux = jax.tree_util.flatten_one_level(tree)
+    assert list(children) == list(jchildren) and aux == jaux
+    pairs, aux = fg.tree_util.flatten_one_level_with_keys(tree)
+    jpairs, jaux = jax.tree_util.flatten_one_level_with_keys(tree)
+    assert [c for _, c in pairs] == [c for _, c in jpairs] and aux == jaux
+    # JAX 0.10.2 names both namedtuple fields "x" (a JAX bug); compare the keys' text.
+    ours = [fg.tree_util.keystr((k,)) for k, _ in pairs]
+    expected = ([".x", ".y"] if isinstance(tree, Point)
+                else [jax.tree_util.keystr((k,)) for k, _ in jpairs])
+    assert ours == expected
+
+
+def test_flatten_one_level_of_a_registered_class_and_a_leaf():
+    @fg.tree_util.register_pytree_node_class
+    class Box:
+        def __init__(self, a, b):
+            self.a, self.b = a, b
+
+        def tree_flatten(self):
+            return (self.a, self.b), "meta"
+
+        @classmethod
+        def tree_unflatten(cls, aux, children):
+            return cls(*children)
+
+    children, aux = fg.tree_util.flatten_one_level(Box(1, [2]))
+    assert list(children) == [1, [2]] and aux == "meta"
+    for leaf in (1, np.ones(2)):
+        with pytest.raises(ValueError):
+            jax.tree_util.flatten_one_level(leaf)
+        with pytest.raises(ValueError, match=r"flatten_one_level: a (int|ndarray) is a leaf"):
+            fg.tree_util.flatten_one_level(leaf)
+        with pytest.raises(ValueError, match=r"flatten_one_level_with_keys: a .* is a leaf"):
+            fg.tree_util.flatten_one_level_with_keys(leaf)
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 8, 11])
+def test_tree_reduce_associative_matches_jax(n):
+    tree = {"a": list(range(n // 2)), "b": tuple(range(n // 2, n))}
+    pair = lambda a, b: (a, b)  # noqa: E731 (shows the grouping)
+    assert fg.tree_util.tree_reduce_associative(pair, tree) == \
+        jax.tree_util.tree_reduce_associative(pair, tree)
+    matmul = lambda a, b: a @ b  # noqa: E731 (associative, not commutative)
+    mats = [RNG.uniform(-1, 1, (2, 2)) for _ in range(n)]
+    np.testing.assert_allclose(fg.tree_util.tree_reduce_associative(matmul, mats),
+                               jax.tree_util.tree_reduce_associative(matmul, mats), rtol=1e-12)
+
+
+def test_tree_reduce_associative_identity_and_is_leaf():
+    assert fg.tree_util.tree_reduce_associative(lambda a, b: a + b, [], identity=0) == 0
+    with pytest.raises(TypeError):
+        jax.tree_util.tree_reduce_associative(lambda a, b: a + b, [])
+    with pytest.raises(TypeError, match="tree_reduce_associative: .*no leaves; pass identity="):
+        fg.tree_util.tree_reduce_associative(lambda a, b: a + b, [])
+    is_leaf = lambda x: isinstance(x, list)  # noqa: E731
+    assert fg.tree_util.tree_reduce_associative(lambda a, b: a + b, ([1], [2, 3]),
+                                                is_leaf=is_leaf) == [1, 2, 3]
+
+
+def test_tree_reduce_associative_under_grad():
+    x = np.array([0.5, -1.0, 2.0])
+    fun = lambda t: fg.tree_util.tree_reduce_associative(lambda a, b: a * b, t)  # noqa: E731
+    jfun = lambda t: jax.tree_util.tree_reduce_associative(lambda a, b: a * b, t)  # noqa: E731
+    _close(fg.grad(lambda v: fnp.sum(fun([v, v ** 2, fnp.sin(v)])))(x),
+           jax.grad(lambda v: jnp.sum(jfun([v, v ** 2, jnp.sin(v)])))(x))
