@@ -184,3 +184,43 @@ def test_tree_reduce_associative_under_grad():
     jfun = lambda t: jax.tree_util.tree_reduce_associative(lambda a, b: a * b, t)  # noqa: E731
     _close(fg.grad(lambda v: fnp.sum(fun([v, v ** 2, fnp.sin(v)])))(x),
            jax.grad(lambda v: jnp.sum(jfun([v, v ** 2, jnp.sin(v)])))(x))
+
+
+# ---------------------------------------------------------------------------------------
+# nn: logmeanexp and sparse_sigmoid (their table rows check derivatives to second order)
+
+X34 = RNG.uniform(-3, 3, (3, 4))
+MASK34 = np.array([[True, False, True, True], [False, False, False, False], [True] * 4])
+
+
+@pytest.mark.parametrize("kw", [{}, {"axis": 1}, {"axis": (0, 1), "keepdims": True},
+                                {"axis": 1, "where": MASK34}])
+def test_logmeanexp_matches_jax(kw):
+    ours = lambda x: fg.nn.logmeanexp(x, **kw)  # noqa: E731
+    theirs = lambda x: jax.nn.logmeanexp(x, **kw)  # noqa: E731
+    _close(ours(X34), theirs(X34))  # the all-masked row is nan in both
+    _close(fg.jit(ours)(X34), theirs(X34))
+    loss = lambda f, np_: lambda x: np_.sum(np_.where(np_.isnan(f(x)), 0.0, f(x)))  # noqa: E731
+    _close(fg.grad(loss(ours, fnp))(X34), jax.grad(loss(theirs, jnp))(X34))
+    _close(fg.vmap(ours)(np.stack([X34, -X34])), jax.vmap(theirs)(np.stack([X34, -X34])))
+
+
+def test_logmeanexp_extremes_and_integers():
+    big = np.array([1000.0, 1000.0, -np.inf])
+    _close(fg.nn.logmeanexp(big), jax.nn.logmeanexp(big))
+    _close(fg.nn.logmeanexp(np.array([1, 2])), jax.nn.logmeanexp(np.array([1, 2])))
+    _close(fg.nn.logmeanexp(np.ones((2, 0)), axis=1), jax.nn.logmeanexp(np.ones((2, 0)), axis=1))
+
+
+def test_sparse_sigmoid_matches_jax_with_kink_gradients():
+    x = np.array([-2.0, -1.0, -0.3, 0.0, 0.7, 1.0, 2.0])
+    _close(fg.nn.sparse_sigmoid(x), jax.nn.sparse_sigmoid(x))
+    _close(fg.vmap(fg.grad(fg.nn.sparse_sigmoid))(x), jax.vmap(jax.grad(jax.nn.sparse_sigmoid))(x))
+    _close(fg.jit(fg.nn.sparse_sigmoid)(x), jax.nn.sparse_sigmoid(x))
+    # It is the derivative of sparse_plus, away from the kinks.
+    inner = np.array([-0.9, 0.2, 0.95])
+    _close(fg.vmap(fg.grad(fg.nn.sparse_plus))(inner), jax.nn.sparse_sigmoid(inner))
+
+
+def test_logsumexp_of_an_empty_axis_is_minus_inf_as_jax():
+    _close(fg.nn.logsumexp(np.ones((2, 0)), axis=1), jax.nn.logsumexp(np.ones((2, 0)), axis=1))
