@@ -285,7 +285,7 @@ def hard_sigmoid(x: Array) -> Array:
         >>> import numpy as np
         >>> from fungrad import nn
         >>> nn.hard_sigmoid(np.array([-4.0, 0.0, 1.5, 4.0]))
-        Array([0.  , 0.5 , 0.75, 1.  ])
+        array([0.  , 0.5 , 0.75, 1.  ])
     """
     return relu6(_float(x) + 3.0) / 6.0
 
