@@ -224,3 +224,116 @@ def test_sparse_sigmoid_matches_jax_with_kink_gradients():
 
 def test_logsumexp_of_an_empty_axis_is_minus_inf_as_jax():
     _close(fg.nn.logsumexp(np.ones((2, 0)), axis=1), jax.nn.logsumexp(np.ones((2, 0)), axis=1))
+
+
+# ---------------------------------------------------------------------------------------
+# lax conveniences
+
+A234 = RNG.uniform(-1, 1, (2, 3, 4))
+
+
+@pytest.mark.parametrize("name,fun,args", [
+    ("broadcast_to_rank", lambda lx: lambda x: lx.broadcast_to_rank(x, 4), (A234,)),
+    ("broadcast_to_rank_lower", lambda lx: lambda x: lx.broadcast_to_rank(x, 1), (A234,)),
+    ("collapse", lambda lx: lambda x: lx.collapse(x, 1), (A234,)),
+    ("collapse_stop", lambda lx: lambda x: lx.collapse(x, 0, 2), (A234,)),
+    ("collapse_negative", lambda lx: lambda x: lx.collapse(x, -2, -1), (A234,)),
+    ("dynamic_update_index_in_dim", lambda lx: lambda x, u: lx.dynamic_update_index_in_dim(
+        x, u, 1, 1), (A234, A234[:, 0])),
+    ("dynamic_update_index_in_dim_keep", lambda lx: lambda x, u: lx.dynamic_update_index_in_dim(
+        x, u, -1, 0), (A234, A234[:1])),
+    ("index_take", lambda lx: lambda x: lx.index_take(
+        x, (np.array([0, 2, 2]), np.array([1, 0, 3])), (1, 2)), (A234,)),
+    ("index_take_one", lambda lx: lambda x: lx.index_take(x, (np.array([3, 0]),), (2,)), (A234,)),
+    ("approx_max_k", lambda lx: lambda x: lx.approx_max_k(x, 2), (A234,)),
+    ("approx_min_k_dim", lambda lx: lambda x: lx.approx_min_k(x, 2, reduction_dimension=1),
+     (A234,)),
+    ("approx_max_k_recall", lambda lx: lambda x: lx.approx_max_k(x, 3, recall_target=0.5),
+     (A234,)),
+    ("optimization_barrier", lambda lx: lambda x, y: lx.optimization_barrier((x * 2, {"y": y})),
+     (A234, A234[0])),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_lax_names_match_jax(name, fun, args):
+    import fungrad.lax as flax
+
+    ours, theirs = fun(flax), fun(jlax)
+    _close(ours(*args), theirs(*args))
+    _close(fg.jit(ours)(*args), theirs(*args))
+    floats = lambda f: lambda *a: [v for v in fg.tree_util.tree_leaves(f(*a))  # noqa: E731
+                                   if np.dtype(v.dtype).kind == "f"]
+    loss = lambda f, np_: lambda *a: sum(np_.sum(np_.sin(v)) for v in floats(f)(*a))  # noqa: E731
+    _close(fg.grad(loss(ours, fnp), tuple(range(len(args))))(*args),
+           jax.grad(loss(theirs, jnp), tuple(range(len(args))))(*args))
+    check_grads(lambda *a: floats(ours)(*a), args, order=2)
+    stacked = np.stack([args[0], -args[0]])
+    in_axes = (0,) + (None,) * (len(args) - 1)
+    _close(fg.vmap(ours, in_axes=in_axes)(stacked, *args[1:]),
+           jax.vmap(theirs, in_axes=in_axes)(stacked, *args[1:]))
+
+
+def test_lax_broadcast_shapes_and_empty_match_jax():
+    from fungrad import lax as flax
+
+    for shapes in [((2, 1), (3,)), ((2, 1),), ((), (4, 1), (1, 5))]:
+        assert flax.broadcast_shapes(*shapes) == jlax.broadcast_shapes(*shapes)
+    with pytest.raises(ValueError):
+        jlax.broadcast_shapes((2,), (3,))
+    with pytest.raises(ValueError, match=r"broadcast_shapes: the shapes \[\(2,\), \(3,\)\]"):
+        flax.broadcast_shapes((2,), (3,))
+    for shape, dtype in [((2, 3), np.float32), (3, np.int64), ((), np.bool_)]:
+        _close(flax.empty(shape, dtype), jlax.empty(shape, dtype))
+    assert fg.jit(lambda: flax.empty((2,), np.float64))().shape == (2,)
+
+
+def test_lax_reduce_xor_matches_jax():
+    from fungrad import lax as flax
+
+    bools = RNG.uniform(size=(3, 4, 5)) > 0.5
+    ints = RNG.integers(-1000, 1000, (3, 4, 5), dtype=np.int32)
+    for x in (bools, ints, ints.astype(np.uint8)):
+        for axes in [(0,), (1, 2), (0, 1, 2)]:
+            _close(flax.reduce_xor(x, axes), jlax.reduce_xor(x, axes))
+            _close(fg.jit(lambda v, axes=axes: flax.reduce_xor(v, axes))(x),
+                   jlax.reduce_xor(x, axes))
+        _close(fg.vmap(lambda v: flax.reduce_xor(v, (1,)), in_axes=2)(x),
+               jax.vmap(lambda v: jlax.reduce_xor(v, (1,)), in_axes=2)(x))
+    with pytest.raises(TypeError):
+        jlax.reduce_xor(np.ones(2), (0,))
+    with pytest.raises(TypeError, match="reduce_xor: operand has dtype float64"):
+        flax.reduce_xor(np.ones(2), (0,))
+
+
+def test_lax_nextafter_matches_jax_and_passes_x1s_tangent():
+    from fungrad import lax as flax
+
+    x = np.array([1.0, -0.0, 0.0, 3.5, np.inf, -1e-308])
+    y = np.array([2.0, 1.0, -1.0, 3.5, 0.0, -np.inf])
+    _close(flax.nextafter(x, y), jlax.nextafter(x, y), tol=0)
+    _close(flax.nextafter(x.astype(np.float32), np.float32(0)),
+           jlax.nextafter(x.astype(np.float32), np.float32(0)), tol=0)
+    _close(fg.jit(flax.nextafter)(x, y), jlax.nextafter(x, y), tol=0)
+    _close(fg.vmap(flax.nextafter, in_axes=(0, None))(np.stack([x, y]), y),
+           jax.vmap(jlax.nextafter, in_axes=(0, None))(np.stack([x, y]), y), tol=0)
+    # JAX raises NotImplementedError for its derivative; fungrad's is 1 in x1, 0 in x2.
+    with pytest.raises(NotImplementedError):
+        jax.grad(lambda v: jlax.nextafter(v, 2.0))(1.0)
+    assert fg.grad(lambda v: flax.nextafter(v, 2.0))(1.0) == 1.0
+    assert fg.grad(lambda w: flax.nextafter(1.0, w))(2.0) == 0.0
+    check_grads(lambda v: flax.nextafter(v, np.full(3, 5.0)), (np.array([0.5, 1.0, 2.0]),),
+                order=2)
+    with pytest.raises(TypeError, match="nextafter: operand x1 has dtype int64"):
+        flax.nextafter(np.array([1]), np.array([2]))
+
+
+def test_lax_conv_with_general_padding_matches_jax_in_fungrads_layout():
+    from fungrad import lax as flax
+
+    lhs, rhs = RNG.uniform(-1, 1, (2, 7, 3)), RNG.uniform(-1, 1, (3, 3, 4))  # NWC, WIO
+    ours = lambda a, b: flax.conv_with_general_padding(a, b, (2,), [(1, 2)], (2,), (1,))  # noqa: E731
+
+    def theirs(a, b):  # JAX's default layout is channels first: NCW, OIW
+        out = jlax.conv_with_general_padding(jnp.moveaxis(a, -1, 1), jnp.transpose(b, (2, 1, 0)),
+                                             (2,), [(1, 2)], (2,), (1,))
+        return jnp.moveaxis(out, 1, -1)
+
+    _check_all(ours, theirs, lhs, rhs)
