@@ -337,3 +337,152 @@ def test_lax_conv_with_general_padding_matches_jax_in_fungrads_layout():
         return jnp.moveaxis(out, 1, -1)
 
     _check_all(ours, theirs, lhs, rhs)
+
+
+# ---------------------------------------------------------------------------------------
+# Top level: ensure_compile_time_eval, typeof, devices, option context managers
+
+
+def test_ensure_compile_time_eval_gives_concrete_values_under_jit():
+    seen = []
+
+    def f(x):
+        with fg.ensure_compile_time_eval():
+            n = fnp.sum(fnp.arange(4.0))  # no traced operand: computed now
+            staged = x * 2.0  # a traced operand: staged as usual
+        seen.append((n, staged))
+        scale = float(n)  # concrete, so Python may read it
+        return x * scale if n > 5 else x
+
+    def jf(x):
+        with jax.ensure_compile_time_eval():
+            n = jnp.sum(jnp.arange(4.0))
+            big = bool(n > 5)  # JAX's values stay concrete only inside the block
+        return x * float(n) if big else x
+
+    out = fg.jit(f)(np.array([1.0, 2.0]))
+    _close(out, jax.jit(jf)(np.array([1.0, 2.0])))
+    n, staged = seen[-1]
+    assert not isinstance(n, fg.core.Tracer) and float(n) == 6.0
+    assert isinstance(staged, fg.core.Tracer)
+    # The constant is baked in: the program holds the product by 6, no arange or sum.
+    text = str(fg.make_jaxpr(f)(np.ones(2)))
+    assert "iota" not in text and "reduce_sum" not in text
+    # Outside the block staging is back, and grad/vmap of the jitted function work.
+    _close(fg.grad(lambda x: fnp.sum(fg.jit(f)(x)))(np.ones(2)), np.full(2, 6.0))
+    _close(fg.vmap(fg.jit(f))(np.ones((3, 2))), np.full((3, 2), 6.0))
+    with pytest.raises(fg.errors.ConcretizationError):
+        fg.jit(lambda x: fnp.sum(x) > 0 and x)(np.ones(2))
+    assert not fg.core._context.compile_time_eval
+
+
+def test_ensure_compile_time_eval_restores_after_an_error():
+    with pytest.raises(ValueError):
+        with fg.ensure_compile_time_eval():
+            raise ValueError("inside")
+    assert not fg.core._context.compile_time_eval
+
+
+@pytest.mark.parametrize("value", [np.ones((2, 3), np.float32), np.arange(3), 1.0, 2, True,
+                                   np.float64(1.5)], ids=["f32", "i64", "float", "int", "bool",
+                                                           "np_scalar"])
+def test_typeof_matches_jax(value):
+    ours, theirs = fg.typeof(value), jax.typeof(value)
+    assert ours.shape == theirs.shape and ours.dtype == theirs.dtype
+    assert ours.weak_type == theirs.weak_type
+    seen = []
+    fg.jit(lambda x: seen.append(fg.typeof(x)) or x)(value)
+    assert seen[0].shape == theirs.shape and seen[0].dtype == theirs.dtype
+    with pytest.raises(TypeError):
+        jax.typeof([1.0])
+    with pytest.raises(TypeError, match="fg.typeof: .*list is not an array"):
+        fg.typeof([1.0])
+
+
+def test_local_device_count_and_default_device():
+    assert fg.local_device_count() == fg.device_count() == len(fg.local_devices())
+    assert fg.local_device_count("cpu") == 1
+    assert fg.default_device.value is None
+    for device in ("cpu", fg.devices("cpu")[0]):
+        with fg.default_device(device):
+            assert fg.default_device.value == device
+            assert fg.device_put(np.ones(2)).device == fg.devices("cpu")[0]
+        assert fg.default_device.value is None
+    with pytest.raises(ValueError, match="default_device' takes None, a device"):
+        with fg.default_device(3):
+            pass
+    with pytest.raises(TypeError, match=r"fg.default_device\(\) needs a value"):
+        fg.default_device()
+
+
+def test_log_compiles_logs_each_trace(caplog):
+    f = fg.jit(lambda x: x + 1.0)
+    with fg.log_compiles(True), caplog.at_level("WARNING", logger="fungrad.jit"):
+        f(np.ones(2))
+        f(np.ones(2))  # cached: no second message
+        f(np.ones(3, np.float32))
+    messages = [r.getMessage() for r in caplog.records if r.name == "fungrad.jit"]
+    assert len(messages) == 2 and all(m.startswith("Compiling jit of `") for m in messages)
+    assert messages[0].endswith("<lambda>` for arguments f64[2]")
+    assert messages[1].endswith("<lambda>` for arguments f32[3]")
+    caplog.clear()
+    fg.jit(lambda x: x * 3.0)(np.ones(2))
+    assert not [r for r in caplog.records if r.name == "fungrad.jit"]
+
+
+@pytest.mark.parametrize("name,accepted,declined", [
+    ("numpy_dtype_promotion", ["standard"], ["strict"]),
+    ("numpy_rank_promotion", ["allow"], ["warn", "raise"]),
+    ("default_matmul_precision", [None, "highest", "bfloat16", "tensorfloat32", "float32",
+                                  "F64_F64_F64"], []),
+    ("enable_checks", [True, False], []),
+    ("debug_key_reuse", [False], [True]),
+    ("log_compiles", [True, False], []),
+    ("transfer_guard_host_to_device", [None, "allow"], ["log", "disallow", "log_explicit",
+                                                         "disallow_explicit"]),
+    ("transfer_guard_device_to_host", ["allow"], ["disallow"]),
+    ("transfer_guard_device_to_device", ["allow"], ["log"]),
+])
+def test_option_context_managers_take_jaxs_values(name, accepted, declined):
+    ours, theirs = getattr(fg, name), getattr(jax, name)
+    before = ours.value
+    assert before == getattr(jax.config, f"jax_{name}")  # the same default as JAX
+    for value in accepted:
+        with theirs(value):
+            pass
+        with ours(value):
+            assert ours.value == value and fg.config.values[name] == value
+        assert ours.value == before
+    for value in declined:
+        with theirs(value):  # JAX accepts it; fungrad says it cannot honour it
+            pass
+        with pytest.raises(NotImplementedError, match=f"'{name}'={value!r} is not supported"):
+            with ours(value):
+                pass
+        assert ours.value == before
+    for bad in ("bogus", 3):
+        if not isinstance(before, bool):  # JAX's boolean options take any value's truth
+            with pytest.raises((TypeError, ValueError)):
+                with theirs(bad):
+                    pass
+        with pytest.raises((TypeError, ValueError), match=name):
+            with ours(bad):
+                pass
+
+
+def test_transfer_guard_sets_all_three():
+    with fg.transfer_guard("allow"):
+        assert [fg.transfer_guard_host_to_device.value, fg.transfer_guard_device_to_host.value,
+                fg.transfer_guard_device_to_device.value] == ["allow"] * 3
+    assert fg.transfer_guard_host_to_device.value is None
+    with pytest.raises(NotImplementedError, match="transfer_guard_host_to_device"):
+        with fg.transfer_guard("disallow"):
+            pass
+    assert fg.transfer_guard_device_to_host.value is None
+
+
+def test_default_matmul_precision_changes_nothing():
+    a = RNG.uniform(-1, 1, (4, 4))
+    with fg.default_matmul_precision("bfloat16"):
+        low = fg.jit(lambda x: x @ x)(a)
+    np.testing.assert_array_equal(low, a @ a)
