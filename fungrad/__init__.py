@@ -26,8 +26,19 @@ from fungrad.config_states import (  # noqa: F401
     check_tracer_leaks,
     checking_leaks,
     debug_infs,
+    debug_key_reuse,
     debug_nans,
+    default_device,
+    default_matmul_precision,
+    enable_checks,
     enable_x64,
+    log_compiles,
+    numpy_dtype_promotion,
+    numpy_rank_promotion,
+    transfer_guard,
+    transfer_guard_device_to_device,
+    transfer_guard_device_to_host,
+    transfer_guard_host_to_device,
 )
 from fungrad.core import ShapedArray  # noqa: F401
 from fungrad.devices import (  # noqa: F401
@@ -39,6 +50,7 @@ from fungrad.devices import (  # noqa: F401
     device_put,
     devices,
     effects_barrier,
+    local_device_count,
     local_devices,
 )
 from fungrad.distributed.world import process_count, process_index  # noqa: F401
@@ -72,10 +84,12 @@ from fungrad.transforms.pmap import pmap  # noqa: F401
 from fungrad.transforms.staging_api import (  # noqa: F401
     ShapeDtypeStruct,
     closure_convert,
+    ensure_compile_time_eval,
     eval_shape,
     make_jaxpr,
     named_call,
     named_scope,
+    typeof,
 )
 from fungrad.transforms.vmap_api import vmap  # noqa: F401
 

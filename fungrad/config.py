@@ -26,6 +26,21 @@ The options carry JAX's names (JAX's ``jax_``-prefixed spellings, as in
   are already 64-bit (float64, int64); unlike JAX, ``False`` does not switch them to 32-bit
   (a warning says so).
 
+- ``log_compiles``: each time ``jit`` traces a function (a new signature), log a warning on
+  the ``"fungrad.jit"`` logger naming the function and its argument types (as JAX logs).
+- ``default_device``: None, a :class:`fungrad.Device`, ``"cpu"`` or ``"gpu"``: where
+  ``device_put(x)`` (no device) places host values; None means the default backend's first
+  device (``fg.default_device(d)`` sets it for a block).
+- ``default_matmul_precision``: accepted with JAX's values and ignored: fungrad's dots and
+  convolutions always compute at the operands' full precision.
+- ``numpy_dtype_promotion``: ``"standard"`` only (``"strict"`` raises NotImplementedError);
+  ``numpy_rank_promotion``: ``"allow"`` only (``"warn"``/``"raise"`` likewise).
+- ``enable_checks``: accepted; fungrad has no extra internal checks to turn on.
+- ``debug_key_reuse``: False only (True raises NotImplementedError: fungrad does not track
+  key uses).
+- ``transfer_guard_host_to_device``, ``..._device_to_host``, ``..._device_to_device``: None
+  or ``"allow"`` (fungrad's transfers are explicit: ``device_put``, or a captured constant
+  moved by a transform); the logging and disallowing values raise NotImplementedError.
 Unlike JAX, options are global, not thread-local.
 """
 
@@ -51,9 +66,47 @@ _DEFAULTS: dict[str, Any] = {
     "jit_exact_math": False,
     "compilation_cache_dir": None,
     "jit_kernel_threads": 1,
+    "log_compiles": False,
+    "enable_checks": False,
+    "debug_key_reuse": False,
+    "default_device": None,
+    "default_matmul_precision": None,
+    "numpy_dtype_promotion": "standard",
+    "numpy_rank_promotion": "allow",
+    "transfer_guard_host_to_device": None,
+    "transfer_guard_device_to_host": None,
+    "transfer_guard_device_to_device": None,
 }
 # Options that are not True/False: the values they take.
-_CHOICES = {"jit_backend": ("auto", "numba", "numpy", "gpu")}
+_TRANSFER_GUARDS = (None, "allow", "log", "disallow", "log_explicit", "disallow_explicit")
+_CHOICES = {
+    "jit_backend": ("auto", "numba", "numpy", "gpu"),
+    "default_matmul_precision": (
+        None, "default", "high", "highest", "bfloat16", "tensorfloat32", "float32",
+        "ANY_F8_ANY_F8_F32", "ANY_F8_ANY_F8_F32_FAST_ACCUM", "ANY_F8_ANY_F8_ANY",
+        "ANY_F8_ANY_F8_ANY_FAST_ACCUM", "F16_F16_F16", "F16_F16_F32", "BF16_BF16_BF16",
+        "BF16_BF16_F32", "BF16_BF16_F32_X3", "BF16_BF16_F32_X6", "BF16_BF16_F32_X9",
+        "TF32_TF32_F32", "TF32_TF32_F32_X3", "F32_F32_F32", "F64_F64_F64"),
+    "numpy_dtype_promotion": ("standard", "strict"),
+    "numpy_rank_promotion": ("allow", "warn", "raise"),
+    "transfer_guard_host_to_device": _TRANSFER_GUARDS,
+    "transfer_guard_device_to_host": _TRANSFER_GUARDS,
+    "transfer_guard_device_to_device": _TRANSFER_GUARDS,
+}
+# Values JAX accepts that fungrad cannot honour: (option, value) -> why, and what to do.
+_UNSUPPORTED = {
+    ("numpy_dtype_promotion", "strict"): "fungrad promotes dtypes as NumPy does (NEP 50); "
+    "cast operands to one dtype explicitly instead",
+    **{("numpy_rank_promotion", v): "fungrad broadcasts ranks as NumPy does; check shapes "
+       "explicitly (fnp.shape) instead" for v in ("warn", "raise")},
+    ("debug_key_reuse", True): "fungrad does not track how often a random key is used; "
+    "split keys with fg.random.split before each use",
+    **{(f"transfer_guard_{kind}", v): "fungrad does not guard transfers (they are explicit: "
+       "fg.device_put, or a captured constant a transform moves)"
+       for kind in ("host_to_device", "device_to_host", "device_to_device")
+       for v in ("log", "disallow", "log_explicit", "disallow_explicit")},
+}
+_DEVICES = {"default_device"}
 _PATHS = {"compilation_cache_dir"}
 _COUNTS = {"jit_kernel_threads"}
 
@@ -123,6 +176,11 @@ def _check_value(name: str, key: str, value) -> None:
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"config.update: option {name!r} takes a positive int; got "
                              f"{value!r:.40}.")
+    elif key in _DEVICES:
+        if not (value is None or value in ("cpu", "gpu", "cuda")
+                or getattr(value, "platform", None) in ("cpu", "gpu")):
+            raise ValueError(f"config.update: option {name!r} takes None, a device of "
+                             f"fg.devices(), 'cpu' or 'gpu'; got {value!r:.40}.")
     elif key in _PATHS:
         if value is not None and not isinstance(value, (str, os.PathLike)):
             raise TypeError(f"config.update: option {name!r} takes a path or None; got "
@@ -130,6 +188,9 @@ def _check_value(name: str, key: str, value) -> None:
     elif not isinstance(value, bool):
         raise TypeError(f"config.update: option {name!r} takes True or False; got "
                         f"{type(value).__name__} {value!r:.40}.")
+    if isinstance(value, (str, bool)) and (key, value) in _UNSUPPORTED:
+        raise NotImplementedError(f"config.update: option {name!r}={value!r} is not "
+                                  f"supported: {_UNSUPPORTED[key, value]}.")
 
 
 def _canonical(name: str, where: str) -> str:

@@ -296,6 +296,9 @@ class _Context(threading.local):
         # is (its rules at the eval trace) move the NumPy constants the traced function
         # captured to the device of its arrays; a user's own eager call (0) rejects them.
         self.transforms = 0
+        # Inside ``fg.ensure_compile_time_eval()``: staging traces hand binds without their
+        # own tracers to their parent, so concrete values are computed while tracing.
+        self.compile_time_eval = False
 
 
 class Trace:

@@ -29,12 +29,14 @@ from fungrad.array_module import (
     to_device,
     to_host,
 )
+from fungrad.config import config
 from fungrad.core import Tracer
 from fungrad.errors import DeviceMismatchError
 from fungrad.numpy.array_type import Array, as_output
 from fungrad.tree_util import tree_leaves, tree_map
 
 __all__ = ["Device", "cpu_device", "devices", "local_devices", "device_count",
+           "local_device_count",
            "default_backend", "device_put", "device_put_for", "device_get", "block_until_ready",
            "effects_barrier", "check_one_device"]
 
@@ -185,6 +187,18 @@ def device_count(backend: str | None = None) -> int:
     return len(_backend_devices("device_count", backend))
 
 
+def local_device_count(backend: str | None = None) -> int:
+    """Return the number of this process's devices of ``backend`` (fungrad runs in one
+    process, so :func:`device_count`'s).
+
+    Example:
+        >>> import fungrad as fg
+        >>> fg.local_device_count("cpu")
+        1
+    """
+    return len(_backend_devices("local_device_count", backend))
+
+
 def default_backend() -> str:
     """Return the default backend: ``"gpu"`` when CuPy sees a CUDA device, else ``"cpu"``.
 
@@ -262,9 +276,16 @@ def device_put_for(fn: str, x: Any, device: Any) -> Any:
     return _put(fn, x, device, None)
 
 
+def _default_device(fn: str) -> Device:
+    """Where host values go without a device: ``fg.default_device``'s, else the default
+    backend's first device."""
+    chosen = config._values["default_device"]
+    return _backend_devices(fn, None)[0] if chosen is None else _target(fn, chosen)
+
+
 def _put(fn: str, x: Any, device: Any, may_alias: bool | None) -> Any:
     target = _target(fn, device)
-    host_target = target if target is not None else _backend_devices(fn, None)[0]
+    host_target = target if target is not None else _default_device(fn)
 
     def put(leaf):
         if isinstance(leaf, Tracer):

@@ -325,9 +325,10 @@ class StagingTrace(Trace):
         return var
 
     def process(self, prim, args, params):
-        if self.forward_constants:
+        if self.forward_constants or core._context.compile_time_eval:
             # Under linearize most binds are primal operations inside JVP rules: hand them
-            # to the parent before any staging work.
+            # to the parent before any staging work (ensure_compile_time_eval does the same
+            # for every staging trace).
             for a in args:
                 if isinstance(a, Tracer) and (a._trace is self or self.own(a)):
                     break

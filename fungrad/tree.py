@@ -194,20 +194,8 @@ def reduce_associative(operation: Callable[[T, T], T], tree: Any, *,
     >>> fg.tree.reduce_associative(lambda a, b: (a, b), [1, 2, 3, 4, 5])
     ((1, 2), (3, (4, 5)))
     """
-    values = tree_util.tree_leaves(tree, is_leaf)
-    if not values:
-        if identity is _NO_INITIALIZER:
-            raise TypeError("reduce_associative: the tree has no leaves; pass identity=.")
-        return identity
-    return _combine(operation, values)
-
-
-def _combine(operation, values: list):
-    """Split in halves (the left one smaller for odd counts) and combine them."""
-    if len(values) == 1:
-        return values[0]
-    half = len(values) // 2
-    return operation(_combine(operation, values[:half]), _combine(operation, values[half:]))
+    return tree_util.tree_reduce_associative(operation, tree, identity=identity,
+                                             is_leaf=is_leaf)
 
 
 def static(**kwargs) -> Any:

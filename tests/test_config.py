@@ -42,12 +42,18 @@ def test_update_and_read():
     assert fg.config.jax_debug_nans is False
     assert set(fg.config.values) == {"debug_nans", "debug_infs", "disable_jit", "enable_x64",
                                      "jit_backend", "jit_exact_math", "compilation_cache_dir",
-                                     "jit_kernel_threads", "check_tracer_leaks"}
+                                     "jit_kernel_threads", "check_tracer_leaks",
+                                     "log_compiles", "enable_checks", "debug_key_reuse",
+                                     "default_device", "default_matmul_precision",
+                                     "numpy_dtype_promotion", "numpy_rank_promotion",
+                                     "transfer_guard_host_to_device",
+                                     "transfer_guard_device_to_host",
+                                     "transfer_guard_device_to_device"}
 
 
 def test_unknown_option_lists_known_names():
     with pytest.raises(AttributeError, match="unrecognized option 'debug_nan'.*debug_infs, "
-                                             "debug_nans, disable_jit, enable_x64"):
+                                             "debug_key_reuse, debug_nans, default_device"):
         fg.config.update("debug_nan", True)
     with pytest.raises(AttributeError, match="fg.config: unrecognized option 'no_such'"):
         _ = fg.config.no_such

@@ -22,7 +22,10 @@ NAMES = ("psum pmean pmax pmin all_gather psum_scatter ppermute axis_index axis_
          "batch_matmul conv conv_transpose custom_root custom_linear_solve reduce fori_loop "
          "dot_general dot sort_key_val cumlogsumexp population_count clz bitcast_convert_type "
          "reduce_precision split tile stack unstack broadcast_like mulhi dtype "
-         "with_sharding_constraint bessel_i0e bessel_i1e betainc zeta").split()
+         "with_sharding_constraint bessel_i0e bessel_i1e betainc zeta "
+         "broadcast_shapes broadcast_to_rank collapse "
+         "dynamic_update_index_in_dim index_take reduce_xor optimization_barrier empty "
+         "nextafter approx_max_k approx_min_k conv_with_general_padding").split()
 
 
 def _close(a, b):

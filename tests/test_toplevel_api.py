@@ -59,6 +59,16 @@ SIGNATURES = [
     ("block_until_ready", fg.block_until_ready, lambda: jax.block_until_ready),
     ("effects_barrier", fg.effects_barrier, lambda: jax.effects_barrier),
     ("debug_nans.__call__", fg.debug_nans.__call__, lambda: jax.debug_nans.__call__),
+    ("ensure_compile_time_eval", fg.ensure_compile_time_eval,
+     lambda: jax.ensure_compile_time_eval),
+    ("local_device_count", fg.local_device_count, lambda: jax.local_device_count),
+    ("typeof", fg.typeof, lambda: jax.typeof),
+    ("transfer_guard", fg.transfer_guard, lambda: jax.transfer_guard),
+    *[(f"{n}.__call__", getattr(fg, n).__call__, lambda n=n: getattr(jax, n).__call__)
+      for n in ("default_device", "numpy_dtype_promotion", "numpy_rank_promotion",
+                "default_matmul_precision", "log_compiles", "enable_checks", "debug_key_reuse",
+                "transfer_guard_host_to_device", "transfer_guard_device_to_host",
+                "transfer_guard_device_to_device")],
     ("save_any_names_but_these", fg.checkpoint_policies.save_any_names_but_these,
      lambda: jax.checkpoint_policies.save_any_names_but_these),
 ]

@@ -18,9 +18,10 @@ from fungrad.lax.derived_arrays import *  # noqa: F401,F403
 from fungrad.lax.derived_ops import *  # noqa: F401,F403
 from fungrad.lax.dot import *  # noqa: F401,F403
 from fungrad.lax.elementwise import *  # noqa: F401,F403
+from fungrad.lax.fft import *  # noqa: F401,F403
+from fungrad.lax.float_neighbors import *  # noqa: F401,F403
 from fungrad.lax.generic_reduce import *  # noqa: F401,F403
 from fungrad.lax.implicit import *  # noqa: F401,F403
-from fungrad.lax.fft import *  # noqa: F401,F403
 from fungrad.lax.indexing import *  # noqa: F401,F403
 from fungrad.lax.linalg import *  # noqa: F401,F403
 from fungrad.lax.linalg_eig import *  # noqa: F401,F403
@@ -31,6 +32,7 @@ from fungrad.lax.reduce_precision import *  # noqa: F401,F403
 from fungrad.lax.reductions import *  # noqa: F401,F403
 from fungrad.lax.scans import *  # noqa: F401,F403
 from fungrad.lax.shape_ops import *  # noqa: F401,F403
+from fungrad.lax.shape_shorthands import *  # noqa: F401,F403
 from fungrad.lax.slicing_in_dim import *  # noqa: F401,F403
 from fungrad.lax.sorting import *  # noqa: F401,F403
 from fungrad.lax.special import *  # noqa: F401,F403

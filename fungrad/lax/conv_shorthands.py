@@ -1,4 +1,5 @@
-"""``lax.conv`` and ``lax.conv_transpose``: JAX's conveniences over conv_general_dilated.
+"""``lax.conv``, ``lax.conv_with_general_padding`` and ``lax.conv_transpose``: JAX's
+conveniences over conv_general_dilated.
 
 Both use fungrad's default layout of ``conv_general_dilated`` (channels last:
 ``NHWC``/``HWIO`` in 2-D), which is also JAX's default for ``conv_transpose``; for ``conv``
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["conv", "conv_transpose"]
+__all__ = ["conv", "conv_with_general_padding", "conv_transpose"]
 
 from fungrad.core import shape_of
 from fungrad.lax.convolution import conv_dimension_numbers, conv_general_dilated
@@ -29,6 +30,24 @@ def conv(lhs, rhs, window_strides: Sequence[int], padding: str, precision=None,
         (1, 3, 3, 4)
     """
     return conv_general_dilated(lhs, rhs, window_strides, padding, precision=precision,
+                                preferred_element_type=preferred_element_type)
+
+
+def conv_with_general_padding(lhs, rhs, window_strides: Sequence[int], padding,  # noqa: PLR0917
+                              lhs_dilation: Sequence[int] | None,
+                              rhs_dilation: Sequence[int] | None, precision=None,
+                              preferred_element_type=None):
+    """Convolution with padding and dilations, the default layout (channels last, as
+    ``conv``; JAX's is channels first) and no groups.
+
+    Example:
+        >>> import numpy as np
+        >>> conv_with_general_padding(np.ones((1, 5, 1)), np.ones((3, 1, 1)), (1,), [(1, 1)],
+        ...                           (2,), None).shape
+        (1, 9, 1)
+    """
+    return conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation, rhs_dilation,
+                                precision=precision,
                                 preferred_element_type=preferred_element_type)
 
 

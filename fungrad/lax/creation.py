@@ -13,6 +13,7 @@ __all__ = [
     "iota",
     "broadcasted_iota",
     "full",
+    "empty",
 ]
 
 from fungrad import core
@@ -105,3 +106,20 @@ from fungrad.interpreters.batching import batching_rules  # noqa: E402
 # iota has no operands, so a batch trace never receives it; the rule exists for the coverage
 # table and simply evaluates it unbatched.
 batching_rules[iota_p] = lambda vals, dims, **params: (iota_p.bind(**params), None)
+
+
+def empty(shape, dtype, *, out_sharding=None):
+    """An array of ``shape`` and ``dtype`` whose values are unspecified: zeros here (as JAX
+    returns on CPU). ``out_sharding`` must be None (fungrad does not shard arrays).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.empty((2,), np.float32)
+        array([0., 0.], dtype=float32)
+    """
+    if out_sharding is not None:
+        raise NotImplementedError("lax.empty: out_sharding must be None; fungrad does not "
+                                  "shard arrays (place the result with fg.device_put)")
+    shape = (int(shape),) if np.ndim(shape) == 0 else tuple(int(d) for d in shape)
+    return full(shape, np.zeros((), np.dtype(dtype)), np.dtype(dtype))

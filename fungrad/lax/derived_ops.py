@@ -1,5 +1,5 @@
 """lax functions composed of primitives: rsqrt, square, reciprocal, clamp, select,
-full_like and batch_matmul.
+full_like and batch_matmul; and optimization_barrier, which binds none.
 
 They have no primitives of their own, so their derivatives, batching and lowering come from
 the primitives they bind (``clamp`` is ``min(max(x, lo), hi)``: at a bound the tangent is
@@ -18,6 +18,7 @@ __all__ = [
     "select",
     "full_like",
     "batch_matmul",
+    "optimization_barrier",
 ]
 
 from fungrad.array_module import constant_like
@@ -139,3 +140,21 @@ def batch_matmul(lhs, rhs, precision=None):
     n = len(ls)
     batch = tuple(range(n - 2))
     return dot_general(lhs, rhs, (((n - 1,), (n - 2,)), (batch, batch)), precision)
+
+
+def optimization_barrier(operand, /):
+    """Return ``operand`` (any pytree) unchanged: JAX's barrier against moving computation
+    across it.
+
+    In JAX it stops XLA from scheduling work across the barrier (to bound memory, or to
+    keep a rematerialisation). fungrad's jit passes never move a computation past the point
+    where its value is used, so there is nothing to stop: the values pass through, under
+    jit, grad and vmap alike.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.optimization_barrier((np.ones(2), {"a": 1.0}))
+        (array([1., 1.]), {'a': 1.0})
+    """
+    return operand

@@ -14,6 +14,7 @@ import numpy as np
 __all__ = [
     "gather_p",
     "gather",
+    "index_take",
     "scatter_p",
     "scatter",
     "scatter_add_p",
@@ -125,6 +126,32 @@ def take_along_axis(x, idx, axis: int):
     grid = [idx if d == axis else np.arange(n, dtype=np.int64).reshape(
         (1,) * d + (n,) + (1,) * (rank - d - 1)) for d, n in enumerate(shape)]
     return gather(x, grid, tuple(("array", d) for d in range(rank)))
+
+
+def index_take(src, idxs, axes):
+    """``src`` indexed by one integer array per axis in ``axes`` (JAX's ``lax.index_take``).
+
+    ``out[i, ...] = src[..., idxs[0][i] at axes[0], idxs[1][i] at axes[1], ...]``: the
+    indexed axes become one leading axis of the indices' (broadcast) shape, followed by the
+    other axes of ``src`` in order. Indices must be in bounds.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.index_take(np.arange(12).reshape(3, 4), (np.array([0, 2]),), (1,))
+        array([[ 0,  4,  8],
+               [ 2,  6, 10]])
+    """
+    shape = core.shape_of(src)
+    idxs, axes = tuple(idxs), tuple(int(a) for a in axes)
+    if len(idxs) != len(axes) or len(set(axes)) != len(axes) or any(
+            not 0 <= a < len(shape) for a in axes):
+        raise ShapeError(f"index_take: axes={axes} must be distinct axes of src (shape "
+                         f"{shape}), one per index array ({len(idxs)} given)")
+    rest = tuple(d for d in range(len(shape)) if d not in axes)
+    order = axes + rest
+    moved = src if order == tuple(range(len(shape))) else transpose(src, order)
+    return gather(moved, list(idxs), tuple(("array", i) for i in range(len(idxs))))
 
 
 # ---------------------------------------------------------------------------------------

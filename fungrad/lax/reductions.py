@@ -26,6 +26,8 @@ __all__ = [
     "reduce_and_p",
     "reduce_and",
     "reduce_or_p",
+    "reduce_xor_p",
+    "reduce_xor",
     "reduce_or",
     "argmax_p",
     "argmax",
@@ -279,10 +281,18 @@ def _bitwise_reduce(ufunc, logical):
     return impl
 
 
+def _reduce_xor_impl(x, *, axes):
+    xp = get_array_module(x)
+    ufunc = xp.logical_xor if _dtype(x) == np.bool_ else xp.bitwise_xor
+    return ufunc.reduce(x, axis=axes)
+
+
 reduce_and_p = _reduce_primitive("reduce_and", _bitwise_reduce(np.bitwise_and, np.all))
 reduce_or_p = _reduce_primitive("reduce_or", _bitwise_reduce(np.bitwise_or, np.any))
+reduce_xor_p = _reduce_primitive("reduce_xor", _reduce_xor_impl)
 defjvp_zero(reduce_and_p)
 defjvp_zero(reduce_or_p)
+defjvp_zero(reduce_xor_p)
 
 
 def reduce_and(operand, axes):
@@ -307,6 +317,23 @@ def reduce_or(operand, axes):
         array([ True, False])
     """
     return reduce_or_p.bind(operand, axes=_axes_param(axes))
+
+
+def reduce_xor(operand, axes):
+    """Logical (for integers, bitwise) XOR of ``operand`` over ``axes``: booleans give the
+    parity of the count of True.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.reduce_xor(np.array([[True, True], [True, False]]), (1,))
+        array([False,  True])
+    """
+    dtype = np.dtype(_dtype(operand))
+    if dtype != np.bool_ and dtype.kind not in "iu":
+        raise TypeError(f"lax.reduce_xor: operand has dtype {dtype}, but the bitwise "
+                        "reductions take booleans or integers")
+    return reduce_xor_p.bind(operand, axes=_axes_param(axes))
 
 
 # ---------------------------------------------------------------------------------------
@@ -377,7 +404,8 @@ def _one_axis(x, axis: int) -> int:
     return axis + len(shape_of(x)) if axis < 0 else axis
 
 
-for _p in (reduce_sum_p, reduce_max_p, reduce_min_p, reduce_prod_p, reduce_and_p, reduce_or_p):
+for _p in (reduce_sum_p, reduce_max_p, reduce_min_p, reduce_prod_p, reduce_and_p, reduce_or_p,
+           reduce_xor_p):
     defreducer(_p)
 defreducer(argmax_p, axes_param="axis")
 defreducer(argmin_p, axes_param="axis")

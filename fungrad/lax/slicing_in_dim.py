@@ -1,5 +1,6 @@
 """Slicing along one axis: dynamic_slice_in_dim, dynamic_update_slice_in_dim,
-dynamic_index_in_dim and index_in_dim (JAX's conveniences over the slicing primitives).
+dynamic_index_in_dim, dynamic_update_index_in_dim and index_in_dim (JAX's conveniences over
+the slicing primitives).
 """
 
 from __future__ import annotations
@@ -10,13 +11,14 @@ __all__ = [
     "dynamic_slice_in_dim",
     "dynamic_update_slice_in_dim",
     "dynamic_index_in_dim",
+    "dynamic_update_index_in_dim",
     "index_in_dim",
 ]
 
 from fungrad.core import concrete_or_none, is_literal, shape_of
 from fungrad.lax.dynamic_slicing import dynamic_slice, dynamic_update_slice
 from fungrad.lax.elementwise import max as lax_max
-from fungrad.lax.shape_ops import slice_in_dim, squeeze
+from fungrad.lax.shape_ops import expand_dims, slice_in_dim, squeeze
 
 
 def _axis(fn: str, axis: int, shape) -> int:
@@ -97,6 +99,28 @@ def dynamic_index_in_dim(operand, index, axis: int = 0, keepdims: bool = True, *
     out = dynamic_slice_in_dim(operand, index, 1, axis,
                                allow_negative_indices=allow_negative_indices)
     return out if keepdims else squeeze(out, (axis,))
+
+
+def dynamic_update_index_in_dim(operand, update, index, axis: int, *,
+                                allow_negative_indices: bool = True):
+    """``operand`` with ``update`` written at (possibly traced) ``index`` along ``axis``.
+
+    ``update`` has ``operand``'s shape with ``axis`` of size 1, or without ``axis``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import lax
+        >>> lax.dynamic_update_index_in_dim(np.zeros((3, 2)), np.ones(2), -1, axis=0)
+        array([[0., 0.],
+               [0., 0.],
+               [1., 1.]])
+    """
+    shape = shape_of(operand)
+    axis = _axis("dynamic_update_index_in_dim", axis, shape)
+    if len(shape_of(update)) == len(shape) - 1:
+        update = expand_dims(update, (axis,))
+    return dynamic_update_slice_in_dim(operand, update, index, axis,
+                                       allow_negative_indices=allow_negative_indices)
 
 
 def index_in_dim(operand, index: int, axis: int = 0, keepdims: bool = True):

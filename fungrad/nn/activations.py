@@ -22,7 +22,7 @@ __all__ = [
     "leaky_relu", "elu", "softmax", "log_softmax", "logsumexp", "one_hot",
     "relu6", "selu", "celu", "glu", "mish", "hard_tanh", "standardize", "identity",
     "hard_sigmoid", "hard_silu", "hard_swish", "soft_sign", "squareplus", "log1mexp",
-    "sparse_plus",
+    "sparse_plus", "sparse_sigmoid", "logmeanexp",
 ]
 
 Array = Any
@@ -512,6 +512,26 @@ def sparse_plus(x: Array) -> Array:
     return fnp.where(x <= -1.0, fnp.zeros_like(x), fnp.where(x >= 1.0, x, middle))
 
 
+def sparse_sigmoid(x: Array) -> Array:
+    """0 for ``x <= -1``, 1 for ``x >= 1``, ``(x + 1) / 2`` between: ``sparse_plus``'s slope.
+
+    At ``x = +-1`` the gradient is 1/4, the mean of the one-sided slopes (as JAX's clip).
+
+    Args:
+      x: an array.
+
+    Returns:
+      An array like `x`, in [0, 1].
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import nn
+        >>> nn.sparse_sigmoid(np.array([-2.0, 0.0, 0.5, 2.0]))
+        Array([0.  , 0.5 , 0.75, 1.  ])
+    """
+    return 0.5 * fnp.clip(_float(x) + 1.0, 0.0, 2.0)
+
+
 def standardize(x: Array, axis: Axis = -1, mean: Any = None,  # noqa: PLR0917 (JAX's order)
                 variance: Any = None, epsilon: Any = 1e-5, where: Any = None, *,
                 algorithm: str = "fast") -> Array:
@@ -612,7 +632,8 @@ def logsumexp(a: Array, axis: Axis = None, b: Array | None = None, keepdims: boo
     masked, where = _masked(a, where)
     if b is not None:  # a zero weight excludes its entry from the maximum too
         masked = fnp.where(b != 0, masked, -np.inf)
-    top = lax.stop_gradient(fnp.max(masked, axis=axis, keepdims=True))
+    # initial=-inf: an empty axis sums to 0 and gives -inf, as JAX (no max identity else).
+    top = lax.stop_gradient(fnp.max(masked, axis=axis, keepdims=True, initial=-np.inf))
     m = fnp.where(fnp.isfinite(top), top, fnp.zeros_like(top))
     terms = fnp.exp(masked - m)
     if b is not None:
@@ -638,6 +659,31 @@ def logsumexp(a: Array, axis: Axis = None, b: Array | None = None, keepdims: boo
         if return_sign:
             sign = fnp.squeeze(sign, axis=axes)
     return (out, sign) if return_sign else out
+
+
+def logmeanexp(x: Array, axis: Axis = None, where: Array | None = None,
+               keepdims: bool = False) -> Array:
+    """``log(mean(exp(x), axis))``: ``logsumexp`` less the log of the number of entries.
+
+    Args:
+      x: an array.
+      axis: the axis or axes to reduce; None reduces all.
+      where: optional boolean mask of the entries to include (the mean is over those).
+      keepdims: keep the reduced axes with length 1.
+
+    Returns:
+      The reduced array; nan where no entry is included (an empty mean, as JAX).
+
+    >>> float(logmeanexp(np.array([1000.0, 1000.0])))
+    1000.0
+    """
+    lse = logsumexp(x, axis=axis, keepdims=keepdims, where=where)
+    ones = fnp.ones(fnp.shape(x), dtype=lse.dtype)
+    if where is not None:
+        ones = fnp.where(fnp.asarray(where, dtype=bool), ones, fnp.zeros_like(ones))
+    count = fnp.sum(ones, axis=axis, keepdims=keepdims)
+    # An empty mean is nan, as 0/0; computed without log(0)'s NumPy warning.
+    return fnp.where(count > 0, lse - fnp.log(fnp.where(count > 0, count, 1.0)), np.nan)
 
 
 def _squeeze_axes(a: Array, axis: Axis) -> tuple[int, ...]:

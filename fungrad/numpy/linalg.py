@@ -14,7 +14,8 @@ import numpy as np
 
 __all__ = ["inv", "solve", "det", "slogdet", "cholesky", "eigh", "eigvalsh", "svd", "svdvals",
            "qr", "norm", "matrix_transpose", "eig", "eigvals", "pinv", "lstsq", "matrix_power",
-           "matrix_rank", "cond", "multi_dot", "vector_norm", "matrix_norm"]
+           "matrix_rank", "cond", "multi_dot", "vector_norm", "matrix_norm", "cross", "diagonal",
+           "outer", "tensordot", "trace", "vecdot", "tensorinv", "tensorsolve"]
 
 from fungrad import lax
 from fungrad.array_module import constant_like
@@ -26,7 +27,9 @@ from fungrad.lax import linalg_pinv as lax_linalg_pinv
 from fungrad.numpy import math, reductions
 from fungrad.numpy.complex_parts import abs_squared, conjugate
 from fungrad.numpy.contractions import matmul
+from fungrad.numpy.linalg_array_api import cross, diagonal, outer, tensordot, trace, vecdot
 from fungrad.numpy.linalg_norms import float_operand, matrix_norm, norm, vector_norm
+from fungrad.numpy.linalg_tensor_solve import tensorinv, tensorsolve
 from fungrad.numpy.math import where
 from fungrad.numpy.promotion import as_operand, promote_dtypes, to_dtype
 from fungrad.numpy.reductions import prod, sum  # noqa: A004 (NumPy's names)

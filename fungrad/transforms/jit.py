@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import logging
 import types
 import weakref
 from collections.abc import Callable, Sequence
@@ -28,7 +29,7 @@ from fungrad.kernels.cpu.driver import cpu_plan
 from fungrad.kernels.gpu import driver as gpu_driver
 
 from fungrad import core, float_checks
-from fungrad.config import switches
+from fungrad.config import config, switches
 from fungrad.core import Primitive, get_aval
 from fungrad.devices import check_one_device
 from fungrad.errors import UnhashableStaticArgError
@@ -51,6 +52,8 @@ from fungrad.tree_util import (
 )
 
 __all__ = ["jit", "jit_call_p", "clear_caches"]
+
+_log = logging.getLogger("fungrad.jit")  # fg.log_compiles's messages
 
 # ---------------------------------------------------------------------------------------
 # The jit_call primitive: ``outs = jit_call[ir, name](*operands)``
@@ -353,6 +356,9 @@ class JittedFunction:
             return flat
 
         avals = [get_aval(x) for x in leaves]
+        if config._values["log_compiles"]:
+            _log.warning("Compiling jit of `%s` for arguments %s", self.name,
+                         ", ".join(a.str_short() for a in avals))
         labels = self._input_labels(args)
         check_one_device(f"jit of `{self.name}`", leaves, labels.__getitem__)
         names = [f"{label} of `{self.name}`" for label in labels]

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from fungrad import dtypes
+from fungrad import core, dtypes
 from fungrad.core import ShapedArray, Tracer, get_aval
 from fungrad.ir import IR, IRPrinter, Literal, eval_ir, stage_flat
 from fungrad.numpy.array_type import as_outputs
@@ -28,7 +28,8 @@ from fungrad.transforms.api import fun_name
 from fungrad.tree_util import keystr, tree_flatten_with_path, tree_unflatten
 
 __all__ = ["ShapeDtypeStruct", "eval_shape", "make_jaxpr", "ClosedJaxpr", "Jaxpr",
-           "closure_convert", "named_scope", "named_call"]
+           "closure_convert", "named_scope", "named_call", "ensure_compile_time_eval",
+           "typeof"]
 
 
 class ShapeDtypeStruct:
@@ -436,3 +437,48 @@ def named_call(fun: Callable, *, name: str | None = None) -> Callable:
             return fun(*args, **kwargs)
 
     return named
+
+
+@contextlib.contextmanager
+def ensure_compile_time_eval() -> Iterator[None]:
+    """Inside this block, operations on concrete values run eagerly even while ``jit`` (or
+    ``make_jaxpr``, ``eval_shape``) traces: their results are concrete arrays, usable in
+    Python control flow, rather than staged values. Operations on traced arguments are
+    staged as usual.
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad as fg, fungrad.numpy as fnp
+        >>> @fg.jit
+        ... def f(x):
+        ...     with fg.ensure_compile_time_eval():
+        ...         n = fnp.sum(np.arange(4.0))  # concrete: 6.0
+        ...     return x * n if n > 5 else x
+        >>> f(1.0).item()
+        6.0
+    """
+    ctx = core._context
+    previous = ctx.compile_time_eval
+    ctx.compile_time_eval = True
+    try:
+        yield
+    finally:
+        ctx.compile_time_eval = previous
+
+
+def typeof(x: Any) -> ShapedArray:
+    """The abstract value of ``x`` (an array, a scalar or a tracer): its shape and dtype,
+    as JAX's ``typeof`` (a ``ShapedArray``; Python scalars are weakly typed).
+
+    Example:
+        >>> import numpy as np
+        >>> import fungrad as fg
+        >>> fg.typeof(np.ones((2, 3), np.float32))
+        ShapedArray(f32[2,3])
+        >>> fg.typeof(1.0).weak_type
+        True
+    """
+    try:
+        return get_aval(x)
+    except TypeError as err:
+        raise TypeError(f"fg.typeof: {err}") from None

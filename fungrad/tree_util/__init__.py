@@ -61,7 +61,42 @@ __all__ = [
     "tree_map", "tree_map_with_path", "tree_reduce", "tree_all", "all_leaves",
     "tree_transpose", "broadcast_prefix",
     "treedef_is_leaf", "treedef_children", "treedef_tuple",
+    "flatten_one_level", "flatten_one_level_with_keys", "tree_reduce_associative",
 ]
+
+# --- One level of a node ------------------------------------------------------------------
+
+
+def _node_kind(fn_name: str, tree: PyTree):
+    kind = kind_of(tree)
+    if kind is None:
+        raise ValueError(f"{fn_name}: a {type(tree).__name__} is a leaf, not a pytree node; "
+                         "pass a container (tuple, list, dict, None, a namedtuple or a "
+                         "registered class), or register its type with register_pytree_node.")
+    return kind
+
+
+def flatten_one_level(tree: PyTree) -> tuple[Iterable[Any], Any]:
+    """Take the root node of `tree` apart one level: its children and its aux data.
+
+    Children are returned as they are (not flattened further); a leaf is an error.
+
+    >>> flatten_one_level({'b': 1, 'a': (2, 3)})
+    ([(2, 3), 1], ('a', 'b'))
+    >>> flatten_one_level(None)
+    ((), None)
+    """
+    return _node_kind("flatten_one_level", tree).flatten(tree)
+
+
+def flatten_one_level_with_keys(tree: PyTree) -> tuple[Iterable[tuple[KeyEntry, Any]], Any]:
+    """Like `flatten_one_level`, with each child paired with its key entry.
+
+    >>> flatten_one_level_with_keys({'b': 1, 'a': 2})
+    ([(DictKey(key='a'), 2), (DictKey(key='b'), 1)], ('a', 'b'))
+    """
+    return _node_kind("flatten_one_level_with_keys", tree).flatten_with_keys(tree)
+
 
 # --- Mapping, reducing, transposing ------------------------------------------------------
 
@@ -151,6 +186,45 @@ def tree_reduce(
     if not leaves:
         raise TypeError("tree_reduce: the tree has no leaves; pass an initializer.")
     return functools.reduce(function, leaves)
+
+
+def tree_reduce_associative(
+    operation: Callable[[T, T], T], tree: PyTree, *, identity: T = _MISSING,
+    is_leaf: IsLeaf = None,
+) -> T:
+    """Combine the leaves of `tree` with an associative `operation`, pairwise in halves.
+
+    The leaves keep their order, but the grouping is a balanced tree (depth log2 of the
+    number of leaves) rather than a left fold, so `operation` must be associative.
+
+    Args:
+      operation: ``(a, b) -> c``, associative.
+      tree: the pytree.
+      identity: the result for a tree without leaves (required then).
+      is_leaf: optional predicate marking subtrees to keep as leaves.
+
+    Returns:
+      The combined value.
+
+    >>> tree_reduce_associative(lambda a, b: a + b, {'x': 'a', 'y': ['b', 'c']})
+    'abc'
+    >>> tree_reduce_associative(lambda a, b: a + b, [], identity=0)
+    0
+    """
+    leaves = tree_leaves(tree, is_leaf)
+    if not leaves:
+        if identity is _MISSING:
+            raise TypeError("tree_reduce_associative: the tree has no leaves; pass identity= "
+                            "(the value an empty reduction returns).")
+        return identity
+
+    def combine(lo: int, hi: int):
+        if hi - lo == 1:
+            return leaves[lo]
+        mid = (lo + hi) // 2
+        return operation(combine(lo, mid), combine(mid, hi))
+
+    return combine(0, len(leaves))
 
 
 def tree_all(tree: PyTree, is_leaf: IsLeaf = None) -> bool:

@@ -144,6 +144,9 @@ for _prim in (lax.real_p, lax.imag_p, lax.conj_p, lax.complex_p):
 _SHIFTS = "JAX's semantics for out-of-range shift amounts; runs its NumPy impl"
 for _prim in (lax.shift_left_p, lax.shift_right_arithmetic_p, lax.shift_right_logical_p):
     cpu_declined[_prim] = _SHIFTS
+cpu_declined[lax.nextafter_p] = ("a bit-level step to the neighbouring float (Numba's math "
+                                 "module has no nextafter); runs its NumPy impl "
+                                 "(fungrad.lax.float_neighbors)")
 _BIT_COUNTS = ("counts bits of the unsigned view (a dtype reinterpretation a Numba "
                "expression cannot name); runs its NumPy impl (fungrad.lax.bit_counts)")
 for _prim in (lax.population_count_p, lax.clz_p):

@@ -159,6 +159,8 @@ for _prim in (lax.shift_left_p, lax.shift_right_arithmetic_p, lax.shift_right_lo
 for _prim in (lax.population_count_p, lax.clz_p):
     gpu_declined[_prim] = ("CUDA has __popc/__clz, but the C++ harness that checks kernel "
                            "bodies on the CPU has no reference for them; runs its impl")
+gpu_declined[lax.nextafter_p] = ("CUDA has nextafter, but no kernel rule yet (its "
+                                 "derivative and dtype checks are lax's); runs its impl")
 gpu_declined[lax.reduce_precision_p] = ("rounds the float's bit pattern; no kernel rule yet, "
                                         "runs its impl")
 

@@ -126,3 +126,14 @@ CASES += [
       for n in ["left_shift", "right_shift"]
       for dtype, low, high in [("int64", -100, 100), ("uint8", 0, 255)]],
 ]
+
+# nextafter: JAX defines no derivative (fungrad's passes x1's tangent: see test_jax_names).
+CASES += [
+    Case("lax.nextafter", flax.nextafter, [A(*S), A(*S)], jax=lambda jnp, lax: lax.nextafter,
+         diff=False),
+    Case("lax.nextafter_f32", flax.nextafter, [A(*S, dtype="float32"), A(*S, dtype="float32")],
+         jax=lambda jnp, lax: lax.nextafter, diff=False),
+    Case("lax.nextafter_equal", flax.nextafter, [Const(np.array([0.0, -0.0, 1.0, np.inf])),
+                                                 Const(np.array([-0.0, 1.0, 1.0, 0.0]))],
+         jax=lambda jnp, lax: lax.nextafter, diff=False),
+]
