@@ -107,12 +107,15 @@ def minimize(fun: Callable, x0: Any, args: tuple = (), *, method: str, tol: floa
         >>> import fungrad.numpy as fnp
         >>> def rosenbrock(x, a):
         ...     return fnp.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (a - x[:-1]) ** 2)
-        >>> r = fg.scipy.optimize.minimize(rosenbrock, np.zeros(2), (1.0,), method="BFGS")
-        >>> np.round(r.x, 4).tolist(), bool(r.success), int(r.status)
-        ([1.0, 1.0], True, 0)
+        >>> r = fg.scipy.optimize.minimize(rosenbrock, np.zeros(5), (1.0,), method="BFGS")
+        >>> np.round(r.x, 4).tolist(), bool(r.success), int(r.status), int(r.nit)
+        ([1.0, 1.0, 1.0, 1.0, 1.0], True, 0, 36)
         >>> solve = fg.jit(lambda x0: minimize(rosenbrock, x0, (1.0,), method="bfgs").x)
-        >>> np.round(solve(np.array([-1.0, 2.0])), 4).tolist()
-        [1.0, 1.0]
+        >>> np.round(solve(np.zeros(5)), 4).tolist()
+        [1.0, 1.0, 1.0, 1.0, 1.0]
+        >>> fg.vmap(lambda a: minimize(rosenbrock, np.zeros(5), (a,), method="BFGS").status)(
+        ...     np.array([1.0, 0.5])).tolist()  # one run per a, in one loop
+        [0, 0]
     """
     if not isinstance(args, tuple):
         raise TypeError(f"{NAME}: args must be a tuple, got {type(args).__name__} {args!r}; "

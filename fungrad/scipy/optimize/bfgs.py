@@ -71,7 +71,7 @@ def minimize_bfgs(fun: Callable, x0: Any, maxiter: Any = None, norm: Any = np.in
         >>> import numpy as np
         >>> state, status = minimize_bfgs(lambda x: ((x - 2.0) ** 2).sum(), np.zeros(2))
         >>> state.x.tolist(), int(state.k), int(status)
-        ([2.0, 2.0], 1, 0)
+        ([2.0, 2.0], 2, 0)
     """
     if maxiter is None:
         maxiter = 200 * int(np.size(x0))

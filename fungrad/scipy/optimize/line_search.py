@@ -15,12 +15,13 @@ inside the middle 60%), else of a quadratic (the middle 80%), else the midpoint.
 
 The counters, limits and failure rules are JAX's, so that `minimize` reports the same
 ``nit``/``nfev``/``status``: the zoom fails after 30 trials or once its interval (signed
-as ``a_hi - a_lo``) is below 1e-10 (1e-5 below 64 bits), and the search fails after
-`maxiter` trials. A zoom that fails returns step 1 with the value and gradient of the
-start, as JAX's does; `minimize` stops on the failure. Every trial is one
-``value_and_grad``; the loops are `lax.while_loop`, so the search runs under `jit` and
-`vmap`. The interpolants are the guarded ones of `fungrad.optim.zoom_linesearch` (no
-warnings on degenerate intervals).
+as ``a_hi - a_lo``, so an interval whose high end lies below its low end fails on its next
+trial) is below 1e-10 (1e-5 below 64 bits), and the search fails after `maxiter` trials.
+A zoom that fails before any trial met both conditions returns step 1 with its low end's
+value and the start's gradient, as JAX's does; `minimize` stops on the failure. Every
+trial is one ``value_and_grad``; the loops are `lax.while_loop`, so the search runs under
+`jit` and `vmap`. The interpolants are the guarded ones of `fungrad.optim.zoom_linesearch`
+(no warnings on degenerate intervals).
 """
 
 from __future__ import annotations
@@ -121,8 +122,9 @@ def _zoom_trial(z: _Zoom) -> Any:
 
 
 def _zoom_step(line: _Line, z: _Zoom) -> _Zoom:
-    # JAX compares the signed width, so an interval given high end first fails here after
-    # its first trial; kept so that minimize's status and counts are JAX's.
+    # JAX compares the signed width: once the high end lies below the low end (a zoom
+    # opened by a trial with a non-negative slope, or after the ends swap), the zoom fails
+    # after its next trial. Kept, so that minimize's status and counts are JAX's.
     threshold = 1e-10 if np.finfo(line.dtype).bits >= 64 else 1e-5
     failed = z.failed | (z.a_hi - z.a_lo <= threshold)
     a = fnp.asarray(_zoom_trial(z), dtype=line.dtype)
@@ -210,7 +212,7 @@ def line_search(fun: Callable, x: Any, p: Any, value0: Any, grad0: Any,
         >>> x = np.zeros(1)
         >>> r = line_search(fun, x, np.ones(1), fun(x), -6.0 * np.ones(1))
         >>> float(r.stepsize), float(r.value), int(r.nfev), int(r.status)
-        (3.0, 0.0, 3, 0)
+        (1.0, 4.0, 1, 0)
     """
     dtype = np.dtype(p.dtype)
     vg = value_and_grad(fun)
