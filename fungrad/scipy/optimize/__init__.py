@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 import fungrad.numpy as fnp
+from fungrad.dtypes import is_floating
 from fungrad.errors import ShapeError
 from fungrad.scipy.optimize.bfgs import minimize_bfgs
 from fungrad.scipy.optimize.lbfgs import minimize_lbfgs
@@ -68,7 +69,7 @@ def _check_start(x0: Any) -> Any:
             f"{NAME}: x0 must be a 1-D array, got shape {tuple(x0.shape)}; pass a flat "
             "array: x0.ravel() (and reshape inside fun), or for a pytree "
             "fungrad.flatten_util.ravel_pytree(x0), which also returns the unravel function.")
-    if np.dtype(x0.dtype).kind != "f":
+    if not is_floating(x0.dtype):
         raise TypeError(
             f"{NAME}: x0 must be a real floating array, got dtype {np.dtype(x0.dtype).name} "
             f"(shape {tuple(x0.shape)}); pass x0.astype(float) (or float32).")

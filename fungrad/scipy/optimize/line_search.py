@@ -125,7 +125,7 @@ def _zoom_step(line: _Line, z: _Zoom) -> _Zoom:
     # JAX compares the signed width: once the high end lies below the low end (a zoom
     # opened by a trial with a non-negative slope, or after the ends swap), the zoom fails
     # after its next trial. Kept, so that minimize's status and counts are JAX's.
-    threshold = 1e-10 if np.finfo(line.dtype).bits >= 64 else 1e-5
+    threshold = 1e-10 if line.dtype.itemsize >= 8 else 1e-5
     failed = z.failed | (z.a_hi - z.a_lo <= threshold)
     a = fnp.asarray(_zoom_trial(z), dtype=line.dtype)
     phi, dphi, g = line.evaluate(a)
@@ -233,7 +233,7 @@ def line_search(fun: Callable, x: Any, p: Any, value0: Any, grad0: Any,
                          lambda s: _search_step(line, grad0, first, s), start)
     status = fnp.where(end.failed, 1, fnp.where(end.i > maxiter, 3, 0))
     stepsize = end.a_star
-    if np.finfo(dtype).bits != 64:  # JAX's floor, so that 32-bit runs do not stall
+    if dtype.itemsize != 8:  # JAX's floor, so that 32-bit runs do not stall
         stepsize = fnp.where(fnp.abs(stepsize) < 1e-8, fnp.sign(stepsize) * 1e-8, stepsize)
     return LineSearchResults(end.failed | ~end.done, end.nfev, fnp.asarray(stepsize, dtype=dtype),
                              end.phi_star, end.g_star, status)
