@@ -155,6 +155,10 @@ COMPLETE = {
     "fungrad.random.keys",
     "fungrad.scipy.integrate",
     "fungrad.scipy.linalg",
+    "fungrad.scipy.optimize",
+    "fungrad.scipy.optimize.bfgs",
+    "fungrad.scipy.optimize.lbfgs",
+    "fungrad.scipy.optimize.line_search",
     "fungrad.scipy.signal",
     "fungrad.scipy.special",
     "fungrad.serialization",
@@ -180,7 +184,7 @@ PUBLIC = [
     "fungrad", "fungrad.numpy", "fungrad.numpy.linalg", "fungrad.numpy.fft", "fungrad.lax",
     "fungrad.nn", "fungrad.optim", "fungrad.random", "fungrad.tree_util", "fungrad.tree",
     "fungrad.flatten_util", "fungrad.scipy.special", "fungrad.scipy.linalg",
-    "fungrad.scipy.signal", "fungrad.scipy.integrate",
+    "fungrad.scipy.signal", "fungrad.scipy.integrate", "fungrad.scipy.optimize",
 ]
 
 
