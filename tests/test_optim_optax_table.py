@@ -117,6 +117,39 @@ TRANSFORMS = [
     ("inject_adam", lambda m: m.inject_hyperparams(m.adam)(learning_rate=0.1, b1=0.8)),
     ("inject_schedule", lambda m: m.inject_hyperparams(m.sgd)(
         learning_rate=m.linear_schedule(0.1, 0.01, 5), momentum=0.9)),
+    ("yogi", lambda m: m.yogi(0.05)),
+    ("yogi_blocks", lambda m: m.chain(m.scale_by_yogi(0.8, 0.9, 1e-2, 1e-6, 0.1), m.scale(-0.05))),
+    ("adadelta", lambda m: m.adadelta(0.5)),
+    ("adadelta_decay", lambda m: m.adadelta(1.0, rho=0.8, weight_decay=0.01,
+                                            weight_decay_mask=_mask)),
+    ("adadelta_no_rate", lambda m: m.chain(m.adadelta(), m.scale(-10.0))),
+    ("novograd", lambda m: m.novograd(0.1)),
+    ("novograd_decay", lambda m: m.novograd(0.1, b1=0.8, b2=0.5, eps_root=1e-6,
+                                            weight_decay=0.01)),
+    ("adan", lambda m: m.adan(0.05)),
+    ("adan_decay", lambda m: m.adan(0.05, weight_decay=0.01, mask=_mask)),
+    ("rprop", lambda m: m.rprop(0.01)),
+    ("rprop_bounds", lambda m: m.rprop(0.01, eta_minus=0.3, eta_plus=1.5, min_step_size=5e-3,
+                                       max_step_size=0.02)),
+    ("lars", lambda m: m.lars(0.5, weight_decay=0.01)),
+    ("lars_masks", lambda m: m.lars(0.5, weight_decay=0.01, weight_decay_mask=_mask,
+                                    trust_ratio_mask=_mask, nesterov=True)),
+    ("fromage", lambda m: m.fromage(0.1)),
+    ("fromage_schedule", lambda m: m.fromage(m.linear_schedule(0.2, 0.05, 6))),
+    ("sign_sgd", lambda m: m.sign_sgd(0.01)),
+    ("signum", lambda m: m.signum(0.01, beta=0.8)),
+    ("noisy_sgd_no_noise", lambda m: m.noisy_sgd(0.1, eta=0.0, key=0)),
+    ("optimistic_gradient_descent", lambda m: m.optimistic_gradient_descent(0.1, 0.5, 0.8)),
+    ("optimistic_adam_v2", lambda m: m.optimistic_adam_v2(0.05, alpha=0.9, beta=0.5)),
+    ("adamaxw", lambda m: m.adamaxw(0.05, weight_decay=0.01)),
+    ("adamaxw_mask", lambda m: m.adamaxw(0.05, weight_decay=0.1, mask=_mask)),
+    ("scale_by_sign", lambda m: m.chain(m.scale_by_sign(), m.scale(-0.01))),
+    ("scale_by_param_block_norm", lambda m: m.chain(m.scale_by_param_block_norm(0.5),
+                                                     m.sgd(0.05))),
+    ("distance_over_gradients", lambda m: m.chain(
+        m.scale_by_distance_over_gradients(reps_rel=1e-2), m.scale(-1.0))),
+    ("distance_over_gradients_f64", lambda m: m.chain(
+        m.scale_by_distance_over_gradients(1e-3, 1e-6, np.float64, -0.5))),
 ]
 
 
@@ -125,6 +158,60 @@ def test_transformation_matches_optax(make):
     grads = grad_sequence(params0())
     grads[4] = tree_map(lambda g: 30.0 * g, grads[4])  # a step above the clipping thresholds
     run_both(make, grads=grads)
+
+
+SM3_ROWS = [
+    ("sm3", lambda m: m.sm3(0.1)),
+    ("sm3_decay", lambda m: m.chain(m.scale_by_sm3(0.8, 0.9), m.scale(-0.1))),
+]
+
+
+@pytest.mark.parametrize("make", [r[1] for r in SM3_ROWS], ids=[r[0] for r in SM3_ROWS])
+def test_sm3_matches_optax(make):
+    """optax's SM3 fails on scalar leaves (ours keeps one accumulator there): no 's' leaf."""
+    params = {k: v for k, v in params0().items() if k != "s"}
+    params["t"] = np.random.default_rng(3).normal(size=(2, 3, 2))
+    grads = grad_sequence(params)
+    grads[4] = tree_map(lambda g: 30.0 * g, grads[4])
+    run_both(make, params=params, grads=grads)
+
+
+def test_sm3_scalar_leaf_and_zero_gradient():
+    opt = optim.sm3(0.1)
+    params = {"s": np.array(1.0), "v": np.ones(3)}
+    u, state = opt.update({"s": np.array(2.0), "v": np.array([0.0, 1.0, 0.0])},
+                          opt.init(params), params)
+    np.testing.assert_allclose(u["s"], -0.1 * 0.1 * 2.0 / np.sqrt(4.0 + 1e-8))
+    assert u["v"][0] == 0.0 and np.isfinite(u["v"]).all()  # 0 accumulator: no step, no NaN
+    assert [a.shape for a in state[0].mu["s"]] == [()]
+
+
+def test_polyak_sgd_matches_optax():
+    def value(lib, p):
+        return {"value": 1.0 + float(np.sum(np.asarray(p["w"]) ** 2))}
+
+    for kwargs in ({}, dict(max_learning_rate=0.3, scaling=0.5, f_min=0.5, eps=0.1,
+                            variant="sps+")):
+        run_both(lambda m, kw=kwargs: m.polyak_sgd(**kw), extra=value)
+
+
+def test_polyak_needs_value_and_zero_gradient_gives_zero_step():
+    opt = optim.polyak_sgd()
+    g = {"w": np.zeros(2)}
+    with pytest.raises(ValueError, match="scale_by_polyak: update.. needs the objective"):
+        opt.update(g, opt.init(g))
+    u, _ = opt.update(g, opt.init(g), value=3.0)
+    assert np.all(u["w"] == 0.0)
+    with pytest.raises(ValueError, match="scale_by_polyak: variant must be"):
+        optim.scale_by_polyak(variant="sps-")
+
+
+def test_optimistic_adam_deprecated_matches_optax():
+    with pytest.warns(DeprecationWarning, match="optimistic_adam_v2"):
+        run_both(lambda m: m.optimistic_adam(0.05, optimism=0.02))
+    with pytest.raises(ValueError, match="optimistic_adam: learning_rate cannot be a schedule"), \
+            pytest.warns(DeprecationWarning):
+        optim.optimistic_adam(lambda c: 0.1)
 
 
 def test_zero_nans_records_which_leaves_had_nans():
@@ -551,7 +638,13 @@ NEW_NAMES = (
     "scale_by_rss scale_by_trust_ratio trace add_decayed_weights scale scale_by_schedule "
     "scale_by_learning_rate clip clip_by_global_norm masked apply_if_finite MultiSteps "
     "chain with_extra_args_support losses.softmax_cross_entropy "
-    "losses.softmax_cross_entropy_with_integer_labels"
+    "losses.softmax_cross_entropy_with_integer_labels "
+    "yogi adadelta novograd sm3 adan rprop lars fromage sign_sgd signum noisy_sgd polyak_sgd "
+    "optimistic_gradient_descent optimistic_adam optimistic_adam_v2 adamaxw "
+    "scale_by_sign scale_by_yogi scale_by_novograd scale_by_adadelta "
+    "scale_by_optimistic_gradient scale_by_polyak scale_by_rprop scale_by_sm3 scale_by_adan "
+    "scale_by_distance_over_gradients scale_by_param_block_norm "
+    "safe_norm safe_increment safe_int32_increment safe_root_mean_squares"
 ).split()
 
 
@@ -640,7 +733,10 @@ def test_contrib_signature_matches_optax(name):
 TRACEABLE = ["lion", "nadam", "radam", "adamax", "amsgrad", "adabelief", "adafactor",
              "adafactor_factored", "ema", "apply_every", "zero_nans", "adaptive_grad_clip",
              "partition", "freeze", "flatten", "lbfgs_no_linesearch", "inject_adam",
-             "schedule_free_adamw", "rmsprop_bias_correction"]
+             "schedule_free_adamw", "rmsprop_bias_correction", "yogi", "adadelta_decay",
+             "novograd_decay", "adan_decay", "rprop_bounds", "lars_masks", "fromage_schedule",
+             "sign_sgd", "signum", "optimistic_gradient_descent", "optimistic_adam_v2",
+             "adamaxw_mask", "scale_by_param_block_norm", "distance_over_gradients"]
 _BY_NAME = dict(TRANSFORMS)
 
 
@@ -671,3 +767,34 @@ def test_vmap_over_gradient_sequences(name):
     for i, seq in enumerate(seqs):
         assert_close(tree_map(lambda x, i=i: x[i], batched), _run(opt, params, seq),
                      rtol=1e-12, atol=1e-14)
+
+
+JITTED = ["yogi", "adadelta_decay", "novograd_decay", "adan_decay", "rprop_bounds", "lars_masks",
+          "fromage_schedule", "signum", "optimistic_gradient_descent", "optimistic_adam_v2",
+          "adamaxw_mask", "scale_by_param_block_norm", "distance_over_gradients"]
+
+
+@pytest.mark.parametrize("name", JITTED)
+def test_jitted_updates_equal_eager(name):
+    opt = _BY_NAME[name](optim)
+    step = fg.jit(lambda g, s, p: opt.update(g, s, p))
+    params, grads = params0(), grad_sequence(params0(), 5)
+    p_eager = p_jit = params
+    s_eager = s_jit = opt.init(params)
+    for g in grads:
+        u, s_eager = opt.update(g, s_eager, p_eager)
+        v, s_jit = step(g, s_jit, p_jit)
+        p_eager, p_jit = optim.apply_updates(p_eager, u), optim.apply_updates(p_jit, v)
+        assert_close(p_jit, p_eager, rtol=1e-12, atol=1e-14)
+
+
+def test_sm3_and_polyak_under_jit():
+    params = {"w": np.ones((3, 2)), "b": np.zeros(2)}
+    grads = grad_sequence(params, 3)
+    for opt, extra in ((optim.sm3(0.1), {}), (optim.polyak_sgd(0.5), {"value": 2.0})):
+        step = fg.jit(lambda g, s, p, opt=opt, extra=extra: opt.update(g, s, p, **extra))
+        s_e = s_j = opt.init(params)
+        for g in grads:
+            u, s_e = opt.update(g, s_e, params, **extra)
+            v, s_j = step(g, s_j, params)
+            assert_close(v, u, rtol=1e-12, atol=1e-14)

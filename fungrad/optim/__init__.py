@@ -34,15 +34,19 @@ from fungrad.nn.losses import (  # noqa: F401,E402 (optax's top-level loss names
     squared_error,
 )
 from fungrad.optim import contrib, losses, tree, tree_utils  # noqa: F401,E402
+from fungrad.optim.adaptive import *  # noqa: F401,F403
 from fungrad.optim.aliases import *  # noqa: F401,F403
+from fungrad.optim.aliases_extra import *  # noqa: F401,F403
 from fungrad.optim.aliases_more import *  # noqa: F401,F403
 from fungrad.optim.base import *  # noqa: F401,F403
 from fungrad.optim.clipping import *  # noqa: F401,F403
 from fungrad.optim.hyperparams import *  # noqa: F401,F403
 from fungrad.optim.lbfgs import *  # noqa: F401,F403
 from fungrad.optim.moments import *  # noqa: F401,F403
+from fungrad.optim.numerics import *  # noqa: F401,F403
 from fungrad.optim.partition import *  # noqa: F401,F403
 from fungrad.optim.schedules import *  # noqa: F401,F403
+from fungrad.optim.step_sizes import *  # noqa: F401,F403
 from fungrad.optim.stepping import *  # noqa: F401,F403
 from fungrad.optim.transforms import *  # noqa: F401,F403
 from fungrad.optim.wrappers import *  # noqa: F401,F403
