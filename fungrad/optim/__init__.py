@@ -40,14 +40,24 @@ from fungrad.optim.aliases_extra import *  # noqa: F401,F403
 from fungrad.optim.aliases_more import *  # noqa: F401,F403
 from fungrad.optim.base import *  # noqa: F401,F403
 from fungrad.optim.clipping import *  # noqa: F401,F403
+from fungrad.optim.conditional import *  # noqa: F401,F403
+from fungrad.optim.constraints import *  # noqa: F401,F403
 from fungrad.optim.hyperparams import *  # noqa: F401,F403
 from fungrad.optim.lbfgs import *  # noqa: F401,F403
 from fungrad.optim.moments import *  # noqa: F401,F403
 from fungrad.optim.numerics import *  # noqa: F401,F403
 from fungrad.optim.partition import *  # noqa: F401,F403
 from fungrad.optim.schedules import *  # noqa: F401,F403
+from fungrad.optim.state_params import *  # noqa: F401,F403
 from fungrad.optim.step_sizes import *  # noqa: F401,F403
 from fungrad.optim.stepping import *  # noqa: F401,F403
+from fungrad.optim.target_updates import *  # noqa: F401,F403
 from fungrad.optim.transforms import *  # noqa: F401,F403
 from fungrad.optim.wrappers import *  # noqa: F401,F403
 from fungrad.optim.zoom_linesearch import *  # noqa: F401,F403
+
+# optax's top-level names for the moment helpers of optax.tree_utils:
+bias_correction = tree_utils.tree_bias_correction
+update_infinity_moment = tree_utils.tree_update_infinity_moment
+update_moment = tree_utils.tree_update_moment
+update_moment_per_elem_norm = tree_utils.tree_update_moment_per_elem_norm

@@ -18,8 +18,13 @@ import numpy as np
 
 import fungrad.numpy as fnp
 from fungrad.core import get_aval
+from fungrad.optim.leafwise import scalar_like
+from fungrad.transforms.api import stop_gradient
+from fungrad.transforms.custom_derivatives import custom_vjp
+from fungrad.tree_util import tree_map
 
-__all__ = ["safe_norm", "safe_root_mean_squares", "safe_increment", "safe_int32_increment"]
+__all__ = ["safe_norm", "safe_root_mean_squares", "safe_increment", "safe_int32_increment",
+           "scale_gradient"]
 
 
 def safe_norm(x: Any, min_norm: Any, ord: Any = None, axis: Any = None,  # noqa: A002
@@ -104,3 +109,42 @@ def safe_int32_increment(count: Any) -> Any:
         raise ValueError(f"safe_int32_increment: count must be int32, got {dtype}; use "
                          "safe_increment for other dtypes.")
     return safe_increment(count)
+
+
+@custom_vjp
+def _scaled_backward(inputs: Any, scale: Any) -> Any:
+    del scale
+    return inputs
+
+
+def _scaled_backward_fwd(inputs, scale):
+    return inputs, scale
+
+
+def _scaled_backward_bwd(scale, cotangents):
+    return tree_map(lambda g: g * scalar_like(scale, g), cotangents), None
+
+
+_scaled_backward.defvjp(_scaled_backward_fwd, _scaled_backward_bwd)
+
+
+def scale_gradient(inputs: Any, scale: Any) -> Any:
+    """The identity on `inputs` (a pytree), whose gradient is multiplied by `scale`.
+
+    ``scale=0`` is `stop_gradient`; ``scale=1`` returns `inputs` itself.
+
+    Args:
+      inputs: a pytree of arrays.
+      scale: the factor applied to the cotangents in the backward pass.
+
+    Example:
+        >>> import fungrad as fg
+        >>> from fungrad import optim
+        >>> float(fg.grad(lambda x: optim.scale_gradient(x, 0.5) ** 2)(3.0))
+        3.0
+    """
+    if isinstance(scale, (int, float)) and scale == 1.0:
+        return inputs
+    if isinstance(scale, (int, float)) and scale == 0.0:
+        return tree_map(stop_gradient, inputs)
+    return _scaled_backward(inputs, scale)
