@@ -84,6 +84,7 @@ COMPLETE = {
     "fungrad.nn.dropout",
     "fungrad.nn.linear",
     "fungrad.nn.losses",
+    "fungrad.nn.losses_more",
     "fungrad.nn.module",
     "fungrad.nn.normalization",
     "fungrad.nn.recurrent",

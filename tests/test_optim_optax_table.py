@@ -473,6 +473,16 @@ LOSSES = [  # (name, args builder from the inputs, keyword arguments, which args
     ("softmax_cross_entropy_with_integer_labels",
      lambda x, y, p, l01, s: (x, np.array([0, 3, 4, 1])),
      dict(where=np.array([[1, 1, 0, 1, 1]] * 3 + [[0] * 5], bool)), (0,)),
+    ("log_cosh", lambda x, y, p, l01, s: (30 * x, y), {}, (0, 1)),
+    ("log_cosh", lambda x, y, p, l01, s: (x,), {}, (0,)),
+    ("convex_kl_divergence", lambda x, y, p, l01, s: (np.log(np.abs(x) + 0.1), p), {}, (0,)),
+    ("generalized_kl_divergence", lambda x, y, p, l01, s: (x, np.abs(y)), dict(axis=0), (0, 1)),
+    ("generalized_kl_divergence", lambda x, y, p, l01, s: (x, p),
+     dict(where=_rng_inputs()[3] > 0), (0,)),
+    ("ntxent", lambda x, y, p, l01, s: (x, np.array([0, 1, 0, 1])), {}, (0,)),
+    ("ntxent", lambda x, y, p, l01, s: (x, np.array([2, 2, 2, 5])), dict(temperature=0.5), (0,)),
+    ("ntxent", lambda x, y, p, l01, s: (np.concatenate([x, -x]), np.array([0, 1, 2, 3] * 2)),
+     dict(temperature=1.0), (0,)),
 ]
 
 
@@ -656,7 +666,9 @@ NEW_NAMES = (
     "scale_gradient centralize keep_params_nonnegative skip_large_updates conditionally_mask "
     "conditionally_transform incremental_update periodic_update bias_correction update_moment "
     "update_infinity_moment update_moment_per_elem_norm tree_map_params named_chain "
-    "per_example_global_norm_clip per_example_layer_norm_clip"
+    "per_example_global_norm_clip per_example_layer_norm_clip "
+    "losses.log_cosh losses.convex_kl_divergence losses.generalized_kl_divergence losses.ntxent "
+    "log_cosh convex_kl_divergence generalized_kl_divergence ntxent"
 ).split()
 
 
@@ -969,3 +981,20 @@ def test_conditional_and_named_chain_errors():
     t = optim.keep_params_nonnegative()
     with pytest.raises(ValueError, match="keep_params_nonnegative: update.. needs the current"):
         t.update({"w": np.ones(1)}, t.init(None))
+
+
+def test_new_losses_under_jit_and_errors():
+    x, y, p, _, _ = _rng_inputs()
+    labels = np.array([0, 1, 0, 1])
+    np.testing.assert_allclose(float(fg.jit(optim.ntxent)(x, labels)),
+                               float(optim.ntxent(x, labels)), rtol=1e-12)
+    np.testing.assert_allclose(np.asarray(fg.jit(optim.log_cosh)(x, y)),
+                               np.asarray(optim.log_cosh(x, y)), rtol=1e-12)
+    np.testing.assert_allclose(np.asarray(fg.jit(optim.generalized_kl_divergence)(x, p)),
+                               np.asarray(optim.generalized_kl_divergence(x, p)), rtol=1e-12)
+    with pytest.raises(ShapeError, match="ntxent: embeddings must be .n, d. and labels"):
+        optim.ntxent(x, np.array([0, 1]))
+    with pytest.raises(TypeError, match="log_cosh: predictions must be floating point"):
+        optim.log_cosh(np.arange(3))
+    with pytest.raises(ShapeError, match="generalized_kl_divergence: log_predictions of shape"):
+        optim.generalized_kl_divergence(x, p[:2])

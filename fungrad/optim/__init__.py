@@ -18,13 +18,17 @@ follow optax.
 """
 
 from fungrad.nn.losses import (  # noqa: F401,E402 (optax's top-level loss names)
+    convex_kl_divergence,
     cosine_distance,
     cosine_similarity,
     ctc_loss,
+    generalized_kl_divergence,
     hinge_loss,
     huber_loss,
     kl_divergence,
     l2_loss,
+    log_cosh,
+    ntxent,
     safe_softmax_cross_entropy,
     sigmoid_binary_cross_entropy,
     sigmoid_focal_loss,
