@@ -490,9 +490,13 @@ def _to_jax(args):
     return tuple(jnp.asarray(a) if isinstance(a, np.ndarray) else a for a in args)
 
 
+@pytest.mark.filterwarnings("ignore:.*convex_kl_divergence is deprecated:DeprecationWarning")
 @pytest.mark.parametrize("name,build,kwargs,diff", LOSSES, ids=[r[0] for r in LOSSES])
 def test_loss_matches_optax(name, build, kwargs, diff):
     args = build(*_rng_inputs())
+    if name == "convex_kl_divergence":  # deprecated in optax and here: both warn
+        with pytest.warns(DeprecationWarning, match="generalized_kl_divergence"):
+            optim.convex_kl_divergence(*args, **kwargs)
     ours = getattr(fnn.losses, name)
     theirs = getattr(optax.losses, name)
     assert getattr(optim.losses, name) is ours and getattr(optim, name) is ours
@@ -998,3 +1002,14 @@ def test_new_losses_under_jit_and_errors():
         optim.log_cosh(np.arange(3))
     with pytest.raises(ShapeError, match="generalized_kl_divergence: log_predictions of shape"):
         optim.generalized_kl_divergence(x, p[:2])
+
+
+@pytest.mark.parametrize("name", ["scale_by_novograd", "scale_by_distance_over_gradients",
+                                  "scale_by_param_block_norm"])
+def test_blocks_needing_params_say_so(name):
+    t = getattr(optim, name)()
+    g = {"w": np.ones(2)}
+    with pytest.raises(ValueError, match=f"{name}: update.. needs the current parameters"):
+        t.update(g, t.init(g))
+    with pytest.raises(ValueError, match=f"{name}: .*different"):
+        t.update(g, t.init(g), {"w": np.ones(3)})

@@ -11,6 +11,7 @@ keeps that one under its size budget.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -76,15 +77,20 @@ def generalized_kl_divergence(log_predictions: Array, targets: Array, axis: Any 
 
 def convex_kl_divergence(log_predictions: Array, targets: Array, axis: Any = -1,
                          where: Array | None = None) -> Array:
-    """The convex KL divergence: `generalized_kl_divergence` under optax's other name.
+    """The convex KL divergence: `generalized_kl_divergence` under optax's older name
+    (deprecated there, and it warns likewise here).
 
     Example:
-        >>> import numpy as np
+        >>> import numpy as np, warnings
         >>> from fungrad import nn
         >>> log_p = np.log(np.array([1.0, 2.0]))
-        >>> round(float(nn.losses.convex_kl_divergence(log_p, np.array([1.0, 1.0]))), 6)
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter('ignore', DeprecationWarning)
+        ...     round(float(nn.losses.convex_kl_divergence(log_p, np.array([1.0, 1.0]))), 6)
         0.306853
     """
+    warnings.warn("convex_kl_divergence is deprecated (as in optax 0.2.8): use "
+                  "generalized_kl_divergence.", DeprecationWarning, stacklevel=2)
     return generalized_kl_divergence(log_predictions, targets, axis=axis, where=where)
 
 

@@ -17,6 +17,7 @@ from fungrad.optim.leafwise import (
     astype_like,
     increment,
     map_leaves,
+    require_params,
     scalar_like,
     step_number,
     structure_error,
@@ -47,12 +48,6 @@ def _zero_count():
 
 def _full_tree(name: str, params: Any, value: Any) -> Any:
     return map_leaves(name, lambda p: fnp.full_like(p, value), ("params", params))
-
-
-def _need_params(name: str, params: Any) -> None:
-    if params is None:
-        raise ValueError(f"{name}: update() needs the current parameters: call "
-                         "update(updates, state, params).")
 
 
 # --- Yogi -----------------------------------------------------------------------------------
@@ -237,7 +232,7 @@ def scale_by_novograd(  # noqa: PLR0917 (optax's signature)
                           ("params", params)))
 
     def update(updates, state, params=None):
-        _need_params(name, params)
+        require_params(name, params)
         count = increment(state.count)
         first = count == 1
 

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 import fungrad.numpy as fnp
 from fungrad.optim.base import GradientTransformation, check_state, init_empty_state
-from fungrad.optim.leafwise import astype_like, map_leaves
+from fungrad.optim.leafwise import astype_like, map_leaves, require_params
 
 __all__ = ["keep_params_nonnegative", "NonNegativeParamsState", "centralize"]
 
@@ -55,9 +55,7 @@ def keep_params_nonnegative() -> GradientTransformation:
 
     def update(updates, state, params=None):
         check_state(name, state, NonNegativeParamsState)
-        if params is None:
-            raise ValueError(f"{name}: update() needs the current parameters: call "
-                             "update(updates, state, params).")
+        require_params(name, params)
         new = map_leaves(name, lambda u, p: astype_like(fnp.where(p + u < 0.0, -p, u), u),
                          ("updates", updates), ("params", params))
         return new, state

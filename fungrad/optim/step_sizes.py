@@ -20,6 +20,7 @@ from fungrad.optim.base import (
 from fungrad.optim.leafwise import (
     astype_like,
     map_leaves,
+    require_params,
     scalar_like,
     tree_select,
     weak_scalar,
@@ -39,12 +40,6 @@ __all__ = [
     "ScaleByDistanceOverGradientsState",
     "scale_by_param_block_norm",
 ]
-
-
-def _need_params(name: str, params: Any) -> None:
-    if params is None:
-        raise ValueError(f"{name}: update() needs the current parameters: call "
-                         "update(updates, state, params).")
 
 
 def scale_by_sign() -> GradientTransformation:
@@ -329,7 +324,7 @@ def scale_by_distance_over_gradients(reps_rel=1e-6, eps=1e-8, param_dtype=np.flo
                                    ("params", params)))
 
     def update(updates, state, params=None):
-        _need_params(name, params)
+        require_params(name, params)
         map_leaves(name, lambda *a: None, ("updates", updates), ("params", params),
                    ("state.init_params", state.init_params))  # checks structures, shapes
         treedef = tree_structure(updates)
@@ -374,7 +369,7 @@ def scale_by_param_block_norm(min_scale: float = 1e-3) -> GradientTransformation
     min_scale = weak_scalar(min_scale, f"{name}: min_scale")
 
     def update(updates, state, params=None):
-        _need_params(name, params)
+        require_params(name, params)
         if not isinstance(state, EmptyState):
             raise TypeError(f"{name}: state must be the EmptyState made by init(), got "
                             f"{type(state).__name__}.")
