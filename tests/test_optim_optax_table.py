@@ -117,6 +117,47 @@ TRANSFORMS = [
     ("inject_adam", lambda m: m.inject_hyperparams(m.adam)(learning_rate=0.1, b1=0.8)),
     ("inject_schedule", lambda m: m.inject_hyperparams(m.sgd)(
         learning_rate=m.linear_schedule(0.1, 0.01, 5), momentum=0.9)),
+    ("yogi", lambda m: m.yogi(0.05)),
+    ("yogi_blocks", lambda m: m.chain(m.scale_by_yogi(0.8, 0.9, 1e-2, 1e-6, 0.1), m.scale(-0.05))),
+    ("adadelta", lambda m: m.adadelta(0.5)),
+    ("adadelta_decay", lambda m: m.adadelta(1.0, rho=0.8, weight_decay=0.01,
+                                            weight_decay_mask=_mask)),
+    ("adadelta_no_rate", lambda m: m.chain(m.adadelta(), m.scale(-10.0))),
+    ("novograd", lambda m: m.novograd(0.1)),
+    ("novograd_decay", lambda m: m.novograd(0.1, b1=0.8, b2=0.5, eps_root=1e-6,
+                                            weight_decay=0.01)),
+    ("adan", lambda m: m.adan(0.05)),
+    ("adan_decay", lambda m: m.adan(0.05, weight_decay=0.01, mask=_mask)),
+    ("rprop", lambda m: m.rprop(0.01)),
+    ("rprop_bounds", lambda m: m.rprop(0.01, eta_minus=0.3, eta_plus=1.5, min_step_size=5e-3,
+                                       max_step_size=0.02)),
+    ("lars", lambda m: m.lars(0.5, weight_decay=0.01)),
+    ("lars_masks", lambda m: m.lars(0.5, weight_decay=0.01, weight_decay_mask=_mask,
+                                    trust_ratio_mask=_mask, nesterov=True)),
+    ("fromage", lambda m: m.fromage(0.1)),
+    ("fromage_schedule", lambda m: m.fromage(m.linear_schedule(0.2, 0.05, 6))),
+    ("sign_sgd", lambda m: m.sign_sgd(0.01)),
+    ("signum", lambda m: m.signum(0.01, beta=0.8)),
+    ("noisy_sgd_no_noise", lambda m: m.noisy_sgd(0.1, eta=0.0, key=0)),
+    ("optimistic_gradient_descent", lambda m: m.optimistic_gradient_descent(0.1, 0.5, 0.8)),
+    ("optimistic_adam_v2", lambda m: m.optimistic_adam_v2(0.05, alpha=0.9, beta=0.5)),
+    ("adamaxw", lambda m: m.adamaxw(0.05, weight_decay=0.01)),
+    ("adamaxw_mask", lambda m: m.adamaxw(0.05, weight_decay=0.1, mask=_mask)),
+    ("scale_by_sign", lambda m: m.chain(m.scale_by_sign(), m.scale(-0.01))),
+    ("scale_by_param_block_norm", lambda m: m.chain(m.scale_by_param_block_norm(0.5),
+                                                     m.sgd(0.05))),
+    ("centralize", lambda m: m.chain(m.centralize(), m.sgd(0.1))),
+    ("keep_params_nonnegative", lambda m: m.chain(m.sgd(0.5), m.keep_params_nonnegative())),
+    ("conditionally_transform", lambda m: m.chain(
+        m.conditionally_transform(m.adam(0.1), lambda step: step % 3 != 1), m.scale(0.1))),
+    ("conditionally_mask", lambda m: m.conditionally_mask(m.sgd(0.1, momentum=0.9),
+                                                          lambda step: step % 4 >= 2)),
+    ("named_chain", lambda m: m.named_chain(("clip", m.clip_by_global_norm(1.0)),
+                                            ("adam", m.adam(0.1)))),
+    ("distance_over_gradients", lambda m: m.chain(
+        m.scale_by_distance_over_gradients(reps_rel=1e-2), m.scale(-1.0))),
+    ("distance_over_gradients_f64", lambda m: m.chain(
+        m.scale_by_distance_over_gradients(1e-3, 1e-6, np.float64, -0.5))),
 ]
 
 
@@ -125,6 +166,60 @@ def test_transformation_matches_optax(make):
     grads = grad_sequence(params0())
     grads[4] = tree_map(lambda g: 30.0 * g, grads[4])  # a step above the clipping thresholds
     run_both(make, grads=grads)
+
+
+SM3_ROWS = [
+    ("sm3", lambda m: m.sm3(0.1)),
+    ("sm3_decay", lambda m: m.chain(m.scale_by_sm3(0.8, 0.9), m.scale(-0.1))),
+]
+
+
+@pytest.mark.parametrize("make", [r[1] for r in SM3_ROWS], ids=[r[0] for r in SM3_ROWS])
+def test_sm3_matches_optax(make):
+    """optax's SM3 fails on scalar leaves (ours keeps one accumulator there): no 's' leaf."""
+    params = {k: v for k, v in params0().items() if k != "s"}
+    params["t"] = np.random.default_rng(3).normal(size=(2, 3, 2))
+    grads = grad_sequence(params)
+    grads[4] = tree_map(lambda g: 30.0 * g, grads[4])
+    run_both(make, params=params, grads=grads)
+
+
+def test_sm3_scalar_leaf_and_zero_gradient():
+    opt = optim.sm3(0.1)
+    params = {"s": np.array(1.0), "v": np.ones(3)}
+    u, state = opt.update({"s": np.array(2.0), "v": np.array([0.0, 1.0, 0.0])},
+                          opt.init(params), params)
+    np.testing.assert_allclose(u["s"], -0.1 * 0.1 * 2.0 / np.sqrt(4.0 + 1e-8))
+    assert u["v"][0] == 0.0 and np.isfinite(u["v"]).all()  # 0 accumulator: no step, no NaN
+    assert [a.shape for a in state[0].mu["s"]] == [()]
+
+
+def test_polyak_sgd_matches_optax():
+    def value(lib, p):
+        return {"value": 1.0 + float(np.sum(np.asarray(p["w"]) ** 2))}
+
+    for kwargs in ({}, dict(max_learning_rate=0.3, scaling=0.5, f_min=0.5, eps=0.1,
+                            variant="sps+")):
+        run_both(lambda m, kw=kwargs: m.polyak_sgd(**kw), extra=value)
+
+
+def test_polyak_needs_value_and_zero_gradient_gives_zero_step():
+    opt = optim.polyak_sgd()
+    g = {"w": np.zeros(2)}
+    with pytest.raises(ValueError, match="scale_by_polyak: update.. needs the objective"):
+        opt.update(g, opt.init(g))
+    u, _ = opt.update(g, opt.init(g), value=3.0)
+    assert np.all(u["w"] == 0.0)
+    with pytest.raises(ValueError, match="scale_by_polyak: variant must be"):
+        optim.scale_by_polyak(variant="sps-")
+
+
+def test_optimistic_adam_deprecated_matches_optax():
+    with pytest.warns(DeprecationWarning, match="optimistic_adam_v2"):
+        run_both(lambda m: m.optimistic_adam(0.05, optimism=0.02))
+    with pytest.raises(ValueError, match="optimistic_adam: learning_rate cannot be a schedule"), \
+            pytest.warns(DeprecationWarning):
+        optim.optimistic_adam(lambda c: 0.1)
 
 
 def test_zero_nans_records_which_leaves_had_nans():
@@ -378,6 +473,16 @@ LOSSES = [  # (name, args builder from the inputs, keyword arguments, which args
     ("softmax_cross_entropy_with_integer_labels",
      lambda x, y, p, l01, s: (x, np.array([0, 3, 4, 1])),
      dict(where=np.array([[1, 1, 0, 1, 1]] * 3 + [[0] * 5], bool)), (0,)),
+    ("log_cosh", lambda x, y, p, l01, s: (30 * x, y), {}, (0, 1)),
+    ("log_cosh", lambda x, y, p, l01, s: (x,), {}, (0,)),
+    ("convex_kl_divergence", lambda x, y, p, l01, s: (np.log(np.abs(x) + 0.1), p), {}, (0,)),
+    ("generalized_kl_divergence", lambda x, y, p, l01, s: (x, np.abs(y)), dict(axis=0), (0, 1)),
+    ("generalized_kl_divergence", lambda x, y, p, l01, s: (x, p),
+     dict(where=_rng_inputs()[3] > 0), (0,)),
+    ("ntxent", lambda x, y, p, l01, s: (x, np.array([0, 1, 0, 1])), {}, (0,)),
+    ("ntxent", lambda x, y, p, l01, s: (x, np.array([2, 2, 2, 5])), dict(temperature=0.5), (0,)),
+    ("ntxent", lambda x, y, p, l01, s: (np.concatenate([x, -x]), np.array([0, 1, 2, 3] * 2)),
+     dict(temperature=1.0), (0,)),
 ]
 
 
@@ -385,9 +490,13 @@ def _to_jax(args):
     return tuple(jnp.asarray(a) if isinstance(a, np.ndarray) else a for a in args)
 
 
+@pytest.mark.filterwarnings("ignore:.*convex_kl_divergence is deprecated:DeprecationWarning")
 @pytest.mark.parametrize("name,build,kwargs,diff", LOSSES, ids=[r[0] for r in LOSSES])
 def test_loss_matches_optax(name, build, kwargs, diff):
     args = build(*_rng_inputs())
+    if name == "convex_kl_divergence":  # deprecated in optax and here: both warn
+        with pytest.warns(DeprecationWarning, match="generalized_kl_divergence"):
+            optim.convex_kl_divergence(*args, **kwargs)
     ours = getattr(fnn.losses, name)
     theirs = getattr(optax.losses, name)
     assert getattr(optim.losses, name) is ours and getattr(optim, name) is ours
@@ -551,7 +660,19 @@ NEW_NAMES = (
     "scale_by_rss scale_by_trust_ratio trace add_decayed_weights scale scale_by_schedule "
     "scale_by_learning_rate clip clip_by_global_norm masked apply_if_finite MultiSteps "
     "chain with_extra_args_support losses.softmax_cross_entropy "
-    "losses.softmax_cross_entropy_with_integer_labels"
+    "losses.softmax_cross_entropy_with_integer_labels "
+    "yogi adadelta novograd sm3 adan rprop lars fromage sign_sgd signum noisy_sgd polyak_sgd "
+    "optimistic_gradient_descent optimistic_adam optimistic_adam_v2 adamaxw "
+    "scale_by_sign scale_by_yogi scale_by_novograd scale_by_adadelta "
+    "scale_by_optimistic_gradient scale_by_polyak scale_by_rprop scale_by_sm3 scale_by_adan "
+    "scale_by_distance_over_gradients scale_by_param_block_norm "
+    "safe_norm safe_increment safe_int32_increment safe_root_mean_squares "
+    "scale_gradient centralize keep_params_nonnegative skip_large_updates conditionally_mask "
+    "conditionally_transform incremental_update periodic_update bias_correction update_moment "
+    "update_infinity_moment update_moment_per_elem_norm tree_map_params named_chain "
+    "per_example_global_norm_clip per_example_layer_norm_clip "
+    "losses.log_cosh losses.convex_kl_divergence losses.generalized_kl_divergence losses.ntxent "
+    "log_cosh convex_kl_divergence generalized_kl_divergence ntxent"
 ).split()
 
 
@@ -640,7 +761,12 @@ def test_contrib_signature_matches_optax(name):
 TRACEABLE = ["lion", "nadam", "radam", "adamax", "amsgrad", "adabelief", "adafactor",
              "adafactor_factored", "ema", "apply_every", "zero_nans", "adaptive_grad_clip",
              "partition", "freeze", "flatten", "lbfgs_no_linesearch", "inject_adam",
-             "schedule_free_adamw", "rmsprop_bias_correction"]
+             "schedule_free_adamw", "rmsprop_bias_correction", "yogi", "adadelta_decay",
+             "novograd_decay", "adan_decay", "rprop_bounds", "lars_masks", "fromage_schedule",
+             "sign_sgd", "signum", "optimistic_gradient_descent", "optimistic_adam_v2",
+             "adamaxw_mask", "scale_by_param_block_norm", "distance_over_gradients",
+             "centralize", "keep_params_nonnegative", "conditionally_transform",
+             "conditionally_mask", "named_chain"]
 _BY_NAME = dict(TRANSFORMS)
 
 
@@ -671,3 +797,219 @@ def test_vmap_over_gradient_sequences(name):
     for i, seq in enumerate(seqs):
         assert_close(tree_map(lambda x, i=i: x[i], batched), _run(opt, params, seq),
                      rtol=1e-12, atol=1e-14)
+
+
+JITTED = ["conditionally_transform", "conditionally_mask", "named_chain",
+          "yogi", "adadelta_decay", "novograd_decay", "adan_decay", "rprop_bounds", "lars_masks",
+          "fromage_schedule", "signum", "optimistic_gradient_descent", "optimistic_adam_v2",
+          "adamaxw_mask", "scale_by_param_block_norm", "distance_over_gradients"]
+
+
+@pytest.mark.parametrize("name", JITTED)
+def test_jitted_updates_equal_eager(name):
+    opt = _BY_NAME[name](optim)
+    step = fg.jit(lambda g, s, p: opt.update(g, s, p))
+    params, grads = params0(), grad_sequence(params0(), 5)
+    p_eager = p_jit = params
+    s_eager = s_jit = opt.init(params)
+    for g in grads:
+        u, s_eager = opt.update(g, s_eager, p_eager)
+        v, s_jit = step(g, s_jit, p_jit)
+        p_eager, p_jit = optim.apply_updates(p_eager, u), optim.apply_updates(p_jit, v)
+        assert_close(p_jit, p_eager, rtol=1e-12, atol=1e-14)
+
+
+def test_sm3_and_polyak_under_jit():
+    params = {"w": np.ones((3, 2)), "b": np.zeros(2)}
+    grads = grad_sequence(params, 3)
+    for opt, extra in ((optim.sm3(0.1), {}), (optim.polyak_sgd(0.5), {"value": 2.0})):
+        step = fg.jit(lambda g, s, p, opt=opt, extra=extra: opt.update(g, s, p, **extra))
+        s_e = s_j = opt.init(params)
+        for g in grads:
+            u, s_e = opt.update(g, s_e, params, **extra)
+            v, s_j = step(g, s_j, params)
+            assert_close(v, u, rtol=1e-12, atol=1e-14)
+
+
+def test_skip_large_updates_in_multisteps_matches_optax():
+    import functools  # noqa: PLC0415
+
+    params = params0()
+    grads = grad_sequence(params, 8)
+    grads[3] = tree_map(lambda g: 10.0 * g, grads[3])
+    s_ours = s_theirs = None
+    p_ours = p_theirs = params
+    ours = optim.MultiSteps(optim.adam(0.1), 2, should_skip_update_fn=functools.partial(
+        optim.skip_large_updates, max_squared_norm=100.0))
+    theirs = optax.MultiSteps(optax.adam(0.1), 2, should_skip_update_fn=functools.partial(
+        optax.skip_large_updates, max_squared_norm=100.0), accumulator_dtype=jnp.float64)
+    s_ours, s_theirs = ours.init(params), theirs.init(params)
+    for g in grads:
+        u, s_ours = ours.update(g, s_ours, p_ours)
+        v, s_theirs = theirs.update(g, s_theirs, p_theirs)
+        p_ours, p_theirs = optim.apply_updates(p_ours, u), optax.apply_updates(p_theirs, v)
+        assert_close(p_ours, p_theirs)
+    skip, info = optim.skip_large_updates(grads[3], 0, None, 100.0)
+    skip_t, info_t = optax.skip_large_updates(tree_map(jnp.asarray, grads[3]), 0, None, 100.0)
+    assert bool(skip) and bool(skip_t)
+    np.testing.assert_allclose(float(info["norm_squared"]), float(info_t["norm_squared"]))
+
+
+def test_target_updates_match_optax():
+    new, old = params0(), grad_sequence(params0(), 1)[0]
+    for lib_args in ((0.3,), (1.0,)):
+        assert_close(optim.incremental_update(new, old, *lib_args),
+                     optax.incremental_update(new, old, *lib_args), rtol=1e-12)
+    for step in (3, 4, 6):
+        assert_close(optim.periodic_update(new, old, np.int32(step), 3),
+                     optax.periodic_update(new, old, step, 3))
+    jitted = fg.jit(optim.periodic_update)(new, old, np.int32(6), 3)
+    assert_close(jitted, new)
+    with pytest.raises(ValueError, match="incremental_update: new_tensors and old_tensors"):
+        optim.incremental_update({"a": np.ones(1)}, {"b": np.ones(1)}, 0.5)
+
+
+def _per_example():
+    rng = np.random.default_rng(5)
+    return {"w": rng.normal(size=(6, 3, 2)), "b": 0.1 * rng.normal(size=(6, 2))}
+
+
+@pytest.mark.parametrize("kind", ["global", "layer_uniform", "layer_sized"])
+def test_per_example_clipping_matches_optax(kind):
+    g = _per_example()
+    g["b"][2] = 0.0
+    g["w"][2] = 0.0  # an all-zero example (norm 0: multiplier 1, no NaN)
+    if kind == "global":
+        ours, theirs = (lib.per_example_global_norm_clip(g, 1.5) for lib in (optim, optax))
+    else:
+        uniform = kind == "layer_uniform"
+        ours, theirs = (lib.per_example_layer_norm_clip(g, 1.5, uniform) for lib in
+                        (optim, optax))
+    assert_close(ours[0], theirs[0], rtol=1e-10)
+    assert_close(ours[1], theirs[1])
+    g_ours = fg.grad(lambda x: fnp.sum(optim.per_example_global_norm_clip(
+        {"w": x}, 1.0)[0]["w"] ** 2))(g["w"])
+    assert np.isfinite(np.asarray(g_ours)).all()
+    w = _per_example()["w"]  # no zero example: optax's gradient is NaN there
+    grad_ours = fg.grad(lambda x: fnp.sum(optim.per_example_global_norm_clip(
+        {"w": x}, 1.0)[0]["w"] ** 2))(w)
+    grad_theirs = jax.grad(lambda x: jnp.sum(optax.per_example_global_norm_clip(
+        {"w": x}, 1.0)[0]["w"] ** 2))(jnp.asarray(w))
+    np.testing.assert_allclose(np.asarray(grad_ours), np.asarray(grad_theirs), rtol=1e-8)
+    with pytest.raises(ValueError, match="per_example_global_norm_clip: every leaf of grads"):
+        optim.per_example_global_norm_clip({"a": np.ones((3, 2)), "b": np.ones((2,))}, 1.0)
+
+
+def test_tree_map_params_matches_optax():
+    params = params0()
+    for make in (lambda m: m.adam(0.1), lambda m: m.sgd(0.1, momentum=0.9),
+                 lambda m: m.chain(m.scale_by_adan(), m.scale(-1.0))):
+        p = {k: v for k, v in params.items() if k != "s"}
+        ours_opt, theirs_opt = make(optim), make(optax)
+        ours = optim.tree_map_params(ours_opt, lambda x, y: x + 2.0 * y, ours_opt.init(p), p,
+                                     transform_non_params=lambda v: v)
+        theirs = optax.tree_map_params(theirs_opt, lambda x, y: x + 2.0 * y,
+                                       theirs_opt.init(p), p, transform_non_params=lambda v: v)
+        assert_close(ours, theirs)
+    opt = optim.adam(0.1)
+    counts = optim.tree_map_params(opt, lambda x: x, opt.init(params),
+                                   transform_non_params=lambda v: v + 5)
+    assert int(counts[0].count) == 5 and np.all(counts[0].mu["w"] == 0)
+
+
+def test_numerics_match_optax():
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(3, 4))
+    x[1] = 0.0
+    for kwargs in ({}, dict(axis=1), dict(axis=1, keepdims=True), dict(ord=1, axis=0),
+                   dict(ord="fro")):
+        for m in (0.5, 1e-6):
+            np.testing.assert_allclose(
+                np.asarray(optim.safe_norm(x, m, **kwargs)),
+                np.asarray(optax.safe_norm(jnp.asarray(x), m, **kwargs)), rtol=1e-12)
+            g_ours = fg.grad(lambda a, m=m, kw=kwargs: fnp.sum(optim.safe_norm(a, m, **kw)))(x)
+            g_theirs = jax.grad(lambda a, m=m, kw=kwargs: jnp.sum(optax.safe_norm(a, m, **kw)))(
+                jnp.asarray(x))
+            np.testing.assert_allclose(np.asarray(g_ours), np.asarray(g_theirs), rtol=1e-10,
+                                       atol=1e-14)
+    for a in (x, np.zeros(3)):
+        np.testing.assert_allclose(float(optim.safe_root_mean_squares(a, 0.1)),
+                                   float(optax.safe_root_mean_squares(jnp.asarray(a), 0.1)))
+        assert np.isfinite(np.asarray(fg.grad(
+            lambda v: optim.safe_root_mean_squares(v, 0.1))(a))).all()
+    for c in (np.int32(3), np.int32(2**31 - 1), np.float32(2.0), np.int8(127)):
+        assert optim.safe_increment(c) == optax.safe_increment(c)
+        assert np.asarray(optim.safe_increment(c)).dtype == c.dtype
+    assert int(optim.safe_int32_increment(np.int32(2**31 - 1))) == 2**31 - 1
+    with pytest.raises(ValueError, match="safe_increment: count has dtype bool"):
+        optim.safe_increment(np.bool_(True))
+    m, g = params0(), grad_sequence(params0(), 1)[0]
+    assert_close(optim.update_moment(g, m, 0.9, 2), optax.update_moment(g, m, 0.9, 2))
+    assert_close(optim.update_moment_per_elem_norm(g, m, 0.9, 2),
+                 optax.update_moment_per_elem_norm(g, m, 0.9, 2))
+    assert_close(optim.update_infinity_moment(g, m, 0.9, 1e-3),
+                 optax.update_infinity_moment(g, m, 0.9, 1e-3))
+    assert_close(optim.bias_correction(m, 0.9, np.int32(3)),
+                 optax.bias_correction(m, 0.9, jnp.int32(3)))
+
+
+def test_scale_gradient_matches_optax():
+    x = np.array([1.0, -2.0, 3.0])
+    for scale in (0.0, 0.5, 1.0, -2.0):
+        def f_ours(a, scale=scale):
+            return fnp.sum(optim.scale_gradient({"a": a ** 2}, scale)["a"] * a)
+
+        def f_theirs(a, scale=scale):
+            return jnp.sum(optax.scale_gradient({"a": a ** 2}, scale)["a"] * a)
+
+        np.testing.assert_allclose(float(f_ours(x)), float(f_theirs(jnp.asarray(x))))
+        np.testing.assert_allclose(np.asarray(fg.grad(f_ours)(x)),
+                                   np.asarray(jax.grad(f_theirs)(jnp.asarray(x))), rtol=1e-12)
+    traced = fg.grad(lambda a: fnp.sum(fg.jit(lambda b: optim.scale_gradient(b, 0.25))(a)))(x)
+    np.testing.assert_allclose(np.asarray(traced), 0.25)
+
+
+def test_conditional_and_named_chain_errors():
+    with pytest.raises(ValueError, match="named_chain: the names must be distinct"):
+        optim.named_chain(("a", optim.sgd(0.1)), ("a", optim.sgd(0.1)))
+    with pytest.raises(TypeError, match="named_chain: argument 0 must be a"):
+        optim.named_chain(optim.sgd(0.1))
+    t = optim.conditionally_mask(optim.sgd(0.1), lambda step: np.ones(2, bool))
+    with pytest.raises(ValueError, match="conditionally_mask: should_transform_fn must return"):
+        t.update({"w": np.ones(1)}, t.init({"w": np.ones(1)}))
+    seen = []
+    t = optim.conditionally_transform(optim.sgd(0.1), lambda step, value: seen.append(value)
+                                      or value > 1.0, forward_extra_args=True)
+    u, _ = t.update({"w": np.ones(1)}, t.init({"w": np.ones(1)}), value=0.5)
+    assert seen == [0.5] and u["w"].tolist() == [1.0]
+    t = optim.keep_params_nonnegative()
+    with pytest.raises(ValueError, match="keep_params_nonnegative: update.. needs the current"):
+        t.update({"w": np.ones(1)}, t.init(None))
+
+
+def test_new_losses_under_jit_and_errors():
+    x, y, p, _, _ = _rng_inputs()
+    labels = np.array([0, 1, 0, 1])
+    np.testing.assert_allclose(float(fg.jit(optim.ntxent)(x, labels)),
+                               float(optim.ntxent(x, labels)), rtol=1e-12)
+    np.testing.assert_allclose(np.asarray(fg.jit(optim.log_cosh)(x, y)),
+                               np.asarray(optim.log_cosh(x, y)), rtol=1e-12)
+    np.testing.assert_allclose(np.asarray(fg.jit(optim.generalized_kl_divergence)(x, p)),
+                               np.asarray(optim.generalized_kl_divergence(x, p)), rtol=1e-12)
+    with pytest.raises(ShapeError, match="ntxent: embeddings must be .n, d. and labels"):
+        optim.ntxent(x, np.array([0, 1]))
+    with pytest.raises(TypeError, match="log_cosh: predictions must be floating point"):
+        optim.log_cosh(np.arange(3))
+    with pytest.raises(ShapeError, match="generalized_kl_divergence: log_predictions of shape"):
+        optim.generalized_kl_divergence(x, p[:2])
+
+
+@pytest.mark.parametrize("name", ["scale_by_novograd", "scale_by_distance_over_gradients",
+                                  "scale_by_param_block_norm"])
+def test_blocks_needing_params_say_so(name):
+    t = getattr(optim, name)()
+    g = {"w": np.ones(2)}
+    with pytest.raises(ValueError, match=f"{name}: update.. needs the current parameters"):
+        t.update(g, t.init(g))
+    with pytest.raises(ValueError, match=f"{name}: .*different"):
+        t.update(g, t.init(g), {"w": np.ones(3)})

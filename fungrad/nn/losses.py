@@ -533,3 +533,15 @@ def ctc_loss(logits: Array, logit_paddings: Array, labels: Array, label_paddings
         blank = pad * blank + (1.0 - pad) * next_blank
     final = merge(blank, emit)
     return -fnp.sum(final * one_hot(label_lengths, max_len + 1), axis=1)
+
+
+# The rest of optax's losses live in losses_more (this module's size budget); they are part
+# of this namespace (and so of fungrad.optim.losses).
+from fungrad.nn.losses_more import (  # noqa: E402
+    convex_kl_divergence,
+    generalized_kl_divergence,
+    log_cosh,
+    ntxent,
+)
+
+__all__ += ["log_cosh", "convex_kl_divergence", "generalized_kl_divergence", "ntxent"]

@@ -18,13 +18,17 @@ follow optax.
 """
 
 from fungrad.nn.losses import (  # noqa: F401,E402 (optax's top-level loss names)
+    convex_kl_divergence,
     cosine_distance,
     cosine_similarity,
     ctc_loss,
+    generalized_kl_divergence,
     hinge_loss,
     huber_loss,
     kl_divergence,
     l2_loss,
+    log_cosh,
+    ntxent,
     safe_softmax_cross_entropy,
     sigmoid_binary_cross_entropy,
     sigmoid_focal_loss,
@@ -34,16 +38,30 @@ from fungrad.nn.losses import (  # noqa: F401,E402 (optax's top-level loss names
     squared_error,
 )
 from fungrad.optim import contrib, losses, tree, tree_utils  # noqa: F401,E402
+from fungrad.optim.adaptive import *  # noqa: F401,F403
 from fungrad.optim.aliases import *  # noqa: F401,F403
+from fungrad.optim.aliases_extra import *  # noqa: F401,F403
 from fungrad.optim.aliases_more import *  # noqa: F401,F403
 from fungrad.optim.base import *  # noqa: F401,F403
 from fungrad.optim.clipping import *  # noqa: F401,F403
+from fungrad.optim.conditional import *  # noqa: F401,F403
+from fungrad.optim.constraints import *  # noqa: F401,F403
 from fungrad.optim.hyperparams import *  # noqa: F401,F403
 from fungrad.optim.lbfgs import *  # noqa: F401,F403
 from fungrad.optim.moments import *  # noqa: F401,F403
+from fungrad.optim.numerics import *  # noqa: F401,F403
 from fungrad.optim.partition import *  # noqa: F401,F403
 from fungrad.optim.schedules import *  # noqa: F401,F403
+from fungrad.optim.state_params import *  # noqa: F401,F403
+from fungrad.optim.step_sizes import *  # noqa: F401,F403
 from fungrad.optim.stepping import *  # noqa: F401,F403
+from fungrad.optim.target_updates import *  # noqa: F401,F403
 from fungrad.optim.transforms import *  # noqa: F401,F403
 from fungrad.optim.wrappers import *  # noqa: F401,F403
 from fungrad.optim.zoom_linesearch import *  # noqa: F401,F403
+
+# optax's top-level names for the moment helpers of optax.tree_utils:
+bias_correction = tree_utils.tree_bias_correction
+update_infinity_moment = tree_utils.tree_update_infinity_moment
+update_moment = tree_utils.tree_update_moment
+update_moment_per_elem_norm = tree_utils.tree_update_moment_per_elem_norm

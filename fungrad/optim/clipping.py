@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 import fungrad.numpy as fnp
 from fungrad.optim.base import EmptyState, GradientTransformation, check_state, init_empty_state
 from fungrad.optim.leafwise import concrete_bool, map_leaves, scalar_like, weak_scalar
 from fungrad.tree_util import tree_flatten
 
-__all__ = ["global_norm", "clip", "clip_by_global_norm", "adaptive_grad_clip", "unitwise_norm"]
+__all__ = ["global_norm", "clip", "clip_by_global_norm", "adaptive_grad_clip", "unitwise_norm",
+           "per_example_global_norm_clip", "per_example_layer_norm_clip"]
 
 
 
@@ -176,3 +179,85 @@ def adaptive_grad_clip(
                           ("params", params)), state
 
     return GradientTransformation(init_empty_state, update)
+
+
+# --- Per-example clipping (differential privacy) -------------------------------------------
+
+
+def _check_batch_dim(fn: str, grads: Any) -> list:
+    leaves = tree_flatten(grads)[0]
+    shapes = [fnp.shape(g) for g in leaves]
+    if not leaves or any(len(s) < 1 or s[0] != shapes[0][0] for s in shapes if shapes[0]) \
+            or not shapes[0]:
+        raise ValueError(
+            f"{fn}: every leaf of grads must have the batch (example) dimension first, of one "
+            f"size; got shapes {shapes}. Pass per-example gradients, e.g. from "
+            "fg.vmap(fg.grad(loss), in_axes=(None, 0))(params, batch).")
+    return leaves
+
+
+def _clipped_sum(leaves: list, l2_norm_clip: Any) -> tuple[list, Any]:
+    sq = 0.0
+    for g in leaves:
+        sq = sq + fnp.sum(fnp.square(g), axis=tuple(range(1, fnp.ndim(g))))
+    positive = sq > 0  # an all-zero example keeps multiplier 1 (and a finite gradient)
+    norms = fnp.sqrt(fnp.where(positive, sq, 1.0))
+    ratio = l2_norm_clip / norms
+    multipliers = fnp.where(positive, fnp.minimum(ratio, 1.0), 1.0)
+    num_clipped = fnp.sum(multipliers < 1.0)
+    return [fnp.tensordot(scalar_like(1.0, g) * multipliers.astype(fnp.result_type(g)), g,
+                          axes=1) for g in leaves], num_clipped
+
+
+def per_example_global_norm_clip(grads: Any, l2_norm_clip: Any) -> tuple[Any, Any]:
+    """Clip each example's gradient to global norm `l2_norm_clip`, then sum over examples.
+
+    Args:
+      grads: per-example gradients: every leaf has the batch dimension first.
+      l2_norm_clip: the largest global L2 norm of one example's gradient.
+
+    Returns:
+      ``(summed_clipped_grads, num_clipped)``: the sum has no batch dimension;
+      `num_clipped` counts the examples that were scaled down.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> g = {'w': np.array([[3.0, 4.0], [0.3, 0.4]])}
+        >>> total, n = optim.per_example_global_norm_clip(g, 1.0)
+        >>> np.round(total['w'], 6).tolist(), int(n)
+        ([0.9, 1.2], 1)
+    """
+    leaves = _check_batch_dim("per_example_global_norm_clip", grads)
+    summed, num_clipped = _clipped_sum(leaves, l2_norm_clip)
+    return tree_flatten(grads)[1].unflatten(summed), num_clipped
+
+
+def per_example_layer_norm_clip(grads: Any, global_l2_norm_clip: Any, uniform: bool = True
+                                ) -> tuple[Any, Any]:
+    """Clip each example's gradient leaf by leaf, then sum over examples.
+
+    Leaf `i` is clipped to ``global_l2_norm_clip * sqrt(w_i)``, with ``w_i = 1 / #leaves``
+    (`uniform`) or the leaf's share of the parameters, so the clipped whole has a global
+    norm of at most `global_l2_norm_clip`.
+
+    Returns:
+      ``(summed_clipped_grads, num_clipped)``, both pytrees of `grads`' structure.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> g = {'a': np.array([[3.0, 4.0]]), 'b': np.array([[0.1]])}
+        >>> total, n = optim.per_example_layer_norm_clip(g, np.sqrt(2.0))
+        >>> np.round(total['a'], 6).tolist(), {k: int(v) for k, v in n.items()}
+        ([0.6, 0.8], {'a': 1, 'b': 0})
+    """
+    leaves = _check_batch_dim("per_example_layer_norm_clip", grads)
+    treedef = tree_flatten(grads)[1]
+    if uniform:
+        clips = [global_l2_norm_clip * (1.0 / len(leaves)) ** 0.5 for _ in leaves]
+    else:
+        sizes = [int(np.prod(fnp.shape(g)[1:])) for g in leaves]
+        clips = [global_l2_norm_clip * (n / sum(sizes)) ** 0.5 for n in sizes]
+    out = [_clipped_sum([g], c) for g, c in zip(leaves, clips)]
+    return (treedef.unflatten([o[0][0] for o in out]), treedef.unflatten([o[1] for o in out]))

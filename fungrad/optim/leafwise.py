@@ -43,6 +43,7 @@ __all__ = [
     "increment",
     "step_number",
     "all_finite",
+    "require_params",
 ]
 
 PyTree = Any
@@ -301,3 +302,10 @@ def all_finite(tree: PyTree) -> Any:
     for leaf in tree_flatten(tree)[0]:
         result = fnp.logical_and(result, fnp.all(fnp.isfinite(leaf)))
     return result
+
+
+def require_params(transform: str, params: Any) -> None:
+    """Raise the ValueError that names `transform` when ``update`` was called without params."""
+    if params is None:
+        raise ValueError(f"{transform}: update() needs the current parameters: call "
+                         "update(updates, state, params).")

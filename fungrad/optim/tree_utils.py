@@ -213,23 +213,43 @@ def tree_dtype(tree: PyTree, mixed_dtype_handler: str | None = None) -> np.dtype
 
 
 def tree_update_moment(updates: PyTree, moments: PyTree, decay: Any, order: int) -> PyTree:
-    """``decay * moment + (1 - decay) * update**order``, leafwise."""
+    """``decay * moment + (1 - decay) * update**order``, leafwise (``optim.update_moment``).
+
+    >>> import numpy as np
+    >>> tree_update_moment({'w': np.array([2.0])}, {'w': np.array([1.0])}, 0.5, 2)
+    {'w': array([2.5])}
+    """
     return tree_map(lambda g, t: (1 - decay) * (g**order) + decay * t, updates, moments)
 
 
 def tree_update_moment_per_elem_norm(updates: PyTree, moments: PyTree, decay: Any,
                                      order: int) -> PyTree:
-    """``decay * moment + (1 - decay) * |update|**order``, leafwise."""
+    """``decay * moment + (1 - decay) * |update|**order``, leafwise.
+
+    >>> import numpy as np
+    >>> tree_update_moment_per_elem_norm({'w': np.array([-2.0])}, {'w': np.array([1.0])}, 0.5, 1)
+    {'w': array([1.5])}
+    """
     return tree_map(lambda g, t: (1 - decay) * (fnp.abs(g) ** order) + decay * t,
                     updates, moments)
 
 
 def tree_update_infinity_moment(updates: PyTree, moments: PyTree, decay: Any, eps: Any) -> PyTree:
-    """``max(|update| + eps, decay * moment)``, leafwise."""
+    """``max(|update| + eps, decay * moment)``, leafwise.
+
+    >>> import numpy as np
+    >>> tree_update_infinity_moment({'w': np.array([-2.0])}, {'w': np.array([5.0])}, 0.5, 0.0)
+    {'w': array([2.5])}
+    """
     return tree_map(lambda g, t: fnp.maximum(fnp.abs(g) + eps, decay * t), updates, moments)
 
 
 def tree_bias_correction(moment: PyTree, decay: Any, count: Any) -> PyTree:
-    """``moment / (1 - decay**count)``, leafwise."""
+    """``moment / (1 - decay**count)``, leafwise (``optim.bias_correction``).
+
+    >>> import numpy as np
+    >>> tree_bias_correction({'w': np.array([0.5])}, 0.5, 1)['w'].tolist()
+    [1.0]
+    """
     correction = 1 - fnp.power(decay, count)
     return tree_map(lambda t: t / fnp.asarray(correction, dtype=get_aval(t).dtype), moment)
