@@ -70,6 +70,26 @@ def _mvn(stats, fn):
 
 
 LOC, SCALE = A(*S, low=-1, high=1), Pos(*S, low=0.5, high=2)
+
+# JAX 0.10.2's gumbel logpdf and ppf are not differentiable (they call ``xlogy(-1, .)``,
+# whose JVP multiplies by the integer's float0 tangent), so their references are JAX's
+# formulas written out; tests/test_scipy_stats_support.py compares the values with
+# jax.scipy.stats' own.
+_GUMBEL_REFERENCES = {
+    ("gumbel_r", "logpdf"): lambda jnp: lambda x, loc, scale: (
+        -(x - loc) / scale - jnp.exp(-(x - loc) / scale) - jnp.log(scale)),
+    ("gumbel_l", "logpdf"): lambda jnp: lambda x, loc, scale: (
+        (x - loc) / scale - jnp.exp((x - loc) / scale) - jnp.log(scale)),
+    ("gumbel_r", "ppf"): lambda jnp: lambda p, loc, scale: loc - scale * jnp.log(-jnp.log(p)),
+    ("gumbel_l", "ppf"): lambda jnp: lambda p, loc, scale: (
+        loc + scale * jnp.log(-jnp.log1p(-p))),
+}
+_GUMBEL_ARGS = {
+    ("gumbel_r", "logpdf"): [A(*S, low=-3, high=4), LOC, SCALE],
+    ("gumbel_l", "logpdf"): [A(*S, low=-4, high=3), LOC, SCALE],
+    ("gumbel_r", "ppf"): [Pos(*S, low=0.05, high=0.95), LOC, SCALE],
+    ("gumbel_l", "ppf"): [Pos(*S, low=0.05, high=0.95), LOC, SCALE],
+}
 CONT = ("pdf", "logpdf", "cdf", "sf")
 
 CASES = [
@@ -109,6 +129,17 @@ CASES = [
            diff=False),
     *_rows("binom", ("pmf", "logpmf"), [Const(COUNTS), Const(TRIALS),
                                         Pos(*S, low=0.1, high=0.9)]),
+    *_rows("geom", ("pmf", "logpmf"), [Const(COUNTS + 1), Pos(*S, low=0.1, high=0.9)]),
+    *_rows("nbinom", ("pmf", "logpmf"), [Const(COUNTS), Pos(*S, low=0.5, high=4),
+                                         Pos(*S, low=0.1, high=0.9)]),
+    *_rows("pareto", ("logpdf", "logsf"), [Pos(*S, low=2.5, high=8), Pos(*S, low=0.5, high=4),
+                                           A(*S, low=-0.25, high=0.25), SCALE]),
+    *_rows("pareto", ("ppf",), [Pos(*S, low=0.05, high=0.95), Pos(*S, low=0.5, high=4)]),
+    *_rows("gumbel_r", ("logsf",), [A(*S, low=-3, high=4), LOC, SCALE]),
+    *_rows("gumbel_l", ("logcdf",), [A(*S, low=-4, high=3), LOC, SCALE]),
+    *[Case(f"scipy.stats.{dist}.{fn}", getattr(getattr(fst, dist), fn), args,
+           jax=lambda jnp, lax, dist=dist, fn=fn: _GUMBEL_REFERENCES[dist, fn](jnp))
+      for (dist, fn), args in _GUMBEL_ARGS.items()],
     Case("scipy.stats.dirichlet.logpdf", _on_simplex(fst, "logpdf", 1.0),
          [Pos(4, 3, low=0.2, high=1), Pos(4, low=0.5, high=3)],
          jax=_jax_stats(lambda jst: _on_simplex(jst, "logpdf", 1.0))),

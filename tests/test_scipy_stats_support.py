@@ -1,0 +1,119 @@
+"""fungrad.scipy.stats' newer distributions at their support edges and bad parameters.
+
+Every function is compared with jax.scipy.stats on points that include the ends of the
+support, the points outside it, infinities, nan and invalid parameters (JAX's -inf/0/nan
+conventions), with scipy.stats in the tails where JAX loses digits, and float32 inputs
+stay float32. The smooth-range derivatives, vmap and jit are the table rows'
+(tests/tables/scipy_stats.py).
+"""
+
+from __future__ import annotations
+
+import mpmath
+import numpy as np
+import pytest
+import scipy.stats as sst
+
+import fungrad as fg
+from fungrad.scipy import stats
+
+jax = pytest.importorskip("jax")
+jax.config.update("jax_enable_x64", True)
+import jax.scipy.stats as jst  # noqa: E402
+
+INF, NAN = np.inf, np.nan
+EDGE_X = np.array([-INF, -30.0, -1.0, 0.0, 0.5, 1.0, 1.5, 2.0, 7.0, 40.0, INF, NAN])
+QS = np.array([-0.1, 0.0, 1e-300, 1e-10, 0.3, 0.999, 1.0, 1.5, NAN])
+
+
+def _compare(dist, fn, *args):
+    """Ours against JAX's (nan where JAX's is nan, and equal to 1e-12), or, where JAX loses
+    digits in a tail, against SciPy's (to 1e-10), point by point."""
+    with np.errstate(all="ignore"):
+        got = np.asarray(getattr(getattr(stats, dist), fn)(*args))
+        want = np.asarray(getattr(getattr(jst, dist), fn)(*args))
+        scipy_ref = np.asarray(getattr(getattr(sst, dist), fn)(*args))
+    assert got.dtype == want.dtype and got.shape == want.shape, f"{dist}.{fn}"
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want), err_msg=f"{dist}.{fn} nan")
+    close = (np.isclose(got, want, rtol=1e-12, atol=1e-300, equal_nan=True)
+             | np.isclose(got, scipy_ref, rtol=1e-10, atol=1e-300))
+    assert close.all(), (f"{dist}.{fn} at {np.broadcast_arrays(*args)[0][~close]}: ours "
+                         f"{got[~close]}, JAX {want[~close]}, SciPy {scipy_ref[~close]}")
+    return got
+
+
+@pytest.mark.parametrize("dist, fns, x, params", [
+    ("geom", ["logpmf", "pmf"], EDGE_X, (0.3,)),
+    ("geom", ["logpmf", "pmf"], np.array([1.0, 2.0, 3.0, 2.0, 2.0]),
+     (np.array([1.0, 0.5, 1.2, -0.1, NAN]),)),
+    ("geom", ["logpmf"], np.array([0.0, 2.0, 3.0]), (0.3, 1.0)),
+    ("nbinom", ["logpmf", "pmf"], EDGE_X, (2.5, 0.3)),
+    ("nbinom", ["logpmf", "pmf"], np.array([0.0, 0.0, 2.0, 2.0, 2.0]),
+     (np.array([1.0, 3.0, 0.5, 2.0, 2.0]), np.array([1.0, 1.0, 0.5, 0.0, 1.0]))),
+    ("nbinom", ["logpmf"], np.array([1.0, 2.0, 5.0]), (2.0, 0.4, 2.0)),
+    ("pareto", ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf"], EDGE_X, (2.5,)),
+    ("pareto", ["logpdf", "cdf", "logcdf", "logsf"], EDGE_X, (0.7, 0.5, 1.5)),
+    ("pareto", ["ppf"], QS, (2.5, 0.1, 2.0)),
+    ("gumbel_r", ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf"], EDGE_X * 20, (0.3, 1.5)),
+    ("gumbel_r", ["logpdf", "cdf", "logsf"], np.array([0.5, 0.5]), (0.0, np.array([0.0, -1.0]))),
+    ("gumbel_r", ["ppf"], QS, (0.3, 1.5)),
+    ("gumbel_l", ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf"], EDGE_X * 20, (0.3, 1.5)),
+    ("gumbel_l", ["logpdf", "cdf", "logsf"], np.array([0.5, 0.5]), (0.0, np.array([0.0, -1.0]))),
+    ("gumbel_l", ["ppf"], QS, (0.3, 1.5)),
+])
+def test_values_match_jax_at_the_edges(dist, fns, x, params):
+    for fn in fns:
+        _compare(dist, fn, x, *params)
+
+
+def _exact(f):
+    """``f`` over mpmath numbers at 40 digits, on the exact value of each double."""
+    def at(x, *params):
+        with mpmath.workdps(40):
+            return np.array([float(f(mpmath.mpf(float(v)), *map(mpmath.mpf, params)))
+                             for v in np.atleast_1d(x)])
+
+    return at
+
+
+@pytest.mark.parametrize("dist, fn, x, params, exact", [
+    ("gumbel_r", "logsf", [30.0, 300.0], (),
+     lambda x: mpmath.log(-mpmath.expm1(-mpmath.exp(-x)))),
+    ("gumbel_r", "sf", [30.0, 300.0], (), lambda x: -mpmath.expm1(-mpmath.exp(-x))),
+    ("gumbel_l", "logcdf", [-30.0, -300.0], (),
+     lambda x: mpmath.log(-mpmath.expm1(-mpmath.exp(x)))),
+    ("gumbel_l", "cdf", [-30.0, -300.0], (), lambda x: -mpmath.expm1(-mpmath.exp(x))),
+    ("pareto", "cdf", [1.0 + 1e-12, 1.0 + 1e-6], (2.5,), lambda x, b: 1 - x ** -b),
+    ("pareto", "logcdf", [1.0 + 1e-12, 1.0 + 1e-6], (2.5,), lambda x, b: mpmath.log(1 - x ** -b)),
+    ("pareto", "ppf", [1e-17, 1e-9], (2.5,), lambda q, b: (1 - q) ** (-1 / b)),
+])
+def test_tails_keep_their_digits(dist, fn, x, params, exact):
+    """Where JAX's formulas cancel (``1 - exp(...)``, ``1 - y^-b``), ours keep the digits."""
+    got = getattr(getattr(stats, dist), fn)(np.array(x), *params)
+    np.testing.assert_allclose(got, _exact(exact)(x, *params), rtol=1e-13)
+
+
+@pytest.mark.parametrize("call", [
+    lambda dt: stats.geom.logpmf(dt(3), dt(0.3)),
+    lambda dt: stats.nbinom.pmf(dt(3), dt(2.5), dt(0.3)),
+    lambda dt: stats.pareto.logcdf(dt(3), dt(2.5)),
+    lambda dt: stats.pareto.ppf(dt(0.3), dt(2.5)),
+    lambda dt: stats.gumbel_r.logsf(dt(0.3)),
+    lambda dt: stats.gumbel_l.ppf(dt(0.3), dt(1.0), dt(2.0)),
+])
+def test_float32_stays_float32(call):
+    assert call(np.float32).dtype == np.float32
+    assert call(np.float64).dtype == np.float64
+
+
+@pytest.mark.parametrize("dist, fn, x, params", [
+    ("geom", "logpmf", 0.0, (0.3,)),  # outside the support: zero derivative in p
+    ("nbinom", "logpmf", -1.0, (2.0, 0.3)),
+    ("pareto", "logpdf", 0.5, (2.5,)),
+    ("pareto", "logsf", 0.5, (2.5,)),
+    ("pareto", "cdf", 0.5, (2.5,)),
+])
+def test_derivatives_outside_the_support_are_zero_not_nan(dist, fn, x, params):
+    f = getattr(getattr(stats, dist), fn)
+    grads = fg.grad(lambda *p: f(x, *p), argnums=tuple(range(len(params))))(*params)
+    np.testing.assert_array_equal(grads, np.zeros(len(params)))
