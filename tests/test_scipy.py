@@ -25,7 +25,8 @@ import jax.scipy as jsp  # noqa: E402
 
 DISTRIBUTIONS = ["norm", "t", "gamma", "beta", "chi2", "poisson", "dirichlet",
                  "multivariate_normal", "expon", "laplace", "cauchy", "logistic", "uniform",
-                 "bernoulli", "binom", "geom", "nbinom", "pareto", "gumbel_l", "gumbel_r"]
+                 "bernoulli", "binom", "geom", "nbinom", "pareto", "gumbel_l", "gumbel_r",
+                 "truncnorm", "vonmises"]
 
 
 def _params(fn):

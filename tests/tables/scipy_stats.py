@@ -140,6 +140,12 @@ CASES = [
     *[Case(f"scipy.stats.{dist}.{fn}", getattr(getattr(fst, dist), fn), args,
            jax=lambda jnp, lax, dist=dist, fn=fn: _GUMBEL_REFERENCES[dist, fn](jnp))
       for (dist, fn), args in _GUMBEL_ARGS.items()],
+    *_rows("truncnorm", ("logpdf", "logcdf", "logsf"),
+           [A(*S, low=-0.5, high=0.5), A(*S, low=-3, high=-1.5), Pos(*S, low=1.5, high=3),
+            A(*S, low=-0.2, high=0.2), SCALE]),
+    *_rows("truncnorm", ("logcdf",), [Pos(*S, low=2.2, high=2.8), Pos(*S, low=1.5, high=2),
+                                      Pos(*S, low=3, high=4)], suffix="_tail"),
+    *_rows("vonmises", ("logpdf", "pdf"), [A(*S, low=-3, high=3), Pos(*S, low=0.3, high=5)]),
     Case("scipy.stats.dirichlet.logpdf", _on_simplex(fst, "logpdf", 1.0),
          [Pos(4, 3, low=0.2, high=1), Pos(4, low=0.5, high=3)],
          jax=_jax_stats(lambda jst: _on_simplex(jst, "logpdf", 1.0))),

@@ -26,5 +26,7 @@ from fungrad.scipy.stats import (  # noqa: F401
     pareto,
     poisson,
     t,
+    truncnorm,
     uniform,
+    vonmises,
 )
