@@ -9,17 +9,21 @@ under ``vmap`` and ``jit``.
 from fungrad.scipy.stats import (  # noqa: F401
     bernoulli,
     beta,
+    betabinom,
     binom,
     cauchy,
     chi2,
+    descriptive,
     dirichlet,
     expon,
     gamma,
+    gennorm,
     geom,
     gumbel_l,
     gumbel_r,
     laplace,
     logistic,
+    multinomial,
     multivariate_normal,
     nbinom,
     norm,
@@ -29,4 +33,6 @@ from fungrad.scipy.stats import (  # noqa: F401
     truncnorm,
     uniform,
     vonmises,
+    wrapcauchy,
 )
+from fungrad.scipy.stats.descriptive import mode, rankdata, sem  # noqa: F401
