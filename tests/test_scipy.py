@@ -25,7 +25,8 @@ import jax.scipy as jsp  # noqa: E402
 
 DISTRIBUTIONS = ["norm", "t", "gamma", "beta", "chi2", "poisson", "dirichlet",
                  "multivariate_normal", "expon", "laplace", "cauchy", "logistic", "uniform",
-                 "bernoulli", "binom"]
+                 "bernoulli", "binom", "geom", "nbinom", "pareto", "gumbel_l", "gumbel_r",
+                 "truncnorm", "vonmises", "betabinom", "gennorm", "wrapcauchy", "multinomial"]
 
 
 def _params(fn):
@@ -196,6 +197,13 @@ def test_logsumexp_options_against_scipy():
     np.testing.assert_allclose(special.logsumexp(a, axis=1, where=mask), [1.0, -np.inf])
     np.testing.assert_allclose(special.softmax(a[1]), sp.softmax(a[1]))
     np.testing.assert_allclose(special.log_softmax(a, axis=0), sp.log_softmax(a, axis=0))
+
+
+@pytest.mark.parametrize("name", ["sem", "mode", "rankdata"])
+def test_sample_summaries_match_jax_signatures(name):
+    import jax.scipy.stats as jst
+
+    assert _params(getattr(stats, name)) == _params(getattr(jst, name))
 
 
 # ---------------------------------------------------------------------------------------

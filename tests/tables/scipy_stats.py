@@ -10,7 +10,7 @@ JAX's, and not differentiated).
 import numpy as np
 
 from fungrad.scipy import stats as fst
-from tests.tables.spec import A, Case, Const, Pos
+from tests.tables.spec import A, Case, Const, Int, Pos
 
 S = (3, 4)
 SHAPES = np.broadcast_to(np.array([0.8, 1.5, 2.5, 6.0]), S).copy()
@@ -70,6 +70,26 @@ def _mvn(stats, fn):
 
 
 LOC, SCALE = A(*S, low=-1, high=1), Pos(*S, low=0.5, high=2)
+
+# JAX 0.10.2's gumbel logpdf and ppf are not differentiable (they call ``xlogy(-1, .)``,
+# whose JVP multiplies by the integer's float0 tangent), so their references are JAX's
+# formulas written out; tests/test_scipy_stats_support.py compares the values with
+# jax.scipy.stats' own.
+_GUMBEL_REFERENCES = {
+    ("gumbel_r", "logpdf"): lambda jnp: lambda x, loc, scale: (
+        -(x - loc) / scale - jnp.exp(-(x - loc) / scale) - jnp.log(scale)),
+    ("gumbel_l", "logpdf"): lambda jnp: lambda x, loc, scale: (
+        (x - loc) / scale - jnp.exp((x - loc) / scale) - jnp.log(scale)),
+    ("gumbel_r", "ppf"): lambda jnp: lambda p, loc, scale: loc - scale * jnp.log(-jnp.log(p)),
+    ("gumbel_l", "ppf"): lambda jnp: lambda p, loc, scale: (
+        loc + scale * jnp.log(-jnp.log1p(-p))),
+}
+_GUMBEL_ARGS = {
+    ("gumbel_r", "logpdf"): [A(*S, low=-3, high=4), LOC, SCALE],
+    ("gumbel_l", "logpdf"): [A(*S, low=-4, high=3), LOC, SCALE],
+    ("gumbel_r", "ppf"): [Pos(*S, low=0.05, high=0.95), LOC, SCALE],
+    ("gumbel_l", "ppf"): [Pos(*S, low=0.05, high=0.95), LOC, SCALE],
+}
 CONT = ("pdf", "logpdf", "cdf", "sf")
 
 CASES = [
@@ -109,6 +129,47 @@ CASES = [
            diff=False),
     *_rows("binom", ("pmf", "logpmf"), [Const(COUNTS), Const(TRIALS),
                                         Pos(*S, low=0.1, high=0.9)]),
+    *_rows("geom", ("pmf", "logpmf"), [Const(COUNTS + 1), Pos(*S, low=0.1, high=0.9)]),
+    *_rows("nbinom", ("pmf", "logpmf"), [Const(COUNTS), Pos(*S, low=0.5, high=4),
+                                         Pos(*S, low=0.1, high=0.9)]),
+    *_rows("pareto", ("logpdf", "logsf"), [Pos(*S, low=2.5, high=8), Pos(*S, low=0.5, high=4),
+                                           A(*S, low=-0.25, high=0.25), SCALE]),
+    *_rows("pareto", ("ppf",), [Pos(*S, low=0.05, high=0.95), Pos(*S, low=0.5, high=4)]),
+    *_rows("gumbel_r", ("logsf",), [A(*S, low=-3, high=4), LOC, SCALE]),
+    *_rows("gumbel_l", ("logcdf",), [A(*S, low=-4, high=3), LOC, SCALE]),
+    *[Case(f"scipy.stats.{dist}.{fn}", getattr(getattr(fst, dist), fn), args,
+           jax=lambda jnp, lax, dist=dist, fn=fn: _GUMBEL_REFERENCES[dist, fn](jnp))
+      for (dist, fn), args in _GUMBEL_ARGS.items()],
+    *_rows("truncnorm", ("logpdf", "logcdf", "logsf"),
+           [A(*S, low=-0.5, high=0.5), A(*S, low=-3, high=-1.5), Pos(*S, low=1.5, high=3),
+            A(*S, low=-0.2, high=0.2), SCALE]),
+    *_rows("truncnorm", ("logcdf",), [Pos(*S, low=2.2, high=2.8), Pos(*S, low=1.5, high=2),
+                                      Pos(*S, low=3, high=4)], suffix="_tail"),
+    *_rows("vonmises", ("logpdf", "pdf"), [A(*S, low=-3, high=3), Pos(*S, low=0.3, high=5)]),
+    # JAX 0.10.2's betaln is off by up to ~6e-7 in float64 (ours agrees with SciPy's to
+    # 1e-14; tests/test_scipy_stats_support.py checks the values against SciPy's)
+    *_rows("betabinom", ("pmf", "logpmf"), [Const(COUNTS), Const(TRIALS),
+                                            Pos(*S, low=0.5, high=4), Pos(*S, low=0.5, high=4)],
+           rtol=3e-6),
+    *_rows("gennorm", ("logpdf",), [Pos(*S, low=0.3, high=3), Pos(*S, low=1.2, high=4)]),
+    # order 1: gammainc's second derivative in its first argument does not exist (JAX's)
+    *_rows("gennorm", ("cdf",), [A(*S, low=-3, high=-0.3), Pos(*S, low=1.2, high=4)],
+           order=1),
+    *_rows("wrapcauchy", ("logpdf", "pdf"), [Pos(*S, low=0.1, high=6.1),
+                                             Pos(*S, low=0.1, high=0.9)]),
+    *_rows("multinomial", ("logpmf", "pmf"), [Const(COUNTS[1]), Const(COUNTS[1].sum()),
+                                              Pos(4, low=0.1, high=0.5)]),
+    Case("scipy.stats.sem", fst.sem, [A(5, 3)], jax=_jax_stats(lambda jst: jst.sem)),
+    Case("scipy.stats.sem_flat_ddof0", lambda a: fst.sem(a, None, 0, keepdims=True), [A(5, 3)],
+         jax=_jax_stats(lambda jst: lambda a: jst.sem(a, None, 0, keepdims=True))),
+    Case("scipy.stats.rankdata_ties", lambda a: fst.rankdata(a, axis=1),
+         [Int(4, 6, low=0, high=3)], diff=False,
+         jax=_jax_stats(lambda jst: lambda a: jst.rankdata(a, axis=1))),
+    Case("scipy.stats.rankdata_dense_flat", lambda a: fst.rankdata(a, "dense"),
+         [Int(3, 5, low=0, high=4)], diff=False,
+         jax=_jax_stats(lambda jst: lambda a: jst.rankdata(a, "dense"))),
+    Case("scipy.stats.mode", lambda a: tuple(fst.mode(a)), [Int(7, 3, low=0, high=3)],
+         diff=False, jax=_jax_stats(lambda jst: lambda a: tuple(jst.mode(a)))),
     Case("scipy.stats.dirichlet.logpdf", _on_simplex(fst, "logpdf", 1.0),
          [Pos(4, 3, low=0.2, high=1), Pos(4, low=0.5, high=3)],
          jax=_jax_stats(lambda jst: _on_simplex(jst, "logpdf", 1.0))),
