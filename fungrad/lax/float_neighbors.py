@@ -16,6 +16,7 @@ from fungrad.array_module import get_array_module
 from fungrad.interpreters.jvp import defjvp
 from fungrad.lax.elementwise import binary_primitive
 
+
 def _nextafter_impl(x1, x2):
     # Stepping past the largest float to infinity is the answer, not an overflow to warn of.
     with np.errstate(over="ignore", under="ignore"):

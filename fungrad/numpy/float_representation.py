@@ -3,9 +3,10 @@ exponent), ``nextafter`` (the neighbouring float) and ``spacing`` (the gap to it
 
 ``nextafter`` binds ``lax.nextafter`` (NumPy's ufunc) after promoting and broadcasting;
 ``spacing`` is built on it. ``frexp`` is composed from fnp's math without bit casts: the
-exponent is ``floor(log2 |x|) + 1``, corrected by one where ``log2`` rounds across a power of two, and
-scalings by powers of two are exact (each factor ``2**k`` is split in two, so that neither
-overflows). The results equal NumPy's for every finite, infinite, NaN and subnormal input.
+exponent is ``floor(log2 |x|) + 1``, corrected by one where ``log2`` rounds across a power
+of two, and scalings by powers of two are exact (each factor ``2**k`` is split in two, so
+that neither overflows). The results equal NumPy's for every finite, infinite, NaN and
+subnormal input.
 
 Derivatives: the mantissa of ``frexp`` is ``x * 2**-e`` with ``e`` piecewise constant, so
 its derivative is ``2**-e`` (as jax.numpy's); ``spacing`` is piecewise constant (derivative
