@@ -486,3 +486,15 @@ def test_default_matmul_precision_changes_nothing():
     with fg.default_matmul_precision("bfloat16"):
         low = fg.jit(lambda x: x @ x)(a)
     np.testing.assert_array_equal(low, a @ a)
+
+
+def test_nextafter_at_the_largest_float_and_fnp_sharing_the_primitive():
+    from fungrad import lax as flax
+
+    big = np.array([np.finfo(np.float64).max, -np.finfo(np.float64).max, 5e-324])
+    toward = np.array([np.inf, -np.inf, 0.0])
+    _close(flax.nextafter(big, toward), jlax.nextafter(big, toward), tol=0)  # no warning
+    _close(fnp.nextafter(big, toward), jnp.nextafter(big, toward), tol=0)
+    text = str(fg.make_jaxpr(lambda a, b: fnp.nextafter(a, b))(big, 1.0))
+    assert "nextafter" in text
+    _close(fg.grad(lambda v: fnp.nextafter(v, 0))(2.0), np.float64(1.0))

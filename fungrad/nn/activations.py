@@ -678,7 +678,7 @@ def logmeanexp(x: Array, axis: Axis = None, where: Array | None = None,
     1000.0
     """
     lse = logsumexp(x, axis=axis, keepdims=keepdims, where=where)
-    ones = fnp.ones(fnp.shape(x), dtype=lse.dtype)
+    ones = fnp.ones_like(x, dtype=lse.dtype)  # on x's device
     if where is not None:
         ones = fnp.where(fnp.asarray(where, dtype=bool), ones, fnp.zeros_like(ones))
     count = fnp.sum(ones, axis=axis, keepdims=keepdims)

@@ -1,10 +1,12 @@
 """The floating-point representation of numbers in fungrad.numpy: ``frexp`` (mantissa and
 exponent), ``nextafter`` (the neighbouring float) and ``spacing`` (the gap to it).
 
-All three are composed from fnp's math without bit casts: the exponent is
-``floor(log2 |x|) + 1``, corrected by one where ``log2`` rounds across a power of two, and
-scalings by powers of two are exact (each factor ``2**k`` is split in two, so that neither
-overflows). The results equal NumPy's for every finite, infinite, NaN and subnormal input.
+``nextafter`` binds ``lax.nextafter`` (NumPy's ufunc) after promoting and broadcasting;
+``spacing`` is built on it. ``frexp`` is composed from fnp's math without bit casts: the
+exponent is ``floor(log2 |x|) + 1``, corrected by one where ``log2`` rounds across a power
+of two, and scalings by powers of two are exact (each factor ``2**k`` is split in two, so
+that neither overflows). The results equal NumPy's for every finite, infinite, NaN and
+subnormal input.
 
 Derivatives: the mantissa of ``frexp`` is ``x * 2**-e`` with ``e`` piecewise constant, so
 its derivative is ``2**-e`` (as jax.numpy's); ``spacing`` is piecewise constant (derivative
@@ -16,21 +18,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from fungrad import lax
 from fungrad.core import get_aval
 from fungrad.numpy.math import (
     absolute,
     equal,
-    greater,
     greater_equal,
     isfinite,
-    isinf,
-    isnan,
     less,
     log2,
     logical_and,
     logical_not,
-    logical_or,
-    maximum,
     power,
     where,
 )
@@ -115,27 +113,7 @@ def nextafter(x, y, /):
         [-5e-324, 1.0]
     """
     x, y = promote_dtypes("nextafter", _real_float("nextafter", x), _real_float("nextafter", y))
-    x, y = broadcast_arrays(x, y)
-    dtype = np.dtype(get_aval(x).dtype)
-    info = np.finfo(dtype)
-    e, regular = _exponent(x)
-    up = greater(y, x)
-    toward_zero = logical_or(logical_and(up, less(x, 0)),
-                             logical_and(logical_not(up), greater(x, 0)))
-    at_power_of_two = equal(absolute(_times_power_of_two(where(regular, x, 1), -e)), 0.5)
-    # The gap below a power of two (toward zero) is half the gap above it.
-    halved = where(logical_and(toward_zero, at_power_of_two), dtype.type(1), dtype.type(0))
-    tiny = dtype.type(info.smallest_subnormal)
-    step = maximum(power(2.0, e - (info.nmant + 1) - halved), tiny)
-    step = where(regular, step, tiny)  # from 0: the smallest subnormal, either way
-    # Past the largest float lies infinity (no overflowing add: it would warn).
-    overflows = logical_and(equal(absolute(x), dtype.type(info.max)), logical_not(toward_zero))
-    out = x + where(overflows, dtype.type(0), where(up, step, -step))
-    out = where(overflows, where(up, dtype.type(np.inf), dtype.type(-np.inf)), out)
-    largest = where(greater(x, 0), dtype.type(info.max), dtype.type(-info.max))
-    out = where(isinf(x), largest, out)  # from an infinity toward anything finite
-    out = where(equal(x, y), y, out)
-    return where(logical_or(isnan(x), isnan(y)), np.nan, out)
+    return lax.nextafter(*broadcast_arrays(x, y))
 
 
 def spacing(x, /):
