@@ -36,6 +36,14 @@ def pytest_collection_modifyitems(config, items):
         case = getattr(getattr(item, "callspec", None), "params", {}).get("case")
         if FP_WARNINGS in getattr(case, "tags", ()):
             item.add_marker(pytest.mark.filterwarnings("ignore::RuntimeWarning"))
+    # Tests marked `full` run only with --full (deselected, not skipped: the default run
+    # keeps within CI's 20 minutes on 2 cores).
+    if not config.getoption("--full"):
+        kept = [item for item in items if item.get_closest_marker("full") is None]
+        if len(kept) != len(items):
+            config.hook.pytest_deselected(
+                items=[item for item in items if item.get_closest_marker("full") is not None])
+            items[:] = kept
 
 
 GPU_SKIP_REASON = "no CUDA GPU / CuPy here"
@@ -49,6 +57,10 @@ def _has_gpu() -> bool:
 
 
 def pytest_addoption(parser):
+    parser.addoption(
+        "--full", action="store_true", default=False,
+        help="also run the tests marked `full` (derivative programs through the Numba "
+        "kernels for every table row: about 5 more minutes on 2 cores)")
     parser.addoption(
         "--stop-at", type=float, default=None, metavar="UNIX_TIME",
         help="skip the tests not started by this time (tools/gpu_check.sh's time caps: the "

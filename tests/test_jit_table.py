@@ -128,15 +128,27 @@ def test_numba_backend_matches_eager(case: Case, numba_backend):
     want = fun(*dyn_args)
     _close_fused(jitted(*dyn_args), want, case, "jit(f)")
     _close_fused(jitted(*dyn_args), want, case, "jit(f), cached")
+
+
+@pytest.mark.full
+@pytest.mark.parametrize("case", JIT_CASES, ids=lambda c: c.name)
+def test_numba_backend_derivatives_match_eager(case: Case, numba_backend):
+    """``jvp(jit(f))``, ``vjp(jit(f))`` and ``jit(vjp(f))`` through fused kernels, for every
+    row: about 600 CPU-s of Numba compiles, so only with ``--full`` (README)."""
+    args = case.draw_args()
+    dyn, fun = _split(case, args)
+    dyn_args = [args[i] for i in dyn]
     diff = [k for k, i in enumerate(dyn) if np.asarray(args[i]).dtype.kind == "f"]
     if not case.diff or not diff:
-        return
+        pytest.skip("no float input to differentiate")
+
     def f(*primals):
         full = list(dyn_args)
         for k, p in zip(diff, primals):
             full[k] = p
         return fun(*full)
 
+    want = fun(*dyn_args)
     primals = [dyn_args[k] for k in diff]
     rng = np.random.default_rng(3)
     tangents = [rng.standard_normal(np.shape(p)).astype(np.asarray(p).dtype) for p in primals]
