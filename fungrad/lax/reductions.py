@@ -128,6 +128,8 @@ deflinear(reduce_sum_p, _reduce_sum_transpose)
 
 
 def _identity_of_max(dtype: np.dtype):
+    if dtype.kind == "c":  # complex values order lexicographically, as in NumPy and JAX
+        return complex(-np.inf, -np.inf)
     if dtypes.is_floating(dtype):
         return -np.inf
     if dtype.kind == "b":
@@ -136,6 +138,8 @@ def _identity_of_max(dtype: np.dtype):
 
 
 def _identity_of_min(dtype: np.dtype):
+    if dtype.kind == "c":
+        return complex(np.inf, np.inf)
     if dtypes.is_floating(dtype):
         return np.inf
     if dtype.kind == "b":
