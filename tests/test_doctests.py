@@ -67,6 +67,8 @@ COMPLETE = {
     "fungrad.lax.loops",
     "fungrad.lax.precision",
     "fungrad.lax.reduce_precision",
+    "fungrad.lax.conv_patches",
+    "fungrad.lax.conv_shapes",
     "fungrad.lax.reductions",
     "fungrad.lax.scans",
     "fungrad.lax.shape_ops",
