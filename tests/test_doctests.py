@@ -69,6 +69,7 @@ COMPLETE = {
     "fungrad.lax.reduce_precision",
     "fungrad.lax.conv_patches",
     "fungrad.lax.conv_shapes",
+    "fungrad.lax.ragged",
     "fungrad.lax.reductions",
     "fungrad.lax.scans",
     "fungrad.lax.shape_ops",

@@ -28,7 +28,8 @@ NAMES = ("psum pmean pmax pmin all_gather psum_scatter ppermute axis_index axis_
          "nextafter approx_max_k approx_min_k conv_with_general_padding "
          "conv_general_dilated_patches conv_general_dilated_local conv_shape_tuple "
          "conv_general_shape_tuple conv_transpose_shape_tuple reduce_window_shape_tuple "
-         "conv_general_permutations conv_dimension_numbers").split()
+         "conv_general_permutations conv_dimension_numbers ragged_dot ragged_dot_general "
+         "RaggedDotDimensionNumbers").split()
 
 
 def _close(a, b):

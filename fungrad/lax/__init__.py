@@ -30,6 +30,7 @@ from fungrad.lax.linalg_eig import *  # noqa: F401,F403
 from fungrad.lax.linalg_pinv import *  # noqa: F401,F403
 from fungrad.lax.loops import *  # noqa: F401,F403
 from fungrad.lax.precision import *  # noqa: F401,F403
+from fungrad.lax.ragged import *  # noqa: F401,F403
 from fungrad.lax.reduce_precision import *  # noqa: F401,F403
 from fungrad.lax.reductions import *  # noqa: F401,F403
 from fungrad.lax.scans import *  # noqa: F401,F403
