@@ -94,8 +94,12 @@ def test_patches_errors():
     x = np.ones((1, 5, 5, 2))
     with pytest.raises(ShapeError, match=r"conv_general_dilated_patches: filter_shape \(3,\)"):
         flax.conv_general_dilated_patches(x, (3,), (1, 1), "VALID")
-    with pytest.raises(ValueError, match="string padding is not supported"):
+    with pytest.raises(ValueError, match="conv_general_dilated_patches: string padding is not"):
         flax.conv_general_dilated_patches(x, (3, 3), (1, 1), "SAME", lhs_dilation=(2, 2))
+    with pytest.raises(ValueError, match=r"conv_general_dilated_local: window_strides=\(1,\)"):
+        flax.conv_general_dilated_local(x, np.ones((3, 3, 18, 1)), (1,), "VALID", (3, 3))
+    with pytest.raises(ValueError, match="conv_general_dilated_patches: unknown padding 'FULL'"):
+        flax.conv_general_dilated_patches(x, (3, 3), (1, 1), "FULL")
 
 
 # ---------------------------------------------------------------------------------------

@@ -98,7 +98,7 @@ def _canonical_patches(fn: str, lhs, filter_shape, window_strides, padding, lhs_
     kernel_shape = (*filter_shape, channels, channels * math.prod(filter_shape))
     params = _conv_params(x_shape, kernel_shape, window_strides=window_strides,
                           padding=padding, lhs_dilation=lhs_dilation,
-                          rhs_dilation=rhs_dilation, feature_group_count=1)
+                          rhs_dilation=rhs_dilation, feature_group_count=1, fn=fn)
     out_shape = _check_conv(x_shape, kernel_shape, params,
                             f"{fn}: lhs shape {lhs_shape}, filter_shape {filter_shape}")
     config = [(0, 0, 0), *((lo, hi, d - 1) for (lo, hi), d in
