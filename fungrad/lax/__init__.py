@@ -10,6 +10,8 @@ from fungrad.lax.collectives import *  # noqa: F401,F403
 from fungrad.lax.comparison import *  # noqa: F401,F403
 from fungrad.lax.complex_parts import *  # noqa: F401,F403
 from fungrad.lax.conditionals import *  # noqa: F401,F403
+from fungrad.lax.conv_patches import *  # noqa: F401,F403
+from fungrad.lax.conv_shapes import *  # noqa: F401,F403
 from fungrad.lax.conv_shorthands import *  # noqa: F401,F403
 from fungrad.lax.convolution import *  # noqa: F401,F403
 from fungrad.lax.creation import *  # noqa: F401,F403
@@ -28,6 +30,7 @@ from fungrad.lax.linalg_eig import *  # noqa: F401,F403
 from fungrad.lax.linalg_pinv import *  # noqa: F401,F403
 from fungrad.lax.loops import *  # noqa: F401,F403
 from fungrad.lax.precision import *  # noqa: F401,F403
+from fungrad.lax.ragged import *  # noqa: F401,F403
 from fungrad.lax.reduce_precision import *  # noqa: F401,F403
 from fungrad.lax.reductions import *  # noqa: F401,F403
 from fungrad.lax.scans import *  # noqa: F401,F403
