@@ -38,6 +38,7 @@ COMPLETE = {
     "fungrad.core",
     "fungrad.devices",
     "fungrad.distributed.world",
+    "fungrad.experimental.ode",
     "fungrad.flatten_util",
     "fungrad.lax.bit_counts",
     "fungrad.lax.bit_shifts",
