@@ -37,7 +37,7 @@ from fungrad.nn.losses import (  # noqa: F401,E402 (optax's top-level loss names
     softmax_cross_entropy_with_integer_labels,
     squared_error,
 )
-from fungrad.optim import contrib, losses, tree, tree_utils  # noqa: F401,E402
+from fungrad.optim import contrib, losses, microbatching, tree, tree_utils  # noqa: F401,E402
 from fungrad.optim.adaptive import *  # noqa: F401,F403
 from fungrad.optim.aliases import *  # noqa: F401,F403
 from fungrad.optim.aliases_extra import *  # noqa: F401,F403
@@ -49,6 +49,8 @@ from fungrad.optim.constraints import *  # noqa: F401,F403
 from fungrad.optim.hyperparams import *  # noqa: F401,F403
 from fungrad.optim.lbfgs import *  # noqa: F401,F403
 from fungrad.optim.moments import *  # noqa: F401,F403
+from fungrad.optim.microbatching import microbatch  # noqa: F401,E402
+from fungrad.optim.monitoring import *  # noqa: F401,F403
 from fungrad.optim.numerics import *  # noqa: F401,F403
 from fungrad.optim.partition import *  # noqa: F401,F403
 from fungrad.optim.schedules import *  # noqa: F401,F403
