@@ -151,6 +151,7 @@ COMPLETE = {
     "fungrad.optim.monitoring",
     "fungrad.optim.numerics",
     "fungrad.optim.partition",
+    "fungrad.optim.projections",
     "fungrad.optim.schedules",
     "fungrad.optim.state_params",
     "fungrad.optim.step_sizes",

@@ -238,3 +238,84 @@ def test_reshape_batch_axis_matches_optax():
     x = np.arange(24.0).reshape(2, 6, 2)
     close(optim.microbatching.reshape_batch_axis(x, 3, axis=1),
           optax.microbatching.reshape_batch_axis(jnp.asarray(x), 3, axis=1))
+
+
+# --- 3. projections ----------------------------------------------------------------------
+
+def _tree(seed, scale=1.0):
+    rng = np.random.default_rng(seed)
+    return {"a": scale * rng.normal(size=(3, 2)), "b": scale * rng.normal(size=(4,))}
+
+
+def _a_tree(seed):
+    rng = np.random.default_rng(seed + 100)
+    return {"a": rng.normal(size=(3, 2)), "b": rng.normal(size=(4,))}
+
+
+PROJECTIONS = [
+    ("projection_non_negative", {}),
+    ("projection_box", {"lower": -0.5, "upper": 0.7}),
+    ("projection_hypercube", {"scale": 0.8}),
+    ("projection_simplex", {}),
+    ("projection_simplex", {"scale": 2.5}),
+    ("projection_l1_sphere", {"scale": 1.5}),
+    ("projection_l1_ball", {}),
+    ("projection_l1_ball", {"scale": 100.0}),
+    ("projection_l2_sphere", {"scale": 2.0}),
+    ("projection_l2_ball", {}),
+    ("projection_l2_ball", {"scale": 100.0}),
+    ("projection_linf_ball", {"scale": 0.6}),
+    ("projection_vector", "a"),
+    ("projection_hyperplane", "ab"),
+    ("projection_halfspace", "ab"),
+    ("projection_halfspace", "ab-inside"),
+]
+
+
+def _call(lib, name, kwargs, x, seed):
+    fn = getattr(lib.projections, name)
+    if lib is optax and name in ("projection_box", "projection_hypercube"):
+        # optax's need bounds of the tree's structure (scalars fail on a dict); ours
+        # broadcast a scalar bound to every leaf, so compare leaf by leaf
+        return jax.tree.map(lambda leaf: fn(leaf, **kwargs), x)
+    if isinstance(kwargs, dict):
+        return fn(x, **kwargs)
+    a = tree_map(jnp.asarray, _a_tree(seed)) if lib is optax else _a_tree(seed)
+    if kwargs == "a":
+        return fn(x, a)
+    return fn(x, a, 100.0 if kwargs.endswith("inside") else 0.3)
+
+
+@pytest.mark.parametrize("name,kwargs", PROJECTIONS)
+def test_projection_values_and_derivatives_match_optax(name, kwargs):
+    for seed in range(3):
+        x = _tree(seed, scale=0.7)
+        xj = tree_map(jnp.asarray, x)
+        ours, theirs = _call(optim, name, kwargs, x, seed), _call(optax, name, kwargs, xj, seed)
+        close(ours, theirs, rtol=1e-10, atol=1e-12, what=f"{name} value")
+        assert tree_structure(ours) == tree_structure(x)
+        t = _tree(seed + 50)
+        _, jvp_o = fg.jvp(lambda x: _call(optim, name, kwargs, x, seed), (x,), (t,))
+        _, jvp_t = jax.jvp(lambda x: _call(optax, name, kwargs, x, seed), (xj,),
+                           (tree_map(jnp.asarray, t),))
+        close(jvp_o, jvp_t, rtol=1e-9, atol=1e-12, what=f"{name} jvp")
+        _, vjp_o = fg.vjp(lambda x: _call(optim, name, kwargs, x, seed), x)
+        _, vjp_t = jax.vjp(lambda x: _call(optax, name, kwargs, x, seed), xj)
+        close(vjp_o(t), vjp_t(tree_map(jnp.asarray, t)), rtol=1e-9, atol=1e-12,
+              what=f"{name} vjp")
+
+
+def test_projection_simplex_lands_on_simplex_and_jits():
+    x = _tree(7)
+    out = fg.jit(optim.projections.projection_simplex)(x)
+    leaves = np.concatenate([np.ravel(v) for v in tree_leaves(out)])
+    assert leaves.min() >= 0 and leaves.sum() == pytest.approx(1.0)
+    assert sorted(n for n in dir(optim.projections) if n.startswith("projection_")) == sorted(
+        n for n in dir(optax.projections) if n.startswith("projection_"))
+
+
+def test_projection_box_with_tree_bounds_matches_optax():
+    x, lo = _tree(1), tree_map(lambda v: v - 0.3, _tree(2, 0.1))
+    hi = tree_map(lambda v: v + 0.6, lo)
+    close(optim.projections.projection_box(x, lo, hi),
+          optax.projections.projection_box(*(tree_map(jnp.asarray, t) for t in (x, lo, hi))))

@@ -37,7 +37,7 @@ from fungrad.nn.losses import (  # noqa: F401,E402 (optax's top-level loss names
     softmax_cross_entropy_with_integer_labels,
     squared_error,
 )
-from fungrad.optim import contrib, losses, microbatching, tree, tree_utils  # noqa: F401,E402
+from fungrad.optim import contrib, losses, microbatching, projections, tree, tree_utils  # noqa: F401,E402,E501
 from fungrad.optim.adaptive import *  # noqa: F401,F403
 from fungrad.optim.aliases import *  # noqa: F401,F403
 from fungrad.optim.aliases_extra import *  # noqa: F401,F403
