@@ -319,3 +319,171 @@ def test_projection_box_with_tree_bounds_matches_optax():
     hi = tree_map(lambda v: v + 0.6, lo)
     close(optim.projections.projection_box(x, lo, hi),
           optax.projections.projection_box(*(tree_map(jnp.asarray, t) for t in (x, lo, hi))))
+
+
+# --- 3b. linear algebra, second order, multi_normal, perturbations, assignment ----------
+
+def _spd(n, seed):
+    rng = np.random.default_rng(seed)
+    a = rng.normal(size=(n, n))
+    return a @ a.T + 0.5 * np.eye(n)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_power_iteration_matches_optax(seed):
+    m, v0 = _spd(5, seed), np.random.default_rng(seed).normal(size=5)
+    ours = optim.power_iteration(m, v0=v0, num_iters=30, error_tolerance=1e-9)
+    theirs = optax.power_iteration(jnp.asarray(m), v0=jnp.asarray(v0), num_iters=30,
+                                   error_tolerance=1e-9)
+    close(ours, theirs, rtol=1e-9, atol=1e-12)
+    # a function and a pytree start vector; the default start (fungrad's random bits)
+    mvp = lambda v: {"x": m @ v["x"]}  # noqa: E731
+    ours = optim.power_iteration(mvp, v0={"x": v0}, num_iters=300)
+    theirs = optax.power_iteration(lambda v: {"x": jnp.asarray(m) @ v["x"]},
+                                   v0={"x": jnp.asarray(v0)}, num_iters=300)
+    close(ours, theirs, rtol=1e-9, atol=1e-12)
+    value, vector = optim.power_iteration(m, num_iters=2000, error_tolerance=1e-12)
+    assert float(value) == pytest.approx(np.linalg.eigvalsh(m)[-1], rel=1e-8)
+    with pytest.raises(ValueError, match="power_iteration: v0 must be given"):
+        optim.power_iteration(mvp)
+
+
+@pytest.mark.parametrize("p", [1, 2, 4, 8])
+@pytest.mark.parametrize("n", [1, 4])
+def test_matrix_inverse_pth_root_matches_optax(p, n):
+    m = _spd(n, p)
+    ours = optim.matrix_inverse_pth_root(m, p)
+    theirs = optax.matrix_inverse_pth_root(jnp.asarray(m), p)
+    close(ours[0], theirs[0], rtol=1e-7, atol=1e-10)
+    assert float(ours[1]) == pytest.approx(float(theirs[1]), abs=1e-9)
+    if n > 1:
+        np.testing.assert_allclose(np.linalg.matrix_power(np.asarray(ours[0]), p)
+                                   @ (m + 1e-6 * np.linalg.eigvalsh(m)[-1] * np.eye(n)),
+                                   np.eye(n), atol=1e-5)
+
+
+@pytest.mark.parametrize("k", [None, 3])
+def test_nnls_matches_optax_and_is_differentiable(k):
+    rng = np.random.default_rng(6)
+    a = rng.normal(size=(8, 4))
+    b = rng.normal(size=(8,) if k is None else (8, k))
+    close(optim.nnls(a, b, iters=50), optax.nnls(jnp.asarray(a), jnp.asarray(b), iters=50),
+          rtol=1e-9, atol=1e-12)
+    close(optim.nnls(a, b, 20, L=30.0), optax.nnls(jnp.asarray(a), jnp.asarray(b), 20, L=30.0),
+          rtol=1e-9, atol=1e-12)
+    g_o = fg.grad(lambda b: fnp.sum(optim.nnls(a, b, 30) ** 2))(b)
+    g_t = jax.grad(lambda b: jnp.sum(optax.nnls(jnp.asarray(a), b, 30) ** 2))(jnp.asarray(b))
+    close(g_o, g_t, rtol=1e-8, atol=1e-12)
+    with pytest.raises(ValueError, match="nnls: A must be"):
+        optim.nnls(a, np.ones(3), 5)
+
+
+def test_second_order_matches_optax():
+    rng = np.random.default_rng(7)
+    params = {"w": rng.normal(size=(3, 2)), "b": rng.normal(size=(2,))}
+    x, y = rng.normal(size=(5, 3)), rng.normal(size=(5, 2))
+
+    def loss(lib_np):
+        return lambda p, x, y: lib_np.sum(lib_np.tanh(x @ p["w"] + p["b"]) - y) ** 2
+
+    pj, xj, yj = tree_map(jnp.asarray, params), jnp.asarray(x), jnp.asarray(y)
+    v = rng.normal(size=8)
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # optax 0.2.8 deprecates these
+        close(optim.second_order.hvp(loss(fnp), v, params, x, y),
+              optax.second_order.hvp(loss(jnp), jnp.asarray(v), pj, xj, yj), rtol=1e-9)
+        close(optim.second_order.hessian_diag(loss(fnp), params, x, y),
+              optax.second_order.hessian_diag(loss(jnp), pj, xj, yj), rtol=1e-9)
+        close(optim.second_order.fisher_diag(loss(fnp), params, x, y),
+              optax.second_order.fisher_diag(loss(jnp), pj, xj, yj), rtol=1e-9)
+    with pytest.raises(ValueError, match="hvp: v must be a 1-D array"):
+        optim.second_order.hvp(loss(fnp), np.ones(3), params, x, y)
+
+
+def test_multi_normal_matches_optax():
+    loc, log_scale = np.array([0.5, -1.0, 2.0]), np.array([0.1, -0.3, 0.7])
+    ours, theirs = optim.multi_normal(loc, log_scale), optax.multi_normal(
+        jnp.asarray(loc), jnp.asarray(log_scale))
+    x = np.random.default_rng(8).normal(size=(4, 3))
+    close(ours.log_prob(x), theirs.log_prob(jnp.asarray(x)), rtol=1e-12)
+    close(ours.params, theirs.params)
+    close(ours.log_scale, theirs.log_scale)
+    g_o = fg.grad(lambda ls: optim.multi_normal(loc, ls).log_prob(x).sum())(log_scale)
+    g_t = jax.grad(lambda ls: optax.multi_normal(jnp.asarray(loc), ls).log_prob(
+        jnp.asarray(x)).sum())(jnp.asarray(log_scale))
+    close(g_o, g_t, rtol=1e-10)
+    draws = np.asarray(ours.sample((20000,), fg.random.PRNGKey(0)))
+    assert draws.shape == (20000, 3)
+    np.testing.assert_allclose(draws.mean(0), loc, atol=0.05)
+    np.testing.assert_allclose(draws.std(0), np.exp(log_scale), rtol=0.03)
+
+
+def _argmax_one_hot(lib_np):
+    return lambda x: lib_np.asarray(x == lib_np.max(x), dtype=float)
+
+
+@pytest.mark.parametrize("noise", ["Gumbel", "Normal"])
+@pytest.mark.parametrize("use_baseline", [True, False])
+def test_perturbed_fun_statistics_match_optax(noise, use_baseline):
+    """fungrad's draws differ from JAX's: compare the estimates and their gradients to
+    optax's within a few Monte-Carlo standard errors (each averaged over 8 keys)."""
+    x = np.array([0.3, 0.5, -0.2, 0.45])
+    n = 4000
+
+    def estimates(lib, lib_np, key_fn, grad_fn, xs):
+        f = lib.perturbations.make_perturbed_fun(
+            _argmax_one_hot(lib_np), num_samples=n, sigma=0.3,
+            noise=getattr(lib.perturbations, noise)(), use_baseline=use_baseline)
+        vals = [np.asarray(f(key_fn(s), xs)) for s in range(8)]
+        grads = [np.asarray(grad_fn(lambda x, s=s: f(key_fn(s), x)[1])(xs)) for s in range(8)]
+        return np.mean(vals, 0), np.mean(grads, 0), np.std(grads, 0) / np.sqrt(8)
+
+    v_o, g_o, se_o = estimates(optim, fnp, fg.random.PRNGKey, fg.grad, x)
+    v_t, g_t, se_t = estimates(optax, jnp, jax.random.PRNGKey, jax.grad, jnp.asarray(x))
+    np.testing.assert_allclose(v_o, v_t, atol=0.02)
+    assert v_o.sum() == pytest.approx(1.0)
+    tol = 5 * np.sqrt(se_o ** 2 + se_t ** 2) + 0.02
+    assert np.all(np.abs(g_o - g_t) < tol), (g_o, g_t, tol)
+    assert g_o[1] > 0 and g_o[2] < 0
+
+
+def test_perturbations_noise_objects_match_optax():
+    z = np.linspace(-2, 2, 7)
+    for name in ("Normal", "Gumbel"):
+        close(getattr(optim.perturbations, name)().log_prob(z),
+              getattr(optax.perturbations, name)().log_prob(jnp.asarray(z)), rtol=1e-12)
+    draws = np.asarray(optim.perturbations.Gumbel().sample(fg.random.PRNGKey(3), (40000,)))
+    assert draws.mean() == pytest.approx(np.euler_gamma, abs=0.03)
+    with pytest.raises(TypeError, match="make_perturbed_fun: noise must have sample"):
+        optim.perturbations.make_perturbed_fun(lambda x: x, noise="gumbel")
+
+
+@pytest.mark.parametrize("shape", [(4, 4), (3, 6), (6, 3), (1, 5), (5, 1), (7, 7)])
+@pytest.mark.parametrize("name", ["hungarian_algorithm", "base_hungarian_algorithm"])
+def test_assignment_matches_optax_exactly(shape, name):
+    for seed in range(4):
+        cost = np.random.default_rng(seed).normal(size=shape)
+        ours = getattr(optim.assignment, name)(cost)
+        theirs = getattr(optax.assignment, name)(jnp.asarray(cost))
+        for a, b in zip(ours, theirs, strict=True):
+            np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+        jitted = fg.jit(getattr(optim.assignment, name))(cost)
+        for a, b in zip(jitted, ours, strict=True):
+            np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
+def test_assignment_costs_with_ties_and_integers():
+    from itertools import permutations
+    rng = np.random.default_rng(9)
+    for _ in range(20):
+        cost = rng.integers(0, 4, size=(5, 5))
+        i, j = optim.assignment.hungarian_algorithm(cost)
+        best = min(sum(cost[r, c] for r, c in enumerate(p)) for p in permutations(range(5)))
+        ti, tj = optax.assignment.hungarian_algorithm(jnp.asarray(cost))
+        assert int(cost[i, j].sum()) == best == int(np.asarray(cost)[ti, tj].sum())
+        assert sorted(np.asarray(i).tolist()) == sorted(np.asarray(j).tolist()) == list(range(5))
+    empty = optim.assignment.hungarian_algorithm(np.zeros((0, 3)))
+    assert [np.asarray(e).shape for e in empty] == [(0,), (0,)]
+    with pytest.raises(ValueError, match="hungarian_algorithm: cost_matrix must be 2-D"):
+        optim.assignment.hungarian_algorithm(np.ones(3))

@@ -37,7 +37,17 @@ from fungrad.nn.losses import (  # noqa: F401,E402 (optax's top-level loss names
     softmax_cross_entropy_with_integer_labels,
     squared_error,
 )
-from fungrad.optim import contrib, losses, microbatching, projections, tree, tree_utils  # noqa: F401,E402,E501
+from fungrad.optim import (  # noqa: F401,E402
+    assignment,
+    contrib,
+    losses,
+    microbatching,
+    perturbations,
+    projections,
+    second_order,
+    tree,
+    tree_utils,
+)
 from fungrad.optim.adaptive import *  # noqa: F401,F403
 from fungrad.optim.aliases import *  # noqa: F401,F403
 from fungrad.optim.aliases_extra import *  # noqa: F401,F403
@@ -45,9 +55,11 @@ from fungrad.optim.aliases_more import *  # noqa: F401,F403
 from fungrad.optim.base import *  # noqa: F401,F403
 from fungrad.optim.clipping import *  # noqa: F401,F403
 from fungrad.optim.conditional import *  # noqa: F401,F403
+from fungrad.optim.gaussian import *  # noqa: F401,F403
 from fungrad.optim.constraints import *  # noqa: F401,F403
 from fungrad.optim.hyperparams import *  # noqa: F401,F403
 from fungrad.optim.lbfgs import *  # noqa: F401,F403
+from fungrad.optim.linear_algebra import *  # noqa: F401,F403
 from fungrad.optim.moments import *  # noqa: F401,F403
 from fungrad.optim.microbatching import microbatch  # noqa: F401,E402
 from fungrad.optim.monitoring import *  # noqa: F401,F403
