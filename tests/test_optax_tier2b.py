@@ -487,3 +487,44 @@ def test_assignment_costs_with_ties_and_integers():
     assert [np.asarray(e).shape for e in empty] == [(0,), (0,)]
     with pytest.raises(ValueError, match="hungarian_algorithm: cost_matrix must be 2-D"):
         optim.assignment.hungarian_algorithm(np.ones(3))
+
+
+# --- 4. ctc_loss_with_forward_probs ------------------------------------------------------
+
+def _ctc_inputs(seed):
+    rng = np.random.default_rng(seed)
+    batch, steps, classes, max_len = 3, 7, 5, 4
+    logits = rng.normal(size=(batch, steps, classes))
+    logit_pad = np.zeros((batch, steps))
+    logit_pad[1, 5:] = 1.0
+    labels = rng.integers(1, classes, size=(batch, max_len))
+    labels[2, 1] = labels[2, 0]  # a repeated label
+    label_pad = np.zeros((batch, max_len))
+    label_pad[0, 3:] = 1.0
+    label_pad[1, 2:] = 1.0
+    return logits, logit_pad, labels, label_pad
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("blank_id", [0, 2])
+def test_ctc_loss_with_forward_probs_matches_optax(seed, blank_id):
+    args = _ctc_inputs(seed)
+    ours = optim.ctc_loss_with_forward_probs(*args, blank_id=blank_id)
+    theirs = optax.ctc_loss_with_forward_probs(*map(jnp.asarray, args), blank_id=blank_id)
+    close(ours, theirs, rtol=1e-9, atol=1e-9)
+    assert [np.shape(o) for o in ours] == [t.shape for t in theirs]
+    close(ours[0], optim.ctc_loss(*args, blank_id=blank_id), rtol=1e-12)
+    assert optim.losses.ctc_loss_with_forward_probs is fg.nn.ctc_loss_with_forward_probs
+
+    def loss(lib, logits):
+        out = lib.ctc_loss_with_forward_probs(logits, *args[1:], blank_id=blank_id)
+        return out[0].sum() + 1e-3 * out[2][3].sum()
+
+    close(fg.grad(lambda lg: loss(optim, lg))(args[0]),
+          jax.grad(lambda lg: loss(optax, lg))(jnp.asarray(args[0])), rtol=1e-7, atol=1e-9)
+
+
+def test_ctc_loss_with_forward_probs_errors_name_the_function():
+    logits, logit_pad, labels, label_pad = _ctc_inputs(0)
+    with pytest.raises(Exception, match="ctc_loss_with_forward_probs: logits must be"):
+        optim.ctc_loss_with_forward_probs(logits[0], logit_pad, labels, label_pad)

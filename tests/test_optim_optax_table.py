@@ -679,6 +679,7 @@ NEW_NAMES = (
     "power_iteration matrix_inverse_pth_root nnls multi_normal second_order.hvp "
     "second_order.hessian_diag second_order.fisher_diag perturbations.make_perturbed_fun "
     "assignment.hungarian_algorithm assignment.base_hungarian_algorithm "
+    "ctc_loss_with_forward_probs losses.ctc_loss_with_forward_probs "
     + " ".join("projections." + n for n in dir(optax.projections) if n.startswith("projection_"))
 ).split()
 

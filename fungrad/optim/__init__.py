@@ -22,6 +22,7 @@ from fungrad.nn.losses import (  # noqa: F401,E402 (optax's top-level loss names
     cosine_distance,
     cosine_similarity,
     ctc_loss,
+    ctc_loss_with_forward_probs,
     generalized_kl_divergence,
     hinge_loss,
     huber_loss,
