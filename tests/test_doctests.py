@@ -145,6 +145,8 @@ COMPLETE = {
     "fungrad.optim.clipping",
     "fungrad.optim.conditional",
     "fungrad.optim.constraints",
+    "fungrad.optim.experimental",
+    "fungrad.optim.experimental.aggregating",
     "fungrad.optim.gaussian",
     "fungrad.optim.hyperparams",
     "fungrad.optim.lbfgs",

@@ -528,3 +528,73 @@ def test_ctc_loss_with_forward_probs_errors_name_the_function():
     logits, logit_pad, labels, label_pad = _ctc_inputs(0)
     with pytest.raises(Exception, match="ctc_loss_with_forward_probs: logits must be"):
         optim.ctc_loss_with_forward_probs(logits[0], logit_pad, labels, label_pad)
+
+
+# --- 5. experimental.aggregating ---------------------------------------------------------
+
+def _run_per_example(make, steps=6, batch=4, axis=0, rtol=1e-10):
+    params = params0()
+    rng = np.random.default_rng(11)
+    ours, theirs = make(optim), make(optax)
+    s_o, s_t = ours.init(params), theirs.init(tree_map(jnp.asarray, params))
+    p_o, p_t = params, tree_map(jnp.asarray, params)
+    for step in range(steps):
+        g = tree_map(lambda p: np.moveaxis(rng.normal(size=(batch, *np.shape(p))), 0, axis),
+                     params)
+        u_o, s_o = ours.update(g, s_o, p_o)
+        u_t, s_t = theirs.update(tree_map(jnp.asarray, g), s_t, p_t)
+        close(u_o, u_t, rtol=rtol, what=f"updates at step {step}")
+        close(s_o, s_t, rtol=rtol, what=f"state at step {step}")
+        p_o, p_t = optim.apply_updates(p_o, u_o), optax.apply_updates(p_t, u_t)
+    return s_o, s_t
+
+
+@pytest.mark.parametrize("steps", [1, 3])
+def test_add_mean_variance_to_opt_matches_optax(steps):
+    # with accumulation optax's sample size is an int32 array and JAX computes
+    # 1 / (sample_size - 1) in float32 (even with x64); fungrad's is float64
+    rtol = 1e-10 if steps == 1 else 1e-7
+    s_o, s_t = _run_per_example(lambda lib: lib.experimental.aggregating.add_mean_variance_to_opt(
+        lib.adam(0.1), ema_decay=0.8, accumulation_steps=steps), steps=7, rtol=rtol)
+    close(optim.experimental.aggregating.get_unbiased_mean_and_variance_ema(s_o),
+          optax.experimental.aggregating.get_unbiased_mean_and_variance_ema(s_t), rtol=rtol)
+
+
+@pytest.mark.parametrize("axis,steps", [(0, 1), (0, 2), (None, 3)])
+def test_process_with_average_incrementally_matches_optax(axis, steps):
+    def make(lib):
+        agg = lib.experimental.aggregating
+        return agg.process(lib.identity(), agg.average_incrementally_updates(axis, steps),
+                           lib.sgd(0.1, momentum=0.9))
+
+    if axis is None:  # already aggregated updates: one example per call
+        run_both(make, steps=6)
+    else:
+        _run_per_example(make)
+
+
+def test_aggregators_are_aggregators_and_errors():
+    agg = optim.experimental.aggregating
+    assert isinstance(agg.average_per_element_updates(), agg.Aggregator)
+    assert isinstance(agg.process(optim.identity(), agg.average_per_element_updates(),
+                                  optim.identity()), agg.Aggregator)
+    assert not isinstance(agg.process(optim.identity(), optim.identity(), optim.identity()),
+                          agg.Aggregator)
+    s_o = _run_per_example(lambda lib: lib.experimental.aggregating.process(
+        lib.identity(), lib.experimental.aggregating.get_per_element_mean_and_sum_sq_diff_grads(
+            per_elt_axis=1, accumulation_steps=2), lib.chain(lib.identity()),
+        aggregator_has_aux=True),
+        axis=1)
+    assert s_o
+    with pytest.raises(ValueError, match="accumulation_steps must be >= 1"):
+        agg.accumulate_avg_updates(0)
+    with pytest.raises(ValueError, match="one batch size"):
+        agg.get_batch_size_from_per_elt_updates({"a": np.ones(3), "b": np.ones(4)}, 0)
+    with pytest.raises(ValueError, match="has no PerElementMeanAndVarianceEMAState"):
+        agg.get_unbiased_mean_and_variance_ema(optim.sgd(0.1).init(np.ones(2)))
+    assert sorted(agg.__all__) == sorted(
+        n for n in dir(optax.experimental.aggregating)
+        if not n.startswith("_") and n not in {"Any", "NamedTuple", "Protocol", "Sequence",
+                                               "base", "jax", "jnp", "math", "tree", "utils",
+                                               "PerElementUpdates", "AggregatedUpdates",
+                                               "MaybeAxis"})

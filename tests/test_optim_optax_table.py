@@ -680,6 +680,14 @@ NEW_NAMES = (
     "second_order.hessian_diag second_order.fisher_diag perturbations.make_perturbed_fun "
     "assignment.hungarian_algorithm assignment.base_hungarian_algorithm "
     "ctc_loss_with_forward_probs losses.ctc_loss_with_forward_probs "
+    "experimental.aggregating.process experimental.aggregating.average_per_element_updates "
+    "experimental.aggregating.accumulate_avg_updates "
+    "experimental.aggregating.average_incrementally_updates "
+    "experimental.aggregating.get_batch_size_from_per_elt_updates "
+    "experimental.aggregating.get_per_element_mean_and_sum_sq_diff_grads "
+    "experimental.aggregating.track_per_element_mean_and_variance_with_ema "
+    "experimental.aggregating.get_unbiased_mean_and_variance_ema "
+    "experimental.aggregating.add_mean_variance_to_opt "
     + " ".join("projections." + n for n in dir(optax.projections) if n.startswith("projection_"))
 ).split()
 

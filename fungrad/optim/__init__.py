@@ -41,6 +41,7 @@ from fungrad.nn.losses import (  # noqa: F401,E402 (optax's top-level loss names
 from fungrad.optim import (  # noqa: F401,E402
     assignment,
     contrib,
+    experimental,
     losses,
     microbatching,
     perturbations,
