@@ -57,13 +57,13 @@ from fungrad.optim.aliases_more import *  # noqa: F401,F403
 from fungrad.optim.base import *  # noqa: F401,F403
 from fungrad.optim.clipping import *  # noqa: F401,F403
 from fungrad.optim.conditional import *  # noqa: F401,F403
-from fungrad.optim.gaussian import *  # noqa: F401,F403
 from fungrad.optim.constraints import *  # noqa: F401,F403
+from fungrad.optim.gaussian import *  # noqa: F401,F403
 from fungrad.optim.hyperparams import *  # noqa: F401,F403
 from fungrad.optim.lbfgs import *  # noqa: F401,F403
 from fungrad.optim.linear_algebra import *  # noqa: F401,F403
-from fungrad.optim.moments import *  # noqa: F401,F403
 from fungrad.optim.microbatching import microbatch  # noqa: F401,E402
+from fungrad.optim.moments import *  # noqa: F401,F403
 from fungrad.optim.monitoring import *  # noqa: F401,F403
 from fungrad.optim.numerics import *  # noqa: F401,F403
 from fungrad.optim.partition import *  # noqa: F401,F403

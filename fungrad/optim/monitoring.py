@@ -15,7 +15,6 @@ from typing import Any, NamedTuple
 import numpy as np
 
 import fungrad.numpy as fnp
-
 from fungrad.optim.base import (
     GradientTransformation,
     GradientTransformationExtraArgs,

@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-
 import fungrad.numpy as fnp
 from fungrad import lax, random
 from fungrad.optim.tree_utils import tree_add_scale, tree_scale, tree_sum

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from typing import Any
 
-
 import fungrad.numpy as fnp
 from fungrad import lax
 from fungrad.flatten_util import ravel_pytree
