@@ -598,3 +598,15 @@ def test_aggregators_are_aggregators_and_errors():
                                                "base", "jax", "jnp", "math", "tree", "utils",
                                                "PerElementUpdates", "AggregatedUpdates",
                                                "MaybeAxis"})
+
+
+def test_every_optax_tier2_target_name_exists():
+    import os
+    import re
+    here = os.path.dirname(__file__)
+    shared = os.path.join(here, "..", "..", "shared", "api-targets.md")
+    text = open(shared if os.path.exists(shared) else os.path.join(here, "api_targets.md")).read()
+    section = next(s for s in re.split(r"^## ", text, flags=re.M) if s.startswith("optax vs"))
+    names = re.findall(r"`([^`]+)`", re.search(r"tier 2:(.*)", section).group(1))
+    assert names and not [n for n in names if not hasattr(optim, n)]
+    assert not [n for n in names if not hasattr(optax, n)]
