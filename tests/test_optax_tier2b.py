@@ -610,3 +610,11 @@ def test_every_optax_tier2_target_name_exists():
     names = re.findall(r"`([^`]+)`", re.search(r"tier 2:(.*)", section).group(1))
     assert names and not [n for n in names if not hasattr(optim, n)]
     assert not [n for n in names if not hasattr(optax, n)]
+
+
+def test_assignment_under_vmap_matches_optax():
+    costs = np.random.default_rng(12).normal(size=(3, 4, 5))
+    ours = fg.vmap(optim.assignment.hungarian_algorithm)(costs)
+    theirs = jax.vmap(optax.assignment.hungarian_algorithm)(jnp.asarray(costs))
+    for a, b in zip(ours, theirs, strict=True):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))

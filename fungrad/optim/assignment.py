@@ -89,7 +89,7 @@ def _solve(fn: str, cost: Any, order: Any) -> tuple[Any, Any]:
     if isinstance(cost, np.ndarray | list | tuple | int | float):
         return host(np.asarray(cost))
     spec = np.zeros(k, np.int64)
-    return pure_callback(host, (spec, spec), cost)
+    return pure_callback(host, (spec, spec), cost, vmap_method="sequential")
 
 
 def base_hungarian_algorithm(cost_matrix: Any) -> tuple[Any, Any]:
