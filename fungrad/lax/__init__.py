@@ -7,6 +7,7 @@ from fungrad.lax.bit_counts import *  # noqa: F401,F403
 from fungrad.lax.bit_shifts import *  # noqa: F401,F403
 from fungrad.lax.bitcast import *  # noqa: F401,F403
 from fungrad.lax.collectives import *  # noqa: F401,F403
+from fungrad.lax.collectives_all_to_all import *  # noqa: F401,F403
 from fungrad.lax.comparison import *  # noqa: F401,F403
 from fungrad.lax.complex_parts import *  # noqa: F401,F403
 from fungrad.lax.conditionals import *  # noqa: F401,F403
