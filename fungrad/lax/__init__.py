@@ -32,6 +32,7 @@ from fungrad.lax.precision import *  # noqa: F401,F403
 from fungrad.lax.reduce_precision import *  # noqa: F401,F403
 from fungrad.lax.reductions import *  # noqa: F401,F403
 from fungrad.lax.scans import *  # noqa: F401,F403
+from fungrad.lax.scatter_composed import scatter_apply, scatter_sub  # noqa: F401
 from fungrad.lax.shape_ops import *  # noqa: F401,F403
 from fungrad.lax.shape_shorthands import *  # noqa: F401,F403
 from fungrad.lax.slicing_in_dim import *  # noqa: F401,F403

@@ -27,6 +27,7 @@ from fungrad.array_module import is_device_array, to_host
 from fungrad.core import Tracer, concrete_or_none, get_aval, shape_of
 from fungrad.errors import ConcretizationError, ShapeError, user_site
 from fungrad.lax.indexing import indexed_shape
+from fungrad.lax.scatter_composed import apply_at_positions
 from fungrad.numpy import index_modes
 from fungrad.numpy.array_type import as_array_type
 from fungrad.numpy.promotion import as_operand, broadcast_to_shape, to_dtype
@@ -307,27 +308,14 @@ class IndexUpdateRef:
             >>> fnp.zeros(3).at[np.array([0, 0, 2])].apply(lambda v: v + 1.0)
             Array([2., 0., 1.])
         """
-        from fungrad.numpy.math import greater, where  # noqa: PLC0415 (a cycle via searching)
-
         x = as_operand(self.array)
         aval = get_aval(x)
-        flat = lax.reshape(x, (aval.size,))
         iota = np.arange(aval.size).reshape(aval.shape)
         where_from = IndexUpdateRef(iota, self.index).get(
             mode="fill" if mode == "drop" else mode, fill_value=aval.size)
-        positions = concrete_or_none(where_from)
-        if positions is not None:  # one round per repeat, over the positions indexed again
-            positions = np.asarray(to_host(positions)).ravel()
-            uniq, counts = np.unique(positions[positions < aval.size], return_counts=True)
-            for r in range(int(counts.max()) if counts.size else 0):
-                ref = IndexUpdateRef(flat, uniq[counts > r])
-                flat = ref.set(func(ref.get()))
-            return _eager_as_array(lax.reshape(flat, aval.shape))
-        where_from = lax.reshape(where_from, (get_aval(where_from).size,))
-        times = IndexUpdateRef(np.zeros(aval.size, np.int64), where_from).add(1, mode="drop")
-        for r in range(get_aval(where_from).size):
-            flat = where(greater(times, r), func(flat), flat)
-        return _eager_as_array(lax.reshape(flat.astype(aval.dtype), aval.shape))
+        flat = apply_at_positions(lax.reshape(x, (aval.size,)), where_from,
+                                  lambda v: func(_eager_as_array(v)))
+        return _eager_as_array(lax.reshape(flat, aval.shape))
 
     def set(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None):
         """Pure ``x[idx] = values``; with repeated indices one of the values wins."""
