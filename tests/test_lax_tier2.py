@@ -139,3 +139,211 @@ def test_scatter_apply_errors():
         flax.scatter_apply(np.zeros(3), [np.array([0])], fnp.sin, SPEC0, mode="clip")
     with pytest.raises(ShapeError, match=r"scatter_apply: update_shape=\(2,\) differs"):
         flax.scatter_apply(np.zeros(3), [np.array([0])], fnp.sin, SPEC0, update_shape=(2,))
+
+
+# ---------------------------------------------------------------------------------------
+# GatherScatterMode and the dimension-number types
+
+
+def test_gather_scatter_mode_matches_jax():
+    assert [(m.name, m.value) for m in flax.GatherScatterMode] == [
+        (m.name, m.value) for m in jlax.GatherScatterMode]
+    for s in (None, "clip", "fill", "drop", "promise_in_bounds", "one_hot",
+              flax.GatherScatterMode.CLIP):
+        theirs = jlax.GatherScatterMode.from_any(
+            jlax.GatherScatterMode.CLIP if isinstance(s, flax.GatherScatterMode) else s)
+        assert flax.GatherScatterMode.from_any(s).name == theirs.name
+    with pytest.raises(ValueError, match='from_any: unknown gather mode "3"'):
+        flax.GatherScatterMode.from_any(3)
+
+
+def test_dimension_number_types_match_jax():
+    for name in ("GatherDimensionNumbers", "ScatterDimensionNumbers"):
+        ours, theirs = getattr(flax, name), getattr(jlax, name)
+        assert ours._fields == theirs._fields
+        assert ours._field_defaults == theirs._field_defaults
+    assert str(flax.DotDimensionNumbers).startswith("tuple[tuple[")
+    x = RNG.standard_normal((2, 5, 5, 3))  # NHWC
+    w = RNG.standard_normal((3, 3, 3, 4))  # HWIO
+    dn = flax.conv_dimension_numbers(x.shape, w.shape, ("NHWC", "HWIO", "NHWC"))
+    assert isinstance(dn, flax.ConvDimensionNumbers)
+    jdn = jlax.conv_dimension_numbers(x.shape, w.shape, ("NHWC", "HWIO", "NHWC"))
+    want = jlax.conv_general_dilated(x, w, (1, 1), "SAME", dimension_numbers=jdn)
+    _close(flax.conv_general_dilated(x, w, (1, 1), "SAME", dimension_numbers=dn), want, 1e-10)
+    _close(flax.conv_general_dilated(x, w, (1, 1), "SAME",
+                                     dimension_numbers=flax.ConvDimensionNumbers(*jdn)), want,
+           1e-10)
+
+
+def test_at_and_take_accept_gather_scatter_mode():
+    x = fnp.arange(5.0)
+    idx = np.array([1, 7, -9])
+    jx = jnp.arange(5.0)
+    for m in ("CLIP", "FILL_OR_DROP", "PROMISE_IN_BOUNDS"):
+        ours, theirs = flax.GatherScatterMode[m], jlax.GatherScatterMode[m]
+        if m != "PROMISE_IN_BOUNDS":  # fungrad raises out of bounds there, as NumPy
+            _close(x.at[idx].get(mode=ours), jx.at[idx].get(mode=theirs))
+            _close(x.at[idx].add(1.0, mode=ours), jx.at[idx].add(1.0, mode=theirs))
+            _close(x.at[idx].apply(fnp.sin, mode=ours), jx.at[idx].apply(jnp.sin, mode=theirs))
+            # jnp.take takes only strings
+            _close(fnp.take(x, idx, mode=ours), jnp.take(jx, idx, mode=m.split("_")[0].lower()))
+        _close(x.at[np.array([0, 2])].set(9.0, mode=ours),
+               jx.at[np.array([0, 2])].set(9.0, mode=theirs))
+    _close(fnp.take_along_axis(x, np.array([4, 0]), 0, mode=flax.GatherScatterMode.CLIP),
+           jnp.take_along_axis(jx, jnp.array([4, 0]), 0, mode=jlax.GatherScatterMode.CLIP))
+    with pytest.raises(NotImplementedError, match=r"x.at\[...\].get: mode=.*ONE_HOT"):
+        x.at[idx].get(mode=flax.GatherScatterMode.ONE_HOT)
+
+
+# ---------------------------------------------------------------------------------------
+# lax.gather / the scatters with JAX's dimension numbers, as jax.make_jaxpr shows them
+
+
+def _eqn_params(fun, *args, prim):
+    """The params of the first ``prim`` equation of ``fun``'s jaxpr (nested ones too)."""
+    def walk(jaxpr):
+        for eqn in jaxpr.eqns:
+            if eqn.primitive.name == prim:
+                return eqn.params
+            for p in eqn.params.values():
+                inner = getattr(p, "jaxpr", None)
+                inner = getattr(inner, "jaxpr", inner) if inner is not None else None
+                found = inner is not None and hasattr(inner, "eqns") and walk(inner)
+                if found:
+                    return found
+        return None
+
+    return walk(jax.make_jaxpr(fun)(*args).jaxpr)
+
+
+def _ours(params, kind):
+    dn = getattr(flax, kind)(*params["dimension_numbers"])
+    return dn, flax.GatherScatterMode[params["mode"].name]
+
+
+X53 = RNG.standard_normal((5, 3))
+I2 = np.array([4, 0, 4])
+J2 = np.array([2, 0, 1])
+TA1 = np.array([[0, 2], [1, 1], [2, 0], [0, 0], [1, 2]])
+TA0 = np.array([[0, 4, 2], [3, 1, 1]])
+OUT = np.array([1, 9, -7])  # out of bounds for both axes
+# name: (JAX function of (x, i), its i, the index operand of the gather it makes)
+GATHER_ROWS = {
+    "x[idx]": (lambda x, i: x[i], I2, I2[:, None]),
+    "x[:, idx]": (lambda x, i: x[:, i], J2, J2[:, None]),
+    "x[i, j]": (lambda x, i: x[i, jnp.array([2, 0, 1])], I2, np.stack([I2, J2], -1)),
+    "take_along_axis_1": (lambda x, i: jnp.take_along_axis(x, i, axis=1), TA1, TA1[..., None]),
+    "take_along_axis_0": (lambda x, i: jnp.take_along_axis(x, i, axis=0), TA0, TA0[..., None]),
+    "take_fill": (lambda x, i: jnp.take(x, i, axis=0, mode="fill"), OUT, OUT[:, None]),
+    "take_clip": (lambda x, i: jnp.take(x, i, axis=1, mode="clip"), OUT, OUT[:, None]),
+}
+
+
+@pytest.mark.parametrize("name", list(GATHER_ROWS))
+def test_gather_with_jax_dimension_numbers(name):
+    jfun, jarg, idx = GATHER_ROWS[name]
+    p = _eqn_params(jfun, X53, jarg, prim="gather")
+    dn, mode = _ours(p, "GatherDimensionNumbers")
+    sizes, fill = p["slice_sizes"], p["fill_value"]
+
+    def theirs(x, i):
+        return jlax.gather(x, i, p["dimension_numbers"], sizes, mode=p["mode"], fill_value=fill)
+
+    def ours(x, i):
+        return flax.gather(x, i, dn, sizes, mode=mode, fill_value=fill)
+
+    want = theirs(X53, idx)
+    if "fill" not in name and "clip" not in name:
+        _close(want, jfun(X53, jarg))  # the index operand is the one JAX builds
+    _close(ours(X53, idx), want)
+    _close(fg.jit(ours)(X53, idx), want)
+    w = RNG.standard_normal(np.shape(want))
+    _close(fg.grad(lambda x: fnp.sum(fnp.nan_to_num(ours(x, idx)) * w))(X53),
+           jax.grad(lambda x: jnp.sum(jnp.nan_to_num(theirs(x, idx)) * w))(X53))
+    xs = np.stack([X53, -X53])
+    _close(fg.vmap(ours, in_axes=(0, None))(xs, idx), jax.vmap(theirs, in_axes=(0, None))(xs, idx))
+
+
+U3 = RNG.standard_normal((3, 3))
+# name: (JAX x.at function of (x, i, u), its i, the scatter's index operand, its updates)
+SCATTER_ROWS = {
+    "at[idx].add": (lambda x, i, u: x.at[i].add(u), "scatter-add", I2, I2[:, None], U3),
+    "at[idx].set": (lambda x, i, u: x.at[i].set(u), "scatter", np.array([4, 0, 2]),
+                    np.array([[4], [0], [2]]), U3),
+    "at[idx].mul": (lambda x, i, u: x.at[i].multiply(u), "scatter-mul", np.array([4, 0, 2]),
+                    np.array([[4], [0], [2]]), U3),
+    "at[idx].min": (lambda x, i, u: x.at[i].min(u), "scatter-min", I2, I2[:, None], U3),
+    "at[idx].max": (lambda x, i, u: x.at[i].max(u), "scatter-max", I2, I2[:, None], U3),
+    "at[:, idx].add": (lambda x, i, u: x.at[:, i].add(u), "scatter-add", J2[:2],
+                       J2[:2, None], RNG.standard_normal((5, 2))),
+    "at[i, j].add": (lambda x, i, u: x.at[i, jnp.array([2, 0, 1])].add(u), "scatter-add", I2,
+                     np.stack([I2, J2], -1), U3[0]),
+    "at[out].add drop": (lambda x, i, u: x.at[i].add(u, mode="drop"), "scatter-add", OUT,
+                         OUT[:, None], U3),
+    "at[out].add clip": (lambda x, i, u: x.at[i].add(u, mode="clip"), "scatter-add", OUT,
+                         OUT[:, None], U3),
+}
+SCATTERS = {"scatter-add": "scatter_add", "scatter": "scatter", "scatter-mul": "scatter_mul",
+            "scatter-min": "scatter_min", "scatter-max": "scatter_max"}
+
+
+@pytest.mark.parametrize("name", list(SCATTER_ROWS))
+def test_scatters_with_jax_dimension_numbers(name):
+    jfun, prim, jarg, idx, upd = SCATTER_ROWS[name]
+    p = _eqn_params(jfun, X53, jarg, upd, prim=prim)
+    dn, mode = _ours(p, "ScatterDimensionNumbers")
+    fn = SCATTERS[prim]
+    names = [fn] + (["scatter_sub"] if fn == "scatter_add" else [])
+    for fn in names:
+        def theirs(x, u, fn=fn):
+            return getattr(jlax, fn)(x, idx, u, p["dimension_numbers"], mode=p["mode"])
+
+        def ours(x, u, fn=fn):
+            return getattr(flax, fn)(x, idx, u, dn, mode=mode)
+
+        want = theirs(X53, upd)
+        if fn != "scatter_sub":
+            _close(want, jfun(jnp.asarray(X53), jarg, upd))  # JAX's own index operand
+        _close(ours(X53, upd), want)
+        _close(fg.jit(ours)(X53, upd), want)
+        w = RNG.standard_normal(X53.shape)
+        if fn != "scatter_mul":  # JAX's scatter_mul derivative needs unique indices
+            for g, e in zip(fg.grad(lambda x, u: fnp.sum(ours(x, u) * w), (0, 1))(X53, upd),
+                            jax.grad(lambda x, u: jnp.sum(theirs(x, u) * w), (0, 1))(X53, upd)):
+                _close(g, e)
+        us = np.stack([upd, 2 * upd])
+        _close(fg.vmap(ours, in_axes=(None, 0))(X53, us),
+               jax.vmap(theirs, in_axes=(None, 0))(X53, us))
+
+
+def test_scatter_apply_with_jax_dimension_numbers():
+    dn = flax.ScatterDimensionNumbers((), (0,), (0,))
+    jdn = jlax.ScatterDimensionNumbers((), (0,), (0,))
+    x, idx = np.linspace(0.1, 0.9, 5), np.array([[1], [1], [3], [9], [-1]])
+    for m in ("CLIP", "FILL_OR_DROP", "PROMISE_IN_BOUNDS"):
+        want = jlax.scatter_apply(x, idx, jnp.sin, jdn, update_shape=(5,),
+                                  mode=jlax.GatherScatterMode[m])
+        got = flax.scatter_apply(x, idx, fnp.sin, dn, update_shape=(5,),
+                                 mode=flax.GatherScatterMode[m])
+        _close(got, want)
+        _close(fg.jit(lambda v, m=m: flax.scatter_apply(
+            v, idx, fnp.sin, dn, mode=flax.GatherScatterMode[m]))(x), want)
+
+
+def test_untranslatable_dimension_numbers_raise():
+    # lax.dynamic_slice's gather: a window of 2 rows at a start index
+    dn = flax.GatherDimensionNumbers(offset_dims=(0, 1), collapsed_slice_dims=(),
+                                     start_index_map=(0,))
+    with pytest.raises(NotImplementedError, match=r"lax.gather: GatherDimensionNumbers\(.*"
+                       r"slice_sizes=\(2, 3\).*not pure indexing"):
+        flax.gather(X53, np.array([1]), dn, (2, 3))
+    sdn = flax.ScatterDimensionNumbers((0, 1), (), (0,))
+    with pytest.raises(NotImplementedError, match="lax.scatter_add: ScatterDimensionNumbers"):
+        flax.scatter_add(X53, np.array([1]), np.ones((2, 3)), sdn)
+    with pytest.raises(NotImplementedError, match="ONE_HOT"):
+        flax.gather(X53, I2[:, None], flax.GatherDimensionNumbers((1,), (0,), (0,)), (1, 3),
+                    mode=flax.GatherScatterMode.ONE_HOT)
+    with pytest.raises(ShapeError, match="last axis of length 1"):
+        flax.gather(X53, I2, flax.GatherDimensionNumbers((1,), (0,), (0,)), (1, 3))
+    with pytest.raises(NotImplementedError, match="lax.gather: mode='clip' with an index_spec"):
+        flax.gather(X53, [I2], SPEC0, mode="clip")

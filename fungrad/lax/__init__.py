@@ -17,6 +17,7 @@ from fungrad.lax.creation import *  # noqa: F401,F403
 from fungrad.lax.cumulative import *  # noqa: F401,F403
 from fungrad.lax.derived_arrays import *  # noqa: F401,F403
 from fungrad.lax.derived_ops import *  # noqa: F401,F403
+from fungrad.lax.dimension_numbers import *  # noqa: F401,F403
 from fungrad.lax.dot import *  # noqa: F401,F403
 from fungrad.lax.elementwise import *  # noqa: F401,F403
 from fungrad.lax.fft import *  # noqa: F401,F403
@@ -32,7 +33,6 @@ from fungrad.lax.precision import *  # noqa: F401,F403
 from fungrad.lax.reduce_precision import *  # noqa: F401,F403
 from fungrad.lax.reductions import *  # noqa: F401,F403
 from fungrad.lax.scans import *  # noqa: F401,F403
-from fungrad.lax.scatter_composed import scatter_apply, scatter_sub  # noqa: F401
 from fungrad.lax.shape_ops import *  # noqa: F401,F403
 from fungrad.lax.shape_shorthands import *  # noqa: F401,F403
 from fungrad.lax.slicing_in_dim import *  # noqa: F401,F403
@@ -51,3 +51,4 @@ from fungrad.lax.special_scipy import (  # noqa: F401 (jax.lax's names; erfcx is
 from fungrad.lax.top_k import *  # noqa: F401,F403
 from fungrad.lax.while_loop import *  # noqa: F401,F403
 from fungrad.lax.windowed import *  # noqa: F401,F403
+from fungrad.lax.xla_indexing import *  # noqa: F401,F403 (gather/scatters taking both forms)

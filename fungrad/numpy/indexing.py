@@ -26,6 +26,7 @@ from fungrad import dtypes, lax
 from fungrad.array_module import is_device_array, to_host
 from fungrad.core import Tracer, concrete_or_none, get_aval, shape_of
 from fungrad.errors import ConcretizationError, ShapeError, user_site
+from fungrad.lax.dimension_numbers import mode_name
 from fungrad.lax.indexing import indexed_shape
 from fungrad.lax.scatter_composed import apply_at_positions
 from fungrad.numpy import index_modes
@@ -273,6 +274,7 @@ class IndexUpdateRef:
 
     def _scatter(self, method: str, scatter_fn, values, mode, *, operand=None, negate=False):
         fn_name = f"x.at[...].{method}"
+        mode = mode_name(fn_name, mode)
         x = as_operand(self.array) if operand is None else operand
         aval = get_aval(x)
         x, spec, indices = _moded_index(fn_name, x, self.index, mode, 0)
@@ -289,6 +291,7 @@ class IndexUpdateRef:
     def get(self, *, indices_are_sorted=False, unique_indices=False, mode=None,
             fill_value=None):
         """``x[idx]`` (like ``getitem``); ``mode`` and ``fill_value`` as in the class doc."""
+        mode = mode_name("x.at[...].get", mode)
         if mode in (None, "promise_in_bounds"):
             return _eager_as_array(_index("x.at[...].get", self.array, self.index))
         x = as_operand(self.array)
@@ -308,6 +311,7 @@ class IndexUpdateRef:
             >>> fnp.zeros(3).at[np.array([0, 0, 2])].apply(lambda v: v + 1.0)
             Array([2., 0., 1.])
         """
+        mode = mode_name("x.at[...].apply", mode)
         x = as_operand(self.array)
         aval = get_aval(x)
         iota = np.arange(aval.size).reshape(aval.shape)
@@ -510,7 +514,7 @@ def take(a, indices, axis: int | None = None, out: None = None, mode: str | None
     shape = shape_of(a)
     axis = _normalize_axis("take", axis, len(shape))
     indices = _int_indices("take", indices)
-    indices, valid = _apply_mode("take", indices, shape[axis], mode)
+    indices, valid = _apply_mode("take", indices, shape[axis], mode_name("fnp.take", mode))
     out = _index("fnp.take", a, (slice(None),) * axis + (indices,))
     if valid is None:
         return out
@@ -552,6 +556,7 @@ def take_along_axis(arr, indices, axis: int | None = -1, mode: str | None = None
                [40, 50, 60]])
     """
     arr = as_operand(arr)
+    mode = mode_name("fnp.take_along_axis", mode)
     indices = _int_indices("take_along_axis", indices)
     if axis is None:
         arr, axis = lax.reshape(arr, (get_aval(arr).size,)), 0
