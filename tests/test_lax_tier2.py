@@ -347,3 +347,86 @@ def test_untranslatable_dimension_numbers_raise():
         flax.gather(X53, I2, flax.GatherDimensionNumbers((1,), (0,), (0,)), (1, 3))
     with pytest.raises(NotImplementedError, match="lax.gather: mode='clip' with an index_spec"):
         flax.gather(X53, [I2], SPEC0, mode="clip")
+
+
+# ---------------------------------------------------------------------------------------
+# rng_uniform (stateful), rng_bit_generator (keyed), random_gamma_grad
+
+
+def test_rng_uniform_range_dtypes_and_state():
+    for a, b in ((np.float64(2.0), np.float64(3.0)), (np.float32(-1), np.float32(1)),
+                 (np.int32(3), np.int32(7))):
+        u = flax.rng_uniform(a, b, (500,))
+        j = jlax.rng_uniform(a, b, (500,))
+        assert u.shape == j.shape and u.dtype == j.dtype
+        assert (np.asarray(u) >= a).all() and (np.asarray(u) < b).all()
+    assert set(np.asarray(flax.rng_uniform(np.int32(3), np.int32(7), (500,)))) == {3, 4, 5, 6}
+    assert flax.rng_uniform(0.0, 1.0, ()).dtype == jlax.rng_uniform(0.0, 1.0, ()).dtype
+    f = fg.jit(lambda: flax.rng_uniform(0.0, 1.0, (4,)))
+    assert not np.array_equal(f(), f())  # stateful inside jit too, as JAX's
+    ir = fg.make_ir(lambda: (flax.rng_uniform(0.0, 1.0, (2,)), flax.rng_uniform(0.0, 1.0, (2,))))()
+    assert [e.prim.name for e in ir.eqns].count("rng_uniform") == 2  # not deduplicated
+    with pytest.raises(TypeError, match="rng_uniform: a and b must have the same dtype"):
+        flax.rng_uniform(np.float32(0), 1.0, (2,))
+    with pytest.raises(ShapeError, match="rng_uniform: a and b must be scalars"):
+        flax.rng_uniform(np.zeros(2), 1.0, (2,))
+
+
+def test_rng_uniform_jvp_and_vmap():
+    """JAX has neither; ours is ``a + (b - a) * u`` for the drawn ``u``."""
+    a, b = np.float64(1.0), np.float64(3.0)
+    x, t = fg.jvp(lambda a: flax.rng_uniform(a, b, (3,)), (a,), (np.float64(1.0),))
+    _close(t, (b - np.asarray(x)) / (b - a))
+    x, t = fg.jvp(lambda a, b: flax.rng_uniform(a, b, (5,)), (a, b), (np.float64(1.0),
+                                                                      np.float64(1.0)))
+    _close(t, np.ones(5))  # shifting both bounds shifts every draw
+    x, t = fg.jvp(lambda b: flax.rng_uniform(a, b, (5,)), (b,), (np.float64(1.0),))
+    _close(t, (np.asarray(x) - a) / (b - a))
+    lanes = fg.vmap(lambda lo: flax.rng_uniform(lo, lo + 1.0, (4,)))(np.array([0.0, 10.0]))
+    assert lanes.shape == (2, 4)
+    assert (np.asarray(lanes[1]) >= 10).all() and (np.asarray(lanes[1]) < 11).all()
+    assert (np.asarray(lanes[0]) < 1).all()
+
+
+def test_rng_bit_generator():
+    from fungrad import random
+
+    key = random.key(0)
+    new, b = flax.rng_bit_generator(key, (2, 3))
+    jnew, jb = jlax.rng_bit_generator(np.zeros(4, np.uint32), (2, 3))
+    assert (b.shape, b.dtype) == (jb.shape, jb.dtype)
+    assert (new.shape, new.dtype) == ((2,), np.uint32)  # fungrad's raw key, JAX's is [4]
+    assert not np.array_equal(new, key)
+    new2, b2 = flax.rng_bit_generator(key, (2, 3))
+    assert np.array_equal(new, new2) and np.array_equal(b, b2)  # pure in the key
+    assert not np.array_equal(flax.rng_bit_generator(new, (2, 3))[1], b)
+    jn, jb = fg.jit(lambda k: flax.rng_bit_generator(k, (2, 3)))(key)
+    assert np.array_equal(jn, new) and np.array_equal(jb, b)
+    keys = random.split(key, 3)
+    lanes = fg.vmap(lambda k: flax.rng_bit_generator(k, (2,))[1])(keys)
+    for i in range(3):
+        assert np.array_equal(lanes[i], flax.rng_bit_generator(keys[i], (2,))[1])
+    for dt in (np.uint8, np.uint16, np.uint64):
+        assert flax.rng_bit_generator(key, (4,), dtype=dt)[1].dtype == dt
+        assert jlax.rng_bit_generator(np.zeros(4, np.uint32), (4,), dtype=dt)[1].dtype == dt
+    for alg in flax.RandomAlgorithm:
+        assert alg.value == jlax.RandomAlgorithm[alg.name].value
+        assert np.array_equal(flax.rng_bit_generator(key, (2, 3), algorithm=alg)[1], b)
+    with pytest.raises(TypeError, match="rng_bit_generator: unsupported dtype int32"):
+        flax.rng_bit_generator(key, (2,), dtype=np.int32)
+    with pytest.raises(TypeError, match=r"rng_bit_generator: key must be a fungrad key.*\(4,\)"):
+        flax.rng_bit_generator(np.zeros(4, np.uint32), (2,))
+
+
+def test_random_gamma_grad_matches_jax():
+    a = np.array([0.3, 1.0, 2.0, 7.5])
+    x = np.array([0.05, 0.5, 3.0, 6.0])
+    want = jlax.random_gamma_grad(a, x)
+    _close(flax.random_gamma_grad(a, x), want, 1e-10)
+    _close(fg.jit(flax.random_gamma_grad)(a, x), want, 1e-10)
+    _close(fg.vmap(flax.random_gamma_grad)(a, x), jax.vmap(jlax.random_gamma_grad)(a, x),
+           1e-10)
+    from fungrad.random.gamma_family import random_gamma_grad
+
+    assert flax.random_gamma_grad is random_gamma_grad  # one implementation
+    assert "random_gamma_grad" in dir(flax)

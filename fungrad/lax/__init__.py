@@ -32,6 +32,7 @@ from fungrad.lax.loops import *  # noqa: F401,F403
 from fungrad.lax.precision import *  # noqa: F401,F403
 from fungrad.lax.reduce_precision import *  # noqa: F401,F403
 from fungrad.lax.reductions import *  # noqa: F401,F403
+from fungrad.lax.rng import *  # noqa: F401,F403
 from fungrad.lax.scans import *  # noqa: F401,F403
 from fungrad.lax.shape_ops import *  # noqa: F401,F403
 from fungrad.lax.shape_shorthands import *  # noqa: F401,F403
@@ -52,3 +53,19 @@ from fungrad.lax.top_k import *  # noqa: F401,F403
 from fungrad.lax.while_loop import *  # noqa: F401,F403
 from fungrad.lax.windowed import *  # noqa: F401,F403
 from fungrad.lax.xla_indexing import *  # noqa: F401,F403 (gather/scatters taking both forms)
+
+# jax.lax names built from fungrad.random's Philox streams (fungrad/random/lax_rng.py): the
+# lax layer cannot import upwards, so they are looked up by name once fungrad.random exists.
+_FROM_RANDOM = ("rng_bit_generator", "random_gamma_grad")
+
+
+def __getattr__(name):
+    if name in _FROM_RANDOM:
+        from fungrad.random import lax_rng  # noqa: PLC0415 (fungrad.random imports lax)
+
+        return getattr(lax_rng, name)
+    raise AttributeError(f"module 'fungrad.lax' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted([*globals(), *_FROM_RANDOM])
