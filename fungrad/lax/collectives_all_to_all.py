@@ -18,7 +18,6 @@ from typing import Any
 __all__ = ["all_to_all_p", "all_to_all", "pswapaxes", "pshuffle"]
 
 from fungrad.core import ShapedArray, get_aval, shape_of
-from fungrad.errors import ShapeError
 from fungrad.interpreters.batching import (
     batching_rules,
     bdim_to_front,
@@ -33,6 +32,7 @@ from fungrad.lax.collectives import (
     _name_param,
     _single,
     _size,
+    check_blocks,
     ppermute,
 )
 from fungrad.lax.shape_ops import reshape
@@ -40,15 +40,8 @@ from fungrad.tree_util import tree_map
 
 
 def _all_to_all_abstract_eval(x, *, axis_name, split_axis, concat_axis, tiled):
-    size = _size("all_to_all", axis_name)
+    size = check_blocks("all_to_all", x, axis_name, "split_axis", split_axis, tiled)
     shape = list(x.shape)
-    n = shape[split_axis]
-    if (tiled and n % size) or (not tiled and n != size):
-        need = f"a multiple of {size}" if tiled else f"equal to {size}"
-        raise ShapeError(
-            f"lax.all_to_all: operand {x.str_short()} has size {n} along split_axis="
-            f"{split_axis}, which must be {need} (the size of axis {axis_name!r}"
-            f"{', tiled=True' if tiled else ''}).")
     if tiled:
         shape[split_axis] //= size
         shape[concat_axis] *= size

@@ -15,6 +15,8 @@ import enum
 from collections.abc import Sequence
 from typing import NamedTuple
 
+import numpy as np
+
 __all__ = [
     "GatherScatterMode",
     "GatherDimensionNumbers",
@@ -23,6 +25,7 @@ __all__ = [
     "ConvGeneralDilatedDimensionNumbers",
 ]
 
+from fungrad import dtypes
 from fungrad.lax.convolution import ConvDimensionNumbers
 
 
@@ -79,6 +82,18 @@ def mode_name(fn_name: str, mode):
             "strategy, not a bounds rule); use CLIP, FILL_OR_DROP or PROMISE_IN_BOUNDS.")
     return {GatherScatterMode.CLIP: "clip", GatherScatterMode.FILL_OR_DROP: "fill",
             GatherScatterMode.PROMISE_IN_BOUNDS: "promise_in_bounds"}[mode]
+
+
+def default_fill_value(dtype: np.dtype, fill_value=None):
+    """``fill_value``, or JAX's default for out-of-bound gathers of ``dtype``: NaN for
+    inexact dtypes, True for bool, the most negative signed and the largest unsigned int."""
+    if fill_value is not None:
+        return fill_value
+    if dtypes.is_inexact(dtype):
+        return np.nan
+    if dtype.kind == "b":
+        return True
+    return np.iinfo(dtype).min if dtype.kind == "i" else np.iinfo(dtype).max
 
 
 class GatherDimensionNumbers(NamedTuple):

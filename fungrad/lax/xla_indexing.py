@@ -22,7 +22,6 @@ import numpy as np
 __all__ = ["gather", "scatter", "scatter_add", "scatter_mul", "scatter_min", "scatter_max",
            "scatter_sub", "scatter_apply"]
 
-from fungrad import dtypes
 from fungrad.core import get_aval, shape_of
 from fungrad.errors import ShapeError
 from fungrad.lax import gather_scatter as gs
@@ -34,22 +33,13 @@ from fungrad.lax.dimension_numbers import (
     GatherDimensionNumbers,
     GatherScatterMode,
     ScatterDimensionNumbers,
+    default_fill_value,
 )
 from fungrad.lax.elementwise import bitwise_and
 from fungrad.lax.shape_ops import broadcast_in_dim, concatenate, reshape, slice_in_dim, transpose
 
 # ---------------------------------------------------------------------------------------
 # The translation
-
-
-def _fill(dtype: np.dtype, fill_value):
-    if fill_value is not None:
-        return fill_value
-    if dtypes.is_inexact(dtype):
-        return np.nan
-    if dtype.kind == "b":
-        return True
-    return np.iinfo(dtype).min if dtype.kind == "i" else np.iinfo(dtype).max
 
 
 def _permute(x, perm):
@@ -124,7 +114,7 @@ def _xla_gather(operand, idx, dn: GatherDimensionNumbers, slice_sizes, mode, fil
         oshape = shape_of(out)
         mask = broadcast_in_dim(valid, oshape, tuple(range(nb)))
         dtype = get_aval(out).dtype
-        out = select_n(mask, full(oshape, _fill(dtype, fill_value), dtype), out)
+        out = select_n(mask, full(oshape, default_fill_value(dtype, fill_value), dtype), out)
     offsets = sorted(dn.offset_dims)
     batch_axes = iter(range(nb))
     perm = [nb + offsets.index(j) if j in offsets else next(batch_axes)

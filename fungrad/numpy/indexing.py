@@ -22,11 +22,11 @@ from typing import Any
 
 import numpy as np
 
-from fungrad import dtypes, lax
+from fungrad import lax
 from fungrad.array_module import is_device_array, to_host
 from fungrad.core import Tracer, concrete_or_none, get_aval, shape_of
 from fungrad.errors import ConcretizationError, ShapeError, user_site
-from fungrad.lax.dimension_numbers import mode_name
+from fungrad.lax.dimension_numbers import default_fill_value, mode_name
 from fungrad.lax.indexing import indexed_shape
 from fungrad.lax.scatter_composed import apply_at_positions
 from fungrad.numpy import index_modes
@@ -295,7 +295,7 @@ class IndexUpdateRef:
         if mode in (None, "promise_in_bounds"):
             return _eager_as_array(_index("x.at[...].get", self.array, self.index))
         x = as_operand(self.array)
-        fill = _fill_value(get_aval(x).dtype, fill_value)
+        fill = default_fill_value(get_aval(x).dtype, fill_value)
         x, spec, indices = _moded_index("x.at[...].get", x, self.index, mode, fill)
         return _eager_as_array(lax.gather(x, indices, spec))
 
@@ -464,21 +464,11 @@ def _negative_indices(indices, n: int, mode, wrap: bool):
     return indices, None
 
 
-def _fill_value(dtype: np.dtype, fill_value):
-    if fill_value is not None:
-        return fill_value
-    if dtypes.is_inexact(dtype):
-        return np.nan
-    if dtype.kind == "b":
-        return True
-    return np.iinfo(dtype).min if dtype.kind == "i" else np.iinfo(dtype).max
-
-
 def _filled(out, valid, valid_shape: tuple, fill_value):
     from fungrad.numpy.math import where  # noqa: PLC0415
 
     valid = lax.reshape(valid, valid_shape) if shape_of(valid) != valid_shape else valid
-    fill = to_dtype(_fill_value(get_aval(out).dtype, fill_value), get_aval(out).dtype)
+    fill = to_dtype(default_fill_value(get_aval(out).dtype, fill_value), get_aval(out).dtype)
     return where(valid, out, fill)
 
 
