@@ -17,6 +17,7 @@ jnp, jlax = jax.numpy, jax.lax
 
 RNG = np.random.default_rng(0)
 NAMES = ("psum pmean pmax pmin all_gather psum_scatter ppermute axis_index axis_size map "
+         "all_to_all pswapaxes pshuffle rng_uniform rng_bit_generator "
          "associative_scan top_k rsqrt square reciprocal clamp select full_like "
          "dynamic_slice_in_dim dynamic_update_slice_in_dim dynamic_index_in_dim index_in_dim "
          "batch_matmul conv conv_transpose custom_root custom_linear_solve reduce fori_loop "
