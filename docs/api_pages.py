@@ -44,8 +44,8 @@ def public_names(module) -> list[str]:
     out = []
     for name in names:
         obj = getattr(module, name)
-        if inspect.ismodule(obj):
-            continue
+        if inspect.ismodule(obj) or getattr(obj, "_is_protocol", False):
+            continue  # typing Protocols (optim.TransformInitFn...) are type names, not API
         if inspect.isclass(obj) or inspect.isfunction(obj) or inspect.isbuiltin(obj):
             out.append(name)
         elif callable(obj) and getattr(obj, "__doc__", None) and not name.endswith("_p"):

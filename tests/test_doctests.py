@@ -84,6 +84,7 @@ COMPLETE = {
     "fungrad.lax.while_loop",
     "fungrad.lax.windowed",
     "fungrad.nn.activations",
+    "fungrad.nn.softmax",
     "fungrad.nn.attention",
     "fungrad.nn.conv",
     "fungrad.nn.dropout",

@@ -17,3 +17,4 @@ from fungrad.nn.module import *  # noqa: F401,F403
 from fungrad.nn.normalization import *  # noqa: F401,F403
 from fungrad.nn.recurrent import *  # noqa: F401,F403
 from fungrad.nn.sequential import *  # noqa: F401,F403
+from fungrad.nn.softmax import *  # noqa: F401,F403

@@ -15,21 +15,20 @@ import numpy as np
 
 from fungrad import dtypes, lax
 from fungrad import numpy as fnp
-from fungrad.errors import ShapeError
 
 __all__ = [
     "relu", "gelu", "sigmoid", "log_sigmoid", "tanh", "softplus", "silu", "swish",
-    "leaky_relu", "elu", "softmax", "log_softmax", "logsumexp", "one_hot",
+    "leaky_relu", "elu", "one_hot",
     "relu6", "selu", "celu", "glu", "mish", "hard_tanh", "standardize", "identity",
     "hard_sigmoid", "hard_silu", "hard_swish", "soft_sign", "squareplus", "log1mexp",
-    "sparse_plus", "sparse_sigmoid", "logmeanexp",
+    "sparse_plus", "sparse_sigmoid",
 ]
 
 Array = Any
 Axis = int | tuple[int, ...] | None
 
 
-def _float(x) -> Array:
+def float_operand(x) -> Array:
     """`x` as an array of a floating dtype (integers become float64, as in NumPy)."""
     x = fnp.asarray(x)
     return x if dtypes.is_inexact(x.dtype) else fnp.asarray(x, dtype=np.float64)
@@ -76,7 +75,7 @@ def sigmoid(x: Array) -> Array:
         >>> fg.grad(nn.sigmoid)(0.0)
         Array(0.25)
     """
-    return lax.logistic(_float(x))
+    return lax.logistic(float_operand(x))
 
 
 def log_sigmoid(x: Array) -> Array:
@@ -94,7 +93,7 @@ def log_sigmoid(x: Array) -> Array:
         >>> nn.log_sigmoid(np.array([-1000.0, 0.0, 1000.0])).round(6).tolist()
         [-1000.0, -0.693147, -0.0]
     """
-    return -softplus(-_float(x))
+    return -softplus(-float_operand(x))
 
 
 def tanh(x: Array) -> Array:
@@ -128,7 +127,7 @@ def softplus(x: Array) -> Array:
     >>> float(softplus(1000.0))
     1000.0
     """
-    x = _float(x)
+    x = float_operand(x)
     return fnp.logaddexp(x, fnp.zeros_like(x))
 
 
@@ -148,7 +147,7 @@ def silu(x: Array) -> Array:
         >>> nn.silu(x)
         Array([-0.23840584,  0.        ,  2.85772238])
     """
-    x = _float(x)
+    x = float_operand(x)
     return x * sigmoid(x)
 
 
@@ -174,7 +173,7 @@ def leaky_relu(x: Array, negative_slope: float = 0.01) -> Array:
         >>> nn.leaky_relu(x, negative_slope=0.5)
         array([-1.,  0.,  3.])
     """
-    x = _float(x)
+    x = float_operand(x)
     return fnp.where(x >= 0, x, negative_slope * x)
 
 
@@ -195,7 +194,7 @@ def elu(x: Array, alpha: float = 1.0) -> Array:
         >>> nn.elu(x)
         array([-0.86466472,  0.        ,  3.        ])
     """
-    x = _float(x)
+    x = float_operand(x)
     # expm1 sees only non-positive values, so the unused branch cannot overflow and
     # poison the gradient with inf * 0.
     negative = fnp.where(x > 0, fnp.zeros_like(x), x)
@@ -222,7 +221,7 @@ def gelu(x: Array, approximate: bool = True) -> Array:
         >>> nn.gelu(x, approximate=False)
         Array([-0.04550026,  0.        ,  2.99595031])
     """
-    x = _float(x)
+    x = float_operand(x)
     if approximate:
         inner = math.sqrt(2.0 / math.pi) * (x + 0.044715 * x * x * x)
         return 0.5 * x * (1.0 + fnp.tanh(inner))
@@ -251,7 +250,7 @@ def relu6(x: Array) -> Array:
         >>> nn.relu6(np.array([-1.0, 3.0, 9.0]))
         array([0., 3., 6.])
     """
-    return _clamp(_float(x), 0.0, 6.0)
+    return _clamp(float_operand(x), 0.0, 6.0)
 
 
 def hard_tanh(x: Array) -> Array:
@@ -269,7 +268,7 @@ def hard_tanh(x: Array) -> Array:
         >>> nn.hard_tanh(np.array([-2.0, 0.5, 2.0]))
         array([-1. ,  0.5,  1. ])
     """
-    return _clamp(_float(x), -1.0, 1.0)
+    return _clamp(float_operand(x), -1.0, 1.0)
 
 
 def hard_sigmoid(x: Array) -> Array:
@@ -287,7 +286,7 @@ def hard_sigmoid(x: Array) -> Array:
         >>> nn.hard_sigmoid(np.array([-4.0, 0.0, 1.5, 4.0]))
         array([0.  , 0.5 , 0.75, 1.  ])
     """
-    return relu6(_float(x) + 3.0) / 6.0
+    return relu6(float_operand(x) + 3.0) / 6.0
 
 
 def hard_silu(x: Array) -> Array:
@@ -305,7 +304,7 @@ def hard_silu(x: Array) -> Array:
         >>> nn.hard_silu(np.array([-4.0, 0.0, 1.5, 4.0]))
         Array([-0.   ,  0.   ,  1.125,  4.   ])
     """
-    x = _float(x)
+    x = float_operand(x)
     return x * hard_sigmoid(x)
 
 
@@ -329,7 +328,7 @@ def celu(x: Array, alpha: Any = 1.0) -> Array:
         >>> nn.celu(x)
         array([-0.86466472,  0.        ,  3.        ])
     """
-    x = _float(x)
+    x = float_operand(x)
     negative = fnp.where(x > 0, fnp.zeros_like(x), x)  # no overflow in the unused branch
     return fnp.where(x > 0, x, alpha * fnp.expm1(negative / alpha))
 
@@ -373,7 +372,7 @@ def glu(x: Array, axis: int = -1) -> Array:
         >>> nn.glu(np.array([1.0, 2.0, 0.0, 100.0]))
         Array([0.5, 2. ])
     """
-    x = _float(x)
+    x = float_operand(x)
     size = fnp.shape(x)[axis]
     if size % 2:
         raise ValueError(
@@ -400,7 +399,7 @@ def mish(x: Array) -> Array:
         >>> nn.mish(x)
         Array([-0.25250148,  0.        ,  2.986535  ])
     """
-    x = _float(x)
+    x = float_operand(x)
     return x * fnp.tanh(softplus(x))
 
 
@@ -438,7 +437,7 @@ def soft_sign(x: Array) -> Array:
         >>> nn.soft_sign(x)
         Array([-0.66666667,  0.        ,  0.75      ])
     """
-    x = _float(x)
+    x = float_operand(x)
     return x / (fnp.abs(x) + 1.0)
 
 
@@ -459,7 +458,7 @@ def squareplus(x: Array, b: Any = 4) -> Array:
         >>> nn.squareplus(x)
         array([0.41421356, 1.        , 3.30277564])
     """
-    x = _float(x)
+    x = float_operand(x)
     sqrt_b = fnp.sqrt(fnp.asarray(b, dtype=x.dtype))
     # For x < 0, x + root cancels: x + root = b / (root - x). Each branch sees only its
     # own sign of x, so neither divides by 0 (hypot: no overflow of x^2).
@@ -485,7 +484,7 @@ def log1mexp(x: Array) -> Array:
         >>> nn.log1mexp(np.array([1e-10, 1.0, 50.0]))
         array([-2.30258509e+01, -4.58675145e-01, -1.92874985e-22])
     """
-    x = _float(x)
+    x = float_operand(x)
     # Each branch sees only its own range, so neither evaluates log(0) for the other.
     near = fnp.where(x > math.log(2.0), fnp.full_like(x, 1.0), x)
     far = fnp.where(x > math.log(2.0), x, fnp.full_like(x, 1.0))
@@ -507,7 +506,7 @@ def sparse_plus(x: Array) -> Array:
         >>> nn.sparse_plus(np.array([-2.0, 0.0, 2.0]))
         array([0.  , 0.25, 2.  ])
     """
-    x = _float(x)
+    x = float_operand(x)
     middle = 0.25 * fnp.square(_clamp(x, -1.0, 1.0) + 1.0)
     return fnp.where(x <= -1.0, fnp.zeros_like(x), fnp.where(x >= 1.0, x, middle))
 
@@ -529,7 +528,7 @@ def sparse_sigmoid(x: Array) -> Array:
         >>> nn.sparse_sigmoid(np.array([-2.0, 0.0, 0.5, 2.0]))
         Array([0.  , 0.5 , 0.75, 1.  ])
     """
-    return 0.5 * fnp.clip(_float(x) + 1.0, 0.0, 2.0)
+    return 0.5 * fnp.clip(float_operand(x) + 1.0, 0.0, 2.0)
 
 
 def standardize(x: Array, axis: Axis = -1, mean: Any = None,  # noqa: PLR0917 (JAX's order)
@@ -559,7 +558,7 @@ def standardize(x: Array, axis: Axis = -1, mean: Any = None,  # noqa: PLR0917 (J
     """
     if algorithm not in ("fast", "stable"):
         raise ValueError(f"standardize: algorithm must be 'fast' or 'stable', got {algorithm!r}.")
-    x = _float(x)
+    x = float_operand(x)
     if mean is None:
         mean = _masked_mean(x, axis, where)
     if variance is None:
@@ -578,172 +577,6 @@ def _masked_mean(x: Array, axis: Axis, where: Any) -> Array:
     where = fnp.broadcast_to(fnp.asarray(where, dtype=bool), fnp.shape(x))
     total = fnp.sum(fnp.where(where, x, fnp.zeros_like(x)), axis, keepdims=True)
     return total / fnp.sum(fnp.asarray(where, dtype=x.dtype), axis, keepdims=True)
-
-
-# --- Softmax family ----------------------------------------------------------------------
-
-
-def _stopped_max(x: Array, axis: Axis) -> Array:
-    """The max over `axis` (kept), as a constant, and 0 where it is not finite."""
-    m = lax.stop_gradient(fnp.max(x, axis=axis, keepdims=True))
-    return fnp.where(fnp.isfinite(m), m, fnp.zeros_like(m))
-
-
-def _masked(x: Array, where) -> tuple[Array, Array | None]:
-    """`x` with excluded entries set to -inf (so maxima ignore them), and the mask."""
-    if where is None:
-        return x, None
-    where = fnp.broadcast_to(fnp.asarray(where, dtype=bool), fnp.shape(x))
-    return fnp.where(where, x, -np.inf), where
-
-
-def logsumexp(a: Array, axis: Axis = None, b: Array | None = None, keepdims: bool = False,
-              return_sign: bool = False, where: Array | None = None):
-    """``log(sum(b * exp(a), axis))``, without overflow; its gradient is ``softmax(a)``.
-
-    Args:
-      a: an array.
-      axis: the axis or axes to reduce; None reduces all.
-      b: optional weights broadcast against `a` (may be negative or zero).
-      keepdims: keep the reduced axes with length 1.
-      return_sign: also return the sign of the sum; then the first result is
-        ``log(abs(sum))``. Without it, a negative sum gives nan (as JAX).
-      where: optional boolean mask of the entries to include.
-
-    Returns:
-      The reduced array (and the sign, with `return_sign`). All ``-inf`` (or nothing
-      included) along the axis gives ``-inf``.
-
-    >>> float(logsumexp(np.array([1000.0, 1000.0])))  # 1000 + log 2
-    1000.6931471805599
-    >>> [float(v) for v in logsumexp(np.array([0.0, 0.0]), b=np.array([1.0, -2.0]),
-    ...                              return_sign=True)]
-    [0.0, -1.0]
-    """
-    a = _float(a)
-    ndim = fnp.ndim(a)
-    for ax in (() if axis is None else (axis,) if isinstance(axis, int) else tuple(axis)):
-        if not -ndim <= ax < ndim:
-            raise ShapeError(f"logsumexp: axis {ax} is out of range for an array of rank "
-                             f"{ndim} (valid: {-ndim} to {ndim - 1}).")
-    if b is not None:
-        a, b = fnp.broadcast_arrays(a, fnp.asarray(b))
-        b = b.astype(a.dtype) if b.dtype.kind != "c" else b
-    masked, where = _masked(a, where)
-    if b is not None:  # a zero weight excludes its entry from the maximum too
-        masked = fnp.where(b != 0, masked, -np.inf)
-    # initial=-inf: an empty axis sums to 0 and gives -inf, as JAX (no max identity else).
-    top = lax.stop_gradient(fnp.max(masked, axis=axis, keepdims=True, initial=-np.inf))
-    m = fnp.where(fnp.isfinite(top), top, fnp.zeros_like(top))
-    terms = fnp.exp(masked - m)
-    if b is not None:
-        terms = terms * b
-    total = fnp.sum(terms, axis=axis, keepdims=True)
-    if return_sign:
-        sign = lax.stop_gradient(fnp.sign(total))
-        total = fnp.abs(total)
-    if b is None and where is None:
-        # total >= 1 except for a slice of -inf, which sums to 0: there log sees the
-        # smallest normal number (no log(0) warning) and the max (-inf) gives the result.
-        # Elsewhere top == m, or top is +inf or nan and so is the result.
-        tiny = float(np.finfo(np.dtype(total.dtype)).tiny)
-        out = fnp.log(fnp.maximum(total, tiny)) + top
-    else:  # an empty or cancelling sum: -inf (and nan below 0), without NumPy warnings
-        positive = total > 0
-        out = fnp.where(positive, fnp.log(fnp.where(positive, total, 1.0)) + m,
-                        fnp.where(total == 0, fnp.full_like(total, -np.inf),
-                                  fnp.full_like(total, np.nan)))
-    if not keepdims:
-        axes = _squeeze_axes(a, axis)
-        out = fnp.squeeze(out, axis=axes)
-        if return_sign:
-            sign = fnp.squeeze(sign, axis=axes)
-    return (out, sign) if return_sign else out
-
-
-def logmeanexp(x: Array, axis: Axis = None, where: Array | None = None,
-               keepdims: bool = False) -> Array:
-    """``log(mean(exp(x), axis))``: ``logsumexp`` less the log of the number of entries.
-
-    Args:
-      x: an array.
-      axis: the axis or axes to reduce; None reduces all.
-      where: optional boolean mask of the entries to include (the mean is over those).
-      keepdims: keep the reduced axes with length 1.
-
-    Returns:
-      The reduced array; nan where no entry is included (an empty mean, as JAX).
-
-    >>> float(logmeanexp(np.array([1000.0, 1000.0])))
-    1000.0
-    """
-    lse = logsumexp(x, axis=axis, keepdims=keepdims, where=where)
-    ones = fnp.ones_like(x, dtype=lse.dtype)  # on x's device
-    if where is not None:
-        ones = fnp.where(fnp.asarray(where, dtype=bool), ones, fnp.zeros_like(ones))
-    count = fnp.sum(ones, axis=axis, keepdims=keepdims)
-    # An empty mean is nan, as 0/0; computed without log(0)'s NumPy warning.
-    return fnp.where(count > 0, lse - fnp.log(fnp.where(count > 0, count, 1.0)), np.nan)
-
-
-def _squeeze_axes(a: Array, axis: Axis) -> tuple[int, ...]:
-    if axis is None:
-        return tuple(range(a.ndim))
-    return (axis,) if isinstance(axis, int) else tuple(axis)
-
-
-def softmax(x: Array, axis: Axis = -1, where: Array | None = None) -> Array:
-    """``exp(x) / sum(exp(x), axis)``, computed stably.
-
-    Args:
-      x: an array of logits.
-      axis: the axis (or axes) that sums to one.
-      where: optional boolean mask of the entries to include; excluded entries get 0 (and
-        a slice with nothing included is all 0), with zero gradient.
-
-    Returns:
-      Probabilities, an array like `x`.
-
-    >>> softmax(np.array([0.0, 5.0, 0.0]), where=np.array([True, False, True])).tolist()
-    [0.5, 0.0, 0.5]
-    """
-    x = _float(x)
-    masked, where = _masked(x, where)
-    unnormalized = fnp.exp(masked - _stopped_max(masked, axis))
-    total = fnp.sum(unnormalized, axis=axis, keepdims=True)
-    if where is None:
-        return unnormalized / total
-    return fnp.where(where, unnormalized / fnp.where(total == 0, 1.0, total), 0.0)
-
-
-def log_softmax(x: Array, axis: Axis = -1, where: Array | None = None) -> Array:
-    """``x - logsumexp(x, axis)``: log-probabilities, finite for huge logits.
-
-    Args:
-      x: an array of logits.
-      axis: the axis (or axes) to normalise over.
-      where: optional boolean mask of the entries to include; excluded entries get
-        ``-inf``, with zero gradient.
-
-    Returns:
-      An array like `x`.
-
-    Example:
-        >>> import numpy as np
-        >>> from fungrad import nn
-        >>> nn.log_softmax(np.array([1000.0, 1000.0]))
-        Array([-0.69314718, -0.69314718])
-        >>> nn.log_softmax(np.array([1.0, 2.0, 3.0]), where=np.array([True, True, False]))
-        array([-1.31326169, -0.31326169,        -inf])
-    """
-    x = _float(x)
-    masked, where = _masked(x, where)
-    shifted = masked - _stopped_max(masked, axis)
-    total = fnp.sum(fnp.exp(shifted), axis=axis, keepdims=True)
-    if where is None:
-        return shifted - fnp.log(total)
-    out = shifted - fnp.log(fnp.where(total == 0, 1.0, total))
-    return fnp.where(where, out, -np.inf)
 
 
 def one_hot(x: Array, num_classes: int, *, dtype: Any = np.float64, axis: int = -1) -> Array:

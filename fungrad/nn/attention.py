@@ -11,9 +11,9 @@ import numpy as np
 from fungrad import lax, random
 from fungrad import numpy as fnp
 from fungrad.errors import ShapeError
-from fungrad.nn.activations import logsumexp, softmax
 from fungrad.nn.linear import Linear, check_features
 from fungrad.nn.module import Module, check_size
+from fungrad.nn.softmax import logsumexp, softmax
 
 __all__ = ["dot_product_attention", "MultiheadAttention"]
 

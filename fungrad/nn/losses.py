@@ -18,7 +18,8 @@ import numpy as np
 
 from fungrad import numpy as fnp
 from fungrad.errors import ShapeError
-from fungrad.nn.activations import log_sigmoid, log_softmax, logsumexp, one_hot
+from fungrad.nn.activations import log_sigmoid, one_hot
+from fungrad.nn.softmax import log_softmax, logsumexp
 
 __all__ = [
     "softmax_cross_entropy", "softmax_cross_entropy_with_integer_labels", "squared_error",

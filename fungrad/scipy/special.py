@@ -23,7 +23,7 @@ from fungrad import lax
 from fungrad.array_module import constant_like, is_device_array
 from fungrad.errors import ShapeError
 from fungrad.lax import special_scipy
-from fungrad.nn.activations import logsumexp as _nn_logsumexp
+from fungrad.nn.softmax import logsumexp as _nn_logsumexp
 from fungrad.numpy.float_functions import abs_without_kink
 from fungrad.numpy.promotion import as_operand, promote, to_dtype
 from fungrad.transforms.custom_derivatives import custom_jvp
