@@ -11,7 +11,7 @@ import numpy as np
 
 import fungrad.numpy as fnp
 from fungrad.scipy import linalg as fsl
-from tests.tables.spec import A, Case
+from tests.tables.spec import A, C, Case
 
 N = 3
 
@@ -106,6 +106,19 @@ CASES = [
     _row("qr_economic", lambda sl, np_: lambda a: sl.qr(a + np.eye(4, 2), mode="economic"),
          [A(4, 2)], None),
     _row("qr_r", lambda sl, np_: lambda a: sl.qr(a + np.eye(4, 2), mode="r"), [A(4, 2)], None),
+    # special matrices (linalg_special_matrices.py): gathers of their array arguments
+    _row("toeplitz", lambda sl, np_: sl.toeplitz, [A(3), A(4)], None),
+    _row("toeplitz_hermitian", lambda sl, np_: sl.toeplitz, [C(3)], None),
+    _row("hankel", lambda sl, np_: sl.hankel, [A(3), A(2)], None),
+    _row("circulant", lambda sl, np_: sl.circulant, [A(4)], None),
+    _row("companion", lambda sl, np_: sl.companion, [A(4, low=0.5, high=2)], None),
+    *[_row(f"convolution_matrix_{mode}", lambda sl, np_, mode=mode: (
+        lambda a: sl.convolution_matrix(a, 4, mode)), [A(3)], None)
+      for mode in ("full", "same", "valid")],
+    _row("fiedler", lambda sl, np_: sl.fiedler, [A(3)], None),
+    _row("fiedler_companion", lambda sl, np_: sl.fiedler_companion, [A(5, low=0.5, high=2)],
+         None),
+    _row("leslie", lambda sl, np_: sl.leslie, [A(3), A(2)], None),
 ]
 
 
