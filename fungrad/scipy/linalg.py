@@ -23,6 +23,14 @@ import numpy as np
 import fungrad.numpy as fnp
 from fungrad import lax
 from fungrad.errors import ShapeError
+from fungrad.scipy.linalg_matrix_equations import (
+    eigh_tridiagonal,
+    expm_frechet,
+    funm,
+    polar,
+    qr_multiply,
+    solve_sylvester,
+)
 from fungrad.scipy.linalg_special_matrices import (
     circulant,
     companion,
@@ -50,6 +58,8 @@ __all__ = [
     "circulant", "companion", "convolution_matrix", "dft", "fiedler", "fiedler_companion",
     "hadamard", "hankel", "helmert", "hilbert", "invhilbert", "invpascal", "leslie", "pascal",
     "toeplitz",
+    # linalg_matrix_equations.py
+    "eigh_tridiagonal", "expm_frechet", "funm", "polar", "qr_multiply", "solve_sylvester",
 ]
 
 
