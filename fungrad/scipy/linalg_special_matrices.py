@@ -350,7 +350,7 @@ def hilbert(n: int):
 
 def invhilbert(n: int):
     """The inverse of the ``n x n`` Hilbert matrix, from its closed form in exact integers,
-    rounded once to float64 (exact while the entries stay below ``2**53``, ``n <= 13``).
+    rounded once to float64 (exact while the entries stay below ``2**53``, ``n <= 12``).
 
     Example:
         >>> from fungrad.scipy import linalg
@@ -387,7 +387,7 @@ def pascal(n: int, kind: str | None = None):
     (``C(i, j)``) or 'upper' (its transpose), in float64 from exact binomials.
 
     JAX's pascal is float32 through ``gammaln`` (relative errors near 1e-6); this one is
-    exact while the entries stay below ``2**53``.
+    exact while the entries stay below ``2**53`` (``n <= 29``).
 
     Example:
         >>> from fungrad.scipy import linalg
