@@ -24,12 +24,43 @@ import fungrad.numpy as fnp
 from fungrad import lax
 from fungrad.array_module import constant_like
 from fungrad.errors import ShapeError
+from fungrad.scipy.linalg_matrix_equations import (
+    eigh_tridiagonal,
+    expm_frechet,
+    funm,
+    polar,
+    qr_multiply,
+    solve_sylvester,
+)
+from fungrad.scipy.linalg_special_matrices import (
+    circulant,
+    companion,
+    convolution_matrix,
+    dft,
+    fiedler,
+    fiedler_companion,
+    hadamard,
+    hankel,
+    helmert,
+    hilbert,
+    invhilbert,
+    invpascal,
+    leslie,
+    pascal,
+    toeplitz,
+)
 from fungrad.scipy.special import _floats
 from fungrad.transforms.vmap_api import vmap
 
 __all__ = [
     "block_diag", "cho_factor", "cho_solve", "cholesky", "det", "eigh", "expm", "inv", "lu",
     "lu_factor", "lu_solve", "qr", "solve", "solve_triangular", "sqrtm", "svd",
+    # linalg_special_matrices.py
+    "circulant", "companion", "convolution_matrix", "dft", "fiedler", "fiedler_companion",
+    "hadamard", "hankel", "helmert", "hilbert", "invhilbert", "invpascal", "leslie", "pascal",
+    "toeplitz",
+    # linalg_matrix_equations.py
+    "eigh_tridiagonal", "expm_frechet", "funm", "polar", "qr_multiply", "solve_sylvester",
 ]
 
 

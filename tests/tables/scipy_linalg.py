@@ -12,7 +12,7 @@ import numpy as np
 import fungrad.numpy as fnp
 from fungrad.array_module import constant_like
 from fungrad.scipy import linalg as fsl
-from tests.tables.spec import A, Case
+from tests.tables.spec import A, C, Case
 
 N = 3
 
@@ -122,6 +122,46 @@ CASES = [
     _row("qr_economic", lambda sl, np_: lambda a: sl.qr(a + np.eye(4, 2), mode="economic"),
          [A(4, 2)], None),
     _row("qr_r", lambda sl, np_: lambda a: sl.qr(a + np.eye(4, 2), mode="r"), [A(4, 2)], None),
+    # special matrices (linalg_special_matrices.py): gathers of their array arguments
+    _row("toeplitz", lambda sl, np_: sl.toeplitz, [A(3), A(4)], None),
+    _row("toeplitz_hermitian", lambda sl, np_: sl.toeplitz, [C(3)], None),
+    _row("hankel", lambda sl, np_: sl.hankel, [A(3), A(2)], None),
+    _row("circulant", lambda sl, np_: sl.circulant, [A(4)], None),
+    _row("companion", lambda sl, np_: sl.companion, [A(4, low=0.5, high=2)], None),
+    *[_row(f"convolution_matrix_{mode}", lambda sl, np_, mode=mode: (
+        lambda a: sl.convolution_matrix(a, 4, mode)), [A(3)], None)
+      for mode in ("full", "same", "valid")],
+    _row("fiedler", lambda sl, np_: sl.fiedler, [A(3)], None),
+    _row("fiedler_companion", lambda sl, np_: sl.fiedler_companion, [A(5, low=0.5, high=2)],
+         None),
+    _row("leslie", lambda sl, np_: sl.leslie, [A(3), A(2)], None),
+    # linalg_matrix_equations.py. JAX differentiates none of solve_sylvester (Schur),
+    # funm (Schur), eigh_tridiagonal (a while loop) and qr_multiply (geqrf): values against
+    # JAX, derivatives by check_grads alone
+    _row("solve_sylvester", lambda sl, np_: lambda a, b, c: sl.solve_sylvester(
+        _general(a), _general(b), c), [A(N, N), A(2, 2), A(N, 2)], None, diff=False),
+    Case("scipy.linalg.solve_sylvester_derivative", lambda a, b, c: fsl.solve_sylvester(
+        _general(a), _general(b), c), [A(N, N), A(2, 2), A(N, 2)]),
+    _row("polar", lambda sl, np_: lambda a: sl.polar(_general(a)), [A(N, N)],
+         lambda sl, np_: lambda a: sl.polar(_general(a), method="svd")),
+    _row("polar_left_wide", lambda sl, np_: lambda a: sl.polar(a + np.eye(2, N), "left"),
+         [A(2, N)], lambda sl, np_: lambda a: sl.polar(a + np.eye(2, N), "left",
+                                                      method="svd")),
+    _row("expm_frechet", lambda sl, np_: lambda a, e: sl.expm_frechet(a, e),
+         [A(N, N, low=-1, high=1), A(N, N)], None),
+    _row("funm", lambda sl, np_: lambda a: sl.funm(_spd(a) + np.diag([0.0, 1.0, 2.5]),
+                                                   np_.sin), [A(N, N)], None, diff=False),
+    Case("scipy.linalg.funm_derivative", lambda a: fnp.real(fsl.funm(_general(a), fnp.sin)),
+         [A(N, N)], order=1),
+    _row("eigh_tridiagonal", lambda sl, np_: lambda d, e: sl.eigh_tridiagonal(
+        d + np.array([0.0, 2.0, 4.0]), e, eigvals_only=True), [A(N), A(N - 1)], None,
+        diff=False),
+    Case("scipy.linalg.eigh_tridiagonal_derivative", lambda d, e: fsl.eigh_tridiagonal(
+        d + np.array([0.0, 2.0, 4.0]), e, eigvals_only=True), [A(N), A(N - 1)]),
+    _row("qr_multiply", lambda sl, np_: lambda a, c: sl.qr_multiply(_general(a), c),
+         [A(N, N), A(2, N)], None, diff=False),
+    Case("scipy.linalg.qr_multiply_derivative", lambda a, c: fsl.qr_multiply(
+        _general(a), c, "left"), [A(N, N), A(N, 2)]),
 ]
 
 
