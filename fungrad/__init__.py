@@ -8,6 +8,7 @@ from fungrad import (  # noqa: F401
     debug,
     distributed,
     flatten_util,
+    image,
     lax,
     mixed_precision,
     nn,

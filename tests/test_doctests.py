@@ -39,6 +39,7 @@ COMPLETE = {
     "fungrad.devices",
     "fungrad.distributed.world",
     "fungrad.flatten_util",
+    "fungrad.image",
     "fungrad.lax.bit_counts",
     "fungrad.lax.bit_shifts",
     "fungrad.lax.bitcast",
