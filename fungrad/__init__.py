@@ -5,6 +5,8 @@
 
 from fungrad import (  # noqa: F401
     ad_checkpoint,
+    custom_batching,
+    custom_derivatives,
     debug,
     distributed,
     flatten_util,

@@ -40,6 +40,7 @@ COMPLETE = {
     "fungrad.distributed.world",
     "fungrad.flatten_util",
     "fungrad.image",
+    "fungrad.transforms.custom_vmap",
     "fungrad.lax.bit_counts",
     "fungrad.lax.bit_shifts",
     "fungrad.lax.bitcast",
