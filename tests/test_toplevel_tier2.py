@@ -193,3 +193,186 @@ def test_custom_batching_signatures_match_jax(name):
 
     ours, theirs = inspect.signature(get(fg.custom_batching)), inspect.signature(get(jcb))
     assert list(ours.parameters) == list(theirs.parameters)
+
+
+# ---------------------------------------------------------------------------------------
+# The tier-2 names of api_targets.md's top-level section that fungrad has, and the ones
+# it leaves out (with the reason the README gives)
+
+TIER2_PRESENT = ["image", "custom_batching", "custom_derivatives", "stages", "version",
+                 "print_environment_info", "explain_cache_misses", "no_tracing", "dlpack",
+                 "profiler"]
+# No sharding (README: "No sharding parameters"; pmap maps over MPI processes); jax.ad is
+# a namespace of internal markers and jax.api_util of tracing internals; live_arrays needs
+# a registry of live buffers, which NumPy arrays do not have.
+TIER2_ABSENT = ["sharding", "NamedSharding", "P", "make_mesh", "set_mesh", "shard_map",
+                "export", "ffi", "ad", "api_util", "live_arrays"]
+
+
+@pytest.mark.parametrize("name", TIER2_PRESENT)
+def test_tier2_name_exists_as_in_jax(name):
+    ours, theirs = getattr(fg, name), getattr(jax, name)
+    assert type(ours).__name__ == type(theirs).__name__ or (
+        callable(ours) and callable(theirs)), (name, type(ours), type(theirs))
+
+
+@pytest.mark.parametrize("name", TIER2_ABSENT)
+def test_tier2_names_left_out_exist_in_jax_only(name):
+    assert hasattr(jax, name) and not hasattr(fg, name)
+
+
+@pytest.mark.parametrize("name", [
+    "print_environment_info", "profiler.trace", "profiler.start_trace", "profiler.stop_trace",
+    "profiler.StepTraceAnnotation", "profiler.annotate_function", "dlpack.from_dlpack",
+    "dlpack.is_supported_dtype", "explain_cache_misses.__call__", "no_tracing.__call__",
+    "image.resize", "image.scale_and_translate"])
+def test_tier2_signatures_match_jax(name):
+    def get(root):
+        obj = root
+        for part in name.split("."):
+            obj = getattr(obj, part)
+        return obj
+
+    ours, theirs = inspect.signature(get(fg)), inspect.signature(get(jax))
+    assert [(p.name, p.kind) for p in ours.parameters.values()] == \
+        [(p.name, p.kind) for p in theirs.parameters.values()]
+
+
+# ---------------------------------------------------------------------------------------
+# stages, version, print_environment_info
+
+
+def test_stages_name_the_classes_jit_returns():
+    f = fg.jit(lambda x: x * 2.0)
+    assert isinstance(f, fg.stages.Wrapped)
+    lowered = f.lower(1.0)
+    assert isinstance(lowered, fg.stages.Lowered) and "mul" in lowered.as_text()
+    assert set(fg.stages.__all__) <= {n for n in dir(jax.stages) if not n.startswith("_")}
+
+
+def test_version_module_matches_jax_layout():
+    import jax.version as jv
+
+    assert fg.version.__version__ == fg.__version__ == fg.version._version
+    assert isinstance(jv._version, str) and isinstance(fg.version._version, str)
+    assert fg.version.__version_info__ == tuple(map(int, fg.__version__.split(".")))
+
+
+def test_print_environment_info(capsys):
+    text = fg.print_environment_info(return_string=True)
+    assert fg.print_environment_info() is None
+    assert capsys.readouterr().out == text
+    ref = jax.print_environment_info(return_string=True)
+    for key in ("numpy:", "python:", "process_count:", "platform:"):
+        ours = next(line for line in text.splitlines() if line.startswith(key))
+        theirs = next(line for line in ref.splitlines() if line.startswith(key))
+        assert ours.split()[1:] == theirs.split()[1:] or key == "process_count:", (ours, theirs)
+    assert f"fungrad: {fg.__version__}" in text and "numba:" in text
+    assert f"devices: cpu-{fg.device_count('cpu')}" in text
+
+
+# ---------------------------------------------------------------------------------------
+# explain_cache_misses and no_tracing
+
+
+def test_explain_cache_misses_says_why(caplog):
+    def scale(x, n):
+        return x * n
+
+    g = fg.jit(scale, static_argnums=1)
+    with caplog.at_level("WARNING", logger="fungrad.jit"), fg.explain_cache_misses(True):
+        g(1.0, 2)
+        g(1.0, 2)
+        g(np.ones(3), 2)
+        g(np.ones(3), 3)
+        g(np.ones(3, np.float32), 3)
+        g((1.0, 2.0), 3)
+    messages = [r.getMessage() for r in caplog.records]
+    assert len(messages) == 5 and all(m.startswith("TRACING CACHE MISS at ") for m in messages)
+    name = "test_explain_cache_misses_says_why.<locals>.scale"
+    assert f"never seen function:\n    {name} defined at" in messages[0]
+    assert "at argument `x`, now float64[3] and before Python float" in messages[1]
+    assert "`n` (argument 1), now 3 (int) and before 2 (int)" in messages[2]
+    assert "now float32[3] and before float64[3]" in messages[3]
+    assert "different input pytree" in messages[4]
+    assert __file__ in messages[0]  # the user's call site
+    caplog.clear()
+    g(np.ones(5), 2)
+    assert not caplog.records  # off again outside the block
+    assert fg.config.explain_cache_misses is False
+
+
+def test_no_tracing_refuses_a_new_trace_like_jax():
+    for lib, jit, ns in (("fungrad", fg.jit, fg), ("jax", jax.jit, jax)):
+        f = jit(lambda x: x * 2)
+        f(1.0)
+        with ns.no_tracing(True):
+            assert float(f(3.0)) == 6.0  # a cached trace runs
+            with pytest.raises(RuntimeError, match="re-tracing function .* for `jit`, but "
+                                                   "'no_tracing' is set"):
+                f(np.ones(3))
+        assert f(np.ones(3)).shape == (3,)
+    with fg.no_tracing(True):  # fungrad's eager operations and grad do not trace for jit
+        assert float(fg.grad(fnp.sin)(0.0)) == 1.0
+
+
+# ---------------------------------------------------------------------------------------
+# dlpack
+
+
+def test_dlpack_round_trips_and_dtypes_match_jax():
+    import ml_dtypes
+
+    x = np.arange(6.0).reshape(2, 3)
+    y = fg.dlpack.from_dlpack(x)
+    np.testing.assert_array_equal(y, x)
+    assert np.shares_memory(np.asarray(y), x)
+    copied = fg.dlpack.from_dlpack(x, copy=True)
+    assert not np.shares_memory(np.asarray(copied), x)
+    np.testing.assert_array_equal(fg.dlpack.from_dlpack(jnp.arange(4)), np.arange(4))
+    with pytest.raises(ValueError, match="device"):
+        fg.dlpack.from_dlpack(x, device="gpu")
+    for dt in (np.bool_, np.int8, np.uint32, np.int64, np.float16, np.float32, np.float64,
+               np.complex64, np.complex128, ml_dtypes.bfloat16, ml_dtypes.float8_e4m3fn,
+               ml_dtypes.int4):
+        assert fg.dlpack.is_supported_dtype(dt) == jax.dlpack.is_supported_dtype(dt), dt
+
+
+# ---------------------------------------------------------------------------------------
+# profiler
+
+
+def test_profiler_trace_writes_pstats_and_annotations(tmp_path):
+    import json
+    import pstats
+
+    prof = fg.profiler
+
+    @prof.annotate_function
+    def step(x):
+        return fnp.sum(fnp.sin(x))
+
+    with prof.trace(tmp_path):
+        for i in range(2):
+            with prof.StepTraceAnnotation("train", step_num=i):
+                step(X)
+        with prof.TraceAnnotation("outer", tag="a"):
+            pass
+    (stats,) = tmp_path.rglob("*.pstats")
+    (events,) = tmp_path.rglob("*.trace.json")
+    assert stats.parent.parent.name == "profile" and stats.parent == events.parent
+    names = [e["name"] for e in json.loads(events.read_text())["traceEvents"]]
+    assert names.count("train") == 2 and names.count("outer") == 1
+    assert names.count("test_profiler_trace_writes_pstats_and_annotations.<locals>.step") == 2
+    profiled = {fn for (_, _, fn) in pstats.Stats(str(stats)).stats}
+    assert "step" in profiled
+    with pytest.raises(RuntimeError, match="no trace is running"):
+        prof.stop_trace()
+    prof.start_trace(tmp_path / "second")
+    with pytest.raises(RuntimeError, match="already running"):
+        prof.start_trace(tmp_path / "third")
+    prof.stop_trace()
+    with pytest.raises(NotImplementedError, match="create_perfetto_link"):
+        prof.start_trace(tmp_path, create_perfetto_link=True)
+    with prof.TraceAnnotation("outside a trace"):  # records nothing, raises nothing
+        pass
