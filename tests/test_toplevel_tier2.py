@@ -290,6 +290,18 @@ def test_explain_cache_misses_says_why(caplog):
     assert fg.config.explain_cache_misses is False
 
 
+def test_explain_cache_misses_names_uncached_traces(caplog):
+    def outer(y):
+        g = fg.jit(lambda x: x * y)  # closes over grad's tracer: its trace is not cached
+        return g(1.0) + g(1.0)
+
+    with caplog.at_level("WARNING", logger="fungrad.jit"), fg.explain_cache_misses(True):
+        assert float(fg.grad(outer)(2.0)) == 2.0
+    first, second = (r.getMessage() for r in caplog.records)
+    assert "never seen function" in first
+    assert "closed over tracers of an enclosing transform" in second
+
+
 def test_no_tracing_refuses_a_new_trace_like_jax():
     for lib, jit, ns in (("fungrad", fg.jit, fg), ("jax", jax.jit, jax)):
         f = jit(lambda x: x * 2)

@@ -10,21 +10,39 @@ of JAX's ``TRACING CACHE MISS`` messages.
 from __future__ import annotations
 
 import inspect
+import weakref
 
 import numpy as np
 
-__all__ = ["explain_miss"]
+__all__ = ["explain_miss", "note_uncached"]
+
+# Keys a jitted function traced but could not cache: the trace closed over tracers of an
+# enclosing transform, so every such call traces again.
+_uncached: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def explain_miss(name: str, fun, site: str, key, cached_keys, leaf_labels,
-                 static_labels) -> str:
-    """The explanation of a trace-cache miss of the jitted function ``name``.
+def note_uncached(jitted, key) -> None:
+    """Remember that ``jitted`` traced ``key`` without caching the trace."""
+    _uncached.setdefault(jitted, set()).add(key)
 
-    >>> explain_miss("f", None, "x.py:3 (main)", ("tree", (), (float,), ()), [], ["x"], [])
-    'TRACING CACHE MISS at x.py:3 (main):\\n  never seen function:\\n    f'
+
+def explain_miss(jitted, key, leaf_labels, static_labels, site: str) -> str:
+    """The explanation of a trace-cache miss of the jitted function ``jitted``.
+
+    >>> import fungrad as fg
+    >>> f = fg.jit(lambda x: x)
+    >>> print(explain_miss(f, ("tree", (), (float,), ()), ["x"], [], "x.py:3 (main)"))
+    TRACING CACHE MISS at x.py:3 (main):
+      never seen function:
+        <lambda> defined at ...
     """
+    name, cached_keys = jitted.name, list(jitted.cache)
     head = f"TRACING CACHE MISS at {site}:"
-    defined = _definition(fun)
+    defined = _definition(jitted.fun)
+    if key in _uncached.get(jitted, ()):
+        return (f"{head}\n  for {name}{defined}\n  this call's key was traced before, but "
+                "that trace closed over tracers of an enclosing transform (grad, vmap...), "
+                "so it was not cached; pass those values as arguments to reuse the trace")
     if not cached_keys:
         return f"{head}\n  never seen function:\n    {name}{defined}"
     closest = min(cached_keys, key=lambda old: len(_differences(key, old, leaf_labels,

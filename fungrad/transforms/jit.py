@@ -43,7 +43,7 @@ from fungrad.ir_passes import optimize
 from fungrad.numpy.array_type import as_output
 from fungrad.transforms import leak_checks
 from fungrad.transforms.api import check_callable, flatten_output
-from fungrad.transforms.cache_misses import explain_miss
+from fungrad.transforms.cache_misses import explain_miss, note_uncached
 from fungrad.tree_util import (
     keystr,
     register_pytree_node,
@@ -240,6 +240,8 @@ class JittedFunction:
             leak_checks.finish(marker, "jit", self.fun)
             if not entry.hoisted:
                 self.cache[key] = entry
+            elif config._values["explain_cache_misses"]:
+                note_uncached(self, key)
         if (entry.run is not None and core._context.trace is core.eval_trace
                 and not float_checks.state.enabled):
             outs = entry.run(*leaves)
@@ -351,8 +353,8 @@ class JittedFunction:
         params = list(self.signature.parameters) if self.signature else []
         statics = [f"`{params[i]}` (argument {i})" if i < len(params) else f"args[{i}]"
                    for i in self.static_argnums]
-        _log.warning("%s", explain_miss(self.name, self.fun, user_site(), key,
-                                        list(self.cache), self._input_labels(args), statics))
+        _log.warning("%s", explain_miss(self, key, self._input_labels(args), statics,
+                                        user_site()))
 
     def _trace(self, args, statics, leaves, in_tree) -> _Entry:
         if config._values["no_tracing"]:
