@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 import fungrad.numpy as fnp
+from fungrad.array_module import constant_like
 from fungrad.core import shape_of
 from fungrad.lax import Precision
 from fungrad.numpy.promotion import as_inexact, as_operand
@@ -127,18 +128,24 @@ def _normalized(weights):
     return fnp.where(fnp.abs(total) > _MIN_WEIGHT_SUM, weights / safe, 0.0)
 
 
+def _arange(start: int, stop: int, dtype, like):
+    """``arange`` on the device of ``like`` (the scale: host for Python floats)."""
+    return constant_like(np.arange(start, stop, dtype=np.dtype(dtype)), like)
+
+
 def _kernel_weights(m, n, scale, translation, kernel, antialias, pad, dtype):
     """(m + 2 pad, n) kernel values between padded input pixels and output samples."""
     inv_scale = 1.0 / scale
-    sample = (fnp.arange(n, dtype=dtype) + 0.5) * inv_scale - translation * inv_scale - 0.5
+    outputs = _arange(0, n, dtype, scale)
+    sample = (outputs + 0.5) * inv_scale - translation * inv_scale - 0.5
     if kernel is _AREA:
-        left = fnp.arange(n, dtype=dtype) * inv_scale - translation * inv_scale
-        pixels = fnp.arange(m, dtype=dtype)
+        left = outputs * inv_scale - translation * inv_scale
+        pixels = _arange(0, m, dtype, scale)
         overlap = (fnp.minimum((left + inv_scale)[None, :], (pixels + 1.0)[:, None])
                    - fnp.maximum(left[None, :], pixels[:, None]))
         return fnp.maximum(0.0, overlap), sample
     width = fnp.maximum(inv_scale, 1.0) if antialias else 1.0
-    pixels = fnp.arange(-pad, m + pad, dtype=dtype)
+    pixels = _arange(-pad, m + pad, dtype, scale)
     return kernel(fnp.abs(sample[None, :] - pixels[:, None]) / width), sample
 
 
@@ -150,7 +157,8 @@ def _weight_matrix(m, n, scale, translation, kernel, antialias, edge_radius, dty
     if edge_radius is not None:
         # Pixels off the edge repeat the edge pixel: fold their rows onto rows 0 and m - 1.
         source = np.clip(np.arange(-pad, m + pad), 0, m - 1)
-        fold = (source[None, :] == np.arange(m)[:, None]).astype(np.dtype(dtype))
+        fold = constant_like((source[None, :] == np.arange(m)[:, None]).astype(np.dtype(dtype)),
+                             scale)
         return _normalized(fnp.matmul(fold, weights))
     inside = (sample >= -0.5) & (sample <= m - 0.5)
     return fnp.where(inside[None, :], _normalized(weights), 0.0)
@@ -176,7 +184,8 @@ def _resample(image, shape, spatial_dims, scales, translations, method, antialia
         dtype = fnp.result_type(scales[i], translations[i])
         w = _weight_matrix(shape_of(image)[d], shape[d], scales[i], translations[i], kernel,
                            antialias, edge_radius, dtype)
-        operands.append(w.astype(fnp.result_type(image)))
+        # Weights built from Python-float scales are host arrays: put them beside the image.
+        operands.append(constant_like(w.astype(fnp.result_type(image)), image))
         terms.append(_letters(d) + _letters(rank + i))
         out_letters[d] = _letters(rank + i)
     subscripts = ",".join(["".join(_letters(k) for k in range(rank)), *terms])

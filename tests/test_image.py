@@ -159,3 +159,29 @@ def test_signatures_match_jax(name):
         [(p.name, p.kind) for p in theirs.values()]
     assert ours["antialias"].default is True
     assert str(ours["precision"].default).endswith("HIGHEST")
+
+
+@pytest.mark.parametrize("method", ["nearest", "linear", "cubic-pytorch", "area", "lanczos3"])
+@pytest.mark.parametrize("antialias", [True, False])
+def test_device_arrays_stay_on_their_device(method, antialias):
+    # A CuPy-like stand-in (tests/fake_device.py): the weights are built beside the image
+    # (or beside the scale), and every operation runs through the array module.
+    from tests.fake_device import FakeDeviceArray, to_fake
+
+    x = _image((5, 6), np.float64, seed=9)
+    out = fi.resize(to_fake(x), (7, 3), method, antialias=antialias)
+    assert type(out) is FakeDeviceArray
+    np.testing.assert_allclose(out.get(), fi.resize(x, (7, 3), method, antialias=antialias),
+                               rtol=1e-12, atol=1e-12)
+    if method == "nearest":
+        return
+    s, t = np.array([1.3, 0.5]), np.array([0.1, 0.0])
+    out = fi.scale_and_translate(to_fake(x), (7, 3), (0, 1), to_fake(s), to_fake(t), method,
+                                 antialias=antialias)
+    assert type(out) is FakeDeviceArray
+    np.testing.assert_allclose(out.get(), jax.image.scale_and_translate(
+        x, (7, 3), (0, 1), s, t, method, antialias=antialias), rtol=1e-12, atol=1e-12)
+    g = fg.grad(lambda a: fi.resize(a, (7, 3), method, antialias=antialias).sum())(to_fake(x))
+    assert type(g) is FakeDeviceArray
+    np.testing.assert_allclose(g.get(), fg.grad(
+        lambda a: fi.resize(a, (7, 3), method, antialias=antialias).sum())(x), rtol=1e-12)
