@@ -31,6 +31,8 @@ PAGES = [
     ("scipy_linalg.md", "fungrad.scipy.linalg", "Linear algebra, like `jax.scipy.linalg`."),
     ("scipy_signal.md", "fungrad.scipy.signal", "Convolution and correlation."),
     ("scipy_integrate.md", "fungrad.scipy.integrate", "Numerical integration."),
+    ("experimental_ode.md", "fungrad.experimental.ode",
+     "`odeint`, like `jax.experimental.ode`: adaptive Dormand-Prince, adjoint gradients."),
 ]
 
 

@@ -33,7 +33,7 @@ DIFFERENT = {
     "fungrad.vmap": "sum_match (undocumented in JAX) is not accepted",
     "fungrad.lax.gather": "index_spec API instead of GatherDimensionNumbers",
     **{f"fungrad.lax.scatter{s}": "index_spec API instead of ScatterDimensionNumbers"
-       for s in ("", "_add", "_max", "_min", "_mul")},
+       for s in ("", "_add", "_max", "_min", "_mul", "_sub", "_apply")},
 }
 
 

@@ -299,8 +299,11 @@ def test_lax_reduce_xor_matches_jax():
                jax.vmap(lambda v: jlax.reduce_xor(v, (1,)), in_axes=2)(x))
     with pytest.raises(TypeError):
         jlax.reduce_xor(np.ones(2), (0,))
-    with pytest.raises(TypeError, match="reduce_xor: operand has dtype float64"):
-        flax.reduce_xor(np.ones(2), (0,))
+    for name in ("reduce_and", "reduce_or", "reduce_xor"):
+        with pytest.raises(TypeError):
+            getattr(jlax, name)(np.ones(2), (0,))
+        with pytest.raises(TypeError, match=f"{name}: operand has dtype float64.*x != 0"):
+            getattr(flax, name)(np.ones(2), (0,))
 
 
 def test_lax_nextafter_matches_jax_and_passes_x1s_tangent():

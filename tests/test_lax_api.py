@@ -17,6 +17,7 @@ jnp, jlax = jax.numpy, jax.lax
 
 RNG = np.random.default_rng(0)
 NAMES = ("psum pmean pmax pmin all_gather psum_scatter ppermute axis_index axis_size map "
+         "all_to_all pswapaxes pshuffle rng_uniform rng_bit_generator "
          "associative_scan top_k rsqrt square reciprocal clamp select full_like "
          "dynamic_slice_in_dim dynamic_update_slice_in_dim dynamic_index_in_dim index_in_dim "
          "batch_matmul conv conv_transpose custom_root custom_linear_solve reduce fori_loop "
@@ -25,7 +26,11 @@ NAMES = ("psum pmean pmax pmin all_gather psum_scatter ppermute axis_index axis_
          "with_sharding_constraint bessel_i0e bessel_i1e betainc zeta "
          "broadcast_shapes broadcast_to_rank collapse "
          "dynamic_update_index_in_dim index_take reduce_xor optimization_barrier empty "
-         "nextafter approx_max_k approx_min_k conv_with_general_padding").split()
+         "nextafter approx_max_k approx_min_k conv_with_general_padding "
+         "conv_general_dilated_patches conv_general_dilated_local conv_shape_tuple "
+         "conv_general_shape_tuple conv_transpose_shape_tuple reduce_window_shape_tuple "
+         "conv_general_permutations conv_dimension_numbers ragged_dot ragged_dot_general "
+         "RaggedDotDimensionNumbers").split()
 
 
 def _close(a, b):

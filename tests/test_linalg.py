@@ -108,6 +108,41 @@ def test_einsum_matches_numpy(subscripts, shapes):
     np.testing.assert_allclose(out, ref, atol=1e-12)
 
 
+SUBLISTS = [
+    ([(2, 3), (3, 4)], [[0, 1], [1, 2], [0, 2]]), ([(2, 3), (3, 4)], [[0, 1], [1, 2]]),
+    ([(3, 4)], [[0, 1], [1, 0]]), ([(3, 3)], [[4, 4]]), ([(5, 2, 3), (3, 4)],
+    [[Ellipsis, 0, 1], [1, 2], [Ellipsis, 0, 2]]), ([(5, 2, 3)], [[9, Ellipsis, 7], [Ellipsis, 9]]),
+    ([(2, 3), (3, 4), (4, 5)], [[30, 2], [2, 40], [40, 1]]),
+]
+
+
+@pytest.mark.parametrize("shapes, subs", SUBLISTS)
+def test_einsum_interleaved_sublists_match_numpy(shapes, subs):
+    args = [R(*s) for s in shapes]
+    interleaved = [v for pair in zip(args, subs) for v in pair] + subs[len(args):]
+    np.testing.assert_allclose(fnp.einsum(*interleaved), np.einsum(*interleaved), atol=1e-12)
+    assert fnp.einsum_path(*interleaved)[0] == np.einsum_path(*interleaved)[0][1:]
+    text = _as_string(subs, len(args))
+    g = fg.grad(lambda a: fnp.sum(fnp.einsum(a, *interleaved[1:])))(args[0])
+    want = fg.grad(lambda a: fnp.sum(fnp.einsum(text, a, *args[1:])))(args[0])
+    np.testing.assert_allclose(g, want, atol=1e-12)
+    np.testing.assert_allclose(fnp.einsum(text, *args), np.einsum(*interleaved), atol=1e-12)
+
+
+def _as_string(subs, n):
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+    labels = sorted({i for sub in subs for i in sub if i is not Ellipsis})
+    term = lambda sub: "".join("..." if i is Ellipsis else letters[labels.index(i)]
+                               for i in sub)
+    text = ",".join(term(sub) for sub in subs[:n])
+    return text + ("->" + term(subs[n]) if len(subs) > n else "")
+
+
+def test_einsum_interleaved_errors():
+    with pytest.raises(TypeError, match="interleaved form.*argument 3 is str"):
+        fnp.einsum(R(2, 3), [0, 1], R(3, 4), "jk")
+
+
 def test_einsum_gradient_of_chain():
     a, b, c = R(2, 3), R(3, 4), R(4, 2)
     g = fg.grad(lambda b: fnp.einsum("ij,jk,kl->", a, b, c))(b)

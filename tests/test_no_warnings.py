@@ -162,6 +162,10 @@ def test_scipy_special_tails():
     assert quiet(fss.ndtr, -37.0) > 0.0
     assert np.isfinite(quiet(fss.log_ndtr, -40.0)) and quiet(fss.log_ndtr, 40.0) == 0.0
     assert np.isfinite(quiet(fss.log_ndtr, -1e10))
+    for dtype in (np.float32, np.float64):  # -inf: exact -inf, slope +inf (-x), no log(0)
+        x = dtype(-np.inf)
+        assert quiet(fss.log_ndtr, x) == -np.inf and quiet(fg.grad(fss.log_ndtr), x) == np.inf
+        assert quiet(fg.grad(fg.grad(fss.log_ndtr)), x) == -1.0
     assert np.isfinite(quiet(fss.erfcx, -20.0)) and np.isfinite(quiet(fss.erfcx, 1e4))
     assert np.isfinite(quiet(fss.i0e, 1e4)) and np.isfinite(quiet(fss.i1e, -1e4))
     assert np.isfinite(quiet(fss.gammaln, 1e300))

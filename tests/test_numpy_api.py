@@ -10,6 +10,7 @@ import pytest
 import fungrad as fg
 import fungrad.numpy as fnp
 from fungrad.errors import ConcretizationError, ShapeError
+from fungrad.test_util import check_grads
 
 X = np.array([3.0, 1.0, 4.0, 1.0, 5.0, 9.0, 2.0, 6.0])
 
@@ -281,6 +282,18 @@ def test_counting_indexing_and_files(tmp_path):
         fg.jit(lambda x: fnp.save(tmp_path / "t.npy", x))(X)
     with pytest.raises(NotImplementedError, match="fnp.gradient: edge_order=2"):
         fnp.gradient(X, edge_order=2)
+
+
+@pytest.mark.parametrize("axis", [None, 0, -1, (0, 1), (0, -1), [2, 0]])
+def test_gradient_axis_tuples_match_numpy(axis):
+    x = np.random.default_rng(0).normal(size=(4, 5, 6))
+    got, want = fnp.gradient(x, axis=axis), np.gradient(x, axis=axis)
+    if isinstance(want, np.ndarray):
+        got, want = [got], [want]
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-12)
+    check_grads(lambda v: fnp.gradient(v, axis=axis), (x,), order=1)
 
 
 def test_functional_update_and_convolution_errors():

@@ -263,16 +263,23 @@ def _all_gather_abstract_eval(x, *, axis_name, axis, tiled):
     return ShapedArray(tuple(shape), x.dtype, x.weak_type)
 
 
-def _psum_scatter_abstract_eval(x, *, axis_name, scatter_dimension, tiled):
-    size = _size("psum_scatter", axis_name)
-    shape = list(x.shape)
-    n = shape[scatter_dimension]
+def check_blocks(fn: str, x, axis_name, arg: str, dim: int, tiled: bool) -> int:
+    """The axis size, after checking that ``x`` splits along ``dim`` into one block per lane
+    (untiled: the dimension equals the axis size; tiled: it is a multiple of it)."""
+    size = _size(fn, axis_name)
+    n = x.shape[dim]
     if (tiled and n % size) or (not tiled and n != size):
         need = f"a multiple of {size}" if tiled else f"equal to {size}"
         raise ShapeError(
-            f"lax.psum_scatter: operand {x.str_short()} has size {n} along scatter_dimension="
-            f"{scatter_dimension}, which must be {need} (the size of axis {axis_name!r}"
-            f"{', tiled=True' if tiled else ''}).")
+            f"lax.{fn}: operand {x.str_short()} has size {n} along {arg}={dim}, which must be "
+            f"{need} (the size of axis {axis_name!r}{', tiled=True' if tiled else ''}).")
+    return size
+
+
+def _psum_scatter_abstract_eval(x, *, axis_name, scatter_dimension, tiled):
+    size = check_blocks("psum_scatter", x, axis_name, "scatter_dimension", scatter_dimension,
+                        tiled)
+    shape = list(x.shape)
     if tiled:
         shape[scatter_dimension] //= size
     else:

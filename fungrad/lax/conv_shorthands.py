@@ -51,7 +51,7 @@ def conv_with_general_padding(lhs, rhs, window_strides: Sequence[int], padding, 
                                 preferred_element_type=preferred_element_type)
 
 
-def _transpose_pads(fn: str, kernel: int, stride: int, padding: str) -> tuple[int, int]:
+def conv_transpose_pads(fn: str, kernel: int, stride: int, padding: str) -> tuple[int, int]:
     """Padding of the dilated input that inverts a forward conv's ``padding``."""
     if padding == "VALID":  # a full correlation, grown to cover the last stride
         return kernel - 1, max(kernel, stride) - 1
@@ -97,7 +97,8 @@ def conv_transpose(lhs, rhs, strides: Sequence[int], padding, rhs_dilation=None,
     dilation = (1,) * k if rhs_dilation is None else tuple(int(d) for d in rhs_dilation)
     reach = [(shape_of(rhs)[a] - 1) * d + 1 for a, d in zip(spatial, dilation, strict=True)]
     if isinstance(padding, str):
-        pads = [_transpose_pads("conv_transpose", r, s, padding) for r, s in zip(reach, strides)]
+        pads = [conv_transpose_pads("conv_transpose", r, s, padding)
+                for r, s in zip(reach, strides)]
     else:
         pads = [(int(lo), int(hi)) for lo, hi in padding]
         if use_consistent_padding:

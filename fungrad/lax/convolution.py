@@ -304,42 +304,42 @@ def _canonical_perms(dnums: ConvDimensionNumbers):
 
 
 def _conv_params(lhs_shape, rhs_shape, *, window_strides, padding, lhs_dilation,
-                 rhs_dilation, feature_group_count) -> dict:
+                 rhs_dilation, feature_group_count, fn: str = "conv_general_dilated") -> dict:
     k = len(lhs_shape) - 2
-    strides = _per_axis("window_strides", window_strides, k)
-    lhs_dil = _per_axis("lhs_dilation", lhs_dilation, k)
-    rhs_dil = _per_axis("rhs_dilation", rhs_dilation, k)
+    strides = _per_axis(fn, "window_strides", window_strides, k)
+    lhs_dil = _per_axis(fn, "lhs_dilation", lhs_dilation, k)
+    rhs_dil = _per_axis(fn, "rhs_dilation", rhs_dilation, k)
     if isinstance(padding, str):
         if any(d != 1 for d in lhs_dil):
-            raise ValueError("conv_general_dilated: string padding is not supported with "
+            raise ValueError(f"{fn}: string padding is not supported with "
                              f"lhs_dilation {lhs_dil} (a transposed convolution); pass "
                              "explicit (low, high) pairs")
         reach = [dilate_dim(w, d) for w, d in zip(rhs_shape[:k], rhs_dil, strict=True)]
-        pads = named_padding("conv_general_dilated", lhs_shape[1:-1], reach, strides, padding)
+        pads = named_padding(fn, lhs_shape[1:-1], reach, strides, padding)
     else:
-        pads = _pairs(padding, k)
+        pads = _pairs(fn, padding, k)
     return dict(window_strides=strides, padding=tuple(pads), lhs_dilation=lhs_dil,
                 rhs_dilation=rhs_dil, feature_group_count=int(feature_group_count))
 
 
-def _per_axis(name: str, values, k: int) -> tuple[int, ...]:
+def _per_axis(fn: str, name: str, values, k: int) -> tuple[int, ...]:
     if values is None:
         return (1,) * k
     values = tuple(int(v) for v in values)
     if len(values) != k or any(v < 1 for v in values):
-        raise ValueError(f"conv_general_dilated: {name}={values} needs {k} positive ints, "
+        raise ValueError(f"{fn}: {name}={values} needs {k} positive ints, "
                          f"one per spatial axis")
     return values
 
 
-def _pairs(padding, k: int) -> tuple[tuple[int, int], ...]:
+def _pairs(fn: str, padding, k: int) -> tuple[tuple[int, int], ...]:
     try:
         pads = tuple((int(lo), int(hi)) for lo, hi in padding)
     except (TypeError, ValueError):
-        raise ValueError(f"conv_general_dilated: padding {padding!r} is neither 'SAME', "
+        raise ValueError(f"{fn}: padding {padding!r} is neither 'SAME', "
                          "'SAME_LOWER', 'VALID' nor a sequence of (low, high) pairs") from None
     if len(pads) != k:
-        raise ShapeError(f"conv_general_dilated: padding {padding!r} has {len(pads)} (low, "
+        raise ShapeError(f"{fn}: padding {padding!r} has {len(pads)} (low, "
                          f"high) pairs; the operands have {k} spatial axes, so pass {k}")
     return pads
 

@@ -128,6 +128,8 @@ deflinear(reduce_sum_p, _reduce_sum_transpose)
 
 
 def _identity_of_max(dtype: np.dtype):
+    if dtype.kind == "c":  # complex values order lexicographically, as in NumPy and JAX
+        return complex(-np.inf, -np.inf)
     if dtypes.is_floating(dtype):
         return -np.inf
     if dtype.kind == "b":
@@ -136,6 +138,8 @@ def _identity_of_max(dtype: np.dtype):
 
 
 def _identity_of_min(dtype: np.dtype):
+    if dtype.kind == "c":
+        return complex(np.inf, np.inf)
     if dtypes.is_floating(dtype):
         return np.inf
     if dtype.kind == "b":
@@ -304,7 +308,7 @@ def reduce_and(operand, axes):
         >>> lax.reduce_and(np.array([[True, False], [True, True]]), (1,))
         array([False,  True])
     """
-    return reduce_and_p.bind(operand, axes=_axes_param(axes))
+    return reduce_and_p.bind(_bitwise_operand("reduce_and", operand), axes=_axes_param(axes))
 
 
 def reduce_or(operand, axes):
@@ -316,7 +320,7 @@ def reduce_or(operand, axes):
         >>> lax.reduce_or(np.array([[True, False], [False, False]]), (1,))
         array([ True, False])
     """
-    return reduce_or_p.bind(operand, axes=_axes_param(axes))
+    return reduce_or_p.bind(_bitwise_operand("reduce_or", operand), axes=_axes_param(axes))
 
 
 def reduce_xor(operand, axes):
@@ -329,11 +333,17 @@ def reduce_xor(operand, axes):
         >>> lax.reduce_xor(np.array([[True, True], [True, False]]), (1,))
         array([False,  True])
     """
+    return reduce_xor_p.bind(_bitwise_operand("reduce_xor", operand), axes=_axes_param(axes))
+
+
+def _bitwise_operand(name: str, operand):
+    """``operand``, checked to be boolean or integer (a float has no bits to AND)."""
     dtype = np.dtype(_dtype(operand))
     if dtype != np.bool_ and dtype.kind not in "iu":
-        raise TypeError(f"lax.reduce_xor: operand has dtype {dtype}, but the bitwise "
-                        "reductions take booleans or integers")
-    return reduce_xor_p.bind(operand, axes=_axes_param(axes))
+        raise TypeError(f"lax.{name}: operand has dtype {dtype}, but the bitwise "
+                        "reductions take booleans or integers (for floats compare first, "
+                        "e.g. `x != 0`)")
+    return operand
 
 
 # ---------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ __all__ = [
     "l2_loss", "mse", "binary_cross_entropy_with_logits", "sigmoid_binary_cross_entropy",
     "huber_loss", "cosine_similarity", "cosine_distance", "kl_divergence", "hinge_loss",
     "smooth_labels", "sigmoid_focal_loss", "safe_softmax_cross_entropy", "ctc_loss",
+    "ctc_loss_with_forward_probs",
 ]
 
 Array = Any
@@ -464,8 +465,7 @@ def safe_softmax_cross_entropy(logits: Array, labels: Array) -> Array:
     return -fnp.sum(weighted, axis=-1)
 
 
-def _ctc_check(logits, logit_paddings, labels, label_paddings):
-    fn = "ctc_loss"
+def _ctc_check(fn, logits, logit_paddings, labels, label_paddings):
     (lshape, _), (pshape, _) = _shape_dtype(logits), _shape_dtype(logit_paddings)
     (yshape, ydtype), (qshape, _) = _shape_dtype(labels), _shape_dtype(label_paddings)
     if len(lshape) != 3 or len(yshape) != 2:
@@ -507,7 +507,42 @@ def ctc_loss(logits: Array, logit_paddings: Array, labels: Array, label_paddings
         >>> np.round(loss, 6).tolist()
         [1.686399]
     """
-    _ctc_check(logits, logit_paddings, labels, label_paddings)
+    return _ctc_forward("ctc_loss", logits, logit_paddings, labels, label_paddings,
+                        blank_id, log_epsilon)[0]
+
+
+def ctc_loss_with_forward_probs(logits: Array, logit_paddings: Array, labels: Array,
+                                label_paddings: Array, *, blank_id: int = 0,
+                                log_epsilon: float = -1e5) -> tuple[Array, Array, Array]:
+    """`ctc_loss` and the forward (alpha) log-probabilities of every time step.
+
+    Args:
+      logits, logit_paddings, labels, label_paddings, blank_id, log_epsilon: as `ctc_loss`.
+
+    Returns:
+      ``(per_seq_loss, logalpha_phi, logalpha_emit)``: the loss ``(batch,)``; the
+      log-probability of having emitted the first ``n`` labels and being on a blank after
+      step ``t``, ``(time, batch, max_label_length + 1)`` (its last step also counts the
+      paths that end on a label, as the loss does); and of being on label ``n`` just
+      emitted, ``(time, batch, max_label_length)``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import nn
+        >>> loss, phi, emit = nn.ctc_loss_with_forward_probs(
+        ...     np.zeros((1, 3, 3)), np.zeros((1, 3)), np.array([[1, 2]]), np.zeros((1, 2)))
+        >>> np.round(loss, 6).tolist(), phi.shape, emit.shape
+        ([1.686399], (3, 1, 3), (3, 1, 2))
+    """
+    loss, blanks, emits = _ctc_forward("ctc_loss_with_forward_probs", logits, logit_paddings,
+                                       labels, label_paddings, blank_id, log_epsilon)
+    return loss, fnp.stack(blanks), fnp.stack(emits)
+
+
+def _ctc_forward(fn, logits, logit_paddings, labels, label_paddings, blank_id, log_epsilon):
+    """The CTC forward recursion: ``(loss, blank per step, emit per step)``; the last
+    step's blank includes the final emission merge."""
+    _ctc_check(fn, logits, logit_paddings, labels, label_paddings)
     batch, steps, classes = _shape_dtype(logits)[0]
     max_len = _shape_dtype(labels)[0][1]
     logp = log_softmax(logits, axis=-1)
@@ -523,6 +558,7 @@ def ctc_loss(logits: Array, logit_paddings: Array, labels: Array, label_paddings
         # phi[:, 0] (no label emitted yet) cannot be reached from an emission.
         return fnp.concatenate([phi[:, :1], fnp.logaddexp(phi[:, 1:], extra)], axis=1)
 
+    blanks, emits = [], []
     for t in range(steps):
         pad = fnp.reshape(fnp.asarray(logit_paddings[:, t], dtype=np.float64), (batch, 1))
         into_blank = merge(blank, emit + log_epsilon * repeat)
@@ -531,8 +567,11 @@ def ctc_loss(logits: Array, logit_paddings: Array, labels: Array, label_paddings
         next_blank = merge(into_blank + lp_blank, emit + lp_blank + log_epsilon * (1.0 - repeat))
         emit = pad * emit + (1.0 - pad) * next_emit
         blank = pad * blank + (1.0 - pad) * next_blank
+        blanks.append(blank)
+        emits.append(emit)
     final = merge(blank, emit)
-    return -fnp.sum(final * one_hot(label_lengths, max_len + 1), axis=1)
+    blanks[-1:] = [final]
+    return -fnp.sum(final * one_hot(label_lengths, max_len + 1), axis=1), blanks, emits
 
 
 # The rest of optax's losses live in losses_more (this module's size budget); they are part

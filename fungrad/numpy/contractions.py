@@ -284,7 +284,8 @@ def _axis_tuple(axes, ndim, fn_name, a, b):
 
 def einsum(subscripts: str, /, *operands, out=None, optimize=True, precision=None,
            preferred_element_type=None, out_sharding=None):
-    """Einstein summation, like ``numpy.einsum`` (string subscripts, ``...``, implicit output).
+    """Einstein summation, like ``numpy.einsum`` (string subscripts, ``...``, implicit output,
+    or NumPy's interleaved form ``einsum(a, [0, 1], b, [1, 2], [0, 2])``).
 
     The operands are contracted pairwise (cheapest pair first) with ``dot_general``;
     repeated labels in one operand take its diagonal; labels used nowhere else are summed.
@@ -305,12 +306,13 @@ def einsum(subscripts: str, /, *operands, out=None, optimize=True, precision=Non
         >>> a, b = np.ones((2, 3)), np.ones((3, 4))
         >>> einsum("ij,jk->ik", a, b).shape  # a @ b
         (2, 4)
+        >>> einsum(a, [0, 1], b, [1, 2], [0, 2]).shape  # the same, interleaved
+        (2, 4)
     """
     _no_out("einsum", out)
     reject_sharding("einsum", out_sharding=out_sharding)
     if not isinstance(subscripts, str):
-        raise TypeError("fnp.einsum: only string subscripts are supported, e.g. "
-                        f"einsum('ij,jk->ik', a, b); got {type(subscripts).__name__}")
+        subscripts, operands = _sublist_subscripts(subscripts, operands)
     operands = promote_dtypes("einsum", *[as_operand(x) for x in operands])
     if preferred_element_type is not None:
         operands = [to_dtype(x, np.dtype(preferred_element_type)) for x in operands]
@@ -324,6 +326,37 @@ def einsum(subscripts: str, /, *operands, out=None, optimize=True, precision=Non
     x, labels = ops[0]
     x, labels = _sum_unused(x, labels, out_labels, [], 0)
     return lax.transpose(x, tuple(labels.index(lbl) for lbl in out_labels))
+
+
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def _sublist_subscripts(first, rest) -> tuple[str, list]:
+    """NumPy's interleaved form ``einsum(a, [0, 1], b, [1, 2], [0, 2])`` as a subscript string
+    and the operands. Integer labels keep their order (as letters), so an implicit output
+    lists them in increasing order, as NumPy does; ``...`` stands for an ellipsis."""
+    args = [first, *rest]
+    pairs, output = args[:len(args) // 2 * 2], args[len(args) // 2 * 2:]
+    operands, sublists = pairs[0::2], pairs[1::2]
+    for k, sub in enumerate(sublists + output):
+        if isinstance(sub, str) or not hasattr(sub, "__iter__"):
+            raise TypeError("fnp.einsum: subscripts must be a string ('ij,jk->ik') or, in "
+                            "the interleaved form einsum(a, [0, 1], b, [1, 2], [0, 2]), "
+                            f"lists of ints and Ellipsis; argument {2 * k + 1} is "
+                            f"{type(sub).__name__}")
+    labels = sorted({int(i) for sub in sublists + output for i in sub if i is not Ellipsis})
+    if len(labels) > len(_LETTERS):
+        raise ValueError(f"fnp.einsum: {len(labels)} distinct labels; at most "
+                         f"{len(_LETTERS)} are supported")
+    letter = {i: _LETTERS[k] for k, i in enumerate(labels)}
+
+    def term(sub):
+        return "".join("..." if i is Ellipsis else letter[int(i)] for i in sub)
+
+    text = ",".join(term(sub) for sub in sublists)
+    if output:
+        text += "->" + term(output[0])
+    return text, operands
 
 
 # Labels are letters (str) for named axes and ints for the axes under an ellipsis, numbered
@@ -517,6 +550,8 @@ def einsum_path(subscripts, /, *operands, optimize="auto"):
         optimize = "greedy"
     elif isinstance(optimize, list) and optimize[:1] != ["einsum_path"]:
         optimize = ["einsum_path", *optimize]
+    if not isinstance(subscripts, str):
+        subscripts, operands = _sublist_subscripts(subscripts, operands)
     # Zero-strided stand-ins: NumPy reads only their shapes and dtypes.
     stand_ins = [np.broadcast_to(np.zeros((), get_aval(as_operand(x)).dtype),
                                  shape_of(as_operand(x))) for x in operands]

@@ -143,7 +143,7 @@ def gradient(f, *varargs, axis=None, edge_order=None):
     shape = shape_of(f)
     axes = tuple(range(len(shape))) if axis is None else tuple(
         normalize_axis("gradient", a, len(shape)) for a in
-        ((axis,) if len(shape_of(axis)) == 0 else axis))
+        (axis if isinstance(axis, (tuple, list)) else (axis,)))
     if len(varargs) == 0:
         spacings = [1.0] * len(axes)
     elif len(varargs) == 1 and len(shape_of(varargs[0])) == 0:

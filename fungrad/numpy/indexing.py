@@ -22,11 +22,13 @@ from typing import Any
 
 import numpy as np
 
-from fungrad import dtypes, lax
+from fungrad import lax
 from fungrad.array_module import is_device_array, to_host
 from fungrad.core import Tracer, concrete_or_none, get_aval, shape_of
 from fungrad.errors import ConcretizationError, ShapeError, user_site
+from fungrad.lax.dimension_numbers import default_fill_value, mode_name
 from fungrad.lax.indexing import indexed_shape
+from fungrad.lax.scatter_composed import apply_at_positions
 from fungrad.numpy import index_modes
 from fungrad.numpy.array_type import as_array_type
 from fungrad.numpy.promotion import as_operand, broadcast_to_shape, to_dtype
@@ -272,6 +274,7 @@ class IndexUpdateRef:
 
     def _scatter(self, method: str, scatter_fn, values, mode, *, operand=None, negate=False):
         fn_name = f"x.at[...].{method}"
+        mode = mode_name(fn_name, mode)
         x = as_operand(self.array) if operand is None else operand
         aval = get_aval(x)
         x, spec, indices = _moded_index(fn_name, x, self.index, mode, 0)
@@ -288,10 +291,11 @@ class IndexUpdateRef:
     def get(self, *, indices_are_sorted=False, unique_indices=False, mode=None,
             fill_value=None):
         """``x[idx]`` (like ``getitem``); ``mode`` and ``fill_value`` as in the class doc."""
+        mode = mode_name("x.at[...].get", mode)
         if mode in (None, "promise_in_bounds"):
             return _eager_as_array(_index("x.at[...].get", self.array, self.index))
         x = as_operand(self.array)
-        fill = _fill_value(get_aval(x).dtype, fill_value)
+        fill = default_fill_value(get_aval(x).dtype, fill_value)
         x, spec, indices = _moded_index("x.at[...].get", x, self.index, mode, fill)
         return _eager_as_array(lax.gather(x, indices, spec))
 
@@ -307,27 +311,15 @@ class IndexUpdateRef:
             >>> fnp.zeros(3).at[np.array([0, 0, 2])].apply(lambda v: v + 1.0)
             Array([2., 0., 1.])
         """
-        from fungrad.numpy.math import greater, where  # noqa: PLC0415 (a cycle via searching)
-
+        mode = mode_name("x.at[...].apply", mode)
         x = as_operand(self.array)
         aval = get_aval(x)
-        flat = lax.reshape(x, (aval.size,))
         iota = np.arange(aval.size).reshape(aval.shape)
         where_from = IndexUpdateRef(iota, self.index).get(
             mode="fill" if mode == "drop" else mode, fill_value=aval.size)
-        positions = concrete_or_none(where_from)
-        if positions is not None:  # one round per repeat, over the positions indexed again
-            positions = np.asarray(to_host(positions)).ravel()
-            uniq, counts = np.unique(positions[positions < aval.size], return_counts=True)
-            for r in range(int(counts.max()) if counts.size else 0):
-                ref = IndexUpdateRef(flat, uniq[counts > r])
-                flat = ref.set(func(ref.get()))
-            return _eager_as_array(lax.reshape(flat, aval.shape))
-        where_from = lax.reshape(where_from, (get_aval(where_from).size,))
-        times = IndexUpdateRef(np.zeros(aval.size, np.int64), where_from).add(1, mode="drop")
-        for r in range(get_aval(where_from).size):
-            flat = where(greater(times, r), func(flat), flat)
-        return _eager_as_array(lax.reshape(flat.astype(aval.dtype), aval.shape))
+        flat = apply_at_positions(lax.reshape(x, (aval.size,)), where_from,
+                                  lambda v: func(_eager_as_array(v)))
+        return _eager_as_array(lax.reshape(flat, aval.shape))
 
     def set(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None):
         """Pure ``x[idx] = values``; with repeated indices one of the values wins."""
@@ -472,21 +464,11 @@ def _negative_indices(indices, n: int, mode, wrap: bool):
     return indices, None
 
 
-def _fill_value(dtype: np.dtype, fill_value):
-    if fill_value is not None:
-        return fill_value
-    if dtypes.is_inexact(dtype):
-        return np.nan
-    if dtype.kind == "b":
-        return True
-    return np.iinfo(dtype).min if dtype.kind == "i" else np.iinfo(dtype).max
-
-
 def _filled(out, valid, valid_shape: tuple, fill_value):
     from fungrad.numpy.math import where  # noqa: PLC0415
 
     valid = lax.reshape(valid, valid_shape) if shape_of(valid) != valid_shape else valid
-    fill = to_dtype(_fill_value(get_aval(out).dtype, fill_value), get_aval(out).dtype)
+    fill = to_dtype(default_fill_value(get_aval(out).dtype, fill_value), get_aval(out).dtype)
     return where(valid, out, fill)
 
 
@@ -522,7 +504,7 @@ def take(a, indices, axis: int | None = None, out: None = None, mode: str | None
     shape = shape_of(a)
     axis = _normalize_axis("take", axis, len(shape))
     indices = _int_indices("take", indices)
-    indices, valid = _apply_mode("take", indices, shape[axis], mode)
+    indices, valid = _apply_mode("take", indices, shape[axis], mode_name("fnp.take", mode))
     out = _index("fnp.take", a, (slice(None),) * axis + (indices,))
     if valid is None:
         return out
@@ -564,6 +546,7 @@ def take_along_axis(arr, indices, axis: int | None = -1, mode: str | None = None
                [40, 50, 60]])
     """
     arr = as_operand(arr)
+    mode = mode_name("fnp.take_along_axis", mode)
     indices = _int_indices("take_along_axis", indices)
     if axis is None:
         arr, axis = lax.reshape(arr, (get_aval(arr).size,)), 0

@@ -22,6 +22,7 @@ from fungrad.nn.losses import (  # noqa: F401,E402 (optax's top-level loss names
     cosine_distance,
     cosine_similarity,
     ctc_loss,
+    ctc_loss_with_forward_probs,
     generalized_kl_divergence,
     hinge_loss,
     huber_loss,
@@ -37,7 +38,18 @@ from fungrad.nn.losses import (  # noqa: F401,E402 (optax's top-level loss names
     softmax_cross_entropy_with_integer_labels,
     squared_error,
 )
-from fungrad.optim import contrib, losses, tree, tree_utils  # noqa: F401,E402
+from fungrad.optim import (  # noqa: F401,E402
+    assignment,
+    contrib,
+    experimental,
+    losses,
+    microbatching,
+    perturbations,
+    projections,
+    second_order,
+    tree,
+    tree_utils,
+)
 from fungrad.optim.adaptive import *  # noqa: F401,F403
 from fungrad.optim.aliases import *  # noqa: F401,F403
 from fungrad.optim.aliases_extra import *  # noqa: F401,F403
@@ -46,9 +58,13 @@ from fungrad.optim.base import *  # noqa: F401,F403
 from fungrad.optim.clipping import *  # noqa: F401,F403
 from fungrad.optim.conditional import *  # noqa: F401,F403
 from fungrad.optim.constraints import *  # noqa: F401,F403
+from fungrad.optim.gaussian import *  # noqa: F401,F403
 from fungrad.optim.hyperparams import *  # noqa: F401,F403
 from fungrad.optim.lbfgs import *  # noqa: F401,F403
+from fungrad.optim.linear_algebra import *  # noqa: F401,F403
+from fungrad.optim.microbatching import microbatch  # noqa: F401,E402
 from fungrad.optim.moments import *  # noqa: F401,F403
+from fungrad.optim.monitoring import *  # noqa: F401,F403
 from fungrad.optim.numerics import *  # noqa: F401,F403
 from fungrad.optim.partition import *  # noqa: F401,F403
 from fungrad.optim.schedules import *  # noqa: F401,F403

@@ -10,7 +10,7 @@ Building blocks are small transformations of the gradient pytree; optimizers are
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 import fungrad.numpy as fnp
 from fungrad.core import get_aval
@@ -28,6 +28,10 @@ __all__ = [
     "check_state",
     "Schedule",
     "ScalarOrSchedule",
+    "MaskOrFn",
+    "TransformInitFn",
+    "TransformUpdateFn",
+    "TransformUpdateExtraArgsFn",
     "identity",
     "set_to_zero",
     "stateless",
@@ -47,6 +51,60 @@ Updates = Any
 Schedule = Callable[[Any], Any]
 """A pure function of the step count (an int array) returning a scalar."""
 ScalarOrSchedule = float | Schedule
+MaskOrFn = Any | Callable[[Params], Any] | None
+"""A mask argument (``masked``, ``adamw``'s ``mask``...): None, a pytree of bools shaped
+like the parameters (or a prefix of them), or a function of the parameters returning one."""
+
+
+class TransformInitFn(Protocol):
+    """The type of a transformation's ``init``: ``init(params) -> state``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> init: optim.TransformInitFn = optim.sgd(0.1).init
+        >>> init({'w': np.ones(2)})
+        (EmptyState(), EmptyState())
+    """
+
+    def __call__(self, params: Params) -> OptState:
+        """The initial state of the transformation for parameters `params`."""
+
+
+class TransformUpdateFn(Protocol):
+    """The type of a transformation's ``update``:
+    ``update(updates, state, params=None) -> (updates, state)``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> update: optim.TransformUpdateFn = optim.scale(2.0).update
+        >>> update({'w': np.ones(2)}, optim.EmptyState())[0]['w'].tolist()
+        [2.0, 2.0]
+    """
+
+    def __call__(self, updates: Updates, state: OptState,
+                 params: Params | None = None) -> tuple[Updates, OptState]:
+        """The transformed updates and the new state."""
+
+
+class TransformUpdateExtraArgsFn(Protocol):
+    """The type of a `GradientTransformationExtraArgs`'s ``update``:
+    ``update(updates, state, params=None, **extra_args) -> (updates, state)``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> def update(updates, state, params=None, *, value, **extra_args):
+        ...     return updates, state
+        >>> fn: optim.TransformUpdateExtraArgsFn = update
+        >>> fn({'w': np.ones(1)}, optim.EmptyState(), value=1.0)[0]['w'].tolist()
+        [1.0]
+    """
+
+    def __call__(self, updates: Updates, state: OptState, params: Params | None = None,
+                 **extra_args: Any) -> tuple[Updates, OptState]:
+        """The transformed updates and the new state; `extra_args` such as ``value=``."""
 
 
 class GradientTransformation(NamedTuple):

@@ -35,6 +35,7 @@ from fungrad.optim.leafwise import (
     map_leaves,
     mul_,
     rdiv_,
+    require_params,
     rsub_,
     scalar_like,
     sqrt_,
@@ -74,14 +75,6 @@ def _zero_count():
 
 def _is_zero(x: Any) -> bool:
     return type(x) in (int, float) and x == 0
-
-
-def _requires_params(transform: str, params) -> None:
-    if params is None:
-        raise ValueError(
-            f"{transform}: update() needs the current parameters: call "
-            "update(updates, state, params)."
-        )
 
 
 # --- Scaling by constants and schedules -----------------------------------------------------
@@ -700,7 +693,7 @@ def scale_by_trust_ratio(
 
     def update(updates, state, params=None):
         check_state("scale_by_trust_ratio", state, EmptyState)
-        _requires_params("scale_by_trust_ratio", params)
+        require_params("scale_by_trust_ratio", params)
         new = map_leaves("scale_by_trust_ratio", scaled, ("updates", updates), ("params", params))
         return new, state
 
@@ -816,7 +809,7 @@ def add_decayed_weights(
     def update(updates, state, params=None):
         check_state("add_decayed_weights", state,
                     AddDecayedWeightsState if scheduled else EmptyState)
-        _requires_params(name, params)
+        require_params(name, params)
         if not scheduled and _is_zero(weight_decay):
             return updates, state
         rate = weight_decay(state.count) if scheduled else weight_decay

@@ -713,6 +713,7 @@ def _ndtri(p) -> np.ndarray:
 __test__ = {"key": key, "split": split, "fold_in": fold_in, "key_data": key_data}
 
 # The distribution modules build on the helpers above, so they are imported last.
+from fungrad.random import lax_rng  # noqa: E402,F401 (lax.rng_bit_generator, random_gamma_grad)
 from fungrad.random.discrete import binomial, geometric, multinomial, poisson  # noqa: E402
 from fungrad.random.distributions import (  # noqa: E402
     ball,

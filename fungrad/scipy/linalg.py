@@ -22,6 +22,7 @@ import numpy as np
 
 import fungrad.numpy as fnp
 from fungrad import lax
+from fungrad.array_module import constant_like
 from fungrad.errors import ShapeError
 from fungrad.scipy.special import _floats
 from fungrad.transforms.vmap_api import vmap
@@ -366,10 +367,12 @@ _SQRTM_STEPS = 40
 def sqrtm(A, blocksize: int = 1):  # noqa: N803
     """The principal matrix square root (complex, like JAX's), by Denman-Beavers.
 
-    Values for matrices with no eigenvalue on the closed negative real axis (where the
-    iteration converges); ``blocksize`` is accepted and ignored. The iteration runs a
-    fixed 40 steps of ``X <- X (I + M^-1) / 2``, ``M <- (I + (M + M^-1) / 2) / 2``, so its
-    derivative is that of those steps.
+    The iteration runs a fixed 40 steps of ``X <- X (I + M^-1) / 2``,
+    ``M <- (I + (M + M^-1) / 2) / 2``, so its derivative is that of those steps. It
+    converges for matrices with no eigenvalue on the closed negative real axis; a matrix
+    with a negative real eigenvalue ``-r`` is first rotated off that axis (see
+    ``_branch_rotation``) and its root takes SciPy's and JAX's branch, ``+i sqrt(r)``.
+    ``blocksize`` must be 1.
 
     Example:
         >>> import numpy as np
@@ -383,14 +386,34 @@ def sqrtm(A, blocksize: int = 1):  # noqa: N803
         raise ValueError(f"fungrad.scipy.linalg.sqrtm: only blocksize=1 is supported, got "
                          f"{blocksize!r}")
     a = _matrix("sqrtm", A)
+    theta = _branch_rotation(a)
     a = a.astype(np.complex64 if a.dtype in (np.float32, np.complex64) else np.complex128)
-    eye = fnp.eye(a.shape[-1], dtype=a.dtype)
-    x, m = a, a
+    x = m = a * fnp.exp(-1j * theta).astype(a.dtype)
+    eye = constant_like(np.eye(a.shape[-1], dtype=a.dtype), a)
     for _ in range(_SQRTM_STEPS):
         m_inv = fnp.linalg.inv(m)
         x = 0.5 * fnp.matmul(x, eye + m_inv)
         m = 0.5 * (eye + 0.5 * (m + m_inv))
-    return x
+    return x * fnp.exp(0.5j * theta).astype(a.dtype)
+
+
+def _branch_rotation(a):
+    """An angle ``theta`` (per matrix, shape ``(..., 1, 1)``) such that ``exp(-i theta) a``
+    has no eigenvalue on the closed negative real axis, where Denman-Beavers fails.
+
+    ``sqrtm(a) = exp(i theta / 2) sqrtm(exp(-i theta) a)`` then holds with a negative real
+    eigenvalue ``-r`` giving ``+i sqrt(r)`` (SciPy's and JAX's branch). ``theta`` is 0 when
+    no eigenvalue is on that axis, and otherwise small enough (at most 0.5, and half the
+    angle of the eigenvalue nearest to the axis from below) that no other eigenvalue
+    crosses it. It is a constant for derivatives.
+    """
+    w = lax.stop_gradient(fnp.linalg.eigvals(a))  # a real ``a`` has exactly real ones
+    tol = float(64 * np.finfo(w.real.dtype).eps)
+    on_axis = (fnp.abs(w.imag) <= tol * fnp.abs(w)) & (w.real < 0)
+    below = fnp.where((w.imag < 0) & ~on_axis, fnp.angle(w) + np.pi, np.pi)
+    gap = fnp.min(below, axis=-1, keepdims=True)
+    theta = fnp.where(fnp.any(on_axis, axis=-1, keepdims=True), fnp.minimum(0.5, 0.5 * gap), 0.0)
+    return theta[..., None].astype(np.finfo(a.dtype).dtype)
 
 
 def block_diag(*arrs):

@@ -394,6 +394,9 @@ def ndtri(p):
     return special_scipy.erfc_inv(2.0 * p) * -_SQRT_TWO
 
 
+_ERFCX_CAP = 1e18
+
+
 def log_ndtr(x, series_order: int = 3):
     """``log(ndtr(x))``, accurate in both tails: ``log_ndtr(-40) = -804.608...``.
 
@@ -415,7 +418,10 @@ def log_ndtr(x, series_order: int = 3):
     lower = x <= 0
     neg = fnp.where(lower, x, 0.0)  # each branch sees only its own half (no nan gradients)
     pos = fnp.where(lower, 0.0, x)
-    low = fnp.log(0.5 * special_scipy.erfcx(neg * -_SQRT_HALF)) - 0.5 * neg * neg
+    # erfcx(t) ~ 1/(t sqrt(pi)) never underflows before t ~ 1e18 is capped, so x = -inf
+    # gives -inf with no log(0) (the capped log term's slope, ~1/t, is far below x's).
+    t = fnp.minimum(neg * -_SQRT_HALF, _ERFCX_CAP)
+    low = fnp.log(0.5 * special_scipy.erfcx(t)) - 0.5 * neg * neg
     high = fnp.log1p(-0.5 * lax.erfc(pos * _SQRT_HALF))
     return fnp.where(lower, low, high)
 

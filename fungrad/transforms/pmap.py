@@ -50,10 +50,11 @@ from fungrad.lax.collectives import (
     psum_p,
     psum_scatter_p,
 )
+from fungrad.lax.collectives_all_to_all import all_to_all_p, exchange
 from fungrad.lax.creation import iota
 from fungrad.lax.elementwise import add, mul
 from fungrad.lax.reductions import reduce_max, reduce_min, reduce_sum
-from fungrad.lax.shape_ops import reshape
+from fungrad.lax.shape_ops import reshape, slice_in_dim
 from fungrad.numpy.array_type import as_outputs
 from fungrad.transforms import leak_checks
 from fungrad.transforms.vmap_api import (
@@ -158,7 +159,16 @@ def _axis_index_rule(trace, vals, dims, *, axis_name):
     return add(iota(np.int32, trace.axis_size), first), 0
 
 
+def _all_to_all_rule(trace, vals, dims, *, axis_name, split_axis, concat_axis, tiled):
+    # every process's lanes, exchanged as over one global axis; this process keeps its own
+    size = trace.axis_size * trace.nprocs
+    out = exchange(_global_lanes(trace, vals[0], dims[0]), size, split_axis, concat_axis, tiled)
+    first = _w.world.rank * trace.axis_size
+    return slice_in_dim(out, first, first + trace.axis_size, axis=0), 0
+
+
 pmap_rules[all_gather_p] = _all_gather_rule
+pmap_rules[all_to_all_p] = _all_to_all_rule
 pmap_rules[psum_scatter_p] = _psum_scatter_rule
 pmap_rules[ppermute_p] = _ppermute_rule
 pmap_rules[axis_index_p] = _axis_index_rule
@@ -227,7 +237,8 @@ def pmap(fun: Callable, axis_name: Any = None, *, in_axes: Any = 0, out_axes: An
     Every process calls the result with its local shard (``L`` lanes along ``in_axes``,
     the same ``L`` on every rank) and gets its ``L`` lanes of the outputs. Collectives over
     ``axis_name`` inside ``fun`` (``lax.psum``, ``pmean``, ``pmax``, ``pmin``,
-    ``all_gather``, ``psum_scatter``, ``ppermute``, ``axis_index``, ``axis_size``) act over
+    ``all_gather``, ``psum_scatter``, ``ppermute``, ``all_to_all``, ``pswapaxes``,
+    ``pshuffle``, ``axis_index``, ``axis_size``) act over
     all ``L * process_count()`` lanes: they reduce the local lanes, then communicate over
     MPI. Without ``mpiexec`` the world is one process and ``pmap`` equals ``vmap``.
 

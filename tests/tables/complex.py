@@ -128,6 +128,12 @@ CASES = [
     Case("fnp.mean_complex", fnp.mean, [C(*S)], jax=_same("mean"), tags=HOLO),
     Case("fnp.prod_complex", lambda z: fnp.prod(z, axis=0), [C(*S)],
          jax=lambda jnp, lax: lambda z: jnp.prod(z, axis=0), tags=HOLO),
+    # complex max/min order lexicographically (real part, then imaginary), as NumPy and JAX
+    Case("fnp.max_complex", lambda z: fnp.max(z, axis=1), [C(*S)],
+         jax=lambda jnp, lax: lambda z: jnp.max(z, axis=1)),
+    Case("fnp.min_complex", fnp.min, [C(*S)], jax=_same("min")),
+    Case("lax.reduce_max_complex", lambda z: flax.reduce_max(z, (0,)), [C(*S)],
+         jax=lambda jnp, lax: lambda z: lax.reduce_max(z, (0,))),
     Case("fnp.cumsum_complex", lambda z: fnp.cumsum(z, axis=1), [C(*S)],
          jax=lambda jnp, lax: lambda z: jnp.cumsum(z, axis=1), tags=HOLO),
     Case("fnp.cumprod_complex", lambda z: fnp.cumprod(z, axis=1), [C(*S)],

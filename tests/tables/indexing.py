@@ -57,6 +57,25 @@ LAX_CASES = [
          [A(*S), A(3, 4)], jax=lambda jnp, lax: lambda x, u: jnp.asarray(x).at[_DUP].min(u)),
     Case("lax.scatter_max_dup", lambda x, u: flax.scatter_max(x, u, [_DUP], (("array", 0),)),
          [A(*S), A(3, 4)], jax=lambda jnp, lax: lambda x, u: jnp.asarray(x).at[_DUP].max(u)),
+    Case("lax.scatter_sub_dup", lambda x, u: flax.scatter_sub(x, u, [_DUP], (("array", 0),)),
+         [A(*S), A(3, 4)],
+         jax=lambda jnp, lax: lambda x, u: jnp.asarray(x).at[_DUP].subtract(u)),
+    # JAX's scatter_apply has no JVP: derivatives only (values: tests/test_lax_tier2.py)
+    Case("lax.scatter_apply_dup",
+         lambda x: flax.scatter_apply(x, [_DUP], fnp.sin, (("array", 0),)), [A(*S)]),
+    # JAX's dimension-numbers form (x[:, i]'s gather and x.at[i].add's scatter)
+    Case("lax.gather_dimension_numbers",
+         lambda x: flax.gather(x, _UNIQ[:, None], flax.GatherDimensionNumbers((0,), (1,), (1,)),
+                               (3, 1), mode=flax.GatherScatterMode.PROMISE_IN_BOUNDS), [A(*S)],
+         jax=lambda jnp, lax: lambda x: lax.gather(
+             x, _UNIQ[:, None], lax.GatherDimensionNumbers((0,), (1,), (1,)), (3, 1),
+             mode=lax.GatherScatterMode.PROMISE_IN_BOUNDS)),
+    Case("lax.scatter_add_dimension_numbers",
+         lambda x, u: flax.scatter_add(x, _DUP[:, None], u,
+                                       flax.ScatterDimensionNumbers((1,), (0,), (0,))),
+         [A(*S), A(3, 4)],
+         jax=lambda jnp, lax: lambda x, u: lax.scatter_add(
+             x, _DUP[:, None], u, lax.ScatterDimensionNumbers((1,), (0,), (0,)))),
 ]
 
 GETITEM_CASES = [

@@ -10,6 +10,7 @@ decompositions with sign ambiguities compare sign-free quantities.
 import numpy as np
 
 import fungrad.numpy as fnp
+from fungrad.array_module import constant_like
 from fungrad.scipy import linalg as fsl
 from tests.tables.spec import A, Case
 
@@ -33,6 +34,15 @@ def _general(a):
 
 def _spd(b):
     return b @ b.swapaxes(-1, -2) + N * np.eye(b.shape[-1])
+
+
+# eigenvalues -1.3 (on sqrt's branch cut) and 2 +- 1i
+_NEGATIVE = np.array([[-1.3, 0.0, 0.0], [0.0, 2.0, 1.0], [0.0, -1.0, 2.0]])
+
+
+def _with_negative(b):
+    """``_NEGATIVE`` moved a little by ``b`` (N = 3): one negative real eigenvalue stays."""
+    return 0.1 * b + constant_like(_NEGATIVE, b)  # on b's device in the device column
 
 
 def _row(name, fun, args, ref, **kw):
@@ -83,6 +93,12 @@ CASES = [
     _row("sqrtm", lambda sl, np_: lambda b: sl.sqrtm(_spd(b)), [A(N, N)], None, diff=False),
     Case("scipy.linalg.sqrtm_derivative", lambda b: fnp.real(fsl.sqrtm(_spd(b))), [A(N, N)],
          order=1),
+    # a negative real eigenvalue (-1.3) and a complex pair: Denman-Beavers runs on a
+    # rotated matrix, and the root takes SciPy's and JAX's branch (+i sqrt(1.3))
+    _row("sqrtm_negative_eigenvalue", lambda sl, np_: lambda b: sl.sqrtm(_with_negative(b)),
+         [A(N, N)], None, diff=False),
+    Case("scipy.linalg.sqrtm_negative_eigenvalue_derivative",
+         lambda b: fnp.imag(fsl.sqrtm(_with_negative(b))), [A(N, N)], order=1),
     _row("block_diag", lambda sl, np_: lambda a, b, c: sl.block_diag(a, b, c),
          [A(2, 3), A(1, 2), A(2)], None),
     _row("det", lambda sl, np_: lambda a: sl.det(_general(a)), [A(N, N)], None),

@@ -7,6 +7,7 @@ import numpy as np
 
 import fungrad as fg
 import fungrad.numpy as fnp
+from fungrad import lax as flax
 from fungrad import random
 from fungrad.custom_batching import custom_vmap, sequential_vmap
 from tests.tables.spec import A, Case, Int
@@ -92,6 +93,19 @@ def _jax_with_callback(jnp, lax):
     return f
 
 
+def _over_lanes(fun):
+    return lambda x: fg.vmap(lambda v: fun(flax, v), axis_name="i")(x)
+
+
+def _jax_over_lanes(fun):
+    def ref(jnp, lax):
+        import jax
+
+        return jax.vmap(lambda v: fun(lax, v), axis_name="i")
+
+    return ref
+
+
 CASES = [
     Case("fg.jit_nested", _inner_jit, [A(*S), A(*S)],
          jax=lambda jnp, lax: lambda x, w: _jax_mlp(jnp)(x, w) + w ** 2),
@@ -108,4 +122,10 @@ CASES = [
     Case("fg.custom_batching.sequential_vmap", _sequential_mlp, [A(*S), A(*S)],
          jax=lambda jnp, lax: _jax_mlp(jnp)),
     Case("random.normal_traced_key", _noise, [Int(2, low=0, high=2**31, dtype="uint32"), A(*S)]),
+    # collectives over a vmap axis name (the all_to_all primitive)
+    Case("lax.all_to_all", _over_lanes(lambda lax, v: lax.all_to_all(v, "i", 0, 1)),
+         [A(3, 3, 2)], jax=_jax_over_lanes(lambda lax, v: lax.all_to_all(v, "i", 0, 1))),
+    Case("lax.all_to_all_tiled",
+         _over_lanes(lambda lax, v: lax.all_to_all(v, "i", 1, 0, tiled=True)), [A(3, 2, 6)],
+         jax=_jax_over_lanes(lambda lax, v: lax.all_to_all(v, "i", 1, 0, tiled=True))),
 ]

@@ -28,7 +28,7 @@ def _log_normal_mass(a, b):
     # the mass above 0 is the mirror image of the mass below it
     lo = fnp.where(tail, fnp.where(right, -b, a), -2.0)
     hi = fnp.where(tail, fnp.where(right, -a, b), -1.0)
-    # an infinite lower bound takes no mass away (log_ndtr(-inf) would warn on log(0))
+    # an infinite lower bound takes no mass away (log_ndtr's slope there is inf: inf * 0)
     bounded = lo > -np.inf
     log_hi = special.log_ndtr(hi)
     log_lo = special.log_ndtr(fnp.where(bounded, lo, hi - 1))
