@@ -5,19 +5,26 @@
 
 from fungrad import (  # noqa: F401
     ad_checkpoint,
+    custom_batching,
+    custom_derivatives,
     debug,
     distributed,
+    dlpack,
     flatten_util,
+    image,
     lax,
     mixed_precision,
     nn,
     numpy,
     optim,
+    profiler,
     random,
     scipy,
+    stages,
     tree,
     tree_util,
     typing,
+    version,
 )
 
 # `fg.config` is the options object (it hides the submodule fungrad.config, as in JAX).
@@ -32,7 +39,9 @@ from fungrad.config_states import (  # noqa: F401
     default_matmul_precision,
     enable_checks,
     enable_x64,
+    explain_cache_misses,
     log_compiles,
+    no_tracing,
     numpy_dtype_promotion,
     numpy_rank_promotion,
     transfer_guard,
@@ -55,6 +64,7 @@ from fungrad.devices import (  # noqa: F401
 )
 from fungrad.distributed.world import process_count, process_index  # noqa: F401
 from fungrad.dtypes import float0  # noqa: F401
+from fungrad.environment_info import print_environment_info  # noqa: F401
 from fungrad.numpy.array_type import Array  # noqa: F401
 from fungrad.serialization import CheckpointError, load, save  # noqa: F401
 from fungrad.transforms.api import (  # noqa: F401
@@ -92,5 +102,4 @@ from fungrad.transforms.staging_api import (  # noqa: F401
     typeof,
 )
 from fungrad.transforms.vmap_api import vmap  # noqa: F401
-
-__version__ = "0.1.0"
+from fungrad.version import __version__  # noqa: F401

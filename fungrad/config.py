@@ -28,6 +28,13 @@ The options carry JAX's names (JAX's ``jax_``-prefixed spellings, as in
 
 - ``log_compiles``: each time ``jit`` traces a function (a new signature), log a warning on
   the ``"fungrad.jit"`` logger naming the function and its argument types (as JAX logs).
+- ``explain_cache_misses``: each time a jitted function traces again, log a warning on the
+  ``"fungrad.jit"`` logger saying why: never seen before, or how the call differs from the
+  closest cached trace (argument shapes/dtypes by name, static arguments, pytree structure,
+  vmap axis names). See :mod:`fungrad.transforms.cache_misses`.
+- ``no_tracing``: ``jit`` raises RuntimeError instead of tracing (a cached trace still runs),
+  to prove a loop retraces nothing. fungrad's eager operations never trace (unlike JAX's,
+  which are small jitted programs), so only ``jit`` (and ``.lower``) are refused.
 - ``default_device``: None, a :class:`fungrad.Device`, ``"cpu"`` or ``"gpu"``: where
   ``device_put(x)`` (no device) places host values; None means the default backend's first
   device (``fg.default_device(d)`` sets it for a block).
@@ -67,6 +74,8 @@ _DEFAULTS: dict[str, Any] = {
     "compilation_cache_dir": None,
     "jit_kernel_threads": 1,
     "log_compiles": False,
+    "explain_cache_misses": False,
+    "no_tracing": False,
     "enable_checks": False,
     "debug_key_reuse": False,
     "default_device": None,

@@ -1,7 +1,8 @@
 """Options as objects: ``fg.debug_nans``, ``fg.debug_infs``, ``fg.enable_x64``,
 ``fg.check_tracer_leaks`` and ``fg.checking_leaks`` (JAX 0.10's ``jax.debug_nans``...), and
 the rest of JAX's option context managers: ``fg.log_compiles``, ``fg.enable_checks``,
-``fg.debug_key_reuse``, ``fg.default_device``, ``fg.default_matmul_precision``,
+``fg.debug_key_reuse``, ``fg.explain_cache_misses``, ``fg.no_tracing``,
+``fg.default_device``, ``fg.default_matmul_precision``,
 ``fg.numpy_dtype_promotion``, ``fg.numpy_rank_promotion``, the ``fg.transfer_guard_*``
 trio and ``fg.transfer_guard`` (all three at once). ``fg.config``'s docstring says what
 each option does in fungrad and which of JAX's values it declines.
@@ -23,7 +24,8 @@ from typing import Any
 from fungrad.config import config
 
 __all__ = ["State", "debug_nans", "debug_infs", "enable_x64", "check_tracer_leaks",
-           "checking_leaks", "log_compiles", "enable_checks", "debug_key_reuse",
+           "checking_leaks", "log_compiles", "explain_cache_misses", "no_tracing",
+           "enable_checks", "debug_key_reuse",
            "default_device", "default_matmul_precision", "numpy_dtype_promotion",
            "numpy_rank_promotion", "transfer_guard_host_to_device",
            "transfer_guard_device_to_host", "transfer_guard_device_to_device",
@@ -77,6 +79,8 @@ check_tracer_leaks = State("check_tracer_leaks")
 checking_leaks = functools.partial(check_tracer_leaks, True)
 
 log_compiles = State("log_compiles")
+explain_cache_misses = State("explain_cache_misses")
+no_tracing = State("no_tracing")
 enable_checks = State("enable_checks")
 debug_key_reuse = State("debug_key_reuse")
 # Options that are not True/False take their value explicitly, as in JAX.

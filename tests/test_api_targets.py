@@ -81,6 +81,47 @@ def test_tier1_name_exists(anchor, ours, name):
         f"`{ours}.{name}`")
 
 
+# The top level's tier-2 names that fungrad leaves out, and why. The sharding names: the
+# README's "Where fungrad differs" section ("No sharding parameters"; pmap maps over MPI
+# processes, "there is no sharding (`shard_map`, `NamedSharding`)").
+TOP_LEVEL_TIER2_ABSENT = {
+    **dict.fromkeys(["shard_map", "sharding", "NamedSharding", "P", "make_mesh", "set_mesh"],
+                    "no sharding: arrays live on one device, pmap maps over MPI processes"),
+    "export": "serializes StableHLO; fungrad lowers to Numba/CuPy, with nothing to export",
+    "ffi": "XLA's foreign-function interface; fg.pure_callback calls host code",
+    "ad": "jax.ad is a namespace of JAX-internal markers (DontWant, GradRef...)",
+    "api_util": "JAX's tracing internals (flatten_fun, argnums_partial...)",
+    "live_arrays": "NumPy arrays have no registry of live buffers to list honestly",
+}
+
+
+def _top_level_tier2() -> list[str]:
+    text = open(TARGETS).read()
+    section = next(s for s in re.split(r"^## ", text, flags=re.M)
+                   if s.startswith("jax (top level)"))
+    return re.findall(r"`([^`]+)`", re.search(r"tier 2:(.*)", section).group(1))
+
+
+def _in_fungrad(name: str) -> bool:
+    """A top-level attribute, or a subpackage one imports (``fungrad.experimental``)."""
+    import importlib.util
+
+    import fungrad as fg
+
+    return hasattr(fg, name) or importlib.util.find_spec(f"fungrad.{name}") is not None
+
+
+def test_top_level_tier2_names_exist_or_are_declared_absent():
+    names = _top_level_tier2()
+    assert len(names) > 30
+    missing = [n for n in names if not _in_fungrad(n) and n not in TOP_LEVEL_TIER2_ABSENT]
+    assert not missing, f"top-level tier-2 names neither in fungrad nor declared absent: {missing}"
+    stale = [n for n in TOP_LEVEL_TIER2_ABSENT if _in_fungrad(n) or n not in names]
+    assert not stale, f"declared absent but present (or not a tier-2 name): {stale}"
+    jax = pytest.importorskip("jax")
+    assert all(hasattr(jax, n) for n in TOP_LEVEL_TIER2_ABSENT)
+
+
 # Parameters that only mean something for arrays sharded over accelerators; the README's
 # "Where fungrad differs" section says fungrad does not take them.
 SHARDING_ONLY = {"out_sharding", "in_shardings", "out_shardings", "sharding"}

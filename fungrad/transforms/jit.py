@@ -32,7 +32,7 @@ from fungrad import core, float_checks
 from fungrad.config import config, switches
 from fungrad.core import Primitive, get_aval
 from fungrad.devices import check_one_device
-from fungrad.errors import UnhashableStaticArgError
+from fungrad.errors import UnhashableStaticArgError, user_site
 from fungrad.interpreters import partial_eval as pe
 from fungrad.interpreters.batching import axis_env, batch_size, batching_rules
 from fungrad.interpreters.executable import executable
@@ -43,6 +43,7 @@ from fungrad.ir_passes import optimize
 from fungrad.numpy.array_type import as_output
 from fungrad.transforms import leak_checks
 from fungrad.transforms.api import check_callable, flatten_output
+from fungrad.transforms.cache_misses import explain_miss, note_uncached
 from fungrad.tree_util import (
     keystr,
     register_pytree_node,
@@ -232,11 +233,15 @@ class JittedFunction:
                axis_env.frames)
         entry = self.cache.get(key)
         if entry is None:
+            if config._values["explain_cache_misses"]:
+                self._explain_miss(args, key)
             marker = leak_checks.start()
             entry = self._trace(args, statics, leaves, in_tree)
             leak_checks.finish(marker, "jit", self.fun)
             if not entry.hoisted:
                 self.cache[key] = entry
+            elif config._values["explain_cache_misses"]:
+                note_uncached(self, key)
         if (entry.run is not None and core._context.trace is core.eval_trace
                 and not float_checks.state.enabled):
             outs = entry.run(*leaves)
@@ -344,7 +349,21 @@ class JittedFunction:
                     )
         return TypeError(f"jit of `{self.name}`: an argument is not an array")
 
+    def _explain_miss(self, args, key) -> None:
+        params = list(self.signature.parameters) if self.signature else []
+        statics = [f"`{params[i]}` (argument {i})" if i < len(params) else f"args[{i}]"
+                   for i in self.static_argnums]
+        _log.warning("%s", explain_miss(self, key, self._input_labels(args), statics,
+                                        user_site()))
+
     def _trace(self, args, statics, leaves, in_tree) -> _Entry:
+        if config._values["no_tracing"]:
+            code = getattr(inspect.unwrap(self.fun), "__code__", None)
+            where = f" at {code.co_filename}:{code.co_firstlineno}" if code else ""
+            raise RuntimeError(
+                f"re-tracing function {self.name}{where} for `jit`, but 'no_tracing' is set "
+                "(fg.no_tracing / config no_tracing): a call with new shapes, dtypes, "
+                "static arguments or pytree structure needs a new trace.")
         self.trace_count += 1
         out_tree = []
 

@@ -1,4 +1,5 @@
-"""Table rows: transforms that are primitives (jit_call, remat, checkpoint_name), the
+"""Table rows: transforms that are primitives (jit_call, remat, checkpoint_name,
+custom_vmap_call), the
 sampling primitive (random_draw) and the effect primitive (debug_callback), so they go
 through check_grads, JAX, vmap-vs-loop and jit-vs-eager like every other primitive."""
 
@@ -8,6 +9,7 @@ import fungrad as fg
 import fungrad.numpy as fnp
 from fungrad import lax as flax
 from fungrad import random
+from fungrad.custom_batching import custom_vmap, sequential_vmap
 from tests.tables.spec import A, Case, Int
 
 S = (3,)
@@ -55,6 +57,14 @@ def _jax_named(jnp, lax):
         return jnp.tanh(checkpoint_name(jnp.sin(x) * w, "h")) * x
 
     return jax.checkpoint(f, policy=jax.checkpoint_policies.save_only_these_names("h"))
+
+
+_custom_mlp = custom_vmap(_mlp)
+# The rule computes what _mlp does (vmap-vs-loop holds) in its own way: one broadcast
+# product over the whole batch. JAX cannot differentiate custom_vmap functions in reverse
+# mode, so the reference is the plain function.
+_custom_mlp.def_vmap(lambda n, batched, x, w: (fnp.tanh(fnp.sin(x) * w) * x, True))
+_sequential_mlp = sequential_vmap(_mlp)
 
 
 def _noise(key, x):
@@ -107,6 +117,10 @@ CASES = [
          [A(*S), A(*S)], jax=_jax_remat("dots_saveable")),
     Case("fg.checkpoint_name", _named, [A(*S), A(*S)], jax=_jax_named),
     Case("fg.debug.callback", _with_callback, [A(*S), A(*S)], jax=_jax_with_callback),
+    Case("fg.custom_batching.custom_vmap", _custom_mlp, [A(*S), A(*S)],
+         jax=lambda jnp, lax: _jax_mlp(jnp)),
+    Case("fg.custom_batching.sequential_vmap", _sequential_mlp, [A(*S), A(*S)],
+         jax=lambda jnp, lax: _jax_mlp(jnp)),
     Case("random.normal_traced_key", _noise, [Int(2, low=0, high=2**31, dtype="uint32"), A(*S)]),
     # collectives over a vmap axis name (the all_to_all primitive)
     Case("lax.all_to_all", _over_lanes(lambda lax, v: lax.all_to_all(v, "i", 0, 1)),
