@@ -1,6 +1,6 @@
 """fungrad.scipy: SciPy's API, differentiable under every fungrad transform (``jax.scipy``).
 
-``from fungrad.scipy import special, stats, linalg, signal, integrate, optimize``.
+``from fungrad.scipy import special, stats, linalg, signal, integrate, optimize, sparse``.
 """
 
-from fungrad.scipy import integrate, linalg, optimize, signal, special, stats  # noqa: F401
+from fungrad.scipy import integrate, linalg, optimize, signal, sparse, special, stats  # noqa: F401

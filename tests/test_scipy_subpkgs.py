@@ -1,0 +1,146 @@
+"""fungrad.scipy's sparse.linalg, ndimage, interpolate, signal (spectral), fft and cluster
+against jax.scipy 0.10.2: signatures, values, and grad/vmap/jit where they apply."""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+import pytest
+
+import fungrad as fg
+import fungrad.numpy as fnp
+
+jax = pytest.importorskip("jax")
+jax.config.update("jax_enable_x64", True)
+import jax.numpy as jnp  # noqa: E402
+import jax.scipy as jsp  # noqa: E402
+import jax.scipy.sparse.linalg  # noqa: E402,F401
+
+from fungrad.scipy.sparse import linalg as sla  # noqa: E402
+
+RNG = np.random.default_rng(0)
+
+
+def _params(fn):
+    return [(p.name, p.kind, p.default) for p in inspect.signature(fn).parameters.values()]
+
+
+def _close(ours, theirs, rtol=1e-10, atol=1e-12):
+    np.testing.assert_allclose(np.asarray(ours), np.asarray(theirs), rtol=rtol, atol=atol)
+
+
+# ---------------------------------------------------------------------------------------
+# sparse.linalg
+
+N = 6
+_G = RNG.normal(size=(N, N))
+SPD = _G @ _G.T + N * np.eye(N)
+GENERAL = _G + 4 * np.eye(N)
+B = RNG.normal(size=N)
+SOLVERS = ["cg", "bicgstab", "gmres"]
+
+
+def _matrix(name):
+    return SPD if name == "cg" else GENERAL
+
+
+@pytest.mark.parametrize("name", SOLVERS)
+def test_solver_signatures_match_jax(name):
+    assert _params(getattr(sla, name)) == _params(getattr(jsp.sparse.linalg, name))
+
+
+@pytest.mark.parametrize("name", SOLVERS)
+def test_solver_values_match_jax(name):
+    a = _matrix(name)
+    ours, info = getattr(sla, name)(a, B, tol=1e-12)
+    theirs, jinfo = getattr(jsp.sparse.linalg, name)(a, B, tol=1e-12)
+    _close(ours, theirs, rtol=1e-9)
+    _close(ours, np.linalg.solve(a, B), rtol=1e-9)
+    assert (info is None) == (jinfo is None)
+
+
+@pytest.mark.parametrize("name", SOLVERS)
+def test_solver_pytree_preconditioner_and_x0(name):
+    a = _matrix(name)
+    tree_b = {"u": B[:2], "v": B[2:].reshape(2, 2)}
+
+    def op(lib):
+        def apply(x):
+            flat = lib.concatenate([x["u"], x["v"].ravel()])
+            out = lib.asarray(a) @ flat
+            return {"u": out[:2], "v": out[2:].reshape(2, 2)}
+        return apply
+
+    d = np.diag(a)
+
+    def pre(x):  # a Jacobi preconditioner on the pytree
+        return {"u": x["u"] / d[:2], "v": x["v"] / d[2:].reshape(2, 2)}
+
+    x0 = {"u": np.ones(2), "v": np.ones((2, 2))}
+    ours, _ = getattr(sla, name)(op(fnp), tree_b, x0=x0, M=pre, tol=1e-11)
+    theirs, _ = getattr(jsp.sparse.linalg, name)(op(jnp), tree_b, x0=x0, M=pre, tol=1e-11)
+    for k in ("u", "v"):
+        _close(ours[k], theirs[k], rtol=1e-8)
+
+
+def test_solvers_with_few_iterations_match_jax():
+    # stopped early, the iterates themselves must agree with JAX's
+    for name, kw in [("cg", {"maxiter": 2}), ("bicgstab", {"maxiter": 2}),
+                     ("gmres", {"maxiter": 1, "restart": 3})]:
+        a = _matrix(name)
+        ours, _ = getattr(sla, name)(a, B, **kw)
+        theirs, _ = getattr(jsp.sparse.linalg, name)(a, B, **kw)
+        _close(ours, theirs, rtol=1e-8, atol=1e-10)
+
+
+def test_gmres_restarts_and_complex_values():
+    a = GENERAL + 1j * np.diag(np.arange(N))
+    b = B + 0.5j
+    ours, info = sla.gmres(a, b, restart=2, tol=1e-12)
+    theirs, _ = jsp.sparse.linalg.gmres(a, b, restart=2, tol=1e-12)
+    _close(ours, theirs, rtol=1e-8)
+    assert int(info) == 0
+    with pytest.raises(ValueError, match="solve_method"):
+        sla.gmres(a, b, solve_method="direct")
+
+
+@pytest.mark.parametrize("name", SOLVERS)
+def test_solver_grads_match_jax(name):
+    a = _matrix(name)
+
+    def loss(lib, mod):
+        def f(m, b):
+            x, _ = getattr(mod, name)(lambda v: m @ v, b, tol=1e-12)
+            return lib.sum(lib.sin(x))
+        return f
+
+    ours = fg.grad(loss(fnp, sla), argnums=(0, 1))(a, B)
+    theirs = jax.grad(loss(jnp, jsp.sparse.linalg), argnums=(0, 1))(a, B)
+    for o, t in zip(ours, theirs):
+        _close(o, t, rtol=1e-7, atol=1e-9)
+    jv = fg.jvp(lambda b: getattr(sla, name)(a, b, tol=1e-12)[0], (B,), (np.ones(N),))[1]
+    _close(jv, np.linalg.solve(a, np.ones(N)), rtol=1e-7)
+
+
+@pytest.mark.parametrize("name", SOLVERS)
+def test_solvers_under_jit_and_vmap(name):
+    a = _matrix(name)
+    bs = RNG.normal(size=(3, N))
+    solve = getattr(sla, name)
+    ours = fg.vmap(lambda b: solve(a, b, tol=1e-12)[0])(bs)
+    _close(ours, np.linalg.solve(a, bs.T).T, rtol=1e-8)
+    jitted = fg.jit(lambda m, b: solve(m, b, tol=1e-12)[0])(a, B)
+    _close(jitted, np.linalg.solve(a, B), rtol=1e-8)
+    mats = np.stack([a, a + np.eye(N)])
+    batched = fg.vmap(lambda m: solve(lambda v: m @ v, B, tol=1e-12)[0])(mats)
+    _close(batched, np.linalg.solve(mats, B[None, :, None])[..., 0], rtol=1e-8)
+
+
+def test_solver_errors_name_the_argument():
+    with pytest.raises(ValueError, match=r"cg: `A` must be .* shape \(2, 3\)"):
+        sla.cg(np.ones((2, 3)), np.ones(2))
+    with pytest.raises(ValueError, match=r"bicgstab: the arrays of `x0` and `b` .* \[\(3,\)\] and \[\(2,\)\]"):
+        sla.bicgstab(np.eye(2), np.ones(2), x0=np.ones(3))
+    with pytest.raises(ValueError, match="gmres: `x0` and `b` must have the same tree"):
+        sla.gmres(np.eye(2), np.ones(2), x0=(np.ones(2),))
