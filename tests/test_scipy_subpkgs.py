@@ -140,7 +140,7 @@ def test_solvers_under_jit_and_vmap(name):
 def test_solver_errors_name_the_argument():
     with pytest.raises(ValueError, match=r"cg: `A` must be .* shape \(2, 3\)"):
         sla.cg(np.ones((2, 3)), np.ones(2))
-    with pytest.raises(ValueError, match=r"bicgstab: the arrays of `x0` and `b` .* \[\(3,\)\] and \[\(2,\)\]"):
+    with pytest.raises(ValueError, match=r"bicgstab: the arrays of `x0` and `b` .* got \[\(3,\)\]"):
         sla.bicgstab(np.eye(2), np.ones(2), x0=np.ones(3))
     with pytest.raises(ValueError, match="gmres: `x0` and `b` must have the same tree"):
         sla.gmres(np.eye(2), np.ones(2), x0=(np.ones(2),))

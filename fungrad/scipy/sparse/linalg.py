@@ -185,7 +185,7 @@ def bicgstab(A, b, x0=None, *, tol=1e-5, atol=0.0, maxiter=None, M=None) -> tupl
         >>> from fungrad.scipy.sparse.linalg import bicgstab
         >>> x, _ = bicgstab(np.array([[3.0, 1.0], [-1.0, 2.0]]), np.array([1.0, 2.0]))
         >>> np.round(x, 4)
-        array([0. , 1. ])
+        array([0., 1.])
     """
     return _isolve("bicgstab", _bicgstab_loop(tol, atol), A, b, x0, M, maxiter,
                    symmetric=False), None
