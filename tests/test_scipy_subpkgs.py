@@ -144,3 +144,75 @@ def test_solver_errors_name_the_argument():
         sla.bicgstab(np.eye(2), np.ones(2), x0=np.ones(3))
     with pytest.raises(ValueError, match="gmres: `x0` and `b` must have the same tree"):
         sla.gmres(np.eye(2), np.ones(2), x0=(np.ones(2),))
+
+
+# ---------------------------------------------------------------------------------------
+# ndimage.map_coordinates
+
+import jax.scipy.ndimage  # noqa: E402
+
+from fungrad.scipy import ndimage  # noqa: E402
+
+IMAGE = RNG.normal(size=(4, 5))
+# inside, on the edges, at halves, and beyond both edges (several periods for 'wrap')
+COORDS = [np.array([-7.3, -1.0, -0.5, 0.0, 0.49, 0.5, 1.5, 2.7, 3.0, 3.5, 4.2, 11.6]),
+          np.array([12.2, 4.5, 4.0, -0.5, 0.51, 2.5, -3.2, 1.1, 0.0, 5.0, -9.9, 2.0])]
+MODES = ["constant", "nearest", "wrap", "mirror", "reflect"]
+
+
+def test_map_coordinates_signature_matches_jax():
+    assert _params(ndimage.map_coordinates) == _params(jsp.ndimage.map_coordinates)
+
+
+@pytest.mark.parametrize("order", [0, 1])
+@pytest.mark.parametrize("mode", MODES)
+def test_map_coordinates_values_match_jax(mode, order):
+    ours = ndimage.map_coordinates(IMAGE, COORDS, order, mode=mode, cval=1.5)
+    theirs = jsp.ndimage.map_coordinates(IMAGE, COORDS, order, mode=mode, cval=1.5)
+    _close(ours, theirs)
+    ints = np.arange(20).reshape(4, 5)
+    ours = ndimage.map_coordinates(ints, COORDS, order, mode=mode)
+    theirs = jsp.ndimage.map_coordinates(ints, COORDS, order, mode=mode)
+    assert ours.dtype == theirs.dtype
+    np.testing.assert_array_equal(ours, theirs)
+
+
+def test_map_coordinates_edge_shapes_match_jax():
+    one = np.array([[2.0]])
+    c = [np.array([[-1.2, 0.3], [2.5, 0.0]]), np.array([[0.7, -2.0], [0.0, 1.0]])]
+    for mode in MODES:
+        _close(ndimage.map_coordinates(one, c, 1, mode=mode),
+               jsp.ndimage.map_coordinates(one, c, 1, mode=mode))
+    line = np.arange(3.0)
+    _close(ndimage.map_coordinates(line, [np.array(1.25)], 1),
+           jsp.ndimage.map_coordinates(line, [np.array(1.25)], 1))
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_map_coordinates_grads_match_jax(mode):
+    def loss(mod, lib):
+        return lambda img, c0: lib.sum(lib.sin(mod.map_coordinates(img, [c0, COORDS[1]], 1,
+                                                                   mode=mode)))
+    ours = fg.grad(loss(ndimage, fnp), argnums=(0, 1))(IMAGE, COORDS[0])
+    theirs = jax.grad(loss(jsp.ndimage, jnp), argnums=(0, 1))(IMAGE, COORDS[0])
+    for o, t in zip(ours, theirs):
+        _close(o, t)
+
+
+def test_map_coordinates_under_vmap_and_jit():
+    shifts = np.array([0.0, 0.25, -0.6])
+
+    def f(mod):
+        return lambda s: mod.map_coordinates(IMAGE, [COORDS[0] + s, COORDS[1]], 1,
+                                             mode="reflect")
+    _close(fg.vmap(f(ndimage))(shifts), jax.vmap(f(jsp.ndimage))(shifts))
+    _close(fg.jit(f(ndimage))(0.3), f(jsp.ndimage)(0.3))
+
+
+def test_map_coordinates_errors():
+    with pytest.raises(fg.errors.ShapeError, match=r"one array per axis .* \(4, 5\)\), got 1"):
+        ndimage.map_coordinates(IMAGE, [COORDS[0]], 1)
+    with pytest.raises(NotImplementedError, match="order"):
+        ndimage.map_coordinates(IMAGE, COORDS, 3)
+    with pytest.raises(NotImplementedError, match="mode"):
+        ndimage.map_coordinates(IMAGE, COORDS, 1, mode="grid-wrap")
