@@ -216,3 +216,88 @@ def test_map_coordinates_errors():
         ndimage.map_coordinates(IMAGE, COORDS, 3)
     with pytest.raises(NotImplementedError, match="mode"):
         ndimage.map_coordinates(IMAGE, COORDS, 1, mode="grid-wrap")
+
+
+# ---------------------------------------------------------------------------------------
+# interpolate.RegularGridInterpolator
+
+import jax.scipy.interpolate  # noqa: E402
+
+from fungrad.scipy import interpolate  # noqa: E402
+
+GRID = (np.array([0.0, 0.5, 1.7, 3.0]), np.array([-1.0, 0.0, 2.0]))
+GRID_VALUES = RNG.normal(size=(4, 3))
+# inside, on nodes, at cell midpoints, beyond the edges
+QUERY = np.array([[0.1, -0.5], [0.5, 0.0], [1.1, 1.0], [3.0, 2.0], [0.0, -1.0],
+                  [-0.2, 0.3], [2.9, 2.5], [1.7, -3.0], [0.25, 1.0]])
+
+
+def test_interpolator_signature_matches_jax():
+    ours = _params(interpolate.RegularGridInterpolator.__init__)
+    theirs = _params(jsp.interpolate.RegularGridInterpolator.__init__)
+    assert ours == theirs
+    assert (_params(interpolate.RegularGridInterpolator.__call__)
+            == _params(jsp.interpolate.RegularGridInterpolator.__call__))
+
+
+@pytest.mark.parametrize("method", ["linear", "nearest"])
+@pytest.mark.parametrize("fill", [np.nan, None, -2.0])
+def test_interpolator_values_match_jax(method, fill):
+    ours = interpolate.RegularGridInterpolator(GRID, GRID_VALUES, method, fill_value=fill)
+    theirs = jsp.interpolate.RegularGridInterpolator(GRID, GRID_VALUES, method,
+                                                     fill_value=fill)
+    _close(ours(QUERY), theirs(QUERY))
+    other = "nearest" if method == "linear" else "linear"
+    _close(ours(QUERY, method=other), theirs(QUERY, method=other))
+    as_tuple = (QUERY[:, 0].reshape(3, 3), QUERY[:, 1].reshape(3, 3))
+    _close(ours(as_tuple), theirs(as_tuple))
+
+
+def test_interpolator_trailing_axes_integer_values_and_1d():
+    vals = RNG.normal(size=(4, 3, 2))
+    _close(interpolate.RegularGridInterpolator(GRID, vals)(QUERY[None]),
+           jsp.interpolate.RegularGridInterpolator(GRID, vals)(QUERY[None]))
+    ints = np.arange(12).reshape(4, 3)
+    ours = interpolate.RegularGridInterpolator(GRID, ints)(QUERY)
+    theirs = jsp.interpolate.RegularGridInterpolator(GRID, ints)(QUERY)
+    assert ours.dtype == theirs.dtype
+    _close(ours, theirs)
+    line = interpolate.RegularGridInterpolator(GRID[:1], GRID_VALUES[:, 0])
+    jline = jsp.interpolate.RegularGridInterpolator(GRID[:1], GRID_VALUES[:, 0])
+    _close(line(np.array([0.3, 2.0, 5.0])), jline(np.array([0.3, 2.0, 5.0])))
+
+
+@pytest.mark.parametrize("method", ["linear", "nearest"])
+def test_interpolator_grads_match_jax(method):
+    inner = QUERY[[0, 2, 6, 8]]  # off the nodes, where the derivative exists
+
+    def loss(mod, lib):
+        def f(values, xi):
+            interp = mod.RegularGridInterpolator(GRID, values, method, fill_value=None)
+            return lib.sum(lib.sin(interp(xi)))
+        return f
+    ours = fg.grad(loss(interpolate, fnp), argnums=(0, 1))(GRID_VALUES, inner)
+    theirs = jax.grad(loss(jsp.interpolate, jnp), argnums=(0, 1))(GRID_VALUES, inner)
+    for o, t in zip(ours, theirs):
+        _close(o, t)
+
+
+def test_interpolator_is_a_pytree_under_jit_and_vmap():
+    interp = interpolate.RegularGridInterpolator(GRID, GRID_VALUES)
+    expected = jsp.interpolate.RegularGridInterpolator(GRID, GRID_VALUES)(QUERY)
+    _close(fg.jit(lambda f, x: f(x))(interp, QUERY), expected)
+    _close(fg.vmap(lambda x: interp(x[None])[0])(QUERY), expected)
+    scaled = fg.vmap(lambda s: interpolate.RegularGridInterpolator(GRID, s * GRID_VALUES)(
+        QUERY))(np.array([1.0, 2.0]))
+    _close(scaled, np.stack([expected, 2 * expected]))
+
+
+def test_interpolator_errors():
+    with pytest.raises(ValueError, match="`method` must be 'linear' or 'nearest'"):
+        interpolate.RegularGridInterpolator(GRID, GRID_VALUES, method="cubic")
+    with pytest.raises(NotImplementedError, match="bounds_error"):
+        interpolate.RegularGridInterpolator(GRID, GRID_VALUES, bounds_error=True)
+    with pytest.raises(fg.errors.ShapeError, match=r"3 `points` arrays.* \(4, 3\)"):
+        interpolate.RegularGridInterpolator(GRID + (np.arange(2.0),), GRID_VALUES)
+    with pytest.raises(fg.errors.ShapeError, match=r"`xi` have 3 coordinates"):
+        interpolate.RegularGridInterpolator(GRID, GRID_VALUES)(np.ones((2, 3)))
