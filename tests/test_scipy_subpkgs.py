@@ -301,3 +301,192 @@ def test_interpolator_errors():
         interpolate.RegularGridInterpolator(GRID + (np.arange(2.0),), GRID_VALUES)
     with pytest.raises(fg.errors.ShapeError, match=r"`xi` have 3 coordinates"):
         interpolate.RegularGridInterpolator(GRID, GRID_VALUES)(np.ones((2, 3)))
+
+
+# ---------------------------------------------------------------------------------------
+# signal: fftconvolve, detrend, stft, istft, csd, welch
+
+import jax.scipy.signal  # noqa: E402
+import scipy.signal as ssig  # noqa: E402
+
+from fungrad.scipy import signal  # noqa: E402
+
+SIGNAL_NAMES = ["fftconvolve", "detrend", "stft", "istft", "csd", "welch"]
+WAVE = np.sin(0.3 * np.arange(100)) + 0.1 * RNG.normal(size=100) + 0.02 * np.arange(100)
+WAVES = RNG.normal(size=(3, 70))
+
+
+@pytest.mark.parametrize("name", SIGNAL_NAMES)
+def test_signal_signatures_match_jax(name):
+    assert _params(getattr(signal, name)) == _params(getattr(jsp.signal, name))
+
+
+@pytest.mark.parametrize("mode", ["full", "same", "valid"])
+@pytest.mark.parametrize("shapes, axes", [
+    (((7,), (3,)), None), (((3,), (7,)), None), (((5, 6), (2, 3)), None),
+    (((4, 9), (4, 3)), [1]), (((1, 5), (3, 1)), None), (((6, 4), (6, 2)), -1)])
+def test_fftconvolve_values_match_jax(mode, shapes, axes):
+    a, b = RNG.normal(size=shapes[0]), RNG.normal(size=shapes[1])
+    if mode == "valid" and not (all(x >= y for x, y in zip(*shapes))
+                                or all(x <= y for x, y in zip(*shapes))):
+        return
+    _close(signal.fftconvolve(a, b, mode, axes), jsp.signal.fftconvolve(a, b, mode, axes),
+           atol=1e-12)
+
+
+def test_fftconvolve_complex_integer_grads_and_vmap():
+    a = RNG.normal(size=6) + 1j * RNG.normal(size=6)
+    b = RNG.normal(size=3)
+    _close(signal.fftconvolve(a, b), jsp.signal.fftconvolve(a, b))
+    ours = signal.fftconvolve(np.arange(5), np.array([1, 1]))
+    theirs = jsp.signal.fftconvolve(np.arange(5), np.array([1, 1]))
+    assert ours.dtype == theirs.dtype
+    _close(ours, theirs)
+    x, k = RNG.normal(size=8), RNG.normal(size=3)
+
+    def loss(mod, lib):
+        return lambda u, v: lib.sum(lib.sin(mod.fftconvolve(u, v, mode="same")))
+    ours = fg.grad(loss(signal, fnp), argnums=(0, 1))(x, k)
+    theirs = jax.grad(loss(jsp.signal, jnp), argnums=(0, 1))(x, k)
+    for o, t in zip(ours, theirs):
+        _close(o, t)
+    _close(fg.vmap(lambda u: signal.fftconvolve(u, k))(WAVES[:, :8]),
+           jax.vmap(lambda u: jsp.signal.fftconvolve(u, k))(WAVES[:, :8]))
+
+
+@pytest.mark.parametrize("kind, bp", [("linear", 0), ("constant", 0), ("linear", [30, 61]),
+                                      ("linear", [1, 99])])
+def test_detrend_values_match_jax(kind, bp):
+    _close(signal.detrend(WAVE, type=kind, bp=bp), jsp.signal.detrend(WAVE, type=kind, bp=bp),
+           atol=1e-10)
+    _close(signal.detrend(WAVES, axis=0, type=kind),
+           jsp.signal.detrend(WAVES, axis=0, type=kind), atol=1e-10)
+
+
+def test_detrend_grad_and_errors():
+    g = fg.grad(lambda x: fnp.sum(signal.detrend(x, bp=[40]) ** 3))(WAVE)
+    _close(g, jax.grad(lambda x: jnp.sum(jsp.signal.detrend(x, bp=[40]) ** 3))(WAVE),
+           atol=1e-10)
+    with pytest.raises(ValueError, match="`type` must be"):
+        signal.detrend(WAVE, type="quadratic")
+    with pytest.raises(ValueError, match=r"`bp` must lie in \[0, 100\]"):
+        signal.detrend(WAVE, bp=[120])
+    with pytest.raises(NotImplementedError, match="overwrite_data"):
+        signal.detrend(WAVE, overwrite_data=True)
+
+
+STFT_CASES = [
+    {}, {"nperseg": 16}, {"nperseg": 20, "noverlap": 15, "nfft": 32},
+    {"nperseg": 16, "boundary": None, "padded": False}, {"nperseg": 16, "boundary": "even"},
+    {"nperseg": 16, "boundary": "odd"}, {"nperseg": 16, "boundary": "constant"},
+    {"nperseg": 16, "detrend": "linear", "return_onesided": False, "fs": 8.0},
+    {"window": np.hamming(12), "nperseg": 12}, {"nperseg": 15, "window": "hamming"}]
+
+
+@pytest.mark.filterwarnings("ignore:.*nperseg=256 is greater:UserWarning")
+@pytest.mark.parametrize("kw", STFT_CASES, ids=range(len(STFT_CASES)))
+def test_stft_values_match_jax(kw):
+    for x, axis in [(WAVE, -1), (WAVES.T, 0)]:
+        ours = signal.stft(x, axis=axis, **kw)
+        theirs = jsp.signal.stft(x, axis=axis, **kw)
+        for o, t in zip(ours, theirs):
+            assert o.shape == t.shape
+            _close(o, t, atol=1e-12)
+
+
+def test_stft_complex_input_is_two_sided_as_jax():
+    z = WAVE[:40] + 1j * WAVE[40:80]
+    with pytest.warns(UserWarning, match="two-sided"):
+        ours = signal.stft(z, nperseg=8)
+    with pytest.warns(UserWarning):
+        theirs = jsp.signal.stft(z, nperseg=8)
+    for o, t in zip(ours, theirs):
+        _close(o, t, atol=1e-12)
+
+
+@pytest.mark.parametrize("kw", [{"nperseg": 16}, {"nperseg": 20, "noverlap": 15, "nfft": 32},
+                                {"nperseg": 16, "input_onesided": False}])
+def test_istft_values_match_jax_and_invert_stft(kw):
+    onesided = kw.get("input_onesided", True)
+    skw = {k: v for k, v in kw.items() if k != "input_onesided"}
+    _, _, z = jsp.signal.stft(WAVE, return_onesided=onesided, **skw)
+    z = np.asarray(z)
+    ours = signal.istft(z, **kw)
+    theirs = jsp.signal.istft(z, **kw)
+    for o, t in zip(ours, theirs):
+        _close(o, t, atol=1e-12)
+    _close(np.real(ours[1][:100]), WAVE, atol=1e-10)
+    zs = np.asarray(jsp.signal.stft(WAVES, nperseg=16)[2])  # (3, freq, time)
+    moved = np.moveaxis(zs, 0, -1)  # (freq, time, 3)
+    _close(signal.istft(moved, nperseg=16, time_axis=1, freq_axis=0)[1],
+           jsp.signal.istft(moved, nperseg=16, time_axis=1, freq_axis=0)[1], atol=1e-12)
+
+
+def test_istft_odd_segments_and_zero_overlap_follow_scipy():
+    # JAX 0.10.2 inverts with n=None (so an odd nperseg loses a sample) and reads
+    # noverlap=0 as nperseg // 2; fungrad follows SciPy in both.
+    _, _, z = ssig.stft(WAVE, nperseg=15)
+    _close(signal.istft(z, nperseg=15)[1], ssig.istft(z, nperseg=15)[1], atol=1e-10)
+    _, _, z = ssig.stft(WAVE, nperseg=10, noverlap=0, window="boxcar")
+    _close(signal.istft(z, nperseg=10, noverlap=0, window="boxcar")[1],
+           ssig.istft(z, nperseg=10, noverlap=0, window="boxcar")[1], atol=1e-10)
+
+
+PSD_CASES = [{"nperseg": 16}, {}, {"nperseg": 32, "noverlap": 8, "nfft": 64},
+             {"nperseg": 16, "scaling": "spectrum", "detrend": "linear"},
+             {"nperseg": 16, "average": "median"}, {"nperseg": 16, "detrend": False},
+             {"nperseg": 16, "return_onesided": False, "fs": 100.0},
+             {"nperseg": 17, "average": "median"}]
+
+
+@pytest.mark.parametrize("kw", PSD_CASES, ids=range(len(PSD_CASES)))
+def test_welch_and_csd_values_match_jax(kw):
+    for ours, theirs in [(signal.welch(WAVE, **kw), jsp.signal.welch(WAVE, **kw)),
+                         (signal.welch(WAVES, axis=-1, **kw),
+                          jsp.signal.welch(WAVES, axis=-1, **kw)),
+                         (signal.csd(WAVE, WAVE[::-1] + 1, **kw),
+                          jsp.signal.csd(WAVE, WAVE[::-1] + 1, **kw)),
+                         (signal.csd(WAVES.T, WAVES.T[:50], axis=0, **kw),
+                          jsp.signal.csd(WAVES.T, WAVES.T[:50], axis=0, **kw))]:
+        for o, t in zip(ours, theirs):
+            assert o.shape == t.shape and o.dtype == t.dtype
+            _close(o, t, atol=1e-12)
+
+
+def test_spectral_callable_detrend_follows_scipy():
+    # a function of each segment (SciPy's convention; JAX 0.10.2 applies it across
+    # segments instead)
+    def demean(seg):
+        return seg - seg.mean(axis=-1, keepdims=True)
+    ours = signal.welch(WAVE, nperseg=16, detrend=demean)
+    _close(ours[1], ssig.welch(WAVE, nperseg=16, detrend=demean)[1], atol=1e-12)
+
+
+def test_spectral_grads_jit_and_vmap():
+    def loss(mod, lib):
+        def f(x):
+            _, _, z = mod.stft(x, nperseg=16)
+            _, p = mod.welch(x, nperseg=16)
+            _, back = mod.istft(z * 1.5, nperseg=16)
+            return lib.sum(lib.abs(z) ** 2) + lib.sum(lib.sqrt(p)) + lib.sum(back ** 2)
+        return f
+    _close(fg.grad(loss(signal, fnp))(WAVE), jax.grad(loss(jsp.signal, jnp))(WAVE),
+           atol=1e-10)
+    _close(fg.jit(loss(signal, fnp))(WAVE), loss(jsp.signal, jnp)(WAVE))
+    _close(fg.vmap(lambda x: signal.welch(x, nperseg=16)[1])(WAVES),
+           signal.welch(WAVES, nperseg=16)[1])
+
+
+def test_spectral_errors():
+    with pytest.warns(UserWarning, match="nperseg=256 is greater than the signal's length 100"):
+        signal.stft(WAVE)
+    with pytest.raises(ValueError, match="noverlap=16 must be less than nperseg=16"):
+        signal.welch(WAVE, nperseg=16, noverlap=16)
+    with pytest.raises(ValueError, match="nfft=8 must be at least nperseg=16"):
+        signal.stft(WAVE, nperseg=16, nfft=8)
+    with pytest.raises(ValueError, match="differs from the window's length 12"):
+        signal.welch(WAVE, window=np.ones(12), nperseg=16)
+    with pytest.raises(ValueError, match="`average` must be"):
+        signal.csd(WAVE, WAVE, nperseg=16, average="mode")
+    with pytest.raises(fg.errors.ShapeError, match="at least 2-D"):
+        signal.istft(np.ones(5))

@@ -3,4 +3,14 @@
 ``from fungrad.scipy import special, stats, linalg, signal, integrate, optimize, sparse``.
 """
 
-from fungrad.scipy import integrate, interpolate, linalg, ndimage, optimize, signal, sparse, special, stats  # noqa: F401
+from fungrad.scipy import (  # noqa: F401
+    integrate,
+    interpolate,
+    linalg,
+    ndimage,
+    optimize,
+    signal,
+    sparse,
+    special,
+    stats,
+)
