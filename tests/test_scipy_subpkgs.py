@@ -490,3 +490,95 @@ def test_spectral_errors():
         signal.csd(WAVE, WAVE, nperseg=16, average="mode")
     with pytest.raises(fg.errors.ShapeError, match="at least 2-D"):
         signal.istft(np.ones(5))
+
+
+# ---------------------------------------------------------------------------------------
+# fft: dct, dctn, idct, idctn; cluster.vq.vq
+
+import jax.scipy.cluster.vq  # noqa: E402
+import jax.scipy.fft  # noqa: E402
+
+from fungrad.scipy import fft as sfft  # noqa: E402
+from fungrad.scipy.cluster import vq as cvq  # noqa: E402
+
+BLOCK = RNG.normal(size=(5, 6, 4))
+
+
+@pytest.mark.parametrize("name", ["dct", "dctn", "idct", "idctn"])
+def test_dct_signatures_match_jax(name):
+    assert _params(getattr(sfft, name)) == _params(getattr(jsp.fft, name))
+
+
+@pytest.mark.parametrize("norm", [None, "backward", "ortho"])
+@pytest.mark.parametrize("name", ["dct", "idct"])
+def test_dct_values_match_jax(name, norm):
+    ours, theirs = getattr(sfft, name), getattr(jsp.fft, name)
+    for kw in [{}, {"axis": 0}, {"axis": 1, "n": 9}, {"n": 3}]:
+        _close(ours(BLOCK, norm=norm, **kw), theirs(BLOCK, norm=norm, **kw), atol=1e-12)
+    z = BLOCK + 1j * BLOCK[::-1]
+    _close(ours(z, norm=norm), theirs(z, norm=norm), atol=1e-12)
+    _close(ours(np.arange(7), norm=norm), theirs(np.arange(7), norm=norm), atol=1e-12)
+    assert ours(BLOCK.astype(np.float32)).dtype == theirs(BLOCK.astype(np.float32)).dtype
+
+
+@pytest.mark.parametrize("norm", [None, "ortho"])
+@pytest.mark.parametrize("name", ["dctn", "idctn"])
+def test_dctn_values_match_jax(name, norm):
+    ours, theirs = getattr(sfft, name), getattr(jsp.fft, name)
+    for kw in [{}, {"axes": [0, 2]}, {"axes": [1]}, {"s": [3, 7]}, {"s": [4, 4, 5]},
+               {"axes": (-1, 0), "s": (6, 2)}]:
+        _close(ours(BLOCK, norm=norm, **kw), theirs(BLOCK, norm=norm, **kw), atol=1e-11)
+
+
+def test_dct_inverts_and_differentiates_as_jax():
+    _close(sfft.idctn(sfft.dctn(BLOCK, norm="ortho"), norm="ortho"), BLOCK)
+    _close(sfft.idct(sfft.dct(BLOCK)), BLOCK)
+
+    def loss(mod, lib):
+        return lambda x: lib.sum(lib.sin(mod.dctn(x, axes=[0, 1]))) + lib.sum(mod.idct(x, n=7) ** 2)
+    _close(fg.grad(loss(sfft, fnp))(BLOCK), jax.grad(loss(jsp.fft, jnp))(BLOCK), atol=1e-10)
+    _close(fg.vmap(lambda x: sfft.dct(x, norm="ortho"))(BLOCK),
+           jax.vmap(lambda x: jsp.fft.dct(x, norm="ortho"))(BLOCK), atol=1e-12)
+    _close(fg.jit(lambda x: sfft.idctn(x))(BLOCK), jsp.fft.idctn(BLOCK), atol=1e-12)
+
+
+def test_dct_errors():
+    with pytest.raises(NotImplementedError, match="only `type=2`"):
+        sfft.dct(BLOCK, type=3)
+    with pytest.raises(ValueError, match="`norm` must be"):
+        sfft.idctn(BLOCK, norm="forward")
+    with pytest.raises(fg.errors.ShapeError, match="`s` has 4 entries"):
+        sfft.dctn(BLOCK, s=[2, 2, 2, 2])
+
+
+OBS = RNG.normal(size=(9, 3))
+CODES = RNG.normal(size=(4, 3))
+
+
+def test_vq_signature_and_values_match_jax():
+    assert _params(cvq.vq) == _params(jsp.cluster.vq.vq)
+    for obs, codes in [(OBS, CODES), (OBS[:, 0], CODES[:, 0]), (np.arange(5), np.array([1, 3])),
+                       (OBS.astype(np.float32), CODES), (OBS + 1j, CODES)]:
+        ours, theirs = cvq.vq(obs, codes), jsp.cluster.vq.vq(obs, codes)
+        np.testing.assert_array_equal(ours[0], theirs[0])
+        assert ours[1].dtype == theirs[1].dtype
+        _close(ours[1], theirs[1])
+
+
+def test_vq_grads_vmap_jit_and_errors():
+    def loss(mod, lib):
+        return lambda o, c: lib.sum(mod.vq(o, c)[1] ** 2)
+    ours = fg.grad(loss(cvq, fnp), argnums=(0, 1))(OBS, CODES)
+    theirs = jax.grad(loss(jsp.cluster.vq, jnp), argnums=(0, 1))(OBS, CODES)
+    for o, t in zip(ours, theirs):
+        _close(o, t)
+    stacked = np.stack([OBS, OBS[::-1]])
+    np.testing.assert_array_equal(fg.vmap(lambda o: cvq.vq(o, CODES)[0])(stacked),
+                                  jax.vmap(lambda o: jsp.cluster.vq.vq(o, CODES)[0])(stacked))
+    _close(fg.jit(lambda o: cvq.vq(o, CODES)[1])(OBS), jsp.cluster.vq.vq(OBS, CODES)[1])
+    with pytest.raises(fg.errors.ShapeError, match="same rank"):
+        cvq.vq(OBS, CODES[:, 0])
+    with pytest.raises(fg.errors.ShapeError, match="1-D or 2-D"):
+        cvq.vq(OBS[None], CODES[None])
+    with pytest.raises(fg.errors.ShapeError, match="same number of features"):
+        cvq.vq(OBS, CODES[:, :2])

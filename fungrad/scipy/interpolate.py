@@ -67,10 +67,10 @@ class RegularGridInterpolator:
         >>> grid = (np.array([1.0, 2.0, 3.0]), np.array([4.0, 5.0, 6.0]))
         >>> values = np.array([[10.0, 20.0, 30.0], [40.0, 50.0, 60.0], [70.0, 80.0, 90.0]])
         >>> interp = RegularGridInterpolator(grid, values)
-        >>> interp(np.array([[1.5, 4.5], [2.2, 5.8], [0.0, 5.0]]))
-        array([30., 64., nan])
-        >>> interp(np.array([[2.2, 5.8]]), method="nearest")
-        array([60.])
+        >>> interp(np.array([[1.5, 4.5], [2.2, 5.8], [0.0, 5.0]])).tolist()
+        [30.0, 64.0, nan]
+        >>> interp(np.array([[2.2, 5.8]]), method="nearest").tolist()
+        [60.0]
     """
 
     def __init__(self, points, values, method: str = "linear", bounds_error: bool = False,

@@ -85,10 +85,10 @@ def map_coordinates(input, coordinates: Sequence, order: int, mode: str = "const
         >>> import numpy as np
         >>> from fungrad.scipy.ndimage import map_coordinates
         >>> image = np.arange(12.0).reshape(3, 4)
-        >>> map_coordinates(image, [np.array([0.5, 1.5]), np.array([1.5, 2.5])], order=1)
-        Array([3.5, 8.5])
-        >>> map_coordinates(image, [np.array([-1.0]), np.array([0.0])], order=0, cval=-9.0)
-        Array([-9.])
+        >>> map_coordinates(image, [np.array([0.5, 1.5]), np.array([1.5, 2.5])], order=1).tolist()
+        [3.5, 8.5]
+        >>> map_coordinates(image, [np.array([-1.0]), np.array([0.0])], order=0, cval=-9.0).tolist()
+        [-9.0]
     """
     image = fnp.asarray(input)
     coords = [fnp.asarray(c) for c in coordinates]

@@ -230,10 +230,10 @@ def fftconvolve(in1, in2, mode: str = "full", axes=None):
         >>> import numpy as np
         >>> from fungrad.scipy import signal
         >>> x, y = np.array([1.0, 2.0, 3.0, 2.0, 1.0]), np.array([1.0, 1.0, 1.0])
-        >>> np.round(signal.fftconvolve(x, y), 6)
-        Array([1., 3., 6., 7., 6., 3., 1.])
-        >>> np.round(signal.fftconvolve(x, y, mode="valid"), 6)
-        Array([6., 7., 6.])
+        >>> np.round(signal.fftconvolve(x, y), 6).tolist()
+        [1.0, 3.0, 6.0, 7.0, 6.0, 3.0, 1.0]
+        >>> np.round(signal.fftconvolve(x, y, mode="valid"), 6).tolist()
+        [6.0, 7.0, 6.0]
     """
     in1, in2, axes = _fft_operands(in1, in2, mode, axes)
     if mode == "valid":

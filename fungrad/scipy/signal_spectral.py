@@ -60,10 +60,10 @@ def detrend(data, axis: int = -1, type: str = "linear", bp=0,  # noqa: A002 (Sci
         >>> import numpy as np
         >>> from fungrad.scipy.signal import detrend
         >>> data = np.array([1.0, 4.0, 8.0, 8.0, 9.0])
-        >>> np.round(detrend(data), 6) + 0.0
-        array([-1.,  0.,  2.,  0., -1.])
-        >>> detrend(data, type="constant")
-        Array([-5., -2.,  2.,  2.,  3.])
+        >>> (np.round(detrend(data), 6) + 0.0).tolist()
+        [-1.0, 0.0, 2.0, 0.0, -1.0]
+        >>> detrend(data, type="constant").tolist()
+        [-5.0, -2.0, 2.0, 2.0, 3.0]
     """
     if overwrite_data is not None:
         raise NotImplementedError("fungrad.scipy.signal.detrend: `overwrite_data` is not "
@@ -277,8 +277,8 @@ def stft(x, fs=1.0, window: str = "hann", nperseg: int = 256, noverlap: int | No
         >>> f, t, z = stft(np.cos(np.pi * np.arange(16) / 2), nperseg=8)
         >>> f.tolist(), t.tolist(), z.shape
         ([0.0, 0.125, 0.25, 0.375, 0.5], [0.0, 4.0, 8.0, 12.0, 16.0], (5, 5))
-        >>> np.round(abs(z[:, 2]), 4)
-        array([0.  , 0.25, 0.5 , 0.25, 0.  ])
+        >>> np.round(abs(z[:, 2]), 4).tolist()
+        [0.0, 0.25, 0.5, 0.25, 0.0]
     """
     return _spectral(x, None, fs, window, nperseg, noverlap, nfft, detrend,
                      return_onesided, "spectrum", axis, "stft", boundary, padded)

@@ -133,8 +133,8 @@ def cg(A, b, x0=None, *, tol=1e-5, atol=0.0, maxiter=None, M=None) -> tuple[Any,
         >>> import numpy as np
         >>> from fungrad.scipy.sparse.linalg import cg
         >>> x, info = cg(np.array([[4.0, 1.0], [1.0, 3.0]]), np.array([1.0, 2.0]))
-        >>> np.round(x, 4), info
-        (array([0.0909, 0.6364]), None)
+        >>> np.round(x, 4).tolist(), info
+        ([0.0909, 0.6364], None)
     """
     real = all(not np.iscomplexobj(v) and fnp.asarray(v).dtype.kind != "c"
                for v in tree_leaves(b))
@@ -184,8 +184,8 @@ def bicgstab(A, b, x0=None, *, tol=1e-5, atol=0.0, maxiter=None, M=None) -> tupl
         >>> import numpy as np
         >>> from fungrad.scipy.sparse.linalg import bicgstab
         >>> x, _ = bicgstab(np.array([[3.0, 1.0], [-1.0, 2.0]]), np.array([1.0, 2.0]))
-        >>> np.round(x, 4)
-        array([0., 1.])
+        >>> np.round(x, 4).tolist()
+        [0.0, 1.0]
     """
     return _isolve("bicgstab", _bicgstab_loop(tol, atol), A, b, x0, M, maxiter,
                    symmetric=False), None
@@ -289,8 +289,8 @@ def gmres(A, b, x0=None, *, tol=1e-5, atol=0.0, restart=20, maxiter=None, M=None
         >>> import numpy as np
         >>> from fungrad.scipy.sparse.linalg import gmres
         >>> x, info = gmres(np.array([[3.0, 1.0], [-1.0, 2.0]]), np.array([1.0, 2.0]))
-        >>> np.round(x, 4), int(info)
-        (array([0., 1.]), 0)
+        >>> np.round(x, 4).tolist(), int(info)
+        ([0.0, 1.0], 0)
     """
     if solve_method not in ("batched", "incremental"):
         raise ValueError(f"fungrad.scipy.sparse.linalg.gmres: `solve_method` must be "
