@@ -137,6 +137,20 @@ def test_solvers_under_jit_and_vmap(name):
     _close(batched, np.linalg.solve(mats, B[None, :, None])[..., 0], rtol=1e-8)
 
 
+@pytest.mark.parametrize("name", SOLVERS)
+def test_solvers_with_zero_and_early_converging_lanes(name):
+    # a zero right-hand side, and lanes that converge at once while others iterate: the
+    # finished lanes keep stepping under vmap and must not divide by zero (warnings are
+    # errors here)
+    a = np.diag([1.0, 2.0, 3.0, 4.0])
+    bs = np.stack([np.zeros(4), np.eye(4)[0], np.ones(4)])
+    solve = getattr(sla, name)
+    _close(fg.vmap(lambda b: solve(a, b)[0])(bs), bs / np.diag(a), atol=1e-5)
+    _close(solve(a, np.zeros(4))[0], np.zeros(4))
+    _close(fg.grad(lambda b: fnp.sum(solve(a, b)[0]))(np.eye(4)[0]), 1 / np.diag(a),
+           rtol=1e-5)
+
+
 def test_solver_errors_name_the_argument():
     with pytest.raises(ValueError, match=r"cg: `A` must be .* shape \(2, 3\)"):
         sla.cg(np.ones((2, 3)), np.ones(2))

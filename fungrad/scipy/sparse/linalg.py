@@ -46,6 +46,12 @@ def _inner(x, y):
     return fnp.vdot(x, y)
 
 
+def _ratio(num, den):
+    """``num / den``, 0 where ``den`` is 0: there the iteration has converged or broken
+    down (and, under ``vmap``, a finished lane keeps stepping), so the value is unused."""
+    return fnp.where(den == 0, 0, num / fnp.where(den == 0, 1, den))
+
+
 def _norm2(x):
     """``||x||^2``, real."""
     return fnp.real(fnp.vdot(x, x))
@@ -105,12 +111,12 @@ def _cg_loop(tol, atol):
         def step(state):
             x, r, p, rz, k = state
             ap = A(p)
-            alpha = rz / fnp.real(_inner(p, ap)).astype(b.dtype)
+            alpha = _ratio(rz, fnp.real(_inner(p, ap)).astype(b.dtype))
             x = x + alpha * p
             r = r - alpha * ap
             z = M(r)
             rz_next = fnp.real(_inner(r, z)).astype(b.dtype)
-            return x, r, z + (rz_next / rz) * p, rz_next, k + 1
+            return x, r, z + _ratio(rz_next, rz) * p, rz_next, k + 1
 
         return lax.while_loop(going, step, init)[0]
     return loop
@@ -156,15 +162,15 @@ def _bicgstab_loop(tol, atol):
         def step(state):
             x, r, shadow, rho, alpha, omega, p, v, k = state
             rho_next = _inner(shadow, r)
-            p = r + (rho_next / rho) * (alpha / omega) * (p - omega * v)
+            p = r + _ratio(rho_next * alpha, rho * omega) * (p - omega * v)
             p_hat = M(p)
             v = A(p_hat)
-            alpha = rho_next / _inner(shadow, v)
+            alpha = _ratio(rho_next, _inner(shadow, v))
             s = r - alpha * v
             half_done = _norm2(s) < stop2
             s_hat = M(s)
             t = A(s_hat)
-            omega = _inner(t, s) / _inner(t, t)
+            omega = _ratio(_inner(t, s), _inner(t, t))
             x = fnp.where(half_done, x + alpha * p_hat, x + alpha * p_hat + omega * s_hat)
             r = fnp.where(half_done, s, s - omega * t)
             broke = (rho_next == 0) | (alpha == 0) | (omega == 0)
@@ -255,7 +261,7 @@ def _gmres_loop(tol, atol, restart: int):
     def loop(A, M, b, x0, maxiter):
         stop = fnp.maximum(tol * fnp.sqrt(_norm2(b)), atol)
         mb_norm = fnp.sqrt(_norm2(M(b)))
-        ptol = mb_norm * fnp.minimum(1.0, stop / fnp.sqrt(_norm2(b)))
+        ptol = mb_norm * fnp.minimum(1.0, _ratio(stop, fnp.sqrt(_norm2(b))))
 
         def going(state):
             _, residual, k = state
