@@ -189,7 +189,13 @@ COMPLETE = {
     "fungrad.scipy.optimize.bfgs",
     "fungrad.scipy.optimize.lbfgs",
     "fungrad.scipy.optimize.line_search",
+    "fungrad.scipy.cluster.vq",
+    "fungrad.scipy.fft",
+    "fungrad.scipy.interpolate",
+    "fungrad.scipy.ndimage",
     "fungrad.scipy.signal",
+    "fungrad.scipy.signal_spectral",
+    "fungrad.scipy.sparse.linalg",
     "fungrad.scipy.special",
     "fungrad.serialization",
     "fungrad.transforms.api",
@@ -215,6 +221,8 @@ PUBLIC = [
     "fungrad.nn", "fungrad.optim", "fungrad.random", "fungrad.tree_util", "fungrad.tree",
     "fungrad.flatten_util", "fungrad.scipy.special", "fungrad.scipy.linalg",
     "fungrad.scipy.signal", "fungrad.scipy.integrate", "fungrad.scipy.optimize",
+    "fungrad.scipy.sparse.linalg", "fungrad.scipy.ndimage", "fungrad.scipy.interpolate",
+    "fungrad.scipy.fft", "fungrad.scipy.cluster.vq",
 ]
 
 

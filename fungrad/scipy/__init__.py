@@ -1,6 +1,20 @@
 """fungrad.scipy: SciPy's API, differentiable under every fungrad transform (``jax.scipy``).
 
-``from fungrad.scipy import special, stats, linalg, signal, integrate, optimize``.
+``from fungrad.scipy import special, stats, linalg, signal, integrate, optimize``; also
+``sparse`` (``sparse.linalg``), ``ndimage``, ``interpolate``, ``fft`` and ``cluster``
+(``cluster.vq``).
 """
 
-from fungrad.scipy import integrate, linalg, optimize, signal, special, stats  # noqa: F401
+from fungrad.scipy import (  # noqa: F401
+    cluster,
+    fft,
+    integrate,
+    interpolate,
+    linalg,
+    ndimage,
+    optimize,
+    signal,
+    sparse,
+    special,
+    stats,
+)

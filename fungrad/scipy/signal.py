@@ -1,9 +1,12 @@
-"""``fungrad.scipy.signal``: convolution and correlation, like ``jax.scipy.signal``.
+"""``fungrad.scipy.signal``: convolution, correlation and spectral analysis, like
+``jax.scipy.signal``.
 
-All four functions go through fungrad's convolution primitive
+``convolve``, ``correlate`` and their 2-D forms go through fungrad's convolution primitive
 (``lax.conv_general_dilated``, a cross-correlation), so they are differentiable in both
 inputs and work under ``vmap`` and ``jit``. ``method`` ('auto', 'direct', 'fft') and
 ``precision`` are accepted; the sum is always computed directly. Real inputs only.
+``fftconvolve`` multiplies spectra (``fnp.fft``) and takes complex inputs too. ``detrend``,
+``stft``, ``istft``, ``csd`` and ``welch`` live in `signal_spectral` (re-exported here).
 """
 
 from __future__ import annotations
@@ -13,8 +16,10 @@ import numpy as np
 import fungrad.numpy as fnp
 from fungrad import lax
 from fungrad.errors import ShapeError
+from fungrad.scipy.signal_spectral import csd, detrend, istft, stft, welch
 
-__all__ = ["convolve", "correlate", "convolve2d", "correlate2d"]
+__all__ = ["convolve", "correlate", "convolve2d", "correlate2d", "fftconvolve", "detrend",
+           "stft", "istft", "csd", "welch"]
 
 _MODES = ("full", "same", "valid")
 _SPATIAL = "DHW"  # letters for up to three spatial axes of the conv layout strings
@@ -181,3 +186,78 @@ def correlate2d(in1, in2, mode: str = "full", boundary: str = "fill", fillvalue=
     _check_boundary("correlate2d", boundary, fillvalue)
     in1, in2 = _operands("correlate2d", in1, in2, mode, rank=2)
     return _correlate2d(in1, in2, mode)
+
+
+def _fft_operands(in1, in2, mode: str, axes):
+    """Both inputs in one inexact dtype, checked, and the convolved axes (sorted)."""
+    if mode not in _MODES:
+        raise ValueError(f"fungrad.scipy.signal.fftconvolve: `mode` must be 'full', 'same' "
+                         f"or 'valid', got {mode!r}")
+    in1, in2 = fnp.asarray(in1), fnp.asarray(in2)
+    dtype = np.result_type(in1.dtype, in2.dtype)
+    if dtype.kind not in "fc":
+        dtype = np.result_type(dtype, fnp.result_type(float))
+    in1, in2 = in1.astype(dtype), in2.astype(dtype)
+    if in1.ndim != in2.ndim:
+        raise ShapeError(f"fungrad.scipy.signal.fftconvolve: in1 and in2 must have the same "
+                         f"rank, got shapes {in1.shape} and {in2.shape}")
+    if axes is None:
+        axes = range(in1.ndim)
+    elif isinstance(axes, int):
+        axes = (axes,)
+    axes = sorted({int(a) % max(in1.ndim, 1) for a in axes})
+    others = [a for a in range(in1.ndim) if a not in axes]
+    if any(in1.shape[a] != in2.shape[a] for a in others):
+        raise ShapeError(f"fungrad.scipy.signal.fftconvolve: the axes not convolved ({others}) "
+                         f"must have the same sizes, got shapes {in1.shape} and {in2.shape} "
+                         f"with axes={axes}")
+    return in1, in2, axes
+
+
+def fftconvolve(in1, in2, mode: str = "full", axes=None):
+    """The N-D convolution of two arrays of the same rank by multiplying their spectra.
+
+    Args:
+        in1, in2: arrays of the same rank (real or complex).
+        mode: 'full', 'same' (the size of ``in1``, centred) or 'valid', as in
+            :func:`convolve`.
+        axes: the axes to convolve along (all by default); the other axes are matched
+            element by element and must have equal sizes.
+    Returns:
+        The convolution, in the inputs' common inexact dtype.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad.scipy import signal
+        >>> x, y = np.array([1.0, 2.0, 3.0, 2.0, 1.0]), np.array([1.0, 1.0, 1.0])
+        >>> np.round(signal.fftconvolve(x, y), 6).tolist()
+        [1.0, 3.0, 6.0, 7.0, 6.0, 3.0, 1.0]
+        >>> np.round(signal.fftconvolve(x, y, mode="valid"), 6).tolist()
+        [6.0, 7.0, 6.0]
+    """
+    in1, in2, axes = _fft_operands(in1, in2, mode, axes)
+    if mode == "valid":
+        bigger = all(in1.shape[a] >= in2.shape[a] for a in axes)
+        if not bigger and all(in1.shape[a] <= in2.shape[a] for a in axes):
+            in1, in2 = in2, in1  # convolution commutes
+        elif not bigger:
+            raise ShapeError(f"fungrad.scipy.signal.fftconvolve: in 'valid' mode one input "
+                             f"must be at least as large as the other in every convolved "
+                             f"axis, got shapes {in1.shape} and {in2.shape}")
+    full = [in1.shape[a] + in2.shape[a] - 1 for a in axes]
+    if all(in1.shape[a] == 1 or in2.shape[a] == 1 for a in axes):
+        product = in1 * in2  # no overlap to sum over: the spectra would only round
+    elif in1.dtype.kind == "c":
+        product = fnp.fft.ifftn(fnp.fft.fftn(in1, full, axes) * fnp.fft.fftn(in2, full, axes),
+                                full, axes)
+    else:
+        product = fnp.fft.irfftn(
+            fnp.fft.rfftn(in1, full, axes) * fnp.fft.rfftn(in2, full, axes), full, axes)
+    if mode == "full":
+        return product
+    index = [slice(None)] * in1.ndim
+    for a, n in zip(axes, full):
+        size = in1.shape[a] if mode == "same" else in1.shape[a] - in2.shape[a] + 1
+        start = (n - size) // 2
+        index[a] = slice(start, start + size)
+    return product[tuple(index)]
