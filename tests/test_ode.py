@@ -90,3 +90,9 @@ def test_float32_and_options():
 def test_errors(call, error, pattern):
     with pytest.raises(error, match=pattern):
         call()
+
+
+def test_also_in_scipy_integrate():
+    from fungrad.scipy import integrate
+
+    assert integrate.odeint is odeint

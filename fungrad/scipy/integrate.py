@@ -1,4 +1,5 @@
-"""``fungrad.scipy.integrate``: ``trapezoid``, like ``jax.scipy.integrate``."""
+"""``fungrad.scipy.integrate``: ``trapezoid``, like ``jax.scipy.integrate``; also ``odeint``
+(``fungrad.experimental.ode.odeint``, as SciPy has one here)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ import numpy as np  # noqa: F401  (doctests)
 
 import fungrad.numpy as fnp
 from fungrad.errors import ShapeError
+from fungrad.experimental.ode import odeint  # jax.experimental.ode's, also found here
 
-__all__ = ["trapezoid"]
+__all__ = ["trapezoid"]  # odeint: jax.experimental.ode's, not jax.scipy's
 
 
 def trapezoid(y, x=None, dx=1.0, axis: int = -1):
