@@ -7,7 +7,6 @@ import numpy as np  # noqa: F401  (doctests)
 
 import fungrad.numpy as fnp
 from fungrad.errors import ShapeError
-from fungrad.experimental.ode import odeint  # jax.experimental.ode's, also found here
 
 __all__ = ["trapezoid"]  # odeint: jax.experimental.ode's, not jax.scipy's
 
