@@ -10,6 +10,7 @@ from fungrad import (  # noqa: F401
     debug,
     distributed,
     dlpack,
+    experimental,
     flatten_util,
     image,
     lax,
