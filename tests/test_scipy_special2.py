@@ -175,3 +175,52 @@ def test_jit_and_vmap_give_the_eager_values():
                lambda v: special.expn(2, v), lambda v: special.owens_t(v, v - 1)):
         np.testing.assert_array_equal(fg.jit(fn)(x), fn(x))
         np.testing.assert_array_equal(fg.vmap(fn)(x), fn(x))
+
+
+# ---------------------------------------------------------------------------------------
+# bernoulli and bessel_jn
+
+
+def test_bernoulli_is_exact_then_rounded():
+    mpmath = pytest.importorskip("mpmath")
+    ours = np.asarray(special.bernoulli(260))
+    assert ours.shape == (261,) and ours[1] == -0.5
+    for k in range(259):
+        assert ours[k] == float(mpmath.bernoulli(k)) or (k == 1 and ours[k] == -0.5)
+    assert ours[260] == -np.inf and ours[259] == 0.0  # B_260 overflows float64
+    # SciPy's own values are off by up to 2e-12 (JAX's B_4 is -0.03333325)
+    ref = sp.bernoulli(100)
+    np.testing.assert_allclose(ours[:101], ref, rtol=1e-11)
+
+
+@pytest.mark.parametrize("n, error", [(-1, ValueError), (2.5, TypeError)])
+def test_bernoulli_refuses_bad_n(n, error):
+    with pytest.raises(error, match="bernoulli.*`n`"):
+        special.bernoulli(n)
+
+
+def test_bessel_jn_matches_scipy():
+    z = np.array([0.0, 1e-300, 1e-31, 1e-8, 0.3, 1.0, 5.0, 10.0, 20.0, -3.0, -17.0])
+    ours = np.asarray(special.bessel_jn(z, v=6))
+    assert ours.shape == (7, 11)
+    np.testing.assert_allclose(ours, sp.jv(np.arange(7)[:, None], z), rtol=0, atol=3e-16)
+    # relative where J_k is not tiny
+    big = special.bessel_jn(np.array([30.0, 45.0]), v=4, n_iter=80)
+    np.testing.assert_allclose(big, sp.jv(np.arange(5)[:, None], [30.0, 45.0]), atol=1e-15)
+
+
+def test_bessel_jn_derivative_and_float32():
+    # J_1' = J_0 - J_1 / z
+    x = np.array([0.5, 2.0, 9.0])
+    d = fg.vmap(fg.grad(lambda z: special.bessel_jn(z, v=1)[1]))(x)
+    np.testing.assert_allclose(d, sp.jvp(1, x), rtol=1e-13)
+    out = special.bessel_jn(x.astype(np.float32), v=2)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out, sp.jv(np.arange(3)[:, None], x), rtol=1e-5, atol=1e-6)
+
+
+def test_bessel_jn_refuses_bad_orders():
+    with pytest.raises(TypeError, match="bessel_jn.*`v`"):
+        special.bessel_jn(1.0, v=2.0)
+    with pytest.raises(ValueError, match="bessel_jn.*v >= 0"):
+        special.bessel_jn(1.0, v=-1)

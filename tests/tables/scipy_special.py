@@ -194,3 +194,12 @@ CASES += [
     # (JAX's owens_t returns float64 for float32 operands; tests/test_scipy_special2.py
     # checks fungrad's float32 owens_t against SciPy)
 ]
+
+# bessel_jn: fnp's backward recurrence, stacked orders 0..v (z off 0, where JAX's is nan)
+CASES += [
+    Case("scipy.special.bessel_jn", lambda z: fss.bessel_jn(z, v=3), [Pos(*S, low=0.2, high=12)],
+         jax=_jax(lambda jss: lambda z: jss.bessel_jn(z, v=3))),
+    Case("scipy.special.bessel_jn_negative", lambda z: fss.bessel_jn(z, v=2, n_iter=30),
+         [A(*S, low=-8, high=-0.2)],
+         jax=_jax(lambda jss: lambda z: jss.bessel_jn(z, v=2, n_iter=30))),
+]
