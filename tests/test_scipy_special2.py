@@ -224,3 +224,98 @@ def test_bessel_jn_refuses_bad_orders():
         special.bessel_jn(1.0, v=2.0)
     with pytest.raises(ValueError, match="bessel_jn.*v >= 0"):
         special.bessel_jn(1.0, v=-1)
+
+
+# ---------------------------------------------------------------------------------------
+# stats.gaussian_kde (values vs SciPy here; derivatives and JAX in tests/tables/scipy_stats)
+
+from fungrad.scipy import stats  # noqa: E402
+
+st = pytest.importorskip("scipy.stats")
+RNG = np.random.default_rng(7)
+DATA = RNG.normal(size=(2, 40))
+WEIGHTS = RNG.uniform(0.2, 1.0, size=40)
+POINTS = RNG.normal(size=(2, 9)) * 2
+
+
+@pytest.mark.parametrize("bw", [None, "scott", "silverman", 0.4, lambda k: k.neff ** -0.3])
+def test_gaussian_kde_matches_scipy(bw):
+    ours = stats.gaussian_kde(DATA, bw_method=bw, weights=WEIGHTS)
+    ref = st.gaussian_kde(DATA, bw_method=bw, weights=WEIGHTS)
+    np.testing.assert_allclose(ours.covariance, ref.covariance, rtol=1e-13)
+    np.testing.assert_allclose(ours.inv_cov, ref.inv_cov, rtol=1e-12)
+    assert float(ours.neff) == pytest.approx(ref.neff, rel=1e-14)
+    assert (ours.d, ours.n) == (2, 40)
+    for method in ("evaluate", "pdf", "logpdf", "__call__"):
+        np.testing.assert_allclose(getattr(ours, method)(POINTS), getattr(ref, method)(POINTS),
+                                   rtol=1e-12, err_msg=method)
+    np.testing.assert_allclose(ours.integrate_gaussian(np.ones(2), np.eye(2) * 0.5),
+                               ref.integrate_gaussian(np.ones(2), np.eye(2) * 0.5), rtol=1e-12)
+    other = st.gaussian_kde(DATA[:, :7])
+    np.testing.assert_allclose(ours.integrate_kde(stats.gaussian_kde(DATA[:, :7])),
+                               ref.integrate_kde(other), rtol=1e-12)
+
+
+def test_gaussian_kde_one_dimensional():
+    ours, ref = stats.gaussian_kde(DATA[0]), st.gaussian_kde(DATA[0])
+    x = np.linspace(-4, 4, 11)
+    np.testing.assert_allclose(ours(x), ref(x), rtol=1e-12)
+    np.testing.assert_allclose(ours.logpdf(np.array([60.0])), ref.logpdf([60.0]), rtol=1e-12)
+    for lo, hi in [(-1.0, 0.5), (-np.inf, 0.0), (-np.inf, np.inf)]:
+        assert float(ours.integrate_box_1d(lo, hi)) == pytest.approx(
+            ref.integrate_box_1d(lo, hi), rel=1e-12)
+    assert ours.pdf(0.3).shape == (1,)
+
+
+def test_gaussian_kde_set_bandwidth_and_pytree():
+    kde = stats.gaussian_kde(DATA)
+    kde.set_bandwidth("silverman")
+    np.testing.assert_allclose(kde.covariance, st.gaussian_kde(DATA, "silverman").covariance,
+                               rtol=1e-13)
+    leaves, treedef = fg.tree_util.tree_flatten(kde)
+    assert [np.shape(v) for v in leaves] == [(), (2, 40), (40,), (2, 2), (2, 2)]
+    rebuilt = fg.tree_util.tree_unflatten(treedef, leaves)
+    rebuilt.set_bandwidth(0.5)  # after unflattening too
+    np.testing.assert_allclose(rebuilt.covariance, st.gaussian_kde(DATA, 0.5).covariance,
+                               rtol=1e-13)
+    jitted = fg.jit(lambda k, p: k.logpdf(p))(kde, POINTS)
+    np.testing.assert_allclose(jitted, kde.logpdf(POINTS), rtol=1e-14)
+    # the gradient of a density in the dataset is a gaussian_kde of cotangents
+    grads = fg.grad(lambda k: k.logpdf(POINTS).sum())(kde)
+    assert isinstance(grads, stats.gaussian_kde) and grads.dataset.shape == (2, 40)
+
+
+def test_gaussian_kde_resample():
+    kde = stats.gaussian_kde(DATA, weights=WEIGHTS)
+    key = fg.random.key(3)
+    draws = np.asarray(kde.resample(key, (20000,)))
+    assert draws.shape == (2, 20000)
+    assert kde.resample(key).shape == (2,) and kde.resample(key, (3, 4)).shape == (2, 3, 4)
+    np.testing.assert_array_equal(kde.resample(key, (5,)), kde.resample(key, (5,)))
+    mean = (DATA * WEIGHTS).sum(1) / WEIGHTS.sum()
+    np.testing.assert_allclose(draws.mean(axis=1), mean, atol=0.03)
+    # the sample covariance is the data's plus the kernel's
+    expected = np.cov(DATA, aweights=WEIGHTS, bias=True) + np.asarray(kde.covariance)
+    np.testing.assert_allclose(np.cov(draws), expected, atol=0.05)
+    # differentiable in the dataset: each draw moves with its data point
+    g = fg.grad(lambda d: stats.gaussian_kde(d).resample(key, (50,))[0].sum())(DATA)
+    assert g.shape == DATA.shape and np.isfinite(g).all() and np.asarray(g)[0].sum() != 0
+
+
+@pytest.mark.parametrize("call, error, words", [
+    (lambda: stats.gaussian_kde(np.array([1.0])), ValueError, ["multiple elements"]),
+    (lambda: stats.gaussian_kde(DATA, bw_method="foo"), ValueError, ["bw_method", "foo"]),
+    (lambda: stats.gaussian_kde(DATA, weights=np.ones(3)), fg.errors.ShapeError,
+     ["weights", "(40,)"]),
+    (lambda: stats.gaussian_kde(DATA).evaluate(np.zeros((3, 2))), fg.errors.ShapeError,
+     ["dimension 3", "dimension 2"]),
+    (lambda: stats.gaussian_kde(DATA).integrate_box_1d(0.0, 1.0), ValueError, ["1-D"]),
+    (lambda: stats.gaussian_kde(DATA).integrate_box([0, 0], [1, 1]), NotImplementedError,
+     ["integrate_box_1d"]),
+    (lambda: stats.gaussian_kde(DATA).integrate_kde(stats.gaussian_kde(DATA[0])), ValueError,
+     ["dimensions 2 and 1"]),
+])
+def test_gaussian_kde_errors_name_the_problem(call, error, words):
+    with pytest.raises(error) as info:
+        call()
+    assert all(w in str(info.value) for w in words), str(info.value)
