@@ -319,3 +319,36 @@ def test_gaussian_kde_errors_name_the_problem(call, error, words):
     with pytest.raises(error) as info:
         call()
     assert all(w in str(info.value) for w in words), str(info.value)
+
+
+# ---------------------------------------------------------------------------------------
+# hyp1f1
+
+
+def test_hyp1f1_matches_scipy():
+    a = np.array([0.1, 0.5, 1.0, 2.5, 5.0, 10.0])[:, None, None]
+    b = np.array([0.1, 0.5, 1.0, 2.5, 5.0, 10.0])[None, :, None]
+    x = np.linspace(-60, 60, 121)[None, None, :]
+    ours, ref = np.asarray(special.hyp1f1(a, b, x)), sp.hyp1f1(a, b, x)
+    no_zeros = np.broadcast_to((x >= 0) | (b >= a), ref.shape)  # 1F1 has no zeros there
+    assert _rel(ours, ref, where=no_zeros) < 2e-13
+    # where it has zeros (x < 0 < b < a): absolute to the size of the largest term
+    scale = np.broadcast_to(np.exp(np.abs(x)), ref.shape)
+    assert np.max((np.abs(ours - ref) / scale)[~no_zeros]) < 1e-13
+    assert special.hyp1f1(-2.0, 2.5, 1.0) == pytest.approx(sp.hyp1f1(-2.0, 2.5, 1.0), rel=1e-15)
+    assert special.hyp1f1(1.0, -2.0, 1.0) == np.inf  # a pole of b (as JAX and SciPy)
+    assert special.hyp1f1(np.float32(1), np.float32(2), np.float32(3)).dtype == np.float32
+
+
+def test_hyp1f1_derivatives_match_jax():
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    import jax.scipy.special as jss
+
+    for args in [(1.5, 2.5, -3.0), (0.4, 1.2, 2.0), (3.0, 0.7, 5.0)]:
+        ours = fg.grad(special.hyp1f1, argnums=(0, 1, 2))(*args)
+        theirs = jax.grad(jss.hyp1f1, argnums=(0, 1, 2))(*args)
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+    # d/dx 1F1(a; b; x) = a/b 1F1(a+1; b+1; x)
+    assert fg.grad(special.hyp1f1, argnums=2)(1.5, 2.5, 4.0) == pytest.approx(
+        1.5 / 2.5 * sp.hyp1f1(2.5, 3.5, 4.0), rel=1e-13)

@@ -26,7 +26,7 @@ from fungrad.nn.activations import logsumexp as _nn_logsumexp
 from fungrad.numpy.float_functions import abs_without_kink
 from fungrad.scipy.special_integrals import dawsn, exp1, expi, expn, fresnel, owens_t, sici, spence
 from fungrad.scipy.special_operands import floats as _floats
-from fungrad.scipy.special_series import bernoulli, bessel_jn
+from fungrad.scipy.special_series import bernoulli, bessel_jn, hyp1f1
 from fungrad.transforms.custom_derivatives import custom_jvp
 
 __all__ = [
@@ -36,7 +36,7 @@ __all__ = [
     "entr", "kl_div", "rel_entr", "i0", "i0e", "i1", "i1e", "logsumexp", "softmax",
     "log_softmax", "factorial", "comb", "poch", "zeta", "boxcox", "boxcox1p",
     "exp1", "expi", "expn", "dawsn", "spence", "sici", "fresnel", "owens_t", "bernoulli",
-    "bessel_jn",
+    "bessel_jn", "hyp1f1",
 ]
 
 _SQRT_HALF = math.sqrt(0.5)

@@ -1,8 +1,10 @@
 """Special functions of ``fungrad.scipy.special`` built from exact recurrences or fixed-length
-recurrences of fnp operations (re-exported there): ``bernoulli`` and ``bessel_jn``.
+recurrences of fnp operations (re-exported there): ``bernoulli``, ``bessel_jn`` and
+``hyp1f1``.
 
-``bessel_jn`` is composed of fnp operations, so it is differentiable in ``z`` to any order
-and works under ``vmap`` and ``jit`` without a primitive of its own.
+``bessel_jn`` and ``hyp1f1`` are composed of fnp operations, so they are differentiable in
+every float argument to any order and work under ``vmap`` and ``jit`` without primitives
+of their own.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import numpy as np
 import fungrad.numpy as fnp
 from fungrad.scipy.special_operands import floats as _floats
 
-__all__ = ["bernoulli", "bessel_jn"]
+__all__ = ["bernoulli", "bessel_jn", "hyp1f1"]
 
 
 @functools.lru_cache(maxsize=64)
@@ -137,3 +139,38 @@ def bessel_jn(z, *, v: int, n_iter: int = 50):
         leading = (0.5 * z) ** k / math.factorial(k)  # J_k for |z| < 1e-30, exactly
         rows.append(fnp.where(tiny, leading, kept[k] / norm))
     return fnp.stack(rows).astype(dtype)
+
+
+_HYP1F1_TERMS = 240  # the series' tail past k = 240 is below 1e-30 relative for |x| <= 100
+
+
+def hyp1f1(a, b, x):
+    """Kummer's confluent hypergeometric function ``1F1(a; b; x) = sum (a)_k x^k / ((b)_k k!)``.
+
+    Its power series (240 terms) on ``x >= 0``; for ``x < 0`` Kummer's transformation
+    ``1F1(a; b; x) = e^x 1F1(b - a; b; -x)``, whose terms are all positive when ``b > a``,
+    so nothing cancels. Composed of fnp operations: differentiable in ``a``, ``b`` and ``x``
+    to any order (as JAX's, whose derivatives it matches). For ``|x| <= 100``; within
+    2e-13 relative of SciPy for ``0 < a, b <= 10``, ``|x| <= 60`` where ``x >= 0`` or
+    ``b >= a``; for ``x < 0 < b < a`` the function has zeros and the alternating terms
+    leave about 1e-13 of the largest term (3e-11 relative at ``1F1(10; 1; -13.5)``).
+    ``inf`` where ``b`` is a pole (0, -1, -2, ...), as JAX.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad.scipy import special
+        >>> special.hyp1f1(1.5, 2.5, np.array([-30.0, 0.0, 1.0]))
+        array([0.00809011, 1.        , 1.88344512])
+    """
+    a, b, x = (fnp.asarray(v) for v in _floats("hyp1f1", a, b, x))
+    pole = (b <= 0) & (b == fnp.round(b))
+    b = fnp.where(pole, 0.5, b)  # the pole's branch is replaced by inf below
+    negative = x < 0
+    top = fnp.where(negative, b - a, a)
+    y = fnp.abs(x)
+    term = fnp.ones_like(top * b * y)
+    total = term
+    for k in range(_HYP1F1_TERMS):
+        term = term * (top + k) / (b + k) * y / (k + 1)
+        total = total + term
+    return fnp.where(pole, fnp.inf, fnp.where(negative, fnp.exp(x) * total, total))

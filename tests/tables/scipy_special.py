@@ -203,3 +203,12 @@ CASES += [
          [A(*S, low=-8, high=-0.2)],
          jax=_jax(lambda jss: lambda z: jss.bessel_jn(z, v=2, n_iter=30))),
 ]
+
+# hyp1f1: fnp's series, differentiable in a, b and x (as JAX's)
+CASES += [
+    _row("hyp1f1", [Pos(*S, low=0.3, high=3), Pos(*S, low=0.5, high=4), A(*S, low=-3, high=3)]),
+    # far on the negative axis JAX's values are off by 1e-6 and more (1e-4 at x = -30;
+    # tests/test_scipy_special2.py checks fungrad's against SciPy): finite differences only
+    Case("scipy.special.hyp1f1_negative", fss.hyp1f1,
+         [Pos(*S, low=0.3, high=2), Pos(*S, low=2, high=5), A(*S, low=-25, high=-8)], order=1),
+]
