@@ -117,9 +117,11 @@ def bessel_jn(z, *, v: int, n_iter: int = 50):
     safe = fnp.where(tiny, 1.0, z)
     two_over_z = 2.0 / safe
     top = v + n_iter
-    upper = fnp.zeros_like(z)  # f_(k+1)
-    current = fnp.ones_like(z)  # f_k, k = top
-    norm = fnp.zeros_like(z)  # f_0 + 2 sum f_(2k), of the orders passed
+    # start values made from z's own (finite) values, so they sit where z does, also under
+    # a transform (zeros_like of a tracer is a host constant)
+    upper = 0.0 * two_over_z  # f_(k+1)
+    current = upper + 1.0  # f_k, k = top
+    norm = upper  # f_0 + 2 sum f_(2k), of the orders passed
     kept = {}  # order -> f_order, orders <= v
     for k in range(top, 0, -1):
         if k <= v:

@@ -76,7 +76,7 @@ class gaussian_kde:  # noqa: N801 (SciPy's and JAX's name)
                              f"multiple elements, got shape {dataset.shape}")
         d, n = dataset.shape
         if weights is None:
-            weights = fnp.full((n,), 1.0 / n, dtype=dataset.dtype)
+            weights = fnp.full_like(dataset[0], 1.0 / n)  # on the dataset's device
         else:
             weights = fnp.asarray(_floats("weights", weights)).astype(dataset.dtype)
             if weights.shape != (n,):
