@@ -39,27 +39,41 @@ _EPS = 3e-16
 
 
 def _lentz(b0, a_of, b_of, max_terms: int = 5000):
-    """``b0 + a_1 / (b_1 + a_2 / (b_2 + ...))`` by the modified Lentz method, elementwise."""
-    f = np.where(b0 == 0, _TINY, b0)
-    c, d = f, np.zeros_like(f)
-    done = np.zeros(f.shape, bool)
+    """``b0 + a_1 / (b_1 + a_2 / (b_2 + ...))`` by the modified Lentz method, elementwise.
+
+    ``a_of(k, i)``/``b_of(k, i)`` give the k-th coefficients of the flat elements ``i``;
+    an element leaves the iteration once converged (so it stops collecting rounding, and
+    the slow ones near a method's boundary do not make the whole array iterate).
+    """
+    out = np.where(b0 == 0, _TINY, b0).ravel()
+    active = np.arange(out.size)
+    f = out.copy()
+    c, d = f.copy(), np.zeros_like(f)
     for k in range(1, max_terms + 1):
-        a, b = a_of(k), b_of(k)
+        if not active.size:
+            break
+        a, b = a_of(k, active), b_of(k, active)
         d = b + a * d
         d = 1.0 / np.where(d == 0, _TINY, d)
         c = b + a / c
         c = np.where(c == 0, _TINY, c)
         delta = c * d
-        f = np.where(done, f, f * delta)  # a converged element stops collecting rounding
-        done |= np.abs(delta - 1.0) < _EPS
-        if done.all():
-            break
-    return f
+        f = f * delta
+        converged = np.abs(delta - 1.0) < _EPS
+        if converged.any():
+            out[active[converged]] = f[converged]
+            keep = ~converged
+            active, f, c, d = active[keep], f[keep], c[keep], d[keep]
+    out[active] = f
+    return out.reshape(np.shape(b0))
 
 
 def _expn_fraction(n, z):
     """``e^z E_n(z)`` for ``Re z > 0`` (real ``z > 1`` or ``z = i x``, ``x > 4``)."""
-    return 1.0 / _lentz(z + n, lambda k: -k * (n + k - 1.0), lambda k: z + n + 2.0 * k)
+    zf = np.ravel(z)
+    nf = np.broadcast_to(n, np.shape(z)).ravel()
+    return 1.0 / _lentz(z + n, lambda k, i: -k * (nf[i] + k - 1.0),
+                        lambda k, i: zf[i] + nf[i] + 2.0 * k)
 
 
 def _expn_series(n, x):
@@ -118,7 +132,7 @@ def expi(x: np.ndarray) -> np.ndarray:
         term = term * xm / k
         total = total + term / k
     out[mid] = EULER + np.log(xm) + total
-    big = x > _EXPI_SERIES_BELOW
+    big = (x > _EXPI_SERIES_BELOW) & np.isfinite(x)
     xb = x[big]
     total, term = np.ones_like(xb), np.ones_like(xb)
     for k in range(1, int(_EXPI_SERIES_BELOW)):
@@ -262,7 +276,8 @@ def _fresnel(x):
     z = (1 - 1j) * (_SQRT_PI / 2) * ax[large]
     # erfc(z) = e^(-z^2) / (sqrt(pi) (z + (1/2) / (z + 1 / (z + (3/2) / (z + ...)))))
     # with e^(-z^2) = e^(i pi x^2 / 2), its phase taken mod 4 to keep it exact
-    frac = _lentz(z, lambda k: 0.5 * k, lambda k: z)
+    zf = z.ravel()
+    frac = _lentz(z, lambda k, i: 0.5 * k, lambda k, i: zf[i])
     phase = (ax[large] * ax[large]) % 4.0
     erfc = np.exp(1j * (math.pi / 2) * phase) / (_SQRT_PI * frac)
     out = (0.5 + 0.5j) * (1.0 - erfc)
