@@ -20,12 +20,13 @@ import numpy as np
 
 import fungrad.numpy as fnp
 from fungrad import lax
-from fungrad.array_module import constant_like, is_device_array
 from fungrad.errors import ShapeError
 from fungrad.lax import special_scipy
 from fungrad.nn.softmax import logsumexp as _nn_logsumexp
 from fungrad.numpy.float_functions import abs_without_kink
-from fungrad.numpy.promotion import as_operand, promote, to_dtype
+from fungrad.scipy.special_integrals import dawsn, exp1, expi, expn, fresnel, owens_t, sici, spence
+from fungrad.scipy.special_operands import floats as _floats
+from fungrad.scipy.special_series import bernoulli, bessel_jn, hyp1f1
 from fungrad.transforms.custom_derivatives import custom_jvp
 
 __all__ = [
@@ -34,35 +35,12 @@ __all__ = [
     "betainc", "gammainc", "gammaincc", "xlogy", "xlog1py", "ndtr", "ndtri", "log_ndtr",
     "entr", "kl_div", "rel_entr", "i0", "i0e", "i1", "i1e", "logsumexp", "softmax",
     "log_softmax", "factorial", "comb", "poch", "zeta", "boxcox", "boxcox1p",
+    "exp1", "expi", "expn", "dawsn", "spence", "sici", "fresnel", "owens_t", "bernoulli",
+    "bessel_jn", "hyp1f1",
 ]
 
 _SQRT_HALF = math.sqrt(0.5)
 _SQRT_TWO = math.sqrt(2.0)
-
-
-def _floats(name: str, *args):
-    """Promote and broadcast ``args`` to one float dtype (integers and bools to float64).
-
-    Python scalars become arrays of that dtype, so that ``1 / 0`` is ``inf`` (as in
-    NumPy) rather than a ZeroDivisionError.
-    """
-    args = promote(name, *[as_operand(a) for a in args])
-    dtype = next((np.dtype(a.dtype) for a in args if hasattr(a, "dtype")), None)
-    if dtype is None:
-        dtype = np.result_type(*args)
-    if dtype.kind == "c":
-        raise TypeError(f"fungrad.scipy.special.{name}: complex operands are not "
-                        "supported; pass real floating-point arrays")
-    if dtype.kind != "f":
-        dtype = np.dtype(np.float64)
-    args = [np.asarray(a, dtype=dtype) if isinstance(a, (bool, int, float)) else
-            a if np.dtype(a.dtype) == dtype else to_dtype(a, dtype) for a in args]
-    # callers combine these with Python operators: scalars go where the arrays are
-    ref = next((b for b in args if is_device_array(b)), None)
-    if ref is not None:
-        args = [constant_like(a, ref) if type(a) is np.ndarray and a.ndim == 0 else a
-                for a in args]
-    return args if len(args) > 1 else args[0]
 
 
 # Docstring examples of the functions `_unary` makes: name -> (the call, what it shows).

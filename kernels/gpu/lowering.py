@@ -31,7 +31,7 @@ import numpy as np
 from fungrad import lax
 from fungrad.core import Primitive
 from fungrad.interpreters.jvp import add_any_p
-from fungrad.lax import special_scipy
+from fungrad.lax import special_integrals, special_scipy
 
 Rule = Callable[..., str | None]
 
@@ -145,7 +145,7 @@ defelementwise(lax.lgamma_p, _in_double("lgamma"), FLOATS)
 
 for _prim in (lax.digamma_p, lax.polygamma_p, lax.igamma_p, lax.igammac_p,
               lax.igamma_grad_a_p, special_scipy.bessel_i0e_p, special_scipy.bessel_i1e_p,
-              special_scipy.betainc_p, special_scipy.zeta_p):
+              special_scipy.betainc_p, special_scipy.zeta_p, *special_integrals.PRIMITIVES):
     gpu_declined[_prim] = "not in CUDA's math library; runs its impl"
 for _prim in (lax.erf_inv_p, special_scipy.erfc_inv_p, special_scipy.erfcx_p):
     gpu_declined[_prim] = ("CUDA has it (erfinv/erfcinv/erfcx), but the C++ harness that "

@@ -164,3 +164,51 @@ CASES += [
     _row("boxcox1p", [A(*S, low=-0.7, high=2.0), Const(LAMBDAS)], "_lambda_points",
          order=0),
 ]
+
+# The integral functions (fungrad.lax.special_integrals). expn's n is an integer operand
+# (zero derivative, as JAX), held constant; x stays off 0 (log singularities) and 1 (where
+# spence's derivative has its removable point).
+CASES += [
+    _row("exp1", [Pos(*S, low=0.2, high=5)]),
+    _row("exp1", [Pos(*S, low=20, high=600)], "_tail", order=0, atol=1e-300),
+    _row("expi", [Pos(*S, low=0.5, high=30)]),
+    _row("expi", [A(*S, low=-8, high=-0.2)], "_negative"),
+    _row("expn", [Const(ORDERS), Pos(*S, low=0.2, high=5)]),
+    _row("expn", [Const(ORDERS + 2), Pos(*S, low=0.5, high=3)], "_higher"),
+    _row("dawsn", [A(*S, low=-8, high=8)]),
+    # JAX's spence derivative is nan on (1, 2] (tests/test_scipy_special2.py checks ours
+    # there against log(x) / (1 - x)); the rows stay outside it
+    _row("spence", [Pos(*S, low=0.1, high=0.95)]),
+    _row("spence", [Pos(*S, low=2.05, high=6)], "_above_two"),
+    _row("spence", [Pos(*S, low=10, high=1e4)], "_large", order=0),
+    _row("sici", [A(*S, low=-10, high=10)]),
+    _row("fresnel", [A(*S, low=-4, high=4)]),
+    _row("owens_t", [A(*S, low=-3, high=3), A(*S, low=-3, high=3)]),
+    *[_row(name, args, "_f32", rtol=1e-5, atol=1e-6, order=0)
+      for name, args in [("exp1", [Pos(*S, low=0.2, high=5, dtype="float32")]),
+                         ("expi", [A(*S, low=-5, high=5, dtype="float32")]),
+                         ("dawsn", [A(*S, low=-5, high=5, dtype="float32")]),
+                         ("spence", [Pos(*S, low=2.1, high=4, dtype="float32")]),
+                         ("sici", [A(*S, low=-8, high=8, dtype="float32")]),
+                         ("fresnel", [A(*S, low=-3, high=3, dtype="float32")])]],
+    # (JAX's owens_t returns float64 for float32 operands; tests/test_scipy_special2.py
+    # checks fungrad's float32 owens_t against SciPy)
+]
+
+# bessel_jn: fnp's backward recurrence, stacked orders 0..v (z off 0, where JAX's is nan)
+CASES += [
+    Case("scipy.special.bessel_jn", lambda z: fss.bessel_jn(z, v=3), [Pos(*S, low=0.2, high=12)],
+         jax=_jax(lambda jss: lambda z: jss.bessel_jn(z, v=3))),
+    Case("scipy.special.bessel_jn_negative", lambda z: fss.bessel_jn(z, v=2, n_iter=30),
+         [A(*S, low=-8, high=-0.2)],
+         jax=_jax(lambda jss: lambda z: jss.bessel_jn(z, v=2, n_iter=30))),
+]
+
+# hyp1f1: fnp's series, differentiable in a, b and x (as JAX's)
+CASES += [
+    _row("hyp1f1", [Pos(*S, low=0.3, high=3), Pos(*S, low=0.5, high=4), A(*S, low=-3, high=3)]),
+    # far on the negative axis JAX's values are off by 1e-6 and more (1e-4 at x = -30;
+    # tests/test_scipy_special2.py checks fungrad's against SciPy): finite differences only
+    Case("scipy.special.hyp1f1_negative", fss.hyp1f1,
+         [Pos(*S, low=0.3, high=2), Pos(*S, low=2, high=5), A(*S, low=-25, high=-8)], order=1),
+]

@@ -187,3 +187,38 @@ CASES = [
          jax=_jax_stats(lambda jst: lambda x, mean, c: jst.multivariate_normal.logpdf(
              x, mean, c[0] ** 2 + 0.5))),
 ]
+
+
+# gaussian_kde: densities and integrals, differentiable in the points, the dataset and the
+# weights (a dataset of 2 x 6 points, evaluated at 2 x 4)
+def _kde(stats, method, **kw):
+    def fn(dataset, points, weights):
+        kde = stats.gaussian_kde(dataset, weights=weights, **kw)
+        return getattr(kde, method)(points)
+
+    return fn
+
+
+CASES += [
+    *[Case(f"scipy.stats.gaussian_kde.{method}{suffix}", _kde(fst, method, **kw),
+           [A(2, 6), A(2, 4), Pos(6, low=0.5, high=2)],
+           jax=_jax_stats(lambda jst, method=method, kw=kw: _kde(jst, method, **kw)))
+      for method in ("logpdf", "evaluate")
+      for suffix, kw in [("", {}), ("_silverman", {"bw_method": "silverman"}),
+                         ("_scalar", {"bw_method": 0.6})]],
+    Case("scipy.stats.gaussian_kde.integrate_box_1d",
+         lambda data, lo, hi: fst.gaussian_kde(data).integrate_box_1d(lo[0], hi[0]),
+         [A(7), A(1, low=-2, high=-0.5), A(1, low=0.1, high=2)],
+         jax=_jax_stats(lambda jst: lambda data, lo, hi: jst.gaussian_kde(
+             data).integrate_box_1d(lo[0], hi[0]))),
+    Case("scipy.stats.gaussian_kde.integrate_gaussian",
+         lambda data, mean: fst.gaussian_kde(data).integrate_gaussian(mean, np.eye(2) * 0.7),
+         [A(2, 5), A(2)],
+         jax=_jax_stats(lambda jst: lambda data, mean: jst.gaussian_kde(
+             data).integrate_gaussian(mean, np.eye(2) * 0.7))),
+    Case("scipy.stats.gaussian_kde.integrate_kde",
+         lambda a, b: fst.gaussian_kde(a).integrate_kde(fst.gaussian_kde(b)),
+         [A(2, 5), A(2, 4)],
+         jax=_jax_stats(lambda jst: lambda a, b: jst.gaussian_kde(a).integrate_kde(
+             jst.gaussian_kde(b)))),
+]

@@ -36,3 +36,4 @@ from fungrad.scipy.stats import (  # noqa: F401
     wrapcauchy,
 )
 from fungrad.scipy.stats.descriptive import mode, rankdata, sem  # noqa: F401
+from fungrad.scipy.stats.kde import gaussian_kde  # noqa: F401
