@@ -14,7 +14,7 @@ import fungrad.numpy as fnp
 from fungrad import lax
 from fungrad import random as _random
 from fungrad.errors import ShapeError
-from fungrad.nn.activations import logsumexp
+from fungrad.nn.softmax import logsumexp
 from fungrad.scipy.special_operands import floats as _floats
 from fungrad.tree_util import register_pytree_node_class
 
