@@ -17,6 +17,7 @@ import math
 import numpy as np
 
 import fungrad.numpy as fnp
+from fungrad.array_module import constant_like
 from fungrad.errors import ShapeError
 
 __all__ = [
@@ -135,7 +136,8 @@ def companion(a):
     a = a if a.dtype.kind in "fc" else a.astype(np.float64)
     n = a.shape[-1] - 1
     first = -a[..., 1:] / a[..., :1]
-    rest = fnp.broadcast_to(fnp.eye(n - 1, n, dtype=a.dtype), (*a.shape[:-1], n - 1, n))
+    eye = constant_like(np.eye(n - 1, n, dtype=a.dtype), a)  # on a's device
+    rest = fnp.broadcast_to(eye, (*a.shape[:-1], n - 1, n))
     return fnp.concatenate([first[..., None, :], rest], axis=-2)
 
 
@@ -219,7 +221,8 @@ def fiedler_companion(a):
         return fnp.zeros((*a.shape[:-1], 0, 0), dtype=a.dtype)
     c = a[..., 1:] / a[..., :1]
     # values: 0, 1, -c[0], ..., -c[m-1]; index[i, j] picks each entry's value
-    values = fnp.concatenate([fnp.zeros_like(a[..., :2]) + np.array([0.0, 1.0], a.dtype),
+    values = fnp.concatenate([fnp.zeros_like(a[..., :2])
+                              + constant_like(np.array([0.0, 1.0], a.dtype), a),
                               -c], axis=-1)
     index = np.zeros((m, m), dtype=np.intp)
     for row in range(0, m, 2):
@@ -252,7 +255,7 @@ def leslie(f, s):
                          f"`f` along the last axis, got f shape {f.shape} and s shape "
                          f"{s.shape}")
     f, s = _broadcast_pair(f, s)
-    rest = s[..., :, None] * fnp.eye(n - 1, n, dtype=s.dtype)
+    rest = s[..., :, None] * constant_like(np.eye(n - 1, n, dtype=s.dtype), s)
     return fnp.concatenate([f[..., None, :], rest], axis=-2)
 
 
