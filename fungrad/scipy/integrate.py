@@ -7,6 +7,7 @@ import numpy as np  # noqa: F401  (doctests)
 
 import fungrad.numpy as fnp
 from fungrad.errors import ShapeError
+from fungrad.experimental.ode import odeint  # noqa: F401 (jax.experimental.ode's, also here)
 
 __all__ = ["trapezoid"]  # odeint: jax.experimental.ode's, not jax.scipy's
 
