@@ -36,6 +36,15 @@ def pytest_collection_modifyitems(config, items):
         case = getattr(getattr(item, "callspec", None), "params", {}).get("case")
         if FP_WARNINGS in getattr(case, "tags", ()):
             item.add_marker(pytest.mark.filterwarnings("ignore::RuntimeWarning"))
+    # Each parameter of these compiles a new JAX reference program (seconds each): the
+    # default run keeps each one's first parameter, --full runs them all.
+    seen = set()
+    for item in items:
+        name = getattr(item, "originalname", item.name)
+        if name in JAX_COMPILE_HEAVY:
+            if name in seen:
+                item.add_marker(pytest.mark.full)
+            seen.add(name)
     # Tests marked `full` run only with --full (deselected, not skipped: the default run
     # keeps within CI's 20 minutes on 2 cores).
     if not config.getoption("--full"):
@@ -45,6 +54,16 @@ def pytest_collection_modifyitems(config, items):
                 items=[item for item in items if item.get_closest_marker("full") is not None])
             items[:] = kept
 
+
+JAX_COMPILE_HEAVY = {
+    "test_welch_and_csd_values_match_jax", "test_stft_values_match_jax",
+    "test_dct_values_match_jax", "test_dctn_values_match_jax",
+    "test_istft_values_match_jax_and_invert_stft", "test_detrend_values_match_jax",
+    "test_scale_and_translate_matches_jax", "test_projection_values_and_derivatives_match_optax",
+    "test_local_values_and_grads_match_jax", "test_order_matrices_match_jax_and_scipy",
+    "test_special_matrices_from_arrays_match_jax", "test_eigh_tridiagonal_matches_jax_and_scipy",
+    "test_perturbed_fun_statistics_match_optax",
+}
 
 GPU_SKIP_REASON = "no CUDA GPU / CuPy here"
 
