@@ -1057,10 +1057,11 @@ def _chosen_tangent(t, mine, other, ans):
     """
     ties = _cmp.eq(other, ans)
     chosen = _cmp.eq(mine, ans)
-    if type(ties) is np.ndarray and not ties.any():
-        # Eager values without a tie (a ReLU's input is rarely exactly 0): the weight is 1
-        # everywhere, so the tangent is one select (the backward pass one select, not two
-        # passes and a weight array).
+    if type(ties) is np.ndarray and type(chosen) is np.ndarray and not (ties & chosen).any():
+        # Eager values without a tie (a ReLU's input is rarely exactly 0; ``ties`` alone is
+        # also true where only the other operand is chosen): the weight is 1 wherever the
+        # tangent is taken, so the tangent is one select (the backward pass one select, not
+        # two passes and a weight array).
         return _cmp.select_n(chosen, _zeros_as(t), t)
     weight = _cmp.select_n(ties, _const(1, t), _const(0.5, t))
     return _cmp.select_n(chosen, _zeros_as(t), mul(t, weight))
