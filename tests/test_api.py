@@ -64,6 +64,27 @@ def test_has_aux():
     np.testing.assert_allclose(value, aux2["y"])
 
 
+def test_has_aux_passes_non_array_leaves_through():
+    """As JAX's eager grad/vjp/jacrev: aux metadata (strings, objects) comes back as is;
+    jit still rejects a string output."""
+    tag = object()
+
+    def f(x):
+        return fnp.sum(x ** 2), {"name": "loss", "tag": tag, "x": x, "none": None}
+
+    g, aux = fg.grad(f, has_aux=True)(X)
+    np.testing.assert_allclose(g, 2 * X)
+    assert aux["name"] == "loss" and aux["tag"] is tag and aux["none"] is None
+    np.testing.assert_allclose(aux["x"], X)
+    (_, aux2), _ = fg.value_and_grad(f, has_aux=True)(X)
+    assert aux2["name"] == "loss"
+    assert fg.vjp(f, X, has_aux=True)[2]["tag"] is tag
+    assert fg.jacrev(f, has_aux=True)(X)[1]["name"] == "loss"
+    assert fg.jvp(f, (X,), (X,), has_aux=True)[2]["name"] == "loss"
+    with pytest.raises(TypeError, match=r"output\[1\]\['name'\] is a str"):
+        fg.jit(fg.grad(f, has_aux=True))(X)
+
+
 def test_allow_int_gives_float0():
     g = fg.grad(lambda x, n: fnp.sum(x) * n, argnums=(0, 1), allow_int=True)(X, 3)
     np.testing.assert_allclose(g[0], 3.0 * np.ones(3))
@@ -315,7 +336,8 @@ def test_has_aux_without_pair_error():
 def test_jvp_tangent_errors():
     with pytest.raises(ValueError, match=r"tangent\[0\] has shape \(2,\).*\(3,\)"):
         fg.jvp(fnp.sin, (X,), (np.ones(2),))
-    with pytest.raises(TypeError, match=r"tangent\[0\] has dtype float32 but its primal has dtype float64"):
+    with pytest.raises(TypeError,
+                       match=r"tangent\[0\] has dtype float32 but its primal has dtype float64"):
         fg.jvp(fnp.sin, (X,), (np.ones(3, np.float32),))
 
 

@@ -37,12 +37,18 @@ def fun_name(fun: Callable) -> str:
 
 class _FlatFun:
     """Wraps ``fun(*args) -> pytree`` as ``flat(*leaves) -> leaves``, recording the output
-    structure (and, with ``has_aux``, the auxiliary output's structure)."""
+    structure (and, with ``has_aux``, the auxiliary output's structure).
+
+    Aux leaves that are not arrays (strings, objects: metadata a loss reports) are not
+    outputs of the flat function: they are kept aside and put back by :meth:`split`, as
+    JAX's eager ``grad``/``vjp`` return them unchanged. Under ``jit`` such a value still
+    fails at jit's own output check."""
 
     def __init__(self, fun, in_tree, has_aux: bool, transform: str):
         self.fun, self.in_tree, self.has_aux, self.transform = fun, in_tree, has_aux, transform
         self.out_tree = self.aux_tree = None
         self.num_out = 0
+        self.aux_opaque: dict[int, Any] = {}  # position among aux leaves -> non-array value
 
     def __call__(self, *leaves):
         args = tree_unflatten(self.in_tree, leaves)
@@ -55,8 +61,10 @@ class _FlatFun:
                     f"function to return a pair (output, aux); it returned {type(out).__name__}."
                 )
             out, aux = out
-            aux_leaves, self.aux_tree = flatten_output(
-                f"{self.transform} (has_aux: the aux part)", self.fun, aux)
+            aux_leaves, self.aux_tree = tree_flatten(aux)
+            self.aux_opaque = {i: x for i, x in enumerate(aux_leaves) if not _is_array_leaf(x)}
+            if self.aux_opaque:
+                aux_leaves = [x for i, x in enumerate(aux_leaves) if i not in self.aux_opaque]
         out_leaves, self.out_tree = flatten_output(self.transform, self.fun, out)
         self.num_out = len(out_leaves)
         return out_leaves + aux_leaves
@@ -65,7 +73,10 @@ class _FlatFun:
         main = tree_unflatten(self.out_tree, outs[: self.num_out])
         if not self.has_aux:
             return main, None
-        return main, tree_unflatten(self.aux_tree, outs[self.num_out:])
+        aux = list(outs[self.num_out:])
+        for i, x in sorted(self.aux_opaque.items()):
+            aux.insert(i, x)
+        return main, tree_unflatten(self.aux_tree, aux)
 
 
 def check_callable(transform: str, fun) -> None:
