@@ -43,6 +43,12 @@ CASES = [
      ["lax.slice", "limit 9", "size 6"]),
     ("lax.slice wrong rank", lambda: lax.slice(fnp.ones((2, 2)), (0,), (1,)), TypeError,
      ["lax.slice", "one entry per dimension"]),
+    ("lax.transpose partial permutation", lambda: lax.transpose(fnp.ones((2, 3)), (0,)),
+     TypeError, ["lax.transpose", "(0,)", "shape (2, 3)"]),
+    ("lax.reshape -1", lambda: lax.reshape(fnp.ones(2), (-1,)), TypeError,
+     ["lax.reshape", ">= 0"]),
+    ("lax.pad below zero", lambda: lax.pad(fnp.ones(3), 0.0, ((-2, -2, 0),)), ValueError,
+     ["lax.pad", "shape (3,)"]),
     ("save missing folder", lambda: fg.save("/nonexistent-fungrad/x.npz", {"a": 1.0}),
      FileNotFoundError, ["save", "/nonexistent-fungrad", "does not exist"]),
 ]

@@ -148,6 +148,9 @@ def reshape(operand, new_sizes, dimensions=None):
                [3., 4., 5.]])
     """
     new_sizes = tuple(map(int, new_sizes))
+    if any(n < 0 for n in new_sizes):
+        raise TypeError(f"lax.reshape: new_sizes must all be >= 0 (lax has no -1 "
+                        f"placeholder), got {new_sizes}; fnp.reshape accepts -1.")
     if dimensions is not None:
         operand = transpose(operand, dimensions)
     if core.shape_of(operand) == new_sizes:
@@ -194,7 +197,12 @@ def transpose(operand, permutation):
                [2., 5.]])
     """
     permutation = tuple(map(int, permutation))
-    if permutation == tuple(range(len(permutation))):
+    rank = len(core.shape_of(operand))
+    if sorted(permutation) != list(range(rank)):
+        raise TypeError(f"lax.transpose: permutation {permutation} is not a permutation of "
+                        f"the operand's {rank} dimensions (shape {core.shape_of(operand)}); "
+                        f"pass each of 0..{rank - 1} once.")
+    if permutation == tuple(range(rank)):
         return operand
     return transpose_p.bind(operand, permutation=permutation)
 
@@ -403,6 +411,12 @@ def pad(operand, padding_value, padding_config):
         array([0., 1., 0., 2., 0., 0.])
     """
     config = tuple((int(lo), int(hi), int(it)) for lo, hi, it in padding_config)
+    shape = core.shape_of(operand)
+    for n, (lo, hi, it) in zip(shape, config):
+        if it < 0 or lo + hi + n + max(n - 1, 0) * it < 0:
+            raise ValueError(
+                f"lax.pad: padding_config {config} on shape {shape}: interior padding must be "
+                "non-negative and every padded dimension at least 0 long")
     if config == ((0, 0, 0),) * len(core.shape_of(operand)):
         return operand
     return pad_p.bind(operand, padding_value, padding_config=config)
