@@ -197,10 +197,11 @@ def transpose(operand, permutation):
                [2., 5.]])
     """
     permutation = tuple(map(int, permutation))
-    rank = len(core.shape_of(operand))
+    shape = core.shape_of(operand)
+    rank = len(shape)
     if sorted(permutation) != list(range(rank)):
         raise TypeError(f"lax.transpose: permutation {permutation} is not a permutation of "
-                        f"the operand's {rank} dimensions (shape {core.shape_of(operand)}); "
+                        f"the operand's {rank} dimensions (shape {shape}); "
                         f"pass each of 0..{rank - 1} once.")
     if permutation == tuple(range(rank)):
         return operand
@@ -417,7 +418,7 @@ def pad(operand, padding_value, padding_config):
             raise ValueError(
                 f"lax.pad: padding_config {config} on shape {shape}: interior padding must be "
                 "non-negative and every padded dimension at least 0 long")
-    if config == ((0, 0, 0),) * len(core.shape_of(operand)):
+    if config == ((0, 0, 0),) * len(shape):
         return operand
     return pad_p.bind(operand, padding_value, padding_config=config)
 
