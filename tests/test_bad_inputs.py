@@ -49,6 +49,11 @@ CASES = [
      ["lax.reshape", ">= 0"]),
     ("lax.pad below zero", lambda: lax.pad(fnp.ones(3), 0.0, ((-2, -2, 0),)), ValueError,
      ["lax.pad", "shape (3,)"]),
+    ("concatenate float axis",
+     lambda: fnp.concatenate([fnp.ones((2, 2)), fnp.ones((2, 2))], axis=1.0), TypeError,
+     ["fnp.concatenate", "axis", "1.0", "int(1.0)"]),
+    ("argmin float axis", lambda: fnp.argmin(fnp.arange(4.0), axis=0.5), TypeError,
+     ["fnp.argmin", "axis", "0.5"]),
     ("save missing folder", lambda: fg.save("/nonexistent-fungrad/x.npz", {"a": 1.0}),
      FileNotFoundError, ["save", "/nonexistent-fungrad", "does not exist"]),
 ]

@@ -9,6 +9,8 @@ Public names are re-exported by ``fungrad.numpy.shape`` and ``fungrad.numpy``.
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 __all__ = [
@@ -38,14 +40,17 @@ def is_scalar(value) -> bool:
     return np.ndim(value) == 0
 
 
-def static_ints(fn: str, arg: str, value) -> tuple[int, ...]:
-    """Return an int or a sequence of ints as a tuple of Python ints (static values)."""
-    return tuple(static_int(fn, arg, v) for v in ((value,) if is_scalar(value) else value))
+def static_ints(fn: str, arg: str, value, *, strict: bool = False) -> tuple[int, ...]:
+    """Return an int or a sequence of ints as a tuple of Python ints (static values);
+    ``strict`` as for :func:`static_int`."""
+    return tuple(static_int(fn, arg, v, strict=strict)
+                 for v in ((value,) if is_scalar(value) else value))
 
 
 def normalize_axis(fn: str, axis, ndim: int, arg: str = "axis") -> int:
-    """Return ``axis`` as a non-negative int, or a ShapeError naming ``fn`` and ``arg``."""
-    axis = static_int(fn, arg, axis)
+    """Return ``axis`` as a non-negative int, or a ShapeError naming ``fn`` and ``arg`` (a
+    TypeError for a float axis, as in NumPy and JAX)."""
+    axis = static_int(fn, arg, axis, strict=True)
     if not -ndim <= axis < ndim:
         raise shape_error(f"fnp.{fn}: {arg}={axis} is out of range for an array of rank "
                            f"{ndim} (valid: {-ndim} to {ndim - 1})")
@@ -61,14 +66,40 @@ def normalize_axes(fn: str, axes, ndim: int, arg: str = "axis") -> tuple[int, ..
     return out
 
 
-def static_int(fn: str, arg: str, value) -> int:
-    """Return ``value`` as a Python int; traced values must be concrete (static)."""
+def static_int(fn: str, arg: str, value, *, strict: bool = False) -> int:
+    """Return ``value`` as a Python int; traced values must be concrete (static). With
+    ``strict``, a float is a TypeError (:func:`check_integers`) instead of being truncated:
+    for the arguments that NumPy and JAX both reject floats for."""
     concrete = concrete_or_none(value)
     if concrete is None:
         raise ConcretizationError(
             f"fnp.{fn}: {arg} must be a static integer, but it is a traced value "
             f"{value.aval.str_short()}. Pass a Python int (or mark it static_argnums).")
+    if strict:
+        check_integers(f"fnp.{fn}", arg, concrete)
     return int(concrete)
+
+
+def check_integers(fn: str, arg: str, value) -> None:
+    """A TypeError naming ``fn`` (as shown: ``"fnp.tile"``) and ``arg`` unless ``value`` (a
+    number, or an array of them) holds integers or bools. NumPy and JAX reject a float
+    size, count, width or axis (2.5, and 2.0 too), which ``int()`` would truncate silently.
+    NumPy integer scalars and 0-d integer arrays pass, as ``operator.index`` takes them.
+    """
+    if is_scalar(value):
+        try:
+            operator.index(value)
+            return
+        except TypeError:
+            pass
+    elif np.asarray(value).dtype.kind in "biu" or np.size(value) == 0:
+        return
+    if is_scalar(value):
+        what = "an integer"
+        fix = f"int({value!r})" if np.asarray(value).dtype.kind == "f" else "a Python int"
+    else:
+        what, fix = "integers", "Python ints or an integer array"
+    raise TypeError(f"{fn}: {arg} must be {what}, got {value!r}; pass {fix}.")
 
 
 # ---------------------------------------------------------------------------------------
