@@ -54,6 +54,8 @@ CASES = [
      ["fnp.concatenate", "axis", "1.0", "int(1.0)"]),
     ("argmin float axis", lambda: fnp.argmin(fnp.arange(4.0), axis=0.5), TypeError,
      ["fnp.argmin", "axis", "0.5"]),
+    ("linspace float num", lambda: fnp.linspace(0, 1, num=2.5), TypeError,
+     ["fnp.linspace", "num", "2.5", "int(2.5)"]),
     ("save missing folder", lambda: fg.save("/nonexistent-fungrad/x.npz", {"a": 1.0}),
      FileNotFoundError, ["save", "/nonexistent-fungrad", "does not exist"]),
 ]

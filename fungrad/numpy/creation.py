@@ -26,7 +26,7 @@ from fungrad.numpy.array_type import as_array_type
 from fungrad.numpy.joining import concatenate
 from fungrad.numpy.math import exp, log, power, sign
 from fungrad.numpy.promotion import as_operand, broadcast_to_shape, promote_dtypes, result_shape
-from fungrad.numpy.reshaping import broadcast_to, expand_dims
+from fungrad.numpy.reshaping import broadcast_to, check_integers, expand_dims
 from fungrad.numpy.unsupported_arguments import reject_sharding
 
 __all__ = ["asarray", "array", "zeros", "ones", "full", "empty", "zeros_like", "ones_like",
@@ -337,7 +337,9 @@ def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = 
         >>> fnp.linspace(0.0, 1.0, 4, endpoint=False, retstep=True)
         (Array([0.  , 0.25, 0.5 , 0.75]), Array(0.25))
     """
-    num = int(_static("linspace", "num", num))
+    num = _static("linspace", "num", num)
+    check_integers("fnp.linspace", "num", num)
+    num = int(num)
     if num < 0:
         raise ValueError(f"fnp.linspace: num must be non-negative, got {num}")
     start, stop = promote_dtypes("linspace", as_operand(start), as_operand(stop))
