@@ -56,6 +56,10 @@ CASES = [
      ["fnp.argmin", "axis", "0.5"]),
     ("linspace float num", lambda: fnp.linspace(0, 1, num=2.5), TypeError,
      ["fnp.linspace", "num", "2.5", "int(2.5)"]),
+    ("tile float reps", lambda: fnp.tile(fnp.arange(4.0), 2.5), TypeError,
+     ["fnp.tile", "reps", "2.5", "int(2.5)"]),
+    ("repeat float repeats", lambda: fnp.repeat(fnp.arange(4.0), 2.5), TypeError,
+     ["fnp.repeat", "repeats", "2.5", "int(2.5)"]),
     ("save missing folder", lambda: fg.save("/nonexistent-fungrad/x.npz", {"a": 1.0}),
      FileNotFoundError, ["save", "/nonexistent-fungrad", "does not exist"]),
 ]

@@ -20,6 +20,7 @@ from fungrad.core import Tracer, concrete_or_none, get_aval, shape_of
 from fungrad.errors import ConcretizationError
 from fungrad.numpy.promotion import as_operand
 from fungrad.numpy.reshaping import (
+    check_integers,
     normalize_axes,
     normalize_axis,
     ravel,
@@ -205,7 +206,7 @@ def tile(A, reps):  # noqa: N803 (NumPy's name)
                [1, 2, 1, 2]])
     """
     x = as_operand(A)
-    reps = static_ints("tile", "reps", reps)
+    reps = static_ints("tile", "reps", reps, strict=True)
     x_shape = shape_of(x)
     nd = max(len(x_shape), len(reps))
     reps = (1,) * (nd - len(reps)) + reps
@@ -238,7 +239,8 @@ def repeat(a, repeats, axis: int | None = None, *, total_repeat_length: int | No
     n = shape_of(x)[axis]
     counts = _static_repeats(repeats, n)
     if total_repeat_length is not None:
-        counts = _fit_total(counts, int(total_repeat_length))
+        counts = _fit_total(counts, static_int("repeat", "total_repeat_length",
+                                               total_repeat_length, strict=True))
     if len(set(counts.tolist())) == 1 and n:
         r = int(counts[0])
         shape = shape_of(x)
@@ -256,6 +258,7 @@ def _static_repeats(repeats, n: int) -> np.ndarray:
             raise ConcretizationError(
                 "fnp.repeat: repeats must be static counts (the output shape depends on "
                 "them), but they are a traced value; pass a Python int or a NumPy array")
+    check_integers("fnp.repeat", "repeats", repeats)
     counts = np.asarray(repeats, dtype=np.int64).ravel()
     if counts.size == 1:
         counts = np.full(n, counts[0])
