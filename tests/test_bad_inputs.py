@@ -60,6 +60,8 @@ CASES = [
      ["fnp.tile", "reps", "2.5", "int(2.5)"]),
     ("repeat float repeats", lambda: fnp.repeat(fnp.arange(4.0), 2.5), TypeError,
      ["fnp.repeat", "repeats", "2.5", "int(2.5)"]),
+    ("pad float width", lambda: fnp.pad(fnp.arange(4.0), 1.5), TypeError,
+     ["fnp.pad", "pad_width", "1.5", "int(1.5)"]),
     ("save missing folder", lambda: fg.save("/nonexistent-fungrad/x.npz", {"a": 1.0}),
      FileNotFoundError, ["save", "/nonexistent-fungrad", "does not exist"]),
 ]

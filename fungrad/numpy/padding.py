@@ -28,7 +28,7 @@ from fungrad.numpy.rearranging import flip, take_static
 from fungrad.numpy.reductions import max as _max
 from fungrad.numpy.reductions import mean as _mean
 from fungrad.numpy.reductions import min as _min
-from fungrad.numpy.reshaping import broadcast_to, is_scalar
+from fungrad.numpy.reshaping import broadcast_to, check_integers, is_scalar
 from fungrad.numpy.rounding import round as _round
 from fungrad.numpy.statistics import median as _median
 
@@ -132,6 +132,7 @@ def _pairs(arg: str, value, nd: int) -> np.ndarray:
     except (ValueError, TypeError):
         raise ValueError(f"fnp.pad: {arg}={value!r} must be an int, (before, after), or one "
                          f"(before, after) per axis of the array (rank {nd})") from None
+    check_integers("fnp.pad", arg, value)
     if (pairs < 0).any():
         raise ValueError(f"fnp.pad: {arg} must be non-negative, got {value}")
     return pairs
