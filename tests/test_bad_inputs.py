@@ -62,6 +62,7 @@ CASES = [
      ["fnp.repeat", "repeats", "2.5", "int(2.5)"]),
     ("pad float width", lambda: fnp.pad(fnp.arange(4.0), 1.5), TypeError,
      ["fnp.pad", "pad_width", "1.5", "int(1.5)"]),
+    ("tri negative N", lambda: fnp.tri(-2), TypeError, ["fnp.tri", "N", "-2", ">= 0"]),
     ("save missing folder", lambda: fg.save("/nonexistent-fungrad/x.npz", {"a": 1.0}),
      FileNotFoundError, ["save", "/nonexistent-fungrad", "does not exist"]),
 ]
@@ -79,6 +80,7 @@ def test_bad_input_error_names_the_function_and_argument(what, call, error, frag
 def test_good_inputs_still_work():
     assert nn.Linear(3, 2, key=KEY).out_features == 2
     assert fnp.zeros((2, 0)).shape == (2, 0)
+    assert fnp.tri(0).shape == (0, 0) and fnp.tri(2, 0).shape == (2, 0)
     assert fnp.asarray([True, False]).dtype == bool
     assert float(lax.fori_loop(0, 3, lambda i, c: c + i, 0.0)) == 3.0
     assert random.bernoulli(KEY, fnp.asarray(0.5), (3,)).shape == (3,)

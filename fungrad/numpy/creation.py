@@ -439,6 +439,11 @@ def tri(N: int, M: int | None = None, k: int = 0, dtype=None):  # noqa: N803 (Nu
     n = int(_static("tri", "N", N))
     m = None if M is None else int(_static("tri", "M", M))
     k = int(_static("tri", "k", k))
+    for arg, size in (("N", n), ("M", m)):
+        if size is not None and size < 0:  # NumPy returns an empty array; JAX raises
+            raise TypeError(f"fnp.tri: {arg} must be >= 0 (a number of "
+                            f"{'rows' if arg == 'N' else 'columns'}), got {size}; pass "
+                            f"max({arg}, 0) for an empty result.")
     return as_array_type(np.tri(n, m, k, dtype=_dtype_or(dtype, np.float64)))
 
 
