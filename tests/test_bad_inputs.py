@@ -63,6 +63,10 @@ CASES = [
     ("pad float width", lambda: fnp.pad(fnp.arange(4.0), 1.5), TypeError,
      ["fnp.pad", "pad_width", "1.5", "int(1.5)"]),
     ("tri negative N", lambda: fnp.tri(-2), TypeError, ["fnp.tri", "N", "-2", ">= 0"]),
+    ("zeros str dtype", lambda: fnp.zeros(3, dtype=str), TypeError,
+     ["fnp.zeros", "dtype", "str", "numeric dtype"]),
+    ("zeros object dtype", lambda: fnp.zeros(3, dtype=object), TypeError,
+     ["fnp.zeros", "dtype", "object", "numeric dtype"]),
     ("save missing folder", lambda: fg.save("/nonexistent-fungrad/x.npz", {"a": 1.0}),
      FileNotFoundError, ["save", "/nonexistent-fungrad", "does not exist"]),
 ]

@@ -34,13 +34,30 @@ __all__ = ["asarray", "array", "zeros", "ones", "full", "empty", "zeros_like", "
            "meshgrid", "logspace", "geomspace", "fromfunction"]
 
 
-def _dtype_or_none(dtype):
-    return None if dtype is None else np.dtype(dtype)
+def _dtype_or_none(fn: str, dtype):
+    return None if dtype is None else _numeric_dtype(fn, dtype)
 
 
-def _dtype_or(dtype, default):
+def _dtype_or(fn: str, dtype, default):
     # np.dtype objects are falsy (len 0), so `dtype or default` would be wrong.
-    return np.dtype(default) if dtype is None else np.dtype(dtype)
+    return np.dtype(default) if dtype is None else _numeric_dtype(fn, dtype)
+
+
+def _is_numeric(dtype: np.dtype) -> bool:
+    """Whether fungrad arrays (like JAX's) can hold ``dtype``: numbers and booleans, not
+    strings, objects, datetimes or records."""
+    return dtype.kind not in "OUSM" and dtype.names is None
+
+
+def _numeric_dtype(fn: str, dtype) -> np.dtype:
+    """``np.dtype(dtype)``, or a TypeError naming ``fn`` for a dtype fungrad arrays cannot
+    hold (NumPy would make a string or object array)."""
+    out = np.dtype(dtype)
+    if not _is_numeric(out):
+        raise TypeError(f"fnp.{fn}: dtype={dtype!r} ({out}) is not a numeric dtype; fungrad "
+                        "arrays hold numbers and booleans only. Pass a numeric dtype such as "
+                        "float64, int64 or bool.")
+    return out
 
 
 def _placed(fn: str, out, device, out_sharding=None):
@@ -66,7 +83,7 @@ def asarray(a, dtype=None, order=None, *, copy=None, device=None, out_sharding=N
     """
     if device is not None or out_sharding is not None:
         return _placed("asarray", asarray(a, dtype, order, copy=copy), device, out_sharding)
-    dtype = _dtype_or_none(dtype)
+    dtype = _dtype_or_none("asarray", dtype)
     if isinstance(a, Tracer):
         return a if dtype is None or a.dtype == dtype else lax.convert_element_type(a, dtype)
     if isinstance(a, (list, tuple)) and _contains_tracer(a):
@@ -152,7 +169,7 @@ def _check_dims(fn_name: str, shape, dims) -> None:
 def _check_numeric(fn_name: str, out: np.ndarray, given) -> np.ndarray:
     """``out``, or a TypeError when it is not an array of numbers or booleans (strings,
     objects): fungrad arrays, like JAX's, hold only numeric and bool dtypes."""
-    if out.dtype.kind in "OUSM" or out.dtype.names is not None:
+    if not _is_numeric(out.dtype):
         shown = repr(given) if len(repr(given)) < 60 else type(given).__name__
         raise TypeError(
             f"fnp.{fn_name}: fungrad arrays hold numbers and booleans only; {shown} gives "
@@ -171,7 +188,7 @@ def zeros(shape, dtype=None, *, device=None, out_sharding=None):
         [[0, 0, 0], [0, 0, 0]]
     """
     shape = static_shape("zeros", shape)
-    out = as_array_type(np.zeros(shape, dtype=_dtype_or(dtype, np.float64)))
+    out = as_array_type(np.zeros(shape, dtype=_dtype_or("zeros", dtype, np.float64)))
     return out if device is None and out_sharding is None else _placed("zeros", out, device,
                                                                         out_sharding)
 
@@ -186,7 +203,7 @@ def ones(shape, dtype=None, *, device=None, out_sharding=None):
         [1.0, 1.0, 1.0]
     """
     shape = static_shape("ones", shape)
-    out = as_array_type(np.ones(shape, dtype=_dtype_or(dtype, np.float64)))
+    out = as_array_type(np.ones(shape, dtype=_dtype_or("ones", dtype, np.float64)))
     return out if device is None and out_sharding is None else _placed("ones", out, device,
                                                                         out_sharding)
 
@@ -207,7 +224,7 @@ def full(shape, fill_value, dtype=None, *, device=None, out_sharding=None):
         lead = len(shape) - value.ndim
         out = lax.broadcast_in_dim(value, shape, tuple(range(lead, len(shape))))
     else:
-        out = np.full(shape, fill_value, dtype=_dtype_or_none(dtype))
+        out = np.full(shape, fill_value, dtype=_dtype_or_none("full", dtype))
         out = as_array_type(_check_numeric("full", out, fill_value))
     return _placed("full", out, device, out_sharding)
 
@@ -222,7 +239,8 @@ def empty(shape, dtype=None, *, device=None, out_sharding=None):
         Array([[0., 0.],
                [0., 0.]])
     """
-    return _placed("empty", zeros(shape, dtype), device, out_sharding)
+    return _placed("empty", zeros(shape, _dtype_or("empty", dtype, np.float64)), device,
+                   out_sharding)
 
 
 def zeros_like(a, dtype=None, shape=None, *, device=None, out_sharding=None):
@@ -236,7 +254,7 @@ def zeros_like(a, dtype=None, shape=None, *, device=None, out_sharding=None):
     """
     aval = get_aval(a)
     out = constant_like(zeros(aval.shape if shape is None else shape,
-                              _dtype_or(dtype, aval.dtype)), a)  # on a's device
+                              _dtype_or("zeros_like", dtype, aval.dtype)), a)  # on a's device
     return _placed("zeros_like", out, device, out_sharding)
 
 
@@ -251,7 +269,7 @@ def ones_like(a, dtype=None, shape=None, *, device=None, out_sharding=None):
     """
     aval = get_aval(a)
     out = constant_like(ones(aval.shape if shape is None else shape,
-                             _dtype_or(dtype, aval.dtype)), a)
+                             _dtype_or("ones_like", dtype, aval.dtype)), a)
     return _placed("ones_like", out, device, out_sharding)
 
 
@@ -266,7 +284,7 @@ def full_like(a, fill_value, dtype=None, shape=None, *, device=None, out_shardin
     """
     aval = get_aval(a)
     out = constant_like(full(aval.shape if shape is None else shape, fill_value,
-                             _dtype_or(dtype, aval.dtype)), a)
+                             _dtype_or("full_like", dtype, aval.dtype)), a)
     return _placed("full_like", out, device, out_sharding)
 
 
@@ -309,7 +327,8 @@ def arange(start, stop=None, step=None, dtype=None, *, device=None, out_sharding
     step = 1 if step is None else _static("arange", "step", step)
     if stop is None:
         start, stop = 0, start
-    out = as_array_type(np.arange(start, stop, step, dtype=_dtype_or_none(dtype)))
+    dtype = _dtype_or_none("arange", dtype)
+    out = as_array_type(np.arange(start, stop, step, dtype=dtype))
     return _placed("arange", out, device, out_sharding)
 
 
@@ -408,8 +427,8 @@ def eye(N: int, M: int | None = None, k: int = 0, dtype=None, *,  # noqa: N803 (
     n = int(_static("eye", "N", N))
     m = None if M is None else int(_static("eye", "M", M))
     k = int(_static("eye", "k", k))
-    return _placed("eye", as_array_type(np.eye(n, m, k, dtype=_dtype_or(dtype, np.float64))),
-                   device)
+    out = as_array_type(np.eye(n, m, k, dtype=_dtype_or("eye", dtype, np.float64)))
+    return _placed("eye", out, device)
 
 
 def identity(n: int, dtype=None):
@@ -444,7 +463,7 @@ def tri(N: int, M: int | None = None, k: int = 0, dtype=None):  # noqa: N803 (Nu
             raise TypeError(f"fnp.tri: {arg} must be >= 0 (a number of "
                             f"{'rows' if arg == 'N' else 'columns'}), got {size}; pass "
                             f"max({arg}, 0) for an empty result.")
-    return as_array_type(np.tri(n, m, k, dtype=_dtype_or(dtype, np.float64)))
+    return as_array_type(np.tri(n, m, k, dtype=_dtype_or("tri", dtype, np.float64)))
 
 
 def meshgrid(*xi, copy: bool = True, sparse: bool = False, indexing: str = "xy") -> list:
