@@ -67,6 +67,8 @@ CASES = [
      ["fnp.zeros", "dtype", "str", "numeric dtype"]),
     ("zeros object dtype", lambda: fnp.zeros(3, dtype=object), TypeError,
      ["fnp.zeros", "dtype", "object", "numeric dtype"]),
+    ("arange complex", lambda: fnp.arange(1 + 2j), ValueError,
+     ["fnp.arange", "start", "(1+2j)", "real"]),
     ("save missing folder", lambda: fg.save("/nonexistent-fungrad/x.npz", {"a": 1.0}),
      FileNotFoundError, ["save", "/nonexistent-fungrad", "does not exist"]),
 ]

@@ -325,6 +325,11 @@ def arange(start, stop=None, step=None, dtype=None, *, device=None, out_sharding
     start = _static("arange", "start", start)
     stop = None if stop is None else _static("arange", "stop", stop)
     step = 1 if step is None else _static("arange", "step", step)
+    for arg, value in (("start", start), ("stop", stop), ("step", step)):
+        if np.iscomplexobj(value):  # NumPy steps along the real parts; JAX refuses
+            raise ValueError(f"fnp.arange: {arg}={value!r} is complex; start, stop and step "
+                             "must be real. For complex values, build a real range and "
+                             "combine it: start + fnp.arange(n) * step.")
     if stop is None:
         start, stop = 0, start
     dtype = _dtype_or_none("arange", dtype)
