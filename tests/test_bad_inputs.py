@@ -3,6 +3,7 @@ name the function and the argument, not NumPy's or Python's internals."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import fungrad as fg
@@ -69,6 +70,10 @@ CASES = [
      ["fnp.zeros", "dtype", "object", "numeric dtype"]),
     ("arange complex", lambda: fnp.arange(1 + 2j), ValueError,
      ["fnp.arange", "start", "(1+2j)", "real"]),
+    ("one_hot negative classes", lambda: nn.one_hot(fnp.arange(3), -1), TypeError,
+     ["one_hot", "num_classes", "-1", ">= 0"]),
+    ("one_hot float classes", lambda: nn.one_hot(fnp.arange(3), 2.5), TypeError,
+     ["one_hot", "num_classes", "2.5", "int(2.5)"]),
     ("save missing folder", lambda: fg.save("/nonexistent-fungrad/x.npz", {"a": 1.0}),
      FileNotFoundError, ["save", "/nonexistent-fungrad", "does not exist"]),
 ]
@@ -87,6 +92,8 @@ def test_good_inputs_still_work():
     assert nn.Linear(3, 2, key=KEY).out_features == 2
     assert fnp.zeros((2, 0)).shape == (2, 0)
     assert fnp.tri(0).shape == (0, 0) and fnp.tri(2, 0).shape == (2, 0)
+    assert nn.one_hot(fnp.arange(3), 0).shape == (3, 0)
+    assert nn.one_hot(fnp.arange(3), np.int64(3)).shape == (3, 3)
     assert fnp.asarray([True, False]).dtype == bool
     assert float(lax.fori_loop(0, 3, lambda i, c: c + i, 0.0)) == 3.0
     assert random.bernoulli(KEY, fnp.asarray(0.5), (3,)).shape == (3,)

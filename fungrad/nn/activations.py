@@ -15,6 +15,8 @@ import numpy as np
 
 from fungrad import dtypes, lax
 from fungrad import numpy as fnp
+from fungrad.core import Tracer
+from fungrad.numpy.reshaping import check_integers
 
 __all__ = [
     "relu", "gelu", "sigmoid", "log_sigmoid", "tanh", "softplus", "silu", "swish",
@@ -594,7 +596,19 @@ def one_hot(x: Array, num_classes: int, *, dtype: Any = np.float64, axis: int = 
     >>> one_hot(np.array([0, 2]), 3).tolist()
     [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]
     """
+    _check_num_classes(num_classes)
     x = fnp.asarray(x)
     classes = fnp.arange(num_classes)
     hot = fnp.expand_dims(x, -1) == classes
     return fnp.moveaxis(fnp.asarray(hot, dtype=dtype), -1, axis)
+
+
+def _check_num_classes(num_classes) -> None:
+    """JAX's rule: a non-negative integer (``fnp.arange`` would truncate 2.5 to 3 classes
+    and make none for -1). A traced count is left to ``fnp.arange``, which names it."""
+    if isinstance(num_classes, Tracer):
+        return
+    check_integers("one_hot", "num_classes", num_classes)
+    if num_classes < 0:
+        raise TypeError(f"one_hot: num_classes must be >= 0 (the length of the new axis), got "
+                        f"{num_classes}.")
