@@ -74,6 +74,8 @@ CASES = [
      ["one_hot", "num_classes", "-1", ">= 0"]),
     ("one_hot float classes", lambda: nn.one_hot(fnp.arange(3), 2.5), TypeError,
      ["one_hot", "num_classes", "2.5", "int(2.5)"]),
+    ("choice negative n", lambda: random.choice(KEY, -3), ValueError,
+     ["choice", "a=-3", "negative", ">= 1"]),
     ("save missing folder", lambda: fg.save("/nonexistent-fungrad/x.npz", {"a": 1.0}),
      FileNotFoundError, ["save", "/nonexistent-fungrad", "does not exist"]),
 ]
@@ -94,6 +96,7 @@ def test_good_inputs_still_work():
     assert fnp.tri(0).shape == (0, 0) and fnp.tri(2, 0).shape == (2, 0)
     assert nn.one_hot(fnp.arange(3), 0).shape == (3, 0)
     assert nn.one_hot(fnp.arange(3), np.int64(3)).shape == (3, 3)
+    assert random.choice(KEY, -3, (0,)).shape == (0,)  # no samples taken, as in JAX
     assert fnp.asarray([True, False]).dtype == bool
     assert float(lax.fori_loop(0, 3, lambda i, c: c + i, 0.0)) == 3.0
     assert random.bernoulli(KEY, fnp.asarray(0.5), (3,)).shape == (3,)

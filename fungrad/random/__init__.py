@@ -585,6 +585,10 @@ def choice(key: np.ndarray, a: Any, shape: Shape = (), replace: bool = True,  # 
         axis = _axis(fn, axis, len(shape_of(a)), "a")
     n = concrete_int(fn, "a", a) if is_int else shape_of(a)[axis]
     count = math.prod(shape)
+    if count and is_int and int(a) < 0:  # concrete_int wraps it to a huge population
+        raise ValueError(f"{fn}: a={int(a)} is negative; an int a is the population size "
+                         f"(samples come from range(a)), so it must be >= 1 to take {count} "
+                         "samples. Pass a positive int, or an array to sample from.")
     if count and n == 0:
         raise ValueError(f"{fn}: cannot take {count} samples from an empty population.")
     if not replace and count > n:
