@@ -76,6 +76,9 @@ CASES = [
      ["one_hot", "num_classes", "2.5", "int(2.5)"]),
     ("choice negative n", lambda: random.choice(KEY, -3), ValueError,
      ["choice", "a=-3", "negative", ">= 1"]),
+    ("register_pytree_node not callable",
+     lambda: fg.tree_util.register_pytree_node(type("C", (), {}), "notcallable", None),
+     TypeError, ["register_pytree_node", "flatten_func", "'notcallable'", "function"]),
     ("save missing folder", lambda: fg.save("/nonexistent-fungrad/x.npz", {"a": 1.0}),
      FileNotFoundError, ["save", "/nonexistent-fungrad", "does not exist"]),
 ]

@@ -253,6 +253,26 @@ def kind_of(x) -> NodeKind | None:
     return kind
 
 
+# What each function argument of the register_* functions computes, for their errors.
+_FUNCTION_SIGNATURES = {
+    "flatten_func": "x -> (children, aux_data)",
+    "unflatten_func": "(aux_data, children) -> x",
+    "flatten_with_keys": "x -> ((key, child) pairs, aux_data)",
+    "flatten_with_keys_func": "x -> ((key, child) pairs, aux_data)",
+}
+
+
+def _check_functions(fn_name: str, optional: tuple[str, ...], **functions) -> None:
+    """A TypeError naming the argument unless each function is callable (or None, for the
+    ``optional`` ones): a string registered as flatten_func would fail only at the first
+    flatten, far from the registration."""
+    for arg, f in functions.items():
+        if not callable(f) and not (f is None and arg in optional):
+            raise TypeError(f"{fn_name}: {arg} must be a function "
+                            f"{_FUNCTION_SIGNATURES[arg]}, got {f!r:.60} (a "
+                            f"{type(f).__name__}); pass a function or a lambda.")
+
+
 def _register(fn_name: str, nodetype: type, flatten, unflatten, with_keys=None) -> None:
     if not isinstance(nodetype, type):
         raise TypeError(f"{fn_name}: expected a class to register, got {nodetype!r}.")
@@ -299,6 +319,9 @@ def register_pytree_node(
         >>> tree_util.tree_map(lambda x: x * 2, Pair(1.0, 2.0)).b
         4.0
     """
+    _check_functions("register_pytree_node", ("flatten_with_keys_func",),
+                     flatten_func=flatten_func, unflatten_func=unflatten_func,
+                     flatten_with_keys_func=flatten_with_keys_func)
     _register(
         "register_pytree_node", nodetype, flatten_func, unflatten_func, flatten_with_keys_func
     )
@@ -333,6 +356,9 @@ def register_pytree_with_keys(
         >>> [tree_util.keystr(k) for k, _ in tree_util.tree_leaves_with_path(Pair(1.0, 2.0))]
         ['.a', '.b']
     """
+    _check_functions("register_pytree_with_keys", ("flatten_func",),
+                     flatten_with_keys=flatten_with_keys, unflatten_func=unflatten_func,
+                     flatten_func=flatten_func)
     if flatten_func is None:
 
         def flatten_func(x):
