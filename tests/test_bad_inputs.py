@@ -79,6 +79,9 @@ CASES = [
     ("register_pytree_node not callable",
      lambda: fg.tree_util.register_pytree_node(type("C", (), {}), "notcallable", None),
      TypeError, ["register_pytree_node", "flatten_func", "'notcallable'", "function"]),
+    ("custom_linear_solve wrong shape",
+     lambda: lax.custom_linear_solve(lambda v: 2 * v, fnp.ones(3), lambda mv, r: fnp.ones(2)),
+     ValueError, ["custom_linear_solve", "solve", "[(2,)]", "[(3,)]", "shaped like b"]),
     ("save missing folder", lambda: fg.save("/nonexistent-fungrad/x.npz", {"a": 1.0}),
      FileNotFoundError, ["save", "/nonexistent-fungrad", "does not exist"]),
 ]

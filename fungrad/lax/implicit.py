@@ -144,7 +144,11 @@ linear_solve_p.linear = True  # in b; the transpose rule rejects linear captured
 # The public functions
 
 
-def _flat_fun(fn: str, what: str, fun, tree, expect_tree=None, has_aux: bool = False):
+def _flat_fun(fn: str, what: str, fun, tree, expect_tree=None, has_aux: bool = False,
+              same_shapes: bool = False):
+    """``fun`` on flat leaves, checking that it returns ``tree`` (``expect_tree``) and, with
+    ``same_shapes``, leaves shaped like its inputs (a linear solve's x and A x are shaped
+    like b; a wrong shape would otherwise flow into the result)."""
     aux_tree = []
 
     def flat(*leaves):
@@ -160,11 +164,21 @@ def _flat_fun(fn: str, what: str, fun, tree, expect_tree=None, has_aux: bool = F
         if out_tree != want:
             raise TypeError(f"lax.{fn}: {what} returned a {out_tree}, but a {want} is needed "
                             "(the structure of b).")
+        if same_shapes:
+            _check_shapes(fn, what, out_leaves, leaves)
         aux_leaves, t = tree_flatten(aux)
         aux_tree.append(t)
         return out_leaves + [stop_gradient(a) for a in aux_leaves]
 
     return flat, aux_tree
+
+
+def _check_shapes(fn: str, what: str, out_leaves, in_leaves) -> None:
+    got = [tuple(get_aval(v).shape) for v in out_leaves]
+    want = [tuple(get_aval(v).shape) for v in in_leaves]
+    if got != want:
+        raise ValueError(f"lax.{fn}: {what} returned shapes {got}, but b has shapes {want}; "
+                         f"{what} must return values shaped like b.")
 
 
 def custom_linear_solve(matvec: Callable, b: Any, solve: Callable,
@@ -195,10 +209,10 @@ def custom_linear_solve(matvec: Callable, b: Any, solve: Callable,
     """
     b_leaves, b_tree = tree_flatten(b)
     avals = [get_aval(v).update(weak_type=False) for v in b_leaves]
-    mv_flat, _ = _flat_fun("custom_linear_solve", "matvec", matvec, b_tree)
+    mv_flat, _ = _flat_fun("custom_linear_solve", "matvec", matvec, b_tree, same_shapes=True)
     mv_ir, m_consts = stage_closed(mv_flat, avals, "matvec", transform_name="linear_solve")
-    sv_flat, aux_tree = _flat_fun("custom_linear_solve", "solve",
-                                  lambda r: solve(matvec, r), b_tree, has_aux=has_aux)
+    sv_flat, aux_tree = _flat_fun("custom_linear_solve", "solve", lambda r: solve(matvec, r),
+                                  b_tree, has_aux=has_aux, same_shapes=True)
     sv_ir, s_consts = stage_closed(sv_flat, avals, "solve", transform_name="linear_solve")
     num_aux = len(sv_ir.outvars) - len(b_leaves)
     if transpose_solve is None and symmetric:
@@ -211,7 +225,8 @@ def custom_linear_solve(matvec: Callable, b: Any, solve: Callable,
             return tree_unflatten(b_tree, pe.call_ir(vecmat_ir, m_consts + tree_flatten(y)[0]))
 
         tv_flat, _ = _flat_fun("custom_linear_solve", "transpose_solve",
-                               lambda r: transpose_solve(vecmat, r), b_tree, has_aux=has_aux)
+                               lambda r: transpose_solve(vecmat, r), b_tree, has_aux=has_aux,
+                               same_shapes=True)
         tv_ir, t_consts = stage_closed(tv_flat, avals, "transpose_solve",
                                        transform_name="linear_solve")
         tv_ir = _drop_aux(tv_ir, len(tv_ir.outvars) - len(b_leaves))
