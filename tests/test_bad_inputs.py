@@ -82,6 +82,8 @@ CASES = [
     ("custom_linear_solve wrong shape",
      lambda: lax.custom_linear_solve(lambda v: 2 * v, fnp.ones(3), lambda mv, r: fnp.ones(2)),
      ValueError, ["custom_linear_solve", "solve", "[(2,)]", "[(3,)]", "shaped like b"]),
+    ("dynamic_slice float start", lambda: lax.dynamic_slice(fnp.arange(4.0), (1.5,), (2,)),
+     TypeError, ["lax.dynamic_slice", "start index 0", "1.5", "integer"]),
     ("save missing folder", lambda: fg.save("/nonexistent-fungrad/x.npz", {"a": 1.0}),
      FileNotFoundError, ["save", "/nonexistent-fungrad", "does not exist"]),
 ]

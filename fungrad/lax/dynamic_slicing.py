@@ -115,6 +115,16 @@ def dynamic_slice(operand, start_indices, slice_sizes, *, allow_negative_indices
     return dynamic_slice_p.bind(operand, *starts, slice_sizes=tuple(int(k) for k in slice_sizes))
 
 
+def check_start(fn: str, what: str, start) -> None:
+    """A TypeError naming ``lax.fn`` for a float or complex start index (JAX's rule): the
+    eager impl would truncate it, and only the abstract evaluation (under jit) checked."""
+    dtype = get_aval(start).dtype
+    if dtype.kind in "fc":
+        shown = start.aval.str_short() if isinstance(start, core.Tracer) else repr(start)
+        raise TypeError(f"lax.{fn}: {what} must be an integer, got {shown} ({dtype}); pass "
+                        "an int, or an integer array (.astype(int)).")
+
+
 def _starts(fn: str, start_indices, allow_negative_indices) -> list:
     """Start indices for the primitives, which count negative starts from the end; where
     negative starts are not allowed, a static one is an error and a traced one is 0."""
@@ -126,6 +136,7 @@ def _starts(fn: str, start_indices, allow_negative_indices) -> list:
                          f"{len(starts)} start indices; give a bool or one per dimension.")
     out = []
     for d, (s, ok) in enumerate(zip(starts, allow)):
+        check_start(fn, f"start index {d}", s)
         if not ok:
             value = core.concrete_or_none(s)
             if value is not None and int(value) < 0:

@@ -16,7 +16,7 @@ __all__ = [
 ]
 
 from fungrad.core import concrete_or_none, is_literal, shape_of
-from fungrad.lax.dynamic_slicing import dynamic_slice, dynamic_update_slice
+from fungrad.lax.dynamic_slicing import check_start, dynamic_slice, dynamic_update_slice
 from fungrad.lax.elementwise import max as lax_max
 from fungrad.lax.shape_ops import expand_dims, slice_in_dim, squeeze
 
@@ -30,6 +30,7 @@ def _axis(fn: str, axis: int, shape) -> int:
 
 
 def _start(fn: str, index, allow_negative_indices: bool, size: int):
+    check_start(fn, "the start index", index)
     if type(index) is int or (is_literal(index) and not isinstance(index, np.ndarray)):
         index = np.int64(index)
     if allow_negative_indices:
