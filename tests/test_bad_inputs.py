@@ -84,6 +84,8 @@ CASES = [
      ValueError, ["custom_linear_solve", "solve", "[(2,)]", "[(3,)]", "shaped like b"]),
     ("dynamic_slice float start", lambda: lax.dynamic_slice(fnp.arange(4.0), (1.5,), (2,)),
      TypeError, ["lax.dynamic_slice", "start index 0", "1.5", "integer"]),
+    ("select float pred", lambda: lax.select(fnp.ones(3), fnp.ones(3), fnp.zeros(3)),
+     TypeError, ["lax.select", "pred", "float64", "boolean"]),
     ("save missing folder", lambda: fg.save("/nonexistent-fungrad/x.npz", {"a": 1.0}),
      FileNotFoundError, ["save", "/nonexistent-fungrad", "does not exist"]),
 ]

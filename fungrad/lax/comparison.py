@@ -137,7 +137,9 @@ def _select_n_impl(which, *cases):
         if xp is np and _selects_by_bits(which, cases):
             return _select_bits(which, *cases)
         return xp.where(which, cases[1], cases[0])
-    which = xp.asarray(which).astype(np.int64)
+    which = xp.asarray(which)
+    _check_which(which.dtype)
+    which = which.astype(np.int64)
     if xp is np:
         return np.choose(which, np.broadcast_arrays(*cases))
     # CuPy's choose takes one array of choices: stack the broadcast cases
@@ -190,9 +192,16 @@ def _select_bits(which, false_case, true_case):
     return out.view(dtype)
 
 
+def _check_which(dtype) -> None:
+    """JAX's rule: the selector is boolean or integer (a float one would be truncated)."""
+    if np.dtype(dtype).kind not in "biu":
+        raise TypeError(f"lax.select_n: `which` (lax.select's `pred`) must be boolean or "
+                        f"integer, got {dtype}; pass a comparison such as x > 0, or cast it "
+                        "with .astype(bool).")
+
+
 def _select_n_abstract_eval(which, *cases):
-    if which.dtype.kind not in "biu":
-        raise TypeError(f"fungrad select_n: `which` must be boolean or integer, got {which.dtype}")
+    _check_which(which.dtype)
     shape = core.check_same_shapes("select_n", which, *cases)
     dtype = core.check_same_dtypes("select_n", *cases)
     return ShapedArray(shape, dtype, all(c.weak_type for c in cases))
