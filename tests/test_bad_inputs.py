@@ -86,6 +86,13 @@ CASES = [
      TypeError, ["lax.dynamic_slice", "start index 0", "1.5", "integer"]),
     ("select float pred", lambda: lax.select(fnp.ones(3), fnp.ones(3), fnp.zeros(3)),
      TypeError, ["lax.select", "pred", "float64", "boolean"]),
+    ("jit donate_argnums out of range", lambda: fg.jit(lambda a, b: a + b, donate_argnums=5),
+     ValueError, ["jit of", "donate_argnums=(5,)", "2 positional arguments", "-2 to 1"]),
+    ("jit donated static argument",
+     lambda: fg.jit(lambda a, b: a + b, donate_argnums=0, static_argnums=0), ValueError,
+     ["jit of", "['a']", "static and donated"]),
+    ("jit unknown donate_argnames", lambda: fg.jit(lambda a, b: a + b, donate_argnames="zz"),
+     ValueError, ["jit of", "donate_argnames ['zz']", "not parameters", "['a', 'b']"]),
     ("save missing folder", lambda: fg.save("/nonexistent-fungrad/x.npz", {"a": 1.0}),
      FileNotFoundError, ["save", "/nonexistent-fungrad", "does not exist"]),
 ]
@@ -107,6 +114,8 @@ def test_good_inputs_still_work():
     assert nn.one_hot(fnp.arange(3), 0).shape == (3, 0)
     assert nn.one_hot(fnp.arange(3), np.int64(3)).shape == (3, 3)
     assert random.choice(KEY, -3, (0,)).shape == (0,)  # no samples taken, as in JAX
+    assert float(fg.jit(lambda a, *rest: a, donate_argnums=3)(1.0)) == 1.0  # *args: any
+    assert float(fg.jit(lambda a, b: a + b, donate_argnums=-1)(1.0, 2.0)) == 3.0
     assert fnp.asarray([True, False]).dtype == bool
     assert float(lax.fori_loop(0, 3, lambda i, c: c + i, 0.0)) == 3.0
     assert random.bernoulli(KEY, fnp.asarray(0.5), (3,)).shape == (3,)

@@ -205,7 +205,7 @@ class JittedFunction:
     """A function compiled by :func:`jit`; call it like the original."""
 
     def __init__(self, fun: Callable, static_argnums, static_argnames, donate_argnums,
-                 backend: str | None = None):
+                 backend: str | None = None, donate_argnames=()):
         functools.update_wrapper(self, fun)
         self.fun = fun
         self.backend = tiering.check_backend(backend)
@@ -214,6 +214,8 @@ class JittedFunction:
         self.static_argnums, self.static_argnames = static_spec(
             fun, self.signature, static_argnums, static_argnames)
         self.donate_argnums = _normalize_argnums(donate_argnums)
+        _check_donation(self.name, self.signature, self.static_argnames, self.donate_argnums,
+                        _names(donate_argnames))
         self.cache: dict[Any, _Entry] = {}
         self.trace_count = 0  # how many times `fun` was traced (cache misses)
         _live_jitted.add(self)
@@ -456,10 +458,50 @@ def _normalize_argnums(argnums) -> tuple[int, ...]:
     return (argnums,) if isinstance(argnums, int) else tuple(argnums)
 
 
+def _names(argnames) -> tuple[str, ...]:
+    return (argnames,) if isinstance(argnames, str) else tuple(argnames or ())
+
+
+def _check_donation(name: str, signature, static_argnames, nums, names) -> None:
+    """JAX's checks of ``donate_argnums``/``donate_argnames`` at ``jit()`` time (donation
+    itself is a no-op here): positions within the positional parameters (unless ``*args``
+    takes any number), names among the parameters, no argument both static and donated."""
+    if not all(isinstance(i, (int, np.integer)) for i in nums):
+        raise TypeError(f"jit of `{name}`: donate_argnums must be ints (positions), got "
+                        f"{nums}.")
+    if signature is None:
+        if names:
+            raise ValueError(f"jit of `{name}`: donate_argnames={names} needs the function's "
+                             "signature, which inspect cannot read; pass donate_argnums.")
+        return
+    params = signature.parameters
+    positional = [n for n, p in params.items()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    count = len(positional)
+    if any(p.kind is p.VAR_POSITIONAL for p in params.values()):
+        count = None
+    bad = [i for i in nums if count is not None and not -count <= i < count]
+    if bad:
+        raise ValueError(f"jit of `{name}`: donate_argnums={nums} is out of range: `{name}` "
+                         f"takes {count} positional arguments {tuple(positional)}, so "
+                         f"positions run from {-count} to {count - 1}. Fix the positions, or "
+                         "donate by name with donate_argnames.")
+    unknown = [n for n in names if n not in params]
+    if unknown:
+        raise ValueError(f"jit of `{name}`: donate_argnames {unknown} are not parameters of "
+                         f"`{name}` (parameters: {list(params)}); fix the names.")
+    donated = {*names, *(positional[i] for i in nums if -len(positional) <= i < len(positional))}
+    both = sorted(donated.intersection(static_argnames))
+    if both:
+        raise ValueError(f"jit of `{name}`: {both} are both static and donated; a static "
+                         "argument is a Python value, not a buffer to donate. Remove it from "
+                         "donate_argnums/donate_argnames (or from the static ones).")
+
+
 def static_spec(fun, signature, static_argnums, static_argnames, transform: str = "jit"):
     """Static positions (sorted) and names from ``static_argnums``/``static_argnames``."""
     nums = set(_normalize_argnums(static_argnums))
-    names = (static_argnames,) if isinstance(static_argnames, str) else tuple(static_argnames or ())
+    names = _names(static_argnames)
     params = list(signature.parameters) if signature else []
     keyword_only = {n for n, p in signature.parameters.items()
                     if p.kind is p.KEYWORD_ONLY} if signature else set()
@@ -514,7 +556,8 @@ def jit(fun: Callable | None = None, /, *, static_argnums: int | Sequence[int] =
             on them.
         static_argnames: the same, by parameter name.
         donate_argnums, donate_argnames: accepted for JAX compatibility; NumPy buffers are
-            not reused, so donated arguments stay valid (unlike JAX).
+            not reused, so donated arguments stay valid (unlike JAX). They are checked as
+            JAX checks them: positions in range, names among the parameters, none static.
         keep_unused, inline: accepted for JAX compatibility (unused inputs cost nothing
             here, and nested jitted functions are always inlined into the caller's program).
         device: accepted for JAX compatibility (the CPU is the only device).
@@ -545,6 +588,8 @@ def jit(fun: Callable | None = None, /, *, static_argnums: int | Sequence[int] =
                         f"{type(compiler_options).__name__}")
     if fun is None:
         return lambda f: jit(f, static_argnums=static_argnums, static_argnames=static_argnames,
-                             donate_argnums=donate_argnums, backend=backend)
+                             donate_argnums=donate_argnums, donate_argnames=donate_argnames,
+                             backend=backend)
     check_callable("jit", fun)
-    return JittedFunction(fun, static_argnums, static_argnames, donate_argnums, backend)
+    return JittedFunction(fun, static_argnums, static_argnames, donate_argnums, backend,
+                          donate_argnames)
