@@ -93,6 +93,9 @@ CASES = [
      ["jit of", "['a']", "static and donated"]),
     ("jit unknown donate_argnames", lambda: fg.jit(lambda a, b: a + b, donate_argnames="zz"),
      ValueError, ["jit of", "donate_argnames ['zz']", "not parameters", "['a', 'b']"]),
+    ("checkpoint static_argnums out of range",
+     lambda: fg.checkpoint(lambda a, b: a * b, static_argnums=5)(1.0, 2.0), ValueError,
+     ["checkpoint of", "static_argnums=(5,)", "2 positional arguments", "[5]"]),
     ("save missing folder", lambda: fg.save("/nonexistent-fungrad/x.npz", {"a": 1.0}),
      FileNotFoundError, ["save", "/nonexistent-fungrad", "does not exist"]),
 ]
@@ -116,6 +119,8 @@ def test_good_inputs_still_work():
     assert random.choice(KEY, -3, (0,)).shape == (0,)  # no samples taken, as in JAX
     assert float(fg.jit(lambda a, *rest: a, donate_argnums=3)(1.0)) == 1.0  # *args: any
     assert float(fg.jit(lambda a, b: a + b, donate_argnums=-1)(1.0, 2.0)) == 3.0
+    power = fg.checkpoint(lambda x, n=2: x ** n, static_argnames="n")
+    assert float(fg.grad(power)(3.0)) == 6.0  # the default fills the static position
     assert fnp.asarray([True, False]).dtype == bool
     assert float(lax.fori_loop(0, 3, lambda i, c: c + i, 0.0)) == 3.0
     assert random.bernoulli(KEY, fnp.asarray(0.5), (3,)).shape == (3,)

@@ -40,7 +40,7 @@ from fungrad.interpreters.linearize import deflinear, is_linear, transpose_rules
 from fungrad.ir import IR, Eqn, Var, stage_closed
 from fungrad.lax import dot_general_p
 from fungrad.transforms.api import check_callable
-from fungrad.transforms.jit import _signature, jit_call_p, static_spec
+from fungrad.transforms.jit import _normalize_argnums, _signature, jit_call_p, static_spec
 from fungrad.transforms.remat_planner import Plan, baseline_bytes, plan_budget, resolve_budget
 from fungrad.transforms.remat_scan import scan_bytes_kept, schedule_scans
 from fungrad.transforms.remat_transpose import lazy_transpose_ir
@@ -410,19 +410,23 @@ def checkpoint(fun: Callable, *, prevent_cse: bool = True, policy: Policy | None
     policy = as_policy(policy)
     signature = _signature(fun)
     statics, _ = static_spec(fun, signature, static_argnums, static_argnames, "checkpoint")
+    static_nums = _normalize_argnums(static_argnums)
     name = getattr(fun, "__qualname__", None) or getattr(fun, "__name__", "fun")
 
     cache: dict = {}  # signature -> (IR, out_tree); derived IRs are cached on the IR
 
     @functools.wraps(fun)
     def checkpointed(*args, **kwargs):
+        if static_nums:
+            _check_static_argnums(name, static_nums, signature, args, kwargs)
         if core._context.trace is core.eval_trace:
             for i in statics if not kwargs else ():
                 if i < len(args):
                     _static_key(name, args, i)  # the same errors as under a transform
             return fun(*args, **kwargs)  # nothing to differentiate: no need to stage
-        if kwargs:  # keywords become positional, so static_argnames can find them
-            bound = _signature(fun).bind(*args, **kwargs)
+        if kwargs or (statics and statics[-1] >= len(args)):
+            # keywords and defaults become positional, so static_argnames can find them
+            bound = signature.bind(*args, **kwargs)
             bound.apply_defaults()
             args = bound.args
         dyn = [a for i, a in enumerate(args) if i not in statics]
@@ -453,6 +457,18 @@ def checkpoint(fun: Callable, *, prevent_cse: bool = True, policy: Policy | None
 
 
 remat = checkpoint
+
+
+def _check_static_argnums(name: str, nums: tuple[int, ...], signature, args, kwargs) -> None:
+    """JAX's call-time check: each of ``static_argnums`` indexes a positional argument of
+    this call (one passed by keyword for a positional parameter counts)."""
+    count = len(signature.bind(*args, **kwargs).args) if kwargs and signature else len(args)
+    bad = [i for i in nums if not -count <= i < count]
+    if bad:
+        raise ValueError(f"checkpoint of `{name}`: static_argnums={nums} must index the "
+                         f"{count} positional arguments of this call ({-count} to "
+                         f"{count - 1}), but {bad} do not. Fix static_argnums, or pass the "
+                         "static argument positionally.")
 
 
 def _static_key(name: str, args, index: int):
