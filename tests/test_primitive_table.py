@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from typing import NamedTuple
 
 import numpy as np
 import pytest
 
 import tests.tables as tables_pkg
 from fungrad.test_util import check_grads
+from tests import jax_references
 from tests.tables.spec import Case, differentiable, direction
 
 
@@ -35,7 +37,7 @@ def test_check_grads(case: Case):
                 atol=case.atol, rtol=case.rtol)
 
 
-def _jax():
+def jax_modules():
     jax = pytest.importorskip("jax")
     jax.config.update("jax_enable_x64", True)
     import jax.numpy as jnp
@@ -45,8 +47,8 @@ def _jax():
 
 
 def _close(a, b, case, what):
-    a_leaves = [np.asarray(x) for x in _leaves(a)]
-    b_leaves = [np.asarray(x) for x in _leaves(b)]
+    a_leaves = [np.asarray(x) for x in leaves(a)]
+    b_leaves = [np.asarray(x) for x in leaves(b)]
     assert len(a_leaves) == len(b_leaves), f"{case.name}: {what}: different number of outputs"
     for x, y in zip(a_leaves, b_leaves):
         if "bfloat16" not in (x.dtype.name, y.dtype.name) and "V" in (x.dtype.kind, y.dtype.kind):
@@ -64,7 +66,7 @@ def _tree_map(f, x):
     return tree_map(f, x)
 
 
-def _leaves(x):
+def leaves(x):
     from fungrad.tree_util import tree_leaves
 
     return tree_leaves(x)
@@ -111,12 +113,18 @@ def _jax_reference(jax, ref, case: Case, args, diff_idx, tangents, ct):
         return reference(inputs, tangents, ct)
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if c.jax is not None], ids=lambda c: c.name)
-def test_matches_jax(case: Case):
-    import fungrad as fg
+class RowInputs(NamedTuple):
+    """A row's arguments, the indices of the differentiable ones, and the tangent and
+    cotangent directions its JVP and VJP are compared along (None: no VJP)."""
 
-    jax, jnp, lax = _jax()
-    ref = case.jax(jnp, lax)
+    args: tuple
+    diff_idx: list
+    tangents: tuple
+    ct: object
+    out: object  # fungrad's value
+
+
+def row_inputs(case: Case) -> RowInputs:
     args = case.draw_args()
     out = case.fun(*args)
     rng = np.random.default_rng(1)
@@ -124,9 +132,40 @@ def test_matches_jax(case: Case):
     tangents = tuple(direction(rng, args[i]) for i in diff_idx)
     ct = _tree_map(lambda o: direction(rng, o), out) if case.diff and "rev" in case.modes \
         else None
-    ref_out, ref_t, ref_ct = _jax_reference(jax, ref, case, args, diff_idx, tangents, ct)
+    return RowInputs(args, diff_idx, tangents, ct, out)
+
+
+def live_reference(case: Case, inputs: RowInputs):
+    """JAX's (value, jvp, vjp) of the row, computed now."""
+    jax, jnp, lax = jax_modules()
+    return _jax_reference(jax, case.jax(jnp, lax), case, inputs.args, inputs.diff_idx,
+                          inputs.tangents, inputs.ct)
+
+
+JAX_CASES = [c for c in CASES if c.jax is not None]
+_STORE = []
+
+
+def _recorded(case: Case, inputs: RowInputs, jax_version: str):
+    """The row's recorded JAX results (tests/jax_references.py), or None if stale."""
+    if not _STORE:
+        _STORE.append(jax_references.Store())
+    key = jax_references.row_key(case, jax_version, inputs.args, inputs.tangents, inputs.ct)
+    return _STORE[0].lookup(case.name, key)
+
+
+@pytest.mark.parametrize("case", JAX_CASES, ids=lambda c: c.name)
+def test_matches_jax(case: Case, request):
+    import fungrad as fg
+
+    jax = jax_modules()[0]
+    inputs = row_inputs(case)
+    args, diff_idx, tangents, ct, out = inputs
+    ref = None if request.config.getoption("--full") else _recorded(case, inputs,
+                                                                   jax.__version__)
+    ref_out, ref_t, ref_ct = ref if ref is not None else live_reference(case, inputs)
     _close(out, ref_out, case, "value")
-    for o, r in zip(_leaves(out), _leaves(ref_out)):
+    for o, r in zip(leaves(out), leaves(ref_out)):
         o, r = np.asarray(o), np.asarray(r)
         if o.dtype.kind != "V" and o.dtype != r.dtype:
             raise AssertionError(f"{case.name}: dtype {o.dtype} vs JAX {r.dtype}")
@@ -149,3 +188,17 @@ def test_matches_jax(case: Case):
         return
     _, pullback = fg.vjp(partial(case.fun), *primals)
     _close(pullback(ct), ref_ct, case, "vjp")
+
+
+def test_recorded_jax_references_are_current():
+    """Every row compared with JAX has a current entry in tests/data/jax_references.npz
+    (otherwise test_matches_jax computes JAX's side live: right, but slow)."""
+    jax = jax_modules()[0]
+    store = jax_references.Store()
+    stale = [c.name for c in JAX_CASES
+             if store.index.get(c.name, {}).get("inputs_key")
+             != jax_references.inputs_key(c, jax.__version__, c.draw_args())]
+    assert not stale, (f"{len(stale)} rows have no current recorded JAX reference (new or "
+                       f"changed rows, or JAX {jax.__version__} is not the recorded version), "
+                       f"e.g. {stale[:5]}; run `python -m tests.jax_references` and commit "
+                       "tests/data/jax_references.npz.")

@@ -164,7 +164,8 @@ def test_kill_9_during_writes_keeps_a_loadable_file_and_the_next_save_cleans_up(
         proc.wait(timeout=30)
         proc.stdout.close()
         out = fg.load(path, like={"big": np.zeros(2_000_000), "i": np.array(0)})
-        np.testing.assert_array_equal(out["big"][:3], np.zeros(3) + (
-            0 if int(out["i"]) == 0 else np.random.default_rng(0).standard_normal(3) + int(out["i"])))
+        i = int(out["i"])
+        expect = 0 if i == 0 else np.random.default_rng(0).standard_normal(3) + i
+        np.testing.assert_array_equal(out["big"][:3], np.zeros(3) + expect)
     fg.save(path, {"big": np.ones(3), "i": np.array(-1)})
     assert _temps(tmp_path) == []

@@ -20,10 +20,10 @@ import numpy as np
 from fungrad import core
 from fungrad.core import Primitive, get_aval
 from fungrad.errors import ShapeError
+from fungrad.interpreters import batching
 from fungrad.interpreters import partial_eval as pe
 from fungrad.interpreters.batching import batch_size, batching_rules, bdim_to_front
 from fungrad.interpreters.executable import executable
-from fungrad.interpreters import batching
 from fungrad.interpreters.jvp import Zero, jvp_rules, zeros_like_aval
 from fungrad.interpreters.linearize import is_linear, transpose_rules
 from fungrad.ir import IR, stage_flat, stage_pytree_fun

@@ -9,7 +9,6 @@ import fungrad.numpy as fnp
 from fungrad import lax as flax
 from tests.tables.spec import A, C, Case
 
-
 # FFT and IFFT are complex-linear, so holomorphic: the Jacobian table also checks
 # jacfwd(holomorphic=True) == jacrev(holomorphic=True) on their complex rows.
 HOLO = ("holomorphic",)
