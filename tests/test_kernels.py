@@ -187,6 +187,21 @@ def test_float32_sums_accumulate_in_float64():
     assert abs(float(fused[0]) - exact) / exact < 1e-7
 
 
+def test_float32_sum_of_vector_math_gets_its_own_loop_and_stays_float64():
+    # exp and a float64 accumulator in one loop do not vectorise: the sum reads the row
+    # back in a second loop; a sum of plain arithmetic stays in the main loop.
+    x = np.random.default_rng(3).standard_normal((50, 2000)).astype(np.float32)
+    f = fg.jit(lambda x: fnp.sum(fnp.exp(x), axis=1), backend="numba")
+    source = f.lower(x).kernel_sources()[0]
+    assert source.count("for i1 in range(n1):") == 2 and "np.float64(0)" in source
+    exact = np.sum(np.exp(x.astype(np.float64)), axis=1)
+    out = f(x)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out, exact, rtol=2e-7)
+    plain = fg.jit(lambda x: fnp.sum(x * 2.0 + 1.0, axis=1), backend="numba")
+    assert plain.lower(x).kernel_sources()[0].count("for i1 in range(n1):") == 1
+
+
 def test_weak_literals_keep_float32():
     x = np.linspace(0, 1, 50, dtype=np.float32)
     fused, ref, _ = _fused_and_reference(lambda x: (x * 0.01 + 0.3) * x, x)
