@@ -96,6 +96,15 @@ CASES = [
     ("checkpoint static_argnums out of range",
      lambda: fg.checkpoint(lambda a, b: a * b, static_argnums=5)(1.0, 2.0), ValueError,
      ["checkpoint of", "static_argnums=(5,)", "2 positional arguments", "[5]"]),
+    ("reshape float shape", lambda: fnp.reshape(fnp.arange(6.0), (2.0, 3)), TypeError,
+     ["fnp.reshape", "shape[0]", "2.0", "int(2.0)"]),
+    ("broadcast_to float shape", lambda: fnp.broadcast_to(fnp.ones(1), (2.5,)), TypeError,
+     ["fnp.broadcast_to", "shape[0]", "2.5", "int(2.5)"]),
+    ("lax.reshape float size", lambda: lax.reshape(fnp.arange(6.0), (2.0, 3)), TypeError,
+     ["lax.reshape", "new_sizes[0]", "2.0", "int(2.0)"]),
+    ("lax.broadcast_in_dim float size",
+     lambda: lax.broadcast_in_dim(fnp.ones(1), (2.5,), (0,)), TypeError,
+     ["lax.broadcast_in_dim", "shape[0]", "2.5", "int(2.5)"]),
     ("save missing folder", lambda: fg.save("/nonexistent-fungrad/x.npz", {"a": 1.0}),
      FileNotFoundError, ["save", "/nonexistent-fungrad", "does not exist"]),
 ]
@@ -122,5 +131,8 @@ def test_good_inputs_still_work():
     power = fg.checkpoint(lambda x, n=2: x ** n, static_argnames="n")
     assert float(fg.grad(power)(3.0)) == 6.0  # the default fills the static position
     assert fnp.asarray([True, False]).dtype == bool
+    assert fnp.reshape(fnp.arange(6.0), (np.int64(2), np.array(3))).shape == (2, 3)
+    assert lax.broadcast_in_dim(fnp.ones(1), (np.int64(2),), (np.int64(0),)).shape == (2,)
+    assert fg.jit(lambda x: fnp.broadcast_to(x, (np.int64(2), 3)))(fnp.ones(3)).shape == (2, 3)
     assert float(lax.fori_loop(0, 3, lambda i, c: c + i, 0.0)) == 3.0
     assert random.bernoulli(KEY, fnp.asarray(0.5), (3,)).shape == (3,)
