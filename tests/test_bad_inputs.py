@@ -105,6 +105,12 @@ CASES = [
     ("lax.broadcast_in_dim float size",
      lambda: lax.broadcast_in_dim(fnp.ones(1), (2.5,), (0,)), TypeError,
      ["lax.broadcast_in_dim", "shape[0]", "2.5", "int(2.5)"]),
+    ("diff float n", lambda: fnp.diff(fnp.arange(6.0), n=1.5), TypeError,
+     ["fnp.diff", "n must be", "1.5", "int(1.5)"]),
+    ("fft float n", lambda: fnp.fft.fft(fnp.arange(6.0), n=2.5), TypeError,
+     ["fnp.fft.fft", "n must be", "2.5", "int(2.5)"]),
+    ("fftn float s", lambda: fnp.fft.fftn(fnp.arange(6.0), s=(2.5,)), TypeError,
+     ["fnp.fft.fftn", "s[0]", "2.5", "int(2.5)"]),
     ("save missing folder", lambda: fg.save("/nonexistent-fungrad/x.npz", {"a": 1.0}),
      FileNotFoundError, ["save", "/nonexistent-fungrad", "does not exist"]),
 ]
@@ -134,5 +140,7 @@ def test_good_inputs_still_work():
     assert fnp.reshape(fnp.arange(6.0), (np.int64(2), np.array(3))).shape == (2, 3)
     assert lax.broadcast_in_dim(fnp.ones(1), (np.int64(2),), (np.int64(0),)).shape == (2,)
     assert fg.jit(lambda x: fnp.broadcast_to(x, (np.int64(2), 3)))(fnp.ones(3)).shape == (2, 3)
+    assert fnp.diff(fnp.arange(6.0), n=np.array(2)).shape == (4,)
+    assert fg.jit(lambda x: fnp.fft.fft(x, n=np.int64(4)))(fnp.arange(6.0)).shape == (4,)
     assert float(lax.fori_loop(0, 3, lambda i, c: c + i, 0.0)) == 3.0
     assert random.bernoulli(KEY, fnp.asarray(0.5), (3,)).shape == (3,)
