@@ -111,6 +111,8 @@ CASES = [
      ["fnp.fft.fft", "n must be", "2.5", "int(2.5)"]),
     ("fftn float s", lambda: fnp.fft.fftn(fnp.arange(6.0), s=(2.5,)), TypeError,
      ["fnp.fft.fftn", "s[0]", "2.5", "int(2.5)"]),
+    ("sum float axis in a tuple", lambda: fnp.sum(fnp.ones((2, 3)), axis=(0.0,)), TypeError,
+     ["fnp.sum", "axis[0]", "0.0", "int(0.0)"]),
     ("save missing folder", lambda: fg.save("/nonexistent-fungrad/x.npz", {"a": 1.0}),
      FileNotFoundError, ["save", "/nonexistent-fungrad", "does not exist"]),
 ]
@@ -141,6 +143,8 @@ def test_good_inputs_still_work():
     assert lax.broadcast_in_dim(fnp.ones(1), (np.int64(2),), (np.int64(0),)).shape == (2,)
     assert fg.jit(lambda x: fnp.broadcast_to(x, (np.int64(2), 3)))(fnp.ones(3)).shape == (2, 3)
     assert fnp.diff(fnp.arange(6.0), n=np.array(2)).shape == (4,)
+    assert fnp.sum(fnp.ones((2, 3)), axis=(np.int64(0), np.array(1))).shape == ()
+    assert fg.vmap(lambda r: fnp.sum(r, axis=(np.int64(0),)))(fnp.ones((4, 2, 3))).shape == (4, 3)
     assert fg.jit(lambda x: fnp.fft.fft(x, n=np.int64(4)))(fnp.arange(6.0)).shape == (4,)
     assert float(lax.fori_loop(0, 3, lambda i, c: c + i, 0.0)) == 3.0
     assert random.bernoulli(KEY, fnp.asarray(0.5), (3,)).shape == (3,)

@@ -60,7 +60,7 @@ def normalize_axis(fn: str, axis, ndim: int, arg: str = "axis") -> int:
 
 def normalize_axes(fn: str, axes, ndim: int, arg: str = "axis") -> tuple[int, ...]:
     """Normalize an int or a sequence of ints; repeated axes are an error."""
-    axes = static_ints(fn, arg, axes)
+    axes = static_ints(fn, arg, axes, strict=True)
     out = tuple(normalize_axis(fn, a, ndim, arg) for a in axes)
     if len(set(out)) != len(out):
         raise shape_error(f"fnp.{fn}: repeated axis in {arg}={axes}")
