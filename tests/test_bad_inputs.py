@@ -113,6 +113,12 @@ CASES = [
      ["fnp.fft.fftn", "s[0]", "2.5", "int(2.5)"]),
     ("sum float axis in a tuple", lambda: fnp.sum(fnp.ones((2, 3)), axis=(0.0,)), TypeError,
      ["fnp.sum", "axis[0]", "0.0", "int(0.0)"]),
+    ("partition float kth", lambda: fnp.partition(fnp.arange(6.0), 1.5), TypeError,
+     ["fnp.partition", "kth", "1.5", "int(1.5)"]),
+    ("diagonal float offset", lambda: fnp.diagonal(fnp.ones((3, 3)), offset=1.5), TypeError,
+     ["fnp.diagonal", "offset", "1.5", "int(1.5)"]),
+    ("diag float k", lambda: fnp.diag(fnp.ones((3, 3)), k=1.5), TypeError,
+     ["fnp.diag", "k must be", "1.5", "int(1.5)"]),
     ("save missing folder", lambda: fg.save("/nonexistent-fungrad/x.npz", {"a": 1.0}),
      FileNotFoundError, ["save", "/nonexistent-fungrad", "does not exist"]),
 ]
@@ -145,6 +151,8 @@ def test_good_inputs_still_work():
     assert fnp.diff(fnp.arange(6.0), n=np.array(2)).shape == (4,)
     assert fnp.sum(fnp.ones((2, 3)), axis=(np.int64(0), np.array(1))).shape == ()
     assert fg.vmap(lambda r: fnp.sum(r, axis=(np.int64(0),)))(fnp.ones((4, 2, 3))).shape == (4, 3)
+    assert fnp.partition(fnp.arange(6.0), np.array(2)).shape == (6,)
+    assert fg.jit(lambda v: fnp.diag(v, k=np.int64(1)))(fnp.arange(3.0)).shape == (4, 4)
     assert fg.jit(lambda x: fnp.fft.fft(x, n=np.int64(4)))(fnp.arange(6.0)).shape == (4,)
     assert float(lax.fori_loop(0, 3, lambda i, c: c + i, 0.0)) == 3.0
     assert random.bernoulli(KEY, fnp.asarray(0.5), (3,)).shape == (3,)
