@@ -119,6 +119,12 @@ CASES = [
      ["fnp.diagonal", "offset", "1.5", "int(1.5)"]),
     ("diag float k", lambda: fnp.diag(fnp.ones((3, 3)), k=1.5), TypeError,
      ["fnp.diag", "k must be", "1.5", "int(1.5)"]),
+    ("split float index", lambda: fnp.split(fnp.arange(6.0), [1.5]), TypeError,
+     ["fnp.split", "indices_or_sections[0]", "1.5", "int(1.5)"]),
+    ("rollaxis float start", lambda: fnp.rollaxis(fnp.ones((3, 3)), 0, start=1.5), TypeError,
+     ["fnp.rollaxis", "start", "1.5", "int(1.5)"]),
+    ("vander float N", lambda: fnp.vander(fnp.arange(3.0), N=2.5), TypeError,
+     ["fnp.vander", "N must be", "2.5", "int(2.5)"]),
     ("save missing folder", lambda: fg.save("/nonexistent-fungrad/x.npz", {"a": 1.0}),
      FileNotFoundError, ["save", "/nonexistent-fungrad", "does not exist"]),
 ]
@@ -153,6 +159,8 @@ def test_good_inputs_still_work():
     assert fg.vmap(lambda r: fnp.sum(r, axis=(np.int64(0),)))(fnp.ones((4, 2, 3))).shape == (4, 3)
     assert fnp.partition(fnp.arange(6.0), np.array(2)).shape == (6,)
     assert fg.jit(lambda v: fnp.diag(v, k=np.int64(1)))(fnp.arange(3.0)).shape == (4, 4)
+    assert [p.shape for p in fnp.split(fnp.arange(6.0), np.array([2, 4]))] == [(2,)] * 3
+    assert fg.vmap(lambda v: fnp.vander(v, N=np.int64(2)))(fnp.ones((4, 3))).shape == (4, 3, 2)
     assert fg.jit(lambda x: fnp.fft.fft(x, n=np.int64(4)))(fnp.arange(6.0)).shape == (4,)
     assert float(lax.fori_loop(0, 3, lambda i, c: c + i, 0.0)) == 3.0
     assert random.bernoulli(KEY, fnp.asarray(0.5), (3,)).shape == (3,)

@@ -255,7 +255,7 @@ def rollaxis(a, axis: int, start: int = 0):
     a = as_operand(a)
     nd = len(shape_of(a))
     axis = normalize_axis("rollaxis", axis, nd)
-    start = static_int("rollaxis", "start", start)
+    start = static_int("rollaxis", "start", start, strict=True)
     if not -nd <= start <= nd:
         raise shape_error(f"fnp.rollaxis: start={start} is out of range for an array of rank "
                           f"{nd} (valid: {-nd} to {nd})")
