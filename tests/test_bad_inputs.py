@@ -125,6 +125,17 @@ CASES = [
      ["fnp.rollaxis", "start", "1.5", "int(1.5)"]),
     ("vander float N", lambda: fnp.vander(fnp.arange(3.0), N=2.5), TypeError,
      ["fnp.vander", "N must be", "2.5", "int(2.5)"]),
+    ("indices float dimension", lambda: fnp.indices((2.5,)), TypeError,
+     ["fnp.indices", "dimensions[0]", "2.5", "int(2.5)"]),
+    ("unravel_index float shape", lambda: fnp.unravel_index(fnp.asarray(1), (2.5,)), TypeError,
+     ["fnp.unravel_index", "shape[0]", "2.5", "int(2.5)"]),
+    ("mask_indices float n", lambda: fnp.mask_indices(2.5, fnp.triu), TypeError,
+     ["fnp.mask_indices", "n must be", "2.5", "int(2.5)"]),
+    ("ravel_multi_index float dims",
+     lambda: fnp.ravel_multi_index((fnp.asarray([1]),), dims=(2.5,)), TypeError,
+     ["fnp.ravel_multi_index", "dims[0]", "2.5", "int(2.5)"]),
+    ("resize float shape", lambda: fnp.resize(fnp.arange(6.0), 2.5), TypeError,
+     ["fnp.resize", "new_shape", "2.5", "int(2.5)"]),
     ("save missing folder", lambda: fg.save("/nonexistent-fungrad/x.npz", {"a": 1.0}),
      FileNotFoundError, ["save", "/nonexistent-fungrad", "does not exist"]),
 ]
@@ -161,6 +172,8 @@ def test_good_inputs_still_work():
     assert fg.jit(lambda v: fnp.diag(v, k=np.int64(1)))(fnp.arange(3.0)).shape == (4, 4)
     assert [p.shape for p in fnp.split(fnp.arange(6.0), np.array([2, 4]))] == [(2,)] * 3
     assert fg.vmap(lambda v: fnp.vander(v, N=np.int64(2)))(fnp.ones((4, 3))).shape == (4, 3, 2)
+    assert fnp.indices((np.int64(2), np.array(3))).shape == (2, 2, 3)
+    assert fg.vmap(lambda v: fnp.resize(v, np.int64(4)))(fnp.ones((2, 3))).shape == (2, 4)
     assert fg.jit(lambda x: fnp.fft.fft(x, n=np.int64(4)))(fnp.arange(6.0)).shape == (4,)
     assert float(lax.fori_loop(0, 3, lambda i, c: c + i, 0.0)) == 3.0
     assert random.bernoulli(KEY, fnp.asarray(0.5), (3,)).shape == (3,)
