@@ -136,6 +136,9 @@ CASES = [
      ["fnp.ravel_multi_index", "dims[0]", "2.5", "int(2.5)"]),
     ("resize float shape", lambda: fnp.resize(fnp.arange(6.0), 2.5), TypeError,
      ["fnp.resize", "new_shape", "2.5", "int(2.5)"]),
+    ("eye float N", lambda: fnp.eye(2.0), TypeError, ["fnp.eye", "N must be", "2.0", "int(2.0)"]),
+    ("pad bool width", lambda: fnp.pad(fnp.arange(4.0), True), TypeError,
+     ["fnp.pad", "pad_width", "booleans True", "pass ints"]),
     ("save missing folder", lambda: fg.save("/nonexistent-fungrad/x.npz", {"a": 1.0}),
      FileNotFoundError, ["save", "/nonexistent-fungrad", "does not exist"]),
 ]
@@ -174,6 +177,8 @@ def test_good_inputs_still_work():
     assert fg.vmap(lambda v: fnp.vander(v, N=np.int64(2)))(fnp.ones((4, 3))).shape == (4, 3, 2)
     assert fnp.indices((np.int64(2), np.array(3))).shape == (2, 2, 3)
     assert fg.vmap(lambda v: fnp.resize(v, np.int64(4)))(fnp.ones((2, 3))).shape == (2, 4)
+    assert fnp.eye(np.array(2), np.int64(3), k=np.int64(1)).shape == (2, 3)
+    assert fnp.pad(fnp.arange(4.0), ((True, 2),)).shape == (7,)  # an int array, as in NumPy
     assert fg.jit(lambda x: fnp.fft.fft(x, n=np.int64(4)))(fnp.arange(6.0)).shape == (4,)
     assert float(lax.fori_loop(0, 3, lambda i, c: c + i, 0.0)) == 3.0
     assert random.bernoulli(KEY, fnp.asarray(0.5), (3,)).shape == (3,)
