@@ -160,6 +160,7 @@ def test_good_inputs_still_work():
     assert nn.one_hot(fnp.arange(3), 0).shape == (3, 0)
     assert nn.one_hot(fnp.arange(3), np.int64(3)).shape == (3, 3)
     assert random.choice(KEY, -3, (0,)).shape == (0,)  # no samples taken, as in JAX
+    assert random.permutation(KEY, -3).shape == (0,)  # range(-3) is empty, as in JAX
     assert float(fg.jit(lambda a, *rest: a, donate_argnums=3)(1.0)) == 1.0  # *args: any
     assert float(fg.jit(lambda a, b: a + b, donate_argnums=-1)(1.0, 2.0)) == 3.0
     power = fg.checkpoint(lambda x, n=2: x ** n, static_argnames="n")
