@@ -139,6 +139,9 @@ CASES = [
     ("eye float N", lambda: fnp.eye(2.0), TypeError, ["fnp.eye", "N must be", "2.0", "int(2.0)"]),
     ("pad bool width", lambda: fnp.pad(fnp.arange(4.0), True), TypeError,
      ["fnp.pad", "pad_width", "booleans True", "pass ints"]),
+    ("jit static_argnums out of range", lambda: fg.jit(lambda a, b: a + b, static_argnums=5),
+     ValueError, ["jit of", "static_argnums=(5,)", "2 positional arguments", "-2 to 1",
+                  "static_argnames"]),
     ("save missing folder", lambda: fg.save("/nonexistent-fungrad/x.npz", {"a": 1.0}),
      FileNotFoundError, ["save", "/nonexistent-fungrad", "does not exist"]),
 ]
@@ -163,6 +166,8 @@ def test_good_inputs_still_work():
     assert random.permutation(KEY, -3).shape == (0,)  # range(-3) is empty, as in JAX
     assert float(fg.jit(lambda a, *rest: a, donate_argnums=3)(1.0)) == 1.0  # *args: any
     assert float(fg.jit(lambda a, b: a + b, donate_argnums=-1)(1.0, 2.0)) == 3.0
+    assert float(fg.jit(lambda a, *rest: a, static_argnums=5)(1.0)) == 1.0  # *args: any
+    assert float(fg.jit(lambda a, b, *, c=1.0: a * b + c, static_argnums=-1)(2.0, 3)) == 7.0
     power = fg.checkpoint(lambda x, n=2: x ** n, static_argnames="n")
     assert float(fg.grad(power)(3.0)) == 6.0  # the default fills the static position
     assert fnp.asarray([True, False]).dtype == bool
