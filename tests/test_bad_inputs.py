@@ -142,6 +142,8 @@ CASES = [
     ("jit static_argnums out of range", lambda: fg.jit(lambda a, b: a + b, static_argnums=5),
      ValueError, ["jit of", "static_argnums=(5,)", "2 positional arguments", "-2 to 1",
                   "static_argnames"]),
+    ("dynamic_slice bool start", lambda: lax.dynamic_slice(fnp.arange(4.0), (True,), (2,)),
+     TypeError, ["lax.dynamic_slice", "start index 0", "True", "bool", "integer"]),
     ("save missing folder", lambda: fg.save("/nonexistent-fungrad/x.npz", {"a": 1.0}),
      FileNotFoundError, ["save", "/nonexistent-fungrad", "does not exist"]),
 ]
