@@ -96,6 +96,54 @@ CASES = [
     ("checkpoint static_argnums out of range",
      lambda: fg.checkpoint(lambda a, b: a * b, static_argnums=5)(1.0, 2.0), ValueError,
      ["checkpoint of", "static_argnums=(5,)", "2 positional arguments", "[5]"]),
+    ("reshape float shape", lambda: fnp.reshape(fnp.arange(6.0), (2.0, 3)), TypeError,
+     ["fnp.reshape", "shape[0]", "2.0", "int(2.0)"]),
+    ("broadcast_to float shape", lambda: fnp.broadcast_to(fnp.ones(1), (2.5,)), TypeError,
+     ["fnp.broadcast_to", "shape[0]", "2.5", "int(2.5)"]),
+    ("lax.reshape float size", lambda: lax.reshape(fnp.arange(6.0), (2.0, 3)), TypeError,
+     ["lax.reshape", "new_sizes[0]", "2.0", "int(2.0)"]),
+    ("lax.broadcast_in_dim float size",
+     lambda: lax.broadcast_in_dim(fnp.ones(1), (2.5,), (0,)), TypeError,
+     ["lax.broadcast_in_dim", "shape[0]", "2.5", "int(2.5)"]),
+    ("diff float n", lambda: fnp.diff(fnp.arange(6.0), n=1.5), TypeError,
+     ["fnp.diff", "n must be", "1.5", "int(1.5)"]),
+    ("fft float n", lambda: fnp.fft.fft(fnp.arange(6.0), n=2.5), TypeError,
+     ["fnp.fft.fft", "n must be", "2.5", "int(2.5)"]),
+    ("fftn float s", lambda: fnp.fft.fftn(fnp.arange(6.0), s=(2.5,)), TypeError,
+     ["fnp.fft.fftn", "s[0]", "2.5", "int(2.5)"]),
+    ("sum float axis in a tuple", lambda: fnp.sum(fnp.ones((2, 3)), axis=(0.0,)), TypeError,
+     ["fnp.sum", "axis[0]", "0.0", "int(0.0)"]),
+    ("partition float kth", lambda: fnp.partition(fnp.arange(6.0), 1.5), TypeError,
+     ["fnp.partition", "kth", "1.5", "int(1.5)"]),
+    ("diagonal float offset", lambda: fnp.diagonal(fnp.ones((3, 3)), offset=1.5), TypeError,
+     ["fnp.diagonal", "offset", "1.5", "int(1.5)"]),
+    ("diag float k", lambda: fnp.diag(fnp.ones((3, 3)), k=1.5), TypeError,
+     ["fnp.diag", "k must be", "1.5", "int(1.5)"]),
+    ("split float index", lambda: fnp.split(fnp.arange(6.0), [1.5]), TypeError,
+     ["fnp.split", "indices_or_sections[0]", "1.5", "int(1.5)"]),
+    ("rollaxis float start", lambda: fnp.rollaxis(fnp.ones((3, 3)), 0, start=1.5), TypeError,
+     ["fnp.rollaxis", "start", "1.5", "int(1.5)"]),
+    ("vander float N", lambda: fnp.vander(fnp.arange(3.0), N=2.5), TypeError,
+     ["fnp.vander", "N must be", "2.5", "int(2.5)"]),
+    ("indices float dimension", lambda: fnp.indices((2.5,)), TypeError,
+     ["fnp.indices", "dimensions[0]", "2.5", "int(2.5)"]),
+    ("unravel_index float shape", lambda: fnp.unravel_index(fnp.asarray(1), (2.5,)), TypeError,
+     ["fnp.unravel_index", "shape[0]", "2.5", "int(2.5)"]),
+    ("mask_indices float n", lambda: fnp.mask_indices(2.5, fnp.triu), TypeError,
+     ["fnp.mask_indices", "n must be", "2.5", "int(2.5)"]),
+    ("ravel_multi_index float dims",
+     lambda: fnp.ravel_multi_index((fnp.asarray([1]),), dims=(2.5,)), TypeError,
+     ["fnp.ravel_multi_index", "dims[0]", "2.5", "int(2.5)"]),
+    ("resize float shape", lambda: fnp.resize(fnp.arange(6.0), 2.5), TypeError,
+     ["fnp.resize", "new_shape", "2.5", "int(2.5)"]),
+    ("eye float N", lambda: fnp.eye(2.0), TypeError, ["fnp.eye", "N must be", "2.0", "int(2.0)"]),
+    ("pad bool width", lambda: fnp.pad(fnp.arange(4.0), True), TypeError,
+     ["fnp.pad", "pad_width", "booleans True", "pass ints"]),
+    ("jit static_argnums out of range", lambda: fg.jit(lambda a, b: a + b, static_argnums=5),
+     ValueError, ["jit of", "static_argnums=(5,)", "2 positional arguments", "-2 to 1",
+                  "static_argnames"]),
+    ("dynamic_slice bool start", lambda: lax.dynamic_slice(fnp.arange(4.0), (True,), (2,)),
+     TypeError, ["lax.dynamic_slice", "start index 0", "True", "bool", "integer"]),
     ("save missing folder", lambda: fg.save("/nonexistent-fungrad/x.npz", {"a": 1.0}),
      FileNotFoundError, ["save", "/nonexistent-fungrad", "does not exist"]),
 ]
@@ -117,10 +165,28 @@ def test_good_inputs_still_work():
     assert nn.one_hot(fnp.arange(3), 0).shape == (3, 0)
     assert nn.one_hot(fnp.arange(3), np.int64(3)).shape == (3, 3)
     assert random.choice(KEY, -3, (0,)).shape == (0,)  # no samples taken, as in JAX
+    assert random.permutation(KEY, -3).shape == (0,)  # range(-3) is empty, as in JAX
     assert float(fg.jit(lambda a, *rest: a, donate_argnums=3)(1.0)) == 1.0  # *args: any
     assert float(fg.jit(lambda a, b: a + b, donate_argnums=-1)(1.0, 2.0)) == 3.0
+    assert float(fg.jit(lambda a, *rest: a, static_argnums=5)(1.0)) == 1.0  # *args: any
+    assert float(fg.jit(lambda a, b, *, c=1.0: a * b + c, static_argnums=-1)(2.0, 3)) == 7.0
     power = fg.checkpoint(lambda x, n=2: x ** n, static_argnames="n")
     assert float(fg.grad(power)(3.0)) == 6.0  # the default fills the static position
     assert fnp.asarray([True, False]).dtype == bool
+    assert fnp.reshape(fnp.arange(6.0), (np.int64(2), np.array(3))).shape == (2, 3)
+    assert lax.broadcast_in_dim(fnp.ones(1), (np.int64(2),), (np.int64(0),)).shape == (2,)
+    assert fg.jit(lambda x: fnp.broadcast_to(x, (np.int64(2), 3)))(fnp.ones(3)).shape == (2, 3)
+    assert fnp.diff(fnp.arange(6.0), n=np.array(2)).shape == (4,)
+    assert fnp.sum(fnp.ones((2, 3)), axis=(np.int64(0), np.array(1))).shape == ()
+    assert fg.vmap(lambda r: fnp.sum(r, axis=(np.int64(0),)))(fnp.ones((4, 2, 3))).shape == (4, 3)
+    assert fnp.partition(fnp.arange(6.0), np.array(2)).shape == (6,)
+    assert fg.jit(lambda v: fnp.diag(v, k=np.int64(1)))(fnp.arange(3.0)).shape == (4, 4)
+    assert [p.shape for p in fnp.split(fnp.arange(6.0), np.array([2, 4]))] == [(2,)] * 3
+    assert fg.vmap(lambda v: fnp.vander(v, N=np.int64(2)))(fnp.ones((4, 3))).shape == (4, 3, 2)
+    assert fnp.indices((np.int64(2), np.array(3))).shape == (2, 2, 3)
+    assert fg.vmap(lambda v: fnp.resize(v, np.int64(4)))(fnp.ones((2, 3))).shape == (2, 4)
+    assert fnp.eye(np.array(2), np.int64(3), k=np.int64(1)).shape == (2, 3)
+    assert fnp.pad(fnp.arange(4.0), ((True, 2),)).shape == (7,)  # an int array, as in NumPy
+    assert fg.jit(lambda x: fnp.fft.fft(x, n=np.int64(4)))(fnp.arange(6.0)).shape == (4,)
     assert float(lax.fori_loop(0, 3, lambda i, c: c + i, 0.0)) == 3.0
     assert random.bernoulli(KEY, fnp.asarray(0.5), (3,)).shape == (3,)

@@ -116,10 +116,11 @@ def dynamic_slice(operand, start_indices, slice_sizes, *, allow_negative_indices
 
 
 def check_start(fn: str, what: str, start) -> None:
-    """A TypeError naming ``lax.fn`` for a float or complex start index (JAX's rule): the
-    eager impl would truncate it, and only the abstract evaluation (under jit) checked."""
+    """A TypeError naming ``lax.fn`` for a float, complex or bool start index (JAX's rule):
+    the eager impl would truncate it (or read True as 1), and only the abstract evaluation
+    (under jit) checked."""
     dtype = get_aval(start).dtype
-    if dtype.kind in "fc":
+    if dtype.kind in "fcb":
         shown = start.aval.str_short() if isinstance(start, core.Tracer) else repr(start)
         raise TypeError(f"lax.{fn}: {what} must be an integer, got {shown} ({dtype}); pass "
                         "an int, or an integer array (.astype(int)).")

@@ -41,6 +41,19 @@ from fungrad.interpreters.linearize import deflinear, is_linear
 from fungrad.ir import Eqn
 from fungrad.ir_passes import same_shape_identity, simplify_rules
 
+
+def _static_ints(fn: str, arg: str, values) -> tuple[int, ...]:
+    """``values`` (static sizes or dimensions) as Python ints; a float (2.0 too) is a
+    TypeError naming ``lax.fn`` and the entry, as in JAX, instead of being truncated."""
+    values = tuple(values)
+    if not all(type(v) is int for v in values):  # the common case skips the check
+        from fungrad.numpy.reshaping import check_integers  # noqa: PLC0415 (it imports lax)
+
+        for i, v in enumerate(values):
+            check_integers(f"lax.{fn}", f"{arg}[{i}]", v)
+    return tuple(map(int, values))
+
+
 # ---------------------------------------------------------------------------------------
 # broadcast_in_dim: operand dimension i becomes output dimension broadcast_dimensions[i]
 
@@ -79,7 +92,8 @@ def broadcast_in_dim(operand, shape, broadcast_dimensions):
         array([[1., 1., 1.],
                [2., 2., 2.]])
     """
-    shape, dims = tuple(map(int, shape)), tuple(map(int, broadcast_dimensions))
+    shape = _static_ints("broadcast_in_dim", "shape", shape)
+    dims = _static_ints("broadcast_in_dim", "broadcast_dimensions", broadcast_dimensions)
     same = core.shape_of(operand) == shape and dims == tuple(range(len(shape)))
     if same and not core.is_literal(operand):
         return operand
@@ -147,7 +161,7 @@ def reshape(operand, new_sizes, dimensions=None):
         array([[0., 1., 2.],
                [3., 4., 5.]])
     """
-    new_sizes = tuple(map(int, new_sizes))
+    new_sizes = _static_ints("reshape", "new_sizes", new_sizes)
     if any(n < 0 for n in new_sizes):
         raise TypeError(f"lax.reshape: new_sizes must all be >= 0 (lax has no -1 "
                         f"placeholder), got {new_sizes}; fnp.reshape accepts -1.")

@@ -26,7 +26,7 @@ from fungrad.numpy.array_type import as_array_type
 from fungrad.numpy.joining import concatenate
 from fungrad.numpy.math import exp, log, power, sign
 from fungrad.numpy.promotion import as_operand, broadcast_to_shape, promote_dtypes, result_shape
-from fungrad.numpy.reshaping import broadcast_to, check_integers, expand_dims
+from fungrad.numpy.reshaping import broadcast_to, check_integers, expand_dims, static_int
 from fungrad.numpy.unsupported_arguments import reject_sharding
 
 __all__ = ["asarray", "array", "zeros", "ones", "full", "empty", "zeros_like", "ones_like",
@@ -429,8 +429,8 @@ def eye(N: int, M: int | None = None, k: int = 0, dtype=None, *,  # noqa: N803 (
         Array([[0., 1., 0.],
                [0., 0., 1.]])
     """
-    n = int(_static("eye", "N", N))
-    m = None if M is None else int(_static("eye", "M", M))
+    n = static_int("eye", "N", N, strict=True)
+    m = None if M is None else static_int("eye", "M", M, strict=True)
     k = int(_static("eye", "k", k))
     out = as_array_type(np.eye(n, m, k, dtype=_dtype_or("eye", dtype, np.float64)))
     return _placed("eye", out, device)

@@ -46,7 +46,7 @@ def diff(a, n: int = 1, axis: int = -1, prepend=None, append=None):
         [2.0, 2.0]
     """
     a = as_operand(a)
-    n = static_int("diff", "n", n)
+    n = static_int("diff", "n", n, strict=True)
     if n < 0:
         raise ValueError(f"fnp.diff: n must be non-negative, got {n}")
     shape = shape_of(a)

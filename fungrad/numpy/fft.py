@@ -69,7 +69,7 @@ def _axes_and_lengths(fn: str, a, s, axes, kind: FftType):
     shape = shape_of(a)
     nd = len(shape)
     if s is not None:
-        s = static_ints(fn, "s", s)
+        s = static_ints(f"fft.{fn}", "s", s, strict=True)
     if axes is None:
         axes = tuple(range(nd - (nd if s is None else len(s)), nd))
     axes = normalize_axes(f"fft.{fn}", axes, nd, "axes")
@@ -154,8 +154,9 @@ def _normalized(y, kind: FftType, norm: str, total: int):
 
 
 def _one_axis(fn, kind, a, n, axis, norm):
-    s = None if n is None else (static_int(fn, "n", n),)
-    return _transform(fn, kind, a, s, (static_int(fn, "axis", axis),), norm)
+    name = f"fft.{fn}"
+    s = None if n is None else (static_int(name, "n", n, strict=True),)
+    return _transform(fn, kind, a, s, (static_int(name, "axis", axis, strict=True),), norm)
 
 
 # ---------------------------------------------------------------------------------------

@@ -138,7 +138,7 @@ def indices(dimensions, dtype=None, sparse: bool = False):
         >>> rows.tolist(), cols.tolist()
         ([[0, 0, 0], [1, 1, 1]], [[0, 1, 2], [0, 1, 2]])
     """
-    dims = static_ints("indices", "dimensions", dimensions)
+    dims = static_ints("indices", "dimensions", dimensions, strict=True)
     grid = np.indices(dims, dtype=np.dtype(np.int64) if dtype is None else np.dtype(dtype),
                       sparse=sparse)
     return tuple(as_array_type(g) for g in grid) if sparse else as_array_type(grid)
@@ -182,7 +182,7 @@ def unravel_index(indices, shape) -> tuple:
         >>> [i.tolist() for i in fnp.unravel_index(np.array([5, 7]), (3, 4))]
         [[1, 1], [1, 3]]
     """
-    dims = static_ints("unravel_index", "shape", shape)
+    dims = static_ints("unravel_index", "shape", shape, strict=True)
     flat = as_operand(indices)
     dtype = np.dtype(get_aval(flat).dtype)
     if dtype.kind not in "iu":
@@ -217,7 +217,7 @@ def mask_indices(n: int, mask_func, k: int = 0, *, size: int | None = None) -> t
         >>> rows.tolist(), cols.tolist()
         ([0, 0, 1], [1, 2, 2])
     """
-    n = static_int("mask_indices", "n", n)
+    n = static_int("mask_indices", "n", n, strict=True)
     mask = as_operand(mask_func(ones((n, n)), k))
     return nonzero(lax.ne(mask, np.dtype(get_aval(mask).dtype).type(0)), size=size)
 
@@ -246,7 +246,7 @@ def ravel_multi_index(multi_index, dims, mode: str = "raise", order: str = "C", 
         >>> fnp.ravel_multi_index((np.array([1, 2]), np.array([0, 3])), (3, 4)).tolist()
         [4, 11]
     """
-    sizes = static_ints("ravel_multi_index", "dims", dims)
+    sizes = static_ints("ravel_multi_index", "dims", dims, strict=True)
     coords = [as_operand(c) for c in multi_index]
     if len(coords) != len(sizes):
         raise ValueError(f"fnp.ravel_multi_index: {len(coords)} coordinate arrays for "

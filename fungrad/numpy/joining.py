@@ -27,6 +27,7 @@ from fungrad.numpy.reshaping import (
     reshape,
     shape_error,
     static_int,
+    static_ints,
 )
 
 # ---------------------------------------------------------------------------------------
@@ -274,7 +275,7 @@ def _split(fn: str, ary, indices_or_sections, axis, even: bool) -> list:
         sizes = [n // sections + (i < n % sections) for i in range(sections)]
         bounds = np.concatenate([[0], np.cumsum(sizes)])
     else:
-        cuts = [static_int(fn, "indices_or_sections", i) for i in indices_or_sections]
+        cuts = static_ints(fn, "indices_or_sections", indices_or_sections, strict=True)
         # Python slicing semantics: negative indices count from the end, then clip.
         bounds = np.clip(np.array([0, *(c + n if c < 0 else c for c in cuts), n]), 0, n)
     return [lax.slice_in_dim(x, int(lo), int(max(lo, hi)), 1, axis)

@@ -88,7 +88,7 @@ def diagonal(a, offset: int = 0, axis1: int = 0, axis2: int = 1):
     j = normalize_axis("diagonal", axis2, len(a_shape), "axis2")
     if i == j:
         raise shape_error(f"fnp.diagonal: axis1 and axis2 are the same axis ({i})")
-    offset = static_int("diagonal", "offset", offset)
+    offset = static_int("diagonal", "offset", offset, strict=True)
     rest = [d for d in range(len(a_shape)) if d not in (i, j)]
     x = lax.transpose(a, (*rest, i, j))
     lead, (rows, cols) = tuple(a_shape[d] for d in rest), (a_shape[i], a_shape[j])
@@ -116,7 +116,7 @@ def diag(v, k: int = 0):
     """
     v = as_operand(v)
     v_shape = shape_of(v)
-    k = static_int("diag", "k", k)
+    k = static_int("diag", "k", k, strict=True)
     if len(v_shape) == 2:
         return diagonal(v, k)
     if len(v_shape) != 1:

@@ -133,6 +133,9 @@ def _pairs(arg: str, value, nd: int) -> np.ndarray:
         raise ValueError(f"fnp.pad: {arg}={value!r} must be an int, (before, after), or one "
                          f"(before, after) per axis of the array (rank {nd})") from None
     check_integers("fnp.pad", arg, value)
+    if np.asarray(value).dtype == bool:  # check_integers takes bools; NumPy and JAX do not
+        raise TypeError(f"fnp.pad: {arg} must be integers, got booleans {value!r}; pass ints "
+                        "(True is 1, False is 0).")
     if (pairs < 0).any():
         raise ValueError(f"fnp.pad: {arg} must be non-negative, got {value}")
     return pairs

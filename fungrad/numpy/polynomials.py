@@ -362,7 +362,7 @@ def vander(x, N: int | None = None, increasing: bool = False):  # noqa: N803 (Nu
     x = as_operand(x)
     if len(shape_of(x)) != 1:
         raise ShapeError(f"fnp.vander: x must be 1-D, got shape {shape_of(x)}")
-    n = shape_of(x)[0] if N is None else static_int("vander", "N", N)
+    n = shape_of(x)[0] if N is None else static_int("vander", "N", N, strict=True)
     if n < 0:
         raise ValueError(f"fnp.vander: N must be non-negative, got {n}")
     columns = []

@@ -86,7 +86,7 @@ def resize(a, new_shape):
     [[1, 2], [3, 1]]
     """
     a = as_operand(a)
-    shape = static_ints("resize", "new_shape", new_shape)
+    shape = static_ints("resize", "new_shape", new_shape, strict=True)
     if any(n < 0 for n in shape):
         raise ValueError(f"fnp.resize: new_shape {shape} has a negative length")
     total, size = int(np.prod(shape, dtype=np.int64)), int(np.prod(shape_of(a), dtype=np.int64))

@@ -42,9 +42,10 @@ def is_scalar(value) -> bool:
 
 def static_ints(fn: str, arg: str, value, *, strict: bool = False) -> tuple[int, ...]:
     """Return an int or a sequence of ints as a tuple of Python ints (static values);
-    ``strict`` as for :func:`static_int`."""
-    return tuple(static_int(fn, arg, v, strict=strict)
-                 for v in ((value,) if is_scalar(value) else value))
+    ``strict`` as for :func:`static_int`. Errors name a sequence's entry (``shape[0]``)."""
+    if is_scalar(value):
+        return (static_int(fn, arg, value, strict=strict),)
+    return tuple(static_int(fn, f"{arg}[{i}]", v, strict=strict) for i, v in enumerate(value))
 
 
 def normalize_axis(fn: str, axis, ndim: int, arg: str = "axis") -> int:
@@ -59,7 +60,7 @@ def normalize_axis(fn: str, axis, ndim: int, arg: str = "axis") -> int:
 
 def normalize_axes(fn: str, axes, ndim: int, arg: str = "axis") -> tuple[int, ...]:
     """Normalize an int or a sequence of ints; repeated axes are an error."""
-    axes = static_ints(fn, arg, axes)
+    axes = static_ints(fn, arg, axes, strict=True)
     out = tuple(normalize_axis(fn, a, ndim, arg) for a in axes)
     if len(set(out)) != len(out):
         raise shape_error(f"fnp.{fn}: repeated axis in {arg}={axes}")
@@ -141,7 +142,7 @@ def reshape(a, shape=None, order: str = "C", *, newshape=None, copy=None,
 
 
 def _resolve_shape(fn: str, in_shape, shape) -> tuple[int, ...]:
-    shape = static_ints(fn, "shape", shape)
+    shape = static_ints(fn, "shape", shape, strict=True)
     size = int(np.prod(in_shape, dtype=np.int64))
     if shape.count(-1) > 1 or any(s < -1 for s in shape):
         raise shape_error(f"fnp.{fn}: invalid shape {shape} (at most one -1, no other "
@@ -254,7 +255,7 @@ def rollaxis(a, axis: int, start: int = 0):
     a = as_operand(a)
     nd = len(shape_of(a))
     axis = normalize_axis("rollaxis", axis, nd)
-    start = static_int("rollaxis", "start", start)
+    start = static_int("rollaxis", "start", start, strict=True)
     if not -nd <= start <= nd:
         raise shape_error(f"fnp.rollaxis: start={start} is out of range for an array of rank "
                           f"{nd} (valid: {-nd} to {nd})")
@@ -323,7 +324,7 @@ def broadcast_to(array, shape, *, out_sharding=None):
     if out_sharding is not None:
         reject_sharding("broadcast_to", out_sharding=out_sharding)
     x = as_operand(array)
-    shape = static_ints("broadcast_to", "shape", shape)
+    shape = static_ints("broadcast_to", "shape", shape, strict=True)
     x_shape = shape_of(x)
     lead = len(shape) - len(x_shape)
     if lead < 0 or any(s not in (1, t) for s, t in zip(x_shape, shape[lead:], strict=True)):

@@ -133,7 +133,7 @@ def _kth(fn: str, a, kth, axis: int):
                          "rank >= 1")
     axis = normalize_axis(fn, axis, len(shape_of(a)))
     n = shape_of(a)[axis]
-    k = static_int(fn, "kth", kth)
+    k = static_int(fn, "kth", kth, strict=True)
     if not -n <= k < n:
         raise ValueError(f"fnp.{fn}: kth={k} is out of range for axis {axis} of length {n}")
     return a, axis

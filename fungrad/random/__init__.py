@@ -532,7 +532,8 @@ def permutation(key: np.ndarray, x: Any, axis: int = 0, independent: bool = Fals
     """
     fn = "permutation"
     if isinstance(x, (int, np.integer)) or (not isinstance(x, Tracer) and len(shape_of(x)) == 0):
-        n = concrete_int(fn, "x", x)
+        n = concrete_int(fn, "x", x)  # wraps a negative x modulo 2**64, so:
+        n = 0 if int(x) < 0 else n  # JAX permutes range(x), which is then empty
         return _sample(fn, key, lambda k: _random_order(k, (n,), 0))
     x = _operand(x, "permutation", "x")
     xshape = tuple(shape_of(x))

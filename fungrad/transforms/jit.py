@@ -211,6 +211,8 @@ class JittedFunction:
         self.backend = tiering.check_backend(backend)
         self.name = getattr(fun, "__qualname__", None) or getattr(fun, "__name__", "fun")
         self.signature = _signature(fun)
+        _check_positions(self.name, self.signature, "static_argnums",
+                         _normalize_argnums(static_argnums))
         self.static_argnums, self.static_argnames = static_spec(
             fun, self.signature, static_argnums, static_argnames)
         self.donate_argnums = _normalize_argnums(donate_argnums)
@@ -308,9 +310,8 @@ class JittedFunction:
     def _split(self, args):
         statics = []
         for i in self.static_argnums:
-            if i >= len(args):
-                raise TypeError(f"jit of `{self.name}`: static_argnums={i} but the function "
-                                f"was called with {len(args)} positional arguments")
+            if i >= len(args):  # a position *args did not fill this call: JAX ignores it
+                continue
             statics.append(_check_hashable(self.name, i, args[i], self.signature))
         dyn = tuple(a for i, a in enumerate(args) if i not in self.static_argnums)
         leaves, in_tree = tree_flatten(dyn)
@@ -474,18 +475,9 @@ def _check_donation(name: str, signature, static_argnames, nums, names) -> None:
             raise ValueError(f"jit of `{name}`: donate_argnames={names} needs the function's "
                              "signature, which inspect cannot read; pass donate_argnums.")
         return
+    _check_positions(name, signature, "donate_argnums", nums)
     params = signature.parameters
-    positional = [n for n, p in params.items()
-                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    count = len(positional)
-    if any(p.kind is p.VAR_POSITIONAL for p in params.values()):
-        count = None
-    bad = [i for i in nums if count is not None and not -count <= i < count]
-    if bad:
-        raise ValueError(f"jit of `{name}`: donate_argnums={nums} is out of range: `{name}` "
-                         f"takes {count} positional arguments {tuple(positional)}, so "
-                         f"positions run from {-count} to {count - 1}. Fix the positions, or "
-                         "donate by name with donate_argnames.")
+    positional = _positional_params(signature)
     unknown = [n for n in names if n not in params]
     if unknown:
         raise ValueError(f"jit of `{name}`: donate_argnames {unknown} are not parameters of "
@@ -496,6 +488,30 @@ def _check_donation(name: str, signature, static_argnames, nums, names) -> None:
         raise ValueError(f"jit of `{name}`: {both} are both static and donated; a static "
                          "argument is a Python value, not a buffer to donate. Remove it from "
                          "donate_argnums/donate_argnames (or from the static ones).")
+
+
+def _positional_params(signature) -> list[str]:
+    """The names of the parameters that can be passed by position (not ``*args``)."""
+    return [n for n, p in signature.parameters.items()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+
+
+def _takes_varargs(signature) -> bool:
+    return any(p.kind is p.VAR_POSITIONAL for p in signature.parameters.values())
+
+
+def _check_positions(name: str, signature, arg: str, nums) -> None:
+    """JAX's ``jit()``-time check of ``static_argnums``/``donate_argnums`` (``arg``): each
+    position within the positional parameters, unless ``*args`` takes any number."""
+    if signature is None or _takes_varargs(signature):
+        return
+    positional = _positional_params(signature)
+    count = len(positional)
+    if any(not -count <= i < count for i in nums):
+        valid = f"positions run from {-count} to {count - 1}" if count else "none is valid"
+        raise ValueError(f"jit of `{name}`: {arg}={nums} is out of range: `{name}` takes "
+                         f"{count} positional arguments {tuple(positional)}, so {valid}. Fix "
+                         f"the positions, or pass names with {arg[:-4]}names.")
 
 
 def static_spec(fun, signature, static_argnums, static_argnames, transform: str = "jit"):
@@ -514,8 +530,10 @@ def static_spec(fun, signature, static_argnums, static_argnames, transform: str 
     for i, p in enumerate(params):
         if i in nums and p not in names:
             names += (p,)
-    if any(i < 0 for i in nums):
-        nums = {i % len(params) if params else i for i in nums}
+    if any(i < 0 for i in nums):  # counted from the last positional parameter
+        count = len(params) if not signature or _takes_varargs(signature) else len(
+            _positional_params(signature))
+        nums = {i % count if count else i for i in nums}
     return tuple(sorted(nums)), names
 
 
