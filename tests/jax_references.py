@@ -12,7 +12,8 @@ tangent and cotangent directions (exact bytes) and the code of the row's ``jax=`
 (with the table helpers it calls). Any change to a row, a new row, or another JAX version
 makes its entry stale, and the test then computes JAX's side live, as it always did (right,
 only slower); ``test_recorded_jax_references_are_current`` fails until the file is
-re-recorded. ``pytest --full`` ignores the file and computes every row live.
+re-recorded (it skips, saying so, where another JAX version is installed: every row is then
+compared live). ``pytest --full`` ignores the file and computes every row live.
 """
 
 from __future__ import annotations
@@ -156,10 +157,12 @@ class Store:
     def __init__(self, path: Path = STORE):
         self.path = path
         self.index: dict = {}
+        self.jax_version = None  # the JAX the entries were recorded with
         self._arrays = None
         if path.exists():
             self._arrays = np.load(path, allow_pickle=False)
             self.index = json.loads(str(self._arrays["__index__"]))
+            self.jax_version = str(self._arrays["__jax_version__"])
 
     def lookup(self, name: str, key: str):
         entry = self.index.get(name)
@@ -174,8 +177,9 @@ class Store:
         return tuple(out)
 
 
-def write_store(entries: dict, path: Path = STORE) -> None:
-    """Write ``{name: (key, inputs_key, value leaves, jvp leaves|None, vjp leaves|None)}``."""
+def write_store(entries: dict, jax_version: str, path: Path = STORE) -> None:
+    """Write ``{name: (key, inputs_key, value leaves, jvp leaves|None, vjp leaves|None)}``,
+    recorded with JAX ``jax_version``."""
     arrays, index = {}, {}
     for n, name in enumerate(sorted(entries)):
         key, in_key, *parts = entries[name]
@@ -190,6 +194,7 @@ def write_store(entries: dict, path: Path = STORE) -> None:
                 desc[part].append(dtype)
         index[name] = {"id": n, "key": key, "inputs_key": in_key, "parts": desc}
     arrays["__index__"] = np.array(json.dumps(index, sort_keys=True))
+    arrays["__jax_version__"] = np.array(jax_version)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp.npz")
     np.savez_compressed(tmp, **arrays)
@@ -233,7 +238,7 @@ def main(argv=None) -> None:
             print(f"\r{len(entries)}/{len(names)} rows recorded", end="", file=sys.stderr,
                   flush=True)
     print(file=sys.stderr)
-    write_store(entries)
+    write_store(entries, table.jax_modules()[0].__version__)
     print(f"wrote {STORE} ({STORE.stat().st_size / 1e6:.1f} MB, {len(entries)} rows)")
 
 
