@@ -176,6 +176,8 @@ CASES = [
      ["lax.reduce_max", "axes[0]", "0.5", "int(0.5)"]),
     ("lax.argmax float axis", lambda: lax.argmax(fnp.ones(3), 0.0, np.int32), TypeError,
      ["lax.argmax", "axis must be", "0.0", "int(0.0)"]),
+    ("broadcast_shapes float size", lambda: fnp.broadcast_shapes((2.0,), (1,)), TypeError,
+     ["fnp.broadcast_shapes", "shapes[0][0]", "2.0", "int(2.0)"]),
     ("save missing folder", lambda: fg.save("/nonexistent-fungrad/x.npz", {"a": 1.0}),
      FileNotFoundError, ["save", "/nonexistent-fungrad", "does not exist"]),
 ]
@@ -231,5 +233,6 @@ def test_good_inputs_still_work():
     assert int(lax.argmax(fnp.arange(3.0), i0, np.int32)) == 2
     assert fg.jit(lambda x: lax.reduce_max(lax.rev(x, (i0,)), (i0,)))(fnp.arange(3.0)) == 2.0
     assert fg.vmap(lambda x: lax.expand_dims(x, (i0,)))(fnp.ones((4, 3))).shape == (4, 1, 3)
+    assert fnp.broadcast_shapes(np.int64(2), (np.array(1),), (2, 1)) == (2, 2)
     assert float(lax.fori_loop(0, 3, lambda i, c: c + i, 0.0)) == 3.0
     assert random.bernoulli(KEY, fnp.asarray(0.5), (3,)).shape == (3,)
