@@ -178,6 +178,8 @@ CASES = [
      ["lax.argmax", "axis must be", "0.0", "int(0.0)"]),
     ("broadcast_shapes float size", lambda: fnp.broadcast_shapes((2.0,), (1,)), TypeError,
      ["fnp.broadcast_shapes", "shapes[0][0]", "2.0", "int(2.0)"]),
+    ("diagflat float k", lambda: fnp.diagflat(fnp.ones(3), k=1.5), TypeError,
+     ["fnp.diagflat", "k must be", "1.5", "int(1.5)"]),
     ("save missing folder", lambda: fg.save("/nonexistent-fungrad/x.npz", {"a": 1.0}),
      FileNotFoundError, ["save", "/nonexistent-fungrad", "does not exist"]),
 ]
@@ -234,5 +236,6 @@ def test_good_inputs_still_work():
     assert fg.jit(lambda x: lax.reduce_max(lax.rev(x, (i0,)), (i0,)))(fnp.arange(3.0)) == 2.0
     assert fg.vmap(lambda x: lax.expand_dims(x, (i0,)))(fnp.ones((4, 3))).shape == (4, 1, 3)
     assert fnp.broadcast_shapes(np.int64(2), (np.array(1),), (2, 1)) == (2, 2)
+    assert fg.jit(lambda v: fnp.diagflat(v, k=np.int64(1)))(fnp.ones(2)).shape == (3, 3)
     assert float(lax.fori_loop(0, 3, lambda i, c: c + i, 0.0)) == 3.0
     assert random.bernoulli(KEY, fnp.asarray(0.5), (3,)).shape == (3,)
