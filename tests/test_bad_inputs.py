@@ -180,6 +180,9 @@ CASES = [
      ["fnp.broadcast_shapes", "shapes[0][0]", "2.0", "int(2.0)"]),
     ("diagflat float k", lambda: fnp.diagflat(fnp.ones(3), k=1.5), TypeError,
      ["fnp.diagflat", "k must be", "1.5", "int(1.5)"]),
+    ("take_along_axis float axis",
+     lambda: fnp.take_along_axis(fnp.arange(4.0), fnp.asarray([0, 1]), axis=0.0), TypeError,
+     ["fnp.take_along_axis", "axis must be", "0.0", "int(0.0)"]),
     ("save missing folder", lambda: fg.save("/nonexistent-fungrad/x.npz", {"a": 1.0}),
      FileNotFoundError, ["save", "/nonexistent-fungrad", "does not exist"]),
 ]
@@ -237,5 +240,8 @@ def test_good_inputs_still_work():
     assert fg.vmap(lambda x: lax.expand_dims(x, (i0,)))(fnp.ones((4, 3))).shape == (4, 1, 3)
     assert fnp.broadcast_shapes(np.int64(2), (np.array(1),), (2, 1)) == (2, 2)
     assert fg.jit(lambda v: fnp.diagflat(v, k=np.int64(1)))(fnp.ones(2)).shape == (3, 3)
+    take = lambda x: fnp.take_along_axis(x, fnp.asarray([[0], [1]]), axis=np.int64(-1))
+    assert fg.vmap(take)(fnp.ones((4, 2, 3))).shape == (4, 2, 1)
+    assert fnp.take(fnp.arange(4.0), fnp.asarray([1]), axis=np.array(0)).shape == (1,)
     assert float(lax.fori_loop(0, 3, lambda i, c: c + i, 0.0)) == 3.0
     assert random.bernoulli(KEY, fnp.asarray(0.5), (3,)).shape == (3,)
