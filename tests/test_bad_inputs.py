@@ -144,6 +144,45 @@ CASES = [
                   "static_argnames"]),
     ("dynamic_slice bool start", lambda: lax.dynamic_slice(fnp.arange(4.0), (True,), (2,)),
      TypeError, ["lax.dynamic_slice", "start index 0", "True", "bool", "integer"]),
+    ("lax.transpose float permutation", lambda: lax.transpose(fnp.ones((2, 3)), (1.0, 0)),
+     TypeError, ["lax.transpose", "permutation[0]", "1.0", "int(1.0)"]),
+    ("lax.squeeze float dimension", lambda: lax.squeeze(fnp.ones((1, 3)), (0.0,)), TypeError,
+     ["lax.squeeze", "dimensions[0]", "0.0", "int(0.0)"]),
+    ("lax.expand_dims float dimension", lambda: lax.expand_dims(fnp.ones(3), (0.5,)),
+     TypeError, ["lax.expand_dims", "dimensions[0]", "0.5", "int(0.5)"]),
+    ("lax.rev float dimension", lambda: lax.rev(fnp.ones(3), (0.0,)), TypeError,
+     ["lax.rev", "dimensions[0]", "0.0", "int(0.0)"]),
+    ("lax.slice float start", lambda: lax.slice(fnp.arange(4.0), (1.0,), (3,)), TypeError,
+     ["lax.slice", "start_indices[0]", "1.0", "int(1.0)"]),
+    ("lax.slice float stride", lambda: lax.slice(fnp.arange(4.0), (1,), (3,), (1.5,)),
+     TypeError, ["lax.slice", "strides[0]", "1.5", "int(1.5)"]),
+    ("lax.iota float size", lambda: lax.iota(np.float32, 2.5), TypeError,
+     ["lax.iota", "size must be", "2.5", "int(2.5)"]),
+    ("lax.broadcasted_iota float shape",
+     lambda: lax.broadcasted_iota(np.float32, (2.0, 3), 1), TypeError,
+     ["lax.broadcasted_iota", "shape[0]", "2.0", "int(2.0)"]),
+    ("lax.full float shape", lambda: lax.full((2.5,), 1.0), TypeError,
+     ["lax.full", "shape[0]", "2.5", "int(2.5)"]),
+    ("lax.broadcast float size", lambda: lax.broadcast(fnp.ones(3), (2.0,)), TypeError,
+     ["lax.broadcast", "sizes[0]", "2.0", "int(2.0)"]),
+    ("lax.concatenate float dimension",
+     lambda: lax.concatenate([fnp.ones(2), fnp.ones(2)], 0.0), TypeError,
+     ["lax.concatenate", "dimension must be", "0.0", "int(0.0)"]),
+    ("lax.pad float padding", lambda: lax.pad(fnp.ones(3), 0.0, ((1.5, 0, 0),)), TypeError,
+     ["lax.pad", "padding_config[0][0]", "1.5", "int(1.5)"]),
+    ("lax.reduce_sum float axis", lambda: lax.reduce_sum(fnp.ones(3), (0.0,)), TypeError,
+     ["lax.reduce_sum", "axes[0]", "0.0", "int(0.0)"]),
+    ("lax.reduce_max float axis", lambda: lax.reduce_max(fnp.ones(3), (0.5,)), TypeError,
+     ["lax.reduce_max", "axes[0]", "0.5", "int(0.5)"]),
+    ("lax.argmax float axis", lambda: lax.argmax(fnp.ones(3), 0.0, np.int32), TypeError,
+     ["lax.argmax", "axis must be", "0.0", "int(0.0)"]),
+    ("broadcast_shapes float size", lambda: fnp.broadcast_shapes((2.0,), (1,)), TypeError,
+     ["fnp.broadcast_shapes", "shapes[0][0]", "2.0", "int(2.0)"]),
+    ("diagflat float k", lambda: fnp.diagflat(fnp.ones(3), k=1.5), TypeError,
+     ["fnp.diagflat", "k must be", "1.5", "int(1.5)"]),
+    ("take_along_axis float axis",
+     lambda: fnp.take_along_axis(fnp.arange(4.0), fnp.asarray([0, 1]), axis=0.0), TypeError,
+     ["fnp.take_along_axis", "axis must be", "0.0", "int(0.0)"]),
     ("save missing folder", lambda: fg.save("/nonexistent-fungrad/x.npz", {"a": 1.0}),
      FileNotFoundError, ["save", "/nonexistent-fungrad", "does not exist"]),
 ]
@@ -188,5 +227,21 @@ def test_good_inputs_still_work():
     assert fnp.eye(np.array(2), np.int64(3), k=np.int64(1)).shape == (2, 3)
     assert fnp.pad(fnp.arange(4.0), ((True, 2),)).shape == (7,)  # an int array, as in NumPy
     assert fg.jit(lambda x: fnp.fft.fft(x, n=np.int64(4)))(fnp.arange(6.0)).shape == (4,)
+    i1, i0 = np.int64(1), np.array(0)
+    assert lax.transpose(fnp.ones((2, 3)), (i1, i0)).shape == (3, 2)
+    assert lax.squeeze(fnp.ones((1, 3)), np.array([0])).shape == (3,)
+    assert lax.slice(fnp.arange(4.0), (i1,), (np.int32(3),), (i1,)).shape == (2,)
+    assert lax.iota(np.float32, np.int64(3)).shape == (3,) and lax.full(i1, 0.0).shape == (1,)
+    assert lax.pad(fnp.ones(3), 0.0, ((i1, i0, 0),)).shape == (4,)
+    assert lax.concatenate([fnp.ones(2), fnp.ones(2)], i0).shape == (4,)
+    assert float(lax.reduce_sum(fnp.ones((2, 3)), (i0, i1))) == 6.0
+    assert int(lax.argmax(fnp.arange(3.0), i0, np.int32)) == 2
+    assert fg.jit(lambda x: lax.reduce_max(lax.rev(x, (i0,)), (i0,)))(fnp.arange(3.0)) == 2.0
+    assert fg.vmap(lambda x: lax.expand_dims(x, (i0,)))(fnp.ones((4, 3))).shape == (4, 1, 3)
+    assert fnp.broadcast_shapes(np.int64(2), (np.array(1),), (2, 1)) == (2, 2)
+    assert fg.jit(lambda v: fnp.diagflat(v, k=np.int64(1)))(fnp.ones(2)).shape == (3, 3)
+    take = lambda x: fnp.take_along_axis(x, fnp.asarray([[0], [1]]), axis=np.int64(-1))
+    assert fg.vmap(take)(fnp.ones((4, 2, 3))).shape == (4, 2, 1)
+    assert fnp.take(fnp.arange(4.0), fnp.asarray([1]), axis=np.array(0)).shape == (1,)
     assert float(lax.fori_loop(0, 3, lambda i, c: c + i, 0.0)) == 3.0
     assert random.bernoulli(KEY, fnp.asarray(0.5), (3,)).shape == (3,)

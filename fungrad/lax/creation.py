@@ -21,7 +21,7 @@ from fungrad.core import Primitive, ShapedArray
 from fungrad.errors import ShapeError
 from fungrad.interpreters.jvp import defjvp_zero
 from fungrad.lax.comparison import convert_element_type
-from fungrad.lax.shape_ops import broadcast_in_dim
+from fungrad.lax.shape_ops import _static_int, _static_ints, broadcast_in_dim
 
 # ---------------------------------------------------------------------------------------
 # iota: out[..., i, ...] = i along ``dimension``
@@ -57,7 +57,7 @@ def iota(dtype, size: int):
         >>> lax.iota(np.int32, 4)
         array([0, 1, 2, 3], dtype=int32)
     """
-    return broadcasted_iota(dtype, (size,), 0)
+    return broadcasted_iota(dtype, (_static_int("iota", "size", size),), 0)
 
 
 def broadcasted_iota(dtype, shape, dimension: int):
@@ -70,7 +70,8 @@ def broadcasted_iota(dtype, shape, dimension: int):
         array([[0, 1, 2],
                [0, 1, 2]])
     """
-    shape = tuple(int(s) for s in shape)
+    shape = _static_ints("broadcasted_iota", "shape", shape)
+    # JAX int()s the dimension (a float 1.5 is 1), so it is not checked here either.
     return iota_p.bind(dtype=np.dtype(dtype), shape=shape, dimension=int(dimension))
 
 
@@ -90,7 +91,8 @@ def full(shape, fill_value, dtype=None):
         array([[7., 7.],
                [7., 7.]])
     """
-    shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in shape)
+    scalar = not isinstance(shape, (tuple, list)) and np.ndim(shape) == 0
+    shape = _static_ints("full", "shape", (shape,) if scalar else shape)
     if core.shape_of(fill_value) != ():
         raise ShapeError(f"full: fill_value must be rank 0, got shape "
                          f"{core.shape_of(fill_value)}; broadcast arrays with broadcast_in_dim")
@@ -121,5 +123,5 @@ def empty(shape, dtype, *, out_sharding=None):
     if out_sharding is not None:
         raise NotImplementedError("lax.empty: out_sharding must be None; fungrad does not "
                                   "shard arrays (place the result with fg.device_put)")
-    shape = (int(shape),) if np.ndim(shape) == 0 else tuple(int(d) for d in shape)
+    shape = _static_ints("empty", "shape", (shape,) if np.ndim(shape) == 0 else shape)
     return full(shape, np.zeros((), np.dtype(dtype)), np.dtype(dtype))

@@ -45,7 +45,13 @@ from fungrad.interpreters.linearize import deflinear
 from fungrad.lax.comparison import convert_element_type, eq, select_n
 from fungrad.lax.cumulative import cumprod
 from fungrad.lax.elementwise import _zeros_as, div, mul
-from fungrad.lax.shape_ops import broadcast_in_dim, reshape, transpose
+from fungrad.lax.shape_ops import (
+    _static_int,
+    _static_ints,
+    broadcast_in_dim,
+    reshape,
+    transpose,
+)
 from fungrad.lax.sorting import shift_along
 
 
@@ -67,8 +73,8 @@ def _reduce_primitive(name: str, impl) -> Primitive:
     return prim
 
 
-def _axes_param(axes) -> tuple[int, ...]:
-    return tuple(map(int, axes))
+def _axes_param(name: str, axes) -> tuple[int, ...]:
+    return _static_ints(name, "axes", axes)
 
 
 def _kept_dims(ndim: int, axes) -> tuple[int, ...]:
@@ -113,7 +119,7 @@ def reduce_sum(operand, axes):
         >>> float(lax.reduce_sum(np.arange(6.0).reshape(2, 3), (0, 1)))
         15.0
     """
-    return reduce_sum_p.bind(operand, axes=_axes_param(axes))
+    return reduce_sum_p.bind(operand, axes=_axes_param("reduce_sum", axes))
 
 
 def _reduce_sum_transpose(ct, x, *, axes):
@@ -187,7 +193,7 @@ def reduce_max(operand, axes):
         >>> fg.grad(lambda v: lax.reduce_max(v, (0,)))(np.array([1.0, 3.0, 3.0]))
         Array([0. , 0.5, 0.5])
     """
-    return reduce_max_p.bind(operand, axes=_axes_param(axes))
+    return reduce_max_p.bind(operand, axes=_axes_param("reduce_max", axes))
 
 
 def reduce_min(operand, axes):
@@ -199,7 +205,7 @@ def reduce_min(operand, axes):
         >>> lax.reduce_min(np.arange(6.0).reshape(2, 3), (0,))
         array([0., 1., 2.])
     """
-    return reduce_min_p.bind(operand, axes=_axes_param(axes))
+    return reduce_min_p.bind(operand, axes=_axes_param("reduce_min", axes))
 
 
 def _chooser_jvp(prim: Primitive):
@@ -243,7 +249,7 @@ def reduce_prod(operand, axes):
         >>> fg.grad(lambda v: lax.reduce_prod(v, (0,)))(np.array([0.0, 2.0, 3.0]))
         Array([6., 0., 0.])
     """
-    return reduce_prod_p.bind(operand, axes=_axes_param(axes))
+    return reduce_prod_p.bind(operand, axes=_axes_param("reduce_prod", axes))
 
 
 def _reduce_prod_jvp(primals, tangents, *, axes):
@@ -308,7 +314,8 @@ def reduce_and(operand, axes):
         >>> lax.reduce_and(np.array([[True, False], [True, True]]), (1,))
         array([False,  True])
     """
-    return reduce_and_p.bind(_bitwise_operand("reduce_and", operand), axes=_axes_param(axes))
+    operand = _bitwise_operand("reduce_and", operand)
+    return reduce_and_p.bind(operand, axes=_axes_param("reduce_and", axes))
 
 
 def reduce_or(operand, axes):
@@ -320,7 +327,8 @@ def reduce_or(operand, axes):
         >>> lax.reduce_or(np.array([[True, False], [False, False]]), (1,))
         array([ True, False])
     """
-    return reduce_or_p.bind(_bitwise_operand("reduce_or", operand), axes=_axes_param(axes))
+    operand = _bitwise_operand("reduce_or", operand)
+    return reduce_or_p.bind(operand, axes=_axes_param("reduce_or", axes))
 
 
 def reduce_xor(operand, axes):
@@ -333,7 +341,8 @@ def reduce_xor(operand, axes):
         >>> lax.reduce_xor(np.array([[True, True], [True, False]]), (1,))
         array([False,  True])
     """
-    return reduce_xor_p.bind(_bitwise_operand("reduce_xor", operand), axes=_axes_param(axes))
+    operand = _bitwise_operand("reduce_xor", operand)
+    return reduce_xor_p.bind(operand, axes=_axes_param("reduce_xor", axes))
 
 
 def _bitwise_operand(name: str, operand):
@@ -394,7 +403,8 @@ def argmax(operand, axis: int, index_dtype=np.int64):
         >>> lax.argmax(np.array([[1.0, 5.0, 5.0], [7.0, 0.0, 2.0]]), axis=1)
         array([1, 0])
     """
-    return argmax_p.bind(operand, axis=_one_axis(operand, axis), index_dtype=np.dtype(index_dtype))
+    axis = _one_axis("argmax", operand, axis)
+    return argmax_p.bind(operand, axis=axis, index_dtype=np.dtype(index_dtype))
 
 
 def argmin(operand, axis: int, index_dtype=np.int64):
@@ -406,11 +416,12 @@ def argmin(operand, axis: int, index_dtype=np.int64):
         >>> lax.argmin(np.array([[1.0, 5.0, 1.0], [7.0, 0.0, 2.0]]), axis=1)
         array([0, 1])
     """
-    return argmin_p.bind(operand, axis=_one_axis(operand, axis), index_dtype=np.dtype(index_dtype))
+    axis = _one_axis("argmin", operand, axis)
+    return argmin_p.bind(operand, axis=axis, index_dtype=np.dtype(index_dtype))
 
 
-def _one_axis(x, axis: int) -> int:
-    axis = int(axis)
+def _one_axis(name: str, x, axis: int) -> int:
+    axis = _static_int(name, "axis", axis)
     return axis + len(shape_of(x)) if axis < 0 else axis
 
 

@@ -42,16 +42,24 @@ from fungrad.ir import Eqn
 from fungrad.ir_passes import same_shape_identity, simplify_rules
 
 
-def _static_ints(fn: str, arg: str, values) -> tuple[int, ...]:
-    """``values`` (static sizes or dimensions) as Python ints; a float (2.0 too) is a
-    TypeError naming ``lax.fn`` and the entry, as in JAX, instead of being truncated."""
-    values = tuple(values)
-    if not all(type(v) is int for v in values):  # the common case skips the check
-        from fungrad.numpy.reshaping import check_integers  # noqa: PLC0415 (it imports lax)
+def _static_int(fn: str, arg: str, value) -> int:
+    """``value`` (a static size, dimension or index) as a Python int; a float (2.0 too) is
+    a TypeError naming ``lax.fn`` and ``arg``, as in JAX, instead of being truncated."""
+    if type(value) is int:  # the common case skips the check
+        return value
+    from fungrad.numpy.reshaping import check_integers  # noqa: PLC0415 (it imports lax)
 
-        for i, v in enumerate(values):
-            check_integers(f"lax.{fn}", f"{arg}[{i}]", v)
-    return tuple(map(int, values))
+    check_integers(f"lax.{fn}", arg, value)
+    return int(value)
+
+
+def _static_ints(fn: str, arg: str, values) -> tuple[int, ...]:
+    """:func:`_static_int` of each of ``values``; errors name the entry (``shape[0]``)."""
+    values = tuple(values)
+    for v in values:
+        if type(v) is not int:  # the common all-int case returns the tuple as it is
+            return tuple(_static_int(fn, f"{arg}[{i}]", v) for i, v in enumerate(values))
+    return values
 
 
 # ---------------------------------------------------------------------------------------
@@ -210,7 +218,7 @@ def transpose(operand, permutation):
                [1., 4.],
                [2., 5.]])
     """
-    permutation = tuple(map(int, permutation))
+    permutation = _static_ints("transpose", "permutation", permutation)
     shape = core.shape_of(operand)
     rank = len(shape)
     if sorted(permutation) != list(range(rank)):
@@ -260,7 +268,7 @@ def broadcast(operand, sizes):
         >>> lax.broadcast(np.array([1.0, 2.0]), (3,)).shape
         (3, 2)
     """
-    sizes, x_shape = tuple(int(s) for s in sizes), core.shape_of(operand)
+    sizes, x_shape = _static_ints("broadcast", "sizes", sizes), core.shape_of(operand)
     lead = len(sizes)
     dims = tuple(range(lead, lead + len(x_shape)))
     return broadcast_in_dim(operand, sizes + tuple(x_shape), dims)
@@ -302,7 +310,7 @@ def squeeze(array, dimensions):
         >>> lax.squeeze(np.ones((1, 3, 1)), (0, 2)).shape
         (3,)
     """
-    dimensions = tuple(sorted(int(d) for d in dimensions))
+    dimensions = tuple(sorted(_static_ints("squeeze", "dimensions", dimensions)))
     if not dimensions:
         return array
     return squeeze_p.bind(array, dimensions=dimensions)
@@ -332,7 +340,7 @@ def expand_dims(array, dimensions):
         >>> lax.expand_dims(np.ones((2, 3)), (0, 2)).shape
         (1, 2, 1, 3)
     """
-    dimensions = tuple(sorted(int(d) for d in dimensions))
+    dimensions = tuple(sorted(_static_ints("expand_dims", "dimensions", dimensions)))
     if not dimensions:
         return array
     return expand_dims_p.bind(array, dimensions=dimensions)
@@ -363,7 +371,7 @@ def rev(operand, dimensions):
         array([[2., 1., 0.],
                [5., 4., 3.]])
     """
-    dimensions = tuple(sorted(int(d) for d in dimensions))
+    dimensions = tuple(sorted(_static_ints("rev", "dimensions", dimensions)))
     if not dimensions:
         return operand
     return rev_p.bind(operand, dimensions=dimensions)
@@ -425,7 +433,8 @@ def pad(operand, padding_value, padding_config):
         >>> lax.pad(np.array([1.0, 2.0]), 0.0, [(1, 2, 1)])
         array([0., 1., 0., 2., 0., 0.])
     """
-    config = tuple((int(lo), int(hi), int(it)) for lo, hi, it in padding_config)
+    config = tuple(_static_ints("pad", f"padding_config[{d}]", lo_hi_interior)
+                   for d, lo_hi_interior in enumerate(padding_config))
     shape = core.shape_of(operand)
     for n, (lo, hi, it) in zip(shape, config):
         if it < 0 or lo + hi + n + max(n - 1, 0) * it < 0:
@@ -511,7 +520,8 @@ def concatenate(operands, dimension: int):
     operands = tuple(operands)
     if len(operands) == 1:
         return operands[0]
-    return concatenate_p.bind(*operands, dimension=int(dimension))
+    dimension = _static_int("concatenate", "dimension", dimension)
+    return concatenate_p.bind(*operands, dimension=dimension)
 
 
 def _concatenate_transpose(ct, *xs, dimension):
@@ -559,9 +569,9 @@ def slice(operand, start_indices, limit_indices, strides=None):  # noqa: A001 (l
         >>> lax.slice(np.arange(10.0), (1,), (8,), (3,))
         array([1., 4., 7.])
     """
-    start = tuple(int(s) for s in start_indices)
-    limit = tuple(int(s) for s in limit_indices)
-    strides = (1,) * len(start) if strides is None else tuple(int(s) for s in strides)
+    start = _static_ints("slice", "start_indices", start_indices)
+    limit = _static_ints("slice", "limit_indices", limit_indices)
+    strides = (1,) * len(start) if strides is None else _static_ints("slice", "strides", strides)
     shape = tuple(core.shape_of(operand))
     _check_slice(shape, start, limit, strides)
     if start == (0,) * len(start) and limit == shape and set(strides) <= {1}:

@@ -32,6 +32,7 @@ from fungrad.lax.scatter_composed import apply_at_positions
 from fungrad.numpy import index_modes
 from fungrad.numpy.array_type import as_array_type
 from fungrad.numpy.promotion import as_operand, broadcast_to_shape, to_dtype
+from fungrad.numpy.reshaping import normalize_axis
 from fungrad.numpy.unsupported_arguments import IMMUTABLE, reject_unsupported
 
 __all__ = ["take", "take_along_axis"]
@@ -404,14 +405,6 @@ class AtIndexer:
 # take and take_along_axis
 
 
-def _normalize_axis(fn_name: str, axis: int, ndim: int) -> int:
-    axis = operator.index(axis)
-    if not -ndim <= axis < ndim:
-        raise ShapeError(f"fnp.{fn_name}: axis {axis} is out of range for an array with "
-                         f"{ndim} dimensions")
-    return axis % ndim
-
-
 def _int_indices(fn_name: str, indices):
     indices = as_operand(indices)
     if get_aval(indices).dtype.kind not in "iu":
@@ -502,7 +495,7 @@ def take(a, indices, axis: int | None = None, out: None = None, mode: str | None
     if axis is None:
         a, axis = lax.reshape(a, (get_aval(a).size,)), 0
     shape = shape_of(a)
-    axis = _normalize_axis("take", axis, len(shape))
+    axis = normalize_axis("take", axis, len(shape))
     indices = _int_indices("take", indices)
     indices, valid = _apply_mode("take", indices, shape[axis], mode_name("fnp.take", mode))
     out = _index("fnp.take", a, (slice(None),) * axis + (indices,))
@@ -554,7 +547,7 @@ def take_along_axis(arr, indices, axis: int | None = -1, mode: str | None = None
     if len(idx_shape) != len(shape):
         raise ShapeError(f"fnp.take_along_axis: indices of shape {idx_shape} must have the "
                          f"same rank as arr of shape {shape} (add axes with None to indices)")
-    axis = _normalize_axis("take_along_axis", axis, len(shape))
+    axis = normalize_axis("take_along_axis", axis, len(shape))
     if wrap_negative_indices is None:  # JAX's legacy rule
         wrap_negative_indices = mode != "promise_in_bounds"
     indices, valid = _negative_indices(indices, shape[axis], mode, wrap_negative_indices)

@@ -138,7 +138,7 @@ def diagflat(v, k: int = 0):
     >>> diagflat(np.array([1.0, 2.0])).tolist()
     [[1.0, 0.0], [0.0, 2.0]]
     """
-    return diag(ravel(as_operand(v)), k)
+    return diag(ravel(as_operand(v)), static_int("diagflat", "k", k, strict=True))
 
 
 def trace(a, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype=None,  # noqa: PLR0917

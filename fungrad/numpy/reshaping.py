@@ -342,7 +342,8 @@ def broadcast_shapes(*shapes) -> tuple[int, ...]:
         >>> fnp.broadcast_shapes((2, 1), (3,))
         (2, 3)
     """
-    shapes = [static_ints("broadcast_shapes", "shapes", s) for s in shapes]
+    shapes = [static_ints("broadcast_shapes", f"shapes[{i}]", s, strict=True)
+              for i, s in enumerate(shapes)]
     return tuple(int(s) for s in result_shape("broadcast_shapes", shapes))
 
 
