@@ -12,8 +12,9 @@ tangent and cotangent directions (exact bytes) and the code of the row's ``jax=`
 (with the table helpers it calls). Any change to a row, a new row, or another JAX version
 makes its entry stale, and the test then computes JAX's side live, as it always did (right,
 only slower); ``test_recorded_jax_references_are_current`` fails until the file is
-re-recorded (it skips, saying so, where another JAX version is installed: every row is then
-compared live). ``pytest --full`` ignores the file and computes every row live.
+re-recorded (it skips, saying so, under another JAX version or another Python, whose
+bytecode differs: every row is then compared live). ``pytest --full`` ignores the file and
+computes every row live.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 STORE = Path(__file__).parent / "data" / "jax_references.npz"
+PYTHON = "{}.{}".format(*sys.version_info[:2])
 PARTS = ("value", "jvp", "vjp")
 
 
@@ -158,11 +160,14 @@ class Store:
         self.path = path
         self.index: dict = {}
         self.jax_version = None  # the JAX the entries were recorded with
+        self.python_version = PYTHON  # and the Python (its bytecode is in the keys)
         self._arrays = None
         if path.exists():
             self._arrays = np.load(path, allow_pickle=False)
             self.index = json.loads(str(self._arrays["__index__"]))
             self.jax_version = str(self._arrays["__jax_version__"])
+            if "__python_version__" in self._arrays.files:
+                self.python_version = str(self._arrays["__python_version__"])
 
     def lookup(self, name: str, key: str):
         entry = self.index.get(name)
@@ -195,6 +200,7 @@ def write_store(entries: dict, jax_version: str, path: Path = STORE) -> None:
         index[name] = {"id": n, "key": key, "inputs_key": in_key, "parts": desc}
     arrays["__index__"] = np.array(json.dumps(index, sort_keys=True))
     arrays["__jax_version__"] = np.array(jax_version)
+    arrays["__python_version__"] = np.array(PYTHON)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp.npz")
     np.savez_compressed(tmp, **arrays)

@@ -195,10 +195,11 @@ def test_recorded_jax_references_are_current():
     (otherwise test_matches_jax computes JAX's side live: right, but slow)."""
     jax = jax_modules()[0]
     store = jax_references.Store()
-    if store.jax_version != jax.__version__:
-        pytest.skip(f"the references were recorded with JAX {store.jax_version} and JAX "
-                    f"{jax.__version__} is installed: every row is compared live (slower); "
-                    "`python -m tests.jax_references` re-records them")
+    recorded = (store.jax_version, store.python_version)
+    if recorded != (jax.__version__, jax_references.PYTHON):
+        pytest.skip(f"the references were recorded with (JAX, Python) {recorded}, and this "
+                    f"is ({jax.__version__}, {jax_references.PYTHON}): every row is compared "
+                    "live (slower); `python -m tests.jax_references` re-records them")
     stale = [c.name for c in JAX_CASES
              if store.index.get(c.name, {}).get("inputs_key")
              != jax_references.inputs_key(c, jax.__version__, c.draw_args())]
