@@ -195,6 +195,8 @@ def test_recorded_jax_references_are_current():
     (otherwise test_matches_jax computes JAX's side live: right, but slow)."""
     jax = jax_modules()[0]
     store = jax_references.Store()
+    assert store.jax_version is not None, (
+        f"{jax_references.STORE} is missing: run `python -m tests.jax_references`")
     recorded = (store.jax_version, store.python_version)
     if recorded != (jax.__version__, jax_references.PYTHON):
         pytest.skip(f"the references were recorded with (JAX, Python) {recorded}, and this "
