@@ -111,3 +111,17 @@ def test_every_table_entry_is_installed_and_not_shadowed_by_a_tracer_subclass():
         for cls in _subclasses(fg.core.Tracer):
             owner = next(k for k in cls.__mro__ if attr in vars(k))
             assert owner is fg.core.Tracer, f"{cls.__name__}.{attr} shadows Tracer.{attr}"
+
+
+@pytest.mark.parametrize("transform", ["jit", "jvp"])
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_flatten_takes_order_as_ndarray_and_jax_do(order, transform):
+    # x.flatten('F') on a tracer raised TypeError (flatten took no arguments).
+    wrap = fg.jit if transform == "jit" else _under_jvp
+    np.testing.assert_array_equal(wrap(lambda a: a.flatten(order))(F), F.flatten(order))
+    np.testing.assert_array_equal(wrap(lambda a: a.flatten(order=order))(F), F.flatten(order))
+
+
+def test_flatten_order_f_gradient():
+    g = fg.grad(lambda a: fnp.sum(a.flatten("F") * np.arange(12.0)))(F)
+    np.testing.assert_array_equal(g, np.arange(12.0).reshape(4, 3).T)

@@ -75,6 +75,10 @@ def _reshape(self, *shape, order="C"):
     return _fnp().reshape(self, shape[0] if len(shape) == 1 else shape, order=order)
 
 
+def _flatten(self, order="C", *, out_sharding=None):
+    return _fnp().ravel(self, order, out_sharding=out_sharding)
+
+
 def _transpose(self, *axes):
     return _fnp().transpose(self, (axes[0] if len(axes) == 1 else axes) if axes else None)
 
@@ -127,5 +131,5 @@ def install_tracer_methods() -> None:
     Tracer.astype = lambda self, dtype, copy=False: _fnp().asarray(self, dtype)
     Tracer.reshape = _reshape
     Tracer.transpose = _transpose
-    Tracer.flatten = lambda self: _fnp().ravel(self)
+    Tracer.flatten = _flatten
     Tracer.__hash__ = Tracer.__hash__  # __eq__ above would otherwise reset hashing to None
