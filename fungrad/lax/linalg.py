@@ -56,7 +56,7 @@ from fungrad.lax.complex_parts import conj, imag, real
 from fungrad.lax.dot import dot_general
 from fungrad.lax.elementwise import add, div, mul, neg, sub
 from fungrad.lax.reductions import reduce_sum
-from fungrad.lax.shape_ops import broadcast_in_dim, transpose
+from fungrad.lax.shape_ops import broadcast_in_dim, concatenate, slice_in_dim, transpose
 
 # ---------------------------------------------------------------------------------------
 # Helpers (lax-only, so they can run inside JVP and transpose rules)
@@ -612,16 +612,11 @@ def _qr_abstract_eval(a, *, full_matrices):
     return [a.update(shape=(*batch, m, k)), a.update(shape=(*batch, k, n))]
 
 
-def _qr_jvp(primals, tangents, *, full_matrices):
+def _thin_qr_jvp(q, r, da):
+    """``(dQ, dR)`` of the thin QR ``A = QR`` of ``(..., m, n)`` matrices with m >= n."""
     # With C = Q^H dA R^-1 = Q^H dQ + dR R^-1: the first term is antihermitian and the
     # second upper triangular, so C's strict lower triangle fixes Q^H dQ.
-    (a,), (da,) = primals, tangents
-    m, n = core.shape_of(a)[-2:]
-    if m < n or (full_matrices and m != n):
-        raise NotImplementedError(
-            f"qr: derivatives need m >= n (and full_matrices=False unless square), got shape "
-            f"{core.shape_of(a)} with full_matrices={full_matrices}")
-    q, r = qr(a, full_matrices)
+    n = core.shape_of(r)[-1]
     da_rinv = triangular_solve(r, da, left_side=False, lower=False)  # dA R^-1
     c = matmul(matrix_adjoint(q), da_rinv)
     low = _masked(c, _tri(n, True, -1))
@@ -633,7 +628,47 @@ def _qr_jvp(primals, tangents, *, full_matrices):
         omega = add(omega, mul(sub(diag, conj(diag)), core.get_aval(c).dtype.type(0.5)))
     dq = add(da_rinv, matmul(q, sub(omega, c)))
     dr = matmul(sub(c, omega), r)
-    return [q, r], [dq, dr]
+    return dq, dr
+
+
+def _columns(x, start: int, stop: int):
+    return slice_in_dim(x, start, stop, axis=len(core.shape_of(x)) - 1)
+
+
+def _rows(x, start: int, stop: int):
+    return slice_in_dim(x, start, stop, axis=len(core.shape_of(x)) - 2)
+
+
+def _qr_jvp(primals, tangents, *, full_matrices):
+    (a,), (da,) = primals, tangents
+    m, n = core.shape_of(a)[-2:]
+    q, r = qr(a, full_matrices)
+    nd = len(core.shape_of(a))
+    if m < n:
+        # A = [A1 A2] with A1 square: A1 = Q R1 is a square QR, and A2 = Q R2 gives
+        # dR2 = dQ^H A2 + Q^H dA2 (as JAX does; Q and R are the same for both modes).
+        dq, dr1 = _thin_qr_jvp(q, _columns(r, 0, m), _columns(da, 0, m))
+        dr2 = add(matmul(matrix_adjoint(dq), _columns(a, m, n)),
+                  matmul(matrix_adjoint(q), _columns(da, m, n)))
+        return [q, r], [dq, concatenate((dr1, dr2), nd - 1)]
+    if not full_matrices or m == n:
+        dq, dr = _thin_qr_jvp(q, r, da)
+        return [q, r], [dq, dr]
+    # Tall with full_matrices: the thin factors' derivatives, then the extra m - n columns
+    # of Q (Roberts & Roberts, arXiv:2409.13374, eqs. 32-33, as JAX does) and zero rows of R.
+    q_mn, q_mp = _columns(q, 0, n), _columns(q, n, m)
+    dq_mn, dr_nn = _thin_qr_jvp(q_mn, _rows(r, 0, n), da)
+    q_nn, q_pn = _rows(q_mn, 0, n), _rows(q_mn, n, m)
+    dq_nn, dq_pn = _rows(dq_mn, 0, n), _rows(dq_mn, n, m)
+    eye = broadcast_in_dim(constant_like(np.eye(n, dtype=core.get_aval(q).dtype), q),
+                           core.shape_of(q_nn), (nd - 2, nd - 1))
+    z_pn_h = solve(matrix_adjoint(sub(q_nn, eye)), matrix_adjoint(q_pn))  # Z = Q_pn (Q_nn - I)^-1
+    z_pn = matrix_adjoint(z_pn_h)
+    dq_mp = sub(matmul(dq_mn, z_pn_h),
+                matmul(add(q_mn, matmul(q_mp, z_pn)),
+                       matrix_adjoint(sub(dq_pn, matmul(z_pn, dq_nn)))))
+    zeros = zeros_like_aval(core.get_aval(_rows(r, n, m)))
+    return [q, r], [concatenate((dq_mn, dq_mp), nd - 1), concatenate((dr_nn, zeros), nd - 2)]
 
 
 qr_p.def_impl(_qr_impl)

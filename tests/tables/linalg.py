@@ -101,6 +101,13 @@ CASES = [
                  lambda L: lambda a: L.qr(a).Q),
     _linalg_case("qr_r", lambda a: fnp.linalg.qr(a, mode="r"), [Const(R43)],
                  lambda L: lambda a: L.qr(a, mode="r")),
+    # wide and complete QR: their derivatives raised NotImplementedError (JAX has them)
+    _linalg_case("qr_wide", lambda a: tuple(fnp.linalg.qr(a)), [Const(R35)],
+                 lambda L: lambda a: tuple(L.qr(a))),
+    _linalg_case("qr_complete", lambda a: tuple(fnp.linalg.qr(a, mode="complete")),
+                 [Const(R43)], lambda L: lambda a: tuple(L.qr(a, mode="complete"))),
+    _linalg_case("qr_complete_wide", lambda a: tuple(fnp.linalg.qr(a, mode="complete")),
+                 [Const(R35)], lambda L: lambda a: tuple(L.qr(a, mode="complete"))),
     # norms: vectors, matrices, axis and keepdims
     *[_linalg_case(f"norm_vec_{o}", lambda x, o=o: fnp.linalg.norm(x, o), [A(5)],
                    lambda L, o=o: lambda x: L.norm(x, o))
