@@ -1002,15 +1002,18 @@ defjvp(rem_p, lambda t, ans, x, y: t,
 
 
 def _pow_jvp_base(t, ans, x, y):
-    # d/dx x**y = y * x**(y-1), taken as 0 where y == 0: x**0 is the constant 1, so 0**0 has a
-    # zero derivative (JAX gives nan for a float y == 0 and 0 for an integer one). The factor
-    # is selected rather than the product with t, because reverse mode transposes mul(t, .);
-    # and where y == 0 its exponent is 1, so that the unselected 0 * 0**-1 and its own
-    # derivatives stay finite (a zero cotangent times them must stay zero).
-    y_is_zero = _cmp.eq(y, _const(0, ans))
-    exponent = _cmp.select_n(y_is_zero, sub(y, _const(1, ans)), _const(1, ans))
+    # d/dx x**y = y * x**(y-1), taken as 0 at 0**0: x**0 is the constant 1, so 0**0 has a
+    # zero derivative (JAX gives nan for a float y == 0 and 0 for an integer one). Only
+    # there: at y == 0 with x != 0 the factor y * x**(y-1) is 0 with its derivative in y,
+    # x**-1 (the mixed second derivative of x**y; selecting 0 for every y == 0 lost it).
+    # The factor is selected rather than the product with t, because reverse mode
+    # transposes mul(t, .); and at 0**0 its exponent is 1, so that the unselected
+    # 0 * 0**-1 and its own derivatives stay finite (a zero cotangent times them must stay
+    # zero).
+    at_zero = bitwise_and(_cmp.eq(y, _const(0, ans)), _cmp.eq(x, _const(0, ans)))
+    exponent = _cmp.select_n(at_zero, sub(y, _const(1, ans)), _const(1, ans))
     factor = mul(y, pow(x, exponent))
-    return mul(t, _cmp.select_n(y_is_zero, factor, _zeros_as(factor)))
+    return mul(t, _cmp.select_n(at_zero, factor, _zeros_as(factor)))
 
 
 def _pow_jvp_exponent(t, ans, x, y):

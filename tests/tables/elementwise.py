@@ -29,6 +29,10 @@ CASES = [
     Case("lax.rem", flax.rem, [Pos(*S, low=1, high=5), Pos(*S, low=0.7, high=1.5)],
          jax=lambda jnp, lax: lax.rem),
     Case("lax.pow", flax.pow, [Pos(*S), A(*S)], jax=lambda jnp, lax: lax.pow),
+    # exponents exactly 0: d/dy of d/dx x**y there is 1/x (it was 0); the order-2 check sees it
+    Case("lax.pow_zero_exponent", flax.pow,
+         [Pos(*S), Const(np.array([[0.0, 1.0, -1.0, 0.0], [2.0, 0.0, 0.5, -0.0], [0.0] * 4]))],
+         jax=lambda jnp, lax: lax.pow),
     Case("lax.max", flax.max, [A(*S), A(*S)], jax=lambda jnp, lax: lax.max),
     Case("lax.min", flax.min, [A(*S), A(*S)], jax=lambda jnp, lax: lax.min),
     Case("lax.atan2", flax.atan2, [A(*S), A(*S)], jax=lambda jnp, lax: lax.atan2),
