@@ -22,7 +22,7 @@ __all__ = [
 
 from fungrad import dtypes
 from fungrad.array_module import get_array_module
-from fungrad.core import Primitive, ShapedArray, shape_of
+from fungrad.core import Primitive, ShapedArray, Tracer, shape_of
 from fungrad.errors import ShapeError
 from fungrad.interpreters.jvp import Zero, jvp_rules
 from fungrad.interpreters.linearize import deflinear
@@ -162,9 +162,14 @@ def _as_float(pred, like):
 def _cumprod_jvp(primals, tangents, *, axis, reverse):
     """d y_k = sum_{j<=k} t_j prod_{i<=k, i!=j} x_i, without dividing by a zero x_j.
 
-    With z_k zeros among x_1..x_k and y'_k the product of the nonzero ones: if z_k = 0 the
-    sum is y_k * sum_j t_j / x_j; if z_k = 1 only the zero's own term survives and it is
-    y'_k * t_zero; if z_k >= 2 every term has a zero factor.
+    With z_k zeros among x_1..x_k, N_k the product of the nonzero x_i and M_k that of the
+    zero ones (0 when z_k > 0, but a function of those x): y_k = N_k M_k, so
+    d y_k = N_k (M_k sum_{nonzero j} t_j / x_j + dM_k). dM_k is t at the zero if z_k = 1,
+    t_a x_b + t_b x_a (written as S_t S_x - S_tx, cumulative sums over the zeros) if
+    z_k = 2, and 0 beyond. Each of these is exact as a function of x, so derivatives of the
+    JVP are exact too (the Hessian for any number of zeros, every order for up to two):
+    selecting only the numerically surviving term lost the second derivatives at a zero.
+    With a concrete x (nothing differentiates in x again) that term is all there is.
     """
     (x,), (t,) = primals, tangents
     ans = cumprod(x, axis, reverse)
@@ -172,13 +177,23 @@ def _cumprod_jvp(primals, tangents, *, axis, reverse):
     safe_x = select_n(is_zero, x, _const(1, x))
     nonzero_prod = cumprod(safe_x, axis, reverse)
     zero_count = cumsum(_as_float(is_zero, x), axis, reverse)
-    t_sum = cumsum(div(t, safe_x), axis, reverse)
     zeros = _zeros_as(t)
-    t_zero = cumsum(select_n(is_zero, zeros, t), axis, reverse)
-    # Pick the term by the zero count with selects: a 0/1 mask times inf would be nan.
-    terms = select_n(eq(zero_count, _const(1, x)), zeros, t_zero)
-    terms = select_n(eq(zero_count, _const(0, x)), terms, t_sum)
-    return ans, mul(terms, nonzero_prod)
+    t_at_zeros = select_n(is_zero, zeros, t)
+    t_zero = cumsum(t_at_zeros, axis, reverse)
+    if not isinstance(x, Tracer):
+        # Pick the term by the zero count with selects: a 0/1 mask times inf would be nan.
+        t_sum = cumsum(div(t, safe_x), axis, reverse)
+        terms = select_n(eq(zero_count, _const(1, x)), zeros, t_zero)
+        terms = select_n(eq(zero_count, _const(0, x)), terms, t_sum)
+        return ans, mul(terms, nonzero_prod)
+    x_at_zeros = select_n(is_zero, _zeros_as(x), x)  # 0, but carrying x's derivatives
+    zero_prod = cumprod(select_n(is_zero, _const(1, x), x), axis, reverse)
+    s_x = cumsum(x_at_zeros, axis, reverse)
+    s_tx = cumsum(mul(t_at_zeros, x_at_zeros), axis, reverse)
+    d_zero = select_n(eq(zero_count, _const(2, x)), zeros, sub(mul(t_zero, s_x), s_tx))
+    d_zero = select_n(eq(zero_count, _const(1, x)), d_zero, t_zero)
+    t_nonzero = cumsum(select_n(is_zero, div(t, safe_x), zeros), axis, reverse)
+    return ans, mul(nonzero_prod, add(mul(zero_prod, t_nonzero), d_zero))
 
 
 jvp_rules[cumprod_p] = _cumprod_jvp
