@@ -332,3 +332,12 @@ def test_host_data_readers_and_printing(tmp_path):
         assert fnp.array_str(np.array([1 / 3])) == "[0.33]"
     with pytest.raises(ConcretizationError, match="fnp.array_str: the values of a traced"):
         fg.jit(fnp.array_str)(np.ones(2))
+
+
+def test_floor_divide_of_booleans_divides_as_int8_as_numpy():
+    # it raised: NumPy's sign has no bool loop (JAX gives int32, with XLA's x // 0)
+    x, y = np.array([True, False, True]), np.array([True, True, True])
+    for a, b in [(x, y), (True, y), (x, True)]:
+        out = fnp.floor_divide(a, b)
+        np.testing.assert_array_equal(out, np.floor_divide(a, b))
+        assert out.dtype == np.int8

@@ -319,7 +319,8 @@ def square(x, /):
 
 
 def reciprocal(x, /):
-    """1 / x, elementwise (integer inputs stay integer, like NumPy).
+    """1 / x, elementwise; integers and booleans give float64, as in jax.numpy (NumPy keeps
+    integers, truncating 1 / 2 to 0).
 
     Example:
         >>> import numpy as np
@@ -327,7 +328,7 @@ def reciprocal(x, /):
         >>> fnp.reciprocal(np.array([2.0, 4.0]))
         array([0.5 , 0.25])
     """
-    x = as_operand(x)
+    x = _inexact(x)
     return lax.div(np.dtype(get_aval(x).dtype).type(1), x)
 
 

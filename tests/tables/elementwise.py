@@ -184,3 +184,12 @@ CASES += [
     Case("fnp.float_power_f32", lambda x: fnp.float_power(x, 2.5), [Pos(*S, dtype="float32")],
          jax=lambda jnp, lax: lambda x: jnp.float_power(x, 2.5), order=0, rtol=1e-6),
 ]
+
+# rint and reciprocal of integers are float64, as in jax.numpy (rint: also NumPy); they kept
+# the integer dtype (reciprocal truncated 1 / 2 to 0).
+CASES += [
+    Case("fnp.rint_int", fnp.rint, [Int(*S, low=-5, high=5)], jax=lambda jnp, lax: jnp.rint,
+         diff=False),
+    Case("fnp.reciprocal_int", fnp.reciprocal, [Int(*S, low=1, high=5)],
+         jax=lambda jnp, lax: jnp.reciprocal, diff=False),
+]
