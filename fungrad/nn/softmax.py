@@ -68,8 +68,14 @@ def logsumexp(a: Array, axis: Axis = None, b: Array | None = None, keepdims: boo
             raise ShapeError(f"logsumexp: axis {ax} is out of range for an array of rank "
                              f"{ndim} (valid: {-ndim} to {ndim - 1}).")
     if b is not None:
+        # a and a real b share their promoted dtype, as in JAX (a float64 b makes a float32
+        # a float64; a Python scalar b is weak)
+        dtype = np.dtype(fnp.result_type(a, b))
         a, b = fnp.broadcast_arrays(a, fnp.asarray(b))
-        b = b.astype(a.dtype) if b.dtype.kind != "c" else b
+        if dtype.kind != "c":
+            dtype = dtype if dtype.kind == "f" or dtype.name == "bfloat16" else np.dtype(
+                np.float64)
+            a, b = a.astype(dtype), b.astype(dtype)
     masked, where = _masked(a, where)
     if b is not None:  # a zero weight excludes its entry from the maximum too
         masked = fnp.where(b != 0, masked, -np.inf)
