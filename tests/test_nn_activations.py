@@ -158,3 +158,11 @@ def test_exact_gelu_and_softmax_match_jax(jax_nn):
         kwargs = {"axis": 0}
         np.testing.assert_allclose(getattr(nn, name)(x, **kwargs),
                                    np.asarray(getattr(jax.nn, name)(x, **kwargs)), rtol=1e-13)
+
+
+def test_softmax_of_an_empty_axis_is_empty_as_jax():
+    # fnp.max raised (no identity for an empty reduction)
+    for x, axis in [(np.zeros((0, 3)), 0), (np.zeros((3, 0)), -1), (np.zeros(0), None)]:
+        for fn in (nn.softmax, nn.log_softmax):
+            assert fn(x, axis=axis).shape == x.shape
+            assert fg.grad(lambda v, fn=fn, axis=axis: fn(v, axis=axis).sum())(x).shape == x.shape

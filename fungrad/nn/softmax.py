@@ -25,8 +25,9 @@ Axis = int | tuple[int, ...] | None
 
 
 def _stopped_max(x: Array, axis: Axis) -> Array:
-    """The max over `axis` (kept), as a constant, and 0 where it is not finite."""
-    m = lax.stop_gradient(fnp.max(x, axis=axis, keepdims=True))
+    """The max over `axis` (kept), as a constant, and 0 where it is not finite (an empty
+    axis too: initial=-inf, so softmax of an empty array is empty, as in JAX)."""
+    m = lax.stop_gradient(fnp.max(x, axis=axis, keepdims=True, initial=-np.inf))
     return fnp.where(fnp.isfinite(m), m, fnp.zeros_like(m))
 
 
@@ -186,6 +187,8 @@ def log_softmax(x: Array, axis: Axis = -1, where: Array | None = None) -> Array:
     x = float_operand(x)
     masked, where = _masked(x, where)
     shifted = masked - _stopped_max(masked, axis)
+    if 0 in fnp.shape(x):  # empty, as in JAX (without the log of an empty slice's 0 sum)
+        return shifted
     total = fnp.sum(fnp.exp(shifted), axis=axis, keepdims=True)
     if where is None:
         return shifted - fnp.log(total)
