@@ -367,7 +367,10 @@ def floor_divide(x1, x2, /):
         r = lax.rem(x, y)
         fix = lax.bitwise_and(lax.ne(r, _zero(r)), lax.ne(lax.lt(r, _zero(r)), lax.lt(y, _zero(y))))
         return lax.sub(q, lax.convert_element_type(fix, get_aval(q).dtype))
-    return lax.floor(lax.div(lax.sub(x, remainder(x, y)), y))
+    # x - (x mod y) is an exact multiple of y; by a zero y it is x itself, so that x // 0 is
+    # +-inf (nan for 0 // 0), as in NumPy and JAX (x - nan gave nan)
+    whole = where(equal(y, 0), x, lax.sub(x, remainder(x, y)))
+    return lax.floor(lax.div(whole, y))
 
 
 def remainder(x1, x2, /):
