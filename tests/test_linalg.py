@@ -161,7 +161,6 @@ def test_einsum_gradient_of_chain():
     (lambda: fnp.einsum("ijk", R(2, 3)), "names 3 axes"),
     (lambda: fnp.einsum("ij,jk", R(2, 3)), "name 2 operands but 1"),
     (lambda: fnp.einsum("ij->k", R(2, 3)), "output label 'k'"),
-    (lambda: fnp.einsum("...ij->ij", R(5, 2, 3)), "add '...' to the output"),
     (lambda: fnp.linalg.inv(R(2, 3)), r"fnp.linalg.inv: .*\(2, 3\)"),
     (lambda: fnp.linalg.solve(R(3, 3), R(4)), r"a of shape \(3, 3\) and b of shape \(4,\)"),
     (lambda: fnp.linalg.norm(R(2, 3, 4), 2), "pass axis"),

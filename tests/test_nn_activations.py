@@ -158,3 +158,23 @@ def test_exact_gelu_and_softmax_match_jax(jax_nn):
         kwargs = {"axis": 0}
         np.testing.assert_allclose(getattr(nn, name)(x, **kwargs),
                                    np.asarray(getattr(jax.nn, name)(x, **kwargs)), rtol=1e-13)
+
+
+def test_softmax_of_an_empty_axis_is_empty_as_jax():
+    # fnp.max raised (no identity for an empty reduction)
+    for x, axis in [(np.zeros((0, 3)), 0), (np.zeros((3, 0)), -1), (np.zeros(0), None)]:
+        for fn in (nn.softmax, nn.log_softmax):
+            assert fn(x, axis=axis).shape == x.shape
+            assert fg.grad(lambda v, fn=fn, axis=axis: fn(v, axis=axis).sum())(x).shape == x.shape
+
+
+def test_hard_tanh_and_relu_keep_integers_as_jax():
+    # hard_tanh made integers float64 and relu kept booleans (jax.nn: int32 stays int32, a
+    # boolean becomes int64 beside the weak int bounds)
+    i = np.array([-3, 0, 2], np.int32)
+    out = nn.hard_tanh(i)
+    assert out.dtype == np.int32 and out.tolist() == [-1, 0, 1]
+    b = np.array([True, False])
+    assert nn.hard_tanh(b).dtype == np.int64 and nn.hard_tanh(b).tolist() == [1, 0]
+    assert nn.relu(b).dtype == np.int64 and nn.relu(b).tolist() == [1, 0]
+    assert fg.jit(nn.hard_tanh)(i).dtype == np.int32

@@ -332,3 +332,23 @@ def test_host_data_readers_and_printing(tmp_path):
         assert fnp.array_str(np.array([1 / 3])) == "[0.33]"
     with pytest.raises(ConcretizationError, match="fnp.array_str: the values of a traced"):
         fg.jit(fnp.array_str)(np.ones(2))
+
+
+def test_floor_divide_of_booleans_divides_as_int8_as_numpy():
+    # it raised: NumPy's sign has no bool loop (JAX gives int32, with XLA's x // 0)
+    x, y = np.array([True, False, True]), np.array([True, True, True])
+    for a, b in [(x, y), (True, y), (x, True)]:
+        out = fnp.floor_divide(a, b)
+        np.testing.assert_array_equal(out, np.floor_divide(a, b))
+        assert out.dtype == np.int8
+
+
+def test_float_floor_divide_by_zero_is_inf_as_numpy_and_jax():
+    # x // 0.0 was nan (x - fmod(x, 0) is nan); NumPy and JAX give +-inf (nan for 0 // 0)
+    x, y = np.array([-2.5, 2.5, 0.0, 1.0, 7.0]), np.array([0.0, 0.0, 0.0, -0.0, 2.0])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        expected = np.floor_divide(x, y)
+        for f in (fnp.floor_divide, fg.jit(fnp.floor_divide)):
+            np.testing.assert_array_equal(f(x, y), expected)
+        np.testing.assert_array_equal(fnp.floor_divide(x.astype(np.float32), 0.0),
+                                      np.floor_divide(x.astype(np.float32), np.float32(0)))

@@ -1017,7 +1017,11 @@ def _pow_jvp_base(t, ans, x, y):
 
 
 def _pow_jvp_exponent(t, ans, x, y):
-    # d/dy x**y = log(x) * x**y, with log(0) replaced by 0 (the limit used by JAX).
+    # d/dy x**y = log(x) * x**y, with log(0) replaced by 0 (the limit used by JAX). A weak
+    # Python base (3 ** y) takes the result's dtype first: its own (int64) would make
+    # log(x) float64 beside a float32 ans.
+    if type(x) in (bool, int, float):
+        x = _const(x, ans)
     safe_x = _cmp.select_n(_cmp.eq(x, _const(0, ans)), x, _const(1, x))
     return mul(t, mul(log(safe_x), ans))
 

@@ -56,6 +56,8 @@ def relu(x: Array) -> Array:
         Array(0.)
     """
     x = fnp.asarray(x)
+    if x.dtype == np.bool_:  # JAX's maximum(x, 0): a weak int beside bool gives int64
+        x = x.astype(np.int64)
     return fnp.where(x > 0, x, fnp.zeros_like(x))
 
 
@@ -270,7 +272,11 @@ def hard_tanh(x: Array) -> Array:
         >>> nn.hard_tanh(np.array([-2.0, 0.5, 2.0]))
         array([-1. ,  0.5,  1. ])
     """
-    return _clamp(float_operand(x), -1.0, 1.0)
+    x = fnp.asarray(x)
+    if fnp.issubdtype(x.dtype, fnp.inexact):
+        return _clamp(x, -1.0, 1.0)
+    # integers keep their dtype and booleans become int64, as JAX's where(x > 1, 1, ...)
+    return fnp.where(x > 1, 1, fnp.where(x < -1, -1, x))
 
 
 def hard_sigmoid(x: Array) -> Array:

@@ -25,8 +25,9 @@ Axis = int | tuple[int, ...] | None
 
 
 def _stopped_max(x: Array, axis: Axis) -> Array:
-    """The max over `axis` (kept), as a constant, and 0 where it is not finite."""
-    m = lax.stop_gradient(fnp.max(x, axis=axis, keepdims=True))
+    """The max over `axis` (kept), as a constant, and 0 where it is not finite (an empty
+    axis too: initial=-inf, so softmax of an empty array is empty, as in JAX)."""
+    m = lax.stop_gradient(fnp.max(x, axis=axis, keepdims=True, initial=-np.inf))
     return fnp.where(fnp.isfinite(m), m, fnp.zeros_like(m))
 
 
@@ -68,8 +69,14 @@ def logsumexp(a: Array, axis: Axis = None, b: Array | None = None, keepdims: boo
             raise ShapeError(f"logsumexp: axis {ax} is out of range for an array of rank "
                              f"{ndim} (valid: {-ndim} to {ndim - 1}).")
     if b is not None:
+        # a and a real b share their promoted dtype, as in JAX (a float64 b makes a float32
+        # a float64; a Python scalar b is weak)
+        dtype = np.dtype(fnp.result_type(a, b))
         a, b = fnp.broadcast_arrays(a, fnp.asarray(b))
-        b = b.astype(a.dtype) if b.dtype.kind != "c" else b
+        if dtype.kind != "c":
+            dtype = dtype if dtype.kind == "f" or dtype.name == "bfloat16" else np.dtype(
+                np.float64)
+            a, b = a.astype(dtype), b.astype(dtype)
     masked, where = _masked(a, where)
     if b is not None:  # a zero weight excludes its entry from the maximum too
         masked = fnp.where(b != 0, masked, -np.inf)
@@ -180,6 +187,8 @@ def log_softmax(x: Array, axis: Axis = -1, where: Array | None = None) -> Array:
     x = float_operand(x)
     masked, where = _masked(x, where)
     shifted = masked - _stopped_max(masked, axis)
+    if 0 in fnp.shape(x):  # empty, as in JAX (without the log of an empty slice's 0 sum)
+        return shifted
     total = fnp.sum(fnp.exp(shifted), axis=axis, keepdims=True)
     if where is None:
         return shifted - fnp.log(total)

@@ -412,9 +412,6 @@ def _check_output(out, terms, subscripts, shapes):
                              "no input term")
     if len(set(out)) != len(out):
         raise ValueError(f"fnp.einsum: output of {subscripts!r} repeats a label")
-    if any(isinstance(lbl, int) for lbl in seen) and not any(isinstance(o, int) for o in out):
-        raise ValueError(f"fnp.einsum: the inputs of {subscripts!r} have '...' axes (shapes "
-                         f"{shapes}) but the output has no '...'; add '...' to the output")
 
 
 def _label_sizes(terms, shapes, subscripts):

@@ -54,7 +54,7 @@ def diff(a, n: int = 1, axis: int = -1, prepend=None, append=None):
         raise ValueError("fnp.diff: a rank-0 array has no axis to difference; pass an "
                          "array of rank >= 1")
     axis = normalize_axis("diff", axis, len(shape))
-    ends = [_as_slices(v, shape, axis) for v in (prepend, append)]
+    ends = [_as_slices(a, v, shape, axis) for v in (prepend, append)]
     if prepend is not None or append is not None:
         a = concatenate([x for x in (ends[0], a, ends[1]) if x is not None], axis)
     boolean = np.dtype(get_aval(a).dtype) == np.bool_
@@ -66,10 +66,14 @@ def diff(a, n: int = 1, axis: int = -1, prepend=None, append=None):
     return a
 
 
-def _as_slices(value, shape, axis: int):
-    """``prepend``/``append`` as an array of ``a``'s rank (a scalar fills one slice)."""
+def _as_slices(a, value, shape, axis: int):
+    """``prepend``/``append`` as an array of ``a``'s rank (a scalar fills one slice). A
+    Python scalar is weak: it takes ``a``'s dtype by NEP 50 (0 beside float32 stays float32,
+    as in NumPy and JAX), before broadcasting makes it an array."""
     if value is None:
         return None
+    if type(value) in (bool, int, float, complex):
+        value = promote_dtypes("diff", a, value)[1]
     value = as_operand(value)
     if shape_of(value) == ():
         return broadcast_to_shape(value, shape[:axis] + (1,) + shape[axis + 1:])

@@ -33,7 +33,13 @@ from fungrad.numpy.math import (
     sin,
     where,
 )
-from fungrad.numpy.promotion import as_inexact, as_operand, promote_dtypes, to_dtype
+from fungrad.numpy.promotion import (
+    as_inexact,
+    as_operand,
+    inexact_pair,
+    promote_dtypes,
+    to_dtype,
+)
 from fungrad.numpy.rounding import trunc
 from fungrad.numpy.unsupported_arguments import reject_out_where
 
@@ -122,7 +128,7 @@ def copysign(x1, x2, /):
         >>> fnp.copysign(np.array([1.0, -2.0]), np.array([-0.0, 3.0])).tolist()
         [-1.0, 2.0]
     """
-    x1, x2 = promote_dtypes("copysign", as_inexact(x1), as_inexact(x2))
+    x1, x2 = inexact_pair("copysign", x1, x2)
     magnitude = absolute(x1)
     return where(signbit(x2), negative(magnitude), magnitude)
 
@@ -162,7 +168,7 @@ def heaviside(x1, x2, /):
         >>> fnp.heaviside(np.array([-1.0, 0.0, 2.0]), 0.5).tolist()
         [0.0, 0.5, 1.0]
     """
-    x1, x2 = promote_dtypes("heaviside", as_inexact(x1), as_inexact(x2))
+    x1, x2 = inexact_pair("heaviside", x1, x2)
     return where(less(x1, 0), 0, where(greater(x1, 0), 1, x2))
 
 
@@ -177,11 +183,13 @@ def logaddexp2(x1, x2, /, out=None, where=None):
     """
     if out is not None or where is not None:
         reject_out_where("logaddexp2", out, where)
-    return logaddexp(as_inexact(x1) * _LN2, as_inexact(x2) * _LN2) / _LN2
+    x1, x2 = inexact_pair("logaddexp2", x1, x2)
+    return logaddexp(x1 * _LN2, x2 * _LN2) / _LN2
 
 
 def float_power(x, y, /):
-    """``x ** y`` computed in float64 (complex128 for complex input), as NumPy.
+    """``x ** y`` in the operands' common inexact dtype, as jax.numpy (integers and booleans
+    become float64; float32 stays float32, where NumPy widens to float64).
 
     Example:
         >>> import numpy as np
@@ -190,10 +198,7 @@ def float_power(x, y, /):
         >>> r.dtype, r.tolist()
         (dtype('float64'), [4.0, 9.0])
     """
-    x, y = as_operand(x), as_operand(y)
-    wide = np.dtype(np.complex128) if any(
-        np.dtype(get_aval(v).dtype).kind == "c" for v in (x, y)) else np.dtype(np.float64)
-    return power(to_dtype(x, wide), to_dtype(y, wide))
+    return power(*inexact_pair("float_power", x, y))
 
 
 def isposinf(x, /, out=None):

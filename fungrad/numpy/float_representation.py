@@ -42,7 +42,10 @@ _EXPONENT_DTYPE = np.dtype(np.int32)  # NumPy's and JAX's dtype for frexp's expo
 
 
 def _real_float(fn: str, x):
-    """``x`` as a real floating array (integers and bools become float64)."""
+    """``x`` as a real floating array (integers and bools become float64; a Python int or
+    bool a Python float, weak, so that ``nextafter(x32, 3)`` steps in float32)."""
+    if type(x) in (int, bool):
+        return float(x)
     x = as_operand(x)
     dtype = np.dtype(get_aval(x).dtype)
     if dtype.kind == "c":

@@ -82,6 +82,8 @@ from fungrad.errors import ConcretizationError
 from fungrad.numpy.promotion import (
     as_operand,
     broadcast_to_shape,
+    inexact_pair,
+    pair_dtype,
     promote,
     promote_dtypes,
     promote_operands,
@@ -98,11 +100,15 @@ _DEFAULT_FLOAT = np.dtype(np.float64)
 
 
 def _inexact(x):
-    """Promote integer/boolean operands to the default float, as NumPy's float ufuncs do."""
+    """Promote integer/boolean operands to the default float, as NumPy's float ufuncs do.
+    A Python int or bool becomes a Python float: weak, so a float32 operand beside it stays
+    float32 (``arctan2(x32, 2)``), as in NumPy and JAX."""
     if type(x) is np.ndarray:  # the common cases: read the dtype
         kind = x.dtype.kind
     elif isinstance(x, Tracer):
         kind = x.aval.dtype.kind
+    elif type(x) in (int, bool):
+        return float(x)
     else:
         x = as_operand(x)
         kind = get_aval(x).dtype.kind
@@ -313,7 +319,8 @@ def square(x, /):
 
 
 def reciprocal(x, /):
-    """1 / x, elementwise (integer inputs stay integer, like NumPy).
+    """1 / x, elementwise; integers and booleans give float64, as in jax.numpy (NumPy keeps
+    integers, truncating 1 / 2 to 0).
 
     Example:
         >>> import numpy as np
@@ -321,7 +328,7 @@ def reciprocal(x, /):
         >>> fnp.reciprocal(np.array([2.0, 4.0]))
         array([0.5 , 0.25])
     """
-    x = as_operand(x)
+    x = _inexact(x)
     return lax.div(np.dtype(get_aval(x).dtype).type(1), x)
 
 
@@ -335,7 +342,7 @@ def divide(x1, x2, /):
         array([0.5, 1.5])
     """
     x, y = promote_operands("divide", x1, x2)
-    if not dtypes.is_inexact(get_aval(x).dtype):
+    if not dtypes.is_inexact(pair_dtype(x, y)):
         x, y = _inexact(x), _inexact(y)
     return lax.div(x, y)
 
@@ -353,12 +360,17 @@ def floor_divide(x1, x2, /):
         array([ 3, -4])
     """
     x, y = promote("floor_divide", as_operand(x1), as_operand(x2))
-    if get_aval(x).dtype.kind in "iu":
+    if pair_dtype(x, y) == np.bool_:  # booleans divide as int8, as in NumPy
+        x, y = to_dtype(x, np.dtype(np.int8)), to_dtype(y, np.dtype(np.int8))
+    if pair_dtype(x, y).kind in "iu":
         q = lax.div(x, y)  # toward zero; step down where the remainder has y's opposite sign
         r = lax.rem(x, y)
         fix = lax.bitwise_and(lax.ne(r, _zero(r)), lax.ne(lax.lt(r, _zero(r)), lax.lt(y, _zero(y))))
         return lax.sub(q, lax.convert_element_type(fix, get_aval(q).dtype))
-    return lax.floor(lax.div(lax.sub(x, remainder(x, y)), y))
+    # x - (x mod y) is an exact multiple of y; by a zero y it is x itself, so that x // 0 is
+    # +-inf (nan for 0 // 0), as in NumPy and JAX (x - nan gave nan)
+    whole = where(equal(y, 0), x, lax.sub(x, remainder(x, y)))
+    return lax.floor(lax.div(whole, y))
 
 
 def remainder(x1, x2, /):
@@ -418,7 +430,7 @@ def arctan2(x1, x2, /):
         >>> fnp.arctan2(np.array([1.0, 0.0]), np.array([0.0, -1.0]))
         array([1.57079633, 3.14159265])
     """
-    x1, x2 = promote("arctan2", _inexact(x1), _inexact(x2))
+    x1, x2 = inexact_pair("arctan2", x1, x2)
     return lax.atan2(x1, x2)
 
 
@@ -435,7 +447,7 @@ def hypot(x1, x2, /):
         >>> fnp.hypot(np.array([3.0, 1e200]), np.array([4.0, 1e200]))
         array([5.00000000e+000, 1.41421356e+200])
     """
-    x1, x2 = promote("hypot", _inexact(x1), _inexact(x2))
+    x1, x2 = inexact_pair("hypot", x1, x2)
     return _hypot(x1, x2)
 
 
@@ -497,7 +509,7 @@ def logaddexp(x1, x2, /, out=None, where=None):
     """
     if out is not None or where is not None:
         reject_out_where("logaddexp", out, where)
-    x1, x2 = promote("logaddexp", _inexact(x1), _inexact(x2))
+    x1, x2 = inexact_pair("logaddexp", x1, x2)
     return _logaddexp(x1, x2)
 
 

@@ -188,13 +188,34 @@ def _weak_kind_fits(kind: str, scalar_type) -> bool:
     return _KIND_ORDER.get(kind, -1) >= _SCALAR_KIND[scalar_type] and kind != "u"
 
 
+def pair_dtype(x, y) -> np.dtype:
+    """The dtype of a promoted pair: the array's where the other operand is a Python scalar
+    (promote leaves such a scalar weak and unconverted, so its own type says nothing)."""
+    return np.dtype(get_aval(y if type(x) in _PY_SCALARS else x).dtype)
+
+
+def inexact_pair(fn_name: str, x, y):
+    """The operands of a binary float function, promoted to one inexact dtype: NEP 50 first
+    (float32 with a bool array or a Python int stays float32, as in NumPy and JAX), then
+    integers and booleans to float64. A Python scalar takes the other's dtype: derivative
+    rules and custom_jvp functions combine the operands with strict lax primitives."""
+    x, y = promote(fn_name, as_operand(x), as_operand(y))
+    dtype = pair_dtype(x, y)
+    if dtype.kind not in "fcV":
+        dtype = np.dtype(np.float64)
+    return to_dtype(x, dtype), to_dtype(y, dtype)
+
+
 def _weak(x) -> bool:
     return isinstance(x, Tracer) and x.aval.weak_type
 
 
 def as_inexact(x):
     """``x`` as an operand of a float or complex dtype: integers and booleans become float64
-    (as NumPy's float functions make them); bfloat16 stays."""
+    (as NumPy's float functions make them); bfloat16 stays. A Python int or bool becomes a
+    Python float, weak as it was: ``copysign(x32, 2)`` stays float32, as in NumPy and JAX."""
+    if type(x) in (int, bool):
+        return float(x)
     x = as_operand(x)
     dtype = np.dtype(get_aval(x).dtype)
     if dtype.kind in "fcV":

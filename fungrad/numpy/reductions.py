@@ -305,8 +305,10 @@ def divide_or_nan(total, count):
     degree of freedom left), without forming 0 / 0."""
     positive = lax.gt(count, _dtype(count).type(0))
     safe = lax.select_n(positive, to_dtype(as_operand(1), _dtype(count)), count)
-    return lax.select_n(positive, to_dtype(as_operand(np.nan), _dtype(total)),
-                        lax.div(total, to_dtype(safe, _dtype(total))))
+    quotient = lax.div(total, to_dtype(safe, _dtype(total)))
+    if not is_inexact(_dtype(total)):  # an integer dtype=: a truncated quotient, no nan
+        return quotient
+    return lax.select_n(positive, to_dtype(as_operand(np.nan), _dtype(total)), quotient)
 
 
 def average(a, axis=None, weights=None, returned: bool = False, keepdims: bool = False):
@@ -396,6 +398,9 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *,  
     a = as_operand(a)
     dtype = _inexact_dtype(_dtype(a)) if dtype is None else np.dtype(dtype)
     out_dtype, dtype = real_dtype(dtype), accumulation_dtype(dtype)  # 16-bit: float32 inside
+    # An integer dtype= computes in integers (the mean and the quotient truncate), but the
+    # result is floating, as JAX's (its nan for no degrees of freedom promotes it).
+    out_dtype = _inexact_dtype(out_dtype)
     a = to_dtype(a, dtype)
     axes = _reduced_axes("var", a, axis)
     shape = shape_of(a)
@@ -407,7 +412,7 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *,  
                                               dtype.type(_count(shape, axes))),
                                       shape, _kept(shape, axes))
     else:
-        centre = broadcast_to_shape(_mean(a, axes, keepdims=True, where=mask),
+        centre = broadcast_to_shape(_mean(a, axes, dtype, keepdims=True, where=mask),
                                     shape)
     deviation = abs_squared(lax.sub(a, centre))  # |x - mean|^2: real for complex
     squares = lax.reduce_sum(_fill_unselected(deviation, mask, 0), axes)
@@ -420,8 +425,16 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *,  
     real = real_dtype(dtype).type
     # ddof >= N: no degrees of freedom left, nan as in JAX (N - ddof < 0 once gave a
     # variance of -0.0; NumPy warns and gives inf or nan).
-    result = (lax.div(squares, real(divisor)) if divisor > 0
-              else lax.mul(squares, real(np.nan)))
+    # Derivatives as JAX's (which selects nan over squares / divisor) past ddof == N: 0 (a
+    # built nan, independent of the input). At ddof == N, JAX's discarded 0 / 0 makes its VJP
+    # nan (its JVP is 0); forming that 0 / 0 would warn, so both are nan here.
+    if divisor > 0:
+        result = lax.div(squares, real(divisor))
+    elif divisor == 0:
+        result = lax.mul(squares, real(np.nan))
+    else:
+        result = broadcast_to_shape(to_dtype(as_operand(np.nan), _dtype(squares)),
+                                    shape_of(squares))
     return _keep(to_dtype(result, out_dtype), shape, axes, keepdims)
 
 

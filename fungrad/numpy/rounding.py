@@ -15,7 +15,7 @@ from fungrad import lax
 from fungrad.core import Tracer, get_aval
 from fungrad.errors import ConcretizationError
 from fungrad.numpy.math import divide, less, maximum, minimum, multiply, where
-from fungrad.numpy.promotion import as_operand, to_dtype
+from fungrad.numpy.promotion import as_inexact, as_operand, to_dtype
 from fungrad.numpy.unsupported_arguments import reject_out_where
 
 __all__ = ["floor", "ceil", "trunc", "round", "around", "rint", "clip"]
@@ -97,7 +97,8 @@ around = round
 
 
 def rint(x, /):
-    """Round half to even to the nearest integer, elementwise (zero gradient).
+    """Round half to even to the nearest integer, elementwise (zero gradient). Integers and
+    booleans give float64, as in NumPy and jax.numpy (``round`` keeps their dtype).
 
     Example:
         >>> import numpy as np
@@ -105,7 +106,7 @@ def rint(x, /):
         >>> fnp.rint(np.array([0.5, 1.5, -2.5]))
         array([ 0.,  2., -2.])
     """
-    return round(x)
+    return round(as_inexact(x))
 
 
 def clip(arr=None, /, min=None, max=None):  # noqa: A002 (NumPy's and JAX's names)

@@ -111,9 +111,13 @@ def _concrete_unique(flat, equal_nan: bool):
 def _sized_unique(flat, equal_nan: bool, size: int, fill_value):
     """Unique values by sorting: a value is new where it differs from its predecessor."""
     n = shape_of(flat)[0]
+    if n == 0 and fill_value is not None:
+        # jax.numpy's answer: size fill values, and empty indices, inverse and counts
+        empty = lax.full((0,), 0, _INDEX)
+        return lax.broadcast_in_dim(_fill(flat, fill_value), (size,), ()), empty, empty, empty
     if n == 0:
-        raise ValueError("fnp.unique: size= with an empty array: there is no value to pad "
-                         "with; call unique eagerly")
+        raise ValueError("fnp.unique: size= with an empty array and no fill_value: there is "
+                         "no value to pad with (as in jax.numpy); pass fill_value=")
     order = lax.argsort(flat, 0, _INDEX)  # stable: ties keep their first occurrence first
     ordered = take(flat, order)
     is_new = _starts_of_runs(ordered, equal_nan)

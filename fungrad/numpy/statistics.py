@@ -305,8 +305,9 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False,  
     """
     _unsupported("nanvar", out=out)
     valid, clean = _valid_and_clean(a, 0, _checked_mask("nanvar", a, where))
-    if valid is None:
-        return _var(clean, axis, dtype, ddof=ddof, keepdims=keepdims, mean=mean)
+    if valid is None:  # an integer dtype= keeps its dtype here, as in jax.numpy (not in var)
+        result = _var(clean, axis, dtype, ddof=ddof, keepdims=keepdims, mean=mean)
+        return result if dtype is None else to_dtype(result, real_dtype(np.dtype(dtype)))
     if dtype is not None:
         clean = to_dtype(clean, np.dtype(dtype))
     count = to_dtype(_sum(valid, axis, keepdims=True), real_dtype(get_aval(clean).dtype))

@@ -96,3 +96,10 @@ CASES = [
         ("full_contract", "ijk,kji", [A(2, 3, 4), A(4, 3, 2)]),
     ]],
 ]
+
+# '...' axes of the inputs that the output does not name are summed over, as in jax.numpy
+# (NumPy refuses; fnp.einsum raised ValueError).
+CASES += [_einsum_case(suffix, subscripts, args) for suffix, subscripts, args in [
+    ("ellipsis_summed", "ij...->j", [A(2, 3, 4)]),
+    ("ellipsis_summed_two", "...i,...i->", [A(2, 3), A(3)]),
+]]

@@ -142,3 +142,58 @@ CASES += [
                                                  Const(np.array([-0.0, 1.0, 1.0, 0.0]))],
          jax=lambda jnp, lax: lax.nextafter, diff=False),
 ]
+
+# A Python int first operand beside a float32 array (3 // x, 3 / x, 3 ** x): the array's
+# dtype decides. The int's own int64 once sent floor_divide down its integer path (3 // -2.5
+# gave -2.2), made divide's result float64 and pow's derivative a float64 log(3) that the
+# float32 product rejected.
+CASES += [
+    Case("fnp.floor_divide_pyint_f32", lambda x: fnp.floor_divide(3, x),
+         [A(*S, low=-5, high=5, dtype="float32")],
+         jax=lambda jnp, lax: lambda x: jnp.floor_divide(3, x), diff=False),
+    Case("fnp.true_divide_pyint_f32", lambda x: fnp.true_divide(3, x),
+         [Pos(*S, dtype="float32")], jax=lambda jnp, lax: lambda x: jnp.true_divide(3, x),
+         order=0, rtol=1e-6),
+    Case("fnp.power_pyint_base_f32", lambda x: fnp.power(3, x), [A(*S, dtype="float32")],
+         jax=lambda jnp, lax: lambda x: jnp.power(3, x), order=0, rtol=1e-6),
+]
+
+# Binary float functions with a Python scalar or a bool array beside float32: float32, as in
+# NumPy and JAX. The scalar was made a strong float64 array first (and the bool array
+# float64) before the promotion: the result was float64, nextafter stepped in float64, and
+# the derivatives of arctan2 / hypot / logaddexp failed on a float32-float64 product.
+BOOLS = np.array([[True, False, True, False]] * 3)
+F32 = A(*S, dtype="float32")
+CASES += [
+    *[Case(f"fnp.{name}_f32", fun, [F32], jax=ref, order=0, rtol=1e-6, diff=diff)
+      for name, fun, ref, diff in [
+          ("arctan2_pyint", lambda x: fnp.arctan2(x, 2),
+           lambda jnp, lax: lambda x: jnp.arctan2(x, 2), True),
+          ("arctan2_bools", lambda x: fnp.arctan2(x, BOOLS),
+           lambda jnp, lax: lambda x: jnp.arctan2(x, BOOLS), True),
+          ("hypot_pyint", lambda x: fnp.hypot(3, x),
+           lambda jnp, lax: lambda x: jnp.hypot(3, x), True),
+          ("logaddexp_pyint", lambda x: fnp.logaddexp(x, 2),
+           lambda jnp, lax: lambda x: jnp.logaddexp(x, 2), True),
+          ("logaddexp2_bools", lambda x: fnp.logaddexp2(x, BOOLS),
+           lambda jnp, lax: lambda x: jnp.logaddexp2(x, BOOLS), True),
+          ("copysign_pyint", lambda x: fnp.copysign(x, -1),
+           lambda jnp, lax: lambda x: jnp.copysign(x, -1), True),
+          ("heaviside_pyint", lambda x: fnp.heaviside(x, 1),
+           lambda jnp, lax: lambda x: jnp.heaviside(x, 1), False),
+          ("nextafter_pyint", lambda x: fnp.nextafter(x, 3),
+           lambda jnp, lax: lambda x: jnp.nextafter(x, 3), False),
+      ]],
+    # float_power keeps float32, as jax.numpy (NumPy widens it to float64)
+    Case("fnp.float_power_f32", lambda x: fnp.float_power(x, 2.5), [Pos(*S, dtype="float32")],
+         jax=lambda jnp, lax: lambda x: jnp.float_power(x, 2.5), order=0, rtol=1e-6),
+]
+
+# rint and reciprocal of integers are float64, as in jax.numpy (rint: also NumPy); they kept
+# the integer dtype (reciprocal truncated 1 / 2 to 0).
+CASES += [
+    Case("fnp.rint_int", fnp.rint, [Int(*S, low=-5, high=5)], jax=lambda jnp, lax: jnp.rint,
+         diff=False),
+    Case("fnp.reciprocal_int", fnp.reciprocal, [Int(*S, low=1, high=5)],
+         jax=lambda jnp, lax: jnp.reciprocal, diff=False),
+]

@@ -79,3 +79,15 @@ CASES = [
          [A(*S)], jax=lambda jnp, lax: lambda x: __import__("jax").nn.logsumexp(
              x, axis=1, b=SIGNED, keepdims=True, return_sign=True)[0]),
 ]
+
+# A float32 a with a float64 b is float64, as in JAX (b was cast to a's float32); a Python
+# scalar b is weak (float32 stays).
+CASES += [
+    Case("nn.logsumexp_f32_b_f64", lambda x, b: nn.logsumexp(x, axis=1, b=b, return_sign=True),
+         [A(*S, dtype="float32"), A(*S)], order=0, rtol=1e-6,
+         jax=lambda jnp, lax: lambda x, b: __import__("jax").nn.logsumexp(
+             x, axis=1, b=b, return_sign=True)),
+    Case("nn.logsumexp_f32_b_pyfloat", lambda x: nn.logsumexp(x, axis=0, b=2.0),
+         [A(*S, dtype="float32")], order=0, rtol=1e-6,
+         jax=lambda jnp, lax: lambda x: __import__("jax").nn.logsumexp(x, axis=0, b=2.0)),
+]

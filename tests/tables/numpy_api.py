@@ -322,3 +322,17 @@ CASES += [
         jax=lambda jnp, lax: lambda x, y: jnp.intersect1d(
             jnp.round(x), jnp.round(y), return_indices=True, size=4)),
 ]
+
+# A Python scalar prepend/append is weak: diff(x32, prepend=0) is float32 (it was float64).
+# unique(empty, size=, fill_value=) gives the fill values (and empty indices, inverse and
+# counts) as jax.numpy does; it raised.
+CASES += [
+    Case("fnp.diff_prepend_pyint_f32", lambda x: fnp.diff(x, prepend=0, append=1),
+         [A(*S, dtype="float32")], order=0, rtol=1e-6,
+         jax=lambda jnp, lax: lambda x: jnp.diff(x, prepend=0, append=1)),
+    Case("fnp.unique_empty_size_fill", lambda x: fnp.unique(
+        x, return_index=True, return_inverse=True, return_counts=True, size=3, fill_value=0.5),
+        [A(0)], diff=False, batch=False, jax=lambda jnp, lax: lambda x: jnp.unique(
+            x, return_index=True, return_inverse=True, return_counts=True, size=3,
+            fill_value=0.5)),
+]

@@ -175,3 +175,29 @@ CASES += [_where_row(*row) for row in _WHERE_ROWS] + [
          [A(*S), Const(MASK)], jax=lambda jnp, lax: lambda x, m: jnp.std(
              x, axis=0, where=m, mean=jnp.mean(x, 0, keepdims=True, where=m))),
 ]
+
+# Degrees of freedom and integer dtype=: ddof past the count gives nan with a zero
+# derivative (JAX's select); an integer dtype= computes in integers (the
+# mean and the quotient truncate) with a floating variance (JAX's nan promotes it), also
+# under where= (whose mean once ignored dtype=, and whose integer mean raised on its nan);
+# nanvar keeps an integer dtype=, as jax.numpy's does.
+INTS = Int(*S, low=-5, high=6)
+CASES += [
+    Case("fnp.var_ddof_past_count", lambda x: fnp.var(x, axis=0, ddof=5), [A(*S)],
+         jax=lambda jnp, lax: lambda x: jnp.var(x, axis=0, ddof=5), order=0),
+    Case("fnp.var_ddof_past_count_0d", lambda x: fnp.var(x, ddof=2), [A()],
+         jax=lambda jnp, lax: lambda x: jnp.var(x, ddof=2), order=0),
+    Case("fnp.var_int_dtype", lambda x: fnp.var(x, axis=1, dtype=np.int64), [INTS],
+         jax=lambda jnp, lax: lambda x: jnp.var(x, axis=1, dtype=np.int64), diff=False),
+    Case("fnp.var_int_dtype_where", lambda x, m: fnp.var(x, axis=1, dtype=np.int64, where=m),
+         [INTS, Const(MASK)], jax=lambda jnp, lax: lambda x, m: jnp.var(
+             x, axis=1, dtype=np.int64, where=m), diff=False),
+    Case("fnp.mean_int_dtype_where", lambda x, m: fnp.mean(x, axis=0, dtype=np.int64, where=m),
+         [INTS, Const(MASK)], jax=lambda jnp, lax: lambda x, m: jnp.mean(
+             x, axis=0, dtype=np.int64, where=m), diff=False),
+    Case("fnp.nanmean_float_int_dtype", lambda x: fnp.nanmean(x, axis=0, dtype=np.int64),
+         [A(*S, low=-5, high=5)],
+         jax=lambda jnp, lax: lambda x: jnp.nanmean(x, axis=0, dtype=np.int64), diff=False),
+    Case("fnp.nanvar_int_dtype", lambda x: fnp.nanvar(x, axis=1, dtype=np.int64), [INTS],
+         jax=lambda jnp, lax: lambda x: jnp.nanvar(x, axis=1, dtype=np.int64), diff=False),
+]
