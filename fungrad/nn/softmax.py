@@ -72,7 +72,10 @@ def logsumexp(a: Array, axis: Axis = None, b: Array | None = None, keepdims: boo
         # a and a real b share their promoted dtype, as in JAX (a float64 b makes a float32
         # a float64; a Python scalar b is weak)
         dtype = np.dtype(fnp.result_type(a, b))
-        a, b = fnp.broadcast_arrays(a, fnp.asarray(b))
+        # a Python scalar b is made like a (on a's device), not as a host array
+        b = fnp.full_like(a, b, dtype=dtype) if type(b) in (int, float, complex, bool) \
+            else fnp.asarray(b)
+        a, b = fnp.broadcast_arrays(a, b)
         if dtype.kind != "c":
             dtype = dtype if dtype.kind == "f" or dtype.name == "bfloat16" else np.dtype(
                 np.float64)

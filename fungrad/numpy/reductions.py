@@ -433,8 +433,8 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *,  
     elif divisor == 0:
         result = lax.mul(squares, real(np.nan))
     else:
-        result = broadcast_to_shape(to_dtype(as_operand(np.nan), _dtype(squares)),
-                                    shape_of(squares))
+        # nan with a zero derivative, on the operand's device (nan * x is quiet)
+        result = lax.mul(lax.stop_gradient(squares), real(np.nan))
     return _keep(to_dtype(result, out_dtype), shape, axes, keepdims)
 
 

@@ -113,8 +113,9 @@ def _sized_unique(flat, equal_nan: bool, size: int, fill_value):
     n = shape_of(flat)[0]
     if n == 0 and fill_value is not None:
         # jax.numpy's answer: size fill values, and empty indices, inverse and counts
-        empty = lax.full((0,), 0, _INDEX)
-        return lax.broadcast_in_dim(_fill(flat, fill_value), (size,), ()), empty, empty, empty
+        # (built from the empty operand, so that they live on its device)
+        empty = lax.convert_element_type(flat, _INDEX)
+        return lax.pad(flat, _fill(flat, fill_value), ((0, size, 0),)), empty, empty, empty
     if n == 0:
         raise ValueError("fnp.unique: size= with an empty array and no fill_value: there is "
                          "no value to pad with (as in jax.numpy); pass fill_value=")
