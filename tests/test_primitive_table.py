@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 import pkgutil
 from typing import NamedTuple
@@ -143,15 +144,13 @@ def live_reference(case: Case, inputs: RowInputs):
 
 
 JAX_CASES = [c for c in CASES if c.jax is not None]
-_STORE = []
+_store = functools.cache(jax_references.Store)  # loaded once per process
 
 
 def _recorded(case: Case, inputs: RowInputs, jax_version: str):
     """The row's recorded JAX results (tests/jax_references.py), or None if stale."""
-    if not _STORE:
-        _STORE.append(jax_references.Store())
     key = jax_references.row_key(case, jax_version, inputs.args, inputs.tangents, inputs.ct)
-    return _STORE[0].lookup(case.name, key)
+    return _store().lookup(case.name, key)
 
 
 @pytest.mark.parametrize("case", JAX_CASES, ids=lambda c: c.name)
@@ -194,7 +193,7 @@ def test_recorded_jax_references_are_current():
     """Every row compared with JAX has a current entry in tests/data/jax_references.npz
     (otherwise test_matches_jax computes JAX's side live: right, but slow)."""
     jax = jax_modules()[0]
-    store = jax_references.Store()
+    store = _store()
     assert store.jax_version is not None, (
         f"{jax_references.STORE} is missing: run `python -m tests.jax_references`")
     recorded = (store.jax_version, store.python_version)
