@@ -224,6 +224,29 @@ def test_map_coordinates_under_vmap_and_jit():
     _close(fg.jit(f(ndimage))(0.3), f(jsp.ndimage)(0.3))
 
 
+@pytest.mark.parametrize("order", [0, 1])
+@pytest.mark.parametrize("mode", MODES)
+def test_map_coordinates_non_finite_and_huge_coordinates(mode, order):
+    # nan/inf coordinates used to reach an int64 cast (RuntimeWarning, arbitrary sample);
+    # now they give nan (order 1: as JAX; order 0: JAX returns an arbitrary sample), or 0
+    # in an integer result. Huge finite ones are far outside: as JAX.
+    rows = np.array([np.nan, 1.0, np.inf, -np.inf, 1e300, -1e300])
+    cols = np.array([0.5, 1.0, 0.0, 2.0, 0.0, 1.0])
+    ours = ndimage.map_coordinates(IMAGE, [rows, cols], order, mode=mode, cval=1.5)
+    assert np.isnan(ours[[0, 2, 3]]).all()
+    _close(ours[[1]], jsp.ndimage.map_coordinates(IMAGE, [rows[[1]], cols[[1]]], order,
+                                                   mode=mode, cval=1.5))
+    if mode in ("constant", "nearest"):  # periodic modes have no meaning at 1e300
+        _close(ours[4:], jsp.ndimage.map_coordinates(IMAGE, [rows[4:], cols[4:]], order,
+                                                      mode=mode, cval=1.5))
+    ints = ndimage.map_coordinates(np.arange(20).reshape(4, 5), [rows, cols], order,
+                                   mode=mode)
+    assert ints.dtype == np.int64 and (ints[[0, 2, 3]] == 0).all()
+    grad = fg.grad(lambda r: fnp.sum(ndimage.map_coordinates(IMAGE, [r, cols], order,
+                                                             mode=mode)[1:2]))(rows)
+    assert np.isfinite(grad).all()
+
+
 def test_map_coordinates_errors():
     with pytest.raises(fg.errors.ShapeError, match=r"one array per axis .* \(4, 5\)\), got 1"):
         ndimage.map_coordinates(IMAGE, [COORDS[0]], 1)

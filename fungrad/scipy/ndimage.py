@@ -52,14 +52,27 @@ _MODES = {
 }
 
 
+# Finite coordinates are clipped to +-2**62 before they become int64 indices (far outside
+# any grid, and exactly representable): a larger one would overflow the cast.
+_INDEX_LIMIT = 2.0 ** 62
+
+
 def _nodes(coordinate, order: int):
-    """The (integer index, weight) pairs one coordinate axis contributes."""
-    if order == 0:
-        if coordinate.dtype.kind in "iub":
+    """The (integer index, weight) pairs one coordinate axis contributes.
+
+    A nan or infinite coordinate takes index 0 here (the cast to integers never sees it);
+    ``map_coordinates`` then masks its output.
+    """
+    if coordinate.dtype.kind in "iub":
+        if order == 0:
             return [(coordinate.astype(np.int64), 1.0)]
-        return [(lax.round(coordinate).astype(np.int64), 1.0)]
-    low = fnp.floor(coordinate)
-    frac = coordinate - low
+        coordinate = coordinate.astype(np.float64)
+    finite = fnp.isfinite(coordinate)
+    safe = fnp.where(finite, fnp.clip(coordinate, -_INDEX_LIMIT, _INDEX_LIMIT), 0.0)
+    if order == 0:
+        return [(lax.round(safe).astype(np.int64), 1.0)]
+    low = fnp.floor(safe)
+    frac = safe - low
     low = low.astype(np.int64)
     return [(low, 1 - frac), (low + 1, frac)]
 
@@ -79,7 +92,9 @@ def map_coordinates(input, coordinates: Sequence, order: int, mode: str = "const
         cval: the value outside the grid in 'constant' mode.
     Returns:
         The interpolated values, shaped like the broadcast coordinates, in ``input``'s
-        dtype (integer inputs are rounded).
+        dtype (integer inputs are rounded). A nan or infinite coordinate gives nan (0 for
+        an integer ``input``), in every mode and order; JAX gives nan at order 1 and an
+        arbitrary sample at order 0.
 
     Example:
         >>> import numpy as np
@@ -117,6 +132,10 @@ def map_coordinates(input, coordinates: Sequence, order: int, mode: str = "const
             weight = weight * w
         term = weight * sample
         total = term if total is None else total + term
+    if any(c.dtype.kind not in "iub" for c in coords):
+        # A nan or infinite coordinate gives nan, and 0 in an integer result (no nan).
+        finite = fnp.all(fnp.stack([fnp.isfinite(c) for c in coords]), axis=0)
+        total = fnp.where(finite, total, 0 if image.dtype.kind in "iub" else np.nan)
     if image.dtype.kind in "iub":
         total = lax.round(total)
     return fnp.asarray(total).astype(image.dtype)
