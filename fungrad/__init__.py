@@ -88,6 +88,7 @@ from fungrad.transforms.checkpoint import (  # noqa: F401
 )
 from fungrad.transforms.custom_derivatives import custom_jvp, custom_vjp  # noqa: F401
 from fungrad.transforms.custom_gradient import custom_gradient  # noqa: F401
+from fungrad.transforms.fwd_and_bwd import fwd_and_bwd  # noqa: F401
 from fungrad.transforms.jacobians import hessian, hvp, jacfwd, jacobian, jacrev  # noqa: F401
 from fungrad.transforms.jit import clear_caches, jit  # noqa: F401
 from fungrad.transforms.linear_transpose import linear_transpose  # noqa: F401

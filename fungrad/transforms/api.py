@@ -16,11 +16,13 @@ from fungrad.array_module import arrays_to, computation_device, constant_like
 from fungrad.core import Tracer, get_aval
 from fungrad.devices import check_one_device
 from fungrad.interpreters.jvp import Zero, instantiate, jvp_flat, zeros_like_aval
-from fungrad.interpreters.linearize import linearize_flat
+from fungrad.interpreters.linearize import LinearFunction, linearize_flat
+from fungrad.ir import IR
 from fungrad.numpy.array_type import as_outputs
 from fungrad.transforms import leak_checks
 from fungrad.tree_util import (
     keystr,
+    register_pytree_node,
     tree_flatten,
     tree_flatten_with_path,
     tree_leaves,
@@ -285,19 +287,58 @@ def linearize(fun: Callable, *primals, has_aux: bool = False):
     leak_checks.finish(marker, "linearize", fun)
     outs = arrays_to(outs, computation_device(flat_p))
     out, aux = flat_fun.split(as_outputs(outs))
-    out_tree = flat_fun.out_tree
-
-    def f_jvp(*tangents):
-        flat_t, t_tree = tree_flatten(tangents)
-        if t_tree != in_tree:
-            raise ValueError(f"linearize: f_jvp expects tangents with the structure of the "
-                             f"primals.\n  primals:  {in_tree}\n  tangents: {t_tree}")
-        flat_t = [_check_tangent(path, p, t, "linearize's f_jvp")
-                  for (path, p), t in zip(with_paths, flat_t)]
-        touts = lin.jvp([instantiate(t, p) for t, p in zip(flat_t, flat_p)])
-        return tree_unflatten(out_tree, as_outputs(touts[: flat_fun.num_out]))
-
+    push = _PushForward(fun_name(fun), lin, in_tree, [path for path, _ in with_paths],
+                        flat_fun.out_tree, flat_fun.num_out)
+    f_jvp = LinearizedFunction(push, [lin.ir.consts, list(flat_p)])
     return (out, f_jvp, aux) if has_aux else (out, f_jvp)
+
+
+class _PushForward:
+    """What a :class:`LinearizedFunction` computes, without its values (the residuals and
+    the primals): the linear program's structure and the tangents' structure."""
+
+    __slots__ = ("name", "lin", "in_tree", "paths", "out_tree", "num_out")
+
+    def __init__(self, name: str, lin: LinearFunction, in_tree, paths, out_tree, num_out):
+        self.name, self.lin, self.in_tree, self.paths = name, lin, in_tree, paths
+        self.out_tree, self.num_out = out_tree, num_out
+
+    def __call__(self, values: list, *tangents):
+        consts, flat_p = values
+        flat_t, t_tree = tree_flatten(tangents)
+        if t_tree != self.in_tree:
+            raise ValueError(f"linearize: f_jvp expects tangents with the structure of the "
+                             f"primals.\n  primals:  {self.in_tree}\n  tangents: {t_tree}")
+        flat_t = [_check_tangent(path, p, t, "linearize's f_jvp")
+                  for path, p, t in zip(self.paths, flat_p, flat_t)]
+        lin = self.lin
+        if consts is not lin.ir.consts:  # rebuilt from leaves: the same program, new values
+            ir = lin.ir
+            lin = LinearFunction(IR(ir.constvars, consts, ir.invars, ir.eqns, ir.outvars),
+                                 lin.in_avals, lin.out_avals)
+        touts = lin.jvp([instantiate(t, p) for t, p in zip(flat_t, flat_p)])
+        return tree_unflatten(self.out_tree, as_outputs(touts[: self.num_out]))
+
+
+class LinearizedFunction:
+    """The ``f_jvp`` :func:`linearize` returns: ``f_jvp(*tangents)`` evaluates the linear
+    map. As in JAX, a pytree (its leaves: the residuals and the primals it was linearized
+    at), so it can be returned from and passed to ``jit``."""
+
+    __slots__ = ("_push", "_values")
+
+    def __init__(self, push: _PushForward, values: list):
+        self._push, self._values = push, values
+
+    def __call__(self, *tangents):
+        return self._push(self._values, *tangents)
+
+    def __repr__(self) -> str:
+        return f"<linearized jvp of `{self._push.name}`>"
+
+
+register_pytree_node(LinearizedFunction, lambda f: (f._values, f._push),
+                     lambda push, values: LinearizedFunction(push, [list(v) for v in values]))
 
 
 # ---------------------------------------------------------------------------------------
@@ -340,23 +381,68 @@ def _vjp(fun: Callable, primals, has_aux: bool, transform: str):
     expected = [None if dtypes.is_float0(d) else d
                 for d in (dtypes.tangent_dtype(a.dtype) for a in out_avals)]
 
-    def vjp_fn(ct):
+    pull = _PullBack(fun_name(fun), lin, out_tree, out_avals, expected)
+    vjp_fn = VJPFunction(pull, lin.lin.ir.consts)
+    return (lin.out, vjp_fn, lin.aux) if has_aux else (lin.out, vjp_fn)
+
+
+class _PullBack:
+    """What a :class:`VJPFunction` computes, without its residuals: the linear program's
+    structure, the output structure its cotangents must have and the input structure of
+    its result. Shared by every copy of the function rebuilt from leaves (``jit`` outputs,
+    ``tree_map``), so their tree structures are equal."""
+
+    __slots__ = ("name", "lin", "ir", "out_tree", "out_avals", "expected")
+
+    def __init__(self, name: str, lin: _Linearized, out_tree, out_avals, expected):
+        self.name, self.lin, self.ir = name, lin, lin.lin.ir
+        self.out_tree, self.out_avals, self.expected = out_tree, out_avals, expected
+
+    def __call__(self, consts: list, ct):
         ct_leaves, ct_tree = tree_flatten(ct)
-        if ct_tree != out_tree:
+        if ct_tree != self.out_tree:
             raise ValueError(
-                f"vjp of `{fun_name(fun)}`: the cotangent must have the structure of the "
-                f"output.\n  output:    {out_tree}\n  cotangent: {ct_tree}"
+                f"vjp of `{self.name}`: the cotangent must have the structure of the "
+                f"output.\n  output:    {self.out_tree}\n  cotangent: {ct_tree}"
             )
         cts = list(ct_leaves)
-        for i, (c, a, dtype) in enumerate(zip(ct_leaves, out_avals, expected)):
+        for i, (c, a, dtype) in enumerate(zip(ct_leaves, self.out_avals, self.expected)):
             # Arrays of the output's shape and tangent dtype pass as they are; anything else
             # (scalars, other dtypes, errors) takes the checks that know the key path.
             if not (type(c) is np.ndarray and dtype is not None and c.shape == a.shape
                     and c.dtype == dtype):
                 cts[i] = _check_cotangent(tree_flatten_with_path(ct)[0][i][0], c, a)
+        lin = self.lin
+        if consts is not self.ir.consts:  # rebuilt from leaves: the same program, new values
+            ir = self.ir
+            linear = LinearFunction(IR(ir.constvars, consts, ir.invars, ir.eqns, ir.outvars),
+                                    lin.lin.in_avals, lin.lin.out_avals)
+            lin = _Linearized.__new__(_Linearized)
+            lin.lin, lin.in_tree = linear, self.lin.in_tree
         return lin.pull_back(cts)
 
-    return (lin.out, vjp_fn, lin.aux) if has_aux else (lin.out, vjp_fn)
+
+class VJPFunction:
+    """The function :func:`vjp` returns: ``vjp_fn(ct)`` pulls output cotangents back to the
+    inputs. As in JAX, it is a pytree whose leaves are the residuals (the values the
+    backward pass reads), so it can be returned from ``jit``, passed to a jitted function
+    (``fg.jit(lambda f, ct: f(ct))(vjp_fn, ct)``) and kept in ``custom_vjp`` residuals.
+    """
+
+    __slots__ = ("_pull", "_consts")
+
+    def __init__(self, pull: _PullBack, consts: list):
+        self._pull, self._consts = pull, consts
+
+    def __call__(self, ct):
+        return self._pull(self._consts, ct)
+
+    def __repr__(self) -> str:
+        return f"<vjp function of `{self._pull.name}` ({len(self._consts)} residuals)>"
+
+
+register_pytree_node(VJPFunction, lambda f: (f._consts, f._pull),
+                     lambda pull, consts: VJPFunction(pull, list(consts)))
 
 
 class _Linearized:
