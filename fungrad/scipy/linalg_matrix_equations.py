@@ -4,12 +4,14 @@
 fungrad has no Schur decomposition (SciPy is not a runtime dependency and the QR iteration
 is not written here), so these go through the decompositions it has, and each says which:
 
-* ``solve_sylvester`` solves the Kronecker system ``(A (x) I + I (x) B^T) vec(X) =
-  vec(C)`` by LU with partial pivoting, for both of JAX's ``method`` names. It is backward
+* ``solve_sylvester(method='schur')`` (the default) solves the Kronecker system
+  ``(A (x) I + I (x) B^T) vec(X) = vec(C)`` by LU with partial pivoting. It is backward
   stable in that ``mn x mn`` system (accurate where the Sylvester operator is well
   conditioned, defective ``A`` and ``B`` included) and costs ``O((mn)^3)``: meant for the
   small and medium matrices JAX's CPU-only Schur method serves. Its derivative is the
   solve's, which is the implicit derivative ``A dX + dX B = dC - dA X - X dB``.
+  ``method='eigen'`` diagonalises ``A`` and ``B`` (``fnp.linalg.eig``), as JAX's: ``O(m^3 +
+  n^3)``, for large matrices, and as accurate as their eigenvectors are well conditioned.
 * ``polar`` is formed from the SVD (``u = U V^H``), for JAX's ``method`` names both.
 * ``funm`` diagonalises ``A`` (``fnp.linalg.eig``): exact for normal matrices, with error
   growing with the condition number of the eigenvectors otherwise (JAX and SciPy use the
@@ -61,8 +63,10 @@ def solve_sylvester(A, B, C, *, method: str = "schur", tol: float = 1e-8):  # no
         A: ``(..., m, m)``.
         B: ``(..., n, n)``.
         C: ``(..., m, n)``; batch axes of the three broadcast.
-        method: 'schur' or 'eigen' (JAX's names); both solve the ``mn x mn`` Kronecker
-            system by pivoted LU (see the module's notes on accuracy and cost).
+        method: 'schur' (the ``mn x mn`` Kronecker system by pivoted LU: accurate,
+            ``O((mn)^3)``) or 'eigen' (eigendecompositions of ``A`` and ``B``, as JAX's:
+            ``O(m^3 + n^3)``, less accurate where their eigenvectors are ill conditioned);
+            see the module's notes.
         tol: where some eigenvalue sum ``lambda_i(A) + mu_j(B)`` is within ``tol`` of zero
             (the equation singular or nearly so), the result is all NaN, as JAX's.
     Returns:
@@ -92,13 +96,27 @@ def solve_sylvester(A, B, C, *, method: str = "schur", tol: float = 1e-8):  # no
     a, b, c = _common_dtype(fnp.broadcast_to(a, (*batch, m, m)),
                             fnp.broadcast_to(b, (*batch, n, n)),
                             fnp.broadcast_to(c, (*batch, m, n)))
-    # row-major vec: (A X + X B)[i, j] = sum_kl (A[i, k] d[j, l] + d[i, k] B[l, j]) X[k, l]
-    eye_m, eye_n = fnp.eye(m, dtype=a.dtype), fnp.eye(n, dtype=a.dtype)
-    k = (fnp.einsum("...ik,jl->...ijkl", a, eye_n)
-         + fnp.einsum("ik,...lj->...ijkl", eye_m, b)).reshape(*batch, m * n, m * n)
-    x = fnp.linalg.solve(k, c.reshape(*batch, m * n, 1)).reshape(*batch, m, n)
-    sums = (fnp.linalg.eigvals(lax.stop_gradient(a))[..., :, None]
-            + fnp.linalg.eigvals(lax.stop_gradient(b))[..., None, :])
+    if method == "eigen":
+        # A = Va diag(wa) Va^-1, B = Vb diag(wb) Vb^-1: Y = Va^-1 C Vb solves the diagonal
+        # equation wa_i Y_ij + Y_ij wb_j = (Va^-1 C Vb)_ij, and X = Va Y Vb^-1.
+        wa, va = fnp.linalg.eig(a)
+        wb, vb = fnp.linalg.eig(b)
+        sums = wa[..., :, None] + wb[..., None, :]
+        # (a sum within tol of 0 makes the result nan below: divide by 1 there instead)
+        safe = fnp.where(fnp.abs(lax.stop_gradient(sums)) < tol, 1, sums)
+        y = fnp.linalg.solve(va, c.astype(va.dtype) @ vb) / safe
+        x = fnp.linalg.solve(fnp.swapaxes(vb, -1, -2), fnp.swapaxes(va @ y, -1, -2))
+        x = fnp.swapaxes(x, -1, -2)
+        x = x if c.dtype.kind == "c" else fnp.real(x)
+        sums = lax.stop_gradient(sums)
+    else:
+        # row-major vec: (A X + X B)[i, j] = sum_kl (A[i, k] d[j, l] + d[i, k] B[l, j]) X[k, l]
+        eye_m, eye_n = fnp.eye(m, dtype=a.dtype), fnp.eye(n, dtype=a.dtype)
+        k = (fnp.einsum("...ik,jl->...ijkl", a, eye_n)
+             + fnp.einsum("ik,...lj->...ijkl", eye_m, b)).reshape(*batch, m * n, m * n)
+        x = fnp.linalg.solve(k, c.reshape(*batch, m * n, 1)).reshape(*batch, m, n)
+        sums = (fnp.linalg.eigvals(lax.stop_gradient(a))[..., :, None]
+                + fnp.linalg.eigvals(lax.stop_gradient(b))[..., None, :])
     singular = fnp.min(fnp.abs(sums), axis=(-2, -1)) < tol
     return fnp.where(singular[..., None, None], fnp.nan, x)
 
