@@ -12,8 +12,12 @@ from fungrad.optim.leafwise import concrete_bool, map_leaves, scalar_like, weak_
 from fungrad.tree_util import tree_flatten
 
 __all__ = ["global_norm", "clip", "clip_by_global_norm", "adaptive_grad_clip", "unitwise_norm",
-           "per_example_global_norm_clip", "per_example_layer_norm_clip"]
+           "per_example_global_norm_clip", "per_example_layer_norm_clip",
+           "normalize_by_update_norm", "ClipState", "ClipByGlobalNormState",
+           "AdaptiveGradClipState"]
 
+# optax's names for the states of the stateless clippings (all EmptyState, as in optax)
+ClipState = ClipByGlobalNormState = AdaptiveGradClipState = EmptyState
 
 
 def global_norm(updates: Any) -> Any:
@@ -100,6 +104,36 @@ def clip_by_global_norm(max_norm: float) -> GradientTransformation:
             lambda g: fnp.multiply(g, scalar_like(factor, g)),
             ("updates", updates),
         )
+        return new, state
+
+    return GradientTransformation(init_empty_state, update)
+
+
+def normalize_by_update_norm(scale_factor: float = 1.0, eps: float = 1e-6
+                             ) -> GradientTransformation:
+    """Divide the updates by their global norm: ``scale_factor * g / (global_norm + eps)``.
+
+    Args:
+      scale_factor: the norm of the result (up to `eps`); negative for descent directions.
+      eps: added to the norm, so zero updates stay zero.
+
+    Returns:
+      A stateless `GradientTransformation`.
+
+    >>> import numpy as np
+    >>> t = normalize_by_update_norm(scale_factor=-1.0, eps=0.0)
+    >>> t.update({'w': np.array([3.0, 4.0])}, t.init(None))[0]['w'].tolist()
+    [-0.6, -0.8]
+    """
+    scale_factor = weak_scalar(scale_factor, "normalize_by_update_norm: scale_factor")
+    eps = weak_scalar(eps, "normalize_by_update_norm: eps")
+
+    def update(updates, state, params=None):
+        check_state("normalize_by_update_norm", state, EmptyState)
+        del params
+        norm = fnp.divide(fnp.add(global_norm(updates), eps), scale_factor)
+        new = map_leaves("normalize_by_update_norm",
+                         lambda g: fnp.divide(g, scalar_like(norm, g)), ("updates", updates))
         return new, state
 
     return GradientTransformation(init_empty_state, update)

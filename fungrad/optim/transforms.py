@@ -66,7 +66,14 @@ __all__ = [
     "TraceState",
     "add_decayed_weights",
     "AddDecayedWeightsState",
+    "ScaleState",
+    "ScaleByTrustRatioState",
+    "ScaleByRStdDevState",
 ]
+
+
+# optax's names for the states of two stateless blocks (EmptyState, as in optax)
+ScaleState = ScaleByTrustRatioState = EmptyState
 
 
 def _zero_count():
@@ -479,6 +486,9 @@ class ScaleByStddevState(NamedTuple):
 
     mu: Any
     nu: Any
+
+
+ScaleByRStdDevState = ScaleByStddevState  # optax's name
 
 
 class ScaleByRStdDevWithCountState(NamedTuple):
