@@ -9,13 +9,15 @@ optax's are differentiable, ``fg.grad`` against ``jax.grad``.
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import pytest
 
 import fungrad as fg
 import fungrad.numpy as fnp
 import fungrad.optim as optim
-from fungrad.tree_util import tree_leaves, tree_map
+from fungrad.tree_util import tree_leaves, tree_map, tree_structure
 from tests.test_optax_tier2b import close as close_values
 from tests.test_optax_tier2b import jax, jnp, optax
 
@@ -185,3 +187,98 @@ def test_wrapped_schedule_matches_optax_and_errors():
         s_o, s_t = ours.update(s_o), theirs.update(s_t)
     with pytest.raises(TypeError, match="WrappedSchedule: schedule_fn must be a function"):
         optim.WrappedSchedule(0.1)
+
+
+# --- 2. optax.tree ---------------------------------------------------------------------------
+
+TREE_NAMES = ["get", "set", "get_all_with_path", "map_params", "real", "conj", "batch_shape",
+              "random_like", "split_key_like", "unwrap_random_key_data"]
+
+
+@pytest.mark.parametrize("name", TREE_NAMES)
+def test_tree_names_are_the_tree_utils_functions(name):
+    ours = getattr(optim.tree, name)
+    assert ours is getattr(optim.tree_utils, f"tree_{name}")
+    assert getattr(optax.tree, name) is getattr(optax.tree_utils, f"tree_{name}")
+    assert [p.name for p in inspect.signature(ours).parameters.values()] == [
+        p.name for p in inspect.signature(getattr(optax.tree, name)).parameters.values()]
+
+
+def _complex_tree():
+    rng = np.random.default_rng(4)
+    return {"z": rng.normal(size=(2, 3)) + 1j * rng.normal(size=(2, 3)),
+            "x": rng.normal(size=(3,)).astype(np.float32), "n": np.arange(3)}
+
+
+def test_real_conj_batch_shape_match_optax():
+    tree = _complex_tree()
+    jtree = tree_map(jnp.asarray, tree)
+    close(optim.tree.real(tree), optax.tree.real(jtree))
+    close(optim.tree.conj(tree), optax.tree.conj(jtree))
+    for shape in ((), (2,), (2, 1)):
+        close(optim.tree.batch_shape(tree, shape), optax.tree.batch_shape(jtree, shape))
+    w = np.random.default_rng(5).normal(size=(2, 3))
+    g = fg.grad(lambda x: fnp.sum(optim.tree.batch_shape({"x": x}, (2,))["x"] * w))(w[0])
+    gj = jax.grad(lambda x: jnp.sum(optax.tree.batch_shape({"x": x}, (2,))["x"] * w))(
+        jnp.asarray(w[0]))
+    close(g, gj, rtol=1e-12)
+    z = tree["z"]
+    g = fg.grad(lambda a: fnp.sum(optim.tree.real(optim.tree.conj({"z": a * z}))["z"]))(1.5)
+    gj = jax.grad(lambda a: jnp.sum(optax.tree.real(optax.tree.conj({"z": a * z}))["z"]))(1.5)
+    close(g, gj, rtol=1e-12)
+    with pytest.raises(TypeError, match="tree_batch_shape: shape must be a tuple of ints"):
+        optim.tree.batch_shape(tree, 2)
+
+
+def test_get_set_map_params_through_tree():
+    opt = optim.adam(0.1)
+    state = opt.init(params0())
+    theirs = optax.adam(0.1).init(tree_map(jnp.asarray, params0()))
+    assert int(optim.tree.get(state, "count")) == int(optax.tree.get(theirs, "count")) == 0
+    assert int(optim.tree.get(optim.tree.set(state, count=np.int32(3)), "count")) == 3
+    assert [str(k) for k in optim.tree.get_all_with_path(state, "mu")[0][0]] == [
+        str(k) for k in optax.tree.get_all_with_path(theirs, "mu")[0][0]]
+    doubled = optim.tree.map_params(opt, lambda p: p + 2.0, state)
+    doubled_t = optax.tree.map_params(optax.adam(0.1), lambda p: p + 2.0, theirs)
+    close(doubled, doubled_t)
+
+
+def test_split_key_like_and_random_like():
+    key = fg.random.key(0)
+    target = {"a": np.zeros((2, 3)), "b": [np.zeros(4, np.float32), np.zeros((), np.float32)]}
+    keys = optim.tree.split_key_like(key, target)
+    ref = fg.random.split(key, 3)
+    assert tree_structure(keys) == tree_structure(target)
+    assert [k.tolist() for k in tree_leaves(keys)] == ref.tolist()
+    jkeys = optax.tree.split_key_like(jax.random.key(0), tree_map(jnp.asarray, target))
+    assert jax.tree.structure(jkeys) == jax.tree.structure(tree_map(jnp.asarray, target))
+    noise = optim.tree.random_like(key, target)
+    jnoise = optax.tree.random_like(jax.random.key(0), tree_map(jnp.asarray, target))
+    for a, b in zip(tree_leaves(noise), jax.tree.leaves(jnoise), strict=True):
+        assert (a.shape, a.dtype) == (b.shape, b.dtype)
+    np.testing.assert_array_equal(noise["a"], fg.random.normal(ref[0], (2, 3)))
+    uniform = optim.tree.random_like(key, target, fg.random.uniform, dtype=np.float64)
+    assert all(x.dtype == np.float64 for x in tree_leaves(uniform))
+    big = optim.tree.random_like(fg.random.key(1), {"w": np.zeros(20000)})["w"]
+    assert abs(big.mean()) < 0.05 and abs(big.std() - 1) < 0.05
+    with pytest.raises(TypeError, match="tree_split_key_like: expected a PRNG key"):
+        optim.tree.split_key_like(0, target)
+    with pytest.raises(TypeError, match="tree_random_like: sampler must be a function"):
+        optim.tree.random_like(key, target, sampler="normal")
+
+
+def test_random_like_under_vmap_of_keys():
+    keys = fg.random.split(fg.random.key(2), 3)
+    draws = fg.vmap(lambda k: optim.tree.random_like(k, {"w": np.zeros(4)})["w"])(keys)
+    assert draws.shape == (3, 4)
+    np.testing.assert_array_equal(draws[1], optim.tree.random_like(keys[1],
+                                                                   {"w": np.zeros(4)})["w"])
+
+
+def test_unwrap_random_key_data():
+    tree = {"k": fg.random.key(3), "x": np.ones(2)}
+    out = optim.tree.unwrap_random_key_data(tree)
+    assert out["k"].tolist() == fg.random.key_data(tree["k"]).tolist() == [0, 3]
+    jout = optax.tree.unwrap_random_key_data({"k": jax.random.key(3), "x": jnp.ones(2)})
+    assert jout["k"].dtype == out["k"].dtype == np.uint32 and jout["k"].shape == (2,)
+
