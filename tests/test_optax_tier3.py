@@ -17,6 +17,7 @@ import pytest
 import fungrad as fg
 import fungrad.numpy as fnp
 import fungrad.optim as optim
+from fungrad.errors import ShapeError
 from fungrad.tree_util import tree_leaves, tree_map, tree_structure
 from tests.test_optax_tier2b import close as close_values
 from tests.test_optax_tier2b import jax, jnp, optax
@@ -281,4 +282,156 @@ def test_unwrap_random_key_data():
     assert out["k"].tolist() == fg.random.key_data(tree["k"]).tolist() == [0, 3]
     jout = optax.tree.unwrap_random_key_data({"k": jax.random.key(3), "x": jnp.ones(2)})
     assert jout["k"].dtype == out["k"].dtype == np.uint32 and jout["k"].shape == (2,)
+
+
+# --- 3. losses -------------------------------------------------------------------------------
+
+
+def _loss_inputs(seed=0):
+    rng = np.random.default_rng(seed)
+    x, y = rng.normal(size=(4, 5)), rng.normal(size=(4, 5))
+    probs = rng.dirichlet(np.ones(5), size=4)
+    labels = np.array([0, 3, 4, 1])
+    signs = np.where(rng.uniform(size=(4, 5)) > 0.5, 1.0, -1.0)
+    seg = rng.normal(size=(2, 3, 3, 4))
+    seg_targets = np.eye(4)[rng.integers(0, 4, size=(2, 3, 3))]
+    return dict(x=x, y=y, p=probs, labels=labels, signs=signs, seg=seg, seg_t=seg_targets,
+                mask=rng.uniform(size=(4, 5)) > 0.3, z=rng.normal(size=(4, 5)))
+
+
+LOSSES = [  # (name, args from the inputs, keyword arguments, which args to differentiate)
+    ("kl_divergence_with_log_targets", lambda d: (np.log(d["p"]), np.log(d["p"][::-1])), {},
+     (0, 1)),
+    ("kl_divergence_with_log_targets", lambda d: (np.log(d["p"]), np.log(d["p"][::-1])),
+     dict(axis=0, where=_loss_inputs()["mask"]), (0, 1)),
+    ("multiclass_hinge_loss", lambda d: (d["x"], d["labels"]), {}, (0,)),
+    ("multiclass_perceptron_loss", lambda d: (d["x"], d["labels"]), {}, (0,)),
+    ("perceptron_loss", lambda d: (d["x"], d["signs"]), {}, (0,)),
+    ("poly_loss_cross_entropy", lambda d: (d["x"], d["p"]), {}, (0, 1)),
+    ("poly_loss_cross_entropy", lambda d: (d["x"], d["p"]), dict(epsilon=-1.0, axis=0), (0,)),
+    ("poly_loss_cross_entropy", lambda d: (d["x"], d["p"]), dict(where=_loss_inputs()["mask"]),
+     (0,)),
+    ("triplet_margin_loss", lambda d: (d["x"], d["y"], d["z"]), {}, (0, 1, 2)),
+    ("triplet_margin_loss", lambda d: (d["x"], d["y"], 0.3 * d["z"]),
+     dict(axis=0, norm_degree=4, margin=0.5, eps=1e-3), (0, 1, 2)),
+    ("sparsemax_loss", lambda d: (2 * d["x"], d["signs"] > 0), {}, (0,)),
+    ("multiclass_sparsemax_loss", lambda d: (d["x"], d["labels"]), {}, (0,)),
+    ("ranking_softmax_loss", lambda d: (d["x"], d["p"]), {}, (0,)),
+    ("ranking_softmax_loss", lambda d: (d["x"], d["p"]),
+     dict(where=_loss_inputs()["mask"], weights=np.arange(5.0)), (0,)),
+    ("ranking_softmax_loss", lambda d: (d["x"], d["p"]),
+     dict(where=np.array([[True] * 5, [False] * 5, [True, False] * 2 + [True], [True] * 5])),
+     (0,)),
+    ("dice_loss", lambda d: (d["seg"], d["seg_t"]), {}, (0,)),
+    ("dice_loss", lambda d: (d["seg"], d["seg_t"]),
+     dict(alpha=0.3, beta=0.7, reduction="none", ignore_background=True,
+          class_weights=np.array([1.0, 2.0, 0.5, 1.0])), (0,)),
+    ("dice_loss", lambda d: (d["seg"][..., 0], d["seg_t"][..., 0]), dict(reduction="sum"), (0,)),
+    ("dice_loss", lambda d: (d["seg"], d["seg_t"]), dict(axis=(1,), smooth=0.1), (0,)),
+    ("binary_dice_loss", lambda d: (d["x"], (d["signs"] > 0).astype(float)), {}, (0,)),
+    ("binary_dice_loss", lambda d: (d["x"][..., None], (d["signs"] > 0)[..., None] * 1.0),
+     dict(smooth=0.5), (0,)),
+    ("multiclass_generalized_dice_loss", lambda d: (d["seg"], d["seg_t"]), {}, (0,)),
+    ("multiclass_generalized_dice_loss", lambda d: (d["seg"], d["seg_t"]),
+     dict(ignore_background=True, smooth=0.1), (0,)),
+]
+
+
+def _jax_args(args):
+    return tuple(jnp.asarray(np.asarray(a)) for a in args)
+
+
+@pytest.mark.parametrize("name,build,kwargs,diff", LOSSES, ids=[r[0] for r in LOSSES])
+def test_loss_matches_optax(name, build, kwargs, diff):
+    args = build(_loss_inputs())
+    ours = getattr(optim.losses, name)
+    assert ours is getattr(fg.nn.losses, name)
+    theirs = getattr(optax.losses, name)
+    jkw = {k: jnp.asarray(v) if isinstance(v, np.ndarray) else v for k, v in kwargs.items()}
+    close(ours(*args, **kwargs), theirs(*_jax_args(args), **jkw), rtol=1e-6, atol=1e-12,
+          what=name)
+    for i in diff:
+        def f_ours(a, i=i):
+            return fnp.sum(ours(*args[:i], a, *args[i + 1:], **kwargs))
+
+        def f_theirs(a, i=i):
+            jargs = _jax_args(args)
+            return jnp.sum(theirs(*jargs[:i], a, *jargs[i + 1:], **jkw))
+
+        close(fg.grad(f_ours)(np.asarray(args[i])), jax.grad(f_theirs)(jnp.asarray(args[i])),
+              rtol=1e-6, atol=1e-10, what=f"{name} grad {i}")
+
+
+def test_losses_keep_float32():
+    d = _loss_inputs()
+    x32, p32 = d["x"].astype(np.float32), d["p"].astype(np.float32)
+    for name, args in (("poly_loss_cross_entropy", (x32, p32)),
+                       ("triplet_margin_loss", (x32, x32[::-1], x32 * 2)),
+                       ("kl_divergence_with_log_targets", (x32, x32[::-1])),
+                       ("dice_loss", (d["seg"].astype(np.float32),
+                                      d["seg_t"].astype(np.float32))),
+                       ("ranking_softmax_loss", (x32, p32))):
+        ours = getattr(optim.losses, name)(*args)
+        theirs = getattr(optax.losses, name)(*_jax_args(args))
+        close(ours, theirs, rtol=1e-5, what=name)
+
+
+def test_fenchel_young_loss_matches_optax():
+    d = _loss_inputs()
+    scores, targets = d["x"].reshape(2, 2, 5), d["p"].reshape(2, 2, 5)
+    ours = optim.losses.make_fenchel_young_loss(fg.nn.logsumexp)
+    theirs = optax.losses.make_fenchel_young_loss(jax.scipy.special.logsumexp)
+    close(ours(scores, targets), theirs(jnp.asarray(scores), jnp.asarray(targets)))
+    g = fg.grad(lambda s: fnp.sum(ours(s, targets)))(scores)
+    gj = jax.grad(lambda s: jnp.sum(theirs(s, jnp.asarray(targets))))(jnp.asarray(scores))
+    close(g, gj, rtol=1e-10)
+    # the softmax cross entropy is logsumexp's Fenchel-Young loss (one-hot targets)
+    hot = np.eye(5)[d["labels"]]
+    close(ours(d["x"], hot), optax.losses.softmax_cross_entropy(jnp.asarray(d["x"]),
+                                                               jnp.asarray(hot)))
+    with pytest.raises(TypeError, match="make_fenchel_young_loss: max_fun must be a function"):
+        optim.losses.make_fenchel_young_loss("logsumexp")
+
+
+def test_sparsemax_losses_are_zero_at_their_targets():
+    scores = np.array([[5.0, 0.0, -1.0], [0.2, 0.1, 0.0]])
+    loss = optim.losses.multiclass_sparsemax_loss(scores, np.array([0, 2]))
+    assert float(loss[0]) == 0.0 and float(loss[1]) > 0
+    assert optim.losses.sparsemax_loss(np.array([3.0, -3.0]), np.array([1, 0])).tolist() == [
+        0.0, 0.0]
+
+
+def test_new_loss_errors():
+    losses = optim.losses
+    with pytest.raises(ShapeError, match="multiclass_hinge_loss: labels must be integer class"):
+        losses.multiclass_hinge_loss(np.ones((2, 3)), np.ones(2))
+    with pytest.raises(ShapeError, match=r"multiclass_perceptron_loss: labels .* \(2,\)"):
+        losses.multiclass_perceptron_loss(np.ones((2, 3)), np.zeros(3, int))
+    with pytest.raises(ShapeError, match="multiclass_sparsemax_loss: scores must be"):
+        losses.multiclass_sparsemax_loss(np.ones(3), np.zeros((), int))
+    with pytest.raises(ShapeError, match="perceptron_loss: predictor_outputs of shape"):
+        losses.perceptron_loss(np.ones(3), np.ones(2))
+    with pytest.raises(TypeError, match="triplet_margin_loss: negatives must be floating"):
+        losses.triplet_margin_loss(np.ones((2, 2)), np.ones((2, 2)), np.ones((2, 2), int))
+    with pytest.raises(TypeError, match="kl_divergence_with_log_targets: log_targets must be"):
+        losses.kl_divergence_with_log_targets(np.ones(2), np.ones(2, int))
+    with pytest.raises(TypeError, match="poly_loss_cross_entropy: labels must be floating"):
+        losses.poly_loss_cross_entropy(np.ones((2, 3)), np.ones((2, 3), int))
+    with pytest.raises(TypeError, match="ranking_softmax_loss: logits must be floating"):
+        losses.ranking_softmax_loss(np.ones((2, 3), int), np.ones((2, 3)))
+    with pytest.raises(ValueError, match="dice_loss: reduction must be one of"):
+        losses.dice_loss(np.ones((1, 2, 2)), np.ones((1, 2, 2)), reduction="avg")
+    with pytest.raises(ValueError, match="dice_loss: with apply_softmax=False, predictions"):
+        losses.dice_loss(np.ones((1, 2, 2)), np.ones((1, 2, 2)), apply_softmax=False)
+    with pytest.raises(ShapeError, match="dice_loss: class_weights must be one weight"):
+        losses.dice_loss(np.ones((1, 2, 2)), np.ones((1, 2, 2)), class_weights=np.ones((2, 1)))
+    with pytest.raises(ShapeError, match="dice_loss: predictions of shape"):
+        losses.dice_loss(np.ones((1, 2, 3)), np.ones((1, 2, 2)))
+
+
+@pytest.mark.parametrize("name", sorted({r[0] for r in LOSSES} | {"make_fenchel_young_loss"}))
+def test_loss_signature_matches_optax(name):
+    ours = inspect.signature(getattr(optim.losses, name)).parameters.values()
+    theirs = inspect.signature(getattr(optax.losses, name)).parameters.values()
+    assert [(p.name, p.kind) for p in ours] == [(p.name, p.kind) for p in theirs]
 
