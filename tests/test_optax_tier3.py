@@ -9,7 +9,9 @@ optax's are differentiable, ``fg.grad`` against ``jax.grad``.
 
 from __future__ import annotations
 
+import ast
 import inspect
+import pathlib
 
 import numpy as np
 import pytest
@@ -435,3 +437,73 @@ def test_loss_signature_matches_optax(name):
     theirs = inspect.signature(getattr(optax.losses, name)).parameters.values()
     assert [(p.name, p.kind) for p in ours] == [(p.name, p.kind) for p in theirs]
 
+
+# --- 4. optax.transforms ---------------------------------------------------------------------
+
+OPTAX_TRANSFORMS = sorted(n for n in dir(optax.transforms) if not n.startswith("_"))
+
+
+def test_transforms_namespace_has_every_optax_transforms_name():
+    assert len(OPTAX_TRANSFORMS) >= 45
+    missing = [n for n in OPTAX_TRANSFORMS if not hasattr(optim.transforms, n)]
+    assert not missing, f"fungrad.optim.transforms lacks {missing}"
+
+
+@pytest.mark.parametrize("name", OPTAX_TRANSFORMS)
+def test_transforms_name_is_the_top_level_object(name):
+    ours, theirs = getattr(optim.transforms, name), getattr(optax.transforms, name)
+    if hasattr(optax, name):
+        assert getattr(optim, name) is ours
+    if hasattr(theirs, "_fields"):
+        assert ours._fields == theirs._fields
+    elif inspect.isfunction(theirs) and inspect.isfunction(ours):
+        assert [p.name for p in inspect.signature(ours).parameters.values()] == [
+            p.name for p in inspect.signature(theirs).parameters.values()]
+
+
+def _optim_imports(module: str) -> set[str]:
+    path = pathlib.Path(optim.__file__).parent / (module.rsplit(".", maxsplit=1)[-1] + ".py")
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("fungrad.optim."):
+            found.add(node.module)
+    return found
+
+
+def test_the_re_exported_modules_do_not_import_transforms():
+    """transforms.py imports its optax.transforms names from their homes; none of those
+    (nor what they import in fungrad.optim) may import transforms back: no cycle."""
+    seen, todo = set(), sorted(_optim_imports("fungrad.optim.transforms"))
+    while todo:
+        module = todo.pop()
+        if module in seen or not module.count(".") == 2:
+            continue
+        seen.add(module)
+        todo += sorted(_optim_imports(module))
+    assert "fungrad.optim.moments" in seen and "fungrad.optim.monitoring" in seen
+    assert "fungrad.optim.transforms" not in seen
+
+
+def test_unitwise_clip_matches_optax():
+    rng = np.random.default_rng(6)
+    g = rng.normal(size=(3, 4))
+    norm, max_norm = optim.unitwise_norm(g), np.full((3, 4), 1.2)
+    close(optim.transforms.unitwise_clip(norm, max_norm, g),
+          optax.transforms.unitwise_clip(jnp.asarray(norm), jnp.asarray(max_norm),
+                                         jnp.asarray(g)))
+
+    def f(lib, lib_np):
+        return lambda x: lib_np.sum(lib.transforms.unitwise_clip(
+            lib.transforms.unitwise_norm(x), 0.9 * lib_np.ones_like(x), x, div_eps=1e-3) ** 2)
+
+    close(fg.grad(f(optim, fnp))(g), jax.grad(f(optax, jnp))(jnp.asarray(g)), rtol=1e-10)
+    with pytest.raises(ShapeError, match="unitwise_clip: g_norm, max_norm and grad must have"):
+        optim.transforms.unitwise_clip(norm, 1.0, g)
+
+
+def test_condition_fn_protocol_types_the_conditions():
+    cond: optim.transforms.ConditionFn = lambda step, **extra_args: step >= 2
+    make = lambda lib: lib.transforms.conditionally_transform(lib.sgd(0.1), cond)  # noqa: E731
+    run_both(make)
+    assert list(inspect.signature(optim.transforms.ConditionFn.__call__).parameters) == list(
+        inspect.signature(optax.transforms.ConditionFn.__call__).parameters)
