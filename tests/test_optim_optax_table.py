@@ -115,6 +115,7 @@ TRANSFORMS = [
     ("schedule_free_lion", lambda m: m.contrib.schedule_free(
         m.lion(m.linear_schedule(0.01, 0.001, 6)), m.linear_schedule(0.01, 0.001, 6))),
     ("normalize", lambda m: m.chain(m.contrib.normalize(), m.sgd(0.1))),
+    ("normalize_by_update_norm", lambda m: m.chain(m.normalize_by_update_norm(-0.1, eps=1e-3))),
     ("inject_adam", lambda m: m.inject_hyperparams(m.adam)(learning_rate=0.1, b1=0.8)),
     ("inject_schedule", lambda m: m.inject_hyperparams(m.sgd)(
         learning_rate=m.linear_schedule(0.1, 0.01, 5), momentum=0.9)),
@@ -647,7 +648,8 @@ def test_types_and_extra_args():
 
 
 NEW_NAMES = (
-    "inject_hyperparams multi_transform lion nadam nadamw radam adafactor adamax amsgrad "
+    "inject_hyperparams inject_stateful_hyperparams normalize_by_update_norm "
+    "multi_transform lion nadam nadamw radam adafactor adamax amsgrad "
     "adabelief warmup_exponential_decay_schedule warmup_constant_schedule sgdr_schedule "
     "cosine_onecycle_schedule linear_onecycle_schedule piecewise_interpolate_schedule ema "
     "apply_every zero_nans skip_not_finite add_noise huber_loss cosine_similarity "

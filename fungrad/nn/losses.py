@@ -575,13 +575,13 @@ def _ctc_forward(fn, logits, logit_paddings, labels, label_paddings, blank_id, l
     return -fnp.sum(final * one_hot(label_lengths, max_len + 1), axis=1), blanks, emits
 
 
-# The rest of optax's losses live in losses_more (this module's size budget); they are part
-# of this namespace (and so of fungrad.optim.losses).
-from fungrad.nn.losses_more import (  # noqa: E402
-    convex_kl_divergence,
-    generalized_kl_divergence,
-    log_cosh,
-    ntxent,
-)
+# The rest of optax's losses live in losses_more, losses_classification and
+# losses_segmentation (this module's size budget); they are part of this namespace (and so
+# of fungrad.optim.losses).
+from fungrad.nn import losses_classification, losses_more, losses_segmentation  # noqa: E402
+from fungrad.nn.losses_classification import *  # noqa: E402,F403
+from fungrad.nn.losses_more import *  # noqa: E402,F403
+from fungrad.nn.losses_segmentation import *  # noqa: E402,F403
 
-__all__ += ["log_cosh", "convex_kl_divergence", "generalized_kl_divergence", "ntxent"]
+__all__ += (losses_more.__all__ + losses_classification.__all__
+            + losses_segmentation.__all__)

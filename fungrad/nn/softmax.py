@@ -1,5 +1,6 @@
 """The softmax family, with JAX's names (`jax.nn`): ``logsumexp``, ``logmeanexp``,
-``softmax`` and ``log_softmax``.
+``softmax`` and ``log_softmax``; and `simplex_projection`, softmax's sparse sibling
+(sparsemax), which the sparsemax losses and ``optim.projections`` share.
 
 Each subtracts the (gradient-stopped) maximum first, which changes nothing mathematically
 (the functions are invariant to that shift), so values stay finite for huge logits and the
@@ -16,7 +17,8 @@ import numpy as np
 from fungrad import lax
 from fungrad import numpy as fnp
 from fungrad.errors import ShapeError
-from fungrad.nn.activations import float_operand
+from fungrad.nn.activations import float_operand, relu
+from fungrad.transforms.custom_derivatives import custom_jvp
 
 __all__ = ["softmax", "log_softmax", "logsumexp", "logmeanexp"]
 
@@ -197,3 +199,34 @@ def log_softmax(x: Array, axis: Axis = -1, where: Array | None = None) -> Array:
         return shifted - fnp.log(total)
     out = shifted - fnp.log(fnp.where(total == 0, 1.0, total))
     return fnp.where(where, out, -np.inf)
+
+
+@custom_jvp
+def simplex_projection(v: Array) -> Array:
+    """The nearest point of the unit simplex ``{x >= 0, sum(x) = 1}`` to the vector `v`
+    (sparsemax): ``relu(v - theta)`` for the threshold theta that makes the sum 1.
+
+    Its JVP rule is the projection's Jacobian on the support (autodiff through the sort
+    would give it only almost everywhere).
+
+    >>> import numpy as np
+    >>> simplex_projection(np.array([0.5, 2.0, -1.0])).tolist()
+    [0.0, 1.0, 0.0]
+    """
+    size = fnp.shape(v)[0]
+    desc = -fnp.sort(-v)
+    sums = fnp.cumsum(desc)
+    ranks = fnp.arange(1, size + 1, dtype=fnp.result_type(v))
+    # the support is the largest k with desc[k-1] > (sums[k-1] - 1) / k
+    k = fnp.count_nonzero(1 / ranks + (desc - sums / ranks) > 0)
+    theta = (fnp.take(sums, k - 1) - 1) / k
+    return relu(v - theta)
+
+
+@simplex_projection.defjvp
+def _simplex_projection_jvp(primals, tangents):
+    (v,), (dv,) = primals, tangents
+    out = simplex_projection(v)
+    on = fnp.asarray(out > 0, dtype=fnp.result_type(dv))
+    # on the support the projection subtracts the mean change; off it, nothing moves
+    return out, on * dv - (fnp.sum(on * dv) / fnp.sum(on)) * on

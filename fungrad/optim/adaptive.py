@@ -25,8 +25,7 @@ from fungrad.optim.leafwise import (
     weak_scalar,
     zeros_tree,
 )
-from fungrad.optim.moments import debiased, moment
-from fungrad.optim.transforms import ScaleByAdamState, map_moments
+from fungrad.optim.moments import ScaleByAdamState, debiased, map_moments, moment
 from fungrad.tree_util import tree_flatten
 
 __all__ = [

@@ -10,7 +10,7 @@ Building blocks are small transformations of the gradient pytree; optimizers are
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 import fungrad.numpy as fnp
 from fungrad.core import get_aval
@@ -28,6 +28,7 @@ __all__ = [
     "check_state",
     "Schedule",
     "ScalarOrSchedule",
+    "StatefulSchedule",
     "MaskOrFn",
     "TransformInitFn",
     "TransformUpdateFn",
@@ -54,6 +55,31 @@ ScalarOrSchedule = float | Schedule
 MaskOrFn = Any | Callable[[Params], Any] | None
 """A mask argument (``masked``, ``adamw``'s ``mask``...): None, a pytree of bools shaped
 like the parameters (or a prefix of them), or a function of the parameters returning one."""
+
+
+@runtime_checkable
+class StatefulSchedule(Protocol):
+    """A schedule with a state of its own: ``init() -> state``,
+    ``update(state, **extra_args) -> state`` and ``schedule(state, **extra_args) -> value``.
+
+    `inject_hyperparams` takes one wherever it takes a schedule; a plain schedule is wrapped
+    as a `WrappedSchedule`, whose state is the step count.
+
+    Example:
+        >>> from fungrad import optim
+        >>> isinstance(optim.WrappedSchedule(optim.constant_schedule(0.1)),
+        ...            optim.StatefulSchedule)
+        True
+    """
+
+    def init(self) -> Any:
+        """The schedule's initial state."""
+
+    def update(self, state: Any, **extra_args: Any) -> Any:
+        """The state after one more step."""
+
+    def __call__(self, state: Any, **extra_args: Any) -> Any:
+        """The schedule's value at `state`."""
 
 
 class TransformInitFn(Protocol):

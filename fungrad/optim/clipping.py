@@ -7,13 +7,18 @@ from typing import Any
 import numpy as np
 
 import fungrad.numpy as fnp
+from fungrad.errors import ShapeError
 from fungrad.optim.base import EmptyState, GradientTransformation, check_state, init_empty_state
 from fungrad.optim.leafwise import concrete_bool, map_leaves, scalar_like, weak_scalar
 from fungrad.tree_util import tree_flatten
 
 __all__ = ["global_norm", "clip", "clip_by_global_norm", "adaptive_grad_clip", "unitwise_norm",
-           "per_example_global_norm_clip", "per_example_layer_norm_clip"]
+           "per_example_global_norm_clip", "per_example_layer_norm_clip",
+           "normalize_by_update_norm", "unitwise_clip", "ClipState", "ClipByGlobalNormState",
+           "AdaptiveGradClipState"]
 
+# optax's names for the states of the stateless clippings (all EmptyState, as in optax)
+ClipState = ClipByGlobalNormState = AdaptiveGradClipState = EmptyState
 
 
 def global_norm(updates: Any) -> Any:
@@ -105,6 +110,36 @@ def clip_by_global_norm(max_norm: float) -> GradientTransformation:
     return GradientTransformation(init_empty_state, update)
 
 
+def normalize_by_update_norm(scale_factor: float = 1.0, eps: float = 1e-6
+                             ) -> GradientTransformation:
+    """Divide the updates by their global norm: ``scale_factor * g / (global_norm + eps)``.
+
+    Args:
+      scale_factor: the norm of the result (up to `eps`); negative for descent directions.
+      eps: added to the norm, so zero updates stay zero.
+
+    Returns:
+      A stateless `GradientTransformation`.
+
+    >>> import numpy as np
+    >>> t = normalize_by_update_norm(scale_factor=-1.0, eps=0.0)
+    >>> t.update({'w': np.array([3.0, 4.0])}, t.init(None))[0]['w'].tolist()
+    [-0.6, -0.8]
+    """
+    scale_factor = weak_scalar(scale_factor, "normalize_by_update_norm: scale_factor")
+    eps = weak_scalar(eps, "normalize_by_update_norm: eps")
+
+    def update(updates, state, params=None):
+        check_state("normalize_by_update_norm", state, EmptyState)
+        del params
+        norm = fnp.divide(fnp.add(global_norm(updates), eps), scale_factor)
+        new = map_leaves("normalize_by_update_norm",
+                         lambda g: fnp.divide(g, scalar_like(norm, g)), ("updates", updates))
+        return new, state
+
+    return GradientTransformation(init_empty_state, update)
+
+
 def unitwise_norm(x: Any, axis: int | tuple[int, ...] | None = None) -> Any:
     """The L2 norm of each output unit of `x`, broadcast back to `x`'s shape.
 
@@ -140,6 +175,32 @@ def unitwise_norm(x: Any, axis: int | tuple[int, ...] | None = None) -> Any:
     return fnp.broadcast_to(fnp.sqrt(squared), shape)
 
 
+def unitwise_clip(g_norm: Any, max_norm: Any, grad: Any, div_eps: float = 1e-6) -> Any:
+    """`grad` where ``g_norm < max_norm``, else `grad` rescaled to norm `max_norm`
+    (``grad * max_norm / max(g_norm, div_eps)``): `adaptive_grad_clip`'s step per unit.
+
+    Args:
+      g_norm: the unit norms of `grad` (`unitwise_norm`), `grad`'s shape.
+      max_norm: the largest norm let through, `grad`'s shape.
+      grad: the gradient leaf.
+      div_eps: the floor on `g_norm` in the division.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> g = np.array([3.0, 4.0])
+        >>> np.round(optim.unitwise_clip(optim.unitwise_norm(g), np.full(2, 1.0), g), 6).tolist()
+        [0.6, 0.8]
+    """
+    shapes = {name: tuple(fnp.shape(x)) for name, x in
+              (("g_norm", g_norm), ("max_norm", max_norm), ("grad", grad))}
+    if len(set(shapes.values())) != 1:
+        raise ShapeError(f"unitwise_clip: g_norm, max_norm and grad must have one shape, got "
+                         f"{shapes}; broadcast max_norm to grad's shape first.")
+    scaled = grad * (max_norm / fnp.maximum(g_norm, div_eps))
+    return fnp.where(g_norm < max_norm, grad, scaled)
+
+
 def adaptive_grad_clip(
     clipping: float, eps: float = 1e-3, axis: int | tuple[int, ...] | None = None
 ) -> GradientTransformation:
@@ -167,9 +228,7 @@ def adaptive_grad_clip(
 
     def clipped(g, p):
         g_norm, p_norm = unitwise_norm(g, axis), unitwise_norm(p, axis)
-        max_norm = clipping * fnp.maximum(p_norm, eps)
-        scaled = g * (max_norm / fnp.maximum(g_norm, 1e-6))
-        return fnp.where(g_norm < max_norm, g, scaled)
+        return unitwise_clip(g_norm, clipping * fnp.maximum(p_norm, eps), g)
 
     def update(updates, state, params=None):
         if params is None:

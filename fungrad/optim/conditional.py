@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
@@ -25,6 +25,7 @@ from fungrad.optim.leafwise import concrete_bool, increment, tree_select
 from fungrad.tree_util import tree_leaves, tree_map
 
 __all__ = [
+    "ConditionFn",
     "conditionally_transform",
     "ConditionallyTransformState",
     "conditionally_mask",
@@ -32,6 +33,21 @@ __all__ = [
     "skip_large_updates",
     "named_chain",
 ]
+
+
+class ConditionFn(Protocol):
+    """The type of a condition of `conditionally_transform` / `conditionally_mask`:
+    ``f(step, **extra_args) -> bool scalar`` (whether the inner transformation runs).
+
+    Example:
+        >>> from fungrad import optim
+        >>> every_other: optim.ConditionFn = lambda step, **extra_args: step % 2 == 0
+        >>> every_other(4)
+        True
+    """
+
+    def __call__(self, step: Any, **extra_args: Any) -> Any:
+        """Whether to run the inner transformation at `step` (an int32 counter)."""
 
 
 class ConditionallyTransformState(NamedTuple):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import warnings
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
@@ -29,12 +30,15 @@ from fungrad.core import get_aval
 from fungrad.optim.base import (
     GradientTransformation,
     GradientTransformationExtraArgs,
+    Schedule,
+    StatefulSchedule,
     with_extra_args_support,
 )
 from fungrad.optim.leafwise import increment
 from fungrad.tree_util import tree_leaves
 
-__all__ = ["inject_hyperparams", "InjectHyperparamsState", "InjectStatefulHyperparamsState"]
+__all__ = ["inject_hyperparams", "inject_stateful_hyperparams", "InjectHyperparamsState",
+           "InjectStatefulHyperparamsState", "WrappedSchedule"]
 
 
 class InjectStatefulHyperparamsState(NamedTuple):
@@ -44,7 +48,8 @@ class InjectStatefulHyperparamsState(NamedTuple):
       count: updates made so far (int32).
       hyperparams: ``{name: value}`` for every numeric and scheduled argument; the values
         the last update used (numeric ones may be set here between updates).
-      hyperparams_states: ``{name: count}`` for each scheduled argument.
+      hyperparams_states: ``{name: schedule state}`` for each scheduled argument (a
+        `WrappedScheduleState` for a plain schedule).
       inner_state: the inner optimizer's state.
 
     Example:
@@ -64,7 +69,61 @@ class InjectStatefulHyperparamsState(NamedTuple):
     inner_state: Any
 
 
-InjectHyperparamsState = InjectStatefulHyperparamsState
+class InjectHyperparamsState(NamedTuple):
+    """optax's older state of `inject_hyperparams`, without schedule states (kept for code
+    that names it; `inject_hyperparams` returns an `InjectStatefulHyperparamsState`).
+
+    Example:
+        >>> from fungrad import optim
+        >>> optim.InjectHyperparamsState._fields
+        ('count', 'hyperparams', 'inner_state')
+    """
+
+    count: Any
+    hyperparams: Any
+    inner_state: Any
+
+
+class WrappedScheduleState(NamedTuple):
+    """The state of a `WrappedSchedule`: the step count (int32)."""
+
+    count: Any
+
+
+class WrappedSchedule:
+    """A plain schedule of the step count as a `StatefulSchedule` (its state is the count).
+
+    Args:
+      schedule_fn: ``count -> value``.
+
+    Example:
+        >>> from fungrad import optim
+        >>> s = optim.WrappedSchedule(optim.linear_schedule(1.0, 0.0, 4))
+        >>> state = s.update(s.init())
+        >>> int(state.count), float(s(state))
+        (1, 0.75)
+    """
+
+    def __init__(self, schedule_fn: Schedule):
+        if not callable(schedule_fn):
+            raise TypeError(f"WrappedSchedule: schedule_fn must be a function of the step "
+                            f"count, got {type(schedule_fn).__name__} ({schedule_fn!r:.60}); "
+                            "for a constant pass optim.constant_schedule(value).")
+        self.schedule_fn = schedule_fn
+
+    def init(self) -> WrappedScheduleState:
+        """The count 0."""
+        return WrappedScheduleState(count=fnp.zeros((), dtype=np.int32))
+
+    def update(self, state: WrappedScheduleState, **extra_args: Any) -> WrappedScheduleState:
+        """The count plus one (saturating)."""
+        del extra_args
+        return WrappedScheduleState(count=increment(state.count))
+
+    def __call__(self, state: WrappedScheduleState, **extra_args: Any) -> Any:
+        """``schedule_fn(state.count)``."""
+        del extra_args
+        return self.schedule_fn(state.count)
 
 
 def _highest_float(params: Any, override: Any) -> np.dtype | None:
@@ -90,8 +149,10 @@ def _split_arguments(inner_signature, static_args, args, kwargs):
     for name, value in bound.arguments.items():
         if name in static_args or isinstance(value, bool):
             other[name] = value
-        elif callable(value):
+        elif isinstance(value, StatefulSchedule):
             scheduled[name] = value
+        elif callable(value):
+            scheduled[name] = WrappedSchedule(value)
         elif isinstance(value, int | float | np.ndarray | np.generic) or hasattr(value, "aval"):
             numeric[name] = value
         else:
@@ -109,7 +170,8 @@ def inject_hyperparams(
     Args:
       inner_factory: a function returning a `GradientTransformation` (``optim.adam``...).
       static_args: names of arguments that are callables but not schedules (kept as
-        they are); all other callables are treated as schedules of the step count.
+        they are); all other callables are schedules: a `StatefulSchedule` as it is,
+        a plain function of the step count as a `WrappedSchedule`.
       hyperparam_dtype: the dtype of float hyperparameters (None: the params' widest
         float dtype).
 
@@ -152,10 +214,11 @@ def inject_hyperparams(
             dtype = _highest_float(params, hyperparam_dtype)
             zero = fnp.zeros((), dtype=np.int32)
             hparams = {k: _as_hyperparam(v, dtype) for k, v in numeric.items()}
-            hparams.update({k: _as_hyperparam(f(zero), dtype) for k, f in scheduled.items()})
+            schedule_states = {k: f.init() for k, f in scheduled.items()}
+            hparams.update({k: _as_hyperparam(f(schedule_states[k]), dtype)
+                            for k, f in scheduled.items()})
             return InjectStatefulHyperparamsState(
-                count=zero, hyperparams=hparams,
-                hyperparams_states={k: zero for k in scheduled},
+                count=zero, hyperparams=hparams, hyperparams_states=schedule_states,
                 inner_state=build(hparams).init(params),
             )
 
@@ -163,7 +226,7 @@ def inject_hyperparams(
             dtype = _highest_float(params if params is not None else updates, hyperparam_dtype)
             hparams = {k: _as_hyperparam(v, dtype) for k, v in state.hyperparams.items()}
             hparams.update({
-                k: _as_hyperparam(f(state.hyperparams_states[k]), dtype)
+                k: _as_hyperparam(f(state.hyperparams_states[k], **extra_args), dtype)
                 for k, f in scheduled.items()
             })
             updates, inner_state = build(hparams).update(
@@ -171,10 +234,40 @@ def inject_hyperparams(
             )
             return updates, InjectStatefulHyperparamsState(
                 count=increment(state.count), hyperparams=hparams,
-                hyperparams_states={k: increment(c) for k, c in state.hyperparams_states.items()},
+                hyperparams_states={k: f.update(state.hyperparams_states[k], **extra_args)
+                                    for k, f in scheduled.items()},
                 inner_state=inner_state,
             )
 
         return GradientTransformationExtraArgs(init, update)
 
     return wrapped
+
+
+def inject_stateful_hyperparams(
+    inner_factory: Callable[..., GradientTransformation],
+    static_args: str | Iterable[str] = (),
+    hyperparam_dtype: Any = None,
+) -> Callable[..., GradientTransformationExtraArgs]:
+    """`inject_hyperparams` under optax's deprecated name (it warns, as optax does).
+
+    Args:
+      inner_factory, static_args, hyperparam_dtype: as for `inject_hyperparams`.
+
+    Returns:
+      What ``inject_hyperparams(inner_factory, static_args, hyperparam_dtype)`` returns.
+
+    Example:
+        >>> import warnings
+        >>> from fungrad import optim
+        >>> with warnings.catch_warnings(record=True) as caught:
+        ...     warnings.simplefilter("always")
+        ...     factory = optim.inject_stateful_hyperparams(optim.sgd)
+        >>> caught[0].category.__name__
+        'DeprecationWarning'
+        >>> factory(learning_rate=0.1).init({}).hyperparams['learning_rate'].tolist()
+        0.1
+    """
+    warnings.warn("inject_stateful_hyperparams is deprecated, use inject_hyperparams "
+                  "instead", DeprecationWarning, stacklevel=2)
+    return inject_hyperparams(inner_factory, static_args, hyperparam_dtype)

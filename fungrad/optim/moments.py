@@ -2,7 +2,9 @@
 
 Each is optax's block of the same name and arguments. The moment updates are written as
 in `transforms` (``decay * m + (1 - decay) * g``) leafwise with fungrad.numpy, so the
-blocks run eagerly, under grad and under vmap alike.
+blocks run eagerly, under grad and under vmap alike. Adam's state and the leafwise moment
+step (`map_moments`) live here, and `transforms` imports them: this module imports nothing
+from `transforms`, which re-exports it.
 """
 
 from __future__ import annotations
@@ -25,10 +27,10 @@ from fungrad.optim.leafwise import (
     weak_scalar,
     zeros_tree,
 )
-from fungrad.optim.transforms import ScaleByAdamState, map_moments
 from fungrad.tree_util import tree_flatten
 
 __all__ = [
+    "ScaleByAdamState",
     "scale_by_lion",
     "ScaleByLionState",
     "scale_by_radam",
@@ -44,6 +46,34 @@ __all__ = [
     "ema",
     "EmaState",
 ]
+
+
+class ScaleByAdamState(NamedTuple):
+    """Adam's step count and first (`mu`) and second (`nu`) moment estimates.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> state = optim.scale_by_adam().init({'w': np.zeros(2)})
+        >>> isinstance(state, optim.ScaleByAdamState)
+        True
+        >>> state._fields
+        ('count', 'mu', 'nu')
+    """
+
+    count: Any
+    mu: Any
+    nu: Any
+
+
+def map_moments(name: str, step: Callable, updates, state, count, state_type: type):
+    """One Adam-style step over the leaves: ``step(g, mu, nu) -> (update, mu, nu)`` applied to
+    ``updates`` and ``state.mu``/``state.nu``; returns ``(updates, state_type(count, mu, nu))``."""
+    new, mu, nu = map_leaves(
+        name, step, ("updates", updates), ("state.mu", state.mu), ("state.nu", state.nu),
+        n_outputs=3,
+    )
+    return new, state_type(count=count, mu=mu, nu=nu)
 
 
 def _zero_count():

@@ -30,7 +30,8 @@ from fungrad.optim.base import (
 from fungrad.optim.wrappers import masked
 from fungrad.tree_util import tree_flatten, tree_leaves, tree_map
 
-__all__ = ["partition", "multi_transform", "PartitionState", "freeze", "flatten"]
+__all__ = ["partition", "multi_transform", "PartitionState", "MultiTransformState", "freeze",
+           "flatten"]
 
 
 class PartitionState(NamedTuple):
@@ -49,6 +50,9 @@ class PartitionState(NamedTuple):
     """
 
     inner_states: Any
+
+
+MultiTransformState = PartitionState  # optax's older name, as multi_transform is partition's
 
 
 def _labels_of(param_labels: Any, tree: Any) -> Any:

@@ -16,9 +16,10 @@ from typing import Any
 
 import fungrad.numpy as fnp
 from fungrad import lax, random
+from fungrad.optim.tree_random import tree_random_like
 from fungrad.optim.tree_utils import tree_add_scale, tree_scale, tree_sum
 from fungrad.transforms.vmap_api import vmap
-from fungrad.tree_util import tree_flatten, tree_map
+from fungrad.tree_util import tree_map
 
 __all__ = ["Normal", "Gumbel", "make_perturbed_fun"]
 
@@ -64,13 +65,6 @@ class Gumbel:
         """``-inputs - exp(-inputs)``."""
         inputs = fnp.asarray(inputs)
         return -inputs - fnp.exp(-inputs)
-
-
-def _noise_like(key: Any, tree: Any, noise: Any) -> Any:
-    leaves, treedef = tree_flatten(tree)
-    keys = random.split(key, len(leaves))
-    return treedef.unflatten([noise.sample(keys[i], fnp.shape(leaf), fnp.result_type(leaf))
-                              for i, leaf in enumerate(leaves)])
 
 
 def _magic_box(x: Any) -> Any:
@@ -119,7 +113,7 @@ def make_perturbed_fun(fun: Callable[[Any], Any], num_samples: int = 1000,
     def estimate(key: Any, x: Any) -> Any:
         def one(k, x, baseline):
             shifted = lax.stop_gradient(
-                tree_map(lambda a, z: a + sigma * z, x, _noise_like(k, x, noise)))
+                tree_map(lambda a, z: a + sigma * z, x, tree_random_like(k, x, noise.sample)))
             z = tree_map(lambda a, s: (s - a) / sigma, x, shifted)  # depends on x
             box = _magic_box(tree_sum(tree_map(noise.log_prob, z)))
             out = tree_scale(box, fun(shifted))

@@ -4,7 +4,8 @@ methods: ``params = projection(apply_updates(params, updates))``.
 Every projection takes a pytree and treats it as one vector (the simplex and the l1 ball
 couple all of its leaves). All are differentiable with fungrad's transforms, as optax's
 are with JAX's; `projection_simplex` carries its own JVP rule (the projection's Jacobian
-on the support, which autodiff through its sort would give only almost everywhere).
+on the support, which autodiff through its sort would give only almost everywhere: see
+``fungrad.nn.softmax.simplex_projection``, which the sparsemax losses share).
 
 >>> import numpy as np
 >>> from fungrad.optim import projections
@@ -20,8 +21,8 @@ import fungrad.numpy as fnp
 from fungrad import lax
 from fungrad.flatten_util import ravel_pytree
 from fungrad.nn.activations import relu
+from fungrad.nn.softmax import simplex_projection
 from fungrad.optim.tree_utils import tree_add_scale, tree_mul, tree_norm, tree_scale, tree_vdot
-from fungrad.transforms.custom_derivatives import custom_jvp
 from fungrad.tree_util import tree_map, tree_structure
 
 __all__ = [
@@ -87,28 +88,6 @@ def projection_hypercube(tree: Any, scale: Any = 1) -> Any:
     return projection_box(tree, lower=0, upper=scale)
 
 
-@custom_jvp
-def _unit_simplex(v):
-    """The nearest point of ``{x >= 0, sum(x) = 1}`` to the vector `v`."""
-    size = fnp.shape(v)[0]
-    desc = -fnp.sort(-v)
-    sums = fnp.cumsum(desc)
-    ranks = fnp.arange(1, size + 1, dtype=fnp.result_type(v))
-    # the support is the largest k with desc[k-1] > (sums[k-1] - 1) / k
-    k = fnp.count_nonzero(1 / ranks + (desc - sums / ranks) > 0)
-    theta = (fnp.take(sums, k - 1) - 1) / k
-    return relu(v - theta)
-
-
-@_unit_simplex.defjvp
-def _unit_simplex_jvp(primals, tangents):
-    (v,), (dv,) = primals, tangents
-    out = _unit_simplex(v)
-    on = fnp.asarray(out > 0, dtype=fnp.result_type(dv))
-    # on the support the projection subtracts the mean change; off it, nothing moves
-    return out, on * dv - (fnp.sum(on * dv) / fnp.sum(on)) * on
-
-
 def projection_simplex(tree: Any, scale: Any = 1) -> Any:
     """The nearest point of the simplex ``{x >= 0, sum of all entries = scale}``.
 
@@ -127,7 +106,7 @@ def projection_simplex(tree: Any, scale: Any = 1) -> Any:
         ([0.8333, 1.8333], 0.3333)
     """
     flat, unravel = ravel_pytree(tree)
-    return unravel(scale * _unit_simplex(flat / scale))
+    return unravel(scale * simplex_projection(flat / scale))
 
 
 def projection_l1_sphere(tree: Any, scale: Any = 1) -> Any:

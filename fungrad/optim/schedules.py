@@ -15,7 +15,14 @@ import math
 from collections.abc import Iterable, Sequence
 
 import fungrad.numpy as fnp
-from fungrad.optim.base import Schedule
+from fungrad.optim.base import Schedule, StatefulSchedule
+from fungrad.optim.hyperparams import (  # optax.schedules offers these too
+    InjectHyperparamsState,
+    InjectStatefulHyperparamsState,
+    WrappedSchedule,
+    inject_hyperparams,
+    inject_stateful_hyperparams,
+)
 from fungrad.optim.leafwise import weak_scalar
 
 __all__ = [
@@ -38,6 +45,12 @@ __all__ = [
     "piecewise_constant",
     "cosine_decay",
     "warmup_cosine_decay",
+    "StatefulSchedule",
+    "WrappedSchedule",
+    "InjectHyperparamsState",
+    "InjectStatefulHyperparamsState",
+    "inject_hyperparams",
+    "inject_stateful_hyperparams",
 ]
 
 

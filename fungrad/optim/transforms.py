@@ -5,12 +5,16 @@ named after it (``scale_by_adam`` keeps a ``ScaleByAdamState(count, mu, nu)``). 
 buffers take the parameters' dtype and keep it; step counts are int32 scalars.
 Hyperparameters may be Python numbers, NumPy scalars or tracers (to differentiate
 through them).
+
+The module is also ``optax.transforms``: it re-exports that namespace's names (`chain`,
+`clip`, `masked`, `MultiSteps`, `ema`, `partition`...) from the modules that define them.
+None of those imports this one (the moment helpers it shares with `moments` live there),
+so the re-exports make no import cycle.
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -22,11 +26,31 @@ from fungrad.optim.base import (
     GradientTransformation,
     ScalarOrSchedule,
     Schedule,
+    chain,
     check_scalar_or_schedule,
     check_state,
     identity,
     init_empty_state,
 )
+from fungrad.optim.clipping import (
+    adaptive_grad_clip,
+    clip,
+    clip_by_global_norm,
+    per_example_global_norm_clip,
+    per_example_layer_norm_clip,
+    unitwise_clip,
+    unitwise_norm,
+)
+from fungrad.optim.conditional import (
+    ConditionallyMaskState,
+    ConditionallyTransformState,
+    ConditionFn,
+    conditionally_mask,
+    conditionally_transform,
+    named_chain,
+    skip_large_updates,
+)
+from fungrad.optim.constraints import NonNegativeParamsState, keep_params_nonnegative
 from fungrad.optim.leafwise import (
     add_,
     astype_like,
@@ -44,7 +68,33 @@ from fungrad.optim.leafwise import (
     weak_scalar,
     zeros_tree,
 )
-from fungrad.optim.wrappers import masked
+from fungrad.optim.moments import EmaState, ScaleByAdamState, clip_by_block_rms, ema, map_moments
+from fungrad.optim.monitoring import (
+    MonitorState,
+    SnapshotState,
+    measure_with_ema,
+    monitor,
+    selective_transform,
+    snapshot,
+)
+from fungrad.optim.partition import PartitionState, flatten, freeze, partition
+from fungrad.optim.stepping import (
+    AddNoiseState,
+    ZeroNansState,
+    add_noise,
+    skip_not_finite,
+    zero_nans,
+)
+from fungrad.optim.wrappers import (
+    ApplyIfFiniteState,
+    MaskedNode,
+    MaskedState,
+    MultiSteps,
+    MultiStepsState,
+    ShouldSkipUpdateFunction,
+    apply_if_finite,
+    masked,
+)
 
 __all__ = [
     "scale",
@@ -66,7 +116,27 @@ __all__ = [
     "TraceState",
     "add_decayed_weights",
     "AddDecayedWeightsState",
+    "ScaleState",
+    "ScaleByTrustRatioState",
+    "ScaleByRStdDevState",
 ]
+# optax.transforms' names, defined elsewhere (see the module docstring):
+__all__ += [
+    "AddNoiseState", "ApplyIfFiniteState", "ConditionFn", "ConditionallyMaskState",
+    "ConditionallyTransformState", "EmaState", "MaskedNode", "MaskedState", "MonitorState",
+    "MultiSteps", "MultiStepsState", "NonNegativeParamsState", "PartitionState",
+    "ShouldSkipUpdateFunction", "SnapshotState", "ZeroNansState", "adaptive_grad_clip",
+    "add_noise", "apply_if_finite", "chain", "clip", "clip_by_block_rms",
+    "clip_by_global_norm", "conditionally_mask", "conditionally_transform", "ema", "flatten",
+    "freeze", "keep_params_nonnegative", "masked", "measure_with_ema", "monitor",
+    "named_chain", "partition", "per_example_global_norm_clip",
+    "per_example_layer_norm_clip", "selective_transform", "skip_large_updates",
+    "skip_not_finite", "snapshot", "unitwise_clip", "unitwise_norm", "zero_nans",
+]
+
+
+# optax's names for the states of two stateless blocks (EmptyState, as in optax)
+ScaleState = ScaleByTrustRatioState = EmptyState
 
 
 def _zero_count():
@@ -250,34 +320,6 @@ def _second_moment(g, v, decay):
     out = fnp.multiply(g, g)
     out = mul_(sub_(out, v), scalar_like(1 - decay, out))
     return astype_like(add_(out, v), v)
-
-
-class ScaleByAdamState(NamedTuple):
-    """Adam's step count and first (`mu`) and second (`nu`) moment estimates.
-
-    Example:
-        >>> import numpy as np
-        >>> from fungrad import optim
-        >>> state = optim.scale_by_adam().init({'w': np.zeros(2)})
-        >>> isinstance(state, optim.ScaleByAdamState)
-        True
-        >>> state._fields
-        ('count', 'mu', 'nu')
-    """
-
-    count: Any
-    mu: Any
-    nu: Any
-
-
-def map_moments(name: str, step: Callable, updates, state, count, state_type: type):
-    """One Adam-style step over the leaves: ``step(g, mu, nu) -> (update, mu, nu)`` applied to
-    ``updates`` and ``state.mu``/``state.nu``; returns ``(updates, state_type(count, mu, nu))``."""
-    new, mu, nu = map_leaves(
-        name, step, ("updates", updates), ("state.mu", state.mu), ("state.nu", state.nu),
-        n_outputs=3,
-    )
-    return new, state_type(count=count, mu=mu, nu=nu)
 
 
 def _adam_denominator(v, c2, root_c2, eps, eps_root):
@@ -479,6 +521,9 @@ class ScaleByStddevState(NamedTuple):
 
     mu: Any
     nu: Any
+
+
+ScaleByRStdDevState = ScaleByStddevState  # optax's name
 
 
 class ScaleByRStdDevWithCountState(NamedTuple):

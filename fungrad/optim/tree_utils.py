@@ -17,11 +17,17 @@ import numpy as np
 
 import fungrad.numpy as fnp
 from fungrad.core import get_aval
-from fungrad.optim.state_search import (  # noqa: F401 (optax.tree_utils' names)
+from fungrad.optim.state_params import tree_map_params  # noqa: F401 (optax.tree_utils' names)
+from fungrad.optim.state_search import (  # noqa: F401
     NamedTupleKey,
     tree_get,
     tree_get_all_with_path,
     tree_set,
+)
+from fungrad.optim.tree_random import (  # noqa: F401
+    tree_random_like,
+    tree_split_key_like,
+    tree_unwrap_random_key_data,
 )
 from fungrad.tree_util import tree_leaves, tree_map
 
@@ -32,6 +38,8 @@ __all__ = [
     "tree_cast", "tree_cast_like", "tree_clip", "tree_where", "tree_allclose", "tree_dtype",
     "tree_update_moment", "tree_update_moment_per_elem_norm", "tree_update_infinity_moment",
     "tree_bias_correction", "NamedTupleKey", "tree_get", "tree_get_all_with_path", "tree_set",
+    "tree_real", "tree_conj", "tree_batch_shape", "tree_map_params", "tree_random_like",
+    "tree_split_key_like", "tree_unwrap_random_key_data",
 ]
 
 PyTree = Any
@@ -68,6 +76,42 @@ tree_scalar_mul = tree_scale  # optax's older name
 def tree_add_scale(tree_x: PyTree, scalar: Any, tree_y: PyTree) -> PyTree:
     """Leafwise ``tree_x + scalar * tree_y``."""
     return tree_map(lambda x, y: x + scalar * y, tree_x, tree_y)
+
+
+def tree_real(tree: PyTree) -> PyTree:
+    """The real part of every leaf.
+
+    >>> import numpy as np
+    >>> tree_real({'z': np.array([1 + 2j])})['z'].tolist()
+    [1.0]
+    """
+    return tree_map(fnp.real, tree)
+
+
+def tree_conj(tree: PyTree) -> PyTree:
+    """The complex conjugate of every leaf.
+
+    >>> import numpy as np
+    >>> tree_conj({'z': np.array([1 + 2j])})['z'].tolist()
+    [(1-2j)]
+    """
+    return tree_map(fnp.conj, tree)
+
+
+def tree_batch_shape(tree: PyTree, shape: tuple[int, ...] = ()) -> PyTree:
+    """Every leaf broadcast to leading batch dimensions `shape`: ``(*shape, *leaf.shape)``.
+
+    >>> import numpy as np
+    >>> tree_batch_shape({'w': np.ones(3)}, (2,))['w'].shape
+    (2, 3)
+    """
+    try:
+        shape = tuple(int(n) for n in shape)
+    except TypeError:
+        raise TypeError(f"tree_batch_shape: shape must be a tuple of ints, got {shape!r:.40} "
+                        f"of type {type(shape).__name__}; for one batch dimension of size n "
+                        "pass (n,).") from None
+    return tree_map(lambda x: fnp.broadcast_to(x, (*shape, *fnp.shape(x))), tree)
 
 
 def tree_vdot(tree_x: PyTree, tree_y: PyTree) -> Any:

@@ -12,7 +12,7 @@ branch it needs; under vmap both branches run and ``fnp.where`` selects.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
@@ -45,6 +45,7 @@ __all__ = [
     "ApplyIfFiniteState",
     "MultiSteps",
     "MultiStepsState",
+    "ShouldSkipUpdateFunction",
 ]
 
 PyTree = Any
@@ -289,6 +290,26 @@ class MultiStepsState(NamedTuple):
     skip_state: Any = ()
 
 
+class ShouldSkipUpdateFunction(Protocol):
+    """The type of `MultiSteps`' ``should_skip_update_fn``:
+    ``f(updates, gradient_step, params) -> (skip, skip_state)``.
+
+    `skip` is a boolean scalar (skip this call's gradients); `skip_state` is any pytree,
+    kept in ``MultiStepsState.skip_state`` (``skip_not_finite`` and ``skip_large_updates``
+    are two such functions).
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import optim
+        >>> fn: optim.ShouldSkipUpdateFunction = optim.skip_not_finite
+        >>> bool(fn({'w': np.array([np.nan])}, np.int32(0), None)[0])
+        True
+    """
+
+    def __call__(self, updates: Any, gradient_step: Any, params: Any) -> tuple[Any, Any]:
+        """Whether to skip `updates`, and the pytree to keep in ``skip_state``."""
+
+
 class MultiSteps:
     """Accumulate gradients over k calls, then take one step of the inner optimizer.
 
@@ -315,7 +336,7 @@ class MultiSteps:
         opt: GradientTransformation,
         every_k_schedule: int | Schedule,
         use_grad_mean: bool = True,
-        should_skip_update_fn: Callable[..., Any] | None = None,
+        should_skip_update_fn: ShouldSkipUpdateFunction | None = None,
         accumulator_dtype: Any = None,
     ):
         if not callable(every_k_schedule):
