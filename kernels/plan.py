@@ -98,6 +98,7 @@ class Group:
     outputs: list[Var] = field(default_factory=list)  # values needed outside the kernel
     reads: dict[int, list[Read]] = field(default_factory=dict)  # id(eqn) -> operand reads
     level: dict[Var, int] = field(default_factory=dict)  # the row pass computing each value
+    cost: int = 0  # the members' compile costs (see ``plan``'s ``cost``)
 
     @property
     def passes(self) -> int:
@@ -219,22 +220,31 @@ class _Views:
 
 
 def plan(ir: IR, elementwise: Callable[[Eqn], bool], reduction: Callable[[Eqn], bool],
-         multipass: bool = False) -> Plan:
+         multipass: bool = False, cost: Callable[[Eqn], int] | None = None,
+         max_cost: int | None = None) -> Plan:
     """Group the equations of ``ir`` into kernels.
 
     ``elementwise(eqn)`` and ``reduction(eqn)`` say whether the backend can compile an
     equation (its lowering table accepts the primitive and dtypes). ``multipass``: the
     backend renders groups whose rows take several passes (``Group.level``), reductions of
     arrays computed outside a kernel and sibling members (see the module docstring).
+    ``cost(eqn)`` (default 1) is an elementwise member's share of its kernel's compile
+    time; no elementwise member joins a group whose cost would then pass ``max_cost``
+    (None: no bound), it starts a new one that reads the full group's outputs. Compile
+    time grows faster than the kernel's size, so a long chain compiles as several kernels.
     """
-    return _Planner(ir, elementwise, reduction, multipass).run()
+    return _Planner(ir, elementwise, reduction, multipass, cost, max_cost).run()
 
 
 class _Planner:
-    def __init__(self, ir: IR, elementwise, reduction, multipass: bool = False):
+    def __init__(self, ir: IR, elementwise, reduction, multipass: bool = False,
+                 cost=None, max_cost=None):
         self.ir = ir
         self.elementwise, self.reduction = elementwise, reduction
         self.multipass = multipass
+        self.cost = cost or (lambda eqn: 1)
+        self.max_cost = max_cost
+        self.joining = 0  # the cost of the member being placed (see ``fits``)
         self.views = _Views()
         self.groups: dict[int, Group] = {}
         self.parent: dict[int, int] = {}  # union-find over group ids
@@ -319,6 +329,7 @@ class _Planner:
         reads = self.reads_in(eqn, space)
         if reads is None:
             return False
+        self.joining = self.cost(eqn)  # the cost the checks below add to a group
         # Groups it reads main values of in the same space, and (multipass) groups whose
         # row values it reads broadcast along their rows: it can run in a later pass.
         joins = set()
@@ -337,7 +348,7 @@ class _Planner:
         for r in reads:
             g = self.group(r.var) if r.var is not None else None
             if (g is not None and g.phase.get(r.var) in (RED, EPI) and g.kept_space == space
-                    and self.can_join_epilogue(g, reads)):
+                    and self.fits([g]) and self.can_join_epilogue(g, reads)):
                 level = max(g.level[r.var] for r in reads if r.var in g.phase)
                 self.add_member(g, eqn, reads, EPI, level)
                 return True
@@ -369,13 +380,14 @@ class _Planner:
             candidates.append(self.find(self.latest[space]))
         for gid in candidates:
             g = self.groups[gid]
-            if g.space != space:
+            if g.space != space or not self.fits([g]):
                 continue
             if not any(gid in self.deps_of(r.var) for r in reads if r.var is not None):
                 return g
         return None
 
     def add_reduction(self, eqn: Eqn) -> bool:
+        self.joining = self.cost(eqn)
         x = eqn.inputs[0]
         if type(x) is not Var:
             return False
@@ -410,7 +422,7 @@ class _Planner:
         reads no unfinished reduction of the merged set (multipass: reads finished ones
         once per row), and keeps one row split."""
         splits = {self.groups[g].red_dims for g in gids} - {None}
-        if len(splits) > 1:
+        if len(splits) > 1 or not self.fits([self.groups[g] for g in gids]):
             return False
         for gid in gids:
             if self.closure(self.groups[gid].ancestors) & gids:
@@ -425,6 +437,13 @@ class _Planner:
             elif self.deps_of(r.var) & gids:
                 return False
         return True
+
+    def fits(self, groups: list[Group]) -> bool:
+        """Whether ``groups`` merged, with the elementwise member being added, stay within
+        ``max_cost``."""
+        if self.max_cost is None:
+            return True
+        return sum(g.cost for g in groups) + self.joining <= self.max_cost
 
     def can_join_epilogue(self, g: Group, reads: list[Read]) -> bool:
         for r in reads:
@@ -457,6 +476,7 @@ class _Planner:
             keep.reads.update(other.reads)
             keep.level.update(other.level)
             keep.ancestors |= other.ancestors
+            keep.cost += other.cost
             keep.red_dims = keep.red_dims or other.red_dims
         keep.eqns.sort(key=self.position)
         return keep
@@ -468,6 +488,7 @@ class _Planner:
                    level: int = 0) -> None:
         out = eqn.outputs[0]
         g.eqns.append(eqn)  # the sweep is in program order, so members stay in order
+        g.cost += self.cost(eqn)
         g.phase[out] = phase
         g.level[out] = level
         g.reads[id(eqn)] = reads

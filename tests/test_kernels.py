@@ -343,3 +343,25 @@ def test_parallel_variant_for_large_kernels():
     np.testing.assert_allclose(fused[0], executable(ir)(x)[0], rtol=1e-13)
     with pytest.raises(ValueError, match="positive int"):
         fg.config.update("jit_kernel_threads", 0)
+
+
+def test_kernels_are_bounded_in_compile_cost():
+    """A long elementwise chain is split into kernels of at most MAX_KERNEL_COST (vector
+    math counting VECTOR_MATH_COST), each reading the previous one's outputs, and the
+    result is unchanged; everyday groups stay whole."""
+    from fungrad.kernels.cpu import codegen
+
+    def chain(x):
+        for _ in range(120):  # 120 tanh and 480 plain operations: cost 1680
+            x = fnp.where(x > 0, x * 0.9, -x) + fnp.tanh(x) * 0.5
+        return x
+
+    x = np.linspace(-2.0, 2.0, 50)
+    lowered = fg.jit(chain, backend="numba").lower(x)
+    groups = cpu_plan(lowered.ir)[0].groups
+    assert len(groups) >= 2
+    assert all(g.cost <= codegen.MAX_KERNEL_COST for g in groups)
+    assert sum(g.cost for g in groups) >= 1680
+    np.testing.assert_allclose(fg.jit(chain, backend="numba")(x), chain(x), rtol=1e-13)
+    small = fg.jit(lambda x: fnp.tanh(x) * fnp.exp(-x) + 1.0, backend="numba").lower(x)
+    assert small.as_text().count("kernel ") == 1

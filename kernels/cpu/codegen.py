@@ -98,6 +98,17 @@ def can_lower(eqn: Eqn) -> bool:
     return lower_expression(eqn, [f"x{i}" for i in range(len(eqn.inputs))]) is not None
 
 
+def compile_cost(eqn: Eqn) -> int:
+    """An elementwise member's share of its kernel's compile time, for the planner's bound
+    (``MAX_KERNEL_COST``): a vector-math call inlines a polynomial that LLVM optimises as
+    about ten plain operations do."""
+    if eqn.prim.elementwise and not eqn.prim.multiple_results:
+        code = lower_expression(eqn, [f"x{i}" for i in range(len(eqn.inputs))]) or ""
+        if any(f"vm_{fn}_" in code for fn in _VECTOR_MATH):
+            return VECTOR_MATH_COST
+    return 1
+
+
 def can_reduce(eqn: Eqn) -> bool:
     """True for reductions the CPU kernels accumulate (sum/max/min of floats and ints)."""
     return eqn.prim in reduce_rules and eqn.outputs[0].aval.dtype.kind in "fiu" and (
@@ -152,6 +163,15 @@ def _offset(dims: tuple[int, ...]) -> str:
 
 # The vector-math functions (kernels/cpu/vmath.py) whose loops keep widening sums apart.
 _VECTOR_MATH = ("exp", "log", "tanh", "logistic")
+# The planner's bound on one kernel's compile cost (plain operations count 1, vector math
+# VECTOR_MATH_COST). Numba/LLVM compile time grows faster than a kernel's size: a fused
+# chain of 100 `where(x > 0, t * x, -t) + tanh(t) * 0.5` steps (700 equations, one
+# kernel) took 53 s to compile, 200 steps 159 s, and the JVP of the hyp1f1 table row (a
+# 2,900-line kernel, cost 4,800) over 30 minutes. A split costs at run time (the values
+# crossing it are materialised: the 100-op chain grad of bench/eager.py, cost 474, runs 5x
+# slower in three kernels), so the bound only cuts kernels far past the everyday ones.
+VECTOR_MATH_COST = 10
+MAX_KERNEL_COST = 1000
 
 
 class _Renderer:

@@ -16,7 +16,15 @@ from collections.abc import Callable
 import numpy as np
 from fungrad.kernels import settings
 from fungrad.kernels.cpu import cache
-from fungrad.kernels.cpu.codegen import Kernel, can_lower, can_parallelize, can_reduce, render
+from fungrad.kernels.cpu.codegen import (
+    MAX_KERNEL_COST,
+    Kernel,
+    can_lower,
+    can_parallelize,
+    can_reduce,
+    compile_cost,
+    render,
+)
 from fungrad.kernels.plan import Group, Plan, plan
 
 from fungrad.interpreters.executable import ProgramWriter, last_uses
@@ -25,7 +33,8 @@ from fungrad.ir import IR, Var
 
 def cpu_plan(ir: IR) -> tuple[Plan, list[Kernel]]:
     """The fusion plan of ``ir`` for the CPU and the rendered kernel of each group."""
-    p = plan(ir, can_lower, can_reduce, multipass=True)
+    p = plan(ir, can_lower, can_reduce, multipass=True, cost=compile_cost,
+             max_cost=MAX_KERNEL_COST)
     return p, [render(g) for g in p.groups]
 
 
