@@ -2,6 +2,7 @@
 the package registers them all in :data:`registry.PROGRAMS`."""
 
 from tests.jax_doc_programs import (  # noqa: F401
+    api_examples,
     autodiff,
     control_flow_random,
     custom_rules,
