@@ -580,8 +580,15 @@ def _ctc_forward(fn, logits, logit_paddings, labels, label_paddings, blank_id, l
 from fungrad.nn.losses_more import (  # noqa: E402
     convex_kl_divergence,
     generalized_kl_divergence,
+    kl_divergence_with_log_targets,
     log_cosh,
+    multiclass_hinge_loss,
+    multiclass_perceptron_loss,
     ntxent,
+    perceptron_loss,
+    poly_loss_cross_entropy,
 )
 
-__all__ += ["log_cosh", "convex_kl_divergence", "generalized_kl_divergence", "ntxent"]
+__all__ += ["log_cosh", "convex_kl_divergence", "generalized_kl_divergence", "ntxent",
+            "kl_divergence_with_log_targets", "poly_loss_cross_entropy", "perceptron_loss",
+            "multiclass_hinge_loss", "multiclass_perceptron_loss"]

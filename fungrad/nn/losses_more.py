@@ -1,4 +1,5 @@
-"""More losses with optax's names: log-cosh, generalized KL divergences, NT-Xent.
+"""More losses with optax's names: log-cosh, generalized KL divergences, NT-Xent, the
+poly-1 cross entropy and the perceptron and multiclass hinge losses.
 
 They are part of `fungrad.nn.losses` (and so of ``fungrad.optim.losses``); this module
 keeps that one under its size budget.
@@ -19,9 +20,19 @@ import numpy as np
 from fungrad import numpy as fnp
 from fungrad.errors import ShapeError
 from fungrad.lax import stop_gradient
-from fungrad.nn.losses import _check_same_shape, _require_float, _shape_dtype, kl_divergence
+from fungrad.nn.activations import one_hot
+from fungrad.nn.losses import (
+    _check_same_shape,
+    _require_float,
+    _shape_dtype,
+    kl_divergence,
+    softmax_cross_entropy,
+)
+from fungrad.nn.softmax import softmax
 
-__all__ = ["log_cosh", "convex_kl_divergence", "generalized_kl_divergence", "ntxent"]
+__all__ = ["log_cosh", "convex_kl_divergence", "generalized_kl_divergence", "ntxent",
+           "kl_divergence_with_log_targets", "poly_loss_cross_entropy", "perceptron_loss",
+           "multiclass_hinge_loss", "multiclass_perceptron_loss"]
 
 Array = Any
 
@@ -138,3 +149,102 @@ def ntxent(embeddings: Array, labels: Array, temperature: Array = 0.07) -> Array
     negative_mass = fnp.sum(fnp.where(negatives, scaled, 0.0), axis=1, keepdims=True)
     log_softmax = shifted - fnp.log(negative_mass + scaled)
     return -fnp.sum(fnp.where(positives, log_softmax, 0.0)) / fnp.sum(positives)
+
+
+def kl_divergence_with_log_targets(log_predictions: Array, log_targets: Array, axis: Any = -1,
+                                   where: Array | None = None) -> Array:
+    """`kl_divergence` with the targets given as logs: ``sum(exp(log_targets) *
+    (log_targets - log_predictions))`` along `axis`.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import nn
+        >>> log_p, log_t = np.log([0.5, 0.25, 0.25]), np.log([0.25, 0.25, 0.5])
+        >>> round(float(nn.losses.kl_divergence_with_log_targets(log_p, log_t)), 6)
+        0.173287
+    """
+    fn = "kl_divergence_with_log_targets"
+    _require_float(fn, "log_predictions", log_predictions)
+    _require_float(fn, "log_targets", log_targets)
+    _check_same_shape(fn, log_predictions, log_targets, ("log_predictions", "log_targets"))
+    kw = {} if where is None else {"where": where}
+    return fnp.sum(fnp.exp(log_targets) * (log_targets - log_predictions), axis=axis, **kw)
+
+
+def poly_loss_cross_entropy(logits: Array, labels: Array, *, epsilon: Array = 2.0,
+                            axis: Any = -1, where: Array | None = None) -> Array:
+    """The Poly-1 loss (Leng et al. 2022): `softmax_cross_entropy` plus ``epsilon`` times
+    ``sum(labels * (1 - softmax(logits)))`` along `axis`.
+
+    Args:
+      logits: unnormalised log-probabilities, the classes along `axis`.
+      labels: probabilities of the logits' shape (floating point).
+      epsilon: the weight of the polynomial term (-1 to about 8 in the paper).
+      axis: the class axis.
+      where: a mask of the classes to include.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import nn
+        >>> logits, labels = np.array([2.0, 0.0]), np.array([1.0, 0.0])
+        >>> round(float(nn.losses.poly_loss_cross_entropy(logits, labels)), 6)
+        0.365334
+    """
+    fn = "poly_loss_cross_entropy"
+    _require_float(fn, "logits", logits)
+    _require_float(fn, "labels", labels)
+    p = softmax(logits, axis=axis, where=where)
+    kw = {} if where is None else {"where": where}
+    one_minus_pt = fnp.sum(labels * (1 - p), axis=axis, **kw)
+    return softmax_cross_entropy(logits, labels, axis=axis, where=where) + epsilon * one_minus_pt
+
+
+def perceptron_loss(predictor_outputs: Array, targets: Array) -> Array:
+    """Elementwise ``max(0, -predictor_outputs * targets)``, targets in {-1, 1}.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import nn
+        >>> nn.losses.perceptron_loss(np.array([2.0, -0.5]), np.array([1.0, 1.0])).tolist()
+        [0.0, 0.5]
+    """
+    _check_same_shape("perceptron_loss", predictor_outputs, targets,
+                      ("predictor_outputs", "targets"))
+    return fnp.maximum(0, -predictor_outputs * targets)
+
+
+def _label_scores(scores: Array, labels: Array):
+    """The one-hot rows of `labels` over the classes of `scores` (the last axis), and each
+    example's score of its label."""
+    one_hot_labels = one_hot(labels, _shape_dtype(scores)[0][-1])
+    return one_hot_labels, fnp.sum(scores * one_hot_labels, axis=-1)
+
+
+def multiclass_hinge_loss(scores: Array, labels: Array) -> Array:
+    """The multiclass hinge loss ``max_k(scores_k + 1 - [k == label]) - scores_label``.
+
+    Args:
+      scores: ``(..., classes)`` scores.
+      labels: integer labels, the scores' shape without the last axis.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import nn
+        >>> nn.losses.multiclass_hinge_loss(np.array([[2.0, 1.5, 0.0]]), np.array([0])).tolist()
+        [0.5]
+    """
+    one_hot_labels, label_score = _label_scores(scores, labels)
+    return fnp.max(scores + 1.0 - one_hot_labels, axis=-1) - label_score
+
+
+def multiclass_perceptron_loss(scores: Array, labels: Array) -> Array:
+    """The multiclass perceptron loss ``max_k scores_k - scores_label``.
+
+    Example:
+        >>> import numpy as np
+        >>> from fungrad import nn
+        >>> nn.losses.multiclass_perceptron_loss(np.array([[2.0, 3.0]]), np.array([0])).tolist()
+        [1.0]
+    """
+    _, label_score = _label_scores(scores, labels)
+    return fnp.max(scores, axis=-1) - label_score
