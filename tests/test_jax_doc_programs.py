@@ -27,6 +27,7 @@ import fungrad
 import fungrad.flatten_util
 import fungrad.scipy.integrate
 import fungrad.scipy.linalg
+import fungrad.scipy.optimize
 import fungrad.scipy.signal
 import fungrad.scipy.special
 import fungrad.scipy.stats
@@ -40,6 +41,7 @@ import jax.ad_checkpoint  # noqa: E402
 import jax.flatten_util  # noqa: E402
 import jax.scipy.integrate  # noqa: E402
 import jax.scipy.linalg  # noqa: E402
+import jax.scipy.optimize  # noqa: E402
 import jax.scipy.signal  # noqa: E402
 import jax.scipy.special  # noqa: E402
 import jax.scipy.stats  # noqa: E402

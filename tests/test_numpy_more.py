@@ -192,6 +192,18 @@ def test_histograms_equal_numpy():
             np.testing.assert_allclose(g, e)
 
 
+def test_histogram_count_dtypes_follow_jax():
+    # jax.numpy: histogram's counts are floats; histogramdd/histogram2d count in the default
+    # int without weights (NumPy: float64), in the floating dtype with weights or density
+    x = np.array([0.1, 0.5, 0.9], np.float32)
+    assert fnp.histogram(x, bins=2)[0].dtype == np.float32
+    assert fnp.histogram2d(x, x, bins=2)[0].dtype == np.int64
+    assert fnp.histogramdd(np.stack([x, x], 1), bins=2)[0].dtype == np.int64
+    assert fnp.histogram2d(x, x, bins=2, density=True)[0].dtype == np.float32
+    assert fnp.histogram2d(x, x, bins=2, weights=np.ones(3))[0].dtype == np.float64
+    assert fg.jit(lambda x: fnp.histogram2d(x, x, bins=2)[0])(x).tolist() == [[1, 0], [0, 2]]
+
+
 def test_insert_delete_equal_numpy():
     a, b = np.arange(5), np.arange(6).reshape(2, 3)
     inserts = [(a, 2, 9, None), (b, 1, [7, 8], 1), (a, [1, 3], [9, 8], None),

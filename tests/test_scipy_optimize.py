@@ -221,6 +221,23 @@ def test_nan_objectives_stop_as_jax_does(method):
     assert [(bool(r.success), int(r.status)) for r in ours] == [(False, 5), (False, 5)]
 
 
+def weighted_centre(np_):  # BFGS lands exactly on the centre: a zero gradient
+    return lambda x, c: np_.sum((x - c) ** 2 * np_.array([1.0, 4.0]))
+
+
+def test_zero_gradient_steps_as_jax_does_without_warnings():
+    # With gtol=0, BFGS steps on from an exact zero gradient: the line search's first
+    # trial is -inf (a zero slope, as in JAX) and every trial nan, until the search runs
+    # out (status 5). A batched minimize steps its converged lanes the same way while
+    # others run. Neither warns (the suite makes a RuntimeWarning an error).
+    _check(weighted_centre, np.zeros((2, 2)), args=(np.array([[1.0, 2.0], [0.0, -1.0]]),),
+           per_lane={"gtol": np.array([0.0, 1e-5])})
+    fit = fg.vmap(lambda c: optimize.minimize(weighted_centre(fnp), np.zeros(2), (c,),
+                                              method=BFGS).x)
+    np.testing.assert_allclose(fit(np.array([[1.0, 2.0], [0.0, -1.0]])),
+                               [[1.0, 2.0], [0.0, -1.0]], atol=1e-6)
+
+
 # ---------------------------------------------------------------------------------------
 # Transforms
 

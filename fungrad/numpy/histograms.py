@@ -6,7 +6,8 @@ Each sample's bin is found with ``searchsorted`` on the edges, and the bins are 
 also in the edges (through the bin widths; with an integer ``bins`` the edges follow the
 data's range). The number of bins fixes the result's shape, so an integer ``bins`` must be
 static (a traced one is an error naming it); edges given as an array may be traced. As in
-jax.numpy the counts are floats, and string ``bins`` ('auto', ...) are not supported.
+jax.numpy, ``histogram``'s counts are floats, while ``histogramdd``/``histogram2d`` count
+in int64 without weights (NumPy: floats); string ``bins`` ('auto', ...) are not supported.
 """
 
 from __future__ import annotations
@@ -167,7 +168,8 @@ def histogramdd(sample, bins=10, range=None, weights=None, density=None) -> tupl
         density: divide by the total and the bin volumes.
 
     Returns:
-        ``(hist, edges)``: a D-dimensional float array and the list of D edge arrays.
+        ``(hist, edges)``: a D-dimensional array (int64 counts without weights or
+        density, as in jax.numpy; otherwise floats) and the list of D edge arrays.
 
     Example:
         >>> import numpy as np
@@ -175,7 +177,7 @@ def histogramdd(sample, bins=10, range=None, weights=None, density=None) -> tupl
         >>> points = np.array([[0.1, 0.1], [0.9, 0.2], [0.8, 0.9]])
         >>> hist, edges = fnp.histogramdd(points, bins=2, range=[(0, 1), (0, 1)])
         >>> hist.tolist()
-        [[1.0, 0.0], [1.0, 1.0]]
+        [[1, 0], [1, 1]]
     """
     sample = as_inexact(sample)
     if len(shape_of(sample)) != 2:
@@ -193,13 +195,16 @@ def histogramdd(sample, bins=10, range=None, weights=None, density=None) -> tupl
         flat = index if flat is None else flat * size + index
         edges.append(e)
         sizes.append(size)
-    w = _weights("histogramdd", weights, (points,), sample)
+    # Without weights the counts are integers, as jax.numpy's (bincount without weights).
+    w = None if weights is None else _weights("histogramdd", weights, (points,), sample)
     total = int(np.prod(sizes, dtype=np.int64))
     counts = reshape(bincount(flat, w, length=total), tuple(sizes))
     inner = tuple(builtins.slice(1, s - 1) for s in sizes)
     counts = counts[inner]
     edges = [constant_like(e, counts) for e in edges]  # on the device of the weights
     if density:
+        if weights is None:
+            counts = to_dtype(counts, np.dtype(get_aval(sample).dtype))
         volume = diff(edges[0])
         for e in edges[1:]:  # the outer product of the bin widths
             volume = reshape(volume, (*shape_of(volume), 1)) * diff(e)
@@ -237,7 +242,7 @@ def histogram2d(x, y, bins=10, range=None, weights=None, density=None) -> tuple:
         >>> import fungrad.numpy as fnp
         >>> x, y = np.array([0.1, 0.9, 0.8]), np.array([0.1, 0.2, 0.9])
         >>> fnp.histogram2d(x, y, bins=2, range=[(0, 1), (0, 1)])[0].tolist()
-        [[1.0, 0.0], [1.0, 1.0]]
+        [[1, 0], [1, 1]]
     """
     x, y = promote_dtypes("histogram2d", as_inexact(x), as_inexact(y))
     if len(shape_of(x)) != 1 or shape_of(x) != shape_of(y):

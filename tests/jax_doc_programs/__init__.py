@@ -2,9 +2,13 @@
 the package registers them all in :data:`registry.PROGRAMS`."""
 
 from tests.jax_doc_programs import (  # noqa: F401
+    api_examples,
     autodiff,
     control_flow_random,
     custom_rules,
+    guides2,
+    guides3,
+    guides4,
     jit_gotchas,
     lax_numpy,
     training_libraries,

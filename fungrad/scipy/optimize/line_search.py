@@ -68,7 +68,7 @@ class _Line(NamedTuple):
 
     def too_high(self, a, value):
         """Not the sufficient-decrease condition."""
-        return value > self.value0 + self.c1 * a * self.slope0
+        return value > self.value0 + self.c1 * _step_times(a, self.slope0)
 
     def flat(self, slope):
         """The curvature condition."""
@@ -147,6 +147,10 @@ def _zoom(line: _Line, lo: tuple, hi: tuple, grad0: Any, skip: Any) -> _Zoom:
     """Shrink ``[lo, hi]`` (each ``(a, phi, dphi)``) to a step meeting both conditions;
     no trial at all where `skip` holds."""
     cast = lambda v: fnp.asarray(v, dtype=line.dtype)  # noqa: E731
+    # A skipped zoom keeps its start, but a batched search steps it while other lanes
+    # zoom: finite ends there, since an infinite first trial would make inf - inf.
+    unit = (cast(0.0), line.value0, line.slope0), (cast(1.0), line.value0, line.slope0)
+    lo, hi = tree_select(skip, unit[0], lo), tree_select(skip, unit[1], hi)
     start = _Zoom(
         done=fnp.asarray(False), failed=fnp.asarray(False), j=fnp.asarray(0),
         a_lo=cast(lo[0]), phi_lo=cast(lo[1]), dphi_lo=cast(lo[2]),
@@ -175,6 +179,16 @@ def _search_step(line: _Line, grad0: Any, start_value: Any, s: _Search) -> _Sear
                                    (s.a_star, s.phi_star, s.dphi_star, s.g_star)))
     return _Search(s.done | zoomed | accept, s.failed | (zoomed & zoom.failed), s.i + 1,
                    a, phi, dphi, s.nfev + 1 + zoom.nfev, *star)
+
+
+def _step_times(a: Any, v: Any) -> Any:
+    """``a * v``, whose infinite step times a zero is nan without NumPy's warning.
+
+    A zero slope makes `_first_step` infinite (as JAX's); the gradient is then often zero
+    too (a converged lane that a batched `minimize` keeps stepping, or ``gtol=0``).
+    """
+    degenerate = fnp.isinf(a) & (v == 0.0)
+    return fnp.where(degenerate, np.nan, a * fnp.where(degenerate, 1.0, v))
 
 
 def _first_step(value0: Any, slope0: Any, previous_value: Any, dtype: np.dtype) -> Any:
@@ -218,7 +232,7 @@ def line_search(fun: Callable, x: Any, p: Any, value0: Any, grad0: Any,
     vg = value_and_grad(fun)
 
     def evaluate(a):
-        value, grad = vg(x + a * p)
+        value, grad = vg(x + _step_times(a, p))
         grad = fnp.asarray(grad, dtype=dtype)
         return fnp.asarray(value, dtype=dtype), fnp.asarray(fnp.dot(grad, p), dtype=dtype), grad
 
