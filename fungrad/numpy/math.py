@@ -422,7 +422,9 @@ def power(x1, x2, /):
 def arctan2(x1, x2, /):
     """Angle of the point (x2, x1), elementwise, like ``numpy.arctan2``.
 
-    At the origin the derivatives are nan (0/0), as JAX.
+    At the origin the derivatives are nan (0/0), as JAX. Complex operands (NumPy refuses
+    them) give jax.numpy's (XLA's) complex atan2, ``-i log((x2 + i x1) / sqrt(x1^2 +
+    x2^2))``, holomorphic, with derivatives ``x2 / (x1^2 + x2^2)`` and ``-x1 / (...)``.
 
     Example:
         >>> import numpy as np
@@ -431,6 +433,10 @@ def arctan2(x1, x2, /):
         array([1.57079633, 3.14159265])
     """
     x1, x2 = inexact_pair("arctan2", x1, x2)
+    if np.dtype(get_aval(x1).dtype).kind == "c":
+        i_x1 = multiply(x1, 1j)
+        return multiply(log(divide(add(x2, i_x1), sqrt(add(multiply(x1, x1),
+                                                            multiply(x2, x2))))), -1j)
     return lax.atan2(x1, x2)
 
 
