@@ -315,7 +315,10 @@ def square(x, /):
         >>> fg.grad(fnp.square)(3.0)
         Array(6.)
     """
-    return lax.integer_pow(as_operand(x), 2)
+    x = as_operand(x)
+    if np.dtype(get_aval(x).dtype) == np.bool_:  # booleans square as int8, as in NumPy
+        x = to_dtype(x, np.dtype(np.int8))
+    return lax.integer_pow(x, 2)
 
 
 def reciprocal(x, /):
