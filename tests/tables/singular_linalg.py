@@ -36,4 +36,9 @@ CASES = [
     Case("fnp.linalg.det_repeated_batch_4x4", fnp.linalg.det,
          [Point([np.diag([1.0, 1.0, 2.0, 3.0]), 2 * np.eye(4)])],
          jax=lambda jnp, lax: jnp.linalg.det),
+    # a matrix that is not positive definite: NaNs in its lower triangle, zeros above, as
+    # JAX; the batch's other matrices keep their factors (the whole batch was NaN)
+    Case("fnp.linalg.cholesky_not_pd_batch", fnp.linalg.cholesky,
+         [Point([[[4.0, 2.0, 1.0], [2.0, -3.0, 0.0], [1.0, 0.0, 2.0]], 4 * np.eye(3)])],
+         jax=lambda jnp, lax: jnp.linalg.cholesky, order=0),
 ]
