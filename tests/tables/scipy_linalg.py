@@ -84,6 +84,12 @@ CASES = [
     *[_row(f"lu_solve_{trans}", lambda sl, np_, trans=trans: (
         lambda a, b: sl.lu_solve(sl.lu_factor(_pivoted(a)), b, trans=trans)),
         [A(N, N), A(N, 2)], None) for trans in (0, 1, 2)],
+    # p is real for a complex a (it was complex), as SciPy's and JAX's
+    _row("lu_complex", lambda sl, np_: lambda a: sl.lu(_pivoted(a)), [C(N, N)], None),
+    # empty matrices: empty results (fnp.stack of no pivots and max of no norms raised)
+    _row("lu_empty", lambda sl, np_: sl.lu, [A(0, 0)], None),
+    _row("lu_factor_empty", lambda sl, np_: sl.lu_factor, [A(0, 0)], None, diff=False),
+    _row("expm_empty", lambda sl, np_: sl.expm, [A(2, 0, 0)], None),
     _row("expm", lambda sl, np_: sl.expm, [A(N, N, low=-1, high=1)], None),
     # a 1-norm of about 12: two squarings
     _row("expm_scaled", lambda sl, np_: lambda a: sl.expm(4 * a), [A(N, N, low=-1, high=1)],
