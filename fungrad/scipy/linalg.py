@@ -89,7 +89,8 @@ def _rhs(name: str, a, b):
     b = fnp.asarray(b)
     if b.dtype.kind not in "fc":
         b = fnp.asarray(_floats(name, b))
-    vector = b.ndim == a.ndim - 1
+    # a 1-D b is one vector for every matrix of a batched a, as in JAX (it was refused)
+    vector = b.ndim in (1, a.ndim - 1)
     if vector:
         b = b[..., None]
     if b.ndim < 2 or b.shape[-2] != a.shape[-1]:

@@ -69,6 +69,11 @@ CASES = [
     _tri_row("C", True, True),
     _row("solve_triangular_vector", lambda sl, np_: lambda a, b: sl.solve_triangular(
         _general(a), b), [A(N, N), A(N)], None),
+    # a 1-D b beside a batch of matrices: one vector for each, as JAX (it raised ShapeError)
+    _row("solve_triangular_batch_vector", lambda sl, np_: lambda a, b: sl.solve_triangular(
+        _general(a), b, lower=True), [A(2, N, N), A(N)], None),
+    _row("lu_solve_batch_vector", lambda sl, np_: lambda a, b: sl.lu_solve(
+        sl.lu_factor(_general(a)), b), [A(2, N, N), A(N)], None),
     _row("cholesky", lambda sl, np_: lambda b: sl.cholesky(_spd(b)), [A(N, N)], None),
     _row("cholesky_lower", lambda sl, np_: lambda b: sl.cholesky(_spd(b), lower=True),
          [A(N, N)], None),
