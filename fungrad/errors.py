@@ -9,6 +9,7 @@ __all__ = [
     "FungradError",
     "ShapeError",
     "IntegerArgumentError",
+    "NegativeIntegerPowerError",
     "ConcretizationError",
     "TracerArrayConversionError",
     "LeakedTracerError",
@@ -42,6 +43,14 @@ class IntegerArgumentError(FungradError, TypeError, ValueError):
     Both a TypeError (what NumPy raises, and jax.numpy for most such arguments) and a
     ValueError (what jax.numpy raises for ``eye``'s ``k`` and ``trace``'s ``offset``), so
     ported ``except`` clauses of either kind still catch it.
+    """
+
+
+class NegativeIntegerPowerError(FungradError, ValueError, TypeError):
+    """An integer (or boolean) array raised to a negative integer power.
+
+    Both a ValueError (what NumPy raises) and a TypeError (what jax.numpy raises for a
+    negative Python int exponent).
     """
 
 

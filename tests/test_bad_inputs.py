@@ -128,6 +128,12 @@ CASES = [
      ["fnp.trace", "offset must be", "1.5", "int(1.5)"]),
     ("linalg.trace float offset", lambda: fnp.linalg.trace(fnp.ones((3, 3)), offset=1.0),
      TypeError, ["fnp.trace", "offset must be", "1.0"]),
+    # an integer base to a negative Python int power: NumPy's ValueError (its own message),
+    # jax.numpy's TypeError; the error is both and names the fix
+    ("power negative int exponent", lambda: fnp.power(fnp.arange(3), -2), TypeError,
+     ["fnp.power", "int64", "-2", "fnp.power(x.astype(float), -2)", "-2.0"]),
+    ("power negative int exponent numpy", lambda: fnp.power(np.array([True]), -1), ValueError,
+     ["fnp.power", "bool", "-1"]),
     ("split float index", lambda: fnp.split(fnp.arange(6.0), [1.5]), TypeError,
      ["fnp.split", "indices_or_sections[0]", "1.5", "int(1.5)"]),
     ("rollaxis float start", lambda: fnp.rollaxis(fnp.ones((3, 3)), 0, start=1.5), TypeError,

@@ -78,7 +78,7 @@ __all__ = [
 
 from fungrad import dtypes, lax
 from fungrad.core import Tracer, get_aval, shape_of
-from fungrad.errors import ConcretizationError
+from fungrad.errors import ConcretizationError, NegativeIntegerPowerError
 from fungrad.numpy.promotion import (
     as_operand,
     broadcast_to_shape,
@@ -418,6 +418,12 @@ def power(x1, x2, /):
     x, y = as_operand(x1), x2
     if type(y) is int and dtypes.is_inexact(get_aval(x).dtype):
         return lax.integer_pow(x, y)
+    if type(y) is int and y < 0 and np.dtype(get_aval(x).dtype).kind in "biu":
+        dtype = get_aval(x).dtype
+        raise NegativeIntegerPowerError(
+            f"fnp.power: a base of dtype {dtype} raised to the negative integer power {y} "
+            f"(NumPy and JAX refuse it: the result is not an integer); make the base floating: "
+            f"fnp.power(x.astype(float), {y}), or pass {float(y)}.")
     x, y = promote("power", x, as_operand(y))
     return lax.pow(x, y)
 
