@@ -8,6 +8,8 @@ import sys
 __all__ = [
     "FungradError",
     "ShapeError",
+    "IntegerArgumentError",
+    "NegativeIntegerPowerError",
     "ConcretizationError",
     "TracerArrayConversionError",
     "LeakedTracerError",
@@ -32,6 +34,23 @@ class ShapeError(FungradError, ValueError, TypeError):
     Both a ValueError (what NumPy raises) and a TypeError (what JAX raises for shapes that
     do not fit: ``dot``, ``matmul``, ``einsum``, ``reshape``), so ported ``except`` clauses
     of either kind still catch it.
+    """
+
+
+class IntegerArgumentError(FungradError, TypeError, ValueError):
+    """An integer argument (a size, count, axis or offset) was given a float (2.5, or 2.0).
+
+    Both a TypeError (what NumPy raises, and jax.numpy for most such arguments) and a
+    ValueError (what jax.numpy raises for ``eye``'s ``k`` and ``trace``'s ``offset``), so
+    ported ``except`` clauses of either kind still catch it.
+    """
+
+
+class NegativeIntegerPowerError(FungradError, ValueError, TypeError):
+    """An integer (or boolean) array raised to a negative integer power.
+
+    Both a ValueError (what NumPy raises) and a TypeError (what jax.numpy raises for a
+    negative Python int exponent).
     """
 
 

@@ -119,6 +119,21 @@ CASES = [
      ["fnp.diagonal", "offset", "1.5", "int(1.5)"]),
     ("diag float k", lambda: fnp.diag(fnp.ones((3, 3)), k=1.5), TypeError,
      ["fnp.diag", "k must be", "1.5", "int(1.5)"]),
+    # eye's k and trace's offset: jax.numpy raises ValueError, NumPy TypeError (the error
+    # is both); eye(2, k=1.0) was truncated and accepted
+    ("eye float k", lambda: fnp.eye(2, k=1.0), ValueError, ["fnp.eye", "k must be", "1.0",
+                                                             "int(1.0)"]),
+    ("eye float k numpy", lambda: fnp.eye(2, k=1.5), TypeError, ["fnp.eye", "k must be"]),
+    ("trace float offset", lambda: fnp.trace(fnp.ones((3, 3)), offset=1.5), ValueError,
+     ["fnp.trace", "offset must be", "1.5", "int(1.5)"]),
+    ("linalg.trace float offset", lambda: fnp.linalg.trace(fnp.ones((3, 3)), offset=1.0),
+     TypeError, ["fnp.trace", "offset must be", "1.0"]),
+    # an integer base to a negative Python int power: NumPy's ValueError (its own message),
+    # jax.numpy's TypeError; the error is both and names the fix
+    ("power negative int exponent", lambda: fnp.power(fnp.arange(3), -2), TypeError,
+     ["fnp.power", "int64", "-2", "fnp.power(x.astype(float), -2)", "-2.0"]),
+    ("power negative int exponent numpy", lambda: fnp.power(np.array([True]), -1), ValueError,
+     ["fnp.power", "bool", "-1"]),
     ("split float index", lambda: fnp.split(fnp.arange(6.0), [1.5]), TypeError,
      ["fnp.split", "indices_or_sections[0]", "1.5", "int(1.5)"]),
     ("rollaxis float start", lambda: fnp.rollaxis(fnp.ones((3, 3)), 0, start=1.5), TypeError,
@@ -212,6 +227,8 @@ def test_good_inputs_still_work():
     power = fg.checkpoint(lambda x, n=2: x ** n, static_argnames="n")
     assert float(fg.grad(power)(3.0)) == 6.0  # the default fills the static position
     assert fnp.asarray([True, False]).dtype == bool
+    assert fnp.eye(2, k=np.int32(1))[0, 1] == 1 and fnp.eye(3, k=np.array(-1))[1, 0] == 1
+    assert float(fnp.trace(fnp.ones((3, 3)), offset=np.int64(1))) == 2.0
     assert fnp.reshape(fnp.arange(6.0), (np.int64(2), np.array(3))).shape == (2, 3)
     assert lax.broadcast_in_dim(fnp.ones(1), (np.int64(2),), (np.int64(0),)).shape == (2,)
     assert fg.jit(lambda x: fnp.broadcast_to(x, (np.int64(2), 3)))(fnp.ones(3)).shape == (2, 3)

@@ -355,6 +355,18 @@ def test_floor_divide_of_booleans_divides_as_int8_as_numpy():
         assert out.dtype == np.int8
 
 
+def test_integer_arithmetic_of_booleans_is_int8_as_numpy():
+    # square of bools was int64 (neither NumPy's int8 nor JAX's int32); fungrad's integer
+    # dtypes follow NumPy (README: default dtypes), JAX gives int32 for all of these
+    x = np.array([True, False, True])
+    for name in ["square", "power", "mod", "remainder", "fmod"]:
+        args = (x,) if name == "square" else (x, np.array([True, True, True]))
+        out = getattr(fnp, name)(*args)
+        np.testing.assert_array_equal(out, getattr(np, name)(*args))
+        assert out.dtype == np.int8, name
+    assert fg.jit(fnp.square)(x).dtype == np.int8
+
+
 def test_float_floor_divide_by_zero_is_inf_as_numpy_and_jax():
     # x // 0.0 was nan (x - fmod(x, 0) is nan); NumPy and JAX give +-inf (nan for 0 // 0)
     x, y = np.array([-2.5, 2.5, 0.0, 1.0, 7.0]), np.array([0.0, 0.0, 0.0, -0.0, 2.0])

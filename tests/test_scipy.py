@@ -307,6 +307,19 @@ def test_lu_pivots_per_example_under_vmap_and_jit():
         np.testing.assert_array_equal(piv[i], ref_piv)
 
 
+def test_lu_solve_trans_takes_only_codes_as_scipy_and_jax():
+    # trans='T' was accepted (solve_triangular's letters); SciPy's and JAX's lu_solve take
+    # 0, 1 or 2 only and raise ValueError
+    a = np.array([[4.0, 2.0], [2.0, 3.0]])
+    factors = linalg.lu_factor(a)
+    for trans in ("T", "C", "N", 3):
+        with pytest.raises(ValueError, match=r"lu_solve: `trans` must be 0, 1 or 2"):
+            linalg.lu_solve(factors, np.ones(2), trans=trans)
+    np.testing.assert_allclose(linalg.lu_solve(factors, np.ones(2), trans=1),
+                               sl.lu_solve(sl.lu_factor(a), np.ones(2), trans=1))
+    assert linalg.solve_triangular(np.triu(a), np.ones(2), trans="T").shape == (2,)
+
+
 @pytest.mark.parametrize("shapes", [((9,), (4,)), ((4,), (9,)), ((6, 7), (3, 2)),
                                     ((2, 3), (4, 5)), ((4, 3, 5), (2, 3, 2))])
 def test_signal_against_scipy(shapes):

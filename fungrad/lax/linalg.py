@@ -50,7 +50,7 @@ from fungrad.errors import ShapeError
 from fungrad.interpreters.batching import batch_size, batching_rules, bdim_to_front, move_axis
 from fungrad.interpreters.jvp import Zero, jvp_rules, zeros_like_aval
 from fungrad.interpreters.linearize import is_linear, transpose_rules
-from fungrad.lax.comparison import convert_element_type
+from fungrad.lax.comparison import convert_element_type, select_n
 from fungrad.lax.complex_parts import complex as complex_from_parts
 from fungrad.lax.complex_parts import conj, imag, real
 from fungrad.lax.dot import dot_general
@@ -97,6 +97,17 @@ def _masked(x, mask: np.ndarray):
     nd = len(shape)
     mask = constant_like(mask.astype(core.get_aval(x).dtype), x)
     return mul(x, broadcast_in_dim(mask, shape, (nd - 2, nd - 1)))
+
+
+def _lower_part(x):
+    """The lower triangle of ``x`` and exact zeros above it (a select, not ``x * mask``:
+    the tangent of a failed, NaN, Cholesky factor keeps zeros there, as JAX's)."""
+    shape = core.shape_of(x)
+    nd, n = len(shape), shape[-1]
+    keep = broadcast_in_dim(constant_like(np.tril(np.ones((n, n), bool)), x), shape,
+                            (nd - 2, nd - 1))
+    zeros = broadcast_in_dim(constant_like(np.zeros((), core.get_aval(x).dtype), x), shape, ())
+    return select_n(keep, zeros, x)
 
 
 def _tri(n: int, lower: bool, k: int = 0) -> np.ndarray:
@@ -204,7 +215,19 @@ def _cholesky_impl(a):
     try:
         return xp.linalg.cholesky(a)
     except np.linalg.LinAlgError:  # CuPy raises NumPy's LinAlgError too
-        return xp.full(a.shape, np.nan, a.dtype)  # as JAX: NaNs, not an exception
+        pass
+    # As JAX: a matrix that is not positive definite gives NaNs in its lower triangle (zeros
+    # above), not an exception, and the other matrices of the batch keep their factors
+    # (the whole batch was NaN).
+    failed = xp.tril(xp.full(a.shape[-2:], np.nan, a.dtype))
+    flat = a.reshape((-1, *a.shape[-2:]))
+    out = xp.empty_like(flat)
+    for i in range(flat.shape[0]):
+        try:
+            out[i] = xp.linalg.cholesky(flat[i])
+        except np.linalg.LinAlgError:
+            out[i] = failed
+    return out.reshape(a.shape)
 
 
 def _cholesky_abstract_eval(a):
@@ -220,7 +243,7 @@ def _cholesky_jvp(primals, tangents):
     left = triangular_solve(chol, da, left_side=True, lower=True)  # L^-1 dA
     inner = _solve_right_adjoint(chol, left)  # L^-1 dA L^-H
     phi = _masked(inner, np.tril(np.ones((n, n))) - 0.5 * np.eye(n))
-    return chol, matmul(chol, phi)
+    return chol, _lower_part(matmul(chol, phi))
 
 
 def _solve_right_adjoint(chol, b):

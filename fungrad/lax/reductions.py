@@ -36,7 +36,7 @@ __all__ = [
 ]
 
 from fungrad import dtypes
-from fungrad.array_module import get_array_module
+from fungrad.array_module import constant_like, get_array_module
 from fungrad.core import Primitive, ShapedArray, shape_of
 from fungrad.errors import ShapeError
 from fungrad.interpreters.batching import defreducer
@@ -208,6 +208,12 @@ def reduce_min(operand, axes):
     return reduce_min_p.bind(operand, axes=_axes_param("reduce_min", axes))
 
 
+def _filled(x, value):
+    """``value`` in ``x``'s shape and dtype, on its device (a built constant)."""
+    one = constant_like(np.array(value, np.dtype(_dtype(x))), x)
+    return broadcast_in_dim(one, shape_of(x), ())
+
+
 def _chooser_jvp(prim: Primitive):
     """tangent = sum(t over winners) / count(winners), winners being the elements equal to ans.
 
@@ -223,7 +229,12 @@ def _chooser_jvp(prim: Primitive):
         wide_ans = broadcast_in_dim(ans, shape, _kept_dims(len(shape), axes))
         is_winner = eq(x, wide_ans)
         counts = reduce_sum(convert_element_type(is_winner, dtype), axes)
-        return ans, div(reduce_sum(select_n(is_winner, _zeros_as(t), t), axes), counts)
+        total = reduce_sum(select_n(is_winner, _zeros_as(t), t), axes)
+        # No winner (an empty slice under max's initial=, or a nan slice: nothing equals
+        # nan): nan, JAX's 0 / 0, built without NumPy's 0 / 0 warning.
+        none = eq(counts, _filled(counts, 0))
+        tangent = div(total, select_n(none, counts, _filled(counts, 1)))
+        return ans, select_n(none, tangent, _filled(tangent, np.nan))
 
     return rule
 

@@ -33,6 +33,19 @@ def _stopped_max(x: Array, axis: Axis) -> Array:
     return fnp.where(fnp.isfinite(m), m, fnp.zeros_like(m))
 
 
+def _softmax_shift(x: Array, axis: Axis, where) -> Array:
+    """The stopped max that softmax and log_softmax subtract: as ``_stopped_max``, but nan
+    where the max is +inf (and where it is -inf without a mask), so that such a slice is all
+    nan, as JAX's ``x - max`` makes it (inf - inf), here without NumPy's warnings. An
+    all-excluded slice under `where` keeps 0 (its entries are 0, or -inf for log_softmax)."""
+    m = lax.stop_gradient(fnp.max(x, axis=axis, keepdims=True, initial=-np.inf))
+    if where is None:
+        fill = fnp.full_like(m, np.nan)
+    else:
+        fill = fnp.where(m > 0, fnp.full_like(m, np.nan), fnp.zeros_like(m))
+    return fnp.where(fnp.isfinite(m), m, fill)
+
+
 def _masked(x: Array, where) -> tuple[Array, Array | None]:
     """`x` with excluded entries set to -inf (so maxima ignore them), and the mask."""
     if where is None:
@@ -162,7 +175,7 @@ def softmax(x: Array, axis: Axis = -1, where: Array | None = None) -> Array:
     """
     x = float_operand(x)
     masked, where = _masked(x, where)
-    unnormalized = fnp.exp(masked - _stopped_max(masked, axis))
+    unnormalized = fnp.exp(masked - _softmax_shift(masked, axis, where))
     total = fnp.sum(unnormalized, axis=axis, keepdims=True)
     if where is None:
         return unnormalized / total
@@ -191,7 +204,7 @@ def log_softmax(x: Array, axis: Axis = -1, where: Array | None = None) -> Array:
     """
     x = float_operand(x)
     masked, where = _masked(x, where)
-    shifted = masked - _stopped_max(masked, axis)
+    shifted = masked - _softmax_shift(masked, axis, where)
     if 0 in fnp.shape(x):  # empty, as in JAX (without the log of an empty slice's 0 sum)
         return shifted
     total = fnp.sum(fnp.exp(shifted), axis=axis, keepdims=True)

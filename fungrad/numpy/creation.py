@@ -431,8 +431,9 @@ def eye(N: int, M: int | None = None, k: int = 0, dtype=None, *,  # noqa: N803 (
     """
     n = static_int("eye", "N", N, strict=True)
     m = None if M is None else static_int("eye", "M", M, strict=True)
-    k = int(_static("eye", "k", k))
-    out = as_array_type(np.eye(n, m, k, dtype=_dtype_or("eye", dtype, np.float64)))
+    k = _static("eye", "k", k)
+    check_integers("fnp.eye", "k", k)  # eye(2, k=1.0) truncated it; NumPy and JAX refuse it
+    out = as_array_type(np.eye(n, m, int(k), dtype=_dtype_or("eye", dtype, np.float64)))
     return _placed("eye", out, device)
 
 

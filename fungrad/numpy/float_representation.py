@@ -32,7 +32,7 @@ from fungrad.numpy.math import (
     power,
     where,
 )
-from fungrad.numpy.promotion import as_operand, promote_dtypes, to_dtype
+from fungrad.numpy.promotion import as_operand, inexact_pair, to_dtype
 from fungrad.numpy.reshaping import broadcast_arrays
 from fungrad.numpy.rounding import floor
 
@@ -41,16 +41,24 @@ __all__ = ["frexp", "nextafter", "spacing"]
 _EXPONENT_DTYPE = np.dtype(np.int32)  # NumPy's and JAX's dtype for frexp's exponent
 
 
-def _real_float(fn: str, x):
-    """``x`` as a real floating array (integers and bools become float64; a Python int or
-    bool a Python float, weak, so that ``nextafter(x32, 3)`` steps in float32)."""
-    if type(x) in (int, bool):
-        return float(x)
+def _real(fn: str, x):
+    """``x`` as an operand, refused when complex (a Python scalar passes as it is)."""
+    if type(x) in (int, bool, float):
+        return x
     x = as_operand(x)
-    dtype = np.dtype(get_aval(x).dtype)
-    if dtype.kind == "c":
+    if np.dtype(get_aval(x).dtype).kind == "c":
         raise TypeError(f"fnp.{fn}: complex input has no binary exponent (NumPy and JAX "
                         f"refuse it too); pass the real and imaginary parts separately")
+    return x
+
+
+def _real_float(fn: str, x):
+    """``x`` as a real floating array (integers and bools become float64; a Python int or
+    bool a Python float, weak)."""
+    if type(x) in (int, bool):
+        return float(x)
+    x = _real(fn, x)
+    dtype = np.dtype(get_aval(x).dtype)
     return x if dtype.kind == "f" or dtype.name == "bfloat16" else to_dtype(
         x, np.dtype(np.float64))
 
@@ -115,7 +123,9 @@ def nextafter(x, y, /):
         >>> fnp.nextafter(np.array([0.0, 1.0]), np.array([-1.0, 1.0])).tolist()
         [-5e-324, 1.0]
     """
-    x, y = promote_dtypes("nextafter", _real_float("nextafter", x), _real_float("nextafter", y))
+    # promoted first (NEP 50), then made inexact: a bool array or a Python int beside
+    # float32 stays float32 (as in NumPy and JAX), and nextafter(x32, 3) steps in float32
+    x, y = inexact_pair("nextafter", _real("nextafter", x), _real("nextafter", y))
     return lax.nextafter(*broadcast_arrays(x, y))
 
 

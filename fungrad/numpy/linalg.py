@@ -27,6 +27,8 @@ from fungrad.lax import linalg_pinv as lax_linalg_pinv
 from fungrad.numpy import math, reductions
 from fungrad.numpy.complex_parts import abs_squared, conjugate
 from fungrad.numpy.contractions import matmul
+from fungrad.numpy.creation import ones_like
+from fungrad.numpy.joining import stack
 from fungrad.numpy.linalg_array_api import cross, diagonal, outer, tensordot, trace, vecdot
 from fungrad.numpy.linalg_norms import float_operand, matrix_norm, norm, vector_norm
 from fungrad.numpy.linalg_tensor_solve import tensorinv, tensorsolve
@@ -223,10 +225,44 @@ def _det_jvp(primals, tangents):
 def adjugate(a):
     """The adjugate (transposed cofactor matrix) of each square matrix in ``a``.
 
-    From the SVD ``a = U diag(s) Vh``: ``adj(a) = det(U) det(Vh) Vh^H diag(p) U^H`` with
-    ``p_i`` the product of the other singular values, so no inverse is formed and singular
-    matrices are exact (``adj(a) = det(a) inv(a)`` where ``a`` is invertible).
+    Up to 3 x 3, the cofactor polynomials (as JAX's det of 2 x 2 and 3 x 3 matrices), so
+    every derivative is exact everywhere. Larger: ``det(a) inv(a)`` where ``a`` is well
+    conditioned, and otherwise from the SVD (exact at singular matrices with distinct
+    singular values); each branch sees a harmless matrix where the other is taken, so
+    neither forms nan derivatives (the SVD's derivative divides by differences of singular
+    values: at the identity, the Hessian of det was all nan).
     """
+    n = shape_of(a)[-1]
+    if n <= 3:
+        return _cofactor_adjugate(a, n)
+    s = lax_linalg.svd(lax.stop_gradient(a), full_matrices=False)[1]  # no derivative needed
+    eps = np.finfo(np.dtype(get_aval(s).dtype)).eps
+    invertible = (s[..., -1] > s[..., 0] * (n * eps))[..., None, None]
+    eye = constant_like(np.eye(n, dtype=np.dtype(get_aval(a).dtype)), a)
+    distinct = constant_like(np.diag(np.arange(1.0, n + 1)).astype(get_aval(a).dtype), a)
+    regular = where(invertible, a, eye)
+    by_inverse = _det(regular)[..., None, None] * inv(regular)
+    return where(invertible, by_inverse, _svd_adjugate(where(invertible, distinct, a)))
+
+
+def _cofactor_adjugate(a, n: int):
+    """The adjugate of 1 x 1, 2 x 2 or 3 x 3 matrices from their cofactors."""
+    if n == 1:
+        return ones_like(a)
+    if n == 2:
+        rows = [[a[..., 1, 1], -a[..., 0, 1]], [-a[..., 1, 0], a[..., 0, 0]]]
+    else:  # adj[i, j] = cofactor[j, i]; the cyclic indices carry the signs
+        def cofactor(i, j):
+            i1, i2, j1, j2 = (i + 1) % 3, (i + 2) % 3, (j + 1) % 3, (j + 2) % 3
+            return a[..., i1, j1] * a[..., i2, j2] - a[..., i1, j2] * a[..., i2, j1]
+
+        rows = [[cofactor(j, i) for j in range(3)] for i in range(3)]
+    return stack([stack(row, axis=-1) for row in rows], axis=-2)
+
+
+def _svd_adjugate(a):
+    """The adjugate from the SVD ``a = U diag(s) Vh``: ``adj(a) = det(U) det(Vh) Vh^H
+    diag(p) U^H`` with ``p_i`` the product of the other singular values (no inverse)."""
     u, s, vh = lax_linalg.svd(a, full_matrices=False)
     n = shape_of(s)[-1]
     # others[..., i, j] = s_j for j != i, else 1: p_i is the product of row i (prod's

@@ -78,7 +78,7 @@ __all__ = [
 
 from fungrad import dtypes, lax
 from fungrad.core import Tracer, get_aval, shape_of
-from fungrad.errors import ConcretizationError
+from fungrad.errors import ConcretizationError, NegativeIntegerPowerError
 from fungrad.numpy.promotion import (
     as_operand,
     broadcast_to_shape,
@@ -315,7 +315,10 @@ def square(x, /):
         >>> fg.grad(fnp.square)(3.0)
         Array(6.)
     """
-    return lax.integer_pow(as_operand(x), 2)
+    x = as_operand(x)
+    if np.dtype(get_aval(x).dtype) == np.bool_:  # booleans square as int8, as in NumPy
+        x = to_dtype(x, np.dtype(np.int8))
+    return lax.integer_pow(x, 2)
 
 
 def reciprocal(x, /):
@@ -415,6 +418,12 @@ def power(x1, x2, /):
     x, y = as_operand(x1), x2
     if type(y) is int and dtypes.is_inexact(get_aval(x).dtype):
         return lax.integer_pow(x, y)
+    if type(y) is int and y < 0 and np.dtype(get_aval(x).dtype).kind in "biu":
+        dtype = get_aval(x).dtype
+        raise NegativeIntegerPowerError(
+            f"fnp.power: a base of dtype {dtype} raised to the negative integer power {y} "
+            f"(NumPy and JAX refuse it: the result is not an integer); make the base floating: "
+            f"fnp.power(x.astype(float), {y}), or pass {float(y)}.")
     x, y = promote("power", x, as_operand(y))
     return lax.pow(x, y)
 
@@ -422,7 +431,9 @@ def power(x1, x2, /):
 def arctan2(x1, x2, /):
     """Angle of the point (x2, x1), elementwise, like ``numpy.arctan2``.
 
-    At the origin the derivatives are nan (0/0), as JAX.
+    At the origin the derivatives are nan (0/0), as JAX. Complex operands (NumPy refuses
+    them) give jax.numpy's (XLA's) complex atan2, ``-i log((x2 + i x1) / sqrt(x1^2 +
+    x2^2))``, holomorphic, with derivatives ``x2 / (x1^2 + x2^2)`` and ``-x1 / (...)``.
 
     Example:
         >>> import numpy as np
@@ -431,6 +442,10 @@ def arctan2(x1, x2, /):
         array([1.57079633, 3.14159265])
     """
     x1, x2 = inexact_pair("arctan2", x1, x2)
+    if np.dtype(get_aval(x1).dtype).kind == "c":
+        i_x1 = multiply(x1, 1j)
+        return multiply(log(divide(add(x2, i_x1), sqrt(add(multiply(x1, x1),
+                                                            multiply(x2, x2))))), -1j)
     return lax.atan2(x1, x2)
 
 

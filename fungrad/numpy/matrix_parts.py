@@ -15,7 +15,7 @@ __all__ = ["triu", "tril", "diag", "diagflat", "diagonal", "trace", "outer"]
 from fungrad import lax
 from fungrad.core import get_aval, shape_of
 from fungrad.numpy.promotion import as_operand, promote, to_dtype
-from fungrad.numpy.reshaping import normalize_axis, ravel, shape_error, static_int
+from fungrad.numpy.reshaping import check_integers, normalize_axis, ravel, shape_error, static_int
 from fungrad.numpy.unsupported_arguments import IMMUTABLE, reject_unsupported
 
 # ---------------------------------------------------------------------------------------
@@ -155,6 +155,7 @@ def trace(a, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype=None,  # noq
         Array([[1., 0.],
                [0., 1.]])
     """
+    check_integers("fnp.trace", "offset", offset)  # named here, not as diagonal's offset
     d = diagonal(a, offset, axis1, axis2)
     src = get_aval(d).dtype
     if dtype is None and (src.kind == "b" or src.kind == "i" and src.itemsize < 8):

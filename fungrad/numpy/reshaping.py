@@ -21,7 +21,7 @@ __all__ = [
 
 from fungrad import lax
 from fungrad.core import Tracer, concrete_or_none, shape_of
-from fungrad.errors import ConcretizationError, ShapeError, user_site
+from fungrad.errors import ConcretizationError, IntegerArgumentError, ShapeError, user_site
 from fungrad.numpy.promotion import as_operand, result_shape
 from fungrad.numpy.unsupported_arguments import reject_sharding
 
@@ -82,8 +82,9 @@ def static_int(fn: str, arg: str, value, *, strict: bool = False) -> int:
 
 
 def check_integers(fn: str, arg: str, value) -> None:
-    """A TypeError naming ``fn`` (as shown: ``"fnp.tile"``) and ``arg`` unless ``value`` (a
-    number, or an array of them) holds integers or bools. NumPy and JAX reject a float
+    """An IntegerArgumentError (a TypeError and a ValueError) naming ``fn`` (as shown:
+    ``"fnp.tile"``) and ``arg`` unless ``value`` (a number, or an array of them) holds
+    integers or bools. NumPy and JAX reject a float
     size, count, width or axis (2.5, and 2.0 too), which ``int()`` would truncate silently.
     NumPy integer scalars and 0-d integer arrays pass, as ``operator.index`` takes them.
     """
@@ -100,7 +101,7 @@ def check_integers(fn: str, arg: str, value) -> None:
         fix = f"int({value!r})" if np.asarray(value).dtype.kind == "f" else "a Python int"
     else:
         what, fix = "integers", "Python ints or an integer array"
-    raise TypeError(f"{fn}: {arg} must be {what}, got {value!r}; pass {fix}.")
+    raise IntegerArgumentError(f"{fn}: {arg} must be {what}, got {value!r}; pass {fix}.")
 
 
 # ---------------------------------------------------------------------------------------

@@ -89,7 +89,8 @@ def _rhs(name: str, a, b):
     b = fnp.asarray(b)
     if b.dtype.kind not in "fc":
         b = fnp.asarray(_floats(name, b))
-    vector = b.ndim == a.ndim - 1
+    # a 1-D b is one vector for every matrix of a batched a, as in JAX (it was refused)
+    vector = b.ndim in (1, a.ndim - 1)
     if vector:
         b = b[..., None]
     if b.ndim < 2 or b.shape[-2] != a.shape[-1]:
@@ -105,11 +106,14 @@ def _rhs(name: str, a, b):
     return a, b, vector
 
 
-def _trans_code(name: str, trans) -> int:
-    codes = {0: 0, 1: 1, 2: 2, "N": 0, "T": 1, "C": 2}
+def _trans_code(name: str, trans, letters: bool = True) -> int:
+    """``trans`` as 0, 1 or 2; the letters 'N', 'T', 'C' too where ``letters`` (SciPy's and
+    JAX's solve_triangular take them, their lu_solve does not)."""
+    codes = {0: 0, 1: 1, 2: 2, **({"N": 0, "T": 1, "C": 2} if letters else {})}
     if trans not in codes:
-        raise ValueError(f"fungrad.scipy.linalg.{name}: `trans` must be 0, 1, 2, 'N', 'T' "
-                         f"or 'C', got {trans!r}")
+        allowed = "0, 1, 2, 'N', 'T' or 'C'" if letters else "0, 1 or 2"
+        raise ValueError(f"fungrad.scipy.linalg.{name}: `trans` must be {allowed}, got "
+                         f"{trans!r}")
     return codes[trans]
 
 
@@ -233,7 +237,10 @@ def _lu_steps(a):
             a = a.at[j + 1:, j].set(col)
             if j + 1 < n:
                 a = a.at[j + 1:, j + 1:].add(-fnp.outer(col, a[j, j + 1:]))
-    return a, fnp.stack(pivots).astype(np.int32), perm.astype(np.int32)
+    perm = perm.astype(np.int32)
+    if not pivots:  # no steps (an empty matrix): no pivots (on a's device), as JAX's
+        return a, fnp.real(a).reshape(-1).astype(np.int32), perm
+    return a, fnp.stack(pivots).astype(np.int32), perm
 
 
 def lu_factor(a, overwrite_a: bool = False, check_finite: bool = True):
@@ -262,7 +269,7 @@ def lu(a, permute_l: bool = False, overwrite_a: bool = False, check_finite: bool
         a: ``(..., m, n)``.
         permute_l: return ``(p @ l, u)`` instead of ``(p, l, u)``.
     Returns:
-        ``p`` (``(..., m, m)``, a permutation matrix in ``a``'s dtype), ``l``
+        ``p`` (``(..., m, m)``, a permutation matrix in ``a``'s real dtype), ``l``
         (``(..., m, k)``, unit lower-triangular), ``u`` (``(..., k, n)``), ``k = min(m, n)``.
 
     Example:
@@ -283,7 +290,8 @@ def lu(a, permute_l: bool = False, overwrite_a: bool = False, check_finite: bool
     l_part = fnp.tril(packed[..., :, :k], -1) + fnp.eye(m, k, dtype=a.dtype)
     u_part = fnp.triu(packed[..., :k, :])
     # a[perm] = l u, so a = p l u with p[perm[i], i] = 1
-    p = fnp.swapaxes(fnp.eye(m, dtype=a.dtype)[perm], -1, -2)
+    # (real for a complex a, as SciPy's and JAX's p)
+    p = fnp.swapaxes(fnp.eye(m, dtype=fnp.real(a).dtype)[perm], -1, -2)
     if permute_l:
         return fnp.matmul(p, l_part), u_part
     return p, l_part, u_part
@@ -325,7 +333,7 @@ def lu_solve(lu_and_piv, b, trans: int = 0, overwrite_b: bool = False,
         >>> linalg.lu_solve(linalg.lu_factor(a), np.array([1.0, 2.0]))
         Array([-0.125,  0.75 ])
     """
-    code = _trans_code("lu_solve", trans)
+    code = _trans_code("lu_solve", trans, letters=False)
     packed, piv = lu_and_piv
     packed = _matrix("lu_solve", packed)
     packed, b, vector = _rhs("lu_solve", packed, b)
@@ -373,7 +381,8 @@ def expm(A, *, upper_triangular: bool = False, max_squarings: int = 16):  # noqa
     """
     a = _matrix("expm", A)
     n = a.shape[-1]
-    norm = lax.stop_gradient(fnp.max(fnp.sum(fnp.abs(a), axis=-2), axis=-1))
+    # (initial=0: an empty matrix has norm 0, and exp of it is empty, as JAX's)
+    norm = fnp.max(fnp.sum(fnp.abs(lax.stop_gradient(a)), axis=-2), axis=-1, initial=0.0)
     s = fnp.clip(fnp.ceil(fnp.log2(fnp.where(norm > 0, norm, 1.0) / _THETA13)), 0,
                  max_squarings)
     a = a / (2.0 ** s)[..., None, None]

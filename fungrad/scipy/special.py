@@ -23,7 +23,7 @@ from fungrad import lax
 from fungrad.errors import ShapeError
 from fungrad.lax import special_scipy
 from fungrad.nn.softmax import logsumexp as _nn_logsumexp
-from fungrad.numpy.float_functions import abs_without_kink
+from fungrad.numpy.float_functions import i1 as bessel_i1
 from fungrad.scipy.special_integrals import dawsn, exp1, expi, expn, fresnel, owens_t, sici, spence
 from fungrad.scipy.special_operands import floats as _floats
 from fungrad.scipy.special_series import bernoulli, bessel_jn, hyp1f1
@@ -425,8 +425,7 @@ def i1(x):
         >>> special.i1(np.array([0.0, 1.0]))
         array([0.       , 0.5651591])
     """
-    x = _floats("i1", x)
-    return special_scipy.bessel_i1e(x) * fnp.exp(abs_without_kink(x))
+    return bessel_i1(_floats("i1", x))
 
 
 def factorial(n, exact: bool = False):

@@ -107,6 +107,12 @@ CASES = [
                            ("_real", [A(*S), C(*S, low=0.5)]),
                            ("_c64_f64", [C(*S, low=0.5, dtype="complex64"), A(*S)])]
       if not (suffix == "_c64_f64" and n == "divide")],
+    # arctan2 of complex operands: jax.numpy's (XLA's) -i log((x2 + i x1) / sqrt(x1^2 + x2^2))
+    # (it raised NumPy's TypeError: NumPy has no complex arctan2)
+    Case("fnp.arctan2_complex", fnp.arctan2, [C(*S, low=0.2), C(*S, low=0.2)],
+         jax=_same("arctan2"), tags=HOLO),
+    Case("fnp.arctan2_complex_real", fnp.arctan2, [A(*S), C(*S, low=0.5)],
+         jax=_same("arctan2")),
     Case("fnp.divide_by_real", fnp.divide, [C(*S), A(*S, low=0.5)], jax=_same("divide")),
     Case("fnp.power_complex", fnp.power, [C(*S, low=0.5), C(*S, low=-1, high=1)],
          jax=_same("power"), tags=HOLO),

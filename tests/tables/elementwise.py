@@ -4,7 +4,7 @@ import numpy as np
 
 import fungrad.numpy as fnp
 from fungrad import lax as flax
-from tests.tables.spec import A, Case, Const, Int, Pos
+from tests.tables.spec import A, Arg, Case, Const, Int, Pos
 
 S = (3, 4)  # the default shape; broadcasting rows use (3, 1) x (4,) and size-1 axes
 
@@ -184,6 +184,12 @@ CASES += [
           ("nextafter_pyint", lambda x: fnp.nextafter(x, 3),
            lambda jnp, lax: lambda x: jnp.nextafter(x, 3), False),
       ]],
+    # a bool array beside float32 (an input here, on the operand's device): float32, as
+    # NumPy and JAX (it was float64: the bools became float64 before the promotion)
+    Case("fnp.nextafter_bools_f32", fnp.nextafter, [F32, Arg(S, dtype="bool")],
+         jax=lambda jnp, lax: jnp.nextafter, diff=False),
+    Case("fnp.nextafter_f32_bools", fnp.nextafter, [Arg(S, dtype="bool"), F32],
+         jax=lambda jnp, lax: jnp.nextafter, diff=False),
     # float_power keeps float32, as jax.numpy (NumPy widens it to float64)
     Case("fnp.float_power_f32", lambda x: fnp.float_power(x, 2.5), [Pos(*S, dtype="float32")],
          jax=lambda jnp, lax: lambda x: jnp.float_power(x, 2.5), order=0, rtol=1e-6),

@@ -13,6 +13,10 @@ from tests.tables.spec import A, Case, Const, Point, Pos
 S = (3, 4)
 SIGNED = np.array([[1.0, -0.5, 2.0, 1.0], [-1.0, -2.0, 0.5, 0.0], [3.0, -1.0, -1.0, 0.5]])
 MASK = np.array([[True, False, True, True], [True, True, False, True], [False, True, True, True]])
+INFS = np.array([[1.0, np.inf, -np.inf], [1.0, 2.0, -np.inf], [-np.inf, -np.inf, -np.inf],
+                 [np.inf, np.inf, 0.5]])
+INF_MASK = np.array([[True, False, True], [True, True, False], [False, False, False],
+                     [True, False, True]])
 
 
 def _jax_nn(name, **kw):
@@ -64,6 +68,12 @@ CASES = [
          [A(*S), A(3, 1), Pos(3, 1)],
          jax=lambda jnp, lax: lambda x, m, v: __import__("jax").nn.standardize(
              x, mean=m, variance=v)),
+    # infinite logits: a slice with +inf (or all -inf) is all nan, as JAX's x - max makes it
+    Case("nn.softmax_infinities", nn.softmax, [Point(INFS)], jax=_jax_nn("softmax"), order=0),
+    Case("nn.log_softmax_infinities", nn.log_softmax, [Point(INFS)],
+         jax=_jax_nn("log_softmax"), order=0),
+    Case("nn.softmax_where_infinities", lambda x: nn.softmax(x, where=INF_MASK), [Point(INFS)],
+         jax=_jax_nn("softmax", where=INF_MASK), order=0),
     # where= / b= / return_sign= (masked-out entries are compared where finite only)
     Case("nn.softmax_where", lambda x: nn.softmax(x, where=MASK), [A(*S)],
          jax=_jax_nn("softmax", where=MASK)),

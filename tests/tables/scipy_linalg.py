@@ -69,6 +69,11 @@ CASES = [
     _tri_row("C", True, True),
     _row("solve_triangular_vector", lambda sl, np_: lambda a, b: sl.solve_triangular(
         _general(a), b), [A(N, N), A(N)], None),
+    # a 1-D b beside a batch of matrices: one vector for each, as JAX (it raised ShapeError)
+    _row("solve_triangular_batch_vector", lambda sl, np_: lambda a, b: sl.solve_triangular(
+        _general(a), b, lower=True), [A(2, N, N), A(N)], None),
+    _row("lu_solve_batch_vector", lambda sl, np_: lambda a, b: sl.lu_solve(
+        sl.lu_factor(_general(a)), b), [A(2, N, N), A(N)], None),
     _row("cholesky", lambda sl, np_: lambda b: sl.cholesky(_spd(b)), [A(N, N)], None),
     _row("cholesky_lower", lambda sl, np_: lambda b: sl.cholesky(_spd(b), lower=True),
          [A(N, N)], None),
@@ -84,6 +89,12 @@ CASES = [
     *[_row(f"lu_solve_{trans}", lambda sl, np_, trans=trans: (
         lambda a, b: sl.lu_solve(sl.lu_factor(_pivoted(a)), b, trans=trans)),
         [A(N, N), A(N, 2)], None) for trans in (0, 1, 2)],
+    # p is real for a complex a (it was complex), as SciPy's and JAX's
+    _row("lu_complex", lambda sl, np_: lambda a: sl.lu(_pivoted(a)), [C(N, N)], None),
+    # empty matrices: empty results (fnp.stack of no pivots and max of no norms raised)
+    _row("lu_empty", lambda sl, np_: sl.lu, [A(0, 0)], None),
+    _row("lu_factor_empty", lambda sl, np_: sl.lu_factor, [A(0, 0)], None, diff=False),
+    _row("expm_empty", lambda sl, np_: sl.expm, [A(2, 0, 0)], None),
     _row("expm", lambda sl, np_: sl.expm, [A(N, N, low=-1, high=1)], None),
     # a 1-norm of about 12: two squarings
     _row("expm_scaled", lambda sl, np_: lambda a: sl.expm(4 * a), [A(N, N, low=-1, high=1)],

@@ -115,6 +115,11 @@ CASES = [
     _row("i0e", [A(*S, low=-6, high=6)]),
     _row("i1", [A(*S, low=-6, high=6)]),
     _row("i1e", [A(*S, low=-6, high=6)]),
+    # at 0, to third (i0: fourth) order: i1'''(0) was 1/2 and i0's fourth derivative 1/2
+    # (both are 3/8). JAX's i1''(0) is 1 and its i0'(0) is 1 (from |x|): i0's row is not
+    # compared with JAX
+    _row("i1", [Point([0.0, 0.0, 1.0])], "_at_zero", order=3),
+    Case("scipy.special.i0_at_zero", fss.i0, [Point([0.0, 0.0, 1.0])], order=4),
     _row("i0e", [Pos(*S, low=18, high=200)], "_large"),
     _row("i1e", [A(*S, low=-200, high=-18)], "_large"),
     _row("logsumexp", [A(*S, low=-5, high=5)]),
