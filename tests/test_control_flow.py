@@ -98,6 +98,26 @@ def test_integer_carry_and_integer_operands():
     assert fg.grad(g, argnums=(0, 1), allow_int=True)(3, 2.0)[0].dtype == fg.float0
 
 
+def test_weak_initial_carry_takes_the_bodys_dtype():
+    # JAX's rule: a Python-scalar init promotes with what the body returns for it, so a
+    # float32 loop started from 0.0 (or 0) carries float32; a strong init keeps its dtype.
+    xs = np.arange(4.0, dtype=np.float32)
+    carry, ys = lax.scan(lambda c, x: (c + x, c * 2), 0.0, xs)
+    assert carry.dtype == ys.dtype == np.float32 and float(carry) == 6.0
+    assert lax.scan(lambda c, x: (c + x, None), 0, xs)[0].dtype == np.float32
+    assert lax.scan(lambda c, x: (c + x, None), np.float64(0.0), xs)[0].dtype == np.float64
+    assert lax.fori_loop(0, 3, lambda i, c: c + fnp.asarray(xs)[i], 0.0).dtype == np.float32
+    n, v = lax.while_loop(lambda c: c[0] < 3, lambda c: (c[0] + 1, c[1] + xs[1]), (0, 0.0))
+    assert (n.dtype, v.dtype, float(v)) == (np.int64, np.float32, 3.0)
+    assert fg.jit(lambda xs: lax.scan(lambda c, x: (c * 0.5 + x, None), 1.0, xs)[0])(
+        xs).dtype == np.float32
+    w = np.float32(0.5)
+    g = fg.grad(lambda w: lax.scan(lambda c, x: (c * w + x, None), 0.0, xs)[0])(w)
+    assert g.dtype == np.float32 and float(g) == 2 * 0.5 + 2  # c = w**2 + 2w + 3
+    with pytest.raises(ShapeError, match="carry leaf 0.*f64\\[\\].*i32\\[\\]"):
+        lax.scan(lambda c, x: (fnp.int32(1) + 0 * c.astype(np.int32), None), 0.0, xs)
+
+
 def test_fori_loop_with_traced_bounds_is_forward_only():
     f = lambda x, n: lax.fori_loop(0, n, lambda i, v: v * x, 1.0)  # noqa: E731
     assert float(fg.jit(f)(2.0, 5)) == 32.0

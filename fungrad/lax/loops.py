@@ -24,7 +24,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from fungrad import core
+from fungrad import core, dtypes
 from fungrad.array_module import get_array_module
 from fungrad.core import Primitive, get_aval
 from fungrad.errors import ShapeError
@@ -34,6 +34,7 @@ from fungrad.interpreters.executable import executable
 from fungrad.interpreters.jvp import Zero, jvp_rules, zeros_like_aval
 from fungrad.interpreters.linearize import is_linear, transpose_rules
 from fungrad.ir import IR, Var, stage_flat, stage_pytree_fun
+from fungrad.lax.comparison import convert_element_type
 from fungrad.lax.elementwise import add
 from fungrad.tree_util import tree_flatten, tree_unflatten
 
@@ -96,15 +97,17 @@ def scan(f: Callable, init, xs=None, length: int | None = None, reverse: bool = 
     x_leaves, x_tree = tree_flatten(xs)
     length = _scan_length(x_leaves, length)
     init_leaves, init_tree = tree_flatten(init)
-    init_leaves = [as_carry_array(c) for c in init_leaves]
+    x_avals = tree_unflatten(x_tree, [get_aval(x).update(shape=get_aval(x).shape[1:])
+                                      for x in x_leaves])
+
+    def stage(carry_avals):
+        return stage_pytree_fun(lambda carry, x: f(carry, x),
+                                (tree_unflatten(init_tree, carry_avals), x_avals), _name(f),
+                                "scan")
+
+    init_leaves = promote_weak_carry(init_leaves, lambda avals: stage(avals)[0].out_avals)
     carry_avals = [get_aval(c).update(weak_type=False) for c in init_leaves]
-    x_avals = [get_aval(x).update(shape=get_aval(x).shape[1:]) for x in x_leaves]
-
-    def body(carry, x):
-        return f(carry, x)
-
-    args_avals = (tree_unflatten(init_tree, carry_avals), tree_unflatten(x_tree, x_avals))
-    ir, hoisted, out_tree = stage_pytree_fun(body, args_avals, _name(f), "scan")
+    ir, hoisted, out_tree = stage(carry_avals)
     carry_tree, num_ys = _check_carry(f, out_tree, init_tree, ir, len(carry_avals), carry_avals)
     outs = scan_p.bind(*hoisted, *init_leaves, *x_leaves, body=ir, num_consts=len(hoisted),
                        num_carry=len(init_leaves), length=length, reverse=bool(reverse))
@@ -119,6 +122,28 @@ def _name(fun) -> str:
 def as_carry_array(x):
     """Python scalars in a carry become arrays: a carry's dtype must not change."""
     return np.asarray(x) if type(x) in (int, float, complex, bool) else x
+
+
+def promote_weak_carry(init_leaves: list, out_avals_of: Callable) -> list:
+    """The carry's initial leaves as arrays, a weakly typed one (a Python scalar) cast to
+    the dtype it promotes to with what the body returns for it, as in JAX:
+    ``scan(lambda c, x: (c + x, c), 0.0, xs_float32)`` carries float32.
+
+    ``out_avals_of(carry_avals)`` stages the body once with the weak avals and returns its
+    output avals (the carry's first); the caller stages it again with the leaves returned.
+    """
+    weak = [get_aval(c).weak_type for c in init_leaves]
+    leaves = [as_carry_array(c) for c in init_leaves]
+    if not any(weak):
+        return leaves
+    avals = [get_aval(c).update(weak_type=w) for c, w in zip(leaves, weak)]
+    promoted = []
+    for leaf, aval, out in zip(leaves, avals, out_avals_of(avals)):
+        if aval.weak_type and out.dtype != aval.dtype:
+            dtype, _ = dtypes.result_type([(aval.dtype, True), (out.dtype, out.weak_type)])
+            leaf = convert_element_type(leaf, dtype) if dtype != aval.dtype else leaf
+        promoted.append(leaf)
+    return promoted
 
 
 def _scan_length(x_leaves, length) -> int:

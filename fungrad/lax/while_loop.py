@@ -22,7 +22,7 @@ from fungrad.interpreters.jvp import Zero, jvp_rules, zeros_like_aval
 from fungrad.interpreters.linearize import TangentStagingTrace
 from fungrad.ir import stage_flat, stage_pytree_fun
 from fungrad.lax.comparison import select_n
-from fungrad.lax.loops import as_carry_array, carry_tangent_fixed_point
+from fungrad.lax.loops import carry_tangent_fixed_point, promote_weak_carry
 from fungrad.lax.reductions import reduce_or
 from fungrad.lax.shape_ops import broadcast_in_dim
 from fungrad.tree_util import tree_flatten, tree_unflatten
@@ -67,13 +67,17 @@ def while_loop(cond_fun: Callable, body_fun: Callable, init_val):
     _check_function("lax.while_loop", "cond_fun", cond_fun)
     _check_function("lax.while_loop", "body_fun", body_fun)
     leaves, tree = tree_flatten(init_val)
-    leaves = [as_carry_array(x) for x in leaves]
+
+    def stage_body(avals):
+        return stage_pytree_fun(body_fun, (tree_unflatten(tree, avals),), "body_fun",
+                                "while_loop")
+
+    leaves = promote_weak_carry(leaves, lambda avals: stage_body(avals)[0].out_avals)
     avals = [get_aval(x).update(weak_type=False) for x in leaves]
     carry_avals = tree_unflatten(tree, avals)
     cond_ir, cond_h, cond_tree = stage_pytree_fun(cond_fun, (carry_avals,), "cond_fun",
                                                      "while_loop")
-    body_ir, body_h, body_tree = stage_pytree_fun(body_fun, (carry_avals,), "body_fun",
-                                                     "while_loop")
+    body_ir, body_h, body_tree = stage_body(avals)
     _check(cond_ir, body_ir, body_tree, tree, avals)
     outs = while_p.bind(*cond_h, *body_h, *leaves, cond_ir=cond_ir, body_ir=body_ir,
                         cond_nconsts=len(cond_h), body_nconsts=len(body_h))

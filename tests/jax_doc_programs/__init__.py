@@ -6,6 +6,7 @@ from tests.jax_doc_programs import (  # noqa: F401
     autodiff,
     control_flow_random,
     custom_rules,
+    float32_programs,
     guides2,
     guides3,
     guides4,
