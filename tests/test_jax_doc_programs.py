@@ -32,6 +32,7 @@ import fungrad.scipy.signal
 import fungrad.scipy.special
 import fungrad.scipy.stats
 import tests.jax_doc_programs  # noqa: F401 (registers the programs)
+from tests import jax_doc_results
 from tests.jax_doc_programs.registry import PROGRAMS
 
 pytest.importorskip("jax")
@@ -65,12 +66,33 @@ def test_the_guides_are_covered():
     assert len(PROGRAMS) >= 50
 
 
+_RECORDED = jax_doc_results.load()
+
+
+def _expected(name, fn, full: bool):
+    """JAX's result: the recorded one when current (tests/jax_doc_results.py), else live."""
+    key = jax_doc_results.program_key(fn, jax.__version__, optax.__version__)
+    entry = None if full else _RECORDED.get(name)
+    return entry[1] if entry is not None and entry[0] == key else fn(JAX_NS)
+
+
 @pytest.mark.parametrize("name", sorted(PROGRAMS))
-def test_doc_program_matches_jax(name):
+def test_doc_program_matches_jax(name, request):
     fn, rtol, atol = PROGRAMS[name]
-    expected = fn(JAX_NS)
+    expected = _expected(name, fn, request.config.getoption("--full"))
     got = fn(FUNGRAD_NS)
     assert_same_results(got, expected, rtol=rtol, atol=atol, path=name)
+
+
+def test_recorded_doc_results_are_current():
+    """Every doc program has a current recorded JAX result (else it runs JAX live: slow)."""
+    stale = [name for name, (fn, _, _) in sorted(PROGRAMS.items())
+             if _RECORDED.get(name, ("",))[0]
+             != jax_doc_results.program_key(fn, jax.__version__, optax.__version__)]
+    assert not stale, (f"{len(stale)} doc programs have no current recorded JAX result (new "
+                       f"or changed programs, or another JAX/optax/Python), e.g. {stale[:5]}; "
+                       "run `python -m tests.jax_doc_results` and commit "
+                       "tests/data/jax_doc_results.pkl")
 
 
 def assert_same_results(got, expected, *, rtol, atol, path):
