@@ -66,11 +66,19 @@ def _linear_ir_and_grad(fun, x, sites):
     return str(lin.ir), fg.grad(fun)(x)
 
 
+def _unspecialized_rules() -> dict:
+    return {p: r for p, r in linearize.linearize_rules.items()
+            if not getattr(r, "specialized", False)}
+
+
 @pytest.mark.parametrize("sites", [False, True], ids=["plain", "sites"])
 @pytest.mark.parametrize("name", sorted(FUNCTIONS))
 def test_direct_linearization_matches_general_path(name, sites, monkeypatch):
+    """Same equations (the specialized rules, which record fewer, are set aside here and
+    checked below), same gradients."""
     x = np.linspace(0.2, 0.9, 4)
     fun = FUNCTIONS[name]
+    monkeypatch.setattr(linearize.LinearizeTrace, "direct_rules", _unspecialized_rules())
     direct_ir, direct_grad = _linear_ir_and_grad(fun, x, sites)
     monkeypatch.setattr(linearize.LinearizeTrace, "direct_rules", {})
     general_ir, general_grad = _linear_ir_and_grad(fun, x, sites)
@@ -144,3 +152,79 @@ def test_direct_rules_compose_with_outer_transforms():
     np.testing.assert_allclose(fg.vmap(df)(xs), [df(x) for x in xs], rtol=1e-12)
     np.testing.assert_allclose(fg.jit(df)(0.3), df(0.3), rtol=1e-12)
     np.testing.assert_allclose(fg.grad(fg.checkpoint(f))(0.3), df(0.3), rtol=1e-12)
+
+
+# Specialized direct rules (max/min against a constant, reduce_max/min on host arrays)
+# record fewer equations than the general rule; the derivatives must be the same, at ties,
+# nans and infinities included.
+_TIES = np.array([[-1.0, 0.0, 2.0, 2.0], [0.5, 0.0, -3.0, 0.5], [np.nan, 1.0, 0.0, -0.0]])
+_WEIGHTS = np.array([[1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0], [9.0, 10.0, 11.0, 12.0]])
+
+SPECIALIZED = {
+    "relu": lambda x: fnp.sum(fnp.maximum(x, 0.0) * _WEIGHTS),
+    "relu_left": lambda x: fnp.sum(fnp.maximum(0.5, x) * _WEIGHTS),
+    "min_const": lambda x: fnp.sum(fnp.minimum(x, 0.5) * _WEIGHTS),
+    "clip": lambda x: fnp.sum(fnp.clip(x, -1.0, 0.5) * _WEIGHTS),
+    "max_array_const": lambda x: fnp.sum(fnp.maximum(x, _TIES[::-1]) * _WEIGHTS),
+    "max_row_const": lambda x: fnp.sum(fnp.maximum(x, np.array([0.0, 1.0, 2.0, 0.5])) * _WEIGHTS),
+    "max_rank0_tangent": lambda x: fnp.sum(fnp.maximum(x[1, 1], _TIES)),
+    "inf_cotangent": lambda x: fnp.sum(fnp.sqrt(fnp.maximum(x, 0.0))),  # inf at the zeros
+    "both_tangents": lambda x: fnp.sum(fnp.maximum(x, x[::-1]) * _WEIGHTS),
+    "reduce_max_rows": lambda x: fnp.sum(fnp.max(x, axis=1) * np.arange(3.0)),
+    "reduce_max_ties": lambda x: fnp.sum(fnp.max(fnp.where(fnp.isnan(x), 0.0, x), axis=0)
+                                         * np.arange(4.0)),
+    "reduce_min_all": lambda x: fnp.min(fnp.where(fnp.isnan(x), 5.0, x)),
+    "reduce_max_keepdims": lambda x: fnp.sum(
+        (x - fnp.max(fnp.nan_to_num(x), axis=(0, 1), keepdims=True)) * _WEIGHTS),
+    "reduce_max_nan_slice": lambda x: fnp.sum(fnp.max(x, axis=1)),
+    "softmax": lambda x: fnp.sum(fg.nn.log_softmax(fnp.nan_to_num(x), axis=1) * _WEIGHTS),
+}
+
+
+def _specialized_eqns(fun, x):
+    _, lin = linearize_flat(lambda x: [fun(x)], [x])
+    return len(lin.ir.eqns)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", sorted(SPECIALIZED))
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # inf_cotangent: 1 / sqrt(0)
+def test_specialized_rules_give_the_general_derivatives(name, dtype, monkeypatch):
+    fun, x = SPECIALIZED[name], _TIES.astype(dtype)
+    direct, direct_eqns = fg.grad(fun)(x), _specialized_eqns(fun, x)
+    direct_lin = fg.linearize(fun, x)[1](np.ones_like(x))
+    monkeypatch.setattr(linearize.LinearizeTrace, "direct_rules", _unspecialized_rules())
+    general, general_eqns = fg.grad(fun)(x), _specialized_eqns(fun, x)
+    general_lin = fg.linearize(fun, x)[1](np.ones_like(x))
+    np.testing.assert_array_equal(direct, general)
+    np.testing.assert_array_equal(direct_lin, general_lin)
+    assert direct.dtype == general.dtype == dtype
+    assert direct_eqns <= general_eqns
+
+
+def test_specialized_rules_record_one_select_for_a_relu():
+    x = np.array([[-1.0, 2.0], [3.0, -4.0]])
+    _, lin = linearize_flat(lambda x: [fnp.maximum(x, 0.0)], [x])
+    assert [e.prim.name for e in lin.ir.eqns] == ["select_n"]
+    _, lin = linearize_flat(lambda x: [fnp.max(x, axis=1)], [x])
+    assert [e.prim.name for e in lin.ir.eqns] == ["select_n", "reduce_sum"]
+    # a tie weighs the tangent by 1/2 (a product), tied maxima are divided by their count
+    _, lin = linearize_flat(lambda x: [fnp.maximum(x, 2.0)], [x])
+    assert [e.prim.name for e in lin.ir.eqns] == ["mul", "select_n"]
+    _, lin = linearize_flat(lambda x: [fnp.max(x, axis=0)], [np.array([[1.0, 2.0], [1.0, 0.0]])])
+    assert [e.prim.name for e in lin.ir.eqns] == ["select_n", "reduce_sum", "div"]
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # inf_cotangent: 1 / sqrt(0)
+@pytest.mark.parametrize("name", sorted(SPECIALIZED))
+def test_specialized_rules_under_outer_transforms_match_general_path(name, monkeypatch):
+    fun = SPECIALIZED[name]
+    x = np.nan_to_num(_TIES) + np.linspace(0.0, 0.3, 4)
+    df = fg.grad(fun)
+    direct = [fg.vmap(df)(np.stack([x, -x])), fg.jit(df)(x), fg.jacfwd(df)(x),
+              fg.grad(lambda x: fnp.sum(df(x) ** 2))(x)]
+    monkeypatch.setattr(linearize.LinearizeTrace, "direct_rules", _unspecialized_rules())
+    general = [fg.vmap(df)(np.stack([x, -x])), fg.jit(df)(x), fg.jacfwd(df)(x),
+               fg.grad(lambda x: fnp.sum(df(x) ** 2))(x)]
+    for d, g in zip(direct, general):
+        np.testing.assert_array_equal(d, g)

@@ -1,9 +1,10 @@
 """Array operations the interpreters need but do not define; the ``lax`` package installs them.
 
 The interpreters build zeros (:func:`broadcast_in_dim` of a rank-0 zero), move batch
-axes (:func:`transpose`) and scale tangents (:func:`mul_p`, the product primitive). Those
-are lax primitives, and lax builds on the interpreters, so the interpreters call them
-through these hooks instead of importing lax: the import graph stays one stack.
+axes (:func:`transpose`) and scale tangents (:func:`mul_p` and :func:`div_p`, the product
+and quotient primitives). Those are lax primitives, and lax builds on the interpreters,
+so the interpreters call them through these hooks instead of importing lax: the import
+graph stays one stack.
 ``lax/shape_ops.py`` and ``lax/elementwise.py`` call :func:`install` when imported.
 """
 
@@ -15,7 +16,8 @@ _ops: dict[str, Callable] = {}
 
 
 def install(**ops: Callable) -> None:
-    """Install the named array operations (``broadcast_in_dim``, ``transpose``, ``mul_p``)."""
+    """Install the named array operations (``broadcast_in_dim``, ``transpose``, ``mul_p``,
+    ``div_p``)."""
     _ops.update(ops)
 
 
@@ -42,3 +44,9 @@ def transpose(x, permutation: tuple[int, ...]):
 def mul_p():
     """``lax.mul_p``: the primitive that scaled tangents are recorded as."""
     return _op("mul_p")
+
+
+def div_p():
+    """``lax.div_p``: the primitive that divided tangents (``defjvp_scaled(..., divide=)``)
+    are recorded as."""
+    return _op("div_p")

@@ -44,7 +44,10 @@ from fungrad.ir import IR, Literal, StagingTrace, StagingTracer, Var, backward_s
 
 transpose_rules: dict[Primitive, Callable] = {}
 # Direct linearizations: JVP rules for reverse mode that stage their tangent equations
-# themselves (see defjvp_scaled); the LinearizeTrace consults them before jvp_rules.
+# themselves (see defjvp_scaled); the LinearizeTrace consults them before jvp_rules. Each
+# has ``general``, the JVP rule it stands for; most record the general rule's equations,
+# while one marked ``specialized`` records fewer for the same derivative (max against a
+# constant, reduce_max: the winners computed by NumPy on host arrays).
 linearize_rules: dict[Primitive, Callable] = {}
 derived_rule_tables.append(linearize_rules)  # a new JVP rule drops the direct one
 
@@ -244,43 +247,53 @@ def _transpose_eqns(ir: IR, cts_out, ctx, outer_site) -> list:
 # Scaled tangents: the JVP of most elementwise primitives, linearized directly
 
 
-def defjvp_scaled(prim: Primitive, *factors: Callable | None) -> None:
+def defjvp_scaled(prim: Primitive, *factors: Callable | None, divide: tuple[int, ...] = ()
+                  ) -> None:
     """Define the JVP of an elementwise ``prim`` whose operand ``i`` contributes
-    ``mul(t_i, factors[i](ans, *primals))`` to the output tangent (None: no contribution).
+    ``mul(t_i, factors[i](ans, *primals))`` to the output tangent (None: no contribution);
+    an operand listed in ``divide`` contributes ``div(t_i, factors[i](ans, *primals))``
+    instead (``log``'s ``t / x``: the quotient JAX computes, not a product with ``1 / x``).
 
     The forward rule is the :func:`defjvp` one. Reverse mode gets a direct linearization
     with the same equations: the primal output and the factors are computed with the
-    parent trace current, and each contribution is recorded as one ``mul`` equation whose
-    aval is the output's tangent aval. That skips the staging trace's forwarding of
-    primal operations, its dispatch and its abstract evaluation, which were most of the
-    cost of eager ``grad`` on elementwise code.
+    parent trace current, and each contribution is recorded as one ``mul`` (or ``div``)
+    equation whose aval is the output's tangent aval. That skips the staging trace's
+    forwarding of primal operations, its dispatch and its abstract evaluation, which were
+    most of the cost of eager ``grad`` on elementwise code.
 
-    Example: ``defjvp_scaled(sin_p, lambda ans, x: cos(x))``.
+    Example: ``defjvp_scaled(sin_p, lambda ans, x: cos(x))``,
+    ``defjvp_scaled(log_p, lambda ans, x: x, divide=(0,))``.
     """
-    defjvp(prim, *[None if f is None else _scaled_jvp(f) for f in factors])
-    linearize_rules[prim] = _scaled_linearization(prim, factors)
+    defjvp(prim, *[None if f is None else _scaled_jvp(f, i in divide)
+                   for i, f in enumerate(factors)])
+    linearize_rules[prim] = _scaled_linearization(prim, factors, divide)
 
 
-def _scaled_jvp(factor: Callable) -> Callable:
+def _scaled_jvp(factor: Callable, divided: bool) -> Callable:
+    if divided:
+        return lambda t, ans, *primals, **params: hooks.div_p().bind(
+            t, factor(ans, *primals, **params))
     return lambda t, ans, *primals, **params: hooks.mul_p().bind(
         t, factor(ans, *primals, **params))
 
 
-def _scaled_linearization(prim: Primitive, factors) -> Callable:
+def _scaled_linearization(prim: Primitive, factors, divide=()) -> Callable:
     general = jvp_rules[prim]
-    mul = None  # lax.mul_p, looked up on first use (lax installs it after these rules)
+    ops = None  # lax's mul_p / div_p per operand, looked up on first use (lax installs them
+    # after these rules)
 
     def rule(trace, primals, tangents, **params):
-        nonlocal mul
+        nonlocal ops
         staging = trace.tangent_trace
         for t in tangents:
             if type(t) is not Zero and (type(t) is not StagingTracer or t._trace is not staging):
-                return _run_general(general, trace, prim, primals, tangents, params)
+                return run_general(general, trace, prim, primals, tangents, params)
         ans = prim.bind(*primals, **params)
-        mul = mul or hooks.mul_p()
+        if ops is None:
+            ops = [hooks.div_p() if i in divide else hooks.mul_p() for i in range(len(factors))]
         shape = ans.shape if type(ans) is np.ndarray else core.shape_of(ans)
         out = aval = None
-        for f, t in zip(factors, tangents):
+        for f, t, op in zip(factors, tangents, ops):
             if f is None or type(t) is Zero:
                 continue
             factor = f(ans, *primals, **params)
@@ -293,7 +306,7 @@ def _scaled_linearization(prim: Primitive, factors) -> Callable:
                 factor_atom = staging.to_atom(factor, aval)
             else:
                 factor_atom = staging.to_atom(factor)
-            term = staging.record(mul, [t._var, factor_atom], {}, aval)
+            term = staging.record(op, [t._var, factor_atom], {}, aval)
             out = term if out is None else staging.record(add_any_p, [out._var, term._var], {},
                                                           aval)
         if out is None:
@@ -307,17 +320,18 @@ def _scaled_linearization(prim: Primitive, factors) -> Callable:
     return rule
 
 
-def _run_general(rule: Callable, trace: LinearizeTrace, prim: Primitive, primals, tangents,
+def run_general(rule: Callable, trace: LinearizeTrace, prim: Primitive, primals, tangents,
                  params):
     """Run a JVP rule as the LinearizeTrace does (tangents that other rules made concrete)."""
     return trace.run_rule(rule, prim, primals, tangents, params)
 
 
-def _is_staged(t, staging) -> bool:
+def is_staged(t, staging) -> bool:
+    """True if ``t`` is a tangent staged by ``staging`` (a rule may record equations on it)."""
     return type(t) is StagingTracer and t._trace is staging
 
 
-def _wrap_linear(trace: LinearizeTrace, ans, out):
+def wrap_linear(trace: LinearizeTrace, ans, out):
     """``trace``'s tracer for primal ``ans`` with staged tangent ``out``; an array's aval is
     shared with the tangent's when they are equal."""
     aval = out._var.aval
@@ -354,17 +368,17 @@ def _linear_linearization(prim: Primitive, in_first: bool) -> Callable:
             t = tangents[0]
             if type(t) is Zero:
                 return prim.bind(*primals, **params)
-            if not _is_staged(t, staging):
-                return _run_general(general, trace, prim, primals, tangents, params)
+            if not is_staged(t, staging):
+                return run_general(general, trace, prim, primals, tangents, params)
             ans = prim.bind(*primals, **params)
             atoms = [t._var, *map(staging.to_atom, primals[1:])]
         else:
             for t in tangents:
-                if not _is_staged(t, staging):
-                    return _run_general(general, trace, prim, primals, tangents, params)
+                if not is_staged(t, staging):
+                    return run_general(general, trace, prim, primals, tangents, params)
             ans = prim.bind(*primals, **params)
             atoms = [t._var for t in tangents]
-        return _wrap_linear(trace, ans, staging.stage(prim, atoms, params))
+        return wrap_linear(trace, ans, staging.stage(prim, atoms, params))
 
     rule.general = general
     return rule
@@ -386,8 +400,8 @@ def deflinearize_multilinear(prim: Primitive, *operands: int) -> None:
     def rule(trace, primals, tangents, **params):
         staging = trace.tangent_trace
         for i, t in enumerate(tangents):
-            if type(t) is not Zero and (i not in operands or not _is_staged(t, staging)):
-                return _run_general(general, trace, prim, primals, tangents, params)
+            if type(t) is not Zero and (i not in operands or not is_staged(t, staging)):
+                return run_general(general, trace, prim, primals, tangents, params)
         ans = prim.bind(*primals, **params)
         out = None
         for i, t in enumerate(tangents):
@@ -396,7 +410,7 @@ def deflinearize_multilinear(prim: Primitive, *operands: int) -> None:
             atoms = [t._var if j == i else staging.to_atom(p) for j, p in enumerate(primals)]
             term = staging.stage(prim, atoms, params)
             out = term if out is None else _add_staged(staging, out, term)
-        return ans if out is None else _wrap_linear(trace, ans, out)
+        return ans if out is None else wrap_linear(trace, ans, out)
 
     rule.general = general
     linearize_rules[prim] = rule
@@ -424,7 +438,7 @@ def deflinearize_passthrough(prim: Primitive, *operands: int) -> None:
                 continue
             if (i not in operands or type(t) is not StagingTracer or t._trace is not staging
                     or (t._var.aval.shape == () and any(core.shape_of(p) != () for p in primals))):
-                return _run_general(general, trace, prim, primals, tangents, params)
+                return run_general(general, trace, prim, primals, tangents, params)
         ans = prim.bind(*primals, **params)
         out = None
         for t in tangents:

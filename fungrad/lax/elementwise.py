@@ -8,6 +8,7 @@ sit next to it: impl, abstract_eval, JVP, and transpose for the linear ones.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 
 import numpy as np
 
@@ -116,8 +117,13 @@ from fungrad.interpreters.linearize import (
     deflinear,
     deflinearize_passthrough,
     is_linear,
+    is_staged,
+    linearize_rules,
+    run_general,
     transpose_rules,
+    wrap_linear,
 )
+from fungrad.ir import Literal
 from fungrad.ir_passes import identity_unless, involution, simplify_rules
 
 # ---------------------------------------------------------------------------------------
@@ -214,7 +220,7 @@ defjvp_scaled(exp_p, lambda ans, x: ans)
 exp2_p = unary_primitive("exp2", np.exp2)
 defjvp_scaled(exp2_p, lambda ans, x: mul(ans, _const(np.log(2.0), ans)))
 log_p = unary_primitive("log", np.log)
-defjvp(log_p, lambda t, ans, x: div(t, x))
+defjvp_scaled(log_p, lambda ans, x: x, divide=(0,))
 log1p_p = unary_primitive("log1p", np.log1p)
 defjvp(log1p_p, lambda t, ans, x: div(t, add(x, _const(1, x))))
 expm1_p = unary_primitive("expm1", np.expm1)
@@ -759,7 +765,8 @@ atan2_p = binary_primitive("atan2", np.arctan2)
 and_p = binary_primitive("and", np.bitwise_and)
 or_p = binary_primitive("or", np.bitwise_or)
 xor_p = binary_primitive("xor", np.bitwise_xor)
-hooks.install(mul_p=mul_p)  # scaled tangents (defjvp_scaled) are recorded as products
+hooks.install(mul_p=mul_p, div_p=div_p)  # scaled tangents (defjvp_scaled) are recorded
+# as products and quotients
 
 
 def _div_impl(x, y):
@@ -992,8 +999,8 @@ simplify_rules[sub_p] = identity_unless(0, commutes=False)
 defjvp_scaled(mul_p, lambda ans, x, y: y, lambda ans, x, y: x)
 transpose_rules[mul_p] = _mul_transpose
 simplify_rules[mul_p] = identity_unless(1, commutes=True)
-defjvp(div_p, lambda t, ans, x, y: div(t, y),
-       lambda t, ans, x, y: neg(mul(t, div(ans, y))))
+# d(x / y) = t_x / y - t_y * (ans / y): the first term a quotient, as JAX computes it
+defjvp_scaled(div_p, lambda ans, x, y: y, lambda ans, x, y: neg(div(ans, y)), divide=(0,))
 transpose_rules[div_p] = _div_transpose
 simplify_rules[div_p] = identity_unless(1, commutes=False)
 # fmod(x, y) = x - y * trunc(x / y)
@@ -1076,6 +1083,61 @@ def _chosen_tangent(t, mine, other, ans):
 
 jvp_rules[max_p] = _minmax_jvp(max_p)
 jvp_rules[min_p] = _minmax_jvp(min_p)
+
+
+def _minmax_linearization(prim: Primitive, beats: Callable) -> Callable:
+    """The direct linearization of max/min of a host array against a constant (a ReLU, a
+    clip's bound), the tangent :func:`_minmax_jvp` gives, staged as one equation.
+
+    ``beats(mine, other)`` (``np.greater`` for max) marks where the operand with the
+    tangent is chosen alone (False at nan, as ``mine == ans`` is); where it equals the
+    constant (a tie) it is chosen with weight 1/2. The tangent is one select between the
+    staged tangent and a literal zero, after a product with the tie weights only where a
+    tie occurs: the forward pass makes two comparisons instead of the general rule's five
+    operations through the staging trace. Every other case (both operands with tangents,
+    traced or device operands, a rank-0 operand broadcast against an array) runs the
+    general rule.
+    """
+    general = jvp_rules[prim]
+
+    def rule(trace, primals, tangents):
+        staging = trace.tangent_trace
+        (x, y), (tx, ty) = primals, tangents
+        if type(ty) is Zero and is_staged(tx, staging):
+            mine, other, t = x, y, tx
+        elif type(tx) is Zero and is_staged(ty, staging):
+            mine, other, t = y, x, ty
+        else:
+            return run_general(general, trace, prim, primals, tangents, {})
+        aval = t._var.aval
+        if (type(mine) is not np.ndarray or mine.shape != aval.shape or aval.weak_type
+                or aval.dtype.kind != "f" or not (type(other) in (int, float) or (
+                    isinstance(other, (np.ndarray, np.generic))
+                    and np.shape(other) in ((), mine.shape)))):
+            return run_general(general, trace, prim, primals, tangents, {})
+        ans = prim.bind(x, y)
+        if type(ans) is not np.ndarray or ans.shape != aval.shape or ans.dtype != aval.dtype:
+            return run_general(general, trace, prim, primals, tangents, {})
+        chosen = beats(mine, other)
+        ties = np.equal(mine, other)
+        source = t._var
+        if ties.any():
+            weight = np.where(ties, aval.dtype.type(0.5), aval.dtype.type(1))
+            source = staging.record(mul_p, [source, staging.to_atom(weight, aval)], {},
+                                    aval)._var
+            chosen |= ties
+        which = staging.to_atom(chosen, ShapedArray(chosen.shape, np.dtype(np.bool_)))
+        zero = Literal(aval.dtype.type(0))
+        return wrap_linear(trace, ans, staging.record(_cmp.select_n_p, [which, zero, source],
+                                                      {}, aval))
+
+    rule.general = general
+    rule.specialized = True  # fewer equations than the general rule's (same derivative)
+    return rule
+
+
+linearize_rules[max_p] = _minmax_linearization(max_p, np.greater)
+linearize_rules[min_p] = _minmax_linearization(min_p, np.less)
 defjvp(atan2_p,
        lambda t, ans, x, y: mul(t, div(y, add(mul(x, x), mul(y, y)))),
        lambda t, ans, x, y: neg(mul(t, div(x, add(mul(x, x), mul(y, y))))))

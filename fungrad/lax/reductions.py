@@ -12,6 +12,8 @@ accumulates in itself.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 __all__ = [
@@ -41,10 +43,17 @@ from fungrad.core import Primitive, ShapedArray, shape_of
 from fungrad.errors import ShapeError
 from fungrad.interpreters.batching import defreducer
 from fungrad.interpreters.jvp import defjvp_zero, jvp_rules
-from fungrad.interpreters.linearize import deflinear
-from fungrad.lax.comparison import convert_element_type, eq, select_n
+from fungrad.interpreters.linearize import (
+    deflinear,
+    is_staged,
+    linearize_rules,
+    run_general,
+    wrap_linear,
+)
+from fungrad.ir import Literal
+from fungrad.lax.comparison import convert_element_type, eq, select_n, select_n_p
 from fungrad.lax.cumulative import cumprod
-from fungrad.lax.elementwise import _zeros_as, div, mul
+from fungrad.lax.elementwise import _zeros_as, div, div_p, mul
 from fungrad.lax.shape_ops import (
     _static_int,
     _static_ints,
@@ -241,6 +250,56 @@ def _chooser_jvp(prim: Primitive):
 
 jvp_rules[reduce_max_p] = _chooser_jvp(reduce_max_p)
 jvp_rules[reduce_min_p] = _chooser_jvp(reduce_min_p)
+
+
+def _chooser_linearization(prim: Primitive) -> Callable:
+    """The direct linearization of reduce_max/min of a host float array: the tangent
+    :func:`_chooser_jvp` gives, with the winners and their counts computed by NumPy.
+
+    Two equations are staged, a select of the tangent at the winners (a literal zero
+    elsewhere) and its sum over ``axes``, plus a division by the counts where a slice has
+    tied winners; the general rule makes nine operations through the staging trace. A
+    slice with no winner (nan or empty), a traced or device operand and every other case
+    run the general rule.
+    """
+    general = jvp_rules[prim]
+
+    def rule(trace, primals, tangents, *, axes):
+        staging = trace.tangent_trace
+        (x,), (t,) = primals, tangents
+        params = {"axes": axes}
+        if (type(x) is not np.ndarray or not is_staged(t, staging) or x.dtype.kind != "f"
+                or t._var.aval.shape != x.shape or t._var.aval.dtype != x.dtype):
+            return run_general(general, trace, prim, primals, tangents, params)
+        ans = prim.bind(x, axes=axes)
+        if type(ans) is not np.ndarray:
+            return run_general(general, trace, prim, primals, tangents, params)
+        kept = list(x.shape)
+        for a in axes:
+            kept[a] = 1
+        winners = x == ans.reshape(kept)
+        # (ufunc methods: np.count_nonzero, np.expand_dims and ndarray.min cost 2-5 us each)
+        counts = np.add.reduce(winners, axis=axes, dtype=np.intp)
+        if counts.size == 0 or np.minimum.reduce(counts, axis=None) == 0:
+            return run_general(general, trace, prim, primals, tangents, params)  # no winner
+        aval = t._var.aval
+        which = staging.to_atom(winners, ShapedArray(x.shape, np.dtype(np.bool_)))
+        picked = staging.record(select_n_p, [which, Literal(x.dtype.type(0)), t._var], {},
+                                aval)
+        out_aval = ShapedArray(np.shape(ans), x.dtype)
+        out = staging.record(reduce_sum_p, [picked._var], params, out_aval)
+        if np.maximum.reduce(counts, axis=None) > 1:  # tied winners share the tangent evenly
+            out = staging.record(div_p, [out._var, staging.to_atom(counts.astype(x.dtype))],
+                                 {}, out_aval)
+        return wrap_linear(trace, ans, out)
+
+    rule.general = general
+    rule.specialized = True  # fewer equations than the general rule's (same derivative)
+    return rule
+
+
+linearize_rules[reduce_max_p] = _chooser_linearization(reduce_max_p)
+linearize_rules[reduce_min_p] = _chooser_linearization(reduce_min_p)
 
 # ---------------------------------------------------------------------------------------
 # reduce_prod: the JVP multiplies each tangent by the product of the other elements

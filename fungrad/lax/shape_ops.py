@@ -4,6 +4,7 @@ concatenate, slice. All are linear; each transpose is another shape primitive.""
 from __future__ import annotations
 
 import builtins
+import math
 
 import numpy as np
 
@@ -161,7 +162,7 @@ reshape_p.def_impl(lambda x, *, new_sizes: get_array_module(x).reshape(x, new_si
 
 
 def _reshape_abstract_eval(x, *, new_sizes):
-    if int(np.prod(new_sizes, dtype=np.int64)) != x.size:
+    if math.prod(new_sizes) != x.size:
         raise ShapeError(f"reshape: cannot reshape operand of shape {x.shape} "
                          f"({x.size} elements) to {new_sizes}")
     return ShapedArray(new_sizes, x.dtype, x.weak_type)
