@@ -154,9 +154,9 @@ def test_direct_rules_compose_with_outer_transforms():
     np.testing.assert_allclose(fg.grad(fg.checkpoint(f))(0.3), df(0.3), rtol=1e-12)
 
 
-# Specialized direct rules (max/min against a constant, reduce_max/min on host arrays)
-# record fewer equations than the general rule; the derivatives must be the same, at ties,
-# nans and infinities included.
+# Specialized direct rules (max/min against a constant, reduce_max/min on host arrays,
+# x - y as one sub) record fewer equations than the general rule; the derivatives must be
+# the same, at ties, nans and infinities included.
 _TIES = np.array([[-1.0, 0.0, 2.0, 2.0], [0.5, 0.0, -3.0, 0.5], [np.nan, 1.0, 0.0, -0.0]])
 _WEIGHTS = np.array([[1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0], [9.0, 10.0, 11.0, 12.0]])
 
@@ -177,6 +177,7 @@ SPECIALIZED = {
     "reduce_max_keepdims": lambda x: fnp.sum(
         (x - fnp.max(fnp.nan_to_num(x), axis=(0, 1), keepdims=True)) * _WEIGHTS),
     "reduce_max_nan_slice": lambda x: fnp.sum(fnp.max(x, axis=1)),
+    "sub_both": lambda x: fnp.sum((x - x[::-1] * 2.0) * _WEIGHTS - (x[0] - x[1]) + (1.0 - x)),
     "softmax": lambda x: fnp.sum(fg.nn.log_softmax(fnp.nan_to_num(x), axis=1) * _WEIGHTS),
 }
 

@@ -326,6 +326,25 @@ def run_general(rule: Callable, trace: LinearizeTrace, prim: Primitive, primals,
     return trace.run_rule(rule, prim, primals, tangents, params)
 
 
+def _primal_out_aval(ans, primals, tangents) -> ShapedArray | None:
+    """The aval of the tangent of a primitive linear in the operands with tangents, when it
+    is the primal output's: every nonzero tangent has its primal's shape and dtype (both
+    NumPy values, neither weak), so the linear map applied to the tangents abstract-
+    evaluates to what it computed on the primals. None otherwise (abstract evaluation
+    decides). The primal's impl has checked the shapes; skipping the shape rule saved
+    most of the staging cost of reshapes, broadcasts, sums and products in eager grad."""
+    if type(ans) is not np.ndarray and not isinstance(ans, np.generic):
+        return None
+    for t, p in zip(tangents, primals):
+        if type(t) is Zero:
+            continue
+        a = t._var.aval
+        if (a.weak_type or (type(p) is not np.ndarray and not isinstance(p, np.generic))
+                or a.shape != p.shape or a.dtype != p.dtype):
+            return None
+    return ShapedArray(ans.shape, ans.dtype)
+
+
 def is_staged(t, staging) -> bool:
     """True if ``t`` is a tangent staged by ``staging`` (a rule may record equations on it)."""
     return type(t) is StagingTracer and t._trace is staging
@@ -378,7 +397,10 @@ def _linear_linearization(prim: Primitive, in_first: bool) -> Callable:
                     return run_general(general, trace, prim, primals, tangents, params)
             ans = prim.bind(*primals, **params)
             atoms = [t._var for t in tangents]
-        return wrap_linear(trace, ans, staging.stage(prim, atoms, params))
+        aval = _primal_out_aval(ans, primals, tangents)
+        if aval is None:
+            return wrap_linear(trace, ans, staging.stage(prim, atoms, params))
+        return JVPTracer(trace, ans, staging.record(prim, atoms, params, aval), aval)
 
     rule.general = general
     return rule
@@ -391,7 +413,8 @@ def deflinearize_multilinear(prim: Primitive, *operands: int) -> None:
     must be registered, with one function per operand of that form) computes it.
 
     Each term is staged without the dispatch through the tangent staging trace (abstract
-    evaluation still checks it). Unstaged tangents take the general rule.
+    evaluation checks it, except where the primal output's aval is the term's: see
+    :func:`_primal_out_aval`). Unstaged tangents take the general rule.
 
     Example: ``deflinearize_multilinear(dot_general_p, 0, 1)``.
     """
@@ -403,31 +426,46 @@ def deflinearize_multilinear(prim: Primitive, *operands: int) -> None:
             if type(t) is not Zero and (i not in operands or not is_staged(t, staging)):
                 return run_general(general, trace, prim, primals, tangents, params)
         ans = prim.bind(*primals, **params)
+        aval = _primal_out_aval(ans, primals, tangents)
         out = None
         for i, t in enumerate(tangents):
             if type(t) is Zero:
                 continue
             atoms = [t._var if j == i else staging.to_atom(p) for j, p in enumerate(primals)]
-            term = staging.stage(prim, atoms, params)
-            out = term if out is None else _add_staged(staging, out, term)
-        return ans if out is None else wrap_linear(trace, ans, out)
+            if aval is None:
+                term = staging.stage(prim, atoms, params)
+                out = term if out is None else _add_staged(staging, out, term)
+            else:
+                term = staging.record(prim, atoms, params, aval)
+                out = term if out is None else staging.record(add_any_p, [out._var, term._var],
+                                                              {}, aval)
+        if out is None:
+            return ans
+        return wrap_linear(trace, ans, out) if aval is None else JVPTracer(trace, ans, out, aval)
 
     rule.general = general
     linearize_rules[prim] = rule
 
 
-def deflinearize_passthrough(prim: Primitive, *operands: int) -> None:
+def deflinearize_passthrough(prim: Primitive, *operands: int, subtracted: int | None = None
+                             ) -> None:
     """Give ``prim`` (whose JVP rule is registered) a direct linearization for the case where
     the output's tangent is the sum of its inputs' tangents: only operands in ``operands``
     have nonzero tangents, each of the output's shape (``x + c``, ``x - c``, ``c + x``,
     ``x + y``). One such tangent *is* the output's; two are summed with ``add_any``.
+
+    ``subtracted`` names an operand whose tangent the output's subtracts (``sub``'s
+    second): with the first operand's tangent also present (``x - y``), the tangent is
+    ``prim`` itself applied to the two, one equation where the general rule stages a
+    negation and a sum (the rule is marked ``specialized``: fewer equations, the same
+    derivative).
 
     The general path records the same equations, but it dispatches the primal operation
     through the tangent staging trace first; ``x + c`` is common enough in user code for
     that to show in eager ``grad``. Every other case (a rank-0 tangent that broadcasts,
     ``c - x``, which negates) runs the general rule.
 
-    Example: ``deflinearize_passthrough(sub_p, 0)``.
+    Example: ``deflinearize_passthrough(sub_p, 0, subtracted=1)``.
     """
     general = jvp_rules[prim]
 
@@ -436,20 +474,28 @@ def deflinearize_passthrough(prim: Primitive, *operands: int) -> None:
         for i, t in enumerate(tangents):
             if type(t) is Zero:
                 continue
-            if (i not in operands or type(t) is not StagingTracer or t._trace is not staging
+            if ((i not in operands and (i != subtracted or type(tangents[0]) is Zero))
+                    or type(t) is not StagingTracer or t._trace is not staging
                     or (t._var.aval.shape == () and any(core.shape_of(p) != () for p in primals))):
                 return run_general(general, trace, prim, primals, tangents, params)
         ans = prim.bind(*primals, **params)
         out = None
-        for t in tangents:
-            if type(t) is not Zero:
-                out = t if out is None else _add_staged(staging, out, t)
+        for i, t in enumerate(tangents):
+            if type(t) is Zero:
+                continue
+            if out is None:
+                out = t
+            elif i == subtracted:  # the shapes agree (checked above)
+                out = staging.stage(prim, [out._var, t._var], {})
+            else:
+                out = _add_staged(staging, out, t)
         aval = out._var.aval  # the output's shape (checked above): shared if it matches
         if type(ans) is np.ndarray and ans.dtype == aval.dtype and not aval.weak_type:
             return JVPTracer(trace, ans, out, aval)
         return JVPTracer(trace, ans, out)
 
     rule.general = general
+    rule.specialized = subtracted is not None
     linearize_rules[prim] = rule
 
 

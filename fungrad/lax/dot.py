@@ -174,6 +174,11 @@ def _check_dims(lhs, rhs, dimension_numbers):
 
 
 def _dot_general_impl(lhs, rhs, *, dimension_numbers, preferred_element_type):
+    if (type(lhs) is np.ndarray and type(rhs) is np.ndarray and preferred_element_type is None
+            and lhs.dtype is rhs.dtype and lhs.dtype.kind in "fc" and lhs.dtype.itemsize > 2):
+        # Two host arrays of one float dtype (not a 16-bit one): nothing to convert. This
+        # runs three times per layer of an eager grad step.
+        return _contract(lhs, rhs, dimension_numbers)
     lhs, rhs, out_dtype = _as_arrays(lhs, rhs, preferred_element_type)
     out = _contract(lhs, rhs, dimension_numbers)
     return out if out_dtype is None or out.dtype == out_dtype else out.astype(out_dtype)
@@ -254,11 +259,41 @@ def _dot_general_transpose(ct, lhs, rhs, *, dimension_numbers, preferred_element
     lhs_linear = is_linear(lhs)
     if lhs_linear and is_linear(rhs):
         raise TypeError("dot_general: transposing a product of two linear values (not linear)")
+    (lc, rc), (lb, _) = dimension_numbers
     if lhs_linear:
         ct = _cast_like(ct, lhs.aval)
+        if not lb and len(lc) == 1 and lhs.aval.ndim == 2 and len(core.shape_of(rhs)) == 2:
+            return [_matrix_transpose_lhs(ct, rhs, lc[0], rc[0]), None]
         return [_transpose_lhs(ct, rhs, lhs.aval, dimension_numbers), None]
     ct = _cast_like(ct, rhs.aval)
+    if not lb and len(lc) == 1 and rhs.aval.ndim == 2 and len(core.shape_of(lhs)) == 2:
+        return [None, _matrix_transpose_rhs(ct, lhs, lc[0], rc[0])]
     return [None, _transpose_rhs(ct, lhs, rhs.aval, dimension_numbers)]
+
+
+# Matrix products (2-D operands, one contracted dimension each, no batch): ct has the
+# shape (lhs free, rhs free), and the cotangent of either operand is one product whose
+# operand order gives it that operand's layout, with no transpose after it (the general
+# rules below build the same products from the dimension numbers). These run twice per
+# layer of every grad.
+
+
+def _matrix_transpose_lhs(ct, rhs, i: int, j: int):
+    """Cotangent of a matrix lhs contracted on its dimension ``i`` with rhs's ``j``."""
+    if i == 1:  # lhs (M, K): ct (M, N) against rhs's free dimension
+        return dot_general_p.bind(ct, rhs, dimension_numbers=(((1,), (1 - j,)), ((), ())),
+                                  preferred_element_type=None)
+    return dot_general_p.bind(rhs, ct, dimension_numbers=(((1 - j,), (1,)), ((), ())),
+                              preferred_element_type=None)
+
+
+def _matrix_transpose_rhs(ct, lhs, i: int, j: int):
+    """Cotangent of a matrix rhs contracted on its dimension ``j`` with lhs's ``i``."""
+    if j == 0:  # rhs (K, N): lhs's contracted dimension against ct's first
+        return dot_general_p.bind(lhs, ct, dimension_numbers=(((1 - i,), (0,)), ((), ())),
+                                  preferred_element_type=None)
+    return dot_general_p.bind(ct, lhs, dimension_numbers=(((0,), (1 - i,)), ((), ())),
+                              preferred_element_type=None)
 
 
 def _cast_like(ct, aval):

@@ -990,7 +990,7 @@ defjvp(add_p, lambda t, ans, x, y: _match_shape(t, ans),
 defjvp(sub_p, lambda t, ans, x, y: _match_shape(t, ans),
        lambda t, ans, x, y: _match_shape(neg(t), ans))
 deflinearize_passthrough(add_p, 0, 1)
-deflinearize_passthrough(sub_p, 0)
+deflinearize_passthrough(sub_p, 0, subtracted=1)
 transpose_rules[add_p] = _add_transpose
 transpose_rules[sub_p] = _sub_transpose
 add_p.linear = sub_p.linear = True
