@@ -390,7 +390,8 @@ _ON_HOST = frozenset({np.ndarray, Array, float, int, bool, complex, np.float64, 
                       np.int64, np.int32, np.bool_})
 
 
-def check_one_device(where: str, leaves: Sequence, name_of: Callable[[int], str]) -> None:
+def check_one_device(where: str | Callable[[], str], leaves: Sequence,
+                     name_of: Callable[[int], str]) -> None:
     """Raise if the array ``leaves`` of one call sit on different devices.
 
     A transform checks its arguments once, where it can name them by key path, with the
@@ -400,7 +401,8 @@ def check_one_device(where: str, leaves: Sequence, name_of: Callable[[int], str]
     device by themselves, and tracers belong to no device.
 
     Args:
-      where: the transform and function, e.g. "grad of `loss`".
+      where: the transform and function, e.g. "grad of `loss`", or a function returning
+        it (called only to raise: eager grad checks its arguments on every call).
       leaves: the call's flat arguments.
       name_of: the argument (and key path) of a leaf, e.g. "argument `params['w']`"; only
         called to raise.
@@ -424,6 +426,8 @@ def check_one_device(where: str, leaves: Sequence, name_of: Callable[[int], str]
 
 
 def _mixed_devices_error(where, name_of, leaves, i: int, j: int) -> DeviceMismatchError:
+    if callable(where):
+        where = where()
     a, b = _device(*device_of(leaves[i])), _device(*device_of(leaves[j]))
     # Move the host value to the device (or, for two devices, the second to the first's).
     moved, there = (i, b) if a == cpu_device else (j, a)

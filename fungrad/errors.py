@@ -93,9 +93,16 @@ def user_site(skip_dirs: tuple[str, ...] = _SKIP_DIRS) -> str:
     user's line rather than at fungrad's internals.
     """
     frame = sys._getframe(1)
+    internal = _INTERNAL_CODES if skip_dirs is _SKIP_DIRS else set()
     while frame is not None:
-        filename = frame.f_code.co_filename
-        if not filename.startswith(skip_dirs):
-            return f"{filename}:{frame.f_lineno} ({frame.f_code.co_name})"
+        code = frame.f_code
+        if code not in internal:  # fungrad's own code objects are remembered (a set
+            # lookup instead of a string test per frame: every transform call asks)
+            if not code.co_filename.startswith(skip_dirs):
+                return f"{code.co_filename}:{frame.f_lineno} ({code.co_name})"
+            internal.add(code)
         frame = frame.f_back
     return "<unknown>"
+
+
+_INTERNAL_CODES: set = set()  # code objects under _SKIP_DIRS (bounded: fungrad's own)

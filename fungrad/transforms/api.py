@@ -145,7 +145,7 @@ def _flatten_args(transform: str, fun, args, positions: Sequence[int] | None = N
     for leaf in leaves:
         if not _is_array_leaf(leaf):
             _check_arrays(transform, fun, args, tree_flatten_with_path(args)[0])
-    check_one_device(f"{transform} of `{fun_name(fun)}`", leaves,
+    check_one_device(lambda: f"{transform} of `{fun_name(fun)}`", leaves,
                      lambda i: argument_name(fun, tree_flatten_with_path(args)[0][i][0],
                                              positions))
     return leaves, in_tree
@@ -153,7 +153,7 @@ def _flatten_args(transform: str, fun, args, positions: Sequence[int] | None = N
 
 def check_arguments_one_device(transform: str, fun, args) -> None:
     """Raise naming two arguments of ``fun(*args)`` that sit on different devices."""
-    check_one_device(f"{transform} of `{fun_name(fun)}`", tree_leaves(args),
+    check_one_device(lambda: f"{transform} of `{fun_name(fun)}`", tree_leaves(args),
                      lambda i: argument_name(fun, tree_flatten_with_path(args)[0][i][0]))
 
 
@@ -163,7 +163,7 @@ def _flatten_args_with_paths(transform: str, fun, args):
     with_paths, in_tree = tree_flatten_with_path(args)
     _check_arrays(transform, fun, args, with_paths)
     leaves = [leaf for _, leaf in with_paths]
-    check_one_device(f"{transform} of `{fun_name(fun)}`", leaves,
+    check_one_device(lambda: f"{transform} of `{fun_name(fun)}`", leaves,
                      lambda i: argument_name(fun, with_paths[i][0]))
     return leaves, in_tree, with_paths
 
